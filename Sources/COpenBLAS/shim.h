@@ -1,0 +1,29 @@
+// The one place MaskLab sees OpenBLAS. Only TensorCore imports this module.
+#pragma once
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <dlfcn.h>
+#include <stddef.h>
+#include <cblas.h>
+// Declared by OpenBLAS's cblas.h; repeated here so the intent is visible.
+void openblas_set_num_threads(int num_threads);
+int openblas_get_num_threads(void);
+char *openblas_get_config(void);
+
+/// The path of the shared object that contains `address` (dladdr), or NULL.
+static inline const char *masklab_library_containing(const void *address) {
+    Dl_info info;
+    if (address == NULL || dladdr(address, &info) == 0) return NULL;
+    return info.dli_fname;
+}
+
+/// The path of the shared object that the process's global lookup binds `symbol` to, or NULL.
+static inline const char *masklab_library_defining(const char *symbol) {
+    void *handle = dlopen(NULL, RTLD_NOW);
+    if (handle == NULL) return NULL;
+    return masklab_library_containing(dlsym(handle, symbol));
+}
+
+/// The address of the cblas_sgemm this translation unit links to.
+static inline const void *masklab_linked_sgemm(void) { return (const void *)&cblas_sgemm; }

@@ -1,0 +1,72 @@
+/// Everything that can go wrong finding, reading, downloading or checking a dataset.
+///
+/// Every case names the file (or URL). Content errors give the byte offset where the problem is,
+/// what was expected and what was found; offsets inside a gzip file count bytes of the
+/// *decompressed* stream, offsets inside a tar member count bytes of that member. A tar member is
+/// named `archive.tar.gz:member/path`.
+public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A file or folder does not exist; `hint` says where else we looked and how to fetch the data.
+    case missing(path: String, hint: String)
+    /// The file ends at `offset` but `expected` bytes were needed in all (`got` = bytes present).
+    case truncated(path: String, offset: Int, expected: Int, got: Int)
+    /// The magic number at `offset` is not the one this format starts with.
+    case badMagic(path: String, offset: Int, expected: UInt32, got: UInt32)
+    /// A header field (e.g. image rows) at `offset` has an unsupported value.
+    case badHeader(path: String, offset: Int, field: String, expected: Int, got: Int)
+    /// Two counts that must agree do not (`what` names them, e.g. "labels vs images in …").
+    case countMismatch(path: String, what: String, expected: Int, got: Int)
+    /// The label byte at `offset` is not in `0..<classes`.
+    case labelOutOfRange(path: String, offset: Int, label: Int, classes: Int)
+    /// A gzip or tar archive is damaged; `message` is zlib's or the tar reader's.
+    case corruptArchive(path: String, message: String)
+    /// The file's MD5 is not the official one.
+    case checksumMismatch(path: String, expected: String, got: String)
+    /// Fetching `url` failed (network error, HTTP status, …).
+    case download(url: String, message: String)
+    /// No dataset of that name; `valid` lists the names there are.
+    case unknown(name: String, valid: [String])
+    /// The operating system refused to read or write the file.
+    case io(path: String, message: String)
+    /// More validation samples were asked for than the training set holds.
+    case validationTooLarge(name: String, requested: Int, available: Int)
+
+    public var description: String {
+        switch self {
+        case let .missing(path, hint):
+            return "\(path): not found. \(hint)"
+        case let .truncated(path, offset, expected, got):
+            return "\(path): truncated at byte offset \(offset): expected \(expected) bytes, got \(got). "
+                + "Hint: the file is incomplete; fetch it again (`masklab data fetch NAME`)."
+        case let .badMagic(path, offset, expected, got):
+            return "\(path): bad magic number at byte offset \(offset): expected \(hex(expected)), got \(hex(got)). "
+                + "Hint: this is not the file its name says (images and labels swapped, or not this format)."
+        case let .badHeader(path, offset, field, expected, got):
+            return "\(path): header field \(field) at byte offset \(offset): expected \(expected), got \(got). "
+                + "Hint: the file is from another dataset or damaged."
+        case let .countMismatch(path, what, expected, got):
+            return "\(path): \(what): expected \(expected), got \(got). "
+                + "Hint: the files come from different downloads or one is damaged."
+        case let .labelOutOfRange(path, offset, label, classes):
+            return "\(path): label \(label) at byte offset \(offset) is outside 0..<\(classes). "
+                + "Hint: the file is damaged; fetch it again."
+        case let .corruptArchive(path, message):
+            return "\(path): corrupt archive: \(message). Hint: the download is damaged; fetch it again."
+        case let .checksumMismatch(path, expected, got):
+            return "\(path): MD5 \(got) differs from the official \(expected). "
+                + "Hint: the download is damaged, or the file is an unofficial copy (accept it explicitly if you trust it)."
+        case let .download(url, message):
+            return "\(url): download failed: \(message). Hint: check the network, or pass --mirror URL or a local archive."
+        case let .unknown(name, valid):
+            return "unknown dataset '\(name)'; valid names: \(valid.joined(separator: ", "))"
+        case let .io(path, message):
+            return "\(path): \(message)"
+        case let .validationTooLarge(name, requested, available):
+            return "\(name): a validation split of \(requested) samples needs more than the \(available) training samples"
+        }
+    }
+}
+
+private func hex(_ v: UInt32) -> String {
+    let s = String(v, radix: 16)
+    return "0x" + String(repeating: "0", count: max(0, 8 - s.count)) + s
+}

@@ -1,0 +1,111 @@
+import TensorCore
+
+/// A 2-D convolution over `[N, C, H, W]` images, as PyTorch's `nn.Conv2d` (square kernel,
+/// symmetric zero padding, no dilation or groups).
+///
+/// Shapes: `x` is `[N, I, H, W]`, `weight` is OIHW `[O, I, K, K]`, `bias` is `[O]`, `y` is
+/// `[N, O, OH, OW]` with `OH = ⌊(H + 2p − K)/s⌋ + 1`.
+///
+/// Lowering (`Convolution`, in TensorCore): the batch is split into lanes (one per core) and
+/// chunks of images that fit the shared `ConvolutionWorkspace`; for each chunk `im2col` builds
+/// `cols [I·K·K, nb·OH·OW]`, one GEMM gives `W [O, I·K·K] · cols = [O, nb·OH·OW]`, and `unpack`
+/// moves it to NCHW adding the bias. Backward recomputes the columns (the workspace is shared)
+/// and uses two GEMMs and `col2im`.
+/// A 1×1 convolution with stride 1 and no padding needs no columns: it is one GEMM per image
+/// straight from `x` into `y`.
+public final class Conv2d: Layer {
+    public let weight: Parameter
+    public let bias: Parameter?
+    public let inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int
+    public var computesInputGradient = true
+    public let workspace: ConvolutionWorkspace
+
+    private var output = TensorStorage(count: 0), inputGrad = TensorStorage(count: 0)
+    private var input: Tensor = .none
+    private var geometry = WindowGeometry(channels: 1, height: 1, width: 1, kernel: 1)
+    private var plan: Convolution.Plan?
+    private var isPointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
+
+    /// Declares `module.weight` `[O, I, K, K]` and (if `bias`) `module.bias` `[O]`, both uniform
+    /// on ±1/√(I·K·K) as PyTorch. Convolutions of one network should share one `workspace`.
+    public init(_ module: String, _ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1,
+                padding: Int = 0, bias: Bool = true, workspace: ConvolutionWorkspace = ConvolutionWorkspace(),
+                builder: ParameterBuilder) {
+        precondition(inChannels > 0 && outChannels > 0 && kernel > 0 && stride > 0 && padding >= 0,
+                     "Conv2d \(module): bad configuration in \(inChannels) out \(outChannels) k \(kernel) s \(stride) p \(padding)")
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.kernel = kernel
+        self.stride = stride
+        self.padding = padding
+        self.workspace = workspace
+        let bound = 1 / Float(inChannels * kernel * kernel).squareRoot()
+        weight = builder.parameter(module, "weight", shape: Shape(outChannels, inChannels, kernel, kernel),
+                                   role: .weight, initializer: .uniform(bound: bound))
+        self.bias = bias ? builder.parameter(module, "bias", shape: Shape(outChannels), role: .bias,
+                                             initializer: .uniform(bound: bound)) : nil
+    }
+
+    public func prepare(input: Shape) -> Shape {
+        precondition(input.rank == 4 && input[1] == inChannels,
+                     "Conv2d \(weight.name): input \(input) is not [N, \(inChannels), H, W]")
+        let n = input[0]
+        geometry = WindowGeometry(channels: inChannels, height: input[2], width: input[3],
+                                  kernel: kernel, stride: stride, padding: padding)
+        let plane = geometry.outputPlane
+        output = TensorStorage(count: n * outChannels * plane)
+        inputGrad = TensorStorage(count: computesInputGradient ? input.count : 0)
+        if !isPointwise {
+            let p = Convolution.Plan(geometry: geometry, outChannels: outChannels, batch: n, threads: Parallel.threads,
+                                     budget: workspace.budget, lanes: workspace.lanes)
+            workspace.reserve(p.workspaceCount)
+            plan = p
+        }
+        return Shape(n, outChannels, geometry.outHeight, geometry.outWidth)
+    }
+
+    // x (N,I,H,W), W (O,I·K·K), per chunk of nb images:
+    // cols (I·K·K, nb·S) = im2col(x);  ycols (O, nb·S) = W · cols;  y (N,O,OH,OW) = unpack(ycols) + b
+    public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
+        precondition(x.shape.rank == 4 && x.shape[1] == inChannels && x.shape[2] == geometry.height
+                     && x.shape[3] == geometry.width, "Conv2d \(weight.name): input \(x.shape) differs from the prepared \(geometry)")
+        input = x
+        let n = x.shape[0], o = outChannels, rows = geometry.columnRows, plane = geometry.outputPlane
+        let y = output.tensor(Shape(n, o, geometry.outHeight, geometry.outWidth))
+        let w = weight.effective.pointer
+        if isPointwise {
+            for i in 0..<n {
+                GEMM.multiply(m: o, n: plane, k: rows, a: w, b: x.pointer + i * rows * plane, c: y.pointer + i * o * plane)
+            }
+            if let b = bias { Im2Col.addChannelBias(y.pointer, images: n, channels: o, plane: plane, bias: b.value.pointer) }
+            return y
+        }
+        Convolution.forward(x.pointer, weight: w, bias: bias?.value.pointer, plan: plan!, batch: n,
+                            workspace: workspace.base, into: y.pointer)
+        return y
+    }
+
+    // per chunk: dycols (O, nb·S) = pack(dy);  db += Σ dy;  cols = im2col(x);
+    // dW (O, I·K·K) += dycols · colsᵀ;  dcols (I·K·K, nb·S) = Wᵀ · dycols;  dx = col2im(dcols)
+    public func backward(_ dy: Tensor) -> Tensor {
+        let n = dy.shape[0], o = outChannels, rows = geometry.columnRows, plane = geometry.outputPlane
+        precondition(n == input.shape[0] && dy.count == n * o * plane, "Conv2d \(weight.name): gradient \(dy.shape) does not match the last output")
+        let w = weight.effective.pointer, dw = weight.grad.pointer
+        let dx = computesInputGradient ? inputGrad.tensor(input.shape) : .none
+        if isPointwise {
+            for i in 0..<n {
+                let dyi = dy.pointer + i * o * plane
+                GEMM.multiply(transB: true, m: o, n: rows, k: plane, a: dyi, b: input.pointer + i * rows * plane, beta: 1, c: dw)
+                if computesInputGradient {
+                    GEMM.multiply(transA: true, m: rows, n: plane, k: o, a: w, b: dyi, c: dx.pointer + i * rows * plane)
+                }
+            }
+            if let b = bias { Im2Col.sumChannels(dy.pointer, images: n, channels: o, plane: plane, into: b.grad.pointer) }
+            return dx
+        }
+        Convolution.backward(input.pointer, gradOutput: dy.pointer, weight: w, weightGrad: dw, biasGrad: bias?.grad.pointer,
+                             plan: plan!, batch: n, workspace: workspace.base,
+                             gradInput: computesInputGradient ? dx.pointer : nil)
+        return dx
+    }
+}

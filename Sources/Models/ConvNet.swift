@@ -1,0 +1,61 @@
+import Layers
+import TensorCore
+
+/// The CIFAR convnets of Frankle & Carbin (2019, "The Lottery Ticket Hypothesis", Fig. 2):
+/// VGG-like stacks of 3×3 convolutions (padding 1, bias, ReLU) with a 2×2 max pool after each
+/// pair, then fully connected layers 256, 256, classes with ReLU between.
+///
+///     conv2: 64, 64, pool                                   → fc 256, 256, classes
+///     conv4: 64, 64, pool, 128, 128, pool                   → fc 256, 256, classes
+///     conv6: 64, 64, pool, 128, 128, pool, 256, 256, pool   → fc 256, 256, classes
+///
+/// `width` scales the 64 (channels 64·w/64, 128·w/64, 256·w/64); the fc widths stay 256.
+/// Names (PyTorch modules): `conv1` … `convK` and `fc1`, `fc2`, `fc3`, each with `weight` and
+/// `bias`. Parameters at width 64, 3×32×32, 10 classes: conv2 4 301 642, conv4 2 425 930,
+/// conv6 2 262 602.
+public enum ConvNet {
+    /// `pairs` is the number of conv-conv-pool groups: 1, 2 or 3 for conv2, conv4, conv6.
+    public static func make(sampleShape: Shape, classes: Int, pairs: Int, width: Int = 64, name: String) -> Network {
+        precondition(sampleShape.rank == 3, "\(name) needs [C, H, W] samples, got \(sampleShape)")
+        precondition((1...3).contains(pairs) && width > 0, "\(name): pairs \(pairs), width \(width)")
+        let builder = ParameterBuilder()
+        let workspace = ConvolutionWorkspace()
+        var layers: [Layer] = []
+        var channels = sampleShape[0], h = sampleShape[1], w = sampleShape[2]
+        var index = 0
+        for pair in 0..<pairs {
+            let out = (64 << pair) * width / 64
+            for _ in 0..<2 {
+                index += 1
+                layers.append(Conv2d("conv\(index)", channels, out, kernel: 3, padding: 1, workspace: workspace, builder: builder))
+                layers.append(ReLU())
+                channels = out
+            }
+            layers.append(MaxPool2d(kernel: 2))
+            h /= 2
+            w /= 2
+        }
+        layers.append(Flatten())
+        layers.append(Linear("fc1", channels * h * w, 256, builder: builder))
+        layers.append(ReLU())
+        layers.append(Linear("fc2", 256, 256, builder: builder))
+        layers.append(ReLU())
+        layers.append(Linear("fc3", 256, classes, builder: builder))
+        return Network(name: name, body: Sequential(layers), store: builder.finish(), sampleShape: sampleShape, classes: classes)
+    }
+}
+
+extension ConvNet {
+    /// The registry entry `conv2`, `conv4` or `conv6` (`pairs` 1, 2, 3); reads `width`.
+    public static func entry(_ name: String, pairs: Int) -> ModelEntry {
+        ModelEntry(name: name, summary: "Frankle & Carbin's Conv-\(2 * pairs) (3×3 convs from 64, fc 256-256); --width scales 64") { shape, classes, o throws(ModelError) in
+            let width = try ModelOptionCheck.width(o, model: name)
+            let side = 1 << pairs
+            guard shape.rank == 3, shape[1] >= side, shape[2] >= side else {
+                throw .invalidOption(model: name, message: "needs [C, H, W] samples with H, W ≥ \(side), got \(shape)")
+            }
+            return make(sampleShape: shape, classes: classes, pairs: pairs, width: width,
+                        name: o.width == nil ? name : "\(name)(width: \(width))")
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import Layers
+import TensorCore
+
+/// Options a model may read; each model ignores the ones it does not use.
+public struct ModelOptions: Sendable, Equatable, Codable {
+    /// Hidden layer widths of the configurable MLP (`--hidden 300,100`).
+    public var hidden: [Int]?
+    /// Base width of convolutional models (ResNet-18: 64 gives 11.17 M parameters).
+    public var width: Int?
+    /// BatchNorm after each hidden layer of the MLP.
+    public var batchNorm: Bool?
+
+    public init(hidden: [Int]? = nil, width: Int? = nil, batchNorm: Bool? = nil) {
+        self.hidden = hidden
+        self.width = width
+        self.batchNorm = batchNorm
+    }
+}
+
+/// Errors from looking up a model.
+public enum ModelError: Error, Equatable, CustomStringConvertible {
+    case unknown(name: String, valid: [String])
+    case invalidOption(model: String, message: String)
+
+    public var description: String {
+        switch self {
+        case let .unknown(name, valid):
+            return "unknown model '\(name)'; valid models: \(valid.joined(separator: ", "))"
+        case let .invalidOption(model, message):
+            return "model '\(model)': \(message)"
+        }
+    }
+}
+
+/// One entry of the model registry.
+public struct ModelEntry: Sendable {
+    public let name: String
+    public let summary: String
+    /// Builds the network for samples of a given shape and class count.
+    public let build: @Sendable (_ sampleShape: Shape, _ classes: Int, _ options: ModelOptions) throws(ModelError) -> Network
+
+    public init(name: String, summary: String,
+                build: @escaping @Sendable (Shape, Int, ModelOptions) throws(ModelError) -> Network) {
+        self.name = name
+        self.summary = summary
+        self.build = build
+    }
+}
+
+/// Every model MaskLab can build, by name. A new model is one file plus one line here.
+public enum ModelRegistry {
+    public static let entries: [ModelEntry] = [
+        ModelEntry(name: "mlp", summary: "LeNet-300-100 (784-300-100-10) or --hidden widths") { shape, classes, o throws(ModelError) in
+            let hidden = o.hidden ?? [300, 100]
+            guard !hidden.isEmpty, hidden.allSatisfy({ $0 > 0 }) else {
+                throw .invalidOption(model: "mlp", message: "hidden widths must be positive, got \(hidden)")
+            }
+            let label = o.hidden == nil ? "mlp" : "mlp(hidden: \(hidden.map(String.init).joined(separator: ",")))"
+            return MLP.make(sampleShape: shape, hidden: hidden, classes: classes, batchNorm: o.batchNorm ?? false, name: label)
+        },
+        LeNet5.entry,
+        ConvNet.entry("conv2", pairs: 1),
+        ConvNet.entry("conv4", pairs: 2),
+        ConvNet.entry("conv6", pairs: 3),
+        VGG.entry("vgg11"),
+        VGG.entry("vgg16"),
+        VGG.entry("vgg19"),
+        ResNet18.entry,
+    ]
+
+    /// Registered model names, in registry order.
+    public static var names: [String] { entries.map(\.name) }
+
+    /// Builds model `name`; unknown names fail with the list of valid ones.
+    public static func make(_ name: String, sampleShape: Shape, classes: Int,
+                            options: ModelOptions = ModelOptions()) throws(ModelError) -> Network {
+        guard let e = entries.first(where: { $0.name == name }) else { throw .unknown(name: name, valid: names) }
+        return try e.build(sampleShape, classes, options)
+    }
+}

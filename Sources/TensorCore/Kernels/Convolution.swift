@@ -1,0 +1,152 @@
+import COpenBLAS
+
+/// A 2-D convolution lowered to matrix products (`Im2Col` + GEMM), forward and backward, with
+/// the batch split into *lanes* and *chunks*.
+///
+/// Chunks bound the scratch memory: the columns of `nb` images (`[C·K·K, nb·S]`) and their
+/// channel-major product (`[O, nb·S]`) must fit the workspace budget. Lanes use the cores: with
+/// `L > 1` lanes, each of `L` threads takes a contiguous share of the images and runs
+/// im2col → single-threaded GEMM → unpack on its own chunks, so the copies run in parallel, stay
+/// in cache next to their GEMM, and no core waits inside a multi-threaded GEMM (OpenBLAS threads
+/// spin between calls, which costs more than the GEMM saves for narrow layers). With one lane,
+/// the kernels are parallel and the GEMM uses all OpenBLAS threads.
+///
+/// Determinism: the split depends only on (batch, lanes, budget); each lane accumulates its
+/// weight and bias gradients into its own buffer (lane 0 straight into the gradient) and the
+/// partial sums are added in lane order afterwards, so results are bit-identical run to run.
+///
+/// Workspace layout (floats): `L` lane scratches of `imagesPerChunk·(C·K·K + O)·S`, then
+/// `L − 1` partial gradients of `O·C·K·K + O`.
+public enum Convolution {
+    /// How one convolution splits its batch; made once when the layer is prepared.
+    public struct Plan: Sendable, Equatable {
+        public let geometry: WindowGeometry
+        public let outChannels: Int
+        /// Independent workers (1: one shared multi-threaded GEMM per chunk).
+        public let lanes: Int
+        /// Images lowered at once by one lane.
+        public let imagesPerChunk: Int
+
+        /// Plans for batches up to `batch` with `threads` cores and `budget` scratch floats in all.
+        /// `lanes: nil` picks lanes = threads when the batch has at least two images per lane.
+        public init(geometry: WindowGeometry, outChannels: Int, batch: Int, threads: Int, budget: Int, lanes: Int? = nil) {
+            self.geometry = geometry
+            self.outChannels = outChannels
+            let l = max(1, min(lanes ?? (batch >= 2 * threads ? threads : 1), batch))
+            self.lanes = l
+            let perImage = (geometry.columnRows + outChannels) * geometry.outputPlane
+            let perLane = (batch + l - 1) / l
+            imagesPerChunk = max(1, min(perLane, budget / l / max(perImage, 1)))
+        }
+
+        /// Scratch floats of one lane.
+        public var laneScratch: Int { imagesPerChunk * (geometry.columnRows + outChannels) * geometry.outputPlane }
+        /// Floats of one partial gradient (weight then bias).
+        public var partialGradient: Int { outChannels * geometry.columnRows + outChannels }
+        /// Workspace floats the plan needs.
+        public var workspaceCount: Int { lanes * laneScratch + (lanes - 1) * partialGradient }
+    }
+
+    // y (n,O,OH,OW) = unpack(W (O, C·K·K) · im2col(x) (C·K·K, nb·S)) + b, chunk by chunk
+    /// Forward: `y [n, O, OH, OW]` from `x [n, C, H, W]`, `weight [O, C·K·K]`, optional `bias [O]`.
+    @inlinable
+    public static func forward(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                               plan: Plan, batch n: Int, workspace: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>) {
+        let g = plan.geometry, o = plan.outChannels, rows = g.columnRows, plane = g.outputPlane
+        let lanes = min(plan.lanes, n)
+        if lanes <= 1 {
+            forEachChunk(of: 0..<n, plan.imagesPerChunk) { images in
+                let cols = workspace, ycols = workspace + rows * images.count * plane
+                Im2Col.im2col(x, g, images: images, into: cols)
+                GEMM.multiply(m: o, n: images.count * plane, k: rows, a: weight, b: cols, c: ycols)
+                Im2Col.unpack(ycols, channels: o, plane: plane, images: images, bias: bias, into: y)
+            }
+            return
+        }
+        inLanes(lanes, batch: n) { lane, share in
+            let scratch = workspace + lane * plan.laneScratch
+            forEachChunk(of: share, plan.imagesPerChunk) { images in
+                let cols = scratch, ycols = scratch + rows * images.count * plane
+                Im2Col.im2col(x, g, images: images, rows: 0..<rows, into: cols)
+                GEMM.multiply(m: o, n: images.count * plane, k: rows, a: weight, b: cols, c: ycols)
+                Im2Col.unpack(ycols, channels: o, plane: plane, images: images, only: 0..<o, bias: bias, into: y)
+            }
+        }
+    }
+
+    // per chunk: dycols (O, nb·S) = pack(dy); db += Σ dy; cols = im2col(x);
+    // dW (O, C·K·K) += dycols · colsᵀ;  dcols (C·K·K, nb·S) = Wᵀ · dycols;  dx = col2im(dcols)
+    /// Backward: accumulates `weightGrad [O, C·K·K]` (and `biasGrad [O]`), and writes `dx`
+    /// `[n, C, H, W]` when given. `x` is the forward's input (columns are recomputed).
+    @inlinable
+    public static func backward(_ x: UnsafePointer<Float>, gradOutput dy: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                                weightGrad: UnsafeMutablePointer<Float>, biasGrad: UnsafeMutablePointer<Float>?,
+                                plan: Plan, batch n: Int, workspace: UnsafeMutablePointer<Float>,
+                                gradInput dx: UnsafeMutablePointer<Float>?) {
+        let g = plan.geometry, o = plan.outChannels, rows = g.columnRows, plane = g.outputPlane
+        let lanes = min(plan.lanes, n)
+        if lanes <= 1 {
+            forEachChunk(of: 0..<n, plan.imagesPerChunk) { images in
+                let cols = workspace, dycols = workspace + rows * images.count * plane
+                Im2Col.pack(dy, channels: o, plane: plane, images: images, into: dycols, biasGrad: biasGrad)
+                Im2Col.im2col(x, g, images: images, into: cols)
+                GEMM.multiply(transB: true, m: o, n: rows, k: images.count * plane, a: dycols, b: cols, beta: 1, c: weightGrad)
+                if let dx {
+                    GEMM.multiply(transA: true, m: rows, n: images.count * plane, k: o, a: weight, b: dycols, c: cols)
+                    Im2Col.col2im(cols, g, images: images, into: dx)
+                }
+            }
+            return
+        }
+        let partials = workspace + lanes * plan.laneScratch
+        inLanes(lanes, batch: n) { lane, share in
+            let scratch = workspace + lane * plan.laneScratch
+            // Lane 0 accumulates into the gradient itself, the others into zeroed partials.
+            let dw = lane == 0 ? weightGrad : partials + (lane - 1) * plan.partialGradient
+            let db = biasGrad == nil ? nil : lane == 0 ? biasGrad : dw + o * rows
+            if lane > 0 { dw.update(repeating: 0, count: plan.partialGradient) }
+            forEachChunk(of: share, plan.imagesPerChunk) { images in
+                let cols = scratch, dycols = scratch + rows * images.count * plane
+                Im2Col.pack(dy, channels: o, plane: plane, images: images, only: 0..<o, into: dycols, biasGrad: db)
+                Im2Col.im2col(x, g, images: images, rows: 0..<rows, into: cols)
+                GEMM.multiply(transB: true, m: o, n: rows, k: images.count * plane, a: dycols, b: cols, beta: 1, c: dw)
+                if let dx {
+                    GEMM.multiply(transA: true, m: rows, n: images.count * plane, k: o, a: weight, b: dycols, c: cols)
+                    Im2Col.col2im(cols, g, images: images, planes: 0..<(images.count * g.channels), into: dx)
+                }
+            }
+        }
+        // Add the partial gradients in lane order (parallel over entries, same order per entry).
+        let count = o * rows
+        Parallel.forEachChunk(count + o, costPerItem: lanes) { _, r in
+            for lane in 1..<lanes {
+                let part = partials + (lane - 1) * plan.partialGradient
+                for i in r {
+                    if i < count { weightGrad[i] += part[i] } else if let biasGrad { biasGrad[i - count] += part[i] }
+                }
+            }
+        }
+    }
+
+    /// Calls `body` on consecutive chunks of at most `size` images of `range`.
+    @inlinable
+    static func forEachChunk(of range: Range<Int>, _ size: Int, _ body: (Range<Int>) -> Void) {
+        var first = range.lowerBound
+        while first < range.upperBound {
+            let next = min(range.upperBound, first + size)
+            body(first..<next)
+            first = next
+        }
+    }
+
+    /// Runs `body(lane, images)` on `lanes` threads, lane `l` taking images `l·n/L ..< (l+1)·n/L`,
+    /// with OpenBLAS single-threaded meanwhile (restored to `Parallel.threads` after).
+    @inlinable
+    static func inLanes(_ lanes: Int, batch n: Int, _ body: (Int, Range<Int>) -> Void) {
+        openblas_set_num_threads(1)
+        Parallel.forEachChunk(lanes, costPerItem: 1 << 20) { _, ls in
+            for lane in ls { body(lane, (lane * n / lanes)..<((lane + 1) * n / lanes)) }
+        }
+        openblas_set_num_threads(Int32(Parallel.threads))
+    }
+}

@@ -1,0 +1,197 @@
+/// The lowering of a 2-D convolution to one matrix product per chunk of images.
+///
+/// For images `first..<first+nb` of `x [N, C, H, W]`, `im2col` writes the column matrix
+/// `cols [C·K·K, nb·S]` (S = OH·OW) with
+///
+///     cols[(c·K + kh)·K + kw, j·S + oh·OW + ow] = x[first + j, c, oh·s − p + kh, ow·s − p + kw]   (0 in the padding)
+///
+/// so that `W [O, C·K·K] · cols` is the convolution, laid out `[O, nb·S]` (channel-major);
+/// `unpack` moves it to NCHW and adds the bias in the same pass, `pack` is its adjoint
+/// (and sums the bias gradient on the way). `col2im` is the adjoint of `im2col`: it adds every
+/// column entry back onto the pixel it was read from.
+///
+/// Parallel over rows (`im2col`), output channels (`unpack`, `pack`) or image planes (`col2im`),
+/// so every output element is written by one thread in a fixed order: results are bit-identical
+/// for any thread count. Plain twins: `Reference.im2col`, `Reference.col2im`.
+public enum Im2Col {
+    /// `cols [C·K·K, nb·S]` from images `images` of `x [N, C, H, W]` (see the type's comment).
+    @inlinable
+    public static func im2col(_ x: UnsafePointer<Float>, _ g: WindowGeometry, images: Range<Int>,
+                              into cols: UnsafeMutablePointer<Float>) {
+        Parallel.forEachChunk(g.columnRows, costPerItem: images.count * g.outputPlane) { _, rows in
+            im2col(x, g, images: images, rows: rows, into: cols)
+        }
+    }
+
+    /// Rows `rows` of `im2col` on the calling thread.
+    @inlinable
+    public static func im2col(_ x: UnsafePointer<Float>, _ g: WindowGeometry, images: Range<Int>, rows: Range<Int>,
+                              into cols: UnsafeMutablePointer<Float>) {
+        let nb = images.count, first = images.lowerBound
+        let c = g.channels, h = g.height, w = g.width, k = g.kernel, s = g.stride, p = g.padding
+        let oh = g.outHeight, ow = g.outWidth, plane = g.outputPlane, ld = nb * plane
+        do {
+            for r in rows {
+                let ch = r / (k * k), kh = (r / k) % k, kw = r % k
+                // Output columns whose input column iw = ow·s − p + kw lies inside [0, w).
+                let lo = min(ow, max(0, (p - kw + s - 1) / s))
+                let hi = max(lo, min(ow, (w + p - kw + s - 1) / s))
+                for j in 0..<nb {
+                    let src = x + ((first + j) * c + ch) * h * w
+                    var d = cols + r * ld + j * plane
+                    for y in 0..<oh {
+                        let ih = y * s - p + kh
+                        if ih < 0 || ih >= h {
+                            d.update(repeating: 0, count: ow)
+                        } else {
+                            let row = src + ih * w
+                            if lo > 0 { d.update(repeating: 0, count: lo) }
+                            if s == 1 {
+                                (d + lo).update(from: row + (lo - p + kw), count: hi - lo)
+                            } else {
+                                var iw = lo * s - p + kw
+                                for o in lo..<hi { d[o] = row[iw]; iw += s }
+                            }
+                            if hi < ow { (d + hi).update(repeating: 0, count: ow - hi) }
+                        }
+                        d += ow
+                    }
+                }
+            }
+        }
+    }
+
+    /// `dx[i] = col2im(dcols)` for the images `images`: each pixel gets the sum of the column
+    /// entries read from it (overwrites those images of `dx`; the adjoint of `im2col`).
+    @inlinable
+    public static func col2im(_ cols: UnsafePointer<Float>, _ g: WindowGeometry, images: Range<Int>,
+                              into dx: UnsafeMutablePointer<Float>) {
+        Parallel.forEachChunk(images.count * g.channels, costPerItem: g.kernel * g.kernel * g.outputPlane) { _, planes in
+            col2im(cols, g, images: images, planes: planes, into: dx)
+        }
+    }
+
+    /// Planes `planes` (index `j·C + c` within the chunk) of `col2im` on the calling thread.
+    @inlinable
+    public static func col2im(_ cols: UnsafePointer<Float>, _ g: WindowGeometry, images: Range<Int>, planes: Range<Int>,
+                              into dx: UnsafeMutablePointer<Float>) {
+        let nb = images.count, first = images.lowerBound
+        let c = g.channels, h = g.height, w = g.width, k = g.kernel, s = g.stride, p = g.padding
+        let oh = g.outHeight, ow = g.outWidth, plane = g.outputPlane, ld = nb * plane
+        do {
+            for q in planes {
+                let j = q / c, ch = q % c
+                let dst = dx + ((first + j) * c + ch) * h * w
+                dst.update(repeating: 0, count: h * w)
+                for kh in 0..<k {
+                    for kw in 0..<k {
+                        let r = (ch * k + kh) * k + kw
+                        let lo = min(ow, max(0, (p - kw + s - 1) / s))
+                        let hi = max(lo, min(ow, (w + p - kw + s - 1) / s))
+                        let src = cols + r * ld + j * plane
+                        for y in 0..<oh {
+                            let ih = y * s - p + kh
+                            if ih < 0 || ih >= h { continue }
+                            let row = dst + ih * w, srow = src + y * ow
+                            if s == 1 {
+                                let shifted = row + (kw - p)
+                                for o in lo..<hi { shifted[o] += srow[o] }
+                            } else {
+                                var iw = lo * s - p + kw
+                                for o in lo..<hi { row[iw] += srow[o]; iw += s }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `y[first + j, o, :] = ycols[o, j·S ..< (j+1)·S] + bias[o]` for the images `images`
+    /// (channel-major `[O, nb·S]` to NCHW `[N, O, S]`).
+    @inlinable
+    public static func unpack(_ ycols: UnsafePointer<Float>, channels o: Int, plane: Int, images: Range<Int>,
+                              bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>) {
+        Parallel.forEachChunk(o, costPerItem: images.count * plane) { _, chans in
+            unpack(ycols, channels: o, plane: plane, images: images, only: chans, bias: bias, into: y)
+        }
+    }
+
+    /// Channels `chans` of `unpack` on the calling thread.
+    @inlinable
+    public static func unpack(_ ycols: UnsafePointer<Float>, channels o: Int, plane: Int, images: Range<Int>, only chans: Range<Int>,
+                              bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>) {
+        let nb = images.count, first = images.lowerBound
+        do {
+            for ch in chans {
+                let b = bias?[ch] ?? 0
+                for j in 0..<nb {
+                    let src = ycols + ch * nb * plane + j * plane
+                    let dst = y + ((first + j) * o + ch) * plane
+                    if bias == nil {
+                        dst.update(from: src, count: plane)
+                    } else {
+                        for t in 0..<plane { dst[t] = src[t] + b }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `dycols[o, j·S + t] = dy[first + j, o, t]` (NCHW to channel-major, the adjoint of `unpack`);
+    /// when `biasGrad` is given, also `biasGrad[o] += Σ_{j,t} dy[first + j, o, t]`.
+    @inlinable
+    public static func pack(_ dy: UnsafePointer<Float>, channels o: Int, plane: Int, images: Range<Int>,
+                            into dycols: UnsafeMutablePointer<Float>, biasGrad: UnsafeMutablePointer<Float>?) {
+        Parallel.forEachChunk(o, costPerItem: images.count * plane) { _, chans in
+            pack(dy, channels: o, plane: plane, images: images, only: chans, into: dycols, biasGrad: biasGrad)
+        }
+    }
+
+    /// Channels `chans` of `pack` on the calling thread.
+    @inlinable
+    public static func pack(_ dy: UnsafePointer<Float>, channels o: Int, plane: Int, images: Range<Int>, only chans: Range<Int>,
+                            into dycols: UnsafeMutablePointer<Float>, biasGrad: UnsafeMutablePointer<Float>?) {
+        let nb = images.count, first = images.lowerBound
+        do {
+            for ch in chans {
+                var sum: Float = 0
+                for j in 0..<nb {
+                    let src = dy + ((first + j) * o + ch) * plane
+                    let dst = dycols + ch * nb * plane + j * plane
+                    dst.update(from: src, count: plane)
+                    if biasGrad != nil { for t in 0..<plane { sum += src[t] } }
+                }
+                if let biasGrad { biasGrad[ch] += sum }
+            }
+        }
+    }
+
+    /// `y[i, o, t] += bias[o]` over `n` images of `[N, O, S]`.
+    @inlinable
+    public static func addChannelBias(_ y: UnsafeMutablePointer<Float>, images n: Int, channels o: Int, plane: Int,
+                                      bias: UnsafePointer<Float>) {
+        Parallel.forEachChunk(n * o, costPerItem: plane) { _, planes in
+            for q in planes {
+                let b = bias[q % o], d = y + q * plane
+                for t in 0..<plane { d[t] += b }
+            }
+        }
+    }
+
+    /// `biasGrad[o] += Σ_{i,t} dy[i, o, t]` over `n` images of `[N, O, S]` (images summed in order).
+    @inlinable
+    public static func sumChannels(_ dy: UnsafePointer<Float>, images n: Int, channels o: Int, plane: Int,
+                                   into biasGrad: UnsafeMutablePointer<Float>) {
+        Parallel.forEachChunk(o, costPerItem: n * plane) { _, chans in
+            for ch in chans {
+                var sum: Float = 0
+                for i in 0..<n {
+                    let src = dy + (i * o + ch) * plane
+                    for t in 0..<plane { sum += src[t] }
+                }
+                biasGrad[ch] += sum
+            }
+        }
+    }
+}

@@ -1,0 +1,185 @@
+import Foundation
+import TensorCore
+import Layers
+
+/// A training checkpoint in safetensors format: everything needed to continue a run exactly.
+///
+/// Tensors:
+/// - every parameter and float buffer under its PyTorch `state_dict` name (F32), and every
+///   counter (`num_batches_tracked`) as an I64 scalar of shape `[]`;
+/// - the optimiser's state as `optimizer.<parameter name>.<slot>` (F32, the parameter's shape);
+/// - extra state from training hooks under names beginning `hook.` (e.g. U8 random-generator
+///   states, fixed masks).
+///
+/// Metadata (strings): `format` ("masklab-checkpoint"), `format_version`, `model`, `seed`,
+/// `step` (iterations completed), `epoch` (in progress, 0-based), `batch_in_epoch`,
+/// `optimizer`, `optimizer_step`, the partial sums of the epoch in progress
+/// (`epoch_loss_sum` printed to round-trip exactly, `epoch_correct`, `epoch_samples`,
+/// `epoch_train_seconds`), `history` (JSON of the completed epochs' metrics) and `rng`, which
+/// explains that every stream is derived from (seed, purpose, epoch, batch): the trainer keeps
+/// no live stream, so the seed and the position are the whole random state.
+public enum Checkpoint {
+    public static let format = "masklab-checkpoint"
+    public static let formatVersion = 1
+    /// Prefix of tensors owned by training hooks (not checked against the model).
+    public static let hookPrefix = "hook."
+
+    /// What `load` returns besides the restored tensors.
+    public struct Contents: Sendable {
+        public var progress: TrainingProgress
+        public var seed: UInt64
+        public var modelName: String
+        public var metadata: [String: String]
+        /// Tensors under `hook.` for the training hooks to restore.
+        public var hookTensors: [SafetensorsTensor]
+    }
+
+    /// The checkpoint as a safetensors file (copies the tensors).
+    public static func encode(network: Network, optimizer: (any Optimizer)?, progress: TrainingProgress, seed: UInt64,
+                              hookTensors: [SafetensorsTensor] = [], extraMetadata: [String: String] = [:]) -> SafetensorsFile {
+        var tensors: [SafetensorsTensor] = []
+        let store = network.store
+        for p in store.parameters {
+            tensors.append(SafetensorsTensor(name: p.name, shape: p.shape.dims, floats: p.value.pointer, count: p.value.count))
+        }
+        for b in store.buffers {
+            tensors.append(SafetensorsTensor(name: b.name, shape: b.shape.dims, floats: b.value.pointer, count: b.value.count))
+        }
+        for c in store.counters {
+            tensors.append(SafetensorsTensor(name: c.name, shape: [], int64s: [c.value]))
+        }
+        if let optimizer {
+            for (name, t) in optimizer.stateTensors {
+                tensors.append(SafetensorsTensor(name: name, shape: t.shape.dims, floats: t.pointer, count: t.count))
+            }
+        }
+        for t in hookTensors {
+            precondition(t.name.hasPrefix(hookPrefix), "hook tensor '\(t.name)' must be named \(hookPrefix)…")
+            tensors.append(t)
+        }
+        var meta = extraMetadata
+        meta["format"] = format
+        meta["format_version"] = String(formatVersion)
+        meta["model"] = network.name
+        meta["seed"] = String(seed)
+        meta["step"] = String(progress.iteration)
+        meta["epoch"] = String(progress.epoch)
+        meta["batch_in_epoch"] = String(progress.batchInEpoch)
+        meta["epoch_loss_sum"] = String(progress.epochLossSum)
+        meta["epoch_correct"] = String(progress.epochCorrect)
+        meta["epoch_samples"] = String(progress.epochSamples)
+        meta["epoch_train_seconds"] = String(progress.epochTrainSeconds)
+        meta["optimizer"] = optimizer?.name ?? ""
+        meta["optimizer_step"] = String(optimizer?.stepCount ?? 0)
+        meta["rng"] = "streams derived from (seed, purpose, epoch, batch); no live stream state"
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        meta["history"] = (try? encoder.encode(progress.history)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+        return SafetensorsFile(tensors: tensors, metadata: meta)
+    }
+
+    /// Writes a checkpoint to `url` atomically (temporary file + rename).
+    public static func save(to url: URL, network: Network, optimizer: (any Optimizer)?, progress: TrainingProgress,
+                            seed: UInt64, hookTensors: [SafetensorsTensor] = [],
+                            extraMetadata: [String: String] = [:]) throws(CheckpointError) {
+        let file = encode(network: network, optimizer: optimizer, progress: progress, seed: seed,
+                          hookTensors: hookTensors, extraMetadata: extraMetadata)
+        do { try file.write(to: url) } catch { throw .file(error) }
+    }
+
+    /// Reads `url` and restores the network's parameters, buffers and counters and (when given)
+    /// the optimiser's state and step count. Names and shapes are checked strictly before anything
+    /// is written: a mismatch lists every missing and unexpected name and changes nothing.
+    /// Optimiser tensors are ignored when `optimizer` is nil (e.g. for evaluation).
+    @discardableResult
+    public static func load(from url: URL, into network: Network, optimizer: (any Optimizer)?) throws(CheckpointError) -> Contents {
+        let file: SafetensorsFile
+        do { file = try SafetensorsFile.read(from: url) } catch { throw .file(error) }
+        return try restore(file, path: url.path, into: network, optimizer: optimizer)
+    }
+
+    /// `load` for a file already in memory; `path` names it in errors.
+    public static func restore(_ file: SafetensorsFile, path: String, into network: Network,
+                               optimizer: (any Optimizer)?) throws(CheckpointError) -> Contents {
+        let meta = file.metadata
+        func value(_ key: String) throws(CheckpointError) -> String {
+            guard let v = meta[key] else { throw .metadata(path: path, key: key, expected: "a value", got: "nothing") }
+            return v
+        }
+        func integer(_ key: String) throws(CheckpointError) -> Int {
+            let v = try value(key)
+            guard let i = Int(v) else { throw .metadata(path: path, key: key, expected: "an integer", got: "\"\(v)\"") }
+            return i
+        }
+        func real(_ key: String) throws(CheckpointError) -> Double {
+            let v = try value(key)
+            guard let d = Double(v) else { throw .metadata(path: path, key: key, expected: "a number", got: "\"\(v)\"") }
+            return d
+        }
+        let fmt = try value("format")
+        guard fmt == format else { throw .metadata(path: path, key: "format", expected: format, got: fmt) }
+        let version = try integer("format_version")
+        guard version == formatVersion else {
+            throw .metadata(path: path, key: "format_version", expected: String(formatVersion), got: String(version))
+        }
+        let seedText = try value("seed")
+        guard let seed = UInt64(seedText) else { throw .metadata(path: path, key: "seed", expected: "an unsigned integer", got: seedText) }
+
+        // Which names we expect, with dtype and shape.
+        let store = network.store
+        var expected: [String: (SafetensorsDType, [Int])] = [:]
+        for p in store.parameters { expected[p.name] = (.f32, p.shape.dims) }
+        for b in store.buffers { expected[b.name] = (.f32, b.shape.dims) }
+        for c in store.counters { expected[c.name] = (.i64, []) }
+        let optimizerTensors = optimizer?.stateTensors ?? []
+        for (name, t) in optimizerTensors { expected[name] = (.f32, t.shape.dims) }
+        var present: [String: SafetensorsTensor] = [:]
+        var hookTensors: [SafetensorsTensor] = []
+        var unexpected: [String] = []
+        for t in file.tensors {
+            if t.name.hasPrefix(hookPrefix) { hookTensors.append(t); continue }
+            if optimizer == nil && t.name.hasPrefix("optimizer.") { continue }
+            if expected[t.name] == nil { unexpected.append(t.name) } else { present[t.name] = t }
+        }
+        let missing = expected.keys.filter { present[$0] == nil }.sorted()
+        guard missing.isEmpty && unexpected.isEmpty else {
+            throw .names(path: path, missing: missing, unexpected: unexpected.sorted())
+        }
+        for (name, (dtype, shape)) in expected.sorted(by: { $0.key < $1.key }) {
+            let t = present[name]!
+            guard t.dtype == dtype, t.shape == shape else {
+                throw .tensor(path: path, name: name, expected: "\(dtype.rawValue) \(shape)", got: "\(t.dtype.rawValue) \(t.shape)")
+            }
+        }
+        var optimizerStep = 0
+        if let optimizer {
+            let name = try value("optimizer")
+            guard name == optimizer.name else { throw .metadata(path: path, key: "optimizer", expected: optimizer.name, got: "\"\(name)\"") }
+            optimizerStep = try integer("optimizer_step")
+        }
+        var progress = TrainingProgress()
+        progress.iteration = try integer("step")
+        progress.epoch = try integer("epoch")
+        progress.batchInEpoch = try integer("batch_in_epoch")
+        progress.epochLossSum = try real("epoch_loss_sum")
+        progress.epochCorrect = try integer("epoch_correct")
+        progress.epochSamples = try integer("epoch_samples")
+        progress.epochTrainSeconds = try real("epoch_train_seconds")
+        let history = try value("history")
+        do {
+            progress.history = try JSONDecoder().decode([EpochMetrics].self, from: Data(history.utf8))
+        } catch {
+            throw .metadata(path: path, key: "history", expected: "a JSON list of epoch metrics", got: String(history.prefix(60)))
+        }
+
+        // Everything checked: now write.
+        for p in store.parameters { present[p.name]!.copyFloats(to: p.value.pointer) }
+        for b in store.buffers { present[b.name]!.copyFloats(to: b.value.pointer) }
+        for c in store.counters { c.value = present[c.name]!.int64s[0] }
+        if let optimizer {
+            for (name, t) in optimizerTensors { present[name]!.copyFloats(to: t.pointer) }
+            optimizer.stepCount = optimizerStep
+        }
+        return Contents(progress: progress, seed: seed, modelName: meta["model"] ?? "", metadata: meta, hookTensors: hookTensors)
+    }
+}

@@ -1,0 +1,32 @@
+/// Errors from saving or loading a checkpoint; each names the file.
+public enum CheckpointError: Error, Equatable, CustomStringConvertible {
+    /// The safetensors layer failed (I/O, truncation, malformed header).
+    case file(SafetensorsError)
+    /// The tensor names differ from what the network and optimiser expect.
+    case names(path: String, missing: [String], unexpected: [String])
+    /// A tensor has the wrong shape or dtype.
+    case tensor(path: String, name: String, expected: String, got: String)
+    /// A metadata entry is missing or malformed.
+    case metadata(path: String, key: String, expected: String, got: String)
+    /// A training hook rejected its saved state.
+    case hookState(path: String, message: String)
+
+    public var description: String {
+        switch self {
+        case let .file(e):
+            return e.description
+        case let .names(path, missing, unexpected):
+            var parts: [String] = []
+            if !missing.isEmpty { parts.append("missing \(missing.count): \(missing.prefix(20).joined(separator: ", "))") }
+            if !unexpected.isEmpty { parts.append("unexpected \(unexpected.count): \(unexpected.prefix(20).joined(separator: ", "))") }
+            return "\(path): checkpoint does not match the model/optimizer; " + parts.joined(separator: "; ")
+                + " (hint: same model, options and optimizer as the run that wrote it?)"
+        case let .tensor(path, name, expected, got):
+            return "\(path): tensor '\(name)': expected \(expected), got \(got)"
+        case let .metadata(path, key, expected, got):
+            return "\(path): metadata '\(key)': expected \(expected), got \(got)"
+        case let .hookState(path, message):
+            return "\(path): \(message)"
+        }
+    }
+}

@@ -1,0 +1,73 @@
+/// What one epoch of training measured (one row of `metrics.csv`).
+///
+/// Losses are mean softmax cross-entropy (nats per sample), averaged over the epoch's samples
+/// (train: as the weights moved during the epoch; test/validation: at the epoch's end, in
+/// inference mode). Accuracies are fractions in [0, 1]. Everything except the three timing
+/// fields is bit-identical between runs with the same config, seed and thread count.
+public struct EpochMetrics: Codable, Sendable, Equatable {
+    /// Epoch index, 0-based.
+    public var epoch: Int
+    /// Iterations (optimiser steps) completed since the start of the run, at the epoch's end.
+    public var iterations: Int
+    /// Training samples seen in this epoch (fewer than the set when the budget ends mid-epoch).
+    public var samples: Int
+    public var trainLoss: Double
+    public var trainAccuracy: Double
+    public var testLoss: Double
+    public var testAccuracy: Double
+    /// Generalisation gap: testLoss − trainLoss.
+    public var gap: Double
+    public var validationLoss: Double?
+    public var validationAccuracy: Double?
+    /// The learning rate of the epoch's last step.
+    public var learningRate: Float
+    /// Training images per second of training wall time (evaluation excluded).
+    public var imagesPerSecond: Double
+    /// Wall time of the training steps, seconds.
+    public var trainSeconds: Double
+    /// Wall time of the whole epoch including evaluation and checkpointing, seconds.
+    public var wallSeconds: Double
+
+    public init(epoch: Int, iterations: Int, samples: Int, trainLoss: Double, trainAccuracy: Double,
+                testLoss: Double, testAccuracy: Double, validationLoss: Double? = nil, validationAccuracy: Double? = nil,
+                learningRate: Float, imagesPerSecond: Double, trainSeconds: Double, wallSeconds: Double) {
+        self.epoch = epoch
+        self.iterations = iterations
+        self.samples = samples
+        self.trainLoss = trainLoss
+        self.trainAccuracy = trainAccuracy
+        self.testLoss = testLoss
+        self.testAccuracy = testAccuracy
+        self.gap = testLoss - trainLoss
+        self.validationLoss = validationLoss
+        self.validationAccuracy = validationAccuracy
+        self.learningRate = learningRate
+        self.imagesPerSecond = imagesPerSecond
+        self.trainSeconds = trainSeconds
+        self.wallSeconds = wallSeconds
+    }
+
+    /// The same metrics with the timing fields zeroed: what determinism and resume compare.
+    public var withoutTimings: EpochMetrics {
+        var m = self
+        m.imagesPerSecond = 0
+        m.trainSeconds = 0
+        m.wallSeconds = 0
+        return m
+    }
+
+    /// CSV column names, in `csvRow` order.
+    public static let csvHeader = "epoch,iterations,samples,train_loss,train_accuracy,test_loss,test_accuracy,gap,"
+        + "validation_loss,validation_accuracy,learning_rate,images_per_second,train_seconds,wall_seconds"
+
+    /// One CSV row; numbers printed so that they parse back to the same bits; absent values empty.
+    public var csvRow: String {
+        let fields: [String] = [
+            String(epoch), String(iterations), String(samples),
+            String(trainLoss), String(trainAccuracy), String(testLoss), String(testAccuracy), String(gap),
+            validationLoss.map { String($0) } ?? "", validationAccuracy.map { String($0) } ?? "",
+            String(learningRate), String(imagesPerSecond), String(trainSeconds), String(wallSeconds),
+        ]
+        return fields.joined(separator: ",")
+    }
+}

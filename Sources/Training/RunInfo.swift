@@ -1,0 +1,19 @@
+import Foundation
+
+/// What a run is about to do, given to callbacks and hooks when it starts.
+public struct RunInfo: Sendable {
+    public let config: TrainingConfig
+    /// The network's registry name and its number of trainable scalars.
+    public let modelName: String
+    public let parameterCount: Int
+    public let trainSamples: Int
+    public let iterationsPerEpoch: Int
+    public let totalIterations: Int
+    /// Epochs touched by the budget (the last may be partial).
+    public let epochs: Int
+    /// Where the run starts: 0/0/0 for a fresh run, the checkpoint's position when resuming.
+    public let startIteration: Int, startEpoch: Int, startBatch: Int
+    public let outputDirectory: URL?
+    /// Lets a callback ask the trainer to stop (e.g. on SIGINT).
+    public let control: TrainingControl
+}

@@ -1,0 +1,28 @@
+/// Why a training run stopped with an error.
+public enum TrainingError: Error, Equatable, CustomStringConvertible {
+    /// The loss of iteration `step` (0-based, in epoch `epoch`) was NaN or infinite; the run
+    /// stopped before that step's update. `lastGoodCheckpoint` is the newest checkpoint this run
+    /// wrote or resumed from, if any.
+    case nonFinite(step: Int, epoch: Int, loss: Double, lastGoodCheckpoint: String?)
+    /// The configuration cannot run (message says what to change).
+    case invalidConfig(String)
+    case optimizer(OptimizerError)
+    case schedule(ScheduleError)
+    case checkpoint(CheckpointError)
+    /// Writing the metrics or summary failed.
+    case output(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .nonFinite(step, epoch, loss, last):
+            return "loss became \(loss) at step \(step) (epoch \(epoch)); "
+                + (last.map { "last good checkpoint: \($0)" } ?? "no checkpoint was written")
+                + " (hint: lower the learning rate or add warm-up)"
+        case let .invalidConfig(m): return "invalid training config: \(m)"
+        case let .optimizer(e): return e.description
+        case let .schedule(e): return e.description
+        case let .checkpoint(e): return e.description
+        case let .output(path, reason): return "\(path): \(reason)"
+        }
+    }
+}

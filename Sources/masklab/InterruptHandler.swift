@@ -1,0 +1,30 @@
+import Dispatch
+import Foundation
+
+/// Turns the first Ctrl-C (SIGINT) or SIGTERM into a graceful stop request; a second one exits at once.
+final class InterruptHandler: @unchecked Sendable {
+    private var sources: [DispatchSourceSignal] = []
+    private var count = 0
+
+    init(_ onInterrupt: @escaping @Sendable () -> Void) {
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            s.setEventHandler { [weak self] in
+                guard let self else { return }
+                self.count += 1
+                if self.count > 1 { exit(130) }
+                FileHandle.standardError.write(Data("\nstopping after this step and writing a checkpoint (Ctrl-C again to quit now)\n".utf8))
+                onInterrupt()
+            }
+            s.resume()
+            sources.append(s)
+        }
+    }
+
+    func cancel() {
+        for s in sources { s.cancel() }
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
+    }
+}

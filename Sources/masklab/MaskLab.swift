@@ -1,0 +1,17 @@
+import ArgumentParser
+
+/// The `masklab` command: train, evaluate and inspect networks with weight masks.
+@main
+struct MaskLab: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "masklab",
+        abstract: "Weight masks, importance and lottery tickets for neural networks, on the CPU.",
+        discussion: """
+        Every run writes one folder (config, command and commit, metrics.csv, summary.json, curves.svg,
+        checkpoint). The same command, seed and thread count give bit-identical metrics.
+        Data is found via --data, $MASKLAB_DATA, ./data or ../shared/data; `masklab data fetch` downloads it.
+        """,
+        version: "0.1.0",
+        subcommands: [TrainCommand.self, EvalCommand.self, DataCommand.self, ModelsCommand.self]
+    )
+}

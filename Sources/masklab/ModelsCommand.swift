@@ -1,0 +1,42 @@
+import ArgumentParser
+import Layers
+import Models
+import TensorCore
+
+/// `masklab models`: the model registry.
+struct ModelsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "models",
+        abstract: "List the models with their parameter counts (MNIST and CIFAR-10 shapes).")
+
+    @Flag(name: .long, help: "Also list every tensor's PyTorch name and shape for the model given with --model.")
+    var tensors = false
+
+    @Option(name: .long, help: "Model to describe with --tensors.")
+    var model: String?
+
+    @Option(name: .long, help: "Base width for convolutional models.")
+    var width: Int?
+
+    func run() throws {
+        let options = ModelOptions(width: width)
+        if tensors {
+            guard let model else { throw CommandFailure("--tensors needs --model NAME") }
+            let shape = model == "mlp" ? Shape(1, 28, 28) : Shape(3, 32, 32)
+            let net: Network
+            do { net = try ModelRegistry.make(model, sampleShape: shape, classes: 10, options: options) } catch { throw CommandFailure(error.description) }
+            for (name, dims) in net.store.shapes { print("\(name)\t\(dims)") }
+            print("\(net.parameterCount) parameters")
+            return
+        }
+        print("model".padding(toLength: 10, withPad: " ", startingAt: 0) + "parameters (1×28×28)  parameters (3×32×32)  description")
+        for e in ModelRegistry.entries {
+            func count(_ s: Shape) -> String {
+                (try? e.build(s, 10, options)).map { String($0.parameterCount) } ?? "–"
+            }
+            print(e.name.padding(toLength: 10, withPad: " ", startingAt: 0)
+                  + count(Shape(1, 28, 28)).padding(toLength: 22, withPad: " ", startingAt: 0)
+                  + count(Shape(3, 32, 32)).padding(toLength: 22, withPad: " ", startingAt: 0) + e.summary)
+        }
+    }
+}

@@ -1,0 +1,146 @@
+import XCTest
+import TensorCore
+import Stats
+import Layers
+import TestSupport
+
+/// Finite-difference checks of the convolutional layers against double-precision references
+/// (`ReferenceLayers.conv2d`, …; tolerance |analytic − numeric| ≤ 1e-4 + 1e-3·|numeric| unless
+/// stated, see `GradCheck`). Every report prints its largest difference.
+final class ConvolutionGradientTests: XCTestCase {
+    override func setUp() { Parallel.setThreads(2) }
+
+    private func assertPassed(_ reports: [GradCheck.Report], _ label: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertFalse(reports.isEmpty, file: file, line: line)
+        for r in reports {
+            print("\(label) — \(r)")
+            XCTAssertTrue(r.passed, "\(label): \(r)", file: file, line: line)
+        }
+    }
+
+    /// One Conv2d on `[n, c, h, w]`; `budgetBytes` small enough forces several chunks of images.
+    private func checkConv(c: Int, o: Int, k: Int, s: Int, p: Int, bias: Bool, n: Int = 3, h: Int = 7, w: Int = 6,
+                           budgetBytes: Int = 64 << 20, lanes: Int? = nil, inputGradient: Bool = true, seed: UInt64) {
+        let b = ParameterBuilder()
+        let workspace = ConvolutionWorkspace(budgetBytes: budgetBytes)
+        workspace.lanes = lanes
+        let conv = Conv2d("conv", c, o, kernel: k, stride: s, padding: p, bias: bias, workspace: workspace, builder: b)
+        let store = b.finish()
+        store.initialise(streams: RandomStreams(seed: seed))
+        conv.computesInputGradient = inputGradient
+        let shape = Shape(n, c, h, w)
+        let out = conv.prepare(input: shape)
+        XCTAssertEqual(out, Shape(n, o, (h + 2 * p - k) / s + 1, (w + 2 * p - k) / s + 1))
+        let reports = GradCheck.check(layer: conv, inputShape: shape, parameters: store.parameters, store: store, seed: seed) { x, ps in
+            ReferenceLayers.conv2d(x, weight: ps["conv.weight"]!, bias: ps["conv.bias"], channels: c, height: h, width: w,
+                                   outChannels: o, kernel: k, stride: s, padding: p)
+        }
+        XCTAssertEqual(reports.map(\.tensor), ["output"] + (inputGradient ? ["input"] : []) + (bias ? ["conv.weight", "conv.bias"] : ["conv.weight"]))
+        assertPassed(reports, "conv \(c)→\(o) k\(k) s\(s) p\(p) bias \(bias) lanes \(lanes.map(String.init) ?? "auto")")
+    }
+
+    func testConv3x3Stride1Padding1WithBias() { checkConv(c: 3, o: 4, k: 3, s: 1, p: 1, bias: true, seed: 11) }
+    func testConv3x3Stride2Padding1NoBias() { checkConv(c: 3, o: 5, k: 3, s: 2, p: 1, bias: false, seed: 12) }
+    func testConv3x3Stride1Padding0() { checkConv(c: 2, o: 3, k: 3, s: 1, p: 0, bias: true, seed: 13) }
+    func testConv5x5Stride2Padding0() { checkConv(c: 2, o: 3, k: 5, s: 2, p: 0, bias: true, h: 9, w: 9, seed: 14) }
+    func testConv1x1Pointwise() { checkConv(c: 4, o: 3, k: 1, s: 1, p: 0, bias: true, seed: 15) }
+    func testConv1x1Stride2NoBias() { checkConv(c: 4, o: 6, k: 1, s: 2, p: 0, bias: false, seed: 16) }
+    func testConvWithoutInputGradient() { checkConv(c: 3, o: 4, k: 3, s: 1, p: 1, bias: true, inputGradient: false, seed: 17) }
+
+    /// A 1-KiB workspace holds one image's columns at most: the batch runs in chunks of one.
+    func testConvInChunksOfOneImage() { checkConv(c: 2, o: 3, k: 3, s: 1, p: 1, bias: true, n: 3, h: 5, w: 5, budgetBytes: 1024, seed: 18) }
+
+    /// Two lanes (each with its own chunks, single-threaded GEMMs and partial gradients), with
+    /// and without bias, with and without chunking inside the lanes.
+    func testConvInTwoLanes() {
+        checkConv(c: 3, o: 4, k: 3, s: 1, p: 1, bias: true, n: 5, lanes: 2, seed: 19)
+        checkConv(c: 3, o: 5, k: 3, s: 2, p: 1, bias: false, n: 4, lanes: 2, seed: 20)
+        checkConv(c: 2, o: 3, k: 3, s: 1, p: 1, bias: true, n: 5, h: 5, w: 5, budgetBytes: 2048, lanes: 2, seed: 21)
+    }
+
+    /// Chunked, laned and whole-batch lowering agree in the forward pass (each output element
+    /// is the same dot product; only the GEMM's blocking may differ, hence the tolerance).
+    func testChunkingAndLanesDoNotChangeTheForward() {
+        var outputs: [[Float]] = []
+        for (budget, lanes) in [(1 << 10, 1), (64 << 20, 1), (64 << 20, 2), (4 << 10, 2)] {
+            let b = ParameterBuilder()
+            let workspace = ConvolutionWorkspace(budgetBytes: budget)
+            workspace.lanes = lanes
+            let conv = Conv2d("conv", 3, 8, kernel: 3, padding: 1, workspace: workspace, builder: b)
+            let store = b.finish()
+            store.initialise(streams: RandomStreams(seed: 5))
+            _ = conv.prepare(input: Shape(4, 3, 6, 6))
+            let xs = TensorStorage(count: 4 * 3 * 36)
+            let rng = RandomStream(seed: 6)
+            for i in 0..<xs.count { xs.base[i] = rng.uniform(-1, 1) }
+            outputs.append(conv.forward(xs.tensor(Shape(4, 3, 6, 6)), mode: .training).toArray())
+        }
+        for o in outputs.dropFirst() {
+            let worst = largestDifference(outputs[0], o)!
+            XCTAssertLessThan(worst.absolute, 1e-5, "\(worst)")
+        }
+    }
+
+    func testMaxPool2d() {
+        for (k, s, h) in [(2, 2, 6), (3, 2, 7), (2, 1, 5)] {
+            let pool = MaxPool2d(kernel: k, stride: s)
+            let shape = Shape(2, 3, h, h)
+            _ = pool.prepare(input: shape)
+            let store = ParameterBuilder().finish()
+            let reports = GradCheck.check(layer: pool, inputShape: shape, parameters: [], store: store, seed: UInt64(20 + k)) { x, _ in
+                ReferenceLayers.pool2d(x, channels: 3, height: h, width: h, kernel: k, stride: s, average: false)
+            }
+            assertPassed(reports, "maxpool k\(k) s\(s)")
+        }
+    }
+
+    func testAvgPool2d() {
+        for (k, s, h) in [(2, 2, 6), (3, 2, 7), (2, 1, 5)] {
+            let pool = AvgPool2d(kernel: k, stride: s)
+            let shape = Shape(2, 3, h, h)
+            _ = pool.prepare(input: shape)
+            let store = ParameterBuilder().finish()
+            let reports = GradCheck.check(layer: pool, inputShape: shape, parameters: [], store: store, seed: UInt64(30 + k)) { x, _ in
+                ReferenceLayers.pool2d(x, channels: 3, height: h, width: h, kernel: k, stride: s, average: true)
+            }
+            assertPassed(reports, "avgpool k\(k) s\(s)")
+        }
+    }
+
+    func testGlobalAvgPool2d() {
+        let pool = GlobalAvgPool2d()
+        let shape = Shape(3, 4, 5, 3)
+        XCTAssertEqual(pool.prepare(input: shape), Shape(3, 4))
+        let store = ParameterBuilder().finish()
+        let reports = GradCheck.check(layer: pool, inputShape: shape, parameters: [], store: store, seed: 40) { x, _ in
+            ReferenceLayers.globalAvgPool(x, plane: 15)
+        }
+        assertPassed(reports, "global average pool")
+    }
+
+    /// BasicBlock with the identity shortcut and with the 1×1 projection (stride 2, channels
+    /// 3 → 6), in batch-statistics mode, all parameters checked.
+    func testBasicBlock() {
+        for (ic, oc, s) in [(4, 4, 1), (3, 6, 2)] {
+            let b = ParameterBuilder()
+            let block = BasicBlock("layer1.0", ic, oc, stride: s, workspace: ConvolutionWorkspace(), builder: b)
+            let store = b.finish()
+            store.initialise(streams: RandomStreams(seed: 50))
+            // Non-trivial γ, β so that their gradients and the normalisation are exercised.
+            let rng = RandomStream(seed: 51)
+            for p in store.parameters where p.role == .normScale || p.role == .normShift {
+                for i in 0..<p.value.count { p.value[i] = rng.uniform(0.5, 1.5) * (p.role == .normShift ? 0.3 : 1) }
+            }
+            let (n, h) = (3, 6)
+            let shape = Shape(n, ic, h, h)
+            XCTAssertEqual(block.prepare(input: shape), Shape(n, oc, h / s, h / s))
+            let names = store.parameters.map(\.name)
+            XCTAssertEqual(names.contains("layer1.0.shortcut.0.weight"), s != 1)
+            let reports = GradCheck.check(layer: block, inputShape: shape, parameters: store.parameters, store: store,
+                                          seed: 52, maxEntries: 25) { x, ps in
+                ReferenceLayers.basicBlock(x, ps, "layer1.0", inChannels: ic, outChannels: oc, height: h, width: h, stride: s).y
+            }
+            assertPassed(reports, "BasicBlock \(ic)→\(oc) stride \(s)")
+        }
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A tiny HTTP/1.1 server on 127.0.0.1 for download tests: serves in-memory files for `GET`,
+/// 404 for unknown paths, one connection at a time, `Connection: close`.
+///
+/// It listens on an ephemeral port (`port`, `baseURL`) on a background thread and stops by
+/// itself: on `stop()`, or after `lifetime` seconds at the latest, so a test that fails midway
+/// never leaves it running for long. Each connection is bounded by a 5 s socket timeout and a
+/// 64 KiB request.
+public final class LoopbackHTTPServer: @unchecked Sendable {
+    public let port: UInt16
+    /// "http://127.0.0.1:PORT/".
+    public var baseURL: String { "http://127.0.0.1:\(port)/" }
+
+    private let listener: Int32
+    private let files: [String: [UInt8]]
+    private let lock = NSLock()
+    private var stopped = false
+    private var served: [String] = []
+    private let finished = DispatchSemaphore(value: 0)
+
+    /// Starts serving `files` (path without the leading "/" → content).
+    public init(files: [String: [UInt8]], lifetime: TimeInterval = 60) throws {
+        self.files = files
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw ServerError.socket("socket: \(String(cString: strerror(errno)))") }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(fd, 8) == 0 else {
+            close(fd)
+            throw ServerError.socket("bind/listen: \(String(cString: strerror(errno)))")
+        }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        listener = fd
+        port = UInt16(bigEndian: address.sin_port)
+        let deadline = Date().addingTimeInterval(lifetime)
+        let thread = Thread { [self] in serve(until: deadline) }
+        thread.name = "masklab.test.http"
+        thread.start()
+    }
+
+    /// The request paths served so far, in order.
+    public var requests: [String] { lock.withLock { served } }
+
+    /// Stops accepting connections and waits for the thread to end.
+    public func stop() {
+        let first = lock.withLock { () -> Bool in
+            defer { stopped = true }
+            return !stopped
+        }
+        if first { finished.wait() }
+    }
+
+    public enum ServerError: Error { case socket(String) }
+
+    private var isStopped: Bool { lock.withLock { stopped } }
+
+    private func serve(until deadline: Date) {
+        defer {
+            close(listener)
+            finished.signal()
+        }
+        while !isStopped && Date() < deadline {
+            var poller = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, 50) > 0 else { continue }
+            let client = accept(listener, nil, nil)
+            guard client >= 0 else { continue }
+            handle(client)
+            close(client)
+        }
+    }
+
+    private func handle(_ client: Int32) {
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var request: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while request.count < 65_536 {
+            let n = recv(client, &buffer, buffer.count, 0)
+            guard n > 0 else { return }
+            request += buffer[0..<n]
+            if let text = String(bytes: request, encoding: .utf8), text.contains("\r\n\r\n") { break }
+        }
+        let line = String(decoding: request, as: UTF8.self).split(separator: "\r\n").first ?? ""
+        let parts = line.split(separator: " ")
+        let method = parts.first.map(String.init) ?? ""
+        var path = parts.count > 1 ? String(parts[1]) : "/"
+        if let q = path.firstIndex(of: "?") { path = String(path[..<q]) }
+        let key = path.hasPrefix("/") ? String(path.dropFirst()) : path
+        lock.withLock { served.append(path) }
+        let status: String, body: [UInt8]
+        if method != "GET" && method != "HEAD" {
+            status = "405 Method Not Allowed"
+            body = Array("method not allowed\n".utf8)
+        } else if let content = files[key] {
+            status = "200 OK"
+            body = content
+        } else {
+            status = "404 Not Found"
+            body = Array("not found: \(path)\n".utf8)
+        }
+        let header = "HTTP/1.1 \(status)\r\nContent-Type: application/octet-stream\r\n"
+            + "Content-Length: \(body.count)\r\nConnection: close\r\n\r\n"
+        write(Array(header.utf8), to: client)
+        if method != "HEAD" { write(body, to: client) }
+    }
+
+    private func write(_ bytes: [UInt8], to client: Int32) {
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes.withUnsafeBytes { send(client, $0.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL)) }
+            guard n > 0 else { return }
+            sent += n
+        }
+    }
+}
