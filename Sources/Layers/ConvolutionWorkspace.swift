@@ -12,8 +12,9 @@ import TensorCore
 ///
 /// Not thread-safe: the layers sharing a workspace must run one at a time (as a network does).
 public final class ConvolutionWorkspace {
-    /// The most scratch a chunk may use, in floats (at least one image's worth is always allowed).
-    public let budget: Int
+    /// The most scratch the chunks of all lanes may use together, in floats (at least one image
+    /// per lane is always allowed); read by the convolutions prepared after it is set.
+    public var budget: Int
     /// Lanes for the convolutions prepared after this is set (nil: one per core when the batch
     /// allows; 1: one multi-threaded GEMM per chunk). See `Convolution.Plan`.
     public var lanes: Int?

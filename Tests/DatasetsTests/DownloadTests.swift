@@ -64,14 +64,14 @@ final class DownloadTests: XCTestCase {
 
     func testCIFARArchiveOverHTTPThenLoads() throws {
         let src = TemporaryDirectory()
-        try DatasetFixtures.writeCIFAR(to: src.url, perBatch: 3, test: 2, archived: true)
+        try DatasetFixtures.writeCIFAR(to: src.url, perBatch: 60, test: 2, archived: true)   // ≈ 1 MB: many reads
         let bytes = try DatasetFixtures.read(src.file("cifar-10-binary.tar.gz"))
         let server = try LoopbackHTTPServer(files: ["cifar-10-binary.tar.gz": bytes])
         defer { server.stop() }
         let root = TemporaryDirectory()
         let fetched = try DatasetDownloader(mirror: server.baseURL, acceptChecksumMismatch: true).fetch("cifar10", into: root.url)
         XCTAssertEqual(fetched.map(\.md5), [MD5.hex(bytes)])
-        XCTAssertEqual(try DatasetRegistry.load("cifar10", root: root.url, streams: .init(seed: 0)).train.count, 15)
+        XCTAssertEqual(try DatasetRegistry.load("cifar10", root: root.url, streams: .init(seed: 0)).train.count, 300)
         // A second fetch finds the (accepted) file in place and does not download again.
         let before = server.requests.count
         _ = try DatasetDownloader(mirror: server.baseURL, acceptChecksumMismatch: true).fetch("cifar10", into: root.url)

@@ -1,0 +1,179 @@
+import XCTest
+import Foundation
+import TestSupport
+
+/// Runs the real `masklab` binary end to end on tiny generated datasets in the real formats.
+final class CLITests: XCTestCase {
+    private func masklab(_ args: [String], in dir: URL? = nil, env: [String: String] = [:]) throws -> CommandRunner.Result {
+        let r = try CommandRunner.run(args, directory: dir, environment: env, timeout: 240)
+        return r
+    }
+
+    /// Tiny MNIST: 240 training and 60 test images, gzipped like the official files.
+    private func tinyMNIST() throws -> TemporaryDirectory {
+        let data = TemporaryDirectory("masklab-cli-data")
+        try DatasetFixtures.writeMNIST(to: data.url, train: 240, test: 60, gzipped: true)
+        return data
+    }
+
+    private func csvRows(_ url: URL) throws -> [[String]] {
+        let text = try String(contentsOf: url, encoding: .utf8)
+        return text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+    }
+
+    /// Columns of metrics.csv that do not depend on timing.
+    private func deterministicColumns(_ rows: [[String]]) -> [[String]] {
+        let header = rows[0]
+        let keep = header.indices.filter { !["images_per_second", "train_seconds", "wall_seconds"].contains(header[$0]) }
+        return rows.map { row in keep.map { row[$0] } }
+    }
+
+    func testHelpListsEveryCommandAndOption() throws {
+        let root = try masklab(["--help"])
+        XCTAssertEqual(root.status, 0, "\(root)")
+        for sub in ["train", "eval", "data", "models"] { XCTAssertTrue(root.stdout.contains(sub), "help lacks \(sub)") }
+        let train = try masklab(["train", "--help"])
+        for flag in ["--config", "--model", "--hidden", "--epochs", "--iterations", "--optimizer", "--lr", "--momentum",
+                     "--nesterov", "--weight-decay", "--schedule", "--validation", "--seed", "--threads", "--resume", "--out", "--data"] {
+            XCTAssertTrue(train.stdout.contains(flag), "train --help lacks \(flag)")
+        }
+        for sub in [["data", "fetch", "--help"], ["data", "verify", "--help"], ["data", "extract", "--help"], ["eval", "--help"], ["models", "--help"]] {
+            let r = try masklab(sub)
+            XCTAssertEqual(r.status, 0, "\(sub): \(r)")
+            XCTAssertTrue(r.stdout.contains("OVERVIEW"), "\(sub) has no overview")
+        }
+    }
+
+    /// train → files and rows; eval of the checkpoint reproduces the last test accuracy; a second
+    /// identical run gives identical metrics (bit-identical determinism through the CLI).
+    func testTrainEvalAndDeterminism() throws {
+        let data = try tinyMNIST()
+        let out = TemporaryDirectory("masklab-cli-out")
+        let args = ["train", "--data", data.path, "--epochs", "2", "--batch-size", "32", "--hidden", "16",
+                    "--threads", "1", "--seed", "3", "--lr", "0.05"]
+        let a = try masklab(args + ["--out", out.file("a").path])
+        XCTAssertEqual(a.status, 0, "\(a)")
+        XCTAssertTrue(a.stdout.contains("completed: 2 epochs"), a.stdout)
+        for f in ["config.json", "command.txt", "metrics.csv", "summary.json", "curves.svg", "last.safetensors"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: out.file("a/\(f)").path), "missing \(f)")
+        }
+        let rowsA = try csvRows(out.file("a/metrics.csv"))
+        XCTAssertEqual(rowsA.count, 3, "header + 2 epochs expected")
+        XCTAssertTrue(rowsA[0].contains("gap") && rowsA[0].contains("test_accuracy"), "\(rowsA[0])")
+
+        let b = try masklab(args + ["--out", out.file("b").path])
+        XCTAssertEqual(b.status, 0, "\(b)")
+        XCTAssertEqual(deterministicColumns(rowsA), deterministicColumns(try csvRows(out.file("b/metrics.csv"))),
+                       "same command and seed must give identical metrics")
+
+        let c = try masklab(args.map { $0 == "3" ? "4" : $0 } + ["--out", out.file("c").path])
+        XCTAssertEqual(c.status, 0, "\(c)")
+        XCTAssertNotEqual(deterministicColumns(rowsA), deterministicColumns(try csvRows(out.file("c/metrics.csv"))),
+                          "another seed must give other metrics")
+
+        let eval = try masklab(["eval", out.file("a").path, "--data", data.path, "--json", "--threads", "1"])
+        XCTAssertEqual(eval.status, 0, "\(eval)")
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as? [String: Any])
+        let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: out.file("a/summary.json"))) as? [String: Any])
+        XCTAssertEqual(json["testAccuracy"] as? Double, summary["finalTestAccuracy"] as? Double, "eval must reproduce the run's last test accuracy")
+        XCTAssertEqual(json["testSamples"] as? Int, 60)
+    }
+
+    /// A config file sets the run; a flag overrides one field; unknown keys are refused.
+    func testConfigFileAndOverrides() throws {
+        let dir = TemporaryDirectory("masklab-cli-config")
+        let config = dir.file("c.json")
+        try #"{"model": "mlp", "modelOptions": {"hidden": [8]}, "budget": {"iterations": 3}, "optimizer": {"name": "adam", "learningRate": 0.001}}"#
+            .write(to: config, atomically: true, encoding: .utf8)
+        let r = try masklab(["train", "--config", config.path, "--lr", "0.01", "--print-config"])
+        XCTAssertEqual(r.status, 0, "\(r)")
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let opt = try XCTUnwrap(json["optimizer"] as? [String: Any])
+        XCTAssertEqual(opt["name"] as? String, "adam")
+        XCTAssertEqual((opt["learningRate"] as? Double).map { Float($0) }, 0.01)
+        XCTAssertEqual((json["budget"] as? [String: Int])?["iterations"], 3)
+
+        let bad = dir.file("bad.json")
+        try #"{"modle": "mlp"}"#.write(to: bad, atomically: true, encoding: .utf8)
+        let e = try masklab(["train", "--config", bad.path, "--print-config"])
+        XCTAssertNotEqual(e.status, 0)
+        XCTAssertTrue(e.stderr.contains("unknown keys") && e.stderr.contains("modle"), e.stderr)
+    }
+
+    func testClearErrorsOnBadInput() throws {
+        let data = try tinyMNIST()
+        let unknown = try masklab(["train", "--data", data.path, "--model", "resnet99"])
+        XCTAssertNotEqual(unknown.status, 0)
+        XCTAssertTrue(unknown.stderr.contains("valid models") && unknown.stderr.contains("resnet18"), unknown.stderr)
+
+        let missing = try masklab(["train", "--data", data.file("nowhere").path])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.stderr.contains("nowhere") && missing.stderr.contains("masklab data fetch"), missing.stderr)
+
+        // A truncated label file: the error names the file and the offset.
+        let labels = data.file("t10k-labels-idx1-ubyte.gz")
+        let raw = DatasetFixtures.idxLabels(DatasetFixtures.labels(60))
+        try DatasetFixtures.write(DatasetFixtures.gzip(Array(raw.prefix(30))), to: labels)
+        let truncated = try masklab(["train", "--data", data.path, "--epochs", "1", "--out", data.file("run").path])
+        XCTAssertNotEqual(truncated.status, 0)
+        XCTAssertTrue(truncated.stderr.contains("t10k-labels-idx1-ubyte"), truncated.stderr)
+        XCTAssertTrue(truncated.stderr.contains("offset"), truncated.stderr)
+    }
+
+    /// An interrupted run (iteration budget reached early via --iterations, then extended is not
+    /// allowed) — here: stop mid-run with SIGINT, resume, and compare with an uninterrupted run.
+    func testInterruptAndResumeGiveTheUninterruptedMetrics() throws {
+        let data = TemporaryDirectory("masklab-cli-resume")
+        try DatasetFixtures.writeMNIST(to: data.url, train: 3000, test: 100, gzipped: false)
+        let out = TemporaryDirectory("masklab-cli-resume-out")
+        let args = ["train", "--data", data.path, "--epochs", "3", "--batch-size", "10", "--hidden", "64,64",
+                    "--threads", "1", "--checkpoint-every-iterations", "25"]
+        let full = try masklab(args + ["--out", out.file("full").path])
+        XCTAssertEqual(full.status, 0, "\(full)")
+
+        // Start the same run, interrupt it part-way, then resume.
+        let p = Process()
+        p.executableURL = CommandRunner.masklab
+        p.arguments = args + ["--out", out.file("cut").path]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let checkpoint = out.file("cut/last.safetensors").path
+        let deadline = Date().addingTimeInterval(60)
+        while !FileManager.default.fileExists(atPath: checkpoint) && p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        p.interrupt()
+        p.waitUntilExit()
+        let interrupted = p.terminationStatus != 0
+        let resumed = try masklab(args + ["--out", out.file("cut").path, "--resume"])
+        XCTAssertEqual(resumed.status, 0, "\(resumed)")
+        if interrupted { XCTAssertTrue(resumed.stdout.contains("resumed at"), resumed.stdout) }
+        XCTAssertEqual(deterministicColumns(try csvRows(out.file("full/metrics.csv"))),
+                       deterministicColumns(try csvRows(out.file("cut/metrics.csv"))),
+                       "a resumed run must end with the uninterrupted run's metrics")
+    }
+
+    /// `data fetch` from a mirror on a loopback HTTP server: generated files have non-official
+    /// MD5s, so the fetch is refused, then accepted with the flag, then `data verify` loads them.
+    func testDataFetchFromLoopbackMirrorAndVerify() throws {
+        var files: [String: [UInt8]] = [:]
+        files["train-images-idx3-ubyte.gz"] = DatasetFixtures.gzip(DatasetFixtures.idxImages(count: 20))
+        files["train-labels-idx1-ubyte.gz"] = DatasetFixtures.gzip(DatasetFixtures.idxLabels(DatasetFixtures.labels(20)))
+        files["t10k-images-idx3-ubyte.gz"] = DatasetFixtures.gzip(DatasetFixtures.idxImages(count: 10, offset: 1000))
+        files["t10k-labels-idx1-ubyte.gz"] = DatasetFixtures.gzip(DatasetFixtures.idxLabels(DatasetFixtures.labels(10)))
+        let server = try LoopbackHTTPServer(files: files, lifetime: 60)
+        defer { server.stop() }
+        let root = TemporaryDirectory("masklab-cli-fetch")
+
+        let refused = try masklab(["data", "fetch", "mnist", "--root", root.path, "--mirror", server.baseURL])
+        XCTAssertNotEqual(refused.status, 0, "\(refused)")
+        XCTAssertTrue(refused.stderr.lowercased().contains("md5") || refused.stderr.lowercased().contains("checksum"), refused.stderr)
+
+        let fetched = try masklab(["data", "fetch", "mnist", "--root", root.path, "--mirror", server.baseURL, "--accept-checksum-mismatch"])
+        XCTAssertEqual(fetched.status, 0, "\(fetched)")
+        XCTAssertTrue(fetched.stdout.contains("not the official"), fetched.stdout)
+
+        let verify = try masklab(["data", "verify", "mnist", "--root", root.path])
+        XCTAssertEqual(verify.status, 0, "\(verify)")
+        XCTAssertTrue(verify.stdout.contains("20 samples") && verify.stdout.contains("10 samples"), verify.stdout)
+    }
+}
