@@ -21,8 +21,10 @@ public final class ConvolutionWorkspace {
     /// The buffer; replaced by a larger one when a layer reserves more (read `base` at use time).
     public private(set) var storage = TensorStorage(count: 0)
 
-    /// A workspace whose chunks use at most `budgetBytes` (default 64 MiB).
-    public init(budgetBytes: Int = 64 << 20) {
+    /// A workspace whose chunks use at most `budgetBytes` (default 4 MiB: chunks that stay in
+    /// cache measured 25 % less CPU per ResNet-18 width-16 step than 64 MiB ones; a chunk still
+    /// gets ≥ `Convolution.Plan.minimumColumns` columns, so deep layers may exceed it).
+    public init(budgetBytes: Int = 4 << 20) {
         precondition(budgetBytes > 0, "workspace budget must be positive, got \(budgetBytes)")
         budget = budgetBytes / 4
     }

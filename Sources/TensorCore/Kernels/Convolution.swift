@@ -36,8 +36,15 @@ public enum Convolution {
             self.lanes = l
             let perImage = (geometry.columnRows + outChannels) * geometry.outputPlane
             let perLane = (batch + l - 1) / l
-            imagesPerChunk = max(1, min(perLane, budget / l / max(perImage, 1)))
+            // Small chunks keep the columns in cache between im2col, the GEMM and col2im; but each
+            // GEMM repacks the whole weight, so a chunk needs ≥ `minimumColumns` columns to amortise it.
+            let fitting = budget / l / max(perImage, 1)
+            let amortising = (Self.minimumColumns + geometry.outputPlane - 1) / geometry.outputPlane
+            imagesPerChunk = max(1, min(perLane, max(fitting, amortising)))
         }
+
+        /// The fewest GEMM columns (`nb·OH·OW`) a chunk should have, budget permitting or not.
+        public static let minimumColumns = 1024
 
         /// Scratch floats of one lane.
         public var laneScratch: Int { imagesPerChunk * (geometry.columnRows + outChannels) * geometry.outputPlane }
