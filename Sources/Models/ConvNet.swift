@@ -12,7 +12,9 @@ import TensorCore
 /// `width` scales the 64 (channels 64·w/64, 128·w/64, 256·w/64); the fc widths stay 256.
 /// Names (PyTorch modules): `conv1` … `convK` and `fc1`, `fc2`, `fc3`, each with `weight` and
 /// `bias`. Parameters at width 64, 3×32×32, 10 classes: conv2 4 301 642, conv4 2 425 930,
-/// conv6 2 262 602.
+/// conv6 2 262 602 (the paper's Table 1 agrees for Conv-2/4 and for Conv-6's 1.1 M conv weights,
+/// but lists 1.7 M in all for Conv-6, which its own layer sizes do not give: fc1 alone has
+/// 4·4·256·256 = 1.05 M).
 public enum ConvNet {
     /// `pairs` is the number of conv-conv-pool groups: 1, 2 or 3 for conv2, conv4, conv6.
     public static func make(sampleShape: Shape, classes: Int, pairs: Int, width: Int = 64, name: String) -> Network {

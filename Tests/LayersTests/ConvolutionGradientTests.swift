@@ -20,7 +20,8 @@ final class ConvolutionGradientTests: XCTestCase {
 
     /// One Conv2d on `[n, c, h, w]`; `budgetBytes` small enough forces several chunks of images.
     private func checkConv(c: Int, o: Int, k: Int, s: Int, p: Int, bias: Bool, n: Int = 3, h: Int = 7, w: Int = 6,
-                           budgetBytes: Int = 64 << 20, lanes: Int? = nil, inputGradient: Bool = true, seed: UInt64) {
+                           budgetBytes: Int = 64 << 20, lanes: Int? = nil, inputGradient: Bool = true, maxEntries: Int = 60,
+                           seed: UInt64) {
         let b = ParameterBuilder()
         let workspace = ConvolutionWorkspace(budgetBytes: budgetBytes)
         workspace.lanes = lanes
@@ -31,7 +32,8 @@ final class ConvolutionGradientTests: XCTestCase {
         let shape = Shape(n, c, h, w)
         let out = conv.prepare(input: shape)
         XCTAssertEqual(out, Shape(n, o, (h + 2 * p - k) / s + 1, (w + 2 * p - k) / s + 1))
-        let reports = GradCheck.check(layer: conv, inputShape: shape, parameters: store.parameters, store: store, seed: seed) { x, ps in
+        let reports = GradCheck.check(layer: conv, inputShape: shape, parameters: store.parameters, store: store, seed: seed,
+                                      maxEntries: maxEntries) { x, ps in
             ReferenceLayers.conv2d(x, weight: ps["conv.weight"]!, bias: ps["conv.bias"], channels: c, height: h, width: w,
                                    outChannels: o, kernel: k, stride: s, padding: p)
         }
@@ -56,6 +58,14 @@ final class ConvolutionGradientTests: XCTestCase {
         checkConv(c: 3, o: 4, k: 3, s: 1, p: 1, bias: true, n: 5, lanes: 2, seed: 19)
         checkConv(c: 3, o: 5, k: 3, s: 2, p: 1, bias: false, n: 4, lanes: 2, seed: 20)
         checkConv(c: 2, o: 3, k: 3, s: 1, p: 1, bias: true, n: 5, h: 5, w: 5, budgetBytes: 2048, lanes: 2, seed: 21)
+    }
+
+    /// 32×32 maps (≥ `Convolution.Plan.minimumColumns` pixels) take the per-image GEMMs that
+    /// write NCHW directly: one lane with a two-image chunk, and two lanes of one-image chunks.
+    func testConvPerImageProductsOn32x32Maps() {
+        checkConv(c: 2, o: 3, k: 3, s: 1, p: 1, bias: true, n: 2, h: 32, w: 32, lanes: 1, maxEntries: 15, seed: 22)
+        checkConv(c: 2, o: 3, k: 3, s: 1, p: 1, bias: true, n: 4, h: 32, w: 32, budgetBytes: 1 << 10, lanes: 2,
+                  maxEntries: 15, seed: 23)
     }
 
     /// Chunked, laned and whole-batch lowering agree in the forward pass (each output element

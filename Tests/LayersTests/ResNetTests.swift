@@ -212,7 +212,8 @@ final class ResNetTests: XCTestCase {
     }
 
     /// Every registered model builds, prepares for a batch of 2 and produces finite `[2, classes]`
-    /// logits, then a backward pass runs (small widths where the model has one).
+    /// logits, then a backward pass runs (small widths where the model has one), and neither
+    /// allocates a tensor storage.
     func testEveryRegisteredModelRunsForwardAndBackward() throws {
         let cases: [(String, Shape, ModelOptions, Int)] = [
             ("mlp", Shape(1, 28, 28), ModelOptions(), 266_610),
@@ -235,6 +236,7 @@ final class ResNetTests: XCTestCase {
             let xs = TensorStorage(count: 2 * sample.count)
             let rng = RandomStream(seed: 4)
             for i in 0..<xs.count { xs.base[i] = rng.uniform(-1, 1) }
+            let allocations = TensorStorage.allocationCount
             let logits = net.forward(xs.tensor(Shape(2, sample[0], sample[1], sample[2])), mode: .training)
             XCTAssertEqual(logits.shape, Shape(2, 10), name)
             XCTAssertTrue(Reduce.allFinite(logits), "\(name): logits not finite")
@@ -242,6 +244,7 @@ final class ResNetTests: XCTestCase {
             _ = labels.withUnsafeBufferPointer { net.loss.forward(logits: logits, labels: $0.baseAddress!) }
             net.store.zeroGradients()
             net.backward(net.loss.backward())
+            XCTAssertEqual(TensorStorage.allocationCount, allocations, "\(name): forward/backward allocated tensor storage")
             XCTAssertTrue(Reduce.allFinite(net.store.grads.tensor(Shape(net.parameterCount))), "\(name): gradients not finite")
             XCTAssertGreaterThan(Reduce.sumOfSquares(net.store.grads.tensor(Shape(net.parameterCount))), 0, name)
         }

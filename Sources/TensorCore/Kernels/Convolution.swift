@@ -15,6 +15,10 @@ import COpenBLAS
 /// weight and bias gradients into its own buffer (lane 0 straight into the gradient) and the
 /// partial sums are added in lane order afterwards, so results are bit-identical run to run.
 ///
+/// Images with at least `minimumColumns` output pixels (32×32 maps) skip the channel-major
+/// detour: one GEMM per image reads its slice of the chunk's columns (row stride `nb·S`) and
+/// writes `y` in NCHW directly; backward likewise reads `dy` in place.
+///
 /// Workspace layout (floats): `L` lane scratches of `imagesPerChunk·(C·K·K + O)·S`, then
 /// `L − 1` partial gradients of `O·C·K·K + O`.
 public enum Convolution {
@@ -46,6 +50,10 @@ public enum Convolution {
         /// The fewest GEMM columns (`nb·OH·OW`) a chunk should have, budget permitting or not.
         public static let minimumColumns = 1024
 
+        /// Whether each image's product is a GEMM of its own, written straight into NCHW (no
+        /// `unpack`/`pack` copies): when one image alone has `minimumColumns` columns.
+        public var perImageProducts: Bool { geometry.outputPlane >= Self.minimumColumns }
+
         /// Scratch floats of one lane.
         public var laneScratch: Int { imagesPerChunk * (geometry.columnRows + outChannels) * geometry.outputPlane }
         /// Floats of one partial gradient (weight then bias).
@@ -65,8 +73,13 @@ public enum Convolution {
             forEachChunk(of: 0..<n, plan.imagesPerChunk) { images in
                 let cols = workspace, ycols = workspace + rows * images.count * plane
                 Im2Col.im2col(x, g, images: images, into: cols)
-                GEMM.multiply(m: o, n: images.count * plane, k: rows, a: weight, b: cols, c: ycols)
-                Im2Col.unpack(ycols, channels: o, plane: plane, images: images, bias: bias, into: y)
+                if plan.perImageProducts {
+                    multiplyPerImage(weight, cols, outChannels: o, rows: rows, plane: plane, images: images, into: y)
+                    if let bias { Im2Col.addChannelBias(y + images.lowerBound * o * plane, images: images.count, channels: o, plane: plane, bias: bias) }
+                } else {
+                    GEMM.multiply(m: o, n: images.count * plane, k: rows, a: weight, b: cols, c: ycols)
+                    Im2Col.unpack(ycols, channels: o, plane: plane, images: images, bias: bias, into: y)
+                }
             }
             return
         }
@@ -75,8 +88,13 @@ public enum Convolution {
             forEachChunk(of: share, plan.imagesPerChunk) { images in
                 let cols = scratch, ycols = scratch + rows * images.count * plane
                 Im2Col.im2col(x, g, images: images, rows: 0..<rows, into: cols)
-                GEMM.multiply(m: o, n: images.count * plane, k: rows, a: weight, b: cols, c: ycols)
-                Im2Col.unpack(ycols, channels: o, plane: plane, images: images, only: 0..<o, bias: bias, into: y)
+                if plan.perImageProducts {
+                    multiplyPerImage(weight, cols, outChannels: o, rows: rows, plane: plane, images: images, into: y)
+                    if let bias { Im2Col.addChannelBias(y, channels: o, plane: plane, images: images, bias: bias) }
+                } else {
+                    GEMM.multiply(m: o, n: images.count * plane, k: rows, a: weight, b: cols, c: ycols)
+                    Im2Col.unpack(ycols, channels: o, plane: plane, images: images, only: 0..<o, bias: bias, into: y)
+                }
             }
         }
     }
@@ -95,13 +113,17 @@ public enum Convolution {
         if lanes <= 1 {
             forEachChunk(of: 0..<n, plan.imagesPerChunk) { images in
                 let cols = workspace, dycols = workspace + rows * images.count * plane
-                Im2Col.pack(dy, channels: o, plane: plane, images: images, into: dycols, biasGrad: biasGrad)
                 Im2Col.im2col(x, g, images: images, into: cols)
-                GEMM.multiply(transB: true, m: o, n: rows, k: images.count * plane, a: dycols, b: cols, beta: 1, c: weightGrad)
-                if let dx {
-                    GEMM.multiply(transA: true, m: rows, n: images.count * plane, k: o, a: weight, b: dycols, c: cols)
-                    Im2Col.col2im(cols, g, images: images, into: dx)
+                if plan.perImageProducts {
+                    if let biasGrad { Im2Col.sumChannels(dy, channels: o, plane: plane, images: images, into: biasGrad) }
+                    backwardPerImage(dy, cols, weight: weight, weightGrad: weightGrad, outChannels: o, rows: rows, plane: plane,
+                                     images: images, inputGradient: dx != nil)
+                } else {
+                    Im2Col.pack(dy, channels: o, plane: plane, images: images, into: dycols, biasGrad: biasGrad)
+                    GEMM.multiply(transB: true, m: o, n: rows, k: images.count * plane, a: dycols, b: cols, beta: 1, c: weightGrad)
+                    if dx != nil { GEMM.multiply(transA: true, m: rows, n: images.count * plane, k: o, a: weight, b: dycols, c: cols) }
                 }
+                if let dx { Im2Col.col2im(cols, g, images: images, into: dx) }
             }
             return
         }
@@ -114,13 +136,17 @@ public enum Convolution {
             if lane > 0 { dw.update(repeating: 0, count: plan.partialGradient) }
             forEachChunk(of: share, plan.imagesPerChunk) { images in
                 let cols = scratch, dycols = scratch + rows * images.count * plane
-                Im2Col.pack(dy, channels: o, plane: plane, images: images, only: 0..<o, into: dycols, biasGrad: db)
                 Im2Col.im2col(x, g, images: images, rows: 0..<rows, into: cols)
-                GEMM.multiply(transB: true, m: o, n: rows, k: images.count * plane, a: dycols, b: cols, beta: 1, c: dw)
-                if let dx {
-                    GEMM.multiply(transA: true, m: rows, n: images.count * plane, k: o, a: weight, b: dycols, c: cols)
-                    Im2Col.col2im(cols, g, images: images, planes: 0..<(images.count * g.channels), into: dx)
+                if plan.perImageProducts {
+                    if let db { Im2Col.sumChannels(dy, channels: o, plane: plane, images: images, into: db) }
+                    backwardPerImage(dy, cols, weight: weight, weightGrad: dw, outChannels: o, rows: rows, plane: plane,
+                                     images: images, inputGradient: dx != nil)
+                } else {
+                    Im2Col.pack(dy, channels: o, plane: plane, images: images, only: 0..<o, into: dycols, biasGrad: db)
+                    GEMM.multiply(transB: true, m: o, n: rows, k: images.count * plane, a: dycols, b: cols, beta: 1, c: dw)
+                    if dx != nil { GEMM.multiply(transA: true, m: rows, n: images.count * plane, k: o, a: weight, b: dycols, c: cols) }
                 }
+                if let dx { Im2Col.col2im(cols, g, images: images, planes: 0..<(images.count * g.channels), into: dx) }
             }
         }
         // Add the partial gradients in lane order (parallel over entries, same order per entry).
@@ -132,6 +158,35 @@ public enum Convolution {
                     if i < count { weightGrad[i] += part[i] } else if let biasGrad { biasGrad[i - count] += part[i] }
                 }
             }
+        }
+    }
+
+    // y_i (O, S) = W (O, C·K·K) · cols_j (C·K·K, S; row stride nb·S), straight into NCHW
+    /// One GEMM per image of the chunk, reading its columns in place and writing `y` directly.
+    @inlinable
+    static func multiplyPerImage(_ weight: UnsafePointer<Float>, _ cols: UnsafePointer<Float>, outChannels o: Int, rows: Int,
+                                 plane: Int, images: Range<Int>, into y: UnsafeMutablePointer<Float>) {
+        let ld = images.count * plane
+        for (j, i) in images.enumerated() {
+            GEMM.multiply(m: o, n: plane, k: rows, a: weight, b: cols + j * plane, ldb: ld, c: y + i * o * plane)
+        }
+    }
+
+    // dW (O, C·K·K) += dy_i (O, S) · cols_jᵀ;  then dcols_j (C·K·K, S) = Wᵀ · dy_i into the columns
+    /// Per-image backward GEMMs: all weight-gradient products first (they read the columns), then,
+    /// if wanted, the column gradients overwrite the columns for `col2im`.
+    @inlinable
+    static func backwardPerImage(_ dy: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>, weight: UnsafePointer<Float>,
+                                 weightGrad: UnsafeMutablePointer<Float>, outChannels o: Int, rows: Int, plane: Int,
+                                 images: Range<Int>, inputGradient: Bool) {
+        let ld = images.count * plane
+        for (j, i) in images.enumerated() {
+            GEMM.multiply(transB: true, m: o, n: rows, k: plane, a: dy + i * o * plane, b: cols + j * plane, ldb: ld,
+                          beta: 1, c: weightGrad)
+        }
+        guard inputGradient else { return }
+        for (j, i) in images.enumerated() {
+            GEMM.multiply(transA: true, m: rows, n: plane, k: o, a: weight, b: dy + i * o * plane, c: cols + j * plane, ldc: ld)
         }
     }
 

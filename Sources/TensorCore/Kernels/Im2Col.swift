@@ -41,18 +41,20 @@ public enum Im2Col {
                     var d = cols + r * ld + j * plane
                     for y in 0..<oh {
                         let ih = y * s - p + kh
+                        // Rows are short (OW ≤ 32 here): plain loops beat memcpy/memset calls.
                         if ih < 0 || ih >= h {
-                            d.update(repeating: 0, count: ow)
+                            for o in 0..<ow { d[o] = 0 }
                         } else {
                             let row = src + ih * w
-                            if lo > 0 { d.update(repeating: 0, count: lo) }
+                            for o in 0..<lo { d[o] = 0 }
                             if s == 1 {
-                                (d + lo).update(from: row + (lo - p + kw), count: hi - lo)
+                                let shifted = row + (kw - p)
+                                for o in lo..<hi { d[o] = shifted[o] }
                             } else {
                                 var iw = lo * s - p + kw
                                 for o in lo..<hi { d[o] = row[iw]; iw += s }
                             }
-                            if hi < ow { (d + hi).update(repeating: 0, count: ow - hi) }
+                            for o in hi..<ow { d[o] = 0 }
                         }
                         d += ow
                     }
@@ -192,6 +194,32 @@ public enum Im2Col {
                 }
                 biasGrad[ch] += sum
             }
+        }
+    }
+}
+
+extension Im2Col {
+    /// `y[i, o, t] += bias[o]` for the images `images` of `[N, O, S]`, on the calling thread.
+    @inlinable
+    public static func addChannelBias(_ y: UnsafeMutablePointer<Float>, channels o: Int, plane: Int, images: Range<Int>,
+                                      bias: UnsafePointer<Float>) {
+        for q in (images.lowerBound * o)..<(images.upperBound * o) {
+            let b = bias[q % o], d = y + q * plane
+            for t in 0..<plane { d[t] += b }
+        }
+    }
+
+    /// `biasGrad[o] += Σ_{i ∈ images, t} dy[i, o, t]` on the calling thread (images in order).
+    @inlinable
+    public static func sumChannels(_ dy: UnsafePointer<Float>, channels o: Int, plane: Int, images: Range<Int>,
+                                   into biasGrad: UnsafeMutablePointer<Float>) {
+        for ch in 0..<o {
+            var sum: Float = 0
+            for i in images {
+                let src = dy + (i * o + ch) * plane
+                for t in 0..<plane { sum += src[t] }
+            }
+            biasGrad[ch] += sum
         }
     }
 }
