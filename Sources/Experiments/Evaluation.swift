@@ -17,25 +17,8 @@ public struct EvaluationResult: Codable, Sendable {
     public var trainSamples: Int?
 }
 
-/// Evaluates networks on datasets in inference mode (BatchNorm running statistics, no masks sampled).
+/// Evaluates a saved run (`masklab eval`) in inference mode: BatchNorm running statistics, no mask sampled.
 public enum Evaluation {
-    /// Mean loss and accuracy of `network` over `dataset`, in batches of `batchSize`.
-    public static func evaluate(_ network: Network, on dataset: Dataset, batchSize: Int) -> (loss: Double, accuracy: Double) {
-        network.prepare(batch: max(network.preparedBatch, batchSize))
-        let loader = BatchLoader(dataset: dataset, batchSize: batchSize, shuffle: false, streams: RandomStreams(seed: 0))
-        loader.start(epoch: 0)
-        var lossSum = 0.0
-        var correct = 0, seen = 0
-        while let b = loader.next() {
-            let logits = network.forward(b.inputs, mode: .inference)
-            let (loss, c) = network.loss.forward(logits: logits, labels: b.labels)
-            lossSum += loss * Double(b.count)
-            correct += c
-            seen += b.count
-        }
-        return (lossSum / Double(max(seen, 1)), Double(correct) / Double(max(seen, 1)))
-    }
-
     /// Loads `checkpoint` into the model of `config` and evaluates it on the test set (and the
     /// training set when `includeTrain`).
     public static func evaluate(_ config: RunConfig, checkpoint: URL, dataRoot: URL, includeTrain: Bool) throws(RunError) -> EvaluationResult {
@@ -48,11 +31,11 @@ public enum Evaluation {
             throw .training(.checkpoint(error))
         }
         let batch = config.training.evalBatchSize
-        let test = evaluate(network, on: splits.test, batchSize: batch)
+        let test = Evaluator.run(network, on: splits.test, batchSize: batch)
         var result = EvaluationResult(model: network.name, step: contents.progress.iteration, testLoss: test.loss,
                                       testAccuracy: test.accuracy, testSamples: splits.test.count)
         if includeTrain {
-            let train = evaluate(network, on: splits.train, batchSize: batch)
+            let train = Evaluator.run(network, on: splits.train, batchSize: batch)
             result.trainLoss = train.loss
             result.trainAccuracy = train.accuracy
             result.trainSamples = splits.train.count

@@ -23,7 +23,7 @@ final class ProgressDisplay: TrainingCallback {
         print("\(run.modelName): \(run.parameterCount) parameters, \(run.trainSamples) training samples, "
               + "\(run.epochs) epochs × \(run.iterationsPerEpoch) iterations\(resumed)")
         if let dir = run.outputDirectory { print("run folder: \(dir.path)") }
-        if !isTerminal { print(EpochLine.header) }
+        print(EpochLine.header)
         fflush(nil)
     }
 
