@@ -11,6 +11,9 @@ public final class ParameterBuilder {
     private var buffers: [StateBuffer] = []
     private var counters: [CounterBuffer] = []
     private var names = Set<String>()
+    /// Every name in declaration order, which is PyTorch's `state_dict` order when layers declare
+    /// their tensors in module-registration order (parameters, then buffers, module by module).
+    private var order: [String] = []
 
     public init() {}
 
@@ -21,6 +24,7 @@ public final class ParameterBuilder {
         precondition(names.insert(full).inserted, "duplicate parameter name \(full)")
         let p = Parameter(name: full, shape: shape, role: role, initializer: initializer)
         parameters.append(p)
+        order.append(full)
         return p
     }
 
@@ -30,6 +34,7 @@ public final class ParameterBuilder {
         precondition(names.insert(full).inserted, "duplicate buffer name \(full)")
         let b = StateBuffer(name: full, shape: shape, initialValue: initialValue)
         buffers.append(b)
+        order.append(full)
         return b
     }
 
@@ -39,12 +44,13 @@ public final class ParameterBuilder {
         precondition(names.insert(full).inserted, "duplicate buffer name \(full)")
         let c = CounterBuffer(name: full)
         counters.append(c)
+        order.append(full)
         return c
     }
 
     /// Allocates and binds everything declared so far; values are not yet initialised.
     public func finish() -> ParameterStore {
-        ParameterStore(parameters: parameters, buffers: buffers, counters: counters)
+        ParameterStore(parameters: parameters, buffers: buffers, counters: counters, stateDictOrder: order)
     }
 
     static func join(_ module: String, _ name: String) -> String { module.isEmpty ? name : module + "." + name }
@@ -65,8 +71,11 @@ public final class ParameterStore: @unchecked Sendable {
     public let bufferValues: TensorStorage
     /// Total number of trainable scalars.
     public let count: Int
+    /// Every tensor name in PyTorch `state_dict` order.
+    public let stateDictOrder: [String]
 
-    init(parameters: [Parameter], buffers: [StateBuffer], counters: [CounterBuffer]) {
+    init(parameters: [Parameter], buffers: [StateBuffer], counters: [CounterBuffer], stateDictOrder: [String]) {
+        self.stateDictOrder = stateDictOrder
         self.parameters = parameters
         self.buffers = buffers
         self.counters = counters
@@ -125,10 +134,12 @@ public final class ParameterStore: @unchecked Sendable {
     /// The parameter called `name`, if any.
     public func parameter(named name: String) -> Parameter? { parameters.first { $0.name == name } }
 
-    /// All names with shapes, parameters then float buffers then counters (the `state_dict` order
-    /// differs: see `stateDictOrder`).
+    /// Every tensor's name and shape in PyTorch `state_dict` order (counters have shape `[]`).
     public var shapes: [(name: String, shape: [Int])] {
-        parameters.map { ($0.name, $0.shape.dims) } + buffers.map { ($0.name, $0.shape.dims) }
-            + counters.map { ($0.name, []) }
+        var byName: [String: [Int]] = [:]
+        for p in parameters { byName[p.name] = p.shape.dims }
+        for b in buffers { byName[b.name] = b.shape.dims }
+        for c in counters { byName[c.name] = [] }
+        return stateDictOrder.map { ($0, byName[$0]!) }
     }
 }

@@ -137,27 +137,11 @@ final class ResNetTests: XCTestCase {
         ("linear.bias", [10]),
     ]
 
-    /// The store's tensors in `state_dict` order: modules in order of first declaration, each
-    /// with its parameters, then float buffers, then counters (PyTorch's `_save_to_state_dict`).
-    private func stateDictOrder(_ store: ParameterStore) -> [(String, [Int])] {
-        func module(_ name: String) -> String { String(name.split(separator: ".").dropLast().joined(separator: ".")) }
-        var modules: [String] = []
-        for p in store.parameters where !modules.contains(module(p.name)) { modules.append(module(p.name)) }
-        var out: [(String, [Int])] = []
-        for m in modules {
-            out += store.parameters.filter { module($0.name) == m }.map { ($0.name, $0.shape.dims) }
-            out += store.buffers.filter { module($0.name) == m }.map { ($0.name, $0.shape.dims) }
-            out += store.counters.filter { module($0.name) == m }.map { ($0.name, []) }
-        }
-        XCTAssertEqual(out.count, store.shapes.count, "every tensor belongs to a module with a parameter")
-        return out
-    }
-
     func testResNet18Width64MatchesPyTorchNamesShapesAndCount() throws {
         let net = try ModelRegistry.make("resnet18", sampleShape: Shape(3, 32, 32), classes: 10)
         XCTAssertEqual(net.parameterCount, 11_173_962)
         XCTAssertEqual(Self.pytorchStateDict.count, 122)
-        let got = stateDictOrder(net.store)
+        let got = net.store.shapes  // declaration order = PyTorch state_dict order
         XCTAssertEqual(got.count, 122)
         for (i, (e, g)) in zip(Self.pytorchStateDict, got).enumerated() {
             XCTAssertEqual(e.0, g.0, "entry \(i)")
