@@ -3,7 +3,7 @@
 //
 // The targets show the architecture, each importing only what is below it:
 //   C shims (COpenBLAS, CGSL, CZlib) → TensorCore → Stats → Layers → Models → Datasets
-//   → Training → Experiments → masklab (the command)
+//   → Importance → Masks → Training → Experiments → masklab (the command)
 import PackageDescription
 
 // MARK: - Settings shared by the Swift targets
@@ -16,7 +16,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "masklab", targets: ["masklab"]),
-        .library(name: "MaskLabCore", targets: ["TensorCore", "Stats", "Layers", "Models", "Datasets", "Training", "Experiments"]),
+        .library(name: "MaskLabCore", targets: ["TensorCore", "Stats", "Layers", "Models", "Datasets", "Importance", "Masks", "Training", "Experiments"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -33,12 +33,14 @@ let package = Package(
         .target(name: "Layers", dependencies: ["TensorCore", "Stats"], swiftSettings: optimised),
         .target(name: "Models", dependencies: ["Layers", "TensorCore", "Stats"], swiftSettings: optimised),
         .target(name: "Datasets", dependencies: ["CZlib", "TensorCore", "Stats"], swiftSettings: optimised),
-        .target(name: "Training", dependencies: ["Datasets", "Models", "Layers", "TensorCore", "Stats"], swiftSettings: optimised),
-        .target(name: "Experiments", dependencies: ["Training", "Datasets", "Models", "Layers", "TensorCore", "Stats"], swiftSettings: optimised),
+        .target(name: "Importance", dependencies: ["Layers", "Datasets", "Stats", "TensorCore"], swiftSettings: optimised),
+        .target(name: "Masks", dependencies: ["Importance", "Layers", "Stats", "TensorCore", "Datasets"], swiftSettings: optimised),
+        .target(name: "Training", dependencies: ["Masks", "Datasets", "Models", "Layers", "TensorCore", "Stats"], swiftSettings: optimised),
+        .target(name: "Experiments", dependencies: ["Training", "Masks", "Importance", "Datasets", "Models", "Layers", "TensorCore", "Stats"], swiftSettings: optimised),
 
         // MARK: - The command
         .executableTarget(name: "masklab", dependencies: [
-            "Experiments", "Training", "Datasets", "Models", "Layers", "TensorCore", "Stats",
+            "Experiments", "Training", "Masks", "Importance", "Datasets", "Models", "Layers", "TensorCore", "Stats",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: optimised),
 
@@ -48,6 +50,8 @@ let package = Package(
         .testTarget(name: "StatsTests", dependencies: ["Stats", "TestSupport"]),
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Models", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
+        .testTarget(name: "ImportanceTests", dependencies: ["Importance", "Models", "TestSupport"]),
+        .testTarget(name: "MasksTests", dependencies: ["Masks", "Importance", "Training", "Models", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Experiments", "TestSupport"]),
         .testTarget(name: "MasklabCLITests", dependencies: ["TestSupport"]),
     ]

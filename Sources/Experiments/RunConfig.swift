@@ -1,5 +1,6 @@
 import Foundation
 import Training
+import Masks
 
 /// Everything that defines one training run: the trainer's `TrainingConfig` plus the data
 /// choices the trainer does not make (validation hold-out, augmentation). Stored as one flat
@@ -12,20 +13,24 @@ public struct RunConfig: Codable, Sendable, Equatable {
     public var validation: Int
     /// Training augmentation: nil = the dataset's standard one (CIFAR-10: crop + flip; MNIST: none).
     public var augment: Bool?
+    /// Weight masks (DropConnect, importance, pruning): nil = none. JSON key "masks".
+    public var masks: MaskConfig?
 
-    public init(training: TrainingConfig = TrainingConfig(), validation: Int = 0, augment: Bool? = nil) {
+    public init(training: TrainingConfig = TrainingConfig(), validation: Int = 0, augment: Bool? = nil, masks: MaskConfig? = nil) {
         self.training = training
         self.validation = validation
         self.augment = augment
+        self.masks = masks
     }
 
-    private enum ExtraKeys: String, CodingKey { case validation, augment }
+    private enum ExtraKeys: String, CodingKey { case validation, augment, masks }
 
     public init(from decoder: any Decoder) throws {
         training = try TrainingConfig(from: decoder)
         let c = try decoder.container(keyedBy: ExtraKeys.self)
         validation = try c.decodeIfPresent(Int.self, forKey: .validation) ?? 0
         augment = try c.decodeIfPresent(Bool.self, forKey: .augment)
+        masks = try c.decodeIfPresent(MaskConfig.self, forKey: .masks)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -33,6 +38,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
         var c = encoder.container(keyedBy: ExtraKeys.self)
         try c.encode(validation, forKey: .validation)
         try c.encodeIfPresent(augment, forKey: .augment)
+        try c.encodeIfPresent(masks, forKey: .masks)
     }
 
     /// Reads a JSON config file; unknown keys are an error (a typo must not silently fall back to a default).
@@ -61,7 +67,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
         var c = RunConfig()
         c.augment = false
         guard let data = try? encoder.encode(c), let d = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [] }
-        return Set(d.keys).union(["augment"])
+        return Set(d.keys).union(["augment", "masks"])
     }
 
     /// Pretty, key-sorted JSON (what is written to a run's `config.json`).

@@ -4,6 +4,7 @@ import Stats
 import Layers
 import Models
 import Datasets
+import Masks
 import Training
 
 /// One training run from a `RunConfig`: loads the data, builds the model, writes the run
@@ -49,14 +50,29 @@ public enum TrainingRun {
         } catch {
             throw .output(path: layout.directory.path, message: "cannot write the run files: \(error.localizedDescription)")
         }
+        let maskHooks = try maskingHooks(config, network: network, splits: splits)
         let plot = CurvePlotter(layout: layout, title: "\(network.name) on \(config.training.dataset)")
         let result: TrainingResult
         do {
             let trainer = try Trainer(config: config.training, network: network, splits: splits, outputDirectory: layout.directory,
-                                      callbacks: callbacks + [plot], hooks: hooks, augmentation: augmentation, control: control)
+                                      callbacks: callbacks + [plot], hooks: hooks + maskHooks, augmentation: augmentation, control: control)
             result = try trainer.run(resume: resume)
         } catch { throw .training(error) }
         return result
+    }
+}
+
+extension TrainingRun {
+    /// The masking hook for `config.masks` (none when nil); unknown samplers, bad options and an
+    /// empty scope fail here, before training starts.
+    public static func maskingHooks(_ config: RunConfig, network: Network, splits: DataSplits) throws(RunError) -> [any TrainingHook] {
+        guard let m = config.masks else { return [] }
+        let sampler: any MaskSampler
+        do { sampler = try MaskRegistry.make(m) } catch { throw .config(path: "masks", message: error.description) }
+        if sampler.kind != .none && m.scope.select(from: network.store).isEmpty {
+            throw .config(path: "masks", message: MaskError.emptyScope(model: network.name, exclude: m.exclude.map(\.rawValue)).description)
+        }
+        return [MaskingHook(sampler: sampler, config: m, network: network, trainingSet: splits.train)]
     }
 }
 

@@ -18,6 +18,7 @@ struct TrainCommand: ParsableCommand {
     )
 
     @OptionGroup var options: TrainOptions
+    @OptionGroup(title: "Masks") var masks: MaskOptions
     @OptionGroup var location: LocationOptions
 
     @Flag(name: .long, help: "Continue from the run folder's last checkpoint (fresh start when there is none).")
@@ -30,7 +31,7 @@ struct TrainCommand: ParsableCommand {
     var quiet = false
 
     func run() throws {
-        let config = try options.resolve()
+        let config = try masks.apply(to: options.resolve())
         if printConfig {
             print(config.jsonText())
             return

@@ -1,0 +1,294 @@
+import Foundation
+import TensorCore
+import Layers
+
+/// What one solve did and cost.
+public struct SolveReport: Sendable {
+    /// Forward/backward passes over the whole network (the gradient g, and joint steps).
+    public var fullPasses = 0
+    /// Passes over part of the network (per-layer steps) and the module-input prefixes they ran.
+    public var partialPasses = 0, prefixPasses = 0
+    /// Wall time of the solve, seconds; and per target for per-layer solves (its prefix, steps and final loss).
+    public var seconds = 0.0
+    public var targetSeconds: [Double] = []
+    /// The normalisation scale s of ∇φ per target (see `GradientNormalisation`).
+    public var scales: [Float] = []
+    /// φ on the first batch before the first and after the last step, per target (joint: the same for all).
+    public var objectiveBefore: [Double] = [], objectiveAfter: [Double] = []
+}
+
+/// Learns a per-weight importance w ∈ nΔ for each target tensor x by mirror descent on
+///
+///     φ(w) = L(x − γ·w⊙g),   ∇φ(w) = −γ·g ⊙ ∇L(x − γ·w⊙g),
+///
+/// with g = ∇L(x) the mean gradient over the solver batches, held fixed during a solve
+/// (BRIEF §2). Every pass runs in `.frozenStatistics` mode (batch statistics, running statistics
+/// untouched); the shifted weights live in a buffer of the solver that `Parameter.effective`
+/// points at during a pass, so the weights are never written; the store's gradients are saved
+/// before a solve and restored after it, bit for bit.
+///
+/// - `joint`: per step one forward/backward of the whole network with every target shifted;
+///   each target then takes its own step on its own simplex.
+/// - `perLayer`: for each target alone (others at x): the input of the top-level module that
+///   holds it is cached per batch (one prefix forward each), and every step runs forward from
+///   that module and backward back to it, with the module's input gradient switched off.
+///
+/// Memory (allocated once): log-importance, g, shifted weights and ∇φ for the targets (4 × Σn
+/// floats), a copy of all gradients, and for `perLayer` one cached activation per batch.
+/// Requires every target's `effective` to be its `value` on entry (the masking hook ensures it).
+public final class ImportanceSolver {
+    public let network: Network
+    public let targets: [Parameter]
+    public var config: ImportanceConfig
+    public let chain: ModuleChain
+    /// Offsets of each target in the flat buffers; `totalCount` = Σn.
+    public let offsets: [Int]
+    public let totalCount: Int
+    /// log w for every target (each target's slice sums to n in linear space).
+    public let logImportance: TensorStorage
+    /// g = ∇L(x) per target (mean over the batches of the last solve).
+    public let gradient: TensorStorage
+    /// ∇φ of the last pass per target (before normalisation).
+    public let phiGradient: TensorStorage
+    private let shifted: TensorStorage
+    private let savedGrads: TensorStorage
+    private var activationCache: TensorStorage?
+    private var activationStride = 0
+    private let modules: [Int]
+    /// γ used by the passes of the current solve.
+    public var gamma: Float = 0.01
+
+    public init(network: Network, targets: [Parameter], config: ImportanceConfig) {
+        precondition(!targets.isEmpty, "importance solver: no target tensors")
+        self.network = network
+        self.targets = targets
+        self.config = config
+        chain = ModuleChain(network: network)
+        var offs: [Int] = []
+        var total = 0
+        for t in targets {
+            offs.append(total)
+            total += t.shape.count
+        }
+        offsets = offs
+        totalCount = total
+        logImportance = TensorStorage(count: total)
+        gradient = TensorStorage(count: total)
+        phiGradient = TensorStorage(count: total)
+        shifted = TensorStorage(count: total)
+        savedGrads = TensorStorage(count: network.store.count)
+        let chain = self.chain
+        modules = targets.map { t in
+            guard let m = chain.module(of: t) else { preconditionFailure("importance solver: \(t.name) is read by no top-level module") }
+            return m
+        }
+    }
+
+    // MARK: - Views
+
+    /// log w of target `t`.
+    public func logImportance(_ t: Int) -> Tensor { logImportance.tensor(targets[t].shape, offset: offsets[t]) }
+    /// g of target `t`.
+    public func gradient(_ t: Int) -> Tensor { gradient.tensor(targets[t].shape, offset: offsets[t]) }
+    /// ∇φ of target `t` from the last pass.
+    public func phiGradient(_ t: Int) -> Tensor { phiGradient.tensor(targets[t].shape, offset: offsets[t]) }
+    func shifted(_ t: Int) -> Tensor { shifted.tensor(targets[t].shape, offset: offsets[t]) }
+
+    // MARK: - Solve
+
+    /// Computes g on `batches`, initialises w and runs `config.steps` mirror-descent steps per
+    /// target (joint or per layer) with step size γ = `gamma`. Leaves weights, `effective`
+    /// pointers and gradients as they were.
+    @discardableResult
+    public func solve(on batches: SolverBatches, gamma: Double) -> SolveReport {
+        precondition(batches.count > 0, "importance solve without batches")
+        let start = DispatchTime.now().uptimeNanoseconds
+        self.gamma = Float(gamma)
+        var report = SolveReport()
+        report.scales = [Float](repeating: 1, count: targets.count)
+        saveGradients()
+        computeGradient(on: batches, report: &report)
+        for t in targets.indices { initialise(t) }
+        switch config.solve {
+        case .joint: solveJoint(batches, &report)
+        case .perLayer: solvePerLayer(batches, &report)
+        }
+        restoreGradients()
+        report.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+        return report
+    }
+
+    /// g = mean over the batches of ∇L(x) for every target: one full pass per batch.
+    public func computeGradient(on batches: SolverBatches, report: inout SolveReport) {
+        gradient.tensor(Shape(totalCount)).fill(0)
+        let weight = 1 / Float(batches.count)
+        for b in 0..<batches.count {
+            network.store.zeroGradients()
+            _ = pass(batches, b, from: 0, input: batches.inputs(b))
+            report.fullPasses += 1
+            for t in targets.indices { Elementwise.axpy(weight, targets[t].grad, gradient(t)) }
+        }
+    }
+
+    /// w₀ of target `t` from g and `config.initialisation`.
+    public func initialise(_ t: Int) {
+        MirrorDescentSimplex.initialise(logW: logImportance(t).buffer, gradient: UnsafeBufferPointer(gradient(t).buffer),
+                                        config.initialisation)
+    }
+
+    private func solveJoint(_ batches: SolverBatches, _ report: inout SolveReport) {
+        var before = 0.0, after = 0.0
+        let all = Array(targets.indices)
+        for s in 0..<config.steps {
+            let loss = objectiveGradient(batches, s % batches.count, targets: all)
+            report.fullPasses += 1
+            if s == 0 { before = loss }
+            for t in targets.indices {
+                let d = UnsafeBufferPointer(phiGradient(t).buffer)
+                if s == 0 { report.scales[t] = MirrorDescentSimplex.scale(of: d, config.normalisation) }
+                MirrorDescentSimplex.step(logW: logImportance(t).buffer, gradient: d, gradientScale: 1 / report.scales[t],
+                                          eta: config.eta, lambda: config.lambda)
+            }
+        }
+        if config.steps > 0 {
+            after = objective(batches, 0, targets: all)
+            report.fullPasses += 1
+        }
+        report.objectiveBefore = [Double](repeating: before, count: targets.count)
+        report.objectiveAfter = [Double](repeating: after, count: targets.count)
+    }
+
+    private func solvePerLayer(_ batches: SolverBatches, _ report: inout SolveReport) {
+        prepareActivationCache(batches)
+        report.objectiveBefore = [Double](repeating: 0, count: targets.count)
+        report.objectiveAfter = report.objectiveBefore
+        report.targetSeconds = report.objectiveBefore
+        let order = targets.indices.sorted { (modules[$0], $0) < (modules[$1], $1) }
+        var cachedModule = -1
+        var cachedShapes = [Shape](repeating: Shape(0), count: batches.count)
+        for t in order {
+            let k = modules[t]
+            guard config.steps > 0 else { continue }
+            let started = DispatchTime.now().uptimeNanoseconds
+            if k != cachedModule {
+                for b in 0..<batches.count {
+                    let h = chain.prefix(to: k, batches.inputs(b), mode: .frozenStatistics)
+                    activation(b, h.shape).copy(from: h)
+                    cachedShapes[b] = h.shape
+                    report.prefixPasses += 1
+                }
+                cachedModule = k
+            }
+            for s in 0..<config.steps {
+                let b = s % batches.count
+                let loss = partialObjectiveGradient(batches, b, target: t, module: k, input: activation(b, cachedShapes[b]))
+                report.partialPasses += 1
+                if s == 0 { report.objectiveBefore[t] = loss }
+                let d = UnsafeBufferPointer(phiGradient(t).buffer)
+                if s == 0 { report.scales[t] = MirrorDescentSimplex.scale(of: d, config.normalisation) }
+                MirrorDescentSimplex.step(logW: logImportance(t).buffer, gradient: d, gradientScale: 1 / report.scales[t],
+                                          eta: config.eta, lambda: config.lambda)
+            }
+            writeShifted(t)
+            targets[t].effective = shifted(t)
+            report.objectiveAfter[t] = lossOnly(batches, 0, from: k, input: activation(0, cachedShapes[0]))
+            targets[t].effective = targets[t].value
+            report.partialPasses += 1
+            report.targetSeconds[t] = Double(DispatchTime.now().uptimeNanoseconds - started) * 1e-9
+        }
+    }
+
+    // MARK: - Passes (public for tests)
+
+    /// φ(w) on batch `b` with the listed targets shifted by their current importance.
+    public func objective(_ batches: SolverBatches, _ b: Int, targets list: [Int]) -> Double {
+        for t in list {
+            writeShifted(t)
+            targets[t].effective = shifted(t)
+        }
+        let logits = chain.forward(from: 0, batches.inputs(b), mode: .frozenStatistics)
+        let loss = network.loss.forward(logits: logits, labels: batches.labels(b)).loss
+        for t in list { targets[t].effective = targets[t].value }
+        return loss
+    }
+
+    /// φ(w) on batch `b` and ∇φ for the listed targets (into `phiGradient`), all of them shifted
+    /// at once; one full forward/backward. Returns φ.
+    @discardableResult
+    public func objectiveGradient(_ batches: SolverBatches, _ b: Int, targets list: [Int]) -> Double {
+        for t in list {
+            writeShifted(t)
+            targets[t].effective = shifted(t)
+        }
+        network.store.zeroGradients()
+        let loss = pass(batches, b, from: 0, input: batches.inputs(b))
+        for t in list {
+            targets[t].effective = targets[t].value
+            writePhiGradient(t)
+        }
+        return loss
+    }
+
+    /// φ and ∇φ for target `t` alone, from the cached input of its module `k`.
+    func partialObjectiveGradient(_ batches: SolverBatches, _ b: Int, target t: Int, module k: Int, input: Tensor) -> Double {
+        writeShifted(t)
+        targets[t].effective = shifted(t)
+        targets[t].grad.fill(0)
+        let loss = pass(batches, b, from: k, input: input)
+        targets[t].effective = targets[t].value
+        writePhiGradient(t)
+        return loss
+    }
+
+    /// Forward from module `start` on `input`, loss on batch `b`'s labels, backward to `start`.
+    private func pass(_ batches: SolverBatches, _ b: Int, from start: Int, input: Tensor) -> Double {
+        let logits = chain.forward(from: start, input, mode: .frozenStatistics)
+        let loss = network.loss.forward(logits: logits, labels: batches.labels(b)).loss
+        chain.backward(to: start, network.loss.backward())
+        return loss
+    }
+
+    private func lossOnly(_ batches: SolverBatches, _ b: Int, from start: Int, input: Tensor) -> Double {
+        let logits = chain.forward(from: start, input, mode: .frozenStatistics)
+        return network.loss.forward(logits: logits, labels: batches.labels(b)).loss
+    }
+
+    private func writeShifted(_ t: Int) {
+        let o = offsets[t]
+        PhiKernels.shift(x: targets[t].value.pointer, logW: logImportance.base + o, gradient: gradient.base + o,
+                         gamma: gamma, into: shifted.base + o, count: targets[t].shape.count)
+    }
+
+    private func writePhiGradient(_ t: Int) {
+        let o = offsets[t]
+        PhiKernels.phiGradient(gradient: gradient.base + o, shiftedGradient: targets[t].grad.pointer, gamma: gamma,
+                               into: phiGradient.base + o, count: targets[t].shape.count)
+    }
+
+    // MARK: - State
+
+    private func saveGradients() {
+        savedGrads.base.update(from: network.store.grads.base, count: network.store.count)
+    }
+
+    private func restoreGradients() {
+        network.store.grads.base.update(from: savedGrads.base, count: network.store.count)
+    }
+
+    /// Allocates, once, room for one input of every target's module per batch.
+    private func prepareActivationCache(_ batches: SolverBatches) {
+        guard activationCache == nil else { return }
+        var counts = [Int](repeating: 0, count: chain.modules.count)
+        var h = batches.inputs(0)
+        for (i, m) in chain.modules.enumerated() {
+            counts[i] = h.shape.rowSize * batches.batchSize
+            h = m.forward(h, mode: .frozenStatistics)
+        }
+        activationStride = modules.map { counts[$0] }.max() ?? 0
+        activationCache = TensorStorage(count: activationStride * batches.capacity)
+    }
+
+    private func activation(_ b: Int, _ shape: Shape) -> Tensor {
+        activationCache!.tensor(shape, offset: b * activationStride)
+    }
+}

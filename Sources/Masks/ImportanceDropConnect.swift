@@ -1,0 +1,132 @@
+import Foundation
+import TensorCore
+import Importance
+
+/// `importance`: DropConnect with keep probabilities from a learned per-weight importance
+/// (BRIEF §2, "impacts"; with λ > 0 "impacts+reg").
+///
+/// At iterations 0, T, 2T, … (T = `refreshEpochs` × iterations per epoch, or
+/// `refreshIterations`) the `ImportanceSolver` relearns w for every masked tensor from
+/// `batches` training batches (its own seeded order) and the keep probabilities become
+/// p = clip(c·w, p_min, 1) with mean q per tensor (`KeepProbabilities`); every step draws a
+/// mask from p (Bernoulli or exact-k). Until the first refresh — none before iteration 0 —
+/// p = q. Each refresh appends per-tensor statistics to `importance.csv` and fixed-bin
+/// histograms of log₁₀ w to `importance_histograms.csv` in the run folder.
+public final class ImportanceDropConnect: MaskSampler {
+    public let name = "importance"
+    public let kind = MaskKind.perStep
+    public let config: MaskConfig
+    public private(set) var solver: ImportanceSolver?
+    private var batches: SolverBatches?
+    private var period = 0
+    private var hasData = false
+    /// Refreshes done so far (the solver batches of refresh r come from the loader's epoch r).
+    public private(set) var refreshes = 0
+    /// The last solve's report.
+    public private(set) var lastReport: SolveReport?
+    private var rows: [MaskLogRow] = []
+
+    public static let statsFile = "importance.csv", histogramFile = "importance_histograms.csv"
+
+    public init(config: MaskConfig) { self.config = config }
+
+    public var logFiles: [String] { [Self.statsFile, Self.histogramFile] }
+
+    public func start(_ context: MaskContext, masks: MaskSet, restored: [MaskState]?) throws(MaskError) {
+        guard !masks.parameters.isEmpty else { return }
+        let network = context.network
+        let s = ImportanceSolver(network: network, targets: masks.parameters, config: config.importance)
+        solver = s
+        hasData = context.trainingSet != nil
+        batches = SolverBatches(dataset: context.trainingSet, capacity: hasData ? config.importance.batches : 1,
+                                batchSize: context.batchSize, sampleShape: network.sampleShape, seed: context.seed)
+        period = config.importance.refreshPeriod(iterationsPerEpoch: context.iterationsPerEpoch)
+        if let restored {
+            let logW = try restored.floats("importance", count: s.totalCount)
+            s.logImportance.tensor(Shape(s.totalCount)).copy(from: logW)
+            refreshes = Int(try restored.integers("refreshes").first ?? 0)
+        } else {
+            s.logImportance.tensor(Shape(s.totalCount)).fill(0)
+            refreshes = 0
+        }
+        updateKeep(masks)
+    }
+
+    /// Whether iteration `t` begins with a refresh.
+    public func refreshDue(_ t: Int) -> Bool { period > 0 ? t % period == 0 : t == 0 }
+
+    public func sample(_ step: MaskStep, masks: MaskSet) {
+        guard solver != nil else { return }
+        if refreshDue(step.iteration) { refresh(step, masks: masks) }
+        masks.draw(config.sampling, keep: config.keep, inverted: config.scaling == .inverted)
+    }
+
+    /// Relearns the importance now (on the solver batches, or on this step's batch when the
+    /// sampler has no training set) and updates the keep probabilities.
+    public func refresh(_ step: MaskStep, masks: MaskSet) {
+        guard let solver, let batches else { return }
+        if hasData {
+            batches.fill(round: refreshes)
+        } else {
+            batches.removeAll()
+            batches.append(inputs: step.inputs, labels: step.labels, count: step.count)
+        }
+        let report = solver.solve(on: batches, gamma: config.importance.gamma ?? Double(step.learningRate))
+        lastReport = report
+        updateKeep(masks)
+        log(step, report: report, masks: masks)
+        refreshes += 1
+    }
+
+    private func updateKeep(_ masks: MaskSet) {
+        guard let solver else { return }
+        for i in masks.parameters.indices {
+            let q = masks.targetKeep(i, keep: config.keep, sampling: config.sampling)
+            KeepProbabilities.solve(logW: UnsafeBufferPointer(solver.logImportance(i).buffer), keep: q,
+                                    minimum: min(config.minKeep, q), into: masks.keep(i).buffer)
+            masks.expectedKept[i] = masks.sumKeep(i)
+        }
+    }
+
+    private func log(_ step: MaskStep, report: SolveReport, masks: MaskSet) {
+        guard let solver else { return }
+        let statsHeader = "iteration,epoch,refresh,tensor,entries,kl,entropy,top1,top10,min_w,max_w,mean_keep,min_keep,max_keep,scale,objective_before,objective_after,seconds"
+        let histHeader = "iteration,epoch,refresh,tensor,log10w_low,log10w_high,count"
+        let edges = ImportanceStats.histogramEdges
+        for i in masks.parameters.indices {
+            let st = ImportanceStats(logW: UnsafeBufferPointer(solver.logImportance(i).buffer))
+            let p = masks.keep(i).buffer
+            var pmin = Float.infinity, pmax = -Float.infinity
+            for x in p { pmin = min(pmin, x); pmax = max(pmax, x) }
+            let prefix = "\(step.iteration),\(step.epoch),\(refreshes),\(masks.parameters[i].name)"
+            let line = prefix + "," + [String(st.count), fmt(st.kl), fmt(st.entropy), fmt(st.top1), fmt(st.top10), fmt(st.minimum),
+                                       fmt(st.maximum), fmt(masks.expectedKept[i] / Double(st.count)), fmt(Double(pmin)), fmt(Double(pmax)),
+                                       fmt(Double(report.scales[i])), fmt(report.objectiveBefore[i]), fmt(report.objectiveAfter[i]),
+                                       fmt(report.seconds)].joined(separator: ",")
+            rows.append(MaskLogRow(file: Self.statsFile, header: statsHeader, key: step.iteration, line: line))
+            rows.append(MaskLogRow(file: Self.histogramFile, header: histHeader, key: step.iteration, line: prefix + ",-inf,\(edges[0]),\(st.underflow)"))
+            for b in 0..<st.histogram.count {
+                rows.append(MaskLogRow(file: Self.histogramFile, header: histHeader, key: step.iteration,
+                                       line: prefix + ",\(edges[b]),\(edges[b + 1]),\(st.histogram[b])"))
+            }
+            rows.append(MaskLogRow(file: Self.histogramFile, header: histHeader, key: step.iteration, line: prefix + ",\(edges[edges.count - 1]),inf,\(st.overflow)"))
+        }
+    }
+
+    private func fmt(_ x: Double) -> String { String(format: "%.6g", x) }
+
+    public func takeLogRows() -> [MaskLogRow] {
+        defer { rows.removeAll() }
+        return rows
+    }
+
+    public func state() -> [MaskState] {
+        guard let solver else { return [] }
+        return [MaskState(name: "importance", .floats(solver.logImportance.tensor(Shape(solver.totalCount)).toArray())),
+                MaskState(name: "refreshes", .integers([Int64(refreshes)]))]
+    }
+
+    public static let entry = MaskSamplerEntry(name: "importance", summary: "importance DropConnect: p = clip(c·w, p_min, 1), w by mirror descent (impacts; λ > 0: impacts+reg)") { c throws(MaskError) in
+        ImportanceDropConnect(config: c)
+    }
+}

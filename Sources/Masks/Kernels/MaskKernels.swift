@@ -1,0 +1,83 @@
+import TensorCore
+import Stats
+
+/// The hot loops of masking, over unsafe buffers, allocating nothing. Elementwise kernels run
+/// in parallel chunks (independent entries, so results do not depend on the thread count); the
+/// samplers run in index order on one stream (deterministic). `MaskKernelsReference` holds the
+/// plain twins the tests compare against.
+public enum MaskKernels {
+    /// c_i = a_i · b_i (e.g. effective = multipliers ⊙ W).
+    public static func multiply(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into c: UnsafeMutablePointer<Float>, count n: Int) {
+        let box = UncheckedSendable((a, b, c))
+        Parallel.forEachChunk(n) { _, r in
+            let (a, b, c) = box.value
+            for i in r { c[i] = a[i] * b[i] }
+        }
+    }
+
+    /// x_i ⊙= m_i in place (gradients ⊙= multipliers; pruning W ⊙= m).
+    public static func multiplyInPlace(_ x: UnsafeMutablePointer<Float>, by m: UnsafePointer<Float>, count n: Int) {
+        let box = UncheckedSendable((x, m))
+        Parallel.forEachChunk(n) { _, r in
+            let (x, m) = box.value
+            for i in r { x[i] *= m[i] }
+        }
+    }
+
+    /// out_i = 1 (or 1/p_i when `inverted`) with probability p_i, else 0; one uniform per entry
+    /// from `random`, in index order. Returns the number kept.
+    public static func bernoulli(keep p: UnsafePointer<Float>, inverted: Bool, random: RandomStream,
+                                 into out: UnsafeMutablePointer<Float>, count n: Int) -> Int {
+        var kept = 0
+        for i in 0..<n {
+            let u = Float(random.uniform())
+            if u < p[i] {
+                out[i] = inverted ? 1 / p[i] : 1
+                kept += 1
+            } else {
+                out[i] = 0
+            }
+        }
+        return kept
+    }
+
+    /// Systematic sampling: entry i is kept when an integer lies in (C_{i−1} − u, C_i − u], where
+    /// C is the cumulative sum of p rescaled to end at `k` and u ∈ [0, 1) is one uniform. Exactly
+    /// `k` entries are kept (an entry's interval is at most one long) with P(kept) = p_i·k/Σp.
+    /// Returns the number kept.
+    public static func systematic(keep p: UnsafePointer<Float>, total k: Int, offset u: Double, inverted: Bool,
+                                  into out: UnsafeMutablePointer<Float>, count n: Int) -> Int {
+        var sum = 0.0
+        for i in 0..<n { sum += Double(p[i]) }
+        guard sum > 0 else {
+            out.update(repeating: 0, count: n)
+            return 0
+        }
+        let scale = Double(k) / sum
+        var cumulative = 0.0
+        var previous = (0 - u).rounded(.down)
+        var kept = 0
+        for i in 0..<n {
+            cumulative = i == n - 1 ? Double(k) : cumulative + Double(p[i]) * scale
+            let current = (cumulative - u).rounded(.down)
+            if current > previous {
+                out[i] = inverted ? 1 / p[i] : 1
+                kept += 1
+            } else {
+                out[i] = 0
+            }
+            previous = current
+        }
+        return kept
+    }
+
+    /// effective_i = W_i (inverted) or p_i · W_i (no scaling): the expected training-time weights.
+    public static func expected(weights w: UnsafePointer<Float>, keep p: UnsafePointer<Float>, inverted: Bool,
+                                into out: UnsafeMutablePointer<Float>, count n: Int) {
+        if inverted {
+            out.update(from: w, count: n)
+        } else {
+            multiply(p, w, into: out, count: n)
+        }
+    }
+}

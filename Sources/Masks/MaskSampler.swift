@@ -1,0 +1,44 @@
+/// How often a sampler's mask changes, which decides what the masking hook does with it.
+public enum MaskKind: Sendable, Equatable {
+    /// No mask (the baseline): the hook does nothing.
+    case none
+    /// A new mask every step (DropConnect and its importance-weighted variant).
+    case perStep
+    /// One mask for the whole run (pruning); its multipliers are 0 or 1.
+    case fixed
+}
+
+/// A source of weight masks: the one way masks enter training. The training core (the masking
+/// hook) drives any sampler through this protocol and never names a concrete one; a new sampler
+/// is one file plus one line in `MaskRegistry`.
+///
+/// The sampler writes *multipliers* into the `MaskSet`: for each masked entry 0 (dropped) or
+/// its kept value (1, or 1/p with inverted scaling). The hook multiplies the forward weights
+/// and/or the gradients by them according to the target. Per-step samplers also keep `p` in
+/// `MaskSet.keep` (for `EvalMask.expected`) and report the number kept in `MaskSet.kept`.
+public protocol MaskSampler: AnyObject {
+    /// The registry name.
+    var name: String { get }
+    var kind: MaskKind { get }
+    /// Called once when the run starts (after the weights were initialised or loaded): allocate
+    /// what the run needs and set the initial state: from `restored` when resuming (state
+    /// saved by `state()`), else afresh (e.g. a fixed mask from the current weights).
+    func start(_ context: MaskContext, masks: MaskSet, restored: [MaskState]?) throws(MaskError)
+    /// Before each step's forward pass (with every `effective` reset to `value`): per-step
+    /// samplers write this step's multipliers; they may also run their own passes here
+    /// (gradients are zeroed afterwards). Fixed samplers do nothing.
+    func sample(_ step: MaskStep, masks: MaskSet)
+    /// State to checkpoint (besides the mask random stream, which the hook saves).
+    func state() -> [MaskState]
+    /// Rows for CSV logs in the run folder produced since the last call (e.g. importance statistics).
+    func takeLogRows() -> [MaskLogRow]
+    /// Names of the CSV files this sampler writes (so a fresh run can clear stale ones).
+    var logFiles: [String] { get }
+}
+
+extension MaskSampler {
+    public func sample(_ step: MaskStep, masks: MaskSet) {}
+    public func state() -> [MaskState] { [] }
+    public func takeLogRows() -> [MaskLogRow] { [] }
+    public var logFiles: [String] { [] }
+}

@@ -1,0 +1,71 @@
+import XCTest
+import Foundation
+import TestSupport
+
+/// The mask flags and `masklab importance` through the real binary on a tiny generated MNIST.
+final class MaskCLITests: XCTestCase {
+    private func masklab(_ args: [String]) throws -> CommandRunner.Result {
+        try CommandRunner.run(args, directory: nil, environment: [:], timeout: 240)
+    }
+
+    private func tinyMNIST() throws -> TemporaryDirectory {
+        let data = TemporaryDirectory("masklab-mask-cli-data")
+        try DatasetFixtures.writeMNIST(to: data.url, train: 240, test: 60, gzipped: true)
+        return data
+    }
+
+    private let base = ["train", "--epochs", "1", "--batch-size", "32", "--hidden", "16", "--threads", "1", "--seed", "3", "--lr", "0.05"]
+
+    func testHelpListsTheMaskFlagsAndTheImportanceCommand() throws {
+        let train = try masklab(["train", "--help"])
+        XCTAssertEqual(train.status, 0, "\(train)")
+        for flag in ["--mask ", "--keep", "--mask-target", "--mask-scaling", "--mask-exclude", "--eval-mask", "--mask-sampling",
+                     "--importance-lambda", "--importance-eta", "--importance-steps", "--importance-refresh-epochs", "--importance-solve"] {
+            XCTAssertTrue(train.stdout.contains(flag), "train --help lacks \(flag)")
+        }
+        let imp = try masklab(["importance", "--help"])
+        XCTAssertEqual(imp.status, 0, "\(imp)")
+        XCTAssertTrue(imp.stdout.contains("--lambda") && imp.stdout.contains("--benchmark"), imp.stdout)
+    }
+
+    func testTrainWithMasksWritesLogsAndImportanceHistograms() throws {
+        let data = try tinyMNIST()
+        let out = TemporaryDirectory("masklab-mask-cli-out")
+        let dc = try masklab(base + ["--data", data.path, "--out", out.file("dc").path, "--mask", "dropconnect", "--keep", "0.5",
+                                     "--mask-exclude", "last", "--mask-sampling", "exactK"])
+        XCTAssertEqual(dc.status, 0, "\(dc)")
+        let counts = try String(contentsOf: out.file("dc/masks.csv"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(counts.count, 3, "header + fc1 + all: \(counts)")
+        XCTAssertTrue(counts[1].contains("fc1.weight,12544,6272.00,6272.00"), "exact-k keeps 0.5 · 784 · 16: \(counts[1])")
+        let config = try String(contentsOf: out.file("dc/config.json"), encoding: .utf8)
+        XCTAssertTrue(config.contains("\"masks\"") && config.contains("exactK"), config)
+
+        let imp = try masklab(base + ["--data", data.path, "--out", out.file("imp").path, "--mask", "importance", "--keep", "0.3",
+                                      "--importance-steps", "3", "--importance-refresh-iterations", "4", "--importance-lambda", "1"])
+        XCTAssertEqual(imp.status, 0, "\(imp)")
+        let stats = try String(contentsOf: out.file("imp/importance.csv"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(stats.count, 1 + 2 * 2, "refreshes at iterations 0 and 4 (8 steps), 2 tensors")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out.file("imp/importance_histograms.csv").path))
+
+        let hist = try masklab(["importance", out.file("imp").path, "--data", data.path, "--lambda", "0,1", "--steps", "5", "--threads", "1"])
+        XCTAssertEqual(hist.status, 0, "\(hist)")
+        let svg = try String(contentsOf: out.file("imp/importance/histograms.svg"), encoding: .utf8)
+        XCTAssertTrue(svg.contains("fc1.weight") && svg.contains("λ = 1.0") && svg.contains("λ = 0.0"), "overlaid panels per layer")
+        let rows = try String(contentsOf: out.file("imp/importance/histograms.csv"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(rows.count, 1 + 2 * 2 * 38, "2 λ × 2 tensors × (36 bins + under/overflow)")
+    }
+
+    func testBadMaskOptionsFailWithAMessage() throws {
+        let data = try tinyMNIST()
+        let out = TemporaryDirectory("masklab-mask-cli-bad")
+        let bogus = try masklab(base + ["--data", data.path, "--out", out.file("x").path, "--mask", "bogus"])
+        XCTAssertNotEqual(bogus.status, 0)
+        XCTAssertTrue(bogus.stderr.contains("dropconnect") && bogus.stderr.contains("magnitude"), "valid names listed: \(bogus.stderr)")
+        let keep = try masklab(base + ["--data", data.path, "--out", out.file("y").path, "--mask", "dropconnect", "--keep", "1.5"])
+        XCTAssertNotEqual(keep.status, 0)
+        XCTAssertTrue(keep.stderr.contains("keep"), keep.stderr)
+        let orphan = try masklab(base + ["--data", data.path, "--out", out.file("z").path, "--keep", "0.5"])
+        XCTAssertNotEqual(orphan.status, 0)
+        XCTAssertTrue(orphan.stderr.contains("--mask"), orphan.stderr)
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import TensorCore
+import Stats
+import Layers
+import Models
+import Datasets
+import Masks
+@testable import Training
+
+/// Small problems for the mask tests (fast in a debug build): 8×8 images in 4 linearly separable
+/// classes, an MLP 64-16-12-4 with BatchNorm, SGD with Nesterov momentum and weight decay.
+enum MaskFixtures {
+    static func quadrants(count: Int, seed: UInt64, name: String) -> Dataset {
+        let rng = RandomStream(seed: seed)
+        var pixels = [UInt8](repeating: 0, count: count * 64)
+        var labels = [Int32](repeating: 0, count: count)
+        for i in 0..<count {
+            let c = rng.integer(below: 4)
+            labels[i] = Int32(c)
+            for y in 0..<8 {
+                for x in 0..<8 {
+                    var v = rng.integer(below: 100)
+                    if (y / 4) * 2 + (x / 4) == c { v += 120 }
+                    pixels[i * 64 + y * 8 + x] = UInt8(v)
+                }
+            }
+        }
+        return Dataset(name: name, sampleShape: Shape(1, 8, 8), classes: 4, pixels: pixels, labels: labels, mean: [0.3], std: [0.25])
+    }
+
+    /// 256 training samples (8 batches of 32) and 64 test samples.
+    static func splits() -> DataSplits {
+        DataSplits(train: quadrants(count: 256, seed: 11, name: "quadrants/train"), validation: nil,
+                   test: quadrants(count: 64, seed: 12, name: "quadrants/test"))
+    }
+
+    static func network() -> Network {
+        try! ModelRegistry.make("mlp", sampleShape: Shape(1, 8, 8), classes: 4, options: ModelOptions(hidden: [16, 12], batchNorm: true))
+    }
+
+    static func config(epochs: Int = 2, seed: UInt64 = 7) -> TrainingConfig {
+        TrainingConfig(model: "mlp", modelOptions: ModelOptions(hidden: [16, 12], batchNorm: true), dataset: "quadrants",
+                       batchSize: 32, evalBatchSize: 64,
+                       optimizer: OptimizerConfig(name: "sgd", learningRate: 0.05, momentum: 0.9, nesterov: true, weightDecay: 5e-3),
+                       schedule: ScheduleConfig(name: "cosine"), budget: .epochs(epochs), seed: seed, threads: 1)
+    }
+
+    /// A hook for `mask` on a fresh, initialised network, started as a run would start it.
+    static func startedHook(_ mask: MaskConfig, seed: UInt64 = 7, training: Dataset? = nil) -> (MaskingHook, Network) {
+        let net = network()
+        net.prepare(batch: 32)
+        net.store.initialise(streams: RandomStreams(seed: seed))
+        let hook = MaskingHook(sampler: try! MaskRegistry.make(mask), config: mask, network: net, trainingSet: training)
+        hook.runStart(RunInfo(config: config(seed: seed), modelName: net.name, parameterCount: net.parameterCount, trainSamples: 256,
+                              iterationsPerEpoch: 8, totalIterations: 16, epochs: 2, startIteration: 0, startEpoch: 0, startBatch: 0,
+                              outputDirectory: nil, control: TrainingControl()))
+        return (hook, net)
+    }
+
+    /// A step on a fixed random batch of 32.
+    final class Batch {
+        let inputs = TensorStorage(count: 32 * 64)
+        let labels = UnsafeMutablePointer<Int32>.allocate(capacity: 32)
+        init(seed: UInt64) {
+            let rng = RandomStream(seed: seed)
+            for i in 0..<inputs.count { inputs.base[i] = Float(rng.gaussian()) }
+            for i in 0..<32 { labels[i] = Int32(rng.integer(below: 4)) }
+        }
+        deinit { labels.deallocate() }
+        var x: Tensor { inputs.tensor(Shape(32, 1, 8, 8)) }
+        func step(_ iteration: Int) -> TrainingStep {
+            TrainingStep(iteration: iteration, epoch: iteration / 8, batchInEpoch: iteration % 8, learningRate: 0.05,
+                         inputs: x, labels: labels, count: 32)
+        }
+    }
+}
+
+/// Asks the trainer to stop (with a checkpoint) after a given iteration.
+final class StopAfter: TrainingCallback {
+    let iteration: Int
+    var control: TrainingControl?
+    init(iteration: Int) { self.iteration = iteration }
+    func runStart(_ run: RunInfo) { control = run.control }
+    func batchEnd(_ report: BatchReport) { if report.iteration == iteration { control?.requestStop(checkpoint: true) } }
+    func epochEnd(_ metrics: EpochMetrics) {}
+    func runEnd(_ result: TrainingResult) {}
+}

@@ -1,0 +1,195 @@
+import XCTest
+import Foundation
+import TensorCore
+import Stats
+import Layers
+import Importance
+import Models
+import TestSupport
+@testable import Masks
+@testable import Training
+
+/// The samplers through the masking hook: keep rates, exact-k, targets, determinism, registry.
+final class SamplerTests: XCTestCase {
+    override func setUp() { Parallel.setThreads(1) }
+
+    private func mask(_ name: String, keep: Double = 0.3, _ edit: (inout MaskConfig) -> Void = { _ in }) -> MaskConfig {
+        var c = MaskConfig(name: name, keep: keep)
+        edit(&c)
+        return c
+    }
+
+    func testMeanKeepProbabilityIsQForEveryDroppingArm() {
+        let batch = MaskFixtures.Batch(seed: 1)
+        for name in ["dropconnect", "importance"] {
+            for lambda in [0.0, 1.0] where name == "importance" || lambda == 0 {
+                let (hook, _) = MaskFixtures.startedHook(mask(name) { $0.importance.lambda = lambda; $0.importance.steps = 10 })
+                hook.beforeForward(step: batch.step(0))   // importance: refresh at iteration 0
+                let masks = hook.masks!
+                for i in masks.parameters.indices {
+                    let n = masks.parameters[i].shape.count
+                    let mean = masks.keep(i).toArray().reduce(0.0) { $0 + Double($1) } / Double(n)
+                    XCTAssertEqual(mean, 0.3, accuracy: 1e-6, "\(name) λ=\(lambda) \(masks.parameters[i].name)")
+                    XCTAssertEqual(masks.expectedKept[i], 0.3 * Double(n), accuracy: 1e-6 * Double(n))
+                }
+                if name == "importance" {
+                    let p = masks.keep(0).toArray()
+                    XCTAssertGreaterThan(p.max()! - p.min()!, 0.05, "importance keep probabilities should not be uniform")
+                }
+            }
+        }
+    }
+
+    func testExactKKeepsExactlyRoundQN() {
+        let batch = MaskFixtures.Batch(seed: 2)
+        for name in ["dropconnect", "importance"] {
+            let (hook, _) = MaskFixtures.startedHook(mask(name) { $0.sampling = .exactK; $0.importance.steps = 5 })
+            for t in 0..<5 {
+                hook.beforeForward(step: batch.step(t))
+                let masks = hook.masks!
+                for i in masks.parameters.indices {
+                    let n = masks.parameters[i].shape.count
+                    let k = Int((0.3 * Double(n)).rounded())
+                    XCTAssertEqual(masks.kept[i], k, "\(name) step \(t) \(masks.parameters[i].name)")
+                    XCTAssertEqual(masks.multipliers(i).toArray().filter { $0 != 0 }.count, k)
+                    let mean = masks.keep(i).toArray().reduce(0.0) { $0 + Double($1) } / Double(n)
+                    XCTAssertEqual(mean, Double(k) / Double(n), accuracy: 1e-6, "exact-k solves p for mean k/n")
+                }
+            }
+        }
+    }
+
+    /// Target weights: the forward pass reads m/p ⊙ W, and after backward the gradient of W is
+    /// the chain rule m/p ⊙ ∂L/∂(effective): exactly zero on dropped weights.
+    func testTargetWeightsMasksForwardAndZeroesGradientsOfDroppedWeights() {
+        let batch = MaskFixtures.Batch(seed: 3)
+        let (hook, net) = MaskFixtures.startedHook(mask("dropconnect"))
+        let step = batch.step(0)
+        hook.beforeForward(step: step)
+        let masks = hook.masks!
+        for i in masks.parameters.indices {
+            let p = masks.parameters[i]
+            XCTAssertEqual(p.effective.pointer, masks.effective(i).pointer, "\(p.name) must read the masked copy")
+            let expected = zip(masks.multipliers(i).toArray(), p.value.toArray()).map { $0 * $1 }
+            XCTAssertEqual(p.effective.toArray(), expected)
+            XCTAssertTrue(masks.multipliers(i).toArray().allSatisfy { $0 == 0 || abs($0 - 1 / 0.3) < 1e-5 }, "inverted scaling: kept = 1/q")
+        }
+        net.store.zeroGradients()
+        let logits = net.forward(step.inputs, mode: .training)
+        _ = net.loss.forward(logits: logits, labels: step.labels)
+        net.backward(net.loss.backward())
+        let raw = masks.parameters.map { $0.grad.toArray() }
+        hook.afterBackward(step: step)
+        for i in masks.parameters.indices {
+            let m = masks.multipliers(i).toArray(), g = masks.parameters[i].grad.toArray()
+            var dropped = 0
+            for j in m.indices {
+                if m[j] == 0 {
+                    dropped += 1
+                    XCTAssertEqual(g[j], 0, "dropped weight \(j) of \(masks.parameters[i].name) has gradient")
+                } else {
+                    XCTAssertEqual(g[j], raw[i][j] * m[j], accuracy: 1e-7)
+                }
+            }
+            XCTAssertGreaterThan(dropped, 0)
+            XCTAssertTrue(raw[i].enumerated().contains { m[$0.offset] == 0 && $0.element != 0 },
+                          "the gradient w.r.t. the effective weights is nonzero at dropped entries; the mask must zero it")
+        }
+    }
+
+    func testTargetGradientsLeavesTheForwardPassUntouched() {
+        let batch = MaskFixtures.Batch(seed: 4)
+        let (hook, net) = MaskFixtures.startedHook(mask("dropconnect") { $0.target = .gradients })
+        let step = batch.step(0)
+        let clean = net.forward(step.inputs, mode: .frozenStatistics).toArray()
+        hook.beforeForward(step: step)
+        for p in hook.masks!.parameters { XCTAssertEqual(p.effective.pointer, p.value.pointer, "\(p.name) must read its own weights") }
+        XCTAssertEqual(net.forward(step.inputs, mode: .frozenStatistics).toArray(), clean, "forward pass changed")
+        net.store.zeroGradients()
+        _ = net.loss.forward(logits: net.forward(step.inputs, mode: .training), labels: step.labels)
+        net.backward(net.loss.backward())
+        hook.afterBackward(step: step)
+        let masks = hook.masks!
+        for i in masks.parameters.indices {
+            for (m, g) in zip(masks.multipliers(i).toArray(), masks.parameters[i].grad.toArray()) where m == 0 { XCTAssertEqual(g, 0) }
+        }
+    }
+
+    func testSameSeedGivesIdenticalMasksAndAnotherSeedOthers() {
+        let batch = MaskFixtures.Batch(seed: 5)
+        func masks(seed: UInt64, name: String) -> [[Float]] {
+            let (hook, _) = MaskFixtures.startedHook(mask(name) { $0.importance.steps = 4 }, seed: seed)
+            return (0..<3).map { t in
+                hook.beforeForward(step: batch.step(t))
+                return hook.masks!.multipliers.tensor(Shape(hook.masks!.count)).toArray()
+            }
+        }
+        for name in ["dropconnect", "importance", "random", "magnitude"] {
+            XCTAssertEqual(masks(seed: 7, name: name), masks(seed: 7, name: name), "\(name): same seed, other masks")
+            if name != "magnitude" {
+                XCTAssertNotEqual(masks(seed: 7, name: name), masks(seed: 8, name: name), "\(name): other seed, same masks")
+            }
+        }
+    }
+
+    func testFixedMasksKeepTheRequestedCount() {
+        for (name, scope) in [("magnitude", MagnitudeScope.layerwise), ("magnitude", .global), ("random", .layerwise)] {
+            let (hook, net) = MaskFixtures.startedHook(mask(name, keep: 0.25) { $0.magnitudeScope = scope })
+            let masks = hook.masks!
+            if scope == .global {
+                XCTAssertEqual(masks.totalKept, Int((0.25 * Double(masks.count)).rounded()))
+            } else {
+                for i in masks.parameters.indices {
+                    XCTAssertEqual(masks.kept[i], Int((0.25 * Double(masks.parameters[i].shape.count)).rounded()))
+                }
+            }
+            // Pruned at the start: the masked-out weights are zero.
+            for i in masks.parameters.indices {
+                for (m, w) in zip(masks.multipliers(i).toArray(), masks.parameters[i].value.toArray()) where m == 0 { XCTAssertEqual(w, 0) }
+            }
+            _ = net
+        }
+    }
+
+    func testMagnitudeKeepsTheLargestWeights() {
+        let net = MaskFixtures.network()
+        net.store.initialise(streams: RandomStreams(seed: 7))
+        let before = net.store.parameters.filter { $0.role == .weight }.map { $0.value.toArray() }
+        let (hook, _) = MaskFixtures.startedHook(mask("magnitude", keep: 0.25))
+        let masks = hook.masks!
+        for i in masks.parameters.indices {
+            let m = masks.multipliers(i).toArray()
+            let keptMin = zip(m, before[i]).filter { $0.0 != 0 }.map { abs($0.1) }.min()!
+            let droppedMax = zip(m, before[i]).filter { $0.0 == 0 }.map { abs($0.1) }.max()!
+            XCTAssertGreaterThanOrEqual(keptMin, droppedMax, "\(masks.parameters[i].name)")
+        }
+    }
+
+    func testScopeExclusionsAndRegistry() {
+        let net = try! ModelRegistry.make("resnet18", sampleShape: Shape(3, 16, 16), classes: 10, options: ModelOptions(width: 4))
+        let all = MaskScope().select(from: net.store).map(\.name)
+        XCTAssertEqual(all.count, 21, "20 convolutions + linear")
+        let seed = MaskScope(exclude: [.first, .shortcut, .last]).select(from: net.store).map(\.name)
+        XCTAssertEqual(seed.count, 16, "the seed's scope: the 16 convolutions inside the blocks")
+        XCTAssertFalse(seed.contains("conv1.weight") || seed.contains("linear.weight") || seed.contains { $0.contains("shortcut") })
+        XCTAssertThrowsError(try MaskRegistry.make(MaskConfig(name: "bogus"))) { e in
+            let text = "\(e)"
+            for n in ["none", "dropconnect", "importance", "magnitude", "random"] { XCTAssertTrue(text.contains(n), text) }
+        }
+        XCTAssertThrowsError(try MaskRegistry.make(MaskConfig(name: "dropconnect", keep: 1.5)))
+    }
+
+    func testMaskConfigJSONDefaultsAndUnknownKeys() throws {
+        let c = try JSONDecoder().decode(MaskConfig.self, from: Data(#"{"name": "importance", "keep": 0.2, "importance": {"lambda": 1}}"#.utf8))
+        XCTAssertEqual(c.name, "importance")
+        XCTAssertEqual(c.keep, 0.2)
+        XCTAssertEqual(c.importance.lambda, 1)
+        XCTAssertEqual(c.importance.steps, ImportanceConfig().steps)
+        XCTAssertEqual(c.target, .weights)
+        let round = try JSONDecoder().decode(MaskConfig.self, from: JSONEncoder().encode(c))
+        XCTAssertEqual(round, c)
+        XCTAssertThrowsError(try JSONDecoder().decode(MaskConfig.self, from: Data(#"{"nmae": "x"}"#.utf8))) { e in
+            XCTAssertTrue("\(e)".contains("nmae"), "\(e)")
+        }
+    }
+}
