@@ -128,6 +128,8 @@ final class BatchAssembler: @unchecked Sendable {
     let inputs: [TensorStorage]                 // two buffer sets
     let labels: [UnsafeMutablePointer<Int32>]
     let scratch: [TensorStorage]
+    /// One augmentation generator per buffer set, reseeded per batch (no allocation per batch).
+    let augmentationStreams: [RandomStream]
 
     init(dataset: Dataset, batchSize: Int, shuffle: Bool, streams: RandomStreams, augmentation: (any Augmentation)?) {
         self.dataset = dataset
@@ -152,6 +154,7 @@ final class BatchAssembler: @unchecked Sendable {
             return p
         }
         scratch = (0..<2).map { _ in TensorStorage(count: s.count) }
+        augmentationStreams = (0..<2).map { _ in RandomStream(seed: 0) }
     }
 
     deinit {
@@ -190,7 +193,8 @@ final class BatchAssembler: @unchecked Sendable {
             }
         }
         guard let augmentation else { return }
-        let rng = streams.stream(.augmentation, epoch, b)
+        let rng = augmentationStreams[slot]
+        streams.reseed(rng, .augmentation, epoch, b)
         let shape = dataset.sampleShape, work = scratch[slot].base
         for k in 0..<n { augmentation.apply(dst + k * sampleSize, scratch: work, shape: shape, rng: rng) }
     }

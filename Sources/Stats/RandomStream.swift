@@ -7,7 +7,7 @@ import CGSL
 /// never disturbs another. A stream is used by one thread at a time.
 public final class RandomStream: @unchecked Sendable {
     private let rng: UnsafeMutablePointer<gsl_rng>
-    /// The 64-bit seed this stream was created from (MT19937 uses its low 32 bits).
+    /// The 64-bit seed this stream was created from (MT19937 uses its low 32 bits of the folded seed).
     public let seed: UInt64
 
     /// A stream seeded with `seed`.
@@ -16,6 +16,12 @@ public final class RandomStream: @unchecked Sendable {
         guard let r = gsl_rng_alloc(masklab_rng_mt19937()) else { fatalError("gsl_rng_alloc failed (out of memory)") }
         rng = r
         self.seed = seed
+        reseed(seed)
+    }
+
+    /// Restarts the generator in place as if newly created with `seed` (no allocation), so a hot
+    /// loop can reuse one generator for streams derived per batch.
+    public func reseed(_ seed: UInt64) {
         // MT19937 takes a 32-bit seed; fold the high half in so derived seeds stay distinct.
         gsl_rng_set(rng, UInt((seed ^ (seed >> 32)) & 0xffff_ffff))
     }

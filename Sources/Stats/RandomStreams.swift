@@ -36,6 +36,12 @@ public struct RandomStreams: Sendable, Equatable {
     public func stream(_ purpose: RandomPurpose, _ a: Int = 0, _ b: Int = 0) -> RandomStream {
         RandomStream(seed: derivedSeed(purpose, UInt64(truncatingIfNeeded: a), UInt64(truncatingIfNeeded: b)))
     }
+
+    /// Restarts `stream` in place as stream (purpose, a, b): the same numbers as `stream(purpose, a, b)`
+    /// without allocating a generator.
+    public func reseed(_ stream: RandomStream, _ purpose: RandomPurpose, _ a: Int = 0, _ b: Int = 0) {
+        stream.reseed(derivedSeed(purpose, UInt64(truncatingIfNeeded: a), UInt64(truncatingIfNeeded: b)))
+    }
 }
 
 /// The SplitMix64 finaliser (Steele, Lea & Flood 2014): a bijective 64-bit mix used to derive seeds.

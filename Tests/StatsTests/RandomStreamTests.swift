@@ -14,6 +14,18 @@ final class RandomStreamTests: XCTestCase {
         XCTAssertNotEqual(RandomStreams(seed: 43).derivedSeed(.dataOrder, 3), s.derivedSeed(.dataOrder, 3))
     }
 
+    /// Reseeding in place gives exactly the numbers of a freshly created stream with that key.
+    func testReseedEqualsFreshStream() {
+        let s = RandomStreams(seed: 5)
+        let reused = s.stream(.augmentation, 0, 0)
+        for b in [3, 1, 7] {
+            _ = (0..<4).map { _ in reused.uniform() }
+            s.reseed(reused, .augmentation, 2, b)
+            let fresh = s.stream(.augmentation, 2, b)
+            XCTAssertEqual((0..<20).map { _ in reused.uniform() }, (0..<20).map { _ in fresh.uniform() }, "batch \(b)")
+        }
+    }
+
     func testStateRoundTrip() throws {
         let r = RandomStream(seed: 9)
         for _ in 0..<100 { _ = r.uniform() }
