@@ -27,3 +27,11 @@ static inline const char *masklab_library_defining(const char *symbol) {
 
 /// The address of the cblas_sgemm this translation unit links to.
 static inline const void *masklab_linked_sgemm(void) { return (const void *)&cblas_sgemm; }
+
+// Not OpenBLAS, but the same kind of process fact, kept behind this one C shim.
+#include <malloc.h>
+/// Bytes the C heap has handed out and not freed (glibc mallinfo2: arenas + mmap'd blocks).
+static inline size_t masklab_heap_bytes_in_use(void) {
+    struct mallinfo2 m = mallinfo2();
+    return m.uordblks + m.hblkhd;
+}

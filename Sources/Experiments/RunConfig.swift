@@ -15,6 +15,12 @@ public struct RunConfig: Codable, Sendable, Equatable {
     public var augment: Bool?
     /// Weight masks (DropConnect, importance, pruning): nil = none. JSON key "masks".
     public var masks: MaskConfig?
+    /// Train on this many images of the training split (seeded choice, see `TrainSubset`), 0 = all.
+    /// JSON key "trainSubset", written only when non-zero.
+    public var trainSubset: Int = 0
+    /// Evaluate on this many images of the test split (one fixed seeded choice for every run), 0 = all.
+    /// JSON key "testSubset", written only when non-zero.
+    public var testSubset: Int = 0
 
     public init(training: TrainingConfig = TrainingConfig(), validation: Int = 0, augment: Bool? = nil, masks: MaskConfig? = nil) {
         self.training = training
@@ -23,7 +29,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
         self.masks = masks
     }
 
-    private enum ExtraKeys: String, CodingKey { case validation, augment, masks }
+    private enum ExtraKeys: String, CodingKey { case validation, augment, masks, trainSubset, testSubset }
 
     public init(from decoder: any Decoder) throws {
         training = try TrainingConfig(from: decoder)
@@ -31,6 +37,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
         validation = try c.decodeIfPresent(Int.self, forKey: .validation) ?? 0
         augment = try c.decodeIfPresent(Bool.self, forKey: .augment)
         masks = try c.decodeIfPresent(MaskConfig.self, forKey: .masks)
+        trainSubset = try c.decodeIfPresent(Int.self, forKey: .trainSubset) ?? 0
+        testSubset = try c.decodeIfPresent(Int.self, forKey: .testSubset) ?? 0
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -39,6 +47,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
         try c.encode(validation, forKey: .validation)
         try c.encodeIfPresent(augment, forKey: .augment)
         try c.encodeIfPresent(masks, forKey: .masks)
+        if trainSubset != 0 { try c.encode(trainSubset, forKey: .trainSubset) }
+        if testSubset != 0 { try c.encode(testSubset, forKey: .testSubset) }
     }
 
     /// Reads a JSON config file; unknown keys are an error (a typo must not silently fall back to a default).
@@ -67,7 +77,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
         var c = RunConfig()
         c.augment = false
         guard let data = try? encoder.encode(c), let d = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [] }
-        return Set(d.keys).union(["augment", "masks"])
+        return Set(d.keys).union(["augment", "masks", "trainSubset", "testSubset"])
     }
 
     /// Pretty, key-sorted JSON (what is written to a run's `config.json`).

@@ -14,10 +14,11 @@ public enum TrainingRun {
     /// The data splits, the network and the augmentation for `config`, with data under `dataRoot`.
     public static func materialise(_ config: RunConfig, dataRoot: URL) throws(RunError) -> (network: Network, splits: DataSplits, augmentation: (any Augmentation)?) {
         let t = config.training
-        let splits: DataSplits
+        let loaded: DataSplits
         do {
-            splits = try DatasetRegistry.load(t.dataset, root: dataRoot, validation: config.validation, streams: RandomStreams(seed: t.seed))
+            loaded = try DatasetRegistry.load(t.dataset, root: dataRoot, validation: config.validation, streams: RandomStreams(seed: t.seed))
         } catch { throw .dataset(error) }
+        let splits = TrainSubset.apply(config.trainSubset, testSubset: config.testSubset, to: loaded, seed: t.seed)
         let network: Network
         do {
             network = try ModelRegistry.make(t.model, sampleShape: splits.train.sampleShape, classes: splits.train.classes, options: t.modelOptions)

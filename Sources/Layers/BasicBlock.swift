@@ -12,13 +12,15 @@ import TensorCore
 ///
 /// Shapes: `x` `[N, I, H, W]` → `y` `[N, O, ⌈H/s⌉, ⌈W/s⌉]`.
 public final class BasicBlock: Layer {
-    public let conv1: Conv2d, bn1: BatchNorm, relu1 = ReLU(), conv2: Conv2d, bn2: BatchNorm
+    /// `bn1` carries the ReLU (`BatchNorm(relu: true)`); `bn2` and the shortcut's BatchNorm are
+    /// applied by the block itself, fused with the residual add and the final ReLU.
+    public let conv1: Conv2d, bn1: BatchNorm, conv2: Conv2d, bn2: BatchNorm
     /// The projection shortcut (1×1 conv, BatchNorm), nil for the identity.
     public let shortcut: (conv: Conv2d, bn: BatchNorm)?
     public var computesInputGradient = true
 
-    private var output = TensorStorage(count: 0)   // relu(main + shortcut), [N, O, OH, OW]
-    private var sumGrad = TensorStorage(count: 0)  // d(main + shortcut), [N, O, OH, OW]
+    private var output = TensorStorage(count: 0)     // y = relu(bn2(h2) + shortcut(x)), [N, O, OH, OW]
+    private var branchGrad = TensorStorage(count: 0) // d h2, then d hs (projection), [N, O, OH, OW]
     private var last: Tensor = .none
 
     /// Declares the block's parameters under `module` (e.g. "layer2.0"), in PyTorch's order.
@@ -26,7 +28,8 @@ public final class BasicBlock: Layer {
                 workspace: ConvolutionWorkspace, builder: ParameterBuilder) {
         conv1 = Conv2d(module + ".conv1", inChannels, outChannels, kernel: 3, stride: stride, padding: 1, bias: false,
                        workspace: workspace, builder: builder)
-        bn1 = BatchNorm(module + ".bn1", channels: outChannels, builder: builder)
+        bn1 = BatchNorm(module + ".bn1", channels: outChannels, relu: true, builder: builder)
+        bn1.gradientInPlace = true   // its dy is conv2's input gradient, which the block owns
         conv2 = Conv2d(module + ".conv2", outChannels, outChannels, kernel: 3, stride: 1, padding: 1, bias: false,
                        workspace: workspace, builder: builder)
         bn2 = BatchNorm(module + ".bn2", channels: outChannels, builder: builder)
@@ -43,50 +46,77 @@ public final class BasicBlock: Layer {
         conv1.computesInputGradient = computesInputGradient
         var s = conv1.prepare(input: input)
         s = bn1.prepare(input: s)
-        s = relu1.prepare(input: s)
         s = conv2.prepare(input: s)
-        s = bn2.prepare(input: s)
-        if let (conv, bn) = shortcut {
+        // bn2 and the shortcut's BatchNorm need no buffers of their own (see the type's comment).
+        if let (conv, _) = shortcut {
             conv.computesInputGradient = computesInputGradient
-            let t = bn.prepare(input: conv.prepare(input: input))
+            let t = conv.prepare(input: input)
             precondition(t == s, "BasicBlock \(conv1.weight.module): shortcut \(t) differs from main path \(s)")
         } else {
             precondition(input == s, "BasicBlock \(conv1.weight.module): identity shortcut needs \(s), got \(input)")
         }
         output = TensorStorage(count: s.count)
-        sumGrad = TensorStorage(count: s.count)
+        branchGrad = TensorStorage(count: s.count)
         return s
     }
 
-    // h = bn2(conv2(relu(bn1(conv1(x)))));  y (N,O,OH,OW) = relu(h + shortcut(x))
+    /// The convolutions' sum (main path and projection).
+    public var forwardMACsPerSample: Int {
+        conv1.forwardMACsPerSample + conv2.forwardMACsPerSample + (shortcut?.conv.forwardMACsPerSample ?? 0)
+    }
+
+    // h1 = conv1(x);  a1 = relu(bn1(h1));  h2 = conv2(a1);
+    // y (N,O,OH,OW) = relu(bn2(h2) + bns(convs(x)))  or  relu(bn2(h2) + x), in one pass
     public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
-        var h = conv1.forward(x, mode: mode)
-        h = bn1.forward(h, mode: mode)
-        h = relu1.forward(h, mode: mode)
-        h = conv2.forward(h, mode: mode)
-        h = bn2.forward(h, mode: mode)
-        let s = shortcut.map { $0.bn.forward($0.conv.forward(x, mode: mode), mode: mode) } ?? x
-        let y = output.tensor(h.shape)
-        Elementwise.add(h, s, into: y)
-        Elementwise.relu(y, into: y)
+        let h1 = conv1.forward(x, mode: mode)
+        let a1 = bn1.forward(h1, mode: mode)
+        let h2 = conv2.forward(a1, mode: mode)
+        bn2.fitStatistics(h2, mode: mode)
+        let n = h2.shape[0], c = h2.shape[1], s = h2.shape.rowSize / c
+        let y = output.tensor(h2.shape)
+        if let (conv, bn) = shortcut {
+            let hs = conv.forward(x, mode: mode)
+            bn.fitStatistics(hs, mode: mode)
+            Normalization.affine(h2.pointer, images: n, channels: c, plane: s, scale: bn2.affineScale, shift: bn2.affineShift,
+                                 residual: hs.pointer, residualScale: bn.affineScale, residualShift: bn.affineShift,
+                                 relu: true, into: y.pointer)
+        } else {
+            Normalization.affine(h2.pointer, images: n, channels: c, plane: s, scale: bn2.affineScale, shift: bn2.affineShift,
+                                 residual: x.pointer, residualScale: nil, residualShift: nil, relu: true, into: y.pointer)
+        }
         last = y
         return y
     }
 
-    // g = dy where y > 0;  dx = main.backward(g) + shortcut.backward(g)  (identity: + g)
+    // g = dy·[y > 0];  dh2 = bn2.backward(g) → conv2 → bn1 (ReLU inside, in place) → conv1 = dx;
+    // projection: dhs = bns.backward(g) → convs, dx += that;  identity: dx += g
     public func backward(_ dy: Tensor) -> Tensor {
-        let g = sumGrad.tensor(dy.shape)
-        Elementwise.reluBackward(output: last, gradOutput: dy, into: g)
-        var d = bn2.backward(g)
-        d = conv2.backward(d)
-        d = relu1.backward(d)
+        precondition(dy.shape == last.shape, "BasicBlock \(conv1.weight.module): gradient \(dy.shape) does not match the last output \(last.shape)")
+        let n = dy.shape[0], c = dy.shape[1], s = dy.shape.rowSize / c
+        let y = UnsafePointer(last.pointer), h2 = bn2.lastInput
+        if let (_, bn) = shortcut {
+            // One pass gives both BatchNorms' sums: they see the same g.
+            Normalization.gradientSums(dy.pointer, reluOutput: y, h2.pointer, mean: bn2.centre, images: n, channels: c, plane: s,
+                                       sumG: bn2.sumG, sumGX: bn2.sumGX,
+                                       second: bn.lastInput.pointer, mean2: bn.centre, sumGX2: bn.sumGX)
+            bn.sumG.update(from: bn2.sumG, count: c)
+            bn.finishSums(count: n * s)
+        } else {
+            Normalization.gradientSums(dy.pointer, reluOutput: y, h2.pointer, mean: bn2.centre, images: n, channels: c, plane: s,
+                                       sumG: bn2.sumG, sumGX: bn2.sumGX)
+        }
+        bn2.finishSums(count: n * s)
+        let dh = branchGrad.tensor(dy.shape)
+        bn2.inputGradient(dy, reluOutput: last, into: dh)
+        var d = conv2.backward(dh)
         d = bn1.backward(d)
         let dx = conv1.backward(d)   // conv1's buffer; the shortcut's gradient is added in place
         if let (conv, bn) = shortcut {
-            let ds = conv.backward(bn.backward(g))
+            bn.inputGradient(dy, reluOutput: last, into: dh)   // dh2 is consumed: reuse its buffer
+            let ds = conv.backward(dh)
             if computesInputGradient { Elementwise.add(dx, ds, into: dx) }
         } else if computesInputGradient {
-            Elementwise.add(dx, g, into: dx)
+            Elementwise.addMasked(dy, where: last, into: dx)
         }
         return dx
     }

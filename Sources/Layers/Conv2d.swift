@@ -64,6 +64,9 @@ public final class Conv2d: Layer {
         return Shape(n, outChannels, geometry.outHeight, geometry.outWidth)
     }
 
+    /// `O · OH · OW · I · K · K` for the prepared input size.
+    public var forwardMACsPerSample: Int { outChannels * geometry.outputPlane * geometry.columnRows }
+
     // x (N,I,H,W), W (O,I·K·K), per chunk of nb images:
     // cols (I·K·K, nb·S) = im2col(x);  ycols (O, nb·S) = W · cols;  y (N,O,OH,OW) = unpack(ycols) + b
     public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {

@@ -30,6 +30,15 @@ public protocol Layer: AnyObject {
     func backward(_ dy: Tensor) -> Tensor
     /// Whether `backward` must produce `dx` (false for the first layer saves a GEMM).
     var computesInputGradient: Bool { get set }
+    /// Multiply-accumulates of one forward pass per sample, for the shapes last prepared (the
+    /// convention of `torch_anchor.py`: convolutions `O·OH·OW·I·K·K`, linear layers `in·out`;
+    /// elementwise work counts 0). Containers sum their children. Training counts 3× this.
+    var forwardMACsPerSample: Int { get }
+}
+
+extension Layer {
+    /// Layers without matrix products do no counted multiply-accumulates.
+    public var forwardMACsPerSample: Int { 0 }
 }
 
 extension Tensor {

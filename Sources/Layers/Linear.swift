@@ -33,6 +33,9 @@ public final class Linear: Layer {
         return Shape(input[0], outFeatures)
     }
 
+    /// `in · out`.
+    public var forwardMACsPerSample: Int { inFeatures * outFeatures }
+
     // y (N,out) = x (N,in) · Wᵀ (in,out) + b
     public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
         input = x

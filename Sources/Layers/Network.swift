@@ -44,6 +44,9 @@ public final class Network: @unchecked Sendable {
     /// Accumulates parameter gradients for `dlogits` `[N, classes]`.
     public func backward(_ dlogits: Tensor) { _ = body.backward(dlogits) }
 
+    /// Multiply-accumulates of one forward pass per sample (see `Layer.forwardMACsPerSample`).
+    public var forwardMACsPerSample: Int { body.forwardMACsPerSample }
+
     /// Number of trainable scalars.
     public var parameterCount: Int { store.count }
 }

@@ -16,6 +16,9 @@ public final class Sequential: Layer {
         return shape
     }
 
+    /// The sum over the layers.
+    public var forwardMACsPerSample: Int { layers.reduce(0) { $0 + $1.forwardMACsPerSample } }
+
     public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
         var h = x
         for l in layers { h = l.forward(h, mode: mode) }

@@ -19,6 +19,7 @@ public enum MaskRegistry {
         ImportanceDropConnect.entry,
         MagnitudeMask.entry,
         RandomMask.entry,
+        GivenMask.entry,
     ]
 
     /// Registered names, in registry order.

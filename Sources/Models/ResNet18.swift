@@ -19,6 +19,8 @@ public enum ResNet18 {
         precondition(sampleShape.rank == 3 && width > 0, "\(name) needs [C, H, W] samples and a positive width, got \(sampleShape), \(width)")
         let builder = ParameterBuilder()
         let workspace = ConvolutionWorkspace()
+        // The stem stays three top-level modules (conv1, bn1, relu): the importance solver addresses
+        // modules by index. Inside the blocks, bn1 carries the ReLU and bn2 the residual add.
         var layers: [Layer] = [
             Conv2d("conv1", sampleShape[0], width, kernel: 3, stride: 1, padding: 1, bias: false, workspace: workspace, builder: builder),
             BatchNorm("bn1", channels: width, builder: builder),

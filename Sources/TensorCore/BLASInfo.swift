@@ -16,3 +16,9 @@ public enum BLASInfo {
         masklab_library_containing(masklab_linked_sgemm()).map { String(cString: $0) }
     }
 }
+
+/// The C heap as glibc's allocator sees it (for the benchmark's no-allocation check).
+public enum HeapStatistics {
+    /// Bytes handed out by `malloc` and not yet freed (`mallinfo2().uordblks + hblkhd`).
+    public static var bytesInUse: Int { Int(masklab_heap_bytes_in_use()) }
+}

@@ -77,6 +77,27 @@ final class LayerGradientTests: XCTestCase {
         }
     }
 
+    /// BatchNorm with the fused ReLU (`relu(bn(x))`), 1d and 2d, with its own gradient buffer and
+    /// writing the gradient over `dy` in place; inputs kept away from the ReLU's kink by the check's
+    /// tolerance (a kink inside ±h would show as one out-of-tolerance entry).
+    func testBatchNormWithFusedReLU() {
+        for (spatial, inPlace) in [(Shape(8, 4), false), (Shape(3, 4, 3, 5), false), (Shape(3, 4, 3, 5), true)] {
+            let b = ParameterBuilder()
+            let layer = BatchNorm("bn", channels: 4, relu: true, builder: b)
+            layer.gradientInPlace = inPlace
+            let store = b.finish()
+            store.initialise(streams: RandomStreams(seed: 16))
+            let rng = RandomStream(seed: 17)
+            for i in 0..<4 { layer.scale.value[i] = rng.uniform(0.5, 1.5); layer.shift.value[i] = rng.uniform(-0.5, 0.5) }
+            _ = layer.prepare(input: spatial)
+            let s = spatial.rowSize / 4
+            let reports = GradCheck.check(layer: layer, inputShape: spatial, parameters: store.parameters, store: store, seed: 18) { x, p in
+                ReferenceLayers.relu(ReferenceLayers.batchNorm(x, gamma: p["bn.weight"]!, beta: p["bn.bias"]!, channels: 4, spatial: s))
+            }
+            assertPassed(reports)
+        }
+    }
+
     func testBatchNormInferenceModeGradient() {
         let b = ParameterBuilder()
         let layer = BatchNorm("bn", channels: 3, builder: b)

@@ -37,6 +37,8 @@ final class Im2ColTests: XCTestCase {
         WindowGeometry(channels: 2, height: 10, width: 10, kernel: 5, stride: 1, padding: 2),
         WindowGeometry(channels: 3, height: 11, width: 6, kernel: 2, stride: 3, padding: 1),
         WindowGeometry(channels: 64, height: 16, width: 16, kernel: 3, stride: 1, padding: 1),  // parallel path
+        WindowGeometry(channels: 2, height: 5, width: 7, kernel: 3, stride: 1, padding: 1),   // "same" block copies, not square
+        WindowGeometry(channels: 2, height: 2, width: 1, kernel: 5, stride: 1, padding: 2),   // shifts wider than the plane
     ]
 
     func testIm2ColMatchesReference() {

@@ -18,7 +18,18 @@ public enum Elementwise {
         precondition(y.count == dy.count && dy.count == dx.count, "reluBackward: shape mismatch")
         let yp = y.pointer, gp = dy.pointer, dp = dx.pointer
         Parallel.forEachChunk(y.count) { _, r in
-            for i in r { dp[i] = yp[i] > 0 ? gp[i] : 0 }
+            for i in r { let g = gp[i]; dp[i] = yp[i] > 0 ? g : 0 }
+        }
+    }
+
+    /// `dx[i] += y[i] > 0 ? dy[i] : 0`: a ReLU's backward added onto another gradient (the
+    /// identity shortcut of a residual block).
+    @inlinable
+    public static func addMasked(_ dy: Tensor, where y: Tensor, into dx: Tensor) {
+        precondition(y.count == dy.count && dy.count == dx.count, "addMasked: shape mismatch")
+        let yp = y.pointer, gp = dy.pointer, dp = dx.pointer
+        Parallel.forEachChunk(y.count) { _, r in
+            for i in r { let g = gp[i]; dp[i] += yp[i] > 0 ? g : 0 }
         }
     }
 

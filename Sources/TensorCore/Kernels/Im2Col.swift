@@ -30,6 +30,27 @@ public enum Im2Col {
         let nb = images.count, first = images.lowerBound
         let c = g.channels, h = g.height, w = g.width, k = g.kernel, s = g.stride, p = g.padding
         let oh = g.outHeight, ow = g.outWidth, plane = g.outputPlane, ld = nb * plane
+        if s == 1 && oh == h && ow == w {
+            // A "same" convolution (3×3, padding 1): each row of `cols` is the image plane shifted by
+            // (kh − p, kw − p): one block copy per plane, then the wrapped-around edge column and
+            // the rows outside the image set to zero. Source reads stay inside the plane.
+            for r in rows {
+                let ch = r / (k * k), dy = (r / k) % k - p, dx = r % k - p
+                let y0 = max(0, -dy), y1 = max(y0, min(h, h - dy))
+                for j in 0..<nb {
+                    let src = x + ((first + j) * c + ch) * h * w
+                    let d = cols + r * ld + j * plane
+                    if y0 > 0 { d.update(repeating: 0, count: y0 * w) }
+                    if y1 < h { (d + y1 * w).update(repeating: 0, count: (h - y1) * w) }
+                    guard y1 > y0 else { continue }
+                    let t0 = y0 * w + max(0, -dx), t1 = y1 * w - max(0, dx)
+                    if t1 > t0 { (d + t0).update(from: src + t0 + dy * w + dx, count: t1 - t0) }
+                    if dx < 0 { for y in y0..<y1 { for o in 0..<min(-dx, w) { d[y * w + o] = 0 } } }
+                    if dx > 0 { for y in y0..<y1 { for o in max(0, w - dx)..<w { d[y * w + o] = 0 } } }
+                }
+            }
+            return
+        }
         do {
             for r in rows {
                 let ch = r / (k * k), kh = (r / k) % k, kw = r % k

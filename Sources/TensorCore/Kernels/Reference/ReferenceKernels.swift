@@ -25,6 +25,10 @@ public enum Reference {
         zip(y, dy).map { $0 > 0 ? $1 : 0 }
     }
 
+    public static func addMasked(_ dy: [Float], where y: [Float], into dx: [Float]) -> [Float] {
+        dx.indices.map { dx[$0] + (y[$0] > 0 ? dy[$0] : 0) }
+    }
+
     public static func axpy(_ alpha: Float, _ x: [Float], _ y: [Float]) -> [Float] {
         zip(x, y).map { $1 + alpha * $0 }
     }

@@ -1,0 +1,65 @@
+import Foundation
+
+/// A `masklab bench` session: the machine, its measured sgemm peak, MaskLab's results per
+/// workload and, when asked, PyTorch's beside them; renders the human-readable table.
+public struct BenchmarkReport: Codable, Sendable {
+    public var provenance: Provenance
+    public var threads: Int
+    /// Median GFLOP/s of a 2048³ OpenBLAS sgemm on `threads` threads.
+    public var sgemmPeakGFLOPs: Double
+    public var results: [BenchmarkResult]
+    public var torch: TorchAnchor.Report?
+    /// Why PyTorch's figures are missing, when `--torch` was given and they could not be measured.
+    public var torchProblem: String?
+
+    public init(provenance: Provenance, threads: Int, sgemmPeakGFLOPs: Double, results: [BenchmarkResult],
+                torch: TorchAnchor.Report?, torchProblem: String?) {
+        self.provenance = provenance
+        self.threads = threads
+        self.sgemmPeakGFLOPs = sgemmPeakGFLOPs
+        self.results = results
+        self.torch = torch
+        self.torchProblem = torchProblem
+    }
+
+    /// Fixed-width table, one row per workload (plus PyTorch and ratio columns when measured).
+    public var table: String {
+        var lines = [
+            provenance.text,
+            String(format: "threads: %d, sgemm 2048³ peak: %.1f GFLOP/s; medians of %d steps after %d warm-up",
+                   threads, sgemmPeakGFLOPs, results.first?.steps ?? 0, results.first?.warmup ?? 0),
+            "",
+        ]
+        var header = "workload        batch  train img/s  step ms  fwd/bwd/opt ms       GFLOP/s  %peak  eval img/s  peak RSS   tensors   allocs  heap Δ"
+        if torch != nil { header += "  | torch img/s  ratio  torch GFLOP/s  torch RSS" }
+        lines.append(header)
+        for r in results {
+            var row = r.workload.padding(toLength: 14, withPad: " ", startingAt: 0) + String(format: "  %5d  %11.1f  %7.1f  %5.0f/%5.0f/%4.1f  %9.1f  %4.0f%%  %10.1f  %8@  %8@  %6d  %6@",
+                             r.batch, r.trainImagesPerSecond, r.trainStepSeconds * 1000,
+                             r.forwardSeconds * 1000, r.backwardSeconds * 1000, r.optimizerSeconds * 1000,
+                             r.trainGFLOPs, 100 * r.trainGFLOPs / sgemmPeakGFLOPs, r.evalImagesPerSecond,
+                             Self.bytes(r.peakResidentBytes) as NSString, Self.bytes(r.liveTensorBytes) as NSString,
+                             r.tensorAllocationsInSteps, (r.heapBytesGrowthInSteps.map { String($0) } ?? "n/a") as NSString)
+            if let t = torch?.results.first(where: { $0.workload == r.workload }) {
+                row += String(format: "  | %11.1f  %4.2f×  %13.1f  %9@", t.imagesPerSecond, r.trainImagesPerSecond / t.imagesPerSecond,
+                              t.trainGFLOPs, Self.bytes(t.peakResidentBytes) as NSString)
+            }
+            lines.append(row)
+        }
+        if let torch {
+            lines.append("")
+            lines.append("PyTorch \(torch.torchVersion): torch_anchor.py run once after MaskLab (mean of its own steps; its RSS is the whole script's peak), sgemm peak "
+                         + (torch.sgemmGFLOPs.map { String(format: "%.1f", $0) } ?? "n/a") + " GFLOP/s; resnet18-w64 is the faster of NCHW and channels_last ("
+                         + (torch.results.first { $0.workload == "resnet18-w64" }?.variant ?? "-") + ")")
+        } else if let torchProblem {
+            lines.append("")
+            lines.append("PyTorch skipped: \(torchProblem)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func bytes(_ b: Int?) -> String {
+        guard let b else { return "n/a" }
+        return b >= 1 << 30 ? String(format: "%.2f GB", Double(b) / 1e9) : String(format: "%.0f MB", Double(b) / 1e6)
+    }
+}

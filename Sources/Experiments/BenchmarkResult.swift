@@ -1,0 +1,42 @@
+/// What `masklab bench` measures for one workload (one fresh process each), all medians over
+/// the measured steps after warm-up.
+public struct BenchmarkResult: Codable, Sendable {
+    /// Workload name (`mlp`, `resnet18-w16`, `resnet18-w64`) and the model it builds.
+    public var workload: String
+    public var model: String
+    public var batch: Int
+    public var threads: Int
+    /// Measured steps (after `warmup` unmeasured ones).
+    public var steps: Int
+    public var warmup: Int
+    public var parameters: Int
+    /// Forward multiply-accumulates per sample (`Layer.forwardMACsPerSample`).
+    public var forwardMACsPerSample: Int
+
+    /// Median seconds of a full SGD step (zero gradients, forward, loss, backward, optimiser).
+    public var trainStepSeconds: Double
+    /// Median seconds of its phases (each a median on its own, so they need not add up exactly).
+    public var forwardSeconds: Double
+    public var backwardSeconds: Double
+    public var optimizerSeconds: Double
+    /// `batch / trainStepSeconds`.
+    public var trainImagesPerSecond: Double
+    /// `3 · 2 · MACs · batch / trainStepSeconds / 1e9` (training = 3 × forward, FLOP = 2 × MAC).
+    public var trainGFLOPs: Double
+    /// Median seconds of an inference-mode forward pass of the same batch, and its throughput.
+    public var evalStepSeconds: Double
+    public var evalImagesPerSecond: Double
+
+    /// Peak resident memory of the process (VmHWM) at the end, bytes.
+    public var peakResidentBytes: Int?
+    /// Bytes held by live `TensorStorage`s (parameters, gradients, optimiser state, buffers).
+    public var liveTensorBytes: Int
+    /// `TensorStorage` allocations during all measured train and eval steps (0 is the goal).
+    public var tensorAllocationsInSteps: Int
+    /// Change of the C heap's bytes in use (`mallinfo2`) over all measured steps (0 is the goal).
+    public var heapBytesGrowthInSteps: Int?
+
+    /// Every measured step's seconds, in order.
+    public var trainStepSamples: [Double]
+    public var evalStepSamples: [Double]
+}

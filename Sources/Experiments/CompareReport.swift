@@ -1,0 +1,184 @@
+import Foundation
+import Stats
+
+/// Writes a comparison's report from its run folders: summary.csv, welch.csv, epochs.csv, the
+/// convergence plots, the importance histograms, and REPORT.md (which shows all of them plus the
+/// command, config, commit and machine, the check that the dropping arms drop equally many
+/// weights, and `findings.md` when present). `masklab compare --report-only` calls only this.
+public enum CompareReport {
+    /// Reads every run with metrics and writes the report; returns the table.
+    @discardableResult
+    public static func write(_ compare: CompareConfig, layout: CompareLayout) throws(CompareError) -> CompareTable {
+        var curves: [(arm: String, runs: [RunCurve])] = []
+        var incomplete: [String] = []
+        for arm in compare.arms {
+            var runs: [RunCurve] = []
+            for seed in compare.seeds {
+                let run = layout.run(arm: arm.name, seed: seed)
+                let curve = RunCurve.read(run.metrics, seed: seed)
+                if !isCompleted(run) {
+                    incomplete.append("`\(arm.name)/seed-\(seed)`: \(curve?.epochs ?? 0) epoch(s) logged; \(status(run, log: layout.log(arm: arm.name, seed: seed)))")
+                }
+                if let curve { runs.append(curve) }
+            }
+            curves.append((arm.name, runs))
+        }
+        guard curves.contains(where: { !$0.runs.isEmpty }) else { throw .noRuns(path: layout.directory.path) }
+        let table = CompareTable(curves, target: compare.targetAccuracy)
+        let references = ["dropconnect", "baseline"].filter { compare.arm($0) != nil }
+        let tests = table.welchTables(references: references, metrics: [.finalTestAccuracy, .bestTestAccuracy, .firstEpochTestAccuracy, .finalTestLoss])
+        let epochs = table.epochTables(reference: references.first ?? compare.arms[0].name)
+        try save(table.csv(), layout.summary)
+        try save(tests.csv, layout.welch)
+        try save(epochs.csv, layout.epochs)
+        try save(plot(table, title: "\(compare.name): test accuracy (mean, 95% CI band)", yLabel: "test accuracy") { $0.testAccuracy }.svg(), layout.accuracyPlot)
+        try save(plot(table, title: "\(compare.name): test loss (mean, 95% CI band)", yLabel: "test cross-entropy") { $0.testLoss }.svg(), layout.lossPlot)
+        var histograms: [(arm: String, seed: UInt64, file: String)] = []
+        for arm in compare.arms where arm.config.masks?.name == "importance" {
+            guard let seed = compare.seeds.first(where: { FileManager.default.fileExists(atPath: importanceFile(layout, arm.name, $0).path) }),
+                  let figure = ImportanceHistogramFigure.read(importanceFile(layout, arm.name, seed),
+                                                               title: "\(arm.name) (λ = \(arm.config.masks?.importance.lambda ?? 0)), seed \(seed): log₁₀ importance at each refresh")
+            else { continue }
+            try save(figure.svg(), layout.histogramPlot(arm: arm.name))
+            histograms.append((arm.name, seed, layout.histogramPlot(arm: arm.name).lastPathComponent))
+        }
+        let markdown = reportText(compare, layout: layout, table: table, tests: tests.markdown, epochs: epochs.markdown,
+                                  histograms: histograms, incomplete: incomplete)
+        try save(markdown, layout.report)
+        return table
+    }
+
+    static func importanceFile(_ layout: CompareLayout, _ arm: String, _ seed: UInt64) -> URL {
+        layout.run(arm: arm, seed: seed).directory.appendingPathComponent("importance_histograms.csv")
+    }
+
+    /// Why a run is not completed: its summary's status, else the last line of its log.
+    static func status(_ run: RunLayout, log: URL) -> String {
+        if let data = try? Data(contentsOf: run.summary),
+           let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let status = object["status"] as? String {
+            return "status \(status)"
+        }
+        guard let text = try? String(contentsOf: log, encoding: .utf8) else { return "not started" }
+        return text.split(separator: "\n").last.map { "log: \($0.trimmingCharacters(in: .whitespaces))" } ?? "running or not started"
+    }
+
+    static func isCompleted(_ run: RunLayout) -> Bool {
+        guard let data = try? Data(contentsOf: run.summary),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return false }
+        return object["status"] as? String == "completed"
+    }
+
+    /// One series per arm: the mean of `values` per epoch over seeds, with the 95% CI as a band.
+    static func plot(_ table: CompareTable, title: String, yLabel: String, _ values: (RunCurve) -> [Double]) -> LinePlot {
+        let series = table.arms.map { arm -> LinePlot.Series in
+            var points: [(x: Double, y: Double)] = [], band: [(x: Double, low: Double, high: Double)] = []
+            for e in 0..<table.maxEpochs {
+                let v = (table.runs[arm] ?? []).compactMap { run -> Double? in
+                    let all = values(run)
+                    return e < all.count && all[e].isFinite ? all[e] : nil
+                }
+                guard !v.isEmpty else { continue }
+                let s = Summary(v)
+                points.append((Double(e + 1), s.mean))
+                band.append((Double(e + 1), s.mean - s.halfWidth, s.mean + s.halfWidth))
+            }
+            return LinePlot.Series(label: "\(arm) (n=\(table.runs[arm]?.count ?? 0))", points: points, band: band)
+        }
+        return LinePlot(title: title, xLabel: "epoch", yLabel: yLabel, series: series)
+    }
+
+    /// Expected kept entries of the masked tensors per dropping arm (first epoch of the first
+    /// seed's masks.csv): all dropping arms must drop the same expected number of weights.
+    static func maskCheck(_ compare: CompareConfig, layout: CompareLayout) -> String {
+        var rows: [(arm: String, entries: Double, expected: Double, realised: Double)] = []
+        for arm in compare.arms where arm.config.masks.map({ $0.name != "none" }) ?? false {
+            for seed in compare.seeds {
+                let url = layout.run(arm: arm.name, seed: seed).directory.appendingPathComponent("masks.csv")
+                guard let text = try? String(contentsOf: url, encoding: .utf8) else { continue }
+                let lines = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+                guard let header = lines.first, let t = header.firstIndex(of: "tensor"), let n = header.firstIndex(of: "entries"),
+                      let e = header.firstIndex(of: "expected_kept"), let m = header.firstIndex(of: "mean_kept"),
+                      let row = lines.dropFirst().first(where: { $0.count > max(t, n, e, m) && $0[t] == "all" }),
+                      let entries = Double(row[n]), let expected = Double(row[e]), let mean = Double(row[m]) else { continue }
+                rows.append((arm.name, entries, expected, mean))
+                break
+            }
+        }
+        guard !rows.isEmpty else { return "No masks.csv found (no dropping arm has run yet).\n" }
+        var out = "| arm | masked weights | expected kept | expected kept share | realised kept (mean over epoch 1's steps) |\n|---|---|---|---|---|\n"
+        for r in rows {
+            out += "| \(r.arm) | \(Int(r.entries)) | \(String(format: "%.1f", r.expected)) | \(String(format: "%.5f", r.expected / r.entries)) | \(String(format: "%.1f", r.realised)) |\n"
+        }
+        let shares = rows.map { $0.expected / $0.entries }
+        let spread = (shares.max() ?? 0) - (shares.min() ?? 0)
+        out += "\nLargest difference of the expected kept share between dropping arms: \(String(format: "%.2e", spread))"
+        out += spread <= 1e-3 ? " — the arms drop the same expected number of weights.\n" : " — **the arms do NOT drop the same expected number of weights.**\n"
+        return out
+    }
+
+    static func reportText(_ compare: CompareConfig, layout: CompareLayout, table: CompareTable, tests: String, epochs: String,
+                           histograms: [(arm: String, seed: UInt64, file: String)], incomplete: [String]) -> String {
+        let base = compare.arms[0].config.training
+        let budget = "\(base.budget)"
+        var s = "# Comparison `\(compare.name)`\n\n"
+        s += "\(base.model) on \(base.dataset), \(compare.arms.count) arms × \(compare.seeds.count) seeds (\(compare.seeds.map(String.init).joined(separator: ", "))), budget \(budget)"
+        if compare.arms[0].config.trainSubset > 0 { s += ", training subset of \(compare.arms[0].config.trainSubset) images" }
+        if compare.arms[0].config.testSubset > 0 { s += ", evaluated on a fixed test subset of \(compare.arms[0].config.testSubset) images" }
+        s += ". Every number is mean ± half-width of the 95% Student-t confidence interval over seeds. "
+        s += "Within a seed every arm starts from the same initial weights and sees the same data order.\n\n"
+        if !incomplete.isEmpty {
+            s += "**Runs not completed** (those with metrics are included with the epochs they have):\n\n" + incomplete.map { "- \($0)" }.joined(separator: "\n") + "\n\n"
+        }
+        s += "## Findings\n\n"
+        if let findings = try? String(contentsOf: layout.findings, encoding: .utf8) {
+            s += findings.trimmingCharacters(in: .whitespacesAndNewlines) + "\n\n"
+        } else {
+            s += "(none written yet: put them in `findings.md` beside this file and rerun `masklab compare --report-only`)\n\n"
+        }
+        s += "## Summary\n\n" + table.markdown() + "\n"
+        s += "GAP = test loss − train loss. Epochs to target: first epoch whose test accuracy reaches \(compare.targetAccuracy), "
+        s += "averaged over the seeds that reached it.\n\n"
+        s += "## Welch t-tests (two-sided)\n\n" + tests + "\n"
+        s += "## Test accuracy per epoch\n\n" + epochs + "\n"
+        s += "## Convergence\n\n![test accuracy](accuracy.svg)\n\n![test loss](loss.svg)\n\n"
+        if !histograms.isEmpty {
+            s += "## Importance histograms\n\nlog₁₀ of the importance w (uniform = 0) per masked tensor, one line per refresh, seed shown in the title.\n\n"
+            for h in histograms { s += "![\(h.arm)](\(h.file))\n\n" }
+        }
+        s += "## Expected number of dropped weights\n\n" + maskCheck(compare, layout: layout) + "\n"
+        s += "## Arms\n\n| arm | masks |\n|---|---|\n"
+        for arm in compare.arms {
+            let m = arm.config.masks.map { m -> String in
+                var d = "\(m.name), keep \(m.keep), target \(m.target.rawValue), scaling \(m.scaling.rawValue), sampling \(m.sampling.rawValue)"
+                if !m.exclude.isEmpty { d += ", dense: \(m.exclude.map(\.rawValue).joined(separator: "+"))" }
+                if m.name == "importance" {
+                    let i = m.importance
+                    d += "; λ = \(i.lambda), η = \(i.eta), \(i.steps) steps, \(i.solve.rawValue), \(i.batches) batch(es), refresh every "
+                    d += i.refreshIterations > 0 ? "\(i.refreshIterations) iterations" : "\(i.refreshEpochs) epochs"
+                }
+                return d
+            } ?? "none"
+            s += "| \(arm.name) | \(m) |\n"
+        }
+        s += "\n## Reproduce\n\n"
+        if let command = try? String(contentsOf: layout.command, encoding: .utf8) { s += "```\n" + command.trimmingCharacters(in: .whitespacesAndNewlines) + "\n```\n\n" }
+        var commits = Set<String>()
+        for arm in compare.arms {
+            for seed in compare.seeds {
+                guard let text = try? String(contentsOf: layout.run(arm: arm.name, seed: seed).command, encoding: .utf8) else { continue }
+                for line in text.split(separator: "\n") where line.hasPrefix("commit:") || line.hasPrefix("machine:") { commits.insert(String(line)) }
+            }
+        }
+        if !commits.isEmpty { s += "The runs' own `command.txt` files record:\n\n" + commits.sorted().map { "- \($0)" }.joined(separator: "\n") + "\n\n" }
+        s += "Report written by \(Provenance.current().text.split(separator: "\n").prefix(2).joined(separator: "; ")).\n\n"
+        s += "The comparison config (`compare.json`):\n\n```json\n\(compare.sourceText)\n```\n\n"
+        s += "Per-run folders: `runs/<arm>/seed-<s>/` (config.json, command.txt, metrics.csv, summary.json, curves.svg, masks.csv, importance*.csv).\n"
+        return s
+    }
+
+    static func save(_ text: String, _ url: URL) throws(CompareError) {
+        do { try text.write(to: url, atomically: true, encoding: .utf8) } catch {
+            throw .output(path: url.path, message: "cannot write: \(error.localizedDescription)")
+        }
+    }
+}

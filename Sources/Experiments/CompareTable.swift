@@ -1,0 +1,181 @@
+import Foundation
+import Stats
+
+/// The per-epoch curves of one run of a comparison (from its `metrics.csv`).
+public struct RunCurve: Sendable, Equatable {
+    public var seed: UInt64
+    public var testAccuracy: [Double]
+    public var testLoss: [Double]
+    public var trainLoss: [Double]
+    /// Test loss − train loss per epoch.
+    public var gap: [Double]
+
+    public init(seed: UInt64, testAccuracy: [Double], testLoss: [Double], trainLoss: [Double], gap: [Double]) {
+        self.seed = seed
+        self.testAccuracy = testAccuracy
+        self.testLoss = testLoss
+        self.trainLoss = trainLoss
+        self.gap = gap
+    }
+
+    public var epochs: Int { testAccuracy.count }
+
+    /// Reads a run's `metrics.csv` (columns by header name); nil when it is missing or has no rows.
+    public static func read(_ url: URL, seed: UInt64) -> RunCurve? {
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return nil }
+        let lines = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        guard let header = lines.first, lines.count > 1 else { return nil }
+        func column(_ name: String) -> [Double]? {
+            guard let i = header.firstIndex(of: name) else { return nil }
+            return lines.dropFirst().map { i < $0.count ? Double($0[i]) ?? .nan : .nan }
+        }
+        guard let acc = column("test_accuracy"), let tl = column("test_loss"), let trl = column("train_loss") else { return nil }
+        let gap = column("gap") ?? zip(tl, trl).map { $0 - $1 }
+        return RunCurve(seed: seed, testAccuracy: acc, testLoss: tl, trainLoss: trl, gap: gap)
+    }
+}
+
+/// A number the comparison table reports per run (then summarised over seeds).
+public enum CompareMetric: String, CaseIterable, Sendable {
+    case finalTestAccuracy = "final test acc"
+    case bestTestAccuracy = "best test acc"
+    case firstEpochTestAccuracy = "test acc after epoch 1"
+    case finalTestLoss = "final test loss"
+    case finalTrainLoss = "final train loss"
+    case finalGap = "final GAP"
+    case epochsToTarget = "epochs to target"
+
+    /// The metric of `run`; `epochsToTarget` is the first epoch (1-based) whose test accuracy
+    /// reaches `target`, nil when none does.
+    public func value(_ run: RunCurve, target: Double) -> Double? {
+        guard run.epochs > 0 else { return nil }
+        switch self {
+        case .finalTestAccuracy: return run.testAccuracy.last
+        case .bestTestAccuracy: return run.testAccuracy.max()
+        case .firstEpochTestAccuracy: return run.testAccuracy.first
+        case .finalTestLoss: return run.testLoss.last
+        case .finalTrainLoss: return run.trainLoss.last
+        case .finalGap: return run.gap.last
+        case .epochsToTarget: return run.testAccuracy.firstIndex { $0 >= target }.map { Double($0 + 1) }
+        }
+    }
+
+    /// Digits in tables.
+    var format: String { self == .epochsToTarget ? "%.1f" : (rawValue.contains("acc") ? "%.4f" : "%.4f") }
+}
+
+/// The comparison's numbers: every metric of every arm as mean ± 95% CI over seeds, Welch
+/// t-tests between arms, and the per-epoch test accuracy. Pure: built from curves, no files.
+public struct CompareTable: Sendable {
+    public let arms: [String]
+    public let runs: [String: [RunCurve]]
+    public let target: Double
+
+    /// `curves` per arm (in the order given).
+    public init(_ curves: [(arm: String, runs: [RunCurve])], target: Double) {
+        arms = curves.map(\.arm)
+        var r: [String: [RunCurve]] = [:]
+        for c in curves { r[c.arm] = c.runs }
+        runs = r
+        self.target = target
+    }
+
+    /// The values of `metric` over the seeds of `arm` (runs without a value left out).
+    public func values(_ arm: String, _ metric: CompareMetric) -> [Double] {
+        (runs[arm] ?? []).compactMap { metric.value($0, target: target) }
+    }
+
+    /// Mean ± CI of `metric` for `arm`; nil without values.
+    public func summary(_ arm: String, _ metric: CompareMetric) -> Summary? {
+        let v = values(arm, metric)
+        return v.isEmpty ? nil : Summary(v)
+    }
+
+    /// Welch's test of `arm` against `reference` on `metric` (nil with fewer than 2 values on a side).
+    public func welch(_ arm: String, against reference: String, _ metric: CompareMetric) -> WelchTest? {
+        WelchTest(values(arm, metric), values(reference, metric))
+    }
+
+    /// Test accuracy at `epoch` (0-based) over the seeds of `arm` that reached it.
+    public func accuracy(_ arm: String, epoch: Int) -> [Double] {
+        (runs[arm] ?? []).compactMap { epoch < $0.epochs ? $0.testAccuracy[epoch] : nil }
+    }
+
+    /// The largest number of epochs of any run.
+    public var maxEpochs: Int { runs.values.flatMap { $0 }.map(\.epochs).max() ?? 0 }
+
+    // MARK: - Text
+
+    /// "0.9812 ± 0.0021" (mean ± CI half-width), "—" when nil.
+    public static func cell(_ s: Summary?, format: String = "%.4f") -> String {
+        guard let s else { return "—" }
+        return String(format: format, s.mean) + " ± " + String(format: format, s.halfWidth)
+    }
+
+    /// The summary table in Markdown: one row per arm, one column per metric (n seeds; epochs
+    /// to target also counts the seeds that reached it).
+    public func markdown() -> String {
+        var out = "| arm | n | " + CompareMetric.allCases.map { $0 == .epochsToTarget ? "epochs to \(String(format: "%g", target))" : $0.rawValue }.joined(separator: " | ") + " |\n"
+        out += "|---|---|" + CompareMetric.allCases.map { _ in "---" }.joined(separator: "|") + "|\n"
+        for arm in arms {
+            let n = runs[arm]?.count ?? 0
+            let cells = CompareMetric.allCases.map { m -> String in
+                let c = Self.cell(summary(arm, m), format: m.format)
+                return m == .epochsToTarget ? "\(c) (\(values(arm, m).count)/\(n) reached)" : c
+            }
+            out += "| \(arm) | \(n) | " + cells.joined(separator: " | ") + " |\n"
+        }
+        return out
+    }
+
+    /// summary.csv: arm, metric, n, mean, sd, ci95 half-width.
+    public func csv() -> String {
+        var out = "arm,metric,n,mean,sd,ci95_halfwidth\n"
+        for arm in arms {
+            for m in CompareMetric.allCases {
+                guard let s = summary(arm, m) else { out += "\(arm),\(m.rawValue),0,,,\n"; continue }
+                out += "\(arm),\(m.rawValue),\(s.count),\(s.mean),\(s.standardDeviation),\(s.halfWidth)\n"
+            }
+        }
+        return out
+    }
+
+    /// Welch tests of every arm against each of `references` that exists, on `metrics`, as Markdown and CSV.
+    public func welchTables(references: [String], metrics: [CompareMetric]) -> (markdown: String, csv: String) {
+        var md = "| metric | arm | vs | Δ mean | t | df | p |\n|---|---|---|---|---|---|---|\n"
+        var csv = "metric,arm,reference,difference,t,df,p\n"
+        for m in metrics {
+            for ref in references where runs[ref] != nil {
+                for arm in arms where arm != ref {
+                    guard let w = welch(arm, against: ref, m) else { continue }
+                    md += "| \(m.rawValue) | \(arm) | \(ref) | \(String(format: "%+.4f", w.difference)) | \(String(format: "%.2f", w.t)) | \(String(format: "%.1f", w.degreesOfFreedom)) | \(Self.pValue(w.p)) |\n"
+                    csv += "\(m.rawValue),\(arm),\(ref),\(w.difference),\(w.t),\(w.degreesOfFreedom),\(w.p)\n"
+                }
+            }
+        }
+        return (md, csv)
+    }
+
+    /// Test accuracy per epoch (mean ± CI per arm) with the Welch p of each arm against
+    /// `reference` at that epoch, as Markdown and CSV.
+    public func epochTables(reference: String) -> (markdown: String, csv: String) {
+        let others = arms.filter { $0 != reference && runs[reference] != nil }
+        var md = "| epoch | " + arms.joined(separator: " | ") + (others.isEmpty ? "" : " | " + others.map { "p \($0) vs \(reference)" }.joined(separator: " | ")) + " |\n"
+        md += "|---|" + Array(repeating: "---", count: arms.count + others.count).joined(separator: "|") + "|\n"
+        var csv = "epoch,arm,n,mean,ci95_halfwidth,p_vs_\(reference)\n"
+        for e in 0..<maxEpochs {
+            var cells: [String] = []
+            for arm in arms {
+                let v = accuracy(arm, epoch: e)
+                cells.append(Self.cell(v.isEmpty ? nil : Summary(v)))
+                let p = arm == reference ? nil : WelchTest(v, accuracy(reference, epoch: e))?.p
+                if !v.isEmpty { csv += "\(e + 1),\(arm),\(v.count),\(Summary(v).mean),\(Summary(v).halfWidth),\(p.map { String($0) } ?? "")\n" }
+            }
+            for arm in others { cells.append(WelchTest(accuracy(arm, epoch: e), accuracy(reference, epoch: e)).map { Self.pValue($0.p) } ?? "—") }
+            md += "| \(e + 1) | " + cells.joined(separator: " | ") + " |\n"
+        }
+        return (md, csv)
+    }
+
+    static func pValue(_ p: Double) -> String { p < 1e-4 ? String(format: "%.1e", p) : String(format: "%.4f", p) }
+}

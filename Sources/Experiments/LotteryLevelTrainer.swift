@@ -1,0 +1,75 @@
+import Foundation
+import Layers
+import Datasets
+import Masks
+import Training
+
+/// Trains one lottery level (or branch) into its folder: the level's mask through the `given`
+/// sampler, the start weights, early-stopping tracking and the usual run files. Returns nil when
+/// the run was stopped (Ctrl-C); the same call later resumes from the folder's checkpoint.
+struct LevelTrainer {
+    let config: LotteryConfig
+    let network: Network
+    let splits: DataSplits
+    let augmentation: (any Augmentation)?
+    let callbacks: [any TrainingCallback]
+    let control: TrainingControl
+    let commandLine: String
+    let dataRoot: URL
+    /// Sees the network when each level's training starts (after the mask was applied).
+    let onStart: ((_ level: Int, _ arm: String, _ network: Network) -> Void)?
+
+    func train(_ dir: URL, level: Int, arm: String, mask: LotteryMask, start: WeightSnapshot,
+               extra: [any TrainingCallback] = []) throws(RunError) -> LotteryLevelResult? {
+        let resultFile = LotteryLayout.result(dir)
+        if let data = try? Data(contentsOf: resultFile), let done = try? JSONDecoder().decode(LotteryLevelResult.self, from: data) {
+            return done
+        }
+        let layout = RunLayout(directory: dir)
+        do {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            // The level's config without masks: its checkpoint already holds m ⊙ θ, so `masklab eval` reads it as is.
+            try config.run.jsonText().write(to: layout.config, atomically: true, encoding: .utf8)
+            try "command: \(commandLine)\nlevel: \(level) (\(arm))\ndata: \(dataRoot.path)\n\(Provenance.current().text)\n"
+                .write(to: layout.command, atomically: true, encoding: .utf8)
+        } catch { throw .output(path: dir.path, message: "cannot write the level files: \(error.localizedDescription)") }
+
+        start.restore(into: network.store)
+        let sampler = GivenMask(config: MaskConfig(name: "given", keep: 1), values: mask.byName)
+        let hook = MaskingHook(sampler: sampler, config: sampler.config, network: network, trainingSet: splits.train)
+        let t = config.run.training
+        let tracker = EarlyStoppingTracker(network: network, splits: splits, batchSize: t.evalBatchSize, every: config.evaluateEvery,
+                                           file: LotteryLayout.validation(dir))
+        let plot = CurvePlotter(layout: layout, title: "\(network.name) level \(level) \(arm) (\(String(format: "%.2f", 100 * mask.density))% of weights)")
+        let observer = onStart.map { f in StartObserver { f(level, arm, network) } }
+        let began = Date()
+        let result: TrainingResult
+        do {
+            let trainer = try Trainer(config: t, network: network, splits: splits, outputDirectory: dir,
+                                      callbacks: [tracker, plot] + extra + callbacks + (observer.map { [$0] } ?? []), hooks: [hook], augmentation: augmentation, control: control)
+            result = try trainer.run(resume: true, initialise: false)
+        } catch { throw .training(error) }
+        guard result.summary.status != "stopped" else { return nil }
+        guard let last = result.history.last, let best = tracker.best else {
+            throw .output(path: dir.path, message: "level \(level) finished without an evaluation")
+        }
+        let r = LotteryLevelResult(level: level, arm: arm, kept: mask.kept, entries: mask.entries, remaining: 100 * mask.density,
+                                   finalTestLoss: last.testLoss, finalTestAccuracy: last.testAccuracy,
+                                   earlyStopIteration: best.iteration, earlyStopValidationLoss: best.validationLoss,
+                                   earlyStopTestAccuracy: best.testAccuracy, iterations: result.progress.iteration,
+                                   seconds: Date().timeIntervalSince(began))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        do { try encoder.encode(r).write(to: resultFile) } catch {
+            throw .output(path: resultFile.path, message: "cannot write the level result: \(error.localizedDescription)")
+        }
+        return r
+    }
+}
+
+/// Calls `action` when a run starts (callbacks start after the hooks, so a fixed mask is applied).
+final class StartObserver: TrainingCallback {
+    let action: () -> Void
+    init(_ action: @escaping () -> Void) { self.action = action }
+    func runStart(_ run: RunInfo) { action() }
+}

@@ -1,0 +1,189 @@
+import Foundation
+import TensorCore
+import Stats
+import Layers
+import Datasets
+import Masks
+import Training
+
+/// Iterative magnitude pruning with resetting (Frankle & Carbin 2019; late resetting, Frankle
+/// et al. 2019) and its controls, one level at a time:
+///
+///     θ0 ← init(seed);  m0 ← 1 (or the --transfer mask)
+///     level ℓ = 0 … L:  mℓ ← prune(mℓ₋₁, trained weights of level ℓ−1)   (ℓ ≥ 1)
+///                       train mℓ ⊙ reset(ℓ)  with the same config, seed and data order
+///                       branches: mℓ ⊙ fresh init (reinit); random mask, same counts ⊙ reset(ℓ) (random)
+///
+/// where reset is θ0, θk (saved after k steps of level 0) or a fresh initialisation. Masks go
+/// through the `given` sampler, so pruned weights stay exactly zero. A level whose `level.json`
+/// exists is skipped; an interrupted level resumes from its checkpoint.
+public enum LotteryRun {
+    /// What the run returns: every finished level and branch, and whether it was stopped.
+    public struct Outcome: Sendable {
+        public var results: [LotteryLevelResult]
+        public var stopped: Bool
+    }
+
+    /// Runs (or resumes) the lottery `config` in `layout`. `callbacks` (e.g. a progress display)
+    /// see every level's training; `onLevelStart` sees the network as each level starts (m ⊙ start
+    /// weights); `log` receives one line per finished level.
+    public static func run(_ config: LotteryConfig, dataRoot: URL, layout: LotteryLayout, commandLine: [String],
+                           callbacks: [any TrainingCallback] = [], control: TrainingControl = TrainingControl(),
+                           onLevelStart: ((_ level: Int, _ arm: String, _ network: Network) -> Void)? = nil,
+                           log: (String) -> Void = { _ in }) throws(RunError) -> Outcome {
+        if let message = config.validationError() { throw .config(path: layout.config.path, message: message) }
+        let fm = FileManager.default
+        do { try fm.createDirectory(at: layout.directory, withIntermediateDirectories: true) } catch {
+            throw .output(path: layout.directory.path, message: "cannot create the lottery folder: \(error.localizedDescription)")
+        }
+        if fm.fileExists(atPath: layout.config.path) {
+            let saved: LotteryConfig
+            do { saved = try JSONDecoder().decode(LotteryConfig.self, from: Data(contentsOf: layout.config)) } catch {
+                throw .config(path: layout.config.path, message: "cannot read the saved lottery config: \(error)")
+            }
+            guard saved == config else {
+                throw .config(path: layout.config.path, message: "the folder holds a lottery run with other settings; use the same settings to resume, or another --out")
+            }
+        }
+        let command = commandLine.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
+        do {
+            try config.jsonText().write(to: layout.config, atomically: true, encoding: .utf8)
+            try "command: \(command)\ndata: \(dataRoot.path)\n\(Provenance.current().text)\n".write(to: layout.command, atomically: true, encoding: .utf8)
+        } catch { throw .output(path: layout.directory.path, message: "cannot write the run files: \(error.localizedDescription)") }
+
+        let (network, splits, augmentation) = try TrainingRun.materialise(config.run, dataRoot: dataRoot)
+        let store = network.store
+        let masked = MaskScope().select(from: store)
+        let seed = config.run.training.seed
+        let theta0 = try initialWeights(network, seed: seed, url: layout.initial)
+        var base = LotteryMask.dense(masked)
+        if let transfer = config.transfer {
+            base = try LotteryMask.read(from: URL(fileURLWithPath: transfer)).aligned(to: masked, model: network.name, source: transfer)
+        }
+        let level = LevelTrainer(config: config, network: network, splits: splits, augmentation: augmentation,
+                                 callbacks: callbacks, control: control, commandLine: command, dataRoot: dataRoot, onStart: onLevelStart)
+        var results: [LotteryLevelResult] = []
+        var mask = base
+        var thetaK: WeightSnapshot?
+        for l in 0...config.levels {
+            let dir = layout.level(l)
+            if l > 0 {
+                mask = try levelMask(l, previous: mask, config: config, network: network, masked: masked, layout: layout)
+            }
+            try write(mask, to: dir, level: l)
+            let start: WeightSnapshot
+            switch (config.reset, l) {
+            case (_, 0), (.initial, _): start = theta0
+            case (.rewind, _):
+                if thetaK == nil { thetaK = try rewindWeights(network, theta0: theta0, k: config.rewindIteration, url: layout.rewind) }
+                start = thetaK ?? theta0
+            case (.reinitialise, _): start = freshWeights(network, seed: seed, level: l)
+            }
+            let capture = (l == 0 && config.reset == .rewind && config.rewindIteration > 0)
+                ? RewindCapture(network: network, iteration: config.rewindIteration, url: layout.rewind) : nil
+            guard let r = try level.train(dir, level: l, arm: "ticket", mask: mask, start: start, extra: capture.map { [$0] } ?? []) else {
+                return Outcome(results: results, stopped: true)
+            }
+            if let e = capture?.error { throw .training(.checkpoint(e)) }
+            results.append(r)
+            log(describe(r))
+            guard config.branchesAt(l) else { continue }
+            for branch in config.branches {
+                let bdir = layout.level(l, branch: branch)
+                let bmask = branch == .random ? LotteryPruning.randomLike(mask, seed: seed, level: l) : mask
+                try write(bmask, to: bdir, level: l)
+                let bstart = branch == .reinit ? freshWeights(network, seed: seed, level: l) : start
+                guard let b = try level.train(bdir, level: l, arm: branch.rawValue, mask: bmask, start: bstart) else {
+                    return Outcome(results: results, stopped: true)
+                }
+                results.append(b)
+                log(describe(b))
+            }
+        }
+        try writeSummary(results, layout: layout, title: "\(network.name) on \(config.run.training.dataset)")
+        return Outcome(results: results, stopped: false)
+    }
+
+    /// One line per level for the terminal.
+    static func describe(_ r: LotteryLevelResult) -> String {
+        String(format: "level %2d ", r.level) + r.arm.padding(toLength: 6, withPad: " ", startingAt: 0)
+            + String(format: " %6.2f%% of weights: test %.4f at the end, %.4f at iteration %d (min validation loss %.4f)", r.remaining, r.finalTestAccuracy, r.earlyStopTestAccuracy, r.earlyStopIteration, r.earlyStopValidationLoss)
+    }
+
+    // MARK: - Weights
+
+    /// θ0: read from `url` when it exists (a resumed run), else initialised from the seed and saved.
+    static func initialWeights(_ network: Network, seed: UInt64, url: URL) throws(RunError) -> WeightSnapshot {
+        if FileManager.default.fileExists(atPath: url.path) {
+            do { try Checkpoint.load(from: url, into: network, optimizer: nil) } catch { throw .training(.checkpoint(error)) }
+        } else {
+            network.store.initialise(streams: RandomStreams(seed: seed))
+            do { try Checkpoint.save(to: url, network: network, optimizer: nil, progress: TrainingProgress(), seed: seed) } catch {
+                throw .training(.checkpoint(error))
+            }
+        }
+        return WeightSnapshot(network.store)
+    }
+
+    /// θk from the file level 0 wrote (θ0 when k = 0).
+    static func rewindWeights(_ network: Network, theta0: WeightSnapshot, k: Int, url: URL) throws(RunError) -> WeightSnapshot {
+        guard k > 0 else { return theta0 }
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw .config(path: url.path, message: "θ\(k) is missing: level 0 saves it during its training; delete level_00 to retrain it")
+        }
+        do { try Checkpoint.load(from: url, into: network, optimizer: nil) } catch { throw .training(.checkpoint(error)) }
+        return WeightSnapshot(network.store)
+    }
+
+    /// A fresh initialisation for `level` from stream (seed, reinitialisation, level).
+    static func freshWeights(_ network: Network, seed: UInt64, level: Int) -> WeightSnapshot {
+        let derived = RandomStreams(seed: seed).derivedSeed(.reinitialisation, UInt64(level))
+        network.store.initialise(streams: RandomStreams(seed: derived))
+        return WeightSnapshot(network.store)
+    }
+
+    // MARK: - Masks
+
+    /// Level ℓ's mask: read from its folder when saved, else pruned from level ℓ−1's trained weights.
+    static func levelMask(_ l: Int, previous: LotteryMask, config: LotteryConfig, network: Network, masked: [Parameter],
+                          layout: LotteryLayout) throws(RunError) -> LotteryMask {
+        let file = LotteryLayout.mask(layout.level(l))
+        if FileManager.default.fileExists(atPath: file.path) {
+            return try LotteryMask.read(from: file).aligned(to: masked, model: network.name, source: file.path)
+        }
+        let trained = layout.level(l - 1).appendingPathComponent("last.safetensors")
+        do { try Checkpoint.load(from: trained, into: network, optimizer: nil) } catch { throw .training(.checkpoint(error)) }
+        let weights = Dictionary(uniqueKeysWithValues: masked.map { ($0.name, $0.value.toArray()) })
+        return LotteryPruning.prune(previous, weights: weights, fraction: config.pruneFraction, outputFraction: config.effectiveOutputFraction,
+                                    scope: config.scope, selection: config.selection, seed: config.run.training.seed, level: l)
+    }
+
+    /// Saves a level's mask and sparsity report (once).
+    static func write(_ mask: LotteryMask, to dir: URL, level: Int) throws(RunError) {
+        let file = LotteryLayout.mask(dir)
+        guard !FileManager.default.fileExists(atPath: file.path) else { return }
+        do {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            try mask.sparsityCSV().write(to: LotteryLayout.sparsity(dir), atomically: true, encoding: .utf8)
+        } catch { throw .output(path: dir.path, message: "cannot write the sparsity report: \(error.localizedDescription)") }
+        try mask.write(to: file, metadata: ["level": String(level)])
+    }
+
+    // MARK: - Summary
+
+    /// `levels.csv` and `levels.svg` (early-stop test accuracy vs % of weights remaining, per arm).
+    static func writeSummary(_ results: [LotteryLevelResult], layout: LotteryLayout, title: String) throws(RunError) {
+        let csv = ([LotteryLevelResult.csvHeader] + results.map(\.csvRow)).joined(separator: "\n") + "\n"
+        var series: [LinePlot.Series] = []
+        for arm in ["ticket", "reinit", "random"] {
+            let rows = results.filter { $0.arm == arm }
+            guard !rows.isEmpty else { continue }
+            series.append(.init(label: arm, points: rows.map { ($0.remaining, $0.earlyStopTestAccuracy) }))
+        }
+        let plot = LinePlot(title: "\(title): test accuracy at early stopping", xLabel: "% of weights remaining", yLabel: "test accuracy", series: series)
+        do {
+            try csv.write(to: layout.levels, atomically: true, encoding: .utf8)
+            try plot.write(to: layout.plot)
+        } catch { throw .output(path: layout.directory.path, message: "cannot write levels.csv/levels.svg: \(error.localizedDescription)") }
+    }
+}

@@ -1,0 +1,120 @@
+import ArgumentParser
+import Foundation
+import Experiments
+
+/// `masklab bench`: training and inference throughput, GFLOP/s, share of the sgemm peak, peak
+/// memory and allocation checks for the reference workloads (see `Benchmark`).
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure training speed (img/s, GFLOP/s, share of sgemm peak), eval speed and peak memory.",
+        discussion: """
+        Workloads: mlp (batch 60, 1×28×28), resnet18-w16 and resnet18-w64 (batch 128, 3×32×32), SGD with
+        momentum 0.9 and weight decay 5e-4 on one seeded random batch. Each workload runs in a fresh child
+        process (so peak memory is its own); figures are medians over --steps steps after --warmup steps.
+        GFLOP/s count multiply-accumulates per layer (training = 3 × forward, FLOP = 2 × MAC), as
+        bench/torch_anchor.py does. With --torch PYTHON, PyTorch's figures are measured right after with
+        that interpreter and shown side by side (skipped with a note if it or torch is missing).
+        """
+    )
+
+    @Option(name: .long, help: "Comma-separated workloads (default: all of mlp,resnet18-w16,resnet18-w64).")
+    var workloads: String?
+
+    @Option(name: .long, help: "Measured steps per workload (the median is reported).")
+    var steps = 10
+
+    @Option(name: .long, help: "Unmeasured warm-up steps (they also fill libdispatch's caches, so the heap check reads 0).")
+    var warmup = 3
+
+    @Option(name: .long, help: "Threads for MaskLab's loops and OpenBLAS. Default: all cores.")
+    var threads: Int?
+
+    @Flag(name: .long, help: "Print the results as JSON.")
+    var json = false
+
+    @Option(name: .long, help: "Also write the JSON report to this file (the table still goes to standard output).")
+    var jsonFile: String?
+
+    @Option(name: .long, help: "A Python interpreter with torch: also run bench/torch_anchor.py and print ratios.")
+    var torch: String?
+
+    @Option(name: .long, help: "Path of torch_anchor.py (default: ../shared/bench/torch_anchor.py, then /work/shared/bench/…).")
+    var torchScript: String?
+
+    @Option(name: .long, help: .hidden)
+    var workload: String?
+
+    func validate() throws {
+        guard steps >= 1 else { throw ValidationError("--steps must be ≥ 1, got \(steps)") }
+        guard warmup >= 0 else { throw ValidationError("--warmup must be ≥ 0, got \(warmup)") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
+        for name in selected where Benchmark.workload(named: name) == nil {
+            throw ValidationError("unknown workload '\(name)'; valid: \(Benchmark.workloads.map(\.name).joined(separator: ", "))")
+        }
+    }
+
+    var selected: [String] {
+        if let workload { return [workload] }
+        return workloads.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+            ?? Benchmark.workloads.map(\.name)
+    }
+
+    var threadCount: Int { threads ?? ProcessInfo.processInfo.activeProcessorCount }
+
+    func run() throws {
+        // Child mode: measure one workload in this process and print its result as one JSON line.
+        if let workload {
+            let result = try Benchmark.run(Benchmark.workload(named: workload)!, steps: steps, warmup: warmup, threads: threadCount)
+            print(String(decoding: try JSONEncoder().encode(result), as: UTF8.self))
+            return
+        }
+        let peak = Benchmark.sgemmPeak(threads: threadCount)
+        var results: [BenchmarkResult] = []
+        for name in selected {
+            if !json { FileHandle.standardError.write(Data("bench: \(name)…\n".utf8)) }
+            results.append(try child(name))
+        }
+        var torchReport: TorchAnchor.Report?
+        var torchProblem: String?
+        if let torch {
+            if !json { FileHandle.standardError.write(Data("bench: PyTorch via \(torch)…\n".utf8)) }
+            let script = torchScript ?? ["../shared/bench/torch_anchor.py", "/work/shared/bench/torch_anchor.py"]
+                .first { FileManager.default.fileExists(atPath: $0) } ?? "../shared/bench/torch_anchor.py"
+            (torchReport, torchProblem) = TorchAnchor.run(python: torch, script: script, workloads: selected,
+                                                          threads: threadCount, steps: steps)
+        }
+        let report = BenchmarkReport(provenance: Provenance.current(), threads: threadCount, sgemmPeakGFLOPs: peak,
+                                     results: results, torch: torchReport, torchProblem: torchProblem)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data = try encoder.encode(report)
+        if let jsonFile { try data.write(to: URL(fileURLWithPath: jsonFile)) }
+        if json {
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print(report.table)
+        }
+    }
+
+    /// Runs `masklab bench --workload name` in a fresh process and decodes its JSON line.
+    func child(_ name: String) throws -> BenchmarkResult {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).standardizedFileURL
+        if !FileManager.default.isExecutableFile(atPath: p.executableURL!.path) {
+            p.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        }
+        p.arguments = ["bench", "--workload", name, "--steps", String(steps), "--warmup", String(warmup),
+                       "--threads", String(threadCount)]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0,
+              let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last(where: { $0.hasPrefix("{") }) else {
+            throw CommandFailure("bench: the child process for \(name) failed (status \(p.terminationStatus))")
+        }
+        return try JSONDecoder().decode(BenchmarkResult.self, from: Data(line.utf8))
+    }
+}

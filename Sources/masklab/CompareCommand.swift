@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import Datasets
+import Experiments
+
+/// `masklab compare`: the regularisation comparison (baseline, dropconnect, impacts, impacts+reg
+/// over seeds) from one config file, run as child processes and summarised in a report.
+struct CompareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Train every arm of a comparison over its seeds and write the report (tables with 95% CIs, Welch tests, plots).",
+        discussion: """
+        CONFIG is a comparison file (see experiments/compare-*.json): "name", "seeds", "targetAccuracy", "jobs", \
+        "threadsPerJob", optional "arms" (each {"name", "masks": an object merged into the base's masks, or null}) \
+        and "base" (a run config). Runs go to <out>/compare-<name>/runs/<arm>/seed-<s>/, `jobs` child processes at a time.
+
+        Run the same command again after an interruption: completed runs are skipped, partial ones resume from \
+        their checkpoints. --report-only rewrites the report (REPORT.md, summary.csv, welch.csv, epochs.csv, SVGs) \
+        from the runs that exist; put hand-written findings in findings.md beside REPORT.md.
+        """
+    )
+
+    @Argument(help: "The comparison config (JSON).")
+    var config: String
+
+    @Option(name: .long, help: "Data folder (default: $MASKLAB_DATA, ./data or ../shared/data).")
+    var data: String?
+
+    @Option(name: .long, help: "Folder that holds compare-<name>/.")
+    var out: String = "results"
+
+    @Option(name: .long, help: "Override the config's number of parallel child processes.")
+    var jobs: Int?
+
+    @Option(name: .long, help: "Override the config's threads per child process.")
+    var threadsPerJob: Int?
+
+    @Flag(name: .long, help: "Only regenerate the report from the existing runs.")
+    var reportOnly = false
+
+    @Flag(name: .long, help: "Smoke check of a full-scale config: compare-<name>-smoke, first seed, 1 epoch on 256 training images, width ≤ 8, ≤ 2 solver steps.")
+    var smoke = false
+
+    func validate() throws {
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be ≥ 1, got \(jobs)") }
+        if let threadsPerJob, threadsPerJob < 1 { throw ValidationError("--threads-per-job must be ≥ 1, got \(threadsPerJob)") }
+    }
+
+    func run() throws {
+        var compare: CompareConfig
+        do { compare = try CompareConfig.load(from: URL(fileURLWithPath: config)) } catch { throw CommandFailure(error.description) }
+        if let jobs { compare.jobs = jobs }
+        if let threadsPerJob { compare.threadsPerJob = threadsPerJob }
+        if smoke { compare = compare.smoke() }
+        let layout = CompareLayout(root: URL(fileURLWithPath: out, isDirectory: true), name: compare.name)
+        if !reportOnly {
+            let dataRoot: URL
+            do { dataRoot = try DataLocator.resolve(explicit: data) } catch { throw CommandFailure(error.description) }
+            do {
+                try FileManager.default.createDirectory(at: layout.directory, withIntermediateDirectories: true)
+                try (compare.sourceText + "\n").write(to: layout.config, atomically: true, encoding: .utf8)
+                let command = CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
+                try "command: \(command)\ndata: \(dataRoot.path)\njobs: \(compare.jobs) × \(compare.threadsPerJob) thread(s)\n\(Provenance.current().text)\n"
+                    .write(to: layout.command, atomically: true, encoding: .utf8)
+            } catch { throw CommandFailure("\(layout.directory.path): cannot write: \(error.localizedDescription)") }
+            let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+            let runner = CompareRunner(compare: compare, layout: layout, executable: executable, dataRoot: dataRoot) { line in
+                FileHandle.standardOutput.write(Data((line + "\n").utf8))
+            }
+            let interrupt = InterruptHandler { runner.stop() }
+            defer { interrupt.cancel() }
+            let outcome: (started: Int, skipped: Int, stopped: Bool)
+            do { outcome = try runner.run() } catch {
+                _ = try? CompareReport.write(compare, layout: layout)
+                throw CommandFailure(error.description)
+            }
+            if outcome.stopped {
+                _ = try? CompareReport.write(compare, layout: layout)
+                print("stopped; run the same command again to continue (completed runs are skipped, partial ones resume)")
+                throw ExitCode(130)
+            }
+        }
+        let table: CompareTable
+        do { table = try CompareReport.write(compare, layout: layout) } catch { throw CommandFailure(error.description) }
+        print(table.markdown())
+        print("report: \(layout.report.path)")
+    }
+}

@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import Datasets
+import Experiments
+
+/// `masklab interpolate A B`: loss and accuracy along the straight line between two networks.
+struct InterpolateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "interpolate",
+        abstract: "Loss and accuracy along θ(α) = (1 − α)·A + α·B between two checkpoints of one model.",
+        discussion: """
+        A and B are run folders (their last.safetensors) or .safetensors files in run folders; the model
+        and data come from A's config.json. At each α BatchNorm running statistics are recomputed on the
+        training split (plain average of batch statistics, weights untouched). Writes interpolation.csv,
+        interpolation.svg and summary.json with the barrier height: the maximum loss over α in [0, 1]
+        minus the mean of the losses at α = 0 and 1.
+        """
+    )
+
+    @Argument(help: "Run folder or checkpoint of the first network (α = 0).")
+    var a: String
+
+    @Argument(help: "Run folder or checkpoint of the second network (α = 1).")
+    var b: String
+
+    @Option(name: .long, help: "First α of the grid. Default: -0.2.")
+    var from: Double = -0.2
+
+    @Option(name: .long, help: "Last α of the grid. Default: 1.2.")
+    var to: Double = 1.2
+
+    @Option(name: .long, help: "Grid step. Default: 0.1.")
+    var step: Double = 0.1
+
+    @Option(name: .long, help: "Use the first N training samples (BatchNorm statistics and train metrics). Default: all.")
+    var trainSamples: Int?
+
+    @Option(name: .long, help: "Use the first N test samples. Default: all.")
+    var testSamples: Int?
+
+    @Option(name: .long, help: "Threads. Default: the config's.")
+    var threads: Int?
+
+    @Option(name: .long, help: "Data folder (default: $MASKLAB_DATA, ./data or ../shared/data).")
+    var data: String?
+
+    @Option(name: .long, help: "Output folder. Default: results/interpolate-<A folder>-<B folder>.")
+    var out: String?
+
+    func validate() throws {
+        guard step > 0, to > from else { throw ValidationError("need --step > 0 and --to > --from, got \(from)…\(to) step \(step)") }
+        let grid = Interpolation.grid(from: from, to: to, step: step)
+        guard grid.contains(0), grid.contains(1) else {
+            throw ValidationError("the grid \(from)…\(to) step \(step) must contain α = 0 and α = 1 (for the barrier); e.g. --from -0.2 --to 1.2 --step 0.1")
+        }
+        if let n = trainSamples, n < 1 { throw ValidationError("--train-samples must be ≥ 1, got \(n)") }
+        if let n = testSamples, n < 1 { throw ValidationError("--test-samples must be ≥ 1, got \(n)") }
+    }
+
+    func run() throws {
+        let dataRoot: URL
+        do { dataRoot = try DataLocator.resolve(explicit: data) } catch { throw CommandFailure(error.description) }
+        func name(_ p: String) -> String {
+            let u = URL(fileURLWithPath: p)
+            return u.pathExtension == "safetensors" ? u.deletingLastPathComponent().lastPathComponent : u.lastPathComponent
+        }
+        let dir = URL(fileURLWithPath: out ?? "results/interpolate-\(name(a))-\(name(b))", isDirectory: true)
+        let summary: InterpolationRun.Summary
+        do {
+            summary = try InterpolationRun.run(a: a, b: b, alphas: Interpolation.grid(from: from, to: to, step: step), dataRoot: dataRoot,
+                                               out: dir, trainSamples: trainSamples, testSamples: testSamples, threads: threads,
+                                               commandLine: CommandLine.arguments) { p in
+                print(String(format: "α %5.2f  train loss %.4f acc %.4f  test loss %.4f acc %.4f", p.alpha, p.trainLoss, p.trainAccuracy, p.testLoss, p.testAccuracy))
+            }
+        } catch { throw CommandFailure(error.description) }
+        print(String(format: "barrier: train %.4f, test %.4f nats → %@", summary.trainBarrier, summary.testBarrier, dir.path))
+    }
+}

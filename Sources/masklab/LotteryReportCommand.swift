@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import Experiments
+
+/// `masklab lottery-report`: summaries over many lottery runs.
+struct LotteryReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lottery-report",
+        abstract: "Summarise lottery runs: the 2×2 grid's correlations, or accuracy curves over seeds.",
+        discussion: """
+        grid ROOT: every lottery folder under ROOT is one IMP chain (magnitude or random selection, with
+        the reinit branch); writes grid.csv, correlations.csv (Pearson and Spearman of prune ratio with
+        test accuracy per arm, all ratios and ≤ 85%) and one scatter plot per arm.
+        curve ROOT: every folder under ROOT is one seed of the same setting; writes curve.csv and
+        curve.svg (mean and 95% interval per level of the early-stopping test accuracy and iteration, and
+        of the validation loss after 500 iterations).
+        """
+    )
+
+    enum Kind: String, ExpressibleByArgument { case grid, curve }
+
+    @Argument(help: "grid or curve.")
+    var kind: Kind
+
+    @Argument(help: "Folder holding the lottery runs.")
+    var root: String
+
+    @Option(name: .long, help: "Output folder. Default: ROOT.")
+    var out: String?
+
+    @Option(name: .long, help: "Title of the curve plot. Default: the folder name.")
+    var title: String?
+
+    func run() throws {
+        let rootURL = URL(fileURLWithPath: root, isDirectory: true)
+        let outURL = out.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? rootURL
+        do {
+            switch kind {
+            case .grid:
+                let points = try LotteryGridReport.collect(rootURL)
+                guard !points.isEmpty else { throw CommandFailure("\(root): no finished lottery levels found") }
+                let rows = try LotteryGridReport.write(points, to: outURL)
+                print("arm                  subset  models  pearson  spearman  pearson(rounds)")
+                for r in rows {
+                    let label = r.arm.padding(toLength: 20, withPad: " ", startingAt: 0) + " " + r.subset.padding(toLength: 7, withPad: " ", startingAt: 0)
+                    print(label + String(format: " %6d  %7.3f  %8.3f  %7.3f", r.count, r.pearson, r.spearman, r.pearsonRounds))
+                }
+            case .curve:
+                let rows = try LotteryCurveReport.collect(rootURL)
+                guard !rows.isEmpty else { throw CommandFailure("\(root): no levels.csv found") }
+                try LotteryCurveReport.write(rows, to: outURL, title: title ?? rootURL.lastPathComponent)
+                print("arm     level  remaining  seeds  early-stop acc        iteration          final acc          val loss @500")
+                for r in rows {
+                    print(r.arm.padding(toLength: 7, withPad: " ", startingAt: 0) + String(format: " %5d  %8.2f%%  %5d  %.4f ± %.4f  %7.0f ± %5.0f  %.4f ± %.4f", r.level, r.remaining,
+                                 r.accuracy.count, r.accuracy.mean, r.accuracy.halfWidth, r.iteration.mean, r.iteration.halfWidth,
+                                 r.finalAccuracy.mean, r.finalAccuracy.halfWidth)
+                          + (r.probeLoss.map { String(format: "  %.4f ± %.4f", $0.mean, $0.halfWidth) } ?? ""))
+                }
+            }
+        } catch let e as RunError { throw CommandFailure(e.description) }
+        print("→ \(outURL.path)")
+    }
+}

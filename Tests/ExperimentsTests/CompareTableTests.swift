@@ -1,0 +1,56 @@
+import XCTest
+import Stats
+import Experiments
+
+/// Aggregation of runs into the comparison table: means, 95% CIs, epochs to target, Welch tests.
+final class CompareTableTests: XCTestCase {
+    private func curve(_ seed: UInt64, _ acc: [Double]) -> RunCurve {
+        RunCurve(seed: seed, testAccuracy: acc, testLoss: acc.map { 1 - $0 }, trainLoss: acc.map { 0.9 - $0 },
+                 gap: acc.map { _ in 0.1 })
+    }
+
+    private var table: CompareTable {
+        CompareTable([
+            ("baseline", [curve(0, [0.80, 0.90, 0.95]), curve(1, [0.82, 0.91, 0.93]), curve(2, [0.81, 0.92, 0.94])]),
+            ("dropconnect", [curve(0, [0.70, 0.85, 0.91]), curve(1, [0.72, 0.80, 0.89]), curve(2, [0.71, 0.86, 0.88])]),
+        ], target: 0.9)
+    }
+
+    func testMeansAndIntervals() throws {
+        let s = try XCTUnwrap(table.summary("baseline", .finalTestAccuracy))
+        XCTAssertEqual(s.count, 3)
+        XCTAssertEqual(s.mean, 0.94, accuracy: 1e-12)
+        // sd of (0.95, 0.93, 0.94) = 0.01; t_{0.975, 2} = 4.302652729749464 (scipy.stats.t.ppf).
+        XCTAssertEqual(s.halfWidth, 4.302652729749464 * 0.01 / 3.0.squareRoot(), accuracy: 1e-9)
+        XCTAssertEqual(try XCTUnwrap(table.summary("dropconnect", .bestTestAccuracy)).mean, (0.91 + 0.89 + 0.88) / 3, accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(table.summary("dropconnect", .firstEpochTestAccuracy)).mean, 0.71, accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(table.summary("baseline", .finalTrainLoss)).mean, 0.9 - 0.94, accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(table.summary("baseline", .finalGap)).mean, 0.1, accuracy: 1e-12)
+    }
+
+    func testEpochsToTargetCountsOnlySeedsThatReachIt() throws {
+        XCTAssertEqual(table.values("baseline", .epochsToTarget), [2, 2, 2])
+        XCTAssertEqual(table.values("dropconnect", .epochsToTarget), [3], "seeds 1 and 2 never reach 0.9")
+        let md = table.markdown()
+        XCTAssertTrue(md.contains("(3/3 reached)") && md.contains("(1/3 reached)"), md)
+        XCTAssertTrue(md.contains("| baseline | 3 | 0.9400 ± "), md)
+    }
+
+    func testWelchAgainstReferencesAndPerEpoch() throws {
+        let w = try XCTUnwrap(table.welch("baseline", against: "dropconnect", .finalTestAccuracy))
+        let direct = try XCTUnwrap(WelchTest([0.95, 0.93, 0.94], [0.91, 0.89, 0.88]))
+        XCTAssertEqual(w, direct)
+        let tests = table.welchTables(references: ["dropconnect", "baseline"], metrics: [.finalTestAccuracy])
+        XCTAssertEqual(tests.csv.split(separator: "\n").count, 1 + 2, "header + baseline vs dropconnect + dropconnect vs baseline")
+        let epochs = table.epochTables(reference: "dropconnect")
+        XCTAssertEqual(epochs.csv.split(separator: "\n").count, 1 + 3 * 2)
+        XCTAssertTrue(epochs.markdown.contains("p baseline vs dropconnect"), epochs.markdown)
+        XCTAssertEqual(table.accuracy("dropconnect", epoch: 1), [0.85, 0.80, 0.86])
+    }
+
+    func testCSVHasOneRowPerArmAndMetric() {
+        let rows = table.csv().split(separator: "\n")
+        XCTAssertEqual(rows.count, 1 + 2 * CompareMetric.allCases.count)
+        XCTAssertEqual(rows[0], "arm,metric,n,mean,sd,ci95_halfwidth")
+    }
+}

@@ -1,0 +1,100 @@
+import XCTest
+import Foundation
+import Stats
+import Masks
+import TestSupport
+@testable import Experiments
+
+/// IMP pruning arithmetic, selection and the mask file, on plain arrays (no training).
+final class LotteryPruningTests: XCTestCase {
+    /// Three tensors of 100, 50 and 10 entries (the last is the output layer) and seeded weights.
+    private func setup() -> (LotteryMask, [String: [Float]]) {
+        let rng = RandomStream(seed: 5)
+        let shapes: [(String, [Int])] = [("fc1.weight", [10, 10]), ("fc2.weight", [5, 10]), ("fc3.weight", [2, 5])]
+        let mask = LotteryMask(tensors: shapes.map { .init(name: $0.0, shape: $0.1, values: [Float](repeating: 1, count: $0.1.reduce(1, *))) })
+        var weights: [String: [Float]] = [:]
+        for (name, shape) in shapes { weights[name] = (0..<shape.reduce(1, *)).map { _ in rng.uniform(-1, 1) } }
+        return (mask, weights)
+    }
+
+    private func kept(_ m: LotteryMask) -> [Int] { m.tensors.map(\.kept) }
+
+    func testLayerwiseKeepsOneMinusPOfSurvivorsPerLevelAndOutputAtItsOwnRate() {
+        var (mask, w) = setup()
+        var expected = [100, 50, 10]
+        for level in 1...4 {
+            mask = LotteryPruning.prune(mask, weights: w, fraction: 0.2, outputFraction: 0.1, scope: .layerwise, selection: .magnitude, seed: 1, level: level)
+            expected = expected.enumerated().map { i, s in s - Int(((i == 2 ? 0.1 : 0.2) * Double(s)).rounded()) }
+            XCTAssertEqual(kept(mask), expected, "level \(level)")
+            // New weights each level (as if retrained): pruned entries stay pruned regardless.
+            w = w.mapValues { $0.map { $0 * 0.9 + 0.01 } }
+        }
+        XCTAssertEqual(expected, [41, 21, 6], "100→80→64→51→41, 50→40→32→26→21, 10→9→8→7→6")
+    }
+
+    func testMagnitudePrunesTheSmallestSurvivorsAndNeverRevives() {
+        let (m0, w) = setup()
+        let m1 = LotteryPruning.prune(m0, weights: w, fraction: 0.3, outputFraction: 0.2, scope: .layerwise, selection: .magnitude, seed: 1, level: 1)
+        let m2 = LotteryPruning.prune(m1, weights: w, fraction: 0.3, outputFraction: 0.2, scope: .layerwise, selection: .magnitude, seed: 1, level: 2)
+        for (t1, t2) in zip(m1.tensors, m2.tensors) {
+            let a = w[t1.name]!.map(abs)
+            for j in t1.values.indices where t1.values[j] == 0 { XCTAssertEqual(t2.values[j], 0, "\(t1.name)[\(j)] revived") }
+            let pruned = a.indices.filter { t1.values[$0] == 1 && t2.values[$0] == 0 }.map { a[$0] }
+            let survivors = a.indices.filter { t2.values[$0] == 1 }.map { a[$0] }
+            XCTAssertLessThanOrEqual(pruned.max()!, survivors.min()!, "\(t1.name): a pruned |w| exceeds a kept one")
+        }
+    }
+
+    func testGlobalPoolsHiddenLayersUnderOneThreshold() {
+        let (m0, w) = setup()
+        let m = LotteryPruning.prune(m0, weights: w, fraction: 0.5, outputFraction: 0.1, scope: .global, selection: .magnitude, seed: 1, level: 1)
+        XCTAssertEqual(m.tensors[0].kept + m.tensors[1].kept, 75, "half of the 150 pooled hidden weights kept")
+        XCTAssertEqual(m.tensors[2].kept, 9, "output pruned on its own at 10%")
+        var pruned: [Float] = [], kept: [Float] = []
+        for t in m.tensors.prefix(2) {
+            for j in t.values.indices {
+                if t.values[j] == 0 { pruned.append(abs(w[t.name]![j])) } else { kept.append(abs(w[t.name]![j])) }
+            }
+        }
+        XCTAssertLessThanOrEqual(pruned.max()!, kept.min()!)
+    }
+
+    func testRandomSelectionKeepsTheCountsButNotTheMagnitudeOrder() {
+        let (m0, w) = setup()
+        let mag = LotteryPruning.prune(m0, weights: w, fraction: 0.4, outputFraction: 0.2, scope: .layerwise, selection: .magnitude, seed: 1, level: 1)
+        let r1 = LotteryPruning.prune(m0, weights: w, fraction: 0.4, outputFraction: 0.2, scope: .layerwise, selection: .random, seed: 1, level: 1)
+        let r2 = LotteryPruning.prune(m0, weights: w, fraction: 0.4, outputFraction: 0.2, scope: .layerwise, selection: .random, seed: 1, level: 1)
+        let r3 = LotteryPruning.prune(m0, weights: w, fraction: 0.4, outputFraction: 0.2, scope: .layerwise, selection: .random, seed: 2, level: 1)
+        XCTAssertEqual(kept(r1), kept(mag))
+        XCTAssertEqual(r1, r2, "seeded")
+        XCTAssertNotEqual(r1, r3, "another seed, another mask")
+        XCTAssertNotEqual(r1, mag)
+        let like = LotteryPruning.randomLike(mag, seed: 3, level: 1)
+        XCTAssertEqual(kept(like), kept(mag))
+        XCTAssertNotEqual(like, mag)
+    }
+
+    func testPerLevelFractionReachesTheFinalRatio() {
+        for (r, n) in [(0.9, 3), (0.5, 1), (0.99, 5)] {
+            let p = LotteryPruning.perLevelFraction(finalPruned: r, levels: n)
+            XCTAssertEqual(1 - pow(1 - p, Double(n)), r, accuracy: 1e-12)
+        }
+    }
+
+    func testMaskFileRoundTripAndShapeErrors() throws {
+        let dir = TemporaryDirectory("masklab-lottery-mask")
+        let (m0, w) = setup()
+        let m = LotteryPruning.prune(m0, weights: w, fraction: 0.5, outputFraction: 0.25, scope: .layerwise, selection: .magnitude, seed: 1, level: 1)
+        try m.write(to: dir.file("mask.safetensors"))
+        let back = try LotteryMask.read(from: dir.file("mask.safetensors"))
+        XCTAssertEqual(back, m)
+        XCTAssertTrue(m.sparsityCSV().contains("fc1.weight,100,50,50,0.500000"), m.sparsityCSV())
+        // Not 0/1 → refused.
+        var bad = m
+        bad.tensors[0].values[0] = 0.5
+        try bad.write(to: dir.file("bad.safetensors"))
+        XCTAssertThrowsError(try LotteryMask.read(from: dir.file("bad.safetensors"))) { e in
+            XCTAssertTrue("\(e)".contains("only 0 and 1"), "\(e)")
+        }
+    }
+}

@@ -1,0 +1,128 @@
+import XCTest
+import Foundation
+import TensorCore
+import Layers
+import Masks
+import Training
+import TestSupport
+@testable import Experiments
+
+/// Lottery levels end to end on a tiny generated MNIST (240 training, 60 test images; MLP 784-16-10).
+final class LotteryRunTests: XCTestCase {
+    private var data: TemporaryDirectory!
+
+    override func setUpWithError() throws {
+        data = TemporaryDirectory("masklab-lottery-data")
+        try DatasetFixtures.writeMNIST(to: data.url, train: 240, test: 60, gzipped: true)
+    }
+
+    private func config(hidden: Int = 16, levels: Int = 2, reset: LotteryReset = .initial, k: Int = 0, lr: Float = 1e-2) -> LotteryConfig {
+        var t = TrainingConfig(model: "mlp", dataset: "mnist", batchSize: 32, evalBatchSize: 50,
+                               optimizer: OptimizerConfig(name: "adam", learningRate: lr), budget: .iterations(8), seed: 3, threads: 1)
+        t.modelOptions.hidden = [hidden]
+        var c = LotteryConfig(run: RunConfig(training: t, validation: 40))
+        c.levels = levels
+        c.pruneFraction = 0.5
+        c.reset = reset
+        c.rewindIteration = k
+        c.evaluateEvery = 4
+        c.branches = [.reinit, .random]
+        return c
+    }
+
+    /// Masked-parameter values of a network by name.
+    private func weights(_ network: Network) -> [String: [Float]] {
+        Dictionary(uniqueKeysWithValues: network.store.parameters.map { ($0.name, $0.value.toArray()) })
+    }
+
+    private func load(_ url: URL) throws -> [String: [Float]] {
+        let f = try SafetensorsFile.read(from: url)
+        return Dictionary(uniqueKeysWithValues: f.tensors.filter { $0.dtype == .f32 && !$0.name.hasPrefix("hook.") && !$0.name.hasPrefix("optimizer.") }.map { ($0.name, $0.floats) })
+    }
+
+    /// Every level starts from m ⊙ θk (k = 0: θ0) exactly, pruned weights are exactly zero at the
+    /// start and after training; the reinit branch starts elsewhere; the random branch keeps the counts.
+    private func checkResetting(reset: LotteryReset, k: Int) throws {
+        let out = TemporaryDirectory("masklab-lottery-run")
+        let layout = LotteryLayout(directory: out.url)
+        var starts: [String: [String: [Float]]] = [:]
+        let outcome = try LotteryRun.run(config(reset: reset, k: k), dataRoot: data.url, layout: layout, commandLine: ["test"],
+                                         onLevelStart: { level, arm, network in starts["\(level)/\(arm)"] = self.weights(network) })
+        XCTAssertFalse(outcome.stopped)
+        XCTAssertEqual(outcome.results.map { "\($0.level)/\($0.arm)" }, ["0/ticket", "1/ticket", "1/reinit", "1/random", "2/ticket", "2/reinit", "2/random"])
+        let theta0 = try load(layout.initial)
+        let thetaK = k > 0 ? try load(layout.rewind) : theta0
+        if k > 0 { XCTAssertNotEqual(thetaK["fc1.weight"], theta0["fc1.weight"], "θk moved away from θ0") }
+        for level in 1...2 {
+            let mask = try LotteryMask.read(from: LotteryLayout.mask(layout.level(level)))
+            let start = try XCTUnwrap(starts["\(level)/ticket"])
+            let trained = try load(layout.level(level).appendingPathComponent("last.safetensors"))
+            for t in mask.tensors {
+                for j in t.values.indices {
+                    XCTAssertEqual(start[t.name]![j], t.values[j] == 0 ? 0 : thetaK[t.name]![j], "level \(level) \(t.name)[\(j)] start")
+                    if t.values[j] == 0 { XCTAssertEqual(trained[t.name]![j], 0, "level \(level) \(t.name)[\(j)] revived by training") }
+                }
+            }
+            XCTAssertEqual(start["fc1.bias"], thetaK["fc1.bias"], "unmasked parameters reset too")
+            let reinit = try XCTUnwrap(starts["\(level)/reinit"])
+            XCTAssertNotEqual(reinit["fc1.weight"], start["fc1.weight"], "random re-initialisation differs")
+            let random = try LotteryMask.read(from: LotteryLayout.mask(layout.level(level, branch: .random)))
+            XCTAssertEqual(random.tensors.map(\.kept), mask.tensors.map(\.kept))
+            XCTAssertNotEqual(random, mask)
+        }
+        // Each level keeps half of the hidden survivors and 75% of the output layer's.
+        let r = outcome.results.filter { $0.arm == "ticket" }
+        XCTAssertEqual(r.map(\.kept), [784 * 16 + 160, 6272 + 120, 3136 + 90])
+        for x in outcome.results {
+            XCTAssertGreaterThan(x.earlyStopIteration, 0)
+            XCTAssertLessThanOrEqual(x.earlyStopIteration, 8)
+            XCTAssertEqual(x.earlyStopIteration % 4, 0)
+        }
+    }
+
+    func testResetToInitialWeights() throws { try checkResetting(reset: .initial, k: 0) }
+    func testLateResetting() throws { try checkResetting(reset: .rewind, k: 3) }
+
+    func testLevelsResumeAndRepeatBitIdentically() throws {
+        let out = TemporaryDirectory("masklab-lottery-resume")
+        let layout = LotteryLayout(directory: out.url)
+        let c = config(levels: 1)
+        let first = try LotteryRun.run(c, dataRoot: data.url, layout: layout, commandLine: ["test"])
+        // Everything finished: nothing trains again.
+        var trained: [String] = []
+        let again = try LotteryRun.run(c, dataRoot: data.url, layout: layout, commandLine: ["test"], onLevelStart: { l, a, _ in trained.append("\(l)/\(a)") })
+        XCTAssertEqual(trained, [])
+        XCTAssertEqual(again.results, first.results)
+        // Level 1 lost: only it trains again, with the same metrics.
+        try FileManager.default.removeItem(at: LotteryLayout.result(layout.level(1)))
+        try FileManager.default.removeItem(at: layout.level(1).appendingPathComponent("last.safetensors"))
+        let third = try LotteryRun.run(c, dataRoot: data.url, layout: layout, commandLine: ["test"], onLevelStart: { l, a, _ in trained.append("\(l)/\(a)") })
+        XCTAssertEqual(trained, ["1/ticket"])
+        func strip(_ r: [LotteryLevelResult]) -> [LotteryLevelResult] { r.map { var x = $0; x.seconds = 0; return x } }
+        XCTAssertEqual(strip(third.results), strip(first.results))
+        // Other settings in the same folder are refused.
+        var other = c
+        other.pruneFraction = 0.3
+        XCTAssertThrowsError(try LotteryRun.run(other, dataRoot: data.url, layout: layout, commandLine: ["test"])) { e in
+            XCTAssertTrue("\(e)".contains("other settings"), "\(e)")
+        }
+    }
+
+    func testTransferTrainsAGivenMaskAndRejectsAMismatch() throws {
+        let a = TemporaryDirectory("masklab-lottery-a")
+        _ = try LotteryRun.run(config(levels: 1), dataRoot: data.url, layout: LotteryLayout(directory: a.url), commandLine: ["test"])
+        let maskFile = LotteryLayout.mask(LotteryLayout(directory: a.url).level(1))
+        let mask = try LotteryMask.read(from: maskFile)
+        var t = config(levels: 0)
+        t.transfer = maskFile.path
+        let b = TemporaryDirectory("masklab-lottery-b")
+        let r = try LotteryRun.run(t, dataRoot: data.url, layout: LotteryLayout(directory: b.url), commandLine: ["test"])
+        XCTAssertEqual(r.results.map(\.kept), [mask.kept])
+        var wrong = config(hidden: 8, levels: 0)
+        wrong.transfer = maskFile.path
+        let c = TemporaryDirectory("masklab-lottery-c")
+        XCTAssertThrowsError(try LotteryRun.run(wrong, dataRoot: data.url, layout: LotteryLayout(directory: c.url), commandLine: ["test"])) { e in
+            XCTAssertTrue("\(e)".contains("does not fit") && "\(e)".contains("fc1.weight: mask [16, 784], model [8, 784]"), "\(e)")
+        }
+    }
+}

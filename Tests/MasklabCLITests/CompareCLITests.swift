@@ -1,0 +1,92 @@
+import XCTest
+import Foundation
+import TestSupport
+
+/// `masklab compare` end to end through the real binary on a tiny generated MNIST: the runs, the
+/// report files, equal expected drop counts, skipping completed runs and resuming partial ones.
+final class CompareCLITests: XCTestCase {
+    private func masklab(_ args: [String]) throws -> CommandRunner.Result {
+        try CommandRunner.run(args, directory: nil, environment: [:], timeout: 300)
+    }
+
+    private func writeConfig(_ url: URL, seeds: [Int], learningRate: Double = 0.05) throws {
+        let config: [String: Any] = [
+            "name": "tiny", "seeds": seeds, "targetAccuracy": 0.2, "jobs": 2, "threadsPerJob": 1,
+            "base": ["model": "mlp", "modelOptions": ["hidden": [16]], "dataset": "mnist", "batchSize": 32, "budget": ["epochs": 2],
+                     "optimizer": ["name": "sgd", "learningRate": learningRate],
+                     "masks": ["keep": 0.4, "target": "gradients", "scaling": "none",
+                               "importance": ["steps": 3, "eta": 0.5, "refreshIterations": 4]]],
+        ]
+        try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted]).write(to: url)
+    }
+
+    private func expectedKept(_ url: URL) throws -> Double {
+        let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n")
+        let all = try XCTUnwrap(lines.first { $0.split(separator: ",")[2] == "all" }, "no 'all' row in \(url.path)")
+        return try XCTUnwrap(Double(all.split(separator: ",")[4]))
+    }
+
+    func testCompareRunsReportsSkipsAndResumes() throws {
+        let data = TemporaryDirectory("masklab-compare-cli-data")
+        try DatasetFixtures.writeMNIST(to: data.url, train: 240, test: 60, gzipped: true)
+        let out = TemporaryDirectory("masklab-compare-cli-out")
+        let config = out.file("tiny.json")
+        try writeConfig(config, seeds: [1])
+
+        let first = try masklab(["compare", config.path, "--data", data.path, "--out", out.path])
+        XCTAssertEqual(first.status, 0, "\(first)")
+        let root = out.file("compare-tiny")
+        for arm in ["baseline", "dropconnect", "impacts", "impacts+reg"] {
+            let summary = try String(contentsOf: root.appendingPathComponent("runs/\(arm)/seed-1/summary.json"), encoding: .utf8)
+            XCTAssertTrue(summary.contains("\"completed\""), "\(arm): \(summary)")
+        }
+        for f in ["REPORT.md", "summary.csv", "welch.csv", "epochs.csv", "accuracy.svg", "loss.svg", "histograms-impacts.svg",
+                  "histograms-impacts+reg.svg", "command.txt", "compare.json"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: root.appendingPathComponent(f).path), "missing \(f)")
+        }
+        // The three dropping arms drop the same expected number of weights (masks.csv, "all" row).
+        let kept = try ["dropconnect", "impacts", "impacts+reg"].map { try expectedKept(root.appendingPathComponent("runs/\($0)/seed-1/masks.csv")) }
+        XCTAssertEqual(kept[0], 0.4 * Double(784 * 16 + 16 * 10), accuracy: 0.01)
+        for k in kept { XCTAssertEqual(k, kept[0], accuracy: 0.01 * kept[0] / 1000, "expected kept differ: \(kept)") }
+        let report = try String(contentsOf: root.appendingPathComponent("REPORT.md"), encoding: .utf8)
+        XCTAssertTrue(report.contains("drop the same expected number of weights"), report)
+        XCTAssertTrue(report.contains("| impacts+reg |") && report.contains("Welch"), report)
+
+        // Add a seed and mark one finished run as interrupted: completed runs are skipped, the
+        // partial one resumes from its checkpoint (which is at the end: its metrics stay as they were).
+        let baselineMetrics = root.appendingPathComponent("runs/baseline/seed-1/metrics.csv")
+        let before = try String(contentsOf: baselineMetrics, encoding: .utf8)
+        let stamp = try FileManager.default.attributesOfItem(atPath: baselineMetrics.path)[.modificationDate] as? Date
+        let dcSummary = root.appendingPathComponent("runs/dropconnect/seed-1/summary.json")
+        let dcMetrics = try String(contentsOf: root.appendingPathComponent("runs/dropconnect/seed-1/metrics.csv"), encoding: .utf8)
+        try String(contentsOf: dcSummary, encoding: .utf8).replacingOccurrences(of: "\"completed\"", with: "\"stopped\"")
+            .write(to: dcSummary, atomically: true, encoding: .utf8)
+        try writeConfig(config, seeds: [1, 2])
+        let second = try masklab(["compare", config.path, "--data", data.path, "--out", out.path])
+        XCTAssertEqual(second.status, 0, "\(second)")
+        XCTAssertTrue(second.stdout.contains("skipping 3 completed run(s)"), second.stdout)
+        XCTAssertTrue(second.stdout.contains("resume  dropconnect seed 1"), second.stdout)
+        XCTAssertFalse(second.stdout.contains("start   baseline seed 1"), second.stdout)
+        XCTAssertTrue(second.stdout.contains("start   baseline seed 2"), second.stdout)
+        XCTAssertEqual(try String(contentsOf: baselineMetrics, encoding: .utf8), before)
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: baselineMetrics.path)[.modificationDate] as? Date, stamp,
+                       "a completed run must not be touched")
+        XCTAssertTrue(try String(contentsOf: dcSummary, encoding: .utf8).contains("\"completed\""))
+        XCTAssertEqual(try String(contentsOf: root.appendingPathComponent("runs/dropconnect/seed-1/metrics.csv"), encoding: .utf8), dcMetrics)
+        let summary = try String(contentsOf: root.appendingPathComponent("summary.csv"), encoding: .utf8)
+        XCTAssertTrue(summary.contains("baseline,final test acc,2,"), summary)
+
+        // --report-only regenerates the report without training.
+        try FileManager.default.removeItem(at: root.appendingPathComponent("REPORT.md"))
+        let report2 = try masklab(["compare", config.path, "--out", out.path, "--report-only"])
+        XCTAssertEqual(report2.status, 0, "\(report2)")
+        XCTAssertFalse(report2.stdout.contains("start "), report2.stdout)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: root.appendingPathComponent("REPORT.md").path))
+
+        // A run folder with another configuration is refused, not overwritten.
+        try writeConfig(config, seeds: [1, 2], learningRate: 0.07)
+        let conflict = try masklab(["compare", config.path, "--data", data.path, "--out", out.path])
+        XCTAssertNotEqual(conflict.status, 0)
+        XCTAssertTrue(conflict.stderr.contains("different configuration"), conflict.stderr)
+    }
+}

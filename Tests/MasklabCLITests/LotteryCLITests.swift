@@ -1,0 +1,63 @@
+import XCTest
+import Foundation
+import TestSupport
+
+/// `masklab lottery`, `interpolate` and `lottery-report` through the real binary on a tiny generated MNIST.
+final class LotteryCLITests: XCTestCase {
+    private func masklab(_ args: [String]) throws -> CommandRunner.Result {
+        try CommandRunner.run(args, directory: nil, environment: [:], timeout: 240)
+    }
+
+    private let base = ["--iterations", "8", "--batch-size", "32", "--hidden", "16", "--validation", "40", "--eval-every", "4",
+                        "--threads", "1", "--seed", "3"]
+
+    func testLotteryResumeInterpolateTransferAndReport() throws {
+        let data = TemporaryDirectory("masklab-lottery-cli-data")
+        try DatasetFixtures.writeMNIST(to: data.url, train: 240, test: 60, gzipped: true)
+        let out = TemporaryDirectory("masklab-lottery-cli-out")
+        let args = ["lottery", "--data", data.path, "--levels", "2", "--prune", "0.5", "--branches", "reinit,random",
+                    "--out", out.file("runs/s3").path] + base
+        let r = try masklab(args)
+        XCTAssertEqual(r.status, 0, "\(r)")
+        XCTAssertTrue(r.stdout.contains("level  2 random"), r.stdout)
+        for f in ["lottery.json", "command.txt", "levels.csv", "levels.svg", "level_00/mask.safetensors", "level_01/sparsity.csv",
+                  "level_02/validation.csv", "level_02/level.json", "level_02/reinit/level.json", "level_02/random/metrics.csv"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: out.file("runs/s3/\(f)").path), "missing \(f)")
+        }
+        let sparsity = try String(contentsOf: out.file("runs/s3/level_02/sparsity.csv"), encoding: .utf8)
+        XCTAssertTrue(sparsity.contains("fc1.weight,12544,3136,9408,0.250000"), sparsity)
+        XCTAssertTrue(sparsity.contains("fc2.weight,160,90,70,0.562500"), "output layer at half the rate: \(sparsity)")
+        let levels = try String(contentsOf: out.file("runs/s3/levels.csv"), encoding: .utf8)
+
+        // Running it again trains nothing and gives the same table.
+        let again = try masklab(args)
+        XCTAssertEqual(again.status, 0, "\(again)")
+        XCTAssertEqual(try String(contentsOf: out.file("runs/s3/levels.csv"), encoding: .utf8), levels)
+
+        // Interpolation between the dense network and the 25% ticket.
+        let i = try masklab(["interpolate", out.file("runs/s3/level_00").path, out.file("runs/s3/level_02").path, "--data", data.path,
+                             "--out", out.file("interp").path, "--threads", "1"])
+        XCTAssertEqual(i.status, 0, "\(i)")
+        XCTAssertTrue(i.stdout.contains("barrier: train"), i.stdout)
+        let rows = try String(contentsOf: out.file("interp/interpolation.csv"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(rows.count, 16, "header + 15 points from -0.2 to 1.2")
+        let bad = try masklab(["interpolate", out.file("runs/s3/level_00").path, out.file("runs/s3/level_02").path, "--data", data.path,
+                               "--from", "0.2", "--to", "0.8"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("must contain α = 0 and α = 1"), bad.stderr)
+
+        // A mask transferred to a model of another width fails with the shapes named.
+        let t = try masklab(["lottery", "--data", data.path, "--levels", "0", "--transfer", out.file("runs/s3/level_02/mask.safetensors").path,
+                             "--out", out.file("transfer").path] + base.map { $0 == "16" ? "8" : $0 })
+        XCTAssertNotEqual(t.status, 0)
+        XCTAssertTrue(t.stderr.contains("does not fit") && t.stderr.contains("fc1.weight: mask [16, 784], model [8, 784]"), t.stderr)
+
+        // The curve report over the (one-seed) folder.
+        let c = try masklab(["lottery-report", "curve", out.file("runs").path])
+        XCTAssertEqual(c.status, 0, "\(c)")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out.file("runs/curve.svg").path))
+        let g = try masklab(["lottery-report", "grid", out.file("runs").path])
+        XCTAssertEqual(g.status, 0, "\(g)")
+        XCTAssertTrue(try String(contentsOf: out.file("runs/grid.csv"), encoding: .utf8).contains("magnitude,true,3,2,"), "the reinit branch at 2 rounds")
+    }
+}

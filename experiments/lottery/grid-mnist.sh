@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The seed's 2×2 grid on MNIST with LeNet-300-100: {re-initialise: yes/no} × {selection: random/
+# magnitude}. One IMP chain per (selection, per-round prune share p ∈ {0.2, 0.4, 0.6}, seed) with
+# 5 rounds gives models pruned 1 − (1 − p)^n for n = 1…5 rounds (20% … 99%); the reinit branch
+# trains every round's mask from a fresh initialisation. Adam 1.2e-3, batch 60, 800 iterations
+# per training (scaled), output layer pruned at half the rate. Usage: grid-mnist.sh [seeds…]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bin=${MASKLAB:-.build-lth/release/masklab}
+for seed in "${@:-1 2 3}"; do
+  for p in 0.2 0.4 0.6; do
+    for sel in magnitude random; do
+      nice -n 10 "$bin" lottery --levels 5 --prune "$p" --iterations 800 --eval-every 100 --selection "$sel" \
+        --branches reinit --seed "$seed" --threads 1 --out results/lottery/grid-mnist/$sel-p$p-seed$seed
+    done
+  done
+done
