@@ -14,7 +14,8 @@ public struct Provenance: Codable, Sendable {
     /// Reads the current state (git in the working directory, /proc/cpuinfo, OpenBLAS).
     public static func current() -> Provenance {
         let commit = shell(["git", "rev-parse", "--short=12", "HEAD"]) ?? "unknown"
-        let dirty = !(shell(["git", "status", "--porcelain", "--untracked-files=no"]) ?? "").isEmpty
+        // Only code and configs count: result folders written by earlier runs are not "changes".
+        let dirty = !(shell(["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)results"]) ?? "").isEmpty
         let uname = shell(["uname", "-srm"]) ?? "unknown"
         let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
         let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
