@@ -7,7 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=${MASKLAB:-.build-lth/release/masklab}
-for seed in "${@:-1 2 3}"; do
+seeds=("$@"); [ ${#seeds[@]} -eq 0 ] && seeds=(1 2 3)
+for seed in "${seeds[@]}"; do
   for p in 0.2 0.4 0.6; do
     for sel in magnitude random; do
       nice -n 10 "$bin" lottery --levels 5 --prune "$p" --iterations 800 --eval-every 100 --selection "$sel" \
