@@ -77,7 +77,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
         var c = RunConfig()
         c.augment = false
         guard let data = try? encoder.encode(c), let d = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [] }
-        return Set(d.keys).union(["augment", "masks", "trainSubset", "testSubset"])
+        return Set(d.keys).union(["augment", "masks", "trainSubset", "testSubset", "dataOrderSeed"])
     }
 
     /// Pretty, key-sorted JSON (what is written to a run's `config.json`).

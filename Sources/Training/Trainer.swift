@@ -69,7 +69,7 @@ public final class Trainer {
         do { optimizer = try OptimizerRegistry.make(config.optimizer, store: network.store) } catch { throw .optimizer(error) }
         let streams = RandomStreams(seed: config.seed)
         trainLoader = BatchLoader(dataset: splits.train, batchSize: config.batchSize, shuffle: true,
-                                  streams: streams, augmentation: augmentation)
+                                  streams: RandomStreams(seed: config.dataOrderSeed ?? config.seed), augmentation: augmentation)
         testLoader = BatchLoader(dataset: splits.test, batchSize: config.evalBatchSize, shuffle: false, streams: streams)
         validationLoader = splits.validation.map {
             BatchLoader(dataset: $0, batchSize: config.evalBatchSize, shuffle: false, streams: streams)

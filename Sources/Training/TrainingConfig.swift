@@ -20,6 +20,11 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     public var budget: Budget = .epochs(10)
     /// Run seed: every random stream (initialisation, data order, augmentation, masks) derives from it.
     public var seed: UInt64 = 0
+    /// Seed of the data-order and augmentation streams only (nil: `seed`). Two runs that differ
+    /// only here start from the same weights, train on the same subset and drop the same masks,
+    /// but see the samples in a different order with different crops — the "different data
+    /// order" runs of a linear-interpolation (mode connectivity) study.
+    public var dataOrderSeed: UInt64? = nil
     /// Threads for MaskLab's loops and OpenBLAS (part of the determinism contract).
     public var threads: Int = 1
     /// Write `last.safetensors` every this many epochs (0 = never; the final epoch always when > 0).
@@ -46,7 +51,7 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case model, modelOptions, dataset, batchSize, evalBatchSize, optimizer, schedule, budget, seed, threads
+        case model, modelOptions, dataset, batchSize, evalBatchSize, optimizer, schedule, budget, seed, dataOrderSeed, threads
         case checkpointEveryEpochs, checkpointEveryIterations
     }
 
@@ -62,6 +67,7 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
         schedule = try c.decodeIfPresent(ScheduleConfig.self, forKey: .schedule) ?? d.schedule
         budget = try c.decodeIfPresent(Budget.self, forKey: .budget) ?? d.budget
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
+        dataOrderSeed = try c.decodeIfPresent(UInt64.self, forKey: .dataOrderSeed)
         threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? d.threads
         checkpointEveryEpochs = try c.decodeIfPresent(Int.self, forKey: .checkpointEveryEpochs) ?? d.checkpointEveryEpochs
         checkpointEveryIterations = try c.decodeIfPresent(Int.self, forKey: .checkpointEveryIterations) ?? d.checkpointEveryIterations

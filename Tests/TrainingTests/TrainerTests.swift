@@ -39,6 +39,24 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(a.count, 2)
     }
 
+    /// `dataOrderSeed` equal to the seed changes nothing; another value changes the run (only the
+    /// data order and augmentation streams move: the network's weights are those of `seed`).
+    func testDataOrderSeedMovesOnlyTheDataOrder() throws {
+        let a = try run(Fixtures.config(epochs: 2), dir: nil).history.map(\.withoutTimings)
+        var same = Fixtures.config(epochs: 2)
+        same.dataOrderSeed = same.seed
+        XCTAssertEqual(try run(same, dir: nil).history.map(\.withoutTimings), a)
+        var other = Fixtures.config(epochs: 2)
+        other.dataOrderSeed = 9
+        let b = try run(other, dir: nil).history.map(\.withoutTimings)
+        XCTAssertNotEqual(a.map(\.trainLoss), b.map(\.trainLoss))
+        let c = try run(Fixtures.config(epochs: 2, seed: 9), dir: nil).history.map(\.withoutTimings)
+        XCTAssertNotEqual(b.map(\.trainLoss), c.map(\.trainLoss), "dataOrderSeed must not reseed the initialisation")
+        let decoded = try JSONDecoder().decode(TrainingConfig.self, from: Data(#"{"seed": 3, "dataOrderSeed": 5}"#.utf8))
+        XCTAssertEqual(decoded.dataOrderSeed, 5)
+        XCTAssertNil(try JSONDecoder().decode(TrainingConfig.self, from: Data(#"{"seed": 3}"#.utf8)).dataOrderSeed)
+    }
+
     /// 3 epochs straight vs 1 epoch, stop, resume to 3: identical metrics and CSV.
     func testResumeAtEpochBoundaryIsBitExact() throws {
         let straight = TemporaryDirectory(), resumed = TemporaryDirectory()

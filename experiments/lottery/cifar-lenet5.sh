@@ -6,7 +6,7 @@
 # the reinit control at level 4. Seed 1.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-bin=${MASKLAB:-.build-lth/release/masklab}
+bin=${MASKLAB:-.build/release/masklab}
 common=(lottery --model lenet5 --dataset cifar10 --levels 4 --prune 0.2 --prune-output 0.1
         --iterations 1000 --eval-every 200 --branches reinit --branch-levels 4 --seed 1 --threads 1)
 nice -n 10 "$bin" "${common[@]}" --reset initial --out results/lottery/cifar-lenet5/reset-theta0

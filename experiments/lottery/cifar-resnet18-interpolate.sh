@@ -6,7 +6,7 @@
 # BatchNorm statistics recomputed at each α on 2 000 training images.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-bin=${MASKLAB:-.build-lth/release/masklab}
+bin=${MASKLAB:-.build/release/masklab}
 root=results/lottery/cifar-resnet18-w8
 for schedule in constant cosine; do
   nice -n 10 "$bin" lottery --config experiments/lottery/cifar-resnet18-w8.json --schedule $schedule --levels 1 --prune 0.95 \

@@ -5,7 +5,7 @@
 # from the θ0 of seed 101 (which also changes the data order). After fc-lenet300.sh.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-bin=${MASKLAB:-.build-lth/release/masklab}
+bin=${MASKLAB:-.build/release/masklab}
 src=results/lottery/fc-lenet300/seed1
 out=results/lottery/fc-lenet300-long
 run() {  # level seed

@@ -6,7 +6,7 @@
 # instead of 50 000 (CPU budget of a shared 2-core machine). Usage: fc-lenet300.sh [seeds…]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-bin=${MASKLAB:-.build-lth/release/masklab}
+bin=${MASKLAB:-.build/release/masklab}
 seeds=("$@"); [ ${#seeds[@]} -eq 0 ] && seeds=(1 2 3)
 for seed in "${seeds[@]}"; do
   nice -n 10 "$bin" lottery --levels 18 --prune 0.2 --prune-output 0.1 --iterations 2000 --eval-every 100 \

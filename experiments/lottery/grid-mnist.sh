@@ -6,7 +6,7 @@
 # per training (scaled), output layer pruned at half the rate. Usage: grid-mnist.sh [seeds…]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-bin=${MASKLAB:-.build-lth/release/masklab}
+bin=${MASKLAB:-.build/release/masklab}
 seeds=("$@"); [ ${#seeds[@]} -eq 0 ] && seeds=(1 2 3)
 for seed in "${seeds[@]}"; do
   for p in 0.2 0.4 0.6; do

@@ -6,7 +6,7 @@
 # Grid −0.2…1.2 step 0.1, all 55 000 training and 10 000 test images.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-bin=${MASKLAB:-.build-lth/release/masklab}
+bin=${MASKLAB:-.build/release/masklab}
 fc=results/lottery/fc-lenet300/seed1
 out=results/lottery/interpolation
 order=results/lottery/fc-lenet300-order/seed2-theta0-of-seed1

@@ -4,7 +4,7 @@
 # and test images).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-bin=${MASKLAB:-.build-lth/release/masklab}
+bin=${MASKLAB:-.build/release/masklab}
 "$bin" lottery-report grid results/lottery/grid-mnist
 "$bin" lottery-report curve results/lottery/fc-lenet300 --title "LeNet-300-100 on MNIST (3 seeds, 2000 iterations per level)"
 for run in reset-theta0 rewind-theta100; do
