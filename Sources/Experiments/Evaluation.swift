@@ -17,7 +17,10 @@ public struct EvaluationResult: Codable, Sendable {
     public var trainSamples: Int?
 }
 
-/// Evaluates a saved run (`masklab eval`) in inference mode: BatchNorm running statistics, no mask sampled.
+/// Evaluates a saved run (`masklab eval`) in inference mode: BatchNorm running statistics, no
+/// mask sampled. A run trained with a per-step mask and `evalMask: expected` is scored as its
+/// trainer scored it: the mask hook is restored from the checkpoint (keep probabilities
+/// included) and applies the expected mask around each pass.
 public enum Evaluation {
     /// Loads `checkpoint` into the model of `config` and evaluates it on the test set (and the
     /// training set when `includeTrain`).
@@ -30,12 +33,32 @@ public enum Evaluation {
         do { contents = try Checkpoint.load(from: checkpoint, into: network, optimizer: nil) } catch {
             throw .training(.checkpoint(error))
         }
+        let hooks = config.masks?.evalMask == .expected ? try TrainingRun.maskingHooks(c, network: network, splits: splits) : []
+        let p = contents.progress
         let batch = config.training.evalBatchSize
-        let test = Evaluator.run(network, on: splits.test, batchSize: batch)
+        let perEpoch = (splits.train.count + config.training.batchSize - 1) / config.training.batchSize
+        let info = RunInfo(config: config.training, modelName: network.name, parameterCount: network.parameterCount,
+                           trainSamples: splits.train.count, iterationsPerEpoch: perEpoch,
+                           totalIterations: config.training.budget.totalIterations(iterationsPerEpoch: perEpoch),
+                           epochs: config.training.budget.epochs(iterationsPerEpoch: perEpoch),
+                           startIteration: p.iteration, startEpoch: p.epoch, startBatch: p.batchInEpoch,
+                           outputDirectory: nil, control: TrainingControl())
+        for h in hooks {
+            do { try h.restore(from: contents.hookTensors) } catch { throw .training(.checkpoint(error)) }
+            h.runStart(info)
+        }
+        // The epoch whose end-of-epoch evaluation the checkpoint follows.
+        let epoch = max(0, p.batchInEpoch == 0 ? p.epoch - 1 : p.epoch)
+        func score(_ set: Dataset) -> LossAndAccuracy {
+            for h in hooks { h.beforeEvaluation(epoch: epoch) }
+            defer { for h in hooks { h.afterEvaluation(epoch: epoch) } }
+            return Evaluator.run(network, on: set, batchSize: batch)
+        }
+        let test = score(splits.test)
         var result = EvaluationResult(model: network.name, step: contents.progress.iteration, testLoss: test.loss,
                                       testAccuracy: test.accuracy, testSamples: splits.test.count)
         if includeTrain {
-            let train = Evaluator.run(network, on: splits.train, batchSize: batch)
+            let train = score(splits.train)
             result.trainLoss = train.loss
             result.trainAccuracy = train.accuracy
             result.trainSamples = splits.train.count

@@ -10,10 +10,22 @@ import COpenBLAS
 public enum Parallel {
     nonisolated(unsafe) public private(set) static var threads: Int = 1
 
+    /// The thread count OpenBLAS is set to now: `threads`, or 1 while lanes or a small product
+    /// run their GEMMs single-threaded.
+    /// (0 until the first `setThreads`/`setBLASThreads`: OpenBLAS's own default.)
+    nonisolated(unsafe) public private(set) static var blasThreads: Int = 0
+
     /// Sets the thread count for MaskLab's loops and for OpenBLAS (≥ 1).
     public static func setThreads(_ n: Int) {
         precondition(n >= 1, "thread count must be ≥ 1, got \(n)")
         threads = n
+        setBLASThreads(n)
+    }
+
+    /// Sets OpenBLAS's thread count only (call from one thread, outside parallel regions).
+    public static func setBLASThreads(_ n: Int) {
+        guard n != blasThreads else { return }
+        blasThreads = n
         openblas_set_num_threads(Int32(n))
     }
 

@@ -16,4 +16,21 @@ public struct RunInfo: Sendable {
     public let outputDirectory: URL?
     /// Lets a callback ask the trainer to stop (e.g. on SIGINT).
     public let control: TrainingControl
+
+    public init(config: TrainingConfig, modelName: String, parameterCount: Int, trainSamples: Int, iterationsPerEpoch: Int,
+                totalIterations: Int, epochs: Int, startIteration: Int, startEpoch: Int, startBatch: Int,
+                outputDirectory: URL?, control: TrainingControl) {
+        self.config = config
+        self.modelName = modelName
+        self.parameterCount = parameterCount
+        self.trainSamples = trainSamples
+        self.iterationsPerEpoch = iterationsPerEpoch
+        self.totalIterations = totalIterations
+        self.epochs = epochs
+        self.startIteration = startIteration
+        self.startEpoch = startEpoch
+        self.startBatch = startBatch
+        self.outputDirectory = outputDirectory
+        self.control = control
+    }
 }

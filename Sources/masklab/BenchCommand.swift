@@ -9,11 +9,11 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure training speed (img/s, GFLOP/s, share of sgemm peak), eval speed and peak memory.",
         discussion: """
-        Workloads: mlp (batch 60, 1×28×28), resnet18-w16 and resnet18-w64 (batch 128, 3×32×32), SGD with
-        momentum 0.9 and weight decay 5e-4 on one seeded random batch. Each workload runs in a fresh child
-        process (so peak memory is its own); figures are medians over --steps steps after --warmup steps.
-        GFLOP/s count multiply-accumulates per layer (training = 3 × forward, FLOP = 2 × MAC), as
-        bench/torch_anchor.py does. With --torch PYTHON, PyTorch's figures are measured right after with
+        Workloads: mlp (batch 60, 1×28×28), resnet18-w16 and resnet18-w64 (batch 128, 3×32×32), SGD with \
+        momentum 0.9 and weight decay 5e-4 on one seeded random batch. Each workload runs in a fresh child \
+        process (so peak memory is its own); figures are medians over --steps steps after --warmup steps. \
+        GFLOP/s count multiply-accumulates per layer (training = 3 × forward, FLOP = 2 × MAC), as \
+        bench/torch_anchor.py does. With --torch PYTHON, PyTorch's figures are measured right after with \
         that interpreter and shown side by side (skipped with a note if it or torch is missing).
         """
     )

@@ -34,7 +34,7 @@ struct DataCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Download the official archives (or copy a local one) and check their MD5.",
             discussion: """
-            Files already present with the official MD5 are kept. A file whose MD5 differs from the
+            Files already present with the official MD5 are kept. A file whose MD5 differs from the \
             official one is refused unless --accept-checksum-mismatch is given.
             """)
 

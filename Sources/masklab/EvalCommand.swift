@@ -11,8 +11,10 @@ struct EvalCommand: ParsableCommand {
         commandName: "eval",
         abstract: "Evaluate a checkpoint on the test set (and optionally the training set).",
         discussion: """
-        PATH is a run folder (its config.json and last.safetensors are used) or a .safetensors file
-        inside one. No mask is sampled at evaluation: the weights are used as saved.
+        PATH is a run folder (its config.json and last.safetensors are used) or a .safetensors file \
+        inside one. No mask is sampled at evaluation: the weights are used as saved, except that a \
+        run trained with a per-step mask and evalMask "expected" is scored, as its trainer did, with \
+        the expected mask restored from the checkpoint.
         """
     )
 

@@ -17,15 +17,15 @@ struct ImportanceCommand: ParsableCommand {
         commandName: "importance",
         abstract: "Compute weight importance for a checkpoint and plot its histograms (or time the solver).",
         discussion: """
-        PATH is a run folder (config.json + last.safetensors). The solver runs on --batches training
-        batches (no augmentation) for the run's masked tensors (its "masks" scope, else all conv and
-        linear weights minus --mask-exclude). With several --lambda values (e.g. 0,1) each is solved
-        from the same start and the histograms are overlaid. Writes stats.csv, histograms.csv and
+        PATH is a run folder (config.json + last.safetensors). The solver runs on --batches training \
+        batches (no augmentation) for the run's masked tensors (its "masks" scope, else all conv and \
+        linear weights minus --mask-exclude). With several --lambda values (e.g. 0,1) each is solved \
+        from the same start and the histograms are overlaid. Writes stats.csv, histograms.csv and \
         histograms.svg into --out (default: <run folder>/importance).
 
-        --benchmark ignores PATH: it builds --model (default resnet18 --width 16) on random CIFAR-shaped
-        data and measures a training step, a joint and a per-layer refresh, and the per-step mask
-        sampling, then prints the refresh cost in training-step equivalents and as a share of an
+        --benchmark ignores PATH: it builds --model (default resnet18 --width 16) on random CIFAR-shaped \
+        data and measures a training step, a joint and a per-layer refresh, and the per-step mask \
+        sampling, then prints the refresh cost in training-step equivalents and as a share of an \
         epoch (50 000 images) for the default and the seed's configuration.
         """
     )

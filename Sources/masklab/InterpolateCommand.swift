@@ -9,10 +9,10 @@ struct InterpolateCommand: ParsableCommand {
         commandName: "interpolate",
         abstract: "Loss and accuracy along θ(α) = (1 − α)·A + α·B between two checkpoints of one model.",
         discussion: """
-        A and B are run folders (their last.safetensors) or .safetensors files in run folders; the model
-        and data come from A's config.json. At each α BatchNorm running statistics are recomputed on the
-        training split (plain average of batch statistics, weights untouched). Writes interpolation.csv,
-        interpolation.svg and summary.json with the barrier height: the maximum loss over α in [0, 1]
+        A and B are run folders (their last.safetensors) or .safetensors files in run folders; the model \
+        and data come from A's config.json. At each α BatchNorm running statistics are recomputed on the \
+        training split (plain average of batch statistics, weights untouched). Writes interpolation.csv, \
+        interpolation.svg and summary.json with the barrier height: the maximum loss over α in [0, 1] \
         minus the mean of the losses at α = 0 and 1.
         """
     )

@@ -14,15 +14,15 @@ struct LotteryCommand: ParsableCommand {
         commandName: "lottery",
         abstract: "Find lottery tickets: iterative magnitude pruning with resetting, and its controls.",
         discussion: """
-        Level 0 trains the dense network from θ0 (or the --transfer mask); each further level prunes
-        --prune of the surviving hidden weights and --prune-output of the output layer's (default half),
-        resets the survivors (--reset initial = θ0, rewind = θk with --rewind-iteration k, reinitialise =
-        a fresh init) and trains again with the same budget, seed and data order. --branches adds
-        controls per level: reinit (the level's mask from a fresh init) and random (a random mask with
-        the same per-layer counts). Without --config the training defaults to Frankle & Carbin's
-        LeNet-300-100 setting: Adam 1.2e-3, batch 60, 5000 validation images, 50 000 iterations.
-        Every level writes a run folder with mask.safetensors (PyTorch names, 0/1), sparsity.csv,
-        validation.csv (every --eval-every iterations) and level.json; finished levels are skipped
+        Level 0 trains the dense network from θ0 (or the --transfer mask); each further level prunes \
+        --prune of the surviving hidden weights and --prune-output of the output layer's (default half), \
+        resets the survivors (--reset initial = θ0, rewind = θk with --rewind-iteration k, reinitialise = \
+        a fresh init) and trains again with the same budget, seed and data order. --branches adds \
+        controls per level: reinit (the level's mask from a fresh init) and random (a random mask with \
+        the same per-layer counts). Without --config the training defaults to Frankle & Carbin's \
+        LeNet-300-100 setting: Adam 1.2e-3, batch 60, 5000 validation images, 50 000 iterations. \
+        Every level writes a run folder with mask.safetensors (PyTorch names, 0/1), sparsity.csv, \
+        validation.csv (every --eval-every iterations) and level.json; finished levels are skipped \
         when the command is run again, and an interrupted level resumes from its checkpoint.
         """
     )

@@ -8,11 +8,11 @@ struct LotteryReportCommand: ParsableCommand {
         commandName: "lottery-report",
         abstract: "Summarise lottery runs: the 2×2 grid's correlations, or accuracy curves over seeds.",
         discussion: """
-        grid ROOT: every lottery folder under ROOT is one IMP chain (magnitude or random selection, with
-        the reinit branch); writes grid.csv, correlations.csv (Pearson and Spearman of prune ratio with
-        test accuracy per arm, all ratios and ≤ 85%) and one scatter plot per arm.
-        curve ROOT: every folder under ROOT is one seed of the same setting; writes curve.csv and
-        curve.svg (mean and 95% interval per level of the early-stopping test accuracy and iteration, and
+        grid ROOT: every lottery folder under ROOT is one IMP chain (magnitude or random selection, with \
+        the reinit branch); writes grid.csv, correlations.csv (Pearson and Spearman of prune ratio with \
+        test accuracy per arm, all ratios and ≤ 85%) and one scatter plot per arm. \
+        curve ROOT: every folder under ROOT is one seed of the same setting; writes curve.csv and \
+        curve.svg (mean and 95% interval per level of the early-stopping test accuracy and iteration, and \
         of the validation loss after 500 iterations).
         """
     )

@@ -76,6 +76,9 @@ struct TrainOptions: ParsableArguments {
     @Option(name: .long, help: "Run seed (initialisation, data order, augmentation, masks all derive from it). Default: 0.")
     var seed: UInt64?
 
+    @Option(name: .long, help: "Seed of the data order and augmentation only (same initial weights, subset and masks as --seed). Default: the run seed.")
+    var dataOrderSeed: UInt64?
+
     @Option(name: .long, help: "Threads for MaskLab and OpenBLAS (part of the determinism contract). Default: all cores.")
     var threads: Int?
 
@@ -138,6 +141,7 @@ struct TrainOptions: ParsableArguments {
         if let stepEpochs { t.schedule.stepEpochs = stepEpochs }
         if let warmup { t.schedule.warmupIterations = warmup }
         if let seed { t.seed = seed }
+        if let dataOrderSeed { t.dataOrderSeed = dataOrderSeed }
         if let threads { t.threads = threads }
         if let checkpointEvery { t.checkpointEveryEpochs = checkpointEvery }
         if let checkpointEveryIterations { t.checkpointEveryIterations = checkpointEveryIterations }

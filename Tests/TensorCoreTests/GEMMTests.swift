@@ -47,4 +47,26 @@ final class GEMMTests: XCTestCase {
         GEMM.multiply(a, b, transB: true, into: c) // a · bᵀ
         XCTAssertEqual(c.toArray(), [4, 2, 10, 5])
     }
+
+    /// With two threads, a product below `GEMM.serialMACs` runs on one OpenBLAS thread and one
+    /// above it on two; both match the reference, and OpenBLAS is back on two threads after each.
+    func testSmallProductsRunSingleThreadedAndRestoreTheThreadCount() {
+        Parallel.setThreads(2)
+        defer { Parallel.setThreads(1) }
+        let rng = RandomStream(seed: 3)
+        for (m, n, k) in [(6, 5, 4), (256, 160, 128)] {
+            XCTAssertEqual(m * n * k < GEMM.serialMACs, m == 6)
+            let a = (0..<(m * k)).map { _ in rng.uniform(-1, 1) }, b = (0..<(k * n)).map { _ in rng.uniform(-1, 1) }
+            let s = TensorStorage(count: a.count + b.count + m * n)
+            s.tensor(Shape(a.count)).copy(from: a)
+            s.tensor(Shape(b.count), offset: a.count).copy(from: b)
+            GEMM.multiply(m: m, n: n, k: k, a: s.base, b: s.base + a.count, c: s.base + a.count + b.count)
+            XCTAssertEqual(Parallel.blasThreads, 2)
+            let expected = Reference.gemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, b: b, beta: 0,
+                                          c: [Float](repeating: 0, count: m * n))
+            let got = s.tensor(Shape(m * n), offset: a.count + b.count).toArray()
+            let worst = largestDifference(expected, got)!
+            XCTAssertLessThan(worst.absolute, 1e-3, "\(m)×\(n)×\(k): \(worst)")
+        }
+    }
 }

@@ -205,10 +205,10 @@ public enum Convolution {
     /// with OpenBLAS single-threaded meanwhile (restored to `Parallel.threads` after).
     @inlinable
     static func inLanes(_ lanes: Int, batch n: Int, _ body: (Int, Range<Int>) -> Void) {
-        openblas_set_num_threads(1)
+        Parallel.setBLASThreads(1)
         Parallel.forEachChunk(lanes, costPerItem: 1 << 20) { _, ls in
             for lane in ls { body(lane, (lane * n / lanes)..<((lane + 1) * n / lanes)) }
         }
-        openblas_set_num_threads(Int32(Parallel.threads))
+        Parallel.setBLASThreads(Parallel.threads)
     }
 }

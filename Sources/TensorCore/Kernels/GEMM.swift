@@ -2,6 +2,13 @@ import COpenBLAS
 
 /// Matrix products, all through OpenBLAS `cblas_sgemm` (row-major).
 public enum GEMM {
+    /// Products with fewer multiply-accumulates (`m·n·k`) than this (4 M) run on one OpenBLAS
+    /// thread even when more are configured: waking and joining OpenBLAS's workers costs tens of
+    /// microseconds, as much as a second core saves on such a product. Measured with `masklab
+    /// bench --workloads mlp --threads 2` on a quiet machine: thresholds 0 and 4 M gave the same
+    /// speed, 16 M and above (the whole LeNet-300-100 step on one thread) 13% less.
+    nonisolated(unsafe) public static var serialMACs = 1 << 22
+
     /// `C = alpha · op(A) · op(B) + beta · C` with `op(A)` of shape `[m, k]`, `op(B)` `[k, n]`, `C` `[m, n]`.
     ///
     /// `A` is stored `[m, k]` (or `[k, m]` when `transA`), `B` is `[k, n]` (or `[n, k]` when
@@ -19,6 +26,9 @@ public enum GEMM {
             for i in 0..<(m * (ldc ?? n)) { c[i] = beta == 0 ? 0 : c[i] * beta }
             return
         }
+        let serial = m * n * k < serialMACs && Parallel.blasThreads != 1
+        if serial { Parallel.setBLASThreads(1) }
+        defer { if serial { Parallel.setBLASThreads(Parallel.threads) } }
         cblas_sgemm(CblasRowMajor,
                     transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha,

@@ -52,13 +52,28 @@ public final class SGD: Optimizer {
                 }
             }
         } else {
+            // Three branch-free loops (first step / Nesterov / plain) so each one vectorises.
             segments.sweep(total: store.count, costPerItem: 6) { r, wd in
-                for i in r {
-                    var g = gv[i] + wd * pv[i]
-                    let b = first ? g : mu * bv[i] + damp * g
-                    bv[i] = b
-                    g = nest ? g + mu * b : b
-                    pv[i] = pv[i] - lr * g
+                if first {
+                    for i in r {
+                        let g = gv[i] + wd * pv[i]
+                        bv[i] = g
+                        pv[i] = pv[i] - lr * (nest ? g + mu * g : g)
+                    }
+                } else if nest {
+                    for i in r {
+                        let g = gv[i] + wd * pv[i]
+                        let b = mu * bv[i] + damp * g
+                        bv[i] = b
+                        pv[i] = pv[i] - lr * (g + mu * b)
+                    }
+                } else {
+                    for i in r {
+                        let g = gv[i] + wd * pv[i]
+                        let b = mu * bv[i] + damp * g
+                        bv[i] = b
+                        pv[i] = pv[i] - lr * b
+                    }
                 }
             }
         }
