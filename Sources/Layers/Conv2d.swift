@@ -10,9 +10,10 @@ import TensorCore
 /// chunks of images that fit the shared `ConvolutionWorkspace`; for each chunk `im2col` builds
 /// `cols [I·K·K, nb·OH·OW]`, one GEMM gives `W [O, I·K·K] · cols = [O, nb·OH·OW]`, and `unpack`
 /// moves it to NCHW adding the bias. Backward recomputes the columns (the workspace is shared)
-/// and uses two GEMMs and `col2im`.
+/// and uses two GEMMs and `col2im`. (This path serves the stride-2, 5×5 and narrow 3×3 layers.)
 /// A 1×1 convolution with stride 1 and no padding needs no columns: it is one GEMM per image
-/// straight from `x` into `y`.
+/// straight from `x` into `y`. A 3×3 convolution with stride 1 and padding 1 (and ≥ 8 input
+/// channels) uses `Winograd` F(2×2, 3×3) instead, unless the workspace turns it off.
 public final class Conv2d: Layer {
     public let weight: Parameter
     public let bias: Parameter?
@@ -24,6 +25,7 @@ public final class Conv2d: Layer {
     private var input: Tensor = .none
     private var geometry = WindowGeometry(channels: 1, height: 1, width: 1, kernel: 1)
     private var plan: Convolution.Plan?
+    private var winogradPlan: Winograd.Plan?
     private var isPointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
 
     /// Declares `module.weight` `[O, I, K, K]` and (if `bias`) `module.bias` `[O]`, both uniform
@@ -55,7 +57,14 @@ public final class Conv2d: Layer {
         let plane = geometry.outputPlane
         output = TensorStorage(count: n * outChannels * plane)
         inputGrad = TensorStorage(count: computesInputGradient ? input.count : 0)
-        if !isPointwise {
+        winogradPlan = nil
+        plan = nil
+        if workspace.winograd && Winograd.Plan.applies(kernel: kernel, stride: stride, padding: padding, inChannels: inChannels) {
+            let p = Winograd.Plan(channels: inChannels, outChannels: outChannels, height: input[2], width: input[3], batch: n,
+                                  threads: Parallel.threads, budget: workspace.budget, lanes: workspace.lanes)
+            workspace.reserve(p.workspaceCount)
+            winogradPlan = p
+        } else if !isPointwise {
             let p = Convolution.Plan(geometry: geometry, outChannels: outChannels, batch: n, threads: Parallel.threads,
                                      budget: workspace.budget, lanes: workspace.lanes)
             workspace.reserve(p.workspaceCount)
@@ -83,6 +92,10 @@ public final class Conv2d: Layer {
             if let b = bias { Im2Col.addChannelBias(y.pointer, images: n, channels: o, plane: plane, bias: b.value.pointer) }
             return y
         }
+        if let wp = winogradPlan {
+            Winograd.forward(x.pointer, weight: w, bias: bias?.value.pointer, plan: wp, batch: n, workspace: workspace.base, into: y.pointer)
+            return y
+        }
         Convolution.forward(x.pointer, weight: w, bias: bias?.value.pointer, plan: plan!, batch: n,
                             workspace: workspace.base, into: y.pointer)
         return y
@@ -104,6 +117,11 @@ public final class Conv2d: Layer {
                 }
             }
             if let b = bias { Im2Col.sumChannels(dy.pointer, images: n, channels: o, plane: plane, into: b.grad.pointer) }
+            return dx
+        }
+        if let wp = winogradPlan {
+            Winograd.backward(input.pointer, gradOutput: dy.pointer, weight: w, weightGrad: dw, biasGrad: bias?.grad.pointer,
+                              plan: wp, batch: n, workspace: workspace.base, gradInput: computesInputGradient ? dx.pointer : nil)
             return dx
         }
         Convolution.backward(input.pointer, gradOutput: dy.pointer, weight: w, weightGrad: dw, biasGrad: bias?.grad.pointer,

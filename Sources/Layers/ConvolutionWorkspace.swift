@@ -19,6 +19,9 @@ public final class ConvolutionWorkspace {
     /// Lanes for the convolutions prepared after this is set (nil: one per core when the batch
     /// has two images per lane; 1: one multi-threaded GEMM per chunk). See `Convolution.Plan`.
     public var lanes: Int?
+    /// Whether 3×3 stride-1 convolutions prepared after this is set use `Winograd` F(2×2, 3×3)
+    /// (default) or the `im2col` lowering. The two agree to float rounding.
+    public var winograd = true
     /// The buffer; replaced by a larger one when a layer reserves more (read `base` at use time).
     public private(set) var storage = TensorStorage(count: 0)
 

@@ -68,6 +68,51 @@ final class ConvolutionGradientTests: XCTestCase {
                   maxEntries: 15, seed: 23)
     }
 
+    /// Winograd F(2×2, 3×3) (3×3, stride 1, padding 1, ≥ 8 input channels): odd and even map
+    /// sizes (partial tiles at the bottom and right edges), bias or not, no input gradient, one
+    /// lane, two lanes, and chunks of one image in two lanes.
+    func testWinogradConvolution() {
+        XCTAssertTrue(Winograd.Plan.applies(kernel: 3, stride: 1, padding: 1, inChannels: 8))
+        checkConv(c: 8, o: 5, k: 3, s: 1, p: 1, bias: true, n: 3, h: 7, w: 6, lanes: 1, seed: 61)
+        checkConv(c: 8, o: 4, k: 3, s: 1, p: 1, bias: false, n: 5, h: 5, w: 5, lanes: 2, seed: 62)
+        checkConv(c: 9, o: 3, k: 3, s: 1, p: 1, bias: true, n: 4, h: 4, w: 3, budgetBytes: 1024, lanes: 2, seed: 63)
+        checkConv(c: 8, o: 6, k: 3, s: 1, p: 1, bias: true, n: 2, h: 6, w: 6, inputGradient: false, seed: 64)
+        // 9 tiles per row: one 8-wide vector block and a scalar tail; odd height and width.
+        checkConv(c: 8, o: 3, k: 3, s: 1, p: 1, bias: true, n: 2, h: 17, w: 17, maxEntries: 20, seed: 65)
+    }
+
+    /// The Winograd and the im2col paths compute the same forward and gradients up to float
+    /// rounding, on a ResNet-like layer (16 → 16 channels, two lanes) with 8×8 maps (scalar tile
+    /// loops) and 18×17 maps (vector blocks, scalar tails, an odd width).
+    func testWinogradAgreesWithTheLowering() {
+        for (h, w) in [(8, 8), (18, 17)] {
+        var results: [[[Float]]] = []
+        for winograd in [true, false] {
+            let b = ParameterBuilder()
+            let workspace = ConvolutionWorkspace()
+            workspace.winograd = winograd
+            let conv = Conv2d("conv", 16, 16, kernel: 3, padding: 1, bias: false, workspace: workspace, builder: b)
+            let store = b.finish()
+            store.initialise(streams: RandomStreams(seed: 7))
+            let shape = Shape(4, 16, h, w)
+            _ = conv.prepare(input: shape)
+            let xs = TensorStorage(count: shape.count), gs = TensorStorage(count: shape.count)
+            let rng = RandomStream(seed: 8)
+            for i in 0..<xs.count { xs.base[i] = rng.uniform(-1, 1); gs.base[i] = rng.uniform(-1, 1) }
+            let y = conv.forward(xs.tensor(shape), mode: .training).toArray()
+            store.zeroGradients()
+            let dx = conv.backward(gs.tensor(shape)).toArray()
+            results.append([y, dx, conv.weight.grad.toArray()])
+        }
+        for (k, name) in ["output", "input gradient", "weight gradient"].enumerated() {
+            let worst = largestDifference(results[1][k], results[0][k])!
+            let scale = Double(results[1][k].map(abs).max()!)
+            XCTAssertGreaterThan(scale, 0.1, name)
+            XCTAssertLessThan(worst.absolute, 1e-5 * scale, "\(h)×\(w) \(name) (largest magnitude \(scale)): \(worst)")
+        }
+        }
+    }
+
     /// Chunked, laned and whole-batch lowering agree in the forward pass (each output element
     /// is the same dot product; only the GEMM's blocking may differ, hence the tolerance).
     func testChunkingAndLanesDoNotChangeTheForward() {
