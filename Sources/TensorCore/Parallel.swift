@@ -1,32 +1,38 @@
 import Dispatch
 import COpenBLAS
 
-/// How many threads MaskLab's own loops and OpenBLAS use.
+/// How many threads MaskLab's own loops and matrix products use.
 ///
 /// Work is split into a fixed number of chunks that depends only on `threads` and the problem
 /// size, never on timing, so every reduction adds in the same order and results are
-/// bit-identical for the same thread count. OpenBLAS gets the same number of threads; our loops
-/// and GEMMs never run at the same time, so the cores are not oversubscribed.
+/// bit-identical for the same thread count. OpenBLAS itself always runs single-threaded: a large
+/// product is split over these threads by `GEMM` (each part one OpenBLAS call), so the process
+/// has `threads` busy threads and no more — OpenBLAS's own idle workers spin for a while after
+/// each product and took a core away from the loops that followed (the SGD step of the MLP
+/// bench ran in 1.1 ms instead of 0.2 ms in 2 of 5 processes).
 public enum Parallel {
     nonisolated(unsafe) public private(set) static var threads: Int = 1
 
-    /// The thread count OpenBLAS is set to now: `threads`, or 1 while lanes or a small product
-    /// run their GEMMs single-threaded.
-    /// (0 until the first `setThreads`/`setBLASThreads`: OpenBLAS's own default.)
-    nonisolated(unsafe) public private(set) static var blasThreads: Int = 0
+    /// How many parts a large product may be split into now: `threads`, or 1 inside lanes that
+    /// already run one single-threaded product per thread.
+    nonisolated(unsafe) public private(set) static var gemmThreads: Int = 1
 
-    /// Sets the thread count for MaskLab's loops and for OpenBLAS (≥ 1).
+    nonisolated(unsafe) private static var openBLASPinned = false
+
+    /// Sets the thread count for MaskLab's loops and products (≥ 1); pins OpenBLAS to one thread.
     public static func setThreads(_ n: Int) {
         precondition(n >= 1, "thread count must be ≥ 1, got \(n)")
+        if !openBLASPinned {
+            openblas_set_num_threads(1)
+            openBLASPinned = true
+        }
         threads = n
-        setBLASThreads(n)
+        gemmThreads = n
     }
 
-    /// Sets OpenBLAS's thread count only (call from one thread, outside parallel regions).
-    public static func setBLASThreads(_ n: Int) {
-        guard n != blasThreads else { return }
-        blasThreads = n
-        openblas_set_num_threads(Int32(n))
+    /// Sets how many parts a product may be split into (call from one thread, outside parallel regions).
+    public static func setGEMMThreads(_ n: Int) {
+        gemmThreads = n
     }
 
     /// Runs `body(chunk, range)` over `0..<count` split into at most `threads` contiguous

@@ -48,25 +48,33 @@ final class GEMMTests: XCTestCase {
         XCTAssertEqual(c.toArray(), [4, 2, 10, 5])
     }
 
-    /// With two threads, a product below `GEMM.serialMACs` runs on one OpenBLAS thread and one
-    /// above it on two; both match the reference, and OpenBLAS is back on two threads after each.
-    func testSmallProductsRunSingleThreadedAndRestoreTheThreadCount() {
+    /// With two threads, products below `GEMM.serialMACs` run whole and larger ones are split by
+    /// columns (n ≥ m) or by rows (m > n); every transpose combination matches the reference,
+    /// and the split result is the same from run to run.
+    func testSplitProductsMatchTheReference() {
         Parallel.setThreads(2)
         defer { Parallel.setThreads(1) }
         let rng = RandomStream(seed: 3)
-        for (m, n, k) in [(6, 5, 4), (256, 160, 128)] {
+        for (m, n, k) in [(6, 5, 4), (96, 321, 160), (333, 64, 200)] {
             XCTAssertEqual(m * n * k < GEMM.serialMACs, m == 6)
-            let a = (0..<(m * k)).map { _ in rng.uniform(-1, 1) }, b = (0..<(k * n)).map { _ in rng.uniform(-1, 1) }
-            let s = TensorStorage(count: a.count + b.count + m * n)
-            s.tensor(Shape(a.count)).copy(from: a)
-            s.tensor(Shape(b.count), offset: a.count).copy(from: b)
-            GEMM.multiply(m: m, n: n, k: k, a: s.base, b: s.base + a.count, c: s.base + a.count + b.count)
-            XCTAssertEqual(Parallel.blasThreads, 2)
-            let expected = Reference.gemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, b: b, beta: 0,
-                                          c: [Float](repeating: 0, count: m * n))
-            let got = s.tensor(Shape(m * n), offset: a.count + b.count).toArray()
-            let worst = largestDifference(expected, got)!
-            XCTAssertLessThan(worst.absolute, 1e-3, "\(m)×\(n)×\(k): \(worst)")
+            for (transA, transB) in [(false, false), (true, false), (false, true), (true, true)] {
+                let a = (0..<(m * k)).map { _ in rng.uniform(-1, 1) }, b = (0..<(k * n)).map { _ in rng.uniform(-1, 1) }
+                let c0 = (0..<(m * n)).map { _ in rng.uniform(-1, 1) }
+                let s = TensorStorage(count: a.count + b.count + m * n)
+                s.tensor(Shape(a.count)).copy(from: a)
+                s.tensor(Shape(b.count), offset: a.count).copy(from: b)
+                var runs: [[Float]] = []
+                for _ in 0..<2 {
+                    s.tensor(Shape(m * n), offset: a.count + b.count).copy(from: c0)
+                    GEMM.multiply(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 0.5, a: s.base, b: s.base + a.count,
+                                  beta: 2, c: s.base + a.count + b.count)
+                    runs.append(s.tensor(Shape(m * n), offset: a.count + b.count).toArray())
+                }
+                XCTAssertEqual(runs[0], runs[1])
+                let expected = Reference.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 0.5, a: a, b: b, beta: 2, c: c0)
+                let worst = largestDifference(expected, runs[0])!
+                XCTAssertLessThan(worst.absolute, 1e-3, "\(m)×\(n)×\(k) transA \(transA) transB \(transB): \(worst)")
+            }
         }
     }
 }

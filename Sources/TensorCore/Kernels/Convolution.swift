@@ -7,9 +7,9 @@ import COpenBLAS
 /// channel-major product (`[O, nb·S]`) must fit the workspace budget. Lanes use the cores: with
 /// `L > 1` lanes, each of `L` threads takes a contiguous share of the images and runs
 /// im2col → single-threaded GEMM → unpack on its own chunks, so the copies run in parallel, stay
-/// in cache next to their GEMM, and no core waits inside a multi-threaded GEMM (OpenBLAS threads
-/// spin between calls, which costs more than the GEMM saves for narrow layers). With one lane,
-/// the kernels are parallel and the GEMM uses all OpenBLAS threads.
+/// in cache next to their GEMM, and no core waits at the join of a split GEMM (which costs more
+/// than the split saves for narrow layers). With one lane, the kernels are parallel and a large
+/// GEMM is split over the threads (see `GEMM.serialMACs`).
 ///
 /// Determinism: the split depends only on (batch, lanes, budget); each lane accumulates its
 /// weight and bias gradients into its own buffer (lane 0 straight into the gradient) and the
@@ -202,13 +202,13 @@ public enum Convolution {
     }
 
     /// Runs `body(lane, images)` on `lanes` threads, lane `l` taking images `l·n/L ..< (l+1)·n/L`,
-    /// with OpenBLAS single-threaded meanwhile (restored to `Parallel.threads` after).
+    /// with products unsplit meanwhile (restored to `Parallel.threads` after).
     @inlinable
     static func inLanes(_ lanes: Int, batch n: Int, _ body: (Int, Range<Int>) -> Void) {
-        Parallel.setBLASThreads(1)
+        Parallel.setGEMMThreads(1)
         Parallel.forEachChunk(lanes, costPerItem: 1 << 20) { _, ls in
             for lane in ls { body(lane, (lane * n / lanes)..<((lane + 1) * n / lanes)) }
         }
-        Parallel.setBLASThreads(Parallel.threads)
+        Parallel.setGEMMThreads(Parallel.threads)
     }
 }

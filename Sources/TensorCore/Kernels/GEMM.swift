@@ -2,11 +2,12 @@ import COpenBLAS
 
 /// Matrix products, all through OpenBLAS `cblas_sgemm` (row-major).
 public enum GEMM {
-    /// Products with fewer multiply-accumulates (`m·n·k`) than this (4 M) run on one OpenBLAS
-    /// thread even when more are configured: waking and joining OpenBLAS's workers costs tens of
-    /// microseconds, as much as a second core saves on such a product. Measured with `masklab
-    /// bench --workloads mlp --threads 2` on a quiet machine: thresholds 0 and 4 M gave the same
-    /// speed, 16 M and above (the whole LeNet-300-100 step on one thread) 13% less.
+    /// Products with at least this many multiply-accumulates (`m·n·k`, 4 M) are split over
+    /// `Parallel.gemmThreads` threads — by columns of C when `n ≥ m`, else by rows — each part one
+    /// single-threaded OpenBLAS call; smaller ones run on the calling thread (waking a second
+    /// thread costs as much as it saves on them: thresholds 0 and 4 M gave the same `masklab bench
+    /// --workloads mlp` speed, 16 M and above, i.e. the whole LeNet-300-100 step serial, 13% less).
+    /// The split depends only on the sizes and the thread count, so results are deterministic.
     nonisolated(unsafe) public static var serialMACs = 1 << 22
 
     /// `C = alpha · op(A) · op(B) + beta · C` with `op(A)` of shape `[m, k]`, `op(B)` `[k, n]`, `C` `[m, n]`.
@@ -26,15 +27,32 @@ public enum GEMM {
             for i in 0..<(m * (ldc ?? n)) { c[i] = beta == 0 ? 0 : c[i] * beta }
             return
         }
-        let serial = m * n * k < serialMACs && Parallel.blasThreads != 1
-        if serial { Parallel.setBLASThreads(1) }
-        defer { if serial { Parallel.setBLASThreads(Parallel.threads) } }
-        cblas_sgemm(CblasRowMajor,
-                    transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha,
-                    a, Int32(lda ?? (transA ? m : k)),
-                    b, Int32(ldb ?? (transB ? k : n)),
-                    beta, c, Int32(ldc ?? n))
+        let lda = lda ?? (transA ? m : k), ldb = ldb ?? (transB ? k : n), ldc = ldc ?? n
+        let parts = Parallel.gemmThreads
+        guard parts > 1 && m * n * k >= serialMACs && max(m, n) >= parts else {
+            sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+            return
+        }
+        Parallel.forEachChunk(parts, costPerItem: Int.max / parts) { _, range in
+            for p in range {
+                if n >= m {
+                    let j0 = p * n / parts, j1 = (p + 1) * n / parts
+                    sgemm(transA, transB, m, j1 - j0, k, alpha, a, lda, b + (transB ? j0 * ldb : j0), ldb, beta, c + j0, ldc)
+                } else {
+                    let i0 = p * m / parts, i1 = (p + 1) * m / parts
+                    sgemm(transA, transB, i1 - i0, n, k, alpha, a + (transA ? i0 : i0 * lda), lda, b, ldb, beta, c + i0 * ldc, ldc)
+                }
+            }
+        }
+    }
+
+    /// One row-major `cblas_sgemm` call.
+    @inlinable
+    static func sgemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+                      _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+                      _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
     /// Tensor form: `c = alpha · op(a) · op(b) + beta · c`, with 2-D views (leading dims merged:

@@ -438,8 +438,8 @@ public enum Winograd {
 
     // MARK: - Lanes
 
-    /// Runs `body(lane, images)` on `min(plan.lanes, n)` threads with OpenBLAS single-threaded
-    /// meanwhile; one lane runs on the calling thread with OpenBLAS's configured threads.
+    /// Runs `body(lane, images)` on `min(plan.lanes, n)` threads with unsplit products meanwhile;
+    /// one lane runs on the calling thread, where large products may be split.
     static func inLanes(_ plan: Plan, batch n: Int, _ body: (Int, Range<Int>) -> Void) {
         let lanes = min(plan.lanes, n)
         if lanes <= 1 {
