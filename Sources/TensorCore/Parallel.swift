@@ -1,4 +1,3 @@
-import Dispatch
 import COpenBLAS
 
 /// How many threads MaskLab's own loops and matrix products use.
@@ -36,25 +35,20 @@ public enum Parallel {
     }
 
     /// Runs `body(chunk, range)` over `0..<count` split into at most `threads` contiguous
-    /// chunks; runs inline when the work is small (`count * costPerItem < 32_768`) or there is one thread.
-    @inlinable
+    /// chunks on the `WorkerPool`; runs inline when the work is small (`count * costPerItem <
+    /// 32_768`) or there is one thread.
     public static func forEachChunk(_ count: Int, costPerItem: Int = 1, _ body: (Int, Range<Int>) -> Void) {
         let chunks = min(threads, count)
         if chunks <= 1 || count * costPerItem < 32_768 {
             if count > 0 { body(0, 0..<count) }
             return
         }
-        withoutActuallyEscaping(body) { escapable in
-            let task = UncheckedSendable(escapable)
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                let lo = c * count / chunks, hi = (c + 1) * count / chunks
-                task.value(c, lo..<hi)
-            }
+        WorkerPool.shared(threads: threads).run(chunks) { c in
+            body(c, (c * count / chunks)..<((c + 1) * count / chunks))
         }
     }
 
     /// Runs `body(i)` for every `i` in `0..<count`, spread over the threads in contiguous chunks.
-    @inlinable
     public static func forEach(_ count: Int, costPerItem: Int = 1, _ body: (Int) -> Void) {
         forEachChunk(count, costPerItem: costPerItem) { _, r in for i in r { body(i) } }
     }

@@ -1,0 +1,123 @@
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A fixed set of worker threads that run the chunks of `Parallel.forEachChunk`, with no
+/// allocation per parallel region (libdispatch's `concurrentPerform` boxes its closure and
+/// allocates a continuation on every call; the C heap grew by ≈ 280 bytes per MLP step).
+///
+/// One pool per thread count, made on first use and kept for the process. The caller runs chunk
+/// 0 itself, worker `i` runs chunk `i`. A region is announced by bumping `generation`; workers
+/// spin on it for a few tens of microseconds after their last chunk (the next region usually
+/// follows within that time) and then sleep on a condition variable. A region started while the
+/// pool is busy — from another thread (the data loader's) or from inside a chunk — runs its
+/// chunks one after the other on the calling thread: the same chunks, so the same results.
+final class WorkerPool: @unchecked Sendable {
+    let workers: Int
+    private let busy = Atomic<Bool>(false)
+    private let generation = Atomic<Int>(0)
+    private let pending = Atomic<Int>(0)
+    // Written by the caller before `generation` is bumped (release) and read by the workers after
+    // they see the bump (acquire); cleared after all workers have reported back.
+    private nonisolated(unsafe) var task: ((Int) -> Void)?
+    private nonisolated(unsafe) var chunks = 0
+    private nonisolated(unsafe) var sleepers = 0
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private let condition: UnsafeMutablePointer<pthread_cond_t>
+
+    /// Spins of a worker waiting for the next region before it sleeps (≈ 20–50 µs).
+    private static let spinLimit = 20_000
+
+    private static let lock = Mutex<[Int: WorkerPool]>([:])
+
+    /// The pool for `threads` threads (`threads − 1` workers).
+    static func shared(threads: Int) -> WorkerPool {
+        lock.withLock { pools in
+            if let p = pools[threads] { return p }
+            let p = WorkerPool(workers: threads - 1)
+            pools[threads] = p
+            return p
+        }
+    }
+
+    private init(workers: Int) {
+        self.workers = workers
+        mutex = .allocate(capacity: 1)
+        condition = .allocate(capacity: 1)
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(condition, nil)
+        for index in stride(from: 1, through: workers, by: 1) {
+            let context = Unmanaged.passRetained(WorkerContext(pool: self, index: index)).toOpaque()
+            var thread = pthread_t()
+            let status = pthread_create(&thread, nil, { raw in
+                let context = Unmanaged<WorkerContext>.fromOpaque(raw!).takeRetainedValue()
+                context.pool.work(index: context.index)
+                return nil
+            }, context)
+            precondition(status == 0, "WorkerPool: pthread_create failed (\(status))")
+            pthread_detach(thread)
+        }
+    }
+
+    /// Runs `body(c)` for `c` in `0..<chunks` (`chunks ≤ workers + 1`), chunk 0 on the calling
+    /// thread; returns when all chunks are done.
+    func run(_ chunks: Int, _ body: (Int) -> Void) {
+        precondition(chunks <= workers + 1, "WorkerPool: \(chunks) chunks for \(workers) workers")
+        guard chunks > 1, busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
+            for c in 0..<chunks { body(c) }
+            return
+        }
+        withoutActuallyEscaping(body) { escapable in
+            task = escapable
+            self.chunks = chunks
+            pending.store(workers, ordering: .relaxed)
+            generation.wrappingAdd(1, ordering: .releasing)
+            pthread_mutex_lock(mutex)
+            if sleepers > 0 { pthread_cond_broadcast(condition) }
+            pthread_mutex_unlock(mutex)
+            escapable(0)
+            var spins = 0
+            while pending.load(ordering: .acquiring) > 0 {
+                spins += 1
+                if spins > Self.spinLimit { sched_yield() }
+            }
+            task = nil
+        }
+        busy.store(false, ordering: .releasing)
+    }
+
+    /// A worker's loop: wait for a new generation, run chunk `index` if the region has one, report.
+    private func work(index: Int) {
+        var seen = 0
+        while true {
+            var spins = 0
+            var current = generation.load(ordering: .acquiring)
+            while current == seen {
+                if spins < Self.spinLimit {
+                    spins += 1
+                } else {
+                    pthread_mutex_lock(mutex)
+                    sleepers += 1
+                    while generation.load(ordering: .acquiring) == seen { pthread_cond_wait(condition, mutex) }
+                    sleepers -= 1
+                    pthread_mutex_unlock(mutex)
+                }
+                current = generation.load(ordering: .acquiring)
+            }
+            seen = current
+            if index < chunks, let task { task(index) }
+            pending.wrappingSubtract(1, ordering: .releasing)
+        }
+    }
+}
+
+/// What a new worker thread needs: its pool and its chunk index.
+private final class WorkerContext {
+    let pool: WorkerPool
+    let index: Int
+    init(pool: WorkerPool, index: Int) {
+        self.pool = pool
+        self.index = index
+    }
+}
