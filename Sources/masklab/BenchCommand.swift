@@ -24,7 +24,7 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Measured steps per workload (the median is reported).")
     var steps = 10
 
-    @Option(name: .long, help: "Unmeasured warm-up steps (they also fill libdispatch's caches, so the heap check reads 0).")
+    @Option(name: .long, help: "Unmeasured warm-up steps (they also let buffers and the worker pool settle before the heap is measured).")
     var warmup = 3
 
     @Option(name: .long, help: "Threads for MaskLab's loops and OpenBLAS. Default: all cores.")
