@@ -77,15 +77,21 @@ final class ConvolutionGradientTests: XCTestCase {
         checkConv(c: 8, o: 4, k: 3, s: 1, p: 1, bias: false, n: 5, h: 5, w: 5, lanes: 2, seed: 62)
         checkConv(c: 9, o: 3, k: 3, s: 1, p: 1, bias: true, n: 4, h: 4, w: 3, budgetBytes: 1024, lanes: 2, seed: 63)
         checkConv(c: 8, o: 6, k: 3, s: 1, p: 1, bias: true, n: 2, h: 6, w: 6, inputGradient: false, seed: 64)
-        // 9 tiles per row: one 8-wide vector block and a scalar tail; odd height and width.
+        // Odd height and width: 17-wide rows (two 8-wide blocks and a scalar tail), 2 × 81 tiles.
         checkConv(c: 8, o: 3, k: 3, s: 1, p: 1, bias: true, n: 2, h: 17, w: 17, maxEntries: 20, seed: 65)
+        // One tile per tile row (the first and last tile of a row coincide), 4-wide rows (the SIMD4
+        // step), and 1×1 maps (every patch entry but the centre in the padding).
+        checkConv(c: 8, o: 3, k: 3, s: 1, p: 1, bias: true, n: 3, h: 3, w: 2, seed: 66)
+        checkConv(c: 8, o: 2, k: 3, s: 1, p: 1, bias: true, n: 5, h: 4, w: 4, lanes: 2, seed: 67)
+        checkConv(c: 8, o: 2, k: 3, s: 1, p: 1, bias: false, n: 2, h: 1, w: 1, seed: 68)
     }
 
     /// The Winograd and the im2col paths compute the same forward and gradients up to float
-    /// rounding, on a ResNet-like layer (16 → 16 channels, two lanes) with 8×8 maps (scalar tile
-    /// loops) and 18×17 maps (vector blocks, scalar tails, an odd width).
+    /// rounding, on a ResNet-like layer (16 → 16 channels, two lanes) with 4×4 maps (as in
+    /// ResNet-18's last stage), 8×8 maps, 32×32 maps (several images per chunk) and 18×17 maps
+    /// (vector blocks, scalar tails, an odd width).
     func testWinogradAgreesWithTheLowering() {
-        for (h, w) in [(8, 8), (18, 17)] {
+        for (h, w) in [(4, 4), (8, 8), (32, 32), (18, 17)] {
         var results: [[[Float]]] = []
         for winograd in [true, false] {
             let b = ParameterBuilder()
