@@ -131,9 +131,13 @@ public enum Winograd {
         }
         // dU = Σ lanes (in lane order) into lane 0's partial, then dW += Gᵀ dU G.
         let du0 = plan.partialGradient(workspace, lane: 0)
-        for lane in 1..<max(lanes, 1) {
-            let part = plan.partialGradient(workspace, lane: lane)
-            for i in 0..<plan.transformedWeights { du0[i] += part[i] }
+        if lanes > 1 {
+            Parallel.forEachChunk(plan.transformedWeights) { _, entries in
+                for lane in 1..<lanes {
+                    let part = plan.partialGradient(workspace, lane: lane)
+                    for i in entries { du0[i] += part[i] }
+                }
+            }
         }
         transformWeightGradient(du0, plan: plan, into: weightGrad)
     }

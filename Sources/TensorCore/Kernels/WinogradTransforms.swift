@@ -49,10 +49,10 @@ extension Winograd {
 
     // MARK: - Weights
 
-    /// `U[ξ][o][c] = (G g Gᵀ)[ξ]` for every 3×3 filter `g = weight[o, c]`.
+    /// `U[ξ][o][c] = (G g Gᵀ)[ξ]` for every 3×3 filter `g = weight[o, c]` (filters spread over the threads).
     static func transformWeights(_ weight: UnsafePointer<Float>, plan: Plan, into u: UnsafeMutablePointer<Float>) {
         let oc = plan.outChannels * plan.channels
-        for f in 0..<oc {
+        Parallel.forEachChunk(oc, costPerItem: 64) { _, filters in for f in filters {
             let g = weight + 9 * f
             // t = G g (4×3), then U = t Gᵀ (4×4).
             var t = (Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0))
@@ -73,13 +73,13 @@ extension Winograd {
                     u[(4 * i + 3) * oc + f] = d
                 }
             }
-        }
+        } }
     }
 
-    /// `weightGrad[o, c] += Gᵀ dU[·][o][c] G` (the adjoint of the weight transform).
+    /// `weightGrad[o, c] += Gᵀ dU[·][o][c] G` (the adjoint of the weight transform; filters spread over the threads).
     static func transformWeightGradient(_ du: UnsafePointer<Float>, plan: Plan, into weightGrad: UnsafeMutablePointer<Float>) {
         let oc = plan.outChannels * plan.channels
-        for f in 0..<oc {
+        Parallel.forEachChunk(oc, costPerItem: 64) { _, filters in for f in filters {
             // s = Gᵀ dU (3×4), then dg = s G (3×3).
             var r = (Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0))
             withUnsafeMutableBytes(of: &r) { raw in
@@ -98,7 +98,7 @@ extension Winograd {
                     g[3 * i + 2] += 0.5 * (d1 + d2) + d3
                 }
             }
-        }
+        } }
     }
 
     // MARK: - Tiles
