@@ -119,6 +119,36 @@ final class ConvolutionGradientTests: XCTestCase {
         }
     }
 
+    /// Two runs of the same Winograd layer on 2 threads (two lanes of four one-image chunks — a
+    /// 32×32 map fills a chunk — with the weight transforms and the lane sum spread over the threads) give bit-identical outputs and
+    /// gradients: the split depends only on the sizes, never on timing.
+    func testWinogradIsBitIdenticalRunToRun() {
+        Parallel.setThreads(2)
+        let plan = Winograd.Plan(channels: 16, outChannels: 24, height: 32, width: 32, batch: 8, threads: 2, budget: (256 << 10) / 4)
+        XCTAssertEqual(plan.lanes, 2)
+        XCTAssertEqual(plan.imagesPerChunk, 1)
+        var runs: [[Float]] = []
+        for _ in 0..<2 {
+            let b = ParameterBuilder()
+            let workspace = ConvolutionWorkspace(budgetBytes: 256 << 10)
+            let conv = Conv2d("conv", 16, 24, kernel: 3, padding: 1, workspace: workspace, builder: b)
+            let store = b.finish()
+            store.initialise(streams: RandomStreams(seed: 21))
+            let shape = Shape(8, 16, 32, 32)
+            _ = conv.prepare(input: shape)
+            let xs = TensorStorage(count: shape.count), gs = TensorStorage(count: 8 * 24 * 32 * 32)
+            let rng = RandomStream(seed: 22)
+            for i in 0..<xs.count { xs.base[i] = rng.uniform(-1, 1) }
+            for i in 0..<gs.count { gs.base[i] = rng.uniform(-1, 1) }
+            let y = conv.forward(xs.tensor(shape), mode: .training).toArray()
+            store.zeroGradients()
+            let dx = conv.backward(gs.tensor(Shape(8, 24, 32, 32))).toArray()
+            runs.append(y + dx + conv.weight.grad.toArray() + conv.bias!.grad.toArray())
+        }
+        XCTAssertEqual(runs[0].count, 8 * 24 * 1024 + 8 * 16 * 1024 + 24 * 16 * 9 + 24)
+        XCTAssertEqual(runs[0], runs[1])
+    }
+
     /// Chunked, laned and whole-batch lowering agree in the forward pass (each output element
     /// is the same dot product; only the GEMM's blocking may differ, hence the tolerance).
     func testChunkingAndLanesDoNotChangeTheForward() {
