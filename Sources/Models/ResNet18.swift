@@ -20,12 +20,13 @@ public enum ResNet18 {
         let builder = ParameterBuilder()
         let workspace = ConvolutionWorkspace()
         // The stem stays three top-level modules (conv1, bn1, relu): the importance solver addresses
-        // modules by index. Inside the blocks, bn1 carries the ReLU and bn2 the residual add.
-        var layers: [Layer] = [
-            Conv2d("conv1", sampleShape[0], width, kernel: 3, stride: 1, padding: 1, bias: false, workspace: workspace, builder: builder),
-            BatchNorm("bn1", channels: width, builder: builder),
-            ReLU(),
-        ]
+        // modules by index. Inside the blocks, bn1 carries the ReLU and bn2 the residual add. The
+        // stem's BatchNorm writes its input gradient over the ReLU's (which nothing reads after it).
+        // conv1 must be declared first: the parameter order is PyTorch's.
+        let stem = Conv2d("conv1", sampleShape[0], width, kernel: 3, stride: 1, padding: 1, bias: false, workspace: workspace, builder: builder)
+        let stemNorm = BatchNorm("bn1", channels: width, builder: builder)
+        stemNorm.gradientInPlace = true
+        var layers: [Layer] = [stem, stemNorm, ReLU()]
         var channels = width
         for stage in 0..<4 {
             let out = width << stage
