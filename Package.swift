@@ -45,7 +45,7 @@ let package = Package(
         ], swiftSettings: optimised),
 
         // MARK: - Tests (one target per library target, plus shared support)
-        .target(name: "TestSupport", dependencies: ["TensorCore", "Stats", "Layers"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["TensorCore", "Stats", "Layers", "Datasets"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
         .testTarget(name: "StatsTests", dependencies: ["Stats", "TestSupport"]),
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Models", "TestSupport"]),

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import TensorCore
 import Stats
 import Layers
@@ -10,28 +11,10 @@ import Masks
 /// Small problems for the mask tests (fast in a debug build): 8×8 images in 4 linearly separable
 /// classes, an MLP 64-16-12-4 with BatchNorm, SGD with Nesterov momentum and weight decay.
 enum MaskFixtures {
-    static func quadrants(count: Int, seed: UInt64, name: String) -> Dataset {
-        let rng = RandomStream(seed: seed)
-        var pixels = [UInt8](repeating: 0, count: count * 64)
-        var labels = [Int32](repeating: 0, count: count)
-        for i in 0..<count {
-            let c = rng.integer(below: 4)
-            labels[i] = Int32(c)
-            for y in 0..<8 {
-                for x in 0..<8 {
-                    var v = rng.integer(below: 100)
-                    if (y / 4) * 2 + (x / 4) == c { v += 120 }
-                    pixels[i * 64 + y * 8 + x] = UInt8(v)
-                }
-            }
-        }
-        return Dataset(name: name, sampleShape: Shape(1, 8, 8), classes: 4, pixels: pixels, labels: labels, mean: [0.3], std: [0.25])
-    }
-
     /// 256 training samples (8 batches of 32) and 64 test samples.
     static func splits() -> DataSplits {
-        DataSplits(train: quadrants(count: 256, seed: 11, name: "quadrants/train"), validation: nil,
-                   test: quadrants(count: 64, seed: 12, name: "quadrants/test"))
+        DataSplits(train: Quadrants.dataset(count: 256, seed: 11, name: "quadrants/train"), validation: nil,
+                   test: Quadrants.dataset(count: 64, seed: 12, name: "quadrants/test"))
     }
 
     static func network() -> Network {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import TensorCore
 import Stats
 import Layers
@@ -8,32 +9,11 @@ import Training
 
 /// Small synthetic problems and models for the training tests (fast in a debug build).
 enum Fixtures {
-    /// 8×8 one-channel images in 4 classes: class c has its quadrant c brightened by 120 on top
-    /// of uniform noise in 0..<100, so the classes are linearly separable.
-    static func quadrants(count: Int, seed: UInt64, name: String) -> Dataset {
-        let rng = RandomStream(seed: seed)
-        var pixels = [UInt8](repeating: 0, count: count * 64)
-        var labels = [Int32](repeating: 0, count: count)
-        for i in 0..<count {
-            let c = rng.integer(below: 4)
-            labels[i] = Int32(c)
-            for y in 0..<8 {
-                for x in 0..<8 {
-                    var v = rng.integer(below: 100)
-                    if (y / 4) * 2 + (x / 4) == c { v += 120 }
-                    pixels[i * 64 + y * 8 + x] = UInt8(v)
-                }
-            }
-        }
-        return Dataset(name: name, sampleShape: Shape(1, 8, 8), classes: 4, pixels: pixels, labels: labels,
-                       mean: [0.3], std: [0.25])
-    }
-
     /// 256 training and 128 test samples (8 batches of 32 per epoch).
     static func splits(validation: Bool = false) -> DataSplits {
-        DataSplits(train: quadrants(count: 256, seed: 11, name: "quadrants/train"),
-                   validation: validation ? quadrants(count: 64, seed: 13, name: "quadrants/validation") : nil,
-                   test: quadrants(count: 128, seed: 12, name: "quadrants/test"))
+        DataSplits(train: Quadrants.dataset(count: 256, seed: 11, name: "quadrants/train"),
+                   validation: validation ? Quadrants.dataset(count: 64, seed: 13, name: "quadrants/validation") : nil,
+                   test: Quadrants.dataset(count: 128, seed: 12, name: "quadrants/test"))
     }
 
     /// An MLP 64-16-4 (optionally with BatchNorm1d after the hidden layer).
