@@ -41,13 +41,17 @@ extension Float: LaneValue {
     @usableFromInline static func storeMerged(even: Float, odd: Float, _ p: UnsafeMutablePointer<Float>) { p[0] = even; p[1] = odd }
 }
 
-extension SIMD4: LaneValue where Scalar == Float {
-    @usableFromInline static var width: Int { 4 }
+/// Splat, loads and stores of the SIMD conformances (unaligned).
+extension LaneValue where Self: SIMD, Self.Scalar == Float {
+    @usableFromInline static var width: Int { scalarCount }
     @inline(__always) @usableFromInline static func splat(_ x: Float) -> Self { Self(repeating: x) }
     @inline(__always)
     @usableFromInline static func load(_ p: UnsafePointer<Float>) -> Self { UnsafeRawPointer(p).loadUnaligned(as: Self.self) }
     @inline(__always)
     @usableFromInline func store(_ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: self, as: Self.self) }
+}
+
+extension SIMD4: LaneValue where Scalar == Float {
     @inline(__always)
     @usableFromInline static func loadSplit(_ p: UnsafePointer<Float>) -> (even: Self, odd: Self) {
         let v = UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
@@ -56,19 +60,12 @@ extension SIMD4: LaneValue where Scalar == Float {
     @inline(__always)
     @usableFromInline static func storeMerged(even: Self, odd: Self, _ p: UnsafeMutablePointer<Float>) {
         var v = SIMD8<Float>()
-        v.evenHalf = even
-        v.oddHalf = odd
+        (v.evenHalf, v.oddHalf) = (even, odd)
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
     }
 }
 
 extension SIMD8: LaneValue where Scalar == Float {
-    @usableFromInline static var width: Int { 8 }
-    @inline(__always) @usableFromInline static func splat(_ x: Float) -> Self { Self(repeating: x) }
-    @inline(__always)
-    @usableFromInline static func load(_ p: UnsafePointer<Float>) -> Self { UnsafeRawPointer(p).loadUnaligned(as: Self.self) }
-    @inline(__always)
-    @usableFromInline func store(_ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: self, as: Self.self) }
     @inline(__always)
     @usableFromInline static func loadSplit(_ p: UnsafePointer<Float>) -> (even: Self, odd: Self) {
         let v = UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
@@ -77,8 +74,7 @@ extension SIMD8: LaneValue where Scalar == Float {
     @inline(__always)
     @usableFromInline static func storeMerged(even: Self, odd: Self, _ p: UnsafeMutablePointer<Float>) {
         var v = SIMD16<Float>()
-        v.evenHalf = even
-        v.oddHalf = odd
+        (v.evenHalf, v.oddHalf) = (even, odd)
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
     }
 }
