@@ -1,5 +1,6 @@
 /// `dropconnect`: a new uniform mask every mini-batch, each masked entry kept with probability
-/// q (Bernoulli), or exactly round(q·n) per tensor kept by systematic sampling.
+/// q (Bernoulli), or exactly round(q·n) per tensor kept: a uniformly random subset of that size
+/// (random-order systematic sampling with equal p).
 public final class DropConnect: MaskSampler {
     public let name = "dropconnect"
     public let kind = MaskKind.perStep

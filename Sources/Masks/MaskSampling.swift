@@ -2,9 +2,10 @@
 public enum MaskSampling: String, Codable, Sendable, CaseIterable {
     /// m_i ~ Bernoulli(p_i), independently; the number kept varies around Σp.
     case bernoulli
-    /// Systematic sampling over the cumulative p of each tensor (one uniform offset per tensor
-    /// and step): exactly k = round(q·n) entries kept, P(m_i = 1) = p_i (p solved for mean k/n).
-    /// Neighbouring entries are strongly dependent (with equal p the kept entries form a grid
-    /// with a random phase); only the marginals are right.
+    /// Random-order systematic sampling: each tensor's entries are put in a fresh uniformly random
+    /// order, then one systematic pass over the cumulative p in that order (one uniform offset)
+    /// keeps exactly k = round(q·n) entries with P(m_i = 1) = p_i (p solved for mean k/n). With
+    /// equal p this is a uniformly random k-subset; the random order removes the grid that
+    /// systematic sampling in storage order would leave.
     case exactK
 }

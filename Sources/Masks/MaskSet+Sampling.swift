@@ -8,7 +8,8 @@ extension MaskSet {
     }
 
     /// Draws this step's multipliers from the keep probabilities `keep` of every parameter
-    /// (Bernoulli, or systematic with exactly round(q·n) kept), and records the numbers kept.
+    /// (Bernoulli, or systematic over a fresh random order with exactly round(q·n) kept), and
+    /// records the numbers kept.
     public func draw(_ sampling: MaskSampling, keep q: Double, inverted: Bool) {
         for i in parameters.indices {
             let n = parameters[i].shape.count
@@ -17,7 +18,10 @@ extension MaskSet {
             case .bernoulli:
                 kept[i] = MaskKernels.bernoulli(keep: p, inverted: inverted, random: random, into: out, count: n)
             case .exactK:
-                kept[i] = MaskKernels.systematic(keep: p, total: exactKept(i, keep: q), offset: random.uniform(),
+                guard let order else { preconditionFailure("exact-k sampling needs a MaskSet made with samplingOrder: true") }
+                let o = order + offsets[i]
+                MaskKernels.shuffle(o, count: n, random: random)
+                kept[i] = MaskKernels.systematic(keep: p, total: exactKept(i, keep: q), offset: random.uniform(), order: o,
                                                  inverted: inverted, into: out, count: n)
             }
         }

@@ -23,8 +23,13 @@ public final class MaskSet {
     public var expectedKept: [Double]
     /// The mask random stream: (seed, masks). Its state is checkpointed by the hook.
     public let random: RandomStream
+    /// The visiting order of exact-k sampling, one permutation per parameter slice (`count`
+    /// entries; nil unless made with `samplingOrder`). Redrawn from the identity at every draw.
+    public let order: UnsafeMutablePointer<Int32>?
 
-    public init(parameters: [Parameter], seed: UInt64, keepProbabilities: Bool, effectiveCopies: Bool) {
+    /// Allocates the slices; `samplingOrder` adds the permutation buffer exact-k sampling needs.
+    public init(parameters: [Parameter], seed: UInt64, keepProbabilities: Bool, effectiveCopies: Bool,
+                samplingOrder: Bool = false) {
         self.parameters = parameters
         var offs: [Int] = []
         var total = 0
@@ -41,7 +46,10 @@ public final class MaskSet {
         kept = parameters.map { $0.shape.count }
         expectedKept = parameters.map { Double($0.shape.count) }
         random = RandomStreams(seed: seed).stream(.masks)
+        order = samplingOrder ? .allocate(capacity: max(total, 1)) : nil
     }
+
+    deinit { order?.deallocate() }
 
     /// Multipliers of parameter `i`.
     public func multipliers(_ i: Int) -> Tensor { multipliers.tensor(parameters[i].shape, offset: offsets[i]) }

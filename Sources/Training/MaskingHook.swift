@@ -60,7 +60,8 @@ public final class MaskingHook: TrainingHook {
         let parameters = config.scope.select(from: network.store)
         let perStep = sampler.kind == .perStep
         let set = MaskSet(parameters: parameters, seed: run.config.seed, keepProbabilities: perStep,
-                          effectiveCopies: perStep && (config.target == .weights || config.evalMask == .expected))
+                          effectiveCopies: perStep && (config.target == .weights || config.evalMask == .expected),
+                          samplingOrder: perStep && config.sampling == .exactK)
         masks = set
         keptSum = [Int](repeating: 0, count: parameters.count)
         directory = run.outputDirectory

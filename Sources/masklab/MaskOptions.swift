@@ -33,7 +33,7 @@ struct MaskOptions: ParsableArguments {
     @Option(name: .long, help: "What evaluation uses for per-step masks: none (the weights as trained; with inverted scaling this is the expected network) or expected (p⊙W without scaling). Default: none.")
     var evalMask: EvalMask?
 
-    @Option(name: .long, help: "bernoulli (independent per weight) or exactK (systematic sampling, exactly round(q·n) kept per tensor). Default: bernoulli.")
+    @Option(name: .long, help: "bernoulli (independent per weight) or exactK (systematic sampling over a fresh random order of each tensor, exactly round(q·n) kept). Default: bernoulli.")
     var maskSampling: MaskSampling?
 
     @Option(name: .long, help: "Lower clip p_min of importance keep probabilities. Default: 0.01.")

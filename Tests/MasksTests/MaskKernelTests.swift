@@ -1,5 +1,7 @@
 import XCTest
 import Stats
+import TensorCore
+import Layers
 import TestSupport
 @testable import Masks
 
@@ -38,19 +40,62 @@ final class MaskKernelTests: XCTestCase {
             XCTAssertEqual(kept, k, "trial \(trial): exact-k must keep exactly k")
             XCTAssertEqual(out.filter { $0 != 0 }.count, k)
             XCTAssertEqual(out, MaskKernelsReference.systematic(keep: p, total: k, offset: u, inverted: true), "trial \(trial)")
+            // The same over a random visiting order.
+            let seed = UInt64(500 + trial)
+            let order = UnsafeMutablePointer<Int32>.allocate(capacity: n)
+            defer { order.deallocate() }
+            MaskKernels.shuffle(order, count: n, random: RandomStream(seed: seed))
+            let expectedOrder = MaskKernelsReference.shuffle(count: n, random: RandomStream(seed: seed))
+            XCTAssertEqual((0..<n).map { Int(order[$0]) }, expectedOrder)
+            XCTAssertEqual(Set(expectedOrder), Set(0..<n), "a permutation")
+            let keptInOrder = p.withUnsafeBufferPointer { pb in
+                out.withUnsafeMutableBufferPointer {
+                    MaskKernels.systematic(keep: pb.baseAddress!, total: k, offset: u, order: order, inverted: true, into: $0.baseAddress!, count: n)
+                }
+            }
+            XCTAssertEqual(keptInOrder, k)
+            XCTAssertEqual(out, MaskKernelsReference.systematic(keep: p, total: k, offset: u, order: expectedOrder, inverted: true),
+                           "trial \(trial), random order")
+        }
+    }
+
+    /// Exact-k DropConnect (equal p = ½ on 8 entries, so k = 4) is a uniformly random 4-subset:
+    /// each of the 28 pairs is kept together with probability k(k−1)/(n(n−1)) = 3/14 ≈ 0.214.
+    /// Over 4 000 draws the standard error is 0.0065; the tolerance is 0.03 (4.6σ). Systematic
+    /// sampling in storage order would keep neighbours (0, 1) together never and (0, 2) half the time.
+    func testExactKDrawsUniformSubsets() {
+        let b = ParameterBuilder()
+        let w = b.parameter("w", "weight", shape: Shape(8), role: .weight, initializer: .constant(1))
+        _ = b.finish()
+        let masks = MaskSet(parameters: [w], seed: 5, keepProbabilities: true, effectiveCopies: false, samplingOrder: true)
+        masks.keep(0).fill(0.5)
+        let trials = 4000
+        var together = [[Int]](repeating: [Int](repeating: 0, count: 8), count: 8)
+        for _ in 0..<trials {
+            masks.draw(.exactK, keep: 0.5, inverted: false)
+            XCTAssertEqual(masks.kept[0], 4)
+            let m = masks.multipliers(0).toArray()
+            for i in 0..<8 where m[i] != 0 { for j in (i + 1)..<8 where m[j] != 0 { together[i][j] += 1 } }
+        }
+        for i in 0..<8 {
+            for j in (i + 1)..<8 {
+                XCTAssertEqual(Double(together[i][j]) / Double(trials), 3.0 / 14.0, accuracy: 0.03, "pair (\(i), \(j))")
+            }
         }
     }
 
     /// Per-entry keep frequencies over T draws against p: Σ (k_i − T p_i)² / (T p_i (1 − p_i)) is
     /// ≈ χ²(n) for independent entries. Threshold χ²₀.₉₉₉(20) = 45.31, a 0.1% false-failure rate
     /// (the seed is fixed, so the outcome is too). Checked for Bernoulli and for systematic
-    /// sampling (whose marginals are also p_i).
+    /// sampling in index and in random order (whose marginals are p_i·k/Σp).
     func testKeepFrequenciesPassChiSquare() {
         let n = 20, trials = 4000
         let p: [Float] = (0..<n).map { 0.05 + 0.045 * Float($0) }
         let k = Int(p.reduce(0.0) { $0 + Double($1) }.rounded())
         let scaled = p.map { $0 * Float(k) / p.reduce(0, +) }   // systematic keeps marginals p·k/Σp
-        for method in ["bernoulli", "systematic"] {
+        let order = UnsafeMutablePointer<Int32>.allocate(capacity: n)
+        defer { order.deallocate() }
+        for method in ["bernoulli", "systematic", "random-order systematic"] {
             let rng = RandomStream(seed: 2024)
             var counts = [Int](repeating: 0, count: n)
             var out = [Float](repeating: 0, count: n)
@@ -59,8 +104,12 @@ final class MaskKernelTests: XCTestCase {
                     out.withUnsafeMutableBufferPointer { ob in
                         if method == "bernoulli" {
                             _ = MaskKernels.bernoulli(keep: pb.baseAddress!, inverted: false, random: rng, into: ob.baseAddress!, count: n)
-                        } else {
+                        } else if method == "systematic" {
                             _ = MaskKernels.systematic(keep: pb.baseAddress!, total: k, offset: rng.uniform(), inverted: false, into: ob.baseAddress!, count: n)
+                        } else {
+                            MaskKernels.shuffle(order, count: n, random: rng)
+                            _ = MaskKernels.systematic(keep: pb.baseAddress!, total: k, offset: rng.uniform(), order: order, inverted: false,
+                                                       into: ob.baseAddress!, count: n)
                         }
                     }
                 }

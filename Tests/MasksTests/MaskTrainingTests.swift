@@ -45,10 +45,14 @@ final class MaskTrainingTests: XCTestCase {
     }
 
     /// Stop mid-epoch 1 with a checkpoint, resume: final weights, masks and logs equal the
-    /// uninterrupted run's bit for bit (mask stream, importance and partial counts restored).
+    /// uninterrupted run's bit for bit (mask stream, importance and partial counts restored;
+    /// exact-k's random order is redrawn from the stream at every step, so it needs no state).
     func testResumeRestoresSamplerStateBitExactly() throws {
-        for name in ["importance", "dropconnect", "random"] {
+        let cases: [(String, MaskSampling)] = [("importance", .bernoulli), ("dropconnect", .bernoulli), ("dropconnect", .exactK),
+                                               ("importance", .exactK), ("random", .bernoulli)]
+        for (name, sampling) in cases {
             var config = MaskConfig(name: name, keep: 0.4)
+            config.sampling = sampling
             config.importance.steps = 3
             config.importance.refreshIterations = 5
             config.importance.batches = 2

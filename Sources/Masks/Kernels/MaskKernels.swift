@@ -44,8 +44,10 @@ public enum MaskKernels {
     /// Systematic sampling: entry i is kept when an integer lies in (C_{i−1} − u, C_i − u], where
     /// C is the cumulative sum of p rescaled to end at `k` and u ∈ [0, 1) is one uniform. Exactly
     /// `k` entries are kept (an entry's interval is at most one long) with P(kept) = p_i·k/Σp.
-    /// Returns the number kept.
-    public static func systematic(keep p: UnsafePointer<Float>, total k: Int, offset u: Double, inverted: Bool,
+    /// With `order`, the cumulative sum runs over the entries in that order (a permutation of
+    /// `0..<n`) instead of index order. Returns the number kept.
+    public static func systematic(keep p: UnsafePointer<Float>, total k: Int, offset u: Double,
+                                  order: UnsafePointer<Int32>? = nil, inverted: Bool,
                                   into out: UnsafeMutablePointer<Float>, count n: Int) -> Int {
         var sum = 0.0
         for i in 0..<n { sum += Double(p[i]) }
@@ -57,8 +59,9 @@ public enum MaskKernels {
         var cumulative = 0.0
         var previous = (0 - u).rounded(.down)
         var kept = 0
-        for i in 0..<n {
-            cumulative = i == n - 1 ? Double(k) : cumulative + Double(p[i]) * scale
+        for j in 0..<n {
+            let i = order.map { Int($0[j]) } ?? j
+            cumulative = j == n - 1 ? Double(k) : cumulative + Double(p[i]) * scale
             let current = (cumulative - u).rounded(.down)
             if current > previous {
                 out[i] = inverted ? 1 / p[i] : 1
@@ -69,6 +72,18 @@ public enum MaskKernels {
             previous = current
         }
         return kept
+    }
+
+    /// `order[0..<n]` = a uniformly random permutation of `0..<n` (Fisher–Yates from the identity,
+    /// n − 1 draws from `random`), so the result depends only on the stream's state.
+    public static func shuffle(_ order: UnsafeMutablePointer<Int32>, count n: Int, random: RandomStream) {
+        for i in 0..<n { order[i] = Int32(i) }
+        var j = n - 1
+        while j > 0 {
+            let r = random.integer(below: j + 1)
+            (order[j], order[r]) = (order[r], order[j])
+            j -= 1
+        }
     }
 
     /// effective_i = W_i (inverted) or p_i · W_i (no scaling): the expected training-time weights.

@@ -1,3 +1,5 @@
+import Stats
+
 /// Plain twins of `MaskKernels` over arrays, for tests.
 public enum MaskKernelsReference {
     public static func multiply(_ a: [Float], _ b: [Float]) -> [Float] { zip(a, b).map { $0 * $1 } }
@@ -8,18 +10,33 @@ public enum MaskKernelsReference {
     }
 
     /// Systematic sampling by looking for a point u + j (j = 0…k) inside each entry's interval
-    /// (C_{i−1}, C_i] of the cumulative sum rescaled to end at k.
-    public static func systematic(keep p: [Float], total k: Int, offset u: Double, inverted: Bool) -> [Float] {
+    /// (C_{i−1}, C_i] of the cumulative sum rescaled to end at k, the sum running over `order`.
+    public static func systematic(keep p: [Float], total k: Int, offset u: Double, order: [Int]? = nil,
+                                  inverted: Bool) -> [Float] {
+        let order = order ?? Array(p.indices)
         let sum = p.reduce(0.0) { $0 + Double($1) }
         var edges = [0.0]
-        for x in p { edges.append(edges.last! + Double(x) * Double(k) / sum) }
+        for i in order { edges.append(edges.last! + Double(p[i]) * Double(k) / sum) }
         edges[edges.count - 1] = Double(k)
-        return p.indices.map { i in
+        var out = [Float](repeating: 0, count: p.count)
+        for (position, i) in order.enumerated() {
             let hit = (0...k).contains { j in
                 let t = u + Double(j)
-                return t > edges[i] && t <= edges[i + 1]
+                return t > edges[position] && t <= edges[position + 1]
             }
-            return hit ? (inverted ? 1 / p[i] : 1) : 0
+            out[i] = hit ? (inverted ? 1 / p[i] : 1) : 0
         }
+        return out
+    }
+
+    /// Fisher–Yates from the identity with the same draws as `MaskKernels.shuffle`.
+    public static func shuffle(count n: Int, random: RandomStream) -> [Int] {
+        var order = Array(0..<n)
+        var j = n - 1
+        while j > 0 {
+            order.swapAt(j, random.integer(below: j + 1))
+            j -= 1
+        }
+        return order
     }
 }
