@@ -39,6 +39,9 @@ final class Im2ColTests: XCTestCase {
         WindowGeometry(channels: 64, height: 16, width: 16, kernel: 3, stride: 1, padding: 1),  // parallel path
         WindowGeometry(channels: 2, height: 5, width: 7, kernel: 3, stride: 1, padding: 1),   // "same" block copies, not square
         WindowGeometry(channels: 2, height: 2, width: 1, kernel: 5, stride: 1, padding: 2),   // shifts wider than the plane
+        // Stride 2 on wide rows: 16-float loads split into even entries, then a scalar tail.
+        WindowGeometry(channels: 2, height: 6, width: 37, kernel: 3, stride: 2, padding: 1),
+        WindowGeometry(channels: 3, height: 4, width: 32, kernel: 1, stride: 2, padding: 0),
     ]
 
     func testIm2ColMatchesReference() {
