@@ -81,7 +81,7 @@ public enum InterpolationRun {
             try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
             try ([Interpolation.Point.csvHeader] + points.map(\.csvRow)).joined(separator: "\n").appending("\n")
                 .write(to: out.appendingPathComponent("interpolation.csv"), atomically: true, encoding: .utf8)
-            try Interpolation.svg(points, title: "\(network.name) on \(config.training.dataset)")
+            try Interpolation.svg(points, title: "\(network.name) on \(config.training.dataset)", a: a, b: b)
                 .write(to: out.appendingPathComponent("interpolation.svg"), atomically: true, encoding: .utf8)
             try encoder.encode(summary).write(to: out.appendingPathComponent("summary.json"))
             try "command: \(command)\nA: \(checkpointA.path)\nB: \(checkpointB.path)\ndata: \(dataRoot.path)\n\(Provenance.current().text)\n"
