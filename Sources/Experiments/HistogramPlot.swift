@@ -108,12 +108,13 @@ public struct HistogramPlot: Sendable {
         for (x0, x1) in [(under, under + outer), (left, right), (over, over + outer)] {
             out += "<rect x=\"\(f(x0))\" y=\"\(f(topY))\" width=\"\(f(x1 - x0))\" height=\"\(f(bottom - topY))\" fill=\"none\" stroke=\"#999\"/>\n"
         }
-        // x ticks on whole numbers of the axis, about four of them.
+        // x ticks on whole numbers of the axis, about four of them; the ends are named by the outer bins' labels.
         let tickStep = max(1.0, ((hi - lo) / 4).rounded())
         var t = lo.rounded(.up)
         while t <= hi {
+            defer { t += tickStep }
+            if t == lo || t == hi { continue }
             out += "<text x=\"\(f(px(t)))\" y=\"\(f(bottom + 11))\" text-anchor=\"middle\">\(fmt(t))</text>"
-            t += tickStep
         }
         out += "<text x=\"\(f(under + outer / 2))\" y=\"\(f(bottom + 11))\" text-anchor=\"middle\" font-size=\"8\">\(escape(underflowLabel ?? "≤\(fmt(lo))"))</text>"
         out += "<text x=\"\(f(over + outer / 2))\" y=\"\(f(bottom + 11))\" text-anchor=\"middle\" font-size=\"8\">\(escape(overflowLabel ?? ">\(fmt(hi))"))</text>"

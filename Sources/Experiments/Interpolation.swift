@@ -69,7 +69,7 @@ public enum Interpolation {
     /// one SVG, with α = 0 marked "A", α = 1 marked "B" and the two networks named in a subtitle.
     public static func svg(_ points: [Point], title: String, a: String = "", b: String = "") -> String {
         let x = points.map(\.alpha)
-        let ends = a.isEmpty && b.isEmpty ? "" : "A (α = 0): \(a)    B (α = 1): \(b)"
+        let ends = a.isEmpty && b.isEmpty ? "" : "A (α = 0): \(a) · B (α = 1): \(b)"
         func chart(_ name: String, yLabel: String, train: [Double], test: [Double]) -> LinePlot {
             var plot = LinePlot(title: "\(title): \(name)", xLabel: "α  (θ = (1 − α)·A + α·B)", yLabel: yLabel, series: [
                 .init(label: "test", points: zip(x, test).map { ($0, $1) }, colour: LinePlot.testColour),

@@ -145,7 +145,7 @@ public struct LinePlot: Sendable {
             }
             // Legend entries wrap onto a second line when long.
             s += "<line x1=\"\(f(left + pw + 12))\" x2=\"\(f(left + pw + 34))\" y1=\"\(f(legendY - 4))\" y2=\"\(f(legendY - 4))\" stroke=\"\(color)\" stroke-width=\"3\"\(dash)/>\n"
-            for line in Self.wrap(series.label, width: 24) {
+            for line in Self.wrap(series.label, width: 21) {
                 s += "<text x=\"\(f(left + pw + 40))\" y=\"\(f(legendY))\">\(escape(line))</text>\n"
                 legendY += 15
             }
