@@ -28,6 +28,8 @@ public struct CompareConfig: Sendable {
     public var arms: [CompareArm]
     /// The file as given (pretty-printed), for the report.
     public var sourceText: String
+    /// How `smoke()` shrank the file's settings; nil for a full run.
+    public var shrunk: String?
 
     static let keys: Set<String> = ["name", "seeds", "targetAccuracy", "jobs", "threadsPerJob", "arms", "base"]
 
@@ -113,7 +115,7 @@ public struct CompareConfig: Sendable {
         }
         let pretty = (try? JSONSerialization.data(withJSONObject: dict, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]))
             .map { String(decoding: $0, as: UTF8.self) } ?? ""
-        return CompareConfig(name: name, seeds: seeds, targetAccuracy: target, jobs: jobs, threadsPerJob: threads, arms: arms, sourceText: pretty)
+        return CompareConfig(name: name, seeds: seeds, targetAccuracy: target, jobs: jobs, threadsPerJob: threads, arms: arms, sourceText: pretty, shrunk: nil)
     }
 }
 
@@ -128,6 +130,8 @@ extension CompareConfig {
         var c = self
         c.name = name + "-smoke"
         c.seeds = Array(seeds.prefix(1))
+        c.shrunk = "shrunk by --smoke: seeds \(seeds.map(String.init).joined(separator: ", ")) → \(c.seeds.map(String.init).joined(separator: ", ")); "
+            + "every arm 1 epoch on 256 training images, width ≤ 8, ≤ 2 mirror-descent steps per solve"
         c.arms = arms.map { arm in
             var a = arm
             a.config.training.budget = .epochs(1)

@@ -84,7 +84,9 @@ public enum CompareReport {
             }
             return LinePlot.Series(label: "\(arm) (n=\(table.runs[arm]?.count ?? 0))", points: points, band: band)
         }
-        return LinePlot(title: title, xLabel: "epoch", yLabel: yLabel, series: series)
+        var plot = LinePlot(title: title, xLabel: "epoch", yLabel: yLabel, series: series)
+        plot.xInteger = true
+        return plot
     }
 
     /// Expected kept entries of the masked tensors per dropping arm (first epoch of the first
@@ -124,8 +126,12 @@ public enum CompareReport {
         s += "\(base.model) on \(base.dataset), \(compare.arms.count) arms × \(compare.seeds.count) seeds (\(compare.seeds.map(String.init).joined(separator: ", "))), budget \(budget)"
         if compare.arms[0].config.trainSubset > 0 { s += ", training subset of \(compare.arms[0].config.trainSubset) images" }
         if compare.arms[0].config.testSubset > 0 { s += ", evaluated on a fixed test subset of \(compare.arms[0].config.testSubset) images" }
-        s += ". Every number is mean ± half-width of the 95% Student-t confidence interval over seeds. "
+        s += compare.seeds.count > 1 ? ". Every number is mean ± half-width of the 95% Student-t confidence interval over seeds. "
+            : ". One seed: every number is that run's value (n = 1, no interval) and no Welch test can be made. "
         s += "Within a seed every arm starts from the same initial weights and sees the same data order.\n\n"
+        if let shrunk = compare.shrunk {
+            s += "**Smoke run, not a result**: \(shrunk). The configuration that ran is under Reproduce.\n\n"
+        }
         if !incomplete.isEmpty {
             s += "**Runs not completed** (those with metrics are included with the epochs they have):\n\n" + incomplete.map { "- \($0)" }.joined(separator: "\n") + "\n\n"
         }
@@ -171,7 +177,13 @@ public enum CompareReport {
         }
         if !commits.isEmpty { s += "The runs' own `command.txt` files record:\n\n" + commits.sorted().map { "- \($0)" }.joined(separator: "\n") + "\n\n" }
         s += "Report written by \(Provenance.current().text.split(separator: "\n").prefix(2).joined(separator: "; ")).\n\n"
-        s += "The comparison config (`compare.json`):\n\n```json\n\(compare.sourceText)\n```\n\n"
+        if compare.shrunk != nil, let arm = compare.arms.first, let seed = compare.seeds.first {
+            s += "The configuration that ran (arm `\(arm.name)`, seed \(seed); the other arms differ only in `masks`):\n\n"
+            s += "```json\n\(compare.runConfig(arm, seed: seed).jsonText())\n```\n\n"
+            s += "The comparison config as given (`compare.json`, before --smoke shrank it):\n\n```json\n\(compare.sourceText)\n```\n\n"
+        } else {
+            s += "The comparison config (`compare.json`):\n\n```json\n\(compare.sourceText)\n```\n\n"
+        }
         s += "Per-run folders: `runs/<arm>/seed-<s>/` (config.json, command.txt, metrics.csv, summary.json, curves.svg, masks.csv, importance*.csv).\n"
         return s
     }

@@ -106,9 +106,11 @@ public struct CompareTable: Sendable {
 
     // MARK: - Text
 
-    /// "0.9812 ± 0.0021" (mean ± CI half-width), "—" when nil.
+    /// "0.9812 ± 0.0021" (mean ± CI half-width), "0.9812 (n = 1, no interval)" for a single
+    /// value (a half-width of 0 would look exact), "—" when nil.
     public static func cell(_ s: Summary?, format: String = "%.4f") -> String {
         guard let s else { return "—" }
+        guard s.count > 1 else { return String(format: format, s.mean) + " (n = 1, no interval)" }
         return String(format: format, s.mean) + " ± " + String(format: format, s.halfWidth)
     }
 
@@ -152,6 +154,12 @@ public struct CompareTable: Sendable {
                     csv += "\(m.rawValue),\(arm),\(ref),\(w.difference),\(w.t),\(w.degreesOfFreedom),\(w.p)\n"
                 }
             }
+        }
+        if csv.split(separator: "\n").count == 1 {
+            let seeds = arms.map { runs[$0]?.count ?? 0 }
+            md += arms.count < 2 ? "\nNo test: a Welch test compares two arms and this comparison has one.\n"
+                : "\nNo test: Welch's t-test needs at least two seeds in each arm; this comparison has "
+                + "\(seeds.min() == seeds.max() ? "n = \(seeds.first ?? 0)" : "n = \(seeds.map(String.init).joined(separator: ", "))") per arm.\n"
         }
         return (md, csv)
     }

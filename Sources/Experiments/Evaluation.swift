@@ -8,6 +8,7 @@ import Training
 /// Loss and accuracy of a checkpoint, as `masklab eval` prints them.
 public struct EvaluationResult: Codable, Sendable {
     public var model: String
+    /// Iterations the checkpoint had trained; 0 for a plain state_dict.
     public var step: Int
     public var testLoss: Double
     public var testAccuracy: Double
@@ -15,6 +16,8 @@ public struct EvaluationResult: Codable, Sendable {
     public var trainLoss: Double?
     public var trainAccuracy: Double?
     public var trainSamples: Int?
+    /// "checkpoint" (a MaskLab checkpoint) or "state_dict" (plain weights, e.g. from PyTorch).
+    public var format: String
 }
 
 /// Evaluates a saved run (`masklab eval`) in inference mode: BatchNorm running statistics, no
@@ -22,16 +25,24 @@ public struct EvaluationResult: Codable, Sendable {
 /// trainer scored it: the mask hook is restored from the checkpoint (keep probabilities
 /// included) and applies the expected mask around each pass.
 public enum Evaluation {
-    /// Loads `checkpoint` into the model of `config` and evaluates it on the test set (and the
-    /// training set when `includeTrain`).
+    /// Loads `checkpoint` (a MaskLab checkpoint or a plain state_dict, see `WeightsSource`) into
+    /// the model of `config` and evaluates it on the test set (and the training set when
+    /// `includeTrain`).
     public static func evaluate(_ config: RunConfig, checkpoint: URL, dataRoot: URL, includeTrain: Bool) throws(RunError) -> EvaluationResult {
         var c = config
         c.augment = false
         let (network, splits, _) = try TrainingRun.materialise(c, dataRoot: dataRoot)
         Parallel.setThreads(config.training.threads)
-        let contents: Checkpoint.Contents
-        do { contents = try Checkpoint.load(from: checkpoint, into: network, optimizer: nil) } catch {
-            throw .training(.checkpoint(error))
+        guard let contents = try WeightsSource.load(checkpoint, into: network) else {
+            // A plain state_dict: the weights as saved, no training position, no mask state.
+            let test = Evaluator.run(network, on: splits.test, batchSize: config.training.evalBatchSize)
+            var result = EvaluationResult(model: network.name, step: 0, testLoss: test.loss, testAccuracy: test.accuracy,
+                                          testSamples: splits.test.count, format: "state_dict")
+            if includeTrain {
+                let train = Evaluator.run(network, on: splits.train, batchSize: config.training.evalBatchSize)
+                (result.trainLoss, result.trainAccuracy, result.trainSamples) = (train.loss, train.accuracy, splits.train.count)
+            }
+            return result
         }
         let hooks = config.masks?.evalMask == .expected ? try TrainingRun.maskingHooks(c, network: network, splits: splits) : []
         let p = contents.progress
@@ -56,7 +67,7 @@ public enum Evaluation {
         }
         let test = score(splits.test)
         var result = EvaluationResult(model: network.name, step: contents.progress.iteration, testLoss: test.loss,
-                                      testAccuracy: test.accuracy, testSamples: splits.test.count)
+                                      testAccuracy: test.accuracy, testSamples: splits.test.count, format: "checkpoint")
         if includeTrain {
             let train = score(splits.train)
             result.trainLoss = train.loss

@@ -37,6 +37,17 @@ public enum ImportanceHistogramFigure {
                 cells["\(t)#\(r.refresh)"].map { HistogramPlot.Series(label: "refresh \(r.refresh) (epoch \(r.epoch + 1))", counts: $0.counts, underflow: $0.under, overflow: $0.over) }
             })
         }
-        return HistogramPlot(title: title, xLabel: "log₁₀ w", edges: edges, panels: panels)
+        var plot = HistogramPlot(title: title, xLabel: "log₁₀ w", edges: edges, panels: panels)
+        plot.setImportanceOuterLabels()
+        return plot
+    }
+}
+
+extension HistogramPlot {
+    /// Labels the outer bins of a log₁₀ w histogram as values of w ("≤1e-6", ">1e3").
+    public mutating func setImportanceOuterLabels() {
+        guard let lo = edges.first, let hi = edges.last else { return }
+        underflowLabel = "≤1e\(Int(lo.rounded()))"
+        overflowLabel = ">1e\(Int(hi.rounded()))"
     }
 }

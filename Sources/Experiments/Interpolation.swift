@@ -65,23 +65,23 @@ public enum Interpolation {
         return points
     }
 
-    /// The path as two stacked charts (loss, accuracy; train and test) in one SVG.
-    public static func svg(_ points: [Point], title: String) -> String {
+    /// The path as two stacked charts (loss, accuracy; train and test in `LinePlot`'s colours) in
+    /// one SVG, with α = 0 marked "A", α = 1 marked "B" and the two networks named in a subtitle.
+    public static func svg(_ points: [Point], title: String, a: String = "", b: String = "") -> String {
         let x = points.map(\.alpha)
-        let loss = LinePlot(title: title + ": loss", xLabel: "α  (θ = (1 − α)·A + α·B)", yLabel: "cross-entropy", series: [
-            .init(label: "train", points: zip(x, points.map(\.trainLoss)).map { ($0, $1) }),
-            .init(label: "test", points: zip(x, points.map(\.testLoss)).map { ($0, $1) }),
+        let ends = a.isEmpty && b.isEmpty ? "" : "A (α = 0): \(a) · B (α = 1): \(b)"
+        func chart(_ name: String, yLabel: String, train: [Double], test: [Double]) -> LinePlot {
+            var plot = LinePlot(title: "\(title): \(name)", xLabel: "α  (θ = (1 − α)·A + α·B)", yLabel: yLabel, series: [
+                .init(label: "test", points: zip(x, test).map { ($0, $1) }, colour: LinePlot.testColour),
+                .init(label: "train", points: zip(x, train).map { ($0, $1) }, colour: LinePlot.trainColour, dashed: true),
+            ])
+            plot.subtitle = ends
+            plot.markers = [.init(x: 0, label: "A"), .init(x: 1, label: "B")]
+            return plot
+        }
+        return LinePlot.stacked([
+            chart("loss", yLabel: "cross-entropy", train: points.map(\.trainLoss), test: points.map(\.testLoss)),
+            chart("accuracy", yLabel: "accuracy", train: points.map(\.trainAccuracy), test: points.map(\.testAccuracy)),
         ])
-        let acc = LinePlot(title: title + ": accuracy", xLabel: "α", yLabel: "accuracy", series: [
-            .init(label: "train", points: zip(x, points.map(\.trainAccuracy)).map { ($0, $1) }),
-            .init(label: "test", points: zip(x, points.map(\.testAccuracy)).map { ($0, $1) }),
-        ])
-        return """
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(loss.width))" height="\(Int(loss.height + acc.height))">
-        <g>\(loss.svg())</g>
-        <g transform="translate(0 \(Int(loss.height)))">\(acc.svg())</g>
-        </svg>
-
-        """
     }
 }

@@ -26,20 +26,10 @@ public enum InterpolationRun {
     }
 
     /// A checkpoint and the config beside it: `path` is a run folder (its `last.safetensors`) or
-    /// a `.safetensors` file in one.
+    /// a `.safetensors` file in one (`WeightsSource.locate`).
     public static func locate(_ path: String) throws(RunError) -> (config: RunConfig, checkpoint: URL) {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw .config(path: path, message: "no such run folder or checkpoint")
-        }
-        let folder = isDirectory.boolValue ? URL(fileURLWithPath: path, isDirectory: true) : URL(fileURLWithPath: path).deletingLastPathComponent()
-        let layout = RunLayout(directory: folder)
-        let checkpoint = isDirectory.boolValue ? layout.checkpoint : URL(fileURLWithPath: path)
-        guard FileManager.default.fileExists(atPath: checkpoint.path) else {
-            throw .config(path: checkpoint.path, message: "no checkpoint in the run folder")
-        }
-        let config = try RunConfig.load(from: layout.config)
-        return (config, checkpoint)
+        let source = try WeightsSource.locate(path)
+        return (source.config, source.file)
     }
 
     /// Evaluates the path between `a` and `b` on `alphas` (BatchNorm statistics recomputed at
@@ -81,7 +71,7 @@ public enum InterpolationRun {
             try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
             try ([Interpolation.Point.csvHeader] + points.map(\.csvRow)).joined(separator: "\n").appending("\n")
                 .write(to: out.appendingPathComponent("interpolation.csv"), atomically: true, encoding: .utf8)
-            try Interpolation.svg(points, title: "\(network.name) on \(config.training.dataset)")
+            try Interpolation.svg(points, title: "\(network.name) on \(config.training.dataset)", a: a, b: b)
                 .write(to: out.appendingPathComponent("interpolation.svg"), atomically: true, encoding: .utf8)
             try encoder.encode(summary).write(to: out.appendingPathComponent("summary.json"))
             try "command: \(command)\nA: \(checkpointA.path)\nB: \(checkpointB.path)\ndata: \(dataRoot.path)\n\(Provenance.current().text)\n"

@@ -9,6 +9,15 @@ public enum LotteryReset: String, Codable, Sendable, CaseIterable {
     case rewind
     /// A fresh random initialisation per level (stream (seed, reinitialisation, level)).
     case reinitialise
+
+    /// The reset named `name`: a raw value, or the short forms `init` (initial) and `reinit`.
+    public init?(name: String) {
+        switch name {
+        case "init": self = .initial
+        case "reinit": self = .reinitialise
+        default: self.init(rawValue: name)
+        }
+    }
 }
 
 /// A control trained next to each pruned level, from the level's mask.

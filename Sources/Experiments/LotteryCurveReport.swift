@@ -6,9 +6,9 @@ import Stats
 /// early-stopping point, of that iteration, of the final test accuracy, and of the validation
 /// loss after `probe` iterations (a measure of learning speed that the budget does not censor).
 ///
-/// Writes `curve.csv` and `curve.svg` (accuracy and early-stopping iteration against the level;
-/// each level keeps 1 − p of the survivors, so the level axis is a reversed log scale of the
-/// weights remaining, as the paper draws it).
+/// Writes `curve.csv` and `curve.svg` (accuracy, early-stopping iteration and validation loss
+/// at the probe against the % of weights remaining on a reversed log scale, as the paper draws
+/// it, with 95% error bars over seeds).
 public enum LotteryCurveReport {
     public struct Row: Sendable, Equatable {
         public var arm: String, level: Int, remaining: Double
@@ -54,36 +54,41 @@ public enum LotteryCurveReport {
         }.sorted { (order[$0.arm] ?? 9, $0.level) < (order[$1.arm] ?? 9, $1.level) }
     }
 
+    /// The legend name of a lottery arm.
+    static func armLabel(_ arm: String) -> String {
+        switch arm {
+        case "ticket": return "IMP ticket"
+        case "reinit": return "random re-init"
+        case "random": return "random pruning"
+        default: return arm
+        }
+    }
+
     /// Writes `curve.csv` and `curve.svg` into `out`.
     public static func write(_ rows: [Row], to out: URL, title: String, probe: Int = 500) throws(RunError) {
         var csv = "arm,level,remaining_percent,seeds,early_stop_test_accuracy_mean,early_stop_test_accuracy_ci95,early_stop_iteration_mean,early_stop_iteration_ci95,final_test_accuracy_mean,final_test_accuracy_ci95,validation_loss_at_\(probe)_mean,validation_loss_at_\(probe)_ci95\n"
         for r in rows {
             csv += "\(r.arm),\(r.level),\(r.remaining),\(r.accuracy.count),\(r.accuracy.mean),\(r.accuracy.halfWidth),\(r.iteration.mean),\(r.iteration.halfWidth),\(r.finalAccuracy.mean),\(r.finalAccuracy.halfWidth),\(r.probeLoss?.mean ?? .nan),\(r.probeLoss?.halfWidth ?? .nan)\n"
         }
-        func series(_ value: (Row) -> Summary) -> [LinePlot.Series] {
-            ["ticket", "reinit", "random"].compactMap { arm in
-                let r = rows.filter { $0.arm == arm }
+        let seeds = rows.map(\.accuracy.count).max() ?? 0
+        func chart(_ name: String, yLabel: String, _ value: (Row) -> Summary) -> LinePlot {
+            let series = ["ticket", "reinit", "random"].compactMap { arm -> LinePlot.Series? in
+                let r = rows.filter { $0.arm == arm && $0.remaining > 0 }
                 guard !r.isEmpty else { return nil }
-                let label = arm == "ticket" ? "IMP ticket (θ0)" : arm == "reinit" ? "random re-init" : "random pruning"
-                return LinePlot.Series(label: label, points: r.map { (Double($0.level), value($0).mean) },
-                                       band: r.map { (Double($0.level), value($0).mean - value($0).halfWidth, value($0).mean + value($0).halfWidth) })
+                return LinePlot.Series(label: armLabel(arm), points: r.map { ($0.remaining, value($0).mean) },
+                                       band: r.map { ($0.remaining, value($0).mean - value($0).halfWidth, value($0).mean + value($0).halfWidth) },
+                                       bandStyle: .errorBars)
             }
+            var plot = LinePlot(title: "\(title): \(name)", xLabel: "% of weights remaining (log scale)", yLabel: yLabel, series: series)
+            plot.subtitle = "mean over \(seeds) seed\(seeds == 1 ? "" : "s"); error bars: 95% t-interval\(seeds == 1 ? " (n = 1, no interval)" : "")"
+            plot.xScale = .log
+            plot.xReversed = true
+            return plot
         }
-        let marks = rows.filter { $0.arm == "ticket" }.filter { [0, 3, 7, 12, 15, 18].contains($0.level) }
-            .map { String(format: "%d→%.1f%%", $0.level, $0.remaining) }.joined(separator: ", ")
-        let xLabel = "pruning level (% of weights remaining: \(marks))"
-        let acc = LinePlot(title: "\(title): test accuracy at early stopping (mean, 95% CI)", xLabel: xLabel, yLabel: "test accuracy", series: series(\.accuracy))
-        let it = LinePlot(title: "\(title): early-stopping iteration (min validation loss)", xLabel: xLabel, yLabel: "iteration", series: series(\.iteration))
-        let speed = LinePlot(title: "\(title): validation loss after \(probe) iterations", xLabel: xLabel, yLabel: "cross-entropy",
-                             series: series { $0.probeLoss ?? Summary([Double.nan]) })
-        let svg = """
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(acc.width))" height="\(Int(acc.height + it.height + speed.height))">
-        <g>\(acc.svg())</g>
-        <g transform="translate(0 \(Int(acc.height)))">\(it.svg())</g>
-        <g transform="translate(0 \(Int(acc.height + it.height)))">\(speed.svg())</g>
-        </svg>
-
-        """
+        let acc = chart("test accuracy at early stopping", yLabel: "test accuracy", \.accuracy)
+        let it = chart("early-stopping iteration (min validation loss)", yLabel: "iteration", \.iteration)
+        let speed = chart("validation loss after \(probe) iterations", yLabel: "cross-entropy") { $0.probeLoss ?? Summary([Double.nan]) }
+        let svg = LinePlot.stacked([acc, it, speed])
         do {
             try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
             try csv.write(to: out.appendingPathComponent("curve.csv"), atomically: true, encoding: .utf8)

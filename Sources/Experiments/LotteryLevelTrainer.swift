@@ -40,7 +40,9 @@ struct LevelTrainer {
         let t = config.run.training
         let tracker = EarlyStoppingTracker(network: network, splits: splits, batchSize: t.evalBatchSize, every: config.evaluateEvery,
                                            file: LotteryLayout.validation(dir))
-        let plot = CurvePlotter(layout: layout, title: "\(network.name) level \(level) \(arm) (\(String(format: "%.2f", 100 * mask.density))% of weights)")
+        let plot = CurvePlotter(layout: layout, title: "\(network.name) level \(level) \(arm) (\(String(format: "%.2f", 100 * mask.density))% of weights)",
+                                validationFile: LotteryLayout.validation(dir),
+                                validationLabel: splits.validation == nil ? "test, every \(config.evaluateEvery) iterations (no validation split)" : "validation, every \(config.evaluateEvery) iterations")
         let observer = onStart.map { f in StartObserver { f(level, arm, network) } }
         let began = Date()
         let result: TrainingResult

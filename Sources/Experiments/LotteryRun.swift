@@ -100,7 +100,7 @@ public enum LotteryRun {
                 log(describe(b))
             }
         }
-        try writeSummary(results, layout: layout, title: "\(network.name) on \(config.run.training.dataset)")
+        try writeSummary(results, layout: layout, title: "\(network.name) on \(config.run.training.dataset)", seed: config.run.training.seed)
         return Outcome(results: results, stopped: false)
     }
 
@@ -172,15 +172,18 @@ public enum LotteryRun {
     // MARK: - Summary
 
     /// `levels.csv` and `levels.svg` (early-stop test accuracy vs % of weights remaining, per arm).
-    static func writeSummary(_ results: [LotteryLevelResult], layout: LotteryLayout, title: String) throws(RunError) {
+    static func writeSummary(_ results: [LotteryLevelResult], layout: LotteryLayout, title: String, seed: UInt64) throws(RunError) {
         let csv = ([LotteryLevelResult.csvHeader] + results.map(\.csvRow)).joined(separator: "\n") + "\n"
         var series: [LinePlot.Series] = []
         for arm in ["ticket", "reinit", "random"] {
             let rows = results.filter { $0.arm == arm }
             guard !rows.isEmpty else { continue }
-            series.append(.init(label: arm, points: rows.map { ($0.remaining, $0.earlyStopTestAccuracy) }))
+            series.append(.init(label: LotteryCurveReport.armLabel(arm), points: rows.map { ($0.remaining, $0.earlyStopTestAccuracy) }))
         }
-        let plot = LinePlot(title: "\(title): test accuracy at early stopping", xLabel: "% of weights remaining", yLabel: "test accuracy", series: series)
+        var plot = LinePlot(title: "\(title): test accuracy at early stopping", xLabel: "% of weights remaining (log scale)", yLabel: "test accuracy", series: series)
+        plot.subtitle = "one run, seed \(seed) (`masklab lottery-report curve ROOT` draws the mean and 95% CI over seeds)"
+        plot.xScale = .log
+        plot.xReversed = true
         do {
             try csv.write(to: layout.levels, atomically: true, encoding: .utf8)
             try plot.write(to: layout.plot)

@@ -36,6 +36,21 @@ public enum TorchAnchor {
         }
     }
 
+    /// The project's own copy of the anchor script, `bench/torch_anchor.py`: looked up in the
+    /// current folder, then in the folders above the executable (a binary built in
+    /// `<project>/.build/<triple>/release/` finds `<project>/bench/`). Nil when neither has it.
+    public static func defaultScript(executable: URL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(),
+                                     currentDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) -> String? {
+        let relative = "bench/torch_anchor.py"
+        var candidates = [currentDirectory.appendingPathComponent(relative)]
+        var dir = executable.deletingLastPathComponent()
+        for _ in 0..<5 {
+            candidates.append(dir.appendingPathComponent(relative))
+            dir = dir.deletingLastPathComponent()
+        }
+        return candidates.map(\.path).first { FileManager.default.fileExists(atPath: $0) }
+    }
+
     /// Runs the anchor with `threads` threads and `steps` steps; nil and a reason when it cannot.
     public static func run(python: String, script: String, workloads: [String], threads: Int,
                            steps: Int) -> (report: Report?, problem: String?) {

@@ -28,11 +28,16 @@ public enum TrainingRun {
     }
 
     /// Trains `config` into `layout.directory`. With `resume`, continues from the folder's
-    /// checkpoint when there is one (a resumed run's config must equal the saved one).
+    /// checkpoint when there is one (a resumed run's config must equal the saved one). `note`
+    /// receives one line per event worth announcing (importance refreshes). `initFrom` starts
+    /// from the weights of that file instead of the seed's initialisation: a MaskLab checkpoint
+    /// or a plain PyTorch state_dict in safetensors (`WeightsSource.load`, every name and shape
+    /// checked); a resumed run continues from its own checkpoint as usual.
     @discardableResult
     public static func run(_ config: RunConfig, dataRoot: URL, layout: RunLayout, commandLine: [String],
                            resume: Bool, callbacks: [any TrainingCallback] = [], hooks: [any TrainingHook] = [],
-                           control: TrainingControl = TrainingControl()) throws(RunError) -> TrainingResult {
+                           control: TrainingControl = TrainingControl(), note: ((String) -> Void)? = nil,
+                           initFrom: URL? = nil) throws(RunError) -> TrainingResult {
         let fm = FileManager.default
         do { try fm.createDirectory(at: layout.directory, withIntermediateDirectories: true) } catch {
             throw .output(path: layout.directory.path, message: "cannot create the run folder: \(error.localizedDescription)")
@@ -44,6 +49,7 @@ public enum TrainingRun {
             }
         }
         let (network, splits, augmentation) = try materialise(config, dataRoot: dataRoot)
+        if let initFrom { _ = try WeightsSource.load(initFrom, into: network) }
         do {
             try config.jsonText().write(to: layout.config, atomically: true, encoding: .utf8)
             let command = commandLine.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
@@ -52,12 +58,17 @@ public enum TrainingRun {
             throw .output(path: layout.directory.path, message: "cannot write the run files: \(error.localizedDescription)")
         }
         let maskHooks = try maskingHooks(config, network: network, splits: splits)
-        let plot = CurvePlotter(layout: layout, title: "\(network.name) on \(config.training.dataset)")
+        var plot: [any TrainingCallback] = [CurvePlotter(layout: layout, title: "\(network.name) on \(config.training.dataset)")]
+        if let note {
+            for case let hook as MaskingHook in maskHooks {
+                if let sampler = hook.sampler as? ImportanceDropConnect { plot.append(ImportanceRefreshReporter(sampler: sampler, note: note)) }
+            }
+        }
         let result: TrainingResult
         do {
             let trainer = try Trainer(config: config.training, network: network, splits: splits, outputDirectory: layout.directory,
-                                      callbacks: callbacks + [plot], hooks: hooks + maskHooks, augmentation: augmentation, control: control)
-            result = try trainer.run(resume: resume)
+                                      callbacks: callbacks + plot, hooks: hooks + maskHooks, augmentation: augmentation, control: control)
+            result = try trainer.run(resume: resume, initialise: initFrom == nil)
         } catch { throw .training(error) }
         return result
     }
@@ -74,53 +85,5 @@ extension TrainingRun {
             throw .config(path: "masks", message: MaskError.emptyScope(model: network.name, exclude: m.exclude.map(\.rawValue)).description)
         }
         return [MaskingHook(sampler: sampler, config: m, network: network, trainingSet: splits.train)]
-    }
-}
-
-/// Redraws `curves.svg` (accuracy and loss per epoch) after every epoch.
-final class CurvePlotter: TrainingCallback {
-    let layout: RunLayout
-    let title: String
-    var history: [EpochMetrics] = []
-
-    init(layout: RunLayout, title: String) {
-        self.layout = layout
-        self.title = title
-    }
-
-    func runStart(_ run: RunInfo) {}
-    func batchEnd(_ report: BatchReport) {}
-    func runEnd(_ result: TrainingResult) {
-        history = result.history
-        draw()
-    }
-
-    func epochEnd(_ metrics: EpochMetrics) {
-        history.removeAll { $0.epoch >= metrics.epoch }
-        history.append(metrics)
-        draw()
-    }
-
-    func draw() {
-        guard !history.isEmpty else { return }
-        let x = history.map { Double($0.epoch + 1) }
-        let acc = LinePlot(title: title + ": accuracy", xLabel: "epoch", yLabel: "accuracy", series: [
-            .init(label: "test", points: zip(x, history.map(\.testAccuracy)).map { ($0, $1) }),
-            .init(label: "train", points: zip(x, history.map(\.trainAccuracy)).map { ($0, $1) }),
-        ])
-        let loss = LinePlot(title: title + ": loss", xLabel: "epoch", yLabel: "cross-entropy", series: [
-            .init(label: "test", points: zip(x, history.map(\.testLoss)).map { ($0, $1) }),
-            .init(label: "train", points: zip(x, history.map(\.trainLoss)).map { ($0, $1) }),
-        ])
-        // Two charts stacked in one SVG.
-        let a = acc.svg(), l = loss.svg()
-        let svg = """
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(acc.width))" height="\(Int(acc.height + loss.height))">
-        <g>\(a)</g>
-        <g transform="translate(0 \(Int(acc.height)))">\(l)</g>
-        </svg>
-
-        """
-        try? svg.write(to: layout.curves, atomically: true, encoding: .utf8)
     }
 }

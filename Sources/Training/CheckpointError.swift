@@ -10,6 +10,8 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     case metadata(path: String, key: String, expected: String, got: String)
     /// A training hook rejected its saved state.
     case hookState(path: String, message: String)
+    /// A plain state_dict does not fit the model: the first mismatch.
+    case stateDict(path: String, model: String, problem: String)
 
     public var description: String {
         switch self {
@@ -27,6 +29,8 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
             return "\(path): metadata '\(key)': expected \(expected), got \(got)"
         case let .hookState(path, message):
             return "\(path): \(message)"
+        case let .stateDict(path, model, problem):
+            return "\(path): does not fit model \(model): \(problem) (hint: give the model with the flags or config the weights were trained with)"
         }
     }
 }

@@ -5,7 +5,8 @@
 /// inference mode). Accuracies are fractions in [0, 1]. Everything except the three timing
 /// fields is bit-identical between runs with the same config, seed and thread count.
 public struct EpochMetrics: Codable, Sendable, Equatable {
-    /// Epoch index, 0-based.
+    /// Epoch index, 0-based (the position in the run); `metrics.csv`, the terminal and reports
+    /// print it counted from 1 (`number`).
     public var epoch: Int
     /// Iterations (optimiser steps) completed since the start of the run, at the epoch's end.
     public var iterations: Int
@@ -56,14 +57,18 @@ public struct EpochMetrics: Codable, Sendable, Equatable {
         return m
     }
 
-    /// CSV column names, in `csvRow` order.
+    /// The epoch counted from 1, as `metrics.csv`, `summary.json`, the terminal and reports print it.
+    public var number: Int { epoch + 1 }
+
+    /// CSV column names, in `csvRow` order. `epoch` is counted from 1 (files written before
+    /// 2026-11-28 counted from 0; `iterations` tells them apart where it matters).
     public static let csvHeader = "epoch,iterations,samples,train_loss,train_accuracy,test_loss,test_accuracy,gap,"
         + "validation_loss,validation_accuracy,learning_rate,images_per_second,train_seconds,wall_seconds"
 
     /// One CSV row; numbers printed so that they parse back to the same bits; absent values empty.
     public var csvRow: String {
         let fields: [String] = [
-            String(epoch), String(iterations), String(samples),
+            String(number), String(iterations), String(samples),
             String(trainLoss), String(trainAccuracy), String(testLoss), String(testAccuracy), String(gap),
             validationLoss.map { String($0) } ?? "", validationAccuracy.map { String($0) } ?? "",
             String(learningRate), String(imagesPerSecond), String(trainSeconds), String(wallSeconds),

@@ -10,7 +10,8 @@ public struct RunSummary: Codable, Sendable, Equatable {
     public var finalTestAccuracy: Double?
     public var finalTestLoss: Double?
     public var bestTestAccuracy: Double?
-    /// Epoch (0-based) of the best test accuracy.
+    /// Epoch of the best test accuracy, counted from 1 as in `metrics.csv` and on the terminal
+    /// (summaries written before 2026-11-28 counted from 0).
     public var bestEpoch: Int?
     /// Wall time of all epochs, seconds (summed over resumed segments).
     public var totalSeconds: Double
@@ -28,7 +29,7 @@ public struct RunSummary: Codable, Sendable, Equatable {
         finalTestLoss = history.last?.testLoss
         let best = history.max { a, b in a.testAccuracy < b.testAccuracy || (a.testAccuracy == b.testAccuracy && a.epoch > b.epoch) }
         bestTestAccuracy = best?.testAccuracy
-        bestEpoch = best?.epoch
+        bestEpoch = best?.number
         totalSeconds = history.reduce(0) { $0 + $1.wallSeconds }
         formatVersion = Checkpoint.formatVersion
         self.config = config

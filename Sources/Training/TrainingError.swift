@@ -1,7 +1,8 @@
 /// Why a training run stopped with an error.
 public enum TrainingError: Error, Equatable, CustomStringConvertible {
-    /// The loss of iteration `step` (0-based, in epoch `epoch`) was NaN or infinite; the run
-    /// stopped before that step's update. `lastGoodCheckpoint` is the newest checkpoint this run
+    /// The loss of iteration `step` (0-based, in epoch `epoch`: 0-based here, printed counted
+    /// from 1 like every epoch MaskLab shows) was NaN or infinite; the run stopped before that
+    /// step's update. `lastGoodCheckpoint` is the newest checkpoint this run
     /// wrote or resumed from, if any.
     case nonFinite(step: Int, epoch: Int, loss: Double, lastGoodCheckpoint: String?)
     /// The configuration cannot run (message says what to change).
@@ -15,7 +16,7 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .nonFinite(step, epoch, loss, last):
-            return "loss became \(loss) at step \(step) (epoch \(epoch)); "
+            return "loss became \(loss) at step \(step) (epoch \(epoch + 1)); "
                 + (last.map { "last good checkpoint: \($0)" } ?? "no checkpoint was written")
                 + " (hint: lower the learning rate or add warm-up)"
         case let .invalidConfig(m): return "invalid training config: \(m)"

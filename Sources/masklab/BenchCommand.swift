@@ -39,7 +39,7 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "A Python interpreter with torch: also run bench/torch_anchor.py and print ratios.")
     var torch: String?
 
-    @Option(name: .long, help: "Path of torch_anchor.py (default: ../shared/bench/torch_anchor.py, then /work/shared/bench/…).")
+    @Option(name: .long, help: "Path of torch_anchor.py (default: the project's bench/torch_anchor.py, found from the current folder or the executable).")
     var torchScript: String?
 
     @Option(name: .long, help: .hidden)
@@ -79,8 +79,7 @@ struct BenchCommand: ParsableCommand {
         var torchProblem: String?
         if let torch {
             if !json { FileHandle.standardError.write(Data("bench: PyTorch via \(torch)…\n".utf8)) }
-            let script = torchScript ?? ["../shared/bench/torch_anchor.py", "/work/shared/bench/torch_anchor.py"]
-                .first { FileManager.default.fileExists(atPath: $0) } ?? "../shared/bench/torch_anchor.py"
+            let script = torchScript ?? TorchAnchor.defaultScript() ?? "bench/torch_anchor.py"
             (torchReport, torchProblem) = TorchAnchor.run(python: torch, script: script, workloads: selected,
                                                           threads: threadCount, steps: steps)
         }

@@ -11,15 +11,19 @@ struct EvalCommand: ParsableCommand {
         commandName: "eval",
         abstract: "Evaluate a checkpoint on the test set (and optionally the training set).",
         discussion: """
-        PATH is a run folder (its config.json and last.safetensors are used) or a .safetensors file \
-        inside one. No mask is sampled at evaluation: the weights are used as saved, except that a \
+        PATH is a run folder (its config.json and last.safetensors are used), a .safetensors file \
+        inside one, or any safetensors file of weights under PyTorch state_dict names (e.g. written by \
+        safetensors.torch.save_file(model.state_dict(), FILE)) with --config describing the model. No mask is sampled at evaluation: the weights are used as saved, except that a \
         run trained with a per-step mask and evalMask "expected" is scored, as its trainer did, with \
         the expected mask restored from the checkpoint.
         """
     )
 
-    @Argument(help: "A run folder or a checkpoint file in one.")
+    @Argument(help: "A run folder, a checkpoint file in one, or a safetensors state_dict (with --config).")
     var path: String
+
+    @Option(name: .long, help: "Run config describing the model and data (default: config.json beside the weights).")
+    var config: String?
 
     @Option(name: .long, help: "Data folder (default: $MASKLAB_DATA, ./data or ../shared/data).")
     var data: String?
@@ -34,20 +38,10 @@ struct EvalCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw CommandFailure("\(path): no such run folder or checkpoint")
-        }
-        let folder = isDirectory.boolValue ? URL(fileURLWithPath: path, isDirectory: true) : URL(fileURLWithPath: path).deletingLastPathComponent()
-        let layout = RunLayout(directory: folder)
-        let checkpoint = isDirectory.boolValue ? layout.checkpoint : URL(fileURLWithPath: path)
-        guard FileManager.default.fileExists(atPath: checkpoint.path) else {
-            throw CommandFailure("\(checkpoint.path): no checkpoint (train with checkpoints enabled, e.g. --checkpoint-every 1)")
-        }
-        var config: RunConfig
-        do { config = try RunConfig.load(from: layout.config) } catch {
-            throw CommandFailure("\(error.description) (eval needs the run's config.json beside the checkpoint)")
-        }
+        let source: WeightsSource
+        do { source = try WeightsSource.locate(path, config: config) } catch { throw CommandFailure(error.description) }
+        let checkpoint = source.file
+        var config = source.config
         config.validation = 0
         if let threads { config.training.threads = threads }
         let dataRoot: URL
@@ -61,7 +55,7 @@ struct EvalCommand: ParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             print(String(decoding: try encoder.encode(result), as: UTF8.self))
         } else {
-            print("\(result.model) from \(checkpoint.path) (step \(result.step))")
+            print("\(result.model) from \(checkpoint.path) (\(result.format == "state_dict" ? "plain state_dict" : "step \(result.step)"))")
             print(String(format: "test:  loss %.4f  accuracy %.4f  (%d samples)", result.testLoss, result.testAccuracy, result.testSamples))
             if let l = result.trainLoss, let a = result.trainAccuracy {
                 print(String(format: "train: loss %.4f  accuracy %.4f  (%d samples)", l, a, result.trainSamples ?? 0))

@@ -17,7 +17,8 @@ struct ImportanceCommand: ParsableCommand {
         commandName: "importance",
         abstract: "Compute weight importance for a checkpoint and plot its histograms (or time the solver).",
         discussion: """
-        PATH is a run folder (config.json + last.safetensors). The solver runs on --batches training \
+        PATH is a run folder (config.json + last.safetensors), or a safetensors file of weights under \
+        PyTorch state_dict names with --config describing the model. The solver runs on --batches training \
         batches (no augmentation) for the run's masked tensors (its "masks" scope, else all conv and \
         linear weights minus --mask-exclude). With several --lambda values (e.g. 0,1) each is solved \
         from the same start and the histograms are overlaid. Writes stats.csv, histograms.csv and \
@@ -30,8 +31,11 @@ struct ImportanceCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: "A run folder with a checkpoint (not needed with --benchmark).")
+    @Argument(help: "A run folder with a checkpoint, or a safetensors state_dict with --config (not needed with --benchmark).")
     var path: String?
+
+    @Option(name: .long, help: "Run config describing the model and data (default: config.json beside the weights).")
+    var config: String?
 
     @Option(name: .long, help: "Data folder (default: $MASKLAB_DATA, ./data or ../shared/data).")
     var data: String?
@@ -118,13 +122,10 @@ struct ImportanceCommand: ParsableCommand {
     }
 
     private func histograms() throws {
-        let folder = URL(fileURLWithPath: path ?? ".", isDirectory: true)
-        let layout = RunLayout(directory: folder)
-        guard FileManager.default.fileExists(atPath: layout.checkpoint.path) else {
-            throw CommandFailure("\(layout.checkpoint.path): no checkpoint (importance needs a run folder with last.safetensors)")
-        }
-        var config: RunConfig
-        do { config = try RunConfig.load(from: layout.config) } catch { throw CommandFailure(error.description) }
+        let source: WeightsSource
+        do { source = try WeightsSource.locate(path ?? ".", config: config) } catch { throw CommandFailure(error.description) }
+        let folder = source.file.deletingLastPathComponent()
+        var config = source.config
         config.validation = 0
         config.augment = false
         let dataRoot: URL
@@ -132,7 +133,7 @@ struct ImportanceCommand: ParsableCommand {
         let (network, splits, _): (Network, DataSplits, (any Augmentation)?)
         do { (network, splits, _) = try TrainingRun.materialise(config, dataRoot: dataRoot) } catch { throw CommandFailure(error.description) }
         network.prepare(batch: config.training.batchSize)
-        do { _ = try Checkpoint.load(from: layout.checkpoint, into: network, optimizer: nil) } catch { throw CommandFailure(error.description) }
+        do { _ = try WeightsSource.load(source.file, into: network) } catch { throw CommandFailure(error.description) }
         var scope = config.masks?.scope ?? MaskScope()
         if let maskExclude {
             scope.exclude = Set(try maskExclude.split(separator: ",").map { part -> MaskExclusion in
@@ -176,8 +177,9 @@ struct ImportanceCommand: ParsableCommand {
                                      underflow: stats[i][t].underflow, overflow: stats[i][t].overflow)
             })
         }
-        let plot = HistogramPlot(title: "importance of \(network.name) (\(base.solve.rawValue), \(base.steps) steps, η \(base.eta))",
-                                 xLabel: "log10 w", edges: edges, panels: panels)
+        var plot = HistogramPlot(title: "importance of \(network.name) (\(base.solve.rawValue), \(base.steps) steps, η \(base.eta))",
+                                 xLabel: "log₁₀ w", edges: edges, panels: panels)
+        plot.setImportanceOuterLabels()
         let outDir = out.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? folder.appendingPathComponent("importance", isDirectory: true)
         do {
             try FileManager.default.createDirectory(at: outDir, withIntermediateDirectories: true)

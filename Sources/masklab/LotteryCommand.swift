@@ -5,7 +5,9 @@ import Masks
 import Training
 import Experiments
 
-extension LotteryReset: ExpressibleByArgument {}
+extension LotteryReset: ExpressibleByArgument {
+    public init?(argument: String) { self.init(name: argument) }
+}
 extension LotterySelection: ExpressibleByArgument {}
 
 /// `masklab lottery`: iterative magnitude pruning with resetting, and its controls.
@@ -48,7 +50,7 @@ struct LotteryCommand: ParsableCommand {
     @Option(name: .long, help: "magnitude (smallest |w| pruned) or random. Default: magnitude.")
     var selection: LotterySelection = .magnitude
 
-    @Option(name: .long, help: "Where survivors restart: initial (θ0), rewind (θk) or reinitialise. Default: initial.")
+    @Option(name: .long, help: "Where survivors restart: initial (θ0; also 'init'), rewind (θk) or reinitialise (also 'reinit'). Default: initial.")
     var reset: LotteryReset = .initial
 
     @Option(name: .long, help: "k of late resetting: θk is saved after k iterations of level 0. Default: 0.")

@@ -11,6 +11,8 @@ final class ProgressDisplay: TrainingCallback {
     private var started = Date()
     private var lastDraw = Date.distantPast
     private var doneAtStart = 0
+    /// A progress line is on the terminal without its newline.
+    private var lineOpen = false
 
     init(quiet: Bool) { self.quiet = quiet }
 
@@ -42,17 +44,38 @@ final class ProgressDisplay: TrainingCallback {
                           r.epoch + 1, run.epochs, bar, r.batchInEpoch + 1, r.batchesPerEpoch, r.loss,
                           Double(r.correct) / Double(max(r.count, 1)), ips, Self.duration(remaining))
         print("\r\u{1B}[2K" + line, terminator: "")
+        lineOpen = true
         fflush(nil)
+    }
+
+    /// Prints `text` on its own line (clearing an open progress line first; it is redrawn at the next batch).
+    func note(_ text: String) {
+        guard !quiet else { return }
+        closeLine(clear: true)
+        print(text)
+        fflush(nil)
+    }
+
+    /// Ends an open progress line: erased (`clear`) or kept and followed by a newline.
+    private func closeLine(clear: Bool) {
+        guard lineOpen else { return }
+        print(clear ? "\r\u{1B}[2K" : "", terminator: clear ? "" : "\n")
+        lineOpen = false
     }
 
     func epochEnd(_ m: EpochMetrics) {
         guard !quiet else { return }
-        if isTerminal { print("\r\u{1B}[2K", terminator: "") }
+        closeLine(clear: true)
         print(EpochLine.format(m, epochs: run?.epochs ?? 0))
         fflush(nil)
     }
 
-    func runEnd(_ result: TrainingResult) {}
+    /// A run stopped mid-epoch (Ctrl-C) leaves its progress line open: end it so that the
+    /// summary starts on a line of its own.
+    func runEnd(_ result: TrainingResult) {
+        closeLine(clear: false)
+        fflush(nil)
+    }
 
     /// The closing summary (printed by the command, also when quiet).
     func finish(_ result: TrainingResult, layout: RunLayout) {
@@ -60,7 +83,7 @@ final class ProgressDisplay: TrainingCallback {
         let final = s.finalTestAccuracy.map { String(format: "%.4f", $0) } ?? "–"
         let best = s.bestTestAccuracy.map { String(format: "%.4f", $0) } ?? "–"
         print("\(s.status): \(s.epochs) epochs, \(s.iterations) iterations, final test accuracy \(final), "
-              + "best \(best) (epoch \((s.bestEpoch ?? -1) + 1)), \(Self.duration(s.totalSeconds))")
+              + "best \(best) (epoch \(s.bestEpoch.map(String.init) ?? "–")), \(Self.duration(s.totalSeconds))")
         print("results: \(layout.directory.path)")
     }
 
@@ -77,7 +100,7 @@ enum EpochLine {
     static let header = "epoch  train_loss  train_acc  test_loss  test_acc     gap        lr     img/s   time"
     static func format(_ m: EpochMetrics, epochs: Int) -> String {
         String(format: "%5d  %10.4f  %9.4f  %9.4f  %8.4f  %7.4f  %8.5f  %8.0f  %5.1fs",
-               m.epoch + 1, m.trainLoss, m.trainAccuracy, m.testLoss, m.testAccuracy, m.gap,
+               m.number, m.trainLoss, m.trainAccuracy, m.testLoss, m.testAccuracy, m.gap,
                Double(m.learningRate), m.imagesPerSecond, m.wallSeconds)
     }
 }

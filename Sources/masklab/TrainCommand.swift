@@ -24,6 +24,9 @@ struct TrainCommand: ParsableCommand {
     @Flag(name: .long, help: "Continue from the run folder's last checkpoint (fresh start when there is none).")
     var resume = false
 
+    @Option(name: .long, help: ArgumentHelp("Start from these weights instead of the seed's initialisation: a MaskLab checkpoint or a PyTorch state_dict saved with safetensors (names and shapes must match the model).", valueName: "file"))
+    var initFrom: String?
+
     @Flag(name: .long, help: "Print the resolved configuration as JSON and exit.")
     var printConfig = false
 
@@ -39,15 +42,18 @@ struct TrainCommand: ParsableCommand {
         let dataRoot: URL
         do { dataRoot = try DataLocator.resolve(explicit: location.data) } catch { throw CommandFailure(error.description) }
         let layout = location.out.map { RunLayout(directory: URL(fileURLWithPath: $0, isDirectory: true)) }
-            ?? RunLayout(root: URL(fileURLWithPath: "results", isDirectory: true), name: config.runName)
+            ?? RunLayout(root: URL(fileURLWithPath: "results", isDirectory: true),
+                         name: config.runName + (initFrom.map { "-from-" + URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent } ?? ""))
         let control = TrainingControl()
         let interrupt = InterruptHandler { control.requestStop(checkpoint: true) }
         defer { interrupt.cancel() }
         let display = ProgressDisplay(quiet: quiet)
+        if !quiet { print(config.synopsis + (initFrom.map { " · initial weights from \($0)" } ?? "")) }
         let result: TrainingResult
         do {
             result = try TrainingRun.run(config, dataRoot: dataRoot, layout: layout, commandLine: CommandLine.arguments,
-                                         resume: resume, callbacks: [display], control: control)
+                                         resume: resume, callbacks: [display], control: control, note: display.note,
+                                         initFrom: initFrom.map { URL(fileURLWithPath: $0) })
         } catch { throw CommandFailure(error.description) }
         display.finish(result, layout: layout)
         if result.summary.status == "stopped" {

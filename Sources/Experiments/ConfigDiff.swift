@@ -1,0 +1,80 @@
+import Foundation
+
+/// What differs between two configurations, key path by key path: `masklab diff A B`.
+///
+/// A run folder stands for its `config.json` (else `lottery.json`), a file for itself. A run
+/// config is read through `RunConfig` and written back with every default spelled out, so a
+/// key left out of one file and set to its default in the other is not a difference. Other JSON
+/// files (`lottery.json`, `compare.json`) are compared as they are. Nested objects are walked
+/// (`training.optimizer.learningRate`); arrays compare whole.
+public enum ConfigDiff {
+    /// One difference: the key path and each side's value as JSON text ("absent" when missing).
+    public struct Difference: Sendable, Equatable {
+        public var key: String
+        public var a: String
+        public var b: String
+        public init(key: String, a: String, b: String) {
+            self.key = key
+            self.a = a
+            self.b = b
+        }
+        /// `key: a → b`.
+        public var line: String { "\(key): \(a) → \(b)" }
+    }
+
+    /// The JSON object describing the configuration at `path` (a run folder or a JSON file).
+    public static func load(_ path: String) throws(RunError) -> [String: Any] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw .config(path: path, message: "no such run folder or config file")
+        }
+        var url = URL(fileURLWithPath: path)
+        if isDirectory.boolValue {
+            let candidates = ["config.json", "lottery.json", "compare.json"].map { url.appendingPathComponent($0) }
+            guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
+                throw .config(path: path, message: "no config.json, lottery.json or compare.json in the folder")
+            }
+            url = found
+        }
+        let text: String
+        if url.lastPathComponent != "lottery.json", url.lastPathComponent != "compare.json", let config = try? RunConfig.load(from: url) {
+            text = config.jsonText()
+        } else {
+            do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+                throw .config(path: url.path, message: "cannot read the file: \(error.localizedDescription)")
+            }
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
+            throw .config(path: url.path, message: "expected a JSON object at the top level")
+        }
+        return object
+    }
+
+    /// The differences between `a` and `b`, sorted by key path.
+    public static func differences(_ a: [String: Any], _ b: [String: Any]) -> [Difference] {
+        var out: [Difference] = []
+        walk(a, b, prefix: "", into: &out)
+        return out.sorted { $0.key < $1.key }
+    }
+
+    private static func walk(_ a: [String: Any], _ b: [String: Any], prefix: String, into out: inout [Difference]) {
+        for key in Set(a.keys).union(b.keys) {
+            let path = prefix.isEmpty ? key : prefix + "." + key
+            let va = a[key].flatMap { $0 is NSNull ? nil : $0 }, vb = b[key].flatMap { $0 is NSNull ? nil : $0 }
+            if let da = va as? [String: Any], let db = vb as? [String: Any] {
+                walk(da, db, prefix: path, into: &out)
+                continue
+            }
+            let ta = va.map(json) ?? "absent", tb = vb.map(json) ?? "absent"
+            if ta != tb { out.append(Difference(key: path, a: ta, b: tb)) }
+        }
+    }
+
+    /// `value` as compact, key-sorted JSON text (numbers and strings as JSON writes them).
+    static func json(_ value: Any) -> String {
+        guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes]) else {
+            return "\(value)"
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import Masks
+import Training
+
+extension RunConfig {
+    /// One line naming what a run is about to do: model, data, mask, optimiser, schedule,
+    /// budget, seed and threads, e.g.
+    ///
+    ///     mlp (hidden 300,100) · mnist, 5000 validation, no augmentation · mask importance keep 0.2 on gradients, scaling none, λ 0 ·
+    ///     sgd lr 0.05 momentum 0.9 nesterov wd 0.0001 · cosine · batch 64, 15 epochs · seed 0, 2 threads
+    public var synopsis: String {
+        let t = training
+        var model = t.model
+        let o = t.modelOptions
+        let options = [o.hidden.map { "hidden \($0.map(String.init).joined(separator: ","))" }, o.width.map { "width \($0)" },
+                       o.batchNorm.map { $0 ? "BatchNorm" : "no BatchNorm" }].compactMap { $0 }
+        if !options.isEmpty { model += " (\(options.joined(separator: ", ")))" }
+        var data = t.dataset
+        if trainSubset > 0 { data += ", \(trainSubset)-image training subset" }
+        if testSubset > 0 { data += ", \(testSubset)-image test subset" }
+        if validation > 0 { data += ", \(validation) held out for validation" }
+        if augment == false { data += ", no augmentation" }
+        var mask = "no mask"
+        if let m = masks, m.name != "none" {
+            mask = "mask \(m.name) keep \(m.keep) on \(m.target.rawValue), scaling \(m.scaling.rawValue)"
+            if !m.exclude.isEmpty { mask += ", dense \(m.exclude.map(\.rawValue).joined(separator: "+"))" }
+            if m.name == "importance" {
+                let i = m.importance
+                mask += ", λ \(i.lambda), η \(i.eta), \(i.steps) steps, refresh every "
+                    + (i.refreshIterations > 0 ? "\(i.refreshIterations) iterations" : "\(i.refreshEpochs) epochs")
+            }
+        }
+        let opt = t.optimizer
+        var optimizer = "\(opt.name) lr \(opt.learningRate)"
+        if opt.name == "sgd" && opt.momentum != 0 { optimizer += " momentum \(opt.momentum)\(opt.nesterov ? " nesterov" : "")" }
+        if let wd = opt.weightDecay, wd != 0 { optimizer += " wd \(wd)" }
+        var schedule = t.schedule.name
+        if t.schedule.warmupIterations > 0 { schedule += ", warm-up \(t.schedule.warmupIterations) iterations" }
+        return [model, data, mask, optimizer, schedule, "batch \(t.batchSize), \(t.budget)", "seed \(t.seed), \(t.threads) thread\(t.threads == 1 ? "" : "s")"]
+            .joined(separator: " · ")
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import Stats
+
+/// Test accuracy and test loss per epoch of any run folders in one figure: `masklab plot RUN…`.
+///
+/// Runs whose configurations are equal except for the seed (and the thread count) form one
+/// group, drawn as the mean per epoch with its 95% t-interval as a band (n = 1: the run's own
+/// curve, no band). Each group is labelled by the settings that tell the groups apart
+/// (`ConfigDiff` against the first group), or by its folder name when nothing does.
+public enum RunOverlay {
+    /// Runs sharing a configuration up to the seed.
+    public struct Group: Sendable {
+        public var label: String
+        public var runs: [String]
+        public var curves: [RunCurve]
+    }
+
+    /// Groups the run folders `paths` (each needs `config.json` and `metrics.csv`).
+    public static func groups(_ paths: [String]) throws(RunError) -> [Group] {
+        var keys: [String] = []
+        var members: [String: [(path: String, curve: RunCurve)]] = [:]
+        var configs: [String: [String: Any]] = [:]
+        for path in paths {
+            let folder = URL(fileURLWithPath: path, isDirectory: true)
+            let layout = RunLayout(directory: folder)
+            var config = try RunConfig.load(from: layout.config)
+            let seed = config.training.seed
+            guard let curve = RunCurve.read(layout.metrics, seed: seed), curve.epochs > 0 else {
+                throw .config(path: layout.metrics.path, message: "no epochs in metrics.csv (has the run finished an epoch?)")
+            }
+            config.training.seed = 0
+            config.training.threads = 1
+            let key = config.jsonText()
+            if members[key] == nil {
+                keys.append(key)
+                configs[key] = (try? JSONSerialization.jsonObject(with: Data(key.utf8)) as? [String: Any]) ?? [:]
+            }
+            members[key, default: []].append((path, curve))
+        }
+        let first = keys.first.flatMap { configs[$0] } ?? [:]
+        // Key paths that differ between any two groups, shown in every label.
+        var varying = Set<String>()
+        for key in keys.dropFirst() { for d in ConfigDiff.differences(first, configs[key] ?? [:]) { varying.insert(d.key) } }
+        return keys.map { key in
+            let m = members[key] ?? []
+            let values = flatten(configs[key] ?? [:])
+            var label = varying.sorted().map { "\(short($0)) \(values[$0] ?? "absent")" }.joined(separator: ", ")
+            if label.isEmpty { label = URL(fileURLWithPath: m[0].path).lastPathComponent }
+            label += m.count > 1 ? " (mean of \(m.count) seeds)" : " (seed \(m[0].curve.seed))"
+            return Group(label: label, runs: m.map(\.path), curves: m.map(\.curve))
+        }
+    }
+
+    /// The figure: test accuracy and test loss against the epoch, one series per group.
+    public static func svg(_ groups: [Group], title: String) -> String {
+        func chart(_ name: String, _ values: (RunCurve) -> [Double]) -> LinePlot {
+            let series = groups.map { g -> LinePlot.Series in
+                let epochs = g.curves.map(\.epochs).max() ?? 0
+                var points: [(x: Double, y: Double)] = [], band: [(x: Double, low: Double, high: Double)] = []
+                for e in 0..<epochs {
+                    let v = g.curves.compactMap { c -> Double? in
+                        let all = values(c)
+                        return e < all.count && all[e].isFinite ? all[e] : nil
+                    }
+                    guard !v.isEmpty else { continue }
+                    let s = Summary(v)
+                    points.append((Double(e + 1), s.mean))
+                    if s.count > 1 { band.append((Double(e + 1), s.mean - s.halfWidth, s.mean + s.halfWidth)) }
+                }
+                return LinePlot.Series(label: g.label, points: points, band: band)
+            }
+            var plot = LinePlot(title: "\(title): \(name)", xLabel: "epoch", yLabel: name, series: series)
+            plot.subtitle = "groups of runs that differ only in the seed: mean, 95% t-interval band"
+            plot.xInteger = true
+            plot.width = 820
+            return plot
+        }
+        return LinePlot.stacked([chart("test accuracy") { $0.testAccuracy }, chart("test loss") { $0.testLoss }])
+    }
+
+    /// Leaf values of a JSON object by key path, as compact JSON text.
+    static func flatten(_ object: [String: Any], prefix: String = "") -> [String: String] {
+        var out: [String: String] = [:]
+        for (k, v) in object {
+            let path = prefix.isEmpty ? k : prefix + "." + k
+            if let d = v as? [String: Any] { out.merge(flatten(d, prefix: path)) { a, _ in a } } else { out[path] = ConfigDiff.json(v) }
+        }
+        return out
+    }
+
+    /// The last component of a key path (`training.optimizer.learningRate` → `learningRate`).
+    static func short(_ key: String) -> String { String(key.split(separator: ".").last ?? Substring(key)) }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import Layers
+import Training
+
+/// Where a command's weights come from: a run folder (its `last.safetensors` and
+/// `config.json`), a MaskLab checkpoint inside one, or any safetensors file of weights (a plain
+/// PyTorch `state_dict`) with the model described by a config given separately.
+public struct WeightsSource: Sendable {
+    public var file: URL
+    public var config: RunConfig
+
+    /// The weights at `path` (a run folder or a `.safetensors` file) and the run config that
+    /// describes their model: `configFile` when given (e.g. written by `masklab train --print-config`
+    /// with the model's flags), else the `config.json` beside the file.
+    public static func locate(_ path: String, config configFile: String? = nil) throws(RunError) -> WeightsSource {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw .config(path: path, message: "no such run folder or weights file")
+        }
+        let folder = isDirectory.boolValue ? URL(fileURLWithPath: path, isDirectory: true) : URL(fileURLWithPath: path).deletingLastPathComponent()
+        let layout = RunLayout(directory: folder)
+        let file = isDirectory.boolValue ? layout.checkpoint : URL(fileURLWithPath: path)
+        guard FileManager.default.fileExists(atPath: file.path) else {
+            throw .config(path: file.path, message: "no checkpoint in the run folder (train with checkpoints enabled, e.g. --checkpoint-every 1)")
+        }
+        if let configFile { return WeightsSource(file: file, config: try RunConfig.load(from: URL(fileURLWithPath: configFile))) }
+        guard FileManager.default.fileExists(atPath: layout.config.path) else {
+            throw .config(path: layout.config.path, message: "no config.json beside the weights; describe the model with --config FILE "
+                          + "(e.g. `masklab train --model mlp --hidden 300,100 --print-config > model.json`)")
+        }
+        return WeightsSource(file: file, config: try RunConfig.load(from: layout.config))
+    }
+
+    /// Loads the weights into `network`: a MaskLab checkpoint with all its checks (its contents
+    /// returned), or a plain state_dict checked name by name and shape by shape (nil returned).
+    public static func load(_ url: URL, into network: Network) throws(RunError) -> Checkpoint.Contents? {
+        let file: SafetensorsFile
+        do { file = try SafetensorsFile.read(from: url) } catch { throw .training(.checkpoint(.file(error))) }
+        do {
+            if StateDict.isCheckpoint(file) { return try Checkpoint.restore(file, path: url.path, into: network, optimizer: nil) }
+            try StateDict.restore(file, path: url.path, into: network)
+            return nil
+        } catch { throw .training(.checkpoint(error)) }
+    }
+}

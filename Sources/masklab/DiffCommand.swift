@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+import Experiments
+
+/// `masklab diff A B`: what differs between two runs' configurations.
+struct DiffCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "diff",
+        abstract: "Show the settings that differ between two runs (key path: A → B).",
+        discussion: """
+        A and B are run folders (their config.json; lottery.json or compare.json where there is no \
+        config.json) or config files. Defaults are spelled out before comparing, so a key omitted in \
+        one file and set to its default in the other is not a difference. Exit status 0 whether or \
+        not they differ.
+        """
+    )
+
+    @Argument(help: "The first run folder or config file.")
+    var a: String
+
+    @Argument(help: "The second run folder or config file.")
+    var b: String
+
+    func run() throws {
+        let differences: [ConfigDiff.Difference]
+        do { differences = ConfigDiff.differences(try ConfigDiff.load(a), try ConfigDiff.load(b)) } catch {
+            throw CommandFailure(error.description)
+        }
+        print("A: \(a)\nB: \(b)")
+        if differences.isEmpty {
+            print("no differences")
+        } else {
+            for d in differences { print(d.line) }
+        }
+    }
+}

@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import Experiments
+
+/// `masklab plot RUN…`: overlay the test curves of any runs.
+struct PlotCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plot",
+        abstract: "Overlay the test accuracy and loss curves of run folders in one SVG.",
+        discussion: """
+        Runs whose configs differ only in the seed are drawn as one curve, the mean over seeds with \
+        a 95% t-interval band; the legend names the settings that tell the curves apart.
+        """
+    )
+
+    @Argument(help: "Run folders (each with config.json and metrics.csv).")
+    var runs: [String]
+
+    @Option(name: .long, help: "Output SVG file. Default: runs.svg.")
+    var out = "runs.svg"
+
+    @Option(name: .long, help: "Title. Default: the model and dataset of the first run.")
+    var title: String?
+
+    func validate() throws {
+        if runs.isEmpty { throw ValidationError("give at least one run folder") }
+    }
+
+    func run() throws {
+        let groups: [RunOverlay.Group]
+        do { groups = try RunOverlay.groups(runs) } catch { throw CommandFailure(error.description) }
+        let heading = title ?? (try? RunConfig.load(from: RunLayout(directory: URL(fileURLWithPath: runs[0], isDirectory: true)).config))
+            .map { "\($0.training.model) on \($0.training.dataset)" } ?? "runs"
+        do { try RunOverlay.svg(groups, title: heading).write(toFile: out, atomically: true, encoding: .utf8) } catch {
+            throw CommandFailure("\(out): cannot write: \(error.localizedDescription)")
+        }
+        for g in groups { print("\(g.label): \(g.runs.joined(separator: " "))") }
+        print("wrote \(out)")
+    }
+}

@@ -1,0 +1,46 @@
+import XCTest
+import Foundation
+@testable import Experiments
+
+/// `masklab diff`'s comparison, the shipped PyTorch anchor script and the `--reset` short forms.
+final class ConveniencesTests: XCTestCase {
+    func testConfigDiffWalksNestedKeysAndTreatsDefaultsAsEqual() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("masklab-diff-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var a = RunConfig()
+        a.training.optimizer.learningRate = 0.05
+        var b = a
+        b.training.optimizer.learningRate = 0.1
+        b.training.modelOptions.hidden = [500, 300]
+        try a.jsonText().write(to: dir.appendingPathComponent("a.json"), atomically: true, encoding: .utf8)
+        try b.jsonText().write(to: dir.appendingPathComponent("b.json"), atomically: true, encoding: .utf8)
+        // A file that leaves every default out is the same configuration as one that spells them out.
+        try #"{"optimizer": {"learningRate": 0.05}}"#.write(to: dir.appendingPathComponent("short.json"), atomically: true, encoding: .utf8)
+        let d = ConfigDiff.differences(try ConfigDiff.load(dir.appendingPathComponent("a.json").path), try ConfigDiff.load(dir.appendingPathComponent("b.json").path))
+        XCTAssertEqual(d.map(\.line), ["modelOptions.hidden: absent → [500,300]", "optimizer.learningRate: 0.05 → 0.1"])
+        let same = ConfigDiff.differences(try ConfigDiff.load(dir.appendingPathComponent("a.json").path),
+                                          try ConfigDiff.load(dir.appendingPathComponent("short.json").path))
+        XCTAssertEqual(same.map(\.line), [])
+        XCTAssertThrowsError(try ConfigDiff.load(dir.appendingPathComponent("missing").path))
+    }
+
+    /// `masklab bench --torch` finds the project's own bench/torch_anchor.py from a binary in .build.
+    func testTorchAnchorScriptIsFoundInTheProject() throws {
+        let project = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let script = project.appendingPathComponent("bench/torch_anchor.py")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: script.path), "the anchor script ships with the project")
+        let header = try String(contentsOf: script, encoding: .utf8).split(separator: "\n").prefix(5).joined(separator: "\n")
+        XCTAssertTrue(header.contains("../shared/bench/torch_anchor.py"), "the header says where it came from")
+        let binary = project.appendingPathComponent(".build/x86_64-unknown-linux-gnu/release/masklab")
+        XCTAssertEqual(TorchAnchor.defaultScript(executable: binary, currentDirectory: URL(fileURLWithPath: "/")), script.path)
+        XCTAssertNil(TorchAnchor.defaultScript(executable: URL(fileURLWithPath: "/usr/bin/masklab"), currentDirectory: URL(fileURLWithPath: "/")))
+    }
+
+    func testResetShortForms() {
+        XCTAssertEqual(LotteryReset(name: "init"), .initial)
+        XCTAssertEqual(LotteryReset(name: "reinit"), .reinitialise)
+        XCTAssertEqual(LotteryReset(name: "rewind"), .rewind)
+        XCTAssertNil(LotteryReset(name: "theta0"))
+    }
+}

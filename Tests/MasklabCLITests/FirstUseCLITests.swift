@@ -1,0 +1,124 @@
+import XCTest
+import Foundation
+import TestSupport
+
+/// What a researcher meets on first use, through the real binary: one epoch numbering, the
+/// start line, PyTorch state_dicts in, `diff`, `plot` and the `--reset init` alias.
+final class FirstUseCLITests: XCTestCase {
+    private func masklab(_ args: [String]) throws -> CommandRunner.Result {
+        try CommandRunner.run(args, directory: nil, environment: [:], timeout: 240)
+    }
+
+    private static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/pytorch_state_dict.py")
+
+    private func tinyMNIST() throws -> TemporaryDirectory {
+        let data = TemporaryDirectory("masklab-firstuse-data")
+        try DatasetFixtures.writeMNIST(to: data.url, train: 240, test: 60, gzipped: true)
+        return data
+    }
+
+    private func json(_ url: URL) throws -> [String: Any] {
+        try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+    }
+
+    private let train = ["train", "--epochs", "3", "--batch-size", "32", "--hidden", "16", "--threads", "1", "--lr", "0.05"]
+
+    /// metrics.csv, summary.json and the terminal count epochs from 1; the run announces its settings.
+    func testEpochsCountFromOneEverywhere() throws {
+        let data = try tinyMNIST()
+        let out = TemporaryDirectory("masklab-firstuse-out")
+        let r = try masklab(train + ["--data", data.path, "--seed", "3", "--out", out.file("a").path])
+        XCTAssertEqual(r.status, 0, "\(r)")
+        XCTAssertTrue(r.stdout.contains("mlp (hidden 16) · mnist · no mask · sgd lr 0.05"), r.stdout)
+        let rows = try String(contentsOf: out.file("a/metrics.csv"), encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        let accuracy = rows[0].firstIndex(of: "test_accuracy")!
+        XCTAssertEqual(rows.dropFirst().map { String($0[0]) }, ["1", "2", "3"], "metrics.csv epochs count from 1")
+        let best = rows.dropFirst().max { Double($0[accuracy])! < Double($1[accuracy])! }!
+        let summary = try json(out.file("a/summary.json"))
+        let bestEpoch = try XCTUnwrap(summary["bestEpoch"] as? Int)
+        XCTAssertEqual(String(bestEpoch), String(best[0]), "summary.json's bestEpoch is metrics.csv's epoch of the best row")
+        XCTAssertTrue(r.stdout.contains("(epoch \(bestEpoch))"), r.stdout)
+        let lines = r.stdout.split(separator: "\n")
+        XCTAssertTrue(lines.contains { $0.hasPrefix("    1  ") } && lines.contains { $0.hasPrefix("    3  ") }, r.stdout)
+    }
+
+    /// A state_dict written by the reference safetensors library (MaskLab's checkpoint stripped
+    /// of optimiser state and metadata, as `safetensors.torch.save_file(model.state_dict())`
+    /// writes it) evaluates to exactly the checkpoint's numbers, starts a run with --init-from,
+    /// and a model that does not fit is refused naming the first mismatching tensor.
+    func testPyTorchStateDictIn() throws {
+        let data = try tinyMNIST()
+        let out = TemporaryDirectory("masklab-firstuse-out")
+        let r = try masklab(train + ["--data", data.path, "--seed", "3", "--out", out.file("a").path])
+        XCTAssertEqual(r.status, 0, "\(r)")
+        let weights = out.file("weights/lenet.safetensors")
+        try FileManager.default.createDirectory(at: weights.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let p = try CommandRunner.run(["python3", Self.script.path, "copy", out.file("a/last.safetensors").path, weights.path],
+                                      executable: URL(fileURLWithPath: "/usr/bin/env"), directory: nil, environment: [:], timeout: 60)
+        guard p.status == 0 else { throw XCTSkip("python3 with safetensors and numpy not available (pip install safetensors numpy): \(p.stderr.suffix(200))") }
+
+        let reference = try masklab(["eval", out.file("a").path, "--data", data.path, "--json", "--threads", "1"])
+        XCTAssertEqual(reference.status, 0, "\(reference)")
+        // Without a config beside it, eval says how to describe the model.
+        let bare = try masklab(["eval", weights.path, "--data", data.path])
+        XCTAssertNotEqual(bare.status, 0)
+        XCTAssertTrue(bare.stderr.contains("--config"), bare.stderr)
+        let plain = try masklab(["eval", weights.path, "--config", out.file("a/config.json").path, "--data", data.path, "--json", "--threads", "1"])
+        XCTAssertEqual(plain.status, 0, "\(plain)")
+        let a = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(reference.stdout.utf8)) as? [String: Any])
+        let b = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(plain.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(b["format"] as? String, "state_dict")
+        XCTAssertEqual(a["testAccuracy"] as? Double, b["testAccuracy"] as? Double, "exactly the same accuracy")
+        XCTAssertEqual(a["testLoss"] as? Double, b["testLoss"] as? Double, "exactly the same loss")
+
+        // A wider model: refused, naming the first tensor in state_dict order.
+        let wide = try masklab(["train", "--hidden", "32", "--print-config"])
+        try wide.stdout.write(to: out.file("wide.json"), atomically: true, encoding: .utf8)
+        let refused = try masklab(["eval", weights.path, "--config", out.file("wide.json").path, "--data", data.path])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("tensor 'fc1.weight': the model expects F32 [32, 784], the file has F32 [16, 784]"), refused.stderr)
+
+        // --init-from: with lr 0 the weights stay the loaded ones, so epoch 1 scores what eval scored.
+        let start = try masklab(["train", "--epochs", "1", "--batch-size", "32", "--hidden", "16", "--threads", "1", "--lr", "0",
+                                 "--data", data.path, "--init-from", weights.path, "--out", out.file("from").path])
+        XCTAssertEqual(start.status, 0, "\(start)")
+        XCTAssertTrue(start.stdout.contains("initial weights from \(weights.path)"), start.stdout)
+        let summary = try json(out.file("from/summary.json"))
+        XCTAssertEqual(summary["finalTestAccuracy"] as? Double, a["testAccuracy"] as? Double)
+        let importance = try masklab(["importance", weights.path, "--config", out.file("a/config.json").path, "--data", data.path,
+                                      "--steps", "2", "--threads", "1", "--out", out.file("imp").path])
+        XCTAssertEqual(importance.status, 0, "\(importance)")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out.file("imp/histograms.svg").path))
+    }
+
+    func testDiffPlotAndResetAlias() throws {
+        let data = try tinyMNIST()
+        let out = TemporaryDirectory("masklab-firstuse-out")
+        for (name, seed, lr) in [("s3", "3", "0.05"), ("s4", "4", "0.05"), ("lr", "3", "0.1")] {
+            let r = try masklab(["train", "--epochs", "2", "--batch-size", "32", "--hidden", "16", "--threads", "1", "--data", data.path,
+                                 "--out", out.file(name).path, "--quiet", "--seed", seed, "--lr", lr])
+            XCTAssertEqual(r.status, 0, "\(r)")
+        }
+        let diff = try masklab(["diff", out.file("s3").path, out.file("lr").path])
+        XCTAssertEqual(diff.status, 0, "\(diff)")
+        XCTAssertTrue(diff.stdout.contains("optimizer.learningRate: 0.05"), diff.stdout)
+        XCTAssertTrue(diff.stdout.contains("→ 0.1"), diff.stdout)
+        XCTAssertFalse(diff.stdout.contains("seed"), diff.stdout)
+        let same = try masklab(["diff", out.file("s3").path, out.file("s3/config.json").path])
+        XCTAssertTrue(same.stdout.contains("no differences"), same.stdout)
+
+        let plot = try masklab(["plot", out.file("s3").path, out.file("s4").path, out.file("lr").path, "--out", out.file("runs.svg").path])
+        XCTAssertEqual(plot.status, 0, "\(plot)")
+        XCTAssertTrue(plot.stdout.contains("(mean of 2 seeds): \(out.file("s3").path) \(out.file("s4").path)"), plot.stdout)
+        XCTAssertTrue(plot.stdout.contains("learningRate 0.1 (seed 3)"), plot.stdout)
+        let svg = try String(contentsOf: out.file("runs.svg"), encoding: .utf8)
+        XCTAssertTrue(svg.contains("<polygon"), "the two-seed group has a band")
+
+        let lottery = try masklab(["lottery", "--data", data.path, "--levels", "1", "--prune", "0.5", "--reset", "init", "--iterations", "8",
+                                   "--batch-size", "32", "--hidden", "16", "--validation", "40", "--eval-every", "4", "--threads", "1", "--out", out.file("lottery").path])
+        XCTAssertEqual(lottery.status, 0, "--reset init is accepted: \(lottery.stderr)")
+        let levelCurves = try String(contentsOf: out.file("lottery/level_01/curves.svg"), encoding: .utf8)
+        XCTAssertTrue(levelCurves.contains(">iteration</text>"), "a level's curves are drawn over iterations")
+    }
+}
