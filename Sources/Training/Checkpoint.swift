@@ -23,6 +23,9 @@ public enum Checkpoint {
     public static let formatVersion = 1
     /// Prefix of tensors owned by training hooks (not checked against the model).
     public static let hookPrefix = "hook."
+    /// The largest count (steps, epochs, samples) a checkpoint's metadata may hold: far beyond any
+    /// real run, small enough that position arithmetic cannot overflow.
+    public static let maximumCount = 1_000_000_000_000
 
     /// What `load` returns besides the restored tensors.
     public struct Contents: Sendable {
@@ -90,40 +93,47 @@ public enum Checkpoint {
     /// Reads `url` and restores the network's parameters, buffers and counters and (when given)
     /// the optimiser's state and step count. Names and shapes are checked strictly before anything
     /// is written: a mismatch lists every missing and unexpected name and changes nothing.
-    /// Optimiser tensors are ignored when `optimizer` is nil (e.g. for evaluation).
+    /// Optimiser tensors are ignored when `optimizer` is nil (e.g. for evaluation). Every
+    /// metadata number is range-checked, with `iterationsPerEpoch` (when resuming) the position
+    /// as a whole (`TrainingProgress.checkPosition`), and every float tensor must be finite.
     @discardableResult
-    public static func load(from url: URL, into network: Network, optimizer: (any Optimizer)?) throws(CheckpointError) -> Contents {
+    public static func load(from url: URL, into network: Network, optimizer: (any Optimizer)?,
+                            iterationsPerEpoch: Int? = nil) throws(CheckpointError) -> Contents {
         let file: SafetensorsFile
         do { file = try SafetensorsFile.read(from: url) } catch { throw .file(error) }
-        return try restore(file, path: url.path, into: network, optimizer: optimizer)
+        return try restore(file, path: url.path, into: network, optimizer: optimizer, iterationsPerEpoch: iterationsPerEpoch)
     }
 
     /// `load` for a file already in memory; `path` names it in errors.
     public static func restore(_ file: SafetensorsFile, path: String, into network: Network,
-                               optimizer: (any Optimizer)?) throws(CheckpointError) -> Contents {
+                               optimizer: (any Optimizer)?, iterationsPerEpoch: Int? = nil) throws(CheckpointError) -> Contents {
         let meta = file.metadata
         func value(_ key: String) throws(CheckpointError) -> String {
             guard let v = meta[key] else { throw .metadata(path: path, key: key, expected: "a value", got: "nothing") }
             return v
         }
-        func integer(_ key: String) throws(CheckpointError) -> Int {
+        func integer(_ key: String, in range: ClosedRange<Int> = 0...maximumCount) throws(CheckpointError) -> Int {
             let v = try value(key)
-            guard let i = Int(v) else { throw .metadata(path: path, key: key, expected: "an integer", got: "\"\(v)\"") }
+            guard let i = Int(v), range.contains(i) else {
+                throw .metadata(path: path, key: key, expected: "an integer in \(range.lowerBound)...\(range.upperBound)", got: "\"\(v)\"")
+            }
             return i
         }
         func real(_ key: String) throws(CheckpointError) -> Double {
             let v = try value(key)
-            guard let d = Double(v) else { throw .metadata(path: path, key: key, expected: "a number", got: "\"\(v)\"") }
+            guard let d = Double(v), d.isFinite, d >= 0 else {
+                throw .metadata(path: path, key: key, expected: "a finite number ≥ 0", got: "\"\(v)\"")
+            }
             return d
         }
         let fmt = try value("format")
         guard fmt == format else { throw .metadata(path: path, key: "format", expected: format, got: fmt) }
-        let version = try integer("format_version")
+        let version = try integer("format_version", in: Int.min...Int.max)
         guard version == formatVersion else {
             throw .metadata(path: path, key: "format_version", expected: String(formatVersion), got: String(version))
         }
         let seedText = try value("seed")
-        guard let seed = UInt64(seedText) else { throw .metadata(path: path, key: "seed", expected: "an unsigned integer", got: seedText) }
+        guard let seed = UInt64(seedText) else { throw .metadata(path: path, key: "seed", expected: "an unsigned integer in 0...\(UInt64.max)", got: "\"\(seedText)\"") }
 
         // Which names we expect, with dtype and shape.
         let store = network.store
@@ -162,14 +172,23 @@ public enum Checkpoint {
         progress.epoch = try integer("epoch")
         progress.batchInEpoch = try integer("batch_in_epoch")
         progress.epochLossSum = try real("epoch_loss_sum")
-        progress.epochCorrect = try integer("epoch_correct")
         progress.epochSamples = try integer("epoch_samples")
+        progress.epochCorrect = try integer("epoch_correct", in: 0...progress.epochSamples)
         progress.epochTrainSeconds = try real("epoch_train_seconds")
         let history = try value("history")
         do {
             progress.history = try JSONDecoder().decode([EpochMetrics].self, from: Data(history.utf8))
         } catch {
             throw .metadata(path: path, key: "history", expected: "a JSON list of epoch metrics", got: String(history.prefix(60)))
+        }
+
+        if let iterationsPerEpoch { try progress.checkPosition(iterationsPerEpoch: iterationsPerEpoch, path: path) }
+
+        // Non-finite weights, buffers or optimiser state would train (or score) silently wrong.
+        for name in expected.keys.sorted() where expected[name]!.0 == .f32 {
+            if let (index, bad) = present[name]!.firstNonFinite() {
+                throw .nonFinite(path: path, name: name, index: index, value: bad)
+            }
         }
 
         // Everything checked: now write.
@@ -181,5 +200,35 @@ public enum Checkpoint {
             optimizer.stepCount = optimizerStep
         }
         return Contents(progress: progress, seed: seed, modelName: meta["model"] ?? "", metadata: meta, hookTensors: hookTensors)
+    }
+}
+
+extension TrainingProgress {
+    /// Checks that the saved position is one a run with `iterationsPerEpoch` batches per epoch
+    /// can be at (`load` checks each number alone; this checks them together), so that a corrupt
+    /// or foreign checkpoint is refused with the key, the value and the valid range instead of
+    /// resuming at an impossible position.
+    ///
+    /// Mid-epoch (`batch_in_epoch` b > 0) `step` = epoch·n + b. At an epoch boundary (b = 0)
+    /// `step` ≤ epoch·n, and > (epoch − 1)·n: the last epoch of an iteration budget may be partial.
+    public func checkPosition(iterationsPerEpoch n: Int, path: String) throws(CheckpointError) {
+        let p = self
+        guard p.batchInEpoch <= n else {
+            throw .metadata(path: path, key: "batch_in_epoch", expected: "an integer in 0...\(n) (batches per epoch of this run)",
+                            got: "\"\(p.batchInEpoch)\"")
+        }
+        // epoch, batch_in_epoch ≤ Checkpoint.maximumCount, so only epoch·n can overflow.
+        let (start, overflow) = p.epoch.multipliedReportingOverflow(by: n)
+        let valid = overflow ? nil : p.batchInEpoch > 0 ? (start + p.batchInEpoch)...(start + p.batchInEpoch)
+            : (p.epoch == 0 ? 0...0 : (start - n + 1)...start)
+        guard let valid, valid.contains(p.iteration) else {
+            let range = valid.map { "\($0.lowerBound)...\($0.upperBound)" } ?? "none (epoch × \(n) overflows)"
+            throw .metadata(path: path, key: "step",
+                            expected: "an integer in \(range) (epoch \(p.epoch), batch_in_epoch \(p.batchInEpoch), \(n) batches per epoch)",
+                            got: "\"\(p.iteration)\"")
+        }
+        guard p.history.count == p.epoch else {
+            throw .metadata(path: path, key: "history", expected: "\(p.epoch) completed epochs (the saved epoch)", got: "\(p.history.count)")
+        }
     }
 }

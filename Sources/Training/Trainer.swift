@@ -106,7 +106,7 @@ public final class Trainer {
         var progress = TrainingProgress()
         if resume, let url = checkpointURL, FileManager.default.fileExists(atPath: url.path) {
             let contents: Checkpoint.Contents
-            do { contents = try Checkpoint.load(from: url, into: network, optimizer: optimizer) } catch { throw .checkpoint(error) }
+            do { contents = try Checkpoint.load(from: url, into: network, optimizer: optimizer, iterationsPerEpoch: iterationsPerEpoch) } catch { throw .checkpoint(error) }
             guard contents.seed == config.seed else {
                 throw .invalidConfig("checkpoint \(url.path) was written with seed \(contents.seed), the config has \(config.seed)")
             }
