@@ -8,21 +8,22 @@ import Layers
 /// - every parameter and float buffer under its PyTorch `state_dict` name (F32), and every
 ///   counter (`num_batches_tracked`) as an I64 scalar of shape `[]`;
 /// - the optimiser's state as `optimizer.<parameter name>.<slot>` (F32, the parameter's shape);
-/// - extra state from training hooks under names beginning `hook.` (e.g. U8 random-generator
-///   states, fixed masks).
+/// - training hooks' `HookState` under names beginning `hook.`, one-dimensional: F32 floats,
+///   I64 integers, U8 bytes (e.g. the mask stream's live MT19937 state, a fixed mask).
 ///
 /// Metadata (strings): `format` ("masklab-checkpoint"), `format_version`, `model`, `seed`,
 /// `step` (iterations completed), `epoch` (in progress, 0-based), `batch_in_epoch`,
 /// `optimizer`, `optimizer_step`, the partial sums of the epoch in progress
 /// (`epoch_loss_sum` printed to round-trip exactly, `epoch_correct`, `epoch_samples`,
 /// `epoch_train_seconds`), `history` (JSON of the completed epochs' metrics) and `rng`, which
-/// explains that every stream is derived from (seed, purpose, epoch, batch): the trainer keeps
-/// no live stream, so the seed and the position are the whole random state.
+/// says where the random state is: the trainer's streams (initialisation, data order,
+/// augmentation) are derived from (seed, purpose, epoch, batch), so the seed and the position
+/// recreate them; a hook's live streams (the mask stream, one per run) are saved as its state.
 public enum Checkpoint {
     public static let format = "masklab-checkpoint"
     public static let formatVersion = 1
     /// Prefix of tensors owned by training hooks (not checked against the model).
-    public static let hookPrefix = "hook."
+    public static let hookPrefix = HookState.prefix
     /// The largest count (steps, epochs, samples) a checkpoint's metadata may hold: far beyond any
     /// real run, small enough that position arithmetic cannot overflow.
     public static let maximumCount = 1_000_000_000_000
@@ -33,13 +34,13 @@ public enum Checkpoint {
         public var seed: UInt64
         public var modelName: String
         public var metadata: [String: String]
-        /// Tensors under `hook.` for the training hooks to restore.
-        public var hookTensors: [SafetensorsTensor]
+        /// The entries under `hook.`, for the training hooks to restore.
+        public var hookState: [HookState]
     }
 
     /// The checkpoint as a safetensors file (copies the tensors).
     public static func encode(network: Network, optimizer: (any Optimizer)?, progress: TrainingProgress, seed: UInt64,
-                              hookTensors: [SafetensorsTensor] = [], extraMetadata: [String: String] = [:]) -> SafetensorsFile {
+                              hookState: [HookState] = [], extraMetadata: [String: String] = [:]) -> SafetensorsFile {
         var tensors: [SafetensorsTensor] = []
         let store = network.store
         for p in store.parameters {
@@ -56,9 +57,9 @@ public enum Checkpoint {
                 tensors.append(SafetensorsTensor(name: name, shape: t.shape.dims, floats: t.pointer, count: t.count))
             }
         }
-        for t in hookTensors {
-            precondition(t.name.hasPrefix(hookPrefix), "hook tensor '\(t.name)' must be named \(hookPrefix)…")
-            tensors.append(t)
+        for s in hookState {
+            precondition(s.name.hasPrefix(hookPrefix), "hook state '\(s.name)' must be named \(hookPrefix)…")
+            tensors.append(SafetensorsTensor(s))
         }
         var meta = extraMetadata
         meta["format"] = format
@@ -74,7 +75,7 @@ public enum Checkpoint {
         meta["epoch_train_seconds"] = String(progress.epochTrainSeconds)
         meta["optimizer"] = optimizer?.name ?? ""
         meta["optimizer_step"] = String(optimizer?.stepCount ?? 0)
-        meta["rng"] = "streams derived from (seed, purpose, epoch, batch); no live stream state"
+        meta["rng"] = "trainer streams derived from (seed, purpose, epoch, batch); live hook streams saved under hook."
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         meta["history"] = (try? encoder.encode(progress.history)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
@@ -83,10 +84,10 @@ public enum Checkpoint {
 
     /// Writes a checkpoint to `url` atomically (temporary file + rename).
     public static func save(to url: URL, network: Network, optimizer: (any Optimizer)?, progress: TrainingProgress,
-                            seed: UInt64, hookTensors: [SafetensorsTensor] = [],
+                            seed: UInt64, hookState: [HookState] = [],
                             extraMetadata: [String: String] = [:]) throws(CheckpointError) {
         let file = encode(network: network, optimizer: optimizer, progress: progress, seed: seed,
-                          hookTensors: hookTensors, extraMetadata: extraMetadata)
+                          hookState: hookState, extraMetadata: extraMetadata)
         do { try file.write(to: url) } catch { throw .file(error) }
     }
 
@@ -144,10 +145,10 @@ public enum Checkpoint {
         let optimizerTensors = optimizer?.stateTensors ?? []
         for (name, t) in optimizerTensors { expected[name] = (.f32, t.shape.dims) }
         var present: [String: SafetensorsTensor] = [:]
-        var hookTensors: [SafetensorsTensor] = []
+        var hookState: [HookState] = []
         var unexpected: [String] = []
         for t in file.tensors {
-            if t.name.hasPrefix(hookPrefix) { hookTensors.append(t); continue }
+            if t.name.hasPrefix(hookPrefix) { hookState.append(t.hookState); continue }
             if optimizer == nil && t.name.hasPrefix("optimizer.") { continue }
             if expected[t.name] == nil { unexpected.append(t.name) } else { present[t.name] = t }
         }
@@ -199,7 +200,7 @@ public enum Checkpoint {
             for (name, t) in optimizerTensors { present[name]!.copyFloats(to: t.pointer) }
             optimizer.stepCount = optimizerStep
         }
-        return Contents(progress: progress, seed: seed, modelName: meta["model"] ?? "", metadata: meta, hookTensors: hookTensors)
+        return Contents(progress: progress, seed: seed, modelName: meta["model"] ?? "", metadata: meta, hookState: hookState)
     }
 }
 
@@ -229,6 +230,26 @@ extension TrainingProgress {
         }
         guard p.history.count == p.epoch else {
             throw .metadata(path: path, key: "history", expected: "\(p.epoch) completed epochs (the saved epoch)", got: "\(p.history.count)")
+        }
+    }
+}
+
+extension SafetensorsTensor {
+    /// A hook's state as a one-dimensional tensor under its name.
+    init(_ state: HookState) {
+        switch state.payload {
+        case let .floats(v): self.init(name: state.name, shape: [v.count], floats: v)
+        case let .integers(v): self.init(name: state.name, shape: [v.count], int64s: v)
+        case let .bytes(v): self.init(name: state.name, rawBytes: v)
+        }
+    }
+
+    /// The tensor as hook state (flattened), by dtype.
+    var hookState: HookState {
+        switch dtype {
+        case .f32: return HookState(name: name, .floats(floats))
+        case .i64: return HookState(name: name, .integers(int64s))
+        case .u8: return HookState(name: name, .bytes(bytes))
         }
     }
 }
