@@ -233,9 +233,9 @@ public struct SafetensorsFile: Sendable, Equatable {
                                      expected: "data_offsets inside the \(dataLength)-byte data buffer (was the file cut short?)",
                                      got: "\(offsets)")
             }
-            guard let size = byteCount(shape, dtype), size <= dataLength else {
+            guard let size = byteCount(shape, dtype) else {
                 throw .invalidTensor(path: path, name: name, offset: 8,
-                                     expected: "a shape whose \(dtype.rawValue) data fits the \(dataLength)-byte data buffer",
+                                     expected: "a shape whose \(dtype.rawValue) byte count fits an Int (the \(dataLength)-byte data buffer)",
                                      got: "\(shape)")
             }
             guard offsets[1] - offsets[0] == size else {
