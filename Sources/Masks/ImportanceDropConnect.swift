@@ -45,7 +45,9 @@ public final class ImportanceDropConnect: MaskSampler {
         if let restored {
             let logW = try restored.floats("importance", count: s.totalCount)
             s.logImportance.tensor(Shape(s.totalCount)).copy(from: logW)
-            refreshes = Int(try restored.integers("refreshes").first ?? 0)
+            let saved = try restored.integers("refreshes").first ?? 0
+            guard (0...Int64(Int32.max)).contains(saved) else { throw .state("'refreshes' is \(saved), expected 0...\(Int32.max)") }
+            refreshes = Int(saved)
         } else {
             s.logImportance.tensor(Shape(s.totalCount)).fill(0)
             refreshes = 0

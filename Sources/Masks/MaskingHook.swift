@@ -204,9 +204,11 @@ public final class MaskingHook: TrainingHook {
         // Per-entry sampler state (float arrays) must fit the masked tensors of this model and scope.
         let entries = parameters.reduce(0) { $0 + $1.shape.count }
         for s in mine where s.name.hasPrefix(Self.prefix + "state.") {
-            if case .floats = s.payload, s.count != entries {
-                throw HookError("\(s.name) has \(s.count) entries but the masked tensors of \(network.name) have \(entries) (same model, mask and scope?)")
+            guard case let .floats(v) = s.payload else { continue }
+            if v.count != entries {
+                throw HookError("\(s.name) has \(v.count) entries but the masked tensors of \(network.name) have \(entries) (same model, mask and scope?)")
             }
+            if let i = v.firstIndex(where: { !$0.isFinite }) { throw HookError("\(s.name) holds \(v[i]) at index \(i)") }
         }
         restored = mine
     }

@@ -182,6 +182,13 @@ public enum Checkpoint {
         } catch {
             throw .metadata(path: path, key: "history", expected: "a JSON list of epoch metrics", got: String(history.prefix(60)))
         }
+        // Epoch e's row holds epoch e, and its counts are within the run's.
+        for (e, m) in progress.history.enumerated()
+        where m.epoch != e || !(0...progress.iteration).contains(m.iterations) || !(0...maximumCount).contains(m.samples) {
+            throw .metadata(path: path, key: "history",
+                            expected: "row \(e) with epoch \(e), iterations in 0...\(progress.iteration), samples in 0...\(maximumCount)",
+                            got: "epoch \(m.epoch), iterations \(m.iterations), samples \(m.samples)")
+        }
 
         if let iterationsPerEpoch { try progress.checkPosition(iterationsPerEpoch: iterationsPerEpoch, path: path) }
 

@@ -73,6 +73,14 @@ final class CheckpointCorruptionTests: XCTestCase {
         let dir = try trainedRun()
         try corrupt(dir) { $0.metadata["history"] = "[]" }
         expectMetadataError(dir, key: "history", got: "0", range: "1 completed epochs")
+        // A row's epoch of 2^63 − 1 overflowed where the curves are drawn (epoch + 1).
+        let huge = try trainedRun()
+        try corrupt(huge) { $0.metadata["history"] = $0.metadata["history"]!.replacingOccurrences(of: #""epoch":0,"#, with: #""epoch":9223372036854775807,"#) }
+        XCTAssertThrowsError(try resume(huge)) { error in
+            guard case let TrainingError.checkpoint(.metadata(_, "history", expected, got)) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(expected.contains("row 0 with epoch 0"), expected)
+            XCTAssertTrue(got.contains("epoch 9223372036854775807"), got)
+        }
     }
 
     func testShapeThatOverflowsIsRefusedWithTheTensorName() throws {
