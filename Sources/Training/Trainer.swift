@@ -130,7 +130,7 @@ public final class Trainer {
         for c in callbacks { c.runStart(info) }
         if let log { try log.write(history: progress.history) }
 
-        var status = "completed"
+        var status = RunStatus.completed
         runLoop: while progress.iteration < totalIterations {
             let epochStart = DispatchTime.now().uptimeNanoseconds
             let epoch = progress.epoch
@@ -141,7 +141,7 @@ public final class Trainer {
                 let loss: Double, correct: Int
                 do { (loss, correct) = try trainStep(batch, learningRate: lr, progress: progress) } catch {
                     if let log {
-                        try log.write(summary: RunSummary(status: "nonFinite", model: network.name, parameters: network.parameterCount,
+                        try log.write(summary: RunSummary(status: .nonFinite, model: network.name, parameters: network.parameterCount,
                                                           iterations: progress.iteration, history: progress.history, config: config))
                     }
                     throw error
@@ -167,7 +167,7 @@ public final class Trainer {
                 }
                 if control.stopRequested && !endsEpoch {
                     if control.checkpointsOnStop { try saveCheckpoint(progress) }
-                    status = "stopped"
+                    status = .stopped
                     break runLoop
                 }
                 segmentStart = DispatchTime.now().uptimeNanoseconds
@@ -195,7 +195,7 @@ public final class Trainer {
                 try saveCheckpoint(progress)
             }
             if control.stopRequested && progress.iteration < totalIterations {
-                status = "stopped"
+                status = .stopped
                 break runLoop
             }
         }
