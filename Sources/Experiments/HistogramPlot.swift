@@ -100,7 +100,7 @@ public struct HistogramPlot: Sendable {
         out += "<text x=\"\(left - 3)\" y=\"\(bottom)\" text-anchor=\"end\">0</text>\n"
         for (i, v) in shares.enumerated() {
             var d = "M \(px(lo)) \(py(0))"
-            for b in v.indices {
+            for b in v.indices where b + 1 < edges.count {   // counts beyond the edges (bad input) are not drawn
                 d += " L \(px(edges[b])) \(py(v[b])) L \(px(edges[b + 1])) \(py(v[b]))"
             }
             d += " L \(px(hi)) \(py(0))"
