@@ -10,6 +10,9 @@ public struct Provenance: Codable, Sendable {
     public var cores: Int
     public var blas: String
     public var date: String
+    /// True when the clone's HEAD moved (checkout, commit, reset) after the running binary was
+    /// built, so `commit` may name newer code than the binary's; nil when not known or not so.
+    public var builtBeforeHead: Bool? = nil
 
     /// Reads the current state: git in the clone the running binary was built in
     /// (`repository`), /proc/cpuinfo, OpenBLAS.
@@ -23,15 +26,31 @@ public struct Provenance: Codable, Sendable {
         let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
             .map { $0.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "" } ?? "unknown"
         let formatter = ISO8601DateFormatter()
-        return Provenance(commit: commit, dirty: dirty, machine: uname, cpu: model,
-                          cores: ProcessInfo.processInfo.activeProcessorCount, blas: BLASInfo.openBLASConfig,
-                          date: formatter.string(from: Date()))
+        var p = Provenance(commit: commit, dirty: dirty, machine: uname, cpu: model,
+                           cores: ProcessInfo.processInfo.activeProcessorCount, blas: BLASInfo.openBLASConfig,
+                           date: formatter.string(from: Date()))
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        if let repository, executable.path.hasPrefix(repository.path + "/"),
+           let built = (try? FileManager.default.attributesOfItem(atPath: executable.path))?[.modificationDate] as? Date,
+           headMoved(after: built, git: git) == true {
+            p.builtBeforeHead = true
+        }
+        return p
+    }
+
+    /// Whether HEAD of the clone `git` runs in moved after `date` (its reflog's last entry);
+    /// nil when git cannot say.
+    static func headMoved(after date: Date, git: [String]) -> Bool? {
+        guard let entry = shell(git + ["reflog", "-1", "--date=unix", "--format=%gd", "HEAD"]),
+              let open = entry.firstIndex(of: "{"), let close = entry.lastIndex(of: "}"), open < close,
+              let seconds = TimeInterval(entry[entry.index(after: open)..<close]) else { return nil }
+        return Date(timeIntervalSince1970: seconds) > date
     }
 
     /// One line per fact, for `command.txt` and reports.
     public var text: String {
         """
-        commit: \(commit)\(dirty ? " (with uncommitted changes)" : "")
+        commit: \(commit)\(dirty ? " (with uncommitted changes)" : "")\(builtBeforeHead == true ? " (HEAD moved after this binary was built: rebuild to be sure it is this commit's code)" : "")
         machine: \(machine), \(cpu), \(cores) cores
         blas: \(blas)
         date: \(date)
