@@ -9,6 +9,7 @@ import Importance
 import Masks
 import Training
 import Experiments
+import Options
 
 /// `masklab importance`: the learned importance of a trained network, as CSV and SVG
 /// histograms; or (`--benchmark`) the cost of a refresh, joint and per layer.
@@ -27,6 +28,9 @@ struct ImportanceCommand: ParsableCommand {
         data and measures a training step, a joint and a per-layer refresh, and the per-step mask \
         sampling, then prints the refresh cost in training-step equivalents and as a share of an \
         epoch (50 000 images) for the default and the seed's configuration.
+
+        SOLVER OPTIONS (as in `masklab train`; default: the run's):
+        \(OptionTable(ImportanceConfig.options).helpText(defaults: ImportanceConfig()))
         """
     )
 
@@ -39,29 +43,17 @@ struct ImportanceCommand: ParsableCommand {
     @Option(name: .long, help: "Output folder (default: <run folder>/importance).")
     var out: String?
 
-    @Option(name: .long, help: ArgumentHelp("KL-to-uniform strengths λ, comma-separated; each is overlaid. Default: the run's, else 0.", valueName: "λ1,λ2"))
+    @Option(name: .long, help: ArgumentHelp("KL-to-uniform strengths λ, comma-separated; each is solved and overlaid. Default: the run's (or --importance-lambda).", valueName: "λ1,λ2"))
     var lambda: String?
 
-    @Option(name: .long, help: "Mirror-descent step η. Default: the run's importance options, else 0.05.")
-    var eta: Double?
+    /// The solver's flags (`--importance-eta 0.1`, …), read by `ImportanceConfig.options` as in `train`.
+    @Argument(parsing: .allUnrecognized, help: .hidden)
+    var solverFlags: [String] = []
 
-    @Option(name: .long, help: "Steps per solve (per tensor for per-layer). Default: the run's, else 100.")
-    var steps: Int?
-
-    @Option(name: .long, help: "Training batches to compute on. Default: the run's, else 1.")
-    var batches: Int?
-
-    @Option(name: .long, help: "γ in φ(w) = L(x − γ·w⊙g). Default: the run's, else the run's base learning rate.")
-    var gamma: Double?
-
-    @Option(name: .long, help: "joint or perLayer. Default: the run's, else joint.")
-    var solve: ImportanceSolve?
-
-    @Option(name: .long, help: "Start: uniform, gradientSquared or gradientMagnitude.")
-    var initialisation: ImportanceInitialisation?
-
-    @Option(name: .long, help: "∇φ normalisation: rms, maxAbs or none.")
-    var normalisation: GradientNormalisation?
+    /// Spellings of this command before the solver flags were shared with `train`, still accepted.
+    static let renamed = ["--eta": "--importance-eta", "--steps": "--importance-steps", "--batches": "--importance-batches",
+                          "--gamma": "--importance-gamma", "--solve": "--importance-solve",
+                          "--initialisation": "--importance-init", "--normalisation": "--importance-normalisation"]
 
     @Option(name: .long, help: ArgumentHelp("Tensors left out (when the run has no masks): first, shortcut, last.", valueName: "first,shortcut,last"))
     var maskExclude: String?
@@ -86,8 +78,16 @@ struct ImportanceCommand: ParsableCommand {
 
     func validate() throws {
         if !benchmark && path == nil { throw ValidationError("give a run folder, or --benchmark") }
-        if let steps, steps < 0 { throw ValidationError("--steps must be ≥ 0") }
-        if let batches, batches < 1 { throw ValidationError("--batches must be ≥ 1") }
+        _ = try importanceConfig(base: ImportanceConfig())
+        _ = try excluded()
+        _ = try lambdas(default: 0)
+        if let threads, !(1...TrainingConfig.maxThreads).contains(threads) {
+            throw ValidationError("--threads must be in [1, \(TrainingConfig.maxThreads)] (4 × the cores), got \(threads)")
+        }
+        if !(1...ModelOptions.maxWidth).contains(width) { throw ValidationError("--width must be in [1, \(ModelOptions.maxWidth)], got \(width)") }
+        if !(1...TrainingConfig.maxBatchSize).contains(batchSize) {
+            throw ValidationError("--batch-size must be in [1, \(TrainingConfig.maxBatchSize)], got \(batchSize)")
+        }
         if timedSteps < 1 { throw ValidationError("--timed-steps must be ≥ 1") }
     }
 
@@ -97,24 +97,30 @@ struct ImportanceCommand: ParsableCommand {
         try histograms()
     }
 
-    /// Options from the run, overridden by the flags.
-    func importanceConfig(base: ImportanceConfig) -> ImportanceConfig {
+    /// Options from the run, overridden by the solver flags.
+    func importanceConfig(base: ImportanceConfig) throws -> ImportanceConfig {
         var c = base
-        if let eta { c.eta = eta }
-        if let steps { c.steps = steps }
-        if let batches { c.batches = batches }
-        if let gamma { c.gamma = gamma }
-        if let solve { c.solve = solve }
-        if let initialisation { c.initialisation = initialisation }
-        if let normalisation { c.normalisation = normalisation }
+        let args = solverFlags.map { a in
+            let name = String(a.prefix { $0 != "=" })
+            return Self.renamed[name].map { $0 + a.dropFirst(name.count) } ?? a
+        }
+        do throws(OptionError) { try OptionTable(ImportanceConfig.options).parse(arguments: args, into: &c) } catch { throw CommandFailure(error.message) }
         return c
+    }
+
+    /// The --mask-exclude list, nil when not given.
+    func excluded() throws -> Set<MaskExclusion>? {
+        guard let maskExclude else { return nil }
+        do throws(OptionError) {
+            return Set(try CommaList.parse(maskExclude, what: "--mask-exclude", expected: "one of first, shortcut, last") { MaskExclusion(rawValue: $0) })
+        } catch { throw CommandFailure(error.message) }
     }
 
     func lambdas(default d: Double) throws -> [Double] {
         guard let lambda else { return [d] }
-        let v = lambda.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard !v.isEmpty, v.allSatisfy({ ($0 ?? -1) >= 0 }) else { throw CommandFailure("--lambda expects values ≥ 0 such as 0,1; got '\(lambda)'") }
-        return v.map { $0! }
+        do throws(OptionError) {
+            return try CommaList.parse(lambda, what: "--lambda", expected: "a number ≥ 0") { Double($0).flatMap { $0 >= 0 && $0.isFinite ? $0 : nil } }
+        } catch { throw CommandFailure(error.message) }
     }
 
     private func histograms() throws {
@@ -134,15 +140,10 @@ struct ImportanceCommand: ParsableCommand {
         network.prepare(batch: config.training.batchSize)
         do { _ = try Checkpoint.load(from: layout.checkpoint, into: network, optimizer: nil) } catch { throw CommandFailure(error.description) }
         var scope = config.masks?.scope ?? MaskScope()
-        if let maskExclude {
-            scope.exclude = Set(try maskExclude.split(separator: ",").map { part -> MaskExclusion in
-                guard let e = MaskExclusion(rawValue: String(part)) else { throw CommandFailure("--mask-exclude: unknown '\(part)'") }
-                return e
-            })
-        }
+        if let e = try excluded() { scope.exclude = e }
         let targets = scope.select(from: network.store)
         guard !targets.isEmpty else { throw CommandFailure("no tensor left to compute importance for") }
-        let base = importanceConfig(base: config.masks?.importance ?? ImportanceConfig())
+        let base = try importanceConfig(base: config.masks?.importance ?? ImportanceConfig())
         let lambdaList = try lambdas(default: base.lambda)
         let gammaValue = base.gamma ?? Double(config.training.optimizer.learningRate)
         let solverBatches = SolverBatches(dataset: splits.train, capacity: base.batches, batchSize: config.training.batchSize,

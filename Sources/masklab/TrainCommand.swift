@@ -14,25 +14,23 @@ struct TrainCommand: ParsableCommand {
         momentum and a cosine schedule; a few minutes on 2 cores, ≥ 98% test accuracy). \
         Ctrl-C stops after the current step and writes a checkpoint; --resume continues from it and \
         ends with the same metrics as an uninterrupted run.
+
+        \(TrainOptions.help(RunConfig.table, defaults: RunConfig()))
         """
     )
 
     @OptionGroup var options: TrainOptions
-    @OptionGroup(title: "Masks") var masks: MaskOptions
     @OptionGroup var location: LocationOptions
 
     @Flag(name: .long, help: "Continue from the run folder's last checkpoint (fresh start when there is none).")
     var resume = false
 
-    @Flag(name: .long, help: "Print the resolved configuration as JSON and exit.")
-    var printConfig = false
-
     @Flag(name: .long, help: "Only the final summary, no per-epoch lines.")
     var quiet = false
 
     func run() throws {
-        let config = try masks.apply(to: options.resolve())
-        if printConfig {
+        let config = try options.resolveRun()
+        if options.printConfig {
             print(config.jsonText())
             return
         }

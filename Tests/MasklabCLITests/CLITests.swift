@@ -97,7 +97,7 @@ final class CLITests: XCTestCase {
         try #"{"modle": "mlp"}"#.write(to: bad, atomically: true, encoding: .utf8)
         let e = try masklab(["train", "--config", bad.path, "--print-config"])
         XCTAssertNotEqual(e.status, 0)
-        XCTAssertTrue(e.stderr.contains("unknown keys") && e.stderr.contains("modle"), e.stderr)
+        XCTAssertTrue(e.stderr.contains("unknown key modle; did you mean model?"), e.stderr)
     }
 
     func testClearErrorsOnBadInput() throws {
