@@ -67,8 +67,8 @@ public struct TrainingConfig: Sendable, Equatable {
     public static var options: [ConfigOption<TrainingConfig>] {
         let training: [ConfigOption<TrainingConfig>] = [
             .value("model", \.model, flag: "model", .string(names: ModelRegistry.names), .oneOf(ModelRegistry.names), help: "Model."),
-            .value("dataset", \.dataset, flag: "dataset", .string(names: DatasetRegistry.names), .oneOf(DatasetRegistry.names),
-                   help: "Dataset."),
+            .value("dataset", \.dataset, flag: "dataset", .string(names: DatasetRegistry.names),
+                   help: "Dataset (an unknown name is refused by the dataset registry when the data is loaded)."),
             .value("batchSize", \.batchSize, flag: "batch-size", .int, .within(1, maxBatchSize), help: "Training batch size."),
             .value("evalBatchSize", \.evalBatchSize, flag: "eval-batch-size", .int, .within(1, maxBatchSize),
                    help: "Evaluation batch size (memory only)."),

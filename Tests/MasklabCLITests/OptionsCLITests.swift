@@ -130,3 +130,19 @@ final class OptionsCLITests: XCTestCase {
         XCTAssertTrue(exclude.stderr.contains("--mask-exclude: 'lats' is not one of first, shortcut, last"), exclude.stderr)
     }
 }
+
+extension OptionsCLITests {
+    /// The lottery scripts now name Frankle & Carbin's training explicitly (lottery has no defaults
+    /// of its own); with it, fc-lenet300.sh resolves to the lottery.json its committed run wrote.
+    func testLotteryPresetReproducesTheCommittedLotteryConfig() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let r = try CommandRunner.run(["lottery", "--config", root.appendingPathComponent("experiments/lottery/lenet300-frankle.json").path,
+                                       "--levels", "18", "--prune", "0.2", "--prune-output", "0.1", "--iterations", "2000",
+                                       "--eval-every", "100", "--branches", "reinit,random", "--branch-levels", "3,7,12,15,18",
+                                       "--seed", "1", "--threads", "1", "--print-config"], timeout: 120)
+        XCTAssertEqual(r.status, 0, "\(r)")
+        let printed = try JSONDecoder().decode(LotteryConfig.self, from: Data(r.stdout.utf8))
+        let committed = try JSONDecoder().decode(LotteryConfig.self, from: Data(contentsOf: root.appendingPathComponent("results/lottery/fc-lenet300/seed1/lottery.json")))
+        XCTAssertEqual(printed, committed)
+    }
+}
