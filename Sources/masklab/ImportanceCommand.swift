@@ -18,7 +18,7 @@ struct ImportanceCommand: ParsableCommand {
         commandName: "importance",
         abstract: "Compute weight importance for a checkpoint and plot its histograms (or time the solver).",
         discussion: """
-        PATH is a run folder (config.json + last.safetensors). The solver runs on --batches training \
+        PATH is a run folder (config.json + last.safetensors). The solver runs on --importance-batches training \
         batches (no augmentation) for the run's masked tensors (its "masks" scope, else all conv and \
         linear weights minus --mask-exclude). With several --lambda values (e.g. 0,1) each is solved \
         from the same start and the histograms are overlaid. Writes stats.csv, histograms.csv and \
@@ -34,8 +34,6 @@ struct ImportanceCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: "A run folder with a checkpoint (not needed with --benchmark).")
-    var path: String?
 
     @Option(name: .long, help: "Data folder (default: $MASKLAB_DATA, ./data or ../shared/data).")
     var data: String?
@@ -46,9 +44,17 @@ struct ImportanceCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("KL-to-uniform strengths λ, comma-separated; each is solved and overlaid. Default: the run's (or --importance-lambda).", valueName: "λ1,λ2"))
     var lambda: String?
 
-    /// The solver's flags (`--importance-eta 0.1`, …), read by `ImportanceConfig.options` as in `train`.
-    @Argument(parsing: .allUnrecognized, help: .hidden)
-    var solverFlags: [String] = []
+    /// The run folder (first) and the solver's flags (`--importance-eta 0.1`, …), read by
+    /// `ImportanceConfig.options` as in `train`. One argument list because swift-argument-parser
+    /// does not collect unrecognised flags next to an optional positional argument.
+    @Argument(parsing: .allUnrecognized, help: ArgumentHelp("A run folder with a checkpoint (not needed with --benchmark), then solver options.", valueName: "path"))
+    var arguments: [String] = []
+
+    /// The run folder: the first argument when it is not a flag.
+    var path: String? { arguments.first.flatMap { $0.hasPrefix("-") ? nil : $0 } }
+
+    /// The solver flags: the arguments after the run folder.
+    var solverFlags: ArraySlice<String> { path == nil ? arguments[...] : arguments.dropFirst() }
 
     /// Spellings of this command before the solver flags were shared with `train`, still accepted.
     static let renamed = ["--eta": "--importance-eta", "--steps": "--importance-steps", "--batches": "--importance-batches",
