@@ -109,13 +109,7 @@ public struct LotteryConfig: Sendable, Equatable {
 
 extension LotteryConfig: Codable {
     /// Decodes through the option table: the default job and lottery defaults, with the file's keys applied.
-    public init(from decoder: any Decoder) throws {
-        var c = LotteryConfig()
-        try Self.table.apply(ConfigValue(from: decoder), to: &c)
-        self = c
-    }
+    public init(from decoder: any Decoder) throws { self = try Self.table.decode(from: decoder, onto: LotteryConfig()) }
 
-    public func encode(to encoder: any Encoder) throws {
-        try Self.table.encode(self).encode(to: encoder)
-    }
+    public func encode(to encoder: any Encoder) throws { try Self.table.encode(self, to: encoder) }
 }

@@ -97,7 +97,5 @@ extension RunConfig: Codable {
         self = try RunConfig.decode(ConfigValue(from: decoder), path: decoder.codingPath.map(\.stringValue).joined(separator: "."))
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        try Self.table.encode(self).encode(to: encoder)
-    }
+    public func encode(to encoder: any Encoder) throws { try Self.table.encode(self, to: encoder) }
 }

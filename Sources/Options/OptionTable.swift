@@ -76,6 +76,18 @@ public struct OptionTable<Root> {
         return tree
     }
 
+    /// `defaults` with the object a `Decoder` holds applied: a record's `init(from:)` through the table.
+    public func decode(from decoder: any Decoder, onto defaults: Root) throws -> Root {
+        var root = defaults
+        try apply(ConfigValue(from: decoder), to: &root)
+        return root
+    }
+
+    /// Encodes `root`'s object: a record's `encode(to:)` through the table.
+    public func encode(_ root: Root, to encoder: any Encoder) throws {
+        try encode(root).encode(to: encoder)
+    }
+
     private static func nest(_ path: [String], _ v: ConfigValue) -> ConfigValue {
         path.reversed().reduce(v) { inner, k in .object([k: inner]) }
     }
@@ -146,7 +158,7 @@ public struct OptionTable<Root> {
             let flag = o.isSwitch ? "--[no-]\(o.flag)" : "--\(o.flag)"
             var tail: [String] = []
             if let d = o.read(defaults) { tail.append("default \(d == .null ? "none" : d.description)") }
-            if !o.rangeText.isEmpty { tail.append("valid \(o.rangeText)") }
+            if !o.rangeText.isEmpty { tail.append("must be \(o.rangeText)") }
             return "  \(flag)\(value)\n        \(o.key): \(o.help)" + (tail.isEmpty ? "" : " (\(tail.joined(separator: "; ")))")
         }.joined(separator: "\n")
     }

@@ -135,13 +135,7 @@ public struct TrainingConfig: Sendable, Equatable {
 
 extension TrainingConfig: Codable {
     /// Decodes through the option table: the defaults with the object's keys applied.
-    public init(from decoder: any Decoder) throws {
-        var c = TrainingConfig()
-        try Self.table.apply(ConfigValue(from: decoder), to: &c)
-        self = c
-    }
+    public init(from decoder: any Decoder) throws { self = try Self.table.decode(from: decoder, onto: TrainingConfig()) }
 
-    public func encode(to encoder: any Encoder) throws {
-        try Self.table.encode(self).encode(to: encoder)
-    }
+    public func encode(to encoder: any Encoder) throws { try Self.table.encode(self, to: encoder) }
 }

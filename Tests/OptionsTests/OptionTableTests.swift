@@ -94,7 +94,7 @@ final class OptionTableTests: XCTestCase {
 
     func testHelpListsFlagKeyDefaultAndRange() {
         let help = Outer.table.helpText(defaults: Outer())
-        XCTAssertTrue(help.contains("--rate <float>\n        inner.rate: rate (default 0.05; valid > 0)"), help)
+        XCTAssertTrue(help.contains("--rate <float>\n        inner.rate: rate (default 0.05; must be > 0)"), help)
         XCTAssertTrue(help.contains("--[no-]on"), help)
     }
 }
