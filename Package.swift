@@ -54,6 +54,7 @@ let package = Package(
         .testTarget(name: "MasksTests", dependencies: ["Masks", "Importance", "Training", "Models", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Experiments", "TestSupport"]),
         .testTarget(name: "MasklabCLITests", dependencies: ["TestSupport"]),
+        .testTarget(name: "FuzzTests", dependencies: ["Datasets", "Stats", "TestSupport"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Training", "Masks", "Datasets", "Layers", "Stats", "TestSupport"]),
     ]
 )

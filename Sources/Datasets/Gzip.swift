@@ -24,9 +24,14 @@ enum Gzip {
 
     /// Whether the file at `path` starts with the gzip magic.
     static func isGzip(path: String) throws(DatasetError) -> Bool {
-        var first: [UInt8] = []
-        try FileIO.forEachChunk(path, chunkSize: 2) { c throws(DatasetError) in if first.isEmpty { first = Array(c) } }
-        return first.withUnsafeBufferPointer { isGzip($0) }
+        guard let file = fopen(path, "rb") else {
+            if !FileIO.exists(path) { throw .missing(path: path, hint: "") }
+            throw .io(path: path, message: "cannot open: \(String(cString: strerror(errno)))")
+        }
+        defer { fclose(file) }
+        var first: [UInt8] = [0, 0]
+        let n = fread(&first, 1, 2, file)
+        return n == 2 && first[0] == 0x1f && first[1] == 0x8b
     }
 
     /// Decompresses the gzip file at `path`, calling `body` with consecutive pieces of the output.
