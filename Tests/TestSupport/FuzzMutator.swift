@@ -65,7 +65,8 @@ public enum FuzzMutator {
 
     private static func mutateOnce(_ bytes: inout [UInt8], fields: [FuzzField], rng: inout FuzzRandom) -> String {
         let usable = fields.filter { $0.offset + $0.width <= bytes.count }
-        let kind = rng.below(usable.isEmpty ? 6 : 9)
+        // Half of the mutations attack a header field when there are any: that is where sizes live.
+        let kind = !usable.isEmpty && rng.chance(0.5) ? 6 : rng.below(6)
         guard !bytes.isEmpty || kind == 4 else { return "nothing (empty input)" }
         switch kind {
         case 0:
