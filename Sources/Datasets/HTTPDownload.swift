@@ -45,9 +45,13 @@ enum HTTPDownload {
             } else if now >= limits.deadline {
                 failure = "not finished after \(seconds(limits.deadline)) s (\(received) bytes received): the deadline passed"
             }
-            if let failure {
-                delegate.fail(failure)
+            if let failure { delegate.fail(failure) }
+            if delegate.failure != nil {
+                // Nothing more is written once a failure is recorded, so there is no need to wait
+                // for URLSession to wind the connection down (it may keep reading a while).
                 task.cancel()
+                _ = delegate.finished.wait(timeout: .now() + 1)
+                break
             }
         }
         session.invalidateAndCancel()
@@ -105,22 +109,24 @@ enum HTTPDownload {
         }
 
         func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-            guard failure == nil else { return }
-            let (soFar, expected) = lock.withLock { () -> (Int, Int?) in
+            // Checked and written under the lock: once `fail` has returned, nothing more is written.
+            let outcome = lock.withLock { () -> (received: Int, total: Int?)? in
+                guard failureMessage == nil else { return nil }
                 received += data.count
                 lastData = Date()
+                guard received <= maxBytes else {
+                    failureMessage = "more than \(maxBytes) bytes received, the most accepted for this file"
+                    return nil
+                }
+                let written = data.withUnsafeBytes { b in Result { () throws(DatasetError) in try writer.write(b) } }
+                if case let .failure(error) = written {
+                    failureMessage = "cannot write \(writer.partPath): \(error)"
+                    return nil
+                }
                 return (received, total)
             }
-            guard soFar <= maxBytes else {
-                fail("more than \(maxBytes) bytes received, the most accepted for this file")
-                return dataTask.cancel()
-            }
-            let written = data.withUnsafeBytes { b in Result { () throws(DatasetError) in try writer.write(b) } }
-            if case let .failure(error) = written {
-                fail("cannot write \(writer.partPath): \(error)")
-                return dataTask.cancel()
-            }
-            progress(soFar, expected)
+            guard let outcome else { return dataTask.cancel() }
+            progress(outcome.received, outcome.total)
         }
 
         func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {

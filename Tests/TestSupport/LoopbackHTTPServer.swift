@@ -108,7 +108,9 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     private func handle(_ client: Int32) {
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
         setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        // Short send timeouts, retried for up to 5 s: `stop()` never waits long for a client that stopped reading.
+        var sendTimeout = timeval(tv_sec: 0, tv_usec: 100_000)
+        setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &sendTimeout, socklen_t(MemoryLayout<timeval>.size))
         var request: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         while request.count < 65_536 {
@@ -172,11 +174,17 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     /// Sends all of `bytes`; false when the client is gone.
     @discardableResult
     private func write(_ bytes: [UInt8], to client: Int32) -> Bool {
-        var sent = 0
+        var sent = 0, stalled = 0
         while sent < bytes.count {
             let n = bytes.withUnsafeBytes { send(client, $0.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL)) }
-            guard n > 0 else { return false }
-            sent += n
+            if n > 0 {
+                sent += n
+                stalled = 0
+            } else if (errno == EAGAIN || errno == EWOULDBLOCK) && !isStopped && stalled < 50 {
+                stalled += 1   // 50 × 0.1 s: the client has not read for 5 s
+            } else {
+                return false
+            }
         }
         return true
     }
