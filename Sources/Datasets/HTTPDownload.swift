@@ -110,8 +110,9 @@ enum HTTPDownload {
 
         func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
             // Checked and written under the lock: once `fail` has returned, nothing more is written.
-            let outcome = lock.withLock { () -> (received: Int, total: Int?)? in
-                guard failureMessage == nil else { return nil }
+            // nil: drop the data; .some(nil): drop it and cancel (once, when the failure is new).
+            let outcome = lock.withLock { () -> (received: Int, total: Int?)?? in
+                guard failureMessage == nil else { return .some(nil) }
                 received += data.count
                 lastData = Date()
                 guard received <= maxBytes else {
@@ -125,8 +126,11 @@ enum HTTPDownload {
                 }
                 return (received, total)
             }
-            guard let outcome else { return dataTask.cancel() }
-            progress(outcome.received, outcome.total)
+            switch outcome {
+            case .none: dataTask.cancel()
+            case .some(.none): return
+            case let .some(.some(state)): progress(state.received, state.total)
+            }
         }
 
         func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {

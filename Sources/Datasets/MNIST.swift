@@ -33,7 +33,7 @@ public enum MNIST {
         let (count, pixels) = try readImages(images)
         let labelValues = try readLabels(labels)
         guard labelValues.count == count else {
-            throw .countMismatch(path: labels, what: "number of labels vs images in \(images)",
+            throw .countMismatch(path: labels, what: "number of labels (header offset 4) vs images (header offset 4) in \(images)",
                                  expected: count, got: labelValues.count)
         }
         return Dataset(name: name, sampleShape: sampleShape, classes: classes, pixels: pixels,

@@ -70,6 +70,8 @@ final class ArchiveSafetyTests: XCTestCase {
                 path: url.path, offset: size, what: "decompressed data (the header at offset 4 gives 100 images, \(size) bytes in all)",
                 limit: size))
         }
+        XCTAssertTrue(DatasetError.tooLong(path: url.path, offset: size, what: "decompressed data", limit: size).description
+                        .contains("goes on past byte offset \(size): expected at most \(size) bytes, got more"))
         // The generic cap: zlib is never asked for more than limit + 1 bytes, the reader sees at most `limit`.
         var seen = 0
         XCTAssertThrowsError(try Gzip.inflate(path: url.path, limit: 1 << 20) { piece throws(DatasetError) in seen += piece.count }) { error in
