@@ -46,15 +46,12 @@ enum HTTPDownload {
                 failure = "not finished after \(seconds(limits.deadline)) s (\(received) bytes received): the deadline passed"
             }
             if let failure { delegate.fail(failure) }
-            if delegate.failure != nil {
-                // Nothing more is written once a failure is recorded, so there is no need to wait
-                // for URLSession to wind the connection down (it may keep reading a while).
-                task.cancel()
-                _ = delegate.finished.wait(timeout: .now() + 1)
-                break
-            }
+            // Cancelled once, then the loop waits for URLSession to report the task complete:
+            // invalidating the session or cancelling again while it still delivers data makes
+            // FoundationNetworking trap ("a task that is not in the registry").
+            if delegate.failure != nil { delegate.cancelOnce(task) }
         }
-        session.invalidateAndCancel()
+        session.finishTasksAndInvalidate()
         if let message = delegate.failure { throw .download(url: url.absoluteString, message: message) }
     }
 
@@ -73,6 +70,7 @@ enum HTTPDownload {
         private var lastData = Date()
         private var total: Int?
         private var failureMessage: String?
+        private var cancelled = false
 
         init(writer: FileIO.Writer, maxBytes: Int, progress: @escaping @Sendable (Int, Int?) -> Void) {
             self.writer = writer
@@ -82,6 +80,15 @@ enum HTTPDownload {
 
         /// The first failure recorded, if any.
         var failure: String? { lock.withLock { failureMessage } }
+
+        /// Cancels `task` the first time it is called, then does nothing.
+        func cancelOnce(_ task: URLSessionTask) {
+            let first = lock.withLock { () -> Bool in
+                defer { cancelled = true }
+                return !cancelled
+            }
+            if first { task.cancel() }
+        }
 
         /// Records `message` unless a failure is already recorded.
         func fail(_ message: String) { lock.withLock { if failureMessage == nil { failureMessage = message } } }
@@ -97,12 +104,14 @@ enum HTTPDownload {
             let status = (response as? HTTPURLResponse)?.statusCode ?? 0
             if status != 200 {
                 fail("HTTP status \(status)" + (status == 404 ? " (not found)" : ""))
-                return completionHandler(.cancel)
+                completionHandler(.allow)   // then cancelled: the `.cancel` disposition winds down slowly under a flood
+                return cancelOnce(dataTask)
             }
             let announced = response.expectedContentLength
             if announced > Int64(maxBytes) {
                 fail("the server announces \(announced) bytes, more than the \(maxBytes) bytes accepted for this file")
-                return completionHandler(.cancel)
+                completionHandler(.allow)   // then cancelled: the `.cancel` disposition winds down slowly under a flood
+                return cancelOnce(dataTask)
             }
             lock.withLock { total = announced >= 0 ? Int(announced) : nil }
             completionHandler(.allow)
@@ -127,7 +136,7 @@ enum HTTPDownload {
                 return (received, total)
             }
             switch outcome {
-            case .none: dataTask.cancel()
+            case .none: cancelOnce(dataTask)
             case .some(.none): return
             case let .some(.some(state)): progress(state.received, state.total)
             }

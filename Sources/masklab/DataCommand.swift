@@ -35,7 +35,11 @@ struct DataCommand: ParsableCommand {
             abstract: "Download the official archives (or copy a local one) and check their MD5.",
             discussion: """
             Files already present with the official MD5 are kept. A file whose MD5 differs from the \
-            official one is refused unless --accept-checksum-mismatch is given.
+            official one is refused unless --accept-checksum-mismatch is given, and even then it must \
+            pass the reader's format check. Each file is written as NAME.part in the data folder and \
+            deleted on any failure. A download fails when no data arrives for --timeout seconds, when \
+            fewer than --min-rate bytes/s arrive over any --timeout seconds, after --deadline seconds, \
+            or as soon as the server announces or sends more than twice the official file's size.
             """)
 
         @OptionGroup var target: Target
