@@ -8,16 +8,20 @@ import TestSupport
 /// writing, a refused file leaves nothing anywhere (not in the data folder, not in the system's
 /// temporary folder), and accepting a checksum mismatch still runs the format check.
 final class DownloadLimitTests: XCTestCase {
-    /// One-second windows: each test fails its download within about two seconds.
+    /// One-second windows, for the tests of the time limits: each fails its download within
+    /// about two seconds (the assertions allow eight, for a loaded machine).
     private let fast = DownloadLimits(window: 1, minimumRate: 1000, deadline: 20)
+    /// Loose time limits for the other tests, so that a busy machine never trips them.
+    private let relaxed = DownloadLimits(window: 30, minimumRate: 1, deadline: 60)
 
     private func fetchError(_ responses: [String: LoopbackHTTPServer.Response], dataset: String = "mnist",
-                            accept: Bool = false, root: TemporaryDirectory) throws -> (DatasetError, Double) {
+                            accept: Bool = false, limits: DownloadLimits? = nil, root: TemporaryDirectory) throws -> (DatasetError, Double) {
         let server = try LoopbackHTTPServer(responses: responses, lifetime: 30)
         defer { server.stop() }
         let start = Date()
         do {
-            _ = try DatasetDownloader(mirror: server.baseURL, acceptChecksumMismatch: accept, limits: fast).fetch(dataset, into: root.url)
+            _ = try DatasetDownloader(mirror: server.baseURL, acceptChecksumMismatch: accept, limits: limits ?? relaxed)
+                .fetch(dataset, into: root.url)
         } catch {
             return (error, Date().timeIntervalSince(start))
         }
@@ -32,21 +36,21 @@ final class DownloadLimitTests: XCTestCase {
     func testTrickleIsTooSlowWithinTheWindow() throws {
         let root = TemporaryDirectory()
         let (error, elapsed) = try fetchError(["train-images-idx3-ubyte.gz": .trickle([UInt8](repeating: 7, count: 500), interval: 0.2)],
-                                              root: root)
+                                              limits: fast, root: root)
         guard case let .download(url, message) = error else { return XCTFail("got \(error)") }
         XCTAssertTrue(url.hasSuffix("/train-images-idx3-ubyte.gz"), url)
         XCTAssertTrue(message.hasPrefix("too slow: ") && message.contains("bytes in 1") && message.contains("1000 bytes/s"), message)
-        XCTAssertLessThan(elapsed, 4)
+        XCTAssertLessThan(elapsed, 8)
         try assertEmpty(root)
     }
 
     func testStallSaysNoDataForNSeconds() throws {
         let root = TemporaryDirectory()
-        let (error, elapsed) = try fetchError(["train-images-idx3-ubyte.gz": .stall(claimedLength: 1000)], root: root)
+        let (error, elapsed) = try fetchError(["train-images-idx3-ubyte.gz": .stall(claimedLength: 1000)], limits: fast, root: root)
         guard case let .download(_, message) = error else { return XCTFail("got \(error)") }
         XCTAssertEqual(message, "no data for 1 s from the server")
         XCTAssertFalse(error.description.contains("NSURLErrorDomain"), error.description)
-        XCTAssertLessThan(elapsed, 4)
+        XCTAssertLessThan(elapsed, 8)
         try assertEmpty(root)
     }
 
@@ -66,19 +70,17 @@ final class DownloadLimitTests: XCTestCase {
 
     func testHugeAnnouncedSizeIsRefusedBeforeWriting() throws {
         let root = TemporaryDirectory()
-        let (error, elapsed) = try fetchError(mnistEndingWith(.endless(claimedLength: 100_000_000_000)), accept: true, root: root)
+        let (error, _) = try fetchError(mnistEndingWith(.endless(claimedLength: 100_000_000_000)), accept: true, root: root)
         XCTAssertEqual(error, .download(url: "", message: "").withURL(of: error,
             message: "the server announces 100000000000 bytes, more than the 9084 bytes accepted for this file"))
-        XCTAssertLessThan(elapsed, 4)
         try assertOnlyTheFirstThree(root)
     }
 
     func testEndlessBodyIsCutAtTheCap() throws {
         let root = TemporaryDirectory()
-        let (error, elapsed) = try fetchError(mnistEndingWith(.endless(claimedLength: nil)), accept: true, root: root)
+        let (error, _) = try fetchError(mnistEndingWith(.endless(claimedLength: nil)), accept: true, root: root)
         XCTAssertEqual(error, .download(url: "", message: "").withURL(of: error,
             message: "more than 9084 bytes received, the most accepted for this file"))
-        XCTAssertLessThan(elapsed, 4)
         try assertOnlyTheFirstThree(root)
     }
 
@@ -113,7 +115,7 @@ final class DownloadLimitTests: XCTestCase {
         files["t10k-labels-idx1-ubyte.gz"] = DatasetFixtures.gzip(DatasetFixtures.idxLabels(DatasetFixtures.labels(2)))
         let server = try LoopbackHTTPServer(files: files)
         defer { server.stop() }
-        _ = try DatasetDownloader(mirror: server.baseURL, acceptChecksumMismatch: true, limits: fast).fetch("mnist", into: root.url)
+        _ = try DatasetDownloader(mirror: server.baseURL, acceptChecksumMismatch: true, limits: relaxed).fetch("mnist", into: root.url)
         XCTAssertEqual(try DatasetFixtures.read(victim), Array("precious".utf8))
         XCTAssertEqual(try DatasetFixtures.read(root.file("t10k-labels-idx1-ubyte.gz")), files["t10k-labels-idx1-ubyte.gz"])
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root.path).sorted(), files.keys.sorted())
