@@ -57,6 +57,7 @@ public enum TrainingRun {
         do {
             trainer = try Trainer(config: config.training, network: network, splits: splits, outputDirectory: layout.directory,
                                   callbacks: callbacks + extra, hooks: hooks + maskHooks, augmentation: augmentation, control: control)
+            if reuse == .resume { try trainer.checkResume() }
         } catch { throw .training(error) }
 
         let folder = try open(layout, config: config, commandLine: commandLine, reuse: reuse)
