@@ -29,7 +29,7 @@ struct InterpolateCommand: ParsableCommand {
     @Argument(help: "Run folder or checkpoint of the second network (α = 1).")
     var b: String?
 
-    @Option(name: .long, help: "Recompute summary.json and interpolation.svg of this interpolation folder from its interpolation.csv (no A, B).")
+    @Option(name: .long, help: ArgumentHelp("Recompute summary.json and interpolation.svg of this interpolation folder from its interpolation.csv (no A, B; the other options do not apply).", valueName: "folder"))
     var recompute: String?
 
     @Option(name: .long, help: "First α of the grid. Default: -0.2.")
