@@ -16,6 +16,8 @@ public final class Network: @unchecked Sendable {
     public let classes: Int
     public let loss: SoftmaxCrossEntropy
     public private(set) var preparedBatch = 0
+    /// The body's dropout layers in forward order (numbered so), whose masks `beginStep` selects.
+    public let dropoutLayers: [Dropout]
 
     public init(name: String, body: Layer, store: ParameterStore, sampleShape: Shape, classes: Int) {
         self.name = name
@@ -25,6 +27,20 @@ public final class Network: @unchecked Sendable {
         self.classes = classes
         loss = SoftmaxCrossEntropy(classes: classes)
         body.computesInputGradient = false
+        func dropouts(_ layer: Layer) -> [Dropout] {
+            if let d = layer as? Dropout { return [d] }
+            return (layer as? Sequential)?.layers.flatMap { dropouts($0) } ?? []
+        }
+        dropoutLayers = dropouts(body)
+        for (i, d) in dropoutLayers.enumerated() { d.index = i }
+    }
+
+    /// Tells the stochastic layers (dropout) which training step the next forward belongs to:
+    /// their masks are functions of (`seed`, layer, `iteration`), so a resumed run draws the same
+    /// ones as an uninterrupted run. The trainer calls it before each step's forward.
+    public func beginStep(seed: UInt64, iteration: Int) {
+        let streams = RandomStreams(seed: seed)
+        for d in dropoutLayers { d.beginStep(streams: streams, iteration: iteration) }
     }
 
     /// Allocates buffers for batches of up to `batch` samples (no-op if already prepared for it).

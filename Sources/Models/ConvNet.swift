@@ -10,6 +10,8 @@ import TensorCore
 ///     conv6: 64, 64, pool, 128, 128, pool, 256, 256, pool   → fc 256, 256, classes
 ///
 /// `width` scales the 64 (channels 64·w/64, 128·w/64, 256·w/64); the fc widths stay 256.
+/// `dropout` > 0 puts `Dropout(p)` after the ReLUs of fc1 and fc2 (Frankle & Carbin §4; no
+/// layer at 0, and the names never change).
 /// Names (PyTorch modules): `conv1` … `convK` and `fc1`, `fc2`, `fc3`, each with `weight` and
 /// `bias`. Parameters at width 64, 3×32×32, 10 classes: conv2 4 301 642, conv4 2 425 930,
 /// conv6 2 262 602 (the paper's Table 1 agrees for Conv-2/4 and for Conv-6's 1.1 M conv weights,
@@ -17,7 +19,8 @@ import TensorCore
 /// 4·4·256·256 = 1.05 M).
 public enum ConvNet {
     /// `pairs` is the number of conv-conv-pool groups: 1, 2 or 3 for conv2, conv4, conv6.
-    public static func make(sampleShape: Shape, classes: Int, pairs: Int, width: Int = 64, name: String) -> Network {
+    public static func make(sampleShape: Shape, classes: Int, pairs: Int, width: Int = 64, dropout: Double = 0,
+                            name: String) -> Network {
         precondition(sampleShape.rank == 3, "\(name) needs [C, H, W] samples, got \(sampleShape)")
         precondition((1...3).contains(pairs) && width > 0, "\(name): pairs \(pairs), width \(width)")
         let builder = ParameterBuilder()
@@ -40,8 +43,10 @@ public enum ConvNet {
         layers.append(Flatten())
         layers.append(Linear("fc1", channels * h * w, 256, builder: builder))
         layers.append(ReLU())
+        layers += dropoutLayer(dropout)
         layers.append(Linear("fc2", 256, 256, builder: builder))
         layers.append(ReLU())
+        layers += dropoutLayer(dropout)
         layers.append(Linear("fc3", 256, classes, builder: builder))
         return Network(name: name, body: Sequential(layers), store: builder.finish(), sampleShape: sampleShape, classes: classes)
     }
@@ -52,12 +57,13 @@ extension ConvNet {
     public static func entry(_ name: String, pairs: Int) -> ModelEntry {
         ModelEntry(name: name, summary: "Frankle & Carbin's Conv-\(2 * pairs) (3×3 convs from 64, fc 256-256); --width scales 64") { shape, classes, o throws(ModelError) in
             let width = try ModelOptionCheck.width(o, model: name)
+            let dropout = try ModelOptionCheck.dropout(o, model: name)
             let side = 1 << pairs
             guard shape.rank == 3, shape[1] >= side, shape[2] >= side else {
                 throw .invalidOption(model: name, message: "needs [C, H, W] samples with H, W ≥ \(side), got \(shape)")
             }
-            return make(sampleShape: shape, classes: classes, pairs: pairs, width: width,
-                        name: o.width == nil ? name : "\(name)(width: \(width))")
+            return make(sampleShape: shape, classes: classes, pairs: pairs, width: width, dropout: dropout,
+                        name: modelLabel(name, [o.width.map { "width: \($0)" }, dropout > 0 ? "dropout: \(dropout)" : nil]))
         }
     }
 }

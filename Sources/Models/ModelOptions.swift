@@ -9,11 +9,15 @@ public struct ModelOptions: Sendable, Equatable, Codable {
     public var width: Int?
     /// BatchNorm after each hidden layer of the MLP; nil = none.
     public var batchNorm: Bool?
+    /// Activation dropout probability on the MLP's hidden layers, Conv-2/4/6's and AlexNet's
+    /// classifier; nil = the model's default (0, no dropout layer at all; AlexNet 0.5).
+    public var dropout: Double?
 
-    public init(hidden: [Int]? = nil, width: Int? = nil, batchNorm: Bool? = nil) {
+    public init(hidden: [Int]? = nil, width: Int? = nil, batchNorm: Bool? = nil, dropout: Double? = nil) {
         self.hidden = hidden
         self.width = width
         self.batchNorm = batchNorm
+        self.dropout = dropout
     }
 
     /// Largest hidden width of the MLP and most hidden layers (a typo such as 1e7 is refused
@@ -34,5 +38,7 @@ public struct ModelOptions: Sendable, Equatable, Codable {
                   help: "Base width of convolutional models (none = 64; resnet18 at 64 has 11.17 M parameters)."),
         .optional("batchNorm", \.batchNorm, flag: "batch-norm", .bool,
                   help: "BatchNorm after each hidden layer of the MLP (none = off)."),
+        .optional("dropout", \.dropout, flag: "dropout", .double, .from(0, below: 1),
+                  help: "Activation dropout probability after the hidden ReLUs of mlp, conv2/4/6 (fc1, fc2) and in alexnet's classifier (none = 0, no layer; alexnet 0.5)."),
     ] }
 }

@@ -39,8 +39,11 @@ public enum ModelRegistry {
             guard !hidden.isEmpty, hidden.allSatisfy({ $0 > 0 }) else {
                 throw .invalidOption(model: "mlp", message: "hidden widths must be positive, got \(hidden)")
             }
-            let label = o.hidden == nil ? "mlp" : "mlp(hidden: \(hidden.map(String.init).joined(separator: ",")))"
-            return MLP.make(sampleShape: shape, hidden: hidden, classes: classes, batchNorm: o.batchNorm ?? false, name: label)
+            let dropout = try ModelOptionCheck.dropout(o, model: "mlp")
+            let label = modelLabel("mlp", [o.hidden.map { "hidden: \($0.map(String.init).joined(separator: ","))" },
+                                           dropout > 0 ? "dropout: \(dropout)" : nil])
+            return MLP.make(sampleShape: shape, hidden: hidden, classes: classes, batchNorm: o.batchNorm ?? false,
+                            dropout: dropout, name: label)
         },
         LeNet5.entry,
         ConvNet.entry("conv2", pairs: 1),
@@ -49,7 +52,9 @@ public enum ModelRegistry {
         VGG.entry("vgg11"),
         VGG.entry("vgg16"),
         VGG.entry("vgg19"),
-        ResNet18.entry,
+        CIFARResNet.entry("resnet18", summary: "CIFAR ResNet-18 (kuangliu/pytorch-cifar names), --width w/2w/4w/8w, default 64 = 11.17 M"),
+        CIFARResNet.entry("resnet34", summary: "CIFAR ResNet-34 (BasicBlocks 3-4-6-3, kuangliu names), --width w/2w/4w/8w, default 64 = 21.28 M"),
+        AlexNet.entry,
     ]
 
     /// Registered model names, in registry order.

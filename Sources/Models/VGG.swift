@@ -54,6 +54,7 @@ extension VGG {
     public static func entry(_ name: String) -> ModelEntry {
         ModelEntry(name: name, summary: "CIFAR \(name.uppercased()) with BatchNorm (kuangliu/pytorch-cifar names); --width scales 64") { shape, classes, o throws(ModelError) in
             let width = try ModelOptionCheck.width(o, model: name)
+            try ModelOptionCheck.noDropout(o, model: name)
             guard shape.rank == 3, shape[1] >= 32, shape[2] >= 32 else {
                 throw .invalidOption(model: name, message: "needs [C, H, W] samples with H, W ≥ 32 (five 2×2 pools), got \(shape)")
             }

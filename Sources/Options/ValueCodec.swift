@@ -62,13 +62,16 @@ extension ValueCodec where Value == Bool {
 }
 
 extension ValueCodec where Value == String {
-    /// Any string; `names` (when given) are the valid values, checked by the option.
+    /// Any string; `names` (when given) are the valid values, checked by the option. The value
+    /// name lists them when short; a long list would not fit a help line (the help text and the
+    /// error list them anyway), so it is just `<name>`.
     public static func string(names: [String] = []) -> ValueCodec {
-        ValueCodec(expected: names.isEmpty ? "a string" : "one of \(names.joined(separator: ", "))",
-                   valueName: names.isEmpty ? "<text>" : "<" + names.joined(separator: "|") + ">",
-                   fromConfig: { if case let .string(s) = $0 { return s } else { return nil } },
-                   fromText: { $0.trimmingSpaces },
-                   toConfig: { .string($0) })
+        let list = names.joined(separator: "|")
+        return ValueCodec(expected: names.isEmpty ? "a string" : "one of \(names.joined(separator: ", "))",
+                          valueName: names.isEmpty ? "<text>" : list.count > 48 ? "<name>" : "<" + list + ">",
+                          fromConfig: { if case let .string(s) = $0 { return s } else { return nil } },
+                          fromText: { $0.trimmingSpaces },
+                          toConfig: { .string($0) })
     }
 }
 

@@ -9,6 +9,7 @@ public enum RandomPurpose: UInt64, CaseIterable, Sendable {
     case validationSplit = 6
     case reinitialisation = 7
     case pruning = 8
+    case dropout = 9
 }
 
 /// Derives every random stream of a run from its seed: stream (seed, purpose, a, b) is seeded

@@ -11,7 +11,7 @@ import Datasets
 ///
 /// Per step (iteration t, learning rate `schedule(t)`):
 ///
-///     hooks.beforeForward → zero gradients
+///     hooks.beforeForward → network.beginStep (dropout masks of step t) → zero gradients
 ///     → network.withEffectiveWeights(hooks' forwardWeights) { forward (.training) → loss (NaN/Inf ⇒ stop) → backward }
 ///     → hooks.afterBackward → optimiser step → hooks.afterOptimizerStep → callbacks.batchEnd
 ///
@@ -249,6 +249,7 @@ public final class Trainer {
         let step = TrainingStep(iteration: progress.iteration, epoch: progress.epoch, batchInEpoch: progress.batchInEpoch,
                                 learningRate: lr, inputs: batch.inputs, labels: batch.labels, count: batch.count)
         for h in hooks { h.beforeForward(step: step) }
+        network.beginStep(seed: config.seed, iteration: step.iteration)
         network.store.zeroGradients()
         let (loss, correct) = try network.withEffectiveWeights(stepWeights) { () throws(TrainingError) -> (Double, Int) in
             let logits = network.forward(batch.inputs, mode: .training)

@@ -201,6 +201,7 @@ final class ResNetTests: XCTestCase {
     func testEveryRegisteredModelRunsForwardAndBackward() throws {
         let cases: [(String, Shape, ModelOptions, Int)] = [
             ("mlp", Shape(1, 28, 28), ModelOptions(), 266_610),
+            ("mlp", Shape(1, 28, 28), ModelOptions(hidden: [32, 16], dropout: 0.5), 0),
             ("lenet5", Shape(1, 28, 28), ModelOptions(), 61_706),
             ("lenet5", Shape(3, 32, 32), ModelOptions(), 62_006),
             ("conv2", Shape(3, 32, 32), ModelOptions(width: 8), 0),
@@ -210,6 +211,9 @@ final class ResNetTests: XCTestCase {
             ("vgg16", Shape(3, 32, 32), ModelOptions(width: 8), 0),
             ("vgg19", Shape(3, 32, 32), ModelOptions(width: 8), 0),
             ("resnet18", Shape(3, 32, 32), ModelOptions(width: 4), 0),
+            ("resnet34", Shape(3, 32, 32), ModelOptions(width: 4), 0),
+            ("alexnet", Shape(3, 32, 32), ModelOptions(width: 4), 0),
+            ("alexnet", Shape(1, 28, 28), ModelOptions(width: 4), 0),
         ]
         XCTAssertEqual(Set(cases.map(\.0)), Set(ModelRegistry.names), "every registry entry is exercised")
         for (name, sample, options, expectedCount) in cases {
@@ -238,7 +242,8 @@ final class ResNetTests: XCTestCase {
     /// parameters only; nothing is prepared).
     func testFullWidthParameterCounts() throws {
         let expected = ["conv2": 4_301_642, "conv4": 2_425_930, "conv6": 2_262_602,
-                        "vgg11": 9_231_114, "vgg16": 14_728_266, "vgg19": 20_040_522, "resnet18": 11_173_962]
+                        "vgg11": 9_231_114, "vgg16": 14_728_266, "vgg19": 20_040_522, "resnet18": 11_173_962,
+                        "resnet34": 21_282_122, "alexnet": 35_855_178]
         for (name, count) in expected.sorted(by: { $0.key < $1.key }) {
             let net = try ModelRegistry.make(name, sampleShape: Shape(3, 32, 32), classes: 10)
             XCTAssertEqual(net.parameterCount, count, name)

@@ -104,7 +104,7 @@ final class CLITests: XCTestCase {
         let data = try tinyMNIST()
         let unknown = try masklab(["train", "--data", data.path, "--model", "resnet99"])
         XCTAssertNotEqual(unknown.status, 0)
-        XCTAssertTrue(unknown.stderr.contains("model must be one of mlp") && unknown.stderr.contains("resnet18, got \"resnet99\""), unknown.stderr)
+        XCTAssertTrue(unknown.stderr.contains("model must be one of mlp") && unknown.stderr.contains("alexnet, got \"resnet99\""), unknown.stderr)
 
         let missing = try masklab(["train", "--data", data.file("nowhere").path])
         XCTAssertNotEqual(missing.status, 0)

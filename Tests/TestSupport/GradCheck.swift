@@ -38,10 +38,12 @@ public enum GradCheck {
     ///   - parameters: the layer's parameters to check (their current values are used).
     ///   - input: input values, or nil for uniform on [−1, 1] from `seed`.
     ///   - maxEntries: at most this many entries per tensor are checked numerically (chosen at random).
+    ///   - step: the central-difference step h; deep ReLU networks need a smaller one (a step that
+    ///     moves some of their many activations across 0 measures the kink, not the derivative).
     /// - Returns: one report per checked tensor: "output", "input", then each parameter.
     public static func check(layer: Layer, inputShape: Shape, parameters: [Parameter], store: ParameterStore,
                              input: [Float]? = nil, seed: UInt64 = 1, mode: ForwardMode = .frozenStatistics,
-                             atol: Double = 1e-4, rtol: Double = 1e-3, maxEntries: Int = 60,
+                             atol: Double = 1e-4, rtol: Double = 1e-3, maxEntries: Int = 60, step: Double = 1e-5,
                              reference: ReferenceForward) -> [Report] {
         let rng = RandomStream(seed: seed)
         let xs = TensorStorage(count: inputShape.count)
@@ -67,7 +69,7 @@ public enum GradCheck {
             for i in out.indices { s += out[i] * r[i] }
             return s
         }
-        let h = 1e-5
+        let h = step
         var reports: [Report] = []
         reports.append(compare("output", analytic: yFloat, numeric: reference(x0, params), indices: Array(yFloat.indices), atol: atol, rtol: rtol))
 

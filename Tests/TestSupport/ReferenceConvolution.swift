@@ -67,16 +67,17 @@ extension ReferenceLayers {
         return (relu(zip(t, shortcut).map { $0 + $1 }), oh, ow)
     }
 
-    /// The CIFAR ResNet-18 of `Models.ResNet18` (batch statistics) on `[N, C, H, W]`.
+    /// The CIFAR ResNet of `Models.CIFARResNet` (batch statistics) on `[N, C, H, W]`, with
+    /// `blocks` BasicBlocks per stage (ResNet-18's [2, 2, 2, 2] by default, ResNet-34's [3, 4, 6, 3]).
     public static func resnet18(_ x: [Double], _ ps: [String: [Double]], channels c: Int, height h: Int, width w: Int,
-                                baseWidth: Int, classes: Int) -> [Double] {
+                                baseWidth: Int, classes: Int, blocks: [Int] = [2, 2, 2, 2]) -> [Double] {
         var t = conv2d(x, weight: ps["conv1.weight"]!, bias: nil, channels: c, height: h, width: w,
                        outChannels: baseWidth, kernel: 3, stride: 1, padding: 1)
         t = relu(batchNorm2d(t, ps, "bn1", channels: baseWidth, plane: h * w))
         var (ch, hh, ww) = (baseWidth, h, w)
-        for stage in 0..<4 {
+        for (stage, count) in blocks.enumerated() {
             let out = baseWidth << stage
-            for block in 0..<2 {
+            for block in 0..<count {
                 let s = stage > 0 && block == 0 ? 2 : 1
                 let r = basicBlock(t, ps, "layer\(stage + 1).\(block)", inChannels: ch, outChannels: out, height: hh, width: ww, stride: s)
                 (t, hh, ww, ch) = (r.y, r.height, r.width, out)
