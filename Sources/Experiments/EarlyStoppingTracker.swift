@@ -12,6 +12,9 @@ import Training
 /// Without a validation split the test set plays both roles (say so when reporting). Rows go to
 /// `validation.csv` (`iteration,validation_loss,validation_accuracy,test_loss,test_accuracy`, the
 /// test columns empty when not evaluated). A resumed run keeps the rows before its start.
+///
+/// Evaluations go through the run's `RunEvaluator`, so they score the network the trainer's own
+/// evaluations score (e.g. the expected mask p ⊙ W), never a masked copy left from a step.
 public final class EarlyStoppingTracker: TrainingCallback {
     /// The best point so far.
     public struct Point: Codable, Sendable, Equatable {
@@ -30,6 +33,7 @@ public final class EarlyStoppingTracker: TrainingCallback {
     private let validation: BatchLoader
     private let test: BatchLoader
     private var total = 0
+    private var evaluator: RunEvaluator?
 
     public init(network: Network, splits: DataSplits, batchSize: Int, every: Int, file: URL?) {
         precondition(every >= 1, "evaluate every ≥ 1 iteration, got \(every)")
@@ -43,6 +47,7 @@ public final class EarlyStoppingTracker: TrainingCallback {
 
     public func runStart(_ run: RunInfo) {
         total = run.totalIterations
+        evaluator = run.evaluator
         guard let file else { return }
         let header = "iteration,validation_loss,validation_accuracy,test_loss,test_accuracy\n"
         guard run.startIteration > 0, let text = try? String(contentsOf: file, encoding: .utf8) else {
@@ -64,11 +69,11 @@ public final class EarlyStoppingTracker: TrainingCallback {
 
     public func batchEnd(_ report: BatchReport) {
         let done = report.iteration + 1
-        guard done % every == 0 || done == total else { return }
-        let v = Evaluator.run(network, on: validation)
+        guard done % every == 0 || done == total, let evaluator else { return }
+        let v = evaluator.evaluate(validation)
         var line = "\(done),\(v.loss),\(v.accuracy),,"
         if best.map({ v.loss < $0.validationLoss }) ?? true {
-            let t = validation === test ? v : Evaluator.run(network, on: test)
+            let t = validation === test ? v : evaluator.evaluate(test)
             best = Point(iteration: done, validationLoss: v.loss, validationAccuracy: v.accuracy, testLoss: t.loss, testAccuracy: t.accuracy)
             line = "\(done),\(v.loss),\(v.accuracy),\(t.loss),\(t.accuracy)"
         }

@@ -45,26 +45,17 @@ public enum Evaluation {
             return result
         }
         let hooks = config.masks?.evalMask == .expected ? try TrainingRun.maskingHooks(c, network: network, splits: splits) : []
-        let p = contents.progress
-        let batch = config.training.evalBatchSize
-        let perEpoch = (splits.train.count + config.training.batchSize - 1) / config.training.batchSize
-        let info = RunInfo(config: config.training, modelName: network.name, parameterCount: network.parameterCount,
-                           trainSamples: splits.train.count, iterationsPerEpoch: perEpoch,
-                           totalIterations: config.training.budget.totalIterations(iterationsPerEpoch: perEpoch),
-                           epochs: config.training.budget.epochs(iterationsPerEpoch: perEpoch),
-                           startIteration: p.iteration, startEpoch: p.epoch, startBatch: p.batchInEpoch,
-                           outputDirectory: nil, control: TrainingControl())
+        let t = config.training, perEpoch = (splits.train.count + t.batchSize - 1) / t.batchSize
+        let run = RunStart(seed: t.seed, batchSize: t.batchSize, iterationsPerEpoch: perEpoch,
+                           totalIterations: t.budget.totalIterations(iterationsPerEpoch: perEpoch),
+                           startIteration: contents.progress.iteration, outputDirectory: nil)
         for h in hooks {
-            do { try h.restore(from: contents.hookTensors) } catch { throw .training(.checkpoint(error)) }
-            h.runStart(info)
+            do { try h.restore(from: contents.hookState); try h.runStart(run) } catch {
+                throw .training(.checkpoint(.hookState(path: checkpoint.path, message: error.message)))
+            }
         }
-        // The epoch whose end-of-epoch evaluation the checkpoint follows.
-        let epoch = max(0, p.batchInEpoch == 0 ? p.epoch - 1 : p.epoch)
-        func score(_ set: Dataset) -> LossAndAccuracy {
-            for h in hooks { h.beforeEvaluation(epoch: epoch) }
-            defer { for h in hooks { h.afterEvaluation(epoch: epoch) } }
-            return Evaluator.run(network, on: set, batchSize: batch)
-        }
+        let evaluator = RunEvaluator(network: network, hooks: hooks)
+        func score(_ set: Dataset) -> LossAndAccuracy { evaluator.evaluate(set, batchSize: t.evalBatchSize) }
         let test = score(splits.test)
         var result = EvaluationResult(model: network.name, step: contents.progress.iteration, testLoss: test.loss,
                                       testAccuracy: test.accuracy, testSamples: splits.test.count, format: "checkpoint")

@@ -79,11 +79,8 @@ extension TrainingRun {
     /// empty scope fail here, before training starts.
     public static func maskingHooks(_ config: RunConfig, network: Network, splits: DataSplits) throws(RunError) -> [any TrainingHook] {
         guard let m = config.masks else { return [] }
-        let sampler: any MaskSampler
-        do { sampler = try MaskRegistry.make(m) } catch { throw .config(path: "masks", message: error.description) }
-        if sampler.kind != .none && m.scope.select(from: network.store).isEmpty {
-            throw .config(path: "masks", message: MaskError.emptyScope(model: network.name, exclude: m.exclude.map(\.rawValue)).description)
+        do { return [try MaskingHook(config: m, network: network, trainingSet: splits.train)] } catch {
+            throw .config(path: "masks", message: error.description)
         }
-        return [MaskingHook(sampler: sampler, config: m, network: network, trainingSet: splits.train)]
     }
 }

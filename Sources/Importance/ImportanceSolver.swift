@@ -23,9 +23,9 @@ public struct SolveReport: Sendable {
 ///
 /// with g = ∇L(x) the mean gradient over the solver batches, held fixed during a solve
 /// (BRIEF §2). Every pass runs in `.frozenStatistics` mode (batch statistics, running statistics
-/// untouched); the shifted weights live in a buffer of the solver that `Parameter.effective`
-/// points at during a pass, so the weights are never written; the store's gradients are saved
-/// before a solve and restored after it, bit for bit.
+/// untouched); the shifted weights live in a buffer of the solver that the pass reads through
+/// `Network.withEffectiveWeights`, so the weights are never written; the store's gradients are
+/// saved before a solve and restored after it, bit for bit.
 ///
 /// - `joint`: per step one forward/backward of the whole network with every target shifted;
 ///   each target then takes its own step on its own simplex.
@@ -35,7 +35,8 @@ public struct SolveReport: Sendable {
 ///
 /// Memory (allocated once): log-importance, g, shifted weights and ∇φ for the targets (4 × Σn
 /// floats), a copy of all gradients, and for `perLayer` one cached activation per batch.
-/// Requires every target's `effective` to be its `value` on entry (the masking hook ensures it).
+/// Runs outside any other effective-weights scope (the scopes enforce it): x is the weights as
+/// trained.
 public final class ImportanceSolver {
     public let network: Network
     public let targets: [Parameter]
@@ -97,8 +98,8 @@ public final class ImportanceSolver {
     // MARK: - Solve
 
     /// Computes g on `batches`, initialises w and runs `config.steps` mirror-descent steps per
-    /// target (joint or per layer) with step size γ = `gamma`. Leaves weights, `effective`
-    /// pointers and gradients as they were.
+    /// target (joint or per layer) with step size γ = `gamma`. Leaves weights and gradients as
+    /// they were.
     @discardableResult
     public func solve(on batches: SolverBatches, gamma: Double) -> SolveReport {
         precondition(batches.count > 0, "importance solve without batches")
@@ -190,9 +191,9 @@ public final class ImportanceSolver {
                                           eta: config.eta, lambda: config.lambda)
             }
             writeShifted(t)
-            targets[t].effective = shifted(t)
-            report.objectiveAfter[t] = lossOnly(batches, 0, from: k, input: activation(0, cachedShapes[0]))
-            targets[t].effective = targets[t].value
+            report.objectiveAfter[t] = network.withEffectiveWeights(shiftedWeights([t])) {
+                lossOnly(batches, 0, from: k, input: activation(0, cachedShapes[0]))
+            }
             report.partialPasses += 1
             report.targetSeconds[t] = Double(DispatchTime.now().uptimeNanoseconds - started) * 1e-9
         }
@@ -202,40 +203,29 @@ public final class ImportanceSolver {
 
     /// φ(w) on batch `b` with the listed targets shifted by their current importance.
     public func objective(_ batches: SolverBatches, _ b: Int, targets list: [Int]) -> Double {
-        for t in list {
-            writeShifted(t)
-            targets[t].effective = shifted(t)
+        for t in list { writeShifted(t) }
+        return network.withEffectiveWeights(shiftedWeights(list)) {
+            let logits = chain.forward(from: 0, batches.inputs(b), mode: .frozenStatistics)
+            return network.loss.forward(logits: logits, labels: batches.labels(b)).loss
         }
-        let logits = chain.forward(from: 0, batches.inputs(b), mode: .frozenStatistics)
-        let loss = network.loss.forward(logits: logits, labels: batches.labels(b)).loss
-        for t in list { targets[t].effective = targets[t].value }
-        return loss
     }
 
     /// φ(w) on batch `b` and ∇φ for the listed targets (into `phiGradient`), all of them shifted
     /// at once; one full forward/backward. Returns φ.
     @discardableResult
     public func objectiveGradient(_ batches: SolverBatches, _ b: Int, targets list: [Int]) -> Double {
-        for t in list {
-            writeShifted(t)
-            targets[t].effective = shifted(t)
-        }
+        for t in list { writeShifted(t) }
         network.store.zeroGradients()
-        let loss = pass(batches, b, from: 0, input: batches.inputs(b))
-        for t in list {
-            targets[t].effective = targets[t].value
-            writePhiGradient(t)
-        }
+        let loss = network.withEffectiveWeights(shiftedWeights(list)) { pass(batches, b, from: 0, input: batches.inputs(b)) }
+        for t in list { writePhiGradient(t) }
         return loss
     }
 
     /// φ and ∇φ for target `t` alone, from the cached input of its module `k`.
     func partialObjectiveGradient(_ batches: SolverBatches, _ b: Int, target t: Int, module k: Int, input: Tensor) -> Double {
         writeShifted(t)
-        targets[t].effective = shifted(t)
         targets[t].grad.fill(0)
-        let loss = pass(batches, b, from: k, input: input)
-        targets[t].effective = targets[t].value
+        let loss = network.withEffectiveWeights(shiftedWeights([t])) { pass(batches, b, from: k, input: input) }
         writePhiGradient(t)
         return loss
     }
@@ -251,6 +241,11 @@ public final class ImportanceSolver {
     private func lossOnly(_ batches: SolverBatches, _ b: Int, from start: Int, input: Tensor) -> Double {
         let logits = chain.forward(from: start, input, mode: .frozenStatistics)
         return network.loss.forward(logits: logits, labels: batches.labels(b)).loss
+    }
+
+    /// The shifted weights of the listed targets, for one pass's scope.
+    private func shiftedWeights(_ list: [Int]) -> EffectiveWeights {
+        EffectiveWeights(list.map { targets[$0] }, list.map { shifted($0) })
     }
 
     private func writeShifted(_ t: Int) {

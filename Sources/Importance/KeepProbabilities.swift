@@ -14,15 +14,16 @@ import Foundation
 /// so the mean of the Float results equals q to float rounding (≲ 1e-7), far inside the 1e-6
 /// the tests ask for. Works from log w so that tiny importances do not underflow first.
 public enum KeepProbabilities {
-    /// Writes p into `keep` (same count as `logW`) and returns log c.
+    /// Writes the keep probabilities p for keep rate `q` into `p` (same count as `logW`) and
+    /// returns log c.
     @discardableResult
-    public static func solve(logW: UnsafeBufferPointer<Float>, keep q: Double, minimum pMin: Double,
-                             into keep: UnsafeMutableBufferPointer<Float>) -> Double {
+    public static func solve(logW: UnsafeBufferPointer<Float>, keepRate q: Double, minimum pMin: Double,
+                             into p: UnsafeMutableBufferPointer<Float>) -> Double {
         let n = logW.count
-        precondition(n > 0 && keep.count == n, "keep probabilities: \(n) importances, \(keep.count) outputs")
+        precondition(n > 0 && p.count == n, "keep probabilities: \(n) importances, \(p.count) outputs")
         precondition(pMin >= 0 && pMin <= q && q <= 1, "keep probabilities need 0 ≤ p_min ≤ q ≤ 1, got p_min \(pMin), q \(q)")
         if q >= 1 || q <= pMin {
-            keep.initialize(repeating: Float(q))
+            p.initialize(repeating: Float(q))
             return q >= 1 ? Double.infinity : -Double.infinity
         }
         var lmin = Float.infinity, lmax = -Float.infinity
@@ -45,7 +46,7 @@ public enum KeepProbabilities {
             if mean(logc) < q { lo = logc } else { hi = logc }
             if hi - lo < 1e-14 { break }
         }
-        for i in 0..<n { keep[i] = Float(min(max(Foundation.exp(logc + Double(logW[i])), pMin), 1)) }
+        for i in 0..<n { p[i] = Float(min(max(Foundation.exp(logc + Double(logW[i])), pMin), 1)) }
         return logc
     }
 

@@ -39,9 +39,9 @@ public final class Parameter: @unchecked Sendable {
     public internal(set) var value: Tensor = .none
     /// The gradient (view into the store's gradient allocation).
     public internal(set) var grad: Tensor = .none
-    /// What the forward pass reads as this parameter: `value` by default; a mask with target
-    /// "weights" points it at a masked copy (m ⊙ value) so the forward pass uses m ⊙ W.
-    public var effective: Tensor = .none
+    /// What the forward and backward passes read as this parameter: `value`, except inside a
+    /// `Network.withEffectiveWeights` scope (e.g. a masked copy m ⊙ W for mask target "weights").
+    public internal(set) var effective: Tensor = .none
 
     init(name: String, shape: Shape, role: ParameterRole, initializer: Initializer) {
         self.name = name

@@ -142,4 +142,15 @@ public final class ParameterStore: @unchecked Sendable {
         for c in counters { byName[c.name] = [] }
         return stateDictOrder.map { ($0, byName[$0]!) }
     }
+
+    /// The first NaN or infinite value among the parameters, then the float buffers, then `extra`
+    /// (e.g. optimiser state): its tensor's name, flat (row-major) index and value; nil when every
+    /// value is finite.
+    public func firstNonFinite(also extra: [(name: String, tensor: Tensor)] = []) -> (name: String, index: Int, value: Float)? {
+        let named = parameters.map { ($0.name, $0.value) } + buffers.map { ($0.name, $0.value) } + extra.map { ($0.name, $0.tensor) }
+        for (name, t) in named {
+            for (i, x) in t.buffer.enumerated() where !x.isFinite { return (name, i, x) }
+        }
+        return nil
+    }
 }

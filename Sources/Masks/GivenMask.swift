@@ -1,3 +1,5 @@
+import Layers
+
 /// `given`: a fixed 0/1 mask supplied by the caller, per masked parameter name (a lottery
 /// level's mask, or one read from a mask file). Deterministic masks enter training through the
 /// same path as every other sampler: the masking hook multiplies the weights by it after every
@@ -20,9 +22,9 @@ public final class GivenMask: MaskSampler {
     }
 
     /// The mask itself, so that a resumed run keeps it.
-    public func state() -> [MaskState] { masks?.fixedState() ?? [] }
+    public func state() -> [HookState] { masks?.fixedState() ?? [] }
 
-    public func start(_ context: MaskContext, masks: MaskSet, restored: [MaskState]?) throws(MaskError) {
+    public func start(_ context: MaskContext, masks: MaskSet, restored: [HookState]?) throws(MaskError) {
         self.masks = masks
         if let restored { return try masks.restoreFixed(restored) }
         for i in masks.parameters.indices {

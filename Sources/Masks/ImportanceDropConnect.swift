@@ -1,3 +1,4 @@
+import Layers
 import Foundation
 import TensorCore
 import Importance
@@ -32,7 +33,7 @@ public final class ImportanceDropConnect: MaskSampler {
 
     public var logFiles: [String] { [Self.statsFile, Self.histogramFile] }
 
-    public func start(_ context: MaskContext, masks: MaskSet, restored: [MaskState]?) throws(MaskError) {
+    public func start(_ context: MaskContext, masks: MaskSet, restored: [HookState]?) throws(MaskError) {
         guard !masks.parameters.isEmpty else { return }
         let network = context.network
         let s = ImportanceSolver(network: network, targets: masks.parameters, config: config.importance)
@@ -44,7 +45,9 @@ public final class ImportanceDropConnect: MaskSampler {
         if let restored {
             let logW = try restored.floats("importance", count: s.totalCount)
             s.logImportance.tensor(Shape(s.totalCount)).copy(from: logW)
-            refreshes = Int(try restored.integers("refreshes").first ?? 0)
+            let saved = try restored.integers("refreshes").first ?? 0
+            guard (0...Int64(Int32.max)).contains(saved) else { throw .state("'refreshes' is \(saved), expected 0...\(Int32.max)") }
+            refreshes = Int(saved)
         } else {
             s.logImportance.tensor(Shape(s.totalCount)).fill(0)
             refreshes = 0
@@ -55,15 +58,15 @@ public final class ImportanceDropConnect: MaskSampler {
     /// Whether iteration `t` begins with a refresh.
     public func refreshDue(_ t: Int) -> Bool { period > 0 ? t % period == 0 : t == 0 }
 
-    public func sample(_ step: MaskStep, masks: MaskSet) {
+    public func sample(_ step: TrainingStep, masks: MaskSet) {
         guard solver != nil else { return }
         if refreshDue(step.iteration) { refresh(step, masks: masks) }
-        masks.draw(config.sampling, keep: config.keep, inverted: config.scaling == .inverted)
+        masks.draw()
     }
 
     /// Relearns the importance now (on the solver batches, or on this step's batch when the
     /// sampler has no training set) and updates the keep probabilities.
-    public func refresh(_ step: MaskStep, masks: MaskSet) {
+    public func refresh(_ step: TrainingStep, masks: MaskSet) {
         guard let solver, let batches else { return }
         if hasData {
             batches.fill(round: refreshes)
@@ -81,26 +84,26 @@ public final class ImportanceDropConnect: MaskSampler {
     private func updateKeep(_ masks: MaskSet) {
         guard let solver else { return }
         for i in masks.parameters.indices {
-            let q = masks.targetKeep(i, keep: config.keep, sampling: config.sampling)
-            KeepProbabilities.solve(logW: UnsafeBufferPointer(solver.logImportance(i).buffer), keep: q,
-                                    minimum: min(config.minKeep, q), into: masks.keep(i).buffer)
-            masks.expectedKept[i] = masks.sumKeep(i)
+            let q = masks.targetKeepRate(i)
+            KeepProbabilities.solve(logW: UnsafeBufferPointer(solver.logImportance(i).buffer), keepRate: q,
+                                    minimum: min(config.minKeep, q), into: masks.keepProbabilities(i).buffer)
+            masks.expectedKeptCounts[i] = masks.sumKeepProbabilities(i)
         }
     }
 
-    private func log(_ step: MaskStep, report: SolveReport, masks: MaskSet) {
+    private func log(_ step: TrainingStep, report: SolveReport, masks: MaskSet) {
         guard let solver else { return }
         let statsHeader = "iteration,epoch,refresh,tensor,entries,kl,entropy,top1,top10,min_w,max_w,mean_keep,min_keep,max_keep,scale,objective_before,objective_after,seconds"
         let histHeader = "iteration,epoch,refresh,tensor,log10w_low,log10w_high,count"
         let edges = ImportanceStats.histogramEdges
         for i in masks.parameters.indices {
             let st = ImportanceStats(logW: UnsafeBufferPointer(solver.logImportance(i).buffer))
-            let p = masks.keep(i).buffer
+            let p = masks.keepProbabilities(i).buffer
             var pmin = Float.infinity, pmax = -Float.infinity
             for x in p { pmin = min(pmin, x); pmax = max(pmax, x) }
             let prefix = "\(step.iteration),\(step.epoch),\(refreshes),\(masks.parameters[i].name)"
             let line = prefix + "," + [String(st.count), fmt(st.kl), fmt(st.entropy), fmt(st.top1), fmt(st.top10), fmt(st.minimum),
-                                       fmt(st.maximum), fmt(masks.expectedKept[i] / Double(st.count)), fmt(Double(pmin)), fmt(Double(pmax)),
+                                       fmt(st.maximum), fmt(masks.expectedKeptCounts[i] / Double(st.count)), fmt(Double(pmin)), fmt(Double(pmax)),
                                        fmt(Double(report.scales[i])), fmt(report.objectiveBefore[i]), fmt(report.objectiveAfter[i]),
                                        fmt(report.seconds)].joined(separator: ",")
             rows.append(MaskLogRow(file: Self.statsFile, header: statsHeader, key: step.iteration, line: line))
@@ -120,10 +123,10 @@ public final class ImportanceDropConnect: MaskSampler {
         return rows
     }
 
-    public func state() -> [MaskState] {
+    public func state() -> [HookState] {
         guard let solver else { return [] }
-        return [MaskState(name: "importance", .floats(solver.logImportance.tensor(Shape(solver.totalCount)).toArray())),
-                MaskState(name: "refreshes", .integers([Int64(refreshes)]))]
+        return [HookState(name: "importance", .floats(solver.logImportance.tensor(Shape(solver.totalCount)).toArray())),
+                HookState(name: "refreshes", .integers([Int64(refreshes)]))]
     }
 
     public static let entry = MaskSamplerEntry(name: "importance", summary: "importance DropConnect: p = clip(c·w, p_min, 1), w by mirror descent (impacts; λ > 0: impacts+reg)") { c throws(MaskError) in

@@ -1,3 +1,4 @@
+import Layers
 import Foundation
 
 /// `magnitude`: a fixed mask keeping the largest |w| at run start, round(q·n) per tensor
@@ -11,9 +12,9 @@ public final class MagnitudeMask: MaskSampler {
     public init(config: MaskConfig) { self.config = config }
 
     /// The mask itself (a resumed run must not recompute it from the trained weights).
-    public func state() -> [MaskState] { masks?.fixedState() ?? [] }
+    public func state() -> [HookState] { masks?.fixedState() ?? [] }
 
-    public func start(_ context: MaskContext, masks: MaskSet, restored: [MaskState]?) throws(MaskError) {
+    public func start(_ context: MaskContext, masks: MaskSet, restored: [HookState]?) throws(MaskError) {
         self.masks = masks
         if let restored { return try masks.restoreFixed(restored) }
         masks.multipliers.tensor(.init(masks.count)).fill(0)
@@ -22,7 +23,7 @@ public final class MagnitudeMask: MaskSampler {
             for i in masks.parameters.indices {
                 let w = masks.parameters[i].value
                 keepLargest(magnitudes: (0..<w.count).map { (abs(w[$0]), masks.offsets[i] + $0) },
-                            count: masks.exactKept(i, keep: config.keep), masks: masks)
+                            count: masks.exactKeptCount(i), masks: masks)
             }
         case .global:
             var all: [(Float, Int)] = []
@@ -31,7 +32,7 @@ public final class MagnitudeMask: MaskSampler {
                 let w = masks.parameters[i].value
                 for j in 0..<w.count { all.append((abs(w[j]), masks.offsets[i] + j)) }
             }
-            keepLargest(magnitudes: all, count: max(1, Int((config.keep * Double(masks.count)).rounded())), masks: masks)
+            keepLargest(magnitudes: all, count: max(1, Int((masks.keepRate * Double(masks.count)).rounded())), masks: masks)
         }
         masks.countKept()
     }

@@ -25,25 +25,3 @@ public struct MaskContext {
         self.startIteration = startIteration
     }
 }
-
-/// One training step as a sampler sees it (the trainer's step, without depending on Training).
-public struct MaskStep {
-    public let iteration: Int, epoch: Int, batchInEpoch: Int
-    /// The optimiser's learning rate for this step (γ of the importance solver by default).
-    public let learningRate: Float
-    /// This step's batch: inputs `[n, …]`, n labels.
-    public let inputs: Tensor
-    public let labels: UnsafePointer<Int32>
-    public let count: Int
-
-    public init(iteration: Int, epoch: Int, batchInEpoch: Int, learningRate: Float, inputs: Tensor,
-                labels: UnsafePointer<Int32>, count: Int) {
-        self.iteration = iteration
-        self.epoch = epoch
-        self.batchInEpoch = batchInEpoch
-        self.learningRate = learningRate
-        self.inputs = inputs
-        self.labels = labels
-        self.count = count
-    }
-}

@@ -1,3 +1,5 @@
+import Layers
+
 /// How often a sampler's mask changes, which decides what the masking hook does with it.
 public enum MaskKind: Sendable, Equatable {
     /// No mask (the baseline): the hook does nothing.
@@ -15,7 +17,7 @@ public enum MaskKind: Sendable, Equatable {
 /// The sampler writes *multipliers* into the `MaskSet`: for each masked entry 0 (dropped) or
 /// its kept value (1, or 1/p with inverted scaling). The hook multiplies the forward weights
 /// and/or the gradients by them according to the target. Per-step samplers also keep `p` in
-/// `MaskSet.keep` (for `EvalMask.expected`) and report the number kept in `MaskSet.kept`.
+/// `MaskSet.keepProbabilities` (for `EvalMask.expected`) and report `MaskSet.keptCounts`.
 public protocol MaskSampler: AnyObject {
     /// The registry name.
     var name: String { get }
@@ -23,13 +25,14 @@ public protocol MaskSampler: AnyObject {
     /// Called once when the run starts (after the weights were initialised or loaded): allocate
     /// what the run needs and set the initial state: from `restored` when resuming (state
     /// saved by `state()`), else afresh (e.g. a fixed mask from the current weights).
-    func start(_ context: MaskContext, masks: MaskSet, restored: [MaskState]?) throws(MaskError)
-    /// Before each step's forward pass (with every `effective` reset to `value`): per-step
-    /// samplers write this step's multipliers; they may also run their own passes here
-    /// (gradients are zeroed afterwards). Fixed samplers do nothing.
-    func sample(_ step: MaskStep, masks: MaskSet)
+    func start(_ context: MaskContext, masks: MaskSet, restored: [HookState]?) throws(MaskError)
+    /// Before each step's forward pass (outside any effective-weights scope, so passes read the
+    /// weights as trained): per-step samplers write this step's multipliers (`MaskSet.draw()`);
+    /// they may also run their own passes here (gradients are zeroed afterwards). Fixed samplers
+    /// do nothing.
+    func sample(_ step: TrainingStep, masks: MaskSet)
     /// State to checkpoint (besides the mask random stream, which the hook saves).
-    func state() -> [MaskState]
+    func state() -> [HookState]
     /// Rows for CSV logs in the run folder produced since the last call (e.g. importance statistics).
     func takeLogRows() -> [MaskLogRow]
     /// Names of the CSV files this sampler writes (so a fresh run can clear stale ones).
@@ -37,8 +40,8 @@ public protocol MaskSampler: AnyObject {
 }
 
 extension MaskSampler {
-    public func sample(_ step: MaskStep, masks: MaskSet) {}
-    public func state() -> [MaskState] { [] }
+    public func sample(_ step: TrainingStep, masks: MaskSet) {}
+    public func state() -> [HookState] { [] }
     public func takeLogRows() -> [MaskLogRow] { [] }
     public var logFiles: [String] { [] }
 }

@@ -1,7 +1,7 @@
 /// What a mask multiplies.
 public enum MaskTarget: String, Codable, Sendable, CaseIterable {
-    /// True DropConnect: the forward pass reads m ⊙ W (a separate buffer that
-    /// `Parameter.effective` points at) and the gradient of W is multiplied by m, so dropped
+    /// True DropConnect: the forward pass reads m ⊙ W (a separate buffer, read inside
+    /// `Network.withEffectiveWeights`) and the gradient of W is multiplied by m, so dropped
     /// weights get exactly zero gradient. Fixed masks prune: W ⊙= m after every optimiser step.
     case weights
     /// The seed's public code: the forward pass is untouched and only the gradient (the update)

@@ -1,3 +1,4 @@
+import Layers
 import Stats
 
 /// `random`: a fixed mask keeping round(q·n) entries of each tensor chosen uniformly at random
@@ -12,14 +13,14 @@ public final class RandomMask: MaskSampler {
     public init(config: MaskConfig) { self.config = config }
 
     /// The mask itself (a resumed run must not recompute it from the trained weights).
-    public func state() -> [MaskState] { masks?.fixedState() ?? [] }
+    public func state() -> [HookState] { masks?.fixedState() ?? [] }
 
-    public func start(_ context: MaskContext, masks: MaskSet, restored: [MaskState]?) throws(MaskError) {
+    public func start(_ context: MaskContext, masks: MaskSet, restored: [HookState]?) throws(MaskError) {
         self.masks = masks
         if let restored { return try masks.restoreFixed(restored) }
         let streams = RandomStreams(seed: context.seed)
         for i in masks.parameters.indices {
-            let n = masks.parameters[i].shape.count, k = masks.exactKept(i, keep: config.keep)
+            let n = masks.parameters[i].shape.count, k = masks.exactKeptCount(i)
             let rng = streams.stream(.pruning, masks.parameters[i].index)
             var index = Array(0..<n)
             for j in 0..<k { index.swapAt(j, j + rng.integer(below: n - j)) }

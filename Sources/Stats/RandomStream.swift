@@ -77,6 +77,10 @@ public final class RandomStream: @unchecked Sendable {
     public func restore(state bytes: [UInt8]) throws(RandomStreamError) {
         let size = gsl_rng_size(rng)
         guard bytes.count == size else { throw .stateSize(expected: size, got: bytes.count) }
+        // GSL's MT19937 state is `{ unsigned long mt[624]; int mti; }`; it indexes mt[mti]
+        // unchecked, so a corrupt position would read outside the state.
+        let words = 624, position = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: words * MemoryLayout<UInt>.size, as: Int32.self) }
+        guard (0...Int32(words)).contains(position) else { throw .statePosition(expected: 0...words, got: Int(position)) }
         let raw = gsl_rng_state(rng)!
         bytes.withUnsafeBytes { raw.copyMemory(from: $0.baseAddress!, byteCount: size) }
     }
@@ -85,9 +89,11 @@ public final class RandomStream: @unchecked Sendable {
 /// Errors from restoring a random stream.
 public enum RandomStreamError: Error, Equatable, CustomStringConvertible {
     case stateSize(expected: Int, got: Int)
+    case statePosition(expected: ClosedRange<Int>, got: Int)
     public var description: String {
         switch self {
         case let .stateSize(e, g): return "random stream state has \(g) bytes, expected \(e) (MT19937)"
+        case let .statePosition(e, g): return "random stream state holds position \(g), expected \(e.lowerBound)...\(e.upperBound) (MT19937)"
         }
     }
 }

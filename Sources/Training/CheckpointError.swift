@@ -8,6 +8,8 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     case tensor(path: String, name: String, expected: String, got: String)
     /// A metadata entry is missing or malformed.
     case metadata(path: String, key: String, expected: String, got: String)
+    /// A float tensor holds NaN or ±∞ at flat index `index` (row-major).
+    case nonFinite(path: String, name: String, index: Int, value: Float)
     /// A training hook rejected its saved state.
     case hookState(path: String, message: String)
     /// A plain state_dict does not fit the model: the first mismatch.
@@ -27,6 +29,9 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
             return "\(path): tensor '\(name)': expected \(expected), got \(got)"
         case let .metadata(path, key, expected, got):
             return "\(path): metadata '\(key)': expected \(expected), got \(got)"
+        case let .nonFinite(path, name, index, value):
+            return "\(path): tensor '\(name)' holds \(value) at index \(index); a checkpoint with non-finite values "
+                + "cannot be trained on or evaluated (hint: resume from an earlier checkpoint or lower the learning rate)"
         case let .hookState(path, message):
             return "\(path): \(message)"
         case let .stateDict(path, model, problem):

@@ -1,6 +1,7 @@
 /// The end-of-run record written to `summary.json`.
 public struct RunSummary: Codable, Sendable, Equatable {
-    /// "completed", "stopped" (a stop was requested) or "nonFinite" (the loss became NaN/Inf).
+    /// "completed", "stopped" (a stop was requested) or "nonFinite" (the loss or the weights
+    /// became NaN/Inf).
     public var status: String
     public var model: String
     public var parameters: Int

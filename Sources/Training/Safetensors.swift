@@ -69,6 +69,18 @@ public struct SafetensorsTensor: Sendable, Equatable {
         return bytes.withUnsafeBytes { raw in (0..<count).map { raw.loadUnaligned(fromByteOffset: $0 * 8, as: Int64.self) } }
     }
 
+    /// The first NaN or infinite F32 element and its flat index, or nil (nil for other dtypes).
+    public func firstNonFinite() -> (index: Int, value: Float)? {
+        guard dtype == .f32 else { return nil }
+        return bytes.withUnsafeBytes { raw in
+            for i in 0..<count {
+                let x = raw.loadUnaligned(fromByteOffset: i * 4, as: Float.self)
+                if !x.isFinite { return (i, x) }
+            }
+            return nil
+        }
+    }
+
     /// Copies the F32 elements to `destination` (`count` floats).
     public func copyFloats(to destination: UnsafeMutablePointer<Float>) {
         precondition(dtype == .f32, "\(name) is \(dtype.rawValue), not F32")
@@ -215,7 +227,17 @@ public struct SafetensorsFile: Sendable, Equatable {
                 throw .invalidTensor(path: path, name: name, offset: 8, expected: "data_offsets [begin, end] with 0 ≤ begin ≤ end",
                                      got: "\(fields["data_offsets"] ?? "nothing")")
             }
-            let size = shape.reduce(1, *) * dtype.size
+            // Every size is checked against the file before any arithmetic that could overflow.
+            guard offsets[1] <= dataLength else {
+                throw .invalidTensor(path: path, name: name, offset: 8,
+                                     expected: "data_offsets inside the \(dataLength)-byte data buffer (was the file cut short?)",
+                                     got: "\(offsets)")
+            }
+            guard let size = byteCount(shape, dtype) else {
+                throw .invalidTensor(path: path, name: name, offset: 8,
+                                     expected: "a shape whose \(dtype.rawValue) byte count fits an Int (the \(dataLength)-byte data buffer)",
+                                     got: "\(shape)")
+            }
             guard offsets[1] - offsets[0] == size else {
                 throw .invalidTensor(path: path, name: name, offset: dataStart + offsets[0],
                                      expected: "\(size) bytes for \(dtype.rawValue) \(shape)", got: "\(offsets[1] - offsets[0]) bytes")
@@ -241,6 +263,17 @@ public struct SafetensorsFile: Sendable, Equatable {
                               bytes: Array(bytes[(dataStart + e.begin)..<(dataStart + e.end)]))
         }
         return SafetensorsFile(tensors: tensors, metadata: metadata)
+    }
+
+    /// Bytes of a `dtype` tensor of `shape`, or nil when the product overflows `Int`.
+    static func byteCount(_ shape: [Int], _ dtype: SafetensorsDType) -> Int? {
+        var bytes = dtype.size
+        for d in shape {
+            let (product, overflow) = bytes.multipliedReportingOverflow(by: d)
+            if overflow { return nil }
+            bytes = product
+        }
+        return bytes
     }
 
     /// A JSON array of integers, or nil.

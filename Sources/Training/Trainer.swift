@@ -4,19 +4,23 @@ import Stats
 import Layers
 import Datasets
 
-/// The training loop: small on purpose. Evaluation, checkpoints and metrics files are its only
-/// built-in duties; display and extra logging are `TrainingCallback`s, and anything that changes
-/// the computation (masks, importance, pruning) is a `TrainingHook`.
+/// The training loop: small on purpose. Everything around the steps is a callback — the
+/// metrics files (`MetricsFiles`) and the checkpoint schedule (`CheckpointSchedule`) are built
+/// in, display and extra logging are the caller's — and anything that changes the computation
+/// (masks, importance, pruning) is a `TrainingHook`.
 ///
 /// Per step (iteration t, learning rate `schedule(t)`):
 ///
-///     hooks.beforeForward → zero gradients → forward (.training) → loss (NaN/Inf ⇒ stop)
-///     → backward → hooks.afterBackward → optimiser step → hooks.afterOptimizerStep
+///     hooks.beforeForward → zero gradients
+///     → network.withEffectiveWeights(hooks' forwardWeights) { forward (.training) → loss (NaN/Inf ⇒ stop) → backward }
+///     → hooks.afterBackward → optimiser step → hooks.afterOptimizerStep → callbacks.batchEnd
 ///
-/// Per epoch: test (and validation) loss and accuracy in `.inference` mode, batched; the
-/// metrics row; `last.safetensors` every `checkpointEveryEpochs` epochs (and every
-/// `checkpointEveryIterations` iterations), written atomically. Nothing is allocated inside a
-/// step once the first batch has run.
+/// Per epoch: hooks.epochEnd; test (and validation) loss and accuracy through `evaluator` (the
+/// hooks' evaluation weights, `.inference` mode, batched); every weight, buffer and optimiser
+/// state checked finite (else the run fails, naming the tensor and index); callbacks.epochEnd
+/// (the metrics row, `last.safetensors` when due, written atomically). A stop requested mid-epoch
+/// ends the run after the current batch, with a checkpoint at that position. Nothing is allocated
+/// inside a step once the first batch has run.
 ///
 /// Determinism: data order and augmentation are functions of (seed, epoch, batch), reductions
 /// run in a fixed order for a given thread count, and the epoch's partial sums are saved in
@@ -32,13 +36,22 @@ public final class Trainer {
     public let callbacks: [any TrainingCallback]
     public let hooks: [any TrainingHook]
     public let control: TrainingControl
+    /// The one way this run evaluates: inside the hooks' evaluation weights (see `RunEvaluator`).
+    public let evaluator: RunEvaluator
     public let iterationsPerEpoch: Int
     public let totalIterations: Int
+    /// Where the run is: position, partial sums of the epoch in progress, completed epochs.
+    public private(set) var progress = TrainingProgress()
+    /// The newest checkpoint written or resumed from.
+    public private(set) var lastCheckpoint: URL?
 
     private let trainLoader: BatchLoader
     private let testLoader: BatchLoader
     private let validationLoader: BatchLoader?
-    private var lastCheckpoint: URL?
+    /// The built-in callbacks around the caller's: metrics files first, the checkpoint schedule last.
+    private var observers: [any TrainingCallback] = []
+    /// Every hook's forward weights, gathered once the hooks have started.
+    private var stepWeights = EffectiveWeights.none
 
     /// `last.safetensors` in the output folder.
     public var checkpointURL: URL? { outputDirectory?.appendingPathComponent("last.safetensors") }
@@ -65,6 +78,7 @@ public final class Trainer {
         self.callbacks = callbacks
         self.hooks = hooks
         self.control = control
+        evaluator = RunEvaluator(network: network, hooks: hooks)
         Parallel.setThreads(config.threads)
         do { optimizer = try OptimizerRegistry.make(config.optimizer, store: network.store) } catch { throw .optimizer(error) }
         let streams = RandomStreams(seed: config.seed)
@@ -98,160 +112,170 @@ public final class Trainer {
 
     /// Runs to the end of the budget (or until a stop is requested); see `Trainer.run(config:…)`.
     public func run(resume: Bool = false, initialise: Bool = true) throws(TrainingError) -> TrainingResult {
+        try start(resume: resume, initialise: initialise)
+        var status = "completed"
+        do {
+            while progress.iteration < totalIterations {
+                let epochStart = DispatchTime.now().uptimeNanoseconds
+                guard try trainEpoch() else { status = "stopped"; break }
+                try finishEpoch(startedAt: epochStart)
+                if control.stopRequested && progress.iteration < totalIterations { status = "stopped"; break }
+            }
+        } catch {
+            for o in observers { o.runFailed(error, progress: progress) }
+            throw error
+        }
+        let summary = RunSummary(status: status, model: network.name, parameters: network.parameterCount,
+                                 iterations: progress.iteration, history: progress.history, config: config)
+        let result = TrainingResult(history: progress.history, summary: summary, lastCheckpoint: lastCheckpoint, progress: progress)
+        for o in observers { try o.runEnd(result) }
+        return result
+    }
+
+    // MARK: - Start
+
+    /// Loads the checkpoint (resume) or initialises the weights, then starts hooks and callbacks.
+    private func start(resume: Bool, initialise: Bool) throws(TrainingError) {
         if let dir = outputDirectory {
             do { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) } catch {
                 throw .output(path: dir.path, reason: "cannot create the output folder: \(error.localizedDescription)")
             }
         }
-        var progress = TrainingProgress()
+        progress = TrainingProgress()
         if resume, let url = checkpointURL, FileManager.default.fileExists(atPath: url.path) {
-            let contents: Checkpoint.Contents
-            do { contents = try Checkpoint.load(from: url, into: network, optimizer: optimizer) } catch { throw .checkpoint(error) }
-            guard contents.seed == config.seed else {
-                throw .invalidConfig("checkpoint \(url.path) was written with seed \(contents.seed), the config has \(config.seed)")
-            }
-            for h in hooks {
-                do { try h.restore(from: contents.hookTensors) } catch { throw .checkpoint(error) }
-            }
-            progress = contents.progress
-            lastCheckpoint = url
+            try load(url)
         } else {
             if initialise { network.store.initialise(streams: RandomStreams(seed: config.seed)) }
             optimizer.reset()
         }
-        let log = outputDirectory.map { MetricsLog(directory: $0) }
+        let run = RunStart(seed: config.seed, batchSize: config.batchSize, iterationsPerEpoch: iterationsPerEpoch,
+                           totalIterations: totalIterations, startIteration: progress.iteration, outputDirectory: outputDirectory)
+        stepWeights = .none
+        for h in hooks {
+            do { try h.runStart(run) } catch {
+                throw lastCheckpoint.map { .checkpoint(.hookState(path: $0.path, message: error.message)) } ?? .invalidConfig(error.message)
+            }
+            stepWeights.add(h.forwardWeights)
+        }
+        observers = (outputDirectory.map { [MetricsFiles(directory: $0)] } ?? []) + callbacks
+            + (checkpointURL.map { [CheckpointSchedule(trainer: self, url: $0)] } ?? [])
         let info = RunInfo(config: config, modelName: network.name, parameterCount: network.parameterCount,
                            trainSamples: splits.train.count, iterationsPerEpoch: iterationsPerEpoch,
-                           totalIterations: totalIterations,
-                           epochs: config.budget.epochs(iterationsPerEpoch: iterationsPerEpoch),
+                           totalIterations: totalIterations, epochs: config.budget.epochs(iterationsPerEpoch: iterationsPerEpoch),
                            startIteration: progress.iteration, startEpoch: progress.epoch, startBatch: progress.batchInEpoch,
-                           outputDirectory: outputDirectory, control: control)
-        for h in hooks { h.runStart(info) }
-        for c in callbacks { c.runStart(info) }
-        if let log { try log.write(history: progress.history) }
+                           history: progress.history, outputDirectory: outputDirectory, control: control, evaluator: evaluator)
+        for o in observers { try o.runStart(info) }
+    }
 
-        var status = "completed"
-        runLoop: while progress.iteration < totalIterations {
-            let epochStart = DispatchTime.now().uptimeNanoseconds
-            let epoch = progress.epoch
-            trainLoader.start(epoch: epoch, batch: progress.batchInEpoch)
-            var segmentStart = DispatchTime.now().uptimeNanoseconds
-            while progress.iteration < totalIterations, let batch = trainLoader.next() {
-                let lr = schedule.learningRate(at: progress.iteration)
-                let loss: Double, correct: Int
-                do { (loss, correct) = try trainStep(batch, learningRate: lr, progress: progress) } catch {
-                    if let log {
-                        try log.write(summary: RunSummary(status: "nonFinite", model: network.name, parameters: network.parameterCount,
-                                                          iterations: progress.iteration, history: progress.history, config: config))
-                    }
-                    throw error
-                }
-                progress.iteration += 1
-                progress.batchInEpoch += 1
-                progress.epochLossSum += loss * Double(batch.count)
-                progress.epochCorrect += correct
-                progress.epochSamples += batch.count
-                let now = DispatchTime.now().uptimeNanoseconds
-                progress.epochTrainSeconds += Double(now - segmentStart) * 1e-9
-                segmentStart = now
-                let report = BatchReport(iteration: progress.iteration - 1, epoch: epoch, batchInEpoch: progress.batchInEpoch - 1,
-                                         batchesPerEpoch: iterationsPerEpoch, loss: loss, correct: correct, count: batch.count,
-                                         learningRate: lr, epochTrainSeconds: progress.epochTrainSeconds,
-                                         epochSamples: progress.epochSamples)
-                for c in callbacks { c.batchEnd(report) }
-                let endsEpoch = progress.batchInEpoch >= iterationsPerEpoch || progress.iteration >= totalIterations
-                let epochCheckpointFollows = endsEpoch && epochCheckpointDue(epoch: epoch, final: progress.iteration >= totalIterations)
-                if config.checkpointEveryIterations > 0, progress.iteration % config.checkpointEveryIterations == 0,
-                   !epochCheckpointFollows {
-                    try saveCheckpoint(progress)
-                }
-                if control.stopRequested && !endsEpoch {
-                    if control.checkpointsOnStop { try saveCheckpoint(progress) }
-                    status = "stopped"
-                    break runLoop
-                }
-                segmentStart = DispatchTime.now().uptimeNanoseconds
-            }
-
-            // End of the epoch (or of the budget, mid-epoch).
-            let test = evaluate(testLoader, epoch: epoch)
-            let validation = validationLoader.map { evaluate($0, epoch: epoch) }
-            let samples = progress.epochSamples
-            let trainSeconds = progress.epochTrainSeconds
-            var metrics = EpochMetrics(
-                epoch: epoch, iterations: progress.iteration, samples: samples,
-                trainLoss: progress.epochLossSum / Double(max(samples, 1)),
-                trainAccuracy: Double(progress.epochCorrect) / Double(max(samples, 1)),
-                testLoss: test.loss, testAccuracy: test.accuracy,
-                validationLoss: validation?.loss, validationAccuracy: validation?.accuracy,
-                learningRate: schedule.learningRate(at: max(progress.iteration - 1, 0)),
-                imagesPerSecond: trainSeconds > 0 ? Double(samples) / trainSeconds : 0,
-                trainSeconds: trainSeconds, wallSeconds: 0)
-            metrics.wallSeconds = Double(DispatchTime.now().uptimeNanoseconds - epochStart) * 1e-9
-            progress.finishEpoch(metrics)
-            if let log { try log.write(history: progress.history) }
-            for c in callbacks { c.epochEnd(metrics) }
-            if epochCheckpointDue(epoch: epoch, final: progress.iteration >= totalIterations) {
-                try saveCheckpoint(progress)
-            }
-            if control.stopRequested && progress.iteration < totalIterations {
-                status = "stopped"
-                break runLoop
+    /// Restores the network, optimiser, hooks and position from the checkpoint at `url`; every
+    /// number and tensor is checked first (`Checkpoint.load`), and the seed must be this run's.
+    private func load(_ url: URL) throws(TrainingError) {
+        let contents: Checkpoint.Contents
+        do {
+            contents = try Checkpoint.load(from: url, into: network, optimizer: optimizer, iterationsPerEpoch: iterationsPerEpoch)
+        } catch { throw .checkpoint(error) }
+        guard contents.seed == config.seed else {
+            throw .invalidConfig("checkpoint \(url.path) was written with seed \(contents.seed), the config has \(config.seed)")
+        }
+        for h in hooks {
+            do { try h.restore(from: contents.hookState) } catch {
+                throw .checkpoint(.hookState(path: url.path, message: error.message))
             }
         }
+        progress = contents.progress
+        lastCheckpoint = url
+    }
 
-        let summary = RunSummary(status: status, model: network.name, parameters: network.parameterCount,
-                                 iterations: progress.iteration, history: progress.history, config: config)
-        if let log { try log.write(summary: summary) }
-        let result = TrainingResult(history: progress.history, summary: summary, lastCheckpoint: lastCheckpoint, progress: progress)
-        for c in callbacks { c.runEnd(result) }
-        return result
+    // MARK: - Epochs
+
+    /// Trains the rest of the epoch in progress; false when a stop was requested before its end.
+    private func trainEpoch() throws(TrainingError) -> Bool {
+        trainLoader.start(epoch: progress.epoch, batch: progress.batchInEpoch)
+        var segmentStart = DispatchTime.now().uptimeNanoseconds
+        while progress.iteration < totalIterations, let batch = trainLoader.next() {
+            let lr = schedule.learningRate(at: progress.iteration)
+            let (loss, correct) = try trainStep(batch, learningRate: lr)
+            let now = DispatchTime.now().uptimeNanoseconds
+            progress.record(loss: loss, correct: correct, count: batch.count, seconds: Double(now - segmentStart) * 1e-9)
+            let report = BatchReport(iteration: progress.iteration - 1, epoch: progress.epoch, batchInEpoch: progress.batchInEpoch - 1,
+                                     batchesPerEpoch: iterationsPerEpoch, loss: loss, correct: correct, count: batch.count,
+                                     learningRate: lr, epochTrainSeconds: progress.epochTrainSeconds,
+                                     epochSamples: progress.epochSamples)
+            for o in observers { try o.batchEnd(report) }
+            let endsEpoch = progress.batchInEpoch >= iterationsPerEpoch || progress.iteration >= totalIterations
+            if control.stopRequested && !endsEpoch {
+                if control.checkpointsOnStop, let url = checkpointURL { try saveCheckpoint(to: url) }
+                return false
+            }
+            segmentStart = DispatchTime.now().uptimeNanoseconds
+        }
+        return true
+    }
+
+    /// End of the epoch (or of the budget, mid-epoch): evaluation, the finiteness check, the
+    /// metrics row and the callbacks.
+    private func finishEpoch(startedAt epochStart: UInt64) throws(TrainingError) {
+        let epoch = progress.epoch
+        for h in hooks { h.epochEnd(epoch: epoch) }
+        let test = evaluator.evaluate(testLoader)
+        let validation = validationLoader.map { evaluator.evaluate($0) }
+        try checkFinite()
+        let samples = progress.epochSamples, trainSeconds = progress.epochTrainSeconds
+        var metrics = EpochMetrics(
+            epoch: epoch, iterations: progress.iteration, samples: samples,
+            trainLoss: progress.epochLossSum / Double(max(samples, 1)),
+            trainAccuracy: Double(progress.epochCorrect) / Double(max(samples, 1)),
+            testLoss: test.loss, testAccuracy: test.accuracy,
+            validationLoss: validation?.loss, validationAccuracy: validation?.accuracy,
+            learningRate: schedule.learningRate(at: max(progress.iteration - 1, 0)),
+            imagesPerSecond: trainSeconds > 0 ? Double(samples) / trainSeconds : 0,
+            trainSeconds: trainSeconds, wallSeconds: 0)
+        metrics.wallSeconds = Double(DispatchTime.now().uptimeNanoseconds - epochStart) * 1e-9
+        progress.finishEpoch(metrics)
+        for o in observers { try o.epochEnd(metrics) }
     }
 
     // MARK: - One step
 
     /// Trains on one batch; returns its mean loss and correct count. Allocates nothing.
-    private func trainStep(_ batch: Batch, learningRate lr: Float, progress: TrainingProgress) throws(TrainingError) -> (Double, Int) {
+    private func trainStep(_ batch: Batch, learningRate lr: Float) throws(TrainingError) -> (Double, Int) {
         let step = TrainingStep(iteration: progress.iteration, epoch: progress.epoch, batchInEpoch: progress.batchInEpoch,
                                 learningRate: lr, inputs: batch.inputs, labels: batch.labels, count: batch.count)
         for h in hooks { h.beforeForward(step: step) }
         network.store.zeroGradients()
-        let logits = network.forward(batch.inputs, mode: .training)
-        let (loss, correct) = network.loss.forward(logits: logits, labels: batch.labels)
-        guard loss.isFinite else {
-            throw .nonFinite(step: progress.iteration, epoch: progress.epoch, loss: loss, lastGoodCheckpoint: lastCheckpoint?.path)
+        let (loss, correct) = try network.withEffectiveWeights(stepWeights) { () throws(TrainingError) -> (Double, Int) in
+            let logits = network.forward(batch.inputs, mode: .training)
+            let (loss, correct) = network.loss.forward(logits: logits, labels: batch.labels)
+            guard loss.isFinite else {
+                throw .nonFinite(step: step.iteration, epoch: step.epoch, loss: loss, lastGoodCheckpoint: lastCheckpoint?.path)
+            }
+            network.backward(network.loss.backward())
+            return (loss, correct)
         }
-        network.backward(network.loss.backward())
         for h in hooks { h.afterBackward(step: step) }
         optimizer.step(learningRate: lr)
         for h in hooks { h.afterOptimizerStep(step: step) }
         return (loss, correct)
     }
 
-    // MARK: - Evaluation
+    // MARK: - Weights and checkpoints
 
-    /// Mean loss and accuracy over a whole set in `.inference` mode, bracketed by the hooks'
-    /// `beforeEvaluation`/`afterEvaluation`.
-    private func evaluate(_ loader: BatchLoader, epoch: Int) -> LossAndAccuracy {
-        for h in hooks { h.beforeEvaluation(epoch: epoch) }
-        defer { for h in hooks { h.afterEvaluation(epoch: epoch) } }
-        return Evaluator.run(network, on: loader)
+    /// Fails the run when a weight, buffer or optimiser state is NaN or infinite: ReLU can hide
+    /// NaN weights from the loss guard, and such a run must neither complete nor be checkpointed.
+    private func checkFinite() throws(TrainingError) {
+        guard let bad = network.store.firstNonFinite(also: optimizer.stateTensors) else { return }
+        throw .nonFiniteWeights(tensor: bad.name, index: bad.index, value: bad.value, step: progress.iteration,
+                                epoch: progress.epoch, lastGoodCheckpoint: lastCheckpoint?.path)
     }
 
-    // MARK: - Checkpoints
-
-    private func epochCheckpointDue(epoch: Int, final: Bool) -> Bool {
-        let k = config.checkpointEveryEpochs
-        return k > 0 && ((epoch + 1) % k == 0 || final)
-    }
-
-    private func saveCheckpoint(_ progress: TrainingProgress) throws(TrainingError) {
-        guard let url = checkpointURL else { return }
-        var hookTensors: [SafetensorsTensor] = []
-        for h in hooks { hookTensors += h.checkpointTensors() }
+    /// Writes `last.safetensors` at the current position (after checking the weights are finite).
+    func saveCheckpoint(to url: URL) throws(TrainingError) {
+        try checkFinite()
+        var hookState: [HookState] = []
+        for h in hooks { hookState += h.checkpointState() }
         do {
             try Checkpoint.save(to: url, network: network, optimizer: optimizer, progress: progress, seed: config.seed,
-                                hookTensors: hookTensors)
+                                hookState: hookState)
         } catch { throw .checkpoint(error) }
         lastCheckpoint = url
     }

@@ -1,17 +1,21 @@
-/// Observes a run: progress display, logging, extra evaluation. Callbacks see results; they
-/// do not change the computation (that is what `TrainingHook` is for). Every method has an
-/// empty default.
+/// Observes a run: metrics files, checkpoints, progress display, logging, extra evaluation.
+/// Callbacks see results; they do not change the computation (that is what `TrainingHook` is
+/// for). A callback that fails (e.g. cannot write its file) stops the run with its error. Every
+/// method has an empty default.
 public protocol TrainingCallback: AnyObject {
-    func runStart(_ run: RunInfo)
-    func batchEnd(_ report: BatchReport)
-    func epochEnd(_ metrics: EpochMetrics)
-    /// Called when the run finishes or is stopped (not when it fails with an error).
-    func runEnd(_ result: TrainingResult)
+    func runStart(_ run: RunInfo) throws(TrainingError)
+    func batchEnd(_ report: BatchReport) throws(TrainingError)
+    func epochEnd(_ metrics: EpochMetrics) throws(TrainingError)
+    /// Called when the run finishes or is stopped.
+    func runEnd(_ result: TrainingResult) throws(TrainingError)
+    /// Called when the run fails with `error` at `progress` (then the error is rethrown).
+    func runFailed(_ error: TrainingError, progress: TrainingProgress)
 }
 
 extension TrainingCallback {
-    public func runStart(_ run: RunInfo) {}
-    public func batchEnd(_ report: BatchReport) {}
-    public func epochEnd(_ metrics: EpochMetrics) {}
-    public func runEnd(_ result: TrainingResult) {}
+    public func runStart(_ run: RunInfo) throws(TrainingError) {}
+    public func batchEnd(_ report: BatchReport) throws(TrainingError) {}
+    public func epochEnd(_ metrics: EpochMetrics) throws(TrainingError) {}
+    public func runEnd(_ result: TrainingResult) throws(TrainingError) {}
+    public func runFailed(_ error: TrainingError, progress: TrainingProgress) {}
 }

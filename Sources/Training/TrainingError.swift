@@ -5,6 +5,9 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     /// step's update. `lastGoodCheckpoint` is the newest checkpoint this run
     /// wrote or resumed from, if any.
     case nonFinite(step: Int, epoch: Int, loss: Double, lastGoodCheckpoint: String?)
+    /// After step `step` (in epoch `epoch`) entry `index` (flat, row-major) of a weight, buffer or
+    /// optimiser state became NaN or infinite; the run stopped without checkpointing it.
+    case nonFiniteWeights(tensor: String, index: Int, value: Float, step: Int, epoch: Int, lastGoodCheckpoint: String?)
     /// The configuration cannot run (message says what to change).
     case invalidConfig(String)
     case optimizer(OptimizerError)
@@ -19,11 +22,25 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
             return "loss became \(loss) at step \(step) (epoch \(epoch + 1)); "
                 + (last.map { "last good checkpoint: \($0)" } ?? "no checkpoint was written")
                 + " (hint: lower the learning rate or add warm-up)"
+        case let .nonFiniteWeights(tensor, index, value, step, epoch, last):
+            return "\(tensor)[\(index)] became \(value) by step \(step) (epoch \(epoch)); "
+                + (last.map { "last good checkpoint: \($0)" } ?? "no checkpoint was written")
+                + " (hint: lower the learning rate or add warm-up)"
         case let .invalidConfig(m): return "invalid training config: \(m)"
         case let .optimizer(e): return e.description
         case let .schedule(e): return e.description
         case let .checkpoint(e): return e.description
         case let .output(path, reason): return "\(path): \(reason)"
+        }
+    }
+}
+
+extension TrainingError {
+    /// The loss or the weights became NaN or infinite (`summary.json` says `nonFinite`).
+    public var isNonFinite: Bool {
+        switch self {
+        case .nonFinite, .nonFiniteWeights: return true
+        default: return false
         }
     }
 }

@@ -1,9 +1,10 @@
 /// Where a run is and what it has accumulated: everything besides tensors that a checkpoint
 /// must carry for a resumed run to end bit-identical to an uninterrupted one.
 ///
-/// Random streams are pure functions of (seed, purpose, epoch, batch), so the position alone
-/// (with the seed) recreates the data order and augmentation of every later batch; the partial
-/// sums of the epoch in progress make a mid-epoch resume report the same epoch metrics.
+/// The trainer's random streams are pure functions of (seed, purpose, epoch, batch), so the
+/// position alone (with the seed) recreates the data order and augmentation of every later
+/// batch (hooks save their own live streams); the partial sums of the epoch in progress make a
+/// mid-epoch resume report the same epoch metrics.
 public struct TrainingProgress: Sendable, Equatable {
     /// Iterations (optimiser steps) completed since the start of the run.
     public var iteration: Int = 0
@@ -23,6 +24,16 @@ public struct TrainingProgress: Sendable, Equatable {
     public var history: [EpochMetrics] = []
 
     public init() {}
+
+    /// Counts one trained batch: its mean loss, correct predictions, size and training seconds.
+    mutating func record(loss: Double, correct: Int, count: Int, seconds: Double) {
+        iteration += 1
+        batchInEpoch += 1
+        epochLossSum += loss * Double(count)
+        epochCorrect += correct
+        epochSamples += count
+        epochTrainSeconds += seconds
+    }
 
     /// Moves to the start of the next epoch, clearing the partial sums.
     mutating func finishEpoch(_ metrics: EpochMetrics) {

@@ -61,10 +61,10 @@ struct ImportanceBenchmark {
         let perTensorStep = perLayer.targetSeconds.map { $0 / Double(command.timedSteps + 1) }
 
         // Mask sampling per step: Bernoulli draw + m⊙W + grad ⊙= m over the masked tensors.
-        let masks = MaskSet(parameters: targets, seed: 3, keepProbabilities: true, effectiveCopies: true)
-        masks.keep.tensor(Shape(masks.count)).fill(0.2)
+        let masks = MaskSet(parameters: targets, kind: .perStep, config: MaskConfig(name: "dropconnect", keep: 0.2), seed: 3)
+        masks.keepProbabilities.tensor(Shape(masks.count)).fill(0.2)
         let sampleSeconds = time(repeats: 5) {
-            masks.draw(.bernoulli, keep: 0.2, inverted: true)
+            masks.draw()
             for i in targets.indices {
                 MaskKernels.multiply(masks.multipliers(i).pointer, targets[i].value.pointer, into: masks.effective(i).pointer, count: targets[i].shape.count)
                 MaskKernels.multiplyInPlace(targets[i].grad.pointer, by: masks.multipliers(i).pointer, count: targets[i].shape.count)

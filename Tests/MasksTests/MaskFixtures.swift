@@ -33,10 +33,9 @@ enum MaskFixtures {
         let net = network()
         net.prepare(batch: 32)
         net.store.initialise(streams: RandomStreams(seed: seed))
-        let hook = MaskingHook(sampler: try! MaskRegistry.make(mask), config: mask, network: net, trainingSet: training)
-        hook.runStart(RunInfo(config: config(seed: seed), modelName: net.name, parameterCount: net.parameterCount, trainSamples: 256,
-                              iterationsPerEpoch: 8, totalIterations: 16, epochs: 2, startIteration: 0, startEpoch: 0, startBatch: 0,
-                              outputDirectory: nil, control: TrainingControl()))
+        let hook = try! MaskingHook(config: mask, network: net, trainingSet: training)
+        try! hook.runStart(RunStart(seed: seed, batchSize: 32, iterationsPerEpoch: 8, totalIterations: 16, startIteration: 0,
+                                    outputDirectory: nil))
         return (hook, net)
     }
 

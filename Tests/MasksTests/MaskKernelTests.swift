@@ -17,10 +17,10 @@ final class MaskKernelTests: XCTestCase {
         for inverted in [false, true] {
             var out = [Float](repeating: -1, count: p.count)
             let kept = p.withUnsafeBufferPointer { pb in
-                out.withUnsafeMutableBufferPointer { MaskKernels.bernoulli(keep: pb.baseAddress!, inverted: inverted, random: RandomStream(seed: 9), into: $0.baseAddress!, count: p.count) }
+                out.withUnsafeMutableBufferPointer { MaskKernels.bernoulli(keepProbabilities: pb.baseAddress!, inverted: inverted, random: RandomStream(seed: 9), into: $0.baseAddress!, count: p.count) }
             }
             let twin = RandomStream(seed: 9)
-            let expected = MaskKernelsReference.bernoulli(keep: p, inverted: inverted, uniforms: p.map { _ in twin.uniform() })
+            let expected = MaskKernelsReference.bernoulli(keepProbabilities: p, inverted: inverted, uniforms: p.map { _ in twin.uniform() })
             XCTAssertEqual(out, expected)
             XCTAssertEqual(kept, expected.filter { $0 != 0 }.count)
         }
@@ -35,11 +35,11 @@ final class MaskKernelTests: XCTestCase {
             let u = rng.uniform()
             var out = [Float](repeating: -1, count: n)
             let kept = p.withUnsafeBufferPointer { pb in
-                out.withUnsafeMutableBufferPointer { MaskKernels.systematic(keep: pb.baseAddress!, total: k, offset: u, inverted: true, into: $0.baseAddress!, count: n) }
+                out.withUnsafeMutableBufferPointer { MaskKernels.systematic(keepProbabilities: pb.baseAddress!, total: k, offset: u, inverted: true, into: $0.baseAddress!, count: n) }
             }
             XCTAssertEqual(kept, k, "trial \(trial): exact-k must keep exactly k")
             XCTAssertEqual(out.filter { $0 != 0 }.count, k)
-            XCTAssertEqual(out, MaskKernelsReference.systematic(keep: p, total: k, offset: u, inverted: true), "trial \(trial)")
+            XCTAssertEqual(out, MaskKernelsReference.systematic(keepProbabilities: p, total: k, offset: u, inverted: true), "trial \(trial)")
             // The same over a random visiting order.
             let seed = UInt64(500 + trial)
             let order = UnsafeMutablePointer<Int32>.allocate(capacity: n)
@@ -50,11 +50,11 @@ final class MaskKernelTests: XCTestCase {
             XCTAssertEqual(Set(expectedOrder), Set(0..<n), "a permutation")
             let keptInOrder = p.withUnsafeBufferPointer { pb in
                 out.withUnsafeMutableBufferPointer {
-                    MaskKernels.systematic(keep: pb.baseAddress!, total: k, offset: u, order: order, inverted: true, into: $0.baseAddress!, count: n)
+                    MaskKernels.systematic(keepProbabilities: pb.baseAddress!, total: k, offset: u, order: order, inverted: true, into: $0.baseAddress!, count: n)
                 }
             }
             XCTAssertEqual(keptInOrder, k)
-            XCTAssertEqual(out, MaskKernelsReference.systematic(keep: p, total: k, offset: u, order: expectedOrder, inverted: true),
+            XCTAssertEqual(out, MaskKernelsReference.systematic(keepProbabilities: p, total: k, offset: u, order: expectedOrder, inverted: true),
                            "trial \(trial), random order")
         }
     }
@@ -67,13 +67,15 @@ final class MaskKernelTests: XCTestCase {
         let b = ParameterBuilder()
         let w = b.parameter("w", "weight", shape: Shape(8), role: .weight, initializer: .constant(1))
         _ = b.finish()
-        let masks = MaskSet(parameters: [w], seed: 5, keepProbabilities: true, effectiveCopies: false, samplingOrder: true)
-        masks.keep(0).fill(0.5)
+        var config = MaskConfig(name: "dropconnect", keep: 0.5)
+        (config.sampling, config.scaling, config.target) = (.exactK, .none, .gradients)
+        let masks = MaskSet(parameters: [w], kind: .perStep, config: config, seed: 5)
+        masks.keepProbabilities(0).fill(0.5)
         let trials = 4000
         var together = [[Int]](repeating: [Int](repeating: 0, count: 8), count: 8)
         for _ in 0..<trials {
-            masks.draw(.exactK, keep: 0.5, inverted: false)
-            XCTAssertEqual(masks.kept[0], 4)
+            masks.draw()
+            XCTAssertEqual(masks.keptCounts[0], 4)
             let m = masks.multipliers(0).toArray()
             for i in 0..<8 where m[i] != 0 { for j in (i + 1)..<8 where m[j] != 0 { together[i][j] += 1 } }
         }
@@ -103,12 +105,12 @@ final class MaskKernelTests: XCTestCase {
                 p.withUnsafeBufferPointer { pb in
                     out.withUnsafeMutableBufferPointer { ob in
                         if method == "bernoulli" {
-                            _ = MaskKernels.bernoulli(keep: pb.baseAddress!, inverted: false, random: rng, into: ob.baseAddress!, count: n)
+                            _ = MaskKernels.bernoulli(keepProbabilities: pb.baseAddress!, inverted: false, random: rng, into: ob.baseAddress!, count: n)
                         } else if method == "systematic" {
-                            _ = MaskKernels.systematic(keep: pb.baseAddress!, total: k, offset: rng.uniform(), inverted: false, into: ob.baseAddress!, count: n)
+                            _ = MaskKernels.systematic(keepProbabilities: pb.baseAddress!, total: k, offset: rng.uniform(), inverted: false, into: ob.baseAddress!, count: n)
                         } else {
                             MaskKernels.shuffle(order, count: n, random: rng)
-                            _ = MaskKernels.systematic(keep: pb.baseAddress!, total: k, offset: rng.uniform(), order: order, inverted: false,
+                            _ = MaskKernels.systematic(keepProbabilities: pb.baseAddress!, total: k, offset: rng.uniform(), order: order, inverted: false,
                                                        into: ob.baseAddress!, count: n)
                         }
                     }

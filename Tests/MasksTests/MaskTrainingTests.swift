@@ -19,12 +19,12 @@ final class MaskTrainingTests: XCTestCase {
             let net = MaskFixtures.network()
             var config = MaskConfig(name: "magnitude", keep: 0.3)
             config.target = target
-            let hook = MaskingHook(sampler: try MaskRegistry.make(config), config: config, network: net, trainingSet: nil)
+            let hook = try MaskingHook(config: config, network: net, trainingSet: nil)
             var initial: [[Float]] = []
             final class Snapshot: TrainingHook {
                 let body: () -> Void
                 init(_ body: @escaping () -> Void) { self.body = body }
-                func runStart(_ run: RunInfo) { body() }
+                func runStart(_ run: RunStart) { body() }
             }
             let snapshot = Snapshot { initial = hook.masks!.parameters.map { $0.value.toArray() } }
             _ = try Trainer.run(config: MaskFixtures.config(epochs: 2), splits: MaskFixtures.splits(), network: net,
@@ -58,7 +58,7 @@ final class MaskTrainingTests: XCTestCase {
             config.importance.batches = 2
             func run(_ dir: URL, stopAfter: Int?) throws -> (MaskingHook, Network) {
                 let net = MaskFixtures.network()
-                let hook = MaskingHook(sampler: try MaskRegistry.make(config), config: config, network: net, trainingSet: MaskFixtures.splits().train)
+                let hook = try MaskingHook(config: config, network: net, trainingSet: MaskFixtures.splits().train)
                 _ = try Trainer.run(config: MaskFixtures.config(epochs: 2), splits: MaskFixtures.splits(), network: net,
                                     outputDirectory: dir, callbacks: stopAfter.map { [StopAfter(iteration: $0)] } ?? [],
                                     hooks: [hook], resume: stopAfter == nil && FileManager.default.fileExists(atPath: dir.appendingPathComponent("last.safetensors").path))
@@ -96,10 +96,9 @@ final class MaskTrainingTests: XCTestCase {
         config.importance.steps = 2
         config.importance.refreshIterations = 3
         let net = MaskFixtures.network()
-        let hook = MaskingHook(sampler: try MaskRegistry.make(config), config: config, network: net, trainingSet: MaskFixtures.splits().train)
+        let hook = try MaskingHook(config: config, network: net, trainingSet: MaskFixtures.splits().train)
         final class Counter: TrainingCallback {
             var counts: [Int] = []
-            func runStart(_ run: RunInfo) {}
             func batchEnd(_ report: BatchReport) { counts.append(TensorStorage.allocationCount) }
             func epochEnd(_ metrics: EpochMetrics) {}
             func runEnd(_ result: TrainingResult) {}

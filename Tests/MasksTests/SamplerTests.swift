@@ -28,12 +28,12 @@ final class SamplerTests: XCTestCase {
                 let masks = hook.masks!
                 for i in masks.parameters.indices {
                     let n = masks.parameters[i].shape.count
-                    let mean = masks.keep(i).toArray().reduce(0.0) { $0 + Double($1) } / Double(n)
+                    let mean = masks.keepProbabilities(i).toArray().reduce(0.0) { $0 + Double($1) } / Double(n)
                     XCTAssertEqual(mean, 0.3, accuracy: 1e-6, "\(name) λ=\(lambda) \(masks.parameters[i].name)")
-                    XCTAssertEqual(masks.expectedKept[i], 0.3 * Double(n), accuracy: 1e-6 * Double(n))
+                    XCTAssertEqual(masks.expectedKeptCounts[i], 0.3 * Double(n), accuracy: 1e-6 * Double(n))
                 }
                 if name == "importance" {
-                    let p = masks.keep(0).toArray()
+                    let p = masks.keepProbabilities(0).toArray()
                     XCTAssertGreaterThan(p.max()! - p.min()!, 0.05, "importance keep probabilities should not be uniform")
                 }
             }
@@ -50,34 +50,38 @@ final class SamplerTests: XCTestCase {
                 for i in masks.parameters.indices {
                     let n = masks.parameters[i].shape.count
                     let k = Int((0.3 * Double(n)).rounded())
-                    XCTAssertEqual(masks.kept[i], k, "\(name) step \(t) \(masks.parameters[i].name)")
+                    XCTAssertEqual(masks.keptCounts[i], k, "\(name) step \(t) \(masks.parameters[i].name)")
                     XCTAssertEqual(masks.multipliers(i).toArray().filter { $0 != 0 }.count, k)
-                    let mean = masks.keep(i).toArray().reduce(0.0) { $0 + Double($1) } / Double(n)
+                    let mean = masks.keepProbabilities(i).toArray().reduce(0.0) { $0 + Double($1) } / Double(n)
                     XCTAssertEqual(mean, Double(k) / Double(n), accuracy: 1e-6, "exact-k solves p for mean k/n")
                 }
             }
         }
     }
 
-    /// Target weights: the forward pass reads m/p ⊙ W, and after backward the gradient of W is
-    /// the chain rule m/p ⊙ ∂L/∂(effective): exactly zero on dropped weights.
+    /// Target weights: the forward pass reads m/p ⊙ W (inside the trainer's scope of the hook's
+    /// forward weights, and only there), and after backward the gradient of W is the chain rule
+    /// m/p ⊙ ∂L/∂(effective): exactly zero on dropped weights.
     func testTargetWeightsMasksForwardAndZeroesGradientsOfDroppedWeights() {
         let batch = MaskFixtures.Batch(seed: 3)
         let (hook, net) = MaskFixtures.startedHook(mask("dropconnect"))
         let step = batch.step(0)
         hook.beforeForward(step: step)
         let masks = hook.masks!
-        for i in masks.parameters.indices {
-            let p = masks.parameters[i]
-            XCTAssertEqual(p.effective.pointer, masks.effective(i).pointer, "\(p.name) must read the masked copy")
-            let expected = zip(masks.multipliers(i).toArray(), p.value.toArray()).map { $0 * $1 }
-            XCTAssertEqual(p.effective.toArray(), expected)
-            XCTAssertTrue(masks.multipliers(i).toArray().allSatisfy { $0 == 0 || abs($0 - 1 / 0.3) < 1e-5 }, "inverted scaling: kept = 1/q")
-        }
         net.store.zeroGradients()
-        let logits = net.forward(step.inputs, mode: .training)
-        _ = net.loss.forward(logits: logits, labels: step.labels)
-        net.backward(net.loss.backward())
+        net.withEffectiveWeights(hook.forwardWeights) {
+            for i in masks.parameters.indices {
+                let p = masks.parameters[i]
+                XCTAssertEqual(p.effective.pointer, masks.effective(i).pointer, "\(p.name) must read the masked copy")
+                let expected = zip(masks.multipliers(i).toArray(), p.value.toArray()).map { $0 * $1 }
+                XCTAssertEqual(p.effective.toArray(), expected)
+                XCTAssertTrue(masks.multipliers(i).toArray().allSatisfy { $0 == 0 || abs($0 - 1 / 0.3) < 1e-5 }, "inverted scaling: kept = 1/q")
+            }
+            let logits = net.forward(step.inputs, mode: .training)
+            _ = net.loss.forward(logits: logits, labels: step.labels)
+            net.backward(net.loss.backward())
+        }
+        for p in masks.parameters { XCTAssertEqual(p.effective.pointer, p.value.pointer, "\(p.name): the scope restores the value") }
         let raw = masks.parameters.map { $0.grad.toArray() }
         hook.afterBackward(step: step)
         for i in masks.parameters.indices {
@@ -137,10 +141,10 @@ final class SamplerTests: XCTestCase {
             let (hook, net) = MaskFixtures.startedHook(mask(name, keep: 0.25) { $0.magnitudeScope = scope })
             let masks = hook.masks!
             if scope == .global {
-                XCTAssertEqual(masks.totalKept, Int((0.25 * Double(masks.count)).rounded()))
+                XCTAssertEqual(masks.totalKeptCount, Int((0.25 * Double(masks.count)).rounded()))
             } else {
                 for i in masks.parameters.indices {
-                    XCTAssertEqual(masks.kept[i], Int((0.25 * Double(masks.parameters[i].shape.count)).rounded()))
+                    XCTAssertEqual(masks.keptCounts[i], Int((0.25 * Double(masks.parameters[i].shape.count)).rounded()))
                 }
             }
             // Pruned at the start: the masked-out weights are zero.

@@ -53,7 +53,7 @@ final class CheckpointTests: XCTestCase {
                                              learningRate: 0.1 / 3, imagesPerSecond: 1234.5, trainSeconds: 0.25, wallSeconds: 0.5)]
             let url = dir.file("last.safetensors")
             try Checkpoint.save(to: url, network: net, optimizer: opt, progress: progress, seed: 99,
-                                hookTensors: [SafetensorsTensor(name: "hook.rng", rawBytes: RandomStream(seed: 3).state)])
+                                hookState: [HookState(name: "hook.rng", .bytes(RandomStream(seed: 3).state))])
 
             let (net2, opt2) = try trained(seed: 2, optimizer: name)
             XCTAssertNotEqual(snapshot(net, opt), snapshot(net2, opt2))
@@ -63,7 +63,7 @@ final class CheckpointTests: XCTestCase {
             XCTAssertEqual(opt2.stepCount, 3)
             XCTAssertEqual(contents.progress, progress)
             XCTAssertEqual(contents.seed, 99)
-            XCTAssertEqual(contents.hookTensors.map(\.name), ["hook.rng"])
+            XCTAssertEqual(contents.hookState, [HookState(name: "hook.rng", .bytes(RandomStream(seed: 3).state))])
             XCTAssertEqual(contents.metadata["format_version"], "1")
 
             let file = try SafetensorsFile.read(from: url)
@@ -114,11 +114,12 @@ final class CheckpointTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("missing"))
         }
 
-        // A truncated file surfaces the safetensors error.
+        // A truncated file surfaces the safetensors error, naming the tensor that no longer fits.
         let bytes = try Data(contentsOf: url)
         try bytes.prefix(bytes.count - 10).write(to: url)
         XCTAssertThrowsError(try Checkpoint.load(from: url, into: net, optimizer: opt)) { error in
-            guard case CheckpointError.file(.truncated) = error else { return XCTFail("\(error)") }
+            guard case CheckpointError.file(.invalidTensor(_, _, _, let expected, _)) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(expected.contains("cut short"), expected)
         }
     }
 }

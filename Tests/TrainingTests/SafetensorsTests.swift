@@ -94,7 +94,7 @@ final class SafetensorsTests: XCTestCase {
             if case .invalidTensor(_, "a", _, "12 bytes for F32 [3]", "8 bytes") = $0 { return true } else { return false }
         }
         expectError(file(header: good, data: [0, 0, 0])) {
-            $0 == .truncated(path: "x.safetensors", offset: 8 + good.utf8.count, expected: 8, got: 3)
+            if case .invalidTensor(_, "a", _, _, "[0, 8]") = $0 { return true } else { return false }
         }
         expectError(file(header: good, data: data + [1, 2])) {
             if case .invalidHeader(_, _, _, "2 trailing bytes") = $0 { return true } else { return false }
@@ -107,6 +107,25 @@ final class SafetensorsTests: XCTestCase {
         expectError(file(header: overlap, data: data)) { if case .invalidTensor = $0 { return true } else { return false } }
         XCTAssertThrowsError(try SafetensorsFile.read(from: URL(fileURLWithPath: "/nonexistent/x.safetensors"))) { error in
             guard case SafetensorsError.unreadable(path: "/nonexistent/x.safetensors", _) = error else { return XCTFail("\(error)") }
+        }
+    }
+
+    /// Issue 12: a shape whose byte count overflows `Int` trapped; offsets past the end of the file
+    /// were subtracted before being checked. Each is refused with the tensor's name and the shape
+    /// or offsets found.
+    func testShapesAndOffsetsThatDoNotFitTheFileNameTheTensor() {
+        let data = [UInt8](repeating: 0, count: 8)
+        let cases: [(header: String, got: String)] = [
+            (#"{"w":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,8]}}"#, "[4294967296, 4294967296]"),
+            (#"{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,9223372036854775807]}}"#, "[0, 9223372036854775807]"),
+            (#"{"w":{"dtype":"F32","shape":[2],"data_offsets":[9223372036854775800,9223372036854775807]}}"#,
+             "[9223372036854775800, 9223372036854775807]"),
+        ]
+        for c in cases {
+            expectError(file(header: c.header, data: data)) {
+                if case let .invalidTensor(_, "w", _, expected, got) = $0 { return got == c.got && expected.contains("8-byte") }
+                return false
+            }
         }
     }
 }

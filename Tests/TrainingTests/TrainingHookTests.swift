@@ -20,7 +20,7 @@ final class TrainingHookTests: XCTestCase {
         let network: Network
         init(network: Network) { self.network = network }
 
-        func runStart(_ run: RunInfo) {
+        func runStart(_ run: RunStart) {
             weight = network.store.parameter(named: "fc1.weight")
             initial = weight.value.toArray()
             frozen = Array(initial.prefix(initial.count / 2))
@@ -39,16 +39,17 @@ final class TrainingHookTests: XCTestCase {
             events.append("afterOptimizerStep \(step.iteration)")
             for i in frozen.indices { weight.value[i] = frozen[i] }
         }
-        func beforeEvaluation(epoch: Int) { events.append("beforeEvaluation \(epoch)") }
-        func afterEvaluation(epoch: Int) { events.append("afterEvaluation \(epoch)") }
-        func checkpointTensors() -> [SafetensorsTensor] {
-            [SafetensorsTensor(name: "hook.freeze.count", shape: [], int64s: [Int64(events.count)])]
+        func epochEnd(epoch: Int) { events.append("epochEnd \(epoch)") }
+        func evaluationWeights() -> EffectiveWeights {
+            events.append("evaluationWeights")
+            return .none
         }
-        func restore(from tensors: [SafetensorsTensor]) throws(CheckpointError) {
-            guard let t = tensors.first(where: { $0.name == "hook.freeze.count" }) else {
-                throw .hookState(path: "", message: "hook.freeze.count missing")
+        func checkpointState() -> [HookState] { [HookState(name: "hook.freeze.count", .integers([Int64(events.count)]))] }
+        func restore(from state: [HookState]) throws(HookError) {
+            guard let s = state.first(where: { $0.name == "hook.freeze.count" }), case let .integers(v) = s.payload else {
+                throw HookError("hook.freeze.count missing")
             }
-            restoredCounter = t.int64s
+            restoredCounter = v
         }
     }
 
@@ -60,7 +61,7 @@ final class TrainingHookTests: XCTestCase {
                             outputDirectory: dir.url, hooks: [hook])
         XCTAssertEqual(Array(hook.events.prefix(7)), ["runStart", "beforeForward 0", "afterBackward 0", "afterOptimizerStep 0",
                                                       "beforeForward 1", "afterBackward 1", "afterOptimizerStep 1"])
-        XCTAssertEqual(Array(hook.events.suffix(2)), ["beforeEvaluation 0", "afterEvaluation 0"])
+        XCTAssertEqual(Array(hook.events.suffix(2)), ["epochEnd 0", "evaluationWeights"])
         let w = net.store.parameter(named: "fc1.weight")!.value.toArray()
         XCTAssertEqual(Array(w.prefix(hook.frozen.count)), hook.frozen, "frozen half moved despite momentum and weight decay")
         XCTAssertNotEqual(Array(w.suffix(10)), Array(hook.initial.suffix(10)), "the free half trains")

@@ -26,7 +26,7 @@ public enum MaskKernels {
 
     /// out_i = 1 (or 1/p_i when `inverted`) with probability p_i, else 0; one uniform per entry
     /// from `random`, in index order. Returns the number kept.
-    public static func bernoulli(keep p: UnsafePointer<Float>, inverted: Bool, random: RandomStream,
+    public static func bernoulli(keepProbabilities p: UnsafePointer<Float>, inverted: Bool, random: RandomStream,
                                  into out: UnsafeMutablePointer<Float>, count n: Int) -> Int {
         var kept = 0
         for i in 0..<n {
@@ -46,7 +46,7 @@ public enum MaskKernels {
     /// `k` entries are kept (an entry's interval is at most one long) with P(kept) = p_i·k/Σp.
     /// With `order`, the cumulative sum runs over the entries in that order (a permutation of
     /// `0..<n`) instead of index order. Returns the number kept.
-    public static func systematic(keep p: UnsafePointer<Float>, total k: Int, offset u: Double,
+    public static func systematic(keepProbabilities p: UnsafePointer<Float>, total k: Int, offset u: Double,
                                   order: UnsafePointer<Int32>? = nil, inverted: Bool,
                                   into out: UnsafeMutablePointer<Float>, count n: Int) -> Int {
         var sum = 0.0
@@ -87,7 +87,7 @@ public enum MaskKernels {
     }
 
     /// effective_i = W_i (inverted) or p_i · W_i (no scaling): the expected training-time weights.
-    public static func expected(weights w: UnsafePointer<Float>, keep p: UnsafePointer<Float>, inverted: Bool,
+    public static func expected(weights w: UnsafePointer<Float>, keepProbabilities p: UnsafePointer<Float>, inverted: Bool,
                                 into out: UnsafeMutablePointer<Float>, count n: Int) {
         if inverted {
             out.update(from: w, count: n)

@@ -5,13 +5,13 @@ public enum MaskKernelsReference {
     public static func multiply(_ a: [Float], _ b: [Float]) -> [Float] { zip(a, b).map { $0 * $1 } }
 
     /// Bernoulli masks from a list of uniforms (one per entry, in order).
-    public static func bernoulli(keep p: [Float], inverted: Bool, uniforms: [Double]) -> [Float] {
+    public static func bernoulli(keepProbabilities p: [Float], inverted: Bool, uniforms: [Double]) -> [Float] {
         p.indices.map { Float(uniforms[$0]) < p[$0] ? (inverted ? 1 / p[$0] : 1) : 0 }
     }
 
     /// Systematic sampling by looking for a point u + j (j = 0…k) inside each entry's interval
     /// (C_{i−1}, C_i] of the cumulative sum rescaled to end at k, the sum running over `order`.
-    public static func systematic(keep p: [Float], total k: Int, offset u: Double, order: [Int]? = nil,
+    public static func systematic(keepProbabilities p: [Float], total k: Int, offset u: Double, order: [Int]? = nil,
                                   inverted: Bool) -> [Float] {
         let order = order ?? Array(p.indices)
         let sum = p.reduce(0.0) { $0 + Double($1) }

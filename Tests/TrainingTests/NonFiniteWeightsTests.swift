@@ -1,0 +1,72 @@
+import XCTest
+import Foundation
+import TensorCore
+import Layers
+import TestSupport
+@testable import Training
+
+/// Issue 12 item 7: a run whose weights or optimiser state became NaN or infinite fails,
+/// naming the tensor and the first index, writes `summary.json` with status `nonFinite` and
+/// never checkpoints the bad weights — even when ReLU hides the NaN from the loss guard.
+final class NonFiniteWeightsTests: XCTestCase {
+    override func setUp() { Parallel.setThreads(1) }
+
+    /// Writes NaN into one entry of a tensor after the optimiser step of `iteration`.
+    final class Poison: TrainingHook {
+        let tensor: () -> Tensor
+        let iteration: Int, index: Int
+        init(iteration: Int, index: Int, _ tensor: @escaping () -> Tensor) {
+            self.tensor = tensor
+            self.iteration = iteration
+            self.index = index
+        }
+        func afterOptimizerStep(step: TrainingStep) {
+            if step.iteration == iteration { tensor()[index] = .nan }
+        }
+    }
+
+    func testNaNWeightAtTheEndOfAnEpochFailsTheRunNamingTensorAndIndex() throws {
+        let dir = TemporaryDirectory()
+        let net = Fixtures.network()
+        let fc1 = net.store.parameter(named: "fc1.weight")!
+        // The epoch's last step (8 batches per epoch): no forward pass sees it before the evaluation.
+        let poison = Poison(iteration: 7, index: 5) { fc1.value }
+        XCTAssertThrowsError(try Trainer.run(config: Fixtures.config(epochs: 2), splits: Fixtures.splits(), network: net,
+                                             outputDirectory: dir.url, hooks: [poison])) { error in
+            guard case let TrainingError.nonFiniteWeights(tensor, index, value, step, epoch, last) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(tensor, "fc1.weight")
+            XCTAssertEqual(index, 5)
+            XCTAssertTrue(value.isNaN)
+            XCTAssertEqual(step, 8)
+            XCTAssertEqual(epoch, 0)
+            XCTAssertNil(last)
+            XCTAssertTrue("\(error)".hasPrefix("fc1.weight[5] became nan by step 8 (epoch 0)"), "\(error)")
+        }
+        let summary = try JSONDecoder().decode(RunSummary.self, from: Data(contentsOf: dir.file("summary.json")))
+        XCTAssertEqual(summary.status, "nonFinite")
+        XCTAssertEqual(summary.epochs, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("last.safetensors").path), "bad weights were checkpointed")
+    }
+
+    func testNonFiniteOptimizerStateIsCaughtBeforeAMidEpochCheckpoint() throws {
+        let dir = TemporaryDirectory()
+        var config = Fixtures.config(epochs: 2)
+        config.checkpointEveryIterations = 3
+        let net = Fixtures.network()
+        var trainer: Trainer?
+        let poison = Poison(iteration: 5, index: 0) {
+            trainer!.optimizer.stateTensors.first { $0.name == "optimizer.fc2.bias.momentum_buffer" }!.tensor
+        }
+        trainer = try Trainer(config: config, network: net, splits: Fixtures.splits(), outputDirectory: dir.url, hooks: [poison])
+        XCTAssertThrowsError(try trainer!.run()) { error in
+            guard case let TrainingError.nonFiniteWeights(tensor, 0, _, 6, 0, last) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(tensor, "optimizer.fc2.bias.momentum_buffer")
+            XCTAssertEqual(last, dir.file("last.safetensors").path, "the checkpoint of iteration 3 is the last good one")
+        }
+        // The checkpoint on disk is still the finite one of iteration 3.
+        let file = try SafetensorsFile.read(from: dir.file("last.safetensors"))
+        XCTAssertEqual(file.metadata["step"], "3")
+        XCTAssertTrue(file.tensors.allSatisfy { $0.firstNonFinite() == nil })
+        trainer = nil
+    }
+}
