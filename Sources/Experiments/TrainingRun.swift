@@ -58,7 +58,9 @@ public enum TrainingRun {
             throw .output(path: layout.directory.path, message: "cannot write the run files: \(error.localizedDescription)")
         }
         let maskHooks = try maskingHooks(config, network: network, splits: splits)
-        var plot: [any TrainingCallback] = [CurvePlotter(layout: layout, title: "\(network.name) on \(config.training.dataset)")]
+        let masking = maskHooks.lazy.compactMap { $0 as? MaskingHook }.first
+        var plot: [any TrainingCallback] = [CurvePlotter(layout: layout, title: "\(network.name) on \(config.training.dataset)"),
+                                            TensorBoardLogger(hparams: config.hparams, masking: masking)]
         if let note {
             for case let hook as MaskingHook in maskHooks {
                 if let sampler = hook.sampler as? ImportanceDropConnect { plot.append(ImportanceRefreshReporter(sampler: sampler, note: note)) }

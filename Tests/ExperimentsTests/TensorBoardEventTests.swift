@@ -120,7 +120,7 @@ final class TensorBoardEventTests: XCTestCase {
         XCTAssertFalse(resumed.isNew)
         try resumed.append(.init(wallTime: 7, step: 20, content: .scalar(tag: "loss/test", value: 3)))
         let events = try EventFile.events(at: url)
-        XCTAssertEqual(events.map(\.wallTime), [1, 1, 1, 2, 7], "file version, session start, refresh at 0, scalars at 10 and the new 20")
+        XCTAssertEqual(events.map(\.wallTime), [1000, 1, 1, 2, 7], "file version, session start, refresh at 0, scalars at 10 and the new 20")
         XCTAssertEqual(events.last?.content, .scalar(tag: "loss/test", value: 3))
         XCTAssertEqual(EventFile.files(in: dir.url), [url])
     }

@@ -14,15 +14,14 @@ import Training
 /// and `mask/kept_total`. Per importance refresh (step = the refresh's iteration): the
 /// histogram `importance/<tensor>` of log₁₀ w in `importance_histograms.csv`'s bins (under-
 /// and overflow as the outer buckets). At the start of a fresh run, an HParams session with the
-/// run's flattened config; at the end, its status (success when completed).
+/// run's flattened config; at the end, its status (success when completed, failure when the
+/// run fails). A write that fails stops the run with `TrainingError.output`, naming the file.
 public final class TensorBoardLogger: TrainingCallback {
     let hparams: [TensorBoardEvent.HParam]
     let masking: MaskingHook?
     private var file: EventFile?
     private var refreshesSeen = 0
     private let clock: () -> Double
-    /// The first write that failed; later events are not attempted.
-    public private(set) var failure: EventFileError?
 
     /// A logger recording `hparams` and, with `masking`, the mask's counts and importance.
     public init(hparams: [TensorBoardEvent.HParam], masking: MaskingHook?, clock: @escaping () -> Double = { Date().timeIntervalSince1970 }) {
@@ -33,31 +32,30 @@ public final class TensorBoardLogger: TrainingCallback {
 
     private var importance: ImportanceDropConnect? { masking?.sampler as? ImportanceDropConnect }
 
-    public func runStart(_ run: RunInfo) {
+    public func runStart(_ run: RunInfo) throws(TrainingError) {
+        refreshesSeen = importance?.refreshes ?? 0
         guard let directory = run.outputDirectory else { return }
         let now = clock()
+        let opened: EventFile
         do {
-            if run.startIteration == 0 {
-                file = try EventFile.create(in: directory, wallTime: now)
-            } else {
-                file = try EventFile.resume(in: directory, at: run.startIteration, wallTime: now)
-            }
-            if file?.isNew == true { try file?.append(TensorBoardEvent(wallTime: now, step: 0, content: .sessionStart(hparams: hparams, startTime: now))) }
-        } catch { failure = error }
-        refreshesSeen = importance?.refreshes ?? 0
+            opened = run.startIteration == 0 ? try EventFile.create(in: directory, wallTime: now)
+                                             : try EventFile.resume(in: directory, at: run.startIteration, wallTime: now)
+        } catch { throw Self.failure(error) }
+        file = opened
+        if opened.isNew { try write(step: 0, .sessionStart(hparams: hparams, startTime: now)) }
     }
 
-    public func batchEnd(_ report: BatchReport) {
+    public func batchEnd(_ report: BatchReport) throws(TrainingError) {
         guard let sampler = importance, sampler.refreshes != refreshesSeen else { return }
         refreshesSeen = sampler.refreshes
         guard let solver = sampler.solver, let masks = masking?.masks else { return }
         for i in masks.parameters.indices {
             let histogram = Self.histogram(logW: UnsafeBufferPointer(solver.logImportance(i).buffer))
-            write(step: report.iteration, .histogram(tag: "importance/" + masks.parameters[i].name, histogram))
+            try write(step: report.iteration, .histogram(tag: "importance/" + masks.parameters[i].name, histogram))
         }
     }
 
-    public func epochEnd(_ m: EpochMetrics) {
+    public func epochEnd(_ m: EpochMetrics) throws(TrainingError) {
         var scalars: [(String, Double)] = [
             ("loss/train", m.trainLoss), ("loss/test", m.testLoss), ("accuracy/train", m.trainAccuracy), ("accuracy/test", m.testAccuracy),
             ("gap", m.gap), ("learning_rate", Double(m.learningRate)), ("images_per_second", m.imagesPerSecond),
@@ -66,22 +64,30 @@ public final class TensorBoardLogger: TrainingCallback {
         if let v = m.validationAccuracy { scalars.append(("accuracy/validation", v)) }
         if let masks = masking?.masks, masking?.sampler.kind != MaskKind.none {
             for i in masks.parameters.indices {
-                scalars.append(("mask/kept/" + masks.parameters[i].name, Double(masks.kept[i])))
-                scalars.append(("mask/expected_kept/" + masks.parameters[i].name, masks.expectedKept[i]))
+                scalars.append(("mask/kept/" + masks.parameters[i].name, Double(masks.keptCounts[i])))
+                scalars.append(("mask/expected_kept/" + masks.parameters[i].name, masks.expectedKeptCounts[i]))
             }
-            scalars.append(("mask/kept_total", Double(masks.kept.reduce(0, +))))
+            scalars.append(("mask/kept_total", Double(masks.totalKeptCount)))
         }
-        for (tag, value) in scalars { write(step: m.iterations, .scalar(tag: tag, value: Float(value))) }
+        for (tag, value) in scalars { try write(step: m.iterations, .scalar(tag: tag, value: Float(value))) }
     }
 
-    public func runEnd(_ result: TrainingResult) {
+    public func runEnd(_ result: TrainingResult) throws(TrainingError) {
         let status: TensorBoardEvent.SessionStatus = result.summary.status == "completed" ? .success : .unknown
-        write(step: result.progress.iteration, .sessionEnd(status: status, endTime: clock()))
+        try write(step: result.progress.iteration, .sessionEnd(status: status, endTime: clock()))
     }
 
-    private func write(step: Int, _ content: TensorBoardEvent.Content) {
-        guard let file, failure == nil else { return }
-        do { try file.append(TensorBoardEvent(wallTime: clock(), step: step, content: content)) } catch { failure = error }
+    public func runFailed(_ error: TrainingError, progress: TrainingProgress) {
+        try? write(step: progress.iteration, .sessionEnd(status: .failure, endTime: clock()))
+    }
+
+    private func write(step: Int, _ content: TensorBoardEvent.Content) throws(TrainingError) {
+        guard let file else { return }
+        do { try file.append(TensorBoardEvent(wallTime: clock(), step: step, content: content)) } catch { throw Self.failure(error) }
+    }
+
+    private static func failure(_ error: EventFileError) -> TrainingError {
+        .output(path: "TensorBoard event file", reason: error.description)
     }
 
     /// The histogram of log₁₀ w in `ImportanceStats.histogramEdges`' bins: bucket 0 is the
