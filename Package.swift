@@ -26,6 +26,8 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CGSL", pkgConfig: "gsl", providers: [.apt(["libgsl-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // Header only: the parent-death signal for `compare`'s child processes (prctl is variadic).
+        .systemLibrary(name: "CProcessControl"),
 
         // MARK: - Libraries, bottom to top
         .target(name: "TensorCore", dependencies: ["COpenBLAS"], swiftSettings: optimised),
@@ -36,7 +38,7 @@ let package = Package(
         .target(name: "Importance", dependencies: ["Layers", "Datasets", "Stats", "TensorCore"], swiftSettings: optimised),
         .target(name: "Masks", dependencies: ["Importance", "Layers", "Stats", "TensorCore", "Datasets"], swiftSettings: optimised),
         .target(name: "Training", dependencies: ["Masks", "Datasets", "Models", "Layers", "TensorCore", "Stats"], swiftSettings: optimised),
-        .target(name: "Experiments", dependencies: ["Training", "Masks", "Importance", "Datasets", "Models", "Layers", "TensorCore", "Stats"], swiftSettings: optimised),
+        .target(name: "Experiments", dependencies: ["CProcessControl", "Training", "Masks", "Importance", "Datasets", "Models", "Layers", "TensorCore", "Stats"], swiftSettings: optimised),
 
         // MARK: - The command
         .executableTarget(name: "masklab", dependencies: [

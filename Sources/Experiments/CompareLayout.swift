@@ -12,6 +12,7 @@ import Foundation
 ///     <root>/compare-<name>/histograms-<arm>.svg                   importance at each refresh (importance arms)
 ///     <root>/compare-<name>/findings.md           hand-written findings, included in the report if present
 ///     <root>/compare-<name>/REPORT.md             all of the above in one page
+///     <root>/compare-<name>/.lock                 held by the running `compare` (its pid inside)
 public struct CompareLayout: Sendable {
     public let directory: URL
 
@@ -28,7 +29,8 @@ public struct CompareLayout: Sendable {
     /// The child process's output in a run folder.
     public func log(arm: String, seed: UInt64) -> URL { run(arm: arm, seed: seed).directory.appendingPathComponent("train.log") }
 
-    public var config: URL { file("compare.json") }
+    public static let configFile = "compare.json"
+    public var config: URL { file(Self.configFile) }
     public var command: URL { file("command.txt") }
     public var summary: URL { file("summary.csv") }
     public var welch: URL { file("welch.csv") }

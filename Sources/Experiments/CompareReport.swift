@@ -16,7 +16,7 @@ public enum CompareReport {
             for seed in compare.seeds {
                 let run = layout.run(arm: arm.name, seed: seed)
                 let curve = RunCurve.read(run.metrics, seed: seed)
-                if !isCompleted(run) {
+                if RunFolder.status(of: run) != .completed {
                     incomplete.append("`\(arm.name)/seed-\(seed)`: \(curve?.epochs ?? 0) epoch(s) logged; \(status(run, log: layout.log(arm: arm.name, seed: seed)))")
                 }
                 if let curve { runs.append(curve) }
@@ -54,18 +54,9 @@ public enum CompareReport {
 
     /// Why a run is not completed: its summary's status, else the last line of its log.
     static func status(_ run: RunLayout, log: URL) -> String {
-        if let data = try? Data(contentsOf: run.summary),
-           let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let status = object["status"] as? String {
-            return "status \(status)"
-        }
+        if let status = RunFolder.status(of: run) { return "status \(status)" }
         guard let text = try? String(contentsOf: log, encoding: .utf8) else { return "not started" }
         return text.split(separator: "\n").last.map { "log: \($0.trimmingCharacters(in: .whitespaces))" } ?? "running or not started"
-    }
-
-    static func isCompleted(_ run: RunLayout) -> Bool {
-        guard let data = try? Data(contentsOf: run.summary),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return false }
-        return object["status"] as? String == "completed"
     }
 
     /// One series per arm: the mean of `values` per epoch over seeds, with the 95% CI as a band.

@@ -2,14 +2,19 @@ import Foundation
 import Training
 
 /// Executes the runs of a comparison as child processes of the `masklab` binary
-/// (`masklab train --config … --out … --resume --quiet`), `jobs` at a time with
+/// (`trainArguments`: `masklab train --config … --out … --resume --quiet`), `jobs` at a time with
 /// `threadsPerJob` threads each, seed by seed (all arms of seed 0 first), so an interrupted
 /// comparison has whole seeds.
 ///
-/// Resumable by construction: a run folder whose `summary.json` says "completed" is skipped; any
+/// Resumable by construction: a run folder whose `summary.json` says completed is skipped; any
 /// other run is started with `--resume`, which continues from its checkpoint when there is one.
 /// A folder holding another configuration (other than the thread count) is an error, never
-/// overwritten.
+/// overwritten, and so is a folder another live process writes (a stray run of an earlier
+/// comparison): `prepare()` finds both before anything is written or started.
+///
+/// The children share the parent's process group (`ChildProcess`) and die with it
+/// (`ParentWatch`): a dropped terminal or a kill -9 of `compare` leaves no run behind. A stop
+/// request reaches each child once, as SIGTERM: it stops after its step with a checkpoint.
 public final class CompareRunner: @unchecked Sendable {
     /// What a run folder holds.
     public enum RunState: String, Sendable {
@@ -32,7 +37,7 @@ public final class CompareRunner: @unchecked Sendable {
     private let say: @Sendable (String) -> Void
     private let lock = NSLock()
     private var stopping = false
-    private var children: [Process] = []
+    private var children: [ChildProcess] = []
 
     public init(compare: CompareConfig, layout: CompareLayout, executable: URL, dataRoot: URL, say: @escaping @Sendable (String) -> Void) {
         self.compare = compare
@@ -63,20 +68,28 @@ public final class CompareRunner: @unchecked Sendable {
         var planned = run.config
         planned.training.threads = saved.training.threads
         guard planned == saved else { throw .conflictingRun(path: run.layout.directory.path) }
-        if let data = try? Data(contentsOf: run.layout.summary),
-           let summary = try? JSONDecoder().decode(RunSummary.self, from: data), summary.status == "completed" {
-            return .completed
-        }
+        if RunFolder.status(of: run.layout) == .completed { return .completed }
         run.config = planned
         return .partial
     }
 
-    /// Runs everything not yet completed. Returns how many runs were started and skipped and
-    /// whether a stop was requested; throws the first failure after the other runs finished.
-    public func run() throws(CompareError) -> (started: Int, skipped: Int, stopped: Bool) {
+    /// The `masklab train` command line of every run: its config (a file in `configFile`), its
+    /// folder, the data, `--resume` (a fresh folder starts fresh, a partial one continues) and
+    /// `--quiet` (the log gets the summary only).
+    public func trainArguments(_ run: PlannedRun, configFile: URL) -> [String] {
+        ["train", "--config", configFile.path, "--out", run.layout.directory.path, "--data", dataRoot.path, "--resume", "--quiet"]
+    }
+
+    /// The runs still to do, checked before anything is written: throws for a folder with
+    /// another configuration and for a folder a live process writes (naming its pid). Says
+    /// which runs resume and how many are skipped.
+    public func prepare() throws(CompareError) -> [PlannedRun] {
         var pending: [PlannedRun] = []
         var skipped = 0
         for var r in Self.plan(compare, layout: layout) {
+            if let holder = FolderLock.holder(of: r.layout.directory) {
+                throw .busyRun(path: r.layout.directory.path, holder: holder)
+            }
             switch try Self.state(of: &r) {
             case .completed:
                 skipped += 1
@@ -88,9 +101,16 @@ public final class CompareRunner: @unchecked Sendable {
             }
         }
         if skipped > 0 { say("skipping \(skipped) completed run(s)") }
+        return pending
+    }
+
+    /// Runs `pending` (from `prepare()`). Returns how many runs were started and whether a stop
+    /// was requested; throws the first failure after the other runs finished.
+    public func run(_ pending: [PlannedRun]) throws(CompareError) -> (started: Int, stopped: Bool) {
+        var pending = pending
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("masklab-compare-\(ProcessInfo.processInfo.processIdentifier)", isDirectory: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
-        var running: [(run: PlannedRun, process: Process, started: Date)] = []
+        var running: [(run: PlannedRun, process: ChildProcess, started: Date)] = []
         var failure: CompareError?
         var started = 0
         while !pending.isEmpty || !running.isEmpty {
@@ -107,8 +127,7 @@ public final class CompareRunner: @unchecked Sendable {
             if isStopping { pending.removeAll() }
             Thread.sleep(forTimeInterval: 0.2)
             running.removeAll { item in
-                guard !item.process.isRunning else { return false }
-                let status = item.process.terminationStatus
+                guard let status = item.process.poll() else { return false }
                 let seconds = Int(Date().timeIntervalSince(item.started))
                 if status == 0 {
                     say("done    \(item.run.arm) seed \(item.run.seed) (\(seconds) s)")
@@ -122,45 +141,63 @@ public final class CompareRunner: @unchecked Sendable {
             }
         }
         if let failure { throw failure }
-        return (started, skipped, isStopping)
+        return (started, isStopping)
     }
 
-    /// Asks every child to stop after its current step (SIGINT: each writes a checkpoint) and starts no new run.
+    /// Asks every child to stop after its current step (SIGTERM, once: each writes a checkpoint)
+    /// and starts no new run.
     public func stop() {
-        let list: [Process] = lock.withLock {
+        let list: [ChildProcess] = lock.withLock {
             stopping = true
             return children
         }
-        for p in list where p.isRunning { p.interrupt() }
+        for p in list { p.send(SIGTERM) }
     }
 
     private var isStopping: Bool { lock.withLock { stopping } }
 
-    private func launch(_ r: PlannedRun, scratch: URL) throws(CompareError) -> Process {
+    private func launch(_ r: PlannedRun, scratch: URL) throws(CompareError) -> ChildProcess {
         let fm = FileManager.default
         let configFile = scratch.appendingPathComponent("\(r.arm)-seed-\(r.seed).json")
         do {
             try fm.createDirectory(at: scratch, withIntermediateDirectories: true)
             try fm.createDirectory(at: r.layout.directory, withIntermediateDirectories: true)
             try r.config.jsonText().write(to: configFile, atomically: true, encoding: .utf8)
-            if !fm.fileExists(atPath: r.log.path) { _ = fm.createFile(atPath: r.log.path, contents: nil) }
         } catch {
             throw .output(path: r.layout.directory.path, message: "cannot prepare the run: \(error.localizedDescription)")
         }
-        let p = Process()
-        p.executableURL = executable
-        p.arguments = ["train", "--config", configFile.path, "--out", r.layout.directory.path, "--data", dataRoot.path, "--resume", "--quiet"]
-        p.standardInput = FileHandle.nullDevice
-        do {
-            let handle = try FileHandle(forWritingTo: r.log)
-            handle.seekToEndOfFile()
-            p.standardOutput = handle
-            p.standardError = handle
-            try p.run()
-        } catch {
-            throw .output(path: r.log.path, message: "cannot start \(executable.path): \(error.localizedDescription)")
+        let child: ChildProcess
+        do { child = try ChildProcess.launch(executable, arguments: trainArguments(r, configFile: configFile), log: r.log) } catch {
+            throw .output(path: r.log.path, message: error.description)
         }
-        lock.withLock { children.append(p) }
-        return p
+        lock.withLock { children.append(child) }
+        return child
+    }
+}
+
+extension CompareRunner {
+    /// The whole comparison (what `masklab compare` does without --report-only): takes the
+    /// comparison folder (locked while it runs: a second `compare` on it fails with this one's
+    /// pid), checks every run folder (`prepare`), and only then writes `compare.json` and
+    /// `command.txt`, runs what is left, and on a stop or a failure writes the report from what
+    /// exists. Returns how many runs were started and whether a stop was requested.
+    public func execute(commandLine: [String]) throws(CompareError) -> (started: Int, stopped: Bool) {
+        let folder: RunFolder
+        do {
+            folder = try RunFolder.open(layout.directory, commandLine: commandLine, results: [], holds: "a comparison", reuse: .resume, choices: [])
+        } catch { throw .folder(error) }
+        defer { folder.close() }
+        let pending = try prepare()
+        do {
+            try folder.write(compare.sourceText + "\n", to: CompareLayout.configFile)
+            try folder.writeCommand([("data", dataRoot.path), ("jobs", "\(compare.jobs) × \(compare.threadsPerJob) thread(s)")])
+        } catch { throw .folder(error) }
+        let outcome: (started: Int, stopped: Bool)
+        do { outcome = try run(pending) } catch {
+            _ = try? CompareReport.write(compare, layout: layout)
+            throw error
+        }
+        if outcome.stopped { _ = try? CompareReport.write(compare, layout: layout) }
+        return outcome
     }
 }

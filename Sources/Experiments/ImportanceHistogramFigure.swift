@@ -4,37 +4,38 @@ import Foundation
 /// tensor, log10w_low, log10w_high, count) as a `HistogramPlot`: one panel per tensor, one line
 /// per refresh, so the evolution of the distribution over training is visible at a glance.
 public enum ImportanceHistogramFigure {
-    /// The figure for the file at `url`; nil when it is missing or empty.
+    /// The figure for the file at `url`; nil when it is missing or has no complete histogram.
+    ///
+    /// Damaged files do not stop a report: a malformed row (wrong field count, a non-number) is
+    /// skipped, a row repeated for the same tensor, refresh and bin (a log written twice) keeps
+    /// its last value, and a refresh whose bins do not match the others' is left out.
     public static func read(_ url: URL, title: String) -> HistogramPlot? {
         guard let text = try? String(contentsOf: url, encoding: .utf8) else { return nil }
         var tensors: [String] = []
         var refreshes: [(refresh: Int, epoch: Int)] = []
-        // (tensor, refresh) → (under, counts, over); edges from the finite bins.
-        var cells: [String: (under: Int, counts: [Int], over: Int)] = [:]
-        var edges: [Double] = []
-        var edgesFrom: String?
+        // "tensor#refresh" → bins by their low edge (−∞ for the underflow) → (high edge, count).
+        var cells: [String: [Double: (high: Double, count: Int)]] = [:]
         for line in text.split(separator: "\n").dropFirst() {
             let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            guard f.count == 7, let epoch = Int(f[1]), let refresh = Int(f[2]), let count = Int(f[6]) else { continue }
+            guard f.count == 7, !f[3].isEmpty, let epoch = Int(f[1]), let refresh = Int(f[2]), let low = Double(f[4]), let high = Double(f[5]),
+                  low < high, let count = Int(f[6]), count >= 0 else { continue }
             let tensor = f[3]
             if !tensors.contains(tensor) { tensors.append(tensor) }
             if !refreshes.contains(where: { $0.refresh == refresh }) { refreshes.append((refresh, epoch)) }
-            let key = "\(tensor)#\(refresh)"
-            var cell = cells[key] ?? (0, [], 0)
-            if f[4] == "-inf" { cell.under = count } else if f[5] == "inf" { cell.over = count } else {
-                cell.counts.append(count)
-                if edgesFrom == nil || edgesFrom == key, let lo = Double(f[4]), let hi = Double(f[5]) {
-                    edgesFrom = key
-                    if edges.isEmpty { edges.append(lo) }
-                    edges.append(hi)
-                }
-            }
-            cells[key] = cell
+            cells["\(tensor)#\(refresh)", default: [:]][low] = (high, count)
         }
-        guard !tensors.isEmpty, edges.count >= 2 else { return nil }
+        // The finite bins of the fullest cell give the edges; they must be contiguous.
+        guard let reference = cells.values.max(by: { $0.count < $1.count }) else { return nil }
+        let bins = reference.filter { $0.key.isFinite && $0.value.high.isFinite }.sorted { $0.key < $1.key }
+        guard !bins.isEmpty, zip(bins, bins.dropFirst()).allSatisfy({ $0.value.high == $1.key }) else { return nil }
+        let edges = bins.map(\.key) + [bins[bins.count - 1].value.high]
         let panels = tensors.map { t in
-            HistogramPlot.Panel(title: t, series: refreshes.compactMap { r in
-                cells["\(t)#\(r.refresh)"].map { HistogramPlot.Series(label: "refresh \(r.refresh) (epoch \(r.epoch + 1))", counts: $0.counts, underflow: $0.under, overflow: $0.over) }
+            HistogramPlot.Panel(title: t, series: refreshes.compactMap { r -> HistogramPlot.Series? in
+                guard let cell = cells["\(t)#\(r.refresh)"] else { return nil }
+                let counts = bins.compactMap { cell[$0.key]?.count }
+                guard counts.count == bins.count else { return nil }
+                return HistogramPlot.Series(label: "refresh \(r.refresh) (epoch \(r.epoch + 1))", counts: counts,
+                                            underflow: cell[-.infinity]?.count ?? 0, overflow: cell[edges[edges.count - 1]]?.count ?? 0)
             })
         }
         var plot = HistogramPlot(title: title, xLabel: "log₁₀ w", edges: edges, panels: panels)

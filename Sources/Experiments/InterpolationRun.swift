@@ -12,6 +12,9 @@ import Training
 ///     summary.json        barrier heights (train and test loss), endpoints, samples, sources
 ///     command.txt         command line, commit, machine
 public enum InterpolationRun {
+    /// The files of the folder (its results).
+    static let files = ["interpolation.csv", "interpolation.svg", "summary.json", "command.txt"]
+
     /// What `summary.json` holds.
     public struct Summary: Codable, Sendable {
         public var a: String
@@ -34,9 +37,12 @@ public enum InterpolationRun {
 
     /// Evaluates the path between `a` and `b` on `alphas` (BatchNorm statistics recomputed at
     /// each α) with the model and data of `a`'s config, on the first `trainSamples`/`testSamples`
-    /// samples of its training split and test set (all when nil), and writes the folder `out`.
+    /// samples of its training split and test set (all when nil), and writes the folder `out`
+    /// (taken as a `RunFolder` once the inputs are checked; results already there are refused
+    /// unless `overwrite`).
     public static func run(a: String, b: String, alphas: [Double], dataRoot: URL, out: URL, trainSamples: Int?, testSamples: Int?,
-                           threads: Int?, commandLine: [String], progress: (Interpolation.Point) -> Void = { _ in }) throws(RunError) -> Summary {
+                           threads: Int?, overwrite: Bool = false, commandLine: [String],
+                           progress: (Interpolation.Point) -> Void = { _ in }) throws(RunError) -> Summary {
         let (configA, checkpointA) = try locate(a)
         let (configB, checkpointB) = try locate(b)
         guard configA.training.model == configB.training.model, configA.training.modelOptions == configB.training.modelOptions else {
@@ -53,6 +59,9 @@ public enum InterpolationRun {
             return WeightSnapshot(network.store)
         }
         let wa = try snapshot(checkpointA), wb = try snapshot(checkpointB)
+        let folder = try RunFolder.open(out, commandLine: commandLine, results: files, holds: "an interpolation", reuse: overwrite ? .overwrite : .refuse,
+                                        choices: ["replace it with --overwrite", "choose another --out"])
+        defer { folder.close() }
         func head(_ d: Dataset, _ n: Int?) -> Dataset {
             guard let n, n < d.count else { return d }
             return d.subset(Array(0..<n), name: d.name)
@@ -64,19 +73,10 @@ public enum InterpolationRun {
                               trainBarrier: Interpolation.barrier(alphas: alphas, losses: points.map(\.trainLoss)),
                               testBarrier: Interpolation.barrier(alphas: alphas, losses: points.map(\.testLoss)),
                               trainSamples: train.count, testSamples: test.count, points: points)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let command = commandLine.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
-        do {
-            try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
-            try ([Interpolation.Point.csvHeader] + points.map(\.csvRow)).joined(separator: "\n").appending("\n")
-                .write(to: out.appendingPathComponent("interpolation.csv"), atomically: true, encoding: .utf8)
-            try Interpolation.svg(points, title: "\(network.name) on \(config.training.dataset)", a: a, b: b)
-                .write(to: out.appendingPathComponent("interpolation.svg"), atomically: true, encoding: .utf8)
-            try encoder.encode(summary).write(to: out.appendingPathComponent("summary.json"))
-            try "command: \(command)\nA: \(checkpointA.path)\nB: \(checkpointB.path)\ndata: \(dataRoot.path)\n\(Provenance.current().text)\n"
-                .write(to: out.appendingPathComponent("command.txt"), atomically: true, encoding: .utf8)
-        } catch { throw .output(path: out.path, message: "cannot write the interpolation files: \(error.localizedDescription)") }
+        try folder.write(([Interpolation.Point.csvHeader] + points.map(\.csvRow)).joined(separator: "\n") + "\n", to: files[0])
+        try folder.write(Interpolation.svg(points, title: "\(network.name) on \(config.training.dataset)", a: a, b: b), to: files[1])
+        try folder.writeJSON(summary, to: files[2])
+        try folder.writeCommand([("A", checkpointA.path), ("B", checkpointB.path), ("data", dataRoot.path)])
         return summary
     }
 }

@@ -18,7 +18,8 @@ public struct LotteryLayout: Sendable {
 
     public init(directory: URL) { self.directory = directory }
 
-    public var config: URL { directory.appendingPathComponent("lottery.json") }
+    public static let configFile = "lottery.json"
+    public var config: URL { directory.appendingPathComponent(Self.configFile) }
     public var command: URL { directory.appendingPathComponent("command.txt") }
     public var initial: URL { directory.appendingPathComponent("init.safetensors") }
     public var rewind: URL { directory.appendingPathComponent("rewind.safetensors") }

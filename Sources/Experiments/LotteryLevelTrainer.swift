@@ -14,7 +14,7 @@ struct LevelTrainer {
     let augmentation: (any Augmentation)?
     let callbacks: [any TrainingCallback]
     let control: TrainingControl
-    let commandLine: String
+    let commandLine: [String]
     let dataRoot: URL
     /// Sees the network when each level's training starts (after the mask was applied).
     let onStart: ((_ level: Int, _ arm: String, _ network: Network) -> Void)?
@@ -26,32 +26,37 @@ struct LevelTrainer {
             return done
         }
         let layout = RunLayout(directory: dir)
-        do {
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            // The level's config without masks: its checkpoint already holds m ⊙ θ, so `masklab eval` reads it as is.
-            try config.run.jsonText().write(to: layout.config, atomically: true, encoding: .utf8)
-            try "command: \(commandLine)\nlevel: \(level) (\(arm))\ndata: \(dataRoot.path)\n\(Provenance.current().text)\n"
-                .write(to: layout.command, atomically: true, encoding: .utf8)
-        } catch { throw .output(path: dir.path, message: "cannot write the level files: \(error.localizedDescription)") }
-
+        let t = config.run.training
+        // The level's config without masks: its checkpoint already holds m ⊙ θ, so `masklab eval` reads it as is.
+        let configText = try RunFolder.encodeJSON(config.run, path: layout.config.path)
         start.restore(into: network.store)
         let sampler = GivenMask(config: MaskConfig(name: "given", keep: 1), values: mask.byName)
         let hook = MaskingHook(sampler: sampler, config: sampler.config, network: network, trainingSet: splits.train)
-        let t = config.run.training
         let tracker = EarlyStoppingTracker(network: network, splits: splits, batchSize: t.evalBatchSize, every: config.evaluateEvery,
                                            file: LotteryLayout.validation(dir))
         let plot = CurvePlotter(layout: layout, title: "\(network.name) level \(level) \(arm) (\(String(format: "%.2f", 100 * mask.density))% of weights)",
                                 validationFile: LotteryLayout.validation(dir),
                                 validationLabel: splits.validation == nil ? "test, every \(config.evaluateEvery) iterations (no validation split)" : "validation, every \(config.evaluateEvery) iterations")
         let observer = onStart.map { f in StartObserver { f(level, arm, network) } }
+        let trainer: Trainer
+        do {
+            trainer = try Trainer(config: t, network: network, splits: splits, outputDirectory: dir,
+                                  callbacks: [tracker, plot] + extra + callbacks + (observer.map { [$0] } ?? []), hooks: [hook], augmentation: augmentation, control: control)
+        } catch { throw .training(error) }
+        // The lottery's own settings check (in `LotteryRun`) already vouches for what the level folder holds.
+        let folder = try RunFolder.open(dir, commandLine: commandLine, results: RunLayout.results, holds: "a lottery level", reuse: .resume, choices: [])
+        defer { folder.close() }
+        try folder.write(configText, to: RunLayout.configFile)
+        try folder.writeCommand([("level", "\(level) (\(arm))"), ("data", dataRoot.path)])
+
         let began = Date()
         let result: TrainingResult
-        do {
-            let trainer = try Trainer(config: t, network: network, splits: splits, outputDirectory: dir,
-                                      callbacks: [tracker, plot] + extra + callbacks + (observer.map { [$0] } ?? []), hooks: [hook], augmentation: augmentation, control: control)
-            result = try trainer.run(resume: true, initialise: false)
-        } catch { throw .training(error) }
-        guard result.summary.status != "stopped" else { return nil }
+        do { result = try trainer.run(resume: true, initialise: false) } catch {
+            try? TrainingRun.completeSummary(layout, configText: configText)
+            throw .training(error)
+        }
+        try TrainingRun.completeSummary(layout, configText: configText)
+        guard result.summary.status != .stopped else { return nil }
         guard let last = result.history.last, let best = tracker.best else {
             throw .output(path: dir.path, message: "level \(level) finished without an evaluation")
         }
@@ -60,11 +65,7 @@ struct LevelTrainer {
                                    earlyStopIteration: best.iteration, earlyStopValidationLoss: best.validationLoss,
                                    earlyStopTestAccuracy: best.testAccuracy, iterations: result.progress.iteration,
                                    seconds: Date().timeIntervalSince(began))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        do { try encoder.encode(r).write(to: resultFile) } catch {
-            throw .output(path: resultFile.path, message: "cannot write the level result: \(error.localizedDescription)")
-        }
+        try folder.writeJSON(r, to: resultFile.lastPathComponent)
         return r
     }
 }

@@ -16,7 +16,9 @@ import Training
 ///
 /// where reset is θ0, θk (saved after k steps of level 0) or a fresh initialisation. Masks go
 /// through the `given` sampler, so pruned weights stay exactly zero. A level whose `level.json`
-/// exists is skipped; an interrupted level resumes from its checkpoint.
+/// exists is skipped; an interrupted level resumes from its checkpoint. The lottery folder is a
+/// `RunFolder` (locked while the lottery runs; other settings in it are refused), and so is each
+/// level's folder while it trains.
 public enum LotteryRun {
     /// What the run returns: every finished level and branch, and whether it was stopped.
     public struct Outcome: Sendable {
@@ -31,12 +33,18 @@ public enum LotteryRun {
                            callbacks: [any TrainingCallback] = [], control: TrainingControl = TrainingControl(),
                            onLevelStart: ((_ level: Int, _ arm: String, _ network: Network) -> Void)? = nil,
                            log: (String) -> Void = { _ in }) throws(RunError) -> Outcome {
+        // Everything is checked before the folder is touched: settings, data, model, the transferred mask.
         if let message = config.validationError() { throw .config(path: layout.config.path, message: message) }
-        let fm = FileManager.default
-        do { try fm.createDirectory(at: layout.directory, withIntermediateDirectories: true) } catch {
-            throw .output(path: layout.directory.path, message: "cannot create the lottery folder: \(error.localizedDescription)")
+        let configText = try RunFolder.encodeJSON(config, path: layout.config.path)
+        let (network, splits, augmentation) = try TrainingRun.materialise(config.run, dataRoot: dataRoot)
+        let store = network.store
+        let masked = MaskScope().select(from: store)
+        var base = LotteryMask.dense(masked)
+        if let transfer = config.transfer {
+            base = try LotteryMask.read(from: URL(fileURLWithPath: transfer)).aligned(to: masked, model: network.name, source: transfer)
         }
-        if fm.fileExists(atPath: layout.config.path) {
+        let folder = try RunFolder.open(layout.directory, commandLine: commandLine, results: [LotteryLayout.configFile], holds: "a lottery run",
+                                        reuse: .resume, choices: []) { () throws(RunError) in
             let saved: LotteryConfig
             do { saved = try JSONDecoder().decode(LotteryConfig.self, from: Data(contentsOf: layout.config)) } catch {
                 throw .config(path: layout.config.path, message: "cannot read the saved lottery config: \(error)")
@@ -45,23 +53,13 @@ public enum LotteryRun {
                 throw .config(path: layout.config.path, message: "the folder holds a lottery run with other settings; use the same settings to resume, or another --out")
             }
         }
-        let command = commandLine.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
-        do {
-            try config.jsonText().write(to: layout.config, atomically: true, encoding: .utf8)
-            try "command: \(command)\ndata: \(dataRoot.path)\n\(Provenance.current().text)\n".write(to: layout.command, atomically: true, encoding: .utf8)
-        } catch { throw .output(path: layout.directory.path, message: "cannot write the run files: \(error.localizedDescription)") }
-
-        let (network, splits, augmentation) = try TrainingRun.materialise(config.run, dataRoot: dataRoot)
-        let store = network.store
-        let masked = MaskScope().select(from: store)
+        defer { folder.close() }
+        try folder.write(configText, to: LotteryLayout.configFile)
+        try folder.writeCommand([("data", dataRoot.path)])
         let seed = config.run.training.seed
         let theta0 = try initialWeights(network, seed: seed, url: layout.initial)
-        var base = LotteryMask.dense(masked)
-        if let transfer = config.transfer {
-            base = try LotteryMask.read(from: URL(fileURLWithPath: transfer)).aligned(to: masked, model: network.name, source: transfer)
-        }
         let level = LevelTrainer(config: config, network: network, splits: splits, augmentation: augmentation,
-                                 callbacks: callbacks, control: control, commandLine: command, dataRoot: dataRoot, onStart: onLevelStart)
+                                 callbacks: callbacks, control: control, commandLine: commandLine, dataRoot: dataRoot, onStart: onLevelStart)
         var results: [LotteryLevelResult] = []
         var mask = base
         var thetaK: WeightSnapshot?

@@ -10,30 +10,73 @@ public struct Provenance: Codable, Sendable {
     public var cores: Int
     public var blas: String
     public var date: String
+    /// True when the clone's HEAD moved (checkout, commit, reset) after the running binary was
+    /// built, so `commit` may name newer code than the binary's; nil when not known or not so.
+    public var builtBeforeHead: Bool? = nil
 
-    /// Reads the current state (git in the working directory, /proc/cpuinfo, OpenBLAS).
+    /// Reads the current state: git in the clone the running binary was built in
+    /// (`repository`), /proc/cpuinfo, OpenBLAS.
     public static func current() -> Provenance {
-        let commit = shell(["git", "rev-parse", "--short=12", "HEAD"]) ?? "unknown"
+        let git = repository.map { ["git", "-C", $0.path] } ?? ["git"]
+        let commit = shell(git + ["rev-parse", "--short=12", "HEAD"]) ?? "unknown"
         // Only code and configs count: result folders written by earlier runs are not "changes".
-        let dirty = !(shell(["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)results"]) ?? "").isEmpty
+        let dirty = !(shell(git + ["status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)results"]) ?? "").isEmpty
         let uname = shell(["uname", "-srm"]) ?? "unknown"
         let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
         let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
             .map { $0.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "" } ?? "unknown"
         let formatter = ISO8601DateFormatter()
-        return Provenance(commit: commit, dirty: dirty, machine: uname, cpu: model,
-                          cores: ProcessInfo.processInfo.activeProcessorCount, blas: BLASInfo.openBLASConfig,
-                          date: formatter.string(from: Date()))
+        var p = Provenance(commit: commit, dirty: dirty, machine: uname, cpu: model,
+                           cores: ProcessInfo.processInfo.activeProcessorCount, blas: BLASInfo.openBLASConfig,
+                           date: formatter.string(from: Date()))
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        if let repository, executable.path.hasPrefix(repository.path + "/"),
+           let built = (try? FileManager.default.attributesOfItem(atPath: executable.path))?[.modificationDate] as? Date,
+           headMoved(after: built, git: git) == true {
+            p.builtBeforeHead = true
+        }
+        return p
+    }
+
+    /// Whether HEAD of the clone `git` runs in moved after `date` (its reflog's last entry);
+    /// nil when git cannot say.
+    static func headMoved(after date: Date, git: [String]) -> Bool? {
+        guard let entry = shell(git + ["reflog", "-1", "--date=unix", "--format=%gd", "HEAD"]),
+              let open = entry.firstIndex(of: "{"), let close = entry.lastIndex(of: "}"), open < close,
+              let seconds = TimeInterval(entry[entry.index(after: open)..<close]) else { return nil }
+        return Date(timeIntervalSince1970: seconds) > date
     }
 
     /// One line per fact, for `command.txt` and reports.
     public var text: String {
         """
-        commit: \(commit)\(dirty ? " (with uncommitted changes)" : "")
+        commit: \(commit)\(dirty ? " (with uncommitted changes)" : "")\(builtBeforeHead == true ? " (HEAD moved after this binary was built: rebuild to be sure it is this commit's code)" : "")
         machine: \(machine), \(cpu), \(cores) cores
         blas: \(blas)
         date: \(date)
         """
+    }
+
+    /// The git clone the running binary belongs to: the first folder holding `.git` above the
+    /// executable (`<clone>/.build/<configuration>/masklab`), else above the current folder; nil
+    /// outside any clone. SwiftPM has no build step that could stamp the commit into the binary,
+    /// so the commit is read from the clone at run time: wherever the command runs from, it
+    /// names the code of the binary that ran (as long as the clone was not moved to another
+    /// commit after the build).
+    public static var repository: URL? {
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let starts = (FileManager.default.fileExists(atPath: executable.path) ? [executable.deletingLastPathComponent()] : [])
+            + [URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)]
+        for start in starts {
+            var folder = start.standardizedFileURL
+            while true {
+                if FileManager.default.fileExists(atPath: folder.appendingPathComponent(".git").path) { return folder }
+                let parent = folder.deletingLastPathComponent()
+                if parent.path == folder.path { break }
+                folder = parent
+            }
+        }
+        return nil
     }
 
     static func shell(_ args: [String]) -> String? {

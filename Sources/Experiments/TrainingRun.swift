@@ -7,9 +7,9 @@ import Datasets
 import Masks
 import Training
 
-/// One training run from a `RunConfig`: loads the data, builds the model, writes the run
-/// folder (config, command, provenance), trains with checkpoints and metrics, and plots the
-/// curves. The `masklab train` command and the experiment drivers both go through here.
+/// One training run from a `RunConfig`: loads the data, builds the model, takes the run
+/// folder (`RunFolder`: lock, config, command, provenance), trains with checkpoints and
+/// metrics, and plots the curves. The `masklab train` command and the experiment drivers both go through here.
 public enum TrainingRun {
     /// The data splits, the network and the augmentation for `config`, with data under `dataRoot`.
     public static func materialise(_ config: RunConfig, dataRoot: URL) throws(RunError) -> (network: Network, splits: DataSplits, augmentation: (any Augmentation)?) {
@@ -27,52 +27,75 @@ public enum TrainingRun {
         return (network, splits, augmentation)
     }
 
-    /// Trains `config` into `layout.directory`. With `resume`, continues from the folder's
-    /// checkpoint when there is one (a resumed run's config must equal the saved one). `note`
-    /// receives one line per event worth announcing (importance refreshes). `initFrom` starts
-    /// from the weights of that file instead of the seed's initialisation: a MaskLab checkpoint
-    /// or a plain PyTorch state_dict in safetensors (`WeightsSource.load`, every name and shape
-    /// checked); a resumed run continues from its own checkpoint as usual.
+    /// Trains `config` into `layout.directory`. Everything is checked before the folder is
+    /// touched (settings, data, model, masks, optimiser and schedule); then the folder is taken
+    /// (`RunFolder`: locked, and a folder that already holds a run is refused unless `reuse` is
+    /// `.resume`, which continues it and needs the same config, or `.overwrite`), and only then
+    /// are `config.json` and `command.txt` written. `note` receives one line per event worth
+    /// announcing (importance refreshes). `initFrom` starts from the weights of that file instead
+    /// of the seed's initialisation: a MaskLab checkpoint or a plain PyTorch state_dict in
+    /// safetensors (`WeightsSource.load`, every name and shape checked); a resumed run continues
+    /// from its own checkpoint as usual.
     @discardableResult
     public static func run(_ config: RunConfig, dataRoot: URL, layout: RunLayout, commandLine: [String],
-                           resume: Bool, callbacks: [any TrainingCallback] = [], hooks: [any TrainingHook] = [],
+                           reuse: RunFolder.Reuse = .refuse, callbacks: [any TrainingCallback] = [], hooks: [any TrainingHook] = [],
                            control: TrainingControl = TrainingControl(), note: ((String) -> Void)? = nil,
                            initFrom: URL? = nil) throws(RunError) -> TrainingResult {
-        let fm = FileManager.default
-        do { try fm.createDirectory(at: layout.directory, withIntermediateDirectories: true) } catch {
-            throw .output(path: layout.directory.path, message: "cannot create the run folder: \(error.localizedDescription)")
+        let (network, splits, augmentation) = try materialise(config, dataRoot: dataRoot)
+        if let initFrom { _ = try WeightsSource.load(initFrom, into: network) }
+        let maskHooks = try maskingHooks(config, network: network, splits: splits)
+        let configText = try RunFolder.encodeJSON(config, path: layout.config.path)
+        let masking = maskHooks.lazy.compactMap { $0 as? MaskingHook }.first
+        var extra: [any TrainingCallback] = [CurvePlotter(layout: layout, title: "\(network.name) on \(config.training.dataset)"),
+                                             TensorBoardLogger(hparams: config.hparams, masking: masking)]
+        if let note {
+            for case let hook as MaskingHook in maskHooks {
+                if let sampler = hook.sampler as? ImportanceDropConnect { extra.append(ImportanceRefreshReporter(sampler: sampler, note: note)) }
+            }
         }
-        if resume, fm.fileExists(atPath: layout.config.path) {
-            let saved = try RunConfig.load(from: layout.config)
-            guard saved == config else {
+        let trainer: Trainer
+        do {
+            trainer = try Trainer(config: config.training, network: network, splits: splits, outputDirectory: layout.directory,
+                                  callbacks: callbacks + extra, hooks: hooks + maskHooks, augmentation: augmentation, control: control)
+        } catch { throw .training(error) }
+
+        let folder = try open(layout, config: config, commandLine: commandLine, reuse: reuse)
+        defer { folder.close() }
+        try folder.write(configText, to: RunLayout.configFile)
+        try folder.writeCommand([("data", dataRoot.path)])
+        let result: TrainingResult
+        do { result = try trainer.run(resume: reuse == .resume, initialise: initFrom == nil) } catch {
+            try? completeSummary(layout, configText: configText)
+            throw .training(error)
+        }
+        try completeSummary(layout, configText: configText)
+        return result
+    }
+
+    /// Takes the run folder of `layout` for `config` (see `RunFolder.open`); resuming needs the
+    /// folder's saved config to equal `config`.
+    static func open(_ layout: RunLayout, config: RunConfig, commandLine: [String], reuse: RunFolder.Reuse) throws(RunError) -> RunFolder {
+        try RunFolder.open(layout.directory, commandLine: commandLine, results: RunLayout.results, holds: "a run", reuse: reuse,
+                           choices: ["continue it with --resume", "replace it with --overwrite", "choose another --out"]) { () throws(RunError) in
+            guard FileManager.default.fileExists(atPath: layout.config.path) else { return }
+            guard try RunConfig.load(from: layout.config) == config else {
                 throw .config(path: layout.config.path, message: "the run folder holds a different configuration; resume with the same settings or choose another --out")
             }
         }
-        let (network, splits, augmentation) = try materialise(config, dataRoot: dataRoot)
-        if let initFrom { _ = try WeightsSource.load(initFrom, into: network) }
-        do {
-            try config.jsonText().write(to: layout.config, atomically: true, encoding: .utf8)
-            let command = commandLine.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
-            try "command: \(command)\ndata: \(dataRoot.path)\n\(Provenance.current().text)\n".write(to: layout.command, atomically: true, encoding: .utf8)
-        } catch {
-            throw .output(path: layout.directory.path, message: "cannot write the run files: \(error.localizedDescription)")
+    }
+
+    /// Puts the run's whole config (`configText`, as in `config.json`) into `summary.json` in
+    /// place of the trainer's part of it, so the summary alone says what was run.
+    static func completeSummary(_ layout: RunLayout, configText: String) throws(RunError) {
+        guard let data = try? Data(contentsOf: layout.summary),
+              var summary = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let config = try? JSONSerialization.jsonObject(with: Data(configText.utf8)) else { return }
+        summary["config"] = config
+        let out: Data
+        do { out = try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]) } catch {
+            throw .output(path: layout.summary.path, message: "cannot encode the summary: \(error)")
         }
-        let maskHooks = try maskingHooks(config, network: network, splits: splits)
-        let masking = maskHooks.lazy.compactMap { $0 as? MaskingHook }.first
-        var plot: [any TrainingCallback] = [CurvePlotter(layout: layout, title: "\(network.name) on \(config.training.dataset)"),
-                                            TensorBoardLogger(hparams: config.hparams, masking: masking)]
-        if let note {
-            for case let hook as MaskingHook in maskHooks {
-                if let sampler = hook.sampler as? ImportanceDropConnect { plot.append(ImportanceRefreshReporter(sampler: sampler, note: note)) }
-            }
-        }
-        let result: TrainingResult
-        do {
-            let trainer = try Trainer(config: config.training, network: network, splits: splits, outputDirectory: layout.directory,
-                                      callbacks: callbacks + plot, hooks: hooks + maskHooks, augmentation: augmentation, control: control)
-            result = try trainer.run(resume: resume, initialise: initFrom == nil)
-        } catch { throw .training(error) }
-        return result
+        try RunFolder.writeAtomically(out, to: layout.summary)
     }
 }
 

@@ -25,7 +25,7 @@ final class MetricsFiles: TrainingCallback {
 
     func runFailed(_ error: TrainingError, progress: TrainingProgress) {
         guard error.isNonFinite, let run else { return }
-        try? log.write(summary: RunSummary(status: "nonFinite", model: run.modelName, parameters: run.parameterCount,
+        try? log.write(summary: RunSummary(status: .nonFinite, model: run.modelName, parameters: run.parameterCount,
                                            iterations: progress.iteration, history: progress.history, config: run.config))
     }
 }

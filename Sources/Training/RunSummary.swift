@@ -1,8 +1,7 @@
 /// The end-of-run record written to `summary.json`.
 public struct RunSummary: Codable, Sendable, Equatable {
-    /// "completed", "stopped" (a stop was requested) or "nonFinite" (the loss or the weights
-    /// became NaN/Inf).
-    public var status: String
+    /// How the run ended (JSON: "completed", "stopped" or "nonFinite": the loss or the weights became NaN/Inf).
+    public var status: RunStatus
     public var model: String
     public var parameters: Int
     /// Epochs completed and iterations completed.
@@ -20,7 +19,7 @@ public struct RunSummary: Codable, Sendable, Equatable {
     public var config: TrainingConfig
 
     /// The summary of `history`.
-    public init(status: String, model: String, parameters: Int, iterations: Int, history: [EpochMetrics], config: TrainingConfig) {
+    public init(status: RunStatus, model: String, parameters: Int, iterations: Int, history: [EpochMetrics], config: TrainingConfig) {
         self.status = status
         self.model = model
         self.parameters = parameters

@@ -113,13 +113,13 @@ public final class Trainer {
     /// Runs to the end of the budget (or until a stop is requested); see `Trainer.run(config:…)`.
     public func run(resume: Bool = false, initialise: Bool = true) throws(TrainingError) -> TrainingResult {
         try start(resume: resume, initialise: initialise)
-        var status = "completed"
+        var status = RunStatus.completed
         do {
             while progress.iteration < totalIterations {
                 let epochStart = DispatchTime.now().uptimeNanoseconds
-                guard try trainEpoch() else { status = "stopped"; break }
+                guard try trainEpoch() else { status = .stopped; break }
                 try finishEpoch(startedAt: epochStart)
-                if control.stopRequested && progress.iteration < totalIterations { status = "stopped"; break }
+                if control.stopRequested && progress.iteration < totalIterations { status = .stopped; break }
             }
         } catch {
             for o in observers { o.runFailed(error, progress: progress) }

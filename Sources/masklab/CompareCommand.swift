@@ -56,26 +56,15 @@ struct CompareCommand: ParsableCommand {
         if !reportOnly {
             let dataRoot: URL
             do { dataRoot = try DataLocator.resolve(explicit: data) } catch { throw CommandFailure(error.description) }
-            do {
-                try FileManager.default.createDirectory(at: layout.directory, withIntermediateDirectories: true)
-                try (compare.sourceText + "\n").write(to: layout.config, atomically: true, encoding: .utf8)
-                let command = CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
-                try "command: \(command)\ndata: \(dataRoot.path)\njobs: \(compare.jobs) × \(compare.threadsPerJob) thread(s)\n\(Provenance.current().text)\n"
-                    .write(to: layout.command, atomically: true, encoding: .utf8)
-            } catch { throw CommandFailure("\(layout.directory.path): cannot write: \(error.localizedDescription)") }
             let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
             let runner = CompareRunner(compare: compare, layout: layout, executable: executable, dataRoot: dataRoot) { line in
                 FileHandle.standardOutput.write(Data((line + "\n").utf8))
             }
             let interrupt = InterruptHandler { runner.stop() }
             defer { interrupt.cancel() }
-            let outcome: (started: Int, skipped: Int, stopped: Bool)
-            do { outcome = try runner.run() } catch {
-                _ = try? CompareReport.write(compare, layout: layout)
-                throw CommandFailure(error.description)
-            }
+            let outcome: (started: Int, stopped: Bool)
+            do { outcome = try runner.execute(commandLine: CommandLine.arguments) } catch { throw CommandFailure(error.description) }
             if outcome.stopped {
-                _ = try? CompareReport.write(compare, layout: layout)
                 print("stopped; run the same command again to continue (completed runs are skipped, partial ones resume)")
                 throw ExitCode(130)
             }

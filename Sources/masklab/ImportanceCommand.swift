@@ -22,7 +22,8 @@ struct ImportanceCommand: ParsableCommand {
         batches (no augmentation) for the run's masked tensors (its "masks" scope, else all conv and \
         linear weights minus --mask-exclude). With several --lambda values (e.g. 0,1) each is solved \
         from the same start and the histograms are overlaid. Writes stats.csv, histograms.csv and \
-        histograms.svg into --out (default: <run folder>/importance).
+        histograms.svg into --out (default: <run folder>/importance); results already there are refused \
+        without --overwrite.
 
         --benchmark ignores PATH: it builds --model (default resnet18 --width 16) on random CIFAR-shaped \
         data and measures a training step, a joint and a per-layer refresh, and the per-step mask \
@@ -73,6 +74,9 @@ struct ImportanceCommand: ParsableCommand {
     @Option(name: .long, help: "Threads. Default: all cores.")
     var threads: Int?
 
+    @Flag(name: .long, help: "Replace the results the output folder holds (refused without it).")
+    var overwrite = false
+
     @Flag(name: .long, help: "Time the solver instead (see the discussion).")
     var benchmark = false
 
@@ -97,8 +101,22 @@ struct ImportanceCommand: ParsableCommand {
 
     func run() throws {
         Parallel.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
-        if benchmark { return try ImportanceBenchmark(command: self).run() }
-        try histograms()
+        let exclude = try maskExclusions()
+        if benchmark {
+            let benchmark = ImportanceBenchmark(model: model, width: width, batchSize: batchSize, timedSteps: timedSteps, exclude: exclude)
+            do { for line in try benchmark.run() { print(line) } } catch { throw CommandFailure(error.description) }
+            return
+        }
+        let dataRoot: URL
+        do { dataRoot = try DataLocator.resolve(explicit: data) } catch { throw CommandFailure(error.description) }
+        let lambdaList = try lambdas()
+        do {
+            let folder = try ImportanceHistograms.run(path: path ?? ".", config: config, dataRoot: dataRoot,
+                                                      out: out.map { URL(fileURLWithPath: $0, isDirectory: true) }, overwrite: overwrite,
+                                                      lambdas: lambdaList, exclude: exclude, commandLine: CommandLine.arguments,
+                                                      settings: importanceConfig(base:)) { print($0) }
+            print("wrote stats.csv, histograms.csv, histograms.svg in \(folder.path)")
+        } catch { throw CommandFailure(error.description) }
     }
 
     /// Options from the run, overridden by the flags.
@@ -114,79 +132,22 @@ struct ImportanceCommand: ParsableCommand {
         return c
     }
 
-    func lambdas(default d: Double) throws -> [Double] {
-        guard let lambda else { return [d] }
+    /// --lambda as numbers (nil: the run's).
+    func lambdas() throws -> [Double]? {
+        guard let lambda else { return nil }
         let v = lambda.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
         guard !v.isEmpty, v.allSatisfy({ ($0 ?? -1) >= 0 }) else { throw CommandFailure("--lambda expects values ≥ 0 such as 0,1; got '\(lambda)'") }
-        return v.map { $0! }
+        return v.compactMap { $0 }
     }
 
-    private func histograms() throws {
-        let source: WeightsSource
-        do { source = try WeightsSource.locate(path ?? ".", config: config) } catch { throw CommandFailure(error.description) }
-        let folder = source.file.deletingLastPathComponent()
-        var config = source.config
-        config.validation = 0
-        config.augment = false
-        let dataRoot: URL
-        do { dataRoot = try DataLocator.resolve(explicit: data) } catch { throw CommandFailure(error.description) }
-        let (network, splits, _): (Network, DataSplits, (any Augmentation)?)
-        do { (network, splits, _) = try TrainingRun.materialise(config, dataRoot: dataRoot) } catch { throw CommandFailure(error.description) }
-        network.prepare(batch: config.training.batchSize)
-        do { _ = try WeightsSource.load(source.file, into: network) } catch { throw CommandFailure(error.description) }
-        var scope = config.masks?.scope ?? MaskScope()
-        if let maskExclude {
-            scope.exclude = Set(try maskExclude.split(separator: ",").map { part -> MaskExclusion in
-                guard let e = MaskExclusion(rawValue: String(part)) else { throw CommandFailure("--mask-exclude: unknown '\(part)'") }
-                return e
-            })
-        }
-        let targets = scope.select(from: network.store)
-        guard !targets.isEmpty else { throw CommandFailure("no tensor left to compute importance for") }
-        let base = importanceConfig(base: config.masks?.importance ?? ImportanceConfig())
-        let lambdaList = try lambdas(default: base.lambda)
-        let gammaValue = base.gamma ?? Double(config.training.optimizer.learningRate)
-        let solverBatches = SolverBatches(dataset: splits.train, capacity: base.batches, batchSize: config.training.batchSize,
-                                          sampleShape: network.sampleShape, seed: config.training.seed)
-        solverBatches.fill(round: 0)
-        let solver = ImportanceSolver(network: network, targets: targets, config: base)
-        var stats: [[ImportanceStats]] = []
-        var statsCSV = "lambda,tensor,entries,kl,entropy,top1,top10,min_w,max_w,seconds\n"
-        var histCSV = "lambda,tensor,log10w_low,log10w_high,count\n"
-        let edges = ImportanceStats.histogramEdges
-        for l in lambdaList {
-            solver.config.lambda = l
-            let report = solver.solve(on: solverBatches, gamma: gammaValue)
-            var row: [ImportanceStats] = []
-            for t in targets.indices {
-                let s = ImportanceStats(logW: UnsafeBufferPointer(solver.logImportance(t).buffer))
-                row.append(s)
-                let name = targets[t].name
-                statsCSV += "\(l),\(name),\(s.count),\(s.kl),\(s.entropy),\(s.top1),\(s.top10),\(s.minimum),\(s.maximum),\(report.seconds)\n"
-                histCSV += "\(l),\(name),-inf,\(edges[0]),\(s.underflow)\n"
-                for b in s.histogram.indices { histCSV += "\(l),\(name),\(edges[b]),\(edges[b + 1]),\(s.histogram[b])\n" }
-                histCSV += "\(l),\(name),\(edges[edges.count - 1]),inf,\(s.overflow)\n"
+    /// --mask-exclude as exclusions (nil: not given); an unknown name is refused with the valid ones.
+    func maskExclusions() throws -> Set<MaskExclusion>? {
+        guard let maskExclude else { return nil }
+        return Set(try maskExclude.split(separator: ",").map { part -> MaskExclusion in
+            guard let e = MaskExclusion(rawValue: part.trimmingCharacters(in: .whitespaces)) else {
+                throw CommandFailure("--mask-exclude: unknown '\(part)'; valid: \(MaskExclusion.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            stats.append(row)
-            print(String(format: "λ = %g: %d tensors in %.1f s, mean KL(w‖uniform) %.4f", l, targets.count, report.seconds,
-                         row.map(\.kl).reduce(0, +) / Double(row.count)))
-        }
-        let panels = targets.indices.map { t in
-            HistogramPlot.Panel(title: targets[t].name, series: lambdaList.indices.map { i in
-                HistogramPlot.Series(label: "λ = \(lambdaList[i])", counts: stats[i][t].histogram,
-                                     underflow: stats[i][t].underflow, overflow: stats[i][t].overflow)
-            })
-        }
-        var plot = HistogramPlot(title: "importance of \(network.name) (\(base.solve.rawValue), \(base.steps) steps, η \(base.eta))",
-                                 xLabel: "log₁₀ w", edges: edges, panels: panels)
-        plot.setImportanceOuterLabels()
-        let outDir = out.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? folder.appendingPathComponent("importance", isDirectory: true)
-        do {
-            try FileManager.default.createDirectory(at: outDir, withIntermediateDirectories: true)
-            try statsCSV.write(to: outDir.appendingPathComponent("stats.csv"), atomically: true, encoding: .utf8)
-            try histCSV.write(to: outDir.appendingPathComponent("histograms.csv"), atomically: true, encoding: .utf8)
-            try plot.write(to: outDir.appendingPathComponent("histograms.svg"))
-        } catch { throw CommandFailure("\(outDir.path): cannot write the results: \(error.localizedDescription)") }
-        print("wrote stats.csv, histograms.csv, histograms.svg in \(outDir.path)")
+            return e
+        })
     }
 }

@@ -47,6 +47,9 @@ struct InterpolateCommand: ParsableCommand {
     @Option(name: .long, help: "Output folder. Default: results/interpolate-<A folder>-<B folder>.")
     var out: String?
 
+    @Flag(name: .long, help: "Replace the results the output folder holds (refused without it).")
+    var overwrite = false
+
     func validate() throws {
         guard step > 0, to > from else { throw ValidationError("need --step > 0 and --to > --from, got \(from)…\(to) step \(step)") }
         let grid = Interpolation.grid(from: from, to: to, step: step)
@@ -69,7 +72,7 @@ struct InterpolateCommand: ParsableCommand {
         do {
             summary = try InterpolationRun.run(a: a, b: b, alphas: Interpolation.grid(from: from, to: to, step: step), dataRoot: dataRoot,
                                                out: dir, trainSamples: trainSamples, testSamples: testSamples, threads: threads,
-                                               commandLine: CommandLine.arguments) { p in
+                                               overwrite: overwrite, commandLine: CommandLine.arguments) { p in
                 print(String(format: "α %5.2f  train loss %.4f acc %.4f  test loss %.4f acc %.4f", p.alpha, p.trainLoss, p.trainAccuracy, p.testLoss, p.testAccuracy))
             }
         } catch { throw CommandFailure(error.description) }

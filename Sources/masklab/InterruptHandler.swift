@@ -2,12 +2,15 @@ import Dispatch
 import Foundation
 
 /// Turns the first Ctrl-C (SIGINT) or SIGTERM into a graceful stop request; a second one exits at once.
+/// A run started by `compare` listens to SIGTERM only (compare forwards Ctrl-C to it once) and
+/// ignores the terminal's SIGINT, which compare also receives.
 final class InterruptHandler: @unchecked Sendable {
     private var sources: [DispatchSourceSignal] = []
     private var count = 0
 
-    init(_ onInterrupt: @escaping @Sendable () -> Void) {
-        for sig in [SIGINT, SIGTERM] {
+    init(signals: [Int32] = [SIGINT, SIGTERM], _ onInterrupt: @escaping @Sendable () -> Void) {
+        if !signals.contains(SIGINT) { signal(SIGINT, SIG_IGN) }
+        for sig in signals {
             signal(sig, SIG_IGN)
             let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             s.setEventHandler { [weak self] in

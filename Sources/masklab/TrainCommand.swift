@@ -24,6 +24,9 @@ struct TrainCommand: ParsableCommand {
     @Flag(name: .long, help: "Continue from the run folder's last checkpoint (fresh start when there is none).")
     var resume = false
 
+    @Flag(name: .long, help: "Replace the run the output folder holds (without --resume or --overwrite an existing run is refused).")
+    var overwrite = false
+
     @Option(name: .long, help: ArgumentHelp("Start from these weights instead of the seed's initialisation: a MaskLab checkpoint or a PyTorch state_dict saved with safetensors (names and shapes must match the model).", valueName: "file"))
     var initFrom: String?
 
@@ -33,7 +36,13 @@ struct TrainCommand: ParsableCommand {
     @Flag(name: .long, help: "Only the final summary, no per-epoch lines.")
     var quiet = false
 
+    func validate() throws {
+        if resume && overwrite { throw ValidationError("give --resume (continue the run) or --overwrite (replace it), not both") }
+    }
+
     func run() throws {
+        // A run started by `compare` stops when compare dies, and leaves Ctrl-C to compare.
+        let launchedByCompare = ParentWatch.adopt()
         let config = try masks.apply(to: options.resolve())
         if printConfig {
             print(config.jsonText())
@@ -45,18 +54,18 @@ struct TrainCommand: ParsableCommand {
             ?? RunLayout(root: URL(fileURLWithPath: "results", isDirectory: true),
                          name: config.runName + (initFrom.map { "-from-" + URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent } ?? ""))
         let control = TrainingControl()
-        let interrupt = InterruptHandler { control.requestStop(checkpoint: true) }
+        let interrupt = InterruptHandler(signals: launchedByCompare ? [SIGTERM] : [SIGINT, SIGTERM]) { control.requestStop(checkpoint: true) }
         defer { interrupt.cancel() }
         let display = ProgressDisplay(quiet: quiet)
         if !quiet { print(config.synopsis + (initFrom.map { " · initial weights from \($0)" } ?? "")) }
         let result: TrainingResult
         do {
             result = try TrainingRun.run(config, dataRoot: dataRoot, layout: layout, commandLine: CommandLine.arguments,
-                                         resume: resume, callbacks: [display], control: control, note: display.note,
-                                         initFrom: initFrom.map { URL(fileURLWithPath: $0) })
+                                         reuse: resume ? .resume : overwrite ? .overwrite : .refuse, callbacks: [display], control: control,
+                                         note: display.note, initFrom: initFrom.map { URL(fileURLWithPath: $0) })
         } catch { throw CommandFailure(error.description) }
         display.finish(result, layout: layout)
-        if result.summary.status == "stopped" {
+        if result.summary.status == .stopped {
             print("stopped at iteration \(result.progress.iteration); resume with the same command plus --resume")
             throw ExitCode(130)
         }

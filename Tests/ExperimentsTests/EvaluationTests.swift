@@ -32,7 +32,7 @@ final class EvaluationTests: XCTestCase {
 
     private func trainThenEvaluate(_ c: RunConfig, _ name: String) throws -> (trained: EpochMetrics, evaluated: EvaluationResult) {
         let out = TemporaryDirectory("masklab-eval-\(name)")
-        let result = try TrainingRun.run(c, dataRoot: data.url, layout: RunLayout(directory: out.url), commandLine: ["test"], resume: false)
+        let result = try TrainingRun.run(c, dataRoot: data.url, layout: RunLayout(directory: out.url), commandLine: ["test"])
         let evaluated = try Evaluation.evaluate(c, checkpoint: out.file("last.safetensors"), dataRoot: data.url, includeTrain: false)
         return (try XCTUnwrap(result.history.last), evaluated)
     }
@@ -51,7 +51,7 @@ final class EvaluationTests: XCTestCase {
     func testExpectedMaskChangesTheScore() throws {
         let out = TemporaryDirectory("masklab-eval-control")
         let c = config(evalMask: .expected)
-        let result = try TrainingRun.run(c, dataRoot: data.url, layout: RunLayout(directory: out.url), commandLine: ["test"], resume: false)
+        let result = try TrainingRun.run(c, dataRoot: data.url, layout: RunLayout(directory: out.url), commandLine: ["test"])
         let unmasked = try Evaluation.evaluate(config(evalMask: EvalMask.none), checkpoint: out.file("last.safetensors"),
                                                dataRoot: data.url, includeTrain: false)
         XCTAssertNotEqual(unmasked.testLoss, try XCTUnwrap(result.history.last).testLoss)

@@ -40,7 +40,7 @@ final class InterpolationTests: XCTestCase {
     func testEndpointsReproduceTheNetworksMetrics() throws {
         let out = TemporaryDirectory("masklab-interp-runs")
         for (name, seed) in [("a", UInt64(1)), ("b", UInt64(2))] {
-            try TrainingRun.run(config(seed: seed), dataRoot: data.url, layout: RunLayout(directory: out.file(name)), commandLine: ["test"], resume: false)
+            try TrainingRun.run(config(seed: seed), dataRoot: data.url, layout: RunLayout(directory: out.file(name)), commandLine: ["test"])
         }
         let s = try InterpolationRun.run(a: out.file("a").path, b: out.file("b").path, alphas: [0, 0.5, 1], dataRoot: data.url,
                                          out: out.file("path"), trainSamples: nil, testSamples: nil, threads: 1, commandLine: ["test"])

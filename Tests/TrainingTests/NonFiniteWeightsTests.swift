@@ -43,7 +43,7 @@ final class NonFiniteWeightsTests: XCTestCase {
             XCTAssertTrue("\(error)".hasPrefix("fc1.weight[5] became nan by step 8 (epoch 0)"), "\(error)")
         }
         let summary = try JSONDecoder().decode(RunSummary.self, from: Data(contentsOf: dir.file("summary.json")))
-        XCTAssertEqual(summary.status, "nonFinite")
+        XCTAssertEqual(summary.status, .nonFinite)
         XCTAssertEqual(summary.epochs, 0)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("last.safetensors").path), "bad weights were checkpointed")
     }

@@ -27,7 +27,7 @@ final class TrainerTests: XCTestCase {
         XCTAssertLessThan(last.trainLoss, result.history[0].trainLoss)
         XCTAssertEqual(last.gap, last.testLoss - last.trainLoss)
         XCTAssertNotNil(last.validationAccuracy)
-        XCTAssertEqual(result.summary.status, "completed")
+        XCTAssertEqual(result.summary.status, .completed)
     }
 
     func testSameSeedIsBitIdenticalAndAnotherSeedDiffers() throws {
@@ -65,7 +65,7 @@ final class TrainerTests: XCTestCase {
         let stopper = Recorder()
         stopper.stopAfterEpoch = 0
         let first = try run(Fixtures.config(), dir: resumed.url, callbacks: [stopper])
-        XCTAssertEqual(first.summary.status, "stopped")
+        XCTAssertEqual(first.summary.status, .stopped)
         XCTAssertEqual(first.history.count, 1)
         let watcher = Recorder()
         let second = try run(Fixtures.config(), dir: resumed.url, callbacks: [watcher], resume: true)
@@ -109,7 +109,7 @@ final class TrainerTests: XCTestCase {
         let full = try run(Fixtures.config(), dir: straight.url)
         let first = Recorder()
         first.stopAfterIteration = 4
-        XCTAssertEqual(try run(Fixtures.config(), dir: resumed.url, callbacks: [first]).summary.status, "stopped")
+        XCTAssertEqual(try run(Fixtures.config(), dir: resumed.url, callbacks: [first]).summary.status, .stopped)
         let second = Recorder()
         second.stopAfterIteration = 18
         _ = try run(Fixtures.config(), dir: resumed.url, callbacks: [second], resume: true)
@@ -135,7 +135,7 @@ final class TrainerTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("step \(step)"))
         }
         let summary = try JSONDecoder().decode(RunSummary.self, from: Data(contentsOf: dir.file("summary.json")))
-        XCTAssertEqual(summary.status, "nonFinite")
+        XCTAssertEqual(summary.status, .nonFinite)
         XCTAssertEqual(summary.epochs, 1)
 
         // Without any checkpoint, the error says so.
@@ -160,7 +160,7 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(csv.count, 3)
         XCTAssertEqual(String(csv[0]), EpochMetrics.csvHeader)
         let summary = try JSONDecoder().decode(RunSummary.self, from: Data(contentsOf: dir.file("summary.json")))
-        XCTAssertEqual(summary.status, "completed")
+        XCTAssertEqual(summary.status, .completed)
         XCTAssertEqual(summary.epochs, 2)
         XCTAssertEqual(summary.iterations, 16)
         XCTAssertEqual(summary.parameters, 64 * 16 + 16 + 16 + 16 + 16 * 4 + 4)

@@ -8,18 +8,40 @@ import Masks
 
 /// `masklab importance --benchmark`: what a refresh of the importance solver costs, joint and
 /// per layer, in training steps, and what sampling a mask costs per step. Random CIFAR-shaped
-/// data (timing does not depend on values); the seed's scope (first conv, shortcuts and the
-/// output layer dense). Long solves are extrapolated from `--timed-steps` timed steps per
+/// data (timing does not depend on values); the seed's scope by default (first conv, shortcuts
+/// and the output layer dense). The training step is `Benchmark`'s (the `masklab bench` step:
+/// forward, loss, backward, SGD). Long solves are extrapolated from `timedSteps` timed steps per
 /// tensor: every step of a solve does the same work.
-struct ImportanceBenchmark {
-    let command: ImportanceCommand
+public struct ImportanceBenchmark: Sendable {
+    public var model: String
+    public var width: Int
+    public var batchSize: Int
+    public var timedSteps: Int
+    /// Tensors left dense; nil = the seed's scope (first, shortcut, last).
+    public var exclude: Set<MaskExclusion>?
 
-    func run() throws {
-        let batch = command.batchSize
+    public init(model: String, width: Int, batchSize: Int, timedSteps: Int, exclude: Set<MaskExclusion>?) {
+        self.model = model
+        self.width = width
+        self.batchSize = batchSize
+        self.timedSteps = timedSteps
+        self.exclude = exclude
+    }
+
+    /// Measures on the current thread count and returns the report, one line each.
+    public func run() throws(RunError) -> [String] {
+        precondition(timedSteps >= 1 && batchSize >= 1, "importance benchmark: \(timedSteps) timed steps, batch \(batchSize)")
+        let batch = batchSize
+        let workload = Benchmark.Workload(name: model, model: model, options: ModelOptions(width: width), sampleShape: Shape(3, 32, 32),
+                                          batch: batch, classes: 10)
+        let stepSeconds: Double
+        do { stepSeconds = try Benchmark.run(workload, steps: 4, warmup: 1, threads: Parallel.threads).trainStepSeconds } catch let e as ModelError {
+            throw .model(e)
+        } catch { throw .output(path: "importance benchmark", message: "\(error)") }
         let network: Network
         do {
-            network = try ModelRegistry.make(command.model, sampleShape: Shape(3, 32, 32), classes: 10, options: ModelOptions(width: command.width))
-        } catch { throw CommandFailure(error.description) }
+            network = try ModelRegistry.make(model, sampleShape: Shape(3, 32, 32), classes: 10, options: ModelOptions(width: width))
+        } catch { throw .model(error) }
         network.prepare(batch: batch)
         network.store.initialise(streams: RandomStreams(seed: 1))
         let rng = RandomStream(seed: 2)
@@ -27,27 +49,15 @@ struct ImportanceBenchmark {
         for i in 0..<inputs.count { inputs.base[i] = Float(rng.gaussian()) }
         var labels = (0..<batch).map { _ in Int32(rng.integer(below: 10)) }
         let x = inputs.tensor(Shape(batch, 3, 32, 32))
+        var lines: [String] = []
 
-        // A training step: forward (.training), loss, backward, and an SGD update.
-        let all = network.store.values.tensor(Shape(network.store.count)), grads = network.store.grads.tensor(Shape(network.store.count))
-        func trainingStep() {
-            network.store.zeroGradients()
-            let logits = network.forward(x, mode: .training)
-            _ = labels.withUnsafeBufferPointer { network.loss.forward(logits: logits, labels: $0.baseAddress!) }
-            network.backward(network.loss.backward())
-            Elementwise.axpy(-1e-4, grads, all)
-        }
-        trainingStep()
-        let stepSeconds = time(repeats: 4) { trainingStep() }
-
-        var scope = MaskScope(exclude: [.first, .shortcut, .last])
-        if let e = command.maskExclude { scope.exclude = Set(e.split(separator: ",").compactMap { MaskExclusion(rawValue: String($0)) }) }
+        let scope = MaskScope(exclude: exclude ?? [.first, .shortcut, .last])
         let targets = scope.select(from: network.store)
         let batches = SolverBatches(dataset: nil, capacity: 1, batchSize: batch, sampleShape: network.sampleShape, seed: 0)
         labels.withUnsafeMutableBufferPointer { batches.append(inputs: x, labels: $0.baseAddress!, count: batch) }
 
         var config = ImportanceConfig()
-        config.steps = command.timedSteps
+        config.steps = timedSteps
         config.solve = .joint
         let solver = ImportanceSolver(network: network, targets: targets, config: config)
         solver.solve(on: batches, gamma: 0.01)   // warm-up
@@ -58,7 +68,7 @@ struct ImportanceBenchmark {
         solver.solve(on: batches, gamma: 0.01)   // warm-up (allocates the activation cache once)
         let perLayer = solver.solve(on: batches, gamma: 0.01)
         // Per tensor: seconds per step (its prefix pass and final loss counted once each, amortised away below).
-        let perTensorStep = perLayer.targetSeconds.map { $0 / Double(command.timedSteps + 1) }
+        let perTensorStep = perLayer.targetSeconds.map { $0 / Double(timedSteps + 1) }
 
         // Mask sampling per step: Bernoulli draw + m⊙W + grad ⊙= m over the masked tensors.
         let masks = MaskSet(parameters: targets, kind: .perStep, config: MaskConfig(name: "dropconnect", keep: 0.2), seed: 3)
@@ -75,16 +85,16 @@ struct ImportanceBenchmark {
         func report(_ name: String, seconds: Double, everyEpochs: Double) {
             let equivalents = seconds / stepSeconds
             let share = seconds / (everyEpochs * stepsPerEpoch * stepSeconds + seconds)
-            print(String(format: "%@\n    one refresh %.1f s = %.0f training steps; every %g epochs: %.1f%% of training time",
+            lines.append(String(format: "%@\n    one refresh %.1f s = %.0f training steps; every %g epochs: %.1f%% of training time",
                          name, seconds, equivalents, everyEpochs, 100 * share))
         }
-        print("\(network.name), batch \(batch), \(Parallel.threads) threads, \(targets.count) masked tensors (\(masks.count) weights)")
-        print(String(format: "training step %.3f s (%.0f img/s); full solver pass (frozen BN) %.3f s = %.2f steps",
+        lines.append("\(network.name), batch \(batch), \(Parallel.threads) threads, \(targets.count) masked tensors (\(masks.count) weights)")
+        lines.append(String(format: "training step %.3f s (%.0f img/s); full solver pass (frozen BN) %.3f s = %.2f steps",
                      stepSeconds, Double(batch) / stepSeconds, passSeconds, passSeconds / stepSeconds))
-        print(String(format: "mask sampling + apply per step %.4f s = %.2f%% of a step", sampleSeconds, 100 * sampleSeconds / stepSeconds))
-        print("per-layer step cost per tensor (training-step equivalents):")
+        lines.append(String(format: "mask sampling + apply per step %.4f s = %.2f%% of a step", sampleSeconds, 100 * sampleSeconds / stepSeconds))
+        lines.append("per-layer step cost per tensor (training-step equivalents):")
         for t in targets.indices {
-            print(String(format: "    %-24@ %.3f", targets[t].name, perTensorStep[t] / stepSeconds))
+            lines.append(String(format: "    %-24@ %.3f", targets[t].name, perTensorStep[t] / stepSeconds))
         }
         let d = ImportanceConfig()
         report("default: joint, \(d.steps) steps, \(d.batches) batch",
@@ -94,8 +104,9 @@ struct ImportanceBenchmark {
         report("faithful (seed): per-layer, 400 steps per tensor, 1 batch", seconds: faithful, everyEpochs: 10)
         report("per-layer, \(d.steps) steps per tensor, 1 batch", seconds: passSeconds + perTensorStep.reduce(0) { $0 + Double(d.steps + 1) * $1 },
                everyEpochs: Double(d.refreshEpochs))
-        print(String(format: "a per-layer step costs %.2f full passes on average (joint: 1 pass for all %d tensors)",
+        lines.append(String(format: "a per-layer step costs %.2f full passes on average (joint: 1 pass for all %d tensors)",
                      perTensorStep.reduce(0, +) / Double(targets.count) / passSeconds, targets.count))
+        return lines
     }
 
     private func time(repeats: Int, _ body: () -> Void) -> Double {

@@ -1,0 +1,93 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The advisory lock of one output folder: `flock(LOCK_EX)` on `<folder>/.lock`, which holds the
+/// writer's pid and command line. The kernel releases a `flock` when its holder exits however
+/// it exits (kill -9 included), so a `.lock` file left by a dead process never blocks anyone; a
+/// live holder makes a second writer fail at once with the holder's pid.
+///
+/// The descriptor is opened close-on-exec, so child processes (`compare`'s runs, `git`) never
+/// inherit the lock. The lock is held until `release()` or until the object is freed.
+public final class FolderLock: @unchecked Sendable {
+    public static let fileName = ".lock"
+
+    /// The folder's lock file.
+    public let url: URL
+    private var descriptor: Int32
+
+    private init(url: URL, descriptor: Int32) {
+        self.url = url
+        self.descriptor = descriptor
+    }
+
+    deinit { release() }
+
+    /// Takes the lock of `directory` (which must exist) for this process, recording `holder`
+    /// (e.g. the command line) beside the pid; throws `.locked` with the holder's pid when a live
+    /// process has it.
+    public static func acquire(_ directory: URL, holder: String) throws(RunError) -> FolderLock {
+        let url = directory.appendingPathComponent(fileName)
+        let fd = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw .output(path: url.path, message: "cannot open the lock file: \(String(cString: strerror(errno)))")
+        }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let code = errno
+            close(fd)
+            if code == EAGAIN { throw .locked(path: directory.path, holder: Holder.read(url)) }
+            throw .output(path: url.path, message: "cannot lock: \(String(cString: strerror(code)))")
+        }
+        // Ours now: replace whatever a dead holder left with our own pid and command.
+        let text = "pid \(getpid())\ncommand \(holder)\n"
+        _ = ftruncate(fd, 0)
+        _ = text.withCString { pwrite(fd, $0, strlen($0), 0) }
+        return FolderLock(url: url, descriptor: fd)
+    }
+
+    /// The live holder of `directory`'s lock, nil when nobody holds it (or there is no lock
+    /// file). Takes and drops the lock to find out, so it never waits.
+    public static func holder(of directory: URL) -> Holder? {
+        let url = directory.appendingPathComponent(fileName)
+        let fd = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        if flock(fd, LOCK_SH | LOCK_NB) == 0 {
+            _ = flock(fd, LOCK_UN)
+            return nil
+        }
+        return Holder.read(url)
+    }
+
+    /// Drops the lock (the file stays: it is harmless once unlocked).
+    public func release() {
+        guard descriptor >= 0 else { return }
+        close(descriptor)
+        descriptor = -1
+    }
+
+    /// Who holds a lock, as its file says.
+    public struct Holder: Sendable, CustomStringConvertible {
+        /// nil when the holder has not written its pid yet (it took the lock an instant ago).
+        public var pid: Int32?
+        public var command: String?
+
+        static func read(_ url: URL) -> Holder {
+            let text = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
+            var h = Holder()
+            for line in text.split(separator: "\n") {
+                if line.hasPrefix("pid ") { h.pid = Int32(line.dropFirst(4)) }
+                if line.hasPrefix("command ") { h.command = String(line.dropFirst(8)) }
+            }
+            return h
+        }
+
+        public var description: String {
+            guard let pid else { return "another process (its pid is not written yet; try again in a moment)" }
+            return "process \(pid)" + (command.map { " (\($0))" } ?? "") + "; check it with `ps -p \(pid) -o pid,etime,args`"
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import TensorCore
+import Layers
+import Datasets
+import Importance
+import Masks
+import Training
+
+/// `masklab importance RUN`: the learned importance of a trained network. The solver runs on
+/// `batches` training batches (no augmentation) for the run's masked tensors (its masks' scope,
+/// else every conv and linear weight minus `exclude`), once per λ from the same start, and the
+/// output folder gets
+///
+///     stats.csv         lambda,tensor,entries,kl,entropy,top1,top10,min_w,max_w,seconds
+///     histograms.csv    lambda,tensor,log10w_low,log10w_high,count
+///     histograms.svg    one panel per tensor, one line per λ
+///     command.txt       command line, data folder, commit and machine
+public enum ImportanceHistograms {
+    /// The files of the output folder (its results).
+    static let files = ["stats.csv", "histograms.csv", "histograms.svg", "command.txt"]
+
+    /// Computes the importance for the weights at `path` — a run folder (its `last.safetensors`),
+    /// a checkpoint, or a PyTorch state_dict in safetensors with `config` describing the model
+    /// (`WeightsSource.locate`) — and writes `out` (default `importance/` beside the weights),
+    /// taken as a `RunFolder` once the inputs are checked (results already there are refused
+    /// unless `overwrite`). `settings` turns the run's importance options (or the defaults) into
+    /// the ones to use; `lambdas` nil means the resulting λ; `exclude` nil means the run's scope.
+    /// `say` receives one line per λ. Returns the folder.
+    public static func run(path: String, config configPath: String?, dataRoot: URL, out: URL?, overwrite: Bool, lambdas: [Double]?,
+                           exclude: Set<MaskExclusion>?, commandLine: [String], settings: (ImportanceConfig) -> ImportanceConfig,
+                           say: (String) -> Void = { _ in }) throws(RunError) -> URL {
+        let source = try WeightsSource.locate(path, config: configPath)
+        let run = source.file.deletingLastPathComponent()
+        var config = source.config
+        config.validation = 0
+        config.augment = false
+        let (network, splits, _) = try TrainingRun.materialise(config, dataRoot: dataRoot)
+        network.prepare(batch: config.training.batchSize)
+        _ = try WeightsSource.load(source.file, into: network)
+        var scope = config.masks?.scope ?? MaskScope()
+        if let exclude { scope.exclude = exclude }
+        let targets = scope.select(from: network.store)
+        guard !targets.isEmpty else { throw .config(path: "masks", message: "no tensor left to compute importance for (scope \(scope.exclude.map(\.rawValue).sorted()))") }
+        let base = settings(config.masks?.importance ?? ImportanceConfig())
+        if let message = base.validationError() { throw .config(path: "importance", message: message) }
+        let lambdaList = lambdas ?? [base.lambda]
+        let gamma = base.gamma ?? Double(config.training.optimizer.learningRate)
+        let outDir = out ?? run.appendingPathComponent("importance", isDirectory: true)
+        let folder = try RunFolder.open(outDir, commandLine: commandLine, results: files, holds: "importance results",
+                                        reuse: overwrite ? .overwrite : .refuse, choices: ["replace them with --overwrite", "choose another --out"])
+        defer { folder.close() }
+
+        let solverBatches = SolverBatches(dataset: splits.train, capacity: base.batches, batchSize: config.training.batchSize,
+                                          sampleShape: network.sampleShape, seed: config.training.seed)
+        solverBatches.fill(round: 0)
+        let solver = ImportanceSolver(network: network, targets: targets, config: base)
+        var stats: [[ImportanceStats]] = []
+        var statsCSV = "lambda,tensor,entries,kl,entropy,top1,top10,min_w,max_w,seconds\n"
+        var histCSV = "lambda,tensor,log10w_low,log10w_high,count\n"
+        let edges = ImportanceStats.histogramEdges
+        for l in lambdaList {
+            solver.config.lambda = l
+            let report = solver.solve(on: solverBatches, gamma: gamma)
+            var row: [ImportanceStats] = []
+            for t in targets.indices {
+                let s = ImportanceStats(logW: UnsafeBufferPointer(solver.logImportance(t).buffer))
+                row.append(s)
+                let name = targets[t].name
+                statsCSV += "\(l),\(name),\(s.count),\(s.kl),\(s.entropy),\(s.top1),\(s.top10),\(s.minimum),\(s.maximum),\(report.seconds)\n"
+                histCSV += "\(l),\(name),-inf,\(edges[0]),\(s.underflow)\n"
+                for b in s.histogram.indices { histCSV += "\(l),\(name),\(edges[b]),\(edges[b + 1]),\(s.histogram[b])\n" }
+                histCSV += "\(l),\(name),\(edges[edges.count - 1]),inf,\(s.overflow)\n"
+            }
+            stats.append(row)
+            say(String(format: "λ = %g: %d tensors in %.1f s, mean KL(w‖uniform) %.4f", l, targets.count, report.seconds,
+                       row.map(\.kl).reduce(0, +) / Double(row.count)))
+        }
+        let panels = targets.indices.map { t in
+            HistogramPlot.Panel(title: targets[t].name, series: lambdaList.indices.map { i in
+                HistogramPlot.Series(label: "λ = \(lambdaList[i])", counts: stats[i][t].histogram,
+                                     underflow: stats[i][t].underflow, overflow: stats[i][t].overflow)
+            })
+        }
+        var plot = HistogramPlot(title: "importance of \(network.name) (\(base.solve.rawValue), \(base.steps) steps, η \(base.eta))",
+                                 xLabel: "log₁₀ w", edges: edges, panels: panels)
+        plot.setImportanceOuterLabels()
+        try folder.write(statsCSV, to: files[0])
+        try folder.write(histCSV, to: files[1])
+        try folder.write(plot.svg(), to: files[2])
+        try folder.writeCommand([("weights", source.file.path), ("data", dataRoot.path)])
+        return outDir
+    }
+}

@@ -1,0 +1,175 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Training
+
+/// An output folder held by its one writer: every command that writes results (`train`,
+/// `lottery` and its levels, `compare`, `interpolate`, `importance`) goes through here, so each
+/// promise is kept in one place:
+///
+/// - **validated first**: callers open the folder only after the config, data and model were
+///   checked, so a refused command creates no folder and changes no file;
+/// - **one writer**: the folder's `FolderLock` is taken before anything in it is written and
+///   held for the writer's life; a second writer fails at once with the holder's pid;
+/// - **no silent overwrite**: a folder that already holds results is refused unless the
+///   caller resumes it (the saved config must match) or was told to overwrite it;
+/// - **atomic files**: every file is written to `.<name>.<pid>.tmp` and renamed, and such
+///   temporary files of dead writers (a killed checkpoint write) are removed when the lock is taken.
+public final class RunFolder: @unchecked Sendable {
+    /// What to do with a folder that already holds results.
+    public enum Reuse: Sendable, Equatable {
+        /// Refuse to touch it (the default of `train`, `interpolate`, `importance`).
+        case refuse
+        /// Continue what is there (`train --resume`, `lottery`, `compare`); the caller's
+        /// `verify` checks that it is the same job.
+        case resume
+        /// Delete the results first (`--overwrite`).
+        case overwrite
+    }
+
+    public let directory: URL
+    /// The command line that writes the folder, as recorded in `command.txt` and `.lock`.
+    public let commandLine: String
+    private let lock: FolderLock
+
+    private init(directory: URL, commandLine: String, lock: FolderLock) {
+        self.directory = directory
+        self.commandLine = commandLine
+        self.lock = lock
+    }
+
+    /// Takes `directory` for writing: creates it, takes its lock, removes temporary files of
+    /// dead writers, then looks for `results` (file names). When some exist: `.refuse` throws
+    /// `.existingResults` (saying what the folder `holds` and the `choices` to go on), `.resume`
+    /// calls `verify` (which throws when the folder holds another job), `.overwrite` deletes them.
+    ///
+    /// The same checks run once before anything is touched, so a refused command leaves an
+    /// existing folder byte-identical (its `.lock` included); they run again under the lock.
+    public static func open(_ directory: URL, commandLine: [String], results: [String], holds: String, reuse: Reuse,
+                            choices: [String], verify: () throws(RunError) -> Void = { () throws(RunError) in }) throws(RunError) -> RunFolder {
+        let command = commandText(commandLine)
+        if FileManager.default.fileExists(atPath: directory.path) {
+            if let holder = FolderLock.holder(of: directory) { throw .locked(path: directory.path, holder: holder) }
+            _ = try check(directory, results: results, holds: holds, reuse: reuse, choices: choices, verify: verify)
+        }
+        do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
+            throw .output(path: directory.path, message: "cannot create the folder: \(error.localizedDescription)")
+        }
+        let folder = RunFolder(directory: directory, commandLine: command, lock: try FolderLock.acquire(directory, holder: command))
+        folder.removeStaleTemporaryFiles()
+        let present = try check(directory, results: results, holds: holds, reuse: reuse, choices: choices, verify: verify)
+        if reuse == .overwrite {
+            for name in present {
+                do { try FileManager.default.removeItem(at: folder.file(name)) } catch {
+                    throw .output(path: folder.file(name).path, message: "cannot remove the old result: \(error.localizedDescription)")
+                }
+            }
+        }
+        return folder
+    }
+
+    /// Which of `results` the folder holds; throws when `reuse` does not allow them (see `open`).
+    private static func check(_ directory: URL, results: [String], holds: String, reuse: Reuse, choices: [String],
+                              verify: () throws(RunError) -> Void) throws(RunError) -> [String] {
+        let present = results.filter { FileManager.default.fileExists(atPath: directory.appendingPathComponent($0).path) }
+        guard !present.isEmpty else { return [] }
+        switch reuse {
+        case .refuse:
+            var what = holds
+            if results.contains(RunLayout.summaryFile), let status = status(of: RunLayout(directory: directory)) { what += " (status \(status))" }
+            throw .existingResults(path: directory.path, holds: what + ": " + present.joined(separator: ", "), choices: choices)
+        case .resume:
+            try verify()
+        case .overwrite:
+            break
+        }
+        return present
+    }
+
+    /// Drops the lock before the object goes (it is dropped anyway when the process ends).
+    public func close() { lock.release() }
+
+    /// The file `name` in the folder.
+    public func file(_ name: String) -> URL { directory.appendingPathComponent(name) }
+
+    // MARK: - Writing
+
+    /// Writes `text` to `name` atomically.
+    public func write(_ text: String, to name: String) throws(RunError) {
+        try Self.writeAtomically(Data(text.utf8), to: file(name))
+    }
+
+    /// Writes `value` as pretty, key-sorted JSON to `name` atomically.
+    public func writeJSON<T: Encodable>(_ value: T, to name: String) throws(RunError) {
+        try write(Self.encodeJSON(value, path: file(name).path), to: name)
+    }
+
+    /// `value` as pretty, key-sorted JSON (as `config.json` is written); throws for values JSON
+    /// cannot hold (NaN, ∞), so a caller can check it before touching the folder.
+    public static func encodeJSON<T: Encodable>(_ value: T, path: String) throws(RunError) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        do { return String(decoding: try encoder.encode(value), as: UTF8.self) } catch {
+            throw .output(path: path, message: "cannot encode as JSON (a setting is NaN or infinite?): \(error)")
+        }
+    }
+
+    /// `command.txt`: the command line, then `facts` ("key: value" lines, e.g. the data folder),
+    /// then where the binary came from (`Provenance`).
+    public func writeCommand(_ facts: [(key: String, value: String)]) throws(RunError) {
+        var text = "command: \(commandLine)\n"
+        for f in facts { text += "\(f.key): \(f.value)\n" }
+        try write(text + Provenance.current().text + "\n", to: RunLayout.commandFile)
+    }
+
+    /// Writes `data` to `url` through `.<name>.<pid>.tmp` in the same folder and a rename, so
+    /// a reader sees the old file or the new one, never a part.
+    public static func writeAtomically(_ data: Data, to url: URL) throws(RunError) {
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
+        do {
+            try data.write(to: temporary)
+            guard rename(temporary.path, url.path) == 0 else {
+                throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: String(cString: strerror(errno))])
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw .output(path: url.path, message: "cannot write: \(error.localizedDescription)")
+        }
+    }
+
+    /// One shell-readable line for a command line (arguments with spaces quoted).
+    public static func commandText(_ arguments: [String]) -> String {
+        arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
+    }
+
+    // MARK: - Reading
+
+    /// How the run in `layout` ended, from its `summary.json`; nil when it has none (not
+    /// finished, or still running) or the file is unreadable.
+    public static func status(of layout: RunLayout) -> RunStatus? {
+        guard let data = try? Data(contentsOf: layout.summary),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let text = object["status"] as? String else { return nil }
+        return RunStatus(rawValue: text)
+    }
+
+    // MARK: - Leftovers
+
+    /// Removes `.<name>.<pid>.tmp` files whose writer `pid` is dead (a write killed half-way).
+    func removeStaleTemporaryFiles() {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return }
+        for name in names where name.hasPrefix(".") && name.hasSuffix(".tmp") {
+            let parts = name.dropLast(4).split(separator: ".")
+            guard let last = parts.last, let pid = Int32(last), !Self.isAlive(pid) else { continue }
+            try? FileManager.default.removeItem(at: file(name))
+        }
+    }
+
+    /// Whether a process `pid` exists (one we may not signal still counts).
+    static func isAlive(_ pid: Int32) -> Bool {
+        pid > 0 && (kill(pid, 0) == 0 || errno == EPERM)
+    }
+}

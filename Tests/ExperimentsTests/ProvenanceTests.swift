@@ -1,0 +1,31 @@
+import XCTest
+import Foundation
+@testable import Experiments
+import TestSupport
+
+/// Where `command.txt`'s commit comes from: the clone above the running binary, and whether that
+/// clone's HEAD moved after the binary was built.
+final class ProvenanceTests: XCTestCase {
+    func testTheCloneIsFoundAboveTheRunningBinary() throws {
+        let repository = try XCTUnwrap(Provenance.repository, "the test binary lives in the clone's .build")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: repository.appendingPathComponent(".git").path))
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        XCTAssertTrue(executable.path.hasPrefix(repository.path + "/"), "\(executable.path) is not in \(repository.path)")
+        XCTAssertNotEqual(Provenance.current().commit, "unknown")
+    }
+
+    func testAHeadThatMovedAfterTheBuildIsNoticed() throws {
+        let dir = TemporaryDirectory("masklab-provenance-git")
+        let git = ["git", "-C", dir.path]
+        XCTAssertNil(Provenance.headMoved(after: Date(), git: git), "not a clone yet")
+        try "x".write(to: dir.file("f"), atomically: true, encoding: .utf8)
+        for args in [["init", "-q"], ["add", "f"], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "one"]] {
+            XCTAssertNotNil(Provenance.shell(git + args), "git \(args)")
+        }
+        XCTAssertEqual(Provenance.headMoved(after: Date(timeIntervalSinceNow: -3600), git: git), true, "committed after a binary of an hour ago")
+        XCTAssertEqual(Provenance.headMoved(after: Date(timeIntervalSinceNow: 3600), git: git), false)
+        var p = Provenance.current()
+        p.builtBeforeHead = true
+        XCTAssertTrue(p.text.contains("rebuild"), p.text)
+    }
+}
