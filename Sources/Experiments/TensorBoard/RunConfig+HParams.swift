@@ -2,7 +2,7 @@ import Foundation
 
 extension RunConfig {
     /// The config as TensorBoard hyper-parameters: `config.json` flattened to dotted keys
-    /// (`training.optimizer.learningRate`, `masks.keep`), strings, numbers and booleans as
+    /// (`optimizer.learningRate`, `masks.keep`), strings, numbers and booleans as
     /// themselves, lists as their JSON text, nulls left out; sorted by key.
     public var hparams: [TensorBoardEvent.HParam] {
         guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(jsonText().utf8)) else { return [] }

@@ -73,7 +73,7 @@ public final class TensorBoardLogger: TrainingCallback {
     }
 
     public func runEnd(_ result: TrainingResult) throws(TrainingError) {
-        let status: TensorBoardEvent.SessionStatus = result.summary.status == "completed" ? .success : .unknown
+        let status: TensorBoardEvent.SessionStatus = result.summary.status == .completed ? .success : .unknown
         try write(step: result.progress.iteration, .sessionEnd(status: status, endTime: clock()))
     }
 
