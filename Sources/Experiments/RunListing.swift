@@ -10,7 +10,8 @@ import Training
 /// `running` while a live process holds the folder's lock (with its pid), else from
 /// `summary.json`: `completed`, `interrupted` (stopped, e.g. Ctrl-C; `--resume` continues it),
 /// `failed` (the loss became NaN/Inf); a folder without a summary and without a live writer
-/// is `interrupted` (its writer was killed or crashed; the checkpoint continues it).
+/// is `interrupted` (its writer was killed or crashed; the checkpoint continues it); a summary
+/// whose status cannot be read gives `unknown`.
 public enum RunListing {
     /// One run folder.
     public struct Entry: Codable, Sendable, Equatable {
@@ -20,7 +21,7 @@ public enum RunListing {
         public var dataset: String
         /// The mask sampler (`none` without masks).
         public var masks: String
-        /// completed, running, failed or interrupted.
+        /// completed, running, failed, interrupted (or unknown: an unreadable summary).
         public var status: String
         /// The writer's pid while `running`.
         public var pid: Int32?

@@ -42,7 +42,10 @@ public final class TensorBoardLogger: TrainingCallback {
                                              : try EventFile.resume(in: directory, at: run.startIteration, wallTime: now)
         } catch { throw Self.failure(error) }
         file = opened
-        if opened.isNew { try write(step: 0, .sessionStart(hparams: hparams, startTime: now)) }
+        guard opened.isNew else { return }
+        try write(step: 0, .sessionStart(hparams: hparams, startTime: now))
+        // A run resumed from a folder without an event file (older MaskLab): its epochs so far.
+        for m in run.history { try writeScalars(m, masks: false) }
     }
 
     public func batchEnd(_ report: BatchReport) throws(TrainingError) {
@@ -55,14 +58,16 @@ public final class TensorBoardLogger: TrainingCallback {
         }
     }
 
-    public func epochEnd(_ m: EpochMetrics) throws(TrainingError) {
+    public func epochEnd(_ m: EpochMetrics) throws(TrainingError) { try writeScalars(m, masks: true) }
+
+    private func writeScalars(_ m: EpochMetrics, masks withMasks: Bool) throws(TrainingError) {
         var scalars: [(String, Double)] = [
             ("loss/train", m.trainLoss), ("loss/test", m.testLoss), ("accuracy/train", m.trainAccuracy), ("accuracy/test", m.testAccuracy),
             ("gap", m.gap), ("learning_rate", Double(m.learningRate)), ("images_per_second", m.imagesPerSecond),
         ]
         if let v = m.validationLoss { scalars.append(("loss/validation", v)) }
         if let v = m.validationAccuracy { scalars.append(("accuracy/validation", v)) }
-        if let masks = masking?.masks, masking?.sampler.kind != MaskKind.none {
+        if withMasks, let masks = masking?.masks, masking?.sampler.kind != MaskKind.none {
             for i in masks.parameters.indices {
                 scalars.append(("mask/kept/" + masks.parameters[i].name, Double(masks.keptCounts[i])))
                 scalars.append(("mask/expected_kept/" + masks.parameters[i].name, masks.expectedKeptCounts[i]))
