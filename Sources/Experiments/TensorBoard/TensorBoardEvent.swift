@@ -109,50 +109,47 @@ public struct TensorBoardEvent: Equatable, Sendable {
                 }
             } }
         case let .sessionStart(hparams, startTime):
-            e.message(5) { s in s.message(1) { v in
-                v.string(1, Self.sessionStartTag)
-                v.bytes(8, Self.nullTensor)
-                v.message(9) { Self.hparamsMetadata(&$0) { d in
-                    d.message(3) { info in
-                        for h in hparams {
-                            info.message(1) { entry in
-                                entry.string(1, h.name)
-                                entry.message(2) { value in
-                                    switch h.value {
-                                    case let .number(x): value.double(2, x)
-                                    case let .string(x): value.string(3, x)
-                                    case let .bool(x): value.bool(4, x)
-                                    }
+            Self.hparamsSummary(&e, tag: Self.sessionStartTag) { d in
+                d.message(3) { info in
+                    for h in hparams {
+                        info.message(1) { entry in
+                            entry.string(1, h.name)
+                            entry.message(2) { value in
+                                switch h.value {
+                                case let .number(x): value.double(2, x)
+                                case let .string(x): value.string(3, x)
+                                case let .bool(x): value.bool(4, x)
                                 }
                             }
                         }
-                        info.double(5, startTime)
                     }
-                } }
-            } }
+                    info.double(5, startTime)
+                }
+            }
         case let .sessionEnd(status, endTime):
-            e.message(5) { s in s.message(1) { v in
-                v.string(1, Self.sessionEndTag)
-                v.bytes(8, Self.nullTensor)
-                v.message(9) { Self.hparamsMetadata(&$0) { d in
-                    d.message(4) { info in
-                        info.int(1, status.rawValue)
-                        info.double(2, endTime)
-                    }
-                } }
-            } }
+            Self.hparamsSummary(&e, tag: Self.sessionEndTag) { d in
+                d.message(4) { info in
+                    info.int(1, status.rawValue)
+                    info.double(2, endTime)
+                }
+            }
         }
         return e.bytes
     }
 
-    /// `SummaryMetadata` of the HParams plugin around the `HParamsPluginData` built by `data`
+    /// The event's `Summary` with one value `tag` of the HParams plugin: the null tensor and
+    /// `SummaryMetadata` whose plugin content is the `HParamsPluginData` built by `data`
     /// (version 0, the default, is left out as proto3 does).
-    private static func hparamsMetadata(_ m: inout ProtobufWriter, _ data: (inout ProtobufWriter) -> Void) {
-        m.message(1) { plugin in
-            plugin.string(1, "hparams")
-            var content = ProtobufWriter()
-            data(&content)
-            plugin.bytes(2, content.bytes)
-        }
+    private static func hparamsSummary(_ e: inout ProtobufWriter, tag: String, _ data: (inout ProtobufWriter) -> Void) {
+        e.message(5) { s in s.message(1) { v in
+            v.string(1, tag)
+            v.bytes(8, nullTensor)
+            v.message(9) { m in m.message(1) { plugin in
+                plugin.string(1, "hparams")
+                var content = ProtobufWriter()
+                data(&content)
+                plugin.bytes(2, content.bytes)
+            } }
+        } }
     }
 }
