@@ -1,4 +1,6 @@
 import Foundation
+import Training
+import Options
 
 /// A comparison: one base run configuration trained in several arms (mask overrides) over
 /// several seeds. The JSON file reads
@@ -31,7 +33,7 @@ public struct CompareConfig: Sendable {
     /// How `smoke()` shrank the file's settings; nil for a full run.
     public var shrunk: String?
 
-    static let keys: Set<String> = ["name", "seeds", "targetAccuracy", "jobs", "threadsPerJob", "arms", "base"]
+    static let keys: [String] = ["arms", "base", "jobs", "name", "seeds", "targetAccuracy", "threadsPerJob"]
 
     /// The configuration of one run: arm `arm` with `seed`.
     public func runConfig(_ arm: CompareArm, seed: UInt64) -> RunConfig {
@@ -44,78 +46,96 @@ public struct CompareConfig: Sendable {
     /// The arm called `name`, if any.
     public func arm(_ name: String) -> CompareArm? { arms.first { $0.name == name } }
 
-    /// Reads and checks a comparison file: unknown keys, bad values and invalid arm configs fail
-    /// here, naming the key or arm.
+    /// Reads and checks a comparison file (`.yaml`/`.yml` as YAML, else JSON): syntax errors give
+    /// line and column; unknown keys, bad values and invalid arm configs fail naming the key or arm.
     public static func load(from url: URL) throws(CompareError) -> CompareConfig {
-        let path = url.path
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch { throw .config(path: path, message: "cannot read the file: \(error.localizedDescription)") }
-        let object: Any
-        do { object = try JSONSerialization.jsonObject(with: data) } catch {
-            throw .config(path: path, message: "not valid JSON: \(error.localizedDescription)")
+        let value: ConfigValue
+        do { value = try ConfigText.load(path: url.path) } catch {
+            throw .config(path: url.path, message: error.line.map { "line \($0), column \(error.column ?? 0): " }.map { $0 + error.message } ?? error.message)
         }
-        guard let dict = object as? [String: Any] else { throw .config(path: path, message: "expected a JSON object at the top level") }
-        return try parse(dict, path: path)
+        return try parse(value, path: url.path)
     }
 
-    /// Builds the comparison from the decoded JSON object `dict` (`path` names it in errors).
+    /// Builds the comparison from a decoded JSON object (as `JSONSerialization` gives it).
     public static func parse(_ dict: [String: Any], path: String) throws(CompareError) -> CompareConfig {
-        let unknown = Set(dict.keys).subtracting(keys)
-        guard unknown.isEmpty else { throw .config(path: path, message: "unknown keys \(unknown.sorted()); valid keys: \(keys.sorted().joined(separator: ", "))") }
-        guard let name = dict["name"] as? String, !name.isEmpty,
+        try parse(configValue(dict, path: path), path: path)
+    }
+
+    static func configValue(_ object: Any, path: String) throws(CompareError) -> ConfigValue {
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.fragmentsAllowed]) else {
+            throw .config(path: path, message: "not a JSON value: \(object)")
+        }
+        do { return try ConfigText.json(String(decoding: data, as: UTF8.self), path: path) } catch { throw .config(path: path, message: error.message) }
+    }
+
+    /// Builds the comparison from the file's value (`path` names it in errors).
+    public static func parse(_ value: ConfigValue, path: String) throws(CompareError) -> CompareConfig {
+        guard let dict = value.object else { throw .config(path: path, message: "expected an object at the top level") }
+        for k in dict.keys.sorted() where !keys.contains(k) {
+            throw .config(path: path, message: "unknown key \(k); valid keys: \(keys.joined(separator: ", "))")
+        }
+        guard case let .string(name)? = dict["name"], !name.isEmpty,
               name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.+".contains($0) }) else {
             throw .config(path: path, message: "\"name\" must be a non-empty string of letters, digits and - _ . + (it names the folder)")
         }
-        guard let seedValues = dict["seeds"] as? [Any], !seedValues.isEmpty else {
+        guard case let .array(seedValues)? = dict["seeds"], !seedValues.isEmpty else {
             throw .config(path: path, message: "\"seeds\" must be a non-empty array of non-negative integers, e.g. [0, 1, 2]")
         }
         var seeds: [UInt64] = []
         for v in seedValues {
-            guard let n = v as? NSNumber, n.doubleValue >= 0, n.doubleValue == n.doubleValue.rounded() else {
-                throw .config(path: path, message: "\"seeds\": \(v) is not a non-negative integer")
+            guard case let .number(t) = v, let n = UInt64(t) else {
+                throw .config(path: path, message: "\"seeds\": expected an unsigned integer, got \(v)")
             }
-            seeds.append(n.uint64Value)
+            seeds.append(n)
         }
         guard Set(seeds).count == seeds.count else { throw .config(path: path, message: "\"seeds\" repeats a seed: \(seeds)") }
-        let target = (dict["targetAccuracy"] as? NSNumber)?.doubleValue ?? 0.9
+        func number<T>(_ key: String, _ parse: (String) -> T?, default d: T, expected: String) throws(CompareError) -> T {
+            guard let v = dict[key] else { return d }
+            guard case let .number(t) = v, let n = parse(t) else { throw .config(path: path, message: "\"\(key)\": expected \(expected), got \(v)") }
+            return n
+        }
+        let target = try number("targetAccuracy", { Double($0) }, default: 0.9, expected: "a number in (0, 1]")
         guard target > 0 && target <= 1 else { throw .config(path: path, message: "\"targetAccuracy\" must be in (0, 1], got \(target)") }
-        let jobs = (dict["jobs"] as? NSNumber)?.intValue ?? 1
-        let threads = (dict["threadsPerJob"] as? NSNumber)?.intValue ?? 1
-        guard jobs >= 1, threads >= 1 else { throw .config(path: path, message: "\"jobs\" and \"threadsPerJob\" must be ≥ 1") }
-        guard let base = dict["base"] as? [String: Any] else {
+        let jobs = try number("jobs", { Int($0) }, default: 1, expected: "an integer ≥ 1")
+        let threads = try number("threadsPerJob", { Int($0) }, default: 1, expected: "an integer ≥ 1")
+        guard jobs >= 1, threads >= 1, threads <= TrainingConfig.maxThreads else {
+            throw .config(path: path, message: "\"jobs\" must be ≥ 1 and \"threadsPerJob\" in [1, \(TrainingConfig.maxThreads)], got \(jobs) and \(threads)")
+        }
+        guard case let .object(base)? = dict["base"] else {
             throw .config(path: path, message: "\"base\" must be a run config object (the keys of a run's config.json)")
         }
-        let overrides: [(name: String, masks: [String: Any]?)]
+        var overrides: [(name: String, masks: ConfigValue?)] = []
         if let list = dict["arms"] {
-            guard let list = list as? [[String: Any]], !list.isEmpty else {
+            guard case let .array(items) = list, !items.isEmpty else {
                 throw .config(path: path, message: "\"arms\" must be a non-empty array of {\"name\": …, \"masks\": {…} or null}")
             }
-            var o: [(name: String, masks: [String: Any]?)] = []
-            for a in list {
-                guard let n = a["name"] as? String, !n.isEmpty, !n.contains("/"), Set(a.keys).isSubset(of: ["name", "masks"]) else {
-                    throw .config(path: path, message: "each arm needs a \"name\" (no /) and optionally \"masks\" (an object or null); got \(a)")
+            for item in items {
+                guard let a = item.object, case let .string(n)? = a["name"], !n.isEmpty, !n.contains("/"),
+                      Set(a.keys).isSubset(of: ["name", "masks"]) else {
+                    throw .config(path: path, message: "each arm needs a \"name\" (no /) and optionally \"masks\" (an object or null); got \(item)")
                 }
-                guard a["masks"] == nil || a["masks"] is NSNull || a["masks"] is [String: Any] else {
-                    throw .config(path: path, message: "arm \(n): \"masks\" must be an object or null")
-                }
-                o.append((n, a["masks"] as? [String: Any]))
+                let m = a["masks"] ?? .null
+                guard m == .null || m.object != nil else { throw .config(path: path, message: "arm \(n): \"masks\" must be an object or null") }
+                overrides.append((n, m == .null ? nil : m))
             }
-            overrides = o
         } else {
-            overrides = CompareArm.defaultOverrides
+            for o in CompareArm.defaultOverrides {
+                overrides.append((o.name, try o.masks.map { m throws(CompareError) in try configValue(m, path: path) }))
+            }
         }
         guard Set(overrides.map(\.name)).count == overrides.count else { throw .config(path: path, message: "arm names must be unique") }
         var arms: [CompareArm] = []
         for o in overrides {
-            let merged = CompareArm.merge(base: base, override: o.masks)
+            var merged = base
+            if let m = o.masks { merged["masks"] = (base["masks"] ?? .object([:])).merging(m) } else { merged["masks"] = nil }
             let config: RunConfig
-            do { config = try RunConfig.decode(merged, path: "\(path) (arm \(o.name))") } catch { throw .config(path: path, message: "arm \(o.name): \(error.description)") }
-            if let m = config.masks, let message = m.validationError() { throw .config(path: path, message: "arm \(o.name): masks: \(message)") }
+            do { config = try RunConfig.decode(.object(merged), path: "\(path) (arm \(o.name))") } catch {
+                throw .config(path: path, message: "arm \(o.name): \(error.description)")
+            }
             arms.append(CompareArm(name: o.name, config: config))
         }
-        let pretty = (try? JSONSerialization.data(withJSONObject: dict, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]))
-            .map { String(decoding: $0, as: UTF8.self) } ?? ""
-        return CompareConfig(name: name, seeds: seeds, targetAccuracy: target, jobs: jobs, threadsPerJob: threads, arms: arms, sourceText: pretty, shrunk: nil)
+        return CompareConfig(name: name, seeds: seeds, targetAccuracy: target, jobs: jobs, threadsPerJob: threads, arms: arms,
+                             sourceText: ConfigText.json(value), shrunk: nil)
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Masks
+import Options
 
 /// Where a level's surviving weights start from.
 public enum LotteryReset: String, Codable, Sendable, CaseIterable {
@@ -35,7 +36,7 @@ public enum LotteryBranch: String, Codable, Sendable, CaseIterable {
 /// of the surviving hidden weights and `outputFraction` of the output layer's survivors (default
 /// half of `pruneFraction`), after level ℓ−1's training, resets the survivors (`reset`) and
 /// trains again with the same budget, data order and seed.
-public struct LotteryConfig: Codable, Sendable, Equatable {
+public struct LotteryConfig: Sendable, Equatable {
     public var run: RunConfig
     /// Pruned levels after the dense level 0 (one-shot = 1).
     public var levels: Int = 5
@@ -56,7 +57,43 @@ public struct LotteryConfig: Codable, Sendable, Equatable {
     /// A mask file trained as level 0's mask (found on another dataset, class subset or run).
     public var transfer: String?
 
-    public init(run: RunConfig) { self.run = run }
+    /// Most pruned levels (0.8^100 leaves 2e-10 of the weights).
+    public static let maxLevels = 100
+
+    public init(run: RunConfig = RunConfig()) { self.run = run }
+
+    /// Every option of lottery.json: the run config's (under "run", masks excepted: a lottery
+    /// makes its own) and the pruning schedule's. Flags are the run's plus these.
+    public static var options: [ConfigOption<LotteryConfig>] {
+        RunConfig.options.filter { !$0.key.hasPrefix("masks.") }.map { $0.under("run", \LotteryConfig.run) } + [
+            .value("levels", \.levels, flag: "levels", .int, .within(0, maxLevels), help: "Pruned levels after the dense level 0 (1 = one-shot)."),
+            .value("pruneFraction", \.pruneFraction, flag: "prune", .double, .from(0, below: 1),
+                   help: "Share of surviving hidden weights pruned per level."),
+            .optional("outputFraction", \.outputFraction, flag: "prune-output", .double, .from(0, below: 1),
+                      help: "Share of surviving output-layer weights pruned per level (none = half of --prune)."),
+            .value("scope", \.scope, flag: "magnitude-scope", aliases: ["scope"], .choice,
+                   help: "layerwise (each layer loses the same share) or global (one threshold over the hidden layers)."),
+            .value("selection", \.selection, flag: "selection", .choice, help: "magnitude (smallest |w| pruned) or random."),
+            .value("reset", \.reset, flag: "reset", .choice(aliases: ["init": .initial, "reinit": .reinitialise]),
+                   help: "Where survivors restart: initial (θ0; also 'init'), rewind (θk) or reinitialise (also 'reinit')."),
+            .value("rewindIteration", \.rewindIteration, flag: "rewind-iteration", .int, .atLeast(0),
+                   help: "k of late resetting: θk is saved after k iterations of level 0."),
+            .value("evaluateEvery", \.evaluateEvery, flag: "eval-every", .int, .atLeast(1),
+                   help: "Evaluate the validation set every this many iterations (early-stopping point)."),
+            .value("branches", \.branches, flag: "branches", .list(of: .choice, valueName: "<reinit,random>"),
+                   help: "Controls per level, comma-separated: reinit (fresh init), random (random mask, same counts)."),
+            .optional("branchLevels", \.branchLevels, flag: "branch-levels", .list(of: .int, valueName: "<l1,l2,…>"),
+                      .each(.atLeast(1), nonEmpty: true, strictlyIncreasing: true),
+                      help: "Train the branches only at these levels (none = every pruned level)."),
+            .optional("transfer", \.transfer, flag: "transfer", .string(),
+                      help: "A mask file (mask.safetensors of another run) to train as level 0's mask."),
+        ]
+    }
+
+    /// The option table of lottery.json and of `masklab lottery`'s flags.
+    public static var table: OptionTable<LotteryConfig> {
+        OptionTable(options, exclusive: [["run.budget.epochs", "run.budget.iterations"]])
+    }
 
     /// The output layer's per-level prune fraction.
     public var effectiveOutputFraction: Double { outputFraction ?? pruneFraction / 2 }
@@ -66,6 +103,7 @@ public struct LotteryConfig: Codable, Sendable, Equatable {
 
     /// A message naming the first invalid setting, or nil.
     public func validationError() -> String? {
+        if let m = run.validationError() { return m }
         if levels < 0 { return "levels must be ≥ 0, got \(levels)" }
         if !(0..<1).contains(pruneFraction) { return "the prune fraction must be in [0, 1), got \(pruneFraction)" }
         if !(0..<1).contains(effectiveOutputFraction) { return "the output prune fraction must be in [0, 1), got \(effectiveOutputFraction)" }
@@ -75,10 +113,13 @@ public struct LotteryConfig: Codable, Sendable, Equatable {
         return nil
     }
 
-    /// Pretty, key-sorted JSON.
-    public func jsonText() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-    }
+    /// Pretty, key-sorted JSON of every option.
+    public func jsonText() -> String { ConfigText.json(Self.table.encode(self)) }
+}
+
+extension LotteryConfig: Codable {
+    /// Decodes through the option table: the default job and lottery defaults, with the file's keys applied.
+    public init(from decoder: any Decoder) throws { self = try Self.table.decode(from: decoder, onto: LotteryConfig()) }
+
+    public func encode(to encoder: any Encoder) throws { try Self.table.encode(self, to: encoder) }
 }

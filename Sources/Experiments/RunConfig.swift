@@ -1,106 +1,101 @@
 import Foundation
 import Training
 import Masks
+import Options
 
 /// Everything that defines one training run: the trainer's `TrainingConfig` plus the data
-/// choices the trainer does not make (validation hold-out, augmentation). Stored as one flat
-/// JSON object, so a config file reads
-/// `{"model": "mlp", "dataset": "mnist", "optimizer": {"name": "sgd", "learningRate": 0.05}, "validation": 5000}`;
-/// missing keys take the defaults.
-public struct RunConfig: Codable, Sendable, Equatable {
+/// choices the trainer does not make (validation hold-out, augmentation, subsets) and the masks.
+///
+/// One declaration per option: `RunConfig()` is the default job (the property initialisers of
+/// this record and the records it holds are the only defaults), and `table` lists every option
+/// with its config key, flag, help and valid range. Config files (JSON or YAML, one flat object
+/// such as `{"model": "mlp", "optimizer": {"learningRate": 0.05}, "validation": 5000}`), the
+/// `masklab` flags, `--set key.path=value` and `--print-config` all go through that table, so
+/// a partial file and the flags start from the same defaults and unknown keys fail at any depth.
+public struct RunConfig: Sendable, Equatable {
     public var training: TrainingConfig
     /// Samples held out of the training set for validation (seeded split), 0 = none.
-    public var validation: Int
+    public var validation: Int = 0
     /// Training augmentation: nil = the dataset's standard one (CIFAR-10: crop + flip; MNIST: none).
     public var augment: Bool?
-    /// Weight masks (DropConnect, importance, pruning): nil = none. JSON key "masks".
+    /// Weight masks (DropConnect, importance, pruning): nil = none. Key "masks".
     public var masks: MaskConfig?
     /// Train on this many images of the training split (seeded choice, see `TrainSubset`), 0 = all.
-    /// JSON key "trainSubset", written only when non-zero.
     public var trainSubset: Int = 0
     /// Evaluate on this many images of the test split (one fixed seeded choice for every run), 0 = all.
-    /// JSON key "testSubset", written only when non-zero.
     public var testSubset: Int = 0
 
-    public init(training: TrainingConfig = TrainingConfig(), validation: Int = 0, augment: Bool? = nil, masks: MaskConfig? = nil) {
+    /// The default job, with the given parts replaced.
+    public init(training: TrainingConfig = TrainingConfig(), validation: Int? = nil, augment: Bool? = nil, masks: MaskConfig? = nil) {
         self.training = training
-        self.validation = validation
+        if let validation { self.validation = validation }
         self.augment = augment
         self.masks = masks
     }
 
-    private enum ExtraKeys: String, CodingKey { case validation, augment, masks, trainSubset, testSubset }
-
-    public init(from decoder: any Decoder) throws {
-        training = try TrainingConfig(from: decoder)
-        let c = try decoder.container(keyedBy: ExtraKeys.self)
-        validation = try c.decodeIfPresent(Int.self, forKey: .validation) ?? 0
-        augment = try c.decodeIfPresent(Bool.self, forKey: .augment)
-        masks = try c.decodeIfPresent(MaskConfig.self, forKey: .masks)
-        trainSubset = try c.decodeIfPresent(Int.self, forKey: .trainSubset) ?? 0
-        testSubset = try c.decodeIfPresent(Int.self, forKey: .testSubset) ?? 0
+    /// Every option of a run config (what `masklab train --help` lists).
+    public static var options: [ConfigOption<RunConfig>] {
+        let run: [ConfigOption<RunConfig>] = [
+            .value("validation", \.validation, flag: "validation", .int, .atLeast(0),
+                   help: "Samples held out of the training set for validation (seeded)."),
+            .optional("augment", \.augment, flag: "augment", .bool,
+                      help: "Standard augmentation (CIFAR-10: pad 4 + random crop + flip; none = on where the dataset has one)."),
+            .value("trainSubset", \.trainSubset, flag: "train-subset", .int, .atLeast(0),
+                   help: "Train on this many images of the training split (seeded choice; 0 = all; at most the split's size)."),
+            .value("testSubset", \.testSubset, flag: "test-subset", .int, .atLeast(0),
+                   help: "Evaluate on this many images of the test split (one fixed choice; 0 = all; at most the split's size)."),
+        ]
+        return TrainingConfig.options.map { $0.under("", \RunConfig.training) } + run
+            + MaskConfig.options.map { $0.under("masks", \RunConfig.masks, empty: { MaskConfig() }) }
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        try training.encode(to: encoder)
-        var c = encoder.container(keyedBy: ExtraKeys.self)
-        try c.encode(validation, forKey: .validation)
-        try c.encodeIfPresent(augment, forKey: .augment)
-        try c.encodeIfPresent(masks, forKey: .masks)
-        if trainSubset != 0 { try c.encode(trainSubset, forKey: .trainSubset) }
-        if testSubset != 0 { try c.encode(testSubset, forKey: .testSubset) }
+    /// The option table: decoding, encoding, flags, `--set` and the help of a run config.
+    public static var table: OptionTable<RunConfig> {
+        OptionTable(options, nullableGroups: ["masks": { $0.masks = nil }], exclusive: [["budget.epochs", "budget.iterations"]])
     }
 
-    /// Reads a JSON config file; unknown keys are an error (a typo must not silently fall back to a default).
-    public static func load(from url: URL) throws(RunError) -> RunConfig {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw .config(path: url.path, message: "cannot read the file: \(error.localizedDescription)")
-        }
-        let object: Any
-        do { object = try JSONSerialization.jsonObject(with: data) } catch {
-            throw .config(path: url.path, message: "not valid JSON: \(error.localizedDescription)")
-        }
-        guard let dict = object as? [String: Any] else { throw .config(path: url.path, message: "expected a JSON object at the top level") }
-        let unknown = Set(dict.keys).subtracting(knownKeys)
-        if !unknown.isEmpty {
-            throw .config(path: url.path, message: "unknown keys \(unknown.sorted()); valid keys: \(knownKeys.sorted().joined(separator: ", "))")
-        }
-        do { return try JSONDecoder().decode(RunConfig.self, from: data) } catch {
-            throw .config(path: url.path, message: RunConfig.describe(error))
-        }
-    }
-
-    /// The top-level keys a config file may use.
-    public static var knownKeys: Set<String> {
-        let encoder = JSONEncoder()
+    /// The default job with every key of `value` (a config file's object) applied; `path` names it in errors.
+    public static func decode(_ value: ConfigValue, path: String) throws(RunError) -> RunConfig {
         var c = RunConfig()
-        c.augment = false
-        guard let data = try? encoder.encode(c), let d = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [] }
-        return Set(d.keys).union(["augment", "masks", "trainSubset", "testSubset", "dataOrderSeed"])
+        do { try table.apply(value, to: &c) } catch { throw .config(path: path, message: error.message) }
+        if let message = c.validationError() { throw .config(path: path, message: message) }
+        return c
     }
 
-    /// Pretty, key-sorted JSON (what is written to a run's `config.json`).
-    public func jsonText() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    /// Reads a config file (`.yaml`/`.yml` as YAML, else JSON) onto the defaults; unknown keys
+    /// at any depth, values of the wrong type and values out of range are errors naming the key.
+    public static func load(from url: URL) throws(RunError) -> RunConfig {
+        let value: ConfigValue
+        do { value = try ConfigText.load(path: url.path) } catch {
+            throw .config(path: url.path, message: error.line.map { "line \($0), column \(error.column ?? 0): " } .map { $0 + error.message } ?? error.message)
+        }
+        return try decode(value, path: url.path)
     }
+
+    /// Problems across options (each option's own range is checked when it is set), or nil.
+    public func validationError() -> String? {
+        if let m = training.validationError() { return m }
+        if validation < 0 { return "validation must be ≥ 0, got \(validation)" }
+        if trainSubset < 0 { return "trainSubset must be ≥ 0 (0 = all), got \(trainSubset)" }
+        if testSubset < 0 { return "testSubset must be ≥ 0 (0 = all), got \(testSubset)" }
+        if let m = masks?.validationError() { return "masks: \(m)" }
+        return nil
+    }
+
+    /// Pretty, key-sorted JSON of every option (what is written to a run's `config.json` and `--print-config` shows).
+    public func jsonText() -> String { ConfigText.json(Self.table.encode(self)) }
 
     /// The run's folder name: "<model>-<dataset>" plus a hash of the non-default settings.
     public var runName: String {
         RunName.make(prefix: "\(training.model)-\(training.dataset)", config: self, defaults: RunConfig())
     }
+}
 
-    static func describe(_ error: any Error) -> String {
-        guard let e = error as? DecodingError else { return "\(error)" }
-        func path(_ c: DecodingError.Context) -> String { c.codingPath.map(\.stringValue).joined(separator: ".") }
-        switch e {
-        case let .typeMismatch(t, c): return "\(path(c)): expected \(t) — \(c.debugDescription)"
-        case let .valueNotFound(t, c): return "\(path(c)): missing \(t)"
-        case let .keyNotFound(k, c): return "\(path(c)): missing key \(k.stringValue)"
-        case let .dataCorrupted(c): return "\(path(c)): \(c.debugDescription)"
-        @unknown default: return "\(e)"
-        }
+extension RunConfig: Codable {
+    /// Decodes through the option table (as `decode(_:path:)`), e.g. as the "run" of a lottery.json.
+    public init(from decoder: any Decoder) throws {
+        self = try RunConfig.decode(ConfigValue(from: decoder), path: decoder.codingPath.map(\.stringValue).joined(separator: "."))
     }
+
+    public func encode(to encoder: any Encoder) throws { try Self.table.encode(self, to: encoder) }
 }

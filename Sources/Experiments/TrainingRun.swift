@@ -18,7 +18,9 @@ public enum TrainingRun {
         do {
             loaded = try DatasetRegistry.load(t.dataset, root: dataRoot, validation: config.validation, streams: RandomStreams(seed: t.seed))
         } catch { throw .dataset(error) }
+        if let m = config.subsetError(trainCount: loaded.train.count, testCount: loaded.test.count) { throw .config(path: "config", message: m) }
         let splits = TrainSubset.apply(config.trainSubset, testSubset: config.testSubset, to: loaded, seed: t.seed)
+        if let m = config.memoryError(sampleShape: splits.train.sampleShape, classes: splits.train.classes) { throw .config(path: "config", message: m) }
         let network: Network
         do {
             network = try ModelRegistry.make(t.model, sampleShape: splits.train.sampleShape, classes: splits.train.classes, options: t.modelOptions)

@@ -1,3 +1,5 @@
+import Options
+
 /// How the importance solver starts from the gradient `g` of a tensor.
 public enum ImportanceInitialisation: String, Codable, Sendable, CaseIterable {
     /// w₀ = 1 (the centre of the simplex).
@@ -37,13 +39,13 @@ public enum ImportanceSolve: String, Codable, Sendable, CaseIterable {
 }
 
 /// Options of the importance solver (mirror descent on the scaled simplex with KL-to-uniform
-/// regularisation, BRIEF §2). Missing JSON keys take the defaults below.
+/// regularisation, BRIEF §2). The property initialisers are the defaults; `options` declares the keys.
 ///
 /// Defaults (joint, 100 steps, 1 batch, every 5 epochs, rms normalisation, η = 0.05, λ = 0)
 /// cost about 102 forward/backward passes per refresh, ≈ 5% of training at 391 steps/epoch.
 /// The seed's configuration is `solve: perLayer, steps: 400, eta: 1, lambda: 4e-4,
 /// gamma: 0.01, normalisation: none, initialisation: gradientSquared, refreshEpochs: 10, batches: 1`.
-public struct ImportanceConfig: Codable, Sendable, Equatable {
+public struct ImportanceConfig: Sendable, Equatable {
     /// Mirror-descent step size η (applied to the normalised ∇φ).
     public var eta: Double = 0.05
     /// KL-to-uniform strength λ: 0 = "impacts", > 0 = "impacts+reg" (λ → ∞: uniform).
@@ -64,25 +66,24 @@ public struct ImportanceConfig: Codable, Sendable, Equatable {
 
     public init() {}
 
-    private enum CodingKeys: String, CodingKey, CaseIterable {
-        case eta, lambda, gamma, steps, initialisation, normalisation, batches, refreshEpochs, refreshIterations, solve
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        try UnknownKeys.check(decoder, known: CodingKeys.allCases.map(\.rawValue), in: "masks.importance")
-        let d = ImportanceConfig()
-        eta = try c.decodeIfPresent(Double.self, forKey: .eta) ?? d.eta
-        lambda = try c.decodeIfPresent(Double.self, forKey: .lambda) ?? d.lambda
-        gamma = try c.decodeIfPresent(Double.self, forKey: .gamma) ?? d.gamma
-        steps = try c.decodeIfPresent(Int.self, forKey: .steps) ?? d.steps
-        initialisation = try c.decodeIfPresent(ImportanceInitialisation.self, forKey: .initialisation) ?? d.initialisation
-        normalisation = try c.decodeIfPresent(GradientNormalisation.self, forKey: .normalisation) ?? d.normalisation
-        batches = try c.decodeIfPresent(Int.self, forKey: .batches) ?? d.batches
-        refreshEpochs = try c.decodeIfPresent(Int.self, forKey: .refreshEpochs) ?? d.refreshEpochs
-        refreshIterations = try c.decodeIfPresent(Int.self, forKey: .refreshIterations) ?? d.refreshIterations
-        solve = try c.decodeIfPresent(ImportanceSolve.self, forKey: .solve) ?? d.solve
-    }
+    /// The options, keys relative to "masks.importance" (flags prefixed "importance-").
+    public static var options: [ConfigOption<ImportanceConfig>] { [
+        .value("eta", \.eta, flag: "importance-eta", .double, .above(0), help: "Mirror-descent step η on the normalised ∇φ."),
+        .value("lambda", \.lambda, flag: "importance-lambda", .double, .atLeast(0),
+               help: "KL-to-uniform strength λ (0 = impacts, > 0 = impacts+reg)."),
+        .optional("gamma", \.gamma, flag: "importance-gamma", .double, .above(0),
+                  help: "γ in φ(w) = L(x − γ·w⊙g) (none = the optimiser's learning rate at the refresh)."),
+        .value("steps", \.steps, flag: "importance-steps", .int, .atLeast(0), help: "Mirror-descent steps per refresh (per tensor for perLayer)."),
+        .value("initialisation", \.initialisation, flag: "importance-init", .choice, help: "Start of the solve."),
+        .value("normalisation", \.normalisation, flag: "importance-normalisation", .choice, help: "Scaling of ∇φ so η is scale-free."),
+        .value("batches", \.batches, flag: "importance-batches", .int, .atLeast(1),
+               help: "Training batches per refresh (g is their mean; step s uses batch s mod B)."),
+        .value("refreshEpochs", \.refreshEpochs, flag: "importance-refresh-epochs", .int, .atLeast(0), help: "Refresh every k epochs."),
+        .value("refreshIterations", \.refreshIterations, flag: "importance-refresh-iterations", .int, .atLeast(0),
+               help: "Refresh every k iterations instead (0 = use epochs)."),
+        .value("solve", \.solve, flag: "importance-solve", .choice,
+               help: "joint (all tensors at once, one pass per step) or perLayer (each tensor alone, as the seed)."),
+    ] }
 
     /// A message naming the first invalid option, or nil.
     public func validationError() -> String? {
@@ -98,25 +99,5 @@ public struct ImportanceConfig: Codable, Sendable, Equatable {
     /// Iterations between refreshes (0 = only at the start of the run).
     public func refreshPeriod(iterationsPerEpoch: Int) -> Int {
         refreshIterations > 0 ? refreshIterations : refreshEpochs * iterationsPerEpoch
-    }
-}
-
-/// Rejects JSON keys a record does not know (a typo must not fall back to a default silently).
-public enum UnknownKeys {
-    struct AnyKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
-    /// Throws `DecodingError.dataCorrupted` listing the unknown and the valid keys of `record`.
-    public static func check(_ decoder: any Decoder, known: [String], in record: String) throws {
-        let c = try decoder.container(keyedBy: AnyKey.self)
-        let unknown = c.allKeys.map(\.stringValue).filter { !known.contains($0) }
-        guard unknown.isEmpty else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                debugDescription: "unknown keys \(unknown.sorted()) in \(record); valid keys: \(known.sorted().joined(separator: ", "))"))
-        }
     }
 }

@@ -1,5 +1,6 @@
 import Layers
 import Foundation
+import Options
 import TensorCore
 import Importance
 
@@ -131,5 +132,16 @@ public final class ImportanceDropConnect: MaskSampler {
 
     public static let entry = MaskSamplerEntry(name: "importance", summary: "importance DropConnect: p = clip(c·w, p_min, 1), w by mirror descent (impacts; λ > 0: impacts+reg)") { c throws(MaskError) in
         ImportanceDropConnect(config: c)
+    }
+}
+
+// MARK: - Options
+
+extension ImportanceDropConnect {
+    /// The importance sampler's options, keys relative to "masks": the clip p_min and the solver's options.
+    public static var options: [ConfigOption<MaskConfig>] {
+        [.value("minKeep", \MaskConfig.minKeep, flag: "min-keep", .double, .within(0, 1),
+                help: "Lower clip p_min of importance keep probabilities (≤ keep).")]
+            + ImportanceConfig.options.map { $0.under("importance", \MaskConfig.importance) }
     }
 }

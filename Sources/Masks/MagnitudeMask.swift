@@ -1,5 +1,6 @@
 import Layers
 import Foundation
+import Options
 
 /// `magnitude`: a fixed mask keeping the largest |w| at run start, round(q·n) per tensor
 /// (layerwise) or round(q·N) over all masked tensors (global). Ties go to the lower index.
@@ -45,4 +46,14 @@ public final class MagnitudeMask: MaskSampler {
     public static let entry = MaskSamplerEntry(name: "magnitude", summary: "fixed mask keeping the largest |w| at the start (layerwise or global)") { c throws(MaskError) in
         MagnitudeMask(config: c)
     }
+}
+
+// MARK: - Options
+
+extension MagnitudeMask {
+    /// The magnitude mask's options, keys relative to "masks".
+    public static var options: [ConfigOption<MaskConfig>] { [
+        .value("magnitudeScope", \MaskConfig.magnitudeScope, flag: "magnitude-scope", .choice,
+               help: "Magnitude ranking: layerwise or global (one threshold over all masked tensors)."),
+    ] }
 }

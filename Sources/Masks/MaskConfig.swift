@@ -1,4 +1,5 @@
 import Importance
+import Options
 
 /// Whether a magnitude mask ranks weights within each tensor or across all masked tensors.
 public enum MagnitudeScope: String, Codable, Sendable, CaseIterable {
@@ -8,14 +9,19 @@ public enum MagnitudeScope: String, Codable, Sendable, CaseIterable {
     case global
 }
 
-/// Everything that defines the masks of a run: the JSON object under the run config's "masks"
-/// key, e.g. `{"name": "importance", "keep": 0.2, "importance": {"lambda": 1}}`. Missing keys
-/// take the defaults below; unknown keys are an error.
-public struct MaskConfig: Codable, Sendable, Equatable {
+/// Everything that defines the masks of a run: the object under the run config's "masks"
+/// key, e.g. `{"name": "importance", "keep": 0.2, "importance": {"lambda": 1}}`. The property
+/// initialisers are the defaults; unknown keys are an error.
+///
+/// The options every sampler shares are declared in `commonOptions`; a sampler declares its own
+/// in its own file and lists them on its registry line (`entry.declaring(options)`), so
+/// `options` (common + every registered sampler's) covers them all. A sampler without a typed
+/// field here keeps its values in `settings` through a `SamplerSetting`.
+public struct MaskConfig: Sendable, Equatable {
     /// Sampler name (see `MaskRegistry`): none, dropconnect, importance, magnitude, random.
     public var name: String = "none"
     /// Keep rate q: the expected share of masked entries kept (dropping arms), or the share
-    /// a fixed mask keeps. Default 0.5.
+    /// a fixed mask keeps.
     public var keep: Double = 0.5
     public var target: MaskTarget = .weights
     public var scaling: MaskScaling = .inverted
@@ -23,12 +29,15 @@ public struct MaskConfig: Codable, Sendable, Equatable {
     public var exclude: [MaskExclusion] = []
     public var evalMask: EvalMask = .none
     public var sampling: MaskSampling = .bernoulli
-    /// Lower clip p_min of importance keep probabilities (bounds 1/p for inverted scaling).
+    /// Lower clip p_min of importance keep probabilities (bounds 1/p for inverted scaling);
+    /// declared by `ImportanceDropConnect.options`.
     public var minKeep: Double = 0.01
-    /// Ranking of the magnitude mask.
+    /// Ranking of the magnitude mask; declared by `MagnitudeMask.options`.
     public var magnitudeScope: MagnitudeScope = .layerwise
-    /// Options of the importance solver (used by `importance`).
+    /// Options of the importance solver (used by `importance`); declared by `ImportanceDropConnect.options`.
     public var importance: ImportanceConfig = ImportanceConfig()
+    /// Values of sampler options declared with `SamplerSetting` (key → value; defaults are not stored).
+    public var settings: [String: ConfigValue] = [:]
 
     public init(name: String = "none", keep: Double = 0.5) {
         self.name = name
@@ -38,27 +47,27 @@ public struct MaskConfig: Codable, Sendable, Equatable {
     /// The scope the exclusions describe.
     public var scope: MaskScope { MaskScope(exclude: Set(exclude)) }
 
-    private enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, keep, target, scaling, exclude, evalMask, sampling, minKeep, magnitudeScope, importance
-    }
+    /// The options every sampler reads, keys relative to "masks".
+    public static var commonOptions: [ConfigOption<MaskConfig>] { [
+        .value("name", \.name, flag: "mask", .string(names: MaskRegistry.names), .oneOf(MaskRegistry.names), help: "Mask sampler."),
+        .value("keep", \.keep, flag: "keep", .double, .above(0, upTo: 1),
+               help: "Keep rate q: expected share of masked weights kept per step (dropping masks) or kept by a fixed mask."),
+        .value("target", \.target, flag: "mask-target", .choice,
+               help: "weights (true DropConnect: forward uses m⊙W) or gradients (only the update is masked)."),
+        .value("scaling", \.scaling, flag: "mask-scaling", .choice, help: "inverted (kept weights scaled by 1/p) or none."),
+        .value("exclude", \.exclude, flag: "mask-exclude", .list(of: .choice, valueName: "<first,shortcut,last>"),
+               help: "Leave these weights dense: first (first layer), shortcut (ResNet projections), last (output layer); comma-separated."),
+        .value("evalMask", \.evalMask, flag: "eval-mask", .choice,
+               help: "What evaluation uses for per-step masks: none (the weights as trained) or expected (p⊙W without scaling)."),
+        .value("sampling", \.sampling, flag: "mask-sampling", .choice,
+               help: "bernoulli (independent per weight) or exactK (exactly round(q·n) kept per tensor)."),
+    ] }
 
-    public init(from decoder: any Decoder) throws {
-        try UnknownKeys.check(decoder, known: CodingKeys.allCases.map(\.rawValue), in: "masks")
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = MaskConfig()
-        name = try c.decodeIfPresent(String.self, forKey: .name) ?? d.name
-        keep = try c.decodeIfPresent(Double.self, forKey: .keep) ?? d.keep
-        target = try c.decodeIfPresent(MaskTarget.self, forKey: .target) ?? d.target
-        scaling = try c.decodeIfPresent(MaskScaling.self, forKey: .scaling) ?? d.scaling
-        exclude = try c.decodeIfPresent([MaskExclusion].self, forKey: .exclude) ?? d.exclude
-        evalMask = try c.decodeIfPresent(EvalMask.self, forKey: .evalMask) ?? d.evalMask
-        sampling = try c.decodeIfPresent(MaskSampling.self, forKey: .sampling) ?? d.sampling
-        minKeep = try c.decodeIfPresent(Double.self, forKey: .minKeep) ?? d.minKeep
-        magnitudeScope = try c.decodeIfPresent(MagnitudeScope.self, forKey: .magnitudeScope) ?? d.magnitudeScope
-        importance = try c.decodeIfPresent(ImportanceConfig.self, forKey: .importance) ?? d.importance
-    }
+    /// Every mask option: the common ones and those each registered sampler declares.
+    public static var options: [ConfigOption<MaskConfig>] { commonOptions + MaskRegistry.entries.flatMap(\.options) }
 
-    /// A message naming the first invalid option, or nil.
+    /// A message naming the first invalid combination of options, or nil (each option's own range
+    /// is checked when it is set; these are checked again for configs built in code).
     public func validationError() -> String? {
         if !(keep > 0 && keep <= 1) { return "keep must be in (0, 1], got \(keep)" }
         if !(minKeep >= 0 && minKeep <= keep) { return "minKeep must be in [0, keep = \(keep)], got \(minKeep)" }
@@ -68,3 +77,52 @@ public struct MaskConfig: Codable, Sendable, Equatable {
         return importance.validationError()
     }
 }
+
+/// An option of one sampler that has no typed field in `MaskConfig`: declared once in the
+/// sampler's file, stored in `MaskConfig.settings`, read back with `value(in:)`.
+///
+///     static var strength: SamplerSetting<Double> {
+///         SamplerSetting("strength", flag: "mysampler-strength", .double, .above(0), default: 1, help: "…")
+///     }
+///     let s = Self.strength.value(in: config)
+public struct SamplerSetting<Value> {
+    public let key: String
+    public let option: ConfigOption<MaskConfig>
+    let codec: ValueCodec<Value>
+    let defaultValue: Value
+
+    public init(_ key: String, flag: String, _ codec: ValueCodec<Value>, _ range: ValueRange<Value> = .any,
+                default defaultValue: Value, help: String) {
+        self.key = key
+        self.codec = codec
+        self.defaultValue = defaultValue
+        let stored = ConfigOption<SettingBox<Value>>.value(key, \.value, flag: flag, codec, range, help: help)
+        let fallback = codec.toConfig(defaultValue)
+        func box(_ c: MaskConfig) -> SettingBox<Value> {
+            SettingBox(value: c.settings[key].flatMap(codec.fromConfig) ?? defaultValue)
+        }
+        func store(_ b: SettingBox<Value>, in c: inout MaskConfig) {
+            let v = codec.toConfig(b.value)
+            c.settings[key] = v == fallback ? nil : v
+        }
+        option = ConfigOption(key: key, flag: flag, help: help, valueName: stored.valueName, isSwitch: stored.isSwitch,
+                        rangeText: stored.rangeText, read: { stored.read(box($0)) },
+                        write: { (c: inout MaskConfig, v: ConfigValue) throws(OptionError) in
+                            var b = box(c)
+                            try stored.write(&b, v)
+                            store(b, in: &c)
+                        },
+                        writeText: { (c: inout MaskConfig, t: String) throws(OptionError) in
+                            var b = box(c)
+                            try stored.writeText(&b, t)
+                            store(b, in: &c)
+                        })
+    }
+
+    /// The value in `config` (the default when not set).
+    public func value(in config: MaskConfig) -> Value {
+        config.settings[key].flatMap(codec.fromConfig) ?? defaultValue
+    }
+}
+
+struct SettingBox<Value> { var value: Value }

@@ -1,23 +1,36 @@
+import Options
+
 /// One entry of the mask registry.
 public struct MaskSamplerEntry: Sendable {
     public let name: String
     public let summary: String
     public let make: @Sendable (MaskConfig) throws(MaskError) -> any MaskSampler
+    /// The sampler's own options (keys relative to "masks"), declared in its file.
+    public var options: [ConfigOption<MaskConfig>] { optionList() }
+    private var optionList: @Sendable () -> [ConfigOption<MaskConfig>] = { [] }
 
     public init(name: String, summary: String, make: @escaping @Sendable (MaskConfig) throws(MaskError) -> any MaskSampler) {
         self.name = name
         self.summary = summary
         self.make = make
     }
+
+    /// This entry with the sampler's own options (`MagnitudeMask.entry.declaring { MagnitudeMask.options }`).
+    public func declaring(_ options: @escaping @Sendable () -> [ConfigOption<MaskConfig>]) -> MaskSamplerEntry {
+        var e = self
+        e.optionList = options
+        return e
+    }
 }
 
-/// Every mask sampler by name. A new sampler is one file plus one line here.
+/// Every mask sampler by name. A new sampler is one file plus one line here (with its options:
+/// `.declaring { X.options }` on that line).
 public enum MaskRegistry {
     public static let entries: [MaskSamplerEntry] = [
         NoMask.entry,
         DropConnect.entry,
-        ImportanceDropConnect.entry,
-        MagnitudeMask.entry,
+        ImportanceDropConnect.entry.declaring { ImportanceDropConnect.options },
+        MagnitudeMask.entry.declaring { MagnitudeMask.options },
         RandomMask.entry,
         GivenMask.entry,
     ]

@@ -1,22 +1,6 @@
 import Layers
 import TensorCore
 
-/// Options a model may read; each model ignores the ones it does not use.
-public struct ModelOptions: Sendable, Equatable, Codable {
-    /// Hidden layer widths of the configurable MLP (`--hidden 300,100`).
-    public var hidden: [Int]?
-    /// Base width of convolutional models (ResNet-18: 64 gives 11.17 M parameters).
-    public var width: Int?
-    /// BatchNorm after each hidden layer of the MLP.
-    public var batchNorm: Bool?
-
-    public init(hidden: [Int]? = nil, width: Int? = nil, batchNorm: Bool? = nil) {
-        self.hidden = hidden
-        self.width = width
-        self.batchNorm = batchNorm
-    }
-}
-
 /// Errors from looking up a model.
 public enum ModelError: Error, Equatable, CustomStringConvertible {
     case unknown(name: String, valid: [String])

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Experiments
+import Training
+import Options
 
 /// `masklab bench`: training and inference throughput, GFLOP/s, share of the sgemm peak, peak
 /// memory and allocation checks for the reference workloads (see `Benchmark`).
@@ -27,7 +29,7 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Unmeasured warm-up steps (they also let buffers and the worker pool settle before the heap is measured).")
     var warmup = 3
 
-    @Option(name: .long, help: "Threads for MaskLab's loops and OpenBLAS. Default: all cores.")
+    @Option(name: .long, help: "Threads for MaskLab's loops and OpenBLAS, in [1, 4 × cores]. Default: all cores.")
     var threads: Int?
 
     @Flag(name: .long, help: "Print the results as JSON.")
@@ -48,7 +50,12 @@ struct BenchCommand: ParsableCommand {
     func validate() throws {
         guard steps >= 1 else { throw ValidationError("--steps must be ≥ 1, got \(steps)") }
         guard warmup >= 0 else { throw ValidationError("--warmup must be ≥ 0, got \(warmup)") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
+        if let threads, !(1...TrainingConfig.maxThreads).contains(threads) {
+            throw ValidationError("--threads must be in [1, \(TrainingConfig.maxThreads)] (4 × the cores), got \(threads)")
+        }
+        if let workloads, CommaList.split(workloads) == nil {
+            throw ValidationError("--workloads: expected comma-separated names without empty items, got '\(workloads)'")
+        }
         for name in selected where Benchmark.workload(named: name) == nil {
             throw ValidationError("unknown workload '\(name)'; valid: \(Benchmark.workloads.map(\.name).joined(separator: ", "))")
         }
@@ -56,8 +63,7 @@ struct BenchCommand: ParsableCommand {
 
     var selected: [String] {
         if let workload { return [workload] }
-        return workloads.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
-            ?? Benchmark.workloads.map(\.name)
+        return workloads.flatMap(CommaList.split) ?? Benchmark.workloads.map(\.name)
     }
 
     var threadCount: Int { threads ?? ProcessInfo.processInfo.activeProcessorCount }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Datasets
 import Experiments
+import Training
 
 /// `masklab compare`: the regularisation comparison (baseline, dropconnect, impacts, impacts+reg
 /// over seeds) from one config file, run as child processes and summarised in a report.
@@ -20,7 +21,7 @@ struct CompareCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: "The comparison config (JSON).")
+    @Argument(help: "The comparison config (JSON, or YAML when it ends in .yaml/.yml).")
     var config: String
 
     @Option(name: .long, help: "Data folder (default: $MASKLAB_DATA, ./data or ../shared/data).")
@@ -43,7 +44,9 @@ struct CompareCommand: ParsableCommand {
 
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be ≥ 1, got \(jobs)") }
-        if let threadsPerJob, threadsPerJob < 1 { throw ValidationError("--threads-per-job must be ≥ 1, got \(threadsPerJob)") }
+        if let threadsPerJob, !(1...TrainingConfig.maxThreads).contains(threadsPerJob) {
+            throw ValidationError("--threads-per-job must be in [1, \(TrainingConfig.maxThreads)] (4 × the cores), got \(threadsPerJob)")
+        }
     }
 
     func run() throws {

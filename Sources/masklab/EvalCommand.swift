@@ -31,8 +31,14 @@ struct EvalCommand: ParsableCommand {
     @Flag(name: .long, help: "Also evaluate on the training set (no augmentation).")
     var train = false
 
-    @Option(name: .long, help: "Threads. Default: all cores.")
+    @Option(name: .long, help: "Threads, in [1, 4 × cores]. Default: all cores.")
     var threads: Int?
+
+    func validate() throws {
+        if let threads, !(1...TrainingConfig.maxThreads).contains(threads) {
+            throw ValidationError("--threads must be in [1, \(TrainingConfig.maxThreads)] (4 × the cores), got \(threads)")
+        }
+    }
 
     @Flag(name: .long, help: "Print the result as JSON.")
     var json = false

@@ -9,6 +9,7 @@ import Importance
 import Masks
 import Training
 import Experiments
+import Options
 
 /// `masklab importance`: the learned importance of a trained network, as CSV and SVG
 /// histograms; or (`--benchmark`) the cost of a refresh, joint and per layer.
@@ -18,7 +19,7 @@ struct ImportanceCommand: ParsableCommand {
         abstract: "Compute weight importance for a checkpoint and plot its histograms (or time the solver).",
         discussion: """
         PATH is a run folder (config.json + last.safetensors), or a safetensors file of weights under \
-        PyTorch state_dict names with --config describing the model. The solver runs on --batches training \
+        PyTorch state_dict names with --config describing the model. The solver runs on --importance-batches training \
         batches (no augmentation) for the run's masked tensors (its "masks" scope, else all conv and \
         linear weights minus --mask-exclude). With several --lambda values (e.g. 0,1) each is solved \
         from the same start and the histograms are overlaid. Writes stats.csv, histograms.csv and \
@@ -29,11 +30,12 @@ struct ImportanceCommand: ParsableCommand {
         data and measures a training step, a joint and a per-layer refresh, and the per-step mask \
         sampling, then prints the refresh cost in training-step equivalents and as a share of an \
         epoch (50 000 images) for the default and the seed's configuration.
+
+        SOLVER OPTIONS (as in `masklab train`; default: the run's):
+        \(OptionTable(ImportanceConfig.options).helpText(defaults: ImportanceConfig()))
         """
     )
 
-    @Argument(help: "A run folder with a checkpoint, or a safetensors state_dict with --config (not needed with --benchmark).")
-    var path: String?
 
     @Option(name: .long, help: "Run config describing the model and data (default: config.json beside the weights).")
     var config: String?
@@ -44,29 +46,25 @@ struct ImportanceCommand: ParsableCommand {
     @Option(name: .long, help: "Output folder (default: <run folder>/importance).")
     var out: String?
 
-    @Option(name: .long, help: ArgumentHelp("KL-to-uniform strengths λ, comma-separated; each is overlaid. Default: the run's, else 0.", valueName: "λ1,λ2"))
+    @Option(name: .long, help: ArgumentHelp("KL-to-uniform strengths λ, comma-separated; each is solved and overlaid. Default: the run's (or --importance-lambda).", valueName: "λ1,λ2"))
     var lambda: String?
 
-    @Option(name: .long, help: "Mirror-descent step η. Default: the run's importance options, else 0.05.")
-    var eta: Double?
+    /// The run folder (first) and the solver's flags (`--importance-eta 0.1`, …), read by
+    /// `ImportanceConfig.options` as in `train`. One argument list because swift-argument-parser
+    /// does not collect unrecognised flags next to an optional positional argument.
+    @Argument(parsing: .allUnrecognized, help: ArgumentHelp("A run folder with a checkpoint (not needed with --benchmark), then solver options.", valueName: "path"))
+    var arguments: [String] = []
 
-    @Option(name: .long, help: "Steps per solve (per tensor for per-layer). Default: the run's, else 100.")
-    var steps: Int?
+    /// The run folder: the first argument when it is not a flag.
+    var path: String? { arguments.first.flatMap { $0.hasPrefix("-") ? nil : $0 } }
 
-    @Option(name: .long, help: "Training batches to compute on. Default: the run's, else 1.")
-    var batches: Int?
+    /// The solver flags: the arguments after the run folder.
+    var solverFlags: ArraySlice<String> { path == nil ? arguments[...] : arguments.dropFirst() }
 
-    @Option(name: .long, help: "γ in φ(w) = L(x − γ·w⊙g). Default: the run's, else the run's base learning rate.")
-    var gamma: Double?
-
-    @Option(name: .long, help: "joint or perLayer. Default: the run's, else joint.")
-    var solve: ImportanceSolve?
-
-    @Option(name: .long, help: "Start: uniform, gradientSquared or gradientMagnitude.")
-    var initialisation: ImportanceInitialisation?
-
-    @Option(name: .long, help: "∇φ normalisation: rms, maxAbs or none.")
-    var normalisation: GradientNormalisation?
+    /// Spellings of this command before the solver flags were shared with `train`, still accepted.
+    static let renamed = ["--eta": "--importance-eta", "--steps": "--importance-steps", "--batches": "--importance-batches",
+                          "--gamma": "--importance-gamma", "--solve": "--importance-solve",
+                          "--initialisation": "--importance-init", "--normalisation": "--importance-normalisation"]
 
     @Option(name: .long, help: ArgumentHelp("Tensors left out (when the run has no masks): first, shortcut, last.", valueName: "first,shortcut,last"))
     var maskExclude: String?
@@ -94,14 +92,22 @@ struct ImportanceCommand: ParsableCommand {
 
     func validate() throws {
         if !benchmark && path == nil { throw ValidationError("give a run folder, or --benchmark") }
-        if let steps, steps < 0 { throw ValidationError("--steps must be ≥ 0") }
-        if let batches, batches < 1 { throw ValidationError("--batches must be ≥ 1") }
+        _ = try importanceConfig(base: ImportanceConfig())
+        _ = try excluded()
+        _ = try lambdas()
+        if let threads, !(1...TrainingConfig.maxThreads).contains(threads) {
+            throw ValidationError("--threads must be in [1, \(TrainingConfig.maxThreads)] (4 × the cores), got \(threads)")
+        }
+        if !(1...ModelOptions.maxWidth).contains(width) { throw ValidationError("--width must be in [1, \(ModelOptions.maxWidth)], got \(width)") }
+        if !(1...TrainingConfig.maxBatchSize).contains(batchSize) {
+            throw ValidationError("--batch-size must be in [1, \(TrainingConfig.maxBatchSize)], got \(batchSize)")
+        }
         if timedSteps < 1 { throw ValidationError("--timed-steps must be ≥ 1") }
     }
 
     func run() throws {
         Parallel.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
-        let exclude = try maskExclusions()
+        let exclude = try excluded()
         if benchmark {
             let benchmark = ImportanceBenchmark(model: model, width: width, batchSize: batchSize, timedSteps: timedSteps, exclude: exclude)
             do { for line in try benchmark.run() { print(line) } } catch { throw CommandFailure(error.description) }
@@ -114,40 +120,35 @@ struct ImportanceCommand: ParsableCommand {
             let folder = try ImportanceHistograms.run(path: path ?? ".", config: config, dataRoot: dataRoot,
                                                       out: out.map { URL(fileURLWithPath: $0, isDirectory: true) }, overwrite: overwrite,
                                                       lambdas: lambdaList, exclude: exclude, commandLine: CommandLine.arguments,
-                                                      settings: importanceConfig(base:)) { print($0) }
+                                                      settings: { base in (try? importanceConfig(base: base)) ?? base }) { print($0) }
             print("wrote stats.csv, histograms.csv, histograms.svg in \(folder.path)")
         } catch { throw CommandFailure(error.description) }
     }
 
-    /// Options from the run, overridden by the flags.
-    func importanceConfig(base: ImportanceConfig) -> ImportanceConfig {
+    /// Options from the run, overridden by the solver flags.
+    func importanceConfig(base: ImportanceConfig) throws -> ImportanceConfig {
         var c = base
-        if let eta { c.eta = eta }
-        if let steps { c.steps = steps }
-        if let batches { c.batches = batches }
-        if let gamma { c.gamma = gamma }
-        if let solve { c.solve = solve }
-        if let initialisation { c.initialisation = initialisation }
-        if let normalisation { c.normalisation = normalisation }
+        let args = solverFlags.map { a in
+            let name = String(a.prefix { $0 != "=" })
+            return Self.renamed[name].map { $0 + a.dropFirst(name.count) } ?? a
+        }
+        do throws(OptionError) { try OptionTable(ImportanceConfig.options).parse(arguments: args, into: &c) } catch { throw CommandFailure(error.message) }
         return c
+    }
+
+    /// The --mask-exclude list, nil when not given.
+    func excluded() throws -> Set<MaskExclusion>? {
+        guard let maskExclude else { return nil }
+        do throws(OptionError) {
+            return Set(try CommaList.parse(maskExclude, what: "--mask-exclude", expected: "one of first, shortcut, last") { MaskExclusion(rawValue: $0) })
+        } catch { throw CommandFailure(error.message) }
     }
 
     /// --lambda as numbers (nil: the run's).
     func lambdas() throws -> [Double]? {
         guard let lambda else { return nil }
-        let v = lambda.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard !v.isEmpty, v.allSatisfy({ ($0 ?? -1) >= 0 }) else { throw CommandFailure("--lambda expects values ≥ 0 such as 0,1; got '\(lambda)'") }
-        return v.compactMap { $0 }
-    }
-
-    /// --mask-exclude as exclusions (nil: not given); an unknown name is refused with the valid ones.
-    func maskExclusions() throws -> Set<MaskExclusion>? {
-        guard let maskExclude else { return nil }
-        return Set(try maskExclude.split(separator: ",").map { part -> MaskExclusion in
-            guard let e = MaskExclusion(rawValue: part.trimmingCharacters(in: .whitespaces)) else {
-                throw CommandFailure("--mask-exclude: unknown '\(part)'; valid: \(MaskExclusion.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            return e
-        })
+        do throws(OptionError) {
+            return try CommaList.parse(lambda, what: "--lambda", expected: "a number ≥ 0") { Double($0).flatMap { $0 >= 0 && $0.isFinite ? $0 : nil } }
+        } catch { throw CommandFailure(error.message) }
     }
 }

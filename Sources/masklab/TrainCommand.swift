@@ -14,11 +14,12 @@ struct TrainCommand: ParsableCommand {
         momentum and a cosine schedule; a few minutes on 2 cores, ≥ 98% test accuracy). \
         Ctrl-C stops after the current step and writes a checkpoint; --resume continues from it and \
         ends with the same metrics as an uninterrupted run.
+
+        \(TrainOptions.help(RunConfig.table, defaults: RunConfig()))
         """
     )
 
     @OptionGroup var options: TrainOptions
-    @OptionGroup(title: "Masks") var masks: MaskOptions
     @OptionGroup var location: LocationOptions
 
     @Flag(name: .long, help: "Continue from the run folder's last checkpoint (fresh start when there is none).")
@@ -30,9 +31,6 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Start from these weights instead of the seed's initialisation: a MaskLab checkpoint or a PyTorch state_dict saved with safetensors (names and shapes must match the model).", valueName: "file"))
     var initFrom: String?
 
-    @Flag(name: .long, help: "Print the resolved configuration as JSON and exit.")
-    var printConfig = false
-
     @Flag(name: .long, help: "Only the final summary, no per-epoch lines.")
     var quiet = false
 
@@ -43,8 +41,8 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         // A run started by `compare` stops when compare dies, and leaves Ctrl-C to compare.
         let launchedByCompare = ParentWatch.adopt()
-        let config = try masks.apply(to: options.resolve())
-        if printConfig {
+        let config = try options.resolveRun()
+        if options.printConfig {
             print(config.jsonText())
             return
         }

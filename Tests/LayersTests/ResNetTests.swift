@@ -249,7 +249,7 @@ final class ResNetTests: XCTestCase {
 
     func testBadOptionsFailWithAMessage() {
         XCTAssertThrowsError(try ModelRegistry.make("resnet18", sampleShape: Shape(3, 32, 32), classes: 10, options: ModelOptions(width: 0))) {
-            XCTAssertEqual(($0 as? ModelError)?.description, "model 'resnet18': width must be positive, got 0")
+            XCTAssertEqual(($0 as? ModelError)?.description, "model 'resnet18': width must be in [1, 1024], got 0")
         }
         XCTAssertThrowsError(try ModelRegistry.make("vgg16", sampleShape: Shape(3, 16, 16), classes: 10))
         XCTAssertThrowsError(try ModelRegistry.make("lenet5", sampleShape: Shape(784), classes: 10))

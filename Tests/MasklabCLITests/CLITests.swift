@@ -34,7 +34,7 @@ final class CLITests: XCTestCase {
         for sub in ["train", "eval", "data", "models"] { XCTAssertTrue(root.stdout.contains(sub), "help lacks \(sub)") }
         let train = try masklab(["train", "--help"])
         for flag in ["--config", "--model", "--hidden", "--epochs", "--iterations", "--optimizer", "--lr", "--momentum",
-                     "--nesterov", "--weight-decay", "--schedule", "--validation", "--seed", "--threads", "--resume", "--out", "--data"] {
+                     "--[no-]nesterov", "--weight-decay", "--schedule", "--validation", "--seed", "--threads", "--resume", "--out", "--data"] {
             XCTAssertTrue(train.stdout.contains(flag), "train --help lacks \(flag)")
         }
         for sub in [["data", "fetch", "--help"], ["data", "verify", "--help"], ["data", "extract", "--help"], ["eval", "--help"], ["models", "--help"]] {
@@ -97,14 +97,14 @@ final class CLITests: XCTestCase {
         try #"{"modle": "mlp"}"#.write(to: bad, atomically: true, encoding: .utf8)
         let e = try masklab(["train", "--config", bad.path, "--print-config"])
         XCTAssertNotEqual(e.status, 0)
-        XCTAssertTrue(e.stderr.contains("unknown keys") && e.stderr.contains("modle"), e.stderr)
+        XCTAssertTrue(e.stderr.contains("unknown key modle; did you mean model?"), e.stderr)
     }
 
     func testClearErrorsOnBadInput() throws {
         let data = try tinyMNIST()
         let unknown = try masklab(["train", "--data", data.path, "--model", "resnet99"])
         XCTAssertNotEqual(unknown.status, 0)
-        XCTAssertTrue(unknown.stderr.contains("valid models") && unknown.stderr.contains("resnet18"), unknown.stderr)
+        XCTAssertTrue(unknown.stderr.contains("model must be one of mlp") && unknown.stderr.contains("resnet18, got \"resnet99\""), unknown.stderr)
 
         let missing = try masklab(["train", "--data", data.file("nowhere").path])
         XCTAssertNotEqual(missing.status, 0)

@@ -86,7 +86,7 @@ final class RunFolderCLITests: XCTestCase {
 
         let attempts: [(args: [String], says: [String])] = [
             (["--lr=-1"], []),                                           // issue 12: replaced config.json before failing
-            (["--model", "resnet99"], ["valid models"]),
+            (["--model", "resnet99"], ["must be one of mlp"]),
             (["--data", dir.file("nowhere").path], ["nowhere"]),
             ([], ["already holds a run", "status completed", "--resume", "--overwrite"]),   // a finished run is not trained over
             (["--resume", "--overwrite"], ["not both"]),

@@ -6,6 +6,7 @@ import Layers
 import Importance
 import Models
 import TestSupport
+import Options
 @testable import Masks
 @testable import Training
 
@@ -184,16 +185,52 @@ final class SamplerTests: XCTestCase {
     }
 
     func testMaskConfigJSONDefaultsAndUnknownKeys() throws {
-        let c = try JSONDecoder().decode(MaskConfig.self, from: Data(#"{"name": "importance", "keep": 0.2, "importance": {"lambda": 1}}"#.utf8))
+        let table = OptionTable(MaskConfig.options)
+        var c = MaskConfig()
+        try table.apply(ConfigText.json(#"{"name": "importance", "keep": 0.2, "importance": {"lambda": 1}}"#, path: ""), to: &c)
         XCTAssertEqual(c.name, "importance")
         XCTAssertEqual(c.keep, 0.2)
         XCTAssertEqual(c.importance.lambda, 1)
         XCTAssertEqual(c.importance.steps, ImportanceConfig().steps)
         XCTAssertEqual(c.target, .weights)
-        let round = try JSONDecoder().decode(MaskConfig.self, from: JSONEncoder().encode(c))
+        var round = MaskConfig()
+        try table.apply(table.encode(c), to: &round)
         XCTAssertEqual(round, c)
-        XCTAssertThrowsError(try JSONDecoder().decode(MaskConfig.self, from: Data(#"{"nmae": "x"}"#.utf8))) { e in
-            XCTAssertTrue("\(e)".contains("nmae"), "\(e)")
+        var bad = MaskConfig()
+        XCTAssertThrowsError(try table.apply(ConfigText.json(#"{"nmae": "x"}"#, path: ""), to: &bad)) { e in
+            XCTAssertEqual("\(e)".prefix(35), "unknown key nmae; did you mean name")
         }
     }
+
+    /// A sampler with an option of its own is one file plus one registry line: it declares the
+    /// option (`SamplerSetting`) and lists it on its entry; the mask options (and so the run
+    /// config's keys, flags, `--set` and help) then include it, and the sampler reads it back.
+    func testASamplerDeclaresItsOwnOptionInItsOwnFile() throws {
+        let entry = StrengthSampler.entry
+        let table = OptionTable(MaskConfig.commonOptions + entry.options)
+        var c = MaskConfig()
+        try table.apply(ConfigText.json(#"{"name": "dropconnect", "strength": 2.5}"#, path: ""), to: &c)
+        XCTAssertEqual(StrengthSampler.strength.value(in: c), 2.5)
+        try table.parse(arguments: ["--strength-of-test", "3"], into: &c)
+        XCTAssertEqual(StrengthSampler.strength.value(in: c), 3)
+        try table.set("strength=0.5", in: &c)
+        XCTAssertEqual(StrengthSampler.strength.value(in: c), 0.5)
+        XCTAssertEqual(table.encode(c).object?["strength"], .number("0.5"))
+        XCTAssertThrowsError(try table.set("strength=-1", in: &c)) { XCTAssertEqual("\($0)", "strength must be > 0, got -1") }
+        XCTAssertTrue(table.helpText(defaults: MaskConfig()).contains("--strength-of-test <float>\n        strength: "))
+        XCTAssertEqual(StrengthSampler.strength.value(in: MaskConfig()), 1, "the default when not set")
+        try table.set("strength=1", in: &c)
+        XCTAssertEqual(c, { var d = MaskConfig(); d.name = "dropconnect"; return d }(), "a value equal to the default is not stored")
+        XCTAssertEqual(MaskConfig.options.count, MaskConfig.commonOptions.count + MaskRegistry.entries.map(\.options.count).reduce(0, +))
+    }
+}
+
+/// A test-only sampler with one option of its own, declared as a real sampler would in its file.
+private enum StrengthSampler {
+    static var strength: SamplerSetting<Double> {
+        SamplerSetting("strength", flag: "strength-of-test", .double, .above(0), default: 1, help: "How strongly the test sampler drops.")
+    }
+    static let entry = MaskSamplerEntry(name: "test-strength", summary: "test only") { c throws(MaskError) in
+        try DropConnect.entry.make(c)
+    }.declaring { [strength.option] }
 }

@@ -184,7 +184,7 @@ final class TrainerTests: XCTestCase {
 
         var bad = Fixtures.config()
         bad.batchSize = 0
-        XCTAssertThrowsError(try run(bad, dir: nil)) { XCTAssertEqual($0 as? TrainingError, .invalidConfig("batchSize must be ≥ 1, got 0")) }
+        XCTAssertThrowsError(try run(bad, dir: nil)) { XCTAssertEqual($0 as? TrainingError, .invalidConfig("batchSize must be in [1, 65536], got 0")) }
         bad = Fixtures.config()
         bad.optimizer.name = "rmsprop"
         XCTAssertThrowsError(try run(bad, dir: nil)) { error in

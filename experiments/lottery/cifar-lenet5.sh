@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=${MASKLAB:-.build/release/masklab}
-common=(lottery --model lenet5 --dataset cifar10 --levels 4 --prune 0.2 --prune-output 0.1
+common=(lottery --config experiments/lottery/lenet300-frankle.json --model lenet5 --dataset cifar10 --levels 4 --prune 0.2 --prune-output 0.1
         --iterations 1000 --eval-every 200 --branches reinit --branch-levels 4 --seed 1 --threads 1)
 nice -n 10 "$bin" "${common[@]}" --reset initial --out results/lottery/cifar-lenet5/reset-theta0
 nice -n 10 "$bin" "${common[@]}" --reset rewind --rewind-iteration 100 --out results/lottery/cifar-lenet5/rewind-theta100

@@ -9,7 +9,7 @@ bin=${MASKLAB:-.build/release/masklab}
 src=results/lottery/fc-lenet300/seed1
 out=results/lottery/fc-lenet300-long
 run() {  # level seed
-  nice -n 10 "$bin" lottery --levels 0 --transfer "$src/level_$1/mask.safetensors" --iterations 6000 --eval-every 100 \
+  nice -n 10 "$bin" lottery --config experiments/lottery/lenet300-frankle.json --levels 0 --transfer "$src/level_$1/mask.safetensors" --iterations 6000 --eval-every 100 \
     --seed "$2" --threads 1 --out "$out/level$1-seed$2"
 }
 for l in 00 03 07 12 15; do run $l 1; done &

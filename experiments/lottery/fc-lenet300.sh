@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."
 bin=${MASKLAB:-.build/release/masklab}
 seeds=("$@"); [ ${#seeds[@]} -eq 0 ] && seeds=(1 2 3)
 for seed in "${seeds[@]}"; do
-  nice -n 10 "$bin" lottery --levels 18 --prune 0.2 --prune-output 0.1 --iterations 2000 --eval-every 100 \
+  nice -n 10 "$bin" lottery --config experiments/lottery/lenet300-frankle.json --levels 18 --prune 0.2 --prune-output 0.1 --iterations 2000 --eval-every 100 \
     --branches reinit,random --branch-levels 3,7,12,15,18 --seed "$seed" --threads 1 \
     --out results/lottery/fc-lenet300/seed$seed
 done

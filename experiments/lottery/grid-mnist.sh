@@ -11,7 +11,7 @@ seeds=("$@"); [ ${#seeds[@]} -eq 0 ] && seeds=(1 2 3)
 for seed in "${seeds[@]}"; do
   for p in 0.2 0.4 0.6; do
     for sel in magnitude random; do
-      nice -n 10 "$bin" lottery --levels 5 --prune "$p" --iterations 800 --eval-every 100 --selection "$sel" \
+      nice -n 10 "$bin" lottery --config experiments/lottery/lenet300-frankle.json --levels 5 --prune "$p" --iterations 800 --eval-every 100 --selection "$sel" \
         --branches reinit --seed "$seed" --threads 1 --out results/lottery/grid-mnist/$sel-p$p-seed$seed
     done
   done

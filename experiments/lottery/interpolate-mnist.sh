@@ -12,7 +12,7 @@ out=results/lottery/interpolation
 order=results/lottery/fc-lenet300-order/seed2-theta0-of-seed1
 mkdir -p "$order"
 cp -n "$fc/init.safetensors" "$order/init.safetensors"
-nice -n 10 "$bin" lottery --levels 0 --iterations 2000 --eval-every 100 --seed 2 --threads 1 --out "$order"
+nice -n 10 "$bin" lottery --config experiments/lottery/lenet300-frankle.json --levels 0 --iterations 2000 --eval-every 100 --seed 2 --threads 1 --out "$order"
 for pair in "level_00 level_12 dense-vs-ticket7" "level_00 level_18 dense-vs-ticket1.9"; do
   set -- $pair
   nice -n 10 "$bin" interpolate "$fc/$1" "$fc/$2" --threads 1 --out "$out/$3"

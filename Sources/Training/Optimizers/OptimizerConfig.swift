@@ -1,57 +1,59 @@
-/// The optimiser of a run and its hyperparameters, with PyTorch's defaults where they exist.
+import Options
+
+/// The optimiser of a run and its hyperparameters. The property initialisers are MaskLab's
+/// defaults (the default job's SGD with Nesterov momentum 0.9, rate 0.05, weight decay 1e-4),
+/// whatever the entry point; `options` declares each key's flag, help and valid range.
 ///
 /// Each optimiser reads the fields it uses: SGD reads `momentum`, `dampening`, `nesterov`;
 /// Adam/AdamW read `beta1`, `beta2`, `epsilon`; all read `learningRate` (the base rate the
 /// schedule scales; the peak rate for one-cycle), `weightDecay` and `decayNormAndBias`.
-/// Missing keys decode to the defaults, so a config file names only what it changes.
-public struct OptimizerConfig: Codable, Sendable, Equatable {
-    /// Registry name: "sgd", "adam" or "adamw".
+public struct OptimizerConfig: Sendable, Equatable {
+    /// Registry name: see `OptimizerRegistry.names`.
     public var name: String = "sgd"
     /// Base learning rate (per step).
-    public var learningRate: Float = 0.1
-    public var momentum: Float = 0
+    public var learningRate: Float = 0.05
+    public var momentum: Float = 0.9
     public var dampening: Float = 0
-    public var nesterov: Bool = false
+    public var nesterov: Bool = true
     /// L2 (SGD, Adam) or decoupled (AdamW) weight decay λ. Nil means the optimiser's PyTorch
     /// default: 0, or 0.01 for AdamW.
-    public var weightDecay: Float? = nil
+    public var weightDecay: Float? = 1e-4
     /// False exempts biases and BatchNorm γ/β from weight decay.
     public var decayNormAndBias: Bool = true
     public var beta1: Float = 0.9
     public var beta2: Float = 0.999
     public var epsilon: Float = 1e-8
 
-    public init(name: String = "sgd", learningRate: Float = 0.1, momentum: Float = 0, dampening: Float = 0,
-                nesterov: Bool = false, weightDecay: Float? = nil, decayNormAndBias: Bool = true,
-                beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) {
-        self.name = name
-        self.learningRate = learningRate
-        self.momentum = momentum
-        self.dampening = dampening
-        self.nesterov = nesterov
-        self.weightDecay = weightDecay
-        self.decayNormAndBias = decayNormAndBias
-        self.beta1 = beta1
-        self.beta2 = beta2
-        self.epsilon = epsilon
+    /// The defaults, with the given fields replaced (nil = keep the default).
+    public init(name: String? = nil, learningRate: Float? = nil, momentum: Float? = nil, dampening: Float? = nil,
+                nesterov: Bool? = nil, weightDecay: Float?? = nil, decayNormAndBias: Bool? = nil,
+                beta1: Float? = nil, beta2: Float? = nil, epsilon: Float? = nil) {
+        if let name { self.name = name }
+        if let learningRate { self.learningRate = learningRate }
+        if let momentum { self.momentum = momentum }
+        if let dampening { self.dampening = dampening }
+        if let nesterov { self.nesterov = nesterov }
+        if let weightDecay { self.weightDecay = weightDecay }
+        if let decayNormAndBias { self.decayNormAndBias = decayNormAndBias }
+        if let beta1 { self.beta1 = beta1 }
+        if let beta2 { self.beta2 = beta2 }
+        if let epsilon { self.epsilon = epsilon }
     }
 
-    private enum CodingKeys: String, CodingKey {
-        case name, learningRate, momentum, dampening, nesterov, weightDecay, decayNormAndBias, beta1, beta2, epsilon
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = OptimizerConfig()
-        name = try c.decodeIfPresent(String.self, forKey: .name) ?? d.name
-        learningRate = try c.decodeIfPresent(Float.self, forKey: .learningRate) ?? d.learningRate
-        momentum = try c.decodeIfPresent(Float.self, forKey: .momentum) ?? d.momentum
-        dampening = try c.decodeIfPresent(Float.self, forKey: .dampening) ?? d.dampening
-        nesterov = try c.decodeIfPresent(Bool.self, forKey: .nesterov) ?? d.nesterov
-        weightDecay = try c.decodeIfPresent(Float.self, forKey: .weightDecay)
-        decayNormAndBias = try c.decodeIfPresent(Bool.self, forKey: .decayNormAndBias) ?? d.decayNormAndBias
-        beta1 = try c.decodeIfPresent(Float.self, forKey: .beta1) ?? d.beta1
-        beta2 = try c.decodeIfPresent(Float.self, forKey: .beta2) ?? d.beta2
-        epsilon = try c.decodeIfPresent(Float.self, forKey: .epsilon) ?? d.epsilon
-    }
+    /// The options, keys relative to "optimizer".
+    public static var options: [ConfigOption<OptimizerConfig>] { [
+        .value("name", \.name, flag: "optimizer", .string(names: OptimizerRegistry.names), .oneOf(OptimizerRegistry.names),
+               help: "Optimiser."),
+        .value("learningRate", \.learningRate, flag: "lr", .float, .atLeast(0), help: "Base learning rate (the peak for onecycle); 0 freezes the weights, as in PyTorch."),
+        .value("momentum", \.momentum, flag: "momentum", .float, .from(0, below: 1), help: "SGD momentum."),
+        .value("dampening", \.dampening, flag: "dampening", .float, .within(0, 1), help: "SGD dampening."),
+        .value("nesterov", \.nesterov, flag: "nesterov", .bool, help: "Nesterov momentum (SGD)."),
+        .optional("weightDecay", \.weightDecay, flag: "weight-decay", .float, .atLeast(0),
+                  help: "Weight decay (L2 for sgd/adam, decoupled for adamw); none = the optimiser's PyTorch default, 0 (adamw 0.01)."),
+        .value("decayNormAndBias", \.decayNormAndBias, flag: "decay-norm-bias", .bool,
+               help: "Apply weight decay to biases and BatchNorm γ/β too (--no-decay-norm-bias exempts them)."),
+        .value("beta1", \.beta1, flag: "beta1", .float, .from(0, below: 1), help: "Adam β1."),
+        .value("beta2", \.beta2, flag: "beta2", .float, .from(0, below: 1), help: "Adam β2."),
+        .value("epsilon", \.epsilon, flag: "epsilon", .float, .above(0), help: "Adam ε."),
+    ] }
 }

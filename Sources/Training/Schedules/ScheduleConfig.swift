@@ -1,13 +1,16 @@
-/// The learning-rate schedule of a run and its parameters (each schedule reads its own fields;
-/// missing keys decode to the defaults shown).
-public struct ScheduleConfig: Codable, Sendable, Equatable {
-    /// Registry name: "constant", "step", "multistep", "cosine" or "onecycle".
-    public var name: String = "constant"
+import Options
+
+/// The learning-rate schedule of a run and its parameters (each schedule reads its own fields).
+/// The property initialisers are MaskLab's defaults (cosine to 0 over the run, no warm-up);
+/// `options` declares each key's flag, help and valid range.
+public struct ScheduleConfig: Sendable, Equatable {
+    /// Registry name: see `ScheduleRegistry.names`.
+    public var name: String = "cosine"
     /// step: multiply by `gamma` every `stepEpochs` epochs.
     public var stepEpochs: Int = 30
     /// step, multistep: the factor applied at each drop.
     public var gamma: Float = 0.1
-    /// multistep: epochs (0-based) at whose start the rate drops.
+    /// multistep: epochs (0-based) at whose start the rate drops, strictly increasing.
     public var milestones: [Int] = []
     /// cosine: the final rate η_min.
     public var minimumLearningRate: Float = 0
@@ -20,38 +23,39 @@ public struct ScheduleConfig: Codable, Sendable, Equatable {
     public var divFactor: Double = 25
     public var finalDivFactor: Double = 1e4
 
-    public init(name: String = "constant", stepEpochs: Int = 30, gamma: Float = 0.1, milestones: [Int] = [],
-                minimumLearningRate: Float = 0, warmupIterations: Int = 0, warmupStartFactor: Float = 1.0 / 3.0,
-                pctStart: Double = 0.3, divFactor: Double = 25, finalDivFactor: Double = 1e4) {
-        self.name = name
-        self.stepEpochs = stepEpochs
-        self.gamma = gamma
-        self.milestones = milestones
-        self.minimumLearningRate = minimumLearningRate
-        self.warmupIterations = warmupIterations
-        self.warmupStartFactor = warmupStartFactor
-        self.pctStart = pctStart
-        self.divFactor = divFactor
-        self.finalDivFactor = finalDivFactor
+    /// The defaults, with the given fields replaced (nil = keep the default).
+    public init(name: String? = nil, stepEpochs: Int? = nil, gamma: Float? = nil, milestones: [Int]? = nil,
+                minimumLearningRate: Float? = nil, warmupIterations: Int? = nil, warmupStartFactor: Float? = nil,
+                pctStart: Double? = nil, divFactor: Double? = nil, finalDivFactor: Double? = nil) {
+        if let name { self.name = name }
+        if let stepEpochs { self.stepEpochs = stepEpochs }
+        if let gamma { self.gamma = gamma }
+        if let milestones { self.milestones = milestones }
+        if let minimumLearningRate { self.minimumLearningRate = minimumLearningRate }
+        if let warmupIterations { self.warmupIterations = warmupIterations }
+        if let warmupStartFactor { self.warmupStartFactor = warmupStartFactor }
+        if let pctStart { self.pctStart = pctStart }
+        if let divFactor { self.divFactor = divFactor }
+        if let finalDivFactor { self.finalDivFactor = finalDivFactor }
     }
 
-    private enum CodingKeys: String, CodingKey {
-        case name, stepEpochs, gamma, milestones, minimumLearningRate, warmupIterations, warmupStartFactor
-        case pctStart, divFactor, finalDivFactor
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = ScheduleConfig()
-        name = try c.decodeIfPresent(String.self, forKey: .name) ?? d.name
-        stepEpochs = try c.decodeIfPresent(Int.self, forKey: .stepEpochs) ?? d.stepEpochs
-        gamma = try c.decodeIfPresent(Float.self, forKey: .gamma) ?? d.gamma
-        milestones = try c.decodeIfPresent([Int].self, forKey: .milestones) ?? d.milestones
-        minimumLearningRate = try c.decodeIfPresent(Float.self, forKey: .minimumLearningRate) ?? d.minimumLearningRate
-        warmupIterations = try c.decodeIfPresent(Int.self, forKey: .warmupIterations) ?? d.warmupIterations
-        warmupStartFactor = try c.decodeIfPresent(Float.self, forKey: .warmupStartFactor) ?? d.warmupStartFactor
-        pctStart = try c.decodeIfPresent(Double.self, forKey: .pctStart) ?? d.pctStart
-        divFactor = try c.decodeIfPresent(Double.self, forKey: .divFactor) ?? d.divFactor
-        finalDivFactor = try c.decodeIfPresent(Double.self, forKey: .finalDivFactor) ?? d.finalDivFactor
-    }
+    /// The options, keys relative to "schedule".
+    public static var options: [ConfigOption<ScheduleConfig>] { [
+        .value("name", \.name, flag: "schedule", .string(names: ScheduleRegistry.names), .oneOf(ScheduleRegistry.names),
+               help: "Learning-rate schedule."),
+        .value("stepEpochs", \.stepEpochs, flag: "step-epochs", .int, .atLeast(1), help: "Epochs between drops (step)."),
+        .value("gamma", \.gamma, flag: "gamma", .float, .above(0), help: "Factor of each drop (step, multistep)."),
+        .value("milestones", \.milestones, flag: "milestones", .list(of: .int, valueName: "<e1,e2,…>"),
+               .each(.atLeast(0), strictlyIncreasing: true), help: "Epochs at which multistep drops the rate, comma-separated."),
+        .value("minimumLearningRate", \.minimumLearningRate, flag: "min-lr", .float, .atLeast(0), help: "Final rate of cosine."),
+        .value("warmupIterations", \.warmupIterations, flag: "warmup", .int, .atLeast(0),
+               help: "Linear warm-up over this many iterations (any schedule)."),
+        .value("warmupStartFactor", \.warmupStartFactor, flag: "warmup-start-factor", .float, .above(0, upTo: 1),
+               help: "Warm-up starts at this share of the schedule's rate."),
+        .value("pctStart", \.pctStart, flag: "pct-start", .double, ValueRange("in (0, 1)") { $0 > 0 && $0 < 1 },
+               help: "Share of a onecycle run spent raising the rate."),
+        .value("divFactor", \.divFactor, flag: "div-factor", .double, .above(0), help: "onecycle: the start rate is the peak / this."),
+        .value("finalDivFactor", \.finalDivFactor, flag: "final-div-factor", .double, .above(0),
+               help: "onecycle: the final rate is the start rate / this."),
+    ] }
 }

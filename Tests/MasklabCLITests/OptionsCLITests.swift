@@ -1,0 +1,148 @@
+import XCTest
+import Foundation
+import Options
+import Experiments
+import TestSupport
+
+/// The config options through the real binary: help, `--set`, `--print-config` round trips,
+/// YAML, and refusals with the valid range before anything is written.
+final class OptionsCLITests: XCTestCase {
+    private func masklab(_ args: [String]) throws -> CommandRunner.Result {
+        try CommandRunner.run(args, timeout: 120)
+    }
+
+    func testEveryOptionAppearsInTheHelpOfTrainAndLottery() throws {
+        let train = try masklab(["train", "--help"])
+        XCTAssertEqual(train.status, 0, "\(train)")
+        for o in RunConfig.table.options {
+            XCTAssertTrue(train.stdout.contains(o.isSwitch ? "--[no-]\(o.flag)" : "--\(o.flag) "), "train --help lacks --\(o.flag)")
+            XCTAssertTrue(train.stdout.contains(o.key + ":"), "train --help lacks the key \(o.key)")
+        }
+        XCTAssertTrue(train.stdout.contains("--set"), train.stdout)
+        let lottery = try masklab(["lottery", "--help"])
+        for o in LotteryConfig.table.options where !o.isSwitch {
+            XCTAssertTrue(lottery.stdout.contains("--\(o.flag) "), "lottery --help lacks --\(o.flag)")
+        }
+    }
+
+    /// All options at once: flags → --print-config → that file as --config → the same printout
+    /// (with budget.epochs and budget.iterations in two runs, as they exclude each other).
+    func testEveryOptionRoundTripsThroughPrintConfigAndConfig() throws {
+        let dir = TemporaryDirectory("masklab-options-cli")
+        for skipped in ["budget.iterations", "budget.epochs"] {
+            var args = ["train", "--print-config"]
+            for o in RunConfig.table.options where o.key != skipped {
+                args.append("--\(o.flag)=\(try XCTUnwrap(OptionSamples.run[o.key], o.key))")
+            }
+            let first = try masklab(args)
+            XCTAssertEqual(first.status, 0, "\(first)")
+            let file = dir.file("printed.json")
+            try first.stdout.write(to: file, atomically: true, encoding: .utf8)
+            let again = try masklab(["train", "--config", file.path, "--print-config"])
+            XCTAssertEqual(again.status, 0, "\(again)")
+            XCTAssertEqual(again.stdout, first.stdout)
+            let config = try RunConfig.load(from: file)
+            var expected = RunConfig()
+            for o in RunConfig.table.options where o.key != skipped { try RunConfig.table.set("\(o.key)=\(OptionSamples.run[o.key]!)", in: &expected) }
+            XCTAssertEqual(config, expected)
+        }
+    }
+
+    func testDefaultsAreOneSetWhateverTheEntryPoint() throws {
+        let dir = TemporaryDirectory("masklab-options-defaults")
+        let flags = try masklab(["train", "--print-config"])
+        try "{}".write(to: dir.file("empty.json"), atomically: true, encoding: .utf8)
+        try "# nothing\n".write(to: dir.file("empty.yaml"), atomically: true, encoding: .utf8)
+        XCTAssertEqual(try masklab(["train", "--config", dir.file("empty.json").path, "--print-config"]).stdout, flags.stdout)
+        XCTAssertEqual(try masklab(["train", "--config", dir.file("empty.yaml").path, "--print-config"]).stdout, flags.stdout)
+        let lottery = try masklab(["lottery", "--print-config"])
+        XCTAssertEqual(lottery.status, 0, "\(lottery)")
+        let run = try XCTUnwrap(ConfigText.json(lottery.stdout, path: "").object?["run"])
+        XCTAssertEqual(run, try ConfigText.json(flags.stdout, path: ""))
+        XCTAssertTrue(flags.stdout.contains("\"learningRate\": 0.05") && flags.stdout.contains("\"name\": \"cosine\""), flags.stdout)
+    }
+
+    func testSetReachesEveryKeyIncludingSubsets() throws {
+        let r = try masklab(["train", "--set", "trainSubset=2000", "--set", "masks.importance.lambda=1", "--mask", "importance",
+                             "--set", "optimizer.weightDecay=null", "--print-config"])
+        XCTAssertEqual(r.status, 0, "\(r)")
+        let c = try RunConfig.decode(ConfigText.json(r.stdout, path: ""), path: "")
+        XCTAssertEqual(c.trainSubset, 2000)
+        XCTAssertEqual(c.masks?.importance.lambda, 1)
+        XCTAssertNil(c.training.optimizer.weightDecay)
+        let typo = try masklab(["train", "--set", "trainSubste=5", "--print-config"])
+        XCTAssertTrue(typo.stderr.contains("unknown key trainSubste; did you mean trainSubset?"), typo.stderr)
+    }
+
+    /// Issue 12: bad values are refused with the valid range, before a run folder is touched.
+    func testBadValuesAreRefusedBeforeAnythingIsWritten() throws {
+        let dir = TemporaryDirectory("masklab-options-refused")
+        let out = dir.file("run")
+        let cases: [([String], String)] = [
+            (["--lr", "-1"], "--lr: optimizer.learningRate must be ≥ 0, got -1"),
+            (["--gamma", "nan"], "--gamma: schedule.gamma: expected a finite number, got nan"),
+            (["--weight-decay", "inf"], "--weight-decay: optimizer.weightDecay: expected a finite number (or null), got inf"),
+            (["--hidden", "300,,100"], "--hidden: modelOptions.hidden: expected a list"),
+            (["--threads", "100000"], "--threads: threads must be in [1, "),
+            (["--momentum", "2"], "--momentum: optimizer.momentum must be in [0, 1), got 2"),
+            (["--warmup", "-5"], "--warmup: schedule.warmupIterations must be ≥ 0, got -5"),
+            (["--milestones", "30,10"], "strictly increasing"),
+            (["--train-subset", "-5"], "--train-subset: trainSubset must be ≥ 0, got -5"),
+            (["--batch-size", "1000000000000"], "--batch-size: batchSize must be in [1, 65536]"),
+            (["--width", "100000"], "--width: modelOptions.width must be in [1, 1024], got 100000"),
+            (["--epochs", "2", "--iterations", "3"], "give --epochs or --iterations, not both"),
+            (["--lr"], "--lr needs a value"),
+        ]
+        for (args, expected) in cases {
+            let r = try masklab(["train", "--out", out.path] + args)
+            XCTAssertNotEqual(r.status, 0, "\(args)")
+            XCTAssertTrue(r.stderr.contains(expected), "\(args): \(r.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "\(args) created the run folder")
+        }
+        try "{\n  \"seed\": -3\n}".write(to: dir.file("seed.json"), atomically: true, encoding: .utf8)
+        let seed = try masklab(["train", "--config", dir.file("seed.json").path, "--out", out.path])
+        XCTAssertTrue(seed.stderr.contains("seed: expected an unsigned integer, got -3"), seed.stderr)
+        try "{\n  \"seed\": 3,\n  \"optimizer\": {\"learningrate\": 0.5}\n}".write(to: dir.file("nested.json"), atomically: true, encoding: .utf8)
+        let nested = try masklab(["train", "--config", dir.file("nested.json").path, "--out", out.path])
+        XCTAssertTrue(nested.stderr.contains("unknown key optimizer.learningrate; did you mean learningRate? valid in optimizer: beta1"), nested.stderr)
+        try "{\n  \"seed\": 3,\n  \"model\" \"mlp\"\n}".write(to: dir.file("syntax.json"), atomically: true, encoding: .utf8)
+        let syntax = try masklab(["train", "--config", dir.file("syntax.json").path, "--out", out.path])
+        XCTAssertTrue(syntax.stderr.contains("line 3, column 11: not valid JSON: expected ':' after the key \"model\""), syntax.stderr)
+        try "seed: 3\nmodel: [mlp\n".write(to: dir.file("syntax.yaml"), atomically: true, encoding: .utf8)
+        let yaml = try masklab(["train", "--config", dir.file("syntax.yaml").path, "--out", out.path])
+        XCTAssertTrue(yaml.stderr.contains("not valid YAML") && yaml.stderr.contains("line "), yaml.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
+    }
+
+    /// One spelling per concept: `--magnitude-scope` in lottery (old `--scope` kept as a hidden
+    /// alias), `--importance-eta` in importance (old `--eta` still read).
+    func testOneSpellingPerConceptWithOldSpellingsStillRead() throws {
+        let a = try masklab(["lottery", "--magnitude-scope", "global", "--print-config"])
+        let b = try masklab(["lottery", "--scope", "global", "--print-config"])
+        XCTAssertEqual(a.status, 0, "\(a)")
+        XCTAssertEqual(a.stdout, b.stdout)
+        XCTAssertTrue(a.stdout.contains("\"scope\": \"global\""), a.stdout)
+        let help = try masklab(["importance", "--help"])
+        XCTAssertTrue(help.stdout.contains("--importance-eta"), help.stdout)
+        let bad = try masklab(["importance", "--benchmark", "--eta", "-1"])
+        XCTAssertTrue(bad.stderr.contains("--importance-eta: eta must be > 0, got -1"), bad.stderr)
+        let exclude = try masklab(["importance", "--benchmark", "--mask-exclude", "first,lats"])
+        XCTAssertTrue(exclude.stderr.contains("--mask-exclude: 'lats' is not one of first, shortcut, last"), exclude.stderr)
+    }
+}
+
+extension OptionsCLITests {
+    /// The lottery scripts now name Frankle & Carbin's training explicitly (lottery has no defaults
+    /// of its own); with it, fc-lenet300.sh resolves to the lottery.json its committed run wrote.
+    func testLotteryPresetReproducesTheCommittedLotteryConfig() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let r = try CommandRunner.run(["lottery", "--config", root.appendingPathComponent("experiments/lottery/lenet300-frankle.json").path,
+                                       "--levels", "18", "--prune", "0.2", "--prune-output", "0.1", "--iterations", "2000",
+                                       "--eval-every", "100", "--branches", "reinit,random", "--branch-levels", "3,7,12,15,18",
+                                       "--seed", "1", "--threads", "1", "--print-config"], timeout: 120)
+        XCTAssertEqual(r.status, 0, "\(r)")
+        let printed = try JSONDecoder().decode(LotteryConfig.self, from: Data(r.stdout.utf8))
+        let committed = try JSONDecoder().decode(LotteryConfig.self, from: Data(contentsOf: root.appendingPathComponent("results/lottery/fc-lenet300/seed1/lottery.json")))
+        XCTAssertEqual(printed, committed)
+    }
+}
