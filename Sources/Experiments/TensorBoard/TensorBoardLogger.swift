@@ -92,7 +92,7 @@ public final class TensorBoardLogger: TrainingCallback {
     }
 
     private static func failure(_ error: EventFileError) -> TrainingError {
-        .output(path: "TensorBoard event file", reason: error.description)
+        .output(path: error.path, reason: "TensorBoard event file: " + error.reason)
     }
 
     /// The histogram of log₁₀ w in `ImportanceStats.histogramEdges`' bins: bucket 0 is the
