@@ -61,6 +61,7 @@ let package = Package(
         .testTarget(name: "MasksTests", dependencies: ["Masks", "Importance", "Training", "Models", "Options", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Experiments", "TestSupport"]),
         .testTarget(name: "MasklabCLITests", dependencies: ["Experiments", "Options", "TestSupport"]),
+        .testTarget(name: "FuzzTests", dependencies: ["Datasets", "Stats", "Experiments", "TestSupport"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Training", "Masks", "Datasets", "Layers", "Stats", "Options", "TestSupport"],
                     exclude: ["LegacyResolved"]),
     ]

@@ -35,6 +35,13 @@ public enum CIFAR10 {
                        + "\(tarball). Fetch CIFAR-10 with `masklab data fetch cifar10`.")
     }
 
+    /// The most records a batch file may hold (the official ones hold 10 000); a batch file or
+    /// archive member claiming more bytes than `maxBatchRecords` records is refused before it is read.
+    public static let maxBatchRecords = 20_000
+    static var maxBatchBytes: Int { maxBatchRecords * recordSize }
+    /// The other files of the official folder, extracted but not read.
+    static let otherFiles = ["batches.meta.txt", "readme.html"]
+
     /// Loads from an extracted `cifar-10-batches-bin` folder.
     public static func load(folder: String) throws(DatasetError) -> (train: Dataset, test: Dataset) {
         var batches: [(path: String, bytes: [UInt8])] = []
@@ -43,45 +50,88 @@ public enum CIFAR10 {
             guard FileIO.exists(path, directory: false) else {
                 throw .missing(path: path, hint: "The CIFAR-10 folder is incomplete; fetch it with `masklab data fetch cifar10`.")
             }
+            let size = try FileIO.size(path)
+            guard size <= maxBatchBytes else {
+                throw .sizeOutOfRange(path: path, offset: 0, field: "file size in bytes", limit: maxBatchBytes, got: size)
+            }
             batches.append((path, try FileIO.readAll(path)))
         }
-        let test = try assemble([batches.removeLast()], name: "cifar10/test")
-        return (try assemble(batches, name: "cifar10/train"), test)
+        return try assemble(batches)
     }
 
     /// Loads straight from the gzipped tar archive, streaming it (never extracting to disk).
     public static func load(archive path: String) throws(DatasetError) -> (train: Dataset, test: Dataset) {
-        let wanted = Set(trainFiles + [testFile])
-        var members: [String: [UInt8]] = [:]
-        var memberPaths: [String: String] = [:]
-        var current: String?
+        try assemble(batches(in: readArchive(path), archive: path))
+    }
+
+    /// The five training batches and the test batch among `members`, in that order.
+    static func batches(in members: [ArchiveMember], archive path: String) throws(DatasetError) -> [(path: String, bytes: [UInt8])] {
+        var batches: [(path: String, bytes: [UInt8])] = []
+        for file in trainFiles + [testFile] {
+            guard let member = members.first(where: { $0.file == file }) else {
+                throw .missing(path: path + ":" + folder + "/" + file,
+                               hint: "The archive lacks this member; fetch the official archive with `masklab data fetch cifar10`.")
+            }
+            batches.append((member.path, member.bytes))
+        }
+        return batches
+    }
+
+    /// One file of the dataset's folder read from the archive.
+    struct ArchiveMember {
+        /// The file name inside `cifar-10-batches-bin/`.
+        let file: String
+        /// `archive:member` for messages.
+        let path: String
+        let bytes: [UInt8]
+    }
+
+    /// The files of `cifar-10-batches-bin/` in the gzipped tar at `path`, in archive order,
+    /// selected by their exact path (a leading `./` allowed): a `test_batch.bin` anywhere else
+    /// (`decoy/test_batch.bin`) is ignored, so the archive and its extracted folder always give the
+    /// same data. Refused: a member path that is absolute or contains `..`, a file of the folder
+    /// present twice, a member larger than `maxBatchBytes`.
+    static func readArchive(_ path: String) throws(DatasetError) -> [ArchiveMember] {
+        var members: [ArchiveMember] = []
+        var current: (file: String, path: String)?
         var buffer = ByteAccumulator()
-        var reader = TarReader(path: path, handlers: .init(
-            onEntry: { name, size throws(DatasetError) in
-                let base = String(name.split(separator: "/").last ?? "")
-                guard wanted.contains(base), members[base] == nil else { return false }
-                current = base
-                memberPaths[base] = path + ":" + name
-                buffer = ByteAccumulator(capacity: size)
+        var reader = TarReader(path: path, memberLimit: maxBatchBytes, handlers: .init(
+            onEntry: { name, size, offset throws(DatasetError) in
+                guard let file = try fileInFolder(name, archive: path, offset: offset) else { return false }
+                guard !members.contains(where: { $0.file == file }) else {
+                    throw .corruptArchive(path: path, message: "tar header at byte offset \(offset): expected one member "
+                                          + "\(folder)/\(file), got a second one")
+                }
+                current = (file, path + ":" + name)
+                buffer = ByteAccumulator(capacity: min(size, 1 << 20))
                 return true
             },
             onData: { piece throws(DatasetError) in buffer.append(piece) },
             onEnd: { () throws(DatasetError) in
-                if let c = current { members[c] = buffer.toArray() }
+                if let c = current { members.append(ArchiveMember(file: c.file, path: c.path, bytes: buffer.toArray())) }
                 buffer = ByteAccumulator()
                 current = nil
             }))
         try Gzip.inflate(path: path) { piece throws(DatasetError) in try reader.feed(piece) }
         try reader.finish()
+        return members
+    }
 
-        var batches: [(path: String, bytes: [UInt8])] = []
-        for file in trainFiles + [testFile] {
-            guard let bytes = members.removeValue(forKey: file), let memberPath = memberPaths[file] else {
-                throw .missing(path: path + ":" + folder + "/" + file,
-                               hint: "The archive lacks this member; fetch the official archive with `masklab data fetch cifar10`.")
-            }
-            batches.append((memberPath, bytes))
+    /// The file name if member `name` is a file directly inside `cifar-10-batches-bin/`, else nil;
+    /// throws for a path that would leave the archive's folder (absolute, or with `..`).
+    private static func fileInFolder(_ name: String, archive: String, offset: Int) throws(DatasetError) -> String? {
+        let parts = name.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }
+        guard !name.hasPrefix("/"), !parts.contains("..") else {
+            throw .corruptArchive(path: archive, message: "tar header at byte offset \(offset): expected a relative member "
+                                  + "path inside the archive, got '\(name)'")
         }
+        guard parts.count == 2, parts[0] == folder else { return nil }
+        return String(parts[1])
+    }
+
+    /// Validates the five training batches and the test batch (in that order) and builds the splits.
+    static func assemble(_ batches: [(path: String, bytes: [UInt8])]) throws(DatasetError) -> (train: Dataset, test: Dataset) {
+        var batches = batches
         let test = try assemble([batches.removeLast()], name: "cifar10/test")
         return (try assemble(batches, name: "cifar10/train"), test)
     }

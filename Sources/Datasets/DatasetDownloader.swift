@@ -31,25 +31,28 @@ public struct FetchedFile: Sendable, Equatable {
 ///
 /// Sources, by precedence: a local archive or folder (`install(_:from:into:)`), a mirror base URL
 /// (`mirror`, http(s):// or a local folder / file:// URL holding the files), else the official
-/// URLs (`DatasetSource.official`). Each file is written as `NAME.part` and moved into place
-/// only once its MD5 is checked; a mismatch throws `checksumMismatch` and leaves nothing behind,
-/// unless `acceptChecksumMismatch` is set, in which case the file is kept and a
-/// `.checksumMismatchAccepted` event says so.
+/// URLs (`DatasetSource.official`). Each file is written as `NAME.part` in the data folder (never
+/// anywhere else: a `NAME.part` symbolic link is replaced, not followed) and moved into place only
+/// once it is checked; on any failure the `.part` file is deleted, so a failed fetch leaves
+/// nothing behind. A file larger than `DatasetFile.maxSize` is refused as soon as that is known.
+/// A mismatching MD5 throws `checksumMismatch`, unless `acceptChecksumMismatch` is set: then the
+/// file must still pass the format check of its reader (an HTML error page or a cut-off archive
+/// is refused), and a `.checksumMismatchAccepted` event says it was kept.
 public struct DatasetDownloader: Sendable {
     /// Base URL replacing the official one for every file (e.g. "http://mirror.lan/mnist/").
     public var mirror: String?
     /// Keep files whose MD5 differs from the official one (reported by an event) instead of failing.
     public var acceptChecksumMismatch: Bool
-    /// Seconds without data before a download fails.
-    public var timeout: Double
+    /// Time limits of each download.
+    public var limits: DownloadLimits
     /// Receives progress and outcome events (from a background thread during downloads).
     public var events: @Sendable (DownloadEvent) -> Void
 
-    public init(mirror: String? = nil, acceptChecksumMismatch: Bool = false, timeout: Double = 60,
+    public init(mirror: String? = nil, acceptChecksumMismatch: Bool = false, limits: DownloadLimits = DownloadLimits(),
                 events: @escaping @Sendable (DownloadEvent) -> Void = { _ in }) {
         self.mirror = mirror
         self.acceptChecksumMismatch = acceptChecksumMismatch
-        self.timeout = timeout
+        self.limits = limits
         self.events = events
     }
 
@@ -62,24 +65,31 @@ public struct DatasetDownloader: Sendable {
         var results: [FetchedFile] = []
         for file in source.files {
             let destination = root.path + "/" + file.name
-            if let present = try alreadyPresent(file, at: destination) {
+            if let present = try alreadyPresent(file, at: destination, dataset: name) {
                 results.append(present)
                 continue
             }
             let location = source.baseURL + file.name
+            let writer: FileIO.Writer
             if let local = localPath(location) {
-                try copy(from: local, to: destination)
+                writer = try copy(file, from: local, to: destination)
             } else {
                 guard let url = URL(string: location), url.scheme == "http" || url.scheme == "https" else {
                     throw .download(url: location, message: "not an http(s) URL or an existing local path")
                 }
                 events(.started(file: file.name, source: location))
+                writer = try FileIO.Writer(path: destination)
                 let name = file.name, events = events
-                try HTTPDownload.fetch(url, to: destination + ".part", timeout: timeout) { received, total in
-                    events(.progress(file: name, received: received, total: total))
+                do {
+                    try HTTPDownload.fetch(url, into: writer, limits: limits, maxBytes: file.maxSize) { received, total in
+                        events(.progress(file: name, received: received, total: total))
+                    }
+                } catch {
+                    writer.discard()
+                    throw error
                 }
             }
-            results.append(try verifyAndPlace(file, destination: destination, source: location))
+            results.append(try verifyAndPlace(file, writer: writer, source: location, dataset: name))
         }
         return results
     }
@@ -111,11 +121,11 @@ public struct DatasetDownloader: Sendable {
             }
             let destination = root.path + "/" + file.name
             if samePath(from, destination) {
-                results.append(try verifyInPlace(file, path: destination))
+                results.append(try verifyInPlace(file, path: destination, dataset: name))
                 continue
             }
-            try copy(from: from, to: destination)
-            results.append(try verifyAndPlace(file, destination: destination, source: from))
+            let writer = try copy(file, from: from, to: destination)
+            results.append(try verifyAndPlace(file, writer: writer, source: from, dataset: name))
         }
         return results
     }
@@ -123,12 +133,12 @@ public struct DatasetDownloader: Sendable {
     // MARK: - Steps
 
     /// The result for a file already in place with an acceptable MD5, or nil if it must be fetched.
-    private func alreadyPresent(_ file: DatasetFile, at path: String) throws(DatasetError) -> FetchedFile? {
+    private func alreadyPresent(_ file: DatasetFile, at path: String, dataset: String) throws(DatasetError) -> FetchedFile? {
         guard FileIO.exists(path, directory: false) else { return nil }
         let md5 = try MD5.hex(file: path)
         if md5 == file.md5 {
             events(.alreadyPresent(file: file.name, md5: md5))
-        } else if acceptChecksumMismatch {
+        } else if acceptChecksumMismatch, (try? Self.checkFormat(file, path: path, dataset: dataset)) != nil {
             events(.checksumMismatchAccepted(file: file.name, expected: file.md5, got: md5))
         } else {
             return nil   // damaged or unofficial: fetch again
@@ -136,57 +146,78 @@ public struct DatasetDownloader: Sendable {
         return FetchedFile(path: path, md5: md5, expectedMD5: file.md5, source: "already present")
     }
 
-    /// Checks `destination.part` and moves it into place, or deletes it and throws.
-    private func verifyAndPlace(_ file: DatasetFile, destination: String, source: String) throws(DatasetError) -> FetchedFile {
-        let part = destination + ".part"
-        let md5: String
-        do { md5 = try MD5.hex(file: part) } catch {
-            unlink(part)
+    /// Checks the written `NAME.part` and moves it into place; on any failure the writer is
+    /// discarded, which deletes the partial file.
+    private func verifyAndPlace(_ file: DatasetFile, writer: FileIO.Writer, source: String,
+                                dataset: String) throws(DatasetError) -> FetchedFile {
+        do {
+            try writer.closeFile()
+            let md5 = try MD5.hex(file: writer.partPath)
+            try accept(file, md5: md5, path: writer.partPath, source: source, dataset: dataset)
+            try writer.finish()
+            return FetchedFile(path: writer.path, md5: md5, expectedMD5: file.md5, source: source)
+        } catch {
+            writer.discard()
             throw error
         }
-        if md5 != file.md5 {
-            guard acceptChecksumMismatch else {
-                unlink(part)
-                throw .checksumMismatch(path: source, expected: file.md5, got: md5)
-            }
-            events(.checksumMismatchAccepted(file: file.name, expected: file.md5, got: md5))
-        } else {
-            events(.verified(file: file.name, md5: md5))
-        }
-        guard rename(part, destination) == 0 else {
-            throw .io(path: destination, message: "cannot rename from \(part): \(String(cString: strerror(errno)))")
-        }
-        return FetchedFile(path: destination, md5: md5, expectedMD5: file.md5, source: source)
     }
 
     /// Checks a file that is already where it belongs.
-    private func verifyInPlace(_ file: DatasetFile, path: String) throws(DatasetError) -> FetchedFile {
+    private func verifyInPlace(_ file: DatasetFile, path: String, dataset: String) throws(DatasetError) -> FetchedFile {
         let md5 = try MD5.hex(file: path)
-        if md5 != file.md5 {
-            guard acceptChecksumMismatch else { throw .checksumMismatch(path: path, expected: file.md5, got: md5) }
-            events(.checksumMismatchAccepted(file: file.name, expected: file.md5, got: md5))
-        } else {
-            events(.verified(file: file.name, md5: md5))
-        }
+        try accept(file, md5: md5, path: path, source: path, dataset: dataset)
         return FetchedFile(path: path, md5: md5, expectedMD5: file.md5, source: path)
     }
 
-    /// Copies a local file to `destination.part`, reporting progress.
-    private func copy(from source: String, to destination: String) throws(DatasetError) {
-        let name = (destination as NSString).lastPathComponent
+    /// Accepts a file with the official MD5; one with another MD5 only when mismatches are
+    /// accepted and it passes its format check. Reports the outcome as an event.
+    private func accept(_ file: DatasetFile, md5: String, path: String, source: String, dataset: String) throws(DatasetError) {
+        if md5 == file.md5 {
+            events(.verified(file: file.name, md5: md5))
+            return
+        }
+        guard acceptChecksumMismatch else { throw .checksumMismatch(path: source, expected: file.md5, got: md5) }
+        try Self.checkFormat(file, path: path, dataset: dataset)
+        events(.checksumMismatchAccepted(file: file.name, expected: file.md5, got: md5))
+    }
+
+    /// Reads `path` (a copy of the official `file`) with its dataset's reader, every check applied.
+    static func checkFormat(_ file: DatasetFile, path: String, dataset: String) throws(DatasetError) {
+        switch dataset {
+        case MNIST.name where file.name.contains("labels"): _ = try MNIST.readLabels(path)
+        case MNIST.name: _ = try MNIST.readImages(path)
+        case CIFAR10.name: _ = try CIFAR10.load(archive: path)
+        default: throw .unknown(name: dataset, valid: DatasetRegistry.names)
+        }
+    }
+
+    /// Copies a local file to `destination.part` (refusing one larger than `file.maxSize`),
+    /// reporting progress. Returns the writer holding it, closed, for `verifyAndPlace`.
+    private func copy(_ file: DatasetFile, from source: String, to destination: String) throws(DatasetError) -> FileIO.Writer {
         guard FileIO.exists(source, directory: false) else {
-            throw .missing(path: source, hint: "The mirror folder lacks \(name).")
+            throw .missing(path: source, hint: "The mirror folder lacks \(file.name).")
         }
-        events(.started(file: name, source: source))
+        events(.started(file: file.name, source: source))
         let total = try FileIO.size(source)
-        let writer = try FileIO.Writer(path: destination + ".part")
-        var copied = 0
-        try FileIO.forEachChunk(source, chunkSize: 4 << 20) { chunk throws(DatasetError) in
-            try writer.write(UnsafeRawBufferPointer(chunk))
-            copied += chunk.count
-            events(.progress(file: name, received: copied, total: total))
+        guard total <= file.maxSize else {
+            throw .sizeOutOfRange(path: source, offset: 0, field: "file size in bytes", limit: file.maxSize, got: total)
         }
-        try writer.finish()   // lands as destination.part, checked by the caller
+        let writer = try FileIO.Writer(path: destination)
+        var copied = 0
+        do {
+            try FileIO.forEachChunk(source, chunkSize: 4 << 20) { chunk throws(DatasetError) in
+                copied += chunk.count
+                guard copied <= file.maxSize else {
+                    throw .tooLong(path: source, offset: file.maxSize, what: "file (it grew while copied)", limit: file.maxSize)
+                }
+                try writer.write(UnsafeRawBufferPointer(chunk))
+                events(.progress(file: file.name, received: copied, total: total))
+            }
+        } catch {
+            writer.discard()
+            throw error
+        }
+        return writer
     }
 
     /// A local path for a mirror location that is a file:// URL or a path without a scheme.

@@ -17,7 +17,14 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
     case countMismatch(path: String, what: String, expected: Int, got: Int)
     /// The label byte at `offset` is not in `0..<classes`.
     case labelOutOfRange(path: String, offset: Int, label: Int, classes: Int)
-    /// A gzip or tar archive is damaged; `message` is zlib's or the tar reader's.
+    /// A size or count field at `offset` claims more than a stated limit (or than the file holds):
+    /// refused before anything of that size is allocated. `limit` is the largest value accepted.
+    case sizeOutOfRange(path: String, offset: Int, field: String, limit: Int, got: Int)
+    /// A stream (decompressed data, a download) went on past `limit` bytes, the most its header or
+    /// a stated cap allows; reading stopped at `offset` (= `limit`), so nothing beyond was kept.
+    case tooLong(path: String, offset: Int, what: String, limit: Int)
+    /// A gzip or tar archive is damaged; `message` is zlib's or the tar reader's, with the offset,
+    /// what was expected there and what was found.
     case corruptArchive(path: String, message: String)
     /// The file's MD5 is not the official one.
     case checksumMismatch(path: String, expected: String, got: String)
@@ -49,6 +56,12 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .labelOutOfRange(path, offset, label, classes):
             return "\(path): label \(label) at byte offset \(offset) is outside 0..<\(classes). "
                 + "Hint: the file is damaged; fetch it again."
+        case let .sizeOutOfRange(path, offset, field, limit, got):
+            return "\(path): \(field) at byte offset \(offset): expected at most \(limit), got \(got). "
+                + "Hint: the file is damaged or hostile; nothing was allocated for it. Fetch the official file again."
+        case let .tooLong(path, offset, what, limit):
+            return "\(path): \(what) goes on past byte offset \(offset): expected at most \(limit) bytes, got more "
+                + "(reading stopped there). Hint: the file is damaged or not what its name says; fetch it again."
         case let .corruptArchive(path, message):
             return "\(path): corrupt archive: \(message). Hint: the download is damaged; fetch it again."
         case let .checksumMismatch(path, expected, got):

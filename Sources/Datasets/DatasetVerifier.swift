@@ -89,58 +89,83 @@ public enum DatasetVerifier {
 
     /// Unpacks dataset `name`'s archives in `root` into `destination` (default `root`): CIFAR-10's
     /// tarball to `destination/cifar-10-batches-bin/…`, MNIST's `.gz` files to raw IDX files.
-    /// Returns the paths written. Tar members with absolute paths or `..` are refused.
+    /// Returns the paths written.
+    ///
+    /// The archives are first validated exactly as the loaders validate them (the same code), so
+    /// an archive the loader refuses is refused here too, and nothing is written for it. CIFAR-10
+    /// is then written into a hidden sibling folder and renamed into place; MNIST's files are
+    /// written as `NAME.part` and renamed once all four are complete.
     public static func extract(_ name: String, root: URL, to destination: URL? = nil) throws(DatasetError) -> [String] {
         let out = (destination ?? root).path
-        try FileIO.makeDirectory(out)
         switch name {
         case CIFAR10.name:
-            return try extractTar(root.path + "/" + CIFAR10.archive, into: out)
+            let archive = root.path + "/" + CIFAR10.archive
+            guard FileIO.exists(archive, directory: false) else {
+                throw .missing(path: archive, hint: "Fetch CIFAR-10 with `masklab data fetch cifar10`.")
+            }
+            let members = try CIFAR10.readArchive(archive)
+            _ = try CIFAR10.assemble(CIFAR10.batches(in: members, archive: archive))
+            try FileIO.makeDirectory(out)
+            return try writeFolder(members, into: out + "/" + CIFAR10.folder)
         case MNIST.name:
-            var written: [String] = []
+            var sources: [String] = []
             for file in MNIST.files {
                 let from = root.path + "/" + file
                 guard FileIO.exists(from, directory: false) else {
                     throw .missing(path: from, hint: "Fetch MNIST with `masklab data fetch mnist`.")
                 }
-                let to = out + "/" + String(file.dropLast(3))
-                let writer = try FileIO.Writer(path: to)
-                try Gzip.inflate(path: from) { piece throws(DatasetError) in try writer.write(UnsafeRawBufferPointer(piece)) }
-                try writer.finish()
-                written.append(to)
+                sources.append(from)
             }
-            return written
+            _ = try MNIST.load(images: sources[0], labels: sources[1], name: "mnist/train")
+            _ = try MNIST.load(images: sources[2], labels: sources[3], name: "mnist/test")
+            try FileIO.makeDirectory(out)
+            var writers: [FileIO.Writer] = []
+            for (from, file) in zip(sources, MNIST.files) {
+                let writer = try FileIO.Writer(path: out + "/" + String(file.dropLast(3)))
+                writers.append(writer)
+                try Gzip.inflate(path: from) { piece throws(DatasetError) in try writer.write(UnsafeRawBufferPointer(piece)) }
+                try writer.closeFile()
+            }
+            for writer in writers { try writer.finish() }
+            return writers.map(\.path)
         default:
             throw .unknown(name: name, valid: DatasetRegistry.names)
         }
     }
 
-    /// Writes every regular file of the gzipped tar at `archive` under `folder`.
-    static func extractTar(_ archive: String, into folder: String) throws(DatasetError) -> [String] {
-        guard FileIO.exists(archive, directory: false) else {
-            throw .missing(path: archive, hint: "Fetch CIFAR-10 with `masklab data fetch cifar10`.")
+    /// Writes `members` into a fresh hidden sibling of `folder`, then renames it to `folder`
+    /// (replacing what was there, a symbolic link included, without following it).
+    private static func writeFolder(_ members: [CIFAR10.ArchiveMember], into folder: String) throws(DatasetError) -> [String] {
+        let parent = FileIO.parent(of: folder), base = (folder as NSString).lastPathComponent
+        let staging = parent + "/." + base + ".extracting"
+        let old = parent + "/." + base + ".replaced"
+        let fm = FileManager.default
+        try? fm.removeItem(atPath: staging)
+        guard mkdir(staging, 0o755) == 0 else {
+            throw .io(path: staging, message: "cannot create folder: \(String(cString: strerror(errno)))")
         }
-        var written: [String] = []
-        var writer: FileIO.Writer?
-        var reader = TarReader(path: archive, handlers: .init(
-            onEntry: { name, _ throws(DatasetError) in
-                let parts = name.split(separator: "/")
-                guard !name.hasPrefix("/"), !parts.contains(".."), !parts.isEmpty else {
-                    throw .corruptArchive(path: archive, message: "refusing to extract member '\(name)' outside the folder")
-                }
-                writer = try FileIO.Writer(path: folder + "/" + parts.joined(separator: "/"))
-                return true
-            },
-            onData: { piece throws(DatasetError) in try writer?.write(UnsafeRawBufferPointer(piece)) },
-            onEnd: { () throws(DatasetError) in
-                if let w = writer {
-                    try w.finish()
-                    written.append(w.path)
-                }
-                writer = nil
-            }))
-        try Gzip.inflate(path: archive) { piece throws(DatasetError) in try reader.feed(piece) }
-        try reader.finish()
-        return written
+        var placed = false
+        defer { if !placed { try? fm.removeItem(atPath: staging) } }
+        for member in members {
+            let writer = try FileIO.Writer(path: staging + "/" + member.file)
+            try member.bytes.withUnsafeBytes { b in Result { () throws(DatasetError) in try writer.write(b) } }.get()
+            try writer.finish()
+        }
+        var st = stat()
+        let existed = lstat(folder, &st) == 0
+        if existed {
+            try? fm.removeItem(atPath: old)
+            guard rename(folder, old) == 0 else {
+                throw .io(path: folder, message: "cannot move the existing folder aside: \(String(cString: strerror(errno)))")
+            }
+        }
+        guard rename(staging, folder) == 0 else {
+            let message = String(cString: strerror(errno))
+            if existed { rename(old, folder) }
+            throw .io(path: folder, message: "cannot rename from \(staging): \(message)")
+        }
+        placed = true
+        if existed { try? fm.removeItem(atPath: old) }
+        return members.map { folder + "/" + $0.file }
     }
 }

@@ -53,14 +53,26 @@ enum FileIO {
         let path: String
         let partPath: String
         private var file: UnsafeMutablePointer<FILE>?
+        private var finished = false                  // renamed into place or discarded
 
         /// Starts writing `path` (as `path.part` until `finish()`), creating its folder if needed.
+        ///
+        /// A `path.part` already there is removed first, never opened: if it is a symbolic link
+        /// (left by accident or planted), the link goes, not what it points to, and the new file
+        /// is created with `O_EXCL | O_NOFOLLOW`, so nothing outside the folder is ever written.
         init(path: String) throws(DatasetError) {
             self.path = path
             partPath = path + ".part"
             try FileIO.makeDirectory(parent(of: path))
-            guard let f = fopen(partPath, "wb") else {
-                throw .io(path: partPath, message: "cannot create: \(String(cString: strerror(errno)))")
+            if unlink(partPath) != 0 && errno != ENOENT {
+                throw .io(path: partPath, message: "cannot remove the old partial file: \(String(cString: strerror(errno)))")
+            }
+            let fd = open(partPath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw .io(path: partPath, message: "cannot create: \(String(cString: strerror(errno)))") }
+            guard let f = fdopen(fd, "wb") else {
+                let message = String(cString: strerror(errno))
+                _ = FileIO.closeDescriptor(fd)
+                throw .io(path: partPath, message: "cannot open for writing: \(message)")
             }
             file = f
         }
@@ -72,25 +84,40 @@ enum FileIO {
             }
         }
 
-        /// Closes the file and moves it to its final name.
-        func finish() throws(DatasetError) {
+        /// Closes the file (it stays `path.part`); `finish()` does this too.
+        func closeFile() throws(DatasetError) {
             guard let f = file else { return }
             file = nil
-            if fclose(f) != 0 { throw .io(path: partPath, message: "close failed: \(String(cString: strerror(errno)))") }
+            if fclose(f) != 0 {
+                unlink(partPath)
+                throw .io(path: partPath, message: "close failed: \(String(cString: strerror(errno)))")
+            }
+        }
+
+        /// Closes the file and moves it to its final name.
+        func finish() throws(DatasetError) {
+            try closeFile()
+            guard !finished else { return }
+            finished = true
             if rename(partPath, path) != 0 {
                 throw .io(path: path, message: "cannot rename from \(partPath): \(String(cString: strerror(errno)))")
             }
         }
 
-        /// Closes and deletes the partial file.
+        /// Closes and deletes the partial file (unless it was already moved into place or
+        /// discarded: a later call never touches a newer file of the same name).
         func discard() {
             if let f = file { fclose(f) }
             file = nil
-            unlink(partPath)
+            if !finished { unlink(partPath) }
+            finished = true
         }
 
         deinit { discard() }
     }
+
+    /// `close(2)`, under a name that the `Writer` methods do not shadow.
+    private static func closeDescriptor(_ fd: Int32) -> Int32 { close(fd) }
 
     /// Creates `path` and its parents (no error if it exists).
     static func makeDirectory(_ path: String) throws(DatasetError) {

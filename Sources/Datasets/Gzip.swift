@@ -9,8 +9,14 @@ import Darwin
 ///
 /// Files are read in 1 MiB chunks and decompressed into a 1 MiB output buffer, so a 170 MB
 /// archive never sits in memory whole. Multi-member gzip files (concatenated streams) are
-/// decompressed as one stream, like `gzip -d` does.
+/// decompressed as one stream, like `gzip -d` does. The decompressed output is capped (a "gzip
+/// bomb" is refused as soon as it passes the cap, never decompressed whole): at `limit` bytes, by
+/// default `maxOutput`; readers that know the exact size from a header also stop themselves.
 enum Gzip {
+    /// The most any gzip file is allowed to decompress to: 1 GiB (the largest official file,
+    /// CIFAR-10's tarball, holds 185 MB).
+    static let maxOutput = 1 << 30
+
     /// Whether `bytes` start with the gzip magic `1f 8b`.
     static func isGzip(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         bytes.count >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b
@@ -18,14 +24,21 @@ enum Gzip {
 
     /// Whether the file at `path` starts with the gzip magic.
     static func isGzip(path: String) throws(DatasetError) -> Bool {
-        var first: [UInt8] = []
-        try FileIO.forEachChunk(path, chunkSize: 2) { c throws(DatasetError) in if first.isEmpty { first = Array(c) } }
-        return first.withUnsafeBufferPointer { isGzip($0) }
+        guard let file = fopen(path, "rb") else {
+            if !FileIO.exists(path) { throw .missing(path: path, hint: "") }
+            throw .io(path: path, message: "cannot open: \(String(cString: strerror(errno)))")
+        }
+        defer { fclose(file) }
+        var first: [UInt8] = [0, 0]
+        let n = fread(&first, 1, 2, file)
+        return n == 2 && first[0] == 0x1f && first[1] == 0x8b
     }
 
     /// Decompresses the gzip file at `path`, calling `body` with consecutive pieces of the output.
-    /// A damaged or cut-off stream throws `corruptArchive` with zlib's message.
-    static func inflate(path: String,
+    /// A damaged or cut-off stream throws `corruptArchive` with zlib's message and the compressed
+    /// offset; output beyond `limit` bytes throws `tooLong` (zlib is never asked for more than
+    /// `limit + 1` bytes, and `body` never sees a byte past `limit`).
+    static func inflate(path: String, limit: Int = maxOutput,
                         _ body: (UnsafeBufferPointer<UInt8>) throws(DatasetError) -> Void) throws(DatasetError) {
         var stream = z_stream()
         guard masklab_inflate_init_gzip(&stream) == Z_OK else {
@@ -37,6 +50,7 @@ enum Gzip {
         defer { out.deallocate() }
         var ended = false          // the current member has reached Z_STREAM_END
         var compressedOffset = 0   // bytes of the file consumed so far (for messages)
+        var produced = 0           // decompressed bytes handed to `body`
 
         try FileIO.forEachChunk(path) { chunk throws(DatasetError) in
             stream.next_in = UnsafeMutablePointer(mutating: chunk.baseAddress!)
@@ -50,42 +64,31 @@ enum Gzip {
                     }
                     ended = false
                 }
+                // Room for at most one byte past the limit: enough to tell that the limit is passed.
+                let room = min(outSize, limit - produced + 1)
                 stream.next_out = out
-                stream.avail_out = UInt32(outSize)
+                stream.avail_out = UInt32(room)
                 let status = CZlib.inflate(&stream, Z_NO_FLUSH)
-                let produced = outSize - Int(stream.avail_out)
-                if produced > 0 { try body(UnsafeBufferPointer(start: out, count: produced)) }
+                let piece = room - Int(stream.avail_out)
+                if produced + piece > limit {
+                    throw .tooLong(path: path, offset: limit, what: "decompressed data", limit: limit)
+                }
+                if piece > 0 { try body(UnsafeBufferPointer(start: out, count: piece)) }
+                produced += piece
                 if status == Z_STREAM_END { ended = true; continue }
                 if status == Z_OK || (status == Z_BUF_ERROR && stream.avail_in == 0) { continue }
                 let message = stream.msg.map { String(cString: $0) } ?? "zlib error \(status)"
                 let at = compressedOffset + chunk.count - Int(stream.avail_in)
-                throw .corruptArchive(path: path, message: "\(message) (near compressed byte \(at))")
+                throw .corruptArchive(path: path, message:
+                    "at compressed byte offset \(at): expected valid gzip data, got '\(message)' from zlib")
             } while stream.avail_in > 0 || stream.avail_out == 0
             compressedOffset += chunk.count
         }
         guard ended else {
             throw .corruptArchive(path: path, message: compressedOffset == 0
-                ? "empty file"
-                : "unexpected end of gzip stream after \(compressedOffset) compressed bytes (file cut short)")
+                ? "empty file: expected a gzip stream, got 0 bytes"
+                : "unexpected end of gzip stream at compressed byte offset \(compressedOffset): "
+                  + "expected more compressed data and the 8-byte trailer, got the end of the file (file cut short)")
         }
-    }
-
-    /// The whole decompressed content of the gzip file at `path`.
-    static func inflateAll(path: String) throws(DatasetError) -> [UInt8] {
-        // The trailer's ISIZE (size mod 2³²) is a good capacity hint for these files.
-        let out = ByteAccumulator(capacity: (try? trailerSize(path: path)) ?? 1 << 20)
-        try inflate(path: path) { piece throws(DatasetError) in out.append(piece) }
-        return out.toArray()
-    }
-
-    /// ISIZE from the last 4 bytes of a gzip file (little-endian), capped at 1 GiB.
-    private static func trailerSize(path: String) throws(DatasetError) -> Int? {
-        guard let f = fopen(path, "rb") else { return nil }
-        defer { fclose(f) }
-        guard fseek(f, -4, SEEK_END) == 0 else { return nil }
-        var b = [UInt8](repeating: 0, count: 4)
-        guard fread(&b, 1, 4, f) == 4 else { return nil }
-        let n = Int(b[0]) | Int(b[1]) << 8 | Int(b[2]) << 16 | Int(b[3]) << 24
-        return min(n, 1 << 30)
     }
 }

@@ -30,12 +30,10 @@ public enum MNIST {
 
     /// Loads one split from an images file and a labels file (raw or gzipped).
     public static func load(images: String, labels: String, name: String) throws(DatasetError) -> Dataset {
-        let imageBytes = try readMaybeGzip(images)
-        let labelBytes = try readMaybeGzip(labels)
-        let (count, pixels) = try parseImages(imageBytes, path: images)
-        let labelValues = try parseLabels(labelBytes, path: labels)
+        let (count, pixels) = try readImages(images)
+        let labelValues = try readLabels(labels)
         guard labelValues.count == count else {
-            throw .countMismatch(path: labels, what: "number of labels vs images in \(images)",
+            throw .countMismatch(path: labels, what: "number of labels (header offset 4) vs images (header offset 4) in \(images)",
                                  expected: count, got: labelValues.count)
         }
         return Dataset(name: name, sampleShape: sampleShape, classes: classes, pixels: pixels,
@@ -51,65 +49,39 @@ public enum MNIST {
                        hint: "Looked for \(candidates.joined(separator: ", ")). Fetch MNIST with `masklab data fetch mnist`.")
     }
 
-    /// The bytes of `path`, decompressed if it is gzip.
-    static func readMaybeGzip(_ path: String) throws(DatasetError) -> [UInt8] {
-        guard FileIO.exists(path, directory: false) else {
-            throw .missing(path: path, hint: "Fetch MNIST with `masklab data fetch mnist`.")
-        }
-        return try Gzip.isGzip(path: path) ? Gzip.inflateAll(path: path) : FileIO.readAll(path)
+    /// The most samples an IDX file may claim (the official training set has 60 000): a count
+    /// above it is refused before anything is allocated.
+    public static let maxSamples = 1_000_000
+
+    static let imagesKind = IDXReader.Kind(magic: imagesMagic, headerSize: 16, imageSize: (28, 28))
+    static let labelsKind = IDXReader.Kind(magic: labelsMagic, headerSize: 8, imageSize: nil)
+
+    /// Validates an images file (raw or gzipped) and returns the sample count and the pixel bytes.
+    static func readImages(_ path: String) throws(DatasetError) -> (Int, [UInt8]) {
+        try checkExists(path)
+        let (count, pixels) = try IDXReader(path: path, kind: imagesKind, maxCount: maxSamples).read()
+        return (count, pixels)
     }
 
-    /// Validates an images file and returns the sample count and the pixel bytes.
-    static func parseImages(_ bytes: [UInt8], path: String) throws(DatasetError) -> (Int, [UInt8]) {
-        let headerSize = 16
-        guard bytes.count >= 4 else { throw .truncated(path: path, offset: bytes.count, expected: headerSize, got: bytes.count) }
-        let magic = bigEndian32(bytes, 0)
-        guard magic == imagesMagic else { throw .badMagic(path: path, offset: 0, expected: imagesMagic, got: magic) }
-        guard bytes.count >= headerSize else {
-            throw .truncated(path: path, offset: bytes.count, expected: headerSize, got: bytes.count)
-        }
-        let count = Int(bigEndian32(bytes, 4))
-        let rows = Int(bigEndian32(bytes, 8)), cols = Int(bigEndian32(bytes, 12))
-        guard rows == 28 else { throw .badHeader(path: path, offset: 8, field: "rows", expected: 28, got: rows) }
-        guard cols == 28 else { throw .badHeader(path: path, offset: 12, field: "cols", expected: 28, got: cols) }
-        let expected = headerSize + count * rows * cols
-        guard bytes.count >= expected else {
-            throw .truncated(path: path, offset: bytes.count, expected: expected, got: bytes.count)
-        }
-        guard bytes.count == expected else {
-            throw .countMismatch(path: path, what: "file size in bytes for \(count) images (extra data at offset \(expected))",
-                                 expected: expected, got: bytes.count)
-        }
-        return (count, copyBytes(bytes, headerSize..<bytes.count))
-    }
-
-    /// Validates a labels file and returns its labels.
-    static func parseLabels(_ bytes: [UInt8], path: String) throws(DatasetError) -> [Int32] {
-        let headerSize = 8
-        guard bytes.count >= 4 else { throw .truncated(path: path, offset: bytes.count, expected: headerSize, got: bytes.count) }
-        let magic = bigEndian32(bytes, 0)
-        guard magic == labelsMagic else { throw .badMagic(path: path, offset: 0, expected: labelsMagic, got: magic) }
-        guard bytes.count >= headerSize else {
-            throw .truncated(path: path, offset: bytes.count, expected: headerSize, got: bytes.count)
-        }
-        let count = Int(bigEndian32(bytes, 4))
-        let expected = headerSize + count
-        guard bytes.count >= expected else {
-            throw .truncated(path: path, offset: bytes.count, expected: expected, got: bytes.count)
-        }
-        guard bytes.count == expected else {
-            throw .countMismatch(path: path, what: "file size in bytes for \(count) labels (extra data at offset \(expected))",
-                                 expected: expected, got: bytes.count)
-        }
+    /// Validates a labels file (raw or gzipped) and returns its labels.
+    static func readLabels(_ path: String) throws(DatasetError) -> [Int32] {
+        try checkExists(path)
+        let (count, bytes) = try IDXReader(path: path, kind: labelsKind, maxCount: maxSamples).read()
         var labels = [Int32](repeating: 0, count: count)
         for i in 0..<count {
-            let b = bytes[headerSize + i]
+            let b = bytes[i]
             guard Int(b) < classes else {
-                throw .labelOutOfRange(path: path, offset: headerSize + i, label: Int(b), classes: classes)
+                throw .labelOutOfRange(path: path, offset: labelsKind.headerSize + i, label: Int(b), classes: classes)
             }
             labels[i] = Int32(b)
         }
         return labels
+    }
+
+    private static func checkExists(_ path: String) throws(DatasetError) {
+        guard FileIO.exists(path, directory: false) else {
+            throw .missing(path: path, hint: "Fetch MNIST with `masklab data fetch mnist`.")
+        }
     }
 }
 

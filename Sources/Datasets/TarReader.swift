@@ -6,11 +6,18 @@
 /// skipped. Layout: each entry is a 512-byte header (name at 0, octal size at 124, checksum at
 /// 148, type at 156, ustar prefix at 345) followed by the data padded to a multiple of 512; two
 /// zero blocks end the archive.
+///
+/// Sizes read from headers are never trusted: a member (or long-name record) larger than
+/// `memberLimit` is refused with the offset of its size field before the caller sees it, and the
+/// caller receives the content in pieces as it arrives, so nothing is allocated from a claimed size.
 struct TarReader {
+    /// The largest long-name or PAX record accepted (real ones are a few hundred bytes).
+    static let maxNameRecord = 1 << 16
     /// What the caller wants done with each regular file.
     struct Handlers {
-        /// Name and size of the next regular file; return true to receive its content.
-        var onEntry: (_ name: String, _ size: Int) throws(DatasetError) -> Bool
+        /// Name, size and header offset (in the archive) of the next regular file; return true to
+        /// receive its content.
+        var onEntry: (_ name: String, _ size: Int, _ offset: Int) throws(DatasetError) -> Bool
         /// A piece of the current file's content.
         var onData: (UnsafeBufferPointer<UInt8>) throws(DatasetError) -> Void
         /// The current file is complete.
@@ -25,6 +32,8 @@ struct TarReader {
     }
 
     let path: String
+    /// The largest member accepted, in bytes.
+    let memberLimit: Int
     private var handlers: Handlers
     private var state = State.header
     private var header = [UInt8](repeating: 0, count: 512)
@@ -32,9 +41,11 @@ struct TarReader {
     private var offset = 0                            // archive bytes consumed
     private var longName: [UInt8] = []                // content of a GNU 'L' or PAX 'x' entry
     private var pendingName: String?                  // name for the next header, from 'L' / 'x'
+    private var entryEnd = 0                          // archive offset where the current entry's data ends
 
-    init(path: String, handlers: Handlers) {
+    init(path: String, memberLimit: Int, handlers: Handlers) {
         self.path = path
+        self.memberLimit = memberLimit
         self.handlers = handlers
     }
 
@@ -95,7 +106,10 @@ struct TarReader {
         if case .finished = state { return }
         // Many writers omit the end marker; ending on a clean entry boundary is fine.
         if case .header = state, headerFill == 0 { return }
-        throw .corruptArchive(path: path, message: "tar archive ends inside an entry at byte \(offset)")
+        if case .header = state {
+            throw .truncated(path: path, offset: offset, expected: offset - headerFill + 512, got: offset)
+        }
+        throw .truncated(path: path, offset: offset, expected: entryEnd, got: offset)
     }
 
     private mutating func parseHeader(at start: Int) throws(DatasetError) {
@@ -108,10 +122,11 @@ struct TarReader {
         for (i, b) in header.enumerated() { sum += (148..<156).contains(i) ? 32 : Int(b) }
         guard let stored = octal(148, 8), stored == sum else {
             throw .corruptArchive(path: path, message:
-                "tar header checksum at byte \(start + 148): expected \(sum), got \(octal(148, 8).map(String.init) ?? "unreadable")")
+                "tar header checksum at byte offset \(start + 148): expected \(sum), got \(octal(148, 8).map(String.init) ?? "unreadable")")
         }
         guard let size = number(124, 12) else {
-            throw .corruptArchive(path: path, message: "tar header size field at byte \(start + 124) is not a number")
+            throw .corruptArchive(path: path, message: "tar header size field at byte offset \(start + 124): expected octal "
+                                  + "digits or a base-256 number, got bytes \(header[124..<136].map { String($0) }.joined(separator: " "))")
         }
         let kind = header[156]
         var name = string(header[0..<100])
@@ -123,12 +138,19 @@ struct TarReader {
             name = long
             pendingName = nil
         }
+        let isName = kind == UInt8(ascii: "L") || kind == UInt8(ascii: "x")
+        let limit = isName ? Self.maxNameRecord : memberLimit
+        guard size <= limit else {
+            throw .sizeOutOfRange(path: path, offset: start + 124, field: "size of tar member '\(name)'",
+                                  limit: limit, got: size)
+        }
         let padding = (512 - size % 512) % 512
+        entryEnd = start + 512 + size + padding
         var wanted = false
-        if kind == UInt8(ascii: "L") || kind == UInt8(ascii: "x") {
+        if isName {
             longName = []
         } else if kind == UInt8(ascii: "0") || kind == 0 || kind == UInt8(ascii: "7") {
-            wanted = try handlers.onEntry(name, size)
+            wanted = try handlers.onEntry(name, size, start)
         }
         if size == 0 {
             if wanted { try handlers.onEnd() }

@@ -55,10 +55,15 @@ public enum TrainingRun {
                 if let sampler = hook.sampler as? ImportanceDropConnect { extra.append(ImportanceRefreshReporter(sampler: sampler, note: note)) }
             }
         }
+        // A resumed run's saved config and checkpoint are checked before the folder is touched
+        // (a live writer is reported by `open` below instead: its pid says more).
+        let checkResume = reuse == .resume && FolderLock.holder(of: layout.directory) == nil
+        if checkResume { try requireSavedConfig(layout, equals: config) }
         let trainer: Trainer
         do {
             trainer = try Trainer(config: config.training, network: network, splits: splits, outputDirectory: layout.directory,
                                   callbacks: callbacks + extra, hooks: hooks + maskHooks, augmentation: augmentation, control: control)
+            if checkResume { try trainer.checkResume() }
         } catch { throw .training(error) }
 
         let folder = try open(layout, config: config, commandLine: commandLine, reuse: reuse)
@@ -79,10 +84,15 @@ public enum TrainingRun {
     static func open(_ layout: RunLayout, config: RunConfig, commandLine: [String], reuse: RunFolder.Reuse) throws(RunError) -> RunFolder {
         try RunFolder.open(layout.directory, commandLine: commandLine, results: RunLayout.results, holds: "a run", reuse: reuse,
                            choices: ["continue it with --resume", "replace it with --overwrite", "choose another --out"]) { () throws(RunError) in
-            guard FileManager.default.fileExists(atPath: layout.config.path) else { return }
-            guard try RunConfig.load(from: layout.config) == config else {
-                throw .config(path: layout.config.path, message: "the run folder holds a different configuration; resume with the same settings or choose another --out")
-            }
+            try requireSavedConfig(layout, equals: config)
+        }
+    }
+
+    /// Refuses to resume a folder whose `config.json` differs from `config` (no file: nothing to compare).
+    static func requireSavedConfig(_ layout: RunLayout, equals config: RunConfig) throws(RunError) {
+        guard FileManager.default.fileExists(atPath: layout.config.path) else { return }
+        guard try RunConfig.load(from: layout.config) == config else {
+            throw .config(path: layout.config.path, message: "the run folder holds a different configuration; resume with the same settings or choose another --out")
         }
     }
 

@@ -134,6 +134,13 @@ public final class Trainer {
 
     // MARK: - Start
 
+    /// Loads and checks the checkpoint a resumed run would continue from (when there is one),
+    /// exactly as `run(resume: true)` will, so that a corrupt or foreign checkpoint is refused
+    /// before the caller writes anything into the run folder. Loading again in `run` is idempotent.
+    public func checkResume() throws(TrainingError) {
+        if let url = checkpointURL, FileManager.default.fileExists(atPath: url.path) { try load(url) }
+    }
+
     /// Loads the checkpoint (resume) or initialises the weights, then starts hooks and callbacks.
     private func start(resume: Bool, initialise: Bool) throws(TrainingError) {
         if let dir = outputDirectory {

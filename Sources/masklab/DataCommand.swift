@@ -35,7 +35,11 @@ struct DataCommand: ParsableCommand {
             abstract: "Download the official archives (or copy a local one) and check their MD5.",
             discussion: """
             Files already present with the official MD5 are kept. A file whose MD5 differs from the \
-            official one is refused unless --accept-checksum-mismatch is given.
+            official one is refused unless --accept-checksum-mismatch is given, and even then it must \
+            pass the reader's format check. Each file is written as NAME.part in the data folder and \
+            deleted on any failure. A download fails when no data arrives for --timeout seconds, when \
+            fewer than --min-rate bytes/s arrive over any --timeout seconds, after --deadline seconds, \
+            or as soon as the server announces or sends more than twice the official file's size.
             """)
 
         @OptionGroup var target: Target
@@ -49,12 +53,26 @@ struct DataCommand: ParsableCommand {
         @Flag(name: .long, help: "Keep files whose MD5 is not the official one (and say so).")
         var acceptChecksumMismatch = false
 
-        @Option(name: .long, help: "Seconds without data before a download fails.")
-        var timeout: Double = 60
+        @Option(name: .long, help: "Seconds without data before a download fails; also the window over which --min-rate is averaged.")
+        var timeout: Double = DownloadLimits().window
+
+        @Option(name: .long, help: "Bytes per second a download must average over every --timeout seconds.")
+        var minRate: Double = DownloadLimits().minimumRate
+
+        @Option(name: .long, help: "Seconds a whole file may take, however fast it flows.")
+        var deadline: Double = DownloadLimits().deadline
+
+        func validate() throws {
+            for (flag, value) in [("--timeout", timeout), ("--min-rate", minRate), ("--deadline", deadline)]
+            where !(value.isFinite && value > 0) {
+                throw ValidationError("\(flag) must be a positive number of \(flag == "--min-rate" ? "bytes per second" : "seconds"), got \(value)")
+            }
+        }
 
         func run() throws {
             let root = URL(fileURLWithPath: target.root ?? "data", isDirectory: true)
-            let downloader = DatasetDownloader(mirror: mirror, acceptChecksumMismatch: acceptChecksumMismatch, timeout: timeout) { event in
+            let limits = DownloadLimits(window: timeout, minimumRate: minRate, deadline: deadline)
+            let downloader = DatasetDownloader(mirror: mirror, acceptChecksumMismatch: acceptChecksumMismatch, limits: limits) { event in
                 switch event {
                 case let .alreadyPresent(file, md5): print("\(file): present, md5 \(md5)")
                 case let .started(file, source): print("\(file): downloading from \(source)")

@@ -12,16 +12,25 @@ struct InterpolateCommand: ParsableCommand {
         A and B are run folders (their last.safetensors) or .safetensors files in run folders; the model \
         and data come from A's config.json. At each α BatchNorm running statistics are recomputed on the \
         training split (plain average of batch statistics, weights untouched). Writes interpolation.csv, \
-        interpolation.svg and summary.json with the barrier height: the maximum loss over α in [0, 1] \
-        minus the mean of the losses at α = 0 and 1.
+        interpolation.svg and summary.json with two barriers for the loss and the error (1 − accuracy), \
+        train and test, each the maximum over α in [0, 1] of the curve minus a reference: the mean of \
+        its values at α = 0 and 1 (mean-of-ends, Frankle et al. 2020; positive for a path falling \
+        steadily from one end to the other) or the straight line between them (linear, Entezari et \
+        al. 2022; 0 for such a path). \
+        `interpolate --recompute FOLDER` rewrites summary.json and interpolation.svg of an existing \
+        interpolation folder from its interpolation.csv (nothing is evaluated; recomputed.txt records \
+        the command and commit).
         """
     )
 
     @Argument(help: "Run folder or checkpoint of the first network (α = 0).")
-    var a: String
+    var a: String?
 
     @Argument(help: "Run folder or checkpoint of the second network (α = 1).")
-    var b: String
+    var b: String?
+
+    @Option(name: .long, help: ArgumentHelp("Recompute summary.json and interpolation.svg of this interpolation folder from its interpolation.csv (no A, B; the other options do not apply).", valueName: "folder"))
+    var recompute: String?
 
     @Option(name: .long, help: "First α of the grid. Default: -0.2.")
     var from: Double = -0.2
@@ -51,6 +60,11 @@ struct InterpolateCommand: ParsableCommand {
     var overwrite = false
 
     func validate() throws {
+        if recompute != nil {
+            guard a == nil, b == nil else { throw ValidationError("--recompute FOLDER reads the folder's own points: give no A and B") }
+            return
+        }
+        guard a != nil, b != nil else { throw ValidationError("need the two networks A and B (run folders or checkpoints), or --recompute FOLDER") }
         guard step > 0, to > from else { throw ValidationError("need --step > 0 and --to > --from, got \(from)…\(to) step \(step)") }
         let grid = Interpolation.grid(from: from, to: to, step: step)
         guard grid.contains(0), grid.contains(1) else {
@@ -61,6 +75,16 @@ struct InterpolateCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let recompute {
+            let summary: InterpolationRun.Summary
+            do { summary = try InterpolationRun.recompute(URL(fileURLWithPath: recompute, isDirectory: true), commandLine: CommandLine.arguments) } catch {
+                throw CommandFailure(error.description)
+            }
+            print(summary.report)
+            print("→ \(recompute) (summary.json, interpolation.svg, recomputed.txt)")
+            return
+        }
+        guard let a, let b else { preconditionFailure("validate() lets no run without A and B") }
         let dataRoot: URL
         do { dataRoot = try DataLocator.resolve(explicit: data) } catch { throw CommandFailure(error.description) }
         func name(_ p: String) -> String {
@@ -76,6 +100,7 @@ struct InterpolateCommand: ParsableCommand {
                 print(String(format: "α %5.2f  train loss %.4f acc %.4f  test loss %.4f acc %.4f", p.alpha, p.trainLoss, p.trainAccuracy, p.testLoss, p.testAccuracy))
             }
         } catch { throw CommandFailure(error.description) }
-        print(String(format: "barrier: train %.4f, test %.4f nats → %@", summary.trainBarrier, summary.testBarrier, dir.path))
+        print(summary.report)
+        print("→ \(dir.path)")
     }
 }

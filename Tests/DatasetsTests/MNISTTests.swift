@@ -82,7 +82,7 @@ final class MNISTTests: XCTestCase {
         try DatasetFixtures.writeMNIST(to: dir.url, train: 4, test: 2, gzipped: false)
         try DatasetFixtures.write(DatasetFixtures.idxLabels([0, 1, 2]), to: dir.file("train-labels-idx1-ubyte"))
         assertThrows(.countMismatch(path: dir.path + "/train-labels-idx1-ubyte",
-                                    what: "number of labels vs images in \(dir.path)/train-images-idx3-ubyte",
+                                    what: "number of labels (header offset 4) vs images (header offset 4) in \(dir.path)/train-images-idx3-ubyte",
                                     expected: 4, got: 3)) { _ = try load(dir) }
         try DatasetFixtures.write(DatasetFixtures.idxLabels([0, 1, 12, 3]), to: dir.file("train-labels-idx1-ubyte"))
         assertThrows(.labelOutOfRange(path: dir.path + "/train-labels-idx1-ubyte", offset: 10, label: 12, classes: 10)) {

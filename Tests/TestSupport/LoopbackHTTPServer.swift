@@ -6,7 +6,9 @@ import Darwin
 #endif
 
 /// A tiny HTTP/1.1 server on 127.0.0.1 for download tests: serves in-memory files for `GET`,
-/// 404 for unknown paths, one connection at a time, `Connection: close`.
+/// 404 for unknown paths, one connection at a time, `Connection: close`. Besides plain files it
+/// can misbehave on purpose (`Response`): trickle a file byte by byte, stall after the headers,
+/// or announce a huge length and stream zeros until the client hangs up.
 ///
 /// It listens on an ephemeral port (`port`, `baseURL`) on a background thread and stops by
 /// itself: on `stop()`, or after `lifetime` seconds at the latest, so a test that fails midway
@@ -17,16 +19,34 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     /// "http://127.0.0.1:PORT/".
     public var baseURL: String { "http://127.0.0.1:\(port)/" }
 
+    /// What the server sends for one path.
+    public enum Response: Sendable {
+        /// The content, at full speed.
+        case file([UInt8])
+        /// The content (its real length announced), one byte every `interval` seconds.
+        case trickle([UInt8], interval: TimeInterval)
+        /// Headers announcing `claimedLength` bytes, then nothing until the client hangs up.
+        case stall(claimedLength: Int)
+        /// Headers announcing `claimedLength` bytes (none when nil: the body ends when the
+        /// connection closes), then zeros at full speed until the client hangs up.
+        case endless(claimedLength: Int?)
+    }
+
     private let listener: Int32
-    private let files: [String: [UInt8]]
+    private let files: [String: Response]
     private let lock = NSLock()
     private var stopped = false
     private var served: [String] = []
     private let finished = DispatchSemaphore(value: 0)
 
     /// Starts serving `files` (path without the leading "/" → content).
-    public init(files: [String: [UInt8]], lifetime: TimeInterval = 60) throws {
-        self.files = files
+    public convenience init(files: [String: [UInt8]], lifetime: TimeInterval = 60) throws {
+        try self.init(responses: files.mapValues { .file($0) }, lifetime: lifetime)
+    }
+
+    /// Starts serving `responses` (path without the leading "/" → what to send).
+    public init(responses: [String: Response], lifetime: TimeInterval = 60) throws {
+        self.files = responses
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ServerError.socket("socket: \(String(cString: strerror(errno)))") }
         var one: Int32 = 1
@@ -88,7 +108,9 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     private func handle(_ client: Int32) {
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
         setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        // Short send timeouts, retried for up to 5 s: `stop()` never waits long for a client that stopped reading.
+        var sendTimeout = timeval(tv_sec: 0, tv_usec: 100_000)
+        setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &sendTimeout, socklen_t(MemoryLayout<timeval>.size))
         var request: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         while request.count < 65_536 {
@@ -105,28 +127,65 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         let key = path.hasPrefix("/") ? String(path.dropFirst()) : path
         lock.withLock { served.append(path) }
         let status: String, body: [UInt8]
+        var response = Response.file([])
         if method != "GET" && method != "HEAD" {
             status = "405 Method Not Allowed"
             body = Array("method not allowed\n".utf8)
-        } else if let content = files[key] {
+        } else if let found = files[key] {
             status = "200 OK"
-            body = content
+            response = found
+            if case let .file(content) = found { body = content } else { body = [] }
         } else {
             status = "404 Not Found"
             body = Array("not found: \(path)\n".utf8)
         }
+        var length: Int? = body.count
+        switch response {
+        case let .trickle(content, _): length = content.count
+        case let .stall(claimed): length = claimed
+        case let .endless(claimed): length = claimed
+        case .file: break
+        }
         let header = "HTTP/1.1 \(status)\r\nContent-Type: application/octet-stream\r\n"
-            + "Content-Length: \(body.count)\r\nConnection: close\r\n\r\n"
-        write(Array(header.utf8), to: client)
-        if method != "HEAD" { write(body, to: client) }
+            + (length.map { "Content-Length: \($0)\r\n" } ?? "") + "Connection: close\r\n\r\n"
+        guard write(Array(header.utf8), to: client), method != "HEAD" else { return }
+        switch response {
+        case .file:
+            write(body, to: client)
+        case let .trickle(content, interval):
+            for byte in content {
+                guard !isStopped, write([byte], to: client) else { return }
+                Thread.sleep(forTimeInterval: interval)
+            }
+        case .stall:
+            // Until the client gives up (its end of the socket closes) or the server stops.
+            var poller = pollfd(fd: client, events: Int16(POLLIN), revents: 0)
+            var scratch = [UInt8](repeating: 0, count: 256)
+            while !isStopped {
+                if poll(&poller, 1, 50) > 0 && recv(client, &scratch, scratch.count, 0) <= 0 { return }
+            }
+        case .endless:
+            let zeros = [UInt8](repeating: 0, count: 1 << 16)
+            var sent = 0
+            while !isStopped && sent < 1 << 32, write(zeros, to: client) { sent += zeros.count }
+        }
     }
 
-    private func write(_ bytes: [UInt8], to client: Int32) {
-        var sent = 0
+    /// Sends all of `bytes`; false when the client is gone.
+    @discardableResult
+    private func write(_ bytes: [UInt8], to client: Int32) -> Bool {
+        var sent = 0, stalled = 0
         while sent < bytes.count {
             let n = bytes.withUnsafeBytes { send(client, $0.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL)) }
-            guard n > 0 else { return }
-            sent += n
+            if n > 0 {
+                sent += n
+                stalled = 0
+            } else if (errno == EAGAIN || errno == EWOULDBLOCK) && !isStopped && stalled < 50 {
+                stalled += 1   // 50 × 0.1 s: the client has not read for 5 s
+            } else {
+                return false
+            }
         }
+        return true
     }
 }
