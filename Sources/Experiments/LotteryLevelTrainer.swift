@@ -38,10 +38,12 @@ struct LevelTrainer {
                                 validationFile: LotteryLayout.validation(dir),
                                 validationLabel: splits.validation == nil ? "test, every \(config.evaluateEvery) iterations (no validation split)" : "validation, every \(config.evaluateEvery) iterations")
         let observer = onStart.map { f in StartObserver { f(level, arm, network) } }
+        let board = TensorBoardLogger(hparams: config.run.hparams + [.init("lottery.level", .number(Double(level))), .init("lottery.arm", .string(arm)),
+                                                                     .init("lottery.remaining", .number(100 * mask.density))], masking: hook)
         let trainer: Trainer
         do {
             trainer = try Trainer(config: t, network: network, splits: splits, outputDirectory: dir,
-                                  callbacks: [tracker, plot] + extra + callbacks + (observer.map { [$0] } ?? []), hooks: [hook], augmentation: augmentation, control: control)
+                                  callbacks: [tracker, plot, board] + extra + callbacks + (observer.map { [$0] } ?? []), hooks: [hook], augmentation: augmentation, control: control)
         } catch { throw .training(error) }
         // The lottery's own settings check (in `LotteryRun`) already vouches for what the level folder holds.
         let folder = try RunFolder.open(dir, commandLine: commandLine, results: RunLayout.results, holds: "a lottery level", reuse: .resume, choices: [])

@@ -11,6 +11,7 @@ import Training
 ///     <root>/<name>/curves.svg        test/train accuracy and loss per epoch
 ///     <root>/<name>/last.safetensors  the latest checkpoint (weights, optimiser state, position)
 ///     <root>/<name>/masks.csv, importance*.csv   mask counts and importance refreshes (with masks)
+///     <root>/<name>/events.out.tfevents.*      TensorBoard scalars, importance histograms, HParams (`EventFile`)
 ///     <root>/<name>/.lock             held by the process writing the folder (its pid inside)
 public struct RunLayout: Sendable {
     public let directory: URL

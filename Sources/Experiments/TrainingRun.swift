@@ -47,7 +47,9 @@ public enum TrainingRun {
         if let initFrom { _ = try WeightsSource.load(initFrom, into: network) }
         let maskHooks = try maskingHooks(config, network: network, splits: splits)
         let configText = try RunFolder.encodeJSON(config, path: layout.config.path)
-        var extra: [any TrainingCallback] = [CurvePlotter(layout: layout, title: "\(network.name) on \(config.training.dataset)")]
+        let masking = maskHooks.lazy.compactMap { $0 as? MaskingHook }.first
+        var extra: [any TrainingCallback] = [CurvePlotter(layout: layout, title: "\(network.name) on \(config.training.dataset)"),
+                                             TensorBoardLogger(hparams: config.hparams, masking: masking)]
         if let note {
             for case let hook as MaskingHook in maskHooks {
                 if let sampler = hook.sampler as? ImportanceDropConnect { extra.append(ImportanceRefreshReporter(sampler: sampler, note: note)) }

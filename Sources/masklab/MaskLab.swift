@@ -8,10 +8,10 @@ struct MaskLab: ParsableCommand {
         abstract: "Weight masks, importance and lottery tickets for neural networks, on the CPU.",
         discussion: """
         Every run writes one folder (config, command and commit, metrics.csv, summary.json, curves.svg, \
-        checkpoint). The same command, seed and thread count give bit-identical metrics. \
+        checkpoint, TensorBoard event file; `masklab runs` lists them). The same command, seed and thread count give bit-identical metrics. \
         Data is found via --data, $MASKLAB_DATA, ./data or ../shared/data; `masklab data fetch` downloads it.
         """,
         version: "0.1.0",
-        subcommands: [TrainCommand.self, EvalCommand.self, DataCommand.self, ModelsCommand.self, ImportanceCommand.self, BenchCommand.self, CompareCommand.self, LotteryCommand.self, InterpolateCommand.self, LotteryReportCommand.self, DiffCommand.self, PlotCommand.self]
+        subcommands: [TrainCommand.self, EvalCommand.self, DataCommand.self, ModelsCommand.self, ImportanceCommand.self, BenchCommand.self, CompareCommand.self, LotteryCommand.self, InterpolateCommand.self, LotteryReportCommand.self, DiffCommand.self, PlotCommand.self, RunsCommand.self]
     )
 }

@@ -1,0 +1,112 @@
+import Foundation
+import Training
+
+/// The run folders under a directory, one `Entry` each, for `masklab runs`: read only from
+/// what each folder holds (`config.json`, `summary.json`, `metrics.csv`, the `.lock` file), so
+/// it works on copied or archived results and never changes them.
+///
+/// A run folder is a folder whose `config.json` is a run configuration (compare and lottery
+/// folders hold `compare.json`/`lottery.json` and are searched, not listed). Status:
+/// `running` while a live process holds the folder's lock (with its pid), else from
+/// `summary.json`: `completed`, `interrupted` (stopped, e.g. Ctrl-C; `--resume` continues it),
+/// `failed` (the loss became NaN/Inf); a folder without a summary and without a live writer
+/// is `interrupted` (its writer was killed or crashed; the checkpoint continues it); a summary
+/// whose status cannot be read gives `unknown`.
+public enum RunListing {
+    /// One run folder.
+    public struct Entry: Codable, Sendable, Equatable {
+        /// The folder relative to the listed directory.
+        public var name: String
+        public var model: String
+        public var dataset: String
+        /// The mask sampler (`none` without masks).
+        public var masks: String
+        /// completed, running, failed, interrupted (or unknown: an unreadable summary).
+        public var status: String
+        /// The writer's pid while `running`.
+        public var pid: Int32?
+        /// Epochs completed, and epochs the budget asks for (nil for an iteration budget).
+        public var epochs: Int
+        public var plannedEpochs: Int?
+        public var finalTestAccuracy: Double?
+        public var bestTestAccuracy: Double?
+        /// Wall time of the completed epochs, seconds.
+        public var seconds: Double
+    }
+
+    /// The columns, in table order: what `--sort` and `--filter` accept besides config keys.
+    public static let columns = ["name", "model", "dataset", "masks", "status", "epochs", "final", "best", "time"]
+
+    /// Every run folder under `root` (recursively, hidden folders skipped), sorted by name.
+    public static func scan(_ root: URL) throws(RunError) -> [(entry: Entry, config: RunConfig)] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw .output(path: root.path, message: "no such folder (pass the folder that holds your runs, e.g. results)")
+        }
+        var found: [(Entry, RunConfig)] = []
+        visit(root, name: "", into: &found)
+        return found.sorted { $0.0.name < $1.0.name }
+    }
+
+    private static func visit(_ folder: URL, name: String, into found: inout [(Entry, RunConfig)]) {
+        let layout = RunLayout(directory: folder)
+        if let config = try? RunConfig.load(from: layout.config) {
+            found.append((entry(layout, name: name.isEmpty ? "." : name, config: config), config))
+        }
+        let children = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        for child in children.sorted() where !child.hasPrefix(".") {
+            let url = folder.appendingPathComponent(child)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else { continue }
+            visit(url, name: name.isEmpty ? child : name + "/" + child, into: &found)
+        }
+    }
+
+    /// The entry of the run in `layout`.
+    static func entry(_ layout: RunLayout, name: String, config: RunConfig) -> Entry {
+        let t = config.training
+        var planned: Int? = nil
+        if case let .epochs(e) = t.budget { planned = e }
+        var e = Entry(name: name, model: t.model, dataset: t.dataset, masks: config.masks?.name ?? "none", status: "interrupted",
+                      pid: nil, epochs: 0, plannedEpochs: planned, finalTestAccuracy: nil, bestTestAccuracy: nil, seconds: 0)
+        // summary.json read as plain JSON: its "config" is the whole run config, not the trainer's.
+        let summary = (try? Data(contentsOf: layout.summary)).flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
+        if let summary {
+            e.status = switch (summary["status"] as? String).flatMap(RunStatus.init(rawValue:)) {
+            case .completed: "completed"
+            case .stopped: "interrupted"
+            case .nonFinite: "failed"
+            case nil: "unknown"
+            }
+            e.epochs = (summary["epochs"] as? NSNumber)?.intValue ?? 0
+            e.finalTestAccuracy = (summary["finalTestAccuracy"] as? NSNumber)?.doubleValue
+            e.bestTestAccuracy = (summary["bestTestAccuracy"] as? NSNumber)?.doubleValue
+            e.seconds = (summary["totalSeconds"] as? NSNumber)?.doubleValue ?? 0
+        }
+        if let holder = FolderLock.holder(of: layout.directory) {
+            e.status = "running"
+            e.pid = holder.pid
+        }
+        if summary == nil || e.status == "running", let rows = metricsRows(layout.metrics) {
+            // A run in progress (or cut off) has no summary yet, or an older one: metrics.csv is current.
+            e.epochs = rows.count
+            e.finalTestAccuracy = rows.last?.accuracy
+            e.bestTestAccuracy = rows.map(\.accuracy).max()
+            e.seconds = rows.reduce(0) { $0 + $1.seconds }
+        }
+        return e
+    }
+
+    /// Test accuracy and wall seconds of each row of `metrics.csv`; nil when unreadable.
+    private static func metricsRows(_ url: URL) -> [(accuracy: Double, seconds: Double)]? {
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return nil }
+        let lines = text.split(separator: "\n")
+        guard let header = lines.first?.split(separator: ",", omittingEmptySubsequences: false),
+              let a = header.firstIndex(of: "test_accuracy"), let s = header.firstIndex(of: "wall_seconds") else { return nil }
+        return lines.dropFirst().compactMap { line in
+            let f = line.split(separator: ",", omittingEmptySubsequences: false)
+            guard f.count == header.count, let accuracy = Double(f[a]), let seconds = Double(f[s]) else { return nil }
+            return (accuracy, seconds)
+        }
+    }
+}
