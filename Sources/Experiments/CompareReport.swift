@@ -166,6 +166,13 @@ public enum CompareReport {
             s += "## Importance histograms\n\nlog₁₀ of the importance w (uniform = 0) per masked tensor, one line per refresh, seed shown in the title.\n\n"
             for h in histograms { s += "![\(h.arm)](\(h.file))\n\n" }
         }
+        if let solver = CompareSolverDiagnostics.markdown(compare, layout: layout) {
+            s += "## Importance solver: how far it moves w\(tag)\n\n"
+            s += "Over every refresh, masked tensor and seed (`importance.csv`): KL(w_final ‖ w₀) in nats (0 = the solver left its "
+            s += "g² start; the saliency arm has 0 steps), φ = L(x − γ·w⊙g) at w₀ and at w_final on the solve's batches and on "
+            s += "the held-out batch (the next batch of the solver's stream), and the share of weights at p = 1 and at p_min.\n\n"
+            s += solver + "\n"
+        }
         s += "## Expected number of dropped weights\n\n" + maskCheck(compare, layout: layout) + "\n"
         s += "## Arms\n\n| arm | masks |\n|---|---|\n"
         for arm in compare.arms {
