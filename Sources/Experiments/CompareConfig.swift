@@ -12,7 +12,8 @@ import Options
 ///       "jobs": 2, "threadsPerJob": 1,         child processes at once, threads each
 ///       "arms": [ {"name": "baseline", "masks": null},
 ///                 {"name": "dropconnect", "masks": {"name": "dropconnect"}}, … ],   optional
-///       "base": { …a run config (as `masklab train --config` takes)… }
+///       "base": { …a run config (as `masklab train --config` takes)… },
+///       "analysis": { "endpoints": […], "contrasts": […], "reference": …, "margin": … }   optional
 ///     }
 ///
 /// Each arm's "masks" object is merged into the base's "masks" object (which holds what the
@@ -20,7 +21,8 @@ import Options
 /// "arms" the four arms of `CompareArm.defaultOverrides` are used. A run is the arm's config with
 /// `seed` and `threads` set; everything random derives from the seed, so within a seed every
 /// arm starts from the same weights and sees the same data order (augmentation included), and
-/// only the mask streams differ.
+/// only the mask streams differ. "analysis" declares the primary endpoints and contrasts of the
+/// paired analysis before any run (see `CompareAnalysis`); the report shows them first.
 public struct CompareConfig: Sendable {
     public var name: String
     public var seeds: [UInt64]
@@ -28,12 +30,14 @@ public struct CompareConfig: Sendable {
     public var jobs: Int
     public var threadsPerJob: Int
     public var arms: [CompareArm]
+    /// The pre-registered paired analysis; nil when the config declares none.
+    public var analysis: CompareAnalysis?
     /// The file as given (pretty-printed), for the report.
     public var sourceText: String
     /// How `smoke()` shrank the file's settings; nil for a full run.
     public var shrunk: String?
 
-    static let keys: [String] = ["arms", "base", "jobs", "name", "seeds", "targetAccuracy", "threadsPerJob"]
+    static let keys: [String] = ["analysis", "arms", "base", "jobs", "name", "seeds", "targetAccuracy", "threadsPerJob"]
 
     /// The configuration of one run: arm `arm` with `seed`.
     public func runConfig(_ arm: CompareArm, seed: UInt64) -> RunConfig {
@@ -134,24 +138,41 @@ public struct CompareConfig: Sendable {
             }
             arms.append(CompareArm(name: o.name, config: config))
         }
+        var analysis: CompareAnalysis?
+        if let a = dict["analysis"] {
+            let budget: Int?
+            if case let .epochs(e) = arms[0].config.training.budget { budget = e } else { budget = nil }
+            analysis = try CompareAnalysis.parse(a, arms: arms.map(\.name), epochs: budget, path: path)
+        }
         return CompareConfig(name: name, seeds: seeds, targetAccuracy: target, jobs: jobs, threadsPerJob: threads, arms: arms,
-                             sourceText: ConfigText.json(value), shrunk: nil)
+                             analysis: analysis, sourceText: ConfigText.json(value), shrunk: nil)
     }
 }
 
 extension CompareConfig {
     /// The smoke version of a comparison: checks on a small machine that a full-scale config
     /// loads, that every arm builds its model, masks and solver, trains and evaluates, and that
-    /// the report is written — not for numbers. Name `<name>-smoke`, the first seed only, and
+    /// the report is written — not for numbers. Name `<name>-smoke`, the first seed only (the
+    /// first two when the config declares an analysis, so the paired table has n = 2; its
+    /// epoch endpoints become epoch 1), and
     /// in every arm: 1 epoch on a seeded subset of 256 training images, a configured width capped at 8,
     /// at most 2 mirror-descent steps per solve; everything else (keep rate, target, solve
     /// mode, λ, η, γ, schedule, optimiser) as in the full config.
     public func smoke() -> CompareConfig {
         var c = self
         c.name = name + "-smoke"
-        c.seeds = Array(seeds.prefix(1))
-        c.shrunk = "shrunk by --smoke: seeds \(seeds.map(String.init).joined(separator: ", ")) → \(c.seeds.map(String.init).joined(separator: ", ")); "
+        c.seeds = Array(seeds.prefix(analysis == nil ? 1 : 2))
+        var shrunk = "shrunk by --smoke: seeds \(seeds.map(String.init).joined(separator: ", ")) → \(c.seeds.map(String.init).joined(separator: ", ")); "
             + "every arm 1 epoch on 256 training images, width ≤ 8, ≤ 2 mirror-descent steps per solve"
+        if var a = analysis {
+            a.endpoints = a.endpoints.map { PairedEndpoint($0.metric, epoch: $0.epoch.map { _ in 1 }) }
+            var unique: [PairedEndpoint] = []
+            for e in a.endpoints where !unique.contains(e) { unique.append(e) }
+            a.endpoints = unique
+            c.analysis = a
+            shrunk += "; analysis endpoints at epoch 1"
+        }
+        c.shrunk = shrunk
         c.arms = arms.map { arm in
             var a = arm
             a.config.training.budget = .epochs(1)

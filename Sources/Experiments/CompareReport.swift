@@ -1,8 +1,10 @@
 import Foundation
 import Stats
 
-/// Writes a comparison's report from its run folders: summary.csv, welch.csv, epochs.csv, the
-/// convergence plots, the importance histograms, and REPORT.md (which shows all of them plus the
+/// Writes a comparison's report from its run folders: paired.csv (when the config declares an
+/// analysis), summary.csv, welch.csv, epochs.csv, the convergence plots, the importance
+/// histograms, and REPORT.md (which shows the pre-registered primary contrasts first, then
+/// everything else marked exploratory, plus the
 /// command, config, commit and machine, the check that the dropping arms drop equally many
 /// weights, and `findings.md` when present). `masklab compare --report-only` calls only this.
 public enum CompareReport {
@@ -28,6 +30,8 @@ public enum CompareReport {
         let references = ["dropconnect", "baseline"].filter { compare.arm($0) != nil }
         let tests = table.welchTables(references: references, metrics: [.finalTestAccuracy, .bestTestAccuracy, .firstEpochTestAccuracy, .finalTestLoss])
         let epochs = table.epochTables(reference: references.first ?? compare.arms[0].name)
+        let paired = compare.analysis.map { ComparePairedTable(table, analysis: $0, finalEpoch: finalEpoch(compare)) }
+        if let paired { try save(paired.csv(), layout.paired) }
         try save(table.csv(), layout.summary)
         try save(tests.csv, layout.welch)
         try save(epochs.csv, layout.epochs)
@@ -42,10 +46,16 @@ public enum CompareReport {
             try save(figure.svg(), layout.histogramPlot(arm: arm.name))
             histograms.append((arm.name, seed, layout.histogramPlot(arm: arm.name).lastPathComponent))
         }
-        let markdown = reportText(compare, layout: layout, table: table, tests: tests.markdown, epochs: epochs.markdown,
+        let markdown = reportText(compare, layout: layout, table: table, paired: paired, tests: tests.markdown, epochs: epochs.markdown,
                                   histograms: histograms, incomplete: incomplete)
         try save(markdown, layout.report)
         return table
+    }
+
+    /// The epoch "final" endpoints read: the budget's last epoch (nil for an iteration budget).
+    static func finalEpoch(_ compare: CompareConfig) -> Int? {
+        if case let .epochs(e) = compare.arms[0].config.training.budget { return e }
+        return nil
     }
 
     static func importanceFile(_ layout: CompareLayout, _ arm: String, _ seed: UInt64) -> URL {
@@ -109,7 +119,7 @@ public enum CompareReport {
         return out
     }
 
-    static func reportText(_ compare: CompareConfig, layout: CompareLayout, table: CompareTable, tests: String, epochs: String,
+    static func reportText(_ compare: CompareConfig, layout: CompareLayout, table: CompareTable, paired: ComparePairedTable?, tests: String, epochs: String,
                            histograms: [(arm: String, seed: UInt64, file: String)], incomplete: [String]) -> String {
         let base = compare.arms[0].config.training
         let budget = "\(base.budget)"
@@ -126,21 +136,42 @@ public enum CompareReport {
         if !incomplete.isEmpty {
             s += "**Runs not completed** (those with metrics are included with the epochs they have):\n\n" + incomplete.map { "- \($0)" }.joined(separator: "\n") + "\n\n"
         }
+        if let paired, let analysis = compare.analysis {
+            s += "## Primary analysis (declared in the config before any run)\n\n"
+            s += "Paired by seed (the arms of a seed share θ0, subset and data order): Δ = first − second per seed. "
+            s += "Mean Δ with its 95% t interval, two-sided paired t-test and Wilcoxon signed-rank test, Holm's correction over the "
+            s += "\(analysis.contrasts.count) declared contrasts of each endpoint, TOST equivalence for the margin ±\(String(format: "%g", analysis.margin)), "
+            s += "and the smallest difference the paired t-test detects with 80% power at α/\(analysis.contrasts.count) given the observed σ_d. "
+            s += "A contrast holds when its Holm p < 0.05; it is equivalent when its TOST p < 0.05; otherwise it is inconclusive at this power. "
+            s += "Per-seed differences are in `paired.csv`.\n\n"
+            s += paired.markdown(.primary) + "\n"
+            s += "**Everything below is exploratory**: not part of the declared family, no multiplicity correction.\n\n"
+            s += "## Exploratory: paired differences against \(analysis.references.map { "`\($0)`" }.joined(separator: " and "))\n\n"
+            s += paired.markdown(.exploratory) + "\n"
+        }
         s += "## Findings\n\n"
         if let findings = try? String(contentsOf: layout.findings, encoding: .utf8) {
             s += findings.trimmingCharacters(in: .whitespacesAndNewlines) + "\n\n"
         } else {
             s += "(none written yet: put them in `findings.md` beside this file and rerun `masklab compare --report-only`)\n\n"
         }
-        s += "## Summary\n\n" + table.markdown() + "\n"
+        let tag = compare.analysis == nil ? "" : " (exploratory)"
+        s += "## Summary\(tag)\n\n" + table.markdown() + "\n"
         s += "GAP = test loss − train loss. Epochs to target: first epoch whose test accuracy reaches \(compare.targetAccuracy), "
         s += "averaged over the seeds that reached it.\n\n"
-        s += "## Welch t-tests (two-sided)\n\n" + tests + "\n"
-        s += "## Test accuracy per epoch\n\n" + epochs + "\n"
+        s += "## Welch t-tests (two-sided, unpaired; secondary\(compare.analysis == nil ? "" : ", exploratory"))\n\n" + tests + "\n"
+        s += "## Test accuracy per epoch\(tag)\n\n" + epochs + "\n"
         s += "## Convergence\n\n![test accuracy](accuracy.svg)\n\n![test loss](loss.svg)\n\n"
         if !histograms.isEmpty {
             s += "## Importance histograms\n\nlog₁₀ of the importance w (uniform = 0) per masked tensor, one line per refresh, seed shown in the title.\n\n"
             for h in histograms { s += "![\(h.arm)](\(h.file))\n\n" }
+        }
+        if let solver = CompareSolverDiagnostics.markdown(compare, layout: layout) {
+            s += "## Importance solver: how far it moves w\(tag)\n\n"
+            s += "Over every refresh, masked tensor and seed (`importance.csv`): KL(w_final ‖ w₀) in nats (0 = the solver left its "
+            s += "g² start; the saliency arm has 0 steps), φ = L(x − γ·w⊙g) at w₀ and at w_final on the solve's batches and on "
+            s += "the held-out batch (the next batch of the solver's stream), and the share of weights at p = 1 and at p_min.\n\n"
+            s += solver + "\n"
         }
         s += "## Expected number of dropped weights\n\n" + maskCheck(compare, layout: layout) + "\n"
         s += "## Arms\n\n| arm | masks |\n|---|---|\n"

@@ -63,6 +63,9 @@ public struct ImportanceConfig: Sendable, Equatable {
     /// If > 0, refresh every this many iterations instead (0, k, 2k, …).
     public var refreshIterations: Int = 0
     public var solve: ImportanceSolve = .joint
+    /// Whether w is the probability of keeping (default) or of dropping a weight; declared
+    /// among the sampler's options (`ImportanceDropConnect.options`), the solver ignores it.
+    public var use: ImportanceUse = .keep
 
     public init() {}
 

@@ -6,6 +6,8 @@ import Layers
 public struct SolveReport: Sendable {
     /// Forward/backward passes over the whole network (the gradient g, and joint steps).
     public var fullPasses = 0
+    /// Forward passes spent on the diagnostics only (φ before/after on the solve's and the held-out batches).
+    public var diagnosticPasses = 0
     /// Passes over part of the network (per-layer steps) and the module-input prefixes they ran.
     public var partialPasses = 0, prefixPasses = 0
     /// Wall time of the solve, seconds; and per target for per-layer solves (its prefix, steps and final loss).
@@ -15,6 +17,12 @@ public struct SolveReport: Sendable {
     public var scales: [Float] = []
     /// φ on the first batch before the first and after the last step, per target (joint: the same for all).
     public var objectiveBefore: [Double] = [], objectiveAfter: [Double] = []
+    /// Diagnostics per target (see `ImportanceSolver.measure`): KL(w_final ‖ w₀) of π = w/n in nats;
+    /// φ at w₀ and at w_final, averaged over the solve's batches; the same on the held-out
+    /// batch (NaN when there is none). Joint: every target shifted; per layer: the target alone.
+    public var klFromStart: [Double] = []
+    public var solveBefore: [Double] = [], solveAfter: [Double] = []
+    public var heldOutBefore: [Double] = [], heldOutAfter: [Double] = []
 }
 
 /// Learns a per-weight importance w ∈ nΔ for each target tensor x by mirror descent on
@@ -52,6 +60,8 @@ public final class ImportanceSolver {
     /// ∇φ of the last pass per target (before normalisation).
     public let phiGradient: TensorStorage
     private let shifted: TensorStorage
+    /// log w₀ of the current solve, for KL(w_final ‖ w₀).
+    private let startLogImportance: TensorStorage
     private let savedGrads: TensorStorage
     private var activationCache: TensorStorage?
     private var activationStride = 0
@@ -77,6 +87,7 @@ public final class ImportanceSolver {
         gradient = TensorStorage(count: total)
         phiGradient = TensorStorage(count: total)
         shifted = TensorStorage(count: total)
+        startLogImportance = TensorStorage(count: total)
         savedGrads = TensorStorage(count: network.store.count)
         let chain = self.chain
         modules = targets.map { t in
@@ -110,10 +121,14 @@ public final class ImportanceSolver {
         saveGradients()
         computeGradient(on: batches, report: &report)
         for t in targets.indices { initialise(t) }
+        startLogImportance.base.update(from: logImportance.base, count: totalCount)
+        (report.solveBefore, report.heldOutBefore) = measure(batches, &report)
         switch config.solve {
         case .joint: solveJoint(batches, &report)
         case .perLayer: solvePerLayer(batches, &report)
         }
+        (report.solveAfter, report.heldOutAfter) = measure(batches, &report)
+        report.klFromStart = targets.indices.map(klFromStart)
         restoreGradients()
         report.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
         return report
@@ -197,6 +212,33 @@ public final class ImportanceSolver {
             report.partialPasses += 1
             report.targetSeconds[t] = Double(DispatchTime.now().uptimeNanoseconds - started) * 1e-9
         }
+    }
+
+    /// φ at the current importance per target: the mean over the solve's batches and the value
+    /// on the held-out batch (NaN without one). Forward passes only (joint: one per batch with
+    /// every target shifted; per layer: one per batch and target, the target alone shifted).
+    func measure(_ batches: SolverBatches, _ report: inout SolveReport) -> (solve: [Double], heldOut: [Double]) {
+        let groups: [[Int]] = config.solve == .joint ? [Array(targets.indices)] : targets.indices.map { [$0] }
+        var solve = [Double](repeating: .nan, count: targets.count), heldOut = solve
+        for list in groups {
+            var sum = 0.0
+            for b in 0..<batches.count { sum += objective(batches, b, targets: list) }
+            let h = batches.heldOut.map { objective(batches, $0, targets: list) } ?? .nan
+            report.diagnosticPasses += batches.count + (batches.heldOut == nil ? 0 : 1)
+            for t in list {
+                solve[t] = sum / Double(batches.count)
+                heldOut[t] = h
+            }
+        }
+        return (solve, heldOut)
+    }
+
+    /// KL(π_final ‖ π₀) with π = w/n for target `t`: (1/n) Σ w (log w − log w₀), nats.
+    public func klFromStart(_ t: Int) -> Double {
+        let l = logImportance(t).buffer, l0 = startLogImportance.tensor(targets[t].shape, offset: offsets[t]).buffer
+        var sum = 0.0
+        for i in 0..<l.count { sum += Foundation.exp(Double(l[i])) * (Double(l[i]) - Double(l0[i])) }
+        return max(0, sum / Double(l.count))
     }
 
     // MARK: - Passes (public for tests)

@@ -50,6 +50,29 @@ public enum KeepProbabilities {
         return logc
     }
 
+    /// Keep probabilities for importance used as the probability of *dropping* a weight, with
+    /// the same mean keep rate q:
+    ///
+    ///     d_i = clip(c · w_i, 0, 1 − p_min),   c > 0 chosen so that (1/n) Σ d_i = 1 − q,
+    ///     p_i = 1 − d_i                          (so p_min ≤ p_i ≤ 1 and mean(p) = q).
+    ///
+    /// Higher importance gives a lower keep probability. Since d_i / (1 − p_min) =
+    /// clip(c′·w_i, 0, 1) with c′ = c / (1 − p_min), this is `solve` with keep rate
+    /// (1 − q)/(1 − p_min) ≤ 1 and no lower clip, mirrored. Returns log c′.
+    @discardableResult
+    public static func solveDrop(logW: UnsafeBufferPointer<Float>, keepRate q: Double, minimum pMin: Double,
+                                 into p: UnsafeMutableBufferPointer<Float>) -> Double {
+        precondition(pMin >= 0 && pMin <= q && q <= 1, "keep probabilities need 0 ≤ p_min ≤ q ≤ 1, got p_min \(pMin), q \(q)")
+        if pMin >= 1 {
+            p.initialize(repeating: 1)
+            return -Double.infinity
+        }
+        let logc = solve(logW: logW, keepRate: min(1, (1 - q) / (1 - pMin)), minimum: 0, into: p)
+        let span = 1 - pMin
+        for i in 0..<p.count { p[i] = Float(1 - span * Double(p[i])) }
+        return logc
+    }
+
     /// The exact log c if the entries clipped at `logc` stay clipped at the linear solution.
     static func exactSolution(_ logW: UnsafeBufferPointer<Float>, q: Double, pMin: Double, logPMin: Double, at logc: Double) -> Double? {
         var ones = 0, mins = 0

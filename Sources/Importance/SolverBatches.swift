@@ -5,9 +5,11 @@ import Datasets
 
 /// Copies of the few training batches an importance solve evaluates φ on, refilled at every
 /// refresh from a loader of their own (order from stream (seed, importance), no augmentation),
-/// so the solver neither disturbs the training data order nor depends on it.
+/// so the solver neither disturbs the training data order nor depends on it. Each fill also
+/// keeps the next batch of that stream apart as the *held-out* batch: never used by the solve,
+/// only to measure φ on data the solve did not see.
 ///
-/// Memory: `capacity` × (batch of inputs + labels), allocated once.
+/// Memory: (`capacity` + 1) × (batch of inputs + labels), allocated once.
 public final class SolverBatches {
     public let capacity: Int
     public let batchSize: Int
@@ -18,6 +20,8 @@ public final class SolverBatches {
     private let batchShape: Shape
     /// Samples in each filled batch.
     public private(set) var counts: [Int] = []
+    /// Samples in the held-out batch; nil when there is none (set too small, or filled by hand).
+    public private(set) var heldOutCount: Int?
 
     /// Space for `capacity` batches of `batchSize` samples drawn from `dataset` (nil: fill by hand).
     public init(dataset: Dataset?, capacity: Int, batchSize: Int, sampleShape: Shape, seed: UInt64) {
@@ -26,9 +30,9 @@ public final class SolverBatches {
         self.batchSize = batchSize
         self.sampleShape = sampleShape
         batchShape = Shape([batchSize] + sampleShape.dims)
-        inputs = TensorStorage(count: capacity * batchSize * sampleShape.count)
-        labelStorage = .allocate(capacity: capacity * batchSize)
-        labelStorage.initialize(repeating: 0, count: capacity * batchSize)
+        inputs = TensorStorage(count: (capacity + 1) * batchSize * sampleShape.count)
+        labelStorage = .allocate(capacity: (capacity + 1) * batchSize)
+        labelStorage.initialize(repeating: 0, count: (capacity + 1) * batchSize)
         loader = dataset.map {
             BatchLoader(dataset: $0, batchSize: batchSize, shuffle: true,
                         streams: RandomStreams(seed: RandomStreams(seed: seed).derivedSeed(.importance)), prefetch: false)
@@ -40,15 +44,28 @@ public final class SolverBatches {
     /// Number of filled batches.
     public var count: Int { counts.count }
 
-    /// Refills with the first `capacity` batches of the loader's epoch `round` (fewer if the set is small).
+    /// Refills with the first `capacity` batches of the loader's epoch `round` (fewer if the set
+    /// is small) and the next one as the held-out batch (none if the epoch has no more).
     public func fill(round: Int) {
         guard let loader else { return }
         loader.start(epoch: round)
-        counts.removeAll(keepingCapacity: true)
+        removeAll()
         while counts.count < capacity, let b = loader.next() {
             append(inputs: b.inputs, labels: b.labels, count: b.count)
         }
+        if let b = loader.next() { setHeldOut(inputs: b.inputs, labels: b.labels, count: b.count) }
     }
+
+    /// Sets the held-out batch by copying (for tests and callers with their own data).
+    public func setHeldOut(inputs x: Tensor, labels: UnsafePointer<Int32>, count n: Int) {
+        precondition(n <= batchSize && x.count >= n * sampleShape.count, "solver batches: held-out batch of \(n) samples (batch \(batchSize))")
+        (inputs.base + capacity * batchSize * sampleShape.count).update(from: x.pointer, count: n * sampleShape.count)
+        (labelStorage + capacity * batchSize).update(from: labels, count: n)
+        heldOutCount = n
+    }
+
+    /// The slot index of the held-out batch for `inputs(_:)`/`labels(_:)`, nil when there is none.
+    public var heldOut: Int? { heldOutCount.map { _ in capacity } }
 
     /// Adds one batch by copying (for tests and callers with their own data).
     public func append(inputs x: Tensor, labels: UnsafePointer<Int32>, count n: Int) {
@@ -60,12 +77,16 @@ public final class SolverBatches {
         counts.append(n)
     }
 
-    /// Empties the set (keeps the memory).
-    public func removeAll() { counts.removeAll(keepingCapacity: true) }
+    /// Empties the set, held-out batch included (keeps the memory).
+    public func removeAll() {
+        counts.removeAll(keepingCapacity: true)
+        heldOutCount = nil
+    }
 
-    /// Inputs of batch `i`, `[n, …sampleShape]`.
+    /// Inputs of batch `i` (or of the held-out slot `heldOut`), `[n, …sampleShape]`.
     public func inputs(_ i: Int) -> Tensor {
-        Tensor(inputs.base + i * batchSize * sampleShape.count, batchShape.withBatch(counts[i]))
+        let n = i == capacity ? (heldOutCount ?? 0) : counts[i]
+        return Tensor(inputs.base + i * batchSize * sampleShape.count, batchShape.withBatch(n))
     }
 
     /// Labels of batch `i`.

@@ -10,7 +10,9 @@ import Importance
 /// At iterations 0, T, 2T, … (T = `refreshEpochs` × iterations per epoch, or
 /// `refreshIterations`) the `ImportanceSolver` relearns w for every masked tensor from
 /// `batches` training batches (its own seeded order) and the keep probabilities become
-/// p = clip(c·w, p_min, 1) with mean q per tensor (`KeepProbabilities`); every step draws a
+/// p = clip(c·w, p_min, 1) with mean q per tensor (`KeepProbabilities`) — or, with
+/// `importance.use = drop`, p = 1 − clip(c·w, 0, 1 − p_min) with the same mean q (the
+/// important weights dropped most); every step draws a
 /// mask from p (Bernoulli or exact-k). Until the first refresh — none before iteration 0 —
 /// p = q. Each refresh appends per-tensor statistics to `importance.csv` and fixed-bin
 /// histograms of log₁₀ w to `importance_histograms.csv` in the run folder.
@@ -86,15 +88,19 @@ public final class ImportanceDropConnect: MaskSampler {
         guard let solver else { return }
         for i in masks.parameters.indices {
             let q = masks.targetKeepRate(i)
-            KeepProbabilities.solve(logW: UnsafeBufferPointer(solver.logImportance(i).buffer), keepRate: q,
-                                    minimum: min(config.minKeep, q), into: masks.keepProbabilities(i).buffer)
+            let logW = UnsafeBufferPointer(solver.logImportance(i).buffer), p = masks.keepProbabilities(i).buffer
+            switch config.importance.use {
+            case .keep: KeepProbabilities.solve(logW: logW, keepRate: q, minimum: min(config.minKeep, q), into: p)
+            case .drop: KeepProbabilities.solveDrop(logW: logW, keepRate: q, minimum: min(config.minKeep, q), into: p)
+            }
             masks.expectedKeptCounts[i] = masks.sumKeepProbabilities(i)
         }
     }
 
     private func log(_ step: TrainingStep, report: SolveReport, masks: MaskSet) {
         guard let solver else { return }
-        let statsHeader = "iteration,epoch,refresh,tensor,entries,kl,entropy,top1,top10,min_w,max_w,mean_keep,min_keep,max_keep,scale,objective_before,objective_after,seconds"
+        let statsHeader = "iteration,epoch,refresh,tensor,entries,kl,entropy,top1,top10,min_w,max_w,mean_keep,min_keep,max_keep,scale,objective_before,objective_after,seconds,"
+            + "kl_from_start,phi_solve_before,phi_solve_after,phi_heldout_before,phi_heldout_after,share_p1,share_pmin"
         let histHeader = "iteration,epoch,refresh,tensor,log10w_low,log10w_high,count"
         let edges = ImportanceStats.histogramEdges
         for i in masks.parameters.indices {
@@ -102,11 +108,16 @@ public final class ImportanceDropConnect: MaskSampler {
             let p = masks.keepProbabilities(i).buffer
             var pmin = Float.infinity, pmax = -Float.infinity
             for x in p { pmin = min(pmin, x); pmax = max(pmax, x) }
+            let floor = Float(min(config.minKeep, masks.targetKeepRate(i)))
+            var ones = 0, floors = 0
+            for x in p { if x >= 1 { ones += 1 } else if x <= floor + 1e-6 { floors += 1 } }   // drop: 1 − (1 − p_min) rounds near p_min
             let prefix = "\(step.iteration),\(step.epoch),\(refreshes),\(masks.parameters[i].name)"
             let line = prefix + "," + [String(st.count), fmt(st.kl), fmt(st.entropy), fmt(st.top1), fmt(st.top10), fmt(st.minimum),
                                        fmt(st.maximum), fmt(masks.expectedKeptCounts[i] / Double(st.count)), fmt(Double(pmin)), fmt(Double(pmax)),
                                        fmt(Double(report.scales[i])), fmt(report.objectiveBefore[i]), fmt(report.objectiveAfter[i]),
-                                       fmt(report.seconds)].joined(separator: ",")
+                                       fmt(report.seconds), fmt(report.klFromStart[i]), fmt(report.solveBefore[i]), fmt(report.solveAfter[i]),
+                                       fmt(report.heldOutBefore[i]), fmt(report.heldOutAfter[i]),
+                                       fmt(Double(ones) / Double(p.count)), fmt(Double(floors) / Double(p.count))].joined(separator: ",")
             rows.append(MaskLogRow(file: Self.statsFile, header: statsHeader, key: step.iteration, line: line))
             rows.append(MaskLogRow(file: Self.histogramFile, header: histHeader, key: step.iteration, line: prefix + ",-inf,\(edges[0]),\(st.underflow)"))
             for b in 0..<st.histogram.count {
@@ -141,7 +152,10 @@ extension ImportanceDropConnect {
     /// The importance sampler's options, keys relative to "masks": the clip p_min and the solver's options.
     public static var options: [ConfigOption<MaskConfig>] {
         [.value("minKeep", \MaskConfig.minKeep, flag: "min-keep", .double, .within(0, 1),
-                help: "Lower clip p_min of importance keep probabilities (≤ keep).")]
+                help: "Lower clip p_min of importance keep probabilities (≤ keep)."),
+         ConfigOption<ImportanceConfig>.value("use", \.use, flag: "importance-use", .choice,
+                help: "keep: p = clip(c·w, p_min, 1); drop: importance is the drop probability, p = 1 − clip(c·w, 0, 1 − p_min), same mean keep.")
+            .under("importance", \MaskConfig.importance)]
             + ImportanceConfig.options.map { $0.under("importance", \MaskConfig.importance) }
     }
 }

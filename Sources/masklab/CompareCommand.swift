@@ -13,10 +13,11 @@ struct CompareCommand: ParsableCommand {
         discussion: """
         CONFIG is a comparison file (see experiments/compare-*.json): "name", "seeds", "targetAccuracy", "jobs", \
         "threadsPerJob", optional "arms" (each {"name", "masks": an object merged into the base's masks, or null}) \
-        and "base" (a run config). Runs go to <out>/compare-<name>/runs/<arm>/seed-<s>/, `jobs` child processes at a time.
+        "base" (a run config) and optional "analysis" (primary endpoints, contrasts, reference arm(s) and equivalence \
+        margin, declared before any run: the report shows their paired analysis first). Runs go to <out>/compare-<name>/runs/<arm>/seed-<s>/, `jobs` child processes at a time.
 
         Run the same command again after an interruption: completed runs are skipped, partial ones resume from \
-        their checkpoints. --report-only rewrites the report (REPORT.md, summary.csv, welch.csv, epochs.csv, SVGs) \
+        their checkpoints. --report-only rewrites the report (REPORT.md, paired.csv, summary.csv, welch.csv, epochs.csv, SVGs) \
         from the runs that exist; put hand-written findings in findings.md beside REPORT.md.
         """
     )
@@ -39,7 +40,7 @@ struct CompareCommand: ParsableCommand {
     @Flag(name: .long, help: "Only regenerate the report from the existing runs.")
     var reportOnly = false
 
-    @Flag(name: .long, help: "Smoke check of a full-scale config: compare-<name>-smoke, first seed, 1 epoch on 256 training images, width ≤ 8, ≤ 2 solver steps.")
+    @Flag(name: .long, help: "Smoke check of a full-scale config: compare-<name>-smoke, first seed (two with an analysis), 1 epoch on 256 training images, width ≤ 8, ≤ 2 solver steps.")
     var smoke = false
 
     func validate() throws {

@@ -1,0 +1,147 @@
+import Foundation
+import Training
+import Options
+
+/// The pre-registered part of a comparison, declared in its config before any run (key
+/// "analysis"):
+///
+///     "analysis": {
+///       "endpoints": [ {"metric": "testAccuracy", "epoch": 2}, {"metric": "testAccuracy", "epoch": "final"} ],
+///       "contrasts": [ ["impacts", "dropconnect"], ["impacts+reg", "dropconnect"], ["impacts", "saliency"] ],
+///       "reference": "dropconnect",
+///       "margin": 0.01
+///     }
+///
+/// Each contrast [a, b] is analysed on the per-seed differences a − b (the arms of a seed share
+/// θ0, subset and data order) at every endpoint; Holm's correction runs over the contrasts of
+/// one endpoint; `margin` (> 0, in the metric's units) is the equivalence margin δ of TOST.
+/// `reference` (an arm, or a list of arms) is what every other arm is also compared with,
+/// paired, as exploratory rows.
+public struct CompareAnalysis: Sendable, Equatable {
+    public var endpoints: [PairedEndpoint]
+    public var contrasts: [Contrast]
+    public var references: [String]
+    public var margin: Double
+
+    /// A primary contrast: per-seed differences `first` − `second`.
+    public struct Contrast: Sendable, Equatable {
+        public var first: String
+        public var second: String
+        public init(_ first: String, _ second: String) { self.first = first; self.second = second }
+        public var label: String { "\(first) − \(second)" }
+    }
+
+    public init(endpoints: [PairedEndpoint], contrasts: [Contrast], references: [String], margin: Double) {
+        self.endpoints = endpoints
+        self.contrasts = contrasts
+        self.references = references
+        self.margin = margin
+    }
+
+    static let keys = ["contrasts", "endpoints", "margin", "reference"]
+
+    /// Reads the "analysis" object; `arms` are the comparison's arm names and `epochs` its epoch
+    /// budget (nil for an iteration budget, which allows only "final").
+    static func parse(_ value: ConfigValue, arms: [String], epochs: Int?, path: String) throws(CompareError) -> CompareAnalysis {
+        func fail(_ message: String) -> CompareError { .config(path: path, message: "\"analysis\": " + message) }
+        guard let dict = value.object else {
+            throw fail("expected an object with \(keys.map { "\"\($0)\"" }.joined(separator: ", "))")
+        }
+        for k in dict.keys.sorted() where !keys.contains(k) {
+            throw fail("unknown key \(k); valid keys: \(keys.joined(separator: ", "))")
+        }
+        let validArms = "arms of this comparison: \(arms.joined(separator: ", "))"
+        guard case let .array(endpointValues)? = dict["endpoints"], !endpointValues.isEmpty else {
+            throw fail("\"endpoints\" must be a non-empty array such as [{\"metric\": \"testAccuracy\", \"epoch\": \"final\"}]")
+        }
+        var endpoints: [PairedEndpoint] = []
+        for v in endpointValues {
+            let e = try PairedEndpoint.parse(v, epochs: epochs, fail: fail)
+            guard !endpoints.contains(e) else { throw fail("endpoint \(e.label) is declared twice") }
+            endpoints.append(e)
+        }
+        guard case let .array(contrastValues)? = dict["contrasts"], !contrastValues.isEmpty else {
+            throw fail("\"contrasts\" must be a non-empty array of arm pairs such as [[\"impacts\", \"dropconnect\"]]")
+        }
+        var contrasts: [Contrast] = []
+        for v in contrastValues {
+            guard case let .array(pair) = v, pair.count == 2, case let .string(a) = pair[0], case let .string(b) = pair[1] else {
+                throw fail("each contrast is a pair of arm names [\"first\", \"second\"] (difference first − second); got \(v)")
+            }
+            for name in [a, b] where !arms.contains(name) { throw fail("contrast [\(a), \(b)]: unknown arm \(name); \(validArms)") }
+            guard a != b else { throw fail("contrast [\(a), \(b)] compares an arm with itself") }
+            let c = Contrast(a, b)
+            guard !contrasts.contains(where: { Set([$0.first, $0.second]) == Set([a, b]) }) else {
+                throw fail("contrast [\(a), \(b)] is declared twice (in either order)")
+            }
+            contrasts.append(c)
+        }
+        var references: [String] = []
+        switch dict["reference"] {
+        case let .string(r)?: references = [r]
+        case let .array(list)?:
+            for v in list {
+                guard case let .string(r) = v else { throw fail("\"reference\" must be an arm name or a list of arm names; got \(v)") }
+                references.append(r)
+            }
+        default: break
+        }
+        guard !references.isEmpty else { throw fail("\"reference\" must name an arm (or a list of arms); \(validArms)") }
+        for r in references where !arms.contains(r) { throw fail("unknown reference arm \(r); \(validArms)") }
+        guard case let .number(text)? = dict["margin"], let margin = Double(text), margin > 0, margin.isFinite else {
+            throw fail("\"margin\" must be a number > 0 (the equivalence margin δ in the metric's units, e.g. 0.01 = 1 accuracy point); got \(dict["margin"].map { "\($0)" } ?? "nothing")")
+        }
+        return CompareAnalysis(endpoints: endpoints, contrasts: contrasts, references: references, margin: margin)
+    }
+}
+
+/// A metric of a run at one epoch: a primary endpoint of a comparison.
+public struct PairedEndpoint: Sendable, Equatable {
+    /// A per-epoch series of `metrics.csv`.
+    public enum Metric: String, Sendable, CaseIterable {
+        case testAccuracy, testLoss, trainLoss, gap
+    }
+    public var metric: Metric
+    /// 1-based epoch; nil = the last epoch of the budget ("final").
+    public var epoch: Int?
+
+    public init(_ metric: Metric, epoch: Int?) { self.metric = metric; self.epoch = epoch }
+
+    public var label: String { "\(metric.rawValue) @ " + (epoch.map { "epoch \($0)" } ?? "final") }
+
+    /// The endpoint's value in `run`: epoch `epoch`, or for "final" epoch `finalEpoch` (the
+    /// budget; nil = the last logged epoch, for iteration budgets). nil when the run has not
+    /// reached that epoch or the value is not finite.
+    public func value(_ run: RunCurve, finalEpoch: Int?) -> Double? {
+        let series: [Double]
+        switch metric {
+        case .testAccuracy: series = run.testAccuracy
+        case .testLoss: series = run.testLoss
+        case .trainLoss: series = run.trainLoss
+        case .gap: series = run.gap
+        }
+        guard let e = epoch ?? finalEpoch ?? (series.isEmpty ? nil : series.count), e >= 1, e <= series.count, series[e - 1].isFinite else { return nil }
+        return series[e - 1]
+    }
+
+    static func parse(_ v: ConfigValue, epochs: Int?, fail: (String) -> CompareError) throws(CompareError) -> PairedEndpoint {
+        let metrics = Metric.allCases.map(\.rawValue).joined(separator: ", ")
+        guard let o = v.object, Set(o.keys).isSubset(of: ["metric", "epoch"]), case let .string(m)? = o["metric"] else {
+            throw fail("each endpoint is {\"metric\": one of \(metrics), \"epoch\": an epoch number or \"final\"}; got \(v)")
+        }
+        guard let metric = Metric(rawValue: m) else { throw fail("unknown metric \(m); valid metrics: \(metrics)") }
+        switch o["epoch"] {
+        case .string("final")?:
+            return PairedEndpoint(metric, epoch: nil)
+        case let .number(t)?:
+            guard let e = Int(t), e >= 1 else { throw fail("endpoint \(m): epoch must be an integer ≥ 1 or \"final\", got \(t)") }
+            guard let budget = epochs else {
+                throw fail("endpoint \(m) at epoch \(e): the budget is in iterations, so only \"final\" can be declared")
+            }
+            guard e <= budget else { throw fail("endpoint \(m) at epoch \(e) is beyond the budget of \(budget) epochs (valid: 1…\(budget) or \"final\")") }
+            return PairedEndpoint(metric, epoch: e)
+        default:
+            throw fail("endpoint \(m): \"epoch\" must be an epoch number or \"final\", got \(o["epoch"].map { "\($0)" } ?? "nothing")")
+        }
+    }
+}

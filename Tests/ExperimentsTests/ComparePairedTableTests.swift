@@ -1,0 +1,163 @@
+import XCTest
+import Foundation
+import Stats
+@testable import Experiments
+
+/// The paired analysis of `masklab compare`: the declared endpoints and contrasts, the numbers of
+/// the `Stats` functions (and SciPy's, on the data of `PairedStatisticsTests`), the primary table
+/// first in the report, and the refusals at load.
+final class ComparePairedTableTests: XCTestCase {
+    // PairedStatisticsTests' five-seed data: a1 − b1 has t = 6.9877, p = 0.0022066 (scipy.stats.ttest_rel).
+    let a1 = [0.9812, 0.9807, 0.9821, 0.9799, 0.9815], b1 = [0.9761, 0.9770, 0.9748, 0.9766, 0.9759]
+    let c1 = [0.9770, 0.9801, 0.9752, 0.9760, 0.9790]
+
+    private func base(epochs: Int = 2) -> [String: Any] {
+        ["model": "mlp", "modelOptions": ["hidden": [8]], "dataset": "mnist", "batchSize": 16, "budget": ["epochs": epochs],
+         "masks": ["keep": 0.3, "target": "gradients", "importance": ["steps": 2]]]
+    }
+
+    private func arms() -> [[String: Any]] {
+        [["name": "impacts", "masks": ["name": "importance"]], ["name": "dropconnect", "masks": ["name": "dropconnect"]],
+         ["name": "saliency", "masks": ["name": "importance", "importance": ["steps": 0]]], ["name": "baseline", "masks": NSNull()]]
+    }
+
+    private func config(_ analysis: [String: Any], epochs: Int = 2) throws -> CompareConfig {
+        try CompareConfig.parse(["name": "t", "seeds": [0, 1, 2, 3, 4], "base": base(epochs: epochs), "arms": arms(), "analysis": analysis], path: "c.json")
+    }
+
+    private let analysis: [String: Any] = [
+        "endpoints": [["metric": "testAccuracy", "epoch": 1], ["metric": "testAccuracy", "epoch": "final"]],
+        "contrasts": [["impacts", "dropconnect"], ["impacts", "saliency"]], "reference": "dropconnect", "margin": 0.01,
+    ]
+
+    /// Epoch 1 holds a shifted copy (0.1 lower) so the two endpoints are told apart; "final" is epoch 2.
+    private func table() -> CompareTable {
+        func runs(_ v: [Double]) -> [RunCurve] {
+            v.enumerated().map { RunCurve(seed: UInt64($0.offset), testAccuracy: [$0.element - 0.1, $0.element], testLoss: [1, 1], trainLoss: [1, 1], gap: [0, 0]) }
+        }
+        return CompareTable([("impacts", runs(a1)), ("dropconnect", runs(b1)), ("saliency", runs(c1)), ("baseline", runs(b1.map { $0 + 0.001 }))], target: 0.9)
+    }
+
+    func testPrimaryRowsCarryTheNumbersOfTheStatsFunctions() throws {
+        let compare = try config(analysis)
+        let paired = ComparePairedTable(table(), analysis: try XCTUnwrap(compare.analysis), finalEpoch: 2)
+        let primary = paired.rows(.primary)
+        XCTAssertEqual(primary.map { "\($0.endpoint.label): \($0.first) − \($0.second)" },
+                       ["testAccuracy @ epoch 1: impacts − dropconnect", "testAccuracy @ epoch 1: impacts − saliency",
+                        "testAccuracy @ final: impacts − dropconnect", "testAccuracy @ final: impacts − saliency"])
+        let r = primary[2]
+        let c = try XCTUnwrap(r.paired)
+        XCTAssertEqual(r.seeds, [0, 1, 2, 3, 4])
+        XCTAssertEqual(c.t, 6.987712429686868, accuracy: 1e-9 * 6.99, "SciPy ttest_rel")
+        XCTAssertEqual(c.p, 0.0022066092438295846, accuracy: 1e-9 * 0.0022, "SciPy ttest_rel")
+        XCTAssertEqual(c.interval.lower, 0.0030133376028739873, accuracy: 1e-12)
+        XCTAssertEqual(c.interval.upper, 0.0069866623971260216, accuracy: 1e-12)
+        XCTAssertEqual(r.wilcoxon?.p, 0.0625, "SciPy wilcoxon: n = 5, all positive")
+        let d1 = zip(a1, b1).map { $0 - $1 }, d2 = zip(a1, c1).map { $0 - $1 }
+        let holm = HolmCorrection.adjust([try XCTUnwrap(PairedComparison(differences: d1)).p, try XCTUnwrap(PairedComparison(differences: d2)).p])
+        XCTAssertEqual(r.holmP, holm[0]); XCTAssertEqual(primary[3].holmP, holm[1]); XCTAssertEqual(r.holmFamilySize, 2)
+        XCTAssertEqual(r.equivalence, EquivalenceTest(differences: d1, margin: 0.01))
+        XCTAssertEqual(try XCTUnwrap(r.detectable), PairedPower.minimumDetectableEffect(pairs: 5, alpha: 0.025) * c.standardDeviation, accuracy: 1e-12,
+                       "80% power at α/m with the observed σ_d")
+        XCTAssertEqual(r.verdict(), "impacts > dropconnect; equivalent within ±0.01", "Holm p < 0.05 and the interval inside ±δ")
+        // Epoch 1 is the same data shifted by the same 0.1: the same differences to rounding.
+        XCTAssertEqual(try XCTUnwrap(primary[0].paired).meanDifference, c.meanDifference, accuracy: 1e-12)
+        // Exploratory: every other arm against the reference, excluding the primary pair; no Holm.
+        let exploratory = paired.rows(.exploratory)
+        XCTAssertEqual(exploratory.map { "\($0.endpoint.label): \($0.first) − \($0.second)" },
+                       ["testAccuracy @ epoch 1: saliency − dropconnect", "testAccuracy @ epoch 1: baseline − dropconnect",
+                        "testAccuracy @ final: saliency − dropconnect", "testAccuracy @ final: baseline − dropconnect"])
+        XCTAssertNil(exploratory[0].holmP)
+        XCTAssertEqual(exploratory[3].verdict(), "baseline > dropconnect; equivalent within ±0.01", "a constant +0.001 (to rounding)")
+        let csv = paired.csv().split(separator: "\n")
+        XCTAssertEqual(csv.count, 1 + 8)
+        XCTAssertTrue(csv[3].hasPrefix("primary,testAccuracy @ final,impacts,dropconnect,5,0;1;2;3;4,"), String(csv[3]))
+        XCTAssertTrue(csv[5].hasPrefix("exploratory,"), String(csv[5]))
+    }
+
+    func testPairingIsBySeedAndIncompleteRunsDropOut() throws {
+        let compare = try config(analysis)
+        func run(_ seed: UInt64, _ acc: [Double]) -> RunCurve { RunCurve(seed: seed, testAccuracy: acc, testLoss: acc, trainLoss: acc, gap: acc) }
+        // impacts lacks seed 1 and stopped seed 2 after one epoch; dropconnect lists its seeds in another order.
+        let t = CompareTable([("impacts", [run(0, [0.5, 0.9]), run(2, [0.5]), run(3, [0.5, 0.7])]),
+                              ("dropconnect", [run(3, [0.4, 0.6]), run(1, [0.4, 0.5]), run(2, [0.4, 0.5]), run(0, [0.4, 0.6])]),
+                              ("saliency", []), ("baseline", [])], target: 0.9)
+        let rows = ComparePairedTable(t, analysis: try XCTUnwrap(compare.analysis), finalEpoch: 2).rows(.primary)
+        XCTAssertEqual(rows[2].seeds, [0, 3], "final: only seeds where both arms reached epoch 2")
+        XCTAssertEqual(rows[2].differences[0], 0.3, accuracy: 1e-12); XCTAssertEqual(rows[2].differences[1], 0.1, accuracy: 1e-12)
+        XCTAssertEqual(rows[0].seeds, [0, 2, 3], "epoch 1: seed 2 counts")
+        XCTAssertNil(rows[1].paired); XCTAssertEqual(rows[1].verdict(), "no test (n = 0 < 2)")
+        XCTAssertEqual(rows[2].holmFamilySize, 1, "Holm over the contrasts that could be tested")
+    }
+
+    func testThePrimaryTableComesBeforeTheExploratoryOnes() throws {
+        let compare = try config(analysis)
+        let t = table()
+        let paired = ComparePairedTable(t, analysis: try XCTUnwrap(compare.analysis), finalEpoch: 2)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("paired-\(UUID().uuidString)")
+        let text = CompareReport.reportText(compare, layout: CompareLayout(directory: dir), table: t, paired: paired, tests: "WELCH", epochs: "EPOCHS",
+                                            histograms: [], incomplete: [])
+        func at(_ s: String) throws -> String.Index { try XCTUnwrap(text.range(of: s), "missing \(s)").lowerBound }
+        let order = try ["## Primary analysis", "impacts − dropconnect", "Everything below is exploratory", "## Exploratory: paired differences",
+                         "## Summary (exploratory)", "## Welch t-tests (two-sided, unpaired; secondary, exploratory)", "## Test accuracy per epoch (exploratory)"].map(at)
+        XCTAssertEqual(order, order.sorted(), text)
+        XCTAssertFalse(text[..<order[2]].contains("saliency − dropconnect"), "exploratory rows must not be in the primary table")
+        XCTAssertTrue(text.contains("Holm p"), text)
+    }
+
+    func testRefusalsAtLoad() {
+        func refuse(_ edit: (inout [String: Any]) -> Void, epochs: Int = 2, _ expected: String, line: UInt = #line) {
+            var a = analysis
+            edit(&a)
+            XCTAssertThrowsError(try config(a, epochs: epochs), line: line) { error in
+                XCTAssertTrue("\(error)".contains(expected), "\(error)", line: line)
+            }
+        }
+        refuse({ $0["contrasts"] = [["impacts", "dropconect"]] }, "unknown arm dropconect; arms of this comparison: impacts, dropconnect, saliency, baseline")
+        refuse({ $0["contrasts"] = [["impacts", "impacts"]] }, "compares an arm with itself")
+        refuse({ $0["contrasts"] = [["impacts", "saliency"], ["saliency", "impacts"]] }, "declared twice")
+        refuse({ $0["endpoints"] = [["metric": "testAccuracy", "epoch": 3]] }, "epoch 3 is beyond the budget of 2 epochs")
+        refuse({ $0["endpoints"] = [["metric": "testAccuracy", "epoch": 0]] }, "epoch must be an integer ≥ 1")
+        refuse({ $0["endpoints"] = [["metric": "accuracy", "epoch": 1]] }, "unknown metric accuracy; valid metrics: testAccuracy, testLoss, trainLoss, gap")
+        refuse({ $0["margin"] = 0 }, "\"margin\" must be a number > 0")
+        refuse({ $0["margin"] = -0.01 }, "\"margin\" must be a number > 0")
+        refuse({ $0["reference"] = "dropconect" }, "unknown reference arm dropconect")
+        refuse({ $0["alpha"] = 0.05 }, "unknown key alpha")
+        refuse({ $0["contrasts"] = [] }, "\"contrasts\" must be a non-empty array")
+    }
+
+    func testSmokeKeepsTwoSeedsAndMovesEpochEndpointsIntoItsBudget() throws {
+        let smoke = try config(analysis).smoke()
+        XCTAssertEqual(smoke.seeds, [0, 1], "two seeds so the paired table has n = 2")
+        XCTAssertEqual(smoke.analysis?.endpoints, [PairedEndpoint(.testAccuracy, epoch: 1), PairedEndpoint(.testAccuracy, epoch: nil)])
+        XCTAssertTrue(smoke.shrunk?.contains("analysis endpoints at epoch 1") ?? false)
+        let plain = try CompareConfig.parse(["name": "t", "seeds": [0, 1, 2], "base": base()], path: "c.json")
+        XCTAssertNil(plain.analysis)
+        XCTAssertEqual(plain.smoke().seeds, [0], "without an analysis the smoke run keeps one seed")
+    }
+
+    /// The committed study configs load, declare the protocol's contrasts and margin, and their
+    /// arms differ as PROTOCOL.md says.
+    func testStudyConfigsLoad() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let dir = root.appendingPathComponent("experiments/regularisation-study")
+        let expected: [(file: String, seeds: Int, epochs: Int, endpoints: [Int?], arms: Int)] = [
+            ("mnist.json", 10, 5, [1, nil], 6), ("mnist-lambda.json", 5, 5, [1, nil], 8),
+            ("cifar-early.json", 8, 6, [2], 5), ("cifar-final.json", 6, 25, [nil], 5),
+        ]
+        for e in expected {
+            let c = try CompareConfig.load(from: dir.appendingPathComponent(e.file))
+            let a = try XCTUnwrap(c.analysis, e.file)
+            XCTAssertEqual(c.seeds.count, e.seeds, e.file)
+            XCTAssertEqual(c.arms.count, e.arms, e.file)
+            XCTAssertEqual(a.endpoints.map(\.epoch), e.endpoints, e.file)
+            XCTAssertEqual(a.margin, 0.01, e.file)
+            XCTAssertEqual(a.contrasts.count, 3, e.file)
+            for arm in c.arms { XCTAssertEqual(arm.config.training.budget, .epochs(e.epochs), e.file) }
+            let saliency = try XCTUnwrap(c.arm("saliency")?.config.masks, e.file)
+            XCTAssertEqual(saliency.importance.steps, 0, "\(e.file): the saliency control has no mirror-descent step")
+            XCTAssertEqual(saliency.keep, 0.2)
+            if let drop = c.arm("drop-important")?.config.masks { XCTAssertEqual(drop.importance.use, .drop) }
+        }
+    }
+}
