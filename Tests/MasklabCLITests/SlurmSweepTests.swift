@@ -1,0 +1,127 @@
+import XCTest
+import Foundation
+import TestSupport
+
+/// `masklab sweep --executor slurm` against a real Slurm (`scripts/slurm-local up`): every task
+/// runs, the report equals the local executor's byte for byte, a task cancelled with `scancel`
+/// mid-run is resubmitted and ends with the metrics of an uninterrupted run, a second submission
+/// of a finished study submits nothing, and an unknown partition shows Slurm's own message.
+/// Without a Slurm that answers, these tests skip with a message.
+final class SlurmSweepTests: XCTestCase {
+    /// The environment that reaches the cluster (SLURM_CONF), or a skip saying why there is none.
+    static func slurmEnvironment() throws -> [String: String] {
+        let env = ProcessInfo.processInfo.environment
+        let path = env["PATH"] ?? ""
+        guard path.split(separator: ":").contains(where: { FileManager.default.isExecutableFile(atPath: "\($0)/sbatch") }) else {
+            throw XCTSkip("Slurm tests skipped: sbatch is not on PATH (run `bash scripts/slurm-local up` as root)")
+        }
+        let conf = env["SLURM_CONF"] ?? "/tmp/masklab-slurm/slurm.conf"
+        guard FileManager.default.fileExists(atPath: conf) else {
+            throw XCTSkip("Slurm tests skipped: no cluster config at \(conf) (run `bash scripts/slurm-local up` as root)")
+        }
+        let probe = try CommandRunner.run(["sinfo", "-h", "-o", "%T"], executable: URL(fileURLWithPath: "/usr/bin/env"), environment: ["SLURM_CONF": conf], timeout: 20)
+        guard probe.status == 0, probe.stdout.contains("idle") || probe.stdout.contains("mix") || probe.stdout.contains("alloc") else {
+            throw XCTSkip("Slurm tests skipped: sinfo with SLURM_CONF=\(conf) does not show a usable node: \(probe)")
+        }
+        return ["SLURM_CONF": conf]
+    }
+
+    static func slurm(_ args: [String], _ env: [String: String]) throws -> CommandRunner.Result {
+        try CommandRunner.run(args, executable: URL(fileURLWithPath: "/usr/bin/env"), environment: env, timeout: 30)
+    }
+
+    /// metrics.csv without the timing columns.
+    static func metricsWithoutTimes(_ url: URL) throws -> [String] {
+        let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        guard let header = lines.first else { return [] }
+        let keep = header.indices.filter { !["images_per_second", "train_seconds", "wall_seconds"].contains(String(header[$0])) }
+        return lines.map { row in keep.map { String(row[$0]) }.joined(separator: ",") }
+    }
+
+    func testSlurmSweepMatchesLocalSurvivesScancelAndIsNotSubmittedTwice() throws {
+        let env = try Self.slurmEnvironment()
+        let data = TemporaryDirectory("masklab-slurm-data")
+        try DatasetFixtures.writeMNIST(to: data.url, train: 600, test: 60, gzipped: true)
+        let work = TemporaryDirectory("masklab-slurm-out")
+        let file = work.file("tiny.json")
+        try SweepCLITests.writeSweep(file, hidden: [256], epochs: 4)
+        let local = work.file("local"), cluster = work.file("slurm")
+
+        let l = try SweepCLITests.masklab(["sweep", file.path, "--out", local.path, "--data", data.path, "--executor", "local", "--jobs", "2"])
+        XCTAssertEqual(l.status, 0, "\(l)")
+
+        // The Slurm sweep in the background; meanwhile cancel one task once its run has written an epoch.
+        nonisolated(unsafe) var result: CommandRunner.Result?
+        let done = DispatchSemaphore(value: 0)
+        let args = ["sweep", file.path, "--out", cluster.path, "--data", data.path, "--executor", "slurm"]
+        DispatchQueue.global().async {
+            result = try? CommandRunner.run(args, environment: env, timeout: 120)
+            done.signal()
+        }
+        let slurmFolder = cluster.appendingPathComponent("sweep-tiny/slurm")
+        var cancelled: String?
+        let deadline = Date().addingTimeInterval(60)
+        while cancelled == nil && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.1)
+            guard let id = try? String(contentsOf: slurmFolder.appendingPathComponent("batch-1.job"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
+                  let runs = try? String(contentsOf: slurmFolder.appendingPathComponent("batch-1.runs"), encoding: .utf8).split(separator: "\n"),
+                  let queue = try? Self.slurm(["squeue", "-h", "-r", "-j", id, "-o", "%K|%T"], env) else { continue }
+            for line in queue.stdout.split(separator: "\n") {
+                let f = line.split(separator: "|")
+                guard f.count == 2, f[1] == "RUNNING", let task = Int(f[0]), runs.indices.contains(task) else { continue }
+                let run = URL(fileURLWithPath: String(runs[task]))
+                let rows = (try? String(contentsOf: run.appendingPathComponent("metrics.csv"), encoding: .utf8))?.split(separator: "\n").count ?? 0
+                guard rows >= 2, !FileManager.default.fileExists(atPath: run.appendingPathComponent("summary.json").path) else { continue }
+                let c = try Self.slurm(["scancel", "\(id)_\(task)"], env)
+                XCTAssertEqual(c.status, 0, "\(c)")
+                cancelled = run.lastPathComponent
+                break
+            }
+        }
+        XCTAssertEqual(done.wait(timeout: .now() + 150), .success, "the Slurm sweep did not end")
+        let s = try XCTUnwrap(result)
+        XCTAssertEqual(s.status, 0, "\(s)")
+        let cancelledRun = try XCTUnwrap(cancelled, "no task was caught mid-run to cancel:\n\(s)")
+        XCTAssertTrue(s.stdout.contains("resubmit "), s.stdout)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: slurmFolder.appendingPathComponent("batch-2.sh").path), "the cancelled run was resubmitted")
+        let log = try String(contentsOf: cluster.appendingPathComponent("sweep-tiny/runs/\(cancelledRun)/train.log"), encoding: .utf8)
+        XCTAssertTrue(log.contains("stopped at iteration"), "the cancelled task stopped with a checkpoint:\n\(log)")
+
+        // Every run complete, with the local executor's metrics (timings aside); the same report bytes.
+        let localRuns = local.appendingPathComponent("sweep-tiny/runs"), clusterRuns = cluster.appendingPathComponent("sweep-tiny/runs")
+        let names = try FileManager.default.contentsOfDirectory(atPath: localRuns.path).sorted()
+        XCTAssertEqual(names.count, 4)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: clusterRuns.path).sorted(), names)
+        for n in names {
+            let summary = try String(contentsOf: clusterRuns.appendingPathComponent("\(n)/summary.json"), encoding: .utf8)
+            XCTAssertTrue(summary.contains("\"completed\""), "\(n): \(summary)")
+            XCTAssertEqual(try Self.metricsWithoutTimes(clusterRuns.appendingPathComponent("\(n)/metrics.csv")),
+                           try Self.metricsWithoutTimes(localRuns.appendingPathComponent("\(n)/metrics.csv")), n)
+        }
+        for f in ["sweep.csv", "SWEEP.md"] {
+            XCTAssertEqual(try Data(contentsOf: cluster.appendingPathComponent("sweep-tiny/\(f)")),
+                           try Data(contentsOf: local.appendingPathComponent("sweep-tiny/\(f)")), f)
+        }
+
+        // Submitting the finished study again submits nothing.
+        let again = try CommandRunner.run(args, environment: env, timeout: 60)
+        XCTAssertEqual(again.status, 0, "\(again)")
+        XCTAssertTrue(again.stdout.contains("nothing to submit: every run is completed"), again.stdout)
+        XCTAssertFalse(again.stdout.contains("submitted job"), again.stdout)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: slurmFolder.appendingPathComponent("batch-3.sh").path))
+    }
+
+    func testUnknownPartitionShowsSlurmsMessage() throws {
+        let env = try Self.slurmEnvironment()
+        let data = TemporaryDirectory("masklab-slurm-part-data")
+        try DatasetFixtures.writeMNIST(to: data.url, train: 40, test: 20, gzipped: true)
+        let work = TemporaryDirectory("masklab-slurm-part")
+        let file = work.file("tiny.json")
+        try SweepCLITests.writeSweep(file)
+        let r = try CommandRunner.run(["sweep", file.path, "--out", work.path, "--data", data.path, "--executor", "slurm", "--partition", "no-such-partition"],
+                                      environment: env, timeout: 60)
+        XCTAssertNotEqual(r.status, 0, "\(r)")
+        XCTAssertTrue(r.stderr.contains("sbatch refused the job"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("invalid partition specified: no-such-partition"), r.stderr)
+    }
+}
