@@ -4,7 +4,8 @@ import TestSupport
 
 /// `masklab sweep --executor slurm` against a real Slurm (`scripts/slurm-local up`): every task
 /// runs, the report equals the local executor's byte for byte, a task cancelled with `scancel`
-/// mid-run is resubmitted and ends with the metrics of an uninterrupted run, a second submission
+/// mid-run is resubmitted and one sent Slurm's SIGUSR1 warning is requeued, both ending with the
+/// metrics of an uninterrupted run, a second submission
 /// of a finished study submits nothing, and an unknown partition shows Slurm's own message.
 /// Without a Slurm that answers, these tests skip with a message.
 final class SlurmSweepTests: XCTestCase {
@@ -44,7 +45,7 @@ final class SlurmSweepTests: XCTestCase {
         try DatasetFixtures.writeMNIST(to: data.url, train: 600, test: 60, gzipped: true)
         let work = TemporaryDirectory("masklab-slurm-out")
         let file = work.file("tiny.json")
-        try SweepCLITests.writeSweep(file, hidden: [256], epochs: 4)
+        try SweepCLITests.writeSweep(file, hidden: [256], epochs: 8)
         let local = work.file("local"), cluster = work.file("slurm")
 
         let l = try SweepCLITests.masklab(["sweep", file.path, "--out", local.path, "--data", data.path, "--executor", "local", "--jobs", "2"])
@@ -59,22 +60,38 @@ final class SlurmSweepTests: XCTestCase {
             done.signal()
         }
         let slurmFolder = cluster.appendingPathComponent("sweep-tiny/slurm")
-        var cancelled: String?
+        // Two tasks caught mid-run (an epoch written, no summary): the first cancelled with
+        // `scancel` (resubmitted by the sweep), the second sent Slurm's time-limit warning
+        // (SIGUSR1 to the batch shell: checkpoint and requeue). Slurm holds a requeued task for
+        // its BeginTime delay (minutes); the test releases it at once.
+        var cancelled: String?, warned: String?, released = false
         let deadline = Date().addingTimeInterval(60)
-        while cancelled == nil && Date() < deadline {
+        while (cancelled == nil || warned == nil || !released) && Date() < deadline && result == nil {
             Thread.sleep(forTimeInterval: 0.1)
             guard let id = try? String(contentsOf: slurmFolder.appendingPathComponent("batch-1.job"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
                   let runs = try? String(contentsOf: slurmFolder.appendingPathComponent("batch-1.runs"), encoding: .utf8).split(separator: "\n"),
-                  let queue = try? Self.slurm(["squeue", "-h", "-r", "-j", id, "-o", "%K|%T"], env) else { continue }
+                  let queue = try? Self.slurm(["squeue", "-h", "-r", "-j", id, "-o", "%K|%T|%r"], env) else { continue }
             for line in queue.stdout.split(separator: "\n") {
                 let f = line.split(separator: "|")
-                guard f.count == 2, f[1] == "RUNNING", let task = Int(f[0]), runs.indices.contains(task) else { continue }
+                guard f.count == 3, let task = Int(f[0]), runs.indices.contains(task) else { continue }
                 let run = URL(fileURLWithPath: String(runs[task]))
+                if f[1] == "PENDING", f[2] == "BeginTime", run.lastPathComponent == warned {
+                    let r = try Self.slurm(["scontrol", "update", "JobId=\(id)_\(task)", "StartTime=now"], env)
+                    XCTAssertEqual(r.status, 0, "\(r)")
+                    released = true
+                }
+                guard f[1] == "RUNNING", ![cancelled, warned].contains(run.lastPathComponent) else { continue }
                 let rows = (try? String(contentsOf: run.appendingPathComponent("metrics.csv"), encoding: .utf8))?.split(separator: "\n").count ?? 0
                 guard rows >= 2, !FileManager.default.fileExists(atPath: run.appendingPathComponent("summary.json").path) else { continue }
-                let c = try Self.slurm(["scancel", "\(id)_\(task)"], env)
-                XCTAssertEqual(c.status, 0, "\(c)")
-                cancelled = run.lastPathComponent
+                if cancelled == nil {
+                    let c = try Self.slurm(["scancel", "\(id)_\(task)"], env)
+                    XCTAssertEqual(c.status, 0, "\(c)")
+                    cancelled = run.lastPathComponent
+                } else if warned == nil {
+                    let c = try Self.slurm(["scancel", "--signal=USR1", "--batch", "\(id)_\(task)"], env)
+                    XCTAssertEqual(c.status, 0, "\(c)")
+                    warned = run.lastPathComponent
+                }
                 break
             }
         }
@@ -84,8 +101,14 @@ final class SlurmSweepTests: XCTestCase {
         let cancelledRun = try XCTUnwrap(cancelled, "no task was caught mid-run to cancel:\n\(s)")
         XCTAssertTrue(s.stdout.contains("resubmit "), s.stdout)
         XCTAssertTrue(FileManager.default.fileExists(atPath: slurmFolder.appendingPathComponent("batch-2.sh").path), "the cancelled run was resubmitted")
-        let log = try String(contentsOf: cluster.appendingPathComponent("sweep-tiny/runs/\(cancelledRun)/train.log"), encoding: .utf8)
-        XCTAssertTrue(log.contains("stopped at iteration"), "the cancelled task stopped with a checkpoint:\n\(log)")
+        let warnedRun = try XCTUnwrap(warned, "no second task was caught mid-run to warn:\n\(s)")
+        XCTAssertTrue(released, "the requeued task was never seen pending:\n\(s)")
+        for run in [cancelledRun, warnedRun] {
+            let log = try String(contentsOf: cluster.appendingPathComponent("sweep-tiny/runs/\(run)/train.log"), encoding: .utf8)
+            XCTAssertTrue(log.contains("stopped at iteration"), "the interrupted task stopped with a checkpoint:\n\(log)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: slurmFolder.appendingPathComponent("batch-3.sh").path),
+                       "the warned task was requeued by Slurm, not resubmitted:\n\(s)")
 
         // Every run complete, with the local executor's metrics (timings aside); the same report bytes.
         let localRuns = local.appendingPathComponent("sweep-tiny/runs"), clusterRuns = cluster.appendingPathComponent("sweep-tiny/runs")
@@ -109,6 +132,7 @@ final class SlurmSweepTests: XCTestCase {
         XCTAssertTrue(again.stdout.contains("nothing to submit: every run is completed"), again.stdout)
         XCTAssertFalse(again.stdout.contains("submitted job"), again.stdout)
         XCTAssertFalse(FileManager.default.fileExists(atPath: slurmFolder.appendingPathComponent("batch-3.sh").path))
+        XCTAssertTrue(again.stdout.contains("| optimizer.learningRate=0.05 | 2 |"), again.stdout)
     }
 
     func testUnknownPartitionShowsSlurmsMessage() throws {

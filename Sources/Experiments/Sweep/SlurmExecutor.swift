@@ -145,6 +145,10 @@ public final class SlurmExecutor: @unchecked Sendable {
             for (run, state) in now.sorted(by: { $0.key < $1.key }) where last[run] != state {
                 say("\(state.lowercased().padding(toLength: 8, withPad: " ", startingAt: 0)) \(labels[run] ?? run)")
             }
+            for run in last.keys.sorted() where now[run] == nil {
+                let status = RunFolder.status(of: sweep.layout.run(run)).map { "\($0)" } ?? "no summary"
+                say("ended    \(labels[run] ?? run): \(status)")
+            }
             last = now
             if now.isEmpty {
                 var again: [TrainJob] = [], failed: [String] = []
