@@ -150,4 +150,36 @@ final class SlurmSweepTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("sbatch refused the job"), r.stderr)
         XCTAssertTrue(r.stderr.contains("invalid partition specified: no-such-partition"), r.stderr)
     }
+
+    func testSecondSubmissionWhileQueuedSubmitsNothingAndTheScriptAsksForWhatWasSet() throws {
+        let env = try Self.slurmEnvironment()
+        let data = TemporaryDirectory("masklab-slurm-twice-data")
+        try DatasetFixtures.writeMNIST(to: data.url, train: 240, test: 60, gzipped: true)
+        let work = TemporaryDirectory("masklab-slurm-twice")
+        let file = work.file("tiny.json")
+        try SweepCLITests.writeSweep(file, hidden: [256], epochs: 16)
+        let args = ["sweep", file.path, "--out", work.path, "--data", data.path, "--executor", "slurm", "--time", "0:10:00"]
+        let first = try CommandRunner.run(args + ["--no-wait"], environment: env, timeout: 60)
+        XCTAssertEqual(first.status, 0, "\(first)")
+        XCTAssertTrue(first.stdout.contains("submitted job"), first.stdout)
+        let second = try CommandRunner.run(args + ["--no-wait"], environment: env, timeout: 60)
+        XCTAssertEqual(second.status, 0, "\(second)")
+        XCTAssertFalse(second.stdout.contains("submitted job"), "a second submission while the tasks are queued: \(second.stdout)")
+        XCTAssertTrue(second.stdout.contains("already pending or running in Slurm"), second.stdout)
+        let slurmFolder = work.file("sweep-tiny/slurm")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: slurmFolder.appendingPathComponent("batch-2.sh").path))
+        let script = try String(contentsOf: slurmFolder.appendingPathComponent("batch-1.sh"), encoding: .utf8)
+        for line in ["#SBATCH --array=0-3", "#SBATCH --cpus-per-task=1", "#SBATCH --time=0:10:00", "#SBATCH --requeue", "#SBATCH --signal=B:USR1@120"] {
+            XCTAssertTrue(script.contains(line + "\n"), "missing \(line) in\n\(script)")
+        }
+        // Following the queued tasks to the end writes the report; nothing was trained twice.
+        let follow = try CommandRunner.run(args, environment: env, timeout: 120)
+        XCTAssertEqual(follow.status, 0, "\(follow)")
+        XCTAssertTrue(follow.stdout.contains("| optimizer.learningRate=0.1 | 2 |"), follow.stdout)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: slurmFolder.appendingPathComponent("batch-2.sh").path))
+        for run in try FileManager.default.contentsOfDirectory(atPath: work.file("sweep-tiny/runs").path) {
+            let log = try String(contentsOf: work.file("sweep-tiny/runs/\(run)/train.log"), encoding: .utf8)
+            XCTAssertEqual(log.components(separatedBy: "completed:").count - 1, 1, "\(run) trained once:\n\(log)")
+        }
+    }
 }
