@@ -166,6 +166,7 @@ final class SlurmSweepTests: XCTestCase {
         XCTAssertEqual(second.status, 0, "\(second)")
         XCTAssertFalse(second.stdout.contains("submitted job"), "a second submission while the tasks are queued: \(second.stdout)")
         XCTAssertTrue(second.stdout.contains("already pending or running in Slurm"), second.stdout)
+        XCTAssertFalse(second.stdout.contains("resume "), "queued runs are not listed as resumed: \(second.stdout)")
         let slurmFolder = work.file("sweep-tiny/slurm")
         XCTAssertFalse(FileManager.default.fileExists(atPath: slurmFolder.appendingPathComponent("batch-2.sh").path))
         let script = try String(contentsOf: slurmFolder.appendingPathComponent("batch-1.sh"), encoding: .utf8)

@@ -59,7 +59,7 @@ public final class SlurmExecutor: @unchecked Sendable {
     public func execute(wait: Bool, stopRequested: () -> Bool) throws(SweepError) -> Bool {
         try SlurmCommand.checkAvailable()
         let queued = try queue()
-        let todo = try sweep.pending(checkLocks: false) { say($0) }.filter { queued[$0.layout.directory.lastPathComponent] == nil }
+        let todo = try sweep.pending(checkLocks: false, queued: Set(queued.keys)) { say($0) }
         if !queued.isEmpty {
             say("\(queued.count) run(s) already pending or running in Slurm (job name \(jobName)): not submitted again")
         }

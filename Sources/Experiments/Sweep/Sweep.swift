@@ -42,12 +42,13 @@ public struct Sweep: Sendable {
         return out.joined(separator: "\n")
     }
 
-    /// The runs still to do; throws for a folder a live process writes (naming its pid) when
+    /// The runs still to do, other than those in `queued` (run folder names of Slurm tasks that
+    /// are pending or running); throws for a folder a live process writes (naming its pid) when
     /// `checkLocks` (the local executor; Slurm tasks run on other machines and are found in the queue).
-    public func pending(checkLocks: Bool, say: (String) -> Void) throws(SweepError) -> [TrainJob] {
+    public func pending(checkLocks: Bool, queued: Set<String> = [], say: (String) -> Void) throws(SweepError) -> [TrainJob] {
         var pending: [TrainJob] = []
         var skipped = 0
-        for (job, state) in try states() {
+        for (job, state) in try states() where !queued.contains(job.layout.directory.lastPathComponent) {
             if checkLocks, let holder = FolderLock.holder(of: job.layout.directory) {
                 throw .busyRun(path: job.layout.directory.path, holder: holder)
             }
