@@ -1,8 +1,8 @@
 import Foundation
 import Training
 
-/// Executes the runs of a comparison as child processes of the `masklab` binary
-/// (`trainArguments`: `masklab train --config … --out … --resume --quiet`), `jobs` at a time with
+/// Executes the runs of a comparison as child processes of the `masklab` binary through the
+/// `LocalExecutor` that `sweep` uses too (`masklab train --config … --out … --resume --quiet`), `jobs` at a time with
 /// `threadsPerJob` threads each, seed by seed (all arms of seed 0 first), so an interrupted
 /// comparison has whole seeds.
 ///
@@ -17,9 +17,7 @@ import Training
 /// request reaches each child once, as SIGTERM: it stops after its step with a checkpoint.
 public final class CompareRunner: @unchecked Sendable {
     /// What a run folder holds.
-    public enum RunState: String, Sendable {
-        case completed, partial, fresh
-    }
+    public typealias RunState = TrainJob.State
 
     /// One run of the plan.
     public struct PlannedRun: Sendable {
@@ -37,7 +35,7 @@ public final class CompareRunner: @unchecked Sendable {
     private let say: @Sendable (String) -> Void
     private let lock = NSLock()
     private var stopping = false
-    private var children: [ChildProcess] = []
+    private var executor: LocalExecutor?
 
     public init(compare: CompareConfig, layout: CompareLayout, executable: URL, dataRoot: URL, say: @escaping @Sendable (String) -> Void) {
         self.compare = compare
@@ -61,23 +59,10 @@ public final class CompareRunner: @unchecked Sendable {
     /// For a partial run, `run.config.training.threads` is set to the saved one so the resumed
     /// run continues bit-identically.
     public static func state(of run: inout PlannedRun) throws(CompareError) -> RunState {
-        let fm = FileManager.default
-        guard fm.fileExists(atPath: run.layout.config.path) else { return .fresh }
-        let saved: RunConfig
-        do { saved = try RunConfig.load(from: run.layout.config) } catch { throw .conflictingRun(path: run.layout.directory.path) }
-        var planned = run.config
-        planned.training.threads = saved.training.threads
-        guard planned == saved else { throw .conflictingRun(path: run.layout.directory.path) }
-        if RunFolder.status(of: run.layout) == .completed { return .completed }
-        run.config = planned
-        return .partial
-    }
-
-    /// The `masklab train` command line of every run: its config (a file in `configFile`), its
-    /// folder, the data, `--resume` (a fresh folder starts fresh, a partial one continues) and
-    /// `--quiet` (the log gets the summary only).
-    public func trainArguments(_ run: PlannedRun, configFile: URL) -> [String] {
-        ["train", "--config", configFile.path, "--out", run.layout.directory.path, "--data", dataRoot.path, "--resume", "--quiet"]
+        var job = TrainJob(label: run.arm, config: run.config, layout: run.layout, log: run.log)
+        guard let state = job.folderState() else { throw .conflictingRun(path: run.layout.directory.path) }
+        run.config = job.config
+        return state
     }
 
     /// The runs still to do, checked before anything is written: throws for a folder with
@@ -104,75 +89,32 @@ public final class CompareRunner: @unchecked Sendable {
         return pending
     }
 
-    /// Runs `pending` (from `prepare()`). Returns how many runs were started and whether a stop
-    /// was requested; throws the first failure after the other runs finished.
+    /// Runs `pending` (from `prepare()`) through a `LocalExecutor`. Returns how many runs were
+    /// started and whether a stop was requested; throws the first failure after the other runs finished.
     public func run(_ pending: [PlannedRun]) throws(CompareError) -> (started: Int, stopped: Bool) {
-        var pending = pending
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("masklab-compare-\(ProcessInfo.processInfo.processIdentifier)", isDirectory: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        var running: [(run: PlannedRun, process: ChildProcess, started: Date)] = []
-        var failure: CompareError?
-        var started = 0
-        while !pending.isEmpty || !running.isEmpty {
-            while running.count < compare.jobs, !pending.isEmpty, !isStopping {
-                let r = pending.removeFirst()
-                do {
-                    running.append((r, try launch(r, scratch: scratch), Date()))
-                    started += 1
-                    say("start   \(r.arm) seed \(r.seed)")
-                } catch {
-                    failure = failure ?? error
-                }
-            }
-            if isStopping { pending.removeAll() }
-            Thread.sleep(forTimeInterval: 0.2)
-            running.removeAll { item in
-                guard let status = item.process.poll() else { return false }
-                let seconds = Int(Date().timeIntervalSince(item.started))
-                if status == 0 {
-                    say("done    \(item.run.arm) seed \(item.run.seed) (\(seconds) s)")
-                } else if isStopping {
-                    say("stopped \(item.run.arm) seed \(item.run.seed) (checkpoint written; run again to resume)")
-                } else {
-                    failure = failure ?? .runFailed(arm: item.run.arm, seed: item.run.seed, status: status, log: item.run.log.path)
-                }
-                lock.withLock { children.removeAll { $0 === item.process } }
-                return true
-            }
+        let executor = LocalExecutor(executable: executable, dataRoot: dataRoot, jobs: compare.jobs, say: say)
+        lock.withLock { self.executor = executor }
+        if isStopping { executor.stop() }
+        let outcome = executor.run(pending.map { TrainJob(label: "\($0.arm) seed \($0.seed)", config: $0.config, layout: $0.layout, log: $0.log) })
+        if let first = outcome.failures.first {
+            let r = pending[first.index]
+            guard let status = first.status else { throw .output(path: r.log.path, message: first.message) }
+            throw .runFailed(arm: r.arm, seed: r.seed, status: status, log: r.log.path)
         }
-        if let failure { throw failure }
-        return (started, isStopping)
+        return (outcome.started, outcome.stopped)
     }
 
     /// Asks every child to stop after its current step (SIGTERM, once: each writes a checkpoint)
     /// and starts no new run.
     public func stop() {
-        let list: [ChildProcess] = lock.withLock {
+        let executor: LocalExecutor? = lock.withLock {
             stopping = true
-            return children
+            return self.executor
         }
-        for p in list { p.send(SIGTERM) }
+        executor?.stop()
     }
 
     private var isStopping: Bool { lock.withLock { stopping } }
-
-    private func launch(_ r: PlannedRun, scratch: URL) throws(CompareError) -> ChildProcess {
-        let fm = FileManager.default
-        let configFile = scratch.appendingPathComponent("\(r.arm)-seed-\(r.seed).json")
-        do {
-            try fm.createDirectory(at: scratch, withIntermediateDirectories: true)
-            try fm.createDirectory(at: r.layout.directory, withIntermediateDirectories: true)
-            try r.config.jsonText().write(to: configFile, atomically: true, encoding: .utf8)
-        } catch {
-            throw .output(path: r.layout.directory.path, message: "cannot prepare the run: \(error.localizedDescription)")
-        }
-        let child: ChildProcess
-        do { child = try ChildProcess.launch(executable, arguments: trainArguments(r, configFile: configFile), log: r.log) } catch {
-            throw .output(path: r.log.path, message: error.description)
-        }
-        lock.withLock { children.append(child) }
-        return child
-    }
 }
 
 extension CompareRunner {

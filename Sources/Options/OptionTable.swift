@@ -192,7 +192,7 @@ public struct OptionTable<Root> {
     }
 
     /// The candidate closest to `word` (same letters ignoring case, else edit distance ≤ 1/3 of the length), or nil.
-    static func nearest(_ word: String, among candidates: [String]) -> String? {
+    public static func nearest(_ word: String, among candidates: [String]) -> String? {
         if let same = candidates.first(where: { $0.lowercased() == word.lowercased() }) { return same }
         let scored = candidates.map { ($0, distance(word.lowercased(), $0.lowercased())) }.min { $0.1 < $1.1 }
         guard let (best, d) = scored, d <= max(2, word.count / 3) else { return nil }

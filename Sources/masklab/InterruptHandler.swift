@@ -1,14 +1,17 @@
 import Dispatch
 import Foundation
 
-/// Turns the first Ctrl-C (SIGINT) or SIGTERM into a graceful stop request; a second one exits at once.
+/// Turns the first Ctrl-C (SIGINT), SIGTERM or other given signal (`train` adds SIGUSR1, Slurm's
+/// warning before a time limit or preemption) into a graceful stop request; a second one exits at once.
 /// A run started by `compare` listens to SIGTERM only (compare forwards Ctrl-C to it once) and
 /// ignores the terminal's SIGINT, which compare also receives.
 final class InterruptHandler: @unchecked Sendable {
     private var sources: [DispatchSourceSignal] = []
     private var count = 0
+    private let signals: [Int32]
 
     init(signals: [Int32] = [SIGINT, SIGTERM], _ onInterrupt: @escaping @Sendable () -> Void) {
+        self.signals = signals
         if !signals.contains(SIGINT) { signal(SIGINT, SIG_IGN) }
         for sig in signals {
             signal(sig, SIG_IGN)
@@ -27,7 +30,6 @@ final class InterruptHandler: @unchecked Sendable {
 
     func cancel() {
         for s in sources { s.cancel() }
-        signal(SIGINT, SIG_DFL)
-        signal(SIGTERM, SIG_DFL)
+        for sig in Set(signals + [SIGINT, SIGTERM]) { signal(sig, SIG_DFL) }
     }
 }

@@ -52,7 +52,8 @@ struct TrainCommand: ParsableCommand {
             ?? RunLayout(root: URL(fileURLWithPath: "results", isDirectory: true),
                          name: config.runName + (initFrom.map { "-from-" + URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent } ?? ""))
         let control = TrainingControl()
-        let interrupt = InterruptHandler(signals: launchedByCompare ? [SIGTERM] : [SIGINT, SIGTERM]) { control.requestStop(checkpoint: true) }
+        // SIGUSR1: a Slurm task's batch shell passes on Slurm's warning before the time limit or a preemption.
+        let interrupt = InterruptHandler(signals: launchedByCompare ? [SIGTERM, SIGUSR1] : [SIGINT, SIGTERM, SIGUSR1]) { control.requestStop(checkpoint: true) }
         defer { interrupt.cancel() }
         let display = ProgressDisplay(quiet: quiet)
         if !quiet { print(config.synopsis + (initFrom.map { " · initial weights from \($0)" } ?? "")) }

@@ -1,0 +1,31 @@
+import Foundation
+
+/// Why a sweep cannot go on, with what to do about it.
+public enum SweepError: Error, CustomStringConvertible {
+    /// The sweep file is malformed (`message` names the key and what is expected).
+    case config(path: String, message: String)
+    /// A run folder holds a run with another configuration.
+    case conflictingRun(path: String)
+    /// A run folder is being written by a live process.
+    case busyRun(path: String, holder: FolderLock.Holder)
+    /// Runs failed; each with its folder and the tail of its log.
+    case runsFailed([String])
+    /// Slurm's commands are missing or refused something (`message` holds Slurm's own words).
+    case slurm(String)
+    case folder(RunError)
+    case output(path: String, message: String)
+
+    public var description: String {
+        switch self {
+        case let .config(path, message): return "sweep config \(path): \(message)"
+        case let .conflictingRun(path):
+            return "\(path) holds a run with a different configuration; delete that folder or give the sweep another name"
+        case let .busyRun(path, holder):
+            return "\(path) is being written by \(holder); stop it (or let it finish) and run the sweep again (nothing was started)"
+        case let .runsFailed(lines): return "\(lines.count) run(s) failed:\n" + lines.joined(separator: "\n")
+        case let .slurm(message): return message
+        case let .folder(e): return e.description
+        case let .output(path, message): return "\(path): \(message)"
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import Stats
+
+/// The table across a sweep's grid: per cell (the settings other than the seed), the final and
+/// the best test accuracy of its completed runs as mean ± 95% interval over seeds (`Summary`).
+/// Written as `sweep.csv` and `SWEEP.md`; it holds no timings, so any executor writes the same bytes.
+public struct SweepReport: Sendable {
+    /// One row: a cell and its completed runs.
+    public struct Row: Sendable {
+        public var cell: String
+        /// Runs planned in the cell.
+        public var planned: Int
+        /// Final and best test accuracy of the completed runs (empty when none completed).
+        public var final: [Double]
+        public var best: [Double]
+    }
+
+    public var name: String
+    public var rows: [Row]
+    /// Every run: its label, folder name and status ("completed", "stopped", "not run", …).
+    public var runs: [(label: String, folder: String, status: String)]
+
+    /// Reads the run folders of `sweep` under `layout`.
+    public static func read(_ sweep: SweepConfig, layout: SweepLayout) -> SweepReport {
+        var rows: [Row] = []
+        var runs: [(label: String, folder: String, status: String)] = []
+        for p in sweep.points {
+            let folder = p.config.runName
+            if !rows.contains(where: { $0.cell == p.cell }) { rows.append(Row(cell: p.cell, planned: 0, final: [], best: [])) }
+            let i = rows.firstIndex { $0.cell == p.cell }!
+            rows[i].planned += 1
+            var status = "not run"
+            if let data = try? Data(contentsOf: layout.run(folder).summary),
+               let o = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let s = o["status"] as? String {
+                status = s
+                if s == "completed", let f = o["finalTestAccuracy"] as? Double, let b = o["bestTestAccuracy"] as? Double {
+                    rows[i].final.append(f)
+                    rows[i].best.append(b)
+                }
+            } else if FileManager.default.fileExists(atPath: layout.run(folder).config.path) {
+                status = "started"
+            }
+            runs.append((p.label, folder, status))
+        }
+        return SweepReport(name: sweep.name, rows: rows, runs: runs)
+    }
+
+    /// `sweep.csv`: cell, n (completed), planned, then mean and 95% half-width of the final and
+    /// the best test accuracy (half-width empty for n = 1, both empty for n = 0).
+    public func csv() -> String {
+        var out = "cell,n,planned,final_test_accuracy_mean,final_test_accuracy_ci95,best_test_accuracy_mean,best_test_accuracy_ci95\n"
+        for r in rows {
+            let cell = r.cell.contains(",") || r.cell.contains("\"") ? "\"" + r.cell.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : r.cell
+            out += "\(cell),\(r.final.count),\(r.planned),\(Self.csvCells(r.final)),\(Self.csvCells(r.best))\n"
+        }
+        return out
+    }
+
+    /// `SWEEP.md`: the table, then every run with its folder and status.
+    public func markdown() -> String {
+        var out = "# Sweep \(name)\n\nFinal and best test accuracy per cell: mean ± 95% interval over seeds (Student t).\n\n"
+        out += "| cell | n | final test accuracy | best test accuracy |\n|---|---|---|---|\n"
+        for r in rows {
+            let n = r.final.count == r.planned ? "\(r.planned)" : "\(r.final.count) of \(r.planned)"
+            out += "| \(r.cell) | \(n) | \(Self.text(r.final)) | \(Self.text(r.best)) |\n"
+        }
+        out += "\n## Runs\n\n| run | folder | status |\n|---|---|---|\n"
+        for r in runs { out += "| \(r.label) | runs/\(r.folder) | \(r.status) |\n" }
+        return out
+    }
+
+    /// Writes `sweep.csv` and `SWEEP.md`.
+    public func write(to layout: SweepLayout) throws(SweepError) {
+        do {
+            try RunFolder.writeAtomically(Data(csv().utf8), to: layout.csv)
+            try RunFolder.writeAtomically(Data(markdown().utf8), to: layout.report)
+        } catch { throw .folder(error) }
+    }
+
+    static func csvCells(_ values: [Double]) -> String {
+        guard !values.isEmpty else { return "," }
+        let s = Summary(values)
+        return String(format: "%.6f", s.mean) + "," + (values.count > 1 ? String(format: "%.6f", s.halfWidth) : "")
+    }
+
+    static func text(_ values: [Double]) -> String {
+        guard !values.isEmpty else { return "no completed run" }
+        let s = Summary(values)
+        if values.count == 1 { return String(format: "%.4f (n = 1, no interval)", s.mean) }
+        return String(format: "%.4f ± %.4f", s.mean, s.halfWidth)
+    }
+}

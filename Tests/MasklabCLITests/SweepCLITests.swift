@@ -1,0 +1,98 @@
+import XCTest
+import Foundation
+import TestSupport
+
+/// `masklab sweep` with the local executor through the real binary: a 2 × 2 grid on a tiny
+/// generated MNIST, the dry run, the table, resuming, and the errors for bad sweep files.
+final class SweepCLITests: XCTestCase {
+    static func masklab(_ args: [String], environment: [String: String] = [:]) throws -> CommandRunner.Result {
+        try CommandRunner.run(args, directory: nil, environment: environment, timeout: 300)
+    }
+
+    /// A sweep file: an MLP on the generated MNIST, a 2 (learning rates) × 2 (seeds) grid.
+    static func writeSweep(_ url: URL, name: String = "tiny", grid: [String: Any]? = nil, points: [[String: Any]]? = nil,
+                           hidden: [Int] = [16], epochs: Int = 2) throws {
+        var sweep: [String: Any] = [
+            "name": name, "jobs": 2, "threadsPerJob": 1,
+            "base": ["model": "mlp", "modelOptions": ["hidden": hidden], "dataset": "mnist", "batchSize": 16,
+                     "budget": ["epochs": epochs], "optimizer": ["name": "sgd", "learningRate": 0.05]],
+        ]
+        sweep["grid"] = grid ?? ["optimizer.learningRate": [0.05, 0.1], "seed": [1, 2]]
+        if let points { sweep["points"] = points }
+        try JSONSerialization.data(withJSONObject: sweep, options: [.prettyPrinted]).write(to: url)
+    }
+
+    func testLocalSweepDryRunTableAndResume() throws {
+        let data = TemporaryDirectory("masklab-sweep-data")
+        try DatasetFixtures.writeMNIST(to: data.url, train: 240, test: 60, gzipped: true)
+        let out = TemporaryDirectory("masklab-sweep-out")
+        let file = out.file("tiny.json")
+        try Self.writeSweep(file, points: [["optimizer.learningRate": 0.2, "seed": 7]])
+
+        let dry = try Self.masklab(["sweep", file.path, "--out", out.path, "--dry-run"])
+        XCTAssertEqual(dry.status, 0, "\(dry)")
+        XCTAssertEqual(dry.stdout.components(separatedBy: "fresh ").count - 1, 5, dry.stdout)
+        XCTAssertTrue(dry.stdout.contains("optimizer.learningRate=0.1 seed 2  →  \(out.path)/sweep-tiny/runs/mlp-mnist-"), dry.stdout)
+        XCTAssertTrue(dry.stdout.contains("5 run(s): 0 completed, 5 to run"), dry.stdout)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.file("sweep-tiny").path), "a dry run writes nothing")
+
+        let first = try Self.masklab(["sweep", file.path, "--out", out.path, "--data", data.path])
+        XCTAssertEqual(first.status, 0, "\(first)")
+        let root = out.file("sweep-tiny")
+        let runs = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("runs").path)
+        XCTAssertEqual(runs.count, 5, "\(runs)")
+        XCTAssertEqual(Set(runs).count, 5)
+        let csv = try String(contentsOf: root.appendingPathComponent("sweep.csv"), encoding: .utf8)
+        let lines = csv.split(separator: "\n")
+        XCTAssertEqual(lines.count, 4, csv)   // header + 3 cells
+        XCTAssertTrue(lines[1].hasPrefix("optimizer.learningRate=0.05,2,2,0."), csv)
+        XCTAssertTrue(lines[3].hasPrefix("optimizer.learningRate=0.2,1,1,0."), csv)
+        XCTAssertTrue(lines[3].hasSuffix(","), "n = 1: no interval: \(csv)")
+        let md = try String(contentsOf: root.appendingPathComponent("SWEEP.md"), encoding: .utf8)
+        XCTAssertTrue(md.contains("(n = 1, no interval)"), md)
+        XCTAssertTrue(md.contains(" ± "), md)
+
+        // The same command again: every run is skipped, the table is unchanged.
+        let again = try Self.masklab(["sweep", file.path, "--out", out.path, "--data", data.path])
+        XCTAssertEqual(again.status, 0, "\(again)")
+        XCTAssertTrue(again.stdout.contains("skipping 5 completed run(s)"), again.stdout)
+        XCTAssertFalse(again.stdout.contains("start "), again.stdout)
+        XCTAssertEqual(try String(contentsOf: root.appendingPathComponent("sweep.csv"), encoding: .utf8), csv)
+        let dryAfter = try Self.masklab(["sweep", file.path, "--out", out.path, "--dry-run"])
+        XCTAssertTrue(dryAfter.stdout.contains("5 run(s): 5 completed, 0 to run"), dryAfter.stdout)
+    }
+
+    func testBadSweepFilesAreClearErrors() throws {
+        let out = TemporaryDirectory("masklab-sweep-bad")
+        let file = out.file("bad.json")
+        func refused(_ expected: [String]) throws {
+            let r = try Self.masklab(["sweep", file.path, "--out", out.path, "--dry-run"])
+            XCTAssertNotEqual(r.status, 0, "\(r)")
+            for e in expected { XCTAssertTrue(r.stderr.contains(e), "expected '\(e)' in:\n\(r.stderr)") }
+        }
+        try Self.writeSweep(file, grid: ["optimizer.learningRat": [0.1], "seed": [1]])
+        try refused(["unknown config key optimizer.learningRat", "did you mean optimizer.learningRate?", "valid keys: "])
+        try Self.writeSweep(file, grid: ["seed": []])
+        try refused(["grid axis seed has no values"])
+        try Self.writeSweep(file, grid: [:])
+        try refused(["\"grid\" must be an object of axes"])
+        try Self.writeSweep(file, grid: ["seed": [1, 2]], points: [["seed": 2]])
+        try refused(["point 3 (base seed 2) repeats point 2 (base seed 2)"])
+        try Self.writeSweep(file, grid: ["optimizer.learningRate": [-1]])
+        try refused(["optimizer.learningRate=-1"])
+    }
+
+    func testSlurmExecutorWithoutSbatchIsAClearError() throws {
+        let out = TemporaryDirectory("masklab-sweep-nosbatch")
+        let file = out.file("tiny.json")
+        try Self.writeSweep(file)
+        let data = TemporaryDirectory("masklab-sweep-nosbatch-data")
+        try DatasetFixtures.writeMNIST(to: data.url, train: 40, test: 20, gzipped: true)
+        let r = try Self.masklab(["sweep", file.path, "--out", out.path, "--data", data.path, "--executor", "slurm"],
+                                 environment: ["PATH": out.path])
+        XCTAssertNotEqual(r.status, 0, "\(r)")
+        XCTAssertTrue(r.stderr.contains("sbatch not found on PATH"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("--executor local"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.file("sweep-tiny").path), "nothing written")
+    }
+}
