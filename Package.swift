@@ -42,7 +42,11 @@ let package = Package(
         .target(name: "Importance", dependencies: ["Layers", "Datasets", "Stats", "TensorCore", "Options"], swiftSettings: optimised),
         .target(name: "Masks", dependencies: ["Importance", "Layers", "Stats", "TensorCore", "Datasets", "Options"], swiftSettings: optimised),
         .target(name: "Training", dependencies: ["Masks", "Datasets", "Models", "Layers", "TensorCore", "Stats", "Options"], swiftSettings: optimised),
-        .target(name: "Experiments", dependencies: ["CProcessControl", "Training", "Masks", "Importance", "Datasets", "Models", "Layers", "TensorCore", "Stats", "Options"], swiftSettings: optimised),
+        // Experiments: one subfolder per study, each with a README.md saying what it holds.
+        .target(name: "Experiments", dependencies: ["CProcessControl", "Training", "Masks", "Importance", "Datasets", "Models", "Layers", "TensorCore", "Stats", "Options"],
+                exclude: ["Runs/README.md", "Compare/README.md", "Lottery/README.md", "Interpolation/README.md", "ImportanceReports/README.md",
+                          "Bench/README.md", "Plots/README.md", "Sweep/README.md", "TensorBoard/README.md"],
+                swiftSettings: optimised),
 
         // MARK: - The command
         .executableTarget(name: "masklab", dependencies: [

@@ -17,8 +17,6 @@ public enum CIFAR10 {
     public static let folder = "cifar-10-batches-bin"
     public static let trainFiles = (1...5).map { "data_batch_\($0).bin" }
     public static let testFile = "test_batch.bin"
-    public static let classNames = ["airplane", "automobile", "bird", "cat", "deer",
-                                    "dog", "frog", "horse", "ship", "truck"]
 
     /// Bytes per record: the label and 3 · 32 · 32 pixels.
     static let recordSize = 1 + 3072

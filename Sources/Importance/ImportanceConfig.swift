@@ -39,7 +39,7 @@ public enum ImportanceSolve: String, Codable, Sendable, CaseIterable {
 }
 
 /// Options of the importance solver (mirror descent on the scaled simplex with KL-to-uniform
-/// regularisation, BRIEF §2). The property initialisers are the defaults; `options` declares the keys.
+/// regularisation, docs/importance.md). The property initialisers are the defaults; `options` declares the keys.
 ///
 /// Defaults (joint, 100 steps, 1 batch, every 5 epochs, rms normalisation, η = 0.05, λ = 0)
 /// cost about 102 forward/backward passes per refresh, ≈ 5% of training at 391 steps/epoch.

@@ -30,7 +30,7 @@ public struct SolveReport: Sendable {
 ///     φ(w) = L(x − γ·w⊙g),   ∇φ(w) = −γ·g ⊙ ∇L(x − γ·w⊙g),
 ///
 /// with g = ∇L(x) the mean gradient over the solver batches, held fixed during a solve
-/// (BRIEF §2). Every pass runs in `.frozenStatistics` mode (batch statistics, running statistics
+/// (docs/importance.md). Every pass runs in `.frozenStatistics` mode (batch statistics, running statistics
 /// untouched); the shifted weights live in a buffer of the solver that the pass reads through
 /// `Network.withEffectiveWeights`, so the weights are never written; the store's gradients are
 /// saved before a solve and restored after it, bit for bit.

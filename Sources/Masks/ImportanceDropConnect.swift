@@ -5,7 +5,7 @@ import TensorCore
 import Importance
 
 /// `importance`: DropConnect with keep probabilities from a learned per-weight importance
-/// (BRIEF §2, "impacts"; with λ > 0 "impacts+reg").
+/// (docs/importance.md, "impacts"; with λ > 0 "impacts+reg").
 ///
 /// At iterations 0, T, 2T, … (T = `refreshEpochs` × iterations per epoch, or
 /// `refreshIterations`) the `ImportanceSolver` relearns w for every masked tensor from

@@ -3,11 +3,14 @@
 ///
 /// A `Tensor` does not own its memory: it points into a `TensorStorage` (or another buffer) that
 /// must outlive it. Layers keep their buffers' storages; the parameter store keeps the weights'.
+///
+/// The raw pointer (`pointer`, `buffer`, the pointer initialiser) is `package`-scoped: MaskLab's own
+/// targets use it in their kernels; code outside the package sees values, shapes and copies only.
 public struct Tensor: @unchecked Sendable {
-    public let pointer: UnsafeMutablePointer<Float>
+    @usableFromInline package let pointer: UnsafeMutablePointer<Float>
     public var shape: Shape
 
-    public init(_ pointer: UnsafeMutablePointer<Float>, _ shape: Shape) {
+    @usableFromInline package init(_ pointer: UnsafeMutablePointer<Float>, _ shape: Shape) {
         self.pointer = pointer
         self.shape = shape
     }
@@ -16,7 +19,7 @@ public struct Tensor: @unchecked Sendable {
     @inlinable public var count: Int { shape.count }
 
     /// The elements as a mutable buffer (valid while the owning storage lives).
-    @inlinable public var buffer: UnsafeMutableBufferPointer<Float> {
+    @inlinable package var buffer: UnsafeMutableBufferPointer<Float> {
         UnsafeMutableBufferPointer(start: pointer, count: shape.count)
     }
 

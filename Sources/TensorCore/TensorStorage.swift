@@ -9,7 +9,8 @@ public final class TensorStorage: @unchecked Sendable {
     /// Number of storages ever allocated (tests use it to check that a training step allocates none).
     nonisolated(unsafe) public private(set) static var allocationCount: Int = 0
 
-    public let base: UnsafeMutablePointer<Float>
+    /// The first element (`package`: only MaskLab's own targets touch raw memory).
+    package let base: UnsafeMutablePointer<Float>
     public let count: Int
 
     /// Allocates `count` floats, all zero.

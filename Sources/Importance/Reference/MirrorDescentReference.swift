@@ -2,7 +2,7 @@ import Foundation
 
 /// Plain, slow twins of `MirrorDescentSimplex` in linear space and Double, for tests.
 public enum MirrorDescentReference {
-    /// w⁺ ∝ (w · exp(−η d))^(1/(1+ηλ)), rescaled to Σw⁺ = n (exactly the formula of BRIEF §2).
+    /// w⁺ ∝ (w · exp(−η d))^(1/(1+ηλ)), rescaled to Σw⁺ = n (exactly the formula of docs/importance.md).
     public static func step(_ w: [Double], gradient d: [Double], eta: Double, lambda: Double) -> [Double] {
         let e = 1 / (1 + eta * lambda)
         let raw = zip(w, d).map { Foundation.pow($0 * Foundation.exp(-eta * $1), e) }

@@ -6,9 +6,6 @@ public enum ProcessMemory {
     /// Peak resident set size in bytes (`VmHWM` in `/proc/self/status`); nil where there is no procfs.
     public static func peakResidentBytes() -> Int? { statusField("VmHWM") }
 
-    /// Current resident set size in bytes (`VmRSS`).
-    public static func residentBytes() -> Int? { statusField("VmRSS") }
-
     /// Bytes the C heap has handed out and not yet freed (glibc `mallinfo2`: `uordblks` in the
     /// arenas plus `hblkhd` in mmap'd blocks). Equal values around a training step mean the step
     /// left no heap allocation behind (a malloc freed again within the step is not visible here;
