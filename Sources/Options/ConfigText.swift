@@ -129,7 +129,10 @@ public enum ConfigText {
         }
     }
 
-    private static func quoted(_ s: String) -> String {
+    /// `s` as a JSON string literal (quotes, backslashes and control characters escaped; other
+    /// characters as they are). Also the safetensors header's quoting, which must match the
+    /// reference library byte for byte.
+    public static func quoted(_ s: String) -> String {
         var out = "\""
         for u in s.unicodeScalars {
             switch u {

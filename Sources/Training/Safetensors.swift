@@ -1,4 +1,5 @@
 import Foundation
+import Options
 
 #if _endian(big)
 #error("Safetensors stores little-endian data; MaskLab copies host memory directly and assumes a little-endian host")
@@ -292,20 +293,6 @@ public struct SafetensorsFile: Sendable, Equatable {
         return out
     }
 
-    /// A JSON string literal.
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out + "\""
-    }
+    /// A JSON string literal (`ConfigText.quoted`).
+    static func quote(_ s: String) -> String { ConfigText.quoted(s) }
 }
