@@ -10,6 +10,22 @@
 void openblas_set_num_threads(int num_threads);
 int openblas_get_num_threads(void);
 char *openblas_get_config(void);
+char *openblas_get_corename(void);
+
+/// Whether this CPU can run OpenBLAS's SkylakeX kernels: AVX-512 F, VL, BW, DQ and CD
+/// (cpuid via the compiler's builtin, which also checks that the OS saves the zmm state).
+static inline int masklab_cpu_has_avx512(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")
+        && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq")
+        && __builtin_cpu_supports("avx512cd");
+}
+
+/// Whether this CPU can run OpenBLAS's Haswell kernels: AVX2 and FMA.
+static inline int masklab_cpu_has_avx2_fma(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
 
 /// The path of the shared object that contains `address` (dladdr), or NULL.
 static inline const char *masklab_library_containing(const void *address) {

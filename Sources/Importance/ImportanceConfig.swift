@@ -28,6 +28,20 @@ public enum GradientNormalisation: String, Codable, Sendable, CaseIterable {
     case maxAbs
 }
 
+/// How the mirror-descent step size is controlled during a solve.
+public enum ImportanceStepControl: String, Codable, Sendable, CaseIterable {
+    /// Every step uses η (the seed's method). With a large η the objective can rise.
+    case fixed
+    /// Backtracking: a step is accepted only if it lowers the regularised objective
+    /// F(w) = φ(w) + Σ_t λ·s_t·Σ_i w_ti log w_ti on the step's batch (t over the tensors solved
+    /// together, s_t the normalisation scale: for one tensor F/s = φ/s + λ·Σ w log w, the
+    /// objective the fixed-η iteration descends in normalised units);
+    /// otherwise the step is retried from the same w with half the step size (at most 30 times,
+    /// then the solve stops: no descent step exists at this resolution). After an accepted step
+    /// the step size grows by 1.5×, never beyond η. F therefore never rises.
+    case backtracking
+}
+
 /// Which tensors a solve treats together.
 public enum ImportanceSolve: String, Codable, Sendable, CaseIterable {
     /// All masked tensors at once: one forward/backward per step shifts every tensor by its own
@@ -63,6 +77,8 @@ public struct ImportanceConfig: Sendable, Equatable {
     /// If > 0, refresh every this many iterations instead (0, k, 2k, …).
     public var refreshIterations: Int = 0
     public var solve: ImportanceSolve = .joint
+    /// Fixed η or backtracking on the objective (see `ImportanceStepControl`).
+    public var stepControl: ImportanceStepControl = .fixed
     /// Whether w is the probability of keeping (default) or of dropping a weight; declared
     /// among the sampler's options (`ImportanceDropConnect.options`), the solver ignores it.
     public var use: ImportanceUse = .keep
@@ -84,6 +100,8 @@ public struct ImportanceConfig: Sendable, Equatable {
         .value("refreshEpochs", \.refreshEpochs, flag: "importance-refresh-epochs", .int, .atLeast(0), help: "Refresh every k epochs."),
         .value("refreshIterations", \.refreshIterations, flag: "importance-refresh-iterations", .int, .atLeast(0),
                help: "Refresh every k iterations instead (0 = use epochs)."),
+        .value("stepControl", \.stepControl, flag: "importance-step-control", .choice,
+               help: "fixed (every step uses η) or backtracking (halve the step until the regularised objective falls; η is the largest step)."),
         .value("solve", \.solve, flag: "importance-solve", .choice,
                help: "joint (all tensors at once, one pass per step) or perLayer (each tensor alone, as the seed)."),
     ] }

@@ -23,6 +23,12 @@ public struct SolveReport: Sendable {
     public var klFromStart: [Double] = []
     public var solveBefore: [Double] = [], solveAfter: [Double] = []
     public var heldOutBefore: [Double] = [], heldOutAfter: [Double] = []
+    /// Step control per target (see `ImportanceStepControl`): the step size of the last accepted
+    /// step (η for `fixed`), the trial steps rejected because the objective rose, and whether the
+    /// solve stopped early because no halving of the step lowered it.
+    public var finalEta: [Double] = [], rejectedSteps: [Int] = [], stoppedEarly: [Bool] = []
+    /// Forward passes spent on trial steps (backtracking only).
+    public var trialPasses = 0
 }
 
 /// Learns a per-weight importance w ∈ nΔ for each target tensor x by mirror descent on
@@ -63,6 +69,8 @@ public final class ImportanceSolver {
     /// log w₀ of the current solve, for KL(w_final ‖ w₀).
     private let startLogImportance: TensorStorage
     private let savedGrads: TensorStorage
+    /// log w before the current trial step (backtracking).
+    private let previousLogImportance: TensorStorage
     private var activationCache: TensorStorage?
     private var activationStride = 0
     private let modules: [Int]
@@ -89,6 +97,7 @@ public final class ImportanceSolver {
         shifted = TensorStorage(count: total)
         startLogImportance = TensorStorage(count: total)
         savedGrads = TensorStorage(count: network.store.count)
+        previousLogImportance = TensorStorage(count: total)
         let chain = self.chain
         modules = targets.map { t in
             guard let m = chain.module(of: t) else { preconditionFailure("importance solver: \(t.name) is read by no top-level module") }
@@ -118,6 +127,9 @@ public final class ImportanceSolver {
         self.gamma = Float(gamma)
         var report = SolveReport()
         report.scales = [Float](repeating: 1, count: targets.count)
+        report.finalEta = [Double](repeating: config.eta, count: targets.count)
+        report.rejectedSteps = [Int](repeating: 0, count: targets.count)
+        report.stoppedEarly = [Bool](repeating: false, count: targets.count)
         saveGradients()
         computeGradient(on: batches, report: &report)
         for t in targets.indices { initialise(t) }
@@ -155,23 +167,94 @@ public final class ImportanceSolver {
     private func solveJoint(_ batches: SolverBatches, _ report: inout SolveReport) {
         var before = 0.0, after = 0.0
         let all = Array(targets.indices)
+        var control = StepSizeControl(eta: config.eta)
         for s in 0..<config.steps {
-            let loss = objectiveGradient(batches, s % batches.count, targets: all)
+            let b = s % batches.count
+            let loss = objectiveGradient(batches, b, targets: all)
             report.fullPasses += 1
-            if s == 0 { before = loss }
-            for t in targets.indices {
-                let d = UnsafeBufferPointer(phiGradient(t).buffer)
-                if s == 0 { report.scales[t] = MirrorDescentSimplex.scale(of: d, config.normalisation) }
-                MirrorDescentSimplex.step(logW: logImportance(t).buffer, gradient: d, gradientScale: 1 / report.scales[t],
-                                          eta: config.eta, lambda: config.lambda)
+            if s == 0 {
+                before = loss
+                for t in targets.indices {
+                    report.scales[t] = MirrorDescentSimplex.scale(of: UnsafeBufferPointer(phiGradient(t).buffer), config.normalisation)
+                }
             }
+            let accepted = takeStep(all, scales: report.scales, objectiveAtW: loss, control: &control, report: &report) {
+                self.objective(batches, b, targets: all)
+            }
+            if !accepted { break }
         }
         if config.steps > 0 {
             after = objective(batches, 0, targets: all)
             report.fullPasses += 1
         }
+        for t in all {
+            report.finalEta[t] = control.lastAccepted
+            report.rejectedSteps[t] = control.rejected
+            report.stoppedEarly[t] = control.stopped
+        }
         report.objectiveBefore = [Double](repeating: before, count: targets.count)
         report.objectiveAfter = [Double](repeating: after, count: targets.count)
+    }
+
+    /// The step size of one solve under `config.stepControl` (see `ImportanceStepControl`).
+    struct StepSizeControl {
+        /// The largest step (config η) and the one the next trial uses.
+        let eta: Double
+        var current: Double
+        var lastAccepted: Double
+        var rejected = 0
+        var stopped = false
+        /// Halvings tried before a solve is declared stuck.
+        static let maximumHalvings = 30
+        /// Growth of the step after an accepted step (capped at `eta`).
+        static let growth = 1.5
+        init(eta: Double) { self.eta = eta; current = eta; lastAccepted = eta }
+    }
+
+    /// One mirror-descent step of the listed targets from the current w, whose ∇φ is in
+    /// `phiGradient` and whose φ on the step's batch is `objectiveAtW`. `fixed`: one step with η.
+    /// `backtracking`: trial steps (`trialObjective` evaluates φ at the trial w on the same batch)
+    /// with halving step sizes until F = φ + Σ_t λ·s_t·Σ w log w falls; restores w and returns
+    /// false if none does within `StepSizeControl.maximumHalvings`.
+    private func takeStep(_ list: [Int], scales: [Float], objectiveAtW: Double, control: inout StepSizeControl,
+                          report: inout SolveReport, trialObjective: () -> Double) -> Bool {
+        func step(_ eta: Double) {
+            for t in list {
+                MirrorDescentSimplex.step(logW: logImportance(t).buffer, gradient: UnsafeBufferPointer(phiGradient(t).buffer),
+                                          gradientScale: 1 / scales[t], eta: eta, lambda: config.lambda)
+            }
+        }
+        guard config.stepControl == .backtracking else {
+            step(config.eta)
+            return true
+        }
+        func regulariser() -> Double {
+            guard config.lambda > 0 else { return 0 }
+            var sum = 0.0
+            for t in list { sum += config.lambda * Double(scales[t]) * MirrorDescentSimplex.negativeEntropy(logW: UnsafeBufferPointer(logImportance(t).buffer)) }
+            return sum
+        }
+        let start = objectiveAtW + regulariser()
+        for t in list {
+            (previousLogImportance.base + offsets[t]).update(from: logImportance.base + offsets[t], count: targets[t].shape.count)
+        }
+        for _ in 0...StepSizeControl.maximumHalvings {
+            step(control.current)
+            let trial = trialObjective() + regulariser()
+            report.trialPasses += 1
+            if trial <= start {
+                control.lastAccepted = control.current
+                control.current = min(control.eta, control.current * StepSizeControl.growth)
+                return true
+            }
+            control.rejected += 1
+            for t in list {
+                (logImportance.base + offsets[t]).update(from: previousLogImportance.base + offsets[t], count: targets[t].shape.count)
+            }
+            control.current /= 2
+        }
+        control.stopped = true
+        return false
     }
 
     private func solvePerLayer(_ batches: SolverBatches, _ report: inout SolveReport) {
@@ -195,16 +278,25 @@ public final class ImportanceSolver {
                 }
                 cachedModule = k
             }
+            var control = StepSizeControl(eta: config.eta)
             for s in 0..<config.steps {
                 let b = s % batches.count
-                let loss = partialObjectiveGradient(batches, b, target: t, module: k, input: activation(b, cachedShapes[b]))
+                let input = activation(b, cachedShapes[b])
+                let loss = partialObjectiveGradient(batches, b, target: t, module: k, input: input)
                 report.partialPasses += 1
-                if s == 0 { report.objectiveBefore[t] = loss }
-                let d = UnsafeBufferPointer(phiGradient(t).buffer)
-                if s == 0 { report.scales[t] = MirrorDescentSimplex.scale(of: d, config.normalisation) }
-                MirrorDescentSimplex.step(logW: logImportance(t).buffer, gradient: d, gradientScale: 1 / report.scales[t],
-                                          eta: config.eta, lambda: config.lambda)
+                if s == 0 {
+                    report.objectiveBefore[t] = loss
+                    report.scales[t] = MirrorDescentSimplex.scale(of: UnsafeBufferPointer(phiGradient(t).buffer), config.normalisation)
+                }
+                let accepted = takeStep([t], scales: report.scales, objectiveAtW: loss, control: &control, report: &report) {
+                    self.writeShifted(t)
+                    return self.network.withEffectiveWeights(self.shiftedWeights([t])) { self.lossOnly(batches, b, from: k, input: input) }
+                }
+                if !accepted { break }
             }
+            report.finalEta[t] = control.lastAccepted
+            report.rejectedSteps[t] = control.rejected
+            report.stoppedEarly[t] = control.stopped
             writeShifted(t)
             report.objectiveAfter[t] = network.withEffectiveWeights(shiftedWeights([t])) {
                 lossOnly(batches, 0, from: k, input: activation(0, cachedShapes[0]))

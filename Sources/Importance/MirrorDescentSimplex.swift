@@ -73,6 +73,14 @@ public enum MirrorDescentSimplex {
         normalise(logW: logW)
     }
 
+    /// Σ w log w over the entries (w = exp(logW)), in Double: the KL of w to the uniform
+    /// importance on nΔ (Σw = n), times n. The regulariser of the step control's objective.
+    public static func negativeEntropy(logW: UnsafeBufferPointer<Float>) -> Double {
+        var sum = 0.0
+        for l in logW { sum += Foundation.exp(Double(l)) * Double(l) }
+        return sum
+    }
+
     /// The normalisation scale s of ∇φ (see `GradientNormalisation`); 1 when ∇φ is all zero.
     public static func scale(of d: UnsafeBufferPointer<Float>, _ kind: GradientNormalisation) -> Float {
         guard kind != .none, d.count > 0 else { return 1 }

@@ -100,7 +100,7 @@ public final class ImportanceDropConnect: MaskSampler {
     private func log(_ step: TrainingStep, report: SolveReport, masks: MaskSet) {
         guard let solver else { return }
         let statsHeader = "iteration,epoch,refresh,tensor,entries,kl,entropy,top1,top10,min_w,max_w,mean_keep,min_keep,max_keep,scale,objective_before,objective_after,seconds,"
-            + "kl_from_start,phi_solve_before,phi_solve_after,phi_heldout_before,phi_heldout_after,share_p1,share_pmin"
+            + "kl_from_start,phi_solve_before,phi_solve_after,phi_heldout_before,phi_heldout_after,share_p1,share_pmin,eta_final,rejected_steps,stopped_early"
         let histHeader = "iteration,epoch,refresh,tensor,log10w_low,log10w_high,count"
         let edges = ImportanceStats.histogramEdges
         for i in masks.parameters.indices {
@@ -117,7 +117,8 @@ public final class ImportanceDropConnect: MaskSampler {
                                        fmt(Double(report.scales[i])), fmt(report.objectiveBefore[i]), fmt(report.objectiveAfter[i]),
                                        fmt(report.seconds), fmt(report.klFromStart[i]), fmt(report.solveBefore[i]), fmt(report.solveAfter[i]),
                                        fmt(report.heldOutBefore[i]), fmt(report.heldOutAfter[i]),
-                                       fmt(Double(ones) / Double(p.count)), fmt(Double(floors) / Double(p.count))].joined(separator: ",")
+                                       fmt(Double(ones) / Double(p.count)), fmt(Double(floors) / Double(p.count)),
+                                       fmt(report.finalEta[i]), String(report.rejectedSteps[i]), report.stoppedEarly[i] ? "1" : "0"].joined(separator: ",")
             rows.append(MaskLogRow(file: Self.statsFile, header: statsHeader, key: step.iteration, line: line))
             rows.append(MaskLogRow(file: Self.histogramFile, header: histHeader, key: step.iteration, line: prefix + ",-inf,\(edges[0]),\(st.underflow)"))
             for b in 0..<st.histogram.count {

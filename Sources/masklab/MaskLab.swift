@@ -14,4 +14,10 @@ struct MaskLab: ParsableCommand {
         version: "0.1.0",
         subcommands: [TrainCommand.self, EvalCommand.self, DataCommand.self, ModelsCommand.self, ImportanceCommand.self, BenchCommand.self, CompareCommand.self, LotteryCommand.self, InterpolateCommand.self, LotteryReportCommand.self, DiffCommand.self, PlotCommand.self, RunsCommand.self, SweepCommand.self]
     )
+
+    /// Picks OpenBLAS's kernel set for this CPU (at most one re-execution), then runs the command.
+    static func main() {
+        BLASKernelReexec.applyIfUseful()
+        main(nil)
+    }
 }

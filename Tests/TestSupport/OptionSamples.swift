@@ -17,6 +17,6 @@ public enum OptionSamples {
         "masks.sampling": "exactK", "masks.minKeep": "0.05", "masks.magnitudeScope": "global", "masks.importance.eta": "0.5",
         "masks.importance.lambda": "1", "masks.importance.gamma": "0.01", "masks.importance.steps": "3",
         "masks.importance.initialisation": "uniform", "masks.importance.normalisation": "maxAbs", "masks.importance.batches": "2",
-        "masks.importance.refreshEpochs": "2", "masks.importance.refreshIterations": "30", "masks.importance.solve": "perLayer", "masks.importance.use": "drop",
+        "masks.importance.refreshEpochs": "2", "masks.importance.refreshIterations": "30", "masks.importance.solve": "perLayer", "masks.importance.use": "drop", "masks.importance.stepControl": "backtracking",
     ]
 }
