@@ -1,6 +1,8 @@
-/// What a product does to each output value as it writes it, in inference: BatchNorm's affine
-/// map with running statistics, a residual and a ReLU, so that `relu(bn(conv(x)) + shortcut)`
-/// costs no memory pass beyond the convolution's own output pass.
+/// What a product does to its output values right after writing them, in inference: BatchNorm's
+/// affine map with running statistics, a residual and a ReLU, so that `relu(bn(conv(x)) +
+/// shortcut)` needs no memory pass of its own. Winograd applies it to each pair of output rows
+/// as soon as the output transform has stored them (still in L1); the im2col lowerings to each
+/// chunk's output (in cache); linear layers together with the bias (`applyRows`).
 ///
 /// For output channel `o` and a value `t` as the product would write it (bias included):
 ///
@@ -9,8 +11,9 @@
 ///     v = v < 0 ? 0 : v                  (when `relu`)
 ///
 /// with `r` the residual tensor at the output's own position (same layout as the output). The
-/// operations and their order are those of `Normalization.affine`, so a fused pass writes the
-/// same bits as the product followed by that separate pass (tests check it bit for bit).
+/// operations and their order are those of `Normalization.affine`, so the fused forward writes
+/// the same bits as the product followed by that separate pass (tests check it bit for bit).
+/// Its plain twin is that separate pass; `Reference.batchNormForward` is the double-precision one.
 public struct OutputEpilogue {
     /// `a`, `b` per output channel (BatchNorm's `affineScale`, `affineShift`), or nil.
     public var scale: UnsafePointer<Float>?, shift: UnsafePointer<Float>?
