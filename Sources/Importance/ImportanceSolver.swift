@@ -47,6 +47,9 @@ public struct SolveReport: Sendable {
 ///   holds it is cached per batch (one prefix forward each), and every step runs forward from
 ///   that module and backward back to it, with the module's input gradient switched off.
 ///
+/// Backward passes accumulate the targets' gradients only (`ParameterStore.withGradients`): the
+/// other layers' weight-gradient products are skipped, which changes no value the solver reads.
+///
 /// Memory (allocated once): log-importance, g, shifted weights and ∇φ for the targets (4 × Σn
 /// floats), a copy of all gradients, and for `perLayer` one cached activation per batch.
 /// Runs outside any other effective-weights scope (the scopes enforce it): x is the weights as
@@ -152,7 +155,7 @@ public final class ImportanceSolver {
         let weight = 1 / Float(batches.count)
         for b in 0..<batches.count {
             network.store.zeroGradients()
-            _ = pass(batches, b, from: 0, input: batches.inputs(b))
+            _ = network.store.withGradients(only: targets) { pass(batches, b, from: 0, input: batches.inputs(b)) }
             report.fullPasses += 1
             for t in targets.indices { Elementwise.axpy(weight, targets[t].grad, gradient(t)) }
         }
@@ -350,7 +353,9 @@ public final class ImportanceSolver {
     public func objectiveGradient(_ batches: SolverBatches, _ b: Int, targets list: [Int]) -> Double {
         for t in list { writeShifted(t) }
         network.store.zeroGradients()
-        let loss = network.withEffectiveWeights(shiftedWeights(list)) { pass(batches, b, from: 0, input: batches.inputs(b)) }
+        let loss = network.withEffectiveWeights(shiftedWeights(list)) {
+            network.store.withGradients(only: list.map { targets[$0] }) { pass(batches, b, from: 0, input: batches.inputs(b)) }
+        }
         for t in list { writePhiGradient(t) }
         return loss
     }
@@ -359,7 +364,9 @@ public final class ImportanceSolver {
     func partialObjectiveGradient(_ batches: SolverBatches, _ b: Int, target t: Int, module k: Int, input: Tensor) -> Double {
         writeShifted(t)
         targets[t].grad.fill(0)
-        let loss = network.withEffectiveWeights(shiftedWeights([t])) { pass(batches, b, from: k, input: input) }
+        let loss = network.withEffectiveWeights(shiftedWeights([t])) {
+            network.store.withGradients(only: [targets[t]]) { pass(batches, b, from: k, input: input) }
+        }
         writePhiGradient(t)
         return loss
     }

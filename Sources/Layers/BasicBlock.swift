@@ -68,6 +68,7 @@ public final class BasicBlock: Layer {
     // h1 = conv1(x);  a1 = relu(bn1(h1));  h2 = conv2(a1);
     // y (N,O,OH,OW) = relu(bn2(h2) + bns(convs(x)))  or  relu(bn2(h2) + x), in one pass
     public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
+        if mode == .inference { return inferenceForward(x) }
         let h1 = conv1.forward(x, mode: mode)
         let a1 = bn1.forward(h1, mode: mode)
         let h2 = conv2.forward(a1, mode: mode)
@@ -88,10 +89,29 @@ public final class BasicBlock: Layer {
         return y
     }
 
+    // Inference, with BatchNorm's running statistics: every BatchNorm map, the residual add and
+    // the ReLUs are applied by the convolutions as they write their outputs (`OutputEpilogue`),
+    // with the operations of the separate passes above, so the values are the same bits:
+    // hs = convs(x);  a1 = relu(bn1(conv1(x)));  y = relu(bn2(conv2(a1)) + bns(hs) or + x).
+    // Nothing is kept for a backward (`last` is cleared).
+    private func inferenceForward(_ x: Tensor) -> Tensor {
+        let a1 = conv1.forward(x, epilogue: bn1.inferenceEpilogue())
+        var e = bn2.inferenceEpilogue(relu: true)
+        if let (conv, bn) = shortcut {
+            let hs = conv.forward(x, epilogue: .none)
+            let es = bn.inferenceEpilogue()
+            (e.residual, e.residualScale, e.residualShift) = (UnsafePointer(hs.pointer), es.scale, es.shift)
+        } else {
+            e.residual = UnsafePointer(x.pointer)
+        }
+        last = .none
+        return conv2.forward(a1, epilogue: e)
+    }
+
     // g = dy·[y > 0];  dh2 = bn2.backward(g) → conv2 → bn1 (ReLU inside, in place) → conv1 = dx;
     // projection: dhs = bns.backward(g) → convs, dx += that;  identity: dx += g
     public func backward(_ dy: Tensor) -> Tensor {
-        precondition(dy.shape == last.shape, "BasicBlock \(conv1.weight.module): gradient \(dy.shape) does not match the last output \(last.shape)")
+        precondition(dy.shape == last.shape, "BasicBlock \(conv1.weight.module): gradient \(dy.shape) does not match the last output \(last.shape) (an inference forward keeps none)")
         let n = dy.shape[0], c = dy.shape[1], s = dy.shape.rowSize / c
         let y = UnsafePointer(last.pointer), h2 = bn2.lastInput
         if let (_, bn) = shortcut {

@@ -82,8 +82,7 @@ public final class BatchNorm: Layer {
         input = x
         lastMode = mode
         let n = x.shape[0], c = channels, s = x.shape.rowSize / channels, m = n * s
-        let mu = mean, inv = inverseStd, a = affineScale, b = affineShift
-        let gp = scale.value.pointer, bp = shift.value.pointer
+        let mu = mean, inv = inverseStd
         let rm = runningMean.value.pointer, rv = runningVar.value.pointer
         if mode == .inference {
             for ch in 0..<c { mu[ch] = rm[ch]; inv[ch] = rv[ch] }
@@ -98,12 +97,32 @@ public final class BatchNorm: Layer {
                 batchesTracked.value += 1
             }
         }
-        for ch in 0..<c {
+        finishCoefficients()
+    }
+
+    /// `inv`, `a` and `b` from `mean` and the variance held in `inverseStd`.
+    private func finishCoefficients() {
+        let mu = mean, inv = inverseStd, a = affineScale, b = affineShift
+        let gp = scale.value.pointer, bp = shift.value.pointer
+        for ch in 0..<channels {
             let i = Float(1 / (Double(inv[ch]) + Double(epsilon)).squareRoot())   // inv held σ² until here
             inv[ch] = i
             a[ch] = gp[ch] * i
             b[ch] = bp[ch] - gp[ch] * mu[ch] * i
         }
+    }
+
+    /// The inference forward fused into the product before it: fits `a`, `b` from the running
+    /// statistics (as `fitStatistics(_, mode: .inference)`, without an input) and returns the
+    /// epilogue `relu?(a·t + b)` (`relu` when the layer carries one or `relu` is true) that the
+    /// product applies as it writes its output. Nothing is kept for a backward.
+    public func inferenceEpilogue(relu: Bool = false) -> OutputEpilogue {
+        input = .none
+        lastMode = .inference
+        let rm = runningMean.value.pointer, rv = runningVar.value.pointer
+        for ch in 0..<channels { mean[ch] = rm[ch]; inverseStd[ch] = rv[ch] }
+        finishCoefficients()
+        return OutputEpilogue(scale: affineScale, shift: affineShift, relu: relu || self.relu)
     }
 
     /// After `sumG`/`sumGX` are filled for the last forward's input: accumulates `dγ += inv·Σg(x − μ)`

@@ -78,7 +78,14 @@ public final class Conv2d: Layer {
 
     // x (N,I,H,W), W (O,I·K·K), per chunk of nb images:
     // cols (I·K·K, nb·S) = im2col(x);  ycols (O, nb·S) = W · cols;  y (N,O,OH,OW) = unpack(ycols) + b
-    public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
+    public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor { forward(x, epilogue: .none) }
+
+    /// The forward with `epilogue` applied to every output value as it is written (in inference:
+    /// the following BatchNorm's affine map, a residual, a ReLU; see `OutputEpilogue`). The
+    /// output is a view of the layer's buffer; only the forward's input is kept, so a backward
+    /// after a forward with an epilogue would differentiate the wrong function: only inference
+    /// passes use one.
+    public func forward(_ x: Tensor, epilogue: OutputEpilogue) -> Tensor {
         precondition(x.shape.rank == 4 && x.shape[1] == inChannels && x.shape[2] == geometry.height
                      && x.shape[3] == geometry.width, "Conv2d \(weight.name): input \(x.shape) differs from the prepared \(geometry)")
         input = x
@@ -90,13 +97,15 @@ public final class Conv2d: Layer {
                 GEMM.multiply(m: o, n: plane, k: rows, a: w, b: x.pointer + i * rows * plane, c: y.pointer + i * o * plane)
             }
             if let b = bias { Im2Col.addChannelBias(y.pointer, images: n, channels: o, plane: plane, bias: b.value.pointer) }
+            epilogue.apply(y.pointer, channels: o, plane: plane, images: 0..<n, spread: true)
             return y
         }
         if let wp = winogradPlan {
-            Winograd.forward(x.pointer, weight: w, bias: bias?.value.pointer, plan: wp, batch: n, workspace: workspace.base, into: y.pointer)
+            Winograd.forward(x.pointer, weight: w, bias: bias?.value.pointer, epilogue: epilogue, plan: wp, batch: n,
+                             workspace: workspace.base, into: y.pointer)
             return y
         }
-        Convolution.forward(x.pointer, weight: w, bias: bias?.value.pointer, plan: plan!, batch: n,
+        Convolution.forward(x.pointer, weight: w, bias: bias?.value.pointer, epilogue: epilogue, plan: plan!, batch: n,
                             workspace: workspace.base, into: y.pointer)
         return y
     }
@@ -106,25 +115,28 @@ public final class Conv2d: Layer {
     public func backward(_ dy: Tensor) -> Tensor {
         let n = dy.shape[0], o = outChannels, rows = geometry.columnRows, plane = geometry.outputPlane
         precondition(n == input.shape[0] && dy.count == n * o * plane, "Conv2d \(weight.name): gradient \(dy.shape) does not match the last output")
-        let w = weight.effective.pointer, dw = weight.grad.pointer
+        // Weight and bias gradients are skipped together, only when neither is wanted.
+        let parameterGradients = weight.accumulatesGradient || bias?.accumulatesGradient == true
+        let w = weight.effective.pointer, dw = parameterGradients ? weight.grad.pointer : nil
+        let db = parameterGradients ? bias?.grad.pointer : nil
         let dx = computesInputGradient ? inputGrad.tensor(input.shape) : .none
         if isPointwise {
             for i in 0..<n {
                 let dyi = dy.pointer + i * o * plane
-                GEMM.multiply(transB: true, m: o, n: rows, k: plane, a: dyi, b: input.pointer + i * rows * plane, beta: 1, c: dw)
+                if let dw { GEMM.multiply(transB: true, m: o, n: rows, k: plane, a: dyi, b: input.pointer + i * rows * plane, beta: 1, c: dw) }
                 if computesInputGradient {
                     GEMM.multiply(transA: true, m: rows, n: plane, k: o, a: w, b: dyi, c: dx.pointer + i * rows * plane)
                 }
             }
-            if let b = bias { Im2Col.sumChannels(dy.pointer, images: n, channels: o, plane: plane, into: b.grad.pointer) }
+            if let db { Im2Col.sumChannels(dy.pointer, images: n, channels: o, plane: plane, into: db) }
             return dx
         }
         if let wp = winogradPlan {
-            Winograd.backward(input.pointer, gradOutput: dy.pointer, weight: w, weightGrad: dw, biasGrad: bias?.grad.pointer,
+            Winograd.backward(input.pointer, gradOutput: dy.pointer, weight: w, weightGrad: dw, biasGrad: db,
                               plan: wp, batch: n, workspace: workspace.base, gradInput: computesInputGradient ? dx.pointer : nil)
             return dx
         }
-        Convolution.backward(input.pointer, gradOutput: dy.pointer, weight: w, weightGrad: dw, biasGrad: bias?.grad.pointer,
+        Convolution.backward(input.pointer, gradOutput: dy.pointer, weight: w, weightGrad: dw, biasGrad: db,
                              plan: plan!, batch: n, workspace: workspace.base,
                              gradInput: computesInputGradient ? dx.pointer : nil)
         return dx

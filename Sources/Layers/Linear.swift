@@ -46,12 +46,24 @@ public final class Linear: Layer {
         return y
     }
 
+    /// The forward with the bias and `epilogue` applied in one pass over the output (in
+    /// inference: a following BatchNorm's map and ReLU, see `OutputEpilogue.applyRows`). Only
+    /// inference passes use it: a backward after it would differentiate the wrong function.
+    public func forward(_ x: Tensor, epilogue: OutputEpilogue) -> Tensor {
+        input = x
+        let n = x.shape[0]
+        let y = output.tensor(Shape(n, outFeatures))
+        GEMM.multiply(x.reshaped(Shape(n, inFeatures)), weight.effective, transB: true, into: y)
+        epilogue.applyRows(y.pointer, rows: 0..<n, columns: outFeatures, bias: bias.map { UnsafePointer($0.value.pointer) })
+        return y
+    }
+
     // dW (out,in) += dyᵀ (out,N) · x (N,in);  db += Σ_N dy;  dx (N,in) = dy (N,out) · W (out,in)
     public func backward(_ dy: Tensor) -> Tensor {
         let n = dy.shape[0]
         let x2 = input.reshaped(Shape(n, inFeatures))
-        GEMM.multiply(dy, transA: true, x2, into: weight.grad, beta: 1)
-        if let b = bias { Reduce.sumRows(dy, into: b.grad, accumulate: true) }
+        if weight.accumulatesGradient { GEMM.multiply(dy, transA: true, x2, into: weight.grad, beta: 1) }
+        if let b = bias, b.accumulatesGradient { Reduce.sumRows(dy, into: b.grad, accumulate: true) }
         guard computesInputGradient else { return .none }
         let dx = inputGrad.tensor(input.shape)
         GEMM.multiply(dy, weight.effective, into: dx.reshaped(Shape(n, inFeatures)))

@@ -42,6 +42,10 @@ public final class Parameter: @unchecked Sendable {
     /// What the forward and backward passes read as this parameter: `value`, except inside a
     /// `Network.withEffectiveWeights` scope (e.g. a masked copy m ⊙ W for mask target "weights").
     public internal(set) var effective: Tensor = .none
+    /// Whether backward passes accumulate this parameter's gradient (true except inside a
+    /// `ParameterStore.withGradients(only:)` scope, which skips the weight-gradient products of
+    /// the tensors whose gradient nobody reads; input gradients are computed as always).
+    public internal(set) var accumulatesGradient = true
 
     init(name: String, shape: Shape, role: ParameterRole, initializer: Initializer) {
         self.name = name

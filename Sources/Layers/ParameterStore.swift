@@ -154,3 +154,19 @@ public final class ParameterStore: @unchecked Sendable {
         return nil
     }
 }
+
+extension ParameterStore {
+    /// Runs `body` with backward passes accumulating the gradients of `kept` only: every other
+    /// parameter's `accumulatesGradient` is off, so the layers skip its weight-gradient products
+    /// (the values of the kept gradients and of every input gradient are the same bits as
+    /// without the scope). Restored on the way out; scopes do not nest.
+    public func withGradients<R>(only kept: [Parameter], _ body: () -> R) -> R {
+        let keep = Set(kept.map { ObjectIdentifier($0) })
+        for p in parameters {
+            precondition(p.accumulatesGradient, "\(p.name): gradient scopes do not nest")
+            p.accumulatesGradient = keep.contains(ObjectIdentifier(p))
+        }
+        defer { for p in parameters { p.accumulatesGradient = true } }
+        return body()
+    }
+}

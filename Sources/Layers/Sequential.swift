@@ -21,8 +21,40 @@ public final class Sequential: Layer {
 
     public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
         var h = x
+        if mode == .inference {
+            var i = 0
+            while i < layers.count {
+                if let (y, used) = fusedInference(at: i, h) {
+                    h = y
+                    i += used
+                } else {
+                    h = layers[i].forward(h, mode: mode)
+                    i += 1
+                }
+            }
+            return h
+        }
         for l in layers { h = l.forward(h, mode: mode) }
         return h
+    }
+
+    /// In inference, a convolution or linear layer followed by a BatchNorm, a ReLU or both runs
+    /// as one product whose output pass applies them (`OutputEpilogue`; the same operations as
+    /// the separate layers, except that −0 and NaN pass the fused ReLU unchanged). Returns the
+    /// output and the number of layers it stands for, or nil when layer `i` starts no such run.
+    /// The fused layers keep nothing for a backward.
+    private func fusedInference(at i: Int, _ x: Tensor) -> (Tensor, Int)? {
+        let conv = layers[i] as? Conv2d, linear = layers[i] as? Linear
+        guard conv != nil || linear != nil else { return nil }
+        var used = 1
+        let norm = i + 1 < layers.count ? layers[i + 1] as? BatchNorm : nil
+        if norm != nil { used += 1 }
+        let relu = i + used < layers.count && layers[i + used] is ReLU
+        if relu { used += 1 }
+        guard used > 1 else { return nil }
+        let epilogue = norm?.inferenceEpilogue(relu: relu) ?? OutputEpilogue(relu: relu)
+        let y = conv.map { $0.forward(x, epilogue: epilogue) } ?? linear.map { $0.forward(x, epilogue: epilogue) }
+        return y.map { ($0, used) }
     }
 
     public func backward(_ dy: Tensor) -> Tensor {

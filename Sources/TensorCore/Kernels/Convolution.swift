@@ -62,11 +62,13 @@ public enum Convolution {
         public var workspaceCount: Int { lanes * laneScratch + (lanes - 1) * partialGradient }
     }
 
-    // y (n,O,OH,OW) = unpack(W (O, C·K·K) · im2col(x) (C·K·K, nb·S)) + b, chunk by chunk
-    /// Forward: `y [n, O, OH, OW]` from `x [n, C, H, W]`, `weight [O, C·K·K]`, optional `bias [O]`.
+    // y (n,O,OH,OW) = epilogue(unpack(W (O, C·K·K) · im2col(x) (C·K·K, nb·S)) + b), chunk by chunk
+    /// Forward: `y [n, O, OH, OW]` from `x [n, C, H, W]`, `weight [O, C·K·K]`, optional `bias [O]`;
+    /// `epilogue` is applied to each chunk's output while it is in cache.
     @inlinable
     public static func forward(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                               plan: Plan, batch n: Int, workspace: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>) {
+                               epilogue: OutputEpilogue = .none, plan: Plan, batch n: Int,
+                               workspace: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>) {
         let g = plan.geometry, o = plan.outChannels, rows = g.columnRows, plane = g.outputPlane
         let lanes = min(plan.lanes, n)
         if lanes <= 1 {
@@ -80,6 +82,7 @@ public enum Convolution {
                     GEMM.multiply(m: o, n: images.count * plane, k: rows, a: weight, b: cols, c: ycols)
                     Im2Col.unpack(ycols, channels: o, plane: plane, images: images, bias: bias, into: y)
                 }
+                epilogue.apply(y, channels: o, plane: plane, images: images, spread: true)
             }
             return
         }
@@ -95,6 +98,7 @@ public enum Convolution {
                     GEMM.multiply(m: o, n: images.count * plane, k: rows, a: weight, b: cols, c: ycols)
                     Im2Col.unpack(ycols, channels: o, plane: plane, images: images, only: 0..<o, bias: bias, into: y)
                 }
+                epilogue.apply(y, channels: o, plane: plane, images: images)
             }
         }
     }
@@ -102,25 +106,31 @@ public enum Convolution {
     // per chunk: dycols (O, nb·S) = pack(dy); db += Σ dy; cols = im2col(x);
     // dW (O, C·K·K) += dycols · colsᵀ;  dcols (C·K·K, nb·S) = Wᵀ · dycols;  dx = col2im(dcols)
     /// Backward: accumulates `weightGrad [O, C·K·K]` (and `biasGrad [O]`), and writes `dx`
-    /// `[n, C, H, W]` when given. `x` is the forward's input (columns are recomputed).
+    /// `[n, C, H, W]` when given. `x` is the forward's input (columns are recomputed). Without
+    /// `weightGrad` (parameters whose gradient nobody reads; then no `biasGrad` either) only `dx`
+    /// is computed: no columns, no weight-gradient products.
     @inlinable
     public static func backward(_ x: UnsafePointer<Float>, gradOutput dy: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                                weightGrad: UnsafeMutablePointer<Float>, biasGrad: UnsafeMutablePointer<Float>?,
+                                weightGrad: UnsafeMutablePointer<Float>?, biasGrad: UnsafeMutablePointer<Float>?,
                                 plan: Plan, batch n: Int, workspace: UnsafeMutablePointer<Float>,
                                 gradInput dx: UnsafeMutablePointer<Float>?) {
+        precondition(weightGrad != nil || biasGrad == nil, "convolution backward: a bias gradient without the weight gradient")
+        if weightGrad == nil && dx == nil { return }
         let g = plan.geometry, o = plan.outChannels, rows = g.columnRows, plane = g.outputPlane
         let lanes = min(plan.lanes, n)
         if lanes <= 1 {
             forEachChunk(of: 0..<n, plan.imagesPerChunk) { images in
                 let cols = workspace, dycols = workspace + rows * images.count * plane
-                Im2Col.im2col(x, g, images: images, into: cols)
+                if weightGrad != nil { Im2Col.im2col(x, g, images: images, into: cols) }
                 if plan.perImageProducts {
                     if let biasGrad { Im2Col.sumChannels(dy, channels: o, plane: plane, images: images, into: biasGrad) }
                     backwardPerImage(dy, cols, weight: weight, weightGrad: weightGrad, outChannels: o, rows: rows, plane: plane,
                                      images: images, inputGradient: dx != nil)
                 } else {
                     Im2Col.pack(dy, channels: o, plane: plane, images: images, into: dycols, biasGrad: biasGrad)
-                    GEMM.multiply(transB: true, m: o, n: rows, k: images.count * plane, a: dycols, b: cols, beta: 1, c: weightGrad)
+                    if let weightGrad {
+                        GEMM.multiply(transB: true, m: o, n: rows, k: images.count * plane, a: dycols, b: cols, beta: 1, c: weightGrad)
+                    }
                     if dx != nil { GEMM.multiply(transA: true, m: rows, n: images.count * plane, k: o, a: weight, b: dycols, c: cols) }
                 }
                 if let dx { Im2Col.col2im(cols, g, images: images, into: dx) }
@@ -131,25 +141,26 @@ public enum Convolution {
         inLanes(lanes, batch: n) { lane, share in
             let scratch = workspace + lane * plan.laneScratch
             // Lane 0 accumulates into the gradient itself, the others into zeroed partials.
-            let dw = lane == 0 ? weightGrad : partials + (lane - 1) * plan.partialGradient
-            let db = biasGrad == nil ? nil : lane == 0 ? biasGrad : dw + o * rows
-            if lane > 0 { dw.update(repeating: 0, count: plan.partialGradient) }
+            let dw = weightGrad == nil ? nil : lane == 0 ? weightGrad : partials + (lane - 1) * plan.partialGradient
+            let db = biasGrad == nil ? nil : lane == 0 ? biasGrad : dw.map { $0 + o * rows }
+            if lane > 0 { dw?.update(repeating: 0, count: plan.partialGradient) }
             forEachChunk(of: share, plan.imagesPerChunk) { images in
                 let cols = scratch, dycols = scratch + rows * images.count * plane
-                Im2Col.im2col(x, g, images: images, rows: 0..<rows, into: cols)
+                if dw != nil { Im2Col.im2col(x, g, images: images, rows: 0..<rows, into: cols) }
                 if plan.perImageProducts {
                     if let db { Im2Col.sumChannels(dy, channels: o, plane: plane, images: images, into: db) }
                     backwardPerImage(dy, cols, weight: weight, weightGrad: dw, outChannels: o, rows: rows, plane: plane,
                                      images: images, inputGradient: dx != nil)
                 } else {
                     Im2Col.pack(dy, channels: o, plane: plane, images: images, only: 0..<o, into: dycols, biasGrad: db)
-                    GEMM.multiply(transB: true, m: o, n: rows, k: images.count * plane, a: dycols, b: cols, beta: 1, c: dw)
+                    if let dw { GEMM.multiply(transB: true, m: o, n: rows, k: images.count * plane, a: dycols, b: cols, beta: 1, c: dw) }
                     if dx != nil { GEMM.multiply(transA: true, m: rows, n: images.count * plane, k: o, a: weight, b: dycols, c: cols) }
                 }
                 if let dx { Im2Col.col2im(cols, g, images: images, planes: 0..<(images.count * g.channels), into: dx) }
             }
         }
         // Add the partial gradients in lane order (parallel over entries, same order per entry).
+        guard let weightGrad else { return }
         let count = o * rows
         Parallel.forEachChunk(count + o, costPerItem: lanes) { _, r in
             for lane in 1..<lanes {
@@ -173,16 +184,18 @@ public enum Convolution {
     }
 
     // dW (O, C·K·K) += dy_i (O, S) · cols_jᵀ;  then dcols_j (C·K·K, S) = Wᵀ · dy_i into the columns
-    /// Per-image backward GEMMs: all weight-gradient products first (they read the columns), then,
-    /// if wanted, the column gradients overwrite the columns for `col2im`.
+    /// Per-image backward GEMMs: all weight-gradient products first (they read the columns; none
+    /// without `weightGrad`), then, if wanted, the column gradients overwrite the columns for `col2im`.
     @inlinable
     static func backwardPerImage(_ dy: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>, weight: UnsafePointer<Float>,
-                                 weightGrad: UnsafeMutablePointer<Float>, outChannels o: Int, rows: Int, plane: Int,
+                                 weightGrad: UnsafeMutablePointer<Float>?, outChannels o: Int, rows: Int, plane: Int,
                                  images: Range<Int>, inputGradient: Bool) {
         let ld = images.count * plane
-        for (j, i) in images.enumerated() {
-            GEMM.multiply(transB: true, m: o, n: rows, k: plane, a: dy + i * o * plane, b: cols + j * plane, ldb: ld,
-                          beta: 1, c: weightGrad)
+        if let weightGrad {
+            for (j, i) in images.enumerated() {
+                GEMM.multiply(transB: true, m: o, n: rows, k: plane, a: dy + i * o * plane, b: cols + j * plane, ldb: ld,
+                              beta: 1, c: weightGrad)
+            }
         }
         guard inputGradient else { return }
         for (j, i) in images.enumerated() {

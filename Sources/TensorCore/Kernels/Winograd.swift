@@ -75,10 +75,11 @@ public enum Winograd {
         public var workspaceCount: Int { transformedWeights + lanes * laneScratch }
     }
 
-    /// Forward: `y [n, O, H, W]` from `x [n, C, H, W]`, `weight [O, C, 3, 3]`, optional `bias [O]`.
+    /// Forward: `y [n, O, H, W]` from `x [n, C, H, W]`, `weight [O, C, 3, 3]`, optional `bias [O]`,
+    /// each output value passed through `epilogue` as the output transform stores it.
     public static func forward(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                               plan: Plan, batch n: Int, workspace: UnsafeMutablePointer<Float>,
-                               into y: UnsafeMutablePointer<Float>) {
+                               epilogue: OutputEpilogue = .none, plan: Plan, batch n: Int,
+                               workspace: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>) {
         let u = workspace
         transformWeights(weight, plan: plan, into: u)
         inLanes(plan, batch: n) { lane, share in
@@ -92,32 +93,38 @@ public enum Winograd {
                     GEMM.multiply(m: plan.outChannels, n: tc, k: plan.channels, a: u + xi * plan.outChannels * plan.channels,
                                   b: v + xi * plan.channels * tc, c: m + xi * plan.outChannels * tc)
                 }
-                transformOutput(m, plan: plan, images: images, bias: bias, buffers: buffers, into: y)
+                transformOutput(m, plan: plan, images: images, bias: bias, epilogue: epilogue, buffers: buffers, into: y)
             }
         }
     }
 
     /// Backward: accumulates `weightGrad [O, C, 3, 3]` (and `biasGrad [O]`) and writes `dx
     /// [n, C, H, W]` when given. `x` is the forward's input (its transform is recomputed).
+    /// Without `weightGrad` (then no `biasGrad` either) only `dx` is computed: no input
+    /// transform, no `dU` products.
     public static func backward(_ x: UnsafePointer<Float>, gradOutput dy: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                                weightGrad: UnsafeMutablePointer<Float>, biasGrad: UnsafeMutablePointer<Float>?,
+                                weightGrad: UnsafeMutablePointer<Float>?, biasGrad: UnsafeMutablePointer<Float>?,
                                 plan: Plan, batch n: Int, workspace: UnsafeMutablePointer<Float>,
                                 gradInput dx: UnsafeMutablePointer<Float>?) {
+        precondition(weightGrad != nil || biasGrad == nil, "Winograd backward: a bias gradient without the weight gradient")
+        if weightGrad == nil && dx == nil { return }
         let u = workspace, o = plan.outChannels, c = plan.channels
         transformWeights(weight, plan: plan, into: u)
         let lanes = min(plan.lanes, n)
         inLanes(plan, batch: n) { lane, share in
             let scratch = workspace + plan.transformedWeights + lane * plan.laneScratch
             let du = plan.partialGradient(workspace, lane: lane), buffers = plan.planeBuffers(workspace, lane: lane)
-            du.update(repeating: 0, count: plan.transformedWeights)
+            if weightGrad != nil { du.update(repeating: 0, count: plan.transformedWeights) }
             forEachChunk(of: share, plan.imagesPerChunk) { images in
                 let tc = images.count * plan.tilesPerImage
                 let v = scratch, dm = scratch + 16 * c * tc
-                transformInput(x, plan: plan, images: images, buffers: buffers, into: v)
+                if weightGrad != nil { transformInput(x, plan: plan, images: images, buffers: buffers, into: v) }
                 transformOutputGradient(dy, plan: plan, images: images, buffers: buffers, into: dm)
-                for xi in 0..<16 {
-                    GEMM.multiply(transB: true, m: o, n: c, k: tc, a: dm + xi * o * tc, b: v + xi * c * tc, beta: 1,
-                                  c: du + xi * o * c)
+                if weightGrad != nil {
+                    for xi in 0..<16 {
+                        GEMM.multiply(transB: true, m: o, n: c, k: tc, a: dm + xi * o * tc, b: v + xi * c * tc, beta: 1,
+                                      c: du + xi * o * c)
+                    }
                 }
                 guard let dx else { return }
                 for xi in 0..<16 {
@@ -126,6 +133,7 @@ public enum Winograd {
                 transformInputGradient(v, plan: plan, images: images, buffers: buffers, into: dx)
             }
         }
+        guard let weightGrad else { return }
         if let biasGrad {
             Im2Col.sumChannels(dy, images: n, channels: o, plane: plan.height * plan.width, into: biasGrad)
         }

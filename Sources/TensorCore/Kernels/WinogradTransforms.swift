@@ -149,12 +149,13 @@ extension Winograd {
         }
     }
 
-    /// `y` tiles `= Aᵀ M A + bias` from `M [16, O, Tc]`, written into NCHW (parts outside the image dropped).
+    /// `y` tiles `= Aᵀ M A + bias` from `M [16, O, Tc]`, written into NCHW (parts outside the image
+    /// dropped), each value passed through `epilogue` as it is stored.
     ///
     /// Across, for each `i`: `P_i[2t] = m0 + m1 + m2`, `P_i[2t + 1] = m1 − m2 − m3` (`m_j = M[4i + j]`).
     /// Down: output row `2ty` is `P_0 + P_1 + P_2`, row `2ty + 1` is `P_1 − P_2 − P_3`.
     static func transformOutput(_ m: UnsafePointer<Float>, plan: Plan, images: Range<Int>, bias: UnsafePointer<Float>?,
-                                buffers: PlaneBuffers, into y: UnsafeMutablePointer<Float>) {
+                                epilogue: OutputEpilogue = .none, buffers: PlaneBuffers, into y: UnsafeMutablePointer<Float>) {
         let o = plan.outChannels, h = plan.height, w = plan.width, th = plan.tilesHigh, tw = plan.tilesWide
         let wp = 2 * tw, tc = images.count * plan.tilesPerImage, ld = o * tc
         let p0 = buffers[0], p1 = buffers[1], p2 = buffers[2], p3 = buffers[3]
@@ -168,23 +169,30 @@ extension Winograd {
                 laneSweep(tc, { across(SIMD8<Float>.self, $0) }, { across(SIMD4<Float>.self, $0) }, { across(Float.self, $0) })
             }
             let bv = bias?[ch] ?? 0
+            let e = epilogue.channel(ch), plain = epilogue.isNone
             for (j, image) in images.enumerated() {
-                let plane = y + (image * o + ch) * h * w
+                let start = (image * o + ch) * h * w, plane = y + start
                 for ty in 0..<th {
                     let at = (j * th + ty) * wp
                     let z0 = p0 + at, z1 = p1 + at, z2 = p2 + at, z3 = p3 + at
-                    let top = plane + 2 * ty * w, bottom = top + w
+                    let top = plane + 2 * ty * w, bottom = top + w, topAt = start + 2 * ty * w, bottomAt = topAt + w
                     if 2 * ty + 1 < h {
                         @inline(__always) func down<V: LaneValue>(_: V.Type, _ k: Int) {
                             let a0 = V.load(z0 + k), a1 = V.load(z1 + k), a2 = V.load(z2 + k), a3 = V.load(z3 + k), b = V.splat(bv)
                             (a0 + a1 + a2 + b).store(top + k); (a1 - a2 - a3 + b).store(bottom + k)
                         }
                         laneSweep(w, { down(SIMD8<Float>.self, $0) }, { down(SIMD4<Float>.self, $0) }, { down(Float.self, $0) })
+                        // The epilogue on the two rows just written, still in L1.
+                        if !plain {
+                            e.apply(top, count: w, at: topAt)
+                            e.apply(bottom, count: w, at: bottomAt)
+                        }
                     } else {
                         @inline(__always) func down<V: LaneValue>(_: V.Type, _ k: Int) {
                             (V.load(z0 + k) + V.load(z1 + k) + V.load(z2 + k) + V.splat(bv)).store(top + k)
                         }
                         laneSweep(w, { down(SIMD8<Float>.self, $0) }, { down(SIMD4<Float>.self, $0) }, { down(Float.self, $0) })
+                        if !plain { e.apply(top, count: w, at: topAt) }
                     }
                 }
             }
