@@ -109,7 +109,9 @@ public struct MaskComparison: Sendable {
                 return pad(String(format: "%.4f", row?.jaccard ?? .nan), pairWidth)
             }.joined() + "\n"
         }
-        return out
+        // The padding leaves spaces at the ends of the lines.
+        return out.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.replacingOccurrences(of: " +$", with: "", options: .regularExpression) }.joined(separator: "\n")
     }
 
     /// `source,tensor,entries,kept,density,effective_kept,effective_density` for every mask.
