@@ -45,7 +45,7 @@ let package = Package(
         // Experiments: one subfolder per study, each with a README.md saying what it holds.
         .target(name: "Experiments", dependencies: ["CProcessControl", "Training", "Masks", "Importance", "Datasets", "Models", "Layers", "TensorCore", "Stats", "Options"],
                 exclude: ["Runs/README.md", "Compare/README.md", "Lottery/README.md", "Interpolation/README.md", "ImportanceReports/README.md",
-                          "Bench/README.md", "Plots/README.md", "Sweep/README.md", "TensorBoard/README.md"],
+                          "Bench/README.md", "Plots/README.md", "Sweep/README.md", "TensorBoard/README.md", "MaskCompare/README.md"],
                 swiftSettings: optimised),
 
         // MARK: - The command

@@ -25,7 +25,8 @@ import Datasets
 /// the masked-out weights get no gradient but still feel the optimiser's weight decay.
 ///
 /// Logs `masks.csv` in the run folder: per epoch and tensor the expected and realised numbers
-/// of kept entries (mean, min, max over the epoch's steps), plus the sampler's own CSV rows.
+/// of kept entries (mean, min, max over the epoch's steps), plus the sampler's own CSV rows. A
+/// fixed mask also gets `mask_analytics.csv` (`MaskAnalytics`: density, effective density) at start.
 /// Checkpoints carry the mask stream's live generator state (`hook.masks.rng`, raw GSL MT19937
 /// bytes), the epoch's partial counts and the sampler's state (`hook.masks.state.<name>`; float
 /// arrays there are per masked entry), so a resumed run samples exactly the same masks.
@@ -86,6 +87,7 @@ public final class MaskingHook: TrainingHook {
         }
         prepareLogs(resumeAt: resuming ? run.startIteration : nil)
         if sampler.kind == .fixed && config.target == .weights { prune(set) }
+        if sampler.kind == .fixed, let directory { try writeAnalytics(set, into: directory) }
     }
 
     public func beforeForward(step: TrainingStep) {
@@ -129,6 +131,13 @@ public final class MaskingHook: TrainingHook {
                                  inverted: masks.inverted, into: e.pointer, count: e.count)
         }
         return forwardWeights
+    }
+
+    /// A fixed mask's density and effective density (`mask_analytics.csv`) in the run folder.
+    private func writeAnalytics(_ masks: MaskSet, into directory: URL) throws(HookError) {
+        do { try MaskAnalytics(masks.binaryMasks(), network: network).write(into: directory) } catch {
+            throw HookError("masks: cannot write \(MaskAnalytics.fileName) into \(directory.path): \(error)")
+        }
     }
 
     private func prune(_ masks: MaskSet) {

@@ -11,6 +11,7 @@ import Training
 ///     <root>/<name>/curves.svg        test/train accuracy and loss per epoch
 ///     <root>/<name>/last.safetensors  the latest checkpoint (weights, optimiser state, position)
 ///     <root>/<name>/masks.csv, importance*.csv   mask counts and importance refreshes (with masks)
+///     <root>/<name>/mask_analytics.csv          a fixed mask's density and effective density per tensor
 ///     <root>/<name>/events.out.tfevents.*      TensorBoard scalars, importance histograms, HParams (`EventFile`)
 ///     <root>/<name>/.lock             held by the process writing the folder (its pid inside)
 public struct RunLayout: Sendable {
@@ -27,7 +28,7 @@ public struct RunLayout: Sendable {
     /// The files a training run writes: what makes a folder "hold a run", and what
     /// `train --overwrite` deletes.
     public static let results = [configFile, commandFile, "metrics.csv", summaryFile, "curves.svg", checkpointFile,
-                                 MaskingHook.countsFile, ImportanceDropConnect.statsFile, ImportanceDropConnect.histogramFile]
+                                 MaskingHook.countsFile, MaskAnalytics.fileName, ImportanceDropConnect.statsFile, ImportanceDropConnect.histogramFile]
 
     public var config: URL { directory.appendingPathComponent(Self.configFile) }
     public var command: URL { directory.appendingPathComponent(Self.commandFile) }

@@ -1,0 +1,175 @@
+import Foundation
+import Masks
+
+/// Several masks over the same tensors side by side (`masklab masks compare`): each mask's
+/// density and effective density per tensor (`MaskAnalytics`), and the Jaccard overlap of every
+/// pair per tensor and overall (`MaskOverlap`), as text, CSV and heat maps.
+///
+/// Every mask must hold the tensors of the first (same names and shapes); the first one that
+/// differs is named.
+public struct MaskComparison: Sendable {
+    public var sources: [MaskSource]
+    /// Short names of the sources for tables and plot axes (see `labels(for:)`).
+    public var labels: [String]
+    public var analytics: [MaskAnalytics]
+    /// `overlaps[i][j]` for every pair i < j (nil on and below the diagonal).
+    public var overlaps: [[MaskOverlap?]]
+
+    /// The files `write(into:)` creates.
+    public static let densityFile = "density.csv", jaccardFile = "jaccard.csv"
+    public static let overlapPlot = "overlap.svg", layerOverlapPlot = "overlap-layers.svg"
+
+    public init(_ sources: [MaskSource], labels given: [String]? = nil) throws(MaskCompareError) {
+        guard sources.count >= 2 else { throw .usage("masks compare needs at least two masks, got \(sources.count)") }
+        if let given, given.count != sources.count {
+            throw .usage("--labels names \(given.count) masks, but \(sources.count) were given")
+        }
+        let first = sources[0]
+        for s in sources.dropFirst() {
+            do { _ = try MaskOverlap(first.masks, s.masks) } catch { throw .mismatch(source: s.path, reference: first.path, difference: error) }
+        }
+        var analytics: [MaskAnalytics] = []
+        for s in sources {
+            do { analytics.append(try MaskAnalytics(s.masks, topology: s.topology)) } catch { throw .model(path: s.path, difference: error) }
+        }
+        var overlaps = [[MaskOverlap?]](repeating: [MaskOverlap?](repeating: nil, count: sources.count), count: sources.count)
+        for i in sources.indices {
+            for j in sources.indices where j > i {
+                do { overlaps[i][j] = try MaskOverlap(sources[i].masks, sources[j].masks) } catch {
+                    throw .mismatch(source: sources[j].path, reference: sources[i].path, difference: error)
+                }
+            }
+        }
+        self.sources = sources
+        self.labels = given ?? Self.labels(for: sources.map(\.path))
+        self.analytics = analytics
+        self.overlaps = overlaps
+    }
+
+    /// Short, distinct names for `paths`: without a trailing `/mask.safetensors`, `/last.safetensors`
+    /// or `.safetensors`, and without the leading folders all of them share (`runs/s1/level_02`,
+    /// `runs/s2/level_02` → `s1/level_02`, `s2/level_02`). Duplicates get `#k` appended.
+    public static func labels(for paths: [String]) -> [String] {
+        let parts: [[Substring]] = paths.map { p in
+            var s = p
+            while s.hasSuffix("/") && s.count > 1 { s.removeLast() }
+            for suffix in ["/mask.safetensors", "/" + RunLayout.checkpointFile, ".safetensors"] where s.hasSuffix(suffix) {
+                s.removeLast(suffix.count)
+                break
+            }
+            return s.split(separator: "/")
+        }
+        var shared = 0
+        while parts.allSatisfy({ $0.count > shared + 1 }), Set(parts.map { $0[shared] }).count == 1 { shared += 1 }
+        let names = parts.map { $0.dropFirst(shared).joined(separator: "/") }
+        return names.enumerated().map { k, name in names.filter { $0 == name }.count > 1 ? "\(name) #\(k + 1)" : name }
+    }
+
+    /// The overall (`tensor` nil) or per-tensor Jaccard matrix, 1 on the diagonal.
+    public func jaccardMatrix(tensor: Int? = nil) -> [[Double]] {
+        sources.indices.map { i in
+            sources.indices.map { j in
+                guard i != j, let o = i < j ? overlaps[i][j] : overlaps[j][i] else { return 1 }
+                return tensor.map { o.rows[$0].jaccard } ?? o.total.jaccard
+            }
+        }
+    }
+
+    /// The report printed on the terminal: the sources, density and effective density per
+    /// tensor, the overall Jaccard matrix, and the Jaccard of every pair per tensor.
+    public func text() -> String {
+        let tensors = analytics[0].rows.map(\.name) + ["all"]
+        let nameWidth = max(8, tensors.map(\.count).max() ?? 0) + 2
+        let cellWidth = max(17, (labels.map(\.count).max() ?? 0) + 2)
+        func pad(_ s: String, _ w: Int) -> String { s.padding(toLength: max(w, s.count + 1), withPad: " ", startingAt: 0) }
+        var out = "masks:\n"
+        for (label, s) in zip(labels, sources) {
+            out += "  \(pad(label, cellWidth))\(s.file.path)  (model: \(s.model ?? "unknown: no config.json beside it, no --config"))\n"
+        }
+        out += "\ndensity / effective density (kept weights on an input–output path, Vysogorets & Kempe 2023; – without a model):\n"
+        out += pad("tensor", nameWidth) + pad("entries", 11) + labels.map { pad($0, cellWidth) }.joined() + "\n"
+        for (k, name) in tensors.enumerated() {
+            let rows = analytics.map { k < $0.rows.count ? $0.rows[k] : $0.total }
+            out += pad(name, nameWidth) + pad(String(rows[0].entries), 11)
+            out += rows.map { r in pad(String(format: "%.4f / ", r.density) + (r.effectiveDensity.map { String(format: "%.4f", $0) } ?? "–"), cellWidth) }.joined() + "\n"
+        }
+        out += "\nJaccard overlap |A ∩ B| / |A ∪ B| of kept weights, all tensors:\n"
+        out += pad("", cellWidth) + labels.map { pad($0, cellWidth) }.joined() + "\n"
+        for (i, row) in jaccardMatrix().enumerated() {
+            out += pad(labels[i], cellWidth) + row.map { pad(String(format: "%.4f", $0), cellWidth) }.joined() + "\n"
+        }
+        let pairs = sources.indices.flatMap { i in sources.indices.filter { $0 > i }.map { (i, $0) } }
+        out += "\nJaccard overlap per tensor:\n"
+        let pairWidth = max(12, pairs.map { labels[$0.0].count + labels[$0.1].count + 5 }.max() ?? 0)
+        out += pad("tensor", nameWidth) + pairs.map { pad("\(labels[$0.0]) – \(labels[$0.1])", pairWidth) }.joined() + "\n"
+        for (k, name) in tensors.enumerated() {
+            out += pad(name, nameWidth) + pairs.map { i, j in
+                let o = overlaps[i][j]
+                let row = k < (o?.rows.count ?? 0) ? o?.rows[k] : o?.total
+                return pad(String(format: "%.4f", row?.jaccard ?? .nan), pairWidth)
+            }.joined() + "\n"
+        }
+        // The padding leaves spaces at the ends of the lines.
+        return out.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.replacingOccurrences(of: " +$", with: "", options: .regularExpression) }.joined(separator: "\n")
+    }
+
+    /// `source,tensor,entries,kept,density,effective_kept,effective_density` for every mask.
+    public func densityCSV() -> String {
+        var out = "source," + "tensor,entries,kept,density,effective_kept,effective_density\n"
+        for (label, a) in zip(labels, analytics) {
+            for line in a.csv().split(separator: "\n").dropFirst() { out += Self.field(label) + "," + line + "\n" }
+        }
+        return out
+    }
+
+    /// `first,second,tensor,intersection,union,jaccard` for every pair, per tensor and `all`.
+    public func jaccardCSV() -> String {
+        var out = "first,second,tensor,intersection,union,jaccard\n"
+        for i in sources.indices {
+            for j in sources.indices where j > i {
+                guard let o = overlaps[i][j] else { continue }
+                for r in o.rows + [o.total] {
+                    out += "\(Self.field(labels[i])),\(Self.field(labels[j])),\(r.name),\(r.intersection),\(r.union),\(String(format: "%.6f", r.jaccard))\n"
+                }
+            }
+        }
+        return out
+    }
+
+    /// The heat map of the overall overlaps, axes naming the sources.
+    public func overlapPlot() -> HeatMapPlot {
+        var plot = HeatMapPlot(title: "Jaccard overlap of kept weights, all masked tensors", rowLabels: labels, columnLabels: labels,
+                               panels: [.init(title: "all tensors", values: jaccardMatrix())])
+        plot.subtitle = "|A ∩ B| / |A ∪ B| over the kept weights of each pair of masks"
+        return plot
+    }
+
+    /// One heat map panel per tensor.
+    public func layerOverlapPlot() -> HeatMapPlot {
+        let names = analytics[0].rows.map(\.name)
+        var plot = HeatMapPlot(title: "Jaccard overlap of kept weights per tensor", rowLabels: labels, columnLabels: labels,
+                               panels: names.indices.map { .init(title: names[$0], values: jaccardMatrix(tensor: $0)) })
+        plot.subtitle = "|A ∩ B| / |A ∪ B| over the kept weights of one tensor"
+        return plot
+    }
+
+    /// Writes the CSVs and heat maps into `directory` (created if needed); returns their URLs.
+    @discardableResult
+    public func write(into directory: URL) throws(MaskCompareError) -> [URL] {
+        let files = [Self.densityFile, Self.jaccardFile, Self.overlapPlot, Self.layerOverlapPlot].map { directory.appendingPathComponent($0) }
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try densityCSV().write(to: files[0], atomically: true, encoding: .utf8)
+            try jaccardCSV().write(to: files[1], atomically: true, encoding: .utf8)
+            try overlapPlot().write(to: files[2])
+            try layerOverlapPlot().write(to: files[3])
+        } catch { throw .output(path: directory.path, message: "cannot write the comparison: \(error.localizedDescription)") }
+        return files
+    }
+
+    /// A CSV field, quoted when it holds a comma, quote or line break.
+    private static func field(_ s: String) -> String {
+        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+}
