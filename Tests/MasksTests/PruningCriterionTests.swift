@@ -173,4 +173,23 @@ final class PruningCriterionTests: XCTestCase {
             }
         }
     }
+
+    /// The README's "adding a criterion" example, verbatim: a conforming type is all the builder needs.
+    func testTheReadmeExampleCriterionWorksThroughTheBuilder() throws {
+        struct GradientCriterion: PruningCriterion {
+            let name = "gradient"
+            init() {}
+            func scores(_ context: ScoringContext) throws(PruningError) -> [[Float]] {
+                try context.meanGradient(name).map { $0.map(abs) }
+            }
+            static let entry = CriterionEntry(name: "gradient", summary: "|g| over the criterion batches") { _ in GradientCriterion() }
+        }
+        let net = TinyNets.linear(inputs: 4, classes: 3)
+        TinyNets.initialise(net, seed: 13)
+        let (batches, _, _) = TinyNets.batches(net, count: 1, size: 8, seed: 14, zeroFeature: 0)
+        let criterion = GradientCriterion.entry.make(PruningConfig())
+        let mask = try MaskBuilder.build(criterion, context: context(net, batches: batches), plan: PruningPlan(scope: .global, amount: .keep(0.75)),
+                                         seed: 1, step: 0)
+        XCTAssertEqual((0..<3).map { mask[0][$0 * 4] }, [0, 0, 0], "|g| = 0 for the always-zero input")
+    }
 }
