@@ -81,14 +81,7 @@ struct PruneCommand: ParsableCommand {
     @Flag(name: .long, help: "Time every criterion instead (see the discussion).")
     var benchmark = false
 
-    @Option(name: .long, help: "Benchmark: model. Default: resnet18.")
-    var model = "resnet18"
-
-    @Option(name: .long, help: "Benchmark: width. Default: 16.")
-    var width = 16
-
-    @Option(name: .long, help: "Benchmark: batch size. Default: 128.")
-    var batchSize = 128
+    @OptionGroup var bench: BenchmarkModelOptions
 
     @Option(name: .long, help: ArgumentHelp("Benchmark: criteria to time (default: all).", valueName: "a,b"))
     var criteria: String?
@@ -137,16 +130,13 @@ struct PruneCommand: ParsableCommand {
         if let threads, !(1...TrainingConfig.maxThreads).contains(threads) {
             throw ValidationError("--threads must be in [1, \(TrainingConfig.maxThreads)] (4 × the cores), got \(threads)")
         }
-        if !(1...TrainingConfig.maxBatchSize).contains(batchSize) {
-            throw ValidationError("--batch-size must be in [1, \(TrainingConfig.maxBatchSize)], got \(batchSize)")
-        }
     }
 
     func run() throws {
         Parallel.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
         if benchmark {
-            let bench = ScoringBenchmark(model: model, width: width, batchSize: batchSize, pruning: pruningConfig(), criteria: try benchmarkCriteria())
-            do { for line in try bench.run() { print(line) } } catch { throw CommandFailure(error.description) }
+            let timing = ScoringBenchmark(model: bench.model, width: bench.width, batchSize: bench.batchSize, pruning: pruningConfig(), criteria: try benchmarkCriteria())
+            do { for line in try timing.run() { print(line) } } catch { throw CommandFailure(error.description) }
             return
         }
         let dataRoot: URL

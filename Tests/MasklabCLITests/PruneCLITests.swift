@@ -70,6 +70,14 @@ final class PruneCLITests: XCTestCase {
         }
     }
 
+    func testTheOldSelectionSpellingStillSetsTheCriterion() throws {
+        let r = try masklab(["lottery", "--selection", "random", "--print-config"])
+        XCTAssertEqual(r.status, 0, "\(r)")
+        XCTAssertTrue(r.stdout.contains("\"selection\": \"random\""), r.stdout)
+        let help = try masklab(["lottery", "--help"])
+        XCTAssertTrue(help.stdout.contains("--criterion ") && help.stdout.contains("--synflow-rounds") && help.stdout.contains("--criterion-batches"), help.stdout)
+    }
+
     func testTrainWithAPruningCriterionMask() throws {
         let data = TemporaryDirectory("masklab-prune-train-data")
         try DatasetFixtures.writeMNIST(to: data.url, train: 240, test: 60, gzipped: true)

@@ -2,7 +2,6 @@ import Foundation
 import TensorCore
 import Stats
 import Layers
-import Models
 import Importance
 import Masks
 
@@ -30,33 +29,14 @@ public struct ScoringBenchmark: Sendable {
 
     /// Measures on the current thread count and returns the report, one line each.
     public func run() throws(RunError) -> [String] {
-        let batch = batchSize
-        let workload = Benchmark.Workload(name: model, model: model, options: ModelOptions(width: width), sampleShape: Shape(3, 32, 32),
-                                          batch: batch, classes: 10)
-        let stepSeconds: Double
-        do { stepSeconds = try Benchmark.run(workload, steps: 4, warmup: 1, threads: Parallel.threads).trainStepSeconds } catch let e as ModelError {
-            throw .model(e)
-        } catch { throw .output(path: "scoring benchmark", message: "\(error)") }
-        let network: Network
-        do { network = try ModelRegistry.make(model, sampleShape: Shape(3, 32, 32), classes: 10, options: ModelOptions(width: width)) } catch {
-            throw .model(error)
-        }
-        network.prepare(batch: batch)
-        network.store.initialise(streams: RandomStreams(seed: 1))
-        let rng = RandomStream(seed: 2)
-        let inputs = TensorStorage(count: batch * 3 * 32 * 32)
-        for i in 0..<inputs.count { inputs.base[i] = Float(rng.gaussian()) }
-        let batches = SolverBatches(dataset: nil, capacity: pruning.batches, batchSize: batch, sampleShape: network.sampleShape, seed: 0)
-        for _ in 0..<pruning.batches {
-            var labels = (0..<batch).map { _ in Int32(rng.integer(below: 10)) }
-            labels.withUnsafeMutableBufferPointer { batches.append(inputs: inputs.tensor(Shape(batch, 3, 32, 32)), labels: $0.baseAddress!, count: batch) }
-        }
+        let setup = try CIFARTimingSetup(model: model, width: width, batchSize: batchSize, batches: pruning.batches)
+        let (network, batches, stepSeconds, batch) = (setup.network, setup.batches, setup.stepSeconds, batchSize)
         let masked = MaskScope().select(from: network.store)
         let reference = masked.map { p in p.value.toArray().map { $0 * 0.9 } }
         var lines = ["\(network.name), batch \(batch), \(Parallel.threads) threads, \(masked.count) masked tensors "
                      + "(\(masked.reduce(0) { $0 + $1.shape.count }) weights), \(pruning.batches) criterion batch(es)",
                      String(format: "training step %.3f s (%.0f img/s)", stepSeconds, Double(batch) / stepSeconds),
-                     "criterion          scoring s   training-step equivalents"]
+                     "criterion             scoring s   training-step equivalents"]
         for name in criteria {
             let criterion: any PruningCriterion
             do { criterion = try CriterionRegistry.make(name, config: pruning) } catch { throw .config(path: "benchmark", message: error.description) }
@@ -73,7 +53,7 @@ public struct ScoringBenchmark: Sendable {
             let rounds = criterion.rounds
             let total = seconds * Double(rounds)
             let label = rounds > 1 ? "\(name) (\(rounds) rounds)" : name
-            lines.append(String(format: "%-18@ %9.3f   %8.2f", label, total, total / stepSeconds))
+            lines.append(label.padding(toLength: 22, withPad: " ", startingAt: 0) + String(format: "%9.3f   %8.2f", total, total / stepSeconds))
         }
         return lines
     }
