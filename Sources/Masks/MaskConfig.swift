@@ -1,7 +1,7 @@
 import Importance
 import Options
 
-/// Whether a magnitude mask ranks weights within each tensor or across all masked tensors.
+/// Whether a pruning mask ranks weights within each tensor or across the masked tensors.
 public enum MagnitudeScope: String, Codable, Sendable, CaseIterable {
     /// Each tensor keeps its own largest round(q·n) |w|.
     case layerwise
@@ -18,7 +18,7 @@ public enum MagnitudeScope: String, Codable, Sendable, CaseIterable {
 /// `options` (common + every registered sampler's) covers them all. A sampler without a typed
 /// field here keeps its values in `settings` through a `SamplerSetting`.
 public struct MaskConfig: Sendable, Equatable {
-    /// Sampler name (see `MaskRegistry`): none, dropconnect, importance, magnitude, random.
+    /// Sampler name (see `MaskRegistry`): none, dropconnect, importance, prune, magnitude, random, given.
     public var name: String = "none"
     /// Keep rate q: the expected share of masked entries kept (dropping arms), or the share
     /// a fixed mask keeps.
@@ -32,8 +32,14 @@ public struct MaskConfig: Sendable, Equatable {
     /// Lower clip p_min of importance keep probabilities (bounds 1/p for inverted scaling);
     /// declared by `ImportanceDropConnect.options`.
     public var minKeep: Double = 0.01
-    /// Ranking of the magnitude mask; declared by `MagnitudeMask.options`.
+    /// Ranking of the pruning masks (prune, magnitude); declared by `PruneMask.options`.
     public var magnitudeScope: MagnitudeScope = .layerwise
+    /// The pruning criterion of `prune`; declared by `PruneMask.options`.
+    public var criterion: String = "magnitude"
+    /// Share of the output layer a pruning mask keeps (nil: like the others); declared by `PruneMask.options`.
+    public var keepOutput: Double?
+    /// Options of the pruning criteria; declared by `PruneMask.options`.
+    public var pruning: PruningConfig = PruningConfig()
     /// Options of the importance solver (used by `importance`); declared by `ImportanceDropConnect.options`.
     public var importance: ImportanceConfig = ImportanceConfig()
     /// Values of sampler options declared with `SamplerSetting` (key → value; defaults are not stored).
@@ -70,6 +76,11 @@ public struct MaskConfig: Sendable, Equatable {
     /// is checked when it is set; these are checked again for configs built in code).
     public func validationError() -> String? {
         if !(keep > 0 && keep <= 1) { return "keep must be in (0, 1], got \(keep)" }
+        if !CriterionRegistry.names.contains(criterion) {
+            return "unknown pruning criterion '\(criterion)'; valid criteria: \(CriterionRegistry.names.joined(separator: ", "))"
+        }
+        if let q = keepOutput, !(q > 0 && q <= 1) { return "keepOutput must be in (0, 1], got \(q)" }
+        if let m = pruning.validationError() { return m }
         if !(minKeep >= 0 && minKeep <= keep) { return "minKeep must be in [0, keep = \(keep)], got \(minKeep)" }
         if scaling == .inverted && minKeep == 0 && name == "importance" {
             return "inverted scaling needs minKeep > 0 (1/p would be unbounded)"

@@ -15,7 +15,7 @@ public struct MaskSamplerEntry: Sendable {
         self.make = make
     }
 
-    /// This entry with the sampler's own options (`MagnitudeMask.entry.declaring { MagnitudeMask.options }`).
+    /// This entry with the sampler's own options (`PruneMask.entry.declaring { PruneMask.options }`).
     public func declaring(_ options: @escaping @Sendable () -> [ConfigOption<MaskConfig>]) -> MaskSamplerEntry {
         var e = self
         e.optionList = options
@@ -30,7 +30,8 @@ public enum MaskRegistry {
         NoMask.entry,
         DropConnect.entry,
         ImportanceDropConnect.entry.declaring { ImportanceDropConnect.options },
-        MagnitudeMask.entry.declaring { MagnitudeMask.options },
+        PruneMask.entry.declaring { PruneMask.options },
+        PruneMask.magnitudeEntry,
         RandomMask.entry,
         GivenMask.entry,
     ]

@@ -2,8 +2,10 @@ import Layers
 import Stats
 
 /// `random`: a fixed mask keeping round(q·n) entries of each tensor chosen uniformly at random
-/// (a partial Fisher–Yates shuffle on stream (seed, pruning, parameter index)): the control
-/// for magnitude pruning with the same count per tensor.
+/// (`MaskBuilder.randomSubset`: a partial Fisher–Yates shuffle on stream (seed, pruning,
+/// parameter index)): the control for magnitude pruning with the same count per tensor.
+/// `--mask prune --criterion random` draws i.i.d. uniform scores instead (another, equally
+/// uniform mask).
 public final class RandomMask: MaskSampler {
     public let name = "random"
     public let kind = MaskKind.fixed
@@ -19,15 +21,11 @@ public final class RandomMask: MaskSampler {
         self.masks = masks
         if let restored { return try masks.restoreFixed(restored) }
         let streams = RandomStreams(seed: context.seed)
-        for i in masks.parameters.indices {
-            let n = masks.parameters[i].shape.count, k = masks.exactKeptCount(i)
-            let rng = streams.stream(.pruning, masks.parameters[i].index)
-            var index = Array(0..<n)
-            for j in 0..<k { index.swapAt(j, j + rng.integer(below: n - j)) }
-            let m = masks.multipliers(i)
-            m.fill(0)
-            for j in 0..<k { m[index[j]] = 1 }
+        let parameters = masks.parameters
+        let mask = MaskBuilder.randomSubset(sizes: parameters.map(\.shape.count), counts: parameters.indices.map(masks.exactKeptCount)) {
+            streams.stream(.pruning, parameters[$0].index)
         }
+        for i in parameters.indices { masks.multipliers(i).copy(from: mask[i]) }
         masks.countKept()
     }
 

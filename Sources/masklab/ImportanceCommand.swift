@@ -78,14 +78,7 @@ struct ImportanceCommand: ParsableCommand {
     @Flag(name: .long, help: "Time the solver instead (see the discussion).")
     var benchmark = false
 
-    @Option(name: .long, help: "Benchmark: model. Default: resnet18.")
-    var model = "resnet18"
-
-    @Option(name: .long, help: "Benchmark: width. Default: 16.")
-    var width = 16
-
-    @Option(name: .long, help: "Benchmark: batch size. Default: 128.")
-    var batchSize = 128
+    @OptionGroup var bench: BenchmarkModelOptions
 
     @Option(name: .long, help: "Benchmark: steps timed per tensor (per-layer) and per joint solve. Default: 6.")
     var timedSteps = 6
@@ -98,10 +91,6 @@ struct ImportanceCommand: ParsableCommand {
         if let threads, !(1...TrainingConfig.maxThreads).contains(threads) {
             throw ValidationError("--threads must be in [1, \(TrainingConfig.maxThreads)] (4 × the cores), got \(threads)")
         }
-        if !(1...ModelOptions.maxWidth).contains(width) { throw ValidationError("--width must be in [1, \(ModelOptions.maxWidth)], got \(width)") }
-        if !(1...TrainingConfig.maxBatchSize).contains(batchSize) {
-            throw ValidationError("--batch-size must be in [1, \(TrainingConfig.maxBatchSize)], got \(batchSize)")
-        }
         if timedSteps < 1 { throw ValidationError("--timed-steps must be ≥ 1") }
     }
 
@@ -109,7 +98,7 @@ struct ImportanceCommand: ParsableCommand {
         Parallel.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
         let exclude = try excluded()
         if benchmark {
-            let benchmark = ImportanceBenchmark(model: model, width: width, batchSize: batchSize, timedSteps: timedSteps, exclude: exclude)
+            let benchmark = ImportanceBenchmark(model: bench.model, width: bench.width, batchSize: bench.batchSize, timedSteps: timedSteps, exclude: exclude)
             do { for line in try benchmark.run() { print(line) } } catch { throw CommandFailure(error.description) }
             return
         }

@@ -10,14 +10,17 @@ import Options
 struct LotteryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lottery",
-        abstract: "Find lottery tickets: iterative magnitude pruning with resetting, and its controls.",
+        abstract: "Find lottery tickets: iterative pruning (magnitude or another criterion) with resetting, and its controls.",
         discussion: """
         Level 0 trains the dense network from θ0 (or the --transfer mask); each further level prunes \
         --prune of the surviving hidden weights and --prune-output of the output layer's (default half), \
         resets the survivors (--reset initial = θ0, rewind = θk with --rewind-iteration k, reinitialise = \
         a fresh init) and trains again with the same budget, seed and data order. --branches adds \
         controls per level: reinit (the level's mask from a fresh init) and random (a random mask with \
-        the same per-layer counts). The training takes MaskLab's defaults, as `train` does; Frankle & \
+        the same per-layer counts). --criterion (old spelling --selection) chooses the weights every level \
+        prunes: magnitude (IMP, the default), random, movement, movement-signed (from the level's start), \
+        snip, grasp, obd, importance (on --criterion-batches training batches) or synflow (data-free, \
+        --synflow-rounds); see `masklab prune --help`. The training takes MaskLab's defaults, as `train` does; Frankle & \
         Carbin's LeNet-300-100 setting (Adam 1.2e-3, batch 60, 5000 validation images, 50 000 iterations) \
         is experiments/lottery/lenet300-frankle.json (--config). --config also takes a lottery.json. \
         Every level writes a run folder with mask.safetensors (PyTorch names, 0/1), sparsity.csv, \

@@ -18,7 +18,10 @@ final class ConfigOptionsTests: XCTestCase {
     }
 
     /// Options added after runs were committed, with the default those runs used.
-    private static let addedDefaults: [String: ConfigValue] = ["masks.importance.use": .string("keep"), "masks.importance.stepControl": .string("fixed")]
+    private static let addedDefaults: [String: ConfigValue] = [
+        "masks.importance.use": .string("keep"), "masks.importance.stepControl": .string("fixed"), "masks.criterion": .string("magnitude"),
+        "masks.pruning": OptionTable(PruningConfig.options).encode(PruningConfig()), "pruning": OptionTable(PruningConfig.options).encode(PruningConfig()),
+    ]
 
     /// Every key of `old` has the same value in `new` (numbers compared as Float and Double
     /// values); keys only in `new` are those the old format left implicit: null optionals,

@@ -18,5 +18,7 @@ public enum OptionSamples {
         "masks.importance.lambda": "1", "masks.importance.gamma": "0.01", "masks.importance.steps": "3",
         "masks.importance.initialisation": "uniform", "masks.importance.normalisation": "maxAbs", "masks.importance.batches": "2",
         "masks.importance.refreshEpochs": "2", "masks.importance.refreshIterations": "30", "masks.importance.solve": "perLayer", "masks.importance.use": "drop", "masks.importance.stepControl": "backtracking",
+        "masks.criterion": "snip", "masks.keepOutput": "0.5", "masks.pruning.batches": "2", "masks.pruning.graspTemperature": "100",
+        "masks.pruning.synflowRounds": "10",
     ]
 }

@@ -32,29 +32,12 @@ public struct ImportanceBenchmark: Sendable {
     public func run() throws(RunError) -> [String] {
         precondition(timedSteps >= 1 && batchSize >= 1, "importance benchmark: \(timedSteps) timed steps, batch \(batchSize)")
         let batch = batchSize
-        let workload = Benchmark.Workload(name: model, model: model, options: ModelOptions(width: width), sampleShape: Shape(3, 32, 32),
-                                          batch: batch, classes: 10)
-        let stepSeconds: Double
-        do { stepSeconds = try Benchmark.run(workload, steps: 4, warmup: 1, threads: Parallel.threads).trainStepSeconds } catch let e as ModelError {
-            throw .model(e)
-        } catch { throw .output(path: "importance benchmark", message: "\(error)") }
-        let network: Network
-        do {
-            network = try ModelRegistry.make(model, sampleShape: Shape(3, 32, 32), classes: 10, options: ModelOptions(width: width))
-        } catch { throw .model(error) }
-        network.prepare(batch: batch)
-        network.store.initialise(streams: RandomStreams(seed: 1))
-        let rng = RandomStream(seed: 2)
-        let inputs = TensorStorage(count: batch * 3 * 32 * 32)
-        for i in 0..<inputs.count { inputs.base[i] = Float(rng.gaussian()) }
-        var labels = (0..<batch).map { _ in Int32(rng.integer(below: 10)) }
-        let x = inputs.tensor(Shape(batch, 3, 32, 32))
+        let setup = try CIFARTimingSetup(model: model, width: width, batchSize: batch, batches: 1)
+        let (network, batches, stepSeconds) = (setup.network, setup.batches, setup.stepSeconds)
         var lines: [String] = []
 
         let scope = MaskScope(exclude: exclude ?? [.first, .shortcut, .last])
         let targets = scope.select(from: network.store)
-        let batches = SolverBatches(dataset: nil, capacity: 1, batchSize: batch, sampleShape: network.sampleShape, seed: 0)
-        labels.withUnsafeMutableBufferPointer { batches.append(inputs: x, labels: $0.baseAddress!, count: batch) }
 
         var config = ImportanceConfig()
         config.steps = timedSteps

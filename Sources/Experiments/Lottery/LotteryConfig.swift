@@ -45,7 +45,11 @@ public struct LotteryConfig: Sendable, Equatable {
     /// Share of the output layer's survivors each level prunes; nil = pruneFraction / 2.
     public var outputFraction: Double?
     public var scope: MagnitudeScope = .layerwise
-    public var selection: LotterySelection = .magnitude
+    /// The pruning criterion (`CriterionRegistry`; key "selection", flag `--criterion`, old flag
+    /// `--selection`): magnitude (IMP), random, snip, ….
+    public var selection: String = "magnitude"
+    /// Options of the criteria (batches, SynFlow rounds, GraSP temperature).
+    public var pruning: PruningConfig = PruningConfig()
     public var reset: LotteryReset = .initial
     /// k of late resetting (iterations of level 0's training), used when reset = rewind.
     public var rewindIteration: Int = 0
@@ -73,7 +77,8 @@ public struct LotteryConfig: Sendable, Equatable {
                       help: "Share of surviving output-layer weights pruned per level (none = half of --prune)."),
             .value("scope", \.scope, flag: "magnitude-scope", aliases: ["scope"], .choice,
                    help: "layerwise (each layer loses the same share) or global (one threshold over the hidden layers)."),
-            .value("selection", \.selection, flag: "selection", .choice, help: "magnitude (smallest |w| pruned) or random."),
+            .value("selection", \.selection, flag: "criterion", aliases: ["selection"], .string(names: CriterionRegistry.names), .oneOf(CriterionRegistry.names),
+                   help: "Pruning criterion of every level (lowest scores pruned): magnitude (IMP), random, movement, snip, grasp, synflow, obd, importance, …"),
             .value("reset", \.reset, flag: "reset", .choice(aliases: ["init": .initial, "reinit": .reinitialise]),
                    help: "Where survivors restart: initial (θ0; also 'init'), rewind (θk) or reinitialise (also 'reinit')."),
             .value("rewindIteration", \.rewindIteration, flag: "rewind-iteration", .int, .atLeast(0),
@@ -87,7 +92,7 @@ public struct LotteryConfig: Sendable, Equatable {
                       help: "Train the branches only at these levels (none = every pruned level)."),
             .optional("transfer", \.transfer, flag: "transfer", .string(),
                       help: "A mask file (mask.safetensors of another run) to train as level 0's mask."),
-        ]
+        ] + PruningConfig.options.map { $0.under("pruning", \LotteryConfig.pruning) }
     }
 
     /// The option table of lottery.json and of `masklab lottery`'s flags.
@@ -109,6 +114,10 @@ public struct LotteryConfig: Sendable, Equatable {
         if !(0..<1).contains(effectiveOutputFraction) { return "the output prune fraction must be in [0, 1), got \(effectiveOutputFraction)" }
         if evaluateEvery < 1 { return "evaluateEvery must be ≥ 1, got \(evaluateEvery)" }
         if reset == .rewind && rewindIteration < 0 { return "the rewind iteration must be ≥ 0, got \(rewindIteration)" }
+        if !CriterionRegistry.names.contains(selection) {
+            return "unknown pruning criterion '\(selection)'; valid criteria: \(CriterionRegistry.names.joined(separator: ", "))"
+        }
+        if let m = pruning.validationError() { return m }
         if run.masks != nil { return "a lottery run makes its own masks; remove \"masks\" from the training config" }
         return nil
     }

@@ -34,7 +34,7 @@ public enum LotteryGridReport {
                 let f = line.split(separator: ",").map(String.init)
                 guard f.count == 12, let level = Int(f[0]), level >= 1, let remaining = Double(f[4]),
                       let finalAcc = Double(f[6]), let esAcc = Double(f[9]), f[1] == "ticket" || f[1] == "reinit" else { continue }
-                points.append(Point(selection: config.selection.rawValue, reinit: f[1] == "reinit", seed: config.run.training.seed,
+                points.append(Point(selection: config.selection, reinit: f[1] == "reinit", seed: config.run.training.seed,
                                     rounds: level, pruneRatio: 1 - remaining / 100, finalTestAccuracy: finalAcc, earlyStopTestAccuracy: esAcc))
             }
         }

@@ -63,10 +63,12 @@ public enum LotteryRun {
         var results: [LotteryLevelResult] = []
         var mask = base
         var thetaK: WeightSnapshot?
+        var previousStart: WeightSnapshot?
         for l in 0...config.levels {
             let dir = layout.level(l)
             if l > 0 {
-                mask = try levelMask(l, previous: mask, config: config, network: network, masked: masked, layout: layout)
+                mask = try levelMask(l, previous: mask, config: config, network: network, masked: masked, reference: previousStart,
+                                     trainingSet: splits.train, layout: layout)
             }
             try write(mask, to: dir, level: l)
             let start: WeightSnapshot
@@ -77,6 +79,7 @@ public enum LotteryRun {
                 start = thetaK ?? theta0
             case (.reinitialise, _): start = freshWeights(network, seed: seed, level: l)
             }
+            previousStart = start
             let capture = (l == 0 && config.reset == .rewind && config.rewindIteration > 0)
                 ? RewindCapture(network: network, iteration: config.rewindIteration, url: layout.rewind) : nil
             guard let r = try level.train(dir, level: l, arm: "ticket", mask: mask, start: start, extra: capture.map { [$0] } ?? []) else {
@@ -142,18 +145,18 @@ public enum LotteryRun {
 
     // MARK: - Masks
 
-    /// Level ℓ's mask: read from its folder when saved, else pruned from level ℓ−1's trained weights.
+    /// Level ℓ's mask: read from its folder when saved, else pruned from level ℓ−1's trained
+    /// weights by the criterion (`reference`: level ℓ−1's start, for movement).
     static func levelMask(_ l: Int, previous: LotteryMask, config: LotteryConfig, network: Network, masked: [Parameter],
-                          layout: LotteryLayout) throws(RunError) -> LotteryMask {
+                          reference: WeightSnapshot?, trainingSet: Dataset, layout: LotteryLayout) throws(RunError) -> LotteryMask {
         let file = LotteryLayout.mask(layout.level(l))
         if FileManager.default.fileExists(atPath: file.path) {
             return try LotteryMask.read(from: file).aligned(to: masked, model: network.name, source: file.path)
         }
         let trained = layout.level(l - 1).appendingPathComponent("last.safetensors")
         do { try Checkpoint.load(from: trained, into: network, optimizer: nil) } catch { throw .training(.checkpoint(error)) }
-        let weights = Dictionary(uniqueKeysWithValues: masked.map { ($0.name, $0.value.toArray()) })
-        return LotteryPruning.prune(previous, weights: weights, fraction: config.pruneFraction, outputFraction: config.effectiveOutputFraction,
-                                    scope: config.scope, selection: config.selection, seed: config.run.training.seed, level: l)
+        return try LotteryPruning.prune(previous, network: network, masked: masked, reference: reference, trainingSet: trainingSet,
+                                        config: config, level: l)
     }
 
     /// Saves a level's mask and sparsity report (once).

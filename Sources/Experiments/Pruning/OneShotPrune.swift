@@ -1,0 +1,116 @@
+import Foundation
+import Stats
+import Layers
+import Datasets
+import Importance
+import Masks
+import Training
+
+/// `masklab prune PATH`: scores the weights at PATH (a run folder, a checkpoint, or a PyTorch
+/// state_dict in safetensors with a config describing the model) by one criterion and writes
+/// the mask `MaskBuilder` makes from the scores:
+///
+///     mask.safetensors   F32 0/1 per masked tensor under the weights' names (as lottery masks;
+///                        `masklab lottery --transfer` trains it)
+///     sparsity.csv       tensor,entries,kept,pruned,density
+///     prune.json         criterion, plan, options, seed, scoring seconds, kept/entries
+///     command.txt        command line, data folder, commit and machine
+public struct OneShotPrune: Sendable {
+    public var path: String
+    /// A run config describing the model (default: config.json beside the weights).
+    public var configFile: String?
+    public var criterion: String
+    public var pruning = PruningConfig()
+    public var scope: MagnitudeScope = .layerwise
+    /// The share kept, in (0, 1].
+    public var keep: Double
+    /// The output layer's share (nil: like the others).
+    public var keepOutput: Double?
+    /// nil: the run's masks scope (else every conv and linear weight).
+    public var exclude: Set<MaskExclusion>?
+    /// Weights of the reference point w0 (movement), a checkpoint or state_dict of the same model.
+    public var reference: String?
+    /// nil: the run's seed.
+    public var seed: UInt64?
+    public var out: URL?
+    public var overwrite = false
+
+    static let files = ["mask.safetensors", "sparsity.csv", "prune.json", "command.txt"]
+
+    public init(path: String, criterion: String, keep: Double) {
+        self.path = path
+        self.criterion = criterion
+        self.keep = keep
+    }
+
+    /// A message naming the first invalid setting, or nil.
+    public func validationError() -> String? {
+        if !CriterionRegistry.names.contains(criterion) {
+            return PruningError.unknownCriterion(name: criterion, valid: CriterionRegistry.names).description
+        }
+        if !(keep > 0 && keep <= 1) { return "--keep must be in (0, 1], got \(keep)" }
+        if let q = keepOutput, !(q > 0 && q <= 1) { return "--keep-output must be in (0, 1], got \(q)" }
+        return pruning.validationError()
+    }
+
+    /// Scores, builds and writes the mask; returns the output folder and one line per tensor.
+    public func run(dataRoot: URL, commandLine: [String], say: (String) -> Void = { _ in }) throws(RunError) -> URL {
+        if let message = validationError() { throw .config(path: "prune", message: message) }
+        let source = try WeightsSource.locate(path, config: configFile)
+        var config = source.config
+        config.validation = 0
+        config.augment = false
+        let (network, splits, _) = try TrainingRun.materialise(config, dataRoot: dataRoot)
+        network.prepare(batch: config.training.batchSize)
+        var scopeRule = config.masks?.scope ?? MaskScope()
+        if let exclude { scopeRule.exclude = exclude }
+        let masked = scopeRule.select(from: network.store)
+        guard !masked.isEmpty else { throw .config(path: "masks", message: "no tensor left to prune (scope \(scopeRule.exclude.map(\.rawValue).sorted()))") }
+        var w0: [[Float]]?
+        if let reference {
+            _ = try WeightsSource.load(URL(fileURLWithPath: reference), into: network)
+            w0 = masked.map { $0.value.toArray() }
+        }
+        _ = try WeightsSource.load(source.file, into: network)
+        let outDir = out ?? source.file.deletingLastPathComponent().appendingPathComponent("prune-\(criterion)", isDirectory: true)
+        let folder = try RunFolder.open(outDir, commandLine: commandLine, results: Self.files, holds: "a pruning mask",
+                                        reuse: overwrite ? .overwrite : .refuse, choices: ["replace it with --overwrite", "choose another --out"])
+        defer { folder.close() }
+
+        let runSeed = seed ?? config.training.seed
+        let batches = SolverBatches(dataset: splits.train, capacity: pruning.batches, batchSize: config.training.batchSize,
+                                    sampleShape: network.sampleShape, seed: runSeed)
+        batches.fill(round: 0)
+        let streams = RandomStreams(seed: runSeed)
+        let context = ScoringContext(network: network, parameters: masked, reference: w0, batches: batches, config: pruning,
+                                     importance: config.masks?.importance ?? ImportanceConfig()) { streams.stream(.pruning, masked[$0].index) }
+        let plan = PruningPlan(scope: scope, amount: .keep(keep), output: keepOutput.map { .keep($0) })
+        let started = DispatchTime.now().uptimeNanoseconds
+        let values: [[Float]]
+        do {
+            let rule = try CriterionRegistry.make(criterion, config: pruning)
+            values = try MaskBuilder.build(rule, context: context, plan: plan, seed: runSeed, step: 0)
+        } catch { throw .config(path: "prune", message: error.description) }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) * 1e-9
+        let mask = LotteryMask(tensors: masked.indices.map { LotteryMask.MaskedTensor(name: masked[$0].name, shape: masked[$0].shape.dims, values: values[$0]) })
+        try mask.write(to: outDir.appendingPathComponent("mask.safetensors"), metadata: ["criterion": criterion, "keep": String(keep)])
+        try folder.write(mask.sparsityCSV(), to: "sparsity.csv")
+        let report: [String: Any] = [
+            "criterion": criterion, "keep": keep, "keepOutput": keepOutput as Any? ?? NSNull(), "scope": scope.rawValue,
+            "exclude": scopeRule.exclude.map(\.rawValue).sorted(), "weights": source.file.path, "reference": reference as Any? ?? NSNull(),
+            "seed": runSeed, "batches": pruning.batches, "synflowRounds": pruning.synflowRounds, "graspTemperature": pruning.graspTemperature,
+            "entries": mask.entries, "kept": mask.kept, "density": mask.density, "seconds": seconds,
+        ]
+        let json: Data
+        do { json = try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys]) } catch {
+            throw .output(path: outDir.path, message: "cannot encode prune.json: \(error)")
+        }
+        try folder.write(String(decoding: json, as: UTF8.self) + "\n", to: "prune.json")
+        try folder.writeCommand([("data", dataRoot.path)])
+        for t in mask.tensors {
+            say(String(format: "%-28@ %9d entries, %9d kept (%.2f%%)", t.name, t.count, t.kept, 100 * Double(t.kept) / Double(max(t.count, 1))))
+        }
+        say(String(format: "%@: kept %d of %d masked weights (%.2f%%) in %.2f s", criterion, mask.kept, mask.entries, 100 * mask.density, seconds))
+        return outDir
+    }
+}

@@ -1,0 +1,77 @@
+import Layers
+import Stats
+import Options
+import Importance
+
+/// `prune`: a fixed mask chosen at run start by a pruning criterion (`--criterion`, see
+/// `CriterionRegistry`) and `MaskBuilder`: each tensor keeps max(1, round(q·n)) of its highest
+/// scores (layerwise) or the masked tensors keep max(1, round(q·N)) under one threshold
+/// (global); `keepOutput` gives the output layer its own share. Data-driven criteria score on
+/// `pruning.batches` seeded training batches; random draws come from stream (seed, pruning,
+/// parameter index). `magnitude` is this sampler with the magnitude criterion (its results are
+/// the same as before the criterion family: ties keep the lower index).
+public final class PruneMask: MaskSampler {
+    public let name: String
+    public let kind = MaskKind.fixed
+    public let config: MaskConfig
+    /// The criterion's registry name.
+    public let criterion: String
+    private var masks: MaskSet?
+
+    public init(config: MaskConfig, name: String = "prune", criterion: String? = nil) {
+        self.config = config
+        self.name = name
+        self.criterion = criterion ?? config.criterion
+    }
+
+    /// The mask itself (a resumed run must not recompute it from the trained weights).
+    public func state() -> [HookState] { masks?.fixedState() ?? [] }
+
+    public func start(_ context: MaskContext, masks: MaskSet, restored: [HookState]?) throws(MaskError) {
+        self.masks = masks
+        if let restored { return try masks.restoreFixed(restored) }
+        do {
+            let rule = try CriterionRegistry.make(criterion, config: config.pruning)
+            var batches: SolverBatches?
+            if let set = context.trainingSet {
+                let b = SolverBatches(dataset: set, capacity: config.pruning.batches, batchSize: context.batchSize,
+                                      sampleShape: context.network.sampleShape, seed: context.seed)
+                b.fill(round: 0)
+                batches = b
+            }
+            let streams = RandomStreams(seed: context.seed)
+            let parameters = masks.parameters
+            let scoring = ScoringContext(network: context.network, parameters: parameters, batches: batches, config: config.pruning,
+                                         importance: config.importance) { streams.stream(.pruning, parameters[$0].index) }
+            let plan = PruningPlan(scope: config.magnitudeScope, amount: .keep(config.keep), output: config.keepOutput.map { .keep($0) })
+            let mask = try MaskBuilder.build(rule, context: scoring, plan: plan, seed: context.seed, step: 0, indexOrder: .lowerKeptFirst)
+            for i in parameters.indices { masks.multipliers(i).copy(from: mask[i]) }
+        } catch { throw .invalidOption(error.description) }
+        masks.countKept()
+    }
+
+    public static let entry = MaskSamplerEntry(name: "prune", summary: "fixed mask from a pruning criterion at the start (--criterion; layerwise or global)") { c throws(MaskError) in
+        PruneMask(config: c)
+    }
+
+    /// `--mask magnitude`: `--mask prune --criterion magnitude`.
+    public static let magnitudeEntry = MaskSamplerEntry(name: "magnitude", summary: "fixed mask keeping the largest |w| at the start (= prune --criterion magnitude)") { c throws(MaskError) in
+        PruneMask(config: c, name: "magnitude", criterion: "magnitude")
+    }
+}
+
+// MARK: - Options
+
+extension PruneMask {
+    /// The pruning masks' options, keys relative to "masks": scope, criterion, output share and
+    /// the criteria's own options (under "pruning").
+    public static var options: [ConfigOption<MaskConfig>] {
+        [.value("magnitudeScope", \MaskConfig.magnitudeScope, flag: "magnitude-scope", aliases: ["prune-scope"], .choice,
+                help: "Pruning masks: layerwise ranking, or global (one threshold over all masked tensors)."),
+         .value("criterion", \MaskConfig.criterion, flag: "criterion", .string(names: CriterionRegistry.names), .oneOf(CriterionRegistry.names),
+                help: "Pruning criterion of --mask prune."),
+         .optional("keepOutput", \MaskConfig.keepOutput, flag: "keep-output", .double, .above(0, upTo: 1),
+                   help: "Pruning masks: share of the output layer kept, ranked on its own (none = like the others).")]
+            + PruningConfig.options.map { $0.under("pruning", \MaskConfig.pruning) }
+    }
+}

@@ -1,0 +1,49 @@
+import Options
+
+/// A way of ranking weights for pruning: one score per entry of every masked tensor, larger =
+/// more worth keeping. Scores of entries already pruned are ignored. `MaskBuilder` turns the
+/// scores into a mask; the criterion never decides counts, scope or exclusions.
+///
+/// A new criterion is one file (a type conforming to this protocol with a static `entry`)
+/// plus one line in `CriterionRegistry`.
+public protocol PruningCriterion {
+    /// The registry name.
+    var name: String { get }
+    /// Scores for the masked tensors of `context` (same order and sizes as `context.parameters`).
+    func scores(_ context: ScoringContext) throws(PruningError) -> [[Float]]
+    /// Prune-and-rescore rounds (1: score once). With R > 1 the kept count of each group falls
+    /// exponentially over R rounds to its target, the mask of each round entering the next scoring.
+    var rounds: Int { get }
+    /// Whether ties break by flat index (the rule of the magnitude and random results that
+    /// predate the criterion family, kept so they stay bit-identical) rather than by the
+    /// seeded tie stream.
+    var breaksTiesByIndex: Bool { get }
+}
+
+extension PruningCriterion {
+    public var rounds: Int { 1 }
+    public var breaksTiesByIndex: Bool { false }
+}
+
+/// One entry of the criterion registry.
+public struct CriterionEntry: Sendable {
+    public let name: String
+    public let summary: String
+    public let make: @Sendable (PruningConfig) -> any PruningCriterion
+    /// The criterion's own options (keys relative to "pruning"), declared in its file.
+    public var options: [ConfigOption<PruningConfig>] { optionList() }
+    private var optionList: @Sendable () -> [ConfigOption<PruningConfig>] = { [] }
+
+    public init(name: String, summary: String, make: @escaping @Sendable (PruningConfig) -> any PruningCriterion) {
+        self.name = name
+        self.summary = summary
+        self.make = make
+    }
+
+    /// This entry with the criterion's own options (`SynFlowCriterion.entry.declaring { SynFlowCriterion.options }`).
+    public func declaring(_ options: @escaping @Sendable () -> [ConfigOption<PruningConfig>]) -> CriterionEntry {
+        var e = self
+        e.optionList = options
+        return e
+    }
+}

@@ -1,0 +1,91 @@
+import XCTest
+import Foundation
+import TestSupport
+
+/// `masklab prune`, `lottery --criterion` and `train --mask prune` through the real binary on a
+/// tiny generated MNIST.
+final class PruneCLITests: XCTestCase {
+    private func masklab(_ args: [String]) throws -> CommandRunner.Result {
+        try CommandRunner.run(args, directory: nil, environment: [:], timeout: 240)
+    }
+
+    private let base = ["--iterations", "8", "--batch-size", "32", "--hidden", "16", "--validation", "40", "--eval-every", "4",
+                        "--threads", "1", "--seed", "3"]
+
+    func testLotteryWithACriterionThenOneShotPruneOfItsCheckpoint() throws {
+        let data = TemporaryDirectory("masklab-prune-cli-data")
+        try DatasetFixtures.writeMNIST(to: data.url, train: 240, test: 60, gzipped: true)
+        let out = TemporaryDirectory("masklab-prune-cli-out")
+
+        // Every level and the random control pruned by SNIP.
+        let l = try masklab(["lottery", "--data", data.path, "--levels", "1", "--prune", "0.5", "--criterion", "snip", "--branches", "random",
+                             "--out", out.file("snip").path] + base)
+        XCTAssertEqual(l.status, 0, "\(l)")
+        let sparsity = try String(contentsOf: out.file("snip/level_01/sparsity.csv"), encoding: .utf8)
+        XCTAssertTrue(sparsity.contains("fc1.weight,12544,6272,6272,0.500000") && sparsity.contains("fc2.weight,160,120,40,0.750000"), sparsity)
+        XCTAssertTrue(try String(contentsOf: out.file("snip/lottery.json"), encoding: .utf8).contains("\"selection\" : \"snip\""))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out.file("snip/level_01/random/level.json").path))
+        let unknown = try masklab(["lottery", "--data", data.path, "--criterion", "snipp", "--out", out.file("bad").path] + base)
+        XCTAssertNotEqual(unknown.status, 0)
+        XCTAssertTrue(unknown.stderr.contains("snipp") && unknown.stderr.contains("magnitude, random, movement, movement-signed, snip, grasp, synflow, obd, importance"),
+                      unknown.stderr)
+
+        // One-shot GraSP on the dense level's checkpoint.
+        let p = try masklab(["prune", out.file("snip/level_00").path, "--data", data.path, "--criterion", "grasp", "--keep", "0.3",
+                             "--keep-output", "0.5", "--out", out.file("grasp").path, "--threads", "1"])
+        XCTAssertEqual(p.status, 0, "\(p)")
+        XCTAssertTrue(p.stdout.contains("grasp: kept"), p.stdout)
+        let s = try String(contentsOf: out.file("grasp/sparsity.csv"), encoding: .utf8)
+        XCTAssertTrue(s.contains("fc1.weight,12544,3763,") && s.contains("fc2.weight,160,80,"), s)
+        let report = try String(contentsOf: out.file("grasp/prune.json"), encoding: .utf8)
+        XCTAssertTrue(report.contains("\"criterion\" : \"grasp\"") && report.contains("\"kept\" : 3843"), report)
+        // The same command again refuses to overwrite; the mask trains as a transferred ticket.
+        let again = try masklab(["prune", out.file("snip/level_00").path, "--data", data.path, "--criterion", "grasp", "--keep", "0.3",
+                                 "--out", out.file("grasp").path])
+        XCTAssertNotEqual(again.status, 0)
+        XCTAssertTrue(again.stderr.contains("--overwrite"), again.stderr)
+        let t = try masklab(["lottery", "--data", data.path, "--levels", "0", "--transfer", out.file("grasp/mask.safetensors").path,
+                             "--out", out.file("ticket").path] + base)
+        XCTAssertEqual(t.status, 0, "\(t)")
+        XCTAssertTrue(try String(contentsOf: out.file("ticket/level_00/sparsity.csv"), encoding: .utf8).contains("fc1.weight,12544,3763,"))
+
+        // Movement needs its reference, from the lottery's θ0.
+        let m = try masklab(["prune", out.file("snip/level_00").path, "--data", data.path, "--criterion", "movement", "--out", out.file("mv").path])
+        XCTAssertNotEqual(m.status, 0)
+        XCTAssertTrue(m.stderr.contains("reference point w0"), m.stderr)
+        let mr = try masklab(["prune", out.file("snip/level_00").path, "--data", data.path, "--criterion", "movement", "--reference",
+                              out.file("snip/init.safetensors").path, "--scope", "global", "--out", out.file("mv").path])
+        XCTAssertEqual(mr.status, 0, "\(mr)")
+    }
+
+    func testBadSharesAndNamesAreRefusedBeforeAnyWork() throws {
+        for (args, message) in [(["prune", "x", "--keep", "1.5"], "--keep must be in (0, 1], got 1.5"),
+                                (["prune", "x", "--keep", "0"], "--keep must be in (0, 1], got 0.0"),
+                                (["prune", "x", "--criterion", "obs"], "unknown pruning criterion 'obs'; valid criteria: magnitude"),
+                                (["train", "--mask", "prune", "--criterion", "nope"], "criterion"),
+                                (["train", "--mask", "prune", "--keep", "1.2"], "keep")] {
+            let r = try masklab(args)
+            XCTAssertNotEqual(r.status, 0, "\(args)")
+            XCTAssertTrue(r.stderr.contains(message), "\(args): \(r.stderr)")
+        }
+    }
+
+    func testTheOldSelectionSpellingStillSetsTheCriterion() throws {
+        let r = try masklab(["lottery", "--selection", "random", "--print-config"])
+        XCTAssertEqual(r.status, 0, "\(r)")
+        XCTAssertTrue(r.stdout.contains("\"selection\": \"random\""), r.stdout)
+        let help = try masklab(["lottery", "--help"])
+        XCTAssertTrue(help.stdout.contains("--criterion ") && help.stdout.contains("--synflow-rounds") && help.stdout.contains("--criterion-batches"), help.stdout)
+    }
+
+    func testTrainWithAPruningCriterionMask() throws {
+        let data = TemporaryDirectory("masklab-prune-train-data")
+        try DatasetFixtures.writeMNIST(to: data.url, train: 240, test: 60, gzipped: true)
+        let out = TemporaryDirectory("masklab-prune-train-out")
+        let r = try masklab(["train", "--data", data.path, "--mask", "prune", "--criterion", "synflow", "--synflow-rounds", "5", "--keep", "0.2",
+                             "--out", out.file("run").path, "--epochs", "1", "--batch-size", "32", "--hidden", "16", "--threads", "1", "--seed", "3"])
+        XCTAssertEqual(r.status, 0, "\(r)")
+        let config = try String(contentsOf: out.file("run/config.json"), encoding: .utf8)
+        XCTAssertTrue(config.contains("\"criterion\" : \"synflow\"") && config.contains("\"synflowRounds\" : 5"), config)
+    }
+}

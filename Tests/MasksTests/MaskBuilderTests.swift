@@ -1,0 +1,132 @@
+import XCTest
+import Foundation
+import TestSupport
+import TensorCore
+import Stats
+import Layers
+@testable import Masks
+
+/// Scores → mask: counts, scope, output group, ties, bad input; and the fixed magnitude and
+/// random masks bit-identical to the code they replaced.
+final class MaskBuilderTests: XCTestCase {
+    private let names = ["a", "b", "c"]
+
+    func testKeepAndPruneCountsPerGroupAndTheOutputGroup() throws {
+        let s: [Int] = [100, 50, 10]
+        XCTAssertEqual(PruningPlan(scope: .layerwise, amount: .keep(0.25)).groups(survivors: s).map(\.keep), [25, 13, 3])
+        XCTAssertEqual(PruningPlan(scope: .global, amount: .keep(0.25)).groups(survivors: s),
+                       [MaskBuilder.Group(tensors: [0, 1, 2], keep: 40)])
+        XCTAssertEqual(PruningPlan(scope: .global, amount: .pruneSurvivors(0.2), output: .pruneSurvivors(0.1)).groups(survivors: s),
+                       [MaskBuilder.Group(tensors: [0, 1], keep: 120), MaskBuilder.Group(tensors: [2], keep: 9)])
+        XCTAssertEqual(PruningPlan(scope: .layerwise, amount: .pruneSurvivors(0.5), output: .pruneSurvivors(0.1)).groups(survivors: [7]),
+                       [MaskBuilder.Group(tensors: [0], keep: 6)], "a single tensor is pruned at the output rate")
+        XCTAssertEqual(PruningPlan(scope: .layerwise, amount: .keep(0.001)).groups(survivors: [10]).map(\.keep), [1], "at least one kept")
+    }
+
+    func testSharesOutsideTheirRangeAreRefused() {
+        XCTAssertNotNil(PruningPlan(scope: .layerwise, amount: .keep(0)).validationError)
+        XCTAssertNotNil(PruningPlan(scope: .layerwise, amount: .keep(1.5)).validationError)
+        XCTAssertNil(PruningPlan(scope: .layerwise, amount: .keep(1)).validationError)
+        XCTAssertNotNil(PruningPlan(scope: .layerwise, amount: .pruneSurvivors(1)).validationError)
+        XCTAssertNotNil(PruningPlan(scope: .layerwise, amount: .keep(0.5), output: .keep(-0.1)).validationError)
+    }
+
+    func testSeededTiesAreReproducibleAndDependOnTheSeed() throws {
+        let mask: [[Float]] = [[Float](repeating: 1, count: 64)]
+        let scores: [[Float]] = [[Float](repeating: 0.5, count: 64)]
+        let groups = [MaskBuilder.Group(tensors: [0], keep: 16)]
+        func run(_ seed: UInt64) throws -> [[Float]] {
+            try MaskBuilder.prune(mask, scores: scores, groups: groups, ties: .seeded(RandomStreams(seed: seed).stream(.pruning, 3000)), criterion: "t", names: ["a"])
+        }
+        XCTAssertEqual(try run(1), try run(1))
+        XCTAssertNotEqual(try run(1), try run(2))
+        XCTAssertEqual(try run(1)[0].reduce(0, +), 16)
+        let byIndex = try MaskBuilder.prune(mask, scores: scores, groups: groups, ties: .index(.lowerPrunedFirst), criterion: "t", names: ["a"])
+        XCTAssertEqual(byIndex[0], [Float](repeating: 0, count: 48) + [Float](repeating: 1, count: 16))
+        let kept = try MaskBuilder.prune(mask, scores: scores, groups: groups, ties: .index(.lowerKeptFirst), criterion: "t", names: ["a"])
+        XCTAssertEqual(kept[0], [Float](repeating: 1, count: 16) + [Float](repeating: 0, count: 48))
+    }
+
+    func testNonFiniteScoresAndUnknownCriteriaAreErrorsThatSayWhatToDo() {
+        XCTAssertThrowsError(try MaskBuilder.prune([[1, 1]], scores: [[1, .nan]], groups: [.init(tensors: [0], keep: 1)], ties: .index(.lowerPrunedFirst),
+                                                   criterion: "x", names: ["fc.weight"])) { e in
+            XCTAssertEqual("\(e)", "pruning criterion 'x' gave the score nan to fc.weight[1]; scores must be finite")
+        }
+        XCTAssertThrowsError(try CriterionRegistry.make("snipp")) { e in
+            XCTAssertTrue("\(e)".contains("unknown pruning criterion 'snipp'; valid criteria: magnitude, random, movement"), "\(e)")
+        }
+        XCTAssertNil(MaskConfig(name: "prune", keep: 0.5).validationError())
+        var bad = MaskConfig(name: "prune", keep: 0.5)
+        bad.criterion = "nope"
+        XCTAssertTrue(bad.validationError()?.contains("valid criteria: magnitude") ?? false)
+    }
+
+    // MARK: - Bit-identical to the replaced code
+
+    /// `MagnitudeMask.start` as it was: keep the largest |w| (ties: lower flat index kept).
+    private func legacyMagnitude(_ weights: [[Float]], keep q: Double, global: Bool) -> [[Float]] {
+        var out = weights.map { [Float](repeating: 0, count: $0.count) }
+        var offsets: [Int] = [], total = 0
+        for w in weights { offsets.append(total); total += w.count }
+        func keepLargest(_ m: [(Float, Int)], _ k: Int) {
+            for (_, flat) in m.sorted(by: { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }).prefix(k) {
+                let i = offsets.lastIndex { $0 <= flat }!
+                out[i][flat - offsets[i]] = 1
+            }
+        }
+        if global {
+            keepLargest(weights.indices.flatMap { i in weights[i].indices.map { (abs(weights[i][$0]), offsets[i] + $0) } }, max(1, Int((q * Double(total)).rounded())))
+        } else {
+            for i in weights.indices { keepLargest(weights[i].indices.map { (abs(weights[i][$0]), offsets[i] + $0) }, max(1, Int((q * Double(weights[i].count)).rounded()))) }
+        }
+        return out
+    }
+
+    func testMagnitudeMaskIsBitIdenticalToTheReplacedCodeIncludingTies() throws {
+        let net = MaskFixtures.network()
+        net.store.initialise(streams: RandomStreams(seed: 3))
+        let masked = MaskScope().select(from: net.store)
+        // Quantised weights: many exact ties in |w|, also across signs.
+        for p in masked { p.value.copy(from: p.value.toArray().map { ($0 * 8).rounded() / 8 }) }
+        let weights = masked.map { $0.value.toArray() }
+        for (q, scope) in [(0.25, MagnitudeScope.layerwise), (0.3, .global), (0.77, .layerwise), (0.5, .global)] {
+            let streams = RandomStreams(seed: 1)
+            let context = ScoringContext(network: net, parameters: masked) { streams.stream(.pruning, $0) }
+            let mask = try MaskBuilder.build(MagnitudeCriterion(), context: context, plan: PruningPlan(scope: scope, amount: .keep(q)), seed: 7, step: 0,
+                                             indexOrder: .lowerKeptFirst)
+            XCTAssertEqual(mask, legacyMagnitude(weights, keep: q, global: scope == .global), "keep \(q) \(scope)")
+        }
+    }
+
+    func testRandomMaskIsTheSameFisherYatesDrawAsBefore() {
+        let (hook, _) = MaskFixtures.startedHook(MaskConfig(name: "random", keep: 0.3), seed: 5)
+        let masks = hook.masks!
+        let streams = RandomStreams(seed: 5)
+        for i in masks.parameters.indices {
+            // The replaced loop, verbatim in effect.
+            let n = masks.parameters[i].shape.count, k = max(1, Int((0.3 * Double(n)).rounded()))
+            let rng = streams.stream(.pruning, masks.parameters[i].index)
+            var index = Array(0..<n)
+            for j in 0..<k { index.swapAt(j, j + rng.integer(below: n - j)) }
+            var v = [Float](repeating: 0, count: n)
+            for j in 0..<k { v[index[j]] = 1 }
+            XCTAssertEqual(masks.multipliers(i).toArray(), v, masks.parameters[i].name)
+        }
+    }
+
+    func testPruneSamplerAppliesACriterionAtRunStartAndMagnitudeIsItsAlias() {
+        var config = MaskConfig(name: "prune", keep: 0.25)
+        config.criterion = "magnitude"
+        let (a, _) = MaskFixtures.startedHook(config, seed: 7)
+        let (b, _) = MaskFixtures.startedHook(MaskConfig(name: "magnitude", keep: 0.25), seed: 7)
+        XCTAssertEqual(a.masks!.multipliers.tensor(Shape(a.masks!.count)).toArray(), b.masks!.multipliers.tensor(Shape(b.masks!.count)).toArray())
+        config.criterion = "snip"
+        let (c, _) = MaskFixtures.startedHook(config, seed: 7, training: MaskFixtures.splits().train)
+        for i in c.masks!.parameters.indices {
+            XCTAssertEqual(c.masks!.keptCounts[i], max(1, Int((0.25 * Double(c.masks!.parameters[i].shape.count)).rounded())))
+        }
+        let (d, _) = MaskFixtures.startedHook(config, seed: 7, training: MaskFixtures.splits().train)
+        XCTAssertEqual(c.masks!.multipliers.tensor(Shape(c.masks!.count)).toArray(), d.masks!.multipliers.tensor(Shape(d.masks!.count)).toArray(), "deterministic")
+        XCTAssertNotEqual(c.masks!.multipliers.tensor(Shape(c.masks!.count)).toArray(), a.masks!.multipliers.tensor(Shape(a.masks!.count)).toArray())
+    }
+}
