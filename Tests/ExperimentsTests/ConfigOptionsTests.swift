@@ -18,7 +18,8 @@ final class ConfigOptionsTests: XCTestCase {
     }
 
     /// Options added after runs were committed, with the default those runs used.
-    private static let addedDefaults: [String: ConfigValue] = ["masks.importance.use": .string("keep"), "masks.importance.stepControl": .string("fixed")]
+    private static let addedDefaults: [String: ConfigValue] = ["masks.importance.use": .string("keep"), "masks.importance.stepControl": .string("fixed"),
+                                                               "tensorboardWeightHistograms": .bool(false), "run.tensorboardWeightHistograms": .bool(false)]
 
     /// Every key of `old` has the same value in `new` (numbers compared as Float and Double
     /// values); keys only in `new` are those the old format left implicit: null optionals,
