@@ -111,7 +111,7 @@ public final class ImportanceDropConnect: MaskSampler {
             let floor = Float(min(config.minKeep, masks.targetKeepRate(i)))
             var ones = 0, floors = 0
             for x in p { if x >= 1 { ones += 1 } else if x <= floor + 1e-6 { floors += 1 } }   // drop: 1 − (1 − p_min) rounds near p_min
-            let prefix = "\(step.iteration),\(step.epoch),\(refreshes),\(masks.parameters[i].name)"
+            let prefix = "\(step.iteration),\(step.epoch + 1),\(refreshes),\(masks.parameters[i].name)"
             let line = prefix + "," + [String(st.count), fmt(st.kl), fmt(st.entropy), fmt(st.top1), fmt(st.top10), fmt(st.minimum),
                                        fmt(st.maximum), fmt(masks.expectedKeptCounts[i] / Double(st.count)), fmt(Double(pmin)), fmt(Double(pmax)),
                                        fmt(Double(report.scales[i])), fmt(report.objectiveBefore[i]), fmt(report.objectiveAfter[i]),

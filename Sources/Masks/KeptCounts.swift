@@ -24,7 +24,8 @@ struct KeptCounts {
         lastIteration = iteration
     }
 
-    /// The rows of epoch `epoch` (one per tensor and one for all), then a fresh count.
+    /// The rows of epoch `epoch` (0-based, as the trainer counts; the rows count from 1, see
+    /// `MaskLogRow.epochColumn`), one per tensor and one for all, then a fresh count.
     mutating func rows(epoch: Int, masks: MaskSet, file: String) -> [MaskLogRow] {
         let header = "iteration,epoch,tensor,entries,expected_kept,mean_kept,min_total_kept,max_total_kept,steps"
         var rows: [MaskLogRow] = []
@@ -35,10 +36,10 @@ struct KeptCounts {
             expected += masks.expectedKeptCounts[i]
             sum += sums[i]
             rows.append(MaskLogRow(file: file, header: header, key: lastIteration, line:
-                "\(lastIteration),\(epoch),\(masks.parameters[i].name),\(n),\(format(masks.expectedKeptCounts[i])),\(format(Double(sums[i]) / Double(steps))),,,\(steps)"))
+                "\(lastIteration),\(epoch + 1),\(masks.parameters[i].name),\(n),\(format(masks.expectedKeptCounts[i])),\(format(Double(sums[i]) / Double(steps))),,,\(steps)"))
         }
         rows.append(MaskLogRow(file: file, header: header, key: lastIteration, line:
-            "\(lastIteration),\(epoch),all,\(entries),\(format(expected)),\(format(Double(sum) / Double(steps))),\(minTotal),\(maxTotal),\(steps)"))
+            "\(lastIteration),\(epoch + 1),all,\(entries),\(format(expected)),\(format(Double(sum) / Double(steps))),\(minTotal),\(maxTotal),\(steps)"))
         loggedEpoch = epoch
         steps = 0
         for i in sums.indices { sums[i] = 0 }

@@ -18,7 +18,7 @@ public enum MagnitudeScope: String, Codable, Sendable, CaseIterable {
 /// `options` (common + every registered sampler's) covers them all. A sampler without a typed
 /// field here keeps its values in `settings` through a `SamplerSetting`.
 public struct MaskConfig: Sendable, Equatable {
-    /// Sampler name (see `MaskRegistry`): none, dropconnect, importance, prune, magnitude, random, given.
+    /// Sampler name: one of `MaskRegistry.names`.
     public var name: String = "none"
     /// Keep rate q: the expected share of masked entries kept (dropping arms), or the share
     /// a fixed mask keeps.

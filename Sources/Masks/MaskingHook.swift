@@ -149,7 +149,8 @@ public final class MaskingHook: TrainingHook {
 
     // MARK: - Log files
 
-    /// Fresh run: removes stale logs. Resume at P: keeps rows with key < P.
+    /// Fresh run: removes stale logs. Resume at P: keeps rows with key < P (epochs renumbered
+    /// from 1 in a folder an older MaskLab wrote).
     private func prepareLogs(resumeAt start: Int?) {
         guard let directory else { return }
         for name in [Self.countsFile] + sampler.logFiles {
@@ -162,10 +163,18 @@ public final class MaskingHook: TrainingHook {
             var lines = text.split(separator: "\n", omittingEmptySubsequences: true)
             guard !lines.isEmpty else { continue }
             let header = lines.removeFirst()
-            let kept = lines.filter { line in
+            var kept = lines.filter { line in
                 Int(line.prefix { $0 != "," }).map { $0 < start } ?? false
+            }.map(String.init)
+            // Rows of an older MaskLab count epochs from 0: renumbered, so the file keeps one convention.
+            if let first = kept.first, MaskLogRow.epochShift(firstRow: first.split(separator: ",", omittingEmptySubsequences: false)) == 1 {
+                kept = kept.map { line in
+                    var fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                    if let e = Int(fields[MaskLogRow.epochColumn]) { fields[MaskLogRow.epochColumn] = String(e + 1) }
+                    return fields.joined(separator: ",")
+                }
             }
-            try? ([header] + kept).map(String.init).joined(separator: "\n").appending("\n").write(to: url, atomically: true, encoding: .utf8)
+            try? ([String(header)] + kept).joined(separator: "\n").appending("\n").write(to: url, atomically: true, encoding: .utf8)
         }
     }
 

@@ -12,7 +12,8 @@ struct LotteryCommand: ParsableCommand {
         commandName: "lottery",
         abstract: "Find lottery tickets: iterative pruning (magnitude or another criterion) with resetting, and its controls.",
         discussion: """
-        Level 0 trains the dense network from θ0 (or the --transfer mask); each further level prunes \
+        Level 0 trains the dense network from θ0 (the seed's initialisation, or --init-from FILE: a MaskLab \
+        checkpoint or a PyTorch state_dict in safetensors) with the --transfer mask if given; each further level prunes \
         --prune of the surviving hidden weights and --prune-output of the output layer's (default half), \
         resets the survivors (--reset initial = θ0, rewind = θk with --rewind-iteration k, reinitialise = \
         a fresh init) and trains again with the same budget, seed and data order. --branches adds \
@@ -38,7 +39,7 @@ struct LotteryCommand: ParsableCommand {
     var finalPruned: Double?
 
     /// The file (a lottery.json, or a run config whose keys become "run"), the flags, `--set`
-    /// (a key without "run." that is a run key is read as one), then --final-pruned and --transfer checks.
+    /// (a key without "run." that is a run key is read as one), then --final-pruned, --transfer and --init-from checks.
     func lotteryConfig() throws -> LotteryConfig {
         var options = self.options
         options.assignments = options.assignments.map { a in
@@ -64,6 +65,10 @@ struct LotteryCommand: ParsableCommand {
         if let transfer = config.transfer {
             guard FileManager.default.fileExists(atPath: transfer) else { throw CommandFailure("--transfer \(transfer): no such mask file") }
             config.transfer = URL(fileURLWithPath: transfer).standardizedFileURL.path
+        }
+        if let initFrom = config.initFrom {
+            guard FileManager.default.fileExists(atPath: initFrom) else { throw CommandFailure("--init-from \(initFrom): no such weights file") }
+            config.initFrom = URL(fileURLWithPath: initFrom).standardizedFileURL.path
         }
         if let message = config.validationError() { throw CommandFailure(message) }
         return config

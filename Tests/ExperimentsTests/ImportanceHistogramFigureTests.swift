@@ -10,8 +10,8 @@ final class ImportanceHistogramFigureTests: XCTestCase {
     static let header = "iteration,epoch,refresh,tensor,log10w_low,log10w_high,count"
 
     /// One refresh of one tensor: underflow, bins over [-2, -1, 0, 1], overflow.
-    static func rows(iteration: Int, refresh: Int, tensor: String, counts: [Int]) -> [String] {
-        let p = "\(iteration),0,\(refresh),\(tensor)"
+    static func rows(iteration: Int, epoch: Int = 1, refresh: Int, tensor: String, counts: [Int]) -> [String] {
+        let p = "\(iteration),\(epoch),\(refresh),\(tensor)"
         return ["\(p),-inf,-2.0,\(counts[0])", "\(p),-2.0,-1.0,\(counts[1])", "\(p),-1.0,0.0,\(counts[2])",
                 "\(p),0.0,1.0,\(counts[3])", "\(p),1.0,inf,\(counts[4])"]
     }
@@ -38,6 +38,19 @@ final class ImportanceHistogramFigureTests: XCTestCase {
         XCTAssertEqual(plot.panels[0].series.map(\.counts), [[2, 3, 4], [2, 9, 3]])
         XCTAssertEqual(plot.panels[0].series.map(\.underflow), [1, 0])
         XCTAssertTrue(plot.svg().hasSuffix("</svg>\n"))
+    }
+
+    /// Epochs count from 1 as in metrics.csv; a file of an older MaskLab (first row in epoch 0)
+    /// is read in the same convention.
+    func testLegendEpochsCountFromOneInNewAndOldFiles() throws {
+        let new = Self.rows(iteration: 0, epoch: 1, refresh: 0, tensor: "w", counts: [1, 2, 3, 4, 5])
+            + Self.rows(iteration: 8, epoch: 2, refresh: 1, tensor: "w", counts: [1, 2, 3, 4, 5])
+        let old = Self.rows(iteration: 0, epoch: 0, refresh: 0, tensor: "w", counts: [1, 2, 3, 4, 5])
+            + Self.rows(iteration: 8, epoch: 1, refresh: 1, tensor: "w", counts: [1, 2, 3, 4, 5])
+        for lines in [new, old] {
+            let plot = try XCTUnwrap(try figure(lines))
+            XCTAssertEqual(plot.panels[0].series.map(\.label), ["refresh 0 (epoch 1)", "refresh 1 (epoch 2)"])
+        }
     }
 
     func testARefreshWithMissingBinsIsLeftOut() throws {

@@ -97,8 +97,9 @@ final class TensorBoardEventTests: XCTestCase {
         }
     }
 
-    /// Resume at a checkpoint after P iterations keeps the epoch-end scalars at P, drops the
-    /// refresh at P (it begins the next step and is redone), later steps and the session end.
+    /// Resume at a checkpoint after P iterations keeps the epoch-end scalars and parameter
+    /// histograms at P, drops the refresh at P (it begins the next step and is redone), later
+    /// steps and the session end.
     func testResumeKeepsOnlyWhatPrecedesTheCheckpoint() throws {
         let dir = TemporaryDirectory("masklab-tb-resume")
         let h = TensorBoardEvent.Histogram(min: 0, max: 0, count: 1, sum: 0, sumOfSquares: 0, limits: [1], counts: [1])
@@ -107,6 +108,7 @@ final class TensorBoardEventTests: XCTestCase {
             .init(wallTime: 1, step: 0, content: .histogram(tag: "importance/w", h)),
             .init(wallTime: 2, step: 10, content: .scalar(tag: "loss/test", value: 1)),
             .init(wallTime: 3, step: 10, content: .histogram(tag: "importance/w", h)),
+            .init(wallTime: 3.5, step: 10, content: .histogram(tag: "parameters/w", h)),
             .init(wallTime: 4, step: 20, content: .scalar(tag: "loss/test", value: 2)),
             .init(wallTime: 5, step: 20, content: .sessionEnd(status: .unknown, endTime: 5)),
         ], in: dir.url)
@@ -120,7 +122,8 @@ final class TensorBoardEventTests: XCTestCase {
         XCTAssertFalse(resumed.isNew)
         try resumed.append(.init(wallTime: 7, step: 20, content: .scalar(tag: "loss/test", value: 3)))
         let events = try EventFile.events(at: url)
-        XCTAssertEqual(events.map(\.wallTime), [1000, 1, 1, 2, 7], "file version, session start, refresh at 0, scalars at 10 and the new 20")
+        XCTAssertEqual(events.map(\.wallTime), [1000, 1, 1, 2, 3.5, 7],
+                       "file version, session start, refresh at 0, scalar and parameter histogram at 10, the new 20")
         XCTAssertEqual(events.last?.content, .scalar(tag: "loss/test", value: 3))
         XCTAssertEqual(EventFile.files(in: dir.url), [url])
     }

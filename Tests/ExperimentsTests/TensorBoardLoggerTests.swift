@@ -25,6 +25,27 @@ final class TensorBoardLoggerTests: XCTestCase {
         XCTAssertEqual(h.sum, -7 + 0 + 0 + 1 + Foundation.log10(2000), accuracy: 1e-4)
     }
 
+    /// 30 equal buckets over [min, max], each [edgeᵢ, edgeᵢ₊₁) with the upper edge as its limit,
+    /// max in the last; all-equal values make one bucket.
+    func testParameterHistogramBucketsSpanMinToMax() {
+        let values: [Float] = [-1, -1, 0, 0.5, 2]   // width 0.1: -1 → 0, 0 → 10, 0.5 → 15, 2 → 29 (max)
+        let h = values.withUnsafeBufferPointer { TensorBoardLogger.parameterHistogram($0) }
+        XCTAssertEqual(h.limits.count, 30)
+        XCTAssertEqual(h.limits.first!, -0.9, accuracy: 1e-12)
+        XCTAssertEqual(h.limits.last, 2)
+        var expected = [Double](repeating: 0, count: 30)
+        expected[0] = 2
+        expected[10] = 1
+        expected[15] = 1
+        expected[29] = 1
+        XCTAssertEqual(h.counts, expected)
+        XCTAssertEqual([h.min, h.max, h.count, h.sum, h.sumOfSquares], [-1, 2, 5, 0.5, 6.25])
+        let flat: [Float] = [0.25, 0.25, 0.25]
+        let one = flat.withUnsafeBufferPointer { TensorBoardLogger.parameterHistogram($0) }
+        XCTAssertEqual(one.limits, [0.25])
+        XCTAssertEqual(one.counts, [3])
+    }
+
     func testConfigFlattensToDottedHParams() {
         var config = RunConfig()
         config.training.seed = 7

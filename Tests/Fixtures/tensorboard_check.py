@@ -36,6 +36,67 @@ mask_tags = [t for t in tags["scalars"] if t.startswith("mask/")]
 for tag in mask_tags:
     assert [e.step for e in acc.Scalars(tag)] == steps, f"{tag}: steps {[e.step for e in acc.Scalars(tag)]}"
 print(f"OK scalars {len(columns)} tags x {len(steps)} epochs, {len(mask_tags)} mask tags")
+config_json = json.load(open(os.path.join(run, "config.json")))
+
+# Per-iteration scalars (tensorboardEveryIterations = N > 0): the step's own batch at every
+# multiple of N, each once. With N = 1 every step is there, so each epoch's batches, weighted by
+# their sizes, must give metrics.csv's train loss and accuracy, and the epoch's last step its
+# learning rate.
+every = config_json.get("tensorboardEveryIterations", 0)
+iteration_tags = [t for t in tags["scalars"] if t.startswith("iteration/")]
+if every > 0:
+    want_steps = list(range(every, steps[-1] + 1, every))
+    expected_tags = {"iteration/loss_train", "iteration/accuracy_train", "iteration/learning_rate", "iteration/images_per_second"}
+    assert expected_tags <= set(iteration_tags), f"iteration tags {iteration_tags}"
+    for tag in iteration_tags:
+        got = [e.step for e in acc.Scalars(tag)]
+        assert got == want_steps, f"{tag}: steps {got[:20]}… ({len(got)}), expected every {every} up to {steps[-1]} ({len(want_steps)})"
+    if every == 1:
+        loss = {e.step: e.value for e in acc.Scalars("iteration/loss_train")}
+        accuracy = {e.step: e.value for e in acc.Scalars("iteration/accuracy_train")}
+        rate = {e.step: e.value for e in acc.Scalars("iteration/learning_rate")}
+        batch, start = config_json["batchSize"], 0
+        for r in rows:
+            end, samples = int(r["iterations"]), int(r["samples"])
+            sizes = [batch] * (end - start - 1) + [samples - batch * (end - start - 1)]
+            mean_loss = sum(loss[s] * n for s, n in zip(range(start + 1, end + 1), sizes)) / samples
+            mean_acc = sum(accuracy[s] * n for s, n in zip(range(start + 1, end + 1), sizes)) / samples
+            assert math.isclose(mean_loss, float(r["train_loss"]), rel_tol=1e-5), f"epoch {r['epoch']}: batch losses give {mean_loss}, metrics.csv {r['train_loss']}"
+            assert math.isclose(mean_acc, float(r["train_accuracy"]), rel_tol=1e-5), f"epoch {r['epoch']}: batch accuracies give {mean_acc}, metrics.csv {r['train_accuracy']}"
+            assert np.float32(rate[end]) == np.float32(float(r["learning_rate"])), f"epoch {r['epoch']}: learning rate {rate[end]} != {r['learning_rate']}"
+            start = end
+    print(f"OK iterations {len(iteration_tags)} tags every {every} iterations, {len(want_steps)} steps")
+else:
+    assert not iteration_tags, f"per-iteration tags without tensorboardEveryIterations: {iteration_tags}"
+
+# Parameter histograms (tensorboardWeightHistograms): one per parameter tensor and epoch; the
+# last epoch's equal the final checkpoint's tensors (last.safetensors, read here by hand).
+parameter_tags = [t for t in tags["histograms"] if t.startswith("parameters/")]
+if config_json.get("tensorboardWeightHistograms", False):
+    raw = open(os.path.join(run, "last.safetensors"), "rb").read()
+    size = struct.unpack("<Q", raw[:8])[0]
+    header = json.loads(raw[8:8 + size])
+    def tensor(name):
+        info = header[name]
+        assert info["dtype"] == "F32", f"{name}: {info['dtype']}"
+        begin, end = info["data_offsets"]
+        return np.frombuffer(raw[8 + size + begin:8 + size + end], dtype="<f4").astype(np.float64)
+    names = {n for n in header if n != "__metadata__" and not n.startswith(("optimizer.", "hook.")) and n.endswith((".weight", ".bias"))}
+    assert {t[len("parameters/"):] for t in parameter_tags} == names, f"parameter tags {sorted(parameter_tags)} vs checkpoint {sorted(names)}"
+    for tag in parameter_tags:
+        events = acc.Histograms(tag)
+        assert [e.step for e in events] == steps, f"{tag}: steps {[e.step for e in events]} != metrics.csv iterations {steps}"
+        h, values = events[-1].histogram_value, tensor(tag[len("parameters/"):])
+        assert (h.num, h.min, h.max) == (len(values), values.min(), values.max()), f"{tag}: num/min/max {(h.num, h.min, h.max)}"
+        assert math.isclose(h.sum, values.sum(), rel_tol=1e-9, abs_tol=1e-9), f"{tag}: sum {h.sum} != {values.sum()}"
+        limits = np.array(h.bucket_limit)
+        assert limits[-1] == values.max() and np.all(np.diff(limits) > 0), f"{tag}: limits {limits}"
+        index = np.minimum(np.searchsorted(limits, values, side="right"), len(limits) - 1)
+        counts = np.bincount(index, minlength=len(limits)).astype(float)
+        assert list(h.bucket) == list(counts), f"{tag}: counts {list(h.bucket)} != {list(counts)}"
+    print(f"OK parameter histograms {len(parameter_tags)} tensors x {len(steps)} epochs, the last equal to last.safetensors")
+else:
+    assert not parameter_tags, f"parameter histograms without tensorboardWeightHistograms: {parameter_tags}"
 
 # Histograms: importance_histograms.csv bins and counts, one histogram per refresh and tensor.
 path = os.path.join(run, "importance_histograms.csv")
@@ -71,7 +132,7 @@ def flatten(prefix, value, out):
     elif value is not None and not isinstance(value, list):
         out[prefix] = value
 config = {}
-flatten("", json.load(open(os.path.join(run, "config.json"))), config)
+flatten("", config_json, config)
 for key, value in config.items():
     assert key in start.hparams, f"hparam {key} missing; have {sorted(start.hparams)}"
     hv = start.hparams[key]

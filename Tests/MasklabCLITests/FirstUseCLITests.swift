@@ -45,8 +45,8 @@ final class FirstUseCLITests: XCTestCase {
 
     /// A state_dict written by the reference safetensors library (MaskLab's checkpoint stripped
     /// of optimiser state and metadata, as `safetensors.torch.save_file(model.state_dict())`
-    /// writes it) evaluates to exactly the checkpoint's numbers, starts a run with --init-from,
-    /// and a model that does not fit is refused naming the first mismatching tensor.
+    /// writes it) evaluates to exactly the checkpoint's numbers, starts a run and a lottery with
+    /// --init-from, and a model that does not fit is refused naming the first mismatching tensor.
     func testPyTorchStateDictIn() throws {
         let data = try tinyMNIST()
         let out = TemporaryDirectory("masklab-firstuse-out")
@@ -90,6 +90,21 @@ final class FirstUseCLITests: XCTestCase {
                                       "--steps", "2", "--threads", "1", "--out", out.file("imp").path])
         XCTAssertEqual(importance.status, 0, "\(importance)")
         XCTAssertTrue(FileManager.default.fileExists(atPath: out.file("imp/histograms.svg").path))
+
+        // lottery --init-from: θ0 is the state_dict (lr 0: level 0 scores what eval scored); a
+        // model that does not fit is refused before the lottery folder is made.
+        let lotteryArgs = ["lottery", "--levels", "0", "--iterations", "8", "--batch-size", "32", "--threads", "1", "--lr", "0",
+                           "--eval-every", "4", "--data", data.path, "--init-from", weights.path]
+        let lottery = try masklab(lotteryArgs + ["--hidden", "16", "--out", out.file("lottery").path])
+        XCTAssertEqual(lottery.status, 0, "\(lottery)")
+        let level = try json(out.file("lottery/level_00/level.json"))
+        XCTAssertEqual(level["finalTestAccuracy"] as? Double, a["testAccuracy"] as? Double, "level 0 starts from the state_dict")
+        let saved = try json(out.file("lottery/lottery.json"))
+        XCTAssertEqual(saved["initFrom"] as? String, weights.path)
+        let misfit = try masklab(lotteryArgs + ["--hidden", "32", "--out", out.file("lottery-wide").path])
+        XCTAssertNotEqual(misfit.status, 0)
+        XCTAssertTrue(misfit.stderr.contains("tensor 'fc1.weight'"), misfit.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.file("lottery-wide").path), "refused before the folder is touched")
     }
 
     func testDiffPlotAndResetAlias() throws {

@@ -4,10 +4,12 @@ import TestSupport
 
 /// A run's TensorBoard event file read back by TensorBoard itself (`EventAccumulator`, in a
 /// virtual environment with `pip install tensorboard`, made once and kept in `.build/`): every
-/// scalar equals `metrics.csv`, every importance histogram equals `importance_histograms.csv`,
-/// the HParams session lists `config.json`, and a flipped or cut file fails TensorBoard's CRC
-/// and length checks (`Tests/Fixtures/tensorboard_check.py`). Without Python or PyPI the tests
-/// skip and say why.
+/// scalar equals `metrics.csv`, the per-iteration scalars sit at every N-th step and (N = 1)
+/// average to the epoch's train loss and accuracy, every importance histogram equals
+/// `importance_histograms.csv`, the parameter histograms of the last epoch equal
+/// `last.safetensors`, the HParams session lists `config.json`, and a flipped or cut file fails
+/// TensorBoard's CRC and length checks (`Tests/Fixtures/tensorboard_check.py`). Without Python
+/// or PyPI the tests skip and say why.
 final class TensorBoardCLITests: XCTestCase {
     private static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     private static let checker = packageRoot.appendingPathComponent("Tests/Fixtures/tensorboard_check.py")
@@ -41,7 +43,8 @@ final class TensorBoardCLITests: XCTestCase {
     private func check(_ run: URL, python: URL, file: StaticString = #filePath, line: UInt = #line) throws {
         let r = try CommandRunner.run([Self.checker.path, run.path], executable: python, timeout: 240)
         XCTAssertEqual(r.status, 0, "\(r)", file: file, line: line)
-        for expected in ["OK scalars", "OK histograms", "OK hparams", "OK flipped file refused", "OK truncated file refused"] {
+        for expected in ["OK scalars", "OK iterations", "OK parameter histograms", "OK histograms", "OK hparams",
+                         "OK flipped file refused", "OK truncated file refused"] {
             XCTAssertTrue(r.stdout.contains(expected), "missing '\(expected)' in\n\(r)", file: file, line: line)
         }
     }
@@ -54,16 +57,19 @@ final class TensorBoardCLITests: XCTestCase {
         try DatasetFixtures.writeMNIST(to: data.url, train: 240, test: 60, gzipped: true)
         let out = TemporaryDirectory("masklab-tb-out")
         let run = try CommandRunner.run(["train", "--data", data.path, "--out", out.file("run").path, "--epochs", "3", "--batch-size", "32",
-                                         "--hidden", "16", "--threads", "1", "--seed", "3", "--importance-refresh-iterations", "5"] + importance,
+                                         "--hidden", "16", "--threads", "1", "--seed", "3", "--importance-refresh-iterations", "5",
+                                         "--tensorboard-every-iterations", "1", "--tensorboard-weight-histograms"] + importance,
                                         timeout: 240)
         XCTAssertEqual(run.status, 0, "\(run)")
         try check(out.file("run"), python: python)
     }
 
     /// Killed after a refresh that follows the last checkpoint, then resumed: the one event
-    /// file holds each step once (TensorBoard's scalar steps equal metrics.csv's iterations, its
-    /// histograms the CSV's refreshes); without the resume rule the refreshes after the
-    /// checkpoint would appear twice.
+    /// file holds each step once (TensorBoard's scalar steps equal metrics.csv's iterations, the
+    /// per-iteration scalars every 7th step, the parameter histograms one per epoch, its
+    /// importance histograms the CSV's refreshes); without the resume rule the refreshes and
+    /// per-iteration scalars after the checkpoint would appear twice, and the parameter
+    /// histograms at the checkpoint would be lost.
     func testResumedRunHasEachStepOnce() throws {
         let python = try tensorBoardPython()
         let data = TemporaryDirectory("masklab-tb-resume-data")
@@ -71,7 +77,8 @@ final class TensorBoardCLITests: XCTestCase {
         let out = TemporaryDirectory("masklab-tb-resume-out")
         // 300 iterations per epoch, a checkpoint at each epoch's end, a refresh every 40 iterations.
         let args = ["train", "--data", data.path, "--out", out.file("run").path, "--epochs", "3", "--batch-size", "10", "--hidden", "32",
-                    "--threads", "1", "--importance-refresh-iterations", "40"] + importance
+                    "--threads", "1", "--importance-refresh-iterations", "40",
+                    "--tensorboard-every-iterations", "7", "--tensorboard-weight-histograms"] + importance
         let p = Process()
         p.executableURL = CommandRunner.masklab
         p.arguments = args

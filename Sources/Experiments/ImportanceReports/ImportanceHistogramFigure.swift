@@ -1,4 +1,5 @@
 import Foundation
+import Masks
 
 /// The importance histograms of one run (`importance_histograms.csv`: iteration, epoch, refresh,
 /// tensor, log10w_low, log10w_high, count) as a `HistogramPlot`: one panel per tensor, one line
@@ -15,13 +16,16 @@ public enum ImportanceHistogramFigure {
         var refreshes: [(refresh: Int, epoch: Int)] = []
         // "tensor#refresh" → bins by their low edge (−∞ for the underflow) → (high edge, count).
         var cells: [String: [Double: (high: Double, count: Int)]] = [:]
-        for line in text.split(separator: "\n").dropFirst() {
+        let rows = text.split(separator: "\n").dropFirst()
+        // Epochs count from 1; a file of an older MaskLab counts from 0 (`MaskLogRow.epochShift`).
+        let shift = rows.first.map { MaskLogRow.epochShift(firstRow: $0.split(separator: ",", omittingEmptySubsequences: false)) } ?? 0
+        for line in rows {
             let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             guard f.count == 7, !f[3].isEmpty, let epoch = Int(f[1]), let refresh = Int(f[2]), let low = Double(f[4]), let high = Double(f[5]),
                   low < high, let count = Int(f[6]), count >= 0 else { continue }
             let tensor = f[3]
             if !tensors.contains(tensor) { tensors.append(tensor) }
-            if !refreshes.contains(where: { $0.refresh == refresh }) { refreshes.append((refresh, epoch)) }
+            if !refreshes.contains(where: { $0.refresh == refresh }) { refreshes.append((refresh, epoch + shift)) }
             cells["\(tensor)#\(refresh)", default: [:]][low] = (high, count)
         }
         // The finite bins of the fullest cell give the edges; they must be contiguous.
@@ -34,7 +38,7 @@ public enum ImportanceHistogramFigure {
                 guard let cell = cells["\(t)#\(r.refresh)"] else { return nil }
                 let counts = bins.compactMap { cell[$0.key]?.count }
                 guard counts.count == bins.count else { return nil }
-                return HistogramPlot.Series(label: "refresh \(r.refresh) (epoch \(r.epoch + 1))", counts: counts,
+                return HistogramPlot.Series(label: "refresh \(r.refresh) (epoch \(r.epoch))", counts: counts,
                                             underflow: cell[-.infinity]?.count ?? 0, overflow: cell[edges[edges.count - 1]]?.count ?? 0)
             })
         }

@@ -60,6 +60,9 @@ public struct LotteryConfig: Sendable, Equatable {
     public var branchLevels: [Int]?
     /// A mask file trained as level 0's mask (found on another dataset, class subset or run).
     public var transfer: String?
+    /// θ0 from this file instead of the seed's initialisation: a MaskLab checkpoint or a plain
+    /// PyTorch `state_dict` in safetensors (`WeightsSource.load`: every name and shape checked).
+    public var initFrom: String?
 
     /// Most pruned levels (0.8^100 leaves 2e-10 of the weights).
     public static let maxLevels = 100
@@ -92,6 +95,8 @@ public struct LotteryConfig: Sendable, Equatable {
                       help: "Train the branches only at these levels (none = every pruned level)."),
             .optional("transfer", \.transfer, flag: "transfer", .string(),
                       help: "A mask file (mask.safetensors of another run) to train as level 0's mask."),
+            .optional("initFrom", \.initFrom, flag: "init-from", .string(),
+                      help: "θ0 from this file: a MaskLab checkpoint or a PyTorch state_dict in safetensors (names and shapes checked)."),
         ] + PruningConfig.options.map { $0.under("pruning", \LotteryConfig.pruning) }
     }
 

@@ -38,8 +38,8 @@ struct LevelTrainer {
                                 validationFile: LotteryLayout.validation(dir),
                                 validationLabel: splits.validation == nil ? "test, every \(config.evaluateEvery) iterations (no validation split)" : "validation, every \(config.evaluateEvery) iterations")
         let observer = onStart.map { f in StartObserver { f(level, arm, network) } }
-        let board = TensorBoardLogger(hparams: config.run.hparams + [.init("lottery.level", .number(Double(level))), .init("lottery.arm", .string(arm)),
-                                                                     .init("lottery.remaining", .number(100 * mask.density))], masking: hook)
+        let board = TensorBoardLogger(run: config.run, extra: [.init("lottery.level", .number(Double(level))), .init("lottery.arm", .string(arm)),
+                                                               .init("lottery.remaining", .number(100 * mask.density))], masking: hook, network: network)
         let trainer: Trainer
         do {
             trainer = try Trainer(config: t, network: network, splits: splits, outputDirectory: dir,

@@ -9,7 +9,7 @@ import Training
 /// Iterative magnitude pruning with resetting (Frankle & Carbin 2019; late resetting, Frankle
 /// et al. 2019) and its controls, one level at a time:
 ///
-///     θ0 ← init(seed);  m0 ← 1 (or the --transfer mask)
+///     θ0 ← init(seed) (or the --init-from weights);  m0 ← 1 (or the --transfer mask)
 ///     level ℓ = 0 … L:  mℓ ← prune(mℓ₋₁, trained weights of level ℓ−1)   (ℓ ≥ 1)
 ///                       train mℓ ⊙ reset(ℓ)  with the same config, seed and data order
 ///                       branches: mℓ ⊙ fresh init (reinit); random mask, same counts ⊙ reset(ℓ) (random)
@@ -33,7 +33,7 @@ public enum LotteryRun {
                            callbacks: [any TrainingCallback] = [], control: TrainingControl = TrainingControl(),
                            onLevelStart: ((_ level: Int, _ arm: String, _ network: Network) -> Void)? = nil,
                            log: (String) -> Void = { _ in }) throws(RunError) -> Outcome {
-        // Everything is checked before the folder is touched: settings, data, model, the transferred mask.
+        // Everything is checked before the folder is touched: settings, data, model, the transferred mask, the given θ0.
         if let message = config.validationError() { throw .config(path: layout.config.path, message: message) }
         let configText = try RunFolder.encodeJSON(config, path: layout.config.path)
         let (network, splits, augmentation) = try TrainingRun.materialise(config.run, dataRoot: dataRoot)
@@ -42,6 +42,10 @@ public enum LotteryRun {
         var base = LotteryMask.dense(masked)
         if let transfer = config.transfer {
             base = try LotteryMask.read(from: URL(fileURLWithPath: transfer)).aligned(to: masked, model: network.name, source: transfer)
+        }
+        let given = try config.initFrom.map { path throws(RunError) in
+            _ = try WeightsSource.load(URL(fileURLWithPath: path), into: network)
+            return WeightSnapshot(store)
         }
         let folder = try RunFolder.open(layout.directory, commandLine: commandLine, results: [LotteryLayout.configFile], holds: "a lottery run",
                                         reuse: .resume, choices: []) { () throws(RunError) in
@@ -57,7 +61,7 @@ public enum LotteryRun {
         try folder.write(configText, to: LotteryLayout.configFile)
         try folder.writeCommand([("data", dataRoot.path)])
         let seed = config.run.training.seed
-        let theta0 = try initialWeights(network, seed: seed, url: layout.initial)
+        let theta0 = try initialWeights(network, seed: seed, url: layout.initial, given: given)
         let level = LevelTrainer(config: config, network: network, splits: splits, augmentation: augmentation,
                                  callbacks: callbacks, control: control, commandLine: commandLine, dataRoot: dataRoot, onStart: onLevelStart)
         var results: [LotteryLevelResult] = []
@@ -113,12 +117,13 @@ public enum LotteryRun {
 
     // MARK: - Weights
 
-    /// θ0: read from `url` when it exists (a resumed run), else initialised from the seed and saved.
-    static func initialWeights(_ network: Network, seed: UInt64, url: URL) throws(RunError) -> WeightSnapshot {
+    /// θ0: read from `url` when it exists (a resumed run), else `given` (the --init-from weights)
+    /// or initialised from the seed, and saved.
+    static func initialWeights(_ network: Network, seed: UInt64, url: URL, given: WeightSnapshot? = nil) throws(RunError) -> WeightSnapshot {
         if FileManager.default.fileExists(atPath: url.path) {
             do { try Checkpoint.load(from: url, into: network, optimizer: nil) } catch { throw .training(.checkpoint(error)) }
         } else {
-            network.store.initialise(streams: RandomStreams(seed: seed))
+            if let given { given.restore(into: network.store) } else { network.store.initialise(streams: RandomStreams(seed: seed)) }
             do { try Checkpoint.save(to: url, network: network, optimizer: nil, progress: TrainingProgress(), seed: seed) } catch {
                 throw .training(.checkpoint(error))
             }

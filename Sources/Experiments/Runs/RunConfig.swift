@@ -24,6 +24,10 @@ public struct RunConfig: Sendable, Equatable {
     public var trainSubset: Int = 0
     /// Evaluate on this many images of the test split (one fixed seeded choice for every run), 0 = all.
     public var testSubset: Int = 0
+    /// TensorBoard: also log the training step's scalars every this many iterations, 0 = per epoch only.
+    public var tensorboardEveryIterations: Int = 0
+    /// TensorBoard: a histogram of every parameter tensor at each epoch's end.
+    public var tensorboardWeightHistograms: Bool = false
 
     /// The default job, with the given parts replaced.
     public init(training: TrainingConfig = TrainingConfig(), validation: Int? = nil, augment: Bool? = nil, masks: MaskConfig? = nil) {
@@ -44,6 +48,10 @@ public struct RunConfig: Sendable, Equatable {
                    help: "Train on this many images of the training split (seeded choice; 0 = all; at most the split's size)."),
             .value("testSubset", \.testSubset, flag: "test-subset", .int, .atLeast(0),
                    help: "Evaluate on this many images of the test split (one fixed choice; 0 = all; at most the split's size)."),
+            .value("tensorboardEveryIterations", \.tensorboardEveryIterations, flag: "tensorboard-every-iterations", .int, .atLeast(0),
+                   help: "Also log the training step's scalars to TensorBoard every N iterations (its batch's loss and accuracy, learning rate, img/s, kept weights; 0 = per epoch only)."),
+            .value("tensorboardWeightHistograms", \.tensorboardWeightHistograms, flag: "tensorboard-weight-histograms", .bool,
+                   help: "Log a TensorBoard histogram of every parameter tensor at each epoch's end."),
         ]
         return TrainingConfig.options.map { $0.under("", \RunConfig.training) } + run
             + MaskConfig.options.map { $0.under("masks", \RunConfig.masks, empty: { MaskConfig() }) }
@@ -78,6 +86,7 @@ public struct RunConfig: Sendable, Equatable {
         if validation < 0 { return "validation must be ≥ 0, got \(validation)" }
         if trainSubset < 0 { return "trainSubset must be ≥ 0 (0 = all), got \(trainSubset)" }
         if testSubset < 0 { return "testSubset must be ≥ 0 (0 = all), got \(testSubset)" }
+        if tensorboardEveryIterations < 0 { return "tensorboardEveryIterations must be ≥ 0 (0 = per epoch only), got \(tensorboardEveryIterations)" }
         if let m = masks?.validationError() { return "masks: \(m)" }
         return nil
     }

@@ -49,7 +49,7 @@ public enum TrainingRun {
         let configText = try RunFolder.encodeJSON(config, path: layout.config.path)
         let masking = maskHooks.lazy.compactMap { $0 as? MaskingHook }.first
         var extra: [any TrainingCallback] = [CurvePlotter(layout: layout, title: "\(network.name) on \(config.training.dataset)"),
-                                             TensorBoardLogger(hparams: config.hparams, masking: masking)]
+                                             TensorBoardLogger(run: config, masking: masking, network: network)]
         if let note {
             for case let hook as MaskingHook in maskHooks {
                 if let sampler = hook.sampler as? ImportanceDropConnect { extra.append(ImportanceRefreshReporter(sampler: sampler, note: note)) }

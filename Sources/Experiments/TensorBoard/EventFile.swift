@@ -119,15 +119,16 @@ public final class EventFile {
 
 extension TensorBoardEvent {
     /// Whether this event was written before a checkpoint taken after `position` iterations,
-    /// i.e. belongs to the part of the run a resume keeps. Epoch-end scalars at step
-    /// `position` came before the checkpoint (it is saved after them); an importance refresh
-    /// measured at `position` happens at the start of the next step, after the checkpoint, and
-    /// is redone by the resumed run; a session end belongs to the segment that ended.
+    /// i.e. belongs to the part of the run a resume keeps. Scalars and parameter histograms at
+    /// step `position` came before the checkpoint (it is saved after the step's and the epoch's
+    /// callbacks); an importance refresh measured at `position` happens at the start of the
+    /// next step, after the checkpoint, and is redone by the resumed run; a session end belongs
+    /// to the segment that ended.
     public func precedesCheckpoint(at position: Int) -> Bool {
         switch content {
         case .fileVersion, .sessionStart: return true
         case .scalar: return step <= position
-        case .histogram: return step < position
+        case let .histogram(tag, _): return tag.hasPrefix(TensorBoardLogger.importancePrefix) ? step < position : step <= position
         case .sessionEnd: return false
         }
     }

@@ -1,5 +1,7 @@
 import Foundation
 import TensorCore
+import Stats
+import Layers
 import Importance
 import Masks
 import Training
@@ -11,7 +13,12 @@ import Training
 /// (step = iterations at the epoch's end): `loss/train`, `loss/test`, `accuracy/train`,
 /// `accuracy/test` (and `…/validation`), `gap`, `learning_rate`, `images_per_second`, and with
 /// masks `mask/kept/<tensor>` (entries kept by the epoch's last mask), `mask/expected_kept/<tensor>`
-/// and `mask/kept_total`. Per importance refresh (step = the refresh's iteration): the
+/// and `mask/kept_total`; with `weights`, the histogram `parameters/<name>` of every parameter
+/// tensor (`parameterHistogram`). Every `everyIterations` iterations (0 = never; step = the
+/// iterations completed, a multiple of it): the step's own values, as Lightning's
+/// `log_every_n_steps` logs them — `iteration/loss_train` and `iteration/accuracy_train` of its
+/// batch, `iteration/learning_rate`, `iteration/images_per_second` (the epoch so far) and with
+/// masks `iteration/mask_kept_total`. Per importance refresh (step = the refresh's iteration): the
 /// histogram `importance/<tensor>` of log₁₀ w in `importance_histograms.csv`'s bins (under-
 /// and overflow as the outer buckets). At the start of a fresh run, an HParams session with the
 /// run's flattened config; at the end, its status (success when completed, failure when the
@@ -19,15 +26,34 @@ import Training
 public final class TensorBoardLogger: TrainingCallback {
     let hparams: [TensorBoardEvent.HParam]
     let masking: MaskingHook?
+    let everyIterations: Int
+    let weights: ParameterStore?
     private var file: EventFile?
     private var refreshesSeen = 0
     private let clock: () -> Double
 
-    /// A logger recording `hparams` and, with `masking`, the mask's counts and importance.
-    public init(hparams: [TensorBoardEvent.HParam], masking: MaskingHook?, clock: @escaping () -> Double = { Date().timeIntervalSince1970 }) {
+    /// The tag prefix of the importance histograms (measured at the start of a step, so a
+    /// resume redoes the one at the checkpoint's iteration: see `precedesCheckpoint(at:)`).
+    public static let importancePrefix = "importance/"
+
+    /// A logger recording `hparams` and, with `masking`, the mask's counts and importance; the
+    /// step's scalars every `everyIterations` iterations (0 = none) and, with `weights`, a
+    /// histogram of each of its parameters per epoch.
+    public init(hparams: [TensorBoardEvent.HParam], masking: MaskingHook?, everyIterations: Int = 0, weights: ParameterStore? = nil,
+                clock: @escaping () -> Double = { Date().timeIntervalSince1970 }) {
+        precondition(everyIterations >= 0, "everyIterations must be ≥ 0, got \(everyIterations)")
         self.hparams = hparams
         self.masking = masking
+        self.everyIterations = everyIterations
+        self.weights = weights
         self.clock = clock
+    }
+
+    /// The logger `config` asks for (`tensorboardEveryIterations`, `tensorboardWeightHistograms`)
+    /// with its hyper-parameters plus `extra` (e.g. a lottery level's), for `network`.
+    public convenience init(run config: RunConfig, extra: [TensorBoardEvent.HParam] = [], masking: MaskingHook?, network: Network) {
+        self.init(hparams: config.hparams + extra, masking: masking, everyIterations: config.tensorboardEveryIterations,
+                  weights: config.tensorboardWeightHistograms ? network.store : nil)
     }
 
     private var importance: ImportanceDropConnect? { masking?.sampler as? ImportanceDropConnect }
@@ -49,16 +75,35 @@ public final class TensorBoardLogger: TrainingCallback {
     }
 
     public func batchEnd(_ report: BatchReport) throws(TrainingError) {
+        try writeImportance(report)
+        let done = report.iteration + 1
+        guard everyIterations > 0, done % everyIterations == 0 else { return }
+        var scalars: [(String, Double)] = [
+            ("iteration/loss_train", report.loss), ("iteration/accuracy_train", Double(report.correct) / Double(max(report.count, 1))),
+            ("iteration/learning_rate", Double(report.learningRate)),
+            ("iteration/images_per_second", report.epochTrainSeconds > 0 ? Double(report.epochSamples) / report.epochTrainSeconds : 0),
+        ]
+        if let masks = masking?.masks, masking?.sampler.kind != MaskKind.none { scalars.append(("iteration/mask_kept_total", Double(masks.totalKeptCount))) }
+        for (tag, value) in scalars { try write(step: done, .scalar(tag: tag, value: Float(value))) }
+    }
+
+    /// The importance histograms of a refresh that happened at the start of this step.
+    private func writeImportance(_ report: BatchReport) throws(TrainingError) {
         guard let sampler = importance, sampler.refreshes != refreshesSeen else { return }
         refreshesSeen = sampler.refreshes
         guard let solver = sampler.solver, let masks = masking?.masks else { return }
         for i in masks.parameters.indices {
             let histogram = Self.histogram(logW: UnsafeBufferPointer(solver.logImportance(i).buffer))
-            try write(step: report.iteration, .histogram(tag: "importance/" + masks.parameters[i].name, histogram))
+            try write(step: report.iteration, .histogram(tag: Self.importancePrefix + masks.parameters[i].name, histogram))
         }
     }
 
-    public func epochEnd(_ m: EpochMetrics) throws(TrainingError) { try writeScalars(m, masks: true) }
+    public func epochEnd(_ m: EpochMetrics) throws(TrainingError) {
+        try writeScalars(m, masks: true)
+        for p in weights?.parameters ?? [] {
+            try write(step: m.iterations, .histogram(tag: "parameters/" + p.name, Self.parameterHistogram(UnsafeBufferPointer(p.value.buffer))))
+        }
+    }
 
     private func writeScalars(_ m: EpochMetrics, masks withMasks: Bool) throws(TrainingError) {
         var scalars: [(String, Double)] = [
@@ -93,6 +138,34 @@ public final class TensorBoardLogger: TrainingCallback {
 
     private static func failure(_ error: EventFileError) -> TrainingError {
         .output(path: error.path, reason: "TensorBoard event file: " + error.reason)
+    }
+
+    /// Buckets of a parameter histogram (TensorBoard re-bins for display; 30 keeps the file small).
+    static let parameterBins = 30
+
+    /// The histogram of a parameter tensor's values: `parameterBins` equal buckets over
+    /// [min, max], bucket i holding [edgeᵢ, edgeᵢ₊₁) (the last also max), its limit the upper
+    /// edge; one bucket when all values are equal. The values are finite (the trainer checks
+    /// them before the epoch's callbacks).
+    static func parameterHistogram(_ values: UnsafeBufferPointer<Float>) -> TensorBoardEvent.Histogram {
+        var lo = Double.infinity, hi = -Double.infinity, sum = 0.0, squares = 0.0
+        for v in values {
+            let x = Double(v)
+            lo = Swift.min(lo, x)
+            hi = Swift.max(hi, x)
+            sum += x
+            squares += x * x
+        }
+        let n = Double(values.count)
+        guard lo < hi else {
+            return TensorBoardEvent.Histogram(min: lo, max: hi, count: n, sum: sum, sumOfSquares: squares, limits: [hi], counts: [n])
+        }
+        let bins = Stats.Histogram(bins: parameterBins, lower: lo, upper: hi)
+        for v in values { bins.add(Double(v)) }
+        var counts = bins.counts.map(Double.init)
+        counts[counts.count - 1] += Double(bins.overflow)   // the values equal to max
+        return TensorBoardEvent.Histogram(min: lo, max: hi, count: n, sum: sum, sumOfSquares: squares,
+                                          limits: Array(bins.edges.dropFirst().dropLast()) + [hi], counts: counts)
     }
 
     /// The histogram of log₁₀ w in `ImportanceStats.histogramEdges`' bins: bucket 0 is the
