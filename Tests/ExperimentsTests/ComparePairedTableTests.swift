@@ -143,7 +143,7 @@ final class ComparePairedTableTests: XCTestCase {
         let dir = root.appendingPathComponent("experiments/regularisation-study")
         let expected: [(file: String, seeds: Int, epochs: Int, endpoints: [Int?], arms: Int)] = [
             ("mnist.json", 10, 5, [1, nil], 6), ("mnist-lambda.json", 5, 5, [1, nil], 8),
-            ("cifar-early.json", 8, 6, [2], 5), ("cifar-final.json", 6, 25, [nil], 5),
+            ("cifar-early.json", 8, 6, [2], 6), ("cifar-final.json", 6, 25, [nil], 6),
         ]
         for e in expected {
             let c = try CompareConfig.load(from: dir.appendingPathComponent(e.file))
