@@ -63,15 +63,18 @@ public struct TrainStudy: Sendable {
 
     /// The runs still to do, other than those whose key is in `queued` (Slurm tasks pending or
     /// running); throws for a folder a live process writes (naming its pid) when `checkLocks`
-    /// (the local executor; Slurm tasks run on other machines and are found in the queue). Says
+    /// (the local executor; Slurm tasks run on other machines and are found in the queue) — before
+    /// looking at configurations, as a live writer's folder holds whatever it is writing. Says
     /// which runs resume and how many completed ones are skipped.
     public func pending(checkLocks: Bool, queued: Set<String> = [], say: (String) -> Void) throws(SweepError) -> [TrainJob] {
+        if checkLocks {
+            for job in jobs where !queued.contains(key(job)) {
+                if let holder = FolderLock.holder(of: job.layout.directory) { throw .busyRun(path: job.layout.directory.path, holder: holder) }
+            }
+        }
         var pending: [TrainJob] = []
         var skipped = 0
         for (job, state) in try states() where !queued.contains(key(job)) {
-            if checkLocks, let holder = FolderLock.holder(of: job.layout.directory) {
-                throw .busyRun(path: job.layout.directory.path, holder: holder)
-            }
             switch state {
             case .completed: skipped += 1
             case .partial:
