@@ -19,23 +19,29 @@ struct CompareCommand: ParsableCommand {
         Run the same command again after an interruption: completed runs are skipped, partial ones resume from \
         their checkpoints. --report-only rewrites the report (REPORT.md, paired.csv, summary.csv, welch.csv, epochs.csv, SVGs) \
         from the runs that exist; put hand-written findings in findings.md beside REPORT.md.
+
+        --executor slurm writes one sbatch array script per submission under compare-<name>/slurm/ (one task per \
+        run, threadsPerJob CPUs each), submits it and follows the tasks with squeue; interrupted tasks are \
+        resubmitted and resume from their checkpoints, and the report is written when the last one ends.
         """
     )
 
     @Argument(help: "The comparison config (JSON, or YAML when it ends in .yaml/.yml).")
     var config: String
 
-    @Option(name: .long, help: "Data folder (default: $MASKLAB_DATA, ./data or ../shared/data).")
+    @Option(name: .long, help: "Data folder (default: $MASKLAB_DATA, ./data or ../shared/data); Slurm tasks must see it at the same path.")
     var data: String?
 
     @Option(name: .long, help: "Folder that holds compare-<name>/.")
     var out: String = "results"
 
-    @Option(name: .long, help: "Override the config's number of parallel child processes.")
+    @Option(name: .long, help: "Override the config's number of parallel local child processes.")
     var jobs: Int?
 
-    @Option(name: .long, help: "Override the config's threads per child process.")
+    @Option(name: .long, help: "Override the config's threads per run (Slurm: --cpus-per-task).")
     var threadsPerJob: Int?
+
+    @OptionGroup var cluster: ExecutorOptions
 
     @Flag(name: .long, help: "Only regenerate the report from the existing runs.")
     var reportOnly = false
@@ -60,15 +66,18 @@ struct CompareCommand: ParsableCommand {
         if !reportOnly {
             let dataRoot: URL
             do { dataRoot = try DataLocator.resolve(explicit: data) } catch { throw CommandFailure(error.description) }
-            let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-            let runner = CompareRunner(compare: compare, layout: layout, executable: executable, dataRoot: dataRoot) { line in
-                FileHandle.standardOutput.write(Data((line + "\n").utf8))
+            let runner = CompareRunner(compare: compare, layout: layout)
+            let say: @Sendable (String) -> Void = { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+            let facts = [("data", dataRoot.path), cluster.fact(jobs: compare.jobs, threadsPerJob: compare.threadsPerJob)]
+            let outcome = try cluster.withExecutor(for: runner.study, jobs: compare.jobs, dataRoot: dataRoot, say: say) { executor in
+                do throws(CompareError) { return try runner.execute(commandLine: CommandLine.arguments, facts: facts, on: executor, say: say) } catch {
+                    throw CommandFailure(error.description)
+                }
             }
-            let interrupt = InterruptHandler { runner.stop() }
-            defer { interrupt.cancel() }
-            let outcome: (started: Int, stopped: Bool)
-            do { outcome = try runner.execute(commandLine: CommandLine.arguments) } catch { throw CommandFailure(error.description) }
-            if outcome.stopped {
+            switch outcome {
+            case .finished: break
+            case .submitted: return
+            case .stopped:
                 print("stopped; run the same command again to continue (completed runs are skipped, partial ones resume)")
                 throw ExitCode(130)
             }

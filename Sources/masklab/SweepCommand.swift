@@ -25,8 +25,6 @@ struct SweepCommand: ParsableCommand {
         """
     )
 
-    enum Executor: String, ExpressibleByArgument, CaseIterable { case local, slurm }
-
     @Argument(help: "The sweep file.")
     var config: String
 
@@ -36,26 +34,13 @@ struct SweepCommand: ParsableCommand {
     @Option(name: .long, help: "Folder that holds sweep-<name>/.")
     var out: String = "results"
 
-    @Option(name: .long, help: "Where the runs train: local (child processes here) or slurm (an sbatch array job).")
-    var executor: Executor = .local
-
     @Option(name: .long, help: "Override the file's number of parallel local child processes.")
     var jobs: Int?
 
     @Option(name: .long, help: "Override the file's threads per run (Slurm: --cpus-per-task).")
     var threadsPerJob: Int?
 
-    @Option(name: .long, help: "Slurm partition (default: the cluster's default partition).")
-    var partition: String?
-
-    @Option(name: .long, help: "Slurm time limit per task (e.g. 2:00:00); a task checkpoints 120 s before it and is requeued.")
-    var time: String = "4:00:00"
-
-    @Option(name: .long, help: "How often an interrupted Slurm task is submitted again.")
-    var maxResubmits: Int = 3
-
-    @Flag(name: .long, help: "Slurm: submit and return without following the tasks (run the command again to follow and report).")
-    var noWait = false
+    @OptionGroup var cluster: ExecutorOptions
 
     @Flag(name: .long, help: "List every run with its folder and status; train nothing.")
     var dryRun = false
@@ -68,7 +53,6 @@ struct SweepCommand: ParsableCommand {
         if let threadsPerJob, !(1...TrainingConfig.maxThreads).contains(threadsPerJob) {
             throw ValidationError("--threads-per-job must be in [1, \(TrainingConfig.maxThreads)] (4 × the cores), got \(threadsPerJob)")
         }
-        if maxResubmits < 0 { throw ValidationError("--max-resubmits must be ≥ 0, got \(maxResubmits)") }
     }
 
     func run() throws {
@@ -85,30 +69,13 @@ struct SweepCommand: ParsableCommand {
         if !reportOnly {
             let dataRoot: URL
             do { dataRoot = try DataLocator.resolve(explicit: data) } catch { throw CommandFailure(error.description) }
-            let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-            let facts = [("data", dataRoot.path), ("executor", executor == .local ? "local, \(file.jobs) × \(file.threadsPerJob) thread(s)"
-                                                                                : "slurm, \(file.threadsPerJob) CPU(s) per task")]
-            let finished: Bool
-            switch executor {
-            case .local:
-                let local = LocalExecutor(executable: executable, dataRoot: dataRoot, jobs: file.jobs, say: say)
-                let interrupt = InterruptHandler { local.stop() }
-                defer { interrupt.cancel() }
-                do { finished = !(try sweep.withFolder(commandLine: CommandLine.arguments, facts: facts) { () throws(SweepError) in try sweep.runLocally(local, say: say) }) } catch {
+            let facts = [("data", dataRoot.path), cluster.fact(jobs: file.jobs, threadsPerJob: file.threadsPerJob)]
+            let outcome = try cluster.withExecutor(for: sweep.study, jobs: file.jobs, dataRoot: dataRoot, say: say) { executor in
+                do throws(SweepError) { return try sweep.execute(commandLine: CommandLine.arguments, facts: facts, on: executor, say: say) } catch {
                     throw CommandFailure(error.description)
                 }
-            case .slurm:
-                do { try SlurmCommand.checkAvailable() } catch { throw CommandFailure(error.description) }
-                let slurm = SlurmExecutor(sweep: sweep, options: .init(partition: partition, time: time, maxResubmits: maxResubmits),
-                                          executable: executable, dataRoot: dataRoot, say: say)
-                let control = TrainingControl()
-                let interrupt = InterruptHandler { control.requestStop() }
-                defer { interrupt.cancel() }
-                do { finished = try sweep.withFolder(commandLine: CommandLine.arguments, facts: facts) { () throws(SweepError) in
-                    try slurm.execute(wait: !noWait, stopRequested: { control.stopRequested })
-                } } catch { throw CommandFailure(error.description) }
             }
-            if !finished {
+            if outcome == .stopped {
                 print("stopped; run the same command again to continue (completed runs are skipped, partial ones resume)")
                 throw ExitCode(130)
             }

@@ -89,4 +89,24 @@ final class CompareCLITests: XCTestCase {
         XCTAssertNotEqual(conflict.status, 0)
         XCTAssertTrue(conflict.stderr.contains("different configuration"), conflict.stderr)
     }
+
+    func testUnknownExecutorAndMissingSbatchAreClearErrors() throws {
+        let out = TemporaryDirectory("masklab-compare-cli-executor")
+        let config = out.file("tiny.json")
+        try writeConfig(config, seeds: [1])
+        let data = TemporaryDirectory("masklab-compare-cli-executor-data")
+        try DatasetFixtures.writeMNIST(to: data.url, train: 40, test: 20, gzipped: true)
+        let args = ["compare", config.path, "--data", data.path, "--out", out.path]
+
+        let cloud = try masklab(args + ["--executor", "cloud"])
+        XCTAssertNotEqual(cloud.status, 0, "\(cloud)")
+        XCTAssertTrue(cloud.stderr.contains("'cloud'") && cloud.stderr.contains("'local'") && cloud.stderr.contains("'slurm'"),
+                      "the valid executors are listed: \(cloud.stderr)")
+
+        let noSlurm = try CommandRunner.run(args + ["--executor", "slurm"], environment: ["PATH": out.path], timeout: 60)
+        XCTAssertNotEqual(noSlurm.status, 0, "\(noSlurm)")
+        XCTAssertTrue(noSlurm.stderr.contains("sbatch not found on PATH"), noSlurm.stderr)
+        XCTAssertTrue(noSlurm.stderr.contains("--executor local"), noSlurm.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.file("compare-tiny").path), "nothing written")
+    }
 }

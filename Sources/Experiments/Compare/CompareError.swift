@@ -8,8 +8,8 @@ public enum CompareError: Error, CustomStringConvertible {
     case conflictingRun(path: String)
     /// Another live process writes a run folder of the comparison (a stray run of an earlier one).
     case busyRun(path: String, holder: FolderLock.Holder)
-    /// A child training process failed.
-    case runFailed(arm: String, seed: UInt64, status: Int32, log: String)
+    /// Runs failed (each with its folder and log tail), or Slurm is missing or refused the job.
+    case runs(SweepError)
     /// The comparison folder could not be taken or written (e.g. another `compare` holds it).
     case folder(RunError)
     /// A file of the report could not be read or written.
@@ -24,10 +24,23 @@ public enum CompareError: Error, CustomStringConvertible {
             return "\(path) holds a run with a different configuration; delete that folder or give the comparison another name"
         case let .busyRun(path, holder):
             return "\(path) is being written by \(holder); stop it (or let it finish) and run the comparison again (nothing was started)"
-        case let .runFailed(arm, seed, status, log): return "run \(arm) seed \(seed) failed (exit \(status)); see \(log)"
+        case let .runs(e): return e.description
         case let .folder(e): return e.description
         case let .output(path, message): return "\(path): \(message)"
         case let .noRuns(path): return "\(path): no run has metrics yet; run the comparison first (without --report-only)"
+        }
+    }
+}
+
+extension CompareError {
+    /// The comparison's words for an error of the executors it shares with `sweep`.
+    init(_ error: SweepError) {
+        switch error {
+        case let .conflictingRun(path): self = .conflictingRun(path: path)
+        case let .busyRun(path, holder): self = .busyRun(path: path, holder: holder)
+        case let .folder(e): self = .folder(e)
+        case let .output(path, message): self = .output(path: path, message: message)
+        case .config, .runsFailed, .slurm: self = .runs(error)
         }
     }
 }

@@ -1,15 +1,16 @@
 import Foundation
 
-/// Runs a sweep's pending runs as one Slurm array job per submission (`SlurmScript`), submitted
-/// with `sbatch --parsable` and followed with `squeue`; when the queue holds none of the study's
-/// tasks any more, runs that were interrupted (cancelled, preempted, a node lost) are submitted
-/// again, at most `maxResubmits` times each, and failed runs are reported with their log tails.
+/// Runs a study's pending runs (`TrainStudy`: a sweep's points, a comparison's arms × seeds) as
+/// one Slurm array job per submission (`SlurmScript`), submitted with `sbatch --parsable` and
+/// followed with `squeue`; when the queue holds none of the study's tasks any more, runs that were
+/// interrupted (cancelled, preempted, a node lost) are submitted again, at most `maxResubmits`
+/// times each, and failed runs are reported with their log tails.
 ///
 /// Everything lives in the study's `slurm/` folder: `batch-<k>.sh` (the script), `batch-<k>.runs`
-/// (its run folders), `batch-<k>.job` (the job id), `configs/<run>.json`, `exit/<run>` (the exit
-/// status `train` ended with) and `logs/`. The study's tasks carry one job name (`jobName`), so a
-/// second submission finds the runs already pending or running and does not submit them again;
-/// completed runs are never submitted.
+/// (its run folders) and `batch-<k>.keys` (their keys, `TrainStudy.key`), `batch-<k>.job` (the
+/// job id), `configs/<key>.json`, `exit/<key>` (the exit status `train` ended with) and `logs/`.
+/// The study's tasks carry one job name (`jobName`), so a second submission finds the runs
+/// already pending or running and does not submit them again; completed runs are never submitted.
 public final class SlurmExecutor: @unchecked Sendable {
     /// The Slurm settings of a submission.
     public struct Options: Sendable {
@@ -28,49 +29,49 @@ public final class SlurmExecutor: @unchecked Sendable {
         }
     }
 
-    public let sweep: Sweep
+    public let study: TrainStudy
     public let options: Options
     public let executable: URL
     public let dataRoot: URL
     private let say: @Sendable (String) -> Void
     private var submissions: [String: Int] = [:]
 
-    public init(sweep: Sweep, options: Options, executable: URL, dataRoot: URL, say: @escaping @Sendable (String) -> Void) {
-        self.sweep = sweep
+    public init(study: TrainStudy, options: Options, executable: URL, dataRoot: URL, say: @escaping @Sendable (String) -> Void) {
+        self.study = study
         self.options = options
         self.executable = executable
         self.dataRoot = dataRoot
         self.say = say
     }
 
-    var folder: URL { sweep.layout.slurm }
+    var folder: URL { study.slurm }
     var configs: URL { folder.appendingPathComponent("configs", isDirectory: true) }
     var exitCodes: URL { folder.appendingPathComponent("exit", isDirectory: true) }
     var logs: URL { folder.appendingPathComponent("logs", isDirectory: true) }
 
-    /// The job name of every task of the study: the sweep's name and a hash of its folder.
+    /// The job name of every task of the study: the study's name and a hash of its folder.
     public var jobName: String {
-        "masklab-\(sweep.config.name)-" + String(format: "%08x", UInt32(truncatingIfNeeded: RunName.fnv1a(sweep.layout.directory.standardizedFileURL.path) >> 32))
+        "masklab-\(study.name)-" + String(format: "%08x", UInt32(truncatingIfNeeded: RunName.fnv1a(study.directory.standardizedFileURL.path) >> 32))
     }
 
     /// Submits what is neither completed nor queued, then (when `wait`) follows the tasks until
-    /// none is left, resubmitting interrupted runs. Returns false when `stopRequested` ended the
-    /// following early (the tasks go on in Slurm). Throws the failed runs, each with its folder and log tail.
-    public func execute(wait: Bool, stopRequested: () -> Bool) throws(SweepError) -> Bool {
+    /// none is left, resubmitting interrupted runs. Throws the failed runs, each with its folder
+    /// and log tail.
+    public func execute(wait: Bool, stopRequested: () -> Bool) throws(SweepError) -> TrainStudy.Outcome {
         try SlurmCommand.checkAvailable()
         let queued = try queue()
-        let todo = try sweep.pending(checkLocks: false, queued: Set(queued.keys)) { say($0) }
+        let todo = try study.pending(checkLocks: false, queued: Set(queued.keys)) { say($0) }
         if !queued.isEmpty {
             say("\(queued.count) run(s) already pending or running in Slurm (job name \(jobName)): not submitted again")
         }
         if todo.isEmpty && queued.isEmpty {
             say("nothing to submit: every run is completed")
-            return true
+            return .finished
         }
         if !todo.isEmpty { try submit(todo) }
         guard wait else {
             say("submitted; run the same command again to follow the tasks and write the report (nothing is submitted twice)")
-            return true
+            return .submitted
         }
         return try follow(stopRequested: stopRequested)
     }
@@ -80,18 +81,20 @@ public final class SlurmExecutor: @unchecked Sendable {
         let fm = FileManager.default
         let k = ((try? fm.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasPrefix("batch-") && $0.hasSuffix(".sh") }.count + 1
         let script = folder.appendingPathComponent("batch-\(k).sh"), runsFile = folder.appendingPathComponent("batch-\(k).runs")
-        let text = SlurmScript(jobName: jobName, tasks: jobs.count, threadsPerTask: sweep.config.threadsPerJob, time: options.time,
-                               partition: options.partition, runsFile: runsFile, configs: configs, exitCodes: exitCodes, logs: logs,
+        let keysFile = folder.appendingPathComponent("batch-\(k).keys")
+        let text = SlurmScript(jobName: jobName, tasks: jobs.count, threadsPerTask: study.threadsPerJob, time: options.time,
+                               partition: options.partition, runsFile: runsFile, keysFile: keysFile, configs: configs, exitCodes: exitCodes, logs: logs,
                                executable: executable, dataRoot: dataRoot).text
         do {
             for dir in [configs, exitCodes, logs] { try fm.createDirectory(at: dir, withIntermediateDirectories: true) }
             for j in jobs {
-                let name = j.layout.directory.lastPathComponent
+                let key = study.key(j)
                 try fm.createDirectory(at: j.layout.directory, withIntermediateDirectories: true)
-                try RunFolder.writeAtomically(Data(j.config.jsonText().utf8), to: configs.appendingPathComponent(name + ".json"))
-                try? fm.removeItem(at: exitCodes.appendingPathComponent(name))
+                try RunFolder.writeAtomically(Data(j.config.jsonText().utf8), to: configs.appendingPathComponent(key + ".json"))
+                try? fm.removeItem(at: exitCodes.appendingPathComponent(key))
             }
             try RunFolder.writeAtomically(Data(jobs.map { $0.layout.directory.path + "\n" }.joined().utf8), to: runsFile)
+            try RunFolder.writeAtomically(Data(jobs.map { study.key($0) + "\n" }.joined().utf8), to: keysFile)
             try RunFolder.writeAtomically(Data(text.utf8), to: script)
         } catch { throw .output(path: folder.path, message: "cannot write the submission: \(error)") }
         let result = try SlurmCommand.run("sbatch", ["--parsable", script.path])
@@ -99,16 +102,17 @@ public final class SlurmExecutor: @unchecked Sendable {
         guard result.status == 0, !id.isEmpty, id.allSatisfy(\.isNumber) else {
             try? fm.removeItem(at: script)
             try? fm.removeItem(at: runsFile)
+            try? fm.removeItem(at: keysFile)
             throw .slurm("sbatch refused the job (script \(script.path)):\n" + (result.stderr + result.stdout).trimmingCharacters(in: .whitespacesAndNewlines))
         }
         do { try RunFolder.writeAtomically(Data((id + "\n").utf8), to: folder.appendingPathComponent("batch-\(k).job")) } catch {
             throw .folder(error)
         }
-        for j in jobs { submissions[j.layout.directory.lastPathComponent, default: 0] += 1 }
-        say("submitted job \(id): \(jobs.count) task(s), \(sweep.config.threadsPerJob) CPU(s) each (\(script.path))")
+        for j in jobs { submissions[study.key(j), default: 0] += 1 }
+        say("submitted job \(id): \(jobs.count) task(s), \(study.threadsPerJob) CPU(s) each (\(script.path))")
     }
 
-    /// The study's tasks in the queue: run folder name → state (PENDING, RUNNING, …).
+    /// The study's tasks in the queue: run key → state (PENDING, RUNNING, …).
     func queue() throws(SweepError) -> [String: String] {
         let result = try SlurmCommand.run("squeue", ["-h", "-r", "-n", jobName, "-o", "%F|%K|%T"])
         guard result.status == 0 else {
@@ -121,8 +125,8 @@ public final class SlurmExecutor: @unchecked Sendable {
         for name in jobFiles {
             let base = String(name.dropLast(4))
             guard let id = try? String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8),
-                  let runs = try? String(contentsOf: folder.appendingPathComponent(base + ".runs"), encoding: .utf8) else { continue }
-            batches[id.trimmingCharacters(in: .whitespacesAndNewlines)] = runs.split(separator: "\n").map { URL(fileURLWithPath: String($0)).lastPathComponent }
+                  let keys = try? String(contentsOf: folder.appendingPathComponent(base + ".keys"), encoding: .utf8) else { continue }
+            batches[id.trimmingCharacters(in: .whitespacesAndNewlines)] = keys.split(separator: "\n").map(String.init)
         }
         var out: [String: String] = [:]
         for line in result.stdout.split(separator: "\n") {
@@ -133,36 +137,36 @@ public final class SlurmExecutor: @unchecked Sendable {
         return out
     }
 
-    private func follow(stopRequested: () -> Bool) throws(SweepError) -> Bool {
-        let labels = Dictionary(sweep.jobs.map { ($0.layout.directory.lastPathComponent, $0.label) }, uniquingKeysWith: { a, _ in a })
+    private func follow(stopRequested: () -> Bool) throws(SweepError) -> TrainStudy.Outcome {
+        let jobs = Dictionary(study.jobs.map { (study.key($0), $0) }, uniquingKeysWith: { a, _ in a })
         var last: [String: String] = [:]
         while true {
             if stopRequested() {
                 say("stopped following; the tasks go on in Slurm: run the same command again to follow them and write the report")
-                return false
+                return .stopped
             }
             let now = try queue()
             for (run, state) in now.sorted(by: { $0.key < $1.key }) where last[run] != state {
-                say("\(state.lowercased().padding(toLength: 8, withPad: " ", startingAt: 0)) \(labels[run] ?? run)")
+                say("\(state.lowercased().padding(toLength: 8, withPad: " ", startingAt: 0)) \(jobs[run]?.label ?? run)")
             }
             for run in last.keys.sorted() where now[run] == nil {
-                let status = RunFolder.status(of: sweep.layout.run(run)).map { "\($0)" } ?? "no summary"
-                say("ended    \(labels[run] ?? run): \(status)")
+                let status = jobs[run].flatMap { RunFolder.status(of: $0.layout) }.map { "\($0)" } ?? "no summary"
+                say("ended    \(jobs[run]?.label ?? run): \(status)")
             }
             last = now
             if now.isEmpty {
                 var again: [TrainJob] = [], failed: [String] = []
-                for (job, state) in try sweep.states() where state != .completed {
-                    let name = job.layout.directory.lastPathComponent
+                for (job, state) in try study.states() where state != .completed {
+                    let name = study.key(job)
                     let code = (try? String(contentsOf: exitCodes.appendingPathComponent(name), encoding: .utf8))
                         .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
                     if let code, code != 0, code != 130 {
-                        failed.append(Sweep.failureText(job, reason: "train exited with status \(code)"))
+                        failed.append(TrainStudy.failureText(job, reason: "train exited with status \(code)"))
                     } else if submissions[name, default: 0] <= options.maxResubmits {
                         say("resubmit \(job.label) (its task ended before the run completed: cancelled, preempted or out of time; it resumes from its checkpoint)")
                         again.append(job)
                     } else {
-                        failed.append(Sweep.failureText(job, reason: "interrupted \(submissions[name, default: 0]) time(s); not resubmitted again"))
+                        failed.append(TrainStudy.failureText(job, reason: "interrupted \(submissions[name, default: 0]) time(s); not resubmitted again"))
                     }
                 }
                 if !again.isEmpty {
@@ -170,7 +174,7 @@ public final class SlurmExecutor: @unchecked Sendable {
                 } else if !failed.isEmpty {
                     throw .runsFailed(failed)
                 } else {
-                    return true
+                    return .finished
                 }
             }
             Thread.sleep(forTimeInterval: options.poll)

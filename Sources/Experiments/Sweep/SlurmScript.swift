@@ -1,7 +1,8 @@
 import Foundation
 
 /// The `sbatch` array script of one submission: one array task per run listed in its runs file
-/// (task i trains the run on line i + 1), each `masklab train … --resume` in its run folder with
+/// (task i trains the run on line i + 1, whose key — its files' name under `configs/` and `exit/` —
+/// is line i + 1 of the keys file), each `masklab train … --resume` in its run folder with
 /// `--cpus-per-task` = the threads per run.
 ///
 /// Before its time limit or on preemption Slurm sends SIGUSR1 to the batch shell
@@ -16,6 +17,8 @@ public struct SlurmScript: Sendable {
     public var partition: String?
     /// The submission's list of run folders, one per line.
     public var runsFile: URL
+    /// The keys of those runs (`TrainStudy.key`), line by line.
+    public var keysFile: URL
     public var configs: URL
     public var exitCodes: URL
     public var logs: URL
@@ -38,10 +41,10 @@ public struct SlurmScript: Sendable {
             "#SBATCH --signal=B:USR1@120",
             "#SBATCH --open-mode=append",
             "#SBATCH --output=\(logs.path)/\(runsFile.deletingPathExtension().lastPathComponent)-%a.out",
-            "# Written by masklab sweep: task i trains the run folder on line i + 1 of the runs file.",
+            "# Written by masklab: task i trains the run folder on line i + 1 of the runs file.",
             "set -u",
             "run=\"$(sed -n \"$((SLURM_ARRAY_TASK_ID + 1))p\" \(Self.quote(runsFile.path)))\"",
-            "name=\"$(basename \"$run\")\"",
+            "name=\"$(sed -n \"$((SLURM_ARRAY_TASK_ID + 1))p\" \(Self.quote(keysFile.path)))\"",
             "mkdir -p \"$run\"",
             "unset MASKLAB_PARENT_PID",
             "echo \"task ${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID} on $(hostname): $run\"",

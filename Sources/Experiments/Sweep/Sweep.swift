@@ -23,15 +23,13 @@ public struct Sweep: Sendable {
         }
     }
 
-    /// Every run with the state of its folder (a folder with another configuration throws).
-    public func states() throws(SweepError) -> [(job: TrainJob, state: TrainJob.State)] {
-        var out: [(job: TrainJob, state: TrainJob.State)] = []
-        for var j in jobs {
-            guard let s = j.folderState() else { throw .conflictingRun(path: j.layout.directory.path) }
-            out.append((j, s))
-        }
-        return out
+    /// The sweep's runs as a study, what the executors run.
+    public var study: TrainStudy {
+        TrainStudy(name: config.name, directory: layout.directory, jobs: jobs, threadsPerJob: config.threadsPerJob)
     }
+
+    /// Every run with the state of its folder (a folder with another configuration throws).
+    public func states() throws(SweepError) -> [(job: TrainJob, state: TrainJob.State)] { try study.states() }
 
     /// The `--dry-run` listing: one line per run (status, label, folder), then the counts.
     public func dryRun() throws(SweepError) -> String {
@@ -42,66 +40,29 @@ public struct Sweep: Sendable {
         return out.joined(separator: "\n")
     }
 
-    /// The runs still to do, other than those in `queued` (run folder names of Slurm tasks that
-    /// are pending or running); throws for a folder a live process writes (naming its pid) when
-    /// `checkLocks` (the local executor; Slurm tasks run on other machines and are found in the queue).
-    public func pending(checkLocks: Bool, queued: Set<String> = [], say: (String) -> Void) throws(SweepError) -> [TrainJob] {
-        var pending: [TrainJob] = []
-        var skipped = 0
-        for (job, state) in try states() where !queued.contains(job.layout.directory.lastPathComponent) {
-            if checkLocks, let holder = FolderLock.holder(of: job.layout.directory) {
-                throw .busyRun(path: job.layout.directory.path, holder: holder)
-            }
-            switch state {
-            case .completed: skipped += 1
-            case .partial:
-                say("resume  \(job.label)")
-                pending.append(job)
-            case .fresh: pending.append(job)
-            }
-        }
-        if skipped > 0 { say("skipping \(skipped) completed run(s)") }
-        return pending
-    }
-
-    /// Takes the sweep folder (locked while the sweep runs or is followed), writes `sweep.json`
-    /// and `command.txt`, and calls `body`; writes the report afterwards, also when `body` throws.
-    public func withFolder<T>(commandLine: [String], facts: [(key: String, value: String)], _ body: () throws(SweepError) -> T) throws(SweepError) -> T {
+    /// The whole sweep: takes the sweep folder (locked while the sweep runs or is followed),
+    /// checks every run folder (`StudyExecutor.check`), writes `sweep.json` and `command.txt`
+    /// (with `facts`), runs what is left on `executor`, and writes the report afterwards, also
+    /// when a run failed.
+    public func execute(commandLine: [String], facts: [(key: String, value: String)], on executor: StudyExecutor,
+                        say: (String) -> Void) throws(SweepError) -> TrainStudy.Outcome {
         let folder: RunFolder
         do {
             folder = try RunFolder.open(layout.directory, commandLine: commandLine, results: [], holds: "a sweep", reuse: .resume, choices: [])
         } catch { throw .folder(error) }
         defer { folder.close() }
-        _ = try states()
+        let study = study
+        let pending = try executor.check(study, say: say)
         do {
             try folder.write(config.sourceText + "\n", to: SweepLayout.configFile)
             try folder.writeCommand(facts)
         } catch { throw .folder(error) }
-        let result: T
-        do { result = try body() } catch {
+        let outcome: TrainStudy.Outcome
+        do throws(SweepError) { outcome = try executor.run(study, checked: pending) } catch {
             try? SweepReport.read(config, layout: layout).write(to: layout)
             throw error
         }
         try SweepReport.read(config, layout: layout).write(to: layout)
-        return result
-    }
-
-    /// Runs what is left on this machine (`LocalExecutor`, `config.jobs` at a time). Returns
-    /// whether a stop was requested; throws the failed runs (folder and log tail) after the others finished.
-    public func runLocally(_ executor: LocalExecutor, say: (String) -> Void) throws(SweepError) -> Bool {
-        let list = try pending(checkLocks: true, say: say)
-        let outcome = executor.run(list)
-        if !outcome.failures.isEmpty {
-            throw .runsFailed(outcome.failures.map { f in Self.failureText(list[f.index], reason: f.message) })
-        }
-        return outcome.stopped
-    }
-
-    /// A failed run: its label, folder, why, and the last lines of its log.
-    static func failureText(_ job: TrainJob, reason: String) -> String {
-        let tail = (try? String(contentsOf: job.log, encoding: .utf8)).map { text in
-            text.split(separator: "\n", omittingEmptySubsequences: false).suffix(12).map { "    | " + $0 }.joined(separator: "\n")
-        } ?? "    (no log at \(job.log.path))"
-        return "  \(job.label): \(reason)\n  folder \(job.layout.directory.path)\n" + tail
+        return outcome
     }
 }

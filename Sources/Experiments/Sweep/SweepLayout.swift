@@ -6,7 +6,7 @@ import Foundation
 ///     <root>/sweep-<name>/command.txt             the exact command, data folder, commit and machine
 ///     <root>/sweep-<name>/runs/<run name>/        one run folder per point (`RunConfig.runName`) + train.log
 ///     <root>/sweep-<name>/sweep.csv, SWEEP.md     the table across the grid (final and best test accuracy per cell)
-///     <root>/sweep-<name>/slurm/                  the Slurm executor's scripts, run lists, configs, exit codes, logs
+///     <root>/sweep-<name>/slurm/                  the Slurm executor's scripts, run lists, configs, exit codes, logs (`TrainStudy.slurm`)
 ///     <root>/sweep-<name>/.lock                   held by the running `sweep` (its pid inside)
 public struct SweepLayout: Sendable {
     public let directory: URL
@@ -22,5 +22,4 @@ public struct SweepLayout: Sendable {
     public func log(_ name: String) -> URL { run(name).directory.appendingPathComponent("train.log") }
     public var csv: URL { directory.appendingPathComponent("sweep.csv") }
     public var report: URL { directory.appendingPathComponent("SWEEP.md") }
-    public var slurm: URL { directory.appendingPathComponent("slurm", isDirectory: true) }
 }

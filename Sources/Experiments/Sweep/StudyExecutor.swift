@@ -1,0 +1,33 @@
+import Foundation
+
+/// Where a study's runs train (`masklab sweep` and `compare`, `--executor local|slurm`): child
+/// processes on this machine, or Slurm array tasks followed until they end (when `wait`;
+/// `stopRequested` ends the following early, the tasks go on).
+public enum StudyExecutor {
+    case local(LocalExecutor)
+    case slurm(SlurmExecutor, wait: Bool, stopRequested: () -> Bool)
+
+    /// The runs `run` starts, found before the study writes anything. A folder with another
+    /// configuration throws; locally so does a folder a live process writes, and the list says
+    /// which runs resume. On Slurm the list is empty: the executor reads the queue first, as the
+    /// study's own tasks write its folders.
+    public func check(_ study: TrainStudy, say: (String) -> Void) throws(SweepError) -> [TrainJob] {
+        switch self {
+        case .local: return try study.pending(checkLocks: true, say: say)
+        case .slurm:
+            _ = try study.states()
+            return []
+        }
+    }
+
+    /// Runs the study's `checked` runs (from `check`) locally, or submits and follows what is
+    /// neither completed nor queued on Slurm. Throws the failed runs with their folders and log tails.
+    public func run(_ study: TrainStudy, checked: [TrainJob]) throws(SweepError) -> TrainStudy.Outcome {
+        switch self {
+        case let .local(local): return try study.runLocally(checked, on: local)
+        case let .slurm(slurm, wait, stopRequested):
+            precondition(slurm.study.directory == study.directory, "Slurm executor of \(slurm.study.directory.path) asked to run \(study.directory.path)")
+            return try slurm.execute(wait: wait, stopRequested: stopRequested)
+        }
+    }
+}
