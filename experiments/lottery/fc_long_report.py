@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Frankle & Carbin's "tickets learn faster" at a longer budget (issue 16, item 2): a table over
-the runs of fc-long.sh.
+the runs of fc-long-tickets.sh and fc-long-reinit.sh.
 
 Reads ROOT/it<I>/dense-seed<s>/levels.csv (level 0: the dense net) and
 ROOT/it<I>/level<L>-seed<s>/levels.csv (level 0: the chain's level-L mask from θ0, the ticket;
-level 1: the same mask from a fresh initialisation) and, for each, the early-stopping iteration
+a level 1, if any, is read as that mask's re-initialised control) and
+ROOT/it<I>/reinit-level<L>-seed<s>/levels.csv (fc-long-reinit.sh: the mask from the θ0 of seed
+100 + s, level 0) and, for each, the early-stopping iteration
 (minimum validation loss, evaluated every 100 iterations), the test accuracy there, the minimum
 validation loss and the final test accuracy; mean ± 95% t-interval over seeds. Also whether the
 minimum is censored (at the last evaluation). Writes ROOT/it<I>/summary.csv; prints Markdown.
@@ -34,16 +36,17 @@ def main():
         base = os.path.join(root, it_dir)
         rows = {}  # (level, arm) -> [dict per seed]
         for name in sorted(os.listdir(base)):
-            m = re.match(r"^(dense|level([0-9]+))-seed([0-9]+)$", name)
+            m = re.match(r"^(dense|level([0-9]+)|reinit-level([0-9]+))-seed([0-9]+)$", name)
             path = os.path.join(base, name, "levels.csv")
             if not m or not os.path.exists(path):
                 continue
-            level = 0 if m.group(1) == "dense" else int(m.group(2))
+            level = 0 if m.group(1) == "dense" else int(m.group(2) or m.group(3))
+            separate_reinit = m.group(3) is not None  # fc-long-reinit.sh: the control on its own, as level 0
             with open(path, newline="") as f:
                 for r in csv.DictReader(f):
-                    arm = "dense" if level == 0 else "ticket" if r["level"] == "0" else "reinit"
+                    arm = "dense" if level == 0 else "reinit" if separate_reinit or r["level"] != "0" else "ticket"
                     rows.setdefault((level, arm), []).append(dict(
-                        seed=int(m.group(3)), remaining=float(r["remaining_percent"]), es_iter=int(r["early_stop_iteration"]),
+                        seed=int(m.group(4)), remaining=float(r["remaining_percent"]), es_iter=int(r["early_stop_iteration"]),
                         es_acc=float(r["early_stop_test_accuracy"]), es_loss=float(r["early_stop_validation_loss"]),
                         final=float(r["final_test_accuracy"]), iterations=int(r["iterations"])))
         if not rows:

@@ -9,10 +9,11 @@ construction; a real n = 1 reinit-every chain, when present, is compared with it
 Per variant and training length (iterations): the OLS slope of final test accuracy on the final
 prune ratio P with a seed-clustered bootstrap 95% interval (whole seeds resampled with
 replacement), overall and per number of rounds n; Pearson and Spearman (average ranks) of accuracy
-with P and with n; pooling the training lengths (seeds present at every length), with the number
-of training iterations. Writes ROOT/points.csv and ROOT/stats.csv and prints Markdown tables.
+with P and with n; pooling the training lengths (seeds present at every length, cells run at
+every length), with the number of training iterations. Writes ROOT/points.csv and ROOT/stats.csv and prints Markdown tables.
 
-Usage: grid_2x2_report.py [ROOT]   (default results/lottery/grid-2x2; standard library only)
+Usage: grid_2x2_report.py [ROOT] [--ratios P1,P2,…]   (default results/lottery/grid-2x2; standard
+library only). --ratios keeps only those final ratios (files points-P….csv, stats-P….csv).
 """
 import csv
 import math
@@ -146,8 +147,19 @@ def fmt(v, digits=3):
 
 
 def main():
-    root = sys.argv[1] if len(sys.argv) > 1 else "results/lottery/grid-2x2"
+    args = sys.argv[1:]
+    ratios = None
+    if "--ratios" in args:
+        i = args.index("--ratios")
+        ratios = sorted(float(r) for r in args[i + 1].split(","))
+        del args[i:i + 2]
+    root = args[0] if args else "results/lottery/grid-2x2"
     points, dense, identity = collect(root)
+    suffix = ""
+    if ratios is not None:
+        points = [p for p in points if p["P"] in ratios]
+        suffix = "-P" + "-".join(f"{r:g}" for r in ratios)
+        print(f"(only P in {', '.join(f'{r:g}' for r in ratios)})\n")
     if not points:
         sys.exit(f"{root}: no finished chains (it<I>/<theta0|reinit-every>-P<P>-n<n>-seed<s>/levels.csv)")
     lengths = sorted({p["iterations"] for p in points})
@@ -187,11 +199,14 @@ def main():
         print()
     if len(lengths) > 1:
         common = sorted(set.intersection(*(set(used[I]) for I in lengths)))
-        print(f"## Against the number of training iterations ({' vs '.join(map(str, lengths))}; seeds {', '.join(map(str, common))})\n")
+        print(f"## Against the number of training iterations ({' vs '.join(map(str, lengths))}; seeds {', '.join(map(str, common))}; "
+              "the (P, n) cells run at every length)\n")
         print("| variant | points | Pearson r(iterations) | Spearman ρ(iterations) | mean acc per length |")
         print("|---|---:|---:|---:|---|")
         for v in VARIANTS:
-            q = [p for p in points if p["variant"] == v and p["seed"] in common]
+            # Only the (P, n) cells run at every length, so the lengths are compared on the same cells.
+            cells = set.intersection(*({(p["P"], p["n"]) for p in points if p["variant"] == v and p["iterations"] == I} for I in lengths))
+            q = [p for p in points if p["variant"] == v and p["seed"] in common and (p["P"], p["n"]) in cells]
             if len(q) < 3:
                 continue
             it, acc = [p["iterations"] for p in q], [p["acc"] for p in q]
@@ -216,7 +231,7 @@ def main():
         same = twin is not None and twin["acc"] == c["acc"] and twin["es_acc"] == c["es_acc"] and twin["es_iter"] == c["es_iter"]
         print(f"Identity check, n = 1 reinit-every vs reinit-end (P {c['P']}, seed {c['seed']}, {c['iterations']} it.): "
               + ("identical" if same else f"DIFFERENT ({c} vs {twin})"))
-    with open(os.path.join(root, "points.csv"), "w", newline="") as f:
+    with open(os.path.join(root, f"points{suffix}.csv"), "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=["variant", "iterations", "P", "n", "seed", "remaining", "acc", "es_acc", "es_iter"])
         w.writeheader()
         for p in sorted(points, key=lambda p: (p["iterations"], p["variant"], p["P"], p["n"], p["seed"])):
@@ -224,7 +239,7 @@ def main():
     keys = []
     for row in stats:
         keys += [k for k in row if k not in keys]
-    with open(os.path.join(root, "stats.csv"), "w", newline="") as f:
+    with open(os.path.join(root, f"stats{suffix}.csv"), "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=keys)
         w.writeheader()
         w.writerows(stats)
