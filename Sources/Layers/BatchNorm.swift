@@ -84,7 +84,7 @@ public final class BatchNorm: Layer {
         let n = x.shape[0], c = channels, s = x.shape.rowSize / channels, m = n * s
         let mu = mean, inv = inverseStd
         let rm = runningMean.value.pointer, rv = runningVar.value.pointer
-        if mode == .inference {
+        if mode.usesRunningStatistics {
             for ch in 0..<c { mu[ch] = rm[ch]; inv[ch] = rv[ch] }
         } else {
             Normalization.statistics(x.pointer, images: n, channels: c, plane: s, mean: mu, variance: inv)
@@ -129,7 +129,7 @@ public final class BatchNorm: Layer {
     /// and `dβ += Σg`, and sets the input-gradient coefficients `p`, `q` (zero for running statistics).
     public func finishSums(count m: Int) {
         let inv = inverseStd, a = affineScale, dgam = scale.grad.pointer, dbet = shift.grad.pointer
-        let batch = lastMode != .inference, fm = Float(m)
+        let batch = !lastMode.usesRunningStatistics, fm = Float(m)
         for ch in 0..<channels {
             dgam[ch] += inv[ch] * sumGX[ch]
             dbet[ch] += sumG[ch]

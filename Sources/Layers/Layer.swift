@@ -9,6 +9,12 @@ public enum ForwardMode: Sendable, Equatable {
     /// Batch statistics, running statistics untouched: for inner passes (importance solver,
     /// finite-difference checks) that must not change the model's state.
     case frozenStatistics
+    /// Running statistics as `.inference`, but every layer keeps what `backward` needs (no fused
+    /// inference passes): for gradients of the evaluation-mode network (SynFlow's scores).
+    case differentiableInference
+
+    /// Whether BatchNorm normalises with its running statistics (`.inference`, `.differentiableInference`).
+    public var usesRunningStatistics: Bool { self == .inference || self == .differentiableInference }
 }
 
 /// A differentiable layer: forward and backward side by side, buffers allocated once.

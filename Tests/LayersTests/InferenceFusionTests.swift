@@ -175,4 +175,33 @@ final class InferenceFusionTests: XCTestCase {
             withExtendedLifetime(xs) {}
         }
     }
+
+    /// `.differentiableInference` computes what `.inference` computes (running statistics; the
+    /// same logits up to rounding of the unfused passes) and then supports a backward (SynFlow
+    /// needs ∂R/∂w of the evaluation-mode network; the fused `.inference` forward keeps nothing
+    /// for a backward and crashed it).
+    func testDifferentiableInferenceMatchesInferenceAndHasABackward() throws {
+        for (name, sample, options) in [("resnet18", Shape(3, 16, 16), ModelOptions(width: 4)),
+                                        ("mlp", Shape(1, 6, 6), ModelOptions(hidden: [20, 12], batchNorm: true))] {
+            let net = try ModelRegistry.make(name, sampleShape: sample, classes: 10, options: options)
+            net.store.initialise(streams: RandomStreams(seed: 91))
+            guard let body = net.body as? Sequential else { return XCTFail("\(name): body is not a Sequential") }
+            randomiseStatistics(body.layers.compactMap { $0 as? BatchNorm }, seed: 92)
+            net.prepare(batch: 4)
+            let shape = Shape([4] + sample.dims)
+            let xs = randomInput(shape, seed: 93), x = xs.tensor(shape)
+            let fused = net.forward(x, mode: .inference).toArray()
+            let logits = net.forward(x, mode: .differentiableInference)
+            let plain = logits.toArray()
+            let worst = zip(fused, plain).map { abs($0 - $1) / max(1, abs($0)) }.max() ?? 0
+            XCTAssertLessThan(worst, 1e-5, "\(name): logits differ by \(worst)")
+            net.store.zeroGradients()
+            let ones = TensorStorage(count: logits.shape.count)
+            ones.tensor(logits.shape).fill(1)
+            net.backward(ones.tensor(logits.shape))
+            let gradNorm = net.store.grads.tensor(Shape(net.store.count)).toArray().reduce(0) { $0 + abs($1) }
+            XCTAssertGreaterThan(gradNorm, 0, "\(name): the backward must produce gradients")
+            withExtendedLifetime((xs, ones)) {}
+        }
+    }
 }

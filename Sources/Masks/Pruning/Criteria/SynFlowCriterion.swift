@@ -37,7 +37,7 @@ public struct SynFlowCriterion: PruningCriterion {
         let positive = context.parameters.indices.map { context.maskedWeights($0).map(abs) }
         let (r, grads) = context.withWeights(positive) { () -> (Float, [[Float]]) in
             store.zeroGradients()
-            let logits = network.forward(input, mode: .inference)
+            let logits = network.forward(input, mode: .differentiableInference)
             let r = logits.toArray().reduce(0, +)
             network.backward(dR)
             return (r, context.currentGradients())
