@@ -42,7 +42,9 @@ final class SlurmSweepTests: XCTestCase {
     func testSlurmSweepMatchesLocalSurvivesScancelAndIsNotSubmittedTwice() throws {
         let env = try Self.slurmEnvironment()
         let data = TemporaryDirectory("masklab-slurm-data")
-        try DatasetFixtures.writeMNIST(to: data.url, train: 600, test: 60, gzipped: true)
+        // Epochs long enough (2 400 images) that the poller below sees two tasks mid-run: with 600
+        // images a task could finish between two looks once the kernels got faster.
+        try DatasetFixtures.writeMNIST(to: data.url, train: 2400, test: 60, gzipped: true)
         let work = TemporaryDirectory("masklab-slurm-out")
         let file = work.file("tiny.json")
         try SweepCLITests.writeSweep(file, hidden: [256], epochs: 16)
