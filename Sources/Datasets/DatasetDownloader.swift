@@ -183,12 +183,7 @@ public struct DatasetDownloader: Sendable {
 
     /// Reads `path` (a copy of the official `file`) with its dataset's reader, every check applied.
     static func checkFormat(_ file: DatasetFile, path: String, dataset: String) throws(DatasetError) {
-        switch dataset {
-        case MNIST.name where file.name.contains("labels"): _ = try MNIST.readLabels(path)
-        case MNIST.name: _ = try MNIST.readImages(path)
-        case CIFAR10.name: _ = try CIFAR10.load(archive: path)
-        default: throw .unknown(name: dataset, valid: DatasetRegistry.names)
-        }
+        try DatasetRegistry.definition(dataset).checkFormat(file, path: path)
     }
 
     /// Copies a local file to `destination.part` (refusing one larger than `file.maxSize`),

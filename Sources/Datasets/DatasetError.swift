@@ -36,6 +36,9 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
     case io(path: String, message: String)
     /// More validation samples were asked for than the training set holds.
     case validationTooLarge(name: String, requested: Int, available: Int)
+    /// A class selection that names a label outside `0..<classes`, names one twice, or keeps
+    /// fewer than two classes (`problem` says which).
+    case invalidClasses(name: String, classes: [Int], available: Int, problem: String)
 
     public var description: String {
         switch self {
@@ -75,6 +78,9 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path): \(message)"
         case let .validationTooLarge(name, requested, available):
             return "\(name): a validation split of \(requested) samples needs more than the \(available) training samples"
+        case let .invalidClasses(name, classes, available, problem):
+            return "\(name): class selection \(classes.map(String.init).joined(separator: ",")): \(problem) "
+                + "(labels of \(name) are 0…\(available - 1); give at least two distinct ones, e.g. 0,1,8,9)"
         }
     }
 }

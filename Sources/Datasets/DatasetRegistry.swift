@@ -3,24 +3,38 @@ import Stats
 
 /// Where datasets live and how they load: one entry per dataset name.
 public enum DatasetRegistry {
-    /// The dataset names `load` accepts.
-    public static var names: [String] { [MNIST.name, CIFAR10.name] }
+    /// Every dataset MaskLab reads; a new one is its `DatasetDefinition` type plus one line here.
+    public static let definitions: [any DatasetDefinition.Type] = [
+        MNIST.self,
+        CIFAR10.self,
+    ]
 
-    /// Loads `name` from `root` (a folder holding the official files, see below), with `validation` samples
-    /// held out of train by a seeded split (streams.stream(.validationSplit)), 0 = none.
+    /// The dataset names `load` accepts.
+    public static var names: [String] { definitions.map { $0.name } }
+
+    /// The definition of dataset `name`.
+    public static func definition(_ name: String) throws(DatasetError) -> any DatasetDefinition.Type {
+        guard let d = definitions.first(where: { $0.name == name }) else { throw .unknown(name: name, valid: names) }
+        return d
+    }
+
+    /// Loads `name` from `root` (a folder holding the official files, see below), keeping only the
+    /// samples of `classes` when given (original labels, relabelled `0..<classes.count` in the
+    /// order given, in both splits: see `ClassSelection`), with `validation` samples held out of
+    /// train by a seeded split (streams.stream(.validationSplit)), 0 = none.
     ///
     /// MNIST: the four IDX files, gzipped or not, in `root` or `root/mnist`. CIFAR-10: the folder
     /// `root/cifar-10-batches-bin`, else the archive `root/cifar-10-binary.tar.gz` read directly.
-    public static func load(_ name: String, root: URL, validation: Int = 0, streams: RandomStreams) throws(DatasetError) -> DataSplits {
+    public static func load(_ name: String, root: URL, classes: [Int]? = nil, validation: Int = 0, streams: RandomStreams) throws(DatasetError) -> DataSplits {
+        let definition = try definition(name)
         let path = root.path
         guard FileIO.exists(path, directory: true) else {
             throw .missing(path: path, hint: "The data folder does not exist. Fetch data with `masklab data fetch \(name)`.")
         }
-        let loaded: (train: Dataset, test: Dataset)
-        switch name {
-        case MNIST.name: loaded = try MNIST.load(root: path)
-        case CIFAR10.name: loaded = try CIFAR10.load(root: path)
-        default: throw .unknown(name: name, valid: names)
+        var loaded = try definition.load(root: path)
+        if let classes {
+            let selection = try ClassSelection(classes, of: definition)
+            loaded = (selection.apply(to: loaded.train), selection.apply(to: loaded.test))
         }
         guard validation > 0 else { return DataSplits(train: loaded.train, validation: nil, test: loaded.test) }
         let (train, held) = try split(loaded.train, validation: validation, streams: streams)
@@ -43,12 +57,9 @@ public enum DatasetRegistry {
         return (dataset.subset(trainIndices, name: dataset.name), dataset.subset(validationIndices, name: base + "/validation"))
     }
 
-    /// Standard augmentation for a dataset (CIFAR-10: 4-pixel zero padding + random 32×32 crop + horizontal flip p=0.5;
-    /// MNIST: nil). The padding is black in the raw image, as torchvision pads before normalising.
+    /// Standard augmentation for a dataset (its definition's: CIFAR-10 pad 4 + random crop + flip;
+    /// MNIST none); nil for an unknown name too.
     public static func defaultAugmentation(_ name: String) -> (any Augmentation)? {
-        switch name {
-        case CIFAR10.name: return RandomCropFlip(padding: 4, flipProbability: 0.5, normalisedBlackFor: CIFAR10.mean, std: CIFAR10.std)
-        default: return nil
-        }
+        (try? definition(name))?.defaultAugmentation
     }
 }

@@ -29,23 +29,9 @@ public struct DatasetSource: Sendable, Equatable {
         self.files = files
     }
 
-    /// The official source of `name` ("mnist" or "cifar10").
+    /// The official source of dataset `name` (its definition's).
     public static func official(_ name: String) throws(DatasetError) -> DatasetSource {
-        switch name {
-        case MNIST.name:
-            return DatasetSource(dataset: name, baseURL: "https://ossci-datasets.s3.amazonaws.com/mnist/", files: [
-                DatasetFile(name: "train-images-idx3-ubyte.gz", md5: "f68b3c2dcbeaaa9fbdd348bbdeb94873", size: 9_912_422),
-                DatasetFile(name: "train-labels-idx1-ubyte.gz", md5: "d53e105ee54ea40749a09fcbcd1e9432", size: 28_881),
-                DatasetFile(name: "t10k-images-idx3-ubyte.gz", md5: "9fb629c4189551a2d022fa330f9573f3", size: 1_648_877),
-                DatasetFile(name: "t10k-labels-idx1-ubyte.gz", md5: "ec29112dd5afa0611ce80d1b7f02629c", size: 4_542),
-            ])
-        case CIFAR10.name:
-            return DatasetSource(dataset: name, baseURL: "https://www.cs.toronto.edu/~kriz/", files: [
-                DatasetFile(name: CIFAR10.archive, md5: "c32a1d4ab5d03f1284b67883e8d87530", size: 170_052_171),
-            ])
-        default:
-            throw .unknown(name: name, valid: DatasetRegistry.names)
-        }
+        try DatasetRegistry.definition(name).source
     }
 
     /// The same files under another base URL (a mirror).

@@ -49,11 +49,7 @@ public struct DatasetReport: Sendable, CustomStringConvertible {
 public enum DatasetVerifier {
     /// Official sample counts (train, test).
     public static func officialCounts(_ name: String) -> (train: Int, test: Int)? {
-        switch name {
-        case MNIST.name: return (60_000, 10_000)
-        case CIFAR10.name: return (50_000, 10_000)
-        default: return nil
-        }
+        (try? DatasetRegistry.definition(name))?.officialCounts
     }
 
     /// Loads dataset `name` from `root` (every content check of the readers applies), reports
@@ -96,46 +92,12 @@ public enum DatasetVerifier {
     /// is then written into a hidden sibling folder and renamed into place; MNIST's files are
     /// written as `NAME.part` and renamed once all four are complete.
     public static func extract(_ name: String, root: URL, to destination: URL? = nil) throws(DatasetError) -> [String] {
-        let out = (destination ?? root).path
-        switch name {
-        case CIFAR10.name:
-            let archive = root.path + "/" + CIFAR10.archive
-            guard FileIO.exists(archive, directory: false) else {
-                throw .missing(path: archive, hint: "Fetch CIFAR-10 with `masklab data fetch cifar10`.")
-            }
-            let members = try CIFAR10.readArchive(archive)
-            _ = try CIFAR10.assemble(CIFAR10.batches(in: members, archive: archive))
-            try FileIO.makeDirectory(out)
-            return try writeFolder(members, into: out + "/" + CIFAR10.folder)
-        case MNIST.name:
-            var sources: [String] = []
-            for file in MNIST.files {
-                let from = root.path + "/" + file
-                guard FileIO.exists(from, directory: false) else {
-                    throw .missing(path: from, hint: "Fetch MNIST with `masklab data fetch mnist`.")
-                }
-                sources.append(from)
-            }
-            _ = try MNIST.load(images: sources[0], labels: sources[1], name: "mnist/train")
-            _ = try MNIST.load(images: sources[2], labels: sources[3], name: "mnist/test")
-            try FileIO.makeDirectory(out)
-            var writers: [FileIO.Writer] = []
-            for (from, file) in zip(sources, MNIST.files) {
-                let writer = try FileIO.Writer(path: out + "/" + String(file.dropLast(3)))
-                writers.append(writer)
-                try Gzip.inflate(path: from) { piece throws(DatasetError) in try writer.write(UnsafeRawBufferPointer(piece)) }
-                try writer.closeFile()
-            }
-            for writer in writers { try writer.finish() }
-            return writers.map(\.path)
-        default:
-            throw .unknown(name: name, valid: DatasetRegistry.names)
-        }
+        try DatasetRegistry.definition(name).extract(root: root.path, into: (destination ?? root).path)
     }
 
     /// Writes `members` into a fresh hidden sibling of `folder`, then renames it to `folder`
     /// (replacing what was there, a symbolic link included, without following it).
-    private static func writeFolder(_ members: [CIFAR10.ArchiveMember], into folder: String) throws(DatasetError) -> [String] {
+    static func writeFolder(_ members: [CIFAR10.ArchiveMember], into folder: String) throws(DatasetError) -> [String] {
         let parent = FileIO.parent(of: folder), base = (folder as NSString).lastPathComponent
         let staging = parent + "/." + base + ".extracting"
         let old = parent + "/." + base + ".replaced"

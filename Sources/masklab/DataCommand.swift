@@ -6,7 +6,8 @@ import Datasets
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
-        abstract: "Fetch, verify and extract the datasets (mnist, cifar10).",
+        abstract: "Fetch, verify and extract the datasets (\(DatasetRegistry.names.joined(separator: ", "))).",
+        discussion: DatasetRegistry.definitions.map { "\($0.name): \($0.summary)." }.joined(separator: "\n"),
         subcommands: [Fetch.self, Verify.self, Extract.self]
     )
 

@@ -12,7 +12,7 @@ public enum OptionSamples {
         "schedule.name": "multistep", "schedule.stepEpochs": "7", "schedule.gamma": "0.5", "schedule.milestones": "2,5",
         "schedule.minimumLearningRate": "0.0001", "schedule.warmupIterations": "10", "schedule.warmupStartFactor": "0.5",
         "schedule.pctStart": "0.25", "schedule.divFactor": "10", "schedule.finalDivFactor": "100", "validation": "500",
-        "augment": "false", "trainSubset": "2000", "testSubset": "1000", "tensorboardEveryIterations": "25", "tensorboardWeightHistograms": "true", "masks.name": "importance", "masks.keep": "0.2",
+        "augment": "false", "classes": "0,1,8,9", "trainSubset": "2000", "testSubset": "1000", "tensorboardEveryIterations": "25", "tensorboardWeightHistograms": "true", "masks.name": "importance", "masks.keep": "0.2",
         "masks.target": "gradients", "masks.scaling": "none", "masks.exclude": "first,last", "masks.evalMask": "expected",
         "masks.sampling": "exactK", "masks.minKeep": "0.05", "masks.magnitudeScope": "global", "masks.importance.eta": "0.5",
         "masks.importance.lambda": "1", "masks.importance.gamma": "0.01", "masks.importance.steps": "3",

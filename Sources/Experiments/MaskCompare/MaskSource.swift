@@ -75,11 +75,10 @@ public struct MaskSource: Sendable {
     /// The network `config` describes, for its dataset's sample shape (no data is read).
     static func makeNetwork(_ config: RunConfig, path: String) throws(MaskCompareError) -> Network {
         let t = config.training
-        let shapes = [MNIST.name: (MNIST.sampleShape, MNIST.classes), CIFAR10.name: (CIFAR10.sampleShape, CIFAR10.classes)]
-        guard let (shape, classes) = shapes[t.dataset] else {
-            throw .source(path: path, message: "unknown dataset '\(t.dataset)'; valid: \(shapes.keys.sorted().joined(separator: ", "))")
-        }
-        do { return try ModelRegistry.make(t.model, sampleShape: shape, classes: classes, options: t.modelOptions) } catch {
+        let dataset: any DatasetDefinition.Type
+        do { dataset = try DatasetRegistry.definition(t.dataset) } catch { throw .source(path: path, message: error.description) }
+        let classes = config.classes?.count ?? dataset.classes
+        do { return try ModelRegistry.make(t.model, sampleShape: dataset.sampleShape, classes: classes, options: t.modelOptions) } catch {
             throw .source(path: path, message: error.description)
         }
     }

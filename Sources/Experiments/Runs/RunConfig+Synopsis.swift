@@ -16,6 +16,7 @@ extension RunConfig {
                        o.batchNorm.map { $0 ? "BatchNorm" : "no BatchNorm" }].compactMap { $0 }
         if !options.isEmpty { model += " (\(options.joined(separator: ", ")))" }
         var data = t.dataset
+        if let c = classes { data += " classes \(c.map(String.init).joined(separator: ","))" }
         if trainSubset > 0 { data += ", \(trainSubset)-image training subset" }
         if testSubset > 0 { data += ", \(testSubset)-image test subset" }
         if validation > 0 { data += ", \(validation) held out for validation" }

@@ -20,6 +20,9 @@ public struct RunConfig: Sendable, Equatable {
     public var augment: Bool?
     /// Weight masks (DropConnect, importance, pruning): nil = none. Key "masks".
     public var masks: MaskConfig?
+    /// Only these classes of the dataset (original labels, relabelled 0…k−1 in this order, see
+    /// `ClassSelection`), e.g. `[0, 1, 8, 9]` for CIFAR-10's vehicles; nil = all classes.
+    public var classes: [Int]?
     /// Train on this many images of the training split (seeded choice, see `TrainSubset`), 0 = all.
     public var trainSubset: Int = 0
     /// Evaluate on this many images of the test split (one fixed seeded choice for every run), 0 = all.
@@ -44,6 +47,9 @@ public struct RunConfig: Sendable, Equatable {
                    help: "Samples held out of the training set for validation (seeded)."),
             .optional("augment", \.augment, flag: "augment", .bool,
                       help: "Standard augmentation (CIFAR-10: pad 4 + random crop + flip; none = on where the dataset has one)."),
+            .optional("classes", \.classes, flag: "classes", .list(of: .int, valueName: "<c1,c2,…>"),
+                      .each(.atLeast(0), nonEmpty: true),
+                      help: "Train and test on these classes only: original labels, relabelled 0…k−1 in the order given (e.g. 0,1,8,9 = CIFAR-10's vehicles; none = all classes)."),
             .value("trainSubset", \.trainSubset, flag: "train-subset", .int, .atLeast(0),
                    help: "Train on this many images of the training split (seeded choice; 0 = all; at most the split's size)."),
             .value("testSubset", \.testSubset, flag: "test-subset", .int, .atLeast(0),

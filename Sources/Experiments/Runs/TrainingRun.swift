@@ -16,7 +16,7 @@ public enum TrainingRun {
         let t = config.training
         let loaded: DataSplits
         do {
-            loaded = try DatasetRegistry.load(t.dataset, root: dataRoot, validation: config.validation, streams: RandomStreams(seed: t.seed))
+            loaded = try DatasetRegistry.load(t.dataset, root: dataRoot, classes: config.classes, validation: config.validation, streams: RandomStreams(seed: t.seed))
         } catch { throw .dataset(error) }
         if let m = config.subsetError(trainCount: loaded.train.count, testCount: loaded.test.count) { throw .config(path: "config", message: m) }
         let splits = TrainSubset.apply(config.trainSubset, testSubset: config.testSubset, to: loaded, seed: t.seed)
