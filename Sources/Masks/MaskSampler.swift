@@ -41,9 +41,11 @@ public protocol MaskSampler: AnyObject {
     /// masked parameter's `grad` holds the dense ∂L/∂W (inactive entries included). Default: nothing.
     func observeGradients(_ step: TrainingStep, masks: MaskSet)
     /// Dynamic samplers, after the optimiser step (the weights already carry the current mask):
-    /// may rewrite the multipliers (0 or 1). Returns, per masked parameter, the entries that were
-    /// inactive and are now active: the hook sets their weights and optimiser state to zero and
-    /// applies the new mask to the weights. Default: no change.
+    /// may rewrite the multipliers (0 or 1). Returns, per masked parameter, the entries whose
+    /// state restarts: those that became active and those that became inactive. The hook sets
+    /// their weights and optimiser state to zero and applies the new mask to the weights, so every
+    /// inactive entry keeps W = 0 with zero optimiser state (a dropped weight's momentum would
+    /// otherwise decay into subnormal floats that slow every later optimiser step). Default: no change.
     func updateMask(_ step: TrainingStep, masks: MaskSet) -> [[Int]]
     /// State to checkpoint (besides the mask random stream, which the hook saves).
     func state() -> [HookState]

@@ -18,8 +18,8 @@ import Datasets
 ///     afterOptimizer    fixed + weights: W ⊙= m  (pruned weights stay exactly 0 through
 ///                       momentum and weight decay)
 ///                       dynamic: W ⊙= m, then sampler.updateMask may change m; entries that
-///                       became active get W = 0 and optimiser state 0 (`RunStart.optimizerSlots`),
-///                       and W ⊙= m again drops the deactivated ones
+///                       became active or inactive get W = 0 and optimiser state 0
+///                       (`RunStart.optimizerSlots`), and W ⊙= m applies the new mask
 ///     evaluation        per-step: `EvalMask` (default none: the weights as trained; expected:
 ///                       p ⊙ W or W through `evaluationWeights`); fixed masks stay applied
 ///                       (W is already m ⊙ W)
@@ -123,10 +123,10 @@ public final class MaskingHook: TrainingHook {
         guard let masks, sampler.kind.isBinary, config.target == .weights else { return }
         prune(masks)
         guard sampler.kind == .dynamic else { return }
-        let grown = sampler.updateMask(step, masks: masks)
-        guard !grown.isEmpty else { return }
-        precondition(grown.count == parameters.count, "\(sampler.name) returned new entries for \(grown.count) tensors, \(parameters.count) are masked")
-        for (i, entries) in grown.enumerated() {
+        let restarted = sampler.updateMask(step, masks: masks)
+        guard !restarted.isEmpty else { return }
+        precondition(restarted.count == parameters.count, "\(sampler.name) returned entries for \(restarted.count) tensors, \(parameters.count) are masked")
+        for (i, entries) in restarted.enumerated() {
             let w = parameters[i].value.pointer
             for j in entries {
                 w[j] = 0

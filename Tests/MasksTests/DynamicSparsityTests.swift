@@ -152,8 +152,9 @@ final class DynamicSparsityTests: XCTestCase {
 
     // MARK: - Through the trainer
 
-    /// Watches every step after the masking hook: counts per tensor never change, and the entries
-    /// an update activates sit at W = 0 with every optimiser slot 0.
+    /// Watches every step after the masking hook: counts per tensor never change, the entries an
+    /// update activates sit at W = 0 with every optimiser slot 0, and inactive entries have W = 0
+    /// and zero optimiser state.
     private final class Probe: TrainingHook {
         let hook: MaskingHook
         var slots = OptimizerSlots.none
@@ -183,6 +184,14 @@ final class DynamicSparsityTests: XCTestCase {
                     }
                 }
                 for j in m.indices where m[j] == 0 && w[j] != 0 { failures.append("step \(step.iteration): \(p.name)[\(j)] inactive at \(w[j])") }
+                // Inactive entries carry no optimiser state (a dropped weight's decaying momentum
+                // would turn subnormal and slow every later step).
+                for j in m.indices where m[j] == 0 {
+                    for k in 0..<slots.count where slots.value(k, of: p, entry: j) != 0 {
+                        failures.append("step \(step.iteration): \(p.name)[\(j)] inactive with optimiser slot \(k) = \(slots.value(k, of: p, entry: j))")
+                        break
+                    }
+                }
             }
             if any { updates += 1 }
         }

@@ -23,8 +23,9 @@ public enum RegrowthRule: Sendable, Equatable {
 ///     grow  k entries among those now inactive    (the just-dropped included, as RigL's code):
 ///           random (SET) or largest |g| (RigL; ties: the lower index first)
 ///
-/// Entries that were inactive before and are grown start at W = 0 with zero optimiser state
-/// (the hook does that); a just-dropped entry grown again keeps its weight. The number of active
+/// Entries that were inactive before and are grown start at W = 0 with zero optimiser state, and
+/// dropped entries lose theirs (the hook does both; `updateMask` returns the entries that changed);
+/// a just-dropped entry grown again keeps its weight and state. The number of active
 /// entries per tensor therefore never changes. Follows `_get_update_op` of google-research/rigl
 /// (update after the optimiser step, dense gradient of that step's batch), without its 1e-5 noise
 /// on the drop scores (ties broken by index instead). State: the mask (and the hook's mask stream).
@@ -111,9 +112,10 @@ public final class DynamicSparseMask: MaskSampler {
                 let offset = masks.offsets[i]
                 grown = Self.largest(k, of: candidates) { g[offset + $0] }
             }
-            let wasDropped = Set(dropped)
             for j in grown { m[j] = 1 }
-            return grown.filter { !wasDropped.contains($0) }
+            // The entries that changed: grown ones that were inactive, dropped ones not grown again.
+            let wasDropped = Set(dropped), isGrown = Set(grown)
+            return grown.filter { !wasDropped.contains($0) } + dropped.filter { !isGrown.contains($0) }
         }
     }
 
