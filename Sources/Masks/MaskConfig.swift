@@ -42,6 +42,8 @@ public struct MaskConfig: Sendable, Equatable {
     public var pruning: PruningConfig = PruningConfig()
     /// Options of the importance solver (used by `importance`); declared by `ImportanceDropConnect.options`.
     public var importance: ImportanceConfig = ImportanceConfig()
+    /// Options of the dynamic sparse masks (set, rigl); declared by `DynamicSparseMask.options`.
+    public var dst: DynamicSparsityConfig = DynamicSparsityConfig()
     /// Values of sampler options declared with `SamplerSetting` (key → value; defaults are not stored).
     public var settings: [String: ConfigValue] = [:]
 
@@ -81,6 +83,7 @@ public struct MaskConfig: Sendable, Equatable {
         }
         if let q = keepOutput, !(q > 0 && q <= 1) { return "keepOutput must be in (0, 1], got \(q)" }
         if let m = pruning.validationError() { return m }
+        if let m = dst.validationError() { return m }
         if !(minKeep >= 0 && minKeep <= keep) { return "minKeep must be in [0, keep = \(keep)], got \(minKeep)" }
         if scaling == .inverted && minKeep == 0 && name == "importance" {
             return "inverted scaling needs minKeep > 0 (1/p would be unbounded)"

@@ -12,16 +12,19 @@ public struct MaskContext {
     /// Run seed: a sampler derives its streams from it (purposes `masks`, `importance`, `pruning`).
     public let seed: UInt64
     public let iterationsPerEpoch: Int
+    /// Steps of the whole run (the budget).
+    public let totalIterations: Int
     /// The iteration the run starts (or resumes) at.
     public let startIteration: Int
 
     public init(network: Network, trainingSet: Dataset?, batchSize: Int, seed: UInt64, iterationsPerEpoch: Int,
-                startIteration: Int) {
+                totalIterations: Int, startIteration: Int) {
         self.network = network
         self.trainingSet = trainingSet
         self.batchSize = batchSize
         self.seed = seed
         self.iterationsPerEpoch = iterationsPerEpoch
+        self.totalIterations = totalIterations
         self.startIteration = startIteration
     }
 }

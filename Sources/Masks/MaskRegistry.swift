@@ -34,6 +34,8 @@ public enum MaskRegistry {
         PruneMask.magnitudeEntry,
         RandomMask.entry,
         GivenMask.entry,
+        SETMask.entry.declaring { DynamicSparseMask.options },
+        RigLMask.entry,
     ]
 
     /// Registered names, in registry order.

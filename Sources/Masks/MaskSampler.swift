@@ -8,6 +8,12 @@ public enum MaskKind: Sendable, Equatable {
     case perStep
     /// One mask for the whole run (pruning); its multipliers are 0 or 1.
     case fixed
+    /// A 0/1 mask applied like a fixed one, which the sampler may change after an optimiser step
+    /// (dynamic sparse training: `updateMask`), seeing the dense gradient first (`observeGradients`).
+    case dynamic
+
+    /// Whether the mask is 0/1 and prunes the weights it drops (fixed or dynamic).
+    public var isBinary: Bool { self == .fixed || self == .dynamic }
 }
 
 /// A source of weight masks: the one way masks enter training. The training core (the masking
@@ -31,6 +37,16 @@ public protocol MaskSampler: AnyObject {
     /// they may also run their own passes here (gradients are zeroed afterwards). Fixed samplers
     /// do nothing.
     func sample(_ step: TrainingStep, masks: MaskSet)
+    /// Dynamic samplers, after the backward pass and before the hook masks the gradients: each
+    /// masked parameter's `grad` holds the dense ∂L/∂W (inactive entries included). Default: nothing.
+    func observeGradients(_ step: TrainingStep, masks: MaskSet)
+    /// Dynamic samplers, after the optimiser step (the weights already carry the current mask):
+    /// may rewrite the multipliers (0 or 1). Returns, per masked parameter, the entries whose
+    /// state restarts: those that became active and those that became inactive. The hook sets
+    /// their weights and optimiser state to zero and applies the new mask to the weights, so every
+    /// inactive entry keeps W = 0 with zero optimiser state (a dropped weight's momentum would
+    /// otherwise decay into subnormal floats that slow every later optimiser step). Default: no change.
+    func updateMask(_ step: TrainingStep, masks: MaskSet) -> [[Int]]
     /// State to checkpoint (besides the mask random stream, which the hook saves).
     func state() -> [HookState]
     /// Rows for CSV logs in the run folder produced since the last call (e.g. importance statistics).
@@ -41,6 +57,8 @@ public protocol MaskSampler: AnyObject {
 
 extension MaskSampler {
     public func sample(_ step: TrainingStep, masks: MaskSet) {}
+    public func observeGradients(_ step: TrainingStep, masks: MaskSet) {}
+    public func updateMask(_ step: TrainingStep, masks: MaskSet) -> [[Int]] { [] }
     public func state() -> [HookState] { [] }
     public func takeLogRows() -> [MaskLogRow] { [] }
     public var logFiles: [String] { [] }

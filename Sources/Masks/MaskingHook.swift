@@ -14,8 +14,12 @@ import Datasets
 ///                       forward and backward read through `forwardWeights`
 ///     afterBackward     per-step: grad ⊙= multipliers (m or m/p)   — dropped weights get 0
 ///                       fixed:    grad ⊙= m
+///                       dynamic:  sampler.observeGradients (dense ∂L/∂W), then grad ⊙= m
 ///     afterOptimizer    fixed + weights: W ⊙= m  (pruned weights stay exactly 0 through
 ///                       momentum and weight decay)
+///                       dynamic: W ⊙= m, then sampler.updateMask may change m; entries that
+///                       became active or inactive get W = 0 and optimiser state 0
+///                       (`RunStart.optimizerSlots`), and W ⊙= m applies the new mask
 ///     evaluation        per-step: `EvalMask` (default none: the weights as trained; expected:
 ///                       p ⊙ W or W through `evaluationWeights`); fixed masks stay applied
 ///                       (W is already m ⊙ W)
@@ -43,6 +47,7 @@ public final class MaskingHook: TrainingHook {
     private var restored: [HookState]?
     private var directory: URL?
     private var counts = KeptCounts()
+    private var optimizerSlots = OptimizerSlots.none
 
     public static let prefix = HookState.prefix + "masks."
     public static let countsFile = "masks.csv"
@@ -73,8 +78,10 @@ public final class MaskingHook: TrainingHook {
         masks = set
         counts = KeptCounts(tensors: parameters.count)
         directory = run.outputDirectory
+        optimizerSlots = run.optimizerSlots
         let context = MaskContext(network: network, trainingSet: trainingSet, batchSize: run.batchSize, seed: run.seed,
-                                  iterationsPerEpoch: run.iterationsPerEpoch, startIteration: run.startIteration)
+                                  iterationsPerEpoch: run.iterationsPerEpoch, totalIterations: run.totalIterations,
+                                  startIteration: run.startIteration)
         let resuming = restored != nil
         do {
             let state = try restoredState(into: set)
@@ -86,8 +93,8 @@ public final class MaskingHook: TrainingHook {
             forwardWeights = EffectiveWeights(parameters, parameters.indices.map(set.effective))
         }
         prepareLogs(resumeAt: resuming ? run.startIteration : nil)
-        if sampler.kind == .fixed && config.target == .weights { prune(set) }
-        if sampler.kind == .fixed, let directory { try writeAnalytics(set, into: directory) }
+        if sampler.kind.isBinary && config.target == .weights { prune(set) }
+        if sampler.kind.isBinary, let directory { try writeAnalytics(set, into: directory) }
     }
 
     public func beforeForward(step: TrainingStep) {
@@ -105,6 +112,7 @@ public final class MaskingHook: TrainingHook {
 
     public func afterBackward(step: TrainingStep) {
         guard let masks, sampler.kind != .none else { return }
+        if sampler.kind == .dynamic { sampler.observeGradients(step, masks: masks) }
         for i in parameters.indices {
             let g = parameters[i].grad
             MaskKernels.multiplyInPlace(g.pointer, by: masks.multipliers(i).pointer, count: g.count)
@@ -112,8 +120,21 @@ public final class MaskingHook: TrainingHook {
     }
 
     public func afterOptimizerStep(step: TrainingStep) {
-        guard let masks, sampler.kind == .fixed, config.target == .weights else { return }
+        guard let masks, sampler.kind.isBinary, config.target == .weights else { return }
         prune(masks)
+        guard sampler.kind == .dynamic else { return }
+        let restarted = sampler.updateMask(step, masks: masks)
+        guard !restarted.isEmpty else { return }
+        precondition(restarted.count == parameters.count, "\(sampler.name) returned entries for \(restarted.count) tensors, \(parameters.count) are masked")
+        for (i, entries) in restarted.enumerated() {
+            let w = parameters[i].value.pointer
+            for j in entries {
+                w[j] = 0
+                optimizerSlots.zero(parameters[i], entry: j)
+            }
+        }
+        prune(masks)
+        masks.countKept()
     }
 
     public func epochEnd(epoch: Int) {

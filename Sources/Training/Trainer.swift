@@ -156,7 +156,8 @@ public final class Trainer {
             optimizer.reset()
         }
         let run = RunStart(seed: config.seed, batchSize: config.batchSize, iterationsPerEpoch: iterationsPerEpoch,
-                           totalIterations: totalIterations, startIteration: progress.iteration, outputDirectory: outputDirectory)
+                           totalIterations: totalIterations, startIteration: progress.iteration, outputDirectory: outputDirectory,
+                           optimizerSlots: OptimizerSlots(storage: optimizer.state, count: optimizer.slots.count, stride: network.store.count))
         stepWeights = .none
         for h in hooks {
             do { try h.runStart(run) } catch {

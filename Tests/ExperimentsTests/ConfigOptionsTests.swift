@@ -22,6 +22,7 @@ final class ConfigOptionsTests: XCTestCase {
         "masks.importance.use": .string("keep"), "masks.importance.stepControl": .string("fixed"), "masks.criterion": .string("magnitude"),
         "masks.pruning": OptionTable(PruningConfig.options).encode(PruningConfig()), "pruning": OptionTable(PruningConfig.options).encode(PruningConfig()),
         "tensorboardWeightHistograms": .bool(false), "run.tensorboardWeightHistograms": .bool(false),
+        "masks.dst": OptionTable(DynamicSparsityConfig.options).encode(DynamicSparsityConfig()),
     ]
 
     /// Every key of `old` has the same value in `new` (numbers compared as Float and Double

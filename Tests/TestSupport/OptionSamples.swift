@@ -19,6 +19,7 @@ public enum OptionSamples {
         "masks.importance.initialisation": "uniform", "masks.importance.normalisation": "maxAbs", "masks.importance.batches": "2",
         "masks.importance.refreshEpochs": "2", "masks.importance.refreshIterations": "30", "masks.importance.solve": "perLayer", "masks.importance.use": "drop", "masks.importance.stepControl": "backtracking",
         "masks.criterion": "snip", "masks.keepOutput": "0.5", "masks.pruning.batches": "2", "masks.pruning.graspTemperature": "100",
-        "masks.pruning.synflowRounds": "10",
+        "masks.pruning.synflowRounds": "10", "masks.dst.updateEvery": "50", "masks.dst.dropFraction": "0.5", "masks.dst.endStep": "400",
+        "masks.dst.density": "erk", "masks.dst.denseFirst": "true",
     ]
 }

@@ -13,14 +13,17 @@ public struct RunStart: Sendable {
     public let startIteration: Int
     /// The run folder, for a hook's own logs (nil: write nothing).
     public let outputDirectory: URL?
+    /// The optimiser's per-parameter state (hooks that restart weights zero their entries).
+    public let optimizerSlots: OptimizerSlots
 
     public init(seed: UInt64, batchSize: Int, iterationsPerEpoch: Int, totalIterations: Int, startIteration: Int,
-                outputDirectory: URL?) {
+                outputDirectory: URL?, optimizerSlots: OptimizerSlots = .none) {
         self.seed = seed
         self.batchSize = batchSize
         self.iterationsPerEpoch = iterationsPerEpoch
         self.totalIterations = totalIterations
         self.startIteration = startIteration
         self.outputDirectory = outputDirectory
+        self.optimizerSlots = optimizerSlots
     }
 }
