@@ -1,4 +1,5 @@
 import COpenBLAS
+import Synchronization
 
 /// How many threads MaskLab's own loops and matrix products use.
 ///
@@ -9,6 +10,12 @@ import COpenBLAS
 /// has `threads` busy threads and no more — OpenBLAS's own idle workers spin for a while after
 /// each product and took a core away from the loops that followed (the SGD step of the MLP
 /// bench ran in 1.1 ms instead of 0.2 ms in 2 of 5 processes).
+///
+/// Where the chunks of a region run is decided separately, by `ParallelCostModel` from the
+/// measured cache-line round trip between the pool's threads: on the pool, or one after the
+/// other on the calling thread when waking the others costs more than it saves (small regions
+/// in the periods when the host places the vCPUs far apart). The chunks are the same either way,
+/// so that decision — which depends on timing — never changes a result.
 public enum Parallel {
     nonisolated(unsafe) public private(set) static var threads: Int = 1
 
@@ -18,7 +25,18 @@ public enum Parallel {
 
     nonisolated(unsafe) private static var openBLASPinned = false
 
+    /// The round trip the cost model uses, in nanoseconds; measured by `setThreads` and again
+    /// every `regionsPerMeasurement` regions, unless fixed by `fixRoundTrip`.
+    private static let roundTrip = Atomic<Int>(0)
+    private static let roundTripFixed = Atomic<Bool>(false)
+    private static let regionCount = Atomic<Int>(0)
+    private static let spreadCount = Atomic<Int>(0)
+
+    /// Regions between two measurements of the round trip (its periods last minutes).
+    public static let regionsPerMeasurement = 1 << 14
+
     /// Sets the thread count for MaskLab's loops and products (≥ 1); pins OpenBLAS to one thread.
+    /// With more than one thread it measures the round trip between the pool's threads.
     public static func setThreads(_ n: Int) {
         precondition(n >= 1, "thread count must be ≥ 1, got \(n)")
         if !openBLASPinned {
@@ -27,6 +45,7 @@ public enum Parallel {
         }
         threads = n
         gemmThreads = n
+        if n > 1 { measureRoundTrip() }
     }
 
     /// Sets how many parts a product may be split into (call from one thread, outside parallel regions).
@@ -34,16 +53,47 @@ public enum Parallel {
         gemmThreads = n
     }
 
+    /// The cost model in use: the last measured (or fixed) round trip.
+    public static var costModel: ParallelCostModel {
+        ParallelCostModel(roundTripNanoseconds: Double(roundTrip.load(ordering: .relaxed)))
+    }
+
+    /// Fixes the round trip the cost model uses (tests; `nil` measures again from now on).
+    public static func fixRoundTrip(nanoseconds: Int?) {
+        roundTripFixed.store(nanoseconds != nil, ordering: .relaxed)
+        if let nanoseconds { roundTrip.store(nanoseconds, ordering: .relaxed) } else { measureRoundTrip() }
+    }
+
+    /// Measures the round trip now with a short ping-pong between the calling thread and the
+    /// pool's first worker (median of 15 batches of 64, ≈ 0.1–0.5 ms); keeps the last value when
+    /// the pool is busy or the worker is not scheduled in time. Returns the value in use.
+    @discardableResult
+    public static func measureRoundTrip() -> Int {
+        if threads > 1 && !roundTripFixed.load(ordering: .relaxed),
+           let ns = WorkerPool.shared(threads: threads).measureRoundTrip() {
+            roundTrip.store(Int(ns.rounded()), ordering: .relaxed)
+        }
+        return roundTrip.load(ordering: .relaxed)
+    }
+
+    /// Parallel regions started so far, and how many of them ran on the pool (the others ran
+    /// their chunks on the calling thread). Regions below the size threshold of `forEachChunk`
+    /// are one chunk and not counted.
+    public static var regionCounts: (regions: Int, spread: Int) {
+        (regionCount.load(ordering: .relaxed), spreadCount.load(ordering: .relaxed))
+    }
+
     /// Runs `body(chunk, range)` over `0..<count` split into at most `threads` contiguous
-    /// chunks on the `WorkerPool`; runs inline when the work is small (`count * costPerItem <
-    /// 32_768`) or there is one thread.
+    /// chunks; one chunk on the calling thread when the work is small (`count * costPerItem <
+    /// 32_768`) or there is one thread. The chunks run on the `WorkerPool` when the cost model
+    /// says it pays (`RegionCost.streaming`), else one after the other on the calling thread.
     public static func forEachChunk(_ count: Int, costPerItem: Int = 1, _ body: (Int, Range<Int>) -> Void) {
         let chunks = min(threads, count)
         if chunks <= 1 || count * costPerItem < 32_768 {
             if count > 0 { body(0, 0..<count) }
             return
         }
-        WorkerPool.shared(threads: threads).run(chunks) { c in
+        forEachPart(chunks, cost: .streaming(count * costPerItem)) { c in
             body(c, (c * count / chunks)..<((c + 1) * count / chunks))
         }
     }
@@ -51,6 +101,24 @@ public enum Parallel {
     /// Runs `body(i)` for every `i` in `0..<count`, spread over the threads in contiguous chunks.
     public static func forEach(_ count: Int, costPerItem: Int = 1, _ body: (Int) -> Void) {
         forEachChunk(count, costPerItem: costPerItem) { _, r in for i in r { body(i) } }
+    }
+
+    /// Runs `body(p)` for every part `p` in `0..<parts` (`parts ≤ threads`): on the pool when
+    /// `costModel.spreads(cost, chunks: parts)`, else in order on the calling thread.
+    public static func forEachPart(_ parts: Int, cost: RegionCost, _ body: (Int) -> Void) {
+        precondition(parts <= max(threads, 1), "Parallel: \(parts) parts for \(threads) threads")
+        if parts <= 1 {
+            if parts == 1 { body(0) }
+            return
+        }
+        let region = regionCount.wrappingAdd(1, ordering: .relaxed).newValue
+        if region % regionsPerMeasurement == 0 { measureRoundTrip() }
+        guard costModel.spreads(cost, chunks: parts) else {
+            for p in 0..<parts { body(p) }
+            return
+        }
+        spreadCount.wrappingAdd(1, ordering: .relaxed)
+        WorkerPool.shared(threads: threads).run(parts, body)
     }
 }
 

@@ -69,6 +69,12 @@ final class WorkerPool: @unchecked Sendable {
             for c in 0..<chunks { body(c) }
             return
         }
+        runOwned(chunks, body)
+        busy.store(false, ordering: .releasing)
+    }
+
+    /// `run` once the caller holds `busy`: announces the region, runs chunk 0, waits for the workers.
+    private func runOwned(_ chunks: Int, _ body: (Int) -> Void) {
         withoutActuallyEscaping(body) { escapable in
             task = escapable
             self.chunks = chunks
@@ -85,7 +91,62 @@ final class WorkerPool: @unchecked Sendable {
             }
             task = nil
         }
-        busy.store(false, ordering: .releasing)
+    }
+
+    /// The cache-line round trip between the calling thread and worker 1, nanoseconds: the median
+    /// over up to `batches` batches of `exchanges` ping-pongs on one line (the median leaves out
+    /// the batches in which either thread was preempted), all within `budgetNanoseconds`. When
+    /// the budget runs out first (the machine is so loaded that the two threads rarely run at the
+    /// same time) the batches done so far count — or, with none done, the time spent per
+    /// exchange so far, at least the whole budget if the worker never answered: spreading work
+    /// then costs that much. `nil` when there is no worker or the pool is busy.
+    func measureRoundTrip(exchanges: Int = 32, batches: Int = 15, budgetNanoseconds: Int = 50_000_000) -> Double? {
+        guard workers >= 1, busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return nil }
+        defer { busy.store(false, ordering: .releasing) }
+        let line = PingPongLine()
+        let times = UnsafeMutablePointer<Double>.allocate(capacity: batches)
+        defer { times.deallocate() }
+        var done = 0
+        runOwned(2) { chunk in
+            if chunk == 1 {
+                line.answer()
+                return
+            }
+            let begin = Self.nanoseconds(), deadline = begin + budgetNanoseconds
+            // The first exchange includes waking the worker and is not timed.
+            guard line.ask(1, deadline: deadline) else {
+                times[0] = Double(Self.nanoseconds() - begin)
+                done = 1
+                return
+            }
+            var value = 1
+            batchLoop: while done < batches {
+                let start = Self.nanoseconds()
+                for j in 0..<exchanges {
+                    value += 2
+                    guard line.ask(value, deadline: deadline) else {
+                        if done == 0 {
+                            times[0] = Double(Self.nanoseconds() - start) / Double(max(j, 1))
+                            done = 1
+                        }
+                        break batchLoop
+                    }
+                }
+                times[done] = Double(Self.nanoseconds() - start) / Double(exchanges)
+                done += 1
+            }
+            line.finish()
+        }
+        guard done > 0 else { return nil }
+        var sorted = UnsafeMutableBufferPointer(start: times, count: done)
+        sorted.sort()
+        return sorted[done / 2]
+    }
+
+    static func nanoseconds() -> Int {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return t.tv_sec * 1_000_000_000 + t.tv_nsec
     }
 
     /// A worker's loop: wait for a new generation, run chunk `index` if the region has one, report.
@@ -122,3 +183,40 @@ private final class WorkerContext {
         self.index = index
     }
 }
+
+/// The cache line of `WorkerPool.measureRoundTrip`: the caller writes an odd value, the worker
+/// answers with the next even one; a negative value ends the exchange (done or given up).
+private final class PingPongLine: Sendable {
+    // Padding keeps the line to itself.
+    private let before = (0, 0, 0, 0, 0, 0, 0, 0)
+    private let value = Atomic<Int>(0)
+    private let after = (0, 0, 0, 0, 0, 0, 0, 0)
+
+    /// Caller: posts `odd` and waits for `odd + 1`; gives up (ending the exchange) at `deadline`.
+    func ask(_ odd: Int, deadline: Int) -> Bool {
+        value.store(odd, ordering: .releasing)
+        var spins = 0
+        while value.load(ordering: .acquiring) != odd + 1 {
+            spins += 1
+            if spins & 1023 == 0 && WorkerPool.nanoseconds() > deadline {
+                finish()
+                return false
+            }
+        }
+        return true
+    }
+
+    /// Ends the exchange: the worker stops answering.
+    func finish() { value.store(-1, ordering: .releasing) }
+
+    /// Worker: answers every odd value with the next even one until the exchange ends.
+    func answer() {
+        while true {
+            let v = value.load(ordering: .acquiring)
+            if v < 0 { return }
+            // A swap, not a store: a caller that gave up (-1) meanwhile must not be overwritten.
+            if v & 1 == 1 { _ = value.compareExchange(expected: v, desired: v + 1, ordering: .acquiringAndReleasing) }
+        }
+    }
+}
+

@@ -32,6 +32,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Threads for MaskLab's loops and OpenBLAS, in [1, 4 × cores]. Default: all cores.")
     var threads: Int?
 
+    @Option(name: .long, help: "Fix the cache-line round trip (ns) the thread cost model assumes instead of measuring it: 0 spreads every region over the threads (the behaviour before the model), a large value runs every region's chunks on one thread (same results either way).")
+    var roundTrip: Int?
+
     @Flag(name: .long, help: "Print the results as JSON.")
     var json = false
 
@@ -50,6 +53,7 @@ struct BenchCommand: ParsableCommand {
     func validate() throws {
         guard steps >= 1 else { throw ValidationError("--steps must be ≥ 1, got \(steps)") }
         guard warmup >= 0 else { throw ValidationError("--warmup must be ≥ 0, got \(warmup)") }
+        if let roundTrip, roundTrip < 0 { throw ValidationError("--round-trip must be ≥ 0 ns, got \(roundTrip)") }
         if let threads, !(1...TrainingConfig.maxThreads).contains(threads) {
             throw ValidationError("--threads must be in [1, \(TrainingConfig.maxThreads)] (4 × the cores), got \(threads)")
         }
@@ -71,7 +75,8 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         // Child mode: measure one workload in this process and print its result as one JSON line.
         if let workload {
-            let result = try Benchmark.run(Benchmark.workload(named: workload)!, steps: steps, warmup: warmup, threads: threadCount)
+            let result = try Benchmark.run(Benchmark.workload(named: workload)!, steps: steps, warmup: warmup, threads: threadCount,
+                                         roundTrip: roundTrip)
             print(String(decoding: try JSONEncoder().encode(result), as: UTF8.self))
             return
         }
@@ -110,7 +115,7 @@ struct BenchCommand: ParsableCommand {
             p.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         }
         p.arguments = ["bench", "--workload", name, "--steps", String(steps), "--warmup", String(warmup),
-                       "--threads", String(threadCount)]
+                       "--threads", String(threadCount)] + (roundTrip.map { ["--round-trip", String($0)] } ?? [])
         let out = Pipe()
         p.standardOutput = out
         try p.run()

@@ -6,8 +6,15 @@ import TensorCore
 /// chunk that owns it, a region started from inside a chunk or from a second thread runs inline
 /// (same chunks), and nothing deadlocks.
 final class WorkerPoolTests: XCTestCase {
-    override func setUp() { Parallel.setThreads(2) }
-    override func tearDown() { Parallel.setThreads(1) }
+    // Round trip 0: every region runs on the pool, whatever the load of the machine.
+    override func setUp() {
+        Parallel.setThreads(2)
+        Parallel.fixRoundTrip(nanoseconds: 0)
+    }
+    override func tearDown() {
+        Parallel.fixRoundTrip(nanoseconds: nil)
+        Parallel.setThreads(1)
+    }
 
     /// Chunk c covers [c·n/2, (c+1)·n/2); both chunks run, each index once.
     func testChunksCoverTheRangeOnce() {

@@ -39,10 +39,13 @@ public enum Benchmark {
     public static func workload(named name: String) -> Workload? { workloads.first { $0.name == name } }
 
     /// Measures `workload` in this process: `warmup` unmeasured steps, then `steps` timed train
-    /// steps and `steps` timed inference passes, on `threads` threads.
-    public static func run(_ workload: Workload, steps: Int, warmup: Int = 3, threads: Int, seed: UInt64 = 0) throws -> BenchmarkResult {
+    /// steps and `steps` timed inference passes, on `threads` threads; `roundTrip` fixes the
+    /// round trip of `Parallel.costModel` (nil: measured).
+    public static func run(_ workload: Workload, steps: Int, warmup: Int = 3, threads: Int, seed: UInt64 = 0,
+                           roundTrip: Int? = nil) throws -> BenchmarkResult {
         precondition(steps >= 1 && warmup >= 0 && threads >= 1, "bench: steps \(steps), warmup \(warmup), threads \(threads)")
         Parallel.setThreads(threads)
+        if let roundTrip { Parallel.fixRoundTrip(nanoseconds: roundTrip) }
         let network = try ModelRegistry.make(workload.model, sampleShape: workload.sampleShape, classes: workload.classes,
                                              options: workload.options)
         network.store.initialise(streams: RandomStreams(seed: seed))
@@ -87,8 +90,11 @@ public enum Benchmark {
         var train = samples(), fwd = samples(), bwd = samples(), opt = samples(), eval = samples()
         let tensorAllocations = TensorStorage.allocationCount
         let heap = ProcessMemory.heapInUseBytes()
+        let roundTripBefore = Parallel.measureRoundTrip(), regions0 = Parallel.regionCounts
         for s in 0..<steps { (train[s], fwd[s], bwd[s], opt[s]) = trainStep() }
+        let regions1 = Parallel.regionCounts
         for s in 0..<steps { eval[s] = evalStep() }
+        let regions2 = Parallel.regionCounts, roundTripAfter = Parallel.measureRoundTrip()
         let heapAfter = ProcessMemory.heapInUseBytes()
         let allocationsInSteps = TensorStorage.allocationCount - tensorAllocations
 
@@ -103,7 +109,13 @@ public enum Benchmark {
             peakResidentBytes: ProcessMemory.peakResidentBytes(), liveTensorBytes: TensorStorage.liveBytes,
             tensorAllocationsInSteps: allocationsInSteps,
             heapBytesGrowthInSteps: heap.flatMap { h in heapAfter.map { $0 - h } },
-            trainStepSamples: train, evalStepSamples: eval)
+            trainStepSamples: train, evalStepSamples: eval,
+            threading: threads > 1 ? BenchmarkResult.Threading(
+                roundTripNanoseconds: [roundTripBefore, roundTripAfter], roundTripFixed: roundTrip != nil,
+                trainRegionsPerStep: Double(regions1.regions - regions0.regions) / Double(steps),
+                trainSpreadRegionsPerStep: Double(regions1.spread - regions0.spread) / Double(steps),
+                evalRegionsPerStep: Double(regions2.regions - regions1.regions) / Double(steps),
+                evalSpreadRegionsPerStep: Double(regions2.spread - regions1.spread) / Double(steps)) : nil)
     }
 
     /// This machine's single-precision GEMM peak in GFLOP/s: the median of `repeats` OpenBLAS

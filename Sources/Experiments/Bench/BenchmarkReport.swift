@@ -46,6 +46,15 @@ public struct BenchmarkReport: Codable, Sendable {
             }
             lines.append(row)
         }
+        let threading = results.compactMap { r in
+            r.threading.map { t in
+                String(format: "%@ round trip %@ ns%@, regions per train step %.0f (%.0f on the pool), per eval pass %.0f (%.0f)",
+                       r.workload as NSString, t.roundTripNanoseconds.map(String.init).joined(separator: "/") as NSString,
+                       (t.roundTripFixed ? " (fixed by --round-trip)" : " (before/after)") as NSString,
+                       t.trainRegionsPerStep, t.trainSpreadRegionsPerStep, t.evalRegionsPerStep, t.evalSpreadRegionsPerStep)
+            }
+        }
+        if !threading.isEmpty { lines += [""] + threading }
         if let torch {
             lines.append("")
             lines.append("PyTorch \(torch.torchVersion): torch_anchor.py run once after MaskLab (mean of its own steps; its RSS is the whole script's peak), sgemm peak "

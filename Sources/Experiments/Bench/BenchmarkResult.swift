@@ -39,4 +39,20 @@ public struct BenchmarkResult: Codable, Sendable {
     /// Every measured step's seconds, in order.
     public var trainStepSamples: [Double]
     public var evalStepSamples: [Double]
+
+    /// How the work was spread over the threads (with more than one thread).
+    public var threading: Threading?
+
+    /// The measured cache-line round trip between the pool's threads (before and after the
+    /// measured steps) and the parallel regions per step: all that were cut into chunks, and
+    /// those that `ParallelCostModel` ran on the pool rather than on the calling thread.
+    public struct Threading: Codable, Sendable {
+        public var roundTripNanoseconds: [Int]
+        /// True when the round trip was fixed (`masklab bench --round-trip`), not measured.
+        public var roundTripFixed: Bool
+        public var trainRegionsPerStep: Double
+        public var trainSpreadRegionsPerStep: Double
+        public var evalRegionsPerStep: Double
+        public var evalSpreadRegionsPerStep: Double
+    }
 }

@@ -13,6 +13,10 @@ public struct Provenance: Codable, Sendable {
     /// True when the clone's HEAD moved (checkout, commit, reset) after the running binary was
     /// built, so `commit` may name newer code than the binary's; nil when not known or not so.
     public var builtBeforeHead: Bool? = nil
+    /// The cache-line round trip between the worker pool's threads when this was read
+    /// (`Parallel.measureRoundTrip`), nanoseconds; nil with one thread. Periods of ≈ 75–95 ns and
+    /// of ≈ 320–410 ns (the host placed the vCPUs far apart) change the speed of 2-thread runs.
+    public var roundTripNanoseconds: Int? = nil
 
     /// Reads the current state: git in the clone the running binary was built in
     /// (`repository`), /proc/cpuinfo, OpenBLAS.
@@ -35,6 +39,7 @@ public struct Provenance: Codable, Sendable {
            headMoved(after: built, git: git) == true {
             p.builtBeforeHead = true
         }
+        if Parallel.threads > 1 { p.roundTripNanoseconds = Parallel.measureRoundTrip() }
         return p
     }
 
@@ -54,7 +59,7 @@ public struct Provenance: Codable, Sendable {
         machine: \(machine), \(cpu), \(cores) cores
         blas: \(blas)
         date: \(date)
-        """
+        """ + (roundTripNanoseconds.map { "\nround trip: \($0) ns between the worker pool's threads (cache line; ≈ 75–95 quiet, 320–410 when the vCPUs are far apart)" } ?? "")
     }
 
     /// The git clone the running binary belongs to: the first folder holding `.git` above the

@@ -60,6 +60,14 @@ public enum Convolution {
         public var partialGradient: Int { outChannels * geometry.columnRows + outChannels }
         /// Workspace floats the plan needs.
         public var workspaceCount: Int { lanes * laneScratch + (lanes - 1) * partialGradient }
+
+        /// What `products` products per image (forward 1; backward 2 with both gradients) of `n`
+        /// images cost: multiply-accumulates, and the bytes of input and output images.
+        public func laneCost(batch n: Int, products: Int) -> RegionCost {
+            let g = geometry
+            return .multiplyAdds(products * n * outChannels * g.columnRows * g.outputPlane,
+                                 bytes: 4 * n * (g.channels * g.inputPlane + outChannels * g.outputPlane))
+        }
     }
 
     // y (n,O,OH,OW) = epilogue(unpack(W (O, C·K·K) · im2col(x) (C·K·K, nb·S)) + b), chunk by chunk
@@ -86,7 +94,7 @@ public enum Convolution {
             }
             return
         }
-        inLanes(lanes, batch: n) { lane, share in
+        inLanes(lanes, batch: n, cost: plan.laneCost(batch: n, products: 1)) { lane, share in
             let scratch = workspace + lane * plan.laneScratch
             forEachChunk(of: share, plan.imagesPerChunk) { images in
                 let cols = scratch, ycols = scratch + rows * images.count * plane
@@ -138,7 +146,7 @@ public enum Convolution {
             return
         }
         let partials = workspace + lanes * plan.laneScratch
-        inLanes(lanes, batch: n) { lane, share in
+        inLanes(lanes, batch: n, cost: plan.laneCost(batch: n, products: weightGrad != nil && dx != nil ? 2 : 1)) { lane, share in
             let scratch = workspace + lane * plan.laneScratch
             // Lane 0 accumulates into the gradient itself, the others into zeroed partials.
             let dw = weightGrad == nil ? nil : lane == 0 ? weightGrad : partials + (lane - 1) * plan.partialGradient
@@ -214,14 +222,13 @@ public enum Convolution {
         }
     }
 
-    /// Runs `body(lane, images)` on `lanes` threads, lane `l` taking images `l·n/L ..< (l+1)·n/L`,
-    /// with products unsplit meanwhile (restored to `Parallel.threads` after).
+    /// Runs `body(lane, images)` for `lanes` lanes, lane `l` taking images `l·n/L ..< (l+1)·n/L`,
+    /// with products unsplit meanwhile (restored to `Parallel.threads` after): one lane per thread,
+    /// or all in order on the calling thread when `cost` is too small to pay for the others.
     @inlinable
-    static func inLanes(_ lanes: Int, batch n: Int, _ body: (Int, Range<Int>) -> Void) {
+    static func inLanes(_ lanes: Int, batch n: Int, cost: RegionCost, _ body: (Int, Range<Int>) -> Void) {
         Parallel.setGEMMThreads(1)
-        Parallel.forEachChunk(lanes, costPerItem: 1 << 20) { _, ls in
-            for lane in ls { body(lane, (lane * n / lanes)..<((lane + 1) * n / lanes)) }
-        }
+        Parallel.forEachPart(lanes, cost: cost) { lane in body(lane, (lane * n / lanes)..<((lane + 1) * n / lanes)) }
         Parallel.setGEMMThreads(Parallel.threads)
     }
 }

@@ -7,7 +7,9 @@ public enum GEMM {
     /// single-threaded OpenBLAS call; smaller ones run on the calling thread (waking a second
     /// thread costs as much as it saves on them: thresholds 0 and 4 M gave the same `masklab bench
     /// --workloads mlp` speed, 16 M and above, i.e. the whole LeNet-300-100 step serial, 13% less).
-    /// The split depends only on the sizes and the thread count, so results are deterministic.
+    /// The split depends only on the sizes and the thread count, so results are deterministic;
+    /// whether the parts then run on the pool or one after the other on the calling thread is
+    /// `Parallel.forEachPart`'s choice (`RegionCost.multiplyAdds`) and changes no result.
     nonisolated(unsafe) public static var serialMACs = 1 << 22
 
     /// `C = alpha · op(A) · op(B) + beta · C` with `op(A)` of shape `[m, k]`, `op(B)` `[k, n]`, `C` `[m, n]`.
@@ -33,15 +35,14 @@ public enum GEMM {
             sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
             return
         }
-        Parallel.forEachChunk(parts, costPerItem: Int.max / parts) { _, range in
-            for p in range {
-                if n >= m {
-                    let j0 = p * n / parts, j1 = (p + 1) * n / parts
-                    sgemm(transA, transB, m, j1 - j0, k, alpha, a, lda, b + (transB ? j0 * ldb : j0), ldb, beta, c + j0, ldc)
-                } else {
-                    let i0 = p * m / parts, i1 = (p + 1) * m / parts
-                    sgemm(transA, transB, i1 - i0, n, k, alpha, a + (transA ? i0 : i0 * lda), lda, b, ldb, beta, c + i0 * ldc, ldc)
-                }
+        let cost = RegionCost.multiplyAdds(m * n * k, bytes: 4 * (m * k + k * n + m * n))
+        Parallel.forEachPart(parts, cost: cost) { p in
+            if n >= m {
+                let j0 = p * n / parts, j1 = (p + 1) * n / parts
+                sgemm(transA, transB, m, j1 - j0, k, alpha, a, lda, b + (transB ? j0 * ldb : j0), ldb, beta, c + j0, ldc)
+            } else {
+                let i0 = p * m / parts, i1 = (p + 1) * m / parts
+                sgemm(transA, transB, i1 - i0, n, k, alpha, a + (transA ? i0 : i0 * lda), lda, b, ldb, beta, c + i0 * ldc, ldc)
             }
         }
     }

@@ -82,7 +82,7 @@ public enum Winograd {
                                workspace: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>) {
         let u = workspace
         transformWeights(weight, plan: plan, into: u)
-        inLanes(plan, batch: n) { lane, share in
+        inLanes(plan, batch: n, products: 1) { lane, share in
             let scratch = workspace + plan.transformedWeights + lane * plan.laneScratch
             let buffers = plan.planeBuffers(workspace, lane: lane)
             forEachChunk(of: share, plan.imagesPerChunk) { images in
@@ -111,7 +111,7 @@ public enum Winograd {
         let u = workspace, o = plan.outChannels, c = plan.channels
         transformWeights(weight, plan: plan, into: u)
         let lanes = min(plan.lanes, n)
-        inLanes(plan, batch: n) { lane, share in
+        inLanes(plan, batch: n, products: weightGrad != nil && dx != nil ? 2 : 1) { lane, share in
             let scratch = workspace + plan.transformedWeights + lane * plan.laneScratch
             let du = plan.partialGradient(workspace, lane: lane), buffers = plan.planeBuffers(workspace, lane: lane)
             if weightGrad != nil { du.update(repeating: 0, count: plan.transformedWeights) }
@@ -154,13 +154,18 @@ public enum Winograd {
 
     /// Runs `body(lane, images)` on `min(plan.lanes, n)` threads with unsplit products meanwhile;
     /// one lane runs on the calling thread, where large products may be split.
-    static func inLanes(_ plan: Plan, batch n: Int, _ body: (Int, Range<Int>) -> Void) {
+    /// `products` is 1 for the forward, 2 for a backward with both gradients (the lanes' cost:
+    /// 16 products of `O·C` per tile, i.e. 4·O·C multiply-accumulates per output pixel).
+    static func inLanes(_ plan: Plan, batch n: Int, products: Int, _ body: (Int, Range<Int>) -> Void) {
         let lanes = min(plan.lanes, n)
         if lanes <= 1 {
             body(0, 0..<n)
             return
         }
-        Convolution.inLanes(lanes, batch: n, body)
+        let pixels = n * plan.height * plan.width
+        let cost = RegionCost.multiplyAdds(products * 4 * pixels * plan.outChannels * plan.channels,
+                                           bytes: 4 * pixels * (plan.channels + plan.outChannels))
+        Convolution.inLanes(lanes, batch: n, cost: cost, body)
     }
 
     static func forEachChunk(of range: Range<Int>, _ size: Int, _ body: (Range<Int>) -> Void) {

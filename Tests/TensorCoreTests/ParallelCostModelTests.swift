@@ -1,0 +1,117 @@
+import XCTest
+import TensorCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `ParallelCostModel`'s decisions on given sizes and round trips (a pure function), and the
+/// round-trip measurement on the real pool.
+final class ParallelCostModelTests: XCTestCase {
+    override func tearDown() {
+        Parallel.fixRoundTrip(nanoseconds: nil)
+        Parallel.setThreads(1)
+    }
+
+    static let quiet = [75.0, 95.0].map { ParallelCostModel(roundTripNanoseconds: $0) }
+    static let slow = [320.0, 410.0].map { ParallelCostModel(roundTripNanoseconds: $0) }
+
+    /// Regions of the bench workloads at 2 threads: LeNet-300-100's first layer at batch 60
+    /// (forward `[60, 784] · [784, 300]` and weight gradient `[300, 60] · [60, 784]`, both split
+    /// by `GEMM`); ResNet-18 width 16's lanes at batch 128 (stem, a 32×32 Winograd layer and the
+    /// 4×4 one of stage 4).
+    static let mlpProduct = RegionCost.multiplyAdds(60 * 300 * 784, bytes: 4 * (60 * 784 + 784 * 300 + 60 * 300))
+    static let w16Stem = RegionCost.multiplyAdds(128 * 16 * 27 * 1024, bytes: 4 * 128 * (3 + 16) * 1024)
+    static let w16Stage1 = RegionCost.multiplyAdds(4 * 128 * 1024 * 16 * 16, bytes: 4 * 128 * 1024 * 32)
+    static let w16Stage4 = RegionCost.multiplyAdds(4 * 128 * 16 * 128 * 128, bytes: 4 * 128 * 16 * 256)
+
+    /// At a quiet round trip every region that was spread before the model (streaming loops
+    /// from the 32 768-unit threshold up, split products, lanes) still is.
+    func testQuietRoundTripSpreadsEverythingThatWasSpreadBefore() {
+        for model in Self.quiet {
+            for units in [32_768, 65_536, 300_000, 1 << 20, 8 << 20, 100 << 20] {
+                XCTAssertTrue(model.spreads(.streaming(units), chunks: 2), "\(units) units at \(model.roundTripNanoseconds) ns")
+            }
+            for cost in [Self.mlpProduct, Self.w16Stem, Self.w16Stage1, Self.w16Stage4] {
+                XCTAssertTrue(model.spreads(cost, chunks: 2), "\(cost) at \(model.roundTripNanoseconds) ns")
+            }
+        }
+    }
+
+    /// When the vCPUs are far apart, the MLP's products and streaming loops up to ≈ 2.1 M units
+    /// (2.7 M at 410 ns; e.g. the SGD step of LeNet-300-100's 266 k parameters) run on one
+    /// thread, while the convolution lanes and very large loops stay spread.
+    func testSlowRoundTripKeepsSmallRegionsOnOneThread() {
+        for model in Self.slow {
+            for units in [32_768, 300_000, 4 * 266_610, 2_000_000] {
+                XCTAssertFalse(model.spreads(.streaming(units), chunks: 2), "\(units) units at \(model.roundTripNanoseconds) ns")
+            }
+            XCTAssertTrue(model.spreads(.streaming(128 * 64 * 1024), chunks: 2))
+            XCTAssertFalse(model.spreads(Self.mlpProduct, chunks: 2))
+            for cost in [Self.w16Stem, Self.w16Stage1, Self.w16Stage4] {
+                XCTAssertTrue(model.spreads(cost, chunks: 2), "\(cost) at \(model.roundTripNanoseconds) ns")
+            }
+        }
+    }
+
+    /// The formula: overhead `r · (4 + min(bytes, 512 KiB) / 640)`, saving `t · (1 − 1/p)`.
+    func testOverheadAndSavingFollowTheFormula() {
+        let model = ParallelCostModel(roundTripNanoseconds: 100)
+        XCTAssertEqual(model.overheadNanoseconds(RegionCost(nanoseconds: 0, crossingBytes: 6400)), 100 * (4 + 10), accuracy: 1e-9)
+        XCTAssertEqual(model.overheadNanoseconds(RegionCost(nanoseconds: 0, crossingBytes: 1e9)), 100 * (4 + 819.2), accuracy: 1e-9)
+        // 1400 ns of overhead: 2 chunks save half, 4 chunks three quarters.
+        let cost = RegionCost(nanoseconds: 2000, crossingBytes: 6400)
+        XCTAssertFalse(model.spreads(cost, chunks: 2))
+        XCTAssertTrue(model.spreads(cost, chunks: 4))
+        XCTAssertFalse(model.spreads(RegionCost(nanoseconds: 1e12, crossingBytes: 0), chunks: 1))
+        XCTAssertTrue(ParallelCostModel(roundTripNanoseconds: 0).spreads(RegionCost(nanoseconds: 1, crossingBytes: 1e9), chunks: 2))
+    }
+
+    /// The ping-pong between the pool's threads gives a positive round trip (at most its 50 ms
+    /// budget, reached only on a machine so loaded that the worker is not scheduled), and the
+    /// pool still runs regions afterwards; a fixed round trip is kept until released.
+    func testRoundTripIsMeasuredAndCanBeFixed() {
+        Parallel.setThreads(2)
+        Parallel.fixRoundTrip(nanoseconds: nil)
+        Parallel.fixRoundTrip(nanoseconds: 0)
+        Parallel.fixRoundTrip(nanoseconds: nil)
+        let measured = Parallel.costModel.roundTripNanoseconds
+        XCTAssertGreaterThan(measured, 0)
+        XCTAssertLessThan(measured, 100_000_000)
+
+        Parallel.fixRoundTrip(nanoseconds: 123)
+        XCTAssertEqual(Parallel.measureRoundTrip(), 123)
+        XCTAssertEqual(Parallel.costModel.roundTripNanoseconds, 123)
+
+        let n = 100_000
+        let seen = UnsafeMutablePointer<Int32>.allocate(capacity: n)
+        defer { seen.deallocate() }
+        seen.update(repeating: 0, count: n)
+        Parallel.forEachChunk(n) { _, r in for i in r { seen[i] += 1 } }
+        XCTAssertEqual((0..<n).filter { seen[$0] != 1 }.count, 0)
+    }
+
+    /// A region whose cost does not pay for the pool runs its chunks on the calling thread, in
+    /// the same chunks as on the pool; the counters say which way each region went.
+    func testUnspreadRegionRunsTheSameChunksInOrder() {
+        Parallel.setThreads(2)
+        let n = 40_000
+        for (roundTrip, spread) in [(0, true), (1_000_000_000, false)] {
+            Parallel.fixRoundTrip(nanoseconds: roundTrip)
+            let before = Parallel.regionCounts
+            let owner = UnsafeMutablePointer<Int32>.allocate(capacity: n)
+            defer { owner.deallocate() }
+            let caller = pthread_self()
+            let chunkOneOnCaller = UnsafeMutablePointer<Bool>.allocate(capacity: 1)
+            defer { chunkOneOnCaller.deallocate() }
+            Parallel.forEachChunk(n) { c, r in
+                for i in r { owner[i] = Int32(c) }
+                if c == 1 { chunkOneOnCaller.pointee = pthread_equal(pthread_self(), caller) != 0 }
+            }
+            let after = Parallel.regionCounts
+            XCTAssertEqual((0..<n).filter { owner[$0] != ($0 < n / 2 ? 0 : 1) }.count, 0)
+            XCTAssertEqual(after.regions - before.regions, 1)
+            XCTAssertEqual(after.spread - before.spread, spread ? 1 : 0)
+            XCTAssertEqual(chunkOneOnCaller.pointee, !spread, "round trip \(roundTrip)")
+        }
+    }
+}
