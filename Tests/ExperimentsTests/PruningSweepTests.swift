@@ -217,7 +217,9 @@ final class PruningSweepTests: XCTestCase {
 
         let plots = report.plots()
         XCTAssertEqual(plots.map(\.file), ["after-training-accuracy-vs-compression.svg", "after-training-accuracy-vs-flops.svg",
-                                           "at-init-accuracy-vs-compression.svg", "at-init-accuracy-vs-flops.svg"])
+                                           "after-training-accuracy-vs-compression-zoom.svg", "after-training-accuracy-vs-flops-zoom.svg",
+                                           "at-init-accuracy-vs-compression.svg", "at-init-accuracy-vs-flops.svg",
+                                           "at-init-accuracy-vs-compression-zoom.svg", "at-init-accuracy-vs-flops-zoom.svg"])
         for p in plots {
             XCTAssertTrue(p.svg.hasPrefix("<svg"), p.file)
             XCTAssertTrue(p.svg.contains(">random"), "\(p.file): the random baseline is on every plot")

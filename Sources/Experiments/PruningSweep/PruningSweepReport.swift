@@ -252,37 +252,65 @@ public struct PruningSweepReport: Sendable {
 
     /// One SVG per plot: after training (and at init, when the sweep has such cells) against the
     /// compression ratio and against the FLOP reduction, log-scaled x, every series with its 95%
-    /// band; the random baseline (after training) drawn black and dashed on every plot.
+    /// band; the random baseline (after training) drawn black and dashed on every plot. Each comes
+    /// twice: the full accuracy range, and zoomed to the range of the non-random series (random
+    /// drawn where it lies inside it), where the criteria's differences are visible.
     public func plots() -> [(file: String, svg: String)] {
         var out: [(file: String, svg: String)] = []
         let stages: [(PruningSweepCell.Stage, String, String)] = [(.afterTraining, "after-training", "pruned after training, fine-tuned"),
                                                                   (.atInit, "at-init", "pruned at initialisation, trained from scratch")]
+        let axes: [(String, String, (Point) -> Double?)] = [("compression", "compression ratio (prunable weights / kept), log scale", compression),
+                                                            ("flops", "theoretical FLOP reduction (dense MACs / MACs left), log scale", flops)]
         for (stage, tag, title) in stages {
             var ps = points.filter { $0.stage == stage }
             guard !ps.isEmpty else { continue }
             if stage == .atInit { ps += points.filter { $0.series == "random" && $0.stage == .afterTraining } }
-            for (axis, label, x) in [("compression", "compression ratio (prunable weights / kept), log scale", compression),
-                                     ("flops", "theoretical FLOP reduction (dense MACs / MACs left), log scale", flops)] as [(String, String, (Point) -> Double?)] {
-                var series: [LinePlot.Series] = []
-                for name in orderedSeries(ps) {
-                    let mine = ps.filter { $0.series == name && $0.accuracy != nil }.compactMap { p -> (x: Double, s: Summary)? in
-                        guard let v = x(p), v.isFinite, let s = p.accuracy else { return nil }
-                        return (v, s)
-                    }
-                    guard !mine.isEmpty else { continue }
-                    let isRandom = name == "random"
-                    series.append(LinePlot.Series(label: name == "random" && stage == .atInit ? "random (after training)" : name,
-                                                  points: mine.map { ($0.x, $0.s.mean) },
-                                                  band: mine.filter { $0.s.count > 1 }.map { ($0.x, $0.s.mean - $0.s.halfWidth, $0.s.mean + $0.s.halfWidth) },
-                                                  colour: isRandom ? "#000000" : nil, dashed: isRandom || name == "random@init"))
+            for zoom in [false, true] {
+                for (axis, label, x) in axes {
+                    var plot = plot(ps, stage: stage, x: x, zoom: zoom)
+                    plot.title = "\(name): test accuracy, \(title)" + (zoom ? " (zoomed)" : "")
+                    plot.xLabel = label
+                    out.append(("\(tag)-accuracy-vs-\(axis)\(zoom ? "-zoom" : "").svg", plot.svg()))
                 }
-                var plot = LinePlot(title: "\(name): test accuracy, \(title)", xLabel: label, yLabel: "final test accuracy", series: series)
-                plot.subtitle = "mean over seeds with 95% band; random baseline dashed"
-                plot.xScale = .log
-                out.append(("\(tag)-accuracy-vs-\(axis).svg", plot.svg()))
             }
         }
         return out
+    }
+
+    /// The line plot of `ps` over `x`; zoomed: the y range of the non-random series' bands, other points left out.
+    func plot(_ ps: [Point], stage: PruningSweepCell.Stage, x: (Point) -> Double?, zoom: Bool) -> LinePlot {
+        typealias Mean = (x: Double, s: Summary)
+        var lines: [(name: String, points: [Mean])] = []
+        for name in orderedSeries(ps) {
+            let mine = ps.filter { $0.series == name }.compactMap { p -> Mean? in
+                guard let v = x(p), v.isFinite, let s = p.accuracy else { return nil }
+                return (v, s)
+            }
+            if !mine.isEmpty { lines.append((name, mine)) }
+        }
+        func isRandom(_ name: String) -> Bool { name == "random" || name == "random@init" }
+        var range: ClosedRange<Double>?
+        if zoom {
+            let ys = lines.filter { !isRandom($0.name) }.flatMap { $0.points.flatMap { [$0.s.mean - $0.s.halfWidth, $0.s.mean + $0.s.halfWidth] } }
+            if let lo = ys.min(), let hi = ys.max(), hi > lo {
+                let pad = (hi - lo) * 0.05
+                range = (lo - pad)...(hi + pad)
+            }
+        }
+        let series = lines.map { line -> LinePlot.Series in
+            let shown = range.map { r in line.points.filter { r.contains($0.s.mean) } } ?? line.points
+            let label = line.name == "random" && stage == .atInit ? "random (after training)" : line.name
+            return LinePlot.Series(label: label, points: shown.map { (x: $0.x, y: $0.s.mean) },
+                                   band: shown.filter { $0.s.count > 1 }.map { p in
+                                       let (lo, hi) = (p.s.mean - p.s.halfWidth, p.s.mean + p.s.halfWidth)
+                                       return range.map { (x: p.x, low: max(lo, $0.lowerBound), high: min(hi, $0.upperBound)) } ?? (x: p.x, low: lo, high: hi)
+                                   },
+                                   colour: line.name == "random" ? "#000000" : nil, dashed: isRandom(line.name))
+        }
+        var plot = LinePlot(title: "", xLabel: "", yLabel: "final test accuracy", series: series, yRange: range)
+        plot.subtitle = "mean over seeds with 95% band; random baseline dashed" + (range == nil ? "" : ", drawn where inside the axis")
+        plot.xScale = .log
+        return plot
     }
 
     /// Writes `results.csv`, `summary.csv`, the plots and `REPORT.md` into `directory`.
