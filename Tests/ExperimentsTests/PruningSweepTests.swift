@@ -226,7 +226,7 @@ final class PruningSweepTests: XCTestCase {
         }
         let md = report.markdown()
         XCTAssertTrue(md.contains("| magnitude | 0.9610 ± 0.0025 | 0.9410 ± 0.0025 |"), md)
-        XCTAssertTrue(md.contains("| ×4 | magnitude | snip | random |"), md)
+        XCTAssertTrue(md.contains("| ×4 | magnitude | snip | random |  |"), md)
         XCTAssertTrue(md.contains("## Pruned at initialisation, trained from scratch"), md)
 
         // A run not completed: n of planned, and no number.
@@ -235,5 +235,10 @@ final class PruningSweepTests: XCTestCase {
         partial[partial.count - 1].finalAccuracy = nil
         let r2 = PruningSweepReport(name: "t", results: partial, criteria: config.criteria, atInit: config.atInit)
         XCTAssertTrue(r2.markdown().contains("(2 of 3)"), r2.markdown())
+        // With one seed left in a series, nothing is said about its noise.
+        for i in partial.indices where partial[i].cell.criterion == "snip" && partial[i].cell.seed > 0 { partial[i].finalAccuracy = nil }
+        let r3 = PruningSweepReport(name: "t", results: partial, criteria: config.criteria, atInit: config.atInit)
+        XCTAssertEqual(r3.winners(.afterTraining).first?.untested, ["snip"])
+        XCTAssertEqual(r3.winners(.afterTraining).first?.insideNoise, [])
     }
 }

@@ -169,22 +169,28 @@ public struct PruningSweepReport: Sendable {
     func compression(_ p: Point) -> Double? { p.mean(\.compression) ?? (p.runs.isEmpty ? nil : 1) }
     func flops(_ p: Point) -> Double? { p.mean(\.flopReduction) ?? (p.runs.isEmpty ? nil : 1) }
 
-    /// Per stage and ratio > 1: the series with the highest mean accuracy, and the others inside
-    /// its noise (the paired 95% interval of the difference over common seeds contains 0; with
-    /// fewer than 2 common seeds nothing can be said).
-    public func winners(_ stage: PruningSweepCell.Stage) -> [(ratio: Double, best: String, insideNoise: [String], clearlyWorse: [String])] {
+    /// Per stage and ratio > 1: the series with the highest mean accuracy, the others inside its
+    /// noise (the paired 95% interval of the difference over common seeds contains 0) or clearly
+    /// worse, and those with fewer than 2 seeds in common with it (nothing can be said).
+    public func winners(_ stage: PruningSweepCell.Stage) -> [(ratio: Double, best: String, insideNoise: [String], clearlyWorse: [String], untested: [String])] {
         let ps = points.filter { $0.stage == stage && $0.ratio > 1 && !$0.runs.isEmpty }
-        var out: [(ratio: Double, best: String, insideNoise: [String], clearlyWorse: [String])] = []
+        var out: [(ratio: Double, best: String, insideNoise: [String], clearlyWorse: [String], untested: [String])] = []
         for r in Array(Set(ps.map(\.ratio))).sorted() {
             let here = ps.filter { $0.ratio == r }
             guard let best = here.max(by: { ($0.accuracy?.mean ?? 0) < ($1.accuracy?.mean ?? 0) }) else { continue }
-            var inside: [String] = [], worse: [String] = []
+            var inside: [String] = [], worse: [String] = [], untested: [String] = []
             for p in here where p.series != best.series {
                 let a = best.bySeed, b = p.bySeed
                 let d = a.keys.filter { b[$0] != nil }.sorted().map { a[$0]! - b[$0]! }
-                if d.count >= 2, Summary(d).mean - Summary(d).halfWidth > 0 { worse.append(p.series) } else { inside.append(p.series) }
+                if d.count < 2 {
+                    untested.append(p.series)
+                } else if Summary(d).mean - Summary(d).halfWidth > 0 {
+                    worse.append(p.series)
+                } else {
+                    inside.append(p.series)
+                }
             }
-            out.append((r, best.series, inside, worse))
+            out.append((r, best.series, inside, worse, untested))
         }
         return out
     }
@@ -220,9 +226,10 @@ public struct PruningSweepReport: Sendable {
             let w = winners(stage)
             if !w.isEmpty {
                 out += "\nBest series per ratio; \"inside the noise\" = the paired 95% interval of its difference to the best contains 0.\n\n"
-                out += "| ratio | best | inside the noise of the best | clearly worse |\n|---|---|---|---|\n"
+                out += "| ratio | best | inside the noise of the best | clearly worse | fewer than 2 common seeds |\n|---|---|---|---|---|\n"
                 for x in w {
-                    out += "| ×\(PruningSweepCell.ratioText(x.ratio)) | \(x.best) | \(x.insideNoise.joined(separator: ", ")) | \(x.clearlyWorse.joined(separator: ", ")) |\n"
+                    out += "| ×\(PruningSweepCell.ratioText(x.ratio)) | \(x.best) | \(x.insideNoise.joined(separator: ", ")) | "
+                        + "\(x.clearlyWorse.joined(separator: ", ")) | \(x.untested.joined(separator: ", ")) |\n"
                 }
             }
         }
