@@ -260,8 +260,9 @@ public struct PruningSweepReport: Sendable {
     /// One SVG per plot: after training (and at init, when the sweep has such cells) against the
     /// compression ratio and against the FLOP reduction, log-scaled x, every series with its 95%
     /// band; the random baseline (after training) drawn black and dashed on every plot. Each comes
-    /// twice: the full accuracy range, and zoomed to the range of the non-random series (random
-    /// drawn where it lies inside it), where the criteria's differences are visible.
+    /// twice: the full accuracy range, and zoomed to the better half of the non-random series (from
+    /// the lowest per-ratio median of their means to the highest mean; points below left out),
+    /// where the leading criteria's differences are visible.
     public func plots() -> [(file: String, svg: String)] {
         var out: [(file: String, svg: String)] = []
         let stages: [(PruningSweepCell.Stage, String, String)] = [(.afterTraining, "after-training", "pruned after training, fine-tuned"),
@@ -284,7 +285,7 @@ public struct PruningSweepReport: Sendable {
         return out
     }
 
-    /// The line plot of `ps` over `x`; zoomed: the y range of the non-random series' bands, other points left out.
+    /// The line plot of `ps` over `x`; zoomed: the better half of the non-random series (see `plots`), other points left out.
     func plot(_ ps: [Point], stage: PruningSweepCell.Stage, x: (Point) -> Double?, zoom: Bool) -> LinePlot {
         typealias Mean = (x: Double, s: Summary)
         var lines: [(name: String, points: [Mean])] = []
@@ -298,8 +299,13 @@ public struct PruningSweepReport: Sendable {
         func isRandom(_ name: String) -> Bool { name == "random" || name == "random@init" }
         var range: ClosedRange<Double>?
         if zoom {
-            let ys = lines.filter { !isRandom($0.name) }.flatMap { $0.points.flatMap { [$0.s.mean - $0.s.halfWidth, $0.s.mean + $0.s.halfWidth] } }
-            if let lo = ys.min(), let hi = ys.max(), hi > lo {
+            // From the lowest per-ratio median of the non-random means to the highest mean: the better half of the series.
+            let means = lines.filter { !isRandom($0.name) }.flatMap { $0.points }
+            let medians = Dictionary(grouping: means, by: { $0.x }).values.map { group -> Double in
+                let m = group.map { $0.s.mean }.sorted()
+                return m.count % 2 == 1 ? m[m.count / 2] : (m[m.count / 2 - 1] + m[m.count / 2]) / 2
+            }
+            if let lo = medians.min(), let hi = means.map({ $0.s.mean }).max(), hi > lo {
                 let pad = (hi - lo) * 0.05
                 range = (lo - pad)...(hi + pad)
             }
@@ -315,7 +321,7 @@ public struct PruningSweepReport: Sendable {
                                    colour: line.name == "random" ? "#000000" : nil, dashed: isRandom(line.name))
         }
         var plot = LinePlot(title: "", xLabel: "", yLabel: "final test accuracy", series: series, yRange: range)
-        plot.subtitle = "mean over seeds with 95% band; random baseline dashed" + (range == nil ? "" : ", drawn where inside the axis")
+        plot.subtitle = "mean over seeds with 95% band; random baseline dashed" + (range == nil ? "" : "; zoomed to the better half, points below the axis left out")
         plot.xScale = .log
         return plot
     }
