@@ -310,7 +310,8 @@ public struct PruningSweepReport: Sendable {
                 range = (lo - pad)...(hi + pad)
             }
         }
-        let series = lines.map { line -> LinePlot.Series in
+        // Series past the palette's eight colours repeat a colour: they are drawn dashed to stay apart.
+        let series = lines.enumerated().map { (i, line) -> LinePlot.Series in
             let shown = range.map { r in line.points.filter { r.contains($0.s.mean) } } ?? line.points
             let label = line.name == "random" && stage == .atInit ? "random (after training)" : line.name
             return LinePlot.Series(label: label, points: shown.map { (x: $0.x, y: $0.s.mean) },
@@ -318,7 +319,7 @@ public struct PruningSweepReport: Sendable {
                                        let (lo, hi) = (p.s.mean - p.s.halfWidth, p.s.mean + p.s.halfWidth)
                                        return range.map { (x: p.x, low: max(lo, $0.lowerBound), high: min(hi, $0.upperBound)) } ?? (x: p.x, low: lo, high: hi)
                                    },
-                                   colour: line.name == "random" ? "#000000" : nil, dashed: isRandom(line.name))
+                                   colour: line.name == "random" ? "#000000" : nil, dashed: isRandom(line.name) || i >= LinePlot.palette.count)
         }
         var plot = LinePlot(title: "", xLabel: "", yLabel: "final test accuracy", series: series, yRange: range)
         plot.subtitle = "mean over seeds with 95% band; random baseline dashed" + (range == nil ? "" : "; zoomed to the better half, points below the axis left out")
