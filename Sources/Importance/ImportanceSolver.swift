@@ -71,7 +71,7 @@ public final class ImportanceSolver {
     private let shifted: TensorStorage
     /// log w₀ of the current solve, for KL(w_final ‖ w₀).
     private let startLogImportance: TensorStorage
-    private let savedGrads: TensorStorage
+    private let savedGrads: SavedGradients
     /// log w before the current trial step (backtracking).
     private let previousLogImportance: TensorStorage
     private var activationCache: TensorStorage?
@@ -99,7 +99,7 @@ public final class ImportanceSolver {
         phiGradient = TensorStorage(count: total)
         shifted = TensorStorage(count: total)
         startLogImportance = TensorStorage(count: total)
-        savedGrads = TensorStorage(count: network.store.count)
+        savedGrads = SavedGradients(network.store)
         previousLogImportance = TensorStorage(count: total)
         let chain = self.chain
         modules = targets.map { t in
@@ -133,7 +133,7 @@ public final class ImportanceSolver {
         report.finalEta = [Double](repeating: config.eta, count: targets.count)
         report.rejectedSteps = [Int](repeating: 0, count: targets.count)
         report.stoppedEarly = [Bool](repeating: false, count: targets.count)
-        saveGradients()
+        savedGrads.save()
         computeGradient(on: batches, report: &report)
         for t in targets.indices { initialise(t) }
         startLogImportance.base.update(from: logImportance.base, count: totalCount)
@@ -144,7 +144,7 @@ public final class ImportanceSolver {
         }
         (report.solveAfter, report.heldOutAfter) = measure(batches, &report)
         report.klFromStart = targets.indices.map(klFromStart)
-        restoreGradients()
+        savedGrads.restore()
         report.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
         return report
     }
@@ -402,14 +402,6 @@ public final class ImportanceSolver {
     }
 
     // MARK: - State
-
-    private func saveGradients() {
-        savedGrads.base.update(from: network.store.grads.base, count: network.store.count)
-    }
-
-    private func restoreGradients() {
-        network.store.grads.base.update(from: savedGrads.base, count: network.store.count)
-    }
 
     /// Allocates, once, room for one input of every target's module per batch.
     private func prepareActivationCache(_ batches: SolverBatches) {

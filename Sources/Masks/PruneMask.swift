@@ -1,3 +1,4 @@
+import TensorCore
 import Layers
 import Stats
 import Options
@@ -30,7 +31,7 @@ public final class PruneMask: MaskSampler {
     public func start(_ context: MaskContext, masks: MaskSet, restored: [HookState]?) throws(MaskError) {
         self.masks = masks
         if let restored { return try masks.restoreFixed(restored) }
-        do {
+        do throws(PruningError) {
             let rule = try CriterionRegistry.make(criterion, config: config.pruning)
             var batches: SolverBatches?
             if let set = context.trainingSet {
@@ -41,13 +42,35 @@ public final class PruneMask: MaskSampler {
             }
             let streams = RandomStreams(seed: context.seed)
             let parameters = masks.parameters
-            let scoring = ScoringContext(network: context.network, parameters: parameters, batches: batches, config: config.pruning,
-                                         importance: config.importance) { streams.stream(.pruning, parameters[$0].index) }
+            let reference = rule is MovementCriterion ? Self.initialWeights(context.network, parameters: parameters, seed: context.seed) : nil
+            if let reference, reference == parameters.map({ $0.value.toArray() }) {
+                throw PruningError.invalid("\(criterion) scores how far each weight moved from θ0, and the run starts at θ0 (every score 0): "
+                                           + "start from trained weights (masklab train --init-from CHECKPOINT, or masklab prune --reference)")
+            }
+            let scoring = ScoringContext(network: context.network, parameters: parameters, reference: reference, batches: batches,
+                                         config: config.pruning, importance: config.importance) { streams.stream(.pruning, parameters[$0].index) }
             let plan = PruningPlan(scope: config.magnitudeScope, amount: .keep(config.keep), output: config.keepOutput.map { .keep($0) })
             let mask = try MaskBuilder.build(rule, context: scoring, plan: plan, seed: context.seed, step: 0, indexOrder: .lowerKeptFirst)
             for i in parameters.indices { masks.multipliers(i).copy(from: mask[i]) }
         } catch { throw .invalidOption(error.description) }
         masks.countKept()
+    }
+
+    /// θ0 of `parameters`: the values a fresh run of `seed` starts from (`ParameterStore.initialise`),
+    /// the reference point of `movement` in a training run (which starts from θ0, or from trained
+    /// weights given with `--init-from` whose own run started from the same θ0). The network's
+    /// parameters, buffers and counters are left as they were.
+    static func initialWeights(_ network: Network, parameters: [Parameter], seed: UInt64) -> [[Float]] {
+        let store = network.store
+        let values = store.values.tensor(Shape(store.count)).toArray()
+        let buffers = store.bufferValues.tensor(Shape(store.bufferValues.count)).toArray()
+        let counters = store.counters.map(\.value)
+        store.initialise(streams: RandomStreams(seed: seed))
+        let theta0 = parameters.map { $0.value.toArray() }
+        store.values.tensor(Shape(store.count)).copy(from: values)
+        store.bufferValues.tensor(Shape(store.bufferValues.count)).copy(from: buffers)
+        for (c, v) in zip(store.counters, counters) { c.value = v }
+        return theta0
     }
 
     public static let entry = MaskSamplerEntry(name: "prune", summary: "fixed mask from a pruning criterion at the start (--criterion; layerwise or global)") { c throws(MaskError) in

@@ -91,6 +91,8 @@ public final class SlurmExecutor: @unchecked Sendable {
                 let key = study.key(j)
                 try fm.createDirectory(at: j.layout.directory, withIntermediateDirectories: true)
                 try RunFolder.writeAtomically(Data(j.config.jsonText().utf8), to: configs.appendingPathComponent(key + ".json"))
+                let initFile = configs.appendingPathComponent(key + ".init")
+                if let initFrom = j.initFrom { try RunFolder.writeAtomically(Data(initFrom.path.utf8), to: initFile) } else { try? fm.removeItem(at: initFile) }
                 try? fm.removeItem(at: exitCodes.appendingPathComponent(key))
             }
             try RunFolder.writeAtomically(Data(jobs.map { $0.layout.directory.path + "\n" }.joined().utf8), to: runsFile)

@@ -3,7 +3,8 @@ import Foundation
 /// The `sbatch` array script of one submission: one array task per run listed in its runs file
 /// (task i trains the run on line i + 1, whose key — its files' name under `configs/` and `exit/` —
 /// is line i + 1 of the keys file), each `masklab train … --resume` in its run folder with
-/// `--cpus-per-task` = the threads per run.
+/// `--cpus-per-task` = the threads per run (and `--init-from` the path in `configs/<key>.init`
+/// when that file exists: `TrainJob.initFrom`).
 ///
 /// Before its time limit or on preemption Slurm sends SIGUSR1 to the batch shell
 /// (`--signal=B:USR1@120`); the shell passes it to `train`, which stops after its step with a
@@ -45,10 +46,12 @@ public struct SlurmScript: Sendable {
             "set -u",
             "run=\"$(sed -n \"$((SLURM_ARRAY_TASK_ID + 1))p\" \(Self.quote(runsFile.path)))\"",
             "name=\"$(sed -n \"$((SLURM_ARRAY_TASK_ID + 1))p\" \(Self.quote(keysFile.path)))\"",
+            "# A run that starts from given weights has their path in configs/<key>.init.",
+            "init=\"$(cat \(Self.quote(configs.path))/\"$name.init\" 2>/dev/null || true)\"",
             "mkdir -p \"$run\"",
             "unset MASKLAB_PARENT_PID",
             "echo \"task ${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID} on $(hostname): $run\"",
-            "\(Self.quote(executable.path)) train --config \(Self.quote(configs.path))/\"$name.json\" --out \"$run\" --data \(Self.quote(dataRoot.path)) --resume --quiet >> \"$run/train.log\" 2>&1 &",
+            "\(Self.quote(executable.path)) train --config \(Self.quote(configs.path))/\"$name.json\" --out \"$run\" --data \(Self.quote(dataRoot.path)) ${init:+--init-from \"$init\"} --resume --quiet >> \"$run/train.log\" 2>&1 &",
             "child=$!",
             "# Time limit or preemption near: checkpoint (train stops after its step), then requeue this task.",
             "trap 'kill -USR1 \"$child\"; wait \"$child\"; scontrol requeue \"${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}\"; exit 0' USR1",

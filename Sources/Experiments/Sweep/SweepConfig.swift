@@ -31,31 +31,13 @@ public struct SweepConfig: Sendable {
 
     /// Reads and checks a sweep file; every error names the file and the key.
     public static func load(from url: URL) throws(SweepError) -> SweepConfig {
-        let value: ConfigValue
-        do { value = try ConfigText.load(path: url.path) } catch {
-            throw .config(path: url.path, message: error.line.map { "line \($0), column \(error.column ?? 0): " }.map { $0 + error.message } ?? error.message)
-        }
-        return try parse(value, path: url.path)
+        try parse(StudyFile.load(url), path: url.path)
     }
 
     /// Builds the sweep from the file's value (`path` names it in errors).
     public static func parse(_ value: ConfigValue, path: String) throws(SweepError) -> SweepConfig {
         func fail(_ message: String) -> SweepError { .config(path: path, message: message) }
-        guard let dict = value.object else { throw fail("expected an object at the top level (keys \(keys.joined(separator: ", ")))") }
-        for k in dict.keys.sorted() where !keys.contains(k) {
-            throw fail("unknown key \(k); \(OptionTable<RunConfig>.nearest(k, among: keys).map { "did you mean \($0)? " } ?? "")valid keys: \(keys.joined(separator: ", "))")
-        }
-        guard case let .string(name)? = dict["name"], !name.isEmpty,
-              name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.+".contains($0) }) else {
-            throw fail("\"name\" must be a non-empty string of letters, digits and - _ . + (it names the folder)")
-        }
-        func count(_ key: String) throws(SweepError) -> Int {
-            guard let v = dict[key] else { return 1 }
-            guard case let .number(t) = v, let n = Int(t), n >= 1 else { throw fail("\"\(key)\": expected an integer ≥ 1, got \(v)") }
-            return n
-        }
-        let jobs = try count("jobs"), threads = try count("threadsPerJob")
-        guard threads <= TrainingConfig.maxThreads else { throw fail("\"threadsPerJob\" must be in [1, \(TrainingConfig.maxThreads)], got \(threads)") }
+        let (dict, name, jobs, threads) = try StudyFile.header(value, keys: keys, path: path)
         let baseValue = dict["base"] ?? .object([:])
         guard baseValue.object != nil else { throw fail("\"base\" must be a run config object (the keys of a run's config.json)") }
         let base: RunConfig

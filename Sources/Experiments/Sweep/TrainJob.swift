@@ -7,19 +7,25 @@ public struct TrainJob: Sendable {
     public var config: RunConfig
     public var layout: RunLayout
     public var log: URL
+    /// Weights the run starts from instead of its seed's initialisation (`train --init-from`),
+    /// e.g. the trained dense run a pruning sweep's cell prunes and fine-tunes; nil = none.
+    public var initFrom: URL?
 
-    public init(label: String, config: RunConfig, layout: RunLayout, log: URL) {
+    public init(label: String, config: RunConfig, layout: RunLayout, log: URL, initFrom: URL? = nil) {
         self.label = label
         self.config = config
         self.layout = layout
         self.log = log
+        self.initFrom = initFrom
     }
 
     /// The `masklab train` command line of the job: its config (a file at `configFile`), its
-    /// folder, the data, `--resume` (a fresh folder starts fresh, a partial one continues) and
-    /// `--quiet` (the log gets the summary only). The same line runs on this machine and in a Slurm task.
+    /// folder, the data, `--init-from` when the job has starting weights, `--resume` (a fresh
+    /// folder starts fresh, a partial one continues from its own checkpoint) and `--quiet` (the
+    /// log gets the summary only). A Slurm task runs the same line (`SlurmScript`).
     public func trainArguments(configFile: String, dataRoot: String) -> [String] {
-        ["train", "--config", configFile, "--out", layout.directory.path, "--data", dataRoot, "--resume", "--quiet"]
+        ["train", "--config", configFile, "--out", layout.directory.path, "--data", dataRoot]
+            + (initFrom.map { ["--init-from", $0.path] } ?? []) + ["--resume", "--quiet"]
     }
 }
 

@@ -27,7 +27,7 @@ public final class ScoringContext {
     private let randomStream: (Int) -> RandomStream
     private let substitute: TensorStorage
     private let offsets: [Int]
-    private let savedGrads: TensorStorage
+    private let savedGrads: SavedGradients
 
     /// A context over `parameters` of `network`; `mask` nil = dense. `randomStream(i)` is the
     /// stream of tensor i's random draws (the caller keys it, e.g. (seed, pruning, level, i)).
@@ -51,7 +51,7 @@ public final class ScoringContext {
         }
         offsets = offs
         substitute = TensorStorage(count: total)
-        savedGrads = TensorStorage(count: network.store.count)
+        savedGrads = SavedGradients(network.store)
     }
 
     /// The random stream of tensor `i`.
@@ -80,10 +80,8 @@ public final class ScoringContext {
             let t = substitute.tensor(parameters[i].shape, offset: offsets[i])
             t.copy(from: weights?[i] ?? maskedWeights(i))
         }
-        savedGrads.base.update(from: network.store.grads.base, count: network.store.count)
-        defer { network.store.grads.base.update(from: savedGrads.base, count: network.store.count) }
         let effective = EffectiveWeights(parameters, parameters.indices.map { substitute.tensor(parameters[$0].shape, offset: offsets[$0]) })
-        return network.withEffectiveWeights(effective, body)
+        return savedGrads.preserving { network.withEffectiveWeights(effective, body) }
     }
 
     /// One forward/backward on `inputs` (`[n, …]`) with `labels`, logits divided by
