@@ -86,7 +86,10 @@ final class StructuredPruneCLITests: XCTestCase {
             (["--structured", "--ratio", "1"], "--ratio must be in [0, 1), got 1.0"),
             (["--structured", "--ratio", "0.5", "--criterion", "magnitude"], "unknown pruning criterion 'magnitude'; valid criteria: l1-filter, bn-gamma"),
             (["--ratio", "0.5"], "--ratio is the share of channels --structured removes"),
-            (["--criterion-batches", "0"], "criterion-batches"),
+            // The criterion flags come from PruningConfig's declarations, ranges included (the
+            // hand-declared flags before only checked ≥ 1 and let 20000 rounds through).
+            (["--criterion-batches", "0"], "--criterion-batches: batches must be in [1, 1000], got 0"),
+            (["--synflow-rounds", "20000"], "synflowRounds must be in [1, 10000], got 20000"),
         ] {
             let r = try masklab(["prune", run.path] + args + ["--out", out.file("p").path])
             XCTAssertNotEqual(r.status, 0, "\(args)")
@@ -94,6 +97,7 @@ final class StructuredPruneCLITests: XCTestCase {
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.file("p/model.safetensors").path), "a refused prune writes nothing")
         let help = try masklab(["prune", "--help"])
-        XCTAssertTrue(help.stdout.contains("--synflow-rounds") && help.stdout.contains("--grasp-temperature") && help.stdout.contains("--criterion-batches"), help.stdout)
+        XCTAssertTrue(help.stdout.contains("CRITERION OPTIONS") && help.stdout.contains("synflowRounds: SynFlow") && help.stdout.contains("graspTemperature: GraSP")
+                      && help.stdout.contains("batches: Training batches"), "the help lists the declared options with their keys: \(help.stdout)")
     }
 }
