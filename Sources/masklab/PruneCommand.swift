@@ -12,7 +12,7 @@ import Options
 struct PruneCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prune",
-        abstract: "Score a checkpoint's weights by a pruning criterion and write the mask (or time the criteria).",
+        abstract: "Score a checkpoint's weights by a pruning criterion and write the mask, remove whole channels (--structured), or time the criteria.",
         discussion: """
         PATH is a run folder (config.json + last.safetensors), a checkpoint, or a safetensors file of \
         weights under PyTorch state_dict names with --config describing the model. The masked tensors \
@@ -27,7 +27,7 @@ struct PruneCommand: ParsableCommand {
 
         --structured removes whole channels instead and writes a smaller dense model: --ratio of the \
         channels of every group (ResNets: inside each BasicBlock only — conv1's filters, bn1 and conv2's \
-        inputs — so every residual sum keeps its width; conv2/4/6 and vgg: every convolution and fc1, fc2; \
+        inputs — so every residual sum keeps its width; conv2/4/6: every convolution and fc1, fc2; vgg: every convolution; \
         mlp: the hidden units), ranked by --criterion \(StructuredCriterionRegistry.names.joined(separator: " or ")) \
         (default l1-filter): \(StructuredCriterionRegistry.entries.map { "\($0.name) — \($0.summary)" }.joined(separator: "; ")). \
         Writes config.json (the pruned widths as modelOptions.channels / hidden), model.safetensors (a plain \
