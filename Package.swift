@@ -45,7 +45,8 @@ let package = Package(
         // Experiments: one subfolder per study, each with a README.md saying what it holds.
         .target(name: "Experiments", dependencies: ["CProcessControl", "Training", "Masks", "Importance", "Datasets", "Models", "Layers", "TensorCore", "Stats", "Options"],
                 exclude: ["Runs/README.md", "Compare/README.md", "Lottery/README.md", "Interpolation/README.md", "ImportanceReports/README.md",
-                          "Bench/README.md", "Plots/README.md", "Sweep/README.md", "TensorBoard/README.md", "MaskCompare/README.md"],
+                          "Bench/README.md", "Plots/README.md", "Sweep/README.md", "TensorBoard/README.md", "MaskCompare/README.md",
+                          "StructuredPruning/README.md"],
                 swiftSettings: optimised),
 
         // MARK: - The command
@@ -66,7 +67,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Experiments", "TestSupport"]),
         .testTarget(name: "MasklabCLITests", dependencies: ["Experiments", "Options", "TestSupport"]),
         .testTarget(name: "FuzzTests", dependencies: ["Datasets", "Stats", "Experiments", "TestSupport"]),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Training", "Masks", "Datasets", "Layers", "Stats", "Options", "TestSupport"],
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Training", "Masks", "Models", "Datasets", "Layers", "Stats", "Options", "TestSupport"],
                     exclude: ["LegacyResolved"]),
     ]
 )

@@ -24,13 +24,16 @@ public final class BasicBlock: Layer {
     private var last: Tensor = .none
 
     /// Declares the block's parameters under `module` (e.g. "layer2.0"), in PyTorch's order.
-    public init(_ module: String, _ inChannels: Int, _ outChannels: Int, stride: Int,
+    /// `midChannels` is conv1's filter count (bn1's channels, conv2's inputs): nil = `outChannels`;
+    /// fewer for a structurally pruned block (the residual path keeps `outChannels`).
+    public init(_ module: String, _ inChannels: Int, _ outChannels: Int, midChannels: Int? = nil, stride: Int,
                 workspace: ConvolutionWorkspace, builder: ParameterBuilder) {
-        conv1 = Conv2d(module + ".conv1", inChannels, outChannels, kernel: 3, stride: stride, padding: 1, bias: false,
+        let mid = midChannels ?? outChannels
+        conv1 = Conv2d(module + ".conv1", inChannels, mid, kernel: 3, stride: stride, padding: 1, bias: false,
                        workspace: workspace, builder: builder)
-        bn1 = BatchNorm(module + ".bn1", channels: outChannels, relu: true, builder: builder)
+        bn1 = BatchNorm(module + ".bn1", channels: mid, relu: true, builder: builder)
         bn1.gradientInPlace = true   // its dy is conv2's input gradient, which the block owns
-        conv2 = Conv2d(module + ".conv2", outChannels, outChannels, kernel: 3, stride: 1, padding: 1, bias: false,
+        conv2 = Conv2d(module + ".conv2", mid, outChannels, kernel: 3, stride: 1, padding: 1, bias: false,
                        workspace: workspace, builder: builder)
         bn2 = BatchNorm(module + ".bn2", channels: outChannels, builder: builder)
         if stride != 1 || inChannels != outChannels {

@@ -18,13 +18,19 @@ import TensorCore
 ///
 /// Parameters for 10 classes at width 64: ResNet-18 11 173 962 (122 tensors), ResNet-34
 /// 21 282 122 (218 tensors); at width 16: 701 466 and 1 334 618.
+///
+/// `channels` (one per BasicBlock) sets each block's conv1 filter count (bn1's channels, conv2's
+/// inputs), the shape of a model pruned by `masklab prune --structured`.
 public enum CIFARResNet {
     /// Blocks per stage of the registered depths.
     public static let depths: [String: [Int]] = ["resnet18": [2, 2, 2, 2], "resnet34": [3, 4, 6, 3]]
 
-    public static func make(sampleShape: Shape, classes: Int, blocks: [Int], width: Int = 64, name: String) -> Network {
+    /// `inner` (one per block, in order; nil = the stage width) is each BasicBlock's conv1 filter
+    /// count: a structurally pruned ResNet keeps every residual width and narrows only inside blocks.
+    public static func make(sampleShape: Shape, classes: Int, blocks: [Int], width: Int = 64, inner: [Int]? = nil, name: String) -> Network {
         precondition(sampleShape.rank == 3 && width > 0, "\(name) needs [C, H, W] samples and a positive width, got \(sampleShape), \(width)")
         precondition(blocks.count == 4 && blocks.allSatisfy { $0 > 0 }, "\(name): blocks per stage \(blocks)")
+        precondition(inner.map { $0.count == blocks.reduce(0, +) && $0.allSatisfy { $0 > 0 } } ?? true, "\(name): inner widths \(inner ?? []) for blocks \(blocks)")
         let builder = ParameterBuilder()
         let workspace = ConvolutionWorkspace()
         // The stem stays three top-level modules (conv1, bn1, relu): the importance solver addresses
@@ -35,14 +41,15 @@ public enum CIFARResNet {
         let stemNorm = BatchNorm("bn1", channels: width, builder: builder)
         stemNorm.gradientInPlace = true
         var layers: [Layer] = [stem, stemNorm, ReLU()]
-        var channels = width
+        var channels = width, blockIndex = 0
         for (stage, count) in blocks.enumerated() {
             let out = width << stage
             for block in 0..<count {
                 let stride = stage > 0 && block == 0 ? 2 : 1
-                layers.append(BasicBlock("layer\(stage + 1).\(block)", channels, out, stride: stride,
+                layers.append(BasicBlock("layer\(stage + 1).\(block)", channels, out, midChannels: inner?[blockIndex], stride: stride,
                                          workspace: workspace, builder: builder))
                 channels = out
+                blockIndex += 1
             }
         }
         layers.append(GlobalAvgPool2d())
@@ -58,11 +65,12 @@ extension CIFARResNet {
         return ModelEntry(name: name, summary: summary) { shape, classes, o throws(ModelError) in
             let width = try ModelOptionCheck.width(o, model: name)
             try ModelOptionCheck.noDropout(o, model: name)
+            let inner = try ModelOptionCheck.channels(o, model: name, count: blocks.reduce(0, +), what: "one inner width per BasicBlock")
             guard shape.rank == 3, shape[1] >= 8, shape[2] >= 8 else {
                 throw .invalidOption(model: name, message: "needs [C, H, W] samples with H, W ≥ 8 (three stride-2 stages), got \(shape)")
             }
-            return make(sampleShape: shape, classes: classes, blocks: blocks, width: width,
-                        name: modelLabel(name, [o.width.map { "width: \($0)" }]))
+            return make(sampleShape: shape, classes: classes, blocks: blocks, width: width, inner: inner,
+                        name: modelLabel(name, [o.width.map { "width: \($0)" }, ModelOptionCheck.channelsLabel(o)]))
         }
     }
 }

@@ -32,3 +32,26 @@ extension ModelOptionCheck {
         throw .invalidOption(model: model, message: "does not place dropout (got --dropout \(p)); mlp, conv2, conv4, conv6 and alexnet do")
     }
 }
+
+extension ModelOptionCheck {
+    /// `options.channels` for a model with `count` channel-counted layers (`what` names them in
+    /// the message), or nil when not given; a list of another length is refused.
+    static func channels(_ options: ModelOptions, model: String, count: Int, what: String) throws(ModelError) -> [Int]? {
+        guard let c = options.channels else { return nil }
+        guard c.count == count, c.allSatisfy({ $0 > 0 }) else {
+            throw .invalidOption(model: model, message: "channels needs \(count) positive counts (\(what)), got \(c.count): \(c.map(String.init).joined(separator: ","))")
+        }
+        return c
+    }
+
+    /// Refuses `options.channels` for a model without per-layer channel counts.
+    static func noChannels(_ options: ModelOptions, model: String) throws(ModelError) {
+        guard let c = options.channels else { return }
+        throw .invalidOption(model: model, message: "has no per-layer channel counts (got --channels \(c.map(String.init).joined(separator: ","))); resnet18, resnet34, conv2/4/6 and vgg11/16/19 do (mlp: --hidden)")
+    }
+
+    /// The label entry of a channel list ("channels: 4,8,…"), nil when not given.
+    static func channelsLabel(_ options: ModelOptions) -> String? {
+        options.channels.map { "channels: \($0.map(String.init).joined(separator: ","))" }
+    }
+}

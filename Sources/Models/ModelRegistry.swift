@@ -40,6 +40,7 @@ public enum ModelRegistry {
                 throw .invalidOption(model: "mlp", message: "hidden widths must be positive, got \(hidden)")
             }
             let dropout = try ModelOptionCheck.dropout(o, model: "mlp")
+            try ModelOptionCheck.noChannels(o, model: "mlp")
             let label = modelLabel("mlp", [o.hidden.map { "hidden: \($0.map(String.init).joined(separator: ","))" },
                                            dropout > 0 ? "dropout: \(dropout)" : nil])
             return MLP.make(sampleShape: shape, hidden: hidden, classes: classes, batchNorm: o.batchNorm ?? false,

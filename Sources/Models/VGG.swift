@@ -20,14 +20,19 @@ public enum VGG {
         "vgg19": [64, 64, 0, 128, 128, 0, 256, 256, 256, 256, 0, 512, 512, 512, 512, 0, 512, 512, 512, 512, 0],
     ]
 
-    public static func make(_ variant: String, sampleShape: Shape, classes: Int, width: Int = 64, name: String) -> Network {
+    /// `channels` (one per convolution, in order; nil = from `width`) gives a structurally pruned
+    /// model's widths.
+    public static func make(_ variant: String, sampleShape: Shape, classes: Int, width: Int = 64, channels convWidths: [Int]? = nil,
+                            name: String) -> Network {
         guard let config = configurations[variant] else { preconditionFailure("unknown VGG variant \(variant)") }
+        precondition(convWidths.map { $0.count == config.filter { $0 > 0 }.count } ?? true, "\(name): \(convWidths ?? []) for \(config)")
         precondition(sampleShape.rank == 3 && width > 0, "\(name) needs [C, H, W] samples and a positive width, got \(sampleShape), \(width)")
         let builder = ParameterBuilder()
         let workspace = ConvolutionWorkspace()
         var layers: [Layer] = []
         var channels = sampleShape[0], h = sampleShape[1], w = sampleShape[2]
         var index = 0   // the PyTorch index in `features`
+        var conv = 0
         for entry in config {
             if entry == 0 {
                 layers.append(MaxPool2d(kernel: 2))
@@ -35,12 +40,13 @@ public enum VGG {
                 w /= 2
                 index += 1
             } else {
-                let out = entry * width / 64
+                let out = convWidths?[conv] ?? entry * width / 64
                 layers.append(Conv2d("features.\(index)", channels, out, kernel: 3, padding: 1, workspace: workspace, builder: builder))
                 layers.append(BatchNorm("features.\(index + 1)", channels: out, builder: builder))
                 layers.append(ReLU())
                 channels = out
                 index += 3
+                conv += 1
             }
         }
         layers.append(Flatten())
@@ -55,11 +61,13 @@ extension VGG {
         ModelEntry(name: name, summary: "CIFAR \(name.uppercased()) with BatchNorm (kuangliu/pytorch-cifar names); --width scales 64") { shape, classes, o throws(ModelError) in
             let width = try ModelOptionCheck.width(o, model: name)
             try ModelOptionCheck.noDropout(o, model: name)
+            let convWidths = try ModelOptionCheck.channels(o, model: name, count: configurations[name]!.filter { $0 > 0 }.count,
+                                                           what: "one per convolution")
             guard shape.rank == 3, shape[1] >= 32, shape[2] >= 32 else {
                 throw .invalidOption(model: name, message: "needs [C, H, W] samples with H, W ≥ 32 (five 2×2 pools), got \(shape)")
             }
-            return make(name, sampleShape: shape, classes: classes, width: width,
-                        name: o.width == nil ? name : "\(name)(width: \(width))")
+            return make(name, sampleShape: shape, classes: classes, width: width, channels: convWidths,
+                        name: modelLabel(name, [o.width.map { "width: \($0)" }, ModelOptionCheck.channelsLabel(o)]))
         }
     }
 }

@@ -17,6 +17,15 @@ struct BenchCommand: ParsableCommand {
         GFLOP/s count multiply-accumulates per layer (training = 3 × forward, FLOP = 2 × MAC), as \
         bench/torch_anchor.py does. With --torch PYTHON, PyTorch's figures are measured right after with \
         that interpreter and shown side by side (skipped with a note if it or torch is missing).
+
+        Structured pruning: --structured 0.5,0.75 adds, for each selected workload, the model with that \
+        share of every channel group removed (ResNets: inside each BasicBlock; l1-filter on the seeded \
+        initial weights — the widths depend on the ratio only) and the dense model with an unstructured \
+        magnitude mask keeping as many weights per grouped tensor (applied as a fixed mask is in training; \
+        dense kernels, so no speed-up is expected). --pruned DIR (repeatable) measures a folder written by \
+        `masklab prune --structured`: its dense original, the pruned model and the masked dense model at the \
+        run's batch size. A closing section gives per pruned model the FLOP reduction and the training and \
+        evaluation time saved against the dense model of the same run.
         """
     )
 
@@ -47,6 +56,12 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Path of torch_anchor.py (default: the project's bench/torch_anchor.py, found from the current folder or the executable).")
     var torchScript: String?
 
+    @Option(name: .long, help: ArgumentHelp("Also measure each workload with these shares of every channel group removed, and masked at the same sparsity (see the discussion).", valueName: "r1,r2"))
+    var structured: String?
+
+    @Option(name: .long, help: ArgumentHelp("A `masklab prune --structured` folder: measure it against its dense original (repeatable).", valueName: "DIR"))
+    var pruned: [String] = []
+
     @Option(name: .long, help: .hidden)
     var workload: String?
 
@@ -60,14 +75,41 @@ struct BenchCommand: ParsableCommand {
         if let workloads, CommaList.split(workloads) == nil {
             throw ValidationError("--workloads: expected comma-separated names without empty items, got '\(workloads)'")
         }
-        for name in selected where Benchmark.workload(named: name) == nil {
+        for name in bases where Benchmark.workload(named: name) == nil {
             throw ValidationError("unknown workload '\(name)'; valid: \(Benchmark.workloads.map(\.name).joined(separator: ", "))")
+        }
+        _ = try ratios()
+        for dir in pruned {
+            do { _ = try StructuredWorkloads.folder(dir) } catch { throw ValidationError("--pruned \(dir): \(error)") }
         }
     }
 
-    var selected: [String] {
+    /// The named workloads (default: all; none when only --pruned folders are given).
+    var bases: [String] {
         if let workload { return [workload] }
-        return workloads.flatMap(CommaList.split) ?? Benchmark.workloads.map(\.name)
+        return workloads.flatMap(CommaList.split) ?? (pruned.isEmpty ? Benchmark.workloads.map(\.name) : [])
+    }
+
+    /// --structured as shares in [0, 1).
+    func ratios() throws -> [Double] {
+        guard let structured, workload == nil else { return [] }
+        do throws(OptionError) {
+            return try CommaList.parse(structured, what: "--structured", expected: "a share of channels removed in [0, 1)") { Double($0).flatMap { $0 >= 0 && $0 < 1 ? $0 : nil } }
+        } catch { throw ValidationError(error.message) }
+    }
+
+    /// Every workload measured, in order: each base followed by its pruned and masked variants, then the folders'.
+    var selected: [String] {
+        get throws {
+            let r = try ratios()
+            var names: [String] = []
+            for base in bases {
+                names.append(base)
+                for x in r { names += ["\(base)/pruned-\(String(format: "%g", x))", "\(base)/masked-\(String(format: "%g", x))"] }
+            }
+            for dir in pruned { names += ["dense", "pruned", "masked"].map { "\(dir)#\($0)" } }
+            return names
+        }
     }
 
     var threadCount: Int { threads ?? ProcessInfo.processInfo.activeProcessorCount }
@@ -75,14 +117,14 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         // Child mode: measure one workload in this process and print its result as one JSON line.
         if let workload {
-            let result = try Benchmark.run(Benchmark.workload(named: workload)!, steps: steps, warmup: warmup, threads: threadCount,
-                                         roundTrip: roundTrip)
+            guard let w = Benchmark.workload(named: workload) else { throw CommandFailure("bench: unknown workload \(workload)") }
+            let result = try Benchmark.run(w, steps: steps, warmup: warmup, threads: threadCount, roundTrip: roundTrip)
             print(String(decoding: try JSONEncoder().encode(result), as: UTF8.self))
             return
         }
         let peak = Benchmark.sgemmPeak(threads: threadCount)
         var results: [BenchmarkResult] = []
-        for name in selected {
+        for name in try selected {
             if !json { FileHandle.standardError.write(Data("bench: \(name)…\n".utf8)) }
             results.append(try child(name))
         }
@@ -91,7 +133,7 @@ struct BenchCommand: ParsableCommand {
         if let torch {
             if !json { FileHandle.standardError.write(Data("bench: PyTorch via \(torch)…\n".utf8)) }
             let script = torchScript ?? TorchAnchor.defaultScript() ?? "bench/torch_anchor.py"
-            (torchReport, torchProblem) = TorchAnchor.run(python: torch, script: script, workloads: selected,
+            (torchReport, torchProblem) = TorchAnchor.run(python: torch, script: script, workloads: bases,
                                                           threads: threadCount, steps: steps)
         }
         let report = BenchmarkReport(provenance: Provenance.current(), threads: threadCount, sgemmPeakGFLOPs: peak,

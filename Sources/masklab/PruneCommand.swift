@@ -7,12 +7,12 @@ import Training
 import Experiments
 import Options
 
-/// `masklab prune`: one-shot pruning of a checkpoint by a criterion (or, with --benchmark, the
-/// cost of every criterion in training steps).
+/// `masklab prune`: one-shot pruning of a checkpoint by a criterion, physical removal of whole
+/// channels (--structured), or (--benchmark) the cost of every criterion in training steps.
 struct PruneCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prune",
-        abstract: "Score a checkpoint's weights by a pruning criterion and write the mask (or time the criteria).",
+        abstract: "Score a checkpoint's weights by a pruning criterion and write the mask, remove whole channels (--structured), or time the criteria.",
         discussion: """
         PATH is a run folder (config.json + last.safetensors), a checkpoint, or a safetensors file of \
         weights under PyTorch state_dict names with --config describing the model. The masked tensors \
@@ -25,16 +25,46 @@ struct PruneCommand: ParsableCommand {
 
         Criteria: \(CriterionRegistry.entries.map { "\($0.name) — \($0.summary)" }.joined(separator: "; ")).
 
+        --structured removes whole channels instead and writes a smaller dense model: --ratio of the \
+        channels of every group (ResNets: inside each BasicBlock only — conv1's filters, bn1 and conv2's \
+        inputs — so every residual sum keeps its width; conv2/4/6: every convolution and fc1, fc2; vgg: every convolution; \
+        mlp: the hidden units), ranked by --criterion \(StructuredCriterionRegistry.names.joined(separator: " or ")) \
+        (default l1-filter): \(StructuredCriterionRegistry.entries.map { "\($0.name) — \($0.summary)" }.joined(separator: "; ")). \
+        Writes config.json (the pruned widths as modelOptions.channels / hidden), model.safetensors (a plain \
+        PyTorch state_dict), model.py (its PyTorch module: model.build(), then load_state_dict(…, strict=True)), \
+        structured.json and command.txt into --out (default: \
+        prune-<criterion>-<ratio> beside the weights); no data is read. Fine-tune with \
+        `masklab train --config OUT/config.json --init-from OUT/model.safetensors`, evaluate with \
+        `masklab eval OUT/model.safetensors`, time with `masklab bench --pruned OUT`.
+
         --benchmark ignores PATH: it builds --model (default resnet18 --width 16) on random CIFAR-shaped \
         batches and prints each criterion's scoring time in training steps measured in the same process.
+
+        CRITERION OPTIONS (as in `masklab lottery` and `train --mask prune`):
+        \(OptionTable(PruningConfig.options).helpText(defaults: PruningConfig()))
         """
     )
 
-    @Argument(help: "A run folder or weights file (not needed with --benchmark).")
-    var path: String?
+    /// The weights (first, when not a flag) and the criterion options (`--criterion-batches 4`,
+    /// …), read by `PruningConfig.options` as in `lottery`. One argument list because
+    /// swift-argument-parser does not collect unrecognised flags next to an optional positional argument.
+    @Argument(parsing: .allUnrecognized, help: ArgumentHelp("A run folder or weights file (not needed with --benchmark), then criterion options.", valueName: "path"))
+    var arguments: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Pruning criterion: \(CriterionRegistry.names.joined(separator: ", ")).", valueName: "name"))
-    var criterion = "magnitude"
+    /// The run folder or weights file: the first argument when it is not a flag.
+    var path: String? { arguments.first.flatMap { $0.hasPrefix("-") ? nil : $0 } }
+
+    /// The criterion flags: the arguments after the path.
+    var criterionFlags: ArraySlice<String> { path == nil ? arguments[...] : arguments.dropFirst() }
+
+    @Option(name: .long, help: ArgumentHelp("Pruning criterion: \(CriterionRegistry.names.joined(separator: ", ")); with --structured \(StructuredCriterionRegistry.names.joined(separator: ", ")). Default: magnitude (structured: l1-filter).", valueName: "name"))
+    var criterion: String?
+
+    @Flag(name: .long, help: "Remove whole channels and write a smaller dense model (see the discussion).")
+    var structured = false
+
+    @Option(name: .long, help: "With --structured: share of each channel group removed, in [0, 1).")
+    var ratio: Double?
 
     @Option(name: .long, help: "Share of the masked weights kept, in (0, 1]. Default: 0.2.")
     var keep = 0.2
@@ -50,15 +80,6 @@ struct PruneCommand: ParsableCommand {
 
     @Option(name: .long, help: "Weights of the reference point w0 for movement (a checkpoint or state_dict of the same model).")
     var reference: String?
-
-    @Option(name: .long, help: "Training batches the data-driven criteria score on. Default: 1.")
-    var criterionBatches = 1
-
-    @Option(name: .long, help: "SynFlow rounds. Default: 100.")
-    var synflowRounds = 100
-
-    @Option(name: .long, help: "GraSP temperature. Default: 200.")
-    var graspTemperature = 200.0
 
     @Option(name: .long, help: "Seed of the batches, random scores and tie-breaking (default: the run's).")
     var seed: UInt64?
@@ -86,18 +107,29 @@ struct PruneCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Benchmark: criteria to time (default: all).", valueName: "a,b"))
     var criteria: String?
 
-    func pruningConfig() -> PruningConfig {
+    /// The criterion options: the defaults, then the flags after the path.
+    func pruningConfig() throws -> PruningConfig {
         var c = PruningConfig()
-        c.batches = criterionBatches
-        c.synflowRounds = synflowRounds
-        c.graspTemperature = graspTemperature
+        do throws(OptionError) { try OptionTable(PruningConfig.options).parse(arguments: Array(criterionFlags), into: &c) } catch {
+            throw ValidationError(error.message)
+        }
         return c
     }
 
-    func job() throws -> OneShotPrune {
-        var job = OneShotPrune(path: path ?? ".", criterion: criterion, keep: keep)
+    func structuredJob() throws -> StructuredPrune {
+        guard let ratio else { throw ValidationError("--structured needs --ratio, the share of each channel group removed, in [0, 1)") }
+        var job = StructuredPrune(path: path ?? ".", criterion: criterion ?? "l1-filter", ratio: ratio)
         job.configFile = config
-        job.pruning = pruningConfig()
+        job.out = out.map { URL(fileURLWithPath: $0, isDirectory: true) }
+        job.overwrite = overwrite
+        if let message = job.validationError() { throw ValidationError(message) }
+        return job
+    }
+
+    func job() throws -> OneShotPrune {
+        var job = OneShotPrune(path: path ?? ".", criterion: criterion ?? "magnitude", keep: keep)
+        job.configFile = config
+        job.pruning = try pruningConfig()
         guard let s = MagnitudeScope(rawValue: scope) else { throw ValidationError("--scope must be layerwise or global, got '\(scope)'") }
         job.scope = s
         job.keepOutput = keepOutput
@@ -125,7 +157,13 @@ struct PruneCommand: ParsableCommand {
 
     func validate() throws {
         if !benchmark && path == nil { throw ValidationError("give a run folder or weights file, or --benchmark") }
-        _ = try job()
+        if structured {
+            if benchmark { throw ValidationError("--structured and --benchmark exclude each other") }
+            _ = try structuredJob()
+        } else {
+            if ratio != nil { throw ValidationError("--ratio is the share of channels --structured removes; unstructured pruning takes --keep") }
+            _ = try job()
+        }
         _ = try benchmarkCriteria()
         if let threads, !(1...TrainingConfig.maxThreads).contains(threads) {
             throw ValidationError("--threads must be in [1, \(TrainingConfig.maxThreads)] (4 × the cores), got \(threads)")
@@ -135,8 +173,15 @@ struct PruneCommand: ParsableCommand {
     func run() throws {
         Parallel.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
         if benchmark {
-            let timing = ScoringBenchmark(model: bench.model, width: bench.width, batchSize: bench.batchSize, pruning: pruningConfig(), criteria: try benchmarkCriteria())
+            let timing = ScoringBenchmark(model: bench.model, width: bench.width, batchSize: bench.batchSize, pruning: try pruningConfig(), criteria: try benchmarkCriteria())
             do { for line in try timing.run() { print(line) } } catch { throw CommandFailure(error.description) }
+            return
+        }
+        if structured {
+            do {
+                let folder = try structuredJob().run(commandLine: CommandLine.arguments) { print($0) }
+                print("wrote config.json, model.safetensors, model.py, structured.json in \(folder.path)")
+            } catch let e as RunError { throw CommandFailure(e.description) }
             return
         }
         let dataRoot: URL

@@ -4,34 +4,10 @@ import TestSupport
 
 /// The README's PyTorch snippet, run as written: a MaskLab checkpoint of the default `mlp` loads
 /// into the PyTorch module it defines (`load_state_dict`, strict), and that module's test loss
-/// and accuracy on the run's test set equal `masklab eval`'s. Needs a Python with torch:
-/// `MASKLAB_TORCH_PYTHON`, else `/work/torch-venv/bin/python`; without one the test skips and
-/// says so. When that Python lacks `safetensors`, it is installed with pip into
-/// `.build/torch-snippet-packages` (beside the interpreter's environment, not into it).
+/// and accuracy on the run's test set equal `masklab eval`'s. Needs a Python with torch
+/// (`TorchPython`); without one the test skips and says so.
 final class ReadmeTorchSnippetTests: XCTestCase {
     private static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    private static let packages = root.appendingPathComponent(".build/torch-snippet-packages")
-
-    /// The interpreter and the environment it needs for `import torch, safetensors.torch`.
-    private func torchPython() throws -> (URL, [String: String]) {
-        let given = ProcessInfo.processInfo.environment["MASKLAB_TORCH_PYTHON"]
-        guard let path = [given, "/work/torch-venv/bin/python"].compactMap({ $0 }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw XCTSkip("no Python with PyTorch: set MASKLAB_TORCH_PYTHON to one to run the README's PyTorch snippet")
-        }
-        let python = URL(fileURLWithPath: path)
-        let torch = try CommandRunner.run(["-c", "import torch"], executable: python, timeout: 120)
-        guard torch.status == 0 else { throw XCTSkip("\(path) cannot import torch: \(torch.stderr.suffix(300))") }
-        if try CommandRunner.run(["-c", "import safetensors.torch"], executable: python, timeout: 120).status == 0 { return (python, [:]) }
-        let environment = ["PYTHONPATH": Self.packages.path]
-        if try CommandRunner.run(["-c", "import safetensors.torch"], executable: python, environment: environment, timeout: 120).status != 0 {
-            let pip = try CommandRunner.run(["-m", "pip", "install", "--disable-pip-version-check", "--quiet", "--target", Self.packages.path, "safetensors"],
-                                            executable: python, timeout: 300)
-            guard pip.status == 0 else {
-                throw XCTSkip("\(path) has torch but not safetensors, and pip cannot install it (no network?): \(pip.stderr.suffix(300))")
-            }
-        }
-        return (python, environment)
-    }
 
     /// The ```python block of the README that calls `load_state_dict`.
     private func snippet() throws -> String {
@@ -41,7 +17,7 @@ final class ReadmeTorchSnippetTests: XCTestCase {
     }
 
     func testCheckpointLoadsIntoPyTorchAsTheREADMESays() throws {
-        let (python, environment) = try torchPython()
+        let (python, environment) = try TorchPython.locate()
         let code = try snippet()
         let placeholder = "results/mlp-mnist/last.safetensors"
         XCTAssertTrue(code.contains(placeholder), "the snippet reads the default run's checkpoint")

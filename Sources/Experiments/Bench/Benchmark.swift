@@ -24,6 +24,10 @@ public enum Benchmark {
         public let sampleShape: Shape
         public let batch: Int
         public let classes: Int
+        /// An unstructured magnitude mask on the dense kernels (`StructuredWorkloads`): per tensor
+        /// name the entries kept (largest |w| of the seeded initial weights), applied as a fixed
+        /// mask is in training (W ⊙= m at the start and after each step, grad ⊙= m after backward).
+        public var maskedCounts: [String: Int]? = nil
     }
 
     /// The workloads of issue 4, in report order.
@@ -35,8 +39,11 @@ public enum Benchmark {
                  batch: 128, classes: 10),
     ]
 
-    /// The workload called `name`, if any (`workloads` lists the valid names).
-    public static func workload(named name: String) -> Workload? { workloads.first { $0.name == name } }
+    /// The workload called `name`, if any (`workloads` lists the valid names; a structured
+    /// variant such as "resnet18-w64/pruned-0.5" or "DIR#pruned" is made by `StructuredWorkloads`).
+    public static func workload(named name: String) -> Workload? {
+        workloads.first { $0.name == name } ?? (try? StructuredWorkloads.variant(named: name))
+    }
 
     /// Measures `workload` in this process: `warmup` unmeasured steps, then `steps` timed train
     /// steps and `steps` timed inference passes, on `threads` threads; `roundTrip` fixes the
@@ -52,6 +59,8 @@ public enum Benchmark {
         let n = workload.batch
         network.prepare(batch: n)
         let optimizer = try SGD(store: network.store, momentum: 0.9, weightDecay: 5e-4)
+        let masks = try StructuredWorkloads.magnitudeMasks(network, counts: workload.maskedCounts ?? [:])
+        StructuredWorkloads.apply(masks, to: \.value)
 
         // One seeded batch: standard normal inputs (as torch.randn), uniform labels.
         let inputs = TensorStorage(count: n * workload.sampleShape.count)
@@ -70,8 +79,10 @@ public enum Benchmark {
             _ = network.loss.forward(logits: logits, labels: labels)
             let t1 = DispatchTime.now().uptimeNanoseconds
             network.backward(network.loss.backward())
+            StructuredWorkloads.apply(masks, to: \.grad)
             let t2 = DispatchTime.now().uptimeNanoseconds
             optimizer.step(learningRate: 0.01)
+            StructuredWorkloads.apply(masks, to: \.value)
             let t3 = DispatchTime.now().uptimeNanoseconds
             return (Double(t3 - t0) * 1e-9, Double(t1 - t0) * 1e-9, Double(t2 - t1) * 1e-9, Double(t3 - t2) * 1e-9)
         }

@@ -30,11 +30,12 @@ public struct BenchmarkReport: Codable, Sendable {
                    threads, sgemmPeakGFLOPs, results.first?.steps ?? 0, results.first?.warmup ?? 0),
             "",
         ]
-        var header = "workload        batch  train img/s  step ms  fwd/bwd/opt ms       GFLOP/s  %peak  eval img/s  peak RSS   tensors   allocs  heap Δ"
+        let nameWidth = max(14, results.map(\.workload.count).max() ?? 0)   // pruned variants have long names
+        var header = "workload".padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  batch  train img/s  step ms  fwd/bwd/opt ms       GFLOP/s  %peak  eval img/s  peak RSS   tensors   allocs  heap Δ"
         if torch != nil { header += "  | torch img/s  ratio  torch GFLOP/s  torch RSS" }
         lines.append(header)
         for r in results {
-            var row = r.workload.padding(toLength: 14, withPad: " ", startingAt: 0) + String(format: "  %5d  %11.1f  %7.1f  %5.0f/%5.0f/%4.1f  %9.1f  %4.0f%%  %10.1f  %8@  %8@  %6d  %6@",
+            var row = r.workload.padding(toLength: nameWidth, withPad: " ", startingAt: 0) + String(format: "  %5d  %11.1f  %7.1f  %5.0f/%5.0f/%4.1f  %9.1f  %4.0f%%  %10.1f  %8@  %8@  %6d  %6@",
                              r.batch, r.trainImagesPerSecond, r.trainStepSeconds * 1000,
                              r.forwardSeconds * 1000, r.backwardSeconds * 1000, r.optimizerSeconds * 1000,
                              r.trainGFLOPs, 100 * r.trainGFLOPs / sgemmPeakGFLOPs, r.evalImagesPerSecond,
@@ -55,6 +56,7 @@ public struct BenchmarkReport: Codable, Sendable {
             }
         }
         if !threading.isEmpty { lines += [""] + threading }
+        lines += structuredComparison
         if let torch {
             lines.append("")
             lines.append("PyTorch \(torch.torchVersion): torch_anchor.py run once after MaskLab (mean of its own steps; its RSS is the whole script's peak), sgemm peak "
