@@ -34,6 +34,9 @@ public enum MaskRegistry {
         PruneMask.magnitudeEntry,
         RandomMask.entry,
         GivenMask.entry,
+        L1Penalty.entry.declaring { L1Penalty.options },
+        L0Gates.entry.declaring { L0Gates.options },
+        VariationalDropout.entry.declaring { VariationalDropout.options },
     ]
 
     /// Registered names, in registry order.
