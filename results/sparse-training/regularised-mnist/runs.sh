@@ -14,7 +14,7 @@ l0() { .build/release/masklab train $COMMON $ADAM --mask l0 --l0-lambda 1000 --e
 # collapsed too (9% after 2 epochs, 96% pruned; stopped).
 l0d() { .build/release/masklab train $COMMON $ADAM --mask l0 --l0-lambda $2 --l0-droprate-init 0.8 --epochs 6 --seed $1 --out $OUT/l0-lambda$2-d0.8-seed$1; }
 # Third round: the paper's initialisation (d = 0.5) with a 3× larger Adam rate for everything,
-# so that log α can travel far enough in 6 epochs.
+# so that log α can travel far enough in 6 epochs: λ = 100, then λ = 10.
 l0f() { .build/release/masklab train $COMMON --optimizer adam --lr 0.003 --weight-decay 0 --mask l0 --l0-lambda $2 --epochs 6 --seed $1 --out $OUT/l0-lambda$2-lr0.003-seed$1; }
 case "$1" in
   vd) vd "$2" ;;
