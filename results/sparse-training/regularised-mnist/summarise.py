@@ -77,7 +77,7 @@ svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-f
        f'<text x="16" y="{(T + H - B) / 2}" transform="rotate(-90 16 {(T + H - B) / 2})" text-anchor="middle">final test accuracy (%)</text>']
 for x in range(0, 101, 20):
     svg.append(f'<line x1="{px(x)}" y1="{H - B}" x2="{px(x)}" y2="{H - B + 5}" stroke="black"/><text x="{px(x)}" y="{H - B + 18}" text-anchor="middle">{x}</text>')
-step = 1 if y1 - y0 > 3 else 0.5
+step = 10 if y1 - y0 > 30 else 2 if y1 - y0 > 8 else 1 if y1 - y0 > 3 else 0.5
 y = (int(y0 / step) + 1) * step
 while y <= y1:
     svg.append(f'<line x1="{L - 5}" y1="{py(y)}" x2="{L}" y2="{py(y)}" stroke="black"/><text x="{L - 8}" y="{py(y) + 4}" text-anchor="end">{y:g}</text>')
