@@ -20,5 +20,7 @@ public enum OptionSamples {
         "masks.importance.refreshEpochs": "2", "masks.importance.refreshIterations": "30", "masks.importance.solve": "perLayer", "masks.importance.use": "drop", "masks.importance.stepControl": "backtracking",
         "masks.criterion": "snip", "masks.keepOutput": "0.5", "masks.pruning.batches": "2", "masks.pruning.graspTemperature": "100",
         "masks.pruning.synflowRounds": "10",
+        "masks.l1Lambda": "0.001", "masks.l1TargetSparsity": "0.5", "masks.l0Lambda": "1", "masks.l0DroprateInit": "0.3",
+        "masks.vdLogSigma2Init": "-8", "masks.vdKLStart": "1", "masks.vdKLFull": "3", "masks.vdTrainClip": "false",
     ]
 }
