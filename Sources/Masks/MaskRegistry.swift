@@ -36,6 +36,9 @@ public enum MaskRegistry {
         GivenMask.entry,
         SETMask.entry.declaring { DynamicSparseMask.options },
         RigLMask.entry,
+        L1Penalty.entry.declaring { L1Penalty.options },
+        L0Gates.entry.declaring { L0Gates.options },
+        VariationalDropout.entry.declaring { VariationalDropout.options },
     ]
 
     /// Registered names, in registry order.

@@ -8,6 +8,10 @@ public enum MaskKind: Sendable, Equatable {
     case perStep
     /// One mask for the whole run (pruning); its multipliers are 0 or 1.
     case fixed
+    /// Sparsity that training learns (a penalty, gates, variational dropout): the sampler is a
+    /// `LearnedSparsity` and the hook hands it every point of the step; its multipliers hold
+    /// the mask its weights would have at evaluation (0 or 1).
+    case learned
     /// A 0/1 mask applied like a fixed one, which the sampler may change after an optimiser step
     /// (dynamic sparse training: `updateMask`), seeing the dense gradient first (`observeGradients`).
     case dynamic

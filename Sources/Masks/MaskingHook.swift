@@ -24,6 +24,11 @@ import Datasets
 ///                       p ⊙ W or W through `evaluationWeights`); fixed masks stay applied
 ///                       (W is already m ⊙ W)
 ///
+/// A `.learned` sampler (`LearnedSparsity`: l1, l0, vd) is handed each of these points instead
+/// (its forward and evaluation weights, its gradient rule, its step after the optimisers) and
+/// owns trainable tensors that the trainer updates (`trainableParameters`); at the end of the
+/// run's last step it makes its sparsity permanent and the hook writes `mask_analytics.csv`.
+///
 /// For target `weights` the gradient rule is the chain rule through effective = m/p ⊙ W; for
 /// `gradients` it masks the gradient only. A fixed mask with target `gradients` does not prune:
 /// the masked-out weights get no gradient but still feel the optimiser's weight decay.
@@ -44,6 +49,11 @@ public final class MaskingHook: TrainingHook {
     /// The masks, allocated when the run starts.
     public private(set) var masks: MaskSet?
     public private(set) var forwardWeights: EffectiveWeights = .none
+    /// The trainable tensors of a learned-sparsity sampler (nil for the others).
+    public let trainableParameters: ParameterStore?
+    /// The sampler as a learned-sparsity method, when it is one.
+    private let learned: (any LearnedSparsity)?
+    private var totalIterations = 0
     private var restored: [HookState]?
     private var directory: URL?
     private var counts = KeptCounts()
@@ -68,6 +78,8 @@ public final class MaskingHook: TrainingHook {
         self.network = network
         self.trainingSet = trainingSet
         parameters = config.scope.select(from: network.store)
+        learned = sampler as? any LearnedSparsity
+        trainableParameters = learned?.declareParameters(for: parameters)
     }
 
     // MARK: - Run
@@ -79,6 +91,7 @@ public final class MaskingHook: TrainingHook {
         counts = KeptCounts(tensors: parameters.count)
         directory = run.outputDirectory
         optimizerSlots = run.optimizerSlots
+        totalIterations = run.totalIterations
         let context = MaskContext(network: network, trainingSet: trainingSet, batchSize: run.batchSize, seed: run.seed,
                                   iterationsPerEpoch: run.iterationsPerEpoch, totalIterations: run.totalIterations,
                                   startIteration: run.startIteration)
@@ -92,6 +105,7 @@ public final class MaskingHook: TrainingHook {
         if sampler.kind == .perStep && config.target == .weights {
             forwardWeights = EffectiveWeights(parameters, parameters.indices.map(set.effective))
         }
+        if let learned { forwardWeights = learned.forwardWeights }
         prepareLogs(resumeAt: resuming ? run.startIteration : nil)
         if sampler.kind.isBinary && config.target == .weights { prune(set) }
         if sampler.kind.isBinary, let directory { try writeAnalytics(set, into: directory) }
@@ -113,6 +127,7 @@ public final class MaskingHook: TrainingHook {
     public func afterBackward(step: TrainingStep) {
         guard let masks, sampler.kind != .none else { return }
         if sampler.kind == .dynamic { sampler.observeGradients(step, masks: masks) }
+        if let learned { return learned.afterBackward(step, masks: masks) }
         for i in parameters.indices {
             let g = parameters[i].grad
             MaskKernels.multiplyInPlace(g.pointer, by: masks.multipliers(i).pointer, count: g.count)
@@ -120,6 +135,7 @@ public final class MaskingHook: TrainingHook {
     }
 
     public func afterOptimizerStep(step: TrainingStep) {
+        if let learned, let masks { return learned.afterOptimizerStep(step, masks: masks) }
         guard let masks, sampler.kind.isBinary, config.target == .weights else { return }
         prune(masks)
         guard sampler.kind == .dynamic else { return }
@@ -139,12 +155,20 @@ public final class MaskingHook: TrainingHook {
 
     public func epochEnd(epoch: Int) {
         guard let masks, epoch != counts.loggedEpoch, counts.steps > 0 else { return }
+        let iteration = counts.lastIteration
+        // A learned sampler first: it logs its sparsity and sets the expected counts masks.csv reports.
+        let last = iteration + 1 >= totalIterations
+        learned?.epochEnd(epoch, iteration: iteration, last: last, masks: masks)
         writeLogRows(counts.rows(epoch: epoch, masks: masks, file: Self.countsFile))
+        guard learned != nil else { return }
+        writeLogRows(sampler.takeLogRows())
+        if last, let directory { try? writeAnalytics(masks, into: directory) }
     }
 
     /// Per-step masks with `evalMask: expected` and target `weights`: the expected weights
     /// (p ⊙ W, or W with inverted scaling) written into the masked copies; otherwise none.
     public func evaluationWeights() -> EffectiveWeights {
+        if let learned, let masks { return learned.evaluationWeights(masks: masks) }
         guard let masks, sampler.kind == .perStep, config.evalMask == .expected, config.target == .weights else { return .none }
         for i in parameters.indices {
             let e = masks.effective(i)

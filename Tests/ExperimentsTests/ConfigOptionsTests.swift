@@ -23,7 +23,14 @@ final class ConfigOptionsTests: XCTestCase {
         "masks.pruning": OptionTable(PruningConfig.options).encode(PruningConfig()), "pruning": OptionTable(PruningConfig.options).encode(PruningConfig()),
         "tensorboardWeightHistograms": .bool(false), "run.tensorboardWeightHistograms": .bool(false),
         "masks.dst": OptionTable(DynamicSparsityConfig.options).encode(DynamicSparsityConfig()),
-    ]
+    ].merging(learnedSparsityDefaults) { a, _ in a }
+
+    /// The options of l1, l0 and vd (issue 18) at their defaults, as a MaskConfig encodes them.
+    private static var learnedSparsityDefaults: [String: ConfigValue] {
+        let encoded = OptionTable(MaskConfig.options).encode(MaskConfig()).object ?? [:]
+        let keys = (L1Penalty.options + L0Gates.options + VariationalDropout.options).map(\.key)
+        return Dictionary(uniqueKeysWithValues: keys.compactMap { k in encoded[k].map { ("masks." + k, $0) } })
+    }
 
     /// Every key of `old` has the same value in `new` (numbers compared as Float and Double
     /// values); keys only in `new` are those the old format left implicit: null optionals,

@@ -34,6 +34,15 @@ public protocol TrainingHook: AnyObject {
     func checkpointState() -> [HookState]
     /// Restores state from the `hook.` entries of a checkpoint (all of them, every hook's).
     func restore(from state: [HookState]) throws(HookError)
+    /// Trainable tensors the hook owns besides the model's (e.g. per-weight gate parameters), or
+    /// nil; fixed from the hook's construction on. The trainer zeroes their gradients with the
+    /// model's, updates them right after the model's optimiser step with an optimiser of the
+    /// run's kind and settings but no weight decay (the hook's own penalty regularises them),
+    /// checks them finite, and checkpoints their values and that optimiser's state
+    /// (`hook.parameters.<name>`, `hook.optimizer.<name>.<slot>`), restoring both before
+    /// `runStart`. The hook sets their initial values in `runStart` of a fresh run and writes
+    /// their gradients in `afterBackward`.
+    var trainableParameters: ParameterStore? { get }
 }
 
 extension TrainingHook {
@@ -46,4 +55,5 @@ extension TrainingHook {
     public func evaluationWeights() -> EffectiveWeights { .none }
     public func checkpointState() -> [HookState] { [] }
     public func restore(from state: [HookState]) throws(HookError) {}
+    public var trainableParameters: ParameterStore? { nil }
 }
