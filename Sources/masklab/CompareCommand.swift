@@ -29,17 +29,10 @@ struct CompareCommand: ParsableCommand {
     @Argument(help: "The comparison config (JSON, or YAML when it ends in .yaml/.yml).")
     var config: String
 
-    @Option(name: .long, help: "Data folder (default: $MASKLAB_DATA, ./data or ../shared/data); Slurm tasks must see it at the same path.")
-    var data: String?
+    @OptionGroup var shared: StudyRunOptions
 
     @Option(name: .long, help: "Folder that holds compare-<name>/.")
     var out: String = "results"
-
-    @Option(name: .long, help: "Override the config's number of parallel local child processes.")
-    var jobs: Int?
-
-    @Option(name: .long, help: "Override the config's threads per run (Slurm: --cpus-per-task).")
-    var threadsPerJob: Int?
 
     @OptionGroup var cluster: ExecutorOptions
 
@@ -49,23 +42,15 @@ struct CompareCommand: ParsableCommand {
     @Flag(name: .long, help: "Smoke check of a full-scale config: compare-<name>-smoke, first seed (two with an analysis), 1 epoch on 256 training images, width ≤ 8, ≤ 2 solver steps.")
     var smoke = false
 
-    func validate() throws {
-        if let jobs, jobs < 1 { throw ValidationError("--jobs must be ≥ 1, got \(jobs)") }
-        if let threadsPerJob, !(1...TrainingConfig.maxThreads).contains(threadsPerJob) {
-            throw ValidationError("--threads-per-job must be in [1, \(TrainingConfig.maxThreads)] (4 × the cores), got \(threadsPerJob)")
-        }
-    }
-
     func run() throws {
         var compare: CompareConfig
         do { compare = try CompareConfig.load(from: URL(fileURLWithPath: config)) } catch { throw CommandFailure(error.description) }
-        if let jobs { compare.jobs = jobs }
-        if let threadsPerJob { compare.threadsPerJob = threadsPerJob }
+        if let jobs = shared.jobs { compare.jobs = jobs }
+        if let threadsPerJob = shared.threadsPerJob { compare.threadsPerJob = threadsPerJob }
         if smoke { compare = compare.smoke() }
         let layout = CompareLayout(root: URL(fileURLWithPath: out, isDirectory: true), name: compare.name)
         if !reportOnly {
-            let dataRoot: URL
-            do { dataRoot = try DataLocator.resolve(explicit: data) } catch { throw CommandFailure(error.description) }
+            let dataRoot = try shared.dataRoot()
             let runner = CompareRunner(compare: compare, layout: layout)
             let say: @Sendable (String) -> Void = { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
             let facts = [("data", dataRoot.path), cluster.fact(jobs: compare.jobs, threadsPerJob: compare.threadsPerJob)]

@@ -28,17 +28,10 @@ struct SweepCommand: ParsableCommand {
     @Argument(help: "The sweep file.")
     var config: String
 
-    @Option(name: .long, help: "Data folder (default: $MASKLAB_DATA, ./data or ../shared/data); Slurm tasks must see it at the same path.")
-    var data: String?
+    @OptionGroup var shared: StudyRunOptions
 
     @Option(name: .long, help: "Folder that holds sweep-<name>/.")
     var out: String = "results"
-
-    @Option(name: .long, help: "Override the file's number of parallel local child processes.")
-    var jobs: Int?
-
-    @Option(name: .long, help: "Override the file's threads per run (Slurm: --cpus-per-task).")
-    var threadsPerJob: Int?
 
     @OptionGroup var cluster: ExecutorOptions
 
@@ -48,18 +41,11 @@ struct SweepCommand: ParsableCommand {
     @Flag(name: .long, help: "Only rewrite sweep.csv and SWEEP.md from the runs that exist.")
     var reportOnly = false
 
-    func validate() throws {
-        if let jobs, jobs < 1 { throw ValidationError("--jobs must be ≥ 1, got \(jobs)") }
-        if let threadsPerJob, !(1...TrainingConfig.maxThreads).contains(threadsPerJob) {
-            throw ValidationError("--threads-per-job must be in [1, \(TrainingConfig.maxThreads)] (4 × the cores), got \(threadsPerJob)")
-        }
-    }
-
     func run() throws {
         var file: SweepConfig
         do { file = try SweepConfig.load(from: URL(fileURLWithPath: config)) } catch { throw CommandFailure(error.description) }
-        if let jobs { file.jobs = jobs }
-        if let threadsPerJob { file = file.with(threadsPerJob: threadsPerJob) }
+        if let jobs = shared.jobs { file.jobs = jobs }
+        if let threadsPerJob = shared.threadsPerJob { file = file.with(threadsPerJob: threadsPerJob) }
         let sweep = Sweep(config: file, layout: SweepLayout(root: URL(fileURLWithPath: out, isDirectory: true), name: file.name))
         let say: @Sendable (String) -> Void = { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
         if dryRun {
@@ -67,8 +53,7 @@ struct SweepCommand: ParsableCommand {
             return
         }
         if !reportOnly {
-            let dataRoot: URL
-            do { dataRoot = try DataLocator.resolve(explicit: data) } catch { throw CommandFailure(error.description) }
+            let dataRoot = try shared.dataRoot()
             let facts = [("data", dataRoot.path), cluster.fact(jobs: file.jobs, threadsPerJob: file.threadsPerJob)]
             let outcome = try cluster.withExecutor(for: sweep.study, jobs: file.jobs, dataRoot: dataRoot, say: say) { executor in
                 do throws(SweepError) { return try sweep.execute(commandLine: CommandLine.arguments, facts: facts, on: executor, say: say) } catch {
