@@ -35,7 +35,6 @@ import Options
 /// momentum 1).
 public final class L0Gates: LearnedSparsity {
     public let name = "l0"
-    public let kind = MaskKind.learned
     public let config: MaskConfig
     /// λ (≥ 0): the weight of the expected L0 norm, divided by N.
     public let lambda: Double
@@ -78,16 +77,17 @@ public final class L0Gates: LearnedSparsity {
         return t.store
     }
 
-    public var forwardWeights: EffectiveWeights { tensors?.scope ?? .none }
+    public func forwardWeights(_ run: MaskRun) -> EffectiveWeights { tensors?.scope ?? .none }
 
-    public func start(_ context: MaskContext, masks: MaskSet, restored: [HookState]?) throws(MaskError) {
+    public func start(_ run: MaskRun, restored: [HookState]?) throws(MaskError) {
         guard tensors != nil else { throw .state("l0: the gate parameters were not declared (the hook makes them)") }
-        penaltyScale = lambda / Double(context.trainingSize)
+        let masks = run.masks
+        penaltyScale = lambda / Double(run.trainingSize)
         if let restored {
             finished = try restored.integers("finished").first == 1
         } else {
             let mean = log(1 - droprateInit) - log(droprateInit)
-            let streams = RandomStreams(seed: context.seed)
+            let streams = RandomStreams(seed: run.seed)
             for (i, p) in masks.parameters.enumerated() {
                 let rng = streams.stream(.masks, 1, p.index)
                 let a = logAlpha[i].value
@@ -98,13 +98,14 @@ public final class L0Gates: LearnedSparsity {
         for i in masks.parameters.indices { countOpenGates(i, masks: masks) }
     }
 
-    public func state() -> [HookState] { [HookState(name: "finished", .integers([finished ? 1 : 0]))] }
+    public func state(_ run: MaskRun) -> [HookState] { [HookState(name: "finished", .integers([finished ? 1 : 0]))] }
 
     // MARK: - Step
 
     /// Draws u for every gate (index order, one stream) and writes s and W ⊙ z.
-    public func sample(_ step: TrainingStep, masks: MaskSet) {
+    public func beforeForward(_ step: TrainingStep, run: MaskRun) {
         guard let tensors else { return }
+        let masks = run.masks
         finished = false
         let rng = masks.random
         let b = Float(Self.beta), eps = Self.epsilon
@@ -124,8 +125,9 @@ public final class L0Gates: LearnedSparsity {
     }
 
     /// G = ∂CE/∂(W ⊙ z) in p.grad: writes ∂/∂log α (with the penalty) and turns G into G ⊙ z.
-    public func afterBackward(_ step: TrainingStep, masks: MaskSet) {
+    public func afterBackward(_ step: TrainingStep, run: MaskRun) {
         guard let tensors else { return }
+        let masks = run.masks
         let b = Float(Self.beta), width = Float(Self.zeta - Self.gamma), g = Float(Self.gamma)
         let c = Float(penaltyScale), shift = Float(Self.shift)
         for i in masks.parameters.indices {
@@ -142,7 +144,7 @@ public final class L0Gates: LearnedSparsity {
         }
     }
 
-    public func afterOptimizerStep(_ step: TrainingStep, masks: MaskSet) {
+    public func afterOptimizerStep(_ step: TrainingStep, run: MaskRun) {
         let r = Self.logAlphaRange
         for a in logAlpha {
             let v = a.value.pointer
@@ -176,8 +178,9 @@ public final class L0Gates: LearnedSparsity {
     /// P(z ≠ 0) = σ(log α − β log(−γ/ζ)), in double (logs and checks).
     static func openProbability(_ logAlpha: Float) -> Double { sigmoid(Double(logAlpha) - shift) }
 
-    public func evaluationWeights(masks: MaskSet) -> EffectiveWeights {
+    public func evaluationWeights(_ run: MaskRun) -> EffectiveWeights {
         guard !finished, let tensors else { return .none }
+        let masks = run.masks
         for i in masks.parameters.indices {
             let w = masks.parameters[i].value.pointer, a = logAlpha[i].value.pointer, e = tensors.weights(i)
             for j in 0..<masks.parameters[i].shape.count { e[j] = w[j] * Self.deterministicGate(a[j]) }
@@ -185,7 +188,8 @@ public final class L0Gates: LearnedSparsity {
         return tensors.scope
     }
 
-    public func epochEnd(_ epoch: Int, iteration: Int, last: Bool, masks: MaskSet) {
+    public func recordEpoch(_ epoch: Int, iteration: Int, last: Bool, run: MaskRun) {
+        let masks = run.masks
         appendRows(iteration: iteration, epoch: epoch, stage: "epoch", masks: masks)
         guard last else { return }
         for i in masks.parameters.indices {

@@ -24,14 +24,11 @@ import Options
 /// weights that `masks.csv` counts); the proximal step itself works in place.
 public final class L1Penalty: LearnedSparsity {
     public let name = "l1"
-    public let kind = MaskKind.learned
     public let config: MaskConfig
     /// λ (≥ 0): the penalty's weight on the mean loss.
     public let lambda: Double
     /// The sparsity the final threshold reaches at least, in [0, 1).
     public let targetSparsity: Double
-    private var network: Network?
-    private var seed: UInt64 = 0
     private var rows: [MaskLogRow] = []
 
     public init(config: MaskConfig) throws(MaskError) {
@@ -51,21 +48,21 @@ public final class L1Penalty: LearnedSparsity {
         return rows
     }
 
-    public func start(_ context: MaskContext, masks: MaskSet, restored: [HookState]?) throws(MaskError) {
-        network = context.network
-        seed = context.seed
+    public func start(_ run: MaskRun, restored: [HookState]?) throws(MaskError) {
+        let masks = run.masks
         for i in masks.parameters.indices { masks.markNonzero(i, weights: masks.parameters[i].value) }
     }
 
     /// Counts the nonzero weights the step starts from (`masks.csv`).
-    public func sample(_ step: TrainingStep, masks: MaskSet) {
+    public func beforeForward(_ step: TrainingStep, run: MaskRun) {
+        let masks = run.masks
         for i in masks.parameters.indices { masks.markNonzero(i, weights: masks.parameters[i].value) }
     }
 
-    public func afterOptimizerStep(_ step: TrainingStep, masks: MaskSet) {
+    public func afterOptimizerStep(_ step: TrainingStep, run: MaskRun) {
         let t = Float(Double(step.learningRate) * lambda)
         guard t > 0 else { return }
-        for p in masks.parameters { Self.softThreshold(p.value.pointer, by: t, count: p.value.count) }
+        for p in run.parameters { Self.softThreshold(p.value.pointer, by: t, count: p.value.count) }
     }
 
     /// w ← sign(w)·max(|w| − t, 0) in place (t ≥ 0).
@@ -80,17 +77,17 @@ public final class L1Penalty: LearnedSparsity {
         }
     }
 
-    public func epochEnd(_ epoch: Int, iteration: Int, last: Bool, masks: MaskSet) {
+    public func recordEpoch(_ epoch: Int, iteration: Int, last: Bool, run: MaskRun) {
+        let masks = run.masks
         appendRows(iteration: iteration, epoch: epoch, stage: "epoch", masks: masks)
         guard last else { return }
-        if targetSparsity > 0 { threshold(masks) }
+        if targetSparsity > 0 { threshold(run) }
         appendRows(iteration: iteration, epoch: epoch, stage: "final", masks: masks)
     }
 
     /// Zeroes the smallest |w| so that the target sparsity is reached (see the type's comment).
-    private func threshold(_ masks: MaskSet) {
-        guard let network else { return }
-        let parameters = masks.parameters
+    private func threshold(_ run: MaskRun) {
+        let network = run.network, seed = run.seed, parameters = run.parameters
         let streams = RandomStreams(seed: seed)
         do {
             let rule = try CriterionRegistry.make("magnitude")

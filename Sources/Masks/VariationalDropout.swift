@@ -38,7 +38,6 @@ import Options
 /// weights, the mask multipliers) plus the optimiser's slots for log σ² (Adam 2).
 public final class VariationalDropout: LearnedSparsity {
     public let name = "vd"
-    public let kind = MaskKind.learned
     public let config: MaskConfig
     public let logSigma2Init: Double
     public let klStart: Int, klFull: Int
@@ -82,11 +81,12 @@ public final class VariationalDropout: LearnedSparsity {
         return t.store
     }
 
-    public var forwardWeights: EffectiveWeights { tensors?.scope ?? .none }
+    public func forwardWeights(_ run: MaskRun) -> EffectiveWeights { tensors?.scope ?? .none }
 
-    public func start(_ context: MaskContext, masks: MaskSet, restored: [HookState]?) throws(MaskError) {
+    public func start(_ run: MaskRun, restored: [HookState]?) throws(MaskError) {
         guard tensors != nil else { throw .state("vd: the log σ² parameters were not declared (the hook makes them)") }
-        trainingSize = context.trainingSize
+        let masks = run.masks
+        trainingSize = run.trainingSize
         if let restored {
             finished = try restored.integers("finished").first == 1
         } else {
@@ -96,7 +96,7 @@ public final class VariationalDropout: LearnedSparsity {
         for i in masks.parameters.indices { markKept(i, masks: masks) }
     }
 
-    public func state() -> [HookState] { [HookState(name: "finished", .integers([finished ? 1 : 0]))] }
+    public func state(_ run: MaskRun) -> [HookState] { [HookState(name: "finished", .integers([finished ? 1 : 0]))] }
 
     /// r_t: the KL weight in epoch `epoch` (0-based).
     public func klWeight(epoch: Int) -> Double {
@@ -129,8 +129,9 @@ public final class VariationalDropout: LearnedSparsity {
     // MARK: - Step
 
     /// Draws ε for every weight (index order, one stream) and writes m ⊙ (θ + s·ε).
-    public func sample(_ step: TrainingStep, masks: MaskSet) {
+    public func beforeForward(_ step: TrainingStep, run: MaskRun) {
         guard let tensors else { return }
+        let masks = run.masks
         finished = false
         klScale = klWeight(epoch: step.epoch) / Double(trainingSize)
         let rng = masks.random
@@ -153,8 +154,9 @@ public final class VariationalDropout: LearnedSparsity {
     }
 
     /// G in p.grad: writes ∂/∂log σ² and turns G into ∂/∂θ, KL terms included.
-    public func afterBackward(_ step: TrainingStep, masks: MaskSet) {
+    public func afterBackward(_ step: TrainingStep, run: MaskRun) {
         guard let tensors else { return }
+        let masks = run.masks
         let c = Float(klScale), threshold = Float(Self.pruneThreshold), clip = trainClip
         for i in masks.parameters.indices {
             let p = masks.parameters[i]
@@ -187,8 +189,9 @@ public final class VariationalDropout: LearnedSparsity {
 
     // MARK: - Evaluation and the end
 
-    public func evaluationWeights(masks: MaskSet) -> EffectiveWeights {
+    public func evaluationWeights(_ run: MaskRun) -> EffectiveWeights {
         guard !finished, let tensors else { return .none }
+        let masks = run.masks
         for i in masks.parameters.indices {
             let w = masks.parameters[i].value.pointer, ls = logSigma2[i].value.pointer, e = tensors.weights(i)
             for j in 0..<masks.parameters[i].shape.count {
@@ -198,7 +201,8 @@ public final class VariationalDropout: LearnedSparsity {
         return tensors.scope
     }
 
-    public func epochEnd(_ epoch: Int, iteration: Int, last: Bool, masks: MaskSet) {
+    public func recordEpoch(_ epoch: Int, iteration: Int, last: Bool, run: MaskRun) {
+        let masks = run.masks
         appendRows(iteration: iteration, epoch: epoch, stage: "epoch", masks: masks)
         guard last else { return }
         for i in masks.parameters.indices {
