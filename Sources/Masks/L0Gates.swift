@@ -20,7 +20,7 @@ import Options
 /// ∂/∂W = G·z; ∂/∂log α = G·W·∂z/∂log α + (λ/N)·σ'(log α − β log(−γ/ζ)), with
 /// ∂z/∂log α = (ζ − γ)·s(1 − s)/β where 0 < z < 1 and 0 where the gate is clamped. After every
 /// step log α is clamped to [log 0.01, log 100] (the authors' `constrain_parameters`).
-/// log α starts at N(log(1 − d) − log d, 0.01²), d = `l0DroprateInit`, from stream
+/// log α starts at N(log(1 − d) − log d, 0.01²), d = `l0.droprateInit`, from stream
 /// (seed, masks, 1, parameter index). Evaluation reads the deterministic gates
 /// ẑ = min(1, max(0, σ(log α)(ζ − γ) + γ)), i.e. W ⊙ ẑ; a weight is pruned where ẑ = 0, which
 /// `sparsity.csv` counts. At the end of the run's last step W ← W ⊙ ẑ, so the checkpoint is the
@@ -59,8 +59,8 @@ public final class L0Gates: LearnedSparsity {
         self.config = config
         lambda = Self.lambdaSetting.value(in: config)
         droprateInit = Self.droprateSetting.value(in: config)
-        guard lambda >= 0, lambda.isFinite else { throw .invalidOption("l0Lambda must be finite and ≥ 0, got \(lambda)") }
-        guard droprateInit > 0, droprateInit < 1 else { throw .invalidOption("l0DroprateInit must be in (0, 1), got \(droprateInit)") }
+        guard lambda >= 0, lambda.isFinite else { throw .invalidOption("\(Self.lambdaSetting.key) must be finite and ≥ 0, got \(lambda)") }
+        guard droprateInit > 0, droprateInit < 1 else { throw .invalidOption("\(Self.droprateSetting.key) must be in (0, 1), got \(droprateInit)") }
     }
 
     public var logFiles: [String] { [SparsityLog.file] }
@@ -236,11 +236,11 @@ public final class L0Gates: LearnedSparsity {
 
 extension L0Gates {
     static var lambdaSetting: SamplerSetting<Double> {
-        SamplerSetting("l0Lambda", flag: "l0-lambda", .double, .atLeast(0), default: 0.1,
+        SamplerSetting("l0.lambda", formerKey: "l0Lambda", flag: "l0-lambda", .double, .atLeast(0), default: 0.1,
                        help: "l0: weight λ of the expected L0 norm; the loss adds (λ/N)·Σ P(gate ≠ 0), N the training-set size.")
     }
     static var droprateSetting: SamplerSetting<Double> {
-        SamplerSetting("l0DroprateInit", flag: "l0-droprate-init", .double, .within(0, 1), default: 0.5,
+        SamplerSetting("l0.droprateInit", formerKey: "l0DroprateInit", flag: "l0-droprate-init", .double, .within(0, 1), default: 0.5,
                        help: "l0: initial drop rate d of the gates, in (0, 1): log α starts at log(1 − d) − log d (± 0.01).")
     }
     public static var options: [ConfigOption<MaskConfig>] { [lambdaSetting.option, droprateSetting.option] }

@@ -13,7 +13,7 @@ import Options
 /// in the loss would only make them oscillate around it). The optimiser's momentum and weight
 /// decay act on the data gradient as usual; a zeroed weight can grow back if its gradient pushes
 /// it past the threshold. At the end of the run's last step the weights are thresholded once more
-/// to the target sparsity s (`l1TargetSparsity`): the smallest |w| are zeroed so that each tensor
+/// to the target sparsity s (`l1.targetSparsity`): the smallest |w| are zeroed so that each tensor
 /// (layerwise) or all masked tensors together (`magnitudeScope global`) keep round((1 − s)·n),
 /// through `MaskBuilder` with the magnitude criterion, ties kept by lower index; s = 0 (default)
 /// keeps the proximal zeros only. When the proximal step already zeroed more than s, the
@@ -35,9 +35,9 @@ public final class L1Penalty: LearnedSparsity {
         self.config = config
         lambda = Self.lambdaSetting.value(in: config)
         targetSparsity = Self.targetSetting.value(in: config)
-        guard lambda >= 0, lambda.isFinite else { throw .invalidOption("l1Lambda must be finite and ≥ 0, got \(lambda)") }
+        guard lambda >= 0, lambda.isFinite else { throw .invalidOption("\(Self.lambdaSetting.key) must be finite and ≥ 0, got \(lambda)") }
         guard targetSparsity >= 0, targetSparsity < 1 else {
-            throw .invalidOption("l1TargetSparsity must be in [0, 1) (the share of masked weights set to zero at the end), got \(targetSparsity)")
+            throw .invalidOption("\(Self.targetSetting.key) must be in [0, 1) (the share of masked weights set to zero at the end), got \(targetSparsity)")
         }
     }
 
@@ -123,11 +123,11 @@ public final class L1Penalty: LearnedSparsity {
 
 extension L1Penalty {
     static var lambdaSetting: SamplerSetting<Double> {
-        SamplerSetting("l1Lambda", flag: "l1-lambda", .double, .atLeast(0), default: 1e-4,
+        SamplerSetting("l1.lambda", formerKey: "l1Lambda", flag: "l1-lambda", .double, .atLeast(0), default: 1e-4,
                        help: "l1: penalty weight λ on the mean loss; each step soft-thresholds the masked weights by lr·λ.")
     }
     static var targetSetting: SamplerSetting<Double> {
-        SamplerSetting("l1TargetSparsity", flag: "l1-target-sparsity", .double, .from(0, below: 1), default: 0,
+        SamplerSetting("l1.targetSparsity", formerKey: "l1TargetSparsity", flag: "l1-target-sparsity", .double, .from(0, below: 1), default: 0,
                        help: "l1: share of masked weights zeroed at least by the final magnitude threshold (0 = the proximal zeros only).")
     }
     public static var options: [ConfigOption<MaskConfig>] { [lambdaSetting.option, targetSetting.option] }

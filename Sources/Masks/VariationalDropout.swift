@@ -13,7 +13,7 @@ import Options
 ///     −KL ≈ k₁·σ(k₂ + k₃ log α) − ½ log(1 + 1/α) − k₁,   k₁ = 0.63576, k₂ = 1.87320, k₃ = 1.48695
 ///     loss = mean CE + (r_t/N) · Σ KL                    (the ELBO divided by N, the training-set size)
 ///
-/// r_t, the KL weight, is 0 before epoch `vdKLStart`, rises linearly to 1 at epoch `vdKLFull`
+/// r_t, the KL weight, is 0 before epoch `vd.klStart`, rises linearly to 1 at epoch `vd.klFull`
 /// and stays 1 (the authors' `rw_linear`: 5 and 20).
 ///
 /// **No local reparameterisation.** MaskLab's layer path lets a hook replace a layer's weights
@@ -22,14 +22,14 @@ import Options
 /// draws one weight noise ε ~ N(0, 1) per weight, shared by the batch:
 ///
 ///     s = |θ|·exp(log α / 2)   (= σ where log α is not clipped)
-///     forward weights m ⊙ (θ + s·ε),   m = [log α < 3] with `vdTrainClip` (the authors' LeNet
+///     forward weights m ⊙ (θ + s·ε),   m = [log α < 3] with `vd.trainClip` (the authors' LeNet
 ///     setting: weights already past the threshold are off in training), else m = 1
 ///
 /// an unbiased but higher-variance estimator of the same objective. Gradients (G = ∂CE/∂(forward
 /// weights)), where log α is not clipped: ∂/∂θ = m·G + (r_t/N)·KL'(log α)·(−2/θ),
 /// ∂/∂log σ² = m·G·ε·s/2 + (r_t/N)·KL'(log α); where it is clipped (s = |θ|·e^{±4}):
 /// ∂/∂θ = m·G·(1 + ε·sign(θ)·e^{log α/2}), ∂/∂log σ² = 0, as automatic differentiation of the
-/// authors' expression gives. log σ² starts at `vdLogSigma2Init` (−10, theirs).
+/// authors' expression gives. log σ² starts at `vd.logSigma2Init` (−10, theirs).
 ///
 /// Evaluation reads θ ⊙ [log α < 3] (weights with log α ≥ 3 are pruned); at the end of the run's
 /// last step θ ← θ ⊙ [log α < 3], so the checkpoint is the sparse network.
@@ -61,9 +61,9 @@ public final class VariationalDropout: LearnedSparsity {
         klStart = Self.klStartSetting.value(in: config)
         klFull = Self.klFullSetting.value(in: config)
         trainClip = Self.trainClipSetting.value(in: config)
-        guard logSigma2Init.isFinite else { throw .invalidOption("vdLogSigma2Init must be finite, got \(logSigma2Init)") }
+        guard logSigma2Init.isFinite else { throw .invalidOption("\(Self.initSetting.key) must be finite, got \(logSigma2Init)") }
         guard klStart >= 0, klFull >= klStart else {
-            throw .invalidOption("the KL weight ramp needs 0 ≤ vdKLStart ≤ vdKLFull (epochs), got \(klStart) and \(klFull)")
+            throw .invalidOption("the KL weight ramp needs 0 ≤ \(Self.klStartSetting.key) ≤ \(Self.klFullSetting.key) (epochs), got \(klStart) and \(klFull)")
         }
     }
 
@@ -249,19 +249,19 @@ public final class VariationalDropout: LearnedSparsity {
 
 extension VariationalDropout {
     static var initSetting: SamplerSetting<Double> {
-        SamplerSetting("vdLogSigma2Init", flag: "vd-log-sigma2-init", .double, default: -10,
+        SamplerSetting("vd.logSigma2Init", formerKey: "vdLogSigma2Init", flag: "vd-log-sigma2-init", .double, default: -10,
                        help: "vd: initial log σ² of every masked weight.")
     }
     static var klStartSetting: SamplerSetting<Int> {
-        SamplerSetting("vdKLStart", flag: "vd-kl-start", .int, .atLeast(0), default: 5,
+        SamplerSetting("vd.klStart", formerKey: "vdKLStart", flag: "vd-kl-start", .int, .atLeast(0), default: 5,
                        help: "vd: epoch (0-based) before which the KL weight is 0; it then rises linearly to 1 at --vd-kl-full.")
     }
     static var klFullSetting: SamplerSetting<Int> {
-        SamplerSetting("vdKLFull", flag: "vd-kl-full", .int, .atLeast(0), default: 20,
+        SamplerSetting("vd.klFull", formerKey: "vdKLFull", flag: "vd-kl-full", .int, .atLeast(0), default: 20,
                        help: "vd: epoch (0-based) from which the KL weight is 1 (≥ --vd-kl-start).")
     }
     static var trainClipSetting: SamplerSetting<Bool> {
-        SamplerSetting("vdTrainClip", flag: "vd-train-clip", .bool, default: true,
+        SamplerSetting("vd.trainClip", formerKey: "vdTrainClip", flag: "vd-train-clip", .bool, default: true,
                        help: "vd: weights with log α ≥ 3 are off in training too (the authors' LeNet setting).")
     }
     public static var options: [ConfigOption<MaskConfig>] {
