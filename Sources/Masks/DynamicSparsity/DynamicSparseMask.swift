@@ -30,7 +30,7 @@ public enum RegrowthRule: Sendable, Equatable {
 /// (update after the optimiser step, dense gradient of that step's batch), without its 1e-5 noise
 /// on the drop scores (ties broken by index instead). State: the mask (and the hook's mask stream).
 /// Between updates it is a `FixedMask` (W ⊙= m after every step; gradients ⊙= m after RigL
-/// has read the dense ones in `observeGradients`).
+/// has read the dense ones in `observeGradients`); an update step prunes once, after the update.
 public final class DynamicSparseMask: FixedMask {
     public let name: String
     public let config: MaskConfig
@@ -86,6 +86,15 @@ public final class DynamicSparseMask: FixedMask {
         }
     }
 
+    /// W ⊙= m as any fixed mask, except on update steps: there `updateMask` moves the mask first
+    /// and `MaskRun.restart` prunes once, with the new mask. (Pruning with the old mask first
+    /// would change nothing: an inactive weight is already ±0, and W ⊙ m keeps the sign of zero
+    /// whether applied once or twice.)
+    public func afterOptimizerStep(_ step: TrainingStep, run: MaskRun) {
+        guard dropFraction(afterSteps: step.iteration + 1) == nil else { return }
+        run.pruneWeights()
+    }
+
     /// RigL, on update steps: keeps |∂L/∂W| of every masked entry for the regrowth.
     public func observeGradients(_ step: TrainingStep, run: MaskRun) {
         guard let g = gradientMagnitudes, dropFraction(afterSteps: step.iteration + 1) != nil else { return }
@@ -96,8 +105,8 @@ public final class DynamicSparseMask: FixedMask {
         }
     }
 
-    /// On update steps (the weights already carry the current mask): drop and regrow, then
-    /// restart the entries that changed (`MaskRun.restart`).
+    /// On update steps: drop and regrow, then restart the entries that changed and apply the new
+    /// mask to the weights (`MaskRun.restart`).
     public func updateMask(_ step: TrainingStep, run: MaskRun) {
         guard let f = dropFraction(afterSteps: step.iteration + 1) else { return }
         let masks = run.masks
