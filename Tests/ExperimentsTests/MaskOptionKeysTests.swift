@@ -79,6 +79,19 @@ final class MaskOptionKeysTests: XCTestCase {
         }
     }
 
+    /// Run folders are named by a hash of the non-default settings; a renamed option is hashed
+    /// under its flat key, so a run named before the rename keeps its folder (a sweep or
+    /// `train --resume` without --out finds it). The name is the one the binary of commit 01a2ced
+    /// (before the rename) gave `train --mask l1 --l1-lambda 0.002 --l1-target-sparsity 0.9
+    /// --vd-kl-start 3 --iterations 1 --train-subset 100 --test-subset 50 --hidden 16 --threads 1`.
+    func testRunNamesStayAsBeforeTheRename() throws {
+        var config = RunConfig()
+        try RunConfig.table.parse(arguments: ["--mask", "l1", "--l1-lambda", "0.002", "--l1-target-sparsity", "0.9", "--vd-kl-start", "3",
+                                              "--iterations", "1", "--train-subset", "100", "--test-subset", "50", "--hidden", "16",
+                                              "--threads", "1"], into: &config)
+        XCTAssertEqual(config.runName, "mlp-mnist-aba7b4d3")
+    }
+
     func testFlatAndNestedSpellingsOfOneOptionAreRefusedTogether() throws {
         let text = #"{"masks": {"name": "l1", "l1Lambda": 0.01, "l1": {"lambda": 0.02}}}"#
         XCTAssertThrowsError(try RunConfig.decode(ConfigText.json(text, path: "c.json"), path: "c.json")) { error in
