@@ -8,25 +8,19 @@ import Layers
 /// `values[name]` holds one multiplier per entry of that parameter (row-major, PyTorch layout),
 /// each 0 or 1. Every masked parameter must have an entry of the right size; a missing or
 /// mis-sized one is a `MaskError` naming it.
-public final class GivenMask: MaskSampler {
+public final class GivenMask: FixedMask {
     public let name = "given"
-    public let kind = MaskKind.fixed
     public let config: MaskConfig
     /// Multipliers per parameter name, set before the run starts.
     public var values: [String: [Float]] = [:]
-    private var masks: MaskSet?
 
     public init(config: MaskConfig, values: [String: [Float]] = [:]) {
         self.config = config
         self.values = values
     }
 
-    /// The mask itself, so that a resumed run keeps it.
-    public func state() -> [HookState] { masks?.fixedState() ?? [] }
-
-    public func start(_ context: MaskContext, masks: MaskSet, restored: [HookState]?) throws(MaskError) {
-        self.masks = masks
-        if let restored { return try masks.restoreFixed(restored) }
+    public func initialMask(_ run: MaskRun) throws(MaskError) {
+        let masks = run.masks
         for i in masks.parameters.indices {
             let p = masks.parameters[i]
             guard let v = values[p.name] else {
@@ -37,7 +31,6 @@ public final class GivenMask: MaskSampler {
             }
             masks.multipliers(i).copy(from: v)
         }
-        masks.countKept()
     }
 
     /// Listed so that its name is known; a config alone cannot carry the mask values, so making it

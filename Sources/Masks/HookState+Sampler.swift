@@ -1,6 +1,6 @@
 import Layers
 
-/// How samplers read their saved state (`MaskSampler.state()`, restored by the hook).
+/// How samplers read their saved state (`MaskSampler.state(_:)`, restored by the hook).
 extension Array where Element == HookState {
     /// The floats saved as `name`, checked to have `count` entries.
     public func floats(_ name: String, count: Int) throws(MaskError) -> [Float] {

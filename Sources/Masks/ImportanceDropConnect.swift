@@ -16,9 +16,8 @@ import Importance
 /// mask from p (Bernoulli or exact-k). Until the first refresh — none before iteration 0 —
 /// p = q. Each refresh appends per-tensor statistics to `importance.csv` and fixed-bin
 /// histograms of log₁₀ w to `importance_histograms.csv` in the run folder.
-public final class ImportanceDropConnect: MaskSampler {
+public final class ImportanceDropConnect: PerStepMask {
     public let name = "importance"
-    public let kind = MaskKind.perStep
     public let config: MaskConfig
     public private(set) var solver: ImportanceSolver?
     private var batches: SolverBatches?
@@ -36,15 +35,16 @@ public final class ImportanceDropConnect: MaskSampler {
 
     public var logFiles: [String] { [Self.statsFile, Self.histogramFile] }
 
-    public func start(_ context: MaskContext, masks: MaskSet, restored: [HookState]?) throws(MaskError) {
+    public func start(_ run: MaskRun, restored: [HookState]?) throws(MaskError) {
+        let masks = run.masks
         guard !masks.parameters.isEmpty else { return }
-        let network = context.network
+        let network = run.network
         let s = ImportanceSolver(network: network, targets: masks.parameters, config: config.importance)
         solver = s
-        hasData = context.trainingSet != nil
-        batches = SolverBatches(dataset: context.trainingSet, capacity: hasData ? config.importance.batches : 1,
-                                batchSize: context.batchSize, sampleShape: network.sampleShape, seed: context.seed)
-        period = config.importance.refreshPeriod(iterationsPerEpoch: context.iterationsPerEpoch)
+        hasData = run.trainingSet != nil
+        batches = SolverBatches(dataset: run.trainingSet, capacity: hasData ? config.importance.batches : 1,
+                                batchSize: run.batchSize, sampleShape: network.sampleShape, seed: run.seed)
+        period = config.importance.refreshPeriod(iterationsPerEpoch: run.iterationsPerEpoch)
         if let restored {
             let logW = try restored.floats("importance", count: s.totalCount)
             s.logImportance.tensor(Shape(s.totalCount)).copy(from: logW)
@@ -61,10 +61,10 @@ public final class ImportanceDropConnect: MaskSampler {
     /// Whether iteration `t` begins with a refresh.
     public func refreshDue(_ t: Int) -> Bool { period > 0 ? t % period == 0 : t == 0 }
 
-    public func sample(_ step: TrainingStep, masks: MaskSet) {
+    public func sample(_ step: TrainingStep, run: MaskRun) {
         guard solver != nil else { return }
-        if refreshDue(step.iteration) { refresh(step, masks: masks) }
-        masks.draw()
+        if refreshDue(step.iteration) { refresh(step, masks: run.masks) }
+        run.masks.draw()
     }
 
     /// Relearns the importance now (on the solver batches, or on this step's batch when the
@@ -136,7 +136,7 @@ public final class ImportanceDropConnect: MaskSampler {
         return rows
     }
 
-    public func state() -> [HookState] {
+    public func state(_ run: MaskRun) -> [HookState] {
         guard let solver else { return [] }
         return [HookState(name: "importance", .floats(solver.logImportance.tensor(Shape(solver.totalCount)).toArray())),
                 HookState(name: "refreshes", .integers([Int64(refreshes)]))]

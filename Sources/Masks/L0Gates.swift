@@ -20,7 +20,7 @@ import Options
 /// ∂/∂W = G·z; ∂/∂log α = G·W·∂z/∂log α + (λ/N)·σ'(log α − β log(−γ/ζ)), with
 /// ∂z/∂log α = (ζ − γ)·s(1 − s)/β where 0 < z < 1 and 0 where the gate is clamped. After every
 /// step log α is clamped to [log 0.01, log 100] (the authors' `constrain_parameters`).
-/// log α starts at N(log(1 − d) − log d, 0.01²), d = `l0DroprateInit`, from stream
+/// log α starts at N(log(1 − d) − log d, 0.01²), d = `l0.droprateInit`, from stream
 /// (seed, masks, 1, parameter index). Evaluation reads the deterministic gates
 /// ẑ = min(1, max(0, σ(log α)(ζ − γ) + γ)), i.e. W ⊙ ẑ; a weight is pruned where ẑ = 0, which
 /// `sparsity.csv` counts. At the end of the run's last step W ← W ⊙ ẑ, so the checkpoint is the
@@ -35,7 +35,6 @@ import Options
 /// momentum 1).
 public final class L0Gates: LearnedSparsity {
     public let name = "l0"
-    public let kind = MaskKind.learned
     public let config: MaskConfig
     /// λ (≥ 0): the weight of the expected L0 norm, divided by N.
     public let lambda: Double
@@ -60,8 +59,8 @@ public final class L0Gates: LearnedSparsity {
         self.config = config
         lambda = Self.lambdaSetting.value(in: config)
         droprateInit = Self.droprateSetting.value(in: config)
-        guard lambda >= 0, lambda.isFinite else { throw .invalidOption("l0Lambda must be finite and ≥ 0, got \(lambda)") }
-        guard droprateInit > 0, droprateInit < 1 else { throw .invalidOption("l0DroprateInit must be in (0, 1), got \(droprateInit)") }
+        guard lambda >= 0, lambda.isFinite else { throw .invalidOption("\(Self.lambdaSetting.key) must be finite and ≥ 0, got \(lambda)") }
+        guard droprateInit > 0, droprateInit < 1 else { throw .invalidOption("\(Self.droprateSetting.key) must be in (0, 1), got \(droprateInit)") }
     }
 
     public var logFiles: [String] { [SparsityLog.file] }
@@ -78,16 +77,17 @@ public final class L0Gates: LearnedSparsity {
         return t.store
     }
 
-    public var forwardWeights: EffectiveWeights { tensors?.scope ?? .none }
+    public func forwardWeights(_ run: MaskRun) -> EffectiveWeights { tensors?.scope ?? .none }
 
-    public func start(_ context: MaskContext, masks: MaskSet, restored: [HookState]?) throws(MaskError) {
+    public func start(_ run: MaskRun, restored: [HookState]?) throws(MaskError) {
         guard tensors != nil else { throw .state("l0: the gate parameters were not declared (the hook makes them)") }
-        penaltyScale = lambda / Double(context.trainingSize)
+        let masks = run.masks
+        penaltyScale = lambda / Double(run.trainingSize)
         if let restored {
             finished = try restored.integers("finished").first == 1
         } else {
             let mean = log(1 - droprateInit) - log(droprateInit)
-            let streams = RandomStreams(seed: context.seed)
+            let streams = RandomStreams(seed: run.seed)
             for (i, p) in masks.parameters.enumerated() {
                 let rng = streams.stream(.masks, 1, p.index)
                 let a = logAlpha[i].value
@@ -98,13 +98,14 @@ public final class L0Gates: LearnedSparsity {
         for i in masks.parameters.indices { countOpenGates(i, masks: masks) }
     }
 
-    public func state() -> [HookState] { [HookState(name: "finished", .integers([finished ? 1 : 0]))] }
+    public func state(_ run: MaskRun) -> [HookState] { [HookState(name: "finished", .integers([finished ? 1 : 0]))] }
 
     // MARK: - Step
 
     /// Draws u for every gate (index order, one stream) and writes s and W ⊙ z.
-    public func sample(_ step: TrainingStep, masks: MaskSet) {
+    public func beforeForward(_ step: TrainingStep, run: MaskRun) {
         guard let tensors else { return }
+        let masks = run.masks
         finished = false
         let rng = masks.random
         let b = Float(Self.beta), eps = Self.epsilon
@@ -124,8 +125,9 @@ public final class L0Gates: LearnedSparsity {
     }
 
     /// G = ∂CE/∂(W ⊙ z) in p.grad: writes ∂/∂log α (with the penalty) and turns G into G ⊙ z.
-    public func afterBackward(_ step: TrainingStep, masks: MaskSet) {
+    public func afterBackward(_ step: TrainingStep, run: MaskRun) {
         guard let tensors else { return }
+        let masks = run.masks
         let b = Float(Self.beta), width = Float(Self.zeta - Self.gamma), g = Float(Self.gamma)
         let c = Float(penaltyScale), shift = Float(Self.shift)
         for i in masks.parameters.indices {
@@ -142,7 +144,7 @@ public final class L0Gates: LearnedSparsity {
         }
     }
 
-    public func afterOptimizerStep(_ step: TrainingStep, masks: MaskSet) {
+    public func afterOptimizerStep(_ step: TrainingStep, run: MaskRun) {
         let r = Self.logAlphaRange
         for a in logAlpha {
             let v = a.value.pointer
@@ -176,8 +178,9 @@ public final class L0Gates: LearnedSparsity {
     /// P(z ≠ 0) = σ(log α − β log(−γ/ζ)), in double (logs and checks).
     static func openProbability(_ logAlpha: Float) -> Double { sigmoid(Double(logAlpha) - shift) }
 
-    public func evaluationWeights(masks: MaskSet) -> EffectiveWeights {
+    public func evaluationWeights(_ run: MaskRun) -> EffectiveWeights {
         guard !finished, let tensors else { return .none }
+        let masks = run.masks
         for i in masks.parameters.indices {
             let w = masks.parameters[i].value.pointer, a = logAlpha[i].value.pointer, e = tensors.weights(i)
             for j in 0..<masks.parameters[i].shape.count { e[j] = w[j] * Self.deterministicGate(a[j]) }
@@ -185,7 +188,8 @@ public final class L0Gates: LearnedSparsity {
         return tensors.scope
     }
 
-    public func epochEnd(_ epoch: Int, iteration: Int, last: Bool, masks: MaskSet) {
+    public func recordEpoch(_ epoch: Int, iteration: Int, last: Bool, run: MaskRun) {
+        let masks = run.masks
         appendRows(iteration: iteration, epoch: epoch, stage: "epoch", masks: masks)
         guard last else { return }
         for i in masks.parameters.indices {
@@ -232,11 +236,11 @@ public final class L0Gates: LearnedSparsity {
 
 extension L0Gates {
     static var lambdaSetting: SamplerSetting<Double> {
-        SamplerSetting("l0Lambda", flag: "l0-lambda", .double, .atLeast(0), default: 0.1,
+        SamplerSetting("l0.lambda", formerKey: "l0Lambda", flag: "l0-lambda", .double, .atLeast(0), default: 0.1,
                        help: "l0: weight λ of the expected L0 norm; the loss adds (λ/N)·Σ P(gate ≠ 0), N the training-set size.")
     }
     static var droprateSetting: SamplerSetting<Double> {
-        SamplerSetting("l0DroprateInit", flag: "l0-droprate-init", .double, .within(0, 1), default: 0.5,
+        SamplerSetting("l0.droprateInit", formerKey: "l0DroprateInit", flag: "l0-droprate-init", .double, .within(0, 1), default: 0.5,
                        help: "l0: initial drop rate d of the gates, in (0, 1): log α starts at log(1 − d) − log d (± 0.01).")
     }
     public static var options: [ConfigOption<MaskConfig>] { [lambdaSetting.option, droprateSetting.option] }

@@ -13,7 +13,7 @@ import Options
 /// in the loss would only make them oscillate around it). The optimiser's momentum and weight
 /// decay act on the data gradient as usual; a zeroed weight can grow back if its gradient pushes
 /// it past the threshold. At the end of the run's last step the weights are thresholded once more
-/// to the target sparsity s (`l1TargetSparsity`): the smallest |w| are zeroed so that each tensor
+/// to the target sparsity s (`l1.targetSparsity`): the smallest |w| are zeroed so that each tensor
 /// (layerwise) or all masked tensors together (`magnitudeScope global`) keep round((1 − s)·n),
 /// through `MaskBuilder` with the magnitude criterion, ties kept by lower index; s = 0 (default)
 /// keeps the proximal zeros only. When the proximal step already zeroed more than s, the
@@ -24,23 +24,20 @@ import Options
 /// weights that `masks.csv` counts); the proximal step itself works in place.
 public final class L1Penalty: LearnedSparsity {
     public let name = "l1"
-    public let kind = MaskKind.learned
     public let config: MaskConfig
     /// λ (≥ 0): the penalty's weight on the mean loss.
     public let lambda: Double
     /// The sparsity the final threshold reaches at least, in [0, 1).
     public let targetSparsity: Double
-    private var network: Network?
-    private var seed: UInt64 = 0
     private var rows: [MaskLogRow] = []
 
     public init(config: MaskConfig) throws(MaskError) {
         self.config = config
         lambda = Self.lambdaSetting.value(in: config)
         targetSparsity = Self.targetSetting.value(in: config)
-        guard lambda >= 0, lambda.isFinite else { throw .invalidOption("l1Lambda must be finite and ≥ 0, got \(lambda)") }
+        guard lambda >= 0, lambda.isFinite else { throw .invalidOption("\(Self.lambdaSetting.key) must be finite and ≥ 0, got \(lambda)") }
         guard targetSparsity >= 0, targetSparsity < 1 else {
-            throw .invalidOption("l1TargetSparsity must be in [0, 1) (the share of masked weights set to zero at the end), got \(targetSparsity)")
+            throw .invalidOption("\(Self.targetSetting.key) must be in [0, 1) (the share of masked weights set to zero at the end), got \(targetSparsity)")
         }
     }
 
@@ -51,21 +48,21 @@ public final class L1Penalty: LearnedSparsity {
         return rows
     }
 
-    public func start(_ context: MaskContext, masks: MaskSet, restored: [HookState]?) throws(MaskError) {
-        network = context.network
-        seed = context.seed
+    public func start(_ run: MaskRun, restored: [HookState]?) throws(MaskError) {
+        let masks = run.masks
         for i in masks.parameters.indices { masks.markNonzero(i, weights: masks.parameters[i].value) }
     }
 
     /// Counts the nonzero weights the step starts from (`masks.csv`).
-    public func sample(_ step: TrainingStep, masks: MaskSet) {
+    public func beforeForward(_ step: TrainingStep, run: MaskRun) {
+        let masks = run.masks
         for i in masks.parameters.indices { masks.markNonzero(i, weights: masks.parameters[i].value) }
     }
 
-    public func afterOptimizerStep(_ step: TrainingStep, masks: MaskSet) {
+    public func afterOptimizerStep(_ step: TrainingStep, run: MaskRun) {
         let t = Float(Double(step.learningRate) * lambda)
         guard t > 0 else { return }
-        for p in masks.parameters { Self.softThreshold(p.value.pointer, by: t, count: p.value.count) }
+        for p in run.parameters { Self.softThreshold(p.value.pointer, by: t, count: p.value.count) }
     }
 
     /// w ← sign(w)·max(|w| − t, 0) in place (t ≥ 0).
@@ -80,17 +77,17 @@ public final class L1Penalty: LearnedSparsity {
         }
     }
 
-    public func epochEnd(_ epoch: Int, iteration: Int, last: Bool, masks: MaskSet) {
+    public func recordEpoch(_ epoch: Int, iteration: Int, last: Bool, run: MaskRun) {
+        let masks = run.masks
         appendRows(iteration: iteration, epoch: epoch, stage: "epoch", masks: masks)
         guard last else { return }
-        if targetSparsity > 0 { threshold(masks) }
+        if targetSparsity > 0 { threshold(run) }
         appendRows(iteration: iteration, epoch: epoch, stage: "final", masks: masks)
     }
 
     /// Zeroes the smallest |w| so that the target sparsity is reached (see the type's comment).
-    private func threshold(_ masks: MaskSet) {
-        guard let network else { return }
-        let parameters = masks.parameters
+    private func threshold(_ run: MaskRun) {
+        let network = run.network, seed = run.seed, parameters = run.parameters
         let streams = RandomStreams(seed: seed)
         do {
             let rule = try CriterionRegistry.make("magnitude")
@@ -126,11 +123,11 @@ public final class L1Penalty: LearnedSparsity {
 
 extension L1Penalty {
     static var lambdaSetting: SamplerSetting<Double> {
-        SamplerSetting("l1Lambda", flag: "l1-lambda", .double, .atLeast(0), default: 1e-4,
+        SamplerSetting("l1.lambda", formerKey: "l1Lambda", flag: "l1-lambda", .double, .atLeast(0), default: 1e-4,
                        help: "l1: penalty weight λ on the mean loss; each step soft-thresholds the masked weights by lr·λ.")
     }
     static var targetSetting: SamplerSetting<Double> {
-        SamplerSetting("l1TargetSparsity", flag: "l1-target-sparsity", .double, .from(0, below: 1), default: 0,
+        SamplerSetting("l1.targetSparsity", formerKey: "l1TargetSparsity", flag: "l1-target-sparsity", .double, .from(0, below: 1), default: 0,
                        help: "l1: share of masked weights zeroed at least by the final magnitude threshold (0 = the proximal zeros only).")
     }
     public static var options: [ConfigOption<MaskConfig>] { [lambdaSetting.option, targetSetting.option] }

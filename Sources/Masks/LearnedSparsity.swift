@@ -2,50 +2,43 @@ import Foundation
 import TensorCore
 import Layers
 
-/// A mask sampler whose sparsity training learns (`MaskKind.learned`): an L1 penalty with a
-/// proximal step (`l1`), hard-concrete L0 gates (`l0`), sparse variational dropout (`vd`). The
-/// masking hook hands it every point of the step, so the trainer still names none of them:
+/// A mask sampler whose sparsity training learns: an L1 penalty with a proximal step (`l1`),
+/// hard-concrete L0 gates (`l0`), sparse variational dropout (`vd`). It uses the step points of
+/// `MaskSampler` like this (the family's defaults in brackets):
 ///
-///     hook init          declareParameters(for:) — its per-weight trainable tensors, if any
-///     runStart           start(…) (MaskSampler): initial values, or the restored state
-///     beforeForward      sample(…): draw this step's noise, write the forward weights
-///     forward/backward   read `forwardWeights`; p.grad ← ∂L/∂(forward weights)
-///     afterBackward      afterBackward(…): p.grad ← ∂L/∂W (+ penalty), its own tensors' gradients
+///     hook init          declareParameters(for:): its per-weight trainable tensors, if any
+///     runStart           start: initial values, or the restored state
+///     beforeForward      draw this step's noise, write the forward weights (`forwardWeights`)
+///     forward/backward   read the forward weights; p.grad ← ∂L/∂(forward weights)
+///     afterBackward      p.grad ← ∂L/∂W (+ penalty), its own tensors' gradients [nothing: the
+///                        gradients are not masked]
 ///     optimiser steps    the model's, then the trainer's optimiser for its tensors
-///     afterOptimizerStep afterOptimizerStep(…): proximal steps, clamps
-///     epochEnd           epochEnd(…): log the sparsity; at the run's last step make it permanent
-///     evaluation         evaluationWeights(…): the weights a test pass reads
+///     afterOptimizerStep proximal steps, clamps
+///     epochEnd           [`recordEpoch`: log the sparsity; at the run's last step make it
+///                        permanent; then `mask_analytics.csv` of that final mask]
+///     evaluation         evaluationWeights: the weights a test pass reads
 ///
 /// It keeps `MaskSet.multipliers` at the 0/1 mask its weights have at evaluation (what
 /// `mask_analytics.csv` describes at the end) and `keptCounts` at this step's kept entries
 /// (logged to `masks.csv`). Its own random draws come from the hook's mask stream
 /// (`MaskSet.random`), which checkpoints carry; its trainable tensors are checkpointed by the
-/// trainer. After `epochEnd(last: true)` the weights themselves are the sparse network (a
+/// trainer. After `recordEpoch(last: true)` the weights themselves are the sparse network (a
 /// checkpoint evaluates the same without the hook) and evaluation weights are the weights.
 public protocol LearnedSparsity: MaskSampler {
-    /// The trainable tensors the method adds for `masked` (nil: none), built once when the
-    /// hook is made; the trainer optimises and checkpoints them (`TrainingHook.trainableParameters`).
-    func declareParameters(for masked: [Parameter]) -> ParameterStore?
-    /// What the step's forward and backward read in place of the masked weights (fixed once started).
-    var forwardWeights: EffectiveWeights { get }
-    /// After backward, when each masked `grad` holds ∂L/∂(forward weights): the chain rule to
-    /// ∂L/∂W, the penalty's gradient, and the gradients of its own tensors.
-    func afterBackward(_ step: TrainingStep, masks: MaskSet)
-    /// After the optimisers stepped (e.g. the proximal soft-threshold, parameter clamps).
-    func afterOptimizerStep(_ step: TrainingStep, masks: MaskSet)
     /// After the last step of epoch `epoch` (0-based), at `iteration`: appends its sparsity rows
     /// (`takeLogRows`); when `last` (the run's final step) makes the sparsity permanent in the weights.
-    func epochEnd(_ epoch: Int, iteration: Int, last: Bool, masks: MaskSet)
-    /// The weights an evaluation reads now (written from the current weights), or none.
-    func evaluationWeights(masks: MaskSet) -> EffectiveWeights
+    func recordEpoch(_ epoch: Int, iteration: Int, last: Bool, run: MaskRun)
 }
 
 extension LearnedSparsity {
-    public func declareParameters(for masked: [Parameter]) -> ParameterStore? { nil }
-    public var forwardWeights: EffectiveWeights { .none }
-    public func afterBackward(_ step: TrainingStep, masks: MaskSet) {}
-    public func afterOptimizerStep(_ step: TrainingStep, masks: MaskSet) {}
-    public func evaluationWeights(masks: MaskSet) -> EffectiveWeights { .none }
+    /// The gradients are the method's own (written in its `afterBackward`, if any), never masked.
+    public func afterBackward(_ step: TrainingStep, run: MaskRun) {}
+
+    public func epochEnd(_ epoch: Int, iteration: Int, last: Bool, run: MaskRun) {
+        recordEpoch(epoch, iteration: iteration, last: last, run: run)
+        // The final mask is described once; a folder that cannot take it still has the run's other logs.
+        if last { try? run.writeAnalytics() }
+    }
 }
 
 /// The log of a learned-sparsity run (`sparsity.csv`): at every epoch's end and once more after
@@ -127,10 +120,4 @@ final class PerWeightTensors {
     func draws(_ i: Int) -> UnsafeMutablePointer<Float> { drawStorage.base + offsets[i] }
     /// The forward weights of masked parameter `i`.
     func weights(_ i: Int) -> UnsafeMutablePointer<Float> { weightStorage.base + offsets[i] }
-}
-
-extension MaskContext {
-    /// N, the number of training samples a penalty is divided by (the ELBO's data size): the
-    /// training set's size, or iterations per epoch × batch size without one.
-    var trainingSize: Int { max(trainingSet?.count ?? iterationsPerEpoch * batchSize, 1) }
 }

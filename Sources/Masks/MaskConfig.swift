@@ -17,6 +17,10 @@ public enum MagnitudeScope: String, Codable, Sendable, CaseIterable {
 /// in its own file and lists them on its registry line (`entry.declaring(options)`), so
 /// `options` (common + every registered sampler's) covers them all. A sampler without a typed
 /// field here keeps its values in `settings` through a `SamplerSetting`.
+///
+/// A family's own options are nested under its name: `dst.updateEvery` (set, rigl),
+/// `importance.…`, `pruning.…`, `l1.lambda`, `l0.droprateInit`, `vd.klStart`. The flat keys the
+/// learned samplers had before (`l1Lambda`, `vdKLStart`, …) are still read (`ConfigOption.formerKeys`).
 public struct MaskConfig: Sendable, Equatable {
     /// Sampler name: one of `MaskRegistry.names`.
     public var name: String = "none"
@@ -93,10 +97,12 @@ public struct MaskConfig: Sendable, Equatable {
 }
 
 /// An option of one sampler that has no typed field in `MaskConfig`: declared once in the
-/// sampler's file, stored in `MaskConfig.settings`, read back with `value(in:)`.
+/// sampler's file, stored in `MaskConfig.settings`, read back with `value(in:)`. Its key is
+/// nested under the sampler's (or family's) name, like every family's options; `formerKey` is a
+/// key it had before, still read from config files and `--set` (never written).
 ///
 ///     static var strength: SamplerSetting<Double> {
-///         SamplerSetting("strength", flag: "mysampler-strength", .double, .above(0), default: 1, help: "…")
+///         SamplerSetting("mysampler.strength", flag: "mysampler-strength", .double, .above(0), default: 1, help: "…")
 ///     }
 ///     let s = Self.strength.value(in: config)
 public struct SamplerSetting<Value> {
@@ -105,7 +111,7 @@ public struct SamplerSetting<Value> {
     let codec: ValueCodec<Value>
     let defaultValue: Value
 
-    public init(_ key: String, flag: String, _ codec: ValueCodec<Value>, _ range: ValueRange<Value> = .any,
+    public init(_ key: String, formerKey: String? = nil, flag: String, _ codec: ValueCodec<Value>, _ range: ValueRange<Value> = .any,
                 default defaultValue: Value, help: String) {
         self.key = key
         self.codec = codec
@@ -119,7 +125,8 @@ public struct SamplerSetting<Value> {
             let v = codec.toConfig(b.value)
             c.settings[key] = v == fallback ? nil : v
         }
-        option = ConfigOption(key: key, flag: flag, help: help, valueName: stored.valueName, isSwitch: stored.isSwitch,
+        option = ConfigOption(key: key, flag: flag, formerKeys: formerKey.map { [$0] } ?? [], help: help,
+                        valueName: stored.valueName, isSwitch: stored.isSwitch,
                         rangeText: stored.rangeText, read: { stored.read(box($0)) },
                         write: { (c: inout MaskConfig, v: ConfigValue) throws(OptionError) in
                             var b = box(c)

@@ -8,6 +8,8 @@ public enum MaskError: Error, Equatable, CustomStringConvertible {
     case emptyScope(model: String, exclude: [String])
     /// Saved sampler state is missing or does not fit (resuming with other mask settings?).
     case state(String)
+    /// A file of the run folder cannot be written.
+    case output(String)
 
     public var description: String {
         switch self {
@@ -19,6 +21,8 @@ public enum MaskError: Error, Equatable, CustomStringConvertible {
             return "masks: no weight of \(model) is left to mask after excluding \(exclude.joined(separator: ", "))"
         case let .state(message):
             return "masks: saved state does not fit: \(message) (hint: resume with the same mask settings)"
+        case let .output(message):
+            return "masks: \(message)"
         }
     }
 }

@@ -1,58 +1,75 @@
+import TensorCore
 import Layers
 
-/// How often a sampler's mask changes, which decides what the masking hook does with it.
-public enum MaskKind: Sendable, Equatable {
-    /// No mask (the baseline): the hook does nothing.
-    case none
-    /// A new mask every step (DropConnect and its importance-weighted variant).
-    case perStep
-    /// One mask for the whole run (pruning); its multipliers are 0 or 1.
-    case fixed
-    /// Sparsity that training learns (a penalty, gates, variational dropout): the sampler is a
-    /// `LearnedSparsity` and the hook hands it every point of the step; its multipliers hold
-    /// the mask its weights would have at evaluation (0 or 1).
-    case learned
-    /// A 0/1 mask applied like a fixed one, which the sampler may change after an optimiser step
-    /// (dynamic sparse training: `updateMask`), seeing the dense gradient first (`observeGradients`).
-    case dynamic
-
-    /// Whether the mask is 0/1 and prunes the weights it drops (fixed or dynamic).
-    public var isBinary: Bool { self == .fixed || self == .dynamic }
-}
-
-/// A source of weight masks: the one way masks enter training. The training core (the masking
-/// hook) drives any sampler through this protocol and never names a concrete one; a new sampler
-/// is one file plus one line in `MaskRegistry`.
+/// A source of weight masks: the one way masks enter training. The masking hook drives any
+/// sampler through this protocol's step points, in this order, and never names a concrete one
+/// nor asks what kind it is; a new sampler is one file plus one line in `MaskRegistry`.
 ///
-/// The sampler writes *multipliers* into the `MaskSet`: for each masked entry 0 (dropped) or
-/// its kept value (1, or 1/p with inverted scaling). The hook multiplies the forward weights
-/// and/or the gradients by them according to the target. Per-step samplers also keep `p` in
-/// `MaskSet.keepProbabilities` (for `EvalMask.expected`) and report `MaskSet.keptCounts`.
+///     hook init            declareParameters(for:)   its own trainable tensors (default none)
+///     runStart             start(_:restored:)        initial state, or the restored one
+///                          forwardWeights(_:)        what forward/backward read (default none)
+///     beforeForward        beforeForward(_:run:)     e.g. draw this step's mask (default nothing)
+///     forward, backward    (the trainer)
+///     after backward       observeGradients(_:run:)  the dense ∂L/∂W (default nothing)
+///                          afterBackward(_:run:)     grad ⊙= multipliers (the default)
+///     optimiser steps      (the trainer)
+///     after the step       afterOptimizerStep(_:run:) e.g. W ⊙= m (default nothing)
+///                          updateMask(_:run:)        move the mask (default nothing)
+///     epoch end            epochEnd(_:iteration:last:run:) (default nothing)
+///     evaluation           evaluationWeights(_:)     (default none: the weights as trained)
+///     checkpoint           state(_:)                 (default none)
+///
+/// The families share their behaviour through protocols that refine this one and override only
+/// what differs: `PerStepMask` (a new mask every step: dropconnect, importance), `FixedMask` (a
+/// 0/1 mask kept between the sampler's own updates: prune, magnitude, random, given, and the
+/// dynamic sparse masks set and rigl, which also observe the gradients and update the mask), and
+/// `LearnedSparsity` (sparsity that training learns: l1, l0, vd).
+///
+/// The sampler writes *multipliers* into `MaskRun.masks`: for each masked entry 0 (dropped) or
+/// its kept value (1, or 1/p with inverted scaling), and reports the kept counts there.
 public protocol MaskSampler: AnyObject {
     /// The registry name.
     var name: String { get }
-    var kind: MaskKind { get }
+    /// Whether the sampler masks the parameters of its scope at all: false only for the baseline
+    /// `none`, whose hook masks no parameter and does nothing. Default true.
+    var masksParameters: Bool { get }
+    /// What the run's `MaskSet` holds besides the multipliers. Default `.multipliers`.
+    var layout: MaskSet.Layout { get }
+    /// The trainable tensors the sampler adds for `masked` (nil: none, the default), built once
+    /// when the hook is made; the trainer optimises and checkpoints them
+    /// (`TrainingHook.trainableParameters`), and the sampler writes their gradients in `afterBackward`.
+    func declareParameters(for masked: [Parameter]) -> ParameterStore?
     /// Called once when the run starts (after the weights were initialised or loaded): allocate
-    /// what the run needs and set the initial state: from `restored` when resuming (state
-    /// saved by `state()`), else afresh (e.g. a fixed mask from the current weights).
-    func start(_ context: MaskContext, masks: MaskSet, restored: [HookState]?) throws(MaskError)
+    /// what the run needs and set the initial state: from `restored` when resuming (state saved
+    /// by `state(_:)`), else afresh (e.g. a fixed mask from the current weights).
+    func start(_ run: MaskRun, restored: [HookState]?) throws(MaskError)
+    /// What the step's forward and backward passes read in place of the masked weights (fixed
+    /// once started; the sampler rewrites the contents in `beforeForward`). Default none.
+    func forwardWeights(_ run: MaskRun) -> EffectiveWeights
     /// Before each step's forward pass (outside any effective-weights scope, so passes read the
-    /// weights as trained): per-step samplers write this step's multipliers (`MaskSet.draw()`);
-    /// they may also run their own passes here (gradients are zeroed afterwards). Fixed samplers
-    /// do nothing.
-    func sample(_ step: TrainingStep, masks: MaskSet)
-    /// Dynamic samplers, after the backward pass and before the hook masks the gradients: each
-    /// masked parameter's `grad` holds the dense ∂L/∂W (inactive entries included). Default: nothing.
-    func observeGradients(_ step: TrainingStep, masks: MaskSet)
-    /// Dynamic samplers, after the optimiser step (the weights already carry the current mask):
-    /// may rewrite the multipliers (0 or 1). Returns, per masked parameter, the entries whose
-    /// state restarts: those that became active and those that became inactive. The hook sets
-    /// their weights and optimiser state to zero and applies the new mask to the weights, so every
-    /// inactive entry keeps W = 0 with zero optimiser state (a dropped weight's momentum would
-    /// otherwise decay into subnormal floats that slow every later optimiser step). Default: no change.
-    func updateMask(_ step: TrainingStep, masks: MaskSet) -> [[Int]]
-    /// State to checkpoint (besides the mask random stream, which the hook saves).
-    func state() -> [HookState]
+    /// weights as trained; gradients are zeroed afterwards, so a sampler may run its own passes
+    /// here). Default: nothing.
+    func beforeForward(_ step: TrainingStep, run: MaskRun)
+    /// After the backward pass, before `afterBackward`: each masked parameter's `grad` holds the
+    /// dense ∂L/∂(forward weights), inactive entries included. Default: nothing.
+    func observeGradients(_ step: TrainingStep, run: MaskRun)
+    /// After the backward pass: turn the gradients into the ones the optimiser steps on.
+    /// Default: grad ⊙= multipliers (dropped entries get 0; m/p for inverted per-step masks is
+    /// the chain rule through m/p ⊙ W).
+    func afterBackward(_ step: TrainingStep, run: MaskRun)
+    /// After the optimiser steps (the model's and the sampler's own tensors'). Default: nothing.
+    func afterOptimizerStep(_ step: TrainingStep, run: MaskRun)
+    /// After `afterOptimizerStep`: may move the mask; entries whose weights start afresh go
+    /// through `MaskRun.restart`. Default: nothing.
+    func updateMask(_ step: TrainingStep, run: MaskRun)
+    /// After the last step of epoch `epoch` (0-based), at `iteration`, before the hook logs the
+    /// epoch's kept counts; `last` when that was the run's final step. Default: nothing.
+    func epochEnd(_ epoch: Int, iteration: Int, last: Bool, run: MaskRun)
+    /// The weights an evaluation reads now (written from the current weights). Default none.
+    func evaluationWeights(_ run: MaskRun) -> EffectiveWeights
+    /// State to checkpoint (besides the mask random stream and the epoch's counts, which the
+    /// hook saves). Default none.
+    func state(_ run: MaskRun) -> [HookState]
     /// Rows for CSV logs in the run folder produced since the last call (e.g. importance statistics).
     func takeLogRows() -> [MaskLogRow]
     /// Names of the CSV files this sampler writes (so a fresh run can clear stale ones).
@@ -60,10 +77,18 @@ public protocol MaskSampler: AnyObject {
 }
 
 extension MaskSampler {
-    public func sample(_ step: TrainingStep, masks: MaskSet) {}
-    public func observeGradients(_ step: TrainingStep, masks: MaskSet) {}
-    public func updateMask(_ step: TrainingStep, masks: MaskSet) -> [[Int]] { [] }
-    public func state() -> [HookState] { [] }
+    public var masksParameters: Bool { true }
+    public var layout: MaskSet.Layout { .multipliers }
+    public func declareParameters(for masked: [Parameter]) -> ParameterStore? { nil }
+    public func forwardWeights(_ run: MaskRun) -> EffectiveWeights { .none }
+    public func beforeForward(_ step: TrainingStep, run: MaskRun) {}
+    public func observeGradients(_ step: TrainingStep, run: MaskRun) {}
+    public func afterBackward(_ step: TrainingStep, run: MaskRun) { run.maskGradients() }
+    public func afterOptimizerStep(_ step: TrainingStep, run: MaskRun) {}
+    public func updateMask(_ step: TrainingStep, run: MaskRun) {}
+    public func epochEnd(_ epoch: Int, iteration: Int, last: Bool, run: MaskRun) {}
+    public func evaluationWeights(_ run: MaskRun) -> EffectiveWeights { .none }
+    public func state(_ run: MaskRun) -> [HookState] { [] }
     public func takeLogRows() -> [MaskLogRow] { [] }
     public var logFiles: [String] { [] }
 }

@@ -37,8 +37,17 @@ public final class MaskSet {
     /// entries; nil unless per-step exact-k). Redrawn from the identity at every draw.
     public let order: UnsafeMutablePointer<Int32>?
 
-    /// Allocates the slices a sampler of `kind` needs under `config`.
-    public init(parameters: [Parameter], kind: MaskKind, config: MaskConfig, seed: UInt64) {
+    /// What a mask set holds besides the multipliers (`MaskSampler.layout`).
+    public enum Layout: Sendable, Equatable {
+        /// The multipliers only (fixed, dynamic and learned masks).
+        case multipliers
+        /// Also the keep probabilities, the masked copies of the weights (target `weights`) and
+        /// the visiting order of exact-k sampling: masks drawn anew every step (`PerStepMask`).
+        case perStep
+    }
+
+    /// Allocates the slices of `layout` under `config`.
+    public init(parameters: [Parameter], layout: Layout, config: MaskConfig, seed: UInt64) {
         self.parameters = parameters
         var offs: [Int] = []
         var total = 0
@@ -51,7 +60,7 @@ public final class MaskSet {
         keepRate = config.keep
         sampling = config.sampling
         inverted = config.scaling == .inverted
-        let perStep = kind == .perStep
+        let perStep = layout == .perStep
         multipliers = TensorStorage(count: total)
         multipliers.tensor(Shape(total)).fill(1)
         keepProbabilities = TensorStorage(count: perStep ? total : 0)

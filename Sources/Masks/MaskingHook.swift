@@ -5,37 +5,21 @@ import Datasets
 
 /// Drives any `MaskSampler` through a training run: the one place masks enter the trainer,
 /// which names no concrete sampler. Made once from the run's `MaskConfig` (the only place the
-/// mask options are checked against the model).
+/// mask options are checked against the model). The hook asks no sampler what kind it is: it
+/// calls every step point of `MaskSampler` in order (each has a default), and the sampler
+/// families (`PerStepMask`, `FixedMask`, `LearnedSparsity`) override what differs:
 ///
-/// Per step, by `MaskKind` and `MaskTarget`:
+///     runStart          MaskSet (its layout from the sampler), sampler.start, forwardWeights
+///     beforeForward     sampler.beforeForward, then its log rows; the step's kept counts
+///     afterBackward     sampler.observeGradients, sampler.afterBackward
+///     afterOptimizer    sampler.afterOptimizerStep, sampler.updateMask
+///     epochEnd          sampler.epochEnd, then the epoch's kept counts and the sampler's rows
+///     evaluation        sampler.evaluationWeights
 ///
-///     beforeForward     sampler.sample (may refresh importance first);
-///                       per-step + weights: masked copy ← multipliers ⊙ W, which the trainer's
-///                       forward and backward read through `forwardWeights`
-///     afterBackward     per-step: grad ⊙= multipliers (m or m/p)   — dropped weights get 0
-///                       fixed:    grad ⊙= m
-///                       dynamic:  sampler.observeGradients (dense ∂L/∂W), then grad ⊙= m
-///     afterOptimizer    fixed + weights: W ⊙= m  (pruned weights stay exactly 0 through
-///                       momentum and weight decay)
-///                       dynamic: W ⊙= m, then sampler.updateMask may change m; entries that
-///                       became active or inactive get W = 0 and optimiser state 0
-///                       (`RunStart.optimizerSlots`), and W ⊙= m applies the new mask
-///     evaluation        per-step: `EvalMask` (default none: the weights as trained; expected:
-///                       p ⊙ W or W through `evaluationWeights`); fixed masks stay applied
-///                       (W is already m ⊙ W)
-///
-/// A `.learned` sampler (`LearnedSparsity`: l1, l0, vd) is handed each of these points instead
-/// (its forward and evaluation weights, its gradient rule, its step after the optimisers) and
-/// owns trainable tensors that the trainer updates (`trainableParameters`); at the end of the
-/// run's last step it makes its sparsity permanent and the hook writes `mask_analytics.csv`.
-///
-/// For target `weights` the gradient rule is the chain rule through effective = m/p ⊙ W; for
-/// `gradients` it masks the gradient only. A fixed mask with target `gradients` does not prune:
-/// the masked-out weights get no gradient but still feel the optimiser's weight decay.
+/// The sampler `none` masks no parameter, and the hook then does nothing at all.
 ///
 /// Logs `masks.csv` in the run folder: per epoch and tensor the expected and realised numbers
-/// of kept entries (mean, min, max over the epoch's steps), plus the sampler's own CSV rows. A
-/// fixed mask also gets `mask_analytics.csv` (`MaskAnalytics`: density, effective density) at start.
+/// of kept entries (mean, min, max over the epoch's steps), plus the sampler's own CSV rows.
 /// Checkpoints carry the mask stream's live generator state (`hook.masks.rng`, raw GSL MT19937
 /// bytes), the epoch's partial counts and the sampler's state (`hook.masks.state.<name>`; float
 /// arrays there are per masked entry), so a resumed run samples exactly the same masks.
@@ -44,20 +28,18 @@ public final class MaskingHook: TrainingHook {
     public let config: MaskConfig
     public let network: Network
     public let trainingSet: Dataset?
-    /// The masked parameters (the config's scope of the network).
+    /// The masked parameters (the config's scope of the network; none for `none`).
     public let parameters: [Parameter]
-    /// The masks, allocated when the run starts.
-    public private(set) var masks: MaskSet?
+    /// The run as the sampler sees it, made when the run starts (nil before, and for `none`).
+    public private(set) var run: MaskRun?
     public private(set) var forwardWeights: EffectiveWeights = .none
-    /// The trainable tensors of a learned-sparsity sampler (nil for the others).
+    /// The trainable tensors the sampler adds (nil for most).
     public let trainableParameters: ParameterStore?
-    /// The sampler as a learned-sparsity method, when it is one.
-    private let learned: (any LearnedSparsity)?
-    private var totalIterations = 0
     private var restored: [HookState]?
-    private var directory: URL?
     private var counts = KeptCounts()
-    private var optimizerSlots = OptimizerSlots.none
+
+    /// The masks, allocated when the run starts.
+    public var masks: MaskSet? { run?.masks }
 
     public static let prefix = HookState.prefix + "masks."
     public static let countsFile = "masks.csv"
@@ -66,7 +48,7 @@ public final class MaskingHook: TrainingHook {
     /// samplers, bad options and a scope that leaves nothing to mask fail here, before training.
     public convenience init(config: MaskConfig, network: Network, trainingSet: Dataset?) throws(MaskError) {
         self.init(sampler: try MaskRegistry.make(config), config: config, network: network, trainingSet: trainingSet)
-        if sampler.kind != .none && parameters.isEmpty {
+        if sampler.masksParameters && parameters.isEmpty {
             throw .emptyScope(model: network.name, exclude: config.exclude.map(\.rawValue))
         }
     }
@@ -77,119 +59,62 @@ public final class MaskingHook: TrainingHook {
         self.config = config
         self.network = network
         self.trainingSet = trainingSet
-        parameters = config.scope.select(from: network.store)
-        learned = sampler as? any LearnedSparsity
-        trainableParameters = learned?.declareParameters(for: parameters)
+        parameters = sampler.masksParameters ? config.scope.select(from: network.store) : []
+        trainableParameters = sampler.declareParameters(for: parameters)
     }
 
     // MARK: - Run
 
-    public func runStart(_ run: RunStart) throws(HookError) {
-        guard sampler.kind != .none else { return }
-        let set = MaskSet(parameters: parameters, kind: sampler.kind, config: config, seed: run.seed)
-        masks = set
+    public func runStart(_ start: RunStart) throws(HookError) {
+        guard !parameters.isEmpty else { return }
+        let set = MaskSet(parameters: parameters, layout: sampler.layout, config: config, seed: start.seed)
+        let run = MaskRun(masks: set, config: config, network: network, trainingSet: trainingSet, batchSize: start.batchSize,
+                          seed: start.seed, iterationsPerEpoch: start.iterationsPerEpoch, totalIterations: start.totalIterations,
+                          startIteration: start.startIteration, optimizerSlots: start.optimizerSlots, directory: start.outputDirectory)
+        self.run = run
         counts = KeptCounts(tensors: parameters.count)
-        directory = run.outputDirectory
-        optimizerSlots = run.optimizerSlots
-        totalIterations = run.totalIterations
-        let context = MaskContext(network: network, trainingSet: trainingSet, batchSize: run.batchSize, seed: run.seed,
-                                  iterationsPerEpoch: run.iterationsPerEpoch, totalIterations: run.totalIterations,
-                                  startIteration: run.startIteration)
         let resuming = restored != nil
         do {
             let state = try restoredState(into: set)
-            try sampler.start(context, masks: set, restored: resuming ? state : nil)
+            try sampler.start(run, restored: resuming ? state : nil)
         } catch {
             throw HookError("masks: cannot start '\(sampler.name)': \(error)")
         }
-        if sampler.kind == .perStep && config.target == .weights {
-            forwardWeights = EffectiveWeights(parameters, parameters.indices.map(set.effective))
-        }
-        if let learned { forwardWeights = learned.forwardWeights }
-        prepareLogs(resumeAt: resuming ? run.startIteration : nil)
-        if sampler.kind.isBinary && config.target == .weights { prune(set) }
-        if sampler.kind.isBinary, let directory { try writeAnalytics(set, into: directory) }
+        forwardWeights = sampler.forwardWeights(run)
+        prepareLogs(resumeAt: resuming ? start.startIteration : nil)
     }
 
     public func beforeForward(step: TrainingStep) {
-        guard let masks, sampler.kind != .none else { return }
-        sampler.sample(step, masks: masks)
+        guard let run else { return }
+        sampler.beforeForward(step, run: run)
         writeLogRows(sampler.takeLogRows())
-        if sampler.kind == .perStep && config.target == .weights {
-            for i in parameters.indices {
-                let e = masks.effective(i)
-                MaskKernels.multiply(masks.multipliers(i).pointer, parameters[i].value.pointer, into: e.pointer, count: e.count)
-            }
-        }
-        counts.add(masks.keptCounts, iteration: step.iteration)
+        counts.add(run.masks.keptCounts, iteration: step.iteration)
     }
 
     public func afterBackward(step: TrainingStep) {
-        guard let masks, sampler.kind != .none else { return }
-        if sampler.kind == .dynamic { sampler.observeGradients(step, masks: masks) }
-        if let learned { return learned.afterBackward(step, masks: masks) }
-        for i in parameters.indices {
-            let g = parameters[i].grad
-            MaskKernels.multiplyInPlace(g.pointer, by: masks.multipliers(i).pointer, count: g.count)
-        }
+        guard let run else { return }
+        sampler.observeGradients(step, run: run)
+        sampler.afterBackward(step, run: run)
     }
 
     public func afterOptimizerStep(step: TrainingStep) {
-        if let learned, let masks { return learned.afterOptimizerStep(step, masks: masks) }
-        guard let masks, sampler.kind.isBinary, config.target == .weights else { return }
-        prune(masks)
-        guard sampler.kind == .dynamic else { return }
-        let restarted = sampler.updateMask(step, masks: masks)
-        guard !restarted.isEmpty else { return }
-        precondition(restarted.count == parameters.count, "\(sampler.name) returned entries for \(restarted.count) tensors, \(parameters.count) are masked")
-        for (i, entries) in restarted.enumerated() {
-            let w = parameters[i].value.pointer
-            for j in entries {
-                w[j] = 0
-                optimizerSlots.zero(parameters[i], entry: j)
-            }
-        }
-        prune(masks)
-        masks.countKept()
+        guard let run else { return }
+        sampler.afterOptimizerStep(step, run: run)
+        sampler.updateMask(step, run: run)
     }
 
     public func epochEnd(epoch: Int) {
-        guard let masks, epoch != counts.loggedEpoch, counts.steps > 0 else { return }
+        guard let run, epoch != counts.loggedEpoch, counts.steps > 0 else { return }
         let iteration = counts.lastIteration
-        // A learned sampler first: it logs its sparsity and sets the expected counts masks.csv reports.
-        let last = iteration + 1 >= totalIterations
-        learned?.epochEnd(epoch, iteration: iteration, last: last, masks: masks)
-        writeLogRows(counts.rows(epoch: epoch, masks: masks, file: Self.countsFile))
-        guard learned != nil else { return }
+        // The sampler first: a learned one logs its sparsity and sets the expected counts masks.csv reports.
+        sampler.epochEnd(epoch, iteration: iteration, last: iteration + 1 >= run.totalIterations, run: run)
+        writeLogRows(counts.rows(epoch: epoch, masks: run.masks, file: Self.countsFile))
         writeLogRows(sampler.takeLogRows())
-        if last, let directory { try? writeAnalytics(masks, into: directory) }
     }
 
-    /// Per-step masks with `evalMask: expected` and target `weights`: the expected weights
-    /// (p ⊙ W, or W with inverted scaling) written into the masked copies; otherwise none.
     public func evaluationWeights() -> EffectiveWeights {
-        if let learned, let masks { return learned.evaluationWeights(masks: masks) }
-        guard let masks, sampler.kind == .perStep, config.evalMask == .expected, config.target == .weights else { return .none }
-        for i in parameters.indices {
-            let e = masks.effective(i)
-            MaskKernels.expected(weights: parameters[i].value.pointer, keepProbabilities: masks.keepProbabilities(i).pointer,
-                                 inverted: masks.inverted, into: e.pointer, count: e.count)
-        }
-        return forwardWeights
-    }
-
-    /// A fixed mask's density and effective density (`mask_analytics.csv`) in the run folder.
-    private func writeAnalytics(_ masks: MaskSet, into directory: URL) throws(HookError) {
-        do { try MaskAnalytics(masks.binaryMasks(), network: network).write(into: directory) } catch {
-            throw HookError("masks: cannot write \(MaskAnalytics.fileName) into \(directory.path): \(error)")
-        }
-    }
-
-    private func prune(_ masks: MaskSet) {
-        for i in parameters.indices {
-            let w = parameters[i].value
-            MaskKernels.multiplyInPlace(w.pointer, by: masks.multipliers(i).pointer, count: w.count)
-        }
+        guard let run else { return .none }
+        return sampler.evaluationWeights(run)
     }
 
     // MARK: - Log files
@@ -197,7 +122,7 @@ public final class MaskingHook: TrainingHook {
     /// Fresh run: removes stale logs. Resume at P: keeps rows with key < P (epochs renumbered
     /// from 1 in a folder an older MaskLab wrote).
     private func prepareLogs(resumeAt start: Int?) {
-        guard let directory else { return }
+        guard let directory = run?.directory else { return }
         for name in [Self.countsFile] + sampler.logFiles {
             let url = directory.appendingPathComponent(name)
             guard let start else {
@@ -224,7 +149,7 @@ public final class MaskingHook: TrainingHook {
     }
 
     private func writeLogRows(_ rows: [MaskLogRow]) {
-        guard let directory, !rows.isEmpty else { return }
+        guard let directory = run?.directory, !rows.isEmpty else { return }
         var byFile: [String: (header: String, lines: [String])] = [:]
         var order: [String] = []
         for r in rows {
@@ -249,10 +174,10 @@ public final class MaskingHook: TrainingHook {
     // MARK: - Checkpoints
 
     public func checkpointState() -> [HookState] {
-        guard let masks, sampler.kind != .none else { return [] }
-        var out = [HookState(name: Self.prefix + "rng", .bytes(masks.random.state)),
+        guard let run else { return [] }
+        var out = [HookState(name: Self.prefix + "rng", .bytes(run.masks.random.state)),
                    HookState(name: Self.prefix + "epoch_counts", .integers(counts.saved))]
-        for s in sampler.state() {
+        for s in sampler.state(run) {
             out.append(HookState(name: Self.prefix + "state." + s.name, s.payload))
         }
         return out
@@ -260,7 +185,7 @@ public final class MaskingHook: TrainingHook {
 
     public func restore(from state: [HookState]) throws(HookError) {
         let mine = state.filter { $0.name.hasPrefix(Self.prefix) }
-        guard sampler.kind != .none else { return }
+        guard !parameters.isEmpty else { return }
         guard !mine.isEmpty else {
             throw HookError("the checkpoint has no mask state (\(Self.prefix)…); it was written by a run without masks '\(sampler.name)'")
         }

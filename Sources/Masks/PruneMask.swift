@@ -11,13 +11,11 @@ import Importance
 /// `pruning.batches` seeded training batches; random draws come from stream (seed, pruning,
 /// parameter index). `magnitude` is this sampler with the magnitude criterion (its results are
 /// the same as before the criterion family: ties keep the lower index).
-public final class PruneMask: MaskSampler {
+public final class PruneMask: FixedMask {
     public let name: String
-    public let kind = MaskKind.fixed
     public let config: MaskConfig
     /// The criterion's registry name.
     public let criterion: String
-    private var masks: MaskSet?
 
     public init(config: MaskConfig, name: String = "prune", criterion: String? = nil) {
         self.config = config
@@ -25,35 +23,30 @@ public final class PruneMask: MaskSampler {
         self.criterion = criterion ?? config.criterion
     }
 
-    /// The mask itself (a resumed run must not recompute it from the trained weights).
-    public func state() -> [HookState] { masks?.fixedState() ?? [] }
-
-    public func start(_ context: MaskContext, masks: MaskSet, restored: [HookState]?) throws(MaskError) {
-        self.masks = masks
-        if let restored { return try masks.restoreFixed(restored) }
+    public func initialMask(_ run: MaskRun) throws(MaskError) {
+        let masks = run.masks
         do throws(PruningError) {
             let rule = try CriterionRegistry.make(criterion, config: config.pruning)
             var batches: SolverBatches?
-            if let set = context.trainingSet {
-                let b = SolverBatches(dataset: set, capacity: config.pruning.batches, batchSize: context.batchSize,
-                                      sampleShape: context.network.sampleShape, seed: context.seed)
+            if let set = run.trainingSet {
+                let b = SolverBatches(dataset: set, capacity: config.pruning.batches, batchSize: run.batchSize,
+                                      sampleShape: run.network.sampleShape, seed: run.seed)
                 b.fill(round: 0)
                 batches = b
             }
-            let streams = RandomStreams(seed: context.seed)
+            let streams = RandomStreams(seed: run.seed)
             let parameters = masks.parameters
-            let reference = rule is MovementCriterion ? Self.initialWeights(context.network, parameters: parameters, seed: context.seed) : nil
+            let reference = rule is MovementCriterion ? Self.initialWeights(run.network, parameters: parameters, seed: run.seed) : nil
             if let reference, reference == parameters.map({ $0.value.toArray() }) {
                 throw PruningError.invalid("\(criterion) scores how far each weight moved from θ0, and the run starts at θ0 (every score 0): "
                                            + "start from trained weights (masklab train --init-from CHECKPOINT, or masklab prune --reference)")
             }
-            let scoring = ScoringContext(network: context.network, parameters: parameters, reference: reference, batches: batches,
+            let scoring = ScoringContext(network: run.network, parameters: parameters, reference: reference, batches: batches,
                                          config: config.pruning, importance: config.importance) { streams.stream(.pruning, parameters[$0].index) }
             let plan = PruningPlan(scope: config.magnitudeScope, amount: .keep(config.keep), output: config.keepOutput.map { .keep($0) })
-            let mask = try MaskBuilder.build(rule, context: scoring, plan: plan, seed: context.seed, step: 0, indexOrder: .lowerKeptFirst)
+            let mask = try MaskBuilder.build(rule, context: scoring, plan: plan, seed: run.seed, step: 0, indexOrder: .lowerKeptFirst)
             for i in parameters.indices { masks.multipliers(i).copy(from: mask[i]) }
         } catch { throw .invalidOption(error.description) }
-        masks.countKept()
     }
 
     /// θ0 of `parameters`: the values a fresh run of `seed` starts from (`ParameterStore.initialise`),

@@ -6,27 +6,20 @@ import Stats
 /// parameter index)): the control for magnitude pruning with the same count per tensor.
 /// `--mask prune --criterion random` draws i.i.d. uniform scores instead (another, equally
 /// uniform mask).
-public final class RandomMask: MaskSampler {
+public final class RandomMask: FixedMask {
     public let name = "random"
-    public let kind = MaskKind.fixed
     public let config: MaskConfig
-    private var masks: MaskSet?
 
     public init(config: MaskConfig) { self.config = config }
 
-    /// The mask itself (a resumed run must not recompute it from the trained weights).
-    public func state() -> [HookState] { masks?.fixedState() ?? [] }
-
-    public func start(_ context: MaskContext, masks: MaskSet, restored: [HookState]?) throws(MaskError) {
-        self.masks = masks
-        if let restored { return try masks.restoreFixed(restored) }
-        let streams = RandomStreams(seed: context.seed)
+    public func initialMask(_ run: MaskRun) throws(MaskError) {
+        let masks = run.masks
+        let streams = RandomStreams(seed: run.seed)
         let parameters = masks.parameters
         let mask = MaskBuilder.randomSubset(sizes: parameters.map(\.shape.count), counts: parameters.indices.map(masks.exactKeptCount)) {
             streams.stream(.pruning, parameters[$0].index)
         }
         for i in parameters.indices { masks.multipliers(i).copy(from: mask[i]) }
-        masks.countKept()
     }
 
     public static let entry = MaskSamplerEntry(name: "random", summary: "fixed random mask keeping round(q·n) weights per tensor") { c throws(MaskError) in

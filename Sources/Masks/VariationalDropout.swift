@@ -13,7 +13,7 @@ import Options
 ///     −KL ≈ k₁·σ(k₂ + k₃ log α) − ½ log(1 + 1/α) − k₁,   k₁ = 0.63576, k₂ = 1.87320, k₃ = 1.48695
 ///     loss = mean CE + (r_t/N) · Σ KL                    (the ELBO divided by N, the training-set size)
 ///
-/// r_t, the KL weight, is 0 before epoch `vdKLStart`, rises linearly to 1 at epoch `vdKLFull`
+/// r_t, the KL weight, is 0 before epoch `vd.klStart`, rises linearly to 1 at epoch `vd.klFull`
 /// and stays 1 (the authors' `rw_linear`: 5 and 20).
 ///
 /// **No local reparameterisation.** MaskLab's layer path lets a hook replace a layer's weights
@@ -22,14 +22,14 @@ import Options
 /// draws one weight noise ε ~ N(0, 1) per weight, shared by the batch:
 ///
 ///     s = |θ|·exp(log α / 2)   (= σ where log α is not clipped)
-///     forward weights m ⊙ (θ + s·ε),   m = [log α < 3] with `vdTrainClip` (the authors' LeNet
+///     forward weights m ⊙ (θ + s·ε),   m = [log α < 3] with `vd.trainClip` (the authors' LeNet
 ///     setting: weights already past the threshold are off in training), else m = 1
 ///
 /// an unbiased but higher-variance estimator of the same objective. Gradients (G = ∂CE/∂(forward
 /// weights)), where log α is not clipped: ∂/∂θ = m·G + (r_t/N)·KL'(log α)·(−2/θ),
 /// ∂/∂log σ² = m·G·ε·s/2 + (r_t/N)·KL'(log α); where it is clipped (s = |θ|·e^{±4}):
 /// ∂/∂θ = m·G·(1 + ε·sign(θ)·e^{log α/2}), ∂/∂log σ² = 0, as automatic differentiation of the
-/// authors' expression gives. log σ² starts at `vdLogSigma2Init` (−10, theirs).
+/// authors' expression gives. log σ² starts at `vd.logSigma2Init` (−10, theirs).
 ///
 /// Evaluation reads θ ⊙ [log α < 3] (weights with log α ≥ 3 are pruned); at the end of the run's
 /// last step θ ← θ ⊙ [log α < 3], so the checkpoint is the sparse network.
@@ -38,7 +38,6 @@ import Options
 /// weights, the mask multipliers) plus the optimiser's slots for log σ² (Adam 2).
 public final class VariationalDropout: LearnedSparsity {
     public let name = "vd"
-    public let kind = MaskKind.learned
     public let config: MaskConfig
     public let logSigma2Init: Double
     public let klStart: Int, klFull: Int
@@ -62,9 +61,9 @@ public final class VariationalDropout: LearnedSparsity {
         klStart = Self.klStartSetting.value(in: config)
         klFull = Self.klFullSetting.value(in: config)
         trainClip = Self.trainClipSetting.value(in: config)
-        guard logSigma2Init.isFinite else { throw .invalidOption("vdLogSigma2Init must be finite, got \(logSigma2Init)") }
+        guard logSigma2Init.isFinite else { throw .invalidOption("\(Self.initSetting.key) must be finite, got \(logSigma2Init)") }
         guard klStart >= 0, klFull >= klStart else {
-            throw .invalidOption("the KL weight ramp needs 0 ≤ vdKLStart ≤ vdKLFull (epochs), got \(klStart) and \(klFull)")
+            throw .invalidOption("the KL weight ramp needs 0 ≤ \(Self.klStartSetting.key) ≤ \(Self.klFullSetting.key) (epochs), got \(klStart) and \(klFull)")
         }
     }
 
@@ -82,11 +81,12 @@ public final class VariationalDropout: LearnedSparsity {
         return t.store
     }
 
-    public var forwardWeights: EffectiveWeights { tensors?.scope ?? .none }
+    public func forwardWeights(_ run: MaskRun) -> EffectiveWeights { tensors?.scope ?? .none }
 
-    public func start(_ context: MaskContext, masks: MaskSet, restored: [HookState]?) throws(MaskError) {
+    public func start(_ run: MaskRun, restored: [HookState]?) throws(MaskError) {
         guard tensors != nil else { throw .state("vd: the log σ² parameters were not declared (the hook makes them)") }
-        trainingSize = context.trainingSize
+        let masks = run.masks
+        trainingSize = run.trainingSize
         if let restored {
             finished = try restored.integers("finished").first == 1
         } else {
@@ -96,7 +96,7 @@ public final class VariationalDropout: LearnedSparsity {
         for i in masks.parameters.indices { markKept(i, masks: masks) }
     }
 
-    public func state() -> [HookState] { [HookState(name: "finished", .integers([finished ? 1 : 0]))] }
+    public func state(_ run: MaskRun) -> [HookState] { [HookState(name: "finished", .integers([finished ? 1 : 0]))] }
 
     /// r_t: the KL weight in epoch `epoch` (0-based).
     public func klWeight(epoch: Int) -> Double {
@@ -129,8 +129,9 @@ public final class VariationalDropout: LearnedSparsity {
     // MARK: - Step
 
     /// Draws ε for every weight (index order, one stream) and writes m ⊙ (θ + s·ε).
-    public func sample(_ step: TrainingStep, masks: MaskSet) {
+    public func beforeForward(_ step: TrainingStep, run: MaskRun) {
         guard let tensors else { return }
+        let masks = run.masks
         finished = false
         klScale = klWeight(epoch: step.epoch) / Double(trainingSize)
         let rng = masks.random
@@ -153,8 +154,9 @@ public final class VariationalDropout: LearnedSparsity {
     }
 
     /// G in p.grad: writes ∂/∂log σ² and turns G into ∂/∂θ, KL terms included.
-    public func afterBackward(_ step: TrainingStep, masks: MaskSet) {
+    public func afterBackward(_ step: TrainingStep, run: MaskRun) {
         guard let tensors else { return }
+        let masks = run.masks
         let c = Float(klScale), threshold = Float(Self.pruneThreshold), clip = trainClip
         for i in masks.parameters.indices {
             let p = masks.parameters[i]
@@ -187,8 +189,9 @@ public final class VariationalDropout: LearnedSparsity {
 
     // MARK: - Evaluation and the end
 
-    public func evaluationWeights(masks: MaskSet) -> EffectiveWeights {
+    public func evaluationWeights(_ run: MaskRun) -> EffectiveWeights {
         guard !finished, let tensors else { return .none }
+        let masks = run.masks
         for i in masks.parameters.indices {
             let w = masks.parameters[i].value.pointer, ls = logSigma2[i].value.pointer, e = tensors.weights(i)
             for j in 0..<masks.parameters[i].shape.count {
@@ -198,7 +201,8 @@ public final class VariationalDropout: LearnedSparsity {
         return tensors.scope
     }
 
-    public func epochEnd(_ epoch: Int, iteration: Int, last: Bool, masks: MaskSet) {
+    public func recordEpoch(_ epoch: Int, iteration: Int, last: Bool, run: MaskRun) {
+        let masks = run.masks
         appendRows(iteration: iteration, epoch: epoch, stage: "epoch", masks: masks)
         guard last else { return }
         for i in masks.parameters.indices {
@@ -245,19 +249,19 @@ public final class VariationalDropout: LearnedSparsity {
 
 extension VariationalDropout {
     static var initSetting: SamplerSetting<Double> {
-        SamplerSetting("vdLogSigma2Init", flag: "vd-log-sigma2-init", .double, default: -10,
+        SamplerSetting("vd.logSigma2Init", formerKey: "vdLogSigma2Init", flag: "vd-log-sigma2-init", .double, default: -10,
                        help: "vd: initial log σ² of every masked weight.")
     }
     static var klStartSetting: SamplerSetting<Int> {
-        SamplerSetting("vdKLStart", flag: "vd-kl-start", .int, .atLeast(0), default: 5,
+        SamplerSetting("vd.klStart", formerKey: "vdKLStart", flag: "vd-kl-start", .int, .atLeast(0), default: 5,
                        help: "vd: epoch (0-based) before which the KL weight is 0; it then rises linearly to 1 at --vd-kl-full.")
     }
     static var klFullSetting: SamplerSetting<Int> {
-        SamplerSetting("vdKLFull", flag: "vd-kl-full", .int, .atLeast(0), default: 20,
+        SamplerSetting("vd.klFull", formerKey: "vdKLFull", flag: "vd-kl-full", .int, .atLeast(0), default: 20,
                        help: "vd: epoch (0-based) from which the KL weight is 1 (≥ --vd-kl-start).")
     }
     static var trainClipSetting: SamplerSetting<Bool> {
-        SamplerSetting("vdTrainClip", flag: "vd-train-clip", .bool, default: true,
+        SamplerSetting("vd.trainClip", formerKey: "vdTrainClip", flag: "vd-train-clip", .bool, default: true,
                        help: "vd: weights with log α ≥ 3 are off in training too (the authors' LeNet setting).")
     }
     public static var options: [ConfigOption<MaskConfig>] {

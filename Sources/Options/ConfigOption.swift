@@ -11,6 +11,9 @@ public struct ConfigOption<Root> {
     public let flag: String
     /// Older spellings still accepted on the command line, not shown in the help.
     public let aliases: [String]
+    /// Older config keys (full dotted paths, like `key`) still read from config files and
+    /// `--set`, never written: a config saved before a rename loads as the same config.
+    public let formerKeys: [String]
     public let help: String
     public let valueName: String
     /// A switch: `--flag` sets true, `--no-flag` false (`--flag=false` also works).
@@ -27,13 +30,14 @@ public struct ConfigOption<Root> {
     public let writeText: (inout Root, String) throws(OptionError) -> Void
 
     /// The full memberwise initialiser, for options that are not one stored property (the budget).
-    public init(key: String, flag: String, aliases: [String] = [], help: String, valueName: String, isSwitch: Bool = false,
-                isNullable: Bool = false, rangeText: String = "", read: @escaping (Root) -> ConfigValue?,
+    public init(key: String, flag: String, aliases: [String] = [], formerKeys: [String] = [], help: String, valueName: String,
+                isSwitch: Bool = false, isNullable: Bool = false, rangeText: String = "", read: @escaping (Root) -> ConfigValue?,
                 write: @escaping (inout Root, ConfigValue) throws(OptionError) -> Void,
                 writeText: @escaping (inout Root, String) throws(OptionError) -> Void) {
         self.key = key
         self.flag = flag
         self.aliases = aliases
+        self.formerKeys = formerKeys
         self.help = help
         self.valueName = valueName
         self.isSwitch = isSwitch
@@ -95,7 +99,8 @@ public struct ConfigOption<Root> {
     public func under<Outer>(_ prefix: String, _ path: WritableKeyPath<Outer, Root>) -> ConfigOption<Outer> {
         let read = self.read, write = self.write, writeText = self.writeText
         let name = Self.prefixing(prefix)
-        return ConfigOption<Outer>(key: prefix.isEmpty ? key : prefix + "." + key, flag: flag, aliases: aliases, help: help,
+        return ConfigOption<Outer>(key: prefix.isEmpty ? key : prefix + "." + key, flag: flag, aliases: aliases,
+                             formerKeys: formerKeys.map { prefix.isEmpty ? $0 : prefix + "." + $0 }, help: help,
                              valueName: valueName, isSwitch: isSwitch, isNullable: isNullable, rangeText: rangeText,
                              read: { read($0[keyPath: path]) },
                              write: { (o: inout Outer, v: ConfigValue) throws(OptionError) in
@@ -111,7 +116,8 @@ public struct ConfigOption<Root> {
     public func under<Outer>(_ prefix: String, _ path: WritableKeyPath<Outer, Root?>, empty: @escaping () -> Root) -> ConfigOption<Outer> {
         let read = self.read, write = self.write, writeText = self.writeText
         let name = Self.prefixing(prefix)
-        return ConfigOption<Outer>(key: prefix + "." + key, flag: flag, aliases: aliases, help: help,
+        return ConfigOption<Outer>(key: prefix + "." + key, flag: flag, aliases: aliases,
+                             formerKeys: formerKeys.map { prefix + "." + $0 }, help: help,
                              valueName: valueName, isSwitch: isSwitch, isNullable: isNullable, rangeText: rangeText,
                              read: { $0[keyPath: path].flatMap(read) },
                              write: { (o: inout Outer, v: ConfigValue) throws(OptionError) in

@@ -5,6 +5,10 @@
 /// The record's own initialiser holds the defaults (one place); decoding starts from it and sets
 /// only the keys given, so a partial file, a flag and `--set` all start from the same defaults.
 ///
+/// Renamed keys: an option's `formerKeys` are read like its key (files and `--set`) and never
+/// written, so a file saved before a rename loads as the same config; giving both spellings in
+/// one file is an error.
+///
 /// Legacy rule: config files written before every key was always written omitted null optional
 /// keys. A group object that names every non-nullable key of its level is such a complete
 /// record, so a nullable key missing from it means null, not the default.
@@ -21,13 +25,18 @@ public struct OptionTable<Root> {
         self.exclusive = exclusive
         var seenKeys = Set<String>(), seenFlags = Set<String>()
         for o in options {
-            precondition(seenKeys.insert(o.key).inserted, "option key \(o.key) declared twice")
+            for k in [o.key] + o.formerKeys { precondition(seenKeys.insert(k).inserted, "option key \(k) declared twice") }
             for f in [o.flag] + o.aliases { precondition(seenFlags.insert(f).inserted, "flag --\(f) declared twice") }
         }
     }
 
     /// The option with config key `key`.
     public func option(key: String) -> ConfigOption<Root>? { options.first { $0.key == key } }
+
+    /// The option with config key `key` or with `key` among its former keys.
+    public func option(readingKey key: String) -> ConfigOption<Root>? {
+        option(key: key) ?? options.first { $0.formerKeys.contains(key) }
+    }
 
     /// The option with flag (or hidden alias) `flag`.
     public func option(flag: String) -> ConfigOption<Root>? { options.first { $0.flag == flag || $0.aliases.contains(flag) } }
@@ -37,24 +46,31 @@ public struct OptionTable<Root> {
     /// Sets every key of the object `value` in `root` (nested objects for groups).
     public func apply(_ value: ConfigValue, to root: inout Root) throws(OptionError) {
         guard case let .object(o) = value else { throw OptionError("expected an object (keys \(children(of: "").joined(separator: ", "))) at the top level, got \(value)") }
-        try apply(o, prefix: "", to: &root)
+        var spelled: [String: String] = [:]
+        try apply(o, prefix: "", to: &root, spelled: &spelled)
     }
 
-    private func apply(_ object: [String: ConfigValue], prefix: String, to root: inout Root) throws(OptionError) {
+    /// `spelled`: the key each option was set by so far (its own or a former one).
+    private func apply(_ object: [String: ConfigValue], prefix: String, to root: inout Root,
+                       spelled: inout [String: String]) throws(OptionError) {
         for group in exclusive {
             let given = group.filter { object[Self.leaf($0, under: prefix) ?? ""] != nil }
             if given.count > 1 { throw OptionError("give \(given.joined(separator: " or ")), not both") }
         }
         for k in object.keys.sorted() {
             let full = Self.join(prefix, k), v = object[k]!
-            if let o = option(key: full) {
+            if let o = option(readingKey: full) {
+                if let other = spelled[o.key], other != full {
+                    throw OptionError("give \([other, full].sorted().joined(separator: " or ")), not both (\(o.formerKeys.contains(full) ? full : other) is the older spelling of \(o.key))")
+                }
+                spelled[o.key] = full
                 try o.write(&root, v)
             } else if isGroup(full) {
                 if v == .null, let clear = nullableGroups[full] { clear(&root); continue }
                 guard case let .object(inner) = v else {
                     throw OptionError("\(full): expected an object with keys \(children(of: full).joined(separator: ", ")), got \(v)")
                 }
-                try apply(inner, prefix: full, to: &root)
+                try apply(inner, prefix: full, to: &root, spelled: &spelled)
             } else {
                 throw unknownKey(full, under: prefix)
             }
@@ -100,7 +116,7 @@ public struct OptionTable<Root> {
             throw OptionError("--set expects key.path=value (e.g. trainSubset=2000), got '\(assignment)'")
         }
         let key = String(assignment[..<eq]).trimmingSpaces, text = String(assignment[assignment.index(after: eq)...])
-        if let o = option(key: key) { return try o.writeText(&root, text) }
+        if let o = option(readingKey: key) { return try o.writeText(&root, text) }
         if let clear = nullableGroups[key], text.trimmingSpaces == "null" { return clear(&root) }
         let near = Self.nearest(key, among: options.map(\.key))
         throw OptionError("--set: unknown key \(key); \(near.map { "did you mean \($0)? " } ?? "")valid keys: \(options.map(\.key).joined(separator: ", "))")

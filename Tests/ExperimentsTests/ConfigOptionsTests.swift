@@ -25,17 +25,36 @@ final class ConfigOptionsTests: XCTestCase {
         "masks.dst": OptionTable(DynamicSparsityConfig.options).encode(DynamicSparsityConfig()),
     ].merging(learnedSparsityDefaults) { a, _ in a }
 
-    /// The options of l1, l0 and vd (issue 18) at their defaults, as a MaskConfig encodes them.
+    /// The options of l1, l0 and vd (issue 18) at their defaults, as a MaskConfig encodes them
+    /// (one group per sampler: "masks.l1", "masks.l0", "masks.vd").
     private static var learnedSparsityDefaults: [String: ConfigValue] {
         let encoded = OptionTable(MaskConfig.options).encode(MaskConfig()).object ?? [:]
-        let keys = (L1Penalty.options + L0Gates.options + VariationalDropout.options).map(\.key)
-        return Dictionary(uniqueKeysWithValues: keys.compactMap { k in encoded[k].map { ("masks." + k, $0) } })
+        let groups = Set((L1Penalty.options + L0Gates.options + VariationalDropout.options).map { String($0.key.prefix { $0 != "." }) })
+        return Dictionary(uniqueKeysWithValues: groups.compactMap { k in encoded[k].map { ("masks." + k, $0) } })
+    }
+
+    /// `value` with every "masks" object's renamed keys (`ConfigOption.formerKeys`, e.g. the flat
+    /// `l1Lambda`) moved to where the option is written now (`l1.lambda`), so values compare by key.
+    private static func movingFormerKeys(_ value: ConfigValue) -> ConfigValue {
+        guard case var .object(o) = value else { return value }
+        for (k, v) in o { o[k] = movingFormerKeys(v) }
+        guard case var .object(masks)? = o["masks"] else { return .object(o) }
+        for option in MaskConfig.options {
+            for former in option.formerKeys {
+                guard let v = masks.removeValue(forKey: former) else { continue }
+                let path = option.key.split(separator: ".").map(String.init)
+                masks = (ConfigValue.object(masks).merging(path.reversed().reduce(v) { inner, k in .object([k: inner]) })).object ?? masks
+            }
+        }
+        o["masks"] = .object(masks)
+        return .object(o)
     }
 
     /// Every key of `old` has the same value in `new` (numbers compared as Float and Double
     /// values); keys only in `new` are those the old format left implicit: null optionals,
     /// zero subsets and options added later at their defaults (`addedDefaults`).
     private func assertSameValues(_ old: ConfigValue, _ new: ConfigValue, _ path: String, file: String) {
+        let old = path.isEmpty ? Self.movingFormerKeys(old) : old
         switch (old, new) {
         case let (.object(a), .object(b)):
             for (k, v) in a {

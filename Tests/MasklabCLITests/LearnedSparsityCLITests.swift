@@ -33,8 +33,8 @@ final class LearnedSparsityCLITests: XCTestCase {
         let refused: [([String], String)] = [
             (["--mask", "l1", "--l1-target-sparsity", "1"], "[0, 1)"),
             (["--mask", "l1", "--l1-lambda", "-0.5"], "≥ 0"),
-            (["--mask", "l0", "--l0-droprate-init", "1"], "l0DroprateInit must be in (0, 1)"),
-            (["--mask", "vd", "--vd-kl-start", "4", "--vd-kl-full", "2"], "vdKLStart ≤ vdKLFull"),
+            (["--mask", "l0", "--l0-droprate-init", "1"], "l0.droprateInit must be in (0, 1)"),
+            (["--mask", "vd", "--vd-kl-start", "4", "--vd-kl-full", "2"], "vd.klStart ≤ vd.klFull"),
         ]
         for (args, message) in refused {
             let r = try masklab(base + ["--data", data.path, "--out", out.file("bad").path] + args)

@@ -95,7 +95,7 @@ final class LearnedSparsityTests: XCTestCase {
 
     func testL0GradientsMatchFiniteDifferencesWithTheNoiseFixed() throws {
         var config = MaskConfig(name: "l0")
-        try Self.set(&config, "l0Lambda", "1")
+        try Self.set(&config, "l0.lambda", "1")
         let problem = try Problem(config)
         let sampler = try XCTUnwrap(problem.hook.sampler as? L0Gates)
         // log α spread over [−2, 3] so that gates are closed, open and in between.
@@ -130,9 +130,9 @@ final class LearnedSparsityTests: XCTestCase {
     func testVDGradientsMatchFiniteDifferencesWithTheNoiseFixed() throws {
         for clip in ["true", "false"] {
             var config = MaskConfig(name: "vd")
-            try Self.set(&config, "vdKLStart", "0")
-            try Self.set(&config, "vdKLFull", "0")
-            try Self.set(&config, "vdTrainClip", clip)
+            try Self.set(&config, "vd.klStart", "0")
+            try Self.set(&config, "vd.klFull", "0")
+            try Self.set(&config, "vd.trainClip", clip)
             let problem = try Problem(config)
             let sampler = try XCTUnwrap(problem.hook.sampler as? VariationalDropout)
             // log σ² in [−6, 1] against θ ~ U(−1, 1): log α covers both clips and the threshold.
@@ -176,7 +176,7 @@ final class LearnedSparsityTests: XCTestCase {
 
     func testL1ProximalStepIsTheSoftThreshold() throws {
         var config = MaskConfig(name: "l1")
-        try Self.set(&config, "l1Lambda", "0.5")
+        try Self.set(&config, "l1.lambda", "0.5")
         let problem = try Problem(config)
         let p = problem.masks.parameters[0]
         p.value.copy(from: (0..<p.value.count).map { Float($0 % 7) * 0.02 - 0.06 })
@@ -193,8 +193,8 @@ final class LearnedSparsityTests: XCTestCase {
     /// brings every tensor (layerwise) to the target, and sparsity.csv says both.
     func testL1ReachesTheTargetSparsityAtTheEnd() throws {
         var config = MaskConfig(name: "l1")
-        try Self.set(&config, "l1Lambda", "0.05")
-        try Self.set(&config, "l1TargetSparsity", "0.8")
+        try Self.set(&config, "l1.lambda", "0.05")
+        try Self.set(&config, "l1.targetSparsity", "0.8")
         let net = MaskFixtures.network()
         let hook = try MaskingHook(config: config, network: net, trainingSet: nil)
         let dir = TemporaryDirectory()
@@ -258,8 +258,8 @@ final class LearnedSparsityTests: XCTestCase {
     func testResumeIsBitExact() throws {
         for name in ["l1", "l0", "vd"] {
             var config = MaskConfig(name: name)
-            if name == "l1" { try Self.set(&config, "l1Lambda", "0.05"); try Self.set(&config, "l1TargetSparsity", "0.5") }
-            if name == "vd" { try Self.set(&config, "vdKLStart", "0"); try Self.set(&config, "vdKLFull", "1") }
+            if name == "l1" { try Self.set(&config, "l1.lambda", "0.05"); try Self.set(&config, "l1.targetSparsity", "0.5") }
+            if name == "vd" { try Self.set(&config, "vd.klStart", "0"); try Self.set(&config, "vd.klFull", "1") }
             var training = MaskFixtures.config(epochs: 2)
             if name != "l1" { training.optimizer = OptimizerConfig(name: "adam", learningRate: 0.01) }
             func run(_ dir: URL, stopAfter: Int?) throws -> (MaskingHook, Network) {
@@ -308,13 +308,13 @@ final class LearnedSparsityTests: XCTestCase {
 
     func testBadOptionsAreRefusedWithTheReason() throws {
         let cases: [(String, [String: ConfigValue], String)] = [
-            ("l1", ["l1Lambda": .number("-0.1")], "l1Lambda must be finite and ≥ 0"),
-            ("l1", ["l1TargetSparsity": .number("1")], "l1TargetSparsity must be in [0, 1)"),
-            ("l1", ["l1TargetSparsity": .number("-0.2")], "l1TargetSparsity must be in [0, 1)"),
-            ("l0", ["l0Lambda": .number("-1")], "l0Lambda must be finite and ≥ 0"),
-            ("l0", ["l0DroprateInit": .number("0")], "l0DroprateInit must be in (0, 1)"),
-            ("l0", ["l0DroprateInit": .number("1")], "l0DroprateInit must be in (0, 1)"),
-            ("vd", ["vdKLStart": .number("10"), "vdKLFull": .number("5")], "0 ≤ vdKLStart ≤ vdKLFull"),
+            ("l1", ["l1.lambda": .number("-0.1")], "l1.lambda must be finite and ≥ 0"),
+            ("l1", ["l1.targetSparsity": .number("1")], "l1.targetSparsity must be in [0, 1)"),
+            ("l1", ["l1.targetSparsity": .number("-0.2")], "l1.targetSparsity must be in [0, 1)"),
+            ("l0", ["l0.lambda": .number("-1")], "l0.lambda must be finite and ≥ 0"),
+            ("l0", ["l0.droprateInit": .number("0")], "l0.droprateInit must be in (0, 1)"),
+            ("l0", ["l0.droprateInit": .number("1")], "l0.droprateInit must be in (0, 1)"),
+            ("vd", ["vd.klStart": .number("10"), "vd.klFull": .number("5")], "0 ≤ vd.klStart ≤ vd.klFull"),
         ]
         for (name, settings, message) in cases {
             var config = MaskConfig(name: name)
@@ -325,10 +325,10 @@ final class LearnedSparsityTests: XCTestCase {
         }
         // The flags check their ranges when they are set.
         var config = MaskConfig(name: "l1")
-        XCTAssertThrowsError(try Self.set(&config, "l1TargetSparsity", "1.5")) { error in
+        XCTAssertThrowsError(try Self.set(&config, "l1.targetSparsity", "1.5")) { error in
             XCTAssertTrue("\(error)".contains("[0, 1)"), "\(error)")
         }
-        XCTAssertThrowsError(try Self.set(&config, "l1Lambda", "-1")) { error in
+        XCTAssertThrowsError(try Self.set(&config, "l1.lambda", "-1")) { error in
             XCTAssertTrue("\(error)".contains("≥ 0"), "\(error)")
         }
     }

@@ -69,7 +69,7 @@ final class MaskKernelTests: XCTestCase {
         _ = b.finish()
         var config = MaskConfig(name: "dropconnect", keep: 0.5)
         (config.sampling, config.scaling, config.target) = (.exactK, .none, .gradients)
-        let masks = MaskSet(parameters: [w], kind: .perStep, config: config, seed: 5)
+        let masks = MaskSet(parameters: [w], layout: .perStep, config: config, seed: 5)
         masks.keepProbabilities(0).fill(0.5)
         let trials = 4000
         var together = [[Int]](repeating: [Int](repeating: 0, count: 8), count: 8)

@@ -22,7 +22,7 @@ public enum OptionSamples {
         "masks.criterion": "snip", "masks.keepOutput": "0.5", "masks.pruning.batches": "2", "masks.pruning.graspTemperature": "100",
         "masks.pruning.synflowRounds": "10", "masks.dst.updateEvery": "50", "masks.dst.dropFraction": "0.5", "masks.dst.endStep": "400",
         "masks.dst.density": "erk", "masks.dst.denseFirst": "true",
-        "masks.l1Lambda": "0.001", "masks.l1TargetSparsity": "0.5", "masks.l0Lambda": "1", "masks.l0DroprateInit": "0.3",
-        "masks.vdLogSigma2Init": "-8", "masks.vdKLStart": "1", "masks.vdKLFull": "3", "masks.vdTrainClip": "false",
+        "masks.l1.lambda": "0.001", "masks.l1.targetSparsity": "0.5", "masks.l0.lambda": "1", "masks.l0.droprateInit": "0.3",
+        "masks.vd.logSigma2Init": "-8", "masks.vd.klStart": "1", "masks.vd.klFull": "3", "masks.vd.trainClip": "false",
     ]
 }

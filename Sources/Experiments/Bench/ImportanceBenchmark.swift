@@ -54,7 +54,7 @@ public struct ImportanceBenchmark: Sendable {
         let perTensorStep = perLayer.targetSeconds.map { $0 / Double(timedSteps + 1) }
 
         // Mask sampling per step: Bernoulli draw + m⊙W + grad ⊙= m over the masked tensors.
-        let masks = MaskSet(parameters: targets, kind: .perStep, config: MaskConfig(name: "dropconnect", keep: 0.2), seed: 3)
+        let masks = MaskSet(parameters: targets, layout: .perStep, config: MaskConfig(name: "dropconnect", keep: 0.2), seed: 3)
         masks.keepProbabilities.tensor(Shape(masks.count)).fill(0.2)
         let sampleSeconds = time(repeats: 5) {
             masks.draw()

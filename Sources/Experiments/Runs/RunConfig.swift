@@ -100,9 +100,15 @@ public struct RunConfig: Sendable, Equatable {
     /// Pretty, key-sorted JSON of every option (what is written to a run's `config.json` and `--print-config` shows).
     public func jsonText() -> String { ConfigText.json(Self.table.encode(self)) }
 
-    /// The run's folder name: "<model>-<dataset>" plus a hash of the non-default settings.
+    /// The run's folder name: "<model>-<dataset>" plus a hash of the non-default settings
+    /// (a renamed option under its first key, `ConfigOption.formerKeys`, so names stay as they were).
     public var runName: String {
-        RunName.make(prefix: "\(training.model)-\(training.dataset)", config: self, defaults: RunConfig())
+        RunName.make(prefix: "\(training.model)-\(training.dataset)", config: self, defaults: RunConfig(), hashedAs: Self.firstKeys)
+    }
+
+    /// Current key → first key of every renamed option.
+    static var firstKeys: [String: String] {
+        Dictionary(uniqueKeysWithValues: options.compactMap { o in o.formerKeys.first.map { (o.key, $0) } })
     }
 }
 

@@ -6,8 +6,11 @@ import Foundation
 public enum RunName {
     /// `prefix` + "-" + the first 8 hex digits of FNV-1a-64 over the canonical JSON (sorted keys)
     /// of the settings in `config` whose values differ from `defaults`; just `prefix` when none do.
-    public static func make<C: Encodable>(prefix: String, config: C, defaults: C) -> String {
-        let changed = nonDefault(config: config, defaults: defaults)
+    /// `hashedAs` renames keys before hashing: an option whose key changed is hashed under its
+    /// first key, so runs named before the rename keep their names.
+    public static func make<C: Encodable>(prefix: String, config: C, defaults: C, hashedAs: [String: String] = [:]) -> String {
+        var changed: [String: String] = [:]
+        for (k, v) in nonDefault(config: config, defaults: defaults) { changed[hashedAs[k] ?? k] = v }
         if changed.isEmpty { return prefix }
         return prefix + "-" + String(format: "%08x", UInt32(truncatingIfNeeded: fnv1a(canonical(changed)) >> 32))
     }

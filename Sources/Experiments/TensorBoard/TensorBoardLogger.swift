@@ -83,7 +83,7 @@ public final class TensorBoardLogger: TrainingCallback {
             ("iteration/learning_rate", Double(report.learningRate)),
             ("iteration/images_per_second", report.epochTrainSeconds > 0 ? Double(report.epochSamples) / report.epochTrainSeconds : 0),
         ]
-        if let masks = masking?.masks, masking?.sampler.kind != MaskKind.none { scalars.append(("iteration/mask_kept_total", Double(masks.totalKeptCount))) }
+        if let masks = masking?.masks { scalars.append(("iteration/mask_kept_total", Double(masks.totalKeptCount))) }
         for (tag, value) in scalars { try write(step: done, .scalar(tag: tag, value: Float(value))) }
     }
 
@@ -112,7 +112,7 @@ public final class TensorBoardLogger: TrainingCallback {
         ]
         if let v = m.validationLoss { scalars.append(("loss/validation", v)) }
         if let v = m.validationAccuracy { scalars.append(("accuracy/validation", v)) }
-        if withMasks, let masks = masking?.masks, masking?.sampler.kind != MaskKind.none {
+        if withMasks, let masks = masking?.masks {
             for i in masks.parameters.indices {
                 scalars.append(("mask/kept/" + masks.parameters[i].name, Double(masks.keptCounts[i])))
                 scalars.append(("mask/expected_kept/" + masks.parameters[i].name, masks.expectedKeptCounts[i]))

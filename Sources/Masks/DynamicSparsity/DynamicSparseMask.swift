@@ -24,14 +24,15 @@ public enum RegrowthRule: Sendable, Equatable {
 ///           random (SET) or largest |g| (RigL; ties: the lower index first)
 ///
 /// Entries that were inactive before and are grown start at W = 0 with zero optimiser state, and
-/// dropped entries lose theirs (the hook does both; `updateMask` returns the entries that changed);
+/// dropped entries lose theirs (`MaskRun.restart` of the entries that changed);
 /// a just-dropped entry grown again keeps its weight and state. The number of active
 /// entries per tensor therefore never changes. Follows `_get_update_op` of google-research/rigl
 /// (update after the optimiser step, dense gradient of that step's batch), without its 1e-5 noise
 /// on the drop scores (ties broken by index instead). State: the mask (and the hook's mask stream).
-public final class DynamicSparseMask: MaskSampler {
+/// Between updates it is a `FixedMask` (W ⊙= m after every step; gradients ⊙= m after RigL
+/// has read the dense ones in `observeGradients`); an update step prunes once, after the update.
+public final class DynamicSparseMask: FixedMask {
     public let name: String
-    public let kind = MaskKind.dynamic
     public let config: MaskConfig
     public let regrowth: RegrowthRule
     /// Per-tensor densities dᵢ (set at start).
@@ -51,26 +52,28 @@ public final class DynamicSparseMask: MaskSampler {
         self.regrowth = regrowth
     }
 
-    private var masks: MaskSet?
+    /// Active entries per tensor (set at start).
+    private var counts: [Int] = []
 
-    /// The mask itself: a resumed run continues from the positions it had.
-    public func state() -> [HookState] { masks?.fixedState() ?? [] }
-
-    public func start(_ context: MaskContext, masks: MaskSet, restored: [HookState]?) throws(MaskError) {
-        self.masks = masks
-        endStep = config.dst.endStep ?? Int(0.75 * Double(context.totalIterations))
+    public func start(_ run: MaskRun, restored: [HookState]?) throws(MaskError) {
+        let masks = run.masks
+        endStep = config.dst.endStep ?? Int(0.75 * Double(run.totalIterations))
         let parameters = masks.parameters
         densities = try LayerDensities.densities(shapes: parameters.map(\.shape.dims), target: config.keep,
                                                  rule: config.dst.density, denseFirst: config.dst.denseFirst)
-        let counts = try LayerDensities.counts(densities: densities, sizes: parameters.map(\.shape.count), names: parameters.map(\.name))
+        counts = try LayerDensities.counts(densities: densities, sizes: parameters.map(\.shape.count), names: parameters.map(\.name))
         if regrowth == .gradient { gradientMagnitudes = TensorStorage(count: masks.count) }
-        if let restored { return try masks.restoreFixed(restored) }
-        let streams = RandomStreams(seed: context.seed)
+        try startFixed(run, restored: restored)
+    }
+
+    /// round(dᵢ·nᵢ) entries of each tensor, uniformly at random (stream (seed, pruning, parameter index)).
+    public func initialMask(_ run: MaskRun) throws(MaskError) {
+        let masks = run.masks, parameters = masks.parameters
+        let streams = RandomStreams(seed: run.seed)
         let mask = MaskBuilder.randomSubset(sizes: parameters.map(\.shape.count), counts: counts) {
             streams.stream(.pruning, parameters[$0].index)
         }
         for i in parameters.indices { masks.multipliers(i).copy(from: mask[i]) }
-        masks.countKept()
     }
 
     /// The drop fraction of an update after `steps` completed optimiser steps; nil when no update is due.
@@ -83,17 +86,31 @@ public final class DynamicSparseMask: MaskSampler {
         }
     }
 
-    public func observeGradients(_ step: TrainingStep, masks: MaskSet) {
+    /// W ⊙= m as any fixed mask, except on update steps: there `updateMask` moves the mask first
+    /// and `MaskRun.restart` prunes once, with the new mask. (Pruning with the old mask first
+    /// would change nothing: an inactive weight is already ±0, and W ⊙ m keeps the sign of zero
+    /// whether applied once or twice.)
+    public func afterOptimizerStep(_ step: TrainingStep, run: MaskRun) {
+        guard dropFraction(afterSteps: step.iteration + 1) == nil else { return }
+        run.pruneWeights()
+    }
+
+    /// RigL, on update steps: keeps |∂L/∂W| of every masked entry for the regrowth.
+    public func observeGradients(_ step: TrainingStep, run: MaskRun) {
         guard let g = gradientMagnitudes, dropFraction(afterSteps: step.iteration + 1) != nil else { return }
+        let masks = run.masks
         for (i, p) in masks.parameters.enumerated() {
             let src = p.grad.pointer, dst = g.base + masks.offsets[i]
             for j in 0..<p.shape.count { dst[j] = abs(src[j]) }
         }
     }
 
-    public func updateMask(_ step: TrainingStep, masks: MaskSet) -> [[Int]] {
-        guard let f = dropFraction(afterSteps: step.iteration + 1) else { return [] }
-        return masks.parameters.indices.map { i in
+    /// On update steps: drop and regrow, then restart the entries that changed and apply the new
+    /// mask to the weights (`MaskRun.restart`).
+    public func updateMask(_ step: TrainingStep, run: MaskRun) {
+        guard let f = dropFraction(afterSteps: step.iteration + 1) else { return }
+        let masks = run.masks
+        let restarted = masks.parameters.indices.map { i -> [Int] in
             let p = masks.parameters[i]
             let m = masks.multipliers(i).pointer, w = p.value.pointer
             let n = p.shape.count
@@ -117,6 +134,7 @@ public final class DynamicSparseMask: MaskSampler {
             let wasDropped = Set(dropped), isGrown = Set(grown)
             return grown.filter { !wasDropped.contains($0) } + dropped.filter { !isGrown.contains($0) }
         }
+        run.restart(restarted)
     }
 
     // MARK: - Selection (plain, used on update steps only)

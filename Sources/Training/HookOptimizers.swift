@@ -1,22 +1,29 @@
 import TensorCore
 import Layers
 
-/// The trainable tensors that training hooks own (`TrainingHook.trainableParameters`, e.g. the
-/// log α of L0 gates or the log σ² of variational dropout), each hook's store with an optimiser
-/// of the run's kind and settings but no weight decay: the hook's own penalty is their
-/// regulariser. The trainer zeroes, steps, checks and checkpoints them next to the model's.
+/// Everything optimisers do for training hooks, in one place: the model optimiser's state as a
+/// hook may touch it (`slots`, handed to hooks in `RunStart`: a dynamic sparse mask zeroes the
+/// state of the weights it restarts), and the optimisers of the trainable tensors that hooks own
+/// (`TrainingHook.trainableParameters`, e.g. the log α of L0 gates or the log σ² of variational
+/// dropout): each hook's store with an optimiser of the run's kind and settings but no weight
+/// decay, the hook's own penalty being their regulariser. The trainer zeroes, steps, checks and
+/// checkpoints those next to the model's.
 ///
 /// Checkpoint tensors (one-dimensional, under the hook prefix so the model's names stay strict):
 /// `hook.parameters.<name>` (the values) and `hook.optimizer.<name>.<slot>` (the optimiser's
 /// state). Their step count is the model optimiser's: both step at every iteration.
-final class HookParameters {
+final class HookOptimizers {
+    /// The model optimiser's per-parameter state, as hooks see it.
+    let slots: OptimizerSlots
     private let entries: [(store: ParameterStore, optimizer: any Optimizer)]
 
     static let parametersPrefix = HookState.prefix + "parameters."
     static let optimizerPrefix = HookState.prefix + "optimizer."
 
-    /// One optimiser per hook that owns trainable tensors, built from `config` without weight decay.
-    init(hooks: [any TrainingHook], config: OptimizerConfig) throws(OptimizerError) {
+    /// The view of `model`'s state (the optimiser of `store`), and one optimiser per hook that
+    /// owns trainable tensors, built from `config` without weight decay.
+    init(model: any Optimizer, store: ParameterStore, hooks: [any TrainingHook], config: OptimizerConfig) throws(OptimizerError) {
+        slots = OptimizerSlots(storage: model.state, count: model.slots.count, stride: store.count)
         var plain = config
         plain.weightDecay = 0
         var entries: [(ParameterStore, any Optimizer)] = []
