@@ -10,7 +10,7 @@ public struct SolveReport: Sendable {
     public var diagnosticPasses = 0
     /// Passes over part of the network (per-layer steps) and the module-input prefixes they ran.
     public var partialPasses = 0, prefixPasses = 0
-    /// Wall time of the solve, seconds; and per target for per-layer solves (its prefix, steps and final loss).
+    /// Wall time of the solve, seconds; and per target for per-layer solves (its prefix, diagnostics and steps).
     public var seconds = 0.0
     public var targetSeconds: [Double] = []
     /// Wall time of the mirror-descent step loops alone, seconds: the part of a solve that grows
