@@ -10,14 +10,20 @@ public struct SolveReport: Sendable {
     public var diagnosticPasses = 0
     /// Passes over part of the network (per-layer steps) and the module-input prefixes they ran.
     public var partialPasses = 0, prefixPasses = 0
-    /// Wall time of the solve, seconds; and per target for per-layer solves (its prefix, steps and final loss).
+    /// Wall time of the solve, seconds; and per target for per-layer solves (its prefix, diagnostics and steps).
     public var seconds = 0.0
     public var targetSeconds: [Double] = []
+    /// Wall time of the mirror-descent step loops alone, seconds: the part of a solve that grows
+    /// with `steps` (joint: the one loop; per layer: the sum over targets, and per target in
+    /// `targetStepSeconds`, which `targetSeconds` contains). The rest — g, w₀, the prefixes and
+    /// the diagnostics — is paid once per solve.
+    public var stepSeconds = 0.0
+    public var targetStepSeconds: [Double] = []
     /// The normalisation scale s of ∇φ per target (see `GradientNormalisation`).
     public var scales: [Float] = []
     /// φ on the first batch before the first and after the last step, per target (joint: the same for all).
     public var objectiveBefore: [Double] = [], objectiveAfter: [Double] = []
-    /// Diagnostics per target (see `ImportanceSolver.measure`): KL(w_final ‖ w₀) of π = w/n in nats;
+    /// Diagnostics per target (see `ImportanceSolver.measureJoint`): KL(w_final ‖ w₀) of π = w/n in nats;
     /// φ at w₀ and at w_final, averaged over the solve's batches; the same on the held-out
     /// batch (NaN when there is none). Joint: every target shifted; per layer: the target alone.
     public var klFromStart: [Double] = []
@@ -49,9 +55,15 @@ public struct SolveReport: Sendable {
 ///
 /// Backward passes accumulate the targets' gradients only (`ParameterStore.withGradients`): the
 /// other layers' weight-gradient products are skipped, which changes no value the solver reads.
+/// The scopes (shifted weights, kept gradients, the input gradient switched off at the module)
+/// are entered once per step loop, not per step, so the loops allocate nothing; the per-layer
+/// diagnostics (φ before and after) run from the cached module inputs too, and φ after the last
+/// step on batch 0 is taken from them rather than from a pass of its own — the same operations
+/// on the same values as full forwards, so the same bits.
 ///
 /// Memory (allocated once): log-importance, g, shifted weights and ∇φ for the targets (4 × Σn
-/// floats), a copy of all gradients, and for `perLayer` one cached activation per batch.
+/// floats), a copy of all gradients, and for `perLayer` one cached activation per batch (and
+/// for the held-out batch).
 /// Runs outside any other effective-weights scope (the scopes enforce it): x is the weights as
 /// trained.
 public final class ImportanceSolver {
@@ -77,6 +89,11 @@ public final class ImportanceSolver {
     private var activationCache: TensorStorage?
     private var activationStride = 0
     private let modules: [Int]
+    /// Per target its index alone, and its slice of `shifted` as an effective-weights scope;
+    /// the scope of all targets (built once: building one allocates).
+    private let singles: [[Int]]
+    private let singleScopes: [EffectiveWeights]
+    private let jointScope: EffectiveWeights
     /// γ used by the passes of the current solve.
     public var gamma: Float = 0.01
 
@@ -101,6 +118,10 @@ public final class ImportanceSolver {
         startLogImportance = TensorStorage(count: total)
         savedGrads = SavedGradients(network.store)
         previousLogImportance = TensorStorage(count: total)
+        let views = targets.indices.map { [shifted] t in shifted.tensor(targets[t].shape, offset: offs[t]) }
+        singles = targets.indices.map { [$0] }
+        singleScopes = targets.indices.map { EffectiveWeights([targets[$0]], [views[$0]]) }
+        jointScope = EffectiveWeights(targets, views)
         let chain = self.chain
         modules = targets.map { t in
             guard let m = chain.module(of: t) else { preconditionFailure("importance solver: \(t.name) is read by no top-level module") }
@@ -137,12 +158,10 @@ public final class ImportanceSolver {
         computeGradient(on: batches, report: &report)
         for t in targets.indices { initialise(t) }
         startLogImportance.base.update(from: logImportance.base, count: totalCount)
-        (report.solveBefore, report.heldOutBefore) = measure(batches, &report)
         switch config.solve {
         case .joint: solveJoint(batches, &report)
         case .perLayer: solvePerLayer(batches, &report)
         }
-        (report.solveAfter, report.heldOutAfter) = measure(batches, &report)
         report.klFromStart = targets.indices.map(klFromStart)
         savedGrads.restore()
         report.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
@@ -167,36 +186,48 @@ public final class ImportanceSolver {
                                         config.initialisation)
     }
 
+    /// Diagnostics before, the step loop (inside one scope of shifted weights and kept
+    /// gradients), diagnostics after; φ after the last step on batch 0 is the diagnostics' value.
     private func solveJoint(_ batches: SolverBatches, _ report: inout SolveReport) {
-        var before = 0.0, after = 0.0
         let all = Array(targets.indices)
+        let count = targets.count
+        let start = measureJoint(batches, &report)
+        report.solveBefore = [Double](repeating: start.mean, count: count)
+        report.heldOutBefore = [Double](repeating: start.heldOut, count: count)
+        var before = 0.0
         var control = StepSizeControl(eta: config.eta)
-        for s in 0..<config.steps {
-            let b = s % batches.count
-            let loss = objectiveGradient(batches, b, targets: all)
-            report.fullPasses += 1
-            if s == 0 {
-                before = loss
-                for t in targets.indices {
-                    report.scales[t] = MirrorDescentSimplex.scale(of: UnsafeBufferPointer(phiGradient(t).buffer), config.normalisation)
+        let started = DispatchTime.now().uptimeNanoseconds
+        network.withEffectiveWeights(jointScope) {
+            network.store.withGradients(only: targets) {
+                for s in 0..<config.steps {
+                    let b = s % batches.count
+                    let loss = shiftedPass(batches, b, all, from: 0, input: batches.inputs(b))
+                    report.fullPasses += 1
+                    if s == 0 {
+                        before = loss
+                        for t in all {
+                            report.scales[t] = MirrorDescentSimplex.scale(of: UnsafeBufferPointer(phiGradient(t).buffer), config.normalisation)
+                        }
+                    }
+                    let accepted = takeStep(all, scales: report.scales, objectiveAtW: loss, control: &control, report: &report) {
+                        for t in all { self.writeShifted(t) }
+                        return self.lossOnly(batches, b, from: 0, input: batches.inputs(b))
+                    }
+                    if !accepted { break }
                 }
             }
-            let accepted = takeStep(all, scales: report.scales, objectiveAtW: loss, control: &control, report: &report) {
-                self.objective(batches, b, targets: all)
-            }
-            if !accepted { break }
         }
-        if config.steps > 0 {
-            after = objective(batches, 0, targets: all)
-            report.fullPasses += 1
-        }
+        report.stepSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) * 1e-9
+        let end = measureJoint(batches, &report)
+        report.solveAfter = [Double](repeating: end.mean, count: count)
+        report.heldOutAfter = [Double](repeating: end.heldOut, count: count)
         for t in all {
             report.finalEta[t] = control.lastAccepted
             report.rejectedSteps[t] = control.rejected
             report.stoppedEarly[t] = control.stopped
         }
-        report.objectiveBefore = [Double](repeating: before, count: targets.count)
-        report.objectiveAfter = [Double](repeating: after, count: targets.count)
+        report.objectiveBefore = [Double](repeating: before, count: count)
+        report.objectiveAfter = [Double](repeating: config.steps > 0 ? end.first : 0, count: count)
     }
 
     /// The step size of one solve under `config.stepControl` (see `ImportanceStepControl`).
@@ -260,72 +291,101 @@ public final class ImportanceSolver {
         return false
     }
 
+    /// Per target, in module order: the module's input for every batch (and the held-out one)
+    /// cached once per module, then — inside one scope of the target's shifted weights, its
+    /// gradient alone and the module's input gradient off — the diagnostics before, the step
+    /// loop from the cached input and the diagnostics after.
     private func solvePerLayer(_ batches: SolverBatches, _ report: inout SolveReport) {
         prepareActivationCache(batches)
-        report.objectiveBefore = [Double](repeating: 0, count: targets.count)
+        let count = targets.count
+        report.objectiveBefore = [Double](repeating: 0, count: count)
         report.objectiveAfter = report.objectiveBefore
         report.targetSeconds = report.objectiveBefore
+        report.targetStepSeconds = report.objectiveBefore
+        report.solveBefore = [Double](repeating: .nan, count: count)
+        (report.heldOutBefore, report.solveAfter, report.heldOutAfter) = (report.solveBefore, report.solveBefore, report.solveBefore)
         let order = targets.indices.sorted { (modules[$0], $0) < (modules[$1], $1) }
+        let slots = Array(0..<batches.count) + (batches.heldOut.map { [$0] } ?? [])
         var cachedModule = -1
-        var cachedShapes = [Shape](repeating: Shape(0), count: batches.count)
+        var shapes = [Shape](repeating: Shape(0), count: batches.capacity + 1)
         for t in order {
             let k = modules[t]
-            guard config.steps > 0 else { continue }
             let started = DispatchTime.now().uptimeNanoseconds
             if k != cachedModule {
-                for b in 0..<batches.count {
+                for b in slots {
                     let h = chain.prefix(to: k, batches.inputs(b), mode: .frozenStatistics)
                     activation(b, h.shape).copy(from: h)
-                    cachedShapes[b] = h.shape
+                    shapes[b] = h.shape
                     report.prefixPasses += 1
                 }
                 cachedModule = k
             }
-            var control = StepSizeControl(eta: config.eta)
-            for s in 0..<config.steps {
-                let b = s % batches.count
-                let input = activation(b, cachedShapes[b])
-                let loss = partialObjectiveGradient(batches, b, target: t, module: k, input: input)
-                report.partialPasses += 1
-                if s == 0 {
-                    report.objectiveBefore[t] = loss
-                    report.scales[t] = MirrorDescentSimplex.scale(of: UnsafeBufferPointer(phiGradient(t).buffer), config.normalisation)
+            network.withEffectiveWeights(singleScopes[t]) {
+                network.store.withGradients(only: [targets[t]]) {
+                    chain.withInputGradientOff(at: k) {
+                        let start = cachedObjectives(batches, target: t, module: k, shapes, &report)
+                        (report.solveBefore[t], report.heldOutBefore[t]) = (start.mean, start.heldOut)
+                        let loopStarted = DispatchTime.now().uptimeNanoseconds
+                        var control = StepSizeControl(eta: config.eta)
+                        for s in 0..<config.steps {
+                            let b = s % batches.count
+                            let input = activation(b, shapes[b])
+                            let loss = shiftedPass(batches, b, singles[t], from: k, input: input)
+                            report.partialPasses += 1
+                            if s == 0 {
+                                report.objectiveBefore[t] = loss
+                                report.scales[t] = MirrorDescentSimplex.scale(of: UnsafeBufferPointer(phiGradient(t).buffer), config.normalisation)
+                            }
+                            let accepted = takeStep(singles[t], scales: report.scales, objectiveAtW: loss, control: &control, report: &report) {
+                                self.writeShifted(t)
+                                return self.lossOnly(batches, b, from: k, input: input)
+                            }
+                            if !accepted { break }
+                        }
+                        report.targetStepSeconds[t] = Double(DispatchTime.now().uptimeNanoseconds - loopStarted) * 1e-9
+                        report.finalEta[t] = control.lastAccepted
+                        report.rejectedSteps[t] = control.rejected
+                        report.stoppedEarly[t] = control.stopped
+                        let end = cachedObjectives(batches, target: t, module: k, shapes, &report)
+                        (report.solveAfter[t], report.heldOutAfter[t]) = (end.mean, end.heldOut)
+                        if config.steps > 0 { report.objectiveAfter[t] = end.first }
+                    }
                 }
-                let accepted = takeStep([t], scales: report.scales, objectiveAtW: loss, control: &control, report: &report) {
-                    self.writeShifted(t)
-                    return self.network.withEffectiveWeights(self.shiftedWeights([t])) { self.lossOnly(batches, b, from: k, input: input) }
-                }
-                if !accepted { break }
             }
-            report.finalEta[t] = control.lastAccepted
-            report.rejectedSteps[t] = control.rejected
-            report.stoppedEarly[t] = control.stopped
-            writeShifted(t)
-            report.objectiveAfter[t] = network.withEffectiveWeights(shiftedWeights([t])) {
-                lossOnly(batches, 0, from: k, input: activation(0, cachedShapes[0]))
-            }
-            report.partialPasses += 1
             report.targetSeconds[t] = Double(DispatchTime.now().uptimeNanoseconds - started) * 1e-9
         }
+        report.stepSeconds = report.targetStepSeconds.reduce(0, +)
     }
 
-    /// φ at the current importance per target: the mean over the solve's batches and the value
-    /// on the held-out batch (NaN without one). Forward passes only (joint: one per batch with
-    /// every target shifted; per layer: one per batch and target, the target alone shifted).
-    func measure(_ batches: SolverBatches, _ report: inout SolveReport) -> (solve: [Double], heldOut: [Double]) {
-        let groups: [[Int]] = config.solve == .joint ? [Array(targets.indices)] : targets.indices.map { [$0] }
-        var solve = [Double](repeating: .nan, count: targets.count), heldOut = solve
-        for list in groups {
-            var sum = 0.0
-            for b in 0..<batches.count { sum += objective(batches, b, targets: list) }
-            let h = batches.heldOut.map { objective(batches, $0, targets: list) } ?? .nan
-            report.diagnosticPasses += batches.count + (batches.heldOut == nil ? 0 : 1)
-            for t in list {
-                solve[t] = sum / Double(batches.count)
-                heldOut[t] = h
-            }
+    /// φ with every target shifted by its current importance: the mean over the solve's batches,
+    /// the value on the held-out batch (NaN without one) and on batch 0. Full forward passes.
+    func measureJoint(_ batches: SolverBatches, _ report: inout SolveReport) -> (mean: Double, heldOut: Double, first: Double) {
+        let all = Array(targets.indices)
+        var sum = 0.0, first = 0.0
+        for b in 0..<batches.count {
+            let value = objective(batches, b, targets: all)
+            if b == 0 { first = value }
+            sum += value
         }
-        return (solve, heldOut)
+        let h = batches.heldOut.map { objective(batches, $0, targets: all) } ?? .nan
+        report.diagnosticPasses += batches.count + (batches.heldOut == nil ? 0 : 1)
+        return (sum / Double(batches.count), h, first)
+    }
+
+    /// φ with target `t` alone shifted, from the cached inputs of its module `k` (inside the
+    /// target's scopes): the same three values as `measureJoint`. Forward passes over the suffix.
+    private func cachedObjectives(_ batches: SolverBatches, target t: Int, module k: Int, _ shapes: [Shape],
+                                  _ report: inout SolveReport) -> (mean: Double, heldOut: Double, first: Double) {
+        writeShifted(t)
+        var sum = 0.0, first = 0.0
+        for b in 0..<batches.count {
+            let value = lossOnly(batches, b, from: k, input: activation(b, shapes[b]))
+            if b == 0 { first = value }
+            sum += value
+        }
+        let h = batches.heldOut.map { lossOnly(batches, $0, from: k, input: activation($0, shapes[$0])) } ?? .nan
+        report.diagnosticPasses += batches.count + (batches.heldOut == nil ? 0 : 1)
+        return (sum / Double(batches.count), h, first)
     }
 
     /// KL(π_final ‖ π₀) with π = w/n for target `t`: (1/n) Σ w (log w − log w₀), nats.
@@ -348,7 +408,8 @@ public final class ImportanceSolver {
     }
 
     /// φ(w) on batch `b` and ∇φ for the listed targets (into `phiGradient`), all of them shifted
-    /// at once; one full forward/backward. Returns φ.
+    /// at once; one full forward/backward in scopes of its own. Returns φ. The plain twin of the
+    /// solve loops' `shiftedPass` (which enters the scopes once per loop), for tests.
     @discardableResult
     public func objectiveGradient(_ batches: SolverBatches, _ b: Int, targets list: [Int]) -> Double {
         for t in list { writeShifted(t) }
@@ -360,22 +421,26 @@ public final class ImportanceSolver {
         return loss
     }
 
-    /// φ and ∇φ for target `t` alone, from the cached input of its module `k`.
-    func partialObjectiveGradient(_ batches: SolverBatches, _ b: Int, target t: Int, module k: Int, input: Tensor) -> Double {
-        writeShifted(t)
-        targets[t].grad.fill(0)
-        let loss = network.withEffectiveWeights(shiftedWeights([t])) {
-            network.store.withGradients(only: [targets[t]]) { pass(batches, b, from: k, input: input) }
+    /// φ and ∇φ (into `phiGradient`) for the listed targets inside the caller's scopes (their
+    /// shifted weights in effect, their gradients alone kept, the input gradient of module
+    /// `start` off): writes the shifted weights, zeroes the targets' gradients, runs forward
+    /// from `start` on `input` and backward to it. Returns φ. Allocates nothing.
+    private func shiftedPass(_ batches: SolverBatches, _ b: Int, _ list: [Int], from start: Int, input: Tensor) -> Double {
+        for t in list {
+            writeShifted(t)
+            targets[t].grad.fill(0)
         }
-        writePhiGradient(t)
+        let loss = pass(batches, b, from: start, input: input)
+        for t in list { writePhiGradient(t) }
         return loss
     }
 
-    /// Forward from module `start` on `input`, loss on batch `b`'s labels, backward to `start`.
+    /// Forward from module `start` on `input`, loss on batch `b`'s labels, backward to `start`
+    /// (with the input-gradient switches as the caller set them: see `ModuleChain.withInputGradientOff`).
     private func pass(_ batches: SolverBatches, _ b: Int, from start: Int, input: Tensor) -> Double {
         let logits = chain.forward(from: start, input, mode: .frozenStatistics)
         let loss = network.loss.forward(logits: logits, labels: batches.labels(b)).loss
-        chain.backward(to: start, network.loss.backward())
+        chain.backwardAsConfigured(to: start, network.loss.backward())
         return loss
     }
 
@@ -403,7 +468,8 @@ public final class ImportanceSolver {
 
     // MARK: - State
 
-    /// Allocates, once, room for one input of every target's module per batch.
+    /// Allocates, once, room for one input of every target's module per batch slot (the
+    /// held-out slot included).
     private func prepareActivationCache(_ batches: SolverBatches) {
         guard activationCache == nil else { return }
         var counts = [Int](repeating: 0, count: chain.modules.count)
@@ -413,7 +479,7 @@ public final class ImportanceSolver {
             h = m.forward(h, mode: .frozenStatistics)
         }
         activationStride = modules.map { counts[$0] }.max() ?? 0
-        activationCache = TensorStorage(count: activationStride * batches.capacity)
+        activationCache = TensorStorage(count: activationStride * (batches.capacity + 1))
     }
 
     private func activation(_ b: Int, _ shape: Shape) -> Tensor {

@@ -42,10 +42,24 @@ public final class ModuleChain {
     /// Backward through modules `count−1` down to `stop`, with module `stop` told not to compute
     /// its input gradient (restored afterwards): parameter gradients of those modules accumulate.
     public func backward(to stop: Int, _ dlogits: Tensor) {
+        withInputGradientOff(at: stop) { backwardAsConfigured(to: stop, dlogits) }
+    }
+
+    /// Runs `body` with module `stop` (and the layers producing its input gradient) told not to
+    /// compute its input gradient, restored afterwards; nothing changes for `stop` = 0. A solver
+    /// brackets a whole loop of `backwardAsConfigured` calls with one scope (the switch allocates
+    /// its undo list; the loop then allocates nothing).
+    public func withInputGradientOff<R>(at stop: Int, _ body: () -> R) -> R {
         let restore = stop > 0 ? Self.disableInputGradient(modules[stop]) : {}
+        defer { restore() }
+        return body()
+    }
+
+    /// Backward through modules `count−1` down to `stop` with the layers' input-gradient switches
+    /// as they are (inside `withInputGradientOff(at: stop)` this is `backward(to: stop)`).
+    public func backwardAsConfigured(to stop: Int, _ dlogits: Tensor) {
         var g = dlogits
         for i in (stop..<modules.count).reversed() { g = modules[i].backward(g) }
-        restore()
     }
 
     // MARK: - Reflection

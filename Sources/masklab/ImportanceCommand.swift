@@ -27,9 +27,10 @@ struct ImportanceCommand: ParsableCommand {
         without --overwrite.
 
         --benchmark ignores PATH: it builds --model (default resnet18 --width 16) on random CIFAR-shaped \
-        data and measures a training step, a joint and a per-layer refresh, and the per-step mask \
-        sampling, then prints the refresh cost in training-step equivalents and as a share of an \
-        epoch (50 000 images) for the default and the seed's configuration.
+        data and measures a training step, a joint and a per-layer solve of --timed-steps steps, and the \
+        per-step mask sampling, then prints the refresh cost in training-step equivalents (the once-paid \
+        part plus the steps) and as a share of training (50 000 images per epoch) for the default and \
+        the seed's configuration: the median of --repeats rounds, each timing the training step afresh.
 
         SOLVER OPTIONS (as in `masklab train`; default: the run's):
         \(OptionTable(ImportanceConfig.options).helpText(defaults: ImportanceConfig()))
@@ -83,6 +84,9 @@ struct ImportanceCommand: ParsableCommand {
     @Option(name: .long, help: "Benchmark: steps timed per tensor (per-layer) and per joint solve. Default: 6.")
     var timedSteps = 6
 
+    @Option(name: .long, help: "Benchmark: rounds of (training step, joint solve, per-layer solve) timings; the report gives their median. Default: 3.")
+    var repeats = 3
+
     func validate() throws {
         if !benchmark && path == nil { throw ValidationError("give a run folder, or --benchmark") }
         _ = try importanceConfig(base: ImportanceConfig())
@@ -92,13 +96,14 @@ struct ImportanceCommand: ParsableCommand {
             throw ValidationError("--threads must be in [1, \(TrainingConfig.maxThreads)] (4 × the cores), got \(threads)")
         }
         if timedSteps < 1 { throw ValidationError("--timed-steps must be ≥ 1") }
+        if repeats < 1 { throw ValidationError("--repeats must be ≥ 1, got \(repeats)") }
     }
 
     func run() throws {
         Parallel.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
         let exclude = try excluded()
         if benchmark {
-            let benchmark = ImportanceBenchmark(model: bench.model, width: bench.width, batchSize: bench.batchSize, timedSteps: timedSteps, exclude: exclude)
+            let benchmark = ImportanceBenchmark(model: bench.model, width: bench.width, batchSize: bench.batchSize, timedSteps: timedSteps, repeats: repeats, exclude: exclude)
             do { for line in try benchmark.run() { print(line) } } catch { throw CommandFailure(error.description) }
             return
         }

@@ -95,7 +95,8 @@ final class ImportanceSolverTests: XCTestCase {
                 XCTAssertEqual(w, Double(solver.targets[t].shape.count), accuracy: 1e-3 * Double(solver.targets[t].shape.count), "Σw = n")
                 XCTAssertLessThanOrEqual(report.objectiveAfter[t], report.objectiveBefore[t] + 1e-3, "\(solve): φ should not grow much")
             }
-            if solve == .perLayer { XCTAssertEqual(report.partialPasses, 3 * 6, "3 tensors × (5 steps + final loss)") }
+            if solve == .perLayer { XCTAssertEqual(report.partialPasses, 3 * 5, "3 tensors × 5 steps (φ after them is a diagnostic)") }
+            if solve == .joint { XCTAssertEqual(report.fullPasses, 2 + 5, "2 batches for g, 5 steps (φ after them is a diagnostic)") }
         }
     }
 

@@ -15,11 +15,7 @@ struct CIFARTimingSetup {
     let batches: SolverBatches
 
     init(model: String, width: Int, batchSize batch: Int, batches count: Int) throws(RunError) {
-        let workload = Benchmark.Workload(name: model, model: model, options: ModelOptions(width: width), sampleShape: Shape(3, 32, 32),
-                                          batch: batch, classes: 10)
-        do { stepSeconds = try Benchmark.run(workload, steps: 4, warmup: 1, threads: Parallel.threads).trainStepSeconds } catch let e as ModelError {
-            throw .model(e)
-        } catch { throw .output(path: "benchmark", message: "\(error)") }
+        stepSeconds = try Self.trainStepSeconds(model: model, width: width, batchSize: batch)
         do { network = try ModelRegistry.make(model, sampleShape: Shape(3, 32, 32), classes: 10, options: ModelOptions(width: width)) } catch {
             throw .model(error)
         }
@@ -33,5 +29,15 @@ struct CIFARTimingSetup {
             var labels = (0..<batch).map { _ in Int32(rng.integer(below: 10)) }
             labels.withUnsafeMutableBufferPointer { batches.append(inputs: inputs.tensor(Shape(batch, 3, 32, 32)), labels: $0.baseAddress!, count: batch) }
         }
+    }
+
+    /// `Benchmark`'s training step of `model` at `width` on CIFAR-shaped batches, timed now
+    /// (4 steps after 1 warm-up, on the current thread count), seconds.
+    static func trainStepSeconds(model: String, width: Int, batchSize batch: Int) throws(RunError) -> Double {
+        let workload = Benchmark.Workload(name: model, model: model, options: ModelOptions(width: width), sampleShape: Shape(3, 32, 32),
+                                          batch: batch, classes: 10)
+        do { return try Benchmark.run(workload, steps: 4, warmup: 1, threads: Parallel.threads).trainStepSeconds } catch let e as ModelError {
+            throw .model(e)
+        } catch { throw .output(path: "benchmark", message: "\(error)") }
     }
 }
