@@ -5,7 +5,8 @@ import TestSupport
 
 /// `masklab sweep` of lottery runs (`"command": "lottery"`) with the local executor through the
 /// real binary, on a tiny generated MNIST: the dry run, the table per cell and level, the same
-/// levels as a `masklab lottery` run of the same config, skipping completed runs, a lottery job
+/// levels as a `masklab lottery` run of the same config (stopped by SIGUSR1 in the middle of a
+/// level and run again), skipping completed runs, a lottery job
 /// killed (SIGKILL) mid-level that resumes and ends identical to an uninterrupted one, bad sweep
 /// files, and the converted bash study (`experiments/lottery/grid-mnist-sweep.json`) expanding to
 /// the runs of `grid-mnist.sh`.
@@ -64,7 +65,7 @@ final class LotterySweepCLITests: XCTestCase {
         try DatasetFixtures.writeMNIST(to: data.url, train: 240, test: 60, gzipped: true)
         let work = TemporaryDirectory("masklab-lottery-sweep")
         let file = work.file("tickets.json")
-        try Self.writeSweep(file, iterations: 40)
+        try Self.writeSweep(file, iterations: 120)
 
         let dry = try Self.masklab(["sweep", file.path, "--out", work.file("a").path, "--dry-run"])
         XCTAssertEqual(dry.status, 0, "\(dry)")
@@ -97,12 +98,38 @@ final class LotterySweepCLITests: XCTestCase {
         XCTAssertEqual(md.components(separatedBy: "| completed |").count - 1, 4, md)
         XCTAssertTrue(a.stdout.contains("# Lottery sweep tickets"), a.stdout)
 
-        // A sweep's lottery job is `masklab lottery` of its lottery.json: a standalone run gives the same levels.
-        let one = root.appendingPathComponent("runs/\(runs[0])")
-        let alone = try Self.masklab(["lottery", "--config", one.appendingPathComponent("lottery.json").path, "--data", data.path,
-                                      "--out", work.file("alone").path])
-        XCTAssertEqual(alone.status, 0, "\(alone)")
-        XCTAssertEqual(try Self.lotteryContents(work.file("alone")), try Self.lotteryContents(one))
+        // A sweep's lottery job is `masklab lottery` of its lottery.json: a standalone run gives the
+        // same levels, also when Slurm's warning (SIGUSR1, what a task's batch shell passes on)
+        // stops it in the middle of level 1 and it is run again.
+        let one = root.appendingPathComponent("runs/\(runs[0])"), alone = work.file("alone")
+        let lotteryArgs = ["lottery", "--config", one.appendingPathComponent("lottery.json").path, "--data", data.path, "--out", alone.path]
+        nonisolated(unsafe) var warned: CommandRunner.Result?
+        let warnedDone = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            warned = try? Self.masklab(lotteryArgs)
+            warnedDone.signal()
+        }
+        var signalled = false
+        let warnBy = Date().addingTimeInterval(120)
+        while !signalled && warned == nil && Date() < warnBy {
+            Thread.sleep(forTimeInterval: 0.01)
+            let level = alone.appendingPathComponent("level_01")
+            guard FileManager.default.fileExists(atPath: level.appendingPathComponent("last.safetensors").path), let pid = Self.freeze(alone) else { continue }
+            if !FileManager.default.fileExists(atPath: level.appendingPathComponent("level.json").path) {
+                kill(pid, SIGUSR1)
+                signalled = true
+            }
+            kill(pid, SIGCONT)
+        }
+        XCTAssertEqual(warnedDone.wait(timeout: .now() + 200), .success, "the lottery did not end")
+        let w = try XCTUnwrap(warned)
+        XCTAssertTrue(signalled, "the lottery was never caught in level 1:\n\(w)")
+        XCTAssertEqual(w.status, 130, "\(w)")
+        XCTAssertTrue(w.stdout.contains("stopped; run the same command again"), w.stdout)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: alone.appendingPathComponent("levels.csv").path))
+        let rest = try Self.masklab(lotteryArgs)
+        XCTAssertEqual(rest.status, 0, "\(rest)")
+        XCTAssertEqual(try Self.lotteryContents(alone), try Self.lotteryContents(one))
 
         // Again: every run is skipped, the table is unchanged.
         let again = try Self.masklab(["sweep", file.path, "--out", work.file("a").path, "--data", data.path])

@@ -15,7 +15,7 @@ final class SlurmLotterySweepTests: XCTestCase {
         try DatasetFixtures.writeMNIST(to: data.url, train: 240, test: 60, gzipped: true)
         let work = TemporaryDirectory("masklab-slurm-lottery")
         let file = work.file("tickets.json")
-        try LotterySweepCLITests.writeSweep(file, iterations: 40)
+        try LotterySweepCLITests.writeSweep(file, iterations: 120)
         let local = work.file("local"), cluster = work.file("slurm")
 
         let l = try LotterySweepCLITests.masklab(["sweep", file.path, "--out", local.path, "--data", data.path, "--executor", "local"])
