@@ -137,6 +137,10 @@ final class LotterySweepCLITests: XCTestCase {
         XCTAssertTrue(again.stdout.contains("skipping 4 completed run(s)"), again.stdout)
         XCTAssertFalse(again.stdout.contains("start "), again.stdout)
         XCTAssertEqual(try String(contentsOf: root.appendingPathComponent("sweep.csv"), encoding: .utf8), csv)
+        try FileManager.default.removeItem(at: root.appendingPathComponent("sweep.csv"))
+        let reportOnly = try Self.masklab(["sweep", file.path, "--out", work.file("a").path, "--report-only"])
+        XCTAssertEqual(reportOnly.status, 0, "\(reportOnly)")
+        XCTAssertEqual(try String(contentsOf: root.appendingPathComponent("sweep.csv"), encoding: .utf8), csv, "--report-only rewrites the same table")
 
         // The same sweep, one job at a time; the first lottery is killed (SIGKILL) in the middle of
         // level 1 or 2, after a checkpoint of that level: frozen with SIGSTOP first, so it cannot
