@@ -199,6 +199,46 @@ final class LotterySweepCLITests: XCTestCase {
         }
     }
 
+    /// kill -9 of the sweep: the kernel's parent-death signal (SIGTERM) stops its lottery child
+    /// after its step with a checkpoint, as it stops a `train` child of `compare`.
+    func testLotteryJobsDieWithAKilledSweep() throws {
+        let background = BackgroundProcesses()
+        defer { background.killAll() }
+        let data = TemporaryDirectory("masklab-lottery-sweep-orphan-data")
+        try DatasetFixtures.writeMNIST(to: data.url, train: 240, test: 60, gzipped: true)
+        let work = TemporaryDirectory("masklab-lottery-sweep-orphan")
+        let file = work.file("long.json")
+        try Self.writeSweep(file, name: "long", iterations: 1_000_000, grid: ["seed": [1]])
+        let parent = try background.start(["sweep", file.path, "--out", work.path, "--data", data.path])
+        let runs = work.file("sweep-long/runs")
+        var child: Int32?
+        let deadline = Date().addingTimeInterval(60)
+        while child == nil && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.05)
+            guard let run = try? FileManager.default.contentsOfDirectory(atPath: runs.path).first else { continue }
+            child = BackgroundProcesses.lockPid(runs.appendingPathComponent(run), other: parent.processIdentifier, timeout: 0.1)
+        }
+        let pid = try XCTUnwrap(child, "the lottery never started")
+        XCTAssertEqual(CompareChildrenCLITests.stat(pid, 1), String(parent.processIdentifier), "the lottery is the sweep's child")
+        let run = runs.appendingPathComponent(try XCTUnwrap(FileManager.default.contentsOfDirectory(atPath: runs.path).first))
+        let metrics = run.appendingPathComponent("level_00/metrics.csv")
+        let training = Date().addingTimeInterval(60)
+        while ((try? String(contentsOf: metrics, encoding: .utf8))?.split(separator: "\n").count ?? 0) < 2 && Date() < training {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        XCTAssertFalse(CompareChildrenCLITests.isGone(pid), "the lottery trains level 0")
+        kill(parent.processIdentifier, SIGKILL)
+        let gone = Date().addingTimeInterval(20)
+        while !CompareChildrenCLITests.isGone(pid) && Date() < gone { Thread.sleep(forTimeInterval: 0.1) }
+        XCTAssertTrue(CompareChildrenCLITests.isGone(pid), "lottery \(pid) outlived its killed sweep")
+        // (A surviving child would hold Foundation's exit monitor of the sweep open: end it before waiting.)
+        if !CompareChildrenCLITests.isGone(pid) { kill(pid, SIGKILL) }
+        parent.waitUntilExit()
+        let log = try String(contentsOf: run.appendingPathComponent("lottery.log"), encoding: .utf8)
+        XCTAssertTrue(log.contains("stopped; run the same command again"), "stopped with a checkpoint:\n\(log)")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: run.appendingPathComponent("level_00/last.safetensors").path))
+    }
+
     func testBadLotterySweepFilesAreClearErrors() throws {
         let out = TemporaryDirectory("masklab-lottery-sweep-bad")
         let file = out.file("bad.json")
