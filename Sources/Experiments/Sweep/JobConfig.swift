@@ -56,7 +56,7 @@ public enum JobConfig: Sendable, Equatable {
         }
     }
 
-    /// The option table of the kind's config file (what sweep axes may name).
+    /// The keys of the option table of the kind's config file (what sweep axes may name).
     var keys: [String] {
         switch self {
         case .train: return RunConfig.table.options.map(\.key)
