@@ -3,8 +3,11 @@ import Foundation
 
 /// Turns the first Ctrl-C (SIGINT), SIGTERM or other given signal (`train` adds SIGUSR1, Slurm's
 /// warning before a time limit or preemption) into a graceful stop request; a second one exits at once.
-/// A run started by `compare` listens to SIGTERM only (compare forwards Ctrl-C to it once) and
-/// ignores the terminal's SIGINT, which compare also receives.
+/// A run started by `compare` or `sweep` listens to SIGTERM only (its parent forwards Ctrl-C to it
+/// once) and ignores the terminal's SIGINT, which the parent also receives; it never exits on a
+/// second signal, since a parent killed with -9 sends a burst of SIGTERMs (the kernel's
+/// parent-death signal, once per parent thread the child is handed to as the threads end), and
+/// the first one already stops the run after its step with a checkpoint.
 final class InterruptHandler: @unchecked Sendable {
     private var sources: [DispatchSourceSignal] = []
     private var count = 0
@@ -12,14 +15,18 @@ final class InterruptHandler: @unchecked Sendable {
 
     init(signals: [Int32] = [SIGINT, SIGTERM], _ onInterrupt: @escaping @Sendable () -> Void) {
         self.signals = signals
-        if !signals.contains(SIGINT) { signal(SIGINT, SIG_IGN) }
+        let child = !signals.contains(SIGINT)
+        if child { signal(SIGINT, SIG_IGN) }
         for sig in signals {
             signal(sig, SIG_IGN)
             let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             s.setEventHandler { [weak self] in
                 guard let self else { return }
                 self.count += 1
-                if self.count > 1 { exit(130) }
+                if self.count > 1 {
+                    if child { return }
+                    exit(130)
+                }
                 FileHandle.standardError.write(Data("\nstopping after this step and writing a checkpoint (Ctrl-C again to quit now)\n".utf8))
                 onInterrupt()
             }

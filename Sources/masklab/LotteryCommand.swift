@@ -75,6 +75,8 @@ struct LotteryCommand: ParsableCommand {
     }
 
     func run() throws {
+        // A lottery started by `sweep` stops when the sweep dies, and leaves Ctrl-C to it.
+        let launchedByParent = ParentWatch.adopt()
         let config = try lotteryConfig()
         if options.printConfig {
             print(config.jsonText())
@@ -86,7 +88,10 @@ struct LotteryCommand: ParsableCommand {
             ?? URL(fileURLWithPath: "results", isDirectory: true).appendingPathComponent("lottery-" + config.run.runName, isDirectory: true)
         let layout = LotteryLayout(directory: dir)
         let control = TrainingControl()
-        let interrupt = InterruptHandler { control.requestStop(checkpoint: true) }
+        // SIGUSR1: a Slurm task's batch shell passes on Slurm's warning before the time limit or a preemption.
+        let interrupt = InterruptHandler(signals: launchedByParent ? [SIGTERM, SIGUSR1] : [SIGINT, SIGTERM, SIGUSR1]) {
+            control.requestStop(checkpoint: true)
+        }
         defer { interrupt.cancel() }
         let outcome: LotteryRun.Outcome
         do {

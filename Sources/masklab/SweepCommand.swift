@@ -20,6 +20,13 @@ struct SweepCommand: ParsableCommand {
         command again after an interruption: completed runs are skipped, partial ones resume. The table \
         (sweep.csv, SWEEP.md) gives final and best test accuracy per cell, mean ± 95% interval over seeds.
 
+        Lottery studies: with "command": "lottery" the base is a lottery.json ({"run": {…run config…}, "levels", \
+        "pruneFraction", "reset", …; see `masklab lottery --help`) and each point is one `masklab lottery` run of \
+        all its levels, in runs/lottery-<model>-<dataset>-<hash>/; axes are lottery.json keys (run.seed — or just \
+        seed —, levels, pruneFraction, selection, reset, rewindIteration, …). A lottery run is completed when it \
+        wrote levels.csv; an interrupted one keeps its finished levels and resumes the interrupted level. The table \
+        gives per cell, arm and level the test accuracy at early stopping and at the end, mean ± 95% interval over seeds.
+
         --executor slurm writes one sbatch array script per submission under sweep-<name>/slurm/, submits \
         it and follows the tasks with squeue; interrupted tasks are resubmitted and resume from their checkpoints.
         """
@@ -65,9 +72,9 @@ struct SweepCommand: ParsableCommand {
                 throw ExitCode(130)
             }
         } else {
-            do { try SweepReport.read(file, layout: sweep.layout).write(to: sweep.layout) } catch { throw CommandFailure(error.description) }
+            do { try sweep.report().write(to: sweep.layout) } catch { throw CommandFailure(error.description) }
         }
-        print(SweepReport.read(file, layout: sweep.layout).markdown())
+        print(sweep.report().markdown())
         print("report: \(sweep.layout.report.path)")
     }
 }

@@ -100,6 +100,14 @@ final class LotteryRunTests: XCTestCase {
         XCTAssertEqual(trained, ["1/ticket"])
         func strip(_ r: [LotteryLevelResult]) -> [LotteryLevelResult] { r.map { var x = $0; x.seconds = 0; return x } }
         XCTAssertEqual(strip(third.results), strip(first.results))
+        // Killed after level 1's training ended but before its result was written (level.json,
+        // levels.csv): the rerun reads the finished level from its checkpoint and files, trains nothing.
+        try FileManager.default.removeItem(at: LotteryLayout.result(layout.level(1)))
+        try FileManager.default.removeItem(at: layout.levels)
+        let fourth = try LotteryRun.run(c, dataRoot: data.url, layout: layout, commandLine: ["test"])
+        XCTAssertEqual(strip(fourth.results), strip(first.results))
+        XCTAssertEqual(try String(contentsOf: layout.level(1).appendingPathComponent("metrics.csv"), encoding: .utf8).split(separator: "\n").count, 3,
+                       "header + 2 epochs (8 iterations of 7.5 per epoch), not repeated")
         // Other settings in the same folder are refused.
         var other = c
         other.pruneFraction = 0.3

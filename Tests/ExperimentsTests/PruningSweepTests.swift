@@ -109,9 +109,9 @@ final class PruningSweepTests: XCTestCase {
         XCTAssertEqual(phases.map(\.jobs.count), [6, 10])
         XCTAssertTrue(phases[0].jobs.allSatisfy { $0.initFrom == nil }, "phase 1 starts from θ0")
         for j in phases[1].jobs {
-            let seed = j.config.training.seed
+            let seed = j.work.training.seed
             XCTAssertEqual(j.initFrom?.path, "/tmp/x/t/runs/dense/seed-\(seed)/last.safetensors")
-            XCTAssertEqual(j.trainArguments(configFile: "c.json", dataRoot: "/d").suffix(4),
+            XCTAssertEqual(j.arguments(configFile: "c.json", dataRoot: "/d").suffix(4),
                            ["--init-from", "/tmp/x/t/runs/dense/seed-\(seed)/last.safetensors", "--resume", "--quiet"])
         }
         XCTAssertEqual(config.with(threadsPerJob: 2).cells.map(\.config.training.threads), Array(repeating: 2, count: cells.count))
@@ -144,7 +144,7 @@ final class PruningSweepTests: XCTestCase {
         let study = sweep.phases[1]
         func write(_ job: TrainJob, status: String?) throws {
             try FileManager.default.createDirectory(at: job.layout.directory, withIntermediateDirectories: true)
-            try job.config.jsonText().write(to: job.layout.config, atomically: true, encoding: .utf8)
+            try job.work.jsonText().write(to: job.layout.config, atomically: true, encoding: .utf8)
             if let status { try "{\"status\": \"\(status)\"}".write(to: job.layout.summary, atomically: true, encoding: .utf8) }
         }
         try write(study.jobs[0], status: "completed")
@@ -163,7 +163,7 @@ final class PruningSweepTests: XCTestCase {
         }
         // A folder holding another configuration is an error, never overwritten.
         var other = study.jobs[3]
-        other.config.training.budget = .epochs(9)
+        other.work.training.budget = .epochs(9)
         try write(other, status: nil)
         XCTAssertThrowsError(try study.pending(checkLocks: true) { _ in }) { e in
             XCTAssertTrue("\(e)".contains("holds a run with a different configuration"), "\(e)")

@@ -42,8 +42,8 @@ final class SlurmSweepTests: XCTestCase {
     func testSlurmSweepMatchesLocalSurvivesScancelAndIsNotSubmittedTwice() throws {
         let env = try Self.slurmEnvironment()
         let data = TemporaryDirectory("masklab-slurm-data")
-        // Epochs long enough (2 400 images) that the poller below sees two tasks mid-run: with 600
-        // images a task could finish between two looks once the kernels got faster.
+        // Epochs long enough (2 400 images) that the poller below sees two tasks mid-run; once seen,
+        // a task is frozen until it has been signalled, so it cannot finish in between.
         try DatasetFixtures.writeMNIST(to: data.url, train: 2400, test: 60, gzipped: true)
         let work = TemporaryDirectory("masklab-slurm-out")
         let file = work.file("tiny.json")
@@ -83,9 +83,16 @@ final class SlurmSweepTests: XCTestCase {
                     released = true
                 }
                 guard f[1] == "RUNNING", ![cancelled, warned].contains(run.lastPathComponent) else { continue }
-                let rows = (try? String(contentsOf: run.appendingPathComponent("metrics.csv"), encoding: .utf8))?.split(separator: "\n").count ?? 0
-                // Mid-run: between the first and the eighth of 16 epochs, far from the end.
-                guard (2...9).contains(rows), !FileManager.default.fileExists(atPath: run.appendingPathComponent("summary.json").path) else { continue }
+                func midRun() -> Bool {
+                    let rows = (try? String(contentsOf: run.appendingPathComponent("metrics.csv"), encoding: .utf8))?.split(separator: "\n").count ?? 0
+                    return (2...9).contains(rows) && !FileManager.default.fileExists(atPath: run.appendingPathComponent("summary.json").path)
+                }
+                // Mid-run: between the first and the eighth of 16 epochs, far from the end. The
+                // run is frozen (SIGSTOP) while the test looks and signals, so it cannot end in
+                // between; continued afterwards to receive the signal.
+                guard midRun(), let pid = LotterySweepCLITests.freeze(run) else { continue }
+                defer { kill(pid, SIGCONT) }
+                guard midRun() else { continue }
                 if cancelled == nil {
                     let c = try Self.slurm(["scancel", "\(id)_\(task)"], env)
                     XCTAssertEqual(c.status, 0, "\(c)")

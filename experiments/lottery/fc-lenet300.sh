@@ -4,6 +4,8 @@
 # with the random re-initialisation and random pruning controls at levels 3, 7, 12, 15, 18
 # (51%, 21%, 7%, 3.6%, 1.9% of weights, the paper's points). Scaled: 2000 iterations per level
 # instead of 50 000 (CPU budget of a shared 2-core machine). Usage: fc-lenet300.sh [seeds…]
+# The same runs as a sweep (one lottery run per point, hash-named folders, resumable, local or
+# Slurm, a table per cell and level): masklab sweep experiments/lottery/fc-lenet300-sweep.json --out results/lottery
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=${MASKLAB:-.build/release/masklab}

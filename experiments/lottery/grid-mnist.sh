@@ -4,6 +4,8 @@
 # 5 rounds gives models pruned 1 − (1 − p)^n for n = 1…5 rounds (20% … 99%); the reinit branch
 # trains every round's mask from a fresh initialisation. Adam 1.2e-3, batch 60, 800 iterations
 # per training (scaled), output layer pruned at half the rate. Usage: grid-mnist.sh [seeds…]
+# The same runs as a sweep (one lottery run per point, hash-named folders, resumable, local or
+# Slurm, a table per cell and level): masklab sweep experiments/lottery/grid-mnist-sweep.json --out results/lottery
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=${MASKLAB:-.build/release/masklab}

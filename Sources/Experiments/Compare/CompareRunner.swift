@@ -26,8 +26,7 @@ public struct CompareRunner: Sendable {
     public var study: TrainStudy {
         let jobs = compare.seeds.flatMap { seed in
             compare.arms.map { arm in
-                TrainJob(label: "\(arm.name) seed \(seed)", config: compare.runConfig(arm, seed: seed),
-                         layout: layout.run(arm: arm.name, seed: seed), log: layout.log(arm: arm.name, seed: seed))
+                TrainJob(label: "\(arm.name) seed \(seed)", config: compare.runConfig(arm, seed: seed), layout: layout.run(arm: arm.name, seed: seed))
             }
         }
         return TrainStudy(name: compare.name, directory: layout.directory, jobs: jobs, threadsPerJob: compare.threadsPerJob)

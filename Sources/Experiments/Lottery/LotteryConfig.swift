@@ -129,6 +129,13 @@ public struct LotteryConfig: Sendable, Equatable {
 
     /// Pretty, key-sorted JSON of every option.
     public func jsonText() -> String { ConfigText.json(Self.table.encode(self)) }
+
+    /// The run's folder name in a sweep: "lottery-<model>-<dataset>" plus a hash of every
+    /// non-default setting, pruning schedule included (`masklab lottery` without --out keeps its
+    /// own "lottery-" + the training's `runName`).
+    public var runName: String {
+        RunName.make(prefix: "lottery-\(run.training.model)-\(run.training.dataset)", config: self, defaults: LotteryConfig())
+    }
 }
 
 extension LotteryConfig: Codable {

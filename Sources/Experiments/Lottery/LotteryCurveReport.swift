@@ -32,10 +32,16 @@ public enum LotteryCurveReport {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: root.path) else {
             throw .config(path: root.path, message: "not a folder")
         }
+        return collect(folders: names.sorted().map { root.appendingPathComponent($0, isDirectory: true) }, probe: probe)
+    }
+
+    /// Rows from the `levels.csv` of the lottery runs in `folders` (each one seed of one setting;
+    /// folders without a levels.csv are left out), in the order given.
+    public static func collect(folders: [URL], probe: Int = 500) -> [Row] {
         var values: [String: [(Double, Double, Double, Double)]] = [:]   // "arm|level" → (remaining, es acc, es iteration, final acc)
         var probes: [String: [Double]] = [:]
-        for name in names.sorted() {
-            let layout = LotteryLayout(directory: root.appendingPathComponent(name, isDirectory: true))
+        for directory in folders {
+            let layout = LotteryLayout(directory: directory)
             guard let text = try? String(contentsOf: layout.levels, encoding: .utf8) else { continue }
             for line in text.split(separator: "\n").dropFirst() {
                 let f = line.split(separator: ",").map(String.init)

@@ -7,6 +7,8 @@ import Foundation
 ///     <dir>/init.safetensors              θ0 (weights and buffers)
 ///     <dir>/rewind.safetensors            θk, saved during level 0 (reset = rewind)
 ///     <dir>/levels.csv, levels.svg        one row per level and branch; accuracy vs weights remaining
+///                                         (written once every level finished: a sweep's completion mark)
+///     <dir>/lottery.log                   the run's output, when a sweep started it
 ///     <dir>/level_03/                     a run folder (config.json, metrics.csv, summary.json, …)
 ///               mask.safetensors          the level's mask (PyTorch names, 0/1 F32)
 ///               sparsity.csv              per-tensor kept/pruned counts

@@ -36,7 +36,7 @@ public struct PruningSweep: Sendable {
     /// The train job of `cell`: after-training cells start from their seed's dense weights.
     public func job(_ cell: PruningSweepCell) -> TrainJob {
         let l = layout(cell)
-        return TrainJob(label: cell.label, config: cell.config, layout: l, log: l.directory.appendingPathComponent("train.log"),
+        return TrainJob(label: cell.label, config: cell.config, layout: l,
                         initFrom: cell.stage == .afterTraining ? denseLayout(seed: cell.seed).checkpoint : nil)
     }
 

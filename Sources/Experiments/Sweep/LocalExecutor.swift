@@ -1,7 +1,8 @@
 import Foundation
 
-/// Runs train jobs as child processes of the `masklab` binary on this machine, `jobs` at a time
-/// (each job's config carries its thread count), in the order given. What `compare` and
+/// Runs a study's jobs (`masklab train` or `masklab lottery`) as child processes of the `masklab`
+/// binary on this machine, `jobs` at a time (each job's config carries its thread count), in the
+/// order given. What `compare` and
 /// `sweep --executor local` share.
 ///
 /// The children share the parent's process group (`ChildProcess`) and die with it
@@ -87,15 +88,15 @@ public final class LocalExecutor: @unchecked Sendable {
 
     private func launch(_ job: TrainJob, scratch: URL) throws(RunError) -> ChildProcess {
         let fm = FileManager.default
-        let configFile = scratch.appendingPathComponent("\(job.layout.directory.lastPathComponent)-\(UUID().uuidString).json")
+        let configFile = scratch.appendingPathComponent("\(job.directory.lastPathComponent)-\(UUID().uuidString).json")
         do {
             try fm.createDirectory(at: scratch, withIntermediateDirectories: true)
-            try fm.createDirectory(at: job.layout.directory, withIntermediateDirectories: true)
-            try job.config.jsonText().write(to: configFile, atomically: true, encoding: .utf8)
+            try fm.createDirectory(at: job.directory, withIntermediateDirectories: true)
+            try job.work.jsonText().write(to: configFile, atomically: true, encoding: .utf8)
         } catch {
-            throw .output(path: job.layout.directory.path, message: "cannot prepare the run: \(error.localizedDescription)")
+            throw .output(path: job.directory.path, message: "cannot prepare the run: \(error.localizedDescription)")
         }
-        let child = try ChildProcess.launch(executable, arguments: job.trainArguments(configFile: configFile.path, dataRoot: dataRoot.path), log: job.log)
+        let child = try ChildProcess.launch(executable, arguments: job.arguments(configFile: configFile.path, dataRoot: dataRoot.path), log: job.log)
         lock.withLock { children.append(child) }
         return child
     }

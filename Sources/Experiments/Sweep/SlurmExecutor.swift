@@ -8,7 +8,8 @@ import Foundation
 ///
 /// Everything lives in the study's `slurm/` folder: `batch-<k>.sh` (the script), `batch-<k>.runs`
 /// (its run folders) and `batch-<k>.keys` (their keys, `TrainStudy.key`), `batch-<k>.job` (the
-/// job id), `configs/<key>.json`, `exit/<key>` (the exit status `train` ended with) and `logs/`.
+/// job id), `configs/<key>.json` and `configs/<key>.args` (the run's config and its masklab
+/// arguments), `exit/<key>` (the exit status `train` or `lottery` ended with) and `logs/`.
 /// The study's tasks carry one job name (`jobName`), so a second submission finds the runs
 /// already pending or running and does not submit them again; completed runs are never submitted.
 public final class SlurmExecutor: @unchecked Sendable {
@@ -82,23 +83,7 @@ public final class SlurmExecutor: @unchecked Sendable {
         let k = ((try? fm.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasPrefix("batch-") && $0.hasSuffix(".sh") }.count + 1
         let script = folder.appendingPathComponent("batch-\(k).sh"), runsFile = folder.appendingPathComponent("batch-\(k).runs")
         let keysFile = folder.appendingPathComponent("batch-\(k).keys")
-        let text = SlurmScript(jobName: jobName, tasks: jobs.count, threadsPerTask: study.threadsPerJob, time: options.time,
-                               partition: options.partition, runsFile: runsFile, keysFile: keysFile, configs: configs, exitCodes: exitCodes, logs: logs,
-                               executable: executable, dataRoot: dataRoot).text
-        do {
-            for dir in [configs, exitCodes, logs] { try fm.createDirectory(at: dir, withIntermediateDirectories: true) }
-            for j in jobs {
-                let key = study.key(j)
-                try fm.createDirectory(at: j.layout.directory, withIntermediateDirectories: true)
-                try RunFolder.writeAtomically(Data(j.config.jsonText().utf8), to: configs.appendingPathComponent(key + ".json"))
-                let initFile = configs.appendingPathComponent(key + ".init")
-                if let initFrom = j.initFrom { try RunFolder.writeAtomically(Data(initFrom.path.utf8), to: initFile) } else { try? fm.removeItem(at: initFile) }
-                try? fm.removeItem(at: exitCodes.appendingPathComponent(key))
-            }
-            try RunFolder.writeAtomically(Data(jobs.map { $0.layout.directory.path + "\n" }.joined().utf8), to: runsFile)
-            try RunFolder.writeAtomically(Data(jobs.map { study.key($0) + "\n" }.joined().utf8), to: keysFile)
-            try RunFolder.writeAtomically(Data(text.utf8), to: script)
-        } catch { throw .output(path: folder.path, message: "cannot write the submission: \(error)") }
+        try writeSubmission(jobs, script: script, runsFile: runsFile, keysFile: keysFile)
         let result = try SlurmCommand.run("sbatch", ["--parsable", script.path])
         let id = result.stdout.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
         guard result.status == 0, !id.isEmpty, id.allSatisfy(\.isNumber) else {
@@ -112,6 +97,33 @@ public final class SlurmExecutor: @unchecked Sendable {
         }
         for j in jobs { submissions[study.key(j), default: 0] += 1 }
         say("submitted job \(id): \(jobs.count) task(s), \(study.threadsPerJob) CPU(s) each (\(script.path))")
+    }
+
+    /// Writes what the tasks of `jobs` read: each job's config and arguments under `configs/`
+    /// (and removes its old exit code), the runs and keys files, and the script.
+    func writeSubmission(_ jobs: [TrainJob], script: URL, runsFile: URL, keysFile: URL) throws(SweepError) {
+        let fm = FileManager.default
+        let text = SlurmScript(jobName: jobName, tasks: jobs.count, threadsPerTask: study.threadsPerJob, time: options.time,
+                               partition: options.partition, runsFile: runsFile, keysFile: keysFile, configs: configs, exitCodes: exitCodes, logs: logs,
+                               executable: executable).text
+        do {
+            for dir in [configs, exitCodes, logs] { try fm.createDirectory(at: dir, withIntermediateDirectories: true) }
+            for j in jobs {
+                let key = study.key(j)
+                let config = configs.appendingPathComponent(key + ".json")
+                let arguments = j.arguments(configFile: config.path, dataRoot: dataRoot.path)
+                if let bad = arguments.first(where: { $0.contains("\n") }) {
+                    throw SweepError.output(path: j.directory.path, message: "a Slurm task reads its arguments one per line, and this one holds a line break: \(bad.debugDescription)")
+                }
+                try fm.createDirectory(at: j.directory, withIntermediateDirectories: true)
+                try RunFolder.writeAtomically(Data(j.work.jsonText().utf8), to: config)
+                try RunFolder.writeAtomically(Data(arguments.map { $0 + "\n" }.joined().utf8), to: configs.appendingPathComponent(key + ".args"))
+                try? fm.removeItem(at: exitCodes.appendingPathComponent(key))
+            }
+            try RunFolder.writeAtomically(Data(jobs.map { $0.directory.path + "\n" }.joined().utf8), to: runsFile)
+            try RunFolder.writeAtomically(Data(jobs.map { study.key($0) + "\n" }.joined().utf8), to: keysFile)
+            try RunFolder.writeAtomically(Data(text.utf8), to: script)
+        } catch let e as SweepError { throw e } catch { throw .output(path: folder.path, message: "cannot write the submission: \(error)") }
     }
 
     /// The study's tasks in the queue: run key → state (PENDING, RUNNING, …).
@@ -152,7 +164,7 @@ public final class SlurmExecutor: @unchecked Sendable {
                 say("\(state.lowercased().padding(toLength: 8, withPad: " ", startingAt: 0)) \(jobs[run]?.label ?? run)")
             }
             for run in last.keys.sorted() where now[run] == nil {
-                let status = jobs[run].flatMap { RunFolder.status(of: $0.layout) }.map { "\($0)" } ?? "no summary"
+                let status = jobs[run].map { $0.work.status(in: $0.directory) } ?? "no such run"
                 say("ended    \(jobs[run]?.label ?? run): \(status)")
             }
             last = now
@@ -163,7 +175,7 @@ public final class SlurmExecutor: @unchecked Sendable {
                     let code = (try? String(contentsOf: exitCodes.appendingPathComponent(name), encoding: .utf8))
                         .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
                     if let code, code != 0, code != 130 {
-                        failed.append(TrainStudy.failureText(job, reason: "train exited with status \(code)"))
+                        failed.append(TrainStudy.failureText(job, reason: "\(job.work.subcommand) exited with status \(code)"))
                     } else if submissions[name, default: 0] <= options.maxResubmits {
                         say("resubmit \(job.label) (its task ended before the run completed: cancelled, preempted or out of time; it resumes from its checkpoint)")
                         again.append(job)

@@ -1,15 +1,17 @@
 import Foundation
 
 /// The `sbatch` array script of one submission: one array task per run listed in its runs file
-/// (task i trains the run on line i + 1, whose key — its files' name under `configs/` and `exit/` —
-/// is line i + 1 of the keys file), each `masklab train … --resume` in its run folder with
-/// `--cpus-per-task` = the threads per run (and `--init-from` the path in `configs/<key>.init`
-/// when that file exists: `TrainJob.initFrom`).
+/// (task i runs the job of the folder on line i + 1, whose key — its files' name under
+/// `configs/` and `exit/` — is line i + 1 of the keys file), with `--cpus-per-task` = the threads
+/// per run. A task runs `masklab` with the arguments in `configs/<key>.args`, one per line
+/// (`TrainJob.arguments`: `train … --resume` or `lottery …`, config and folder included), and
+/// appends its output to `<subcommand>.log` in the folder.
 ///
 /// Before its time limit or on preemption Slurm sends SIGUSR1 to the batch shell
-/// (`--signal=B:USR1@120`); the shell passes it to `train`, which stops after its step with a
-/// checkpoint, and requeues the task, which then resumes with `--resume`. Every path in it is
-/// absolute and lies in the study folder (plus the binary and the data): no shared home is needed.
+/// (`--signal=B:USR1@120`); the shell passes it to masklab, which stops after its step with a
+/// checkpoint, and requeues the task, which then resumes (train with `--resume`; a lottery keeps
+/// its finished levels and resumes the interrupted one). Every path in it is absolute and lies in
+/// the study folder (plus the binary and the data): no shared home is needed.
 public struct SlurmScript: Sendable {
     public var jobName: String
     public var tasks: Int
@@ -20,11 +22,11 @@ public struct SlurmScript: Sendable {
     public var runsFile: URL
     /// The keys of those runs (`TrainStudy.key`), line by line.
     public var keysFile: URL
+    /// Holds `<key>.args` (and `<key>.json`, the config those arguments name) of every run.
     public var configs: URL
     public var exitCodes: URL
     public var logs: URL
     public var executable: URL
-    public var dataRoot: URL
 
     /// The script text.
     public var text: String {
@@ -42,18 +44,18 @@ public struct SlurmScript: Sendable {
             "#SBATCH --signal=B:USR1@120",
             "#SBATCH --open-mode=append",
             "#SBATCH --output=\(logs.path)/\(runsFile.deletingPathExtension().lastPathComponent)-%a.out",
-            "# Written by masklab: task i trains the run folder on line i + 1 of the runs file.",
+            "# Written by masklab: task i runs the job of the folder on line i + 1 of the runs file,",
+            "# with the masklab arguments in configs/<key>.args (one per line; the first is the subcommand).",
             "set -u",
             "run=\"$(sed -n \"$((SLURM_ARRAY_TASK_ID + 1))p\" \(Self.quote(runsFile.path)))\"",
             "name=\"$(sed -n \"$((SLURM_ARRAY_TASK_ID + 1))p\" \(Self.quote(keysFile.path)))\"",
-            "# A run that starts from given weights has their path in configs/<key>.init.",
-            "init=\"$(cat \(Self.quote(configs.path))/\"$name.init\" 2>/dev/null || true)\"",
+            "mapfile -t args < \(Self.quote(configs.path))/\"$name.args\"",
             "mkdir -p \"$run\"",
             "unset MASKLAB_PARENT_PID",
-            "echo \"task ${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID} on $(hostname): $run\"",
-            "\(Self.quote(executable.path)) train --config \(Self.quote(configs.path))/\"$name.json\" --out \"$run\" --data \(Self.quote(dataRoot.path)) ${init:+--init-from \"$init\"} --resume --quiet >> \"$run/train.log\" 2>&1 &",
+            "echo \"task ${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID} on $(hostname): ${args[0]} $run\"",
+            "\(Self.quote(executable.path)) \"${args[@]}\" >> \"$run/${args[0]}.log\" 2>&1 &",
             "child=$!",
-            "# Time limit or preemption near: checkpoint (train stops after its step), then requeue this task.",
+            "# Time limit or preemption near: checkpoint (masklab stops after its step), then requeue this task.",
             "trap 'kill -USR1 \"$child\"; wait \"$child\"; scontrol requeue \"${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}\"; exit 0' USR1",
             "wait \"$child\"",
             "rc=$?",

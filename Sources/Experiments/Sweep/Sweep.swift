@@ -1,10 +1,12 @@
 import Foundation
 
-/// A sweep on disk: its points as train jobs in hash-named run folders under `layout`, which of
-/// them are still to do, and the whole sweep through an executor (local or Slurm) ending in the report.
+/// A sweep on disk: its points as jobs (training or lottery runs) in hash-named run folders under
+/// `layout`, which of them are still to do, and the whole sweep through an executor (local or
+/// Slurm) ending in the report.
 ///
-/// Resumable by construction: a run folder whose `summary.json` says completed is skipped; any
-/// other run is started with `--resume`, which continues from its checkpoint when there is one.
+/// Resumable by construction: a completed folder (a run's `summary.json` says completed, a
+/// lottery wrote `levels.csv`) is skipped; any other run is started again and continues from
+/// where it stopped (`train --resume` from its checkpoint; a lottery keeps its finished levels).
 /// A folder holding another configuration is an error, never overwritten.
 public struct Sweep: Sendable {
     public let config: SweepConfig
@@ -17,10 +19,7 @@ public struct Sweep: Sendable {
 
     /// Every run, in the order of the points.
     public var jobs: [TrainJob] {
-        config.points.map { p in
-            let name = p.config.runName
-            return TrainJob(label: p.label, config: p.config, layout: layout.run(name), log: layout.log(name))
-        }
+        config.points.map { p in TrainJob(label: p.label, work: p.work, directory: layout.folder(p.work.runName)) }
     }
 
     /// The sweep's runs as a study, what the executors run.
@@ -34,7 +33,7 @@ public struct Sweep: Sendable {
     /// The `--dry-run` listing: one line per run (status, label, folder), then the counts.
     public func dryRun() throws(SweepError) -> String {
         let all = try states()
-        var out = all.map { "\($0.state.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \($0.job.label)  →  \($0.job.layout.directory.path)" }
+        var out = all.map { "\($0.state.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \($0.job.label)  →  \($0.job.directory.path)" }
         let done = all.filter { $0.state == .completed }.count
         out.append("\(all.count) run(s): \(done) completed, \(all.count - done) to run")
         return out.joined(separator: "\n")
@@ -59,10 +58,19 @@ public struct Sweep: Sendable {
         } catch { throw .folder(error) }
         let outcome: TrainStudy.Outcome
         do throws(SweepError) { outcome = try executor.run(study, checked: pending) } catch {
-            try? SweepReport.read(config, layout: layout).write(to: layout)
+            try? report().write(to: layout)
             throw error
         }
-        try SweepReport.read(config, layout: layout).write(to: layout)
+        try report().write(to: layout)
         return outcome
+    }
+
+    /// The table across the grid from the run folders as they are: per cell, final and best
+    /// accuracy of training runs (`SweepReport`), or per cell and level of lottery runs (`LotterySweepReport`).
+    public func report() -> any SweepTable {
+        switch config.base {
+        case .train: return SweepReport.read(config, layout: layout)
+        case .lottery: return LotterySweepReport.read(config, layout: layout)
+        }
     }
 }

@@ -2,11 +2,12 @@ import Foundation
 import Training
 import Options
 
-/// A sweep: one base run configuration and the points to train it at. The file (JSON, or YAML
-/// when it ends in .yaml/.yml) reads
+/// A sweep: one base configuration and the points to run it at. The file (JSON, or YAML when it
+/// ends in .yaml/.yml) reads
 ///
 ///     {
 ///       "name": "lambda",                                    results go to <out>/sweep-<name>/
+///       "command": "train",                                  what each point runs: train (default) or lottery
 ///       "base": { …a run config (as `masklab train --config` takes)… },
 ///       "grid": {"masks.importance.lambda": [0, 0.5, 1],     the product of these axes …
 ///                "seed": [0, 1, 2]},
@@ -15,19 +16,24 @@ import Options
 ///     }
 ///
 /// An axis or a point key is any config key path of the option table (`masklab train --help`
-/// lists them), e.g. `seed`, `optimizer.learningRate`, `modelOptions.width`. A point's *cell*
-/// is its settings other than `seed`: the report summarises each cell over its seeds.
+/// lists them), e.g. `seed`, `optimizer.learningRate`, `modelOptions.width`. With
+/// `"command": "lottery"` the base is a lottery.json (`{"run": {…a run config…}, "levels": 5,
+/// "pruneFraction": 0.2, …}`, as `masklab lottery --config` takes) and every point is one
+/// `masklab lottery` run of all its levels; its keys are lottery.json's (`run.seed`, `levels`,
+/// `pruneFraction`, `reset`, `rewindIteration`, `selection`, …; a training key may omit "run.").
+/// A point's *cell* is its settings other than the seed: the report summarises each cell over its seeds.
 public struct SweepConfig: Sendable {
     public var name: String
-    public var base: RunConfig
-    /// Every point, in order: the grid (`seed` outermost, the other axes by key), then the explicit points.
+    /// The base config; its kind is what every point runs.
+    public var base: JobConfig
+    /// Every point, in order: the grid (the seed outermost, the other axes by key), then the explicit points.
     public var points: [SweepPoint]
     public var jobs: Int
     public var threadsPerJob: Int
     /// The file as given (pretty-printed), for `sweep.json`.
     public var sourceText: String
 
-    static let keys = ["base", "grid", "jobs", "name", "points", "threadsPerJob"]
+    static let keys = ["base", "command", "grid", "jobs", "name", "points", "threadsPerJob"]
 
     /// Reads and checks a sweep file; every error names the file and the key.
     public static func load(from url: URL) throws(SweepError) -> SweepConfig {
@@ -38,21 +44,19 @@ public struct SweepConfig: Sendable {
     public static func parse(_ value: ConfigValue, path: String) throws(SweepError) -> SweepConfig {
         func fail(_ message: String) -> SweepError { .config(path: path, message: message) }
         let (dict, name, jobs, threads) = try StudyFile.header(value, keys: keys, path: path)
-        let baseValue = dict["base"] ?? .object([:])
-        guard baseValue.object != nil else { throw fail("\"base\" must be a run config object (the keys of a run's config.json)") }
-        let base: RunConfig
-        do { base = try RunConfig.decode(baseValue, path: "\(path) (base)") } catch { throw fail("base: \(error.description)") }
-
+        let base = try decodeBase(dict, path: path)
         var settings: [[(key: String, value: ConfigValue)]] = []
         if let grid = dict["grid"] {
             guard let axes = grid.object, !axes.isEmpty else {
                 throw fail("\"grid\" must be an object of axes, each a config key path with a non-empty list of values, e.g. {\"seed\": [0, 1]}")
             }
-            let order = axes.keys.sorted { a, b in a == "seed" ? b != "seed" : (b == "seed" ? false : a < b) }
+            let seed = base.seedKey
+            let order = axes.keys.map { (given: $0, key: base.canonicalKey($0)) }
+                .sorted { a, b in a.key == seed ? b.key != seed : (b.key == seed ? false : a.key < b.key) }
             var product: [[(key: String, value: ConfigValue)]] = [[]]
-            for key in order {
-                guard case let .array(values)? = axes[key], !values.isEmpty else {
-                    throw fail("grid axis \(key) has no values: give a non-empty list, e.g. \"\(key)\": [a, b] (an empty axis makes an empty grid)")
+            for (given, key) in order {
+                guard case let .array(values)? = axes[given], !values.isEmpty else {
+                    throw fail("grid axis \(given) has no values: give a non-empty list, e.g. \"\(given)\": [a, b] (an empty axis makes an empty grid)")
                 }
                 product = product.flatMap { prefix in values.map { prefix + [(key, $0)] } }
             }
@@ -62,7 +66,7 @@ public struct SweepConfig: Sendable {
             guard case let .array(items) = list else { throw fail("\"points\" must be a list of objects {key path: value}") }
             for item in items {
                 guard let o = item.object else { throw fail("each point must be an object {key path: value}, got \(item)") }
-                settings.append(o.keys.sorted().map { ($0, o[$0]!) })
+                settings.append(o.keys.map { (base.canonicalKey($0), o[$0]!) }.sorted { $0.0 < $1.0 })
             }
         }
         guard !settings.isEmpty else {
@@ -72,10 +76,10 @@ public struct SweepConfig: Sendable {
         var seen: [String: Int] = [:]
         for (i, s) in settings.enumerated() {
             let p = try SweepPoint.make(base: base, settings: s, threads: threads, path: path)
-            if let first = seen[p.config.runName] {
+            if let first = seen[p.work.runName] {
                 throw fail("point \(i + 1) (\(p.label)) repeats point \(first + 1) (\(points[first].label)): the same run config; remove one")
             }
-            seen[p.config.runName] = i
+            seen[p.work.runName] = i
             points.append(p)
         }
         return SweepConfig(name: name, base: base, points: points, jobs: jobs, threadsPerJob: threads, sourceText: ConfigText.json(value))
@@ -83,13 +87,36 @@ public struct SweepConfig: Sendable {
 }
 
 extension SweepConfig {
+    /// The base config of the file's "command" (train, the default, or lottery).
+    static func decodeBase(_ dict: [String: ConfigValue], path: String) throws(SweepError) -> JobConfig {
+        func fail(_ message: String) -> SweepError { .config(path: path, message: message) }
+        let baseValue = dict["base"] ?? .object([:])
+        switch dict["command"] {
+        case nil, .string("train")?:
+            guard let object = baseValue.object else { throw fail("\"base\" must be a run config object (the keys of a run's config.json)") }
+            if object["run"] != nil {
+                throw fail("base: \"run\" is a key of a lottery.json, not of a run config: add \"command\": \"lottery\" for a sweep of lottery runs")
+            }
+            do { return .train(try RunConfig.decode(baseValue, path: "\(path) (base)")) } catch { throw fail("base: \(error.description)") }
+        case .string("lottery")?:
+            guard baseValue.object != nil else {
+                throw fail("\"base\" must be a lottery config object (the keys of a lottery.json: \"run\", \"levels\", \"pruneFraction\", …)")
+            }
+            var lottery = LotteryConfig()
+            do { try LotteryConfig.table.apply(baseValue, to: &lottery) } catch { throw fail("base: \(error.message)") }
+            return .lottery(lottery)
+        case let other?:
+            throw fail("\"command\" must be \"train\" (each point is a masklab train run) or \"lottery\" (each point is a masklab lottery run), got \(other)")
+        }
+    }
+
     /// The sweep with every run's thread count set to `threads` (a `--threads-per-job` override; it changes the run folders' names).
     public func with(threadsPerJob threads: Int) -> SweepConfig {
         var c = self
         c.threadsPerJob = threads
         c.points = points.map { p in
             var q = p
-            q.config.training.threads = threads
+            q.work.training.threads = threads
             return q
         }
         return c

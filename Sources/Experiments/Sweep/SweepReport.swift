@@ -1,10 +1,11 @@
 import Foundation
 import Stats
 
-/// The table across a sweep's grid: per cell (the settings other than the seed), the final and
-/// the best test accuracy of its completed runs as mean ± 95% interval over seeds (`Summary`).
-/// Written as `sweep.csv` and `SWEEP.md`; it holds no timings, so any executor writes the same bytes.
-public struct SweepReport: Sendable {
+/// The table across a sweep's grid of training runs: per cell (the settings other than the
+/// seed), the final and the best test accuracy of its completed runs as mean ± 95% interval over
+/// seeds (`Summary`). Written as `sweep.csv` and `SWEEP.md`; it holds no timings, so any executor
+/// writes the same bytes.
+public struct SweepReport: SweepTable {
     /// One row: a cell and its completed runs.
     public struct Row: Sendable {
         public var cell: String
@@ -25,7 +26,7 @@ public struct SweepReport: Sendable {
         var rows: [Row] = []
         var runs: [(label: String, folder: String, status: String)] = []
         for p in sweep.points {
-            let folder = p.config.runName
+            let folder = p.work.runName
             if !rows.contains(where: { $0.cell == p.cell }) { rows.append(Row(cell: p.cell, planned: 0, final: [], best: [])) }
             let i = rows.firstIndex { $0.cell == p.cell }!
             rows[i].planned += 1
@@ -50,8 +51,7 @@ public struct SweepReport: Sendable {
     public func csv() -> String {
         var out = "cell,n,planned,final_test_accuracy_mean,final_test_accuracy_ci95,best_test_accuracy_mean,best_test_accuracy_ci95\n"
         for r in rows {
-            let cell = r.cell.contains(",") || r.cell.contains("\"") ? "\"" + r.cell.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : r.cell
-            out += "\(cell),\(r.final.count),\(r.planned),\(Self.csvCells(r.final)),\(Self.csvCells(r.best))\n"
+            out += "\(Self.csvField(r.cell)),\(r.final.count),\(r.planned),\(Self.csvCells(r.final)),\(Self.csvCells(r.best))\n"
         }
         return out
     }
@@ -64,29 +64,33 @@ public struct SweepReport: Sendable {
             let n = r.final.count == r.planned ? "\(r.planned)" : "\(r.final.count) of \(r.planned)"
             out += "| \(r.cell) | \(n) | \(Self.text(r.final)) | \(Self.text(r.best)) |\n"
         }
-        out += "\n## Runs\n\n| run | folder | status |\n|---|---|---|\n"
-        for r in runs { out += "| \(r.label) | runs/\(r.folder) | \(r.status) |\n" }
-        return out
+        return out + Self.runList(runs)
     }
 
-    /// Writes `sweep.csv` and `SWEEP.md`.
-    public func write(to layout: SweepLayout) throws(SweepError) {
-        do {
-            try RunFolder.writeAtomically(Data(csv().utf8), to: layout.csv)
-            try RunFolder.writeAtomically(Data(markdown().utf8), to: layout.report)
-        } catch { throw .folder(error) }
+    /// `text` as one CSV field (quoted when it holds a comma or a quote).
+    static func csvField(_ text: String) -> String {
+        text.contains(",") || text.contains("\"") ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
     }
 
-    static func csvCells(_ values: [Double]) -> String {
-        guard !values.isEmpty else { return "," }
-        let s = Summary(values)
-        return String(format: "%.6f", s.mean) + "," + (values.count > 1 ? String(format: "%.6f", s.halfWidth) : "")
+    static func csvCells(_ values: [Double]) -> String { csvCells(values.isEmpty ? nil : Summary(values)) }
+
+    /// The mean and the 95% half-width as two CSV cells (half-width empty for n = 1, both for none).
+    static func csvCells(_ s: Summary?) -> String {
+        guard let s else { return "," }
+        return String(format: "%.6f", s.mean) + "," + (s.count > 1 ? String(format: "%.6f", s.halfWidth) : "")
     }
 
-    static func text(_ values: [Double]) -> String {
-        guard !values.isEmpty else { return "no completed run" }
-        let s = Summary(values)
-        if values.count == 1 { return String(format: "%.4f (n = 1, no interval)", s.mean) }
+    static func text(_ values: [Double]) -> String { text(values.isEmpty ? nil : Summary(values)) }
+
+    /// "mean ± half-width" with four decimals, "(n = 1, no interval)" for one value.
+    static func text(_ s: Summary?) -> String {
+        guard let s else { return "no completed run" }
+        if s.count == 1 { return String(format: "%.4f (n = 1, no interval)", s.mean) }
         return String(format: "%.4f ± %.4f", s.mean, s.halfWidth)
+    }
+
+    /// The "Runs" section of SWEEP.md: every run with its folder and status.
+    static func runList(_ runs: [(label: String, folder: String, status: String)]) -> String {
+        "\n## Runs\n\n| run | folder | status |\n|---|---|---|\n" + runs.map { "| \($0.label) | runs/\($0.folder) | \($0.status) |\n" }.joined()
     }
 }

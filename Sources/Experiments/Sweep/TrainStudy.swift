@@ -1,12 +1,13 @@
 import Foundation
 
-/// The train jobs of one study folder — a sweep's points, a comparison's arms × seeds — as the
-/// executors see them: the state of each run folder, what is still to do, running it on this
-/// machine, and a failed run's message. `LocalExecutor` and `SlurmExecutor` run any study alike.
+/// The jobs of one study folder — a sweep's points (training or lottery runs), a comparison's
+/// arms × seeds, a pruning sweep's phase — as the executors see them: the state of each run
+/// folder, what is still to do, running it on this machine, and a failed run's message.
+/// `LocalExecutor` and `SlurmExecutor` run any study alike.
 ///
 /// Every run folder lies under `<directory>/runs/`; its path below `runs/` with `/` written as `-`
-/// is the run's `key` (`mlp-mnist-1a2b…` in a sweep, `impacts-seed-3` in a comparison), unique in
-/// the study: it names the run's files in the Slurm folder.
+/// is the run's `key` (`mlp-mnist-1a2b…` or `lottery-mlp-mnist-3c4d…` in a sweep,
+/// `impacts-seed-3` in a comparison), unique in the study: it names the run's files in the Slurm folder.
 public struct TrainStudy: Sendable {
     /// The study's name (`SweepConfig.name`, `CompareConfig.name`).
     public let name: String
@@ -22,7 +23,7 @@ public struct TrainStudy: Sendable {
         self.directory = directory
         self.jobs = jobs
         self.threadsPerJob = threadsPerJob
-        let keys = jobs.map { Self.key(ofRunFolder: $0.layout.directory, in: directory) }
+        let keys = jobs.map { Self.key(ofRunFolder: $0.directory, in: directory) }
         precondition(Set(keys).count == keys.count, "two runs of study \(name) share a key: \(keys)")
     }
 
@@ -49,13 +50,13 @@ public struct TrainStudy: Sendable {
     }
 
     /// The key of `job`'s run folder.
-    public func key(_ job: TrainJob) -> String { Self.key(ofRunFolder: job.layout.directory, in: directory) }
+    public func key(_ job: TrainJob) -> String { Self.key(ofRunFolder: job.directory, in: directory) }
 
     /// Every run with the state of its folder (a folder with another configuration throws).
     public func states() throws(SweepError) -> [(job: TrainJob, state: TrainJob.State)] {
         var out: [(job: TrainJob, state: TrainJob.State)] = []
         for var j in jobs {
-            guard let s = j.folderState() else { throw .conflictingRun(path: j.layout.directory.path) }
+            guard let s = j.folderState() else { throw .conflictingRun(path: j.directory.path) }
             out.append((j, s))
         }
         return out
@@ -69,7 +70,7 @@ public struct TrainStudy: Sendable {
     public func pending(checkLocks: Bool, queued: Set<String> = [], say: (String) -> Void) throws(SweepError) -> [TrainJob] {
         if checkLocks {
             for job in jobs where !queued.contains(key(job)) {
-                if let holder = FolderLock.holder(of: job.layout.directory) { throw .busyRun(path: job.layout.directory.path, holder: holder) }
+                if let holder = FolderLock.holder(of: job.directory) { throw .busyRun(path: job.directory.path, holder: holder) }
             }
         }
         var pending: [TrainJob] = []
@@ -102,6 +103,6 @@ public struct TrainStudy: Sendable {
         let tail = (try? String(contentsOf: job.log, encoding: .utf8)).map { text in
             text.split(separator: "\n", omittingEmptySubsequences: false).suffix(12).map { "    | " + $0 }.joined(separator: "\n")
         } ?? "    (no log at \(job.log.path))"
-        return "  \(job.label): \(reason)\n  folder \(job.layout.directory.path)\n" + tail
+        return "  \(job.label): \(reason)\n  folder \(job.directory.path)\n" + tail
     }
 }
