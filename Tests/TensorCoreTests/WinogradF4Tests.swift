@@ -21,15 +21,23 @@ final class WinogradF4Tests: XCTestCase {
         let b: [Float]? = bias ? (0..<o).map { _ in rng.uniform(-bound, bound) } : nil
         let plan = WinogradF4.Plan(channels: c, outChannels: o, height: h, width: w, batch: n, threads: 2, budget: budget,
                                    lanes: lanes)
-        let workspace = TensorStorage(count: plan.workspaceCount)
+        // The workspace and the output are followed by `guardFloats` sentinels that must survive.
+        let guardFloats = 256, sentinel = Float(bitPattern: 0x7fc0_1234)
+        let workspace = TensorStorage(count: plan.workspaceCount + guardFloats)
         workspace.base.update(repeating: .nan, count: plan.workspaceCount)
+        (workspace.base + plan.workspaceCount).update(repeating: sentinel, count: guardFloats)
         let xs = TensorStorage(count: x.count), ws = TensorStorage(count: weight.count), bs = TensorStorage(count: o)
-        let ys = TensorStorage(count: n * o * h * w)
+        let ys = TensorStorage(count: n * o * h * w + guardFloats)
+        (ys.base + n * o * h * w).update(repeating: sentinel, count: guardFloats)
         xs.tensor(Shape(x.count)).copy(from: x)
         ws.tensor(Shape(weight.count)).copy(from: weight)
         if let b { bs.tensor(Shape(o)).copy(from: b) }
         WinogradF4.forward(xs.base, weight: ws.base, bias: bias ? UnsafePointer(bs.base) : nil, epilogue: epilogue, plan: plan,
                            batch: n, workspace: workspace.base, into: ys.base)
+        for i in 0..<guardFloats {
+            XCTAssertEqual(workspace.base[plan.workspaceCount + i].bitPattern, sentinel.bitPattern, "wrote past the workspace at +\(i)")
+            XCTAssertEqual(ys.base[n * o * h * w + i].bitPattern, sentinel.bitPattern, "wrote past the output at +\(i)")
+        }
         let exact = ReferenceLayers.conv2d(x.map(Double.init), weight: weight.map(Double.init), bias: b?.map(Double.init),
                                            channels: c, height: h, width: w, outChannels: o, kernel: 3, stride: 1, padding: 1)
         return (ys.tensor(Shape(n * o * h * w)).toArray(), exact, plan)
