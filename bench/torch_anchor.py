@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-# Shipped with MaskLab: a verbatim copy (below this header) of the PyTorch reference script
+# Shipped with MaskLab: a copy (below this header) of the PyTorch reference script
 # ../shared/bench/torch_anchor.py that the project's benchmark targets were defined against
-# (copied on 2026-11-28, sha256 of the original: 63dce431c5fdeb07…).
+# (copied on 2026-11-28, sha256 of the original: 63dce431c5fdeb07…), extended by one line on
+# 2026-11-29: resnet18-w16 is also measured in channels_last ("resnet18-w16-cl"), as width 64
+# already was, so that evaluation is compared with PyTorch's faster layout at both widths.
 # `masklab bench --torch PYTHON` runs this file; it needs only python3 and torch.
 """PyTorch CPU reference: training throughput of the same models on the same machine.
 Usage: torch_anchor.py [--threads 2] [--steps 6]
@@ -75,5 +77,6 @@ if __name__ == "__main__":
     print(f"sgemm{n}\tGFLOP/s={2 * n ** 3 / dt / 1e9:.1f}", flush=True)
     bench("mlp-lenet300", mlp(), (1, 28, 28), 60, 200)
     bench("resnet18-w16", ResNet18(16), (3, 32, 32), 128, a.steps)
+    bench("resnet18-w16-cl", ResNet18(16), (3, 32, 32), 128, a.steps, channels_last=True)
     bench("resnet18-w64", ResNet18(64), (3, 32, 32), 128, max(2, a.steps // 3))
     bench("resnet18-w64-cl", ResNet18(64), (3, 32, 32), 128, max(2, a.steps // 3), channels_last=True)

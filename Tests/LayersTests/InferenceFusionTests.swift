@@ -103,6 +103,36 @@ final class InferenceFusionTests: XCTestCase {
         }
     }
 
+    /// A 3×3 stride-1 layer with 64 input channels runs F(4×4, 3×3) (`WinogradF4`) in inference,
+    /// one with 32 F(2×2) as in training (bit for bit): the F(4×4) output is within 3e-5 of
+    /// the largest output of the training forward's F(2×2, 3×3), and not the same bits (so the
+    /// fast path did run); with `winogradF4` off, the training forward's bits exactly.
+    func testInferenceUsesWinogradF4WithinRoundingOfTheTrainingForward() {
+        XCTAssertEqual(WinogradF4.Plan.minimumChannels, 64)
+        for (channels, f4) in [(64, true), (64, false), (32, true)] {
+            let b = ParameterBuilder()
+            let workspace = ConvolutionWorkspace()
+            workspace.winogradF4 = f4
+            let conv = Conv2d("conv", channels, 12, kernel: 3, padding: 1, workspace: workspace, builder: b)
+            let store = b.finish()
+            store.initialise(streams: RandomStreams(seed: 55))
+            let shape = Shape(3, channels, 16, 16)
+            _ = conv.prepare(input: shape)
+            let xs = randomInput(shape, seed: 56), x = xs.tensor(shape)
+            let training = conv.forward(x, mode: .training).toArray()
+            let inference = conv.forward(x, mode: .inference).toArray()
+            withExtendedLifetime(xs) {}
+            if f4 && channels >= 64 {
+                let scale = Double(training.map(abs).max()!)
+                let worst = largestDifference(training, inference)!
+                XCTAssertLessThan(worst.absolute, 3e-5 * scale, "\(worst), largest |y| \(scale)")
+                XCTAssertNotEqual(training.map(\.bitPattern), inference.map(\.bitPattern), "the inference forward should use F(4×4)")
+            } else {
+                XCTAssertEqual(training.map(\.bitPattern), inference.map(\.bitPattern), "\(channels) channels, F(4×4) allowed: \(f4)")
+            }
+        }
+    }
+
     /// A BasicBlock's inference forward (every BatchNorm, the residual and both ReLUs in the
     /// convolutions' output passes) equals its layers run one by one with a separate affine
     /// pass, bit for bit: identity and projection shortcuts, Winograd and im2col, 1 and 2 threads.

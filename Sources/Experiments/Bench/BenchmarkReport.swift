@@ -32,7 +32,7 @@ public struct BenchmarkReport: Codable, Sendable {
         ]
         let nameWidth = max(14, results.map(\.workload.count).max() ?? 0)   // pruned variants have long names
         var header = "workload".padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  batch  train img/s  step ms  fwd/bwd/opt ms       GFLOP/s  %peak  eval img/s  peak RSS   tensors   allocs  heap Δ"
-        if torch != nil { header += "  | torch img/s  ratio  torch GFLOP/s  torch RSS" }
+        if torch != nil { header += "  | torch img/s  ratio  torch GFLOP/s  torch RSS  torch eval img/s  eval ratio" }
         lines.append(header)
         for r in results {
             var row = r.workload.padding(toLength: nameWidth, withPad: " ", startingAt: 0) + String(format: "  %5d  %11.1f  %7.1f  %5.0f/%5.0f/%4.1f  %9.1f  %4.0f%%  %10.1f  %8@  %8@  %6d  %6@",
@@ -44,6 +44,9 @@ public struct BenchmarkReport: Codable, Sendable {
             if let t = torch?.results.first(where: { $0.workload == r.workload }) {
                 row += String(format: "  | %11.1f  %4.2f×  %13.1f  %9@", t.imagesPerSecond, r.trainImagesPerSecond / t.imagesPerSecond,
                               t.trainGFLOPs, Self.bytes(t.peakResidentBytes) as NSString)
+                if let e = t.evalImagesPerSecond {
+                    row += String(format: "  %16.1f  %9.2f×", e, r.evalImagesPerSecond / e)
+                }
             }
             lines.append(row)
         }
@@ -60,8 +63,9 @@ public struct BenchmarkReport: Codable, Sendable {
         if let torch {
             lines.append("")
             lines.append("PyTorch \(torch.torchVersion): torch_anchor.py run once after MaskLab (mean of its own steps; its RSS is the whole script's peak), sgemm peak "
-                         + (torch.sgemmGFLOPs.map { String(format: "%.1f", $0) } ?? "n/a") + " GFLOP/s; resnet18-w64 is the faster of NCHW and channels_last ("
-                         + (torch.results.first { $0.workload == "resnet18-w64" }?.variant ?? "-") + ")")
+                         + (torch.sgemmGFLOPs.map { String(format: "%.1f", $0) } ?? "n/a") + " GFLOP/s; the ResNets are the faster of NCHW and channels_last, "
+                         + "separately for training and evaluation (" + torch.results.filter { $0.workload.hasPrefix("resnet18") }
+                            .map { "\($0.workload): \($0.variant) / \($0.evalVariant ?? "-")" }.joined(separator: ", ") + ")")
         } else if let torchProblem {
             lines.append("")
             lines.append("PyTorch skipped: \(torchProblem)")

@@ -16,8 +16,12 @@ public enum TorchAnchor {
         public var trainGFLOPs: Double
         /// Peak resident memory of the interpreter that ran the whole script (`ru_maxrss`), bytes.
         public var peakResidentBytes: Int?
-        /// The best of the plain and `channels_last` variants when both ran (resnet18-w64).
+        /// The best of the plain and `channels_last` variants when both ran (the ResNets).
         public var variant: String
+        /// Evaluation images/s (`model.eval()`, `torch.no_grad()`, same batch): the best variant's
+        /// for evaluation, which may differ from training's; nil from a script without it.
+        public var evalImagesPerSecond: Double?
+        public var evalVariant: String?
     }
 
     /// All figures, plus the sgemm peak PyTorch measures first.
@@ -27,11 +31,11 @@ public enum TorchAnchor {
         public var results: [Result]
     }
 
-    /// The script's workload names for ours (resnet18-w64 also has a channels_last variant).
+    /// The script's workload names for ours (the ResNets also have a channels_last variant).
     static func scriptNames(_ workload: String) -> [String] {
         switch workload {
         case "mlp": return ["mlp-lenet300"]
-        case "resnet18-w64": return ["resnet18-w64", "resnet18-w64-cl"]
+        case "resnet18-w16", "resnet18-w64": return [workload, workload + "-cl"]
         default: return [workload]
         }
     }
@@ -73,21 +77,32 @@ public enum TorchAnchor {
                 part.hasPrefix("GFLOP/s=") ? Double(part.dropFirst(8)) : nil
             }.first
         }
+        let results = collect(lines, workloads: workloads, peakResidentBytes: rss)
+        return (Report(torchVersion: version, sgemmGFLOPs: sgemm, results: results), nil)
+    }
+
+    /// One result per workload from the script's output lines: the variant with the most training
+    /// images/s, carrying the evaluation figure of the variant with the most evaluation images/s.
+    static func collect(_ lines: [String], workloads: [String], peakResidentBytes rss: Int?) -> [Result] {
         var results: [Result] = []
         for w in workloads {
-            var best: Result?
+            var best: Result?, bestEval: Result?
             for name in scriptNames(w) {
                 guard let line = lines.first(where: { $0.hasPrefix(name + "\t") }),
                       var r = parse(line, workload: w, variant: name) else { continue }
                 r.peakResidentBytes = rss
                 if best == nil || r.imagesPerSecond > best!.imagesPerSecond { best = r }
+                if let e = r.evalImagesPerSecond, e > bestEval?.evalImagesPerSecond ?? 0 { bestEval = r }
             }
-            if let best { results.append(best) }
+            if var best {
+                (best.evalImagesPerSecond, best.evalVariant) = (bestEval?.evalImagesPerSecond, bestEval?.variant)
+                results.append(best)
+            }
         }
-        return (Report(torchVersion: version, sgemmGFLOPs: sgemm, results: results), nil)
+        return results
     }
 
-    /// Reads `name\tbatch=…\timg/s=…\tstep_ms=…\ttrain_GFLOP/s=…` and `maxrss KB`.
+    /// Reads `name\tbatch=…\timg/s=…\tstep_ms=…\ttrain_GFLOP/s=…\t…\teval_img/s=…` and `maxrss KB`.
     static func parse(_ output: String, workload: String, variant: String) -> Result? {
         var fields: [String: Double] = [:]
         var rss: Int?
@@ -100,7 +115,8 @@ public enum TorchAnchor {
         }
         guard let ips = fields["img/s"], let ms = fields["step_ms"], let gf = fields["train_GFLOP/s"] else { return nil }
         return Result(workload: workload, imagesPerSecond: ips, stepSeconds: ms / 1000, trainGFLOPs: gf,
-                      peakResidentBytes: rss, variant: variant)
+                      peakResidentBytes: rss, variant: variant, evalImagesPerSecond: fields["eval_img/s"],
+                      evalVariant: fields["eval_img/s"] == nil ? nil : variant)
     }
 
     /// Standard output of `python -c code`, nil if it cannot run or fails.

@@ -2,7 +2,8 @@
 /// blocks and its scalar tail (see `laneSweep`).
 ///
 /// Loads and stores are unaligned. `loadSplit` reads `2 · width` consecutive floats and returns
-/// the even- and odd-indexed ones; `storeMerged` is its inverse. For `SIMD8<Float>` these compile
+/// the even- and odd-indexed ones; `storeMerged` is its inverse; `loadQuarters`/`storeQuarters`
+/// do the same with a stride of 4 (two rounds of splitting). For `SIMD8<Float>` these compile
 /// to SSE `shufps` / `unpcklps` shuffles.
 @usableFromInline
 protocol LaneValue {
@@ -18,8 +19,13 @@ protocol LaneValue {
     static func loadSplit(_ p: UnsafePointer<Float>) -> (even: Self, odd: Self)
     /// Writes `even[0], odd[0], even[1], odd[1], …` to `p[0 ..< 2·width]`.
     static func storeMerged(even: Self, odd: Self, _ p: UnsafeMutablePointer<Float>)
+    /// `(p[0], p[4], …)`, `(p[1], p[5], …)`, `(p[2], …)`, `(p[3], …)` from `p[0 ..< 4·width]`.
+    static func loadQuarters(_ p: UnsafePointer<Float>) -> (Self, Self, Self, Self)
+    /// Writes `q0[0], q1[0], q2[0], q3[0], q0[1], …` to `p[0 ..< 4·width]`: the inverse of `loadQuarters`.
+    static func storeQuarters(_ q0: Self, _ q1: Self, _ q2: Self, _ q3: Self, _ p: UnsafeMutablePointer<Float>)
     static func + (a: Self, b: Self) -> Self
     static func - (a: Self, b: Self) -> Self
+    static func * (a: Self, b: Self) -> Self
     static prefix func - (a: Self) -> Self
 }
 
@@ -39,6 +45,12 @@ extension Float: LaneValue {
     @usableFromInline static func loadSplit(_ p: UnsafePointer<Float>) -> (even: Float, odd: Float) { (p[0], p[1]) }
     @inline(__always)
     @usableFromInline static func storeMerged(even: Float, odd: Float, _ p: UnsafeMutablePointer<Float>) { p[0] = even; p[1] = odd }
+    @inline(__always)
+    @usableFromInline static func loadQuarters(_ p: UnsafePointer<Float>) -> (Float, Float, Float, Float) { (p[0], p[1], p[2], p[3]) }
+    @inline(__always)
+    @usableFromInline static func storeQuarters(_ q0: Float, _ q1: Float, _ q2: Float, _ q3: Float, _ p: UnsafeMutablePointer<Float>) {
+        p[0] = q0; p[1] = q1; p[2] = q2; p[3] = q3
+    }
 }
 
 /// Splat, loads and stores of the SIMD conformances (unaligned).
@@ -53,6 +65,19 @@ extension LaneValue where Self: SIMD, Self.Scalar == Float {
 
 extension SIMD4: LaneValue where Scalar == Float {
     @inline(__always)
+    @usableFromInline static func loadQuarters(_ p: UnsafePointer<Float>) -> (Self, Self, Self, Self) {
+        let (e0, o0) = loadSplit(p), (e1, o1) = loadSplit(p + 8)
+        let e = SIMD8(lowHalf: e0, highHalf: e1), o = SIMD8(lowHalf: o0, highHalf: o1)
+        return (e.evenHalf, o.evenHalf, e.oddHalf, o.oddHalf)
+    }
+    @inline(__always)
+    @usableFromInline static func storeQuarters(_ q0: Self, _ q1: Self, _ q2: Self, _ q3: Self, _ p: UnsafeMutablePointer<Float>) {
+        var e = SIMD8<Float>(), o = SIMD8<Float>()
+        (e.evenHalf, e.oddHalf, o.evenHalf, o.oddHalf) = (q0, q2, q1, q3)
+        storeMerged(even: e.lowHalf, odd: o.lowHalf, p)
+        storeMerged(even: e.highHalf, odd: o.highHalf, p + 8)
+    }
+    @inline(__always)
     @usableFromInline static func loadSplit(_ p: UnsafePointer<Float>) -> (even: Self, odd: Self) {
         let v = UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
         return (v.evenHalf, v.oddHalf)
@@ -66,6 +91,19 @@ extension SIMD4: LaneValue where Scalar == Float {
 }
 
 extension SIMD8: LaneValue where Scalar == Float {
+    @inline(__always)
+    @usableFromInline static func loadQuarters(_ p: UnsafePointer<Float>) -> (Self, Self, Self, Self) {
+        let (e0, o0) = loadSplit(p), (e1, o1) = loadSplit(p + 16)
+        let e = SIMD16(lowHalf: e0, highHalf: e1), o = SIMD16(lowHalf: o0, highHalf: o1)
+        return (e.evenHalf, o.evenHalf, e.oddHalf, o.oddHalf)
+    }
+    @inline(__always)
+    @usableFromInline static func storeQuarters(_ q0: Self, _ q1: Self, _ q2: Self, _ q3: Self, _ p: UnsafeMutablePointer<Float>) {
+        var e = SIMD16<Float>(), o = SIMD16<Float>()
+        (e.evenHalf, e.oddHalf, o.evenHalf, o.oddHalf) = (q0, q2, q1, q3)
+        storeMerged(even: e.lowHalf, odd: o.lowHalf, p)
+        storeMerged(even: e.highHalf, odd: o.highHalf, p + 16)
+    }
     @inline(__always)
     @usableFromInline static func loadSplit(_ p: UnsafePointer<Float>) -> (even: Self, odd: Self) {
         let v = UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
