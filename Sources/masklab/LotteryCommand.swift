@@ -44,7 +44,7 @@ struct LotteryCommand: ParsableCommand {
         var options = self.options
         options.assignments = options.assignments.map { a in
             let key = String(a.prefix { $0 != "=" })
-            return LotteryConfig.table.option(key: key) == nil && LotteryConfig.table.option(key: "run." + key) != nil ? "run." + a : a
+            return LotteryConfig.canonicalKey(key) + a.dropFirst(key.count)
         }
         var config = try options.resolve(LotteryConfig.table, defaults: LotteryConfig()) { url in
             let value = try ConfigText.load(path: url.path)

@@ -130,6 +130,12 @@ public struct LotteryConfig: Sendable, Equatable {
     /// Pretty, key-sorted JSON of every option.
     public func jsonText() -> String { ConfigText.json(Self.table.encode(self)) }
 
+    /// `key` as the option table spells it: a training key may omit "run." (`--set seed=2`, a
+    /// sweep axis "seed"), e.g. "seed" → "run.seed"; any other key is returned unchanged.
+    public static func canonicalKey(_ key: String) -> String {
+        table.option(key: key) == nil && table.option(key: "run." + key) != nil ? "run." + key : key
+    }
+
     /// The run's folder name in a sweep: "lottery-<model>-<dataset>" plus a hash of every
     /// non-default setting, pruning schedule included (`masklab lottery` without --out keeps its
     /// own "lottery-" + the training's `runName`).

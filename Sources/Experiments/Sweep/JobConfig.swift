@@ -70,8 +70,8 @@ public enum JobConfig: Sendable, Equatable {
     /// `key` as the kind's option table spells it: a lottery accepts a training key without
     /// "run." (as `masklab lottery --set` does), e.g. "seed" for "run.seed".
     public func canonicalKey(_ key: String) -> String {
-        guard case .lottery = self, LotteryConfig.table.option(key: key) == nil, LotteryConfig.table.option(key: "run." + key) != nil else { return key }
-        return "run." + key
+        guard case .lottery = self else { return key }
+        return LotteryConfig.canonicalKey(key)
     }
 
     /// Sets `key` (a key of the kind's option table, see `keys`) to `value`; false when the
