@@ -26,6 +26,11 @@ struct BenchCommand: ParsableCommand {
         `masklab prune --structured`: its dense original, the pruned model and the masked dense model at the \
         run's batch size. A closing section gives per pruned model the FLOP reduction and the training and \
         evaluation time saved against the dense model of the same run.
+
+        Concurrent jobs: --jobs N runs N copies of each workload's child process at the same time, each \
+        on --threads threads, as `masklab compare` or `sweep` runs N jobs × threadsPerJob. The row shows the \
+        first copy; a closing section gives every copy's img/s and their sum, the aggregate throughput \
+        that a study with that setting can at best reach.
         """
     )
 
@@ -40,6 +45,9 @@ struct BenchCommand: ParsableCommand {
 
     @Option(name: .long, help: "Threads for MaskLab's loops and OpenBLAS, in [1, 4 × cores]. Default: all cores.")
     var threads: Int?
+
+    @Option(name: .long, help: "Run this many copies of each workload at once (each on --threads threads) and report their aggregate throughput, as a study with that many jobs would run.")
+    var jobs = 1
 
     @Option(name: .long, help: "Fix the cache-line round trip (ns) the thread cost model assumes instead of measuring it: 0 spreads every region over the threads (the behaviour before the model), a large value runs every region's chunks on one thread (same results either way).")
     var roundTrip: Int?
@@ -68,6 +76,9 @@ struct BenchCommand: ParsableCommand {
     func validate() throws {
         guard steps >= 1 else { throw ValidationError("--steps must be ≥ 1, got \(steps)") }
         guard warmup >= 0 else { throw ValidationError("--warmup must be ≥ 0, got \(warmup)") }
+        guard (1...TrainingConfig.maxThreads).contains(jobs) else {
+            throw ValidationError("--jobs must be in [1, \(TrainingConfig.maxThreads)] (4 × the cores), got \(jobs)")
+        }
         if let roundTrip, roundTrip < 0 { throw ValidationError("--round-trip must be ≥ 0 ns, got \(roundTrip)") }
         if let threads, !(1...TrainingConfig.maxThreads).contains(threads) {
             throw ValidationError("--threads must be in [1, \(TrainingConfig.maxThreads)] (4 × the cores), got \(threads)")
@@ -126,7 +137,14 @@ struct BenchCommand: ParsableCommand {
         var results: [BenchmarkResult] = []
         for name in try selected {
             if !json { FileHandle.standardError.write(Data("bench: \(name)…\n".utf8)) }
-            results.append(try child(name))
+            let copies = try children(name)
+            var first = copies[0]
+            if copies.count > 1 {
+                first.concurrentJobs = BenchmarkResult.ConcurrentJobs(
+                    trainImagesPerSecond: copies.map(\.trainImagesPerSecond),
+                    evalImagesPerSecond: copies.map(\.evalImagesPerSecond))
+            }
+            results.append(first)
         }
         var torchReport: TorchAnchor.Report?
         var torchProblem: String?
@@ -149,8 +167,24 @@ struct BenchCommand: ParsableCommand {
         }
     }
 
-    /// Runs `masklab bench --workload name` in a fresh process and decodes its JSON line.
-    func child(_ name: String) throws -> BenchmarkResult {
+    /// Runs `jobs` copies of `masklab bench --workload name` at once, each in a fresh process,
+    /// and decodes their JSON lines (in start order).
+    func children(_ name: String) throws -> [BenchmarkResult] {
+        var started: [(Process, Pipe)] = []
+        for _ in 0..<jobs { started.append(try startChild(name)) }
+        return try started.map { p, out in
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            guard p.terminationStatus == 0,
+                  let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last(where: { $0.hasPrefix("{") }) else {
+                throw CommandFailure("bench: the child process for \(name) failed (status \(p.terminationStatus))")
+            }
+            return try JSONDecoder().decode(BenchmarkResult.self, from: Data(line.utf8))
+        }
+    }
+
+    /// Starts `masklab bench --workload name` in a fresh process writing JSON to a pipe.
+    func startChild(_ name: String) throws -> (Process, Pipe) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).standardizedFileURL
         if !FileManager.default.isExecutableFile(atPath: p.executableURL!.path) {
@@ -161,12 +195,6 @@ struct BenchCommand: ParsableCommand {
         let out = Pipe()
         p.standardOutput = out
         try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0,
-              let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last(where: { $0.hasPrefix("{") }) else {
-            throw CommandFailure("bench: the child process for \(name) failed (status \(p.terminationStatus))")
-        }
-        return try JSONDecoder().decode(BenchmarkResult.self, from: Data(line.utf8))
+        return (p, out)
     }
 }

@@ -43,6 +43,26 @@ public struct BenchmarkResult: Codable, Sendable {
     /// How the work was spread over the threads (with more than one thread).
     public var threading: Threading?
 
+    /// With `masklab bench --jobs N` (N > 1): every concurrent copy's throughput; this result's
+    /// other fields are the first copy's.
+    public var concurrentJobs: ConcurrentJobs?
+
+    /// Throughput of N copies of one workload run at the same time (img/s, in start order).
+    public struct ConcurrentJobs: Codable, Sendable {
+        public var trainImagesPerSecond: [Double]
+        public var evalImagesPerSecond: [Double]
+        /// Σ of the copies' training (evaluation) img/s: what a study of N jobs can at best reach.
+        public var aggregateTrainImagesPerSecond: Double
+        public var aggregateEvalImagesPerSecond: Double
+
+        public init(trainImagesPerSecond: [Double], evalImagesPerSecond: [Double]) {
+            self.trainImagesPerSecond = trainImagesPerSecond
+            self.evalImagesPerSecond = evalImagesPerSecond
+            aggregateTrainImagesPerSecond = trainImagesPerSecond.reduce(0, +)
+            aggregateEvalImagesPerSecond = evalImagesPerSecond.reduce(0, +)
+        }
+    }
+
     /// The measured cache-line round trip between the pool's threads (before and after the
     /// measured steps) and the parallel regions per step: all that were cut into chunks, and
     /// those that `ParallelCostModel` ran on the pool rather than on the calling thread.
