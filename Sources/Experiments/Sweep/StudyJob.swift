@@ -3,7 +3,7 @@ import Foundation
 /// One child of a study (a comparison, a sweep, a pruning sweep's phase): what it is called in
 /// messages, what it runs (`work`: a `masklab train` run or a `masklab lottery` run of many
 /// levels), its folder and the log its output is appended to.
-public struct TrainJob: Sendable {
+public struct StudyJob: Sendable {
     public var label: String
     public var work: JobConfig
     /// The run folder (a lottery's: the folder of its levels).
@@ -48,7 +48,7 @@ public struct TrainJob: Sendable {
     }
 }
 
-extension TrainJob {
+extension StudyJob {
     /// What a job's folder holds.
     public enum State: String, Sendable {
         case completed, partial, fresh

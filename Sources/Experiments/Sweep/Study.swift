@@ -8,17 +8,17 @@ import Foundation
 /// Every run folder lies under `<directory>/runs/`; its path below `runs/` with `/` written as `-`
 /// is the run's `key` (`mlp-mnist-1a2b…` or `lottery-mlp-mnist-3c4d…` in a sweep,
 /// `impacts-seed-3` in a comparison), unique in the study: it names the run's files in the Slurm folder.
-public struct TrainStudy: Sendable {
+public struct Study: Sendable {
     /// The study's name (`SweepConfig.name`, `CompareConfig.name`).
     public let name: String
     /// The study folder (`sweep-<name>/`, `compare-<name>/`).
     public let directory: URL
     /// Every run, in the order the local executor starts them.
-    public let jobs: [TrainJob]
+    public let jobs: [StudyJob]
     /// Threads of each run (a Slurm task's `--cpus-per-task`).
     public let threadsPerJob: Int
 
-    public init(name: String, directory: URL, jobs: [TrainJob], threadsPerJob: Int) {
+    public init(name: String, directory: URL, jobs: [StudyJob], threadsPerJob: Int) {
         self.name = name
         self.directory = directory
         self.jobs = jobs
@@ -50,11 +50,11 @@ public struct TrainStudy: Sendable {
     }
 
     /// The key of `job`'s run folder.
-    public func key(_ job: TrainJob) -> String { Self.key(ofRunFolder: job.directory, in: directory) }
+    public func key(_ job: StudyJob) -> String { Self.key(ofRunFolder: job.directory, in: directory) }
 
     /// Every run with the state of its folder (a folder with another configuration throws).
-    public func states() throws(SweepError) -> [(job: TrainJob, state: TrainJob.State)] {
-        var out: [(job: TrainJob, state: TrainJob.State)] = []
+    public func states() throws(SweepError) -> [(job: StudyJob, state: StudyJob.State)] {
+        var out: [(job: StudyJob, state: StudyJob.State)] = []
         for var j in jobs {
             guard let s = j.folderState() else { throw .conflictingRun(path: j.directory.path) }
             out.append((j, s))
@@ -67,13 +67,13 @@ public struct TrainStudy: Sendable {
     /// (the local executor; Slurm tasks run on other machines and are found in the queue) — before
     /// looking at configurations, as a live writer's folder holds whatever it is writing. Says
     /// which runs resume and how many completed ones are skipped.
-    public func pending(checkLocks: Bool, queued: Set<String> = [], say: (String) -> Void) throws(SweepError) -> [TrainJob] {
+    public func pending(checkLocks: Bool, queued: Set<String> = [], say: (String) -> Void) throws(SweepError) -> [StudyJob] {
         if checkLocks {
             for job in jobs where !queued.contains(key(job)) {
                 if let holder = FolderLock.holder(of: job.directory) { throw .busyRun(path: job.directory.path, holder: holder) }
             }
         }
-        var pending: [TrainJob] = []
+        var pending: [StudyJob] = []
         var skipped = 0
         for (job, state) in try states() where !queued.contains(key(job)) {
             switch state {
@@ -90,7 +90,7 @@ public struct TrainStudy: Sendable {
 
     /// Runs `list` (from `pending`) on this machine through `executor`: finished, or stopped on
     /// request; throws the failed runs (folder and log tail) after the others finished.
-    public func runLocally(_ list: [TrainJob], on executor: LocalExecutor) throws(SweepError) -> Outcome {
+    public func runLocally(_ list: [StudyJob], on executor: LocalExecutor) throws(SweepError) -> Outcome {
         let outcome = executor.run(list)
         if !outcome.failures.isEmpty {
             throw .runsFailed(outcome.failures.map { f in Self.failureText(list[f.index], reason: f.message) })
@@ -99,7 +99,7 @@ public struct TrainStudy: Sendable {
     }
 
     /// A failed run: its label, folder, why, and the last lines of its log.
-    static func failureText(_ job: TrainJob, reason: String) -> String {
+    static func failureText(_ job: StudyJob, reason: String) -> String {
         let tail = (try? String(contentsOf: job.log, encoding: .utf8)).map { text in
             text.split(separator: "\n", omittingEmptySubsequences: false).suffix(12).map { "    | " + $0 }.joined(separator: "\n")
         } ?? "    (no log at \(job.log.path))"
