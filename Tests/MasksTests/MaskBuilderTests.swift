@@ -149,6 +149,37 @@ final class MaskBuilderTests: XCTestCase {
         }
     }
 
+    /// The shuffle-rank draw keeps, for every k, the partial Fisher–Yates subset of the same
+    /// stream: `--mask random` through the criterion path is the old fixed random mask.
+    func testShuffleRanksKeepThePartialFisherYatesSubsetForEveryCount() throws {
+        let net = MaskFixtures.network()
+        let masked = MaskScope().select(from: net.store)
+        let sizes = masked.map(\.shape.count)
+        let streams = RandomStreams(seed: 4)
+        for q in [0.001, 0.1, 0.37, 0.5, 0.9, 1.0] {
+            let context = ScoringContext(network: net, parameters: masked) { streams.stream(.pruning, masked[$0].index) }
+            let mask = try MaskBuilder.build(RandomCriterion(draw: .shuffleRanks), context: context, plan: PruningPlan(scope: .layerwise, amount: .keep(q)),
+                                             seed: 4, step: 0, indexOrder: .lowerKeptFirst)
+            let counts = sizes.map { max(1, Int((q * Double($0)).rounded())) }
+            XCTAssertEqual(mask, MaskBuilder.randomSubset(sizes: sizes, counts: counts) { streams.stream(.pruning, masked[$0].index) }, "keep \(q)")
+        }
+        XCTAssertNotEqual(try RandomCriterion().scores(ScoringContext(network: net, parameters: masked) { streams.stream(.pruning, $0) }),
+                          try RandomCriterion(draw: .shuffleRanks).scores(ScoringContext(network: net, parameters: masked) { streams.stream(.pruning, $0) }),
+                          "the registry's random keeps its uniform scores (lottery levels and sweeps unchanged)")
+    }
+
+    /// One path: `--mask random` is the prune sampler with the random criterion, per tensor
+    /// whatever the scope and output share say (as the old sampler, which never read them).
+    func testRandomMaskIsThePruneSamplerPerTensor() throws {
+        XCTAssertTrue(try MaskRegistry.make(MaskConfig(name: "random", keep: 0.3)) is PruneMask)
+        var global = MaskConfig(name: "random", keep: 0.3)
+        global.magnitudeScope = .global
+        global.keepOutput = 0.9
+        let (a, _) = MaskFixtures.startedHook(global, seed: 5)
+        let (b, _) = MaskFixtures.startedHook(MaskConfig(name: "random", keep: 0.3), seed: 5)
+        XCTAssertEqual(a.masks!.multipliers.tensor(Shape(a.masks!.count)).toArray(), b.masks!.multipliers.tensor(Shape(b.masks!.count)).toArray())
+    }
+
     func testPruneSamplerAppliesACriterionAtRunStartAndMagnitudeIsItsAlias() {
         var config = MaskConfig(name: "prune", keep: 0.25)
         config.criterion = "magnitude"
