@@ -32,7 +32,7 @@ public enum MaskRegistry {
         ImportanceDropConnect.entry.declaring { ImportanceDropConnect.options },
         PruneMask.entry.declaring { PruneMask.options },
         PruneMask.magnitudeEntry,
-        RandomMask.entry,
+        PruneMask.randomEntry,
         GivenMask.entry,
         SETMask.entry.declaring { DynamicSparseMask.options },
         RigLMask.entry,

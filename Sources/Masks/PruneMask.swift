@@ -10,23 +10,37 @@ import Importance
 /// (global); `keepOutput` gives the output layer its own share. Data-driven criteria score on
 /// `pruning.batches` seeded training batches; random draws come from stream (seed, pruning,
 /// parameter index). `magnitude` is this sampler with the magnitude criterion (its results are
-/// the same as before the criterion family: ties keep the lower index).
+/// the same as before the criterion family: ties keep the lower index); `random` is this sampler
+/// with the random criterion's shuffle-rank draw, per tensor (the fixed random mask as it always
+/// was, bit for bit).
 public final class PruneMask: FixedMask {
     public let name: String
     public let config: MaskConfig
     /// The criterion's registry name.
     public let criterion: String
+    /// The criterion when it is not the registry's `criterion` (`--mask random`'s draw).
+    private let rule: CriterionEntry?
+    /// Whether every tensor keeps its own share whatever `magnitudeScope` and `keepOutput` say
+    /// (`--mask random`, which never read them).
+    private let perTensor: Bool
 
-    public init(config: MaskConfig, name: String = "prune", criterion: String? = nil) {
+    public convenience init(config: MaskConfig, name: String = "prune", criterion: String? = nil) {
+        self.init(config: config, name: name, criterion: criterion, rule: nil, perTensor: false)
+    }
+
+    private init(config: MaskConfig, name: String, criterion: String?, rule: CriterionEntry?, perTensor: Bool) {
         self.config = config
         self.name = name
         self.criterion = criterion ?? config.criterion
+        self.rule = rule
+        self.perTensor = perTensor
     }
 
     public func initialMask(_ run: MaskRun) throws(MaskError) {
         let masks = run.masks
         do throws(PruningError) {
-            let rule = try CriterionRegistry.make(criterion, config: config.pruning)
+            let rule: any PruningCriterion
+            if let entry = self.rule { rule = entry.make(config.pruning) } else { rule = try CriterionRegistry.make(criterion, config: config.pruning) }
             var batches: SolverBatches?
             if let set = run.trainingSet {
                 let b = SolverBatches(dataset: set, capacity: config.pruning.batches, batchSize: run.batchSize,
@@ -43,7 +57,8 @@ public final class PruneMask: FixedMask {
             }
             let scoring = ScoringContext(network: run.network, parameters: parameters, reference: reference, batches: batches,
                                          config: config.pruning, importance: config.importance) { streams.stream(.pruning, parameters[$0].index) }
-            let plan = PruningPlan(scope: config.magnitudeScope, amount: .keep(config.keep), output: config.keepOutput.map { .keep($0) })
+            let plan = perTensor ? PruningPlan(scope: .layerwise, amount: .keep(config.keep))
+                : PruningPlan(scope: config.magnitudeScope, amount: .keep(config.keep), output: config.keepOutput.map { .keep($0) })
             let mask = try MaskBuilder.build(rule, context: scoring, plan: plan, seed: run.seed, step: 0, indexOrder: .lowerKeptFirst)
             for i in parameters.indices { masks.multipliers(i).copy(from: mask[i]) }
         } catch { throw .invalidOption(error.description) }
@@ -73,6 +88,12 @@ public final class PruneMask: FixedMask {
     /// `--mask magnitude`: `--mask prune --criterion magnitude`.
     public static let magnitudeEntry = MaskSamplerEntry(name: "magnitude", summary: "fixed mask keeping the largest |w| at the start (= prune --criterion magnitude)") { c throws(MaskError) in
         PruneMask(config: c, name: "magnitude", criterion: "magnitude")
+    }
+
+    /// `--mask random`: the random criterion per tensor, drawn as a Fisher–Yates shuffle
+    /// (`RandomCriterion.Draw.shuffleRanks`), so its masks are those of the earlier `RandomMask`.
+    public static let randomEntry = MaskSamplerEntry(name: "random", summary: "fixed random mask keeping round(q·n) weights per tensor (= prune --criterion random, per tensor)") { c throws(MaskError) in
+        PruneMask(config: c, name: "random", criterion: "random", rule: RandomCriterion.shuffleEntry, perTensor: true)
     }
 }
 

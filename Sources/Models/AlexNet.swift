@@ -26,28 +26,12 @@ public enum AlexNet {
     public static func make(sampleShape: Shape, classes: Int, width: Int = 64, dropout: Double = 0.5, name: String) -> Network {
         precondition(sampleShape.rank == 3 && width > 0, "\(name) needs [C, H, W] samples and a positive width, got \(sampleShape), \(width)")
         let builder = ParameterBuilder()
-        let workspace = ConvolutionWorkspace()
-        var layers: [Layer] = []
-        var channels = sampleShape[0], h = sampleShape[1], w = sampleShape[2]
-        var index = 0   // the PyTorch index in `features`
-        for entry in features {
-            if entry == 0 {
-                layers.append(MaxPool2d(kernel: 2))
-                h /= 2
-                w /= 2
-                index += 1
-            } else {
-                let out = entry * width / 64
-                layers.append(Conv2d("features.\(index)", channels, out, kernel: 3, padding: 1, workspace: workspace, builder: builder))
-                layers.append(ReLU())
-                channels = out
-                index += 2
-            }
-        }
+        let stack = FeatureStack(features, width: width, batchNorm: false, sampleShape: sampleShape, builder: builder)
+        var layers = stack.layers
         layers.append(Flatten())
         let fc = hidden * width / 64
         layers += dropoutLayer(dropout)
-        layers += [Linear("classifier.1", channels * h * w, fc, builder: builder), ReLU()]
+        layers += [Linear("classifier.1", stack.flattened, fc, builder: builder), ReLU()]
         layers += dropoutLayer(dropout)
         layers += [Linear("classifier.4", fc, fc, builder: builder), ReLU(),
                    Linear("classifier.6", fc, classes, builder: builder)]

@@ -28,29 +28,8 @@ public enum VGG {
         precondition(convWidths.map { $0.count == config.filter { $0 > 0 }.count } ?? true, "\(name): \(convWidths ?? []) for \(config)")
         precondition(sampleShape.rank == 3 && width > 0, "\(name) needs [C, H, W] samples and a positive width, got \(sampleShape), \(width)")
         let builder = ParameterBuilder()
-        let workspace = ConvolutionWorkspace()
-        var layers: [Layer] = []
-        var channels = sampleShape[0], h = sampleShape[1], w = sampleShape[2]
-        var index = 0   // the PyTorch index in `features`
-        var conv = 0
-        for entry in config {
-            if entry == 0 {
-                layers.append(MaxPool2d(kernel: 2))
-                h /= 2
-                w /= 2
-                index += 1
-            } else {
-                let out = convWidths?[conv] ?? entry * width / 64
-                layers.append(Conv2d("features.\(index)", channels, out, kernel: 3, padding: 1, workspace: workspace, builder: builder))
-                layers.append(BatchNorm("features.\(index + 1)", channels: out, builder: builder))
-                layers.append(ReLU())
-                channels = out
-                index += 3
-                conv += 1
-            }
-        }
-        layers.append(Flatten())
-        layers.append(Linear("classifier", channels * h * w, classes, builder: builder))
+        let stack = FeatureStack(config, width: width, channels: convWidths, batchNorm: true, sampleShape: sampleShape, builder: builder)
+        let layers = stack.layers + [Flatten(), Linear("classifier", stack.flattened, classes, builder: builder)]
         return Network(name: name, body: Sequential(layers), store: builder.finish(), sampleShape: sampleShape, classes: classes)
     }
 }

@@ -35,7 +35,7 @@ struct ExecutorOptions: ParsableArguments {
     /// Calls `body` with the chosen executor for `study` (`jobs` local children at a time), Ctrl-C
     /// asking it to stop: local runs stop after their step with a checkpoint, Slurm tasks go on
     /// and only the following ends. Without Slurm's commands on PATH, fails before `body` runs.
-    func withExecutor<T>(for study: TrainStudy, jobs: Int, dataRoot: URL, say: @escaping @Sendable (String) -> Void,
+    func withExecutor<T>(for study: Study, jobs: Int, dataRoot: URL, say: @escaping @Sendable (String) -> Void,
                  _ body: (StudyExecutor) throws -> T) throws -> T {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         switch executor {

@@ -64,7 +64,7 @@ struct PruneSweepCommand: ParsableCommand {
             let folder: RunFolder
             do { folder = try sweep.open(commandLine: CommandLine.arguments, facts: facts) } catch { throw CommandFailure(error.description) }
             defer { folder.close() }
-            var outcome = TrainStudy.Outcome.finished
+            var outcome = Study.Outcome.finished
             for (k, phase) in sweep.phases.enumerated() where outcome == .finished {
                 say("phase \(k + 1) of 2: \(k == 0 ? "dense runs" + (file.atInit.isEmpty ? "" : " and at-init cells") : "pruned after training and fine-tuned")")
                 outcome = try cluster.withExecutor(for: phase, jobs: file.jobs, dataRoot: dataRoot, say: say) { executor in

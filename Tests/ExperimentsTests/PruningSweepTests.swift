@@ -142,7 +142,7 @@ final class PruningSweepTests: XCTestCase {
         let out = TemporaryDirectory("masklab-prune-sweep-resume")
         let sweep = PruningSweep(config: try Self.parse(Self.file()), root: out.url)
         let study = sweep.phases[1]
-        func write(_ job: TrainJob, status: String?) throws {
+        func write(_ job: StudyJob, status: String?) throws {
             try FileManager.default.createDirectory(at: job.layout.directory, withIntermediateDirectories: true)
             try job.work.jsonText().write(to: job.layout.config, atomically: true, encoding: .utf8)
             if let status { try "{\"status\": \"\(status)\"}".write(to: job.layout.summary, atomically: true, encoding: .utf8) }

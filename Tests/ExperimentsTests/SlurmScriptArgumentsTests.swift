@@ -3,7 +3,7 @@ import Foundation
 @testable import Experiments
 import TestSupport
 
-/// A Slurm task runs exactly its job's command line (`TrainJob.arguments`): the script the Slurm
+/// A Slurm task runs exactly its job's command line (`StudyJob.arguments`): the script the Slurm
 /// executor writes runs under bash with a stand-in for masklab that prints its arguments, for a
 /// training run that starts from given weights (a pruning sweep's fine-tuning cell; a space in
 /// the path stays one argument), a plain training run and a lottery run; each task's output goes
@@ -18,12 +18,12 @@ final class SlurmScriptArgumentsTests: XCTestCase {
         var lottery = LotteryConfig()
         lottery.levels = 2
         let jobs = [
-            TrainJob(label: "a", config: RunConfig(), layout: RunLayout(directory: dir.file("study/runs/a"))),
-            TrainJob(label: "b", config: RunConfig(), layout: RunLayout(directory: dir.file("study/runs/b")),
+            StudyJob(label: "a", config: RunConfig(), layout: RunLayout(directory: dir.file("study/runs/a"))),
+            StudyJob(label: "b", config: RunConfig(), layout: RunLayout(directory: dir.file("study/runs/b")),
                      initFrom: URL(fileURLWithPath: "/weights dir/last.safetensors")),
-            TrainJob(label: "c", work: .lottery(lottery), directory: dir.file("study/runs/c")),
+            StudyJob(label: "c", work: .lottery(lottery), directory: dir.file("study/runs/c")),
         ]
-        let study = TrainStudy(name: "t", directory: dir.file("study"), jobs: jobs, threadsPerJob: 1)
+        let study = Study(name: "t", directory: dir.file("study"), jobs: jobs, threadsPerJob: 1)
         let slurm = SlurmExecutor(study: study, options: .init(), executable: fake, dataRoot: dir.file("data")) { _ in }
         let script = study.slurm.appendingPathComponent("batch-1.sh")
         try slurm.writeSubmission(jobs, script: script, runsFile: study.slurm.appendingPathComponent("batch-1.runs"),

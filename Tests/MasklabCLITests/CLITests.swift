@@ -16,18 +16,6 @@ final class CLITests: XCTestCase {
         return data
     }
 
-    private func csvRows(_ url: URL) throws -> [[String]] {
-        let text = try String(contentsOf: url, encoding: .utf8)
-        return text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-    }
-
-    /// Columns of metrics.csv that do not depend on timing.
-    private func deterministicColumns(_ rows: [[String]]) -> [[String]] {
-        let header = rows[0]
-        let keep = header.indices.filter { !["images_per_second", "train_seconds", "wall_seconds"].contains(header[$0]) }
-        return rows.map { row in keep.map { row[$0] } }
-    }
-
     func testHelpListsEveryCommandAndOption() throws {
         let root = try masklab(["--help"])
         XCTAssertEqual(root.status, 0, "\(root)")
@@ -57,18 +45,18 @@ final class CLITests: XCTestCase {
         for f in ["config.json", "command.txt", "metrics.csv", "summary.json", "curves.svg", "last.safetensors"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: out.file("a/\(f)").path), "missing \(f)")
         }
-        let rowsA = try csvRows(out.file("a/metrics.csv"))
+        let rowsA = try RunMetrics.csvRows(out.file("a/metrics.csv"))
         XCTAssertEqual(rowsA.count, 3, "header + 2 epochs expected")
         XCTAssertTrue(rowsA[0].contains("gap") && rowsA[0].contains("test_accuracy"), "\(rowsA[0])")
 
         let b = try masklab(args + ["--out", out.file("b").path])
         XCTAssertEqual(b.status, 0, "\(b)")
-        XCTAssertEqual(deterministicColumns(rowsA), deterministicColumns(try csvRows(out.file("b/metrics.csv"))),
+        XCTAssertEqual(RunMetrics.deterministicColumns(rowsA), try RunMetrics.withoutTimes(out.file("b/metrics.csv")),
                        "same command and seed must give identical metrics")
 
         let c = try masklab(args.map { $0 == "3" ? "4" : $0 } + ["--out", out.file("c").path])
         XCTAssertEqual(c.status, 0, "\(c)")
-        XCTAssertNotEqual(deterministicColumns(rowsA), deterministicColumns(try csvRows(out.file("c/metrics.csv"))),
+        XCTAssertNotEqual(RunMetrics.deterministicColumns(rowsA), try RunMetrics.withoutTimes(out.file("c/metrics.csv")),
                           "another seed must give other metrics")
 
         let eval = try masklab(["eval", out.file("a").path, "--data", data.path, "--json", "--threads", "1"])
@@ -128,28 +116,8 @@ final class CLITests: XCTestCase {
         let out = TemporaryDirectory("masklab-cli-resume-out")
         let args = ["train", "--data", data.path, "--epochs", "3", "--batch-size", "10", "--hidden", "64,64",
                     "--threads", "1", "--checkpoint-every-iterations", "25"]
-        let full = try masklab(args + ["--out", out.file("full").path])
-        XCTAssertEqual(full.status, 0, "\(full)")
-
-        // Start the same run, interrupt it part-way, then resume.
-        let p = Process()
-        p.executableURL = CommandRunner.masklab
-        p.arguments = args + ["--out", out.file("cut").path]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let checkpoint = out.file("cut/last.safetensors").path
-        let deadline = Date().addingTimeInterval(60)
-        while !FileManager.default.fileExists(atPath: checkpoint) && p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
-        p.interrupt()
-        p.waitUntilExit()
-        let interrupted = p.terminationStatus != 0
-        let resumed = try masklab(args + ["--out", out.file("cut").path, "--resume"])
-        XCTAssertEqual(resumed.status, 0, "\(resumed)")
-        if interrupted { XCTAssertTrue(resumed.stdout.contains("resumed at"), resumed.stdout) }
-        XCTAssertEqual(deterministicColumns(try csvRows(out.file("full/metrics.csv"))),
-                       deterministicColumns(try csvRows(out.file("cut/metrics.csv"))),
-                       "a resumed run must end with the uninterrupted run's metrics")
+        let (full, resumed) = try RunMetrics.interruptAndResume(args, out: out)
+        XCTAssertEqual(full, resumed, "a resumed run must end with the uninterrupted run's metrics")
     }
 
     /// `data fetch` from a mirror on a loopback HTTP server: generated files have non-official

@@ -10,18 +10,6 @@ final class DropoutCLITests: XCTestCase {
         try CommandRunner.run(args, timeout: 240)
     }
 
-    private func csvRows(_ url: URL) throws -> [[String]] {
-        let text = try String(contentsOf: url, encoding: .utf8)
-        return text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-    }
-
-    /// Columns of metrics.csv that do not depend on timing.
-    private func deterministicColumns(_ rows: [[String]]) -> [[String]] {
-        let header = rows[0]
-        let keep = header.indices.filter { !["images_per_second", "train_seconds", "wall_seconds"].contains(header[$0]) }
-        return rows.map { row in keep.map { row[$0] } }
-    }
-
     func testInterruptedAndResumedRunWithDropoutEqualsTheUninterruptedOne() throws {
         let data = TemporaryDirectory("masklab-dropout-resume")
         try DatasetFixtures.writeMNIST(to: data.url, train: 3000, test: 100, gzipped: false)
@@ -29,32 +17,13 @@ final class DropoutCLITests: XCTestCase {
         let plainArgs = ["train", "--data", data.path, "--epochs", "3", "--batch-size", "10", "--hidden", "64,64",
                          "--threads", "1", "--checkpoint-every-iterations", "25"]
         let args = plainArgs + ["--dropout", "0.5"]
-        let full = try masklab(args + ["--out", out.file("full").path])
-        XCTAssertEqual(full.status, 0, "\(full)")
-
-        let p = Process()
-        p.executableURL = CommandRunner.masklab
-        p.arguments = args + ["--out", out.file("cut").path]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let checkpoint = out.file("cut/last.safetensors").path
-        let deadline = Date().addingTimeInterval(60)
-        while !FileManager.default.fileExists(atPath: checkpoint) && p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
-        p.interrupt()
-        p.waitUntilExit()
-        let interrupted = p.terminationStatus != 0
-        let resumed = try masklab(args + ["--out", out.file("cut").path, "--resume"])
-        XCTAssertEqual(resumed.status, 0, "\(resumed)")
-        if interrupted { XCTAssertTrue(resumed.stdout.contains("resumed at"), resumed.stdout) }
-        let fullRows = deterministicColumns(try csvRows(out.file("full/metrics.csv")))
-        XCTAssertEqual(fullRows, deterministicColumns(try csvRows(out.file("cut/metrics.csv"))),
-                       "a resumed run with dropout must end with the uninterrupted run's metrics")
+        let (fullRows, resumed) = try RunMetrics.interruptAndResume(args, out: out)
+        XCTAssertEqual(fullRows, resumed, "a resumed run with dropout must end with the uninterrupted run's metrics")
 
         // Dropout is really on: the same run without it ends elsewhere.
         let plain = try masklab(plainArgs + ["--out", out.file("plain").path])
         XCTAssertEqual(plain.status, 0, "\(plain)")
-        XCTAssertNotEqual(fullRows, deterministicColumns(try csvRows(out.file("plain/metrics.csv"))))
+        XCTAssertNotEqual(fullRows, try RunMetrics.withoutTimes(out.file("plain/metrics.csv")))
     }
 
     /// The metrics of a small MLP run as written by MaskLab before `--dropout` existed (commit
@@ -70,7 +39,7 @@ final class DropoutCLITests: XCTestCase {
         for (name, extra) in [("zero", ["--dropout", "0"]), ("none", [])] {
             let r = try CommandRunner.run(args + extra + ["--out", out.file(name).path], environment: ["OPENBLAS_CORETYPE": "Prescott"], timeout: 240)
             XCTAssertEqual(r.status, 0, "\(r)")
-            let rows = deterministicColumns(try csvRows(out.file("\(name)/metrics.csv")))
+            let rows = try RunMetrics.withoutTimes(out.file("\(name)/metrics.csv"))
             XCTAssertEqual(rows, Self.before, name)
         }
     }

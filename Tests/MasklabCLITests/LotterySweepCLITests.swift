@@ -40,7 +40,7 @@ final class LotterySweepCLITests: XCTestCase {
         for f in files {
             let relative = String(f.standardizedFileURL.path.dropFirst(run.standardizedFileURL.path.count + 1))
             switch f.lastPathComponent {
-            case "metrics.csv": out[relative] = try SlurmSweepTests.metricsWithoutTimes(f).joined(separator: "\n")
+            case "metrics.csv": out[relative] = try RunMetrics.withoutTimes(f).map { $0.joined(separator: ",") }.joined(separator: "\n")
             case "validation.csv": out[relative] = try String(contentsOf: f, encoding: .utf8)
             case "mask.safetensors": out[relative] = try Data(contentsOf: f).base64EncodedString()
             default: break
@@ -103,15 +103,10 @@ final class LotterySweepCLITests: XCTestCase {
         // stops it in the middle of level 1 and it is run again.
         let one = root.appendingPathComponent("runs/\(runs[0])"), alone = work.file("alone")
         let lotteryArgs = ["lottery", "--config", one.appendingPathComponent("lottery.json").path, "--data", data.path, "--out", alone.path]
-        nonisolated(unsafe) var warned: CommandRunner.Result?
-        let warnedDone = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
-            warned = try? Self.masklab(lotteryArgs)
-            warnedDone.signal()
-        }
+        let lottery = CommandInBackground(lotteryArgs, timeout: 300)
         var signalled = false
         let warnBy = Date().addingTimeInterval(120)
-        while !signalled && warned == nil && Date() < warnBy {
+        while !signalled && !lottery.hasEnded && Date() < warnBy {
             Thread.sleep(forTimeInterval: 0.01)
             let level = alone.appendingPathComponent("level_01")
             guard FileManager.default.fileExists(atPath: level.appendingPathComponent("last.safetensors").path), let pid = Self.freeze(alone) else { continue }
@@ -121,8 +116,7 @@ final class LotterySweepCLITests: XCTestCase {
             }
             kill(pid, SIGCONT)
         }
-        XCTAssertEqual(warnedDone.wait(timeout: .now() + 200), .success, "the lottery did not end")
-        let w = try XCTUnwrap(warned)
+        let w = try XCTUnwrap(lottery.wait(seconds: 200), "the lottery did not end")
         XCTAssertTrue(signalled, "the lottery was never caught in level 1:\n\(w)")
         XCTAssertEqual(w.status, 130, "\(w)")
         XCTAssertTrue(w.stdout.contains("stopped; run the same command again"), w.stdout)
@@ -146,17 +140,12 @@ final class LotterySweepCLITests: XCTestCase {
         // level 1 or 2, after a checkpoint of that level: frozen with SIGSTOP first, so it cannot
         // finish while the test looks.
         let b = work.file("b/sweep-tickets")
-        nonisolated(unsafe) var first: CommandRunner.Result?
-        let done = DispatchSemaphore(value: 0)
         let args = ["sweep", file.path, "--out", work.file("b").path, "--data", data.path, "--jobs", "1"]
-        DispatchQueue.global().async {
-            first = try? Self.masklab(args)
-            done.signal()
-        }
+        let sweep = CommandInBackground(args, timeout: 300)
         let victim = b.appendingPathComponent("runs/\(try XCTUnwrap(Sweep(config: SweepConfig.load(from: file), layout: SweepLayout(root: work.file("b"), name: "tickets")).jobs.first).directory.lastPathComponent)")
         var killedAt: String?
         let deadline = Date().addingTimeInterval(120)
-        while killedAt == nil && first == nil && Date() < deadline {
+        while killedAt == nil && !sweep.hasEnded && Date() < deadline {
             Thread.sleep(forTimeInterval: 0.01)
             for level in ["level_01", "level_02"] {
                 let dir = victim.appendingPathComponent(level)
@@ -174,8 +163,7 @@ final class LotterySweepCLITests: XCTestCase {
                 break
             }
         }
-        XCTAssertEqual(done.wait(timeout: .now() + 200), .success, "the sweep did not end")
-        let f = try XCTUnwrap(first)
+        let f = try XCTUnwrap(sweep.wait(seconds: 200), "the sweep did not end")
         let level = try XCTUnwrap(killedAt, "the first lottery was never caught mid-level:\n\(f)")
         XCTAssertNotEqual(f.status, 0, "a killed job is a failed run: \(f)")
         XCTAssertTrue(f.stderr.contains("1 run(s) failed") && f.stderr.contains("exit 137"), f.stderr)

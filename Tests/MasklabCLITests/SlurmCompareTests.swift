@@ -75,8 +75,8 @@ final class SlurmCompareTests: XCTestCase {
             XCTAssertTrue(summary.contains("\"completed\""), "\(run): \(summary)")
             let log = try String(contentsOf: folder.appendingPathComponent("train.log"), encoding: .utf8)
             XCTAssertEqual(log.components(separatedBy: "completed:").count - 1, 1, "\(run) trained once:\n\(log)")
-            XCTAssertEqual(try SlurmSweepTests.metricsWithoutTimes(folder.appendingPathComponent("metrics.csv")),
-                           try SlurmSweepTests.metricsWithoutTimes(local.appendingPathComponent("compare-tiny/runs/\(run)/metrics.csv")), run)
+            XCTAssertEqual(try RunMetrics.withoutTimes(folder.appendingPathComponent("metrics.csv")),
+                           try RunMetrics.withoutTimes(local.appendingPathComponent("compare-tiny/runs/\(run)/metrics.csv")), run)
         }
         for f in Self.reportFiles {
             XCTAssertEqual(try Data(contentsOf: root.appendingPathComponent(f)),

@@ -24,17 +24,12 @@ final class SlurmLotterySweepTests: XCTestCase {
         // The Slurm sweep in the background; meanwhile one task is cancelled in the middle of a
         // pruned level (after a checkpoint of it): its lottery is frozen (SIGSTOP) while the test
         // looks and cancels, so it cannot finish in between, then continued to receive Slurm's SIGTERM.
-        nonisolated(unsafe) var result: CommandRunner.Result?
-        let done = DispatchSemaphore(value: 0)
         let args = ["sweep", file.path, "--out", cluster.path, "--data", data.path, "--executor", "slurm"]
-        DispatchQueue.global().async {
-            result = try? CommandRunner.run(args, environment: env, timeout: 240)
-            done.signal()
-        }
+        let sweep = CommandInBackground(args, environment: env, timeout: 240)
         let slurmFolder = cluster.appendingPathComponent("sweep-tickets/slurm")
         var cancelled: String?
         let deadline = Date().addingTimeInterval(120)
-        while cancelled == nil && result == nil && Date() < deadline {
+        while cancelled == nil && !sweep.hasEnded && Date() < deadline {
             Thread.sleep(forTimeInterval: 0.02)
             guard let id = try? String(contentsOf: slurmFolder.appendingPathComponent("batch-1.job"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
                   let runs = try? String(contentsOf: slurmFolder.appendingPathComponent("batch-1.runs"), encoding: .utf8).split(separator: "\n") else { continue }
@@ -53,8 +48,7 @@ final class SlurmLotterySweepTests: XCTestCase {
                 break
             }
         }
-        XCTAssertEqual(done.wait(timeout: .now() + 260), .success, "the Slurm sweep did not end")
-        let s = try XCTUnwrap(result)
+        let s = try XCTUnwrap(sweep.wait(seconds: 260), "the Slurm sweep did not end")
         XCTAssertEqual(s.status, 0, "\(s)")
         let cancelledRun = try XCTUnwrap(cancelled, "no lottery task was caught mid-level to cancel:\n\(s)")
         XCTAssertTrue(s.stdout.contains("resubmit "), s.stdout)
@@ -71,17 +65,7 @@ final class SlurmLotterySweepTests: XCTestCase {
             XCTAssertEqual(try LotterySweepCLITests.lotteryContents(clusterRuns.appendingPathComponent(n)),
                            try LotterySweepCLITests.lotteryContents(localRuns.appendingPathComponent(n)), n)
         }
-        for f in ["sweep.csv", "SWEEP.md"] {
-            XCTAssertEqual(try Data(contentsOf: cluster.appendingPathComponent("sweep-tickets/\(f)")),
-                           try Data(contentsOf: local.appendingPathComponent("sweep-tickets/\(f)")), f)
-        }
-
-        // Submitting the finished study again submits nothing.
-        let again = try CommandRunner.run(args, environment: env, timeout: 60)
-        XCTAssertEqual(again.status, 0, "\(again)")
-        XCTAssertTrue(again.stdout.contains("nothing to submit: every run is completed"), again.stdout)
-        XCTAssertFalse(again.stdout.contains("submitted job"), again.stdout)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: slurmFolder.appendingPathComponent("batch-3.sh").path))
-        XCTAssertTrue(again.stdout.contains("| pruneFraction=0.5 | ticket | 2 |"), again.stdout)
+        try SlurmSweepTests.assertReportAndNoResubmission("sweep-tickets", cluster: cluster, local: local, args: args, env: env,
+                                                          tableRow: "| pruneFraction=0.5 | ticket | 2 |")
     }
 }

@@ -31,12 +31,21 @@ final class SlurmSweepTests: XCTestCase {
         try CommandRunner.run(args, executable: URL(fileURLWithPath: "/usr/bin/env"), environment: env, timeout: 30)
     }
 
-    /// metrics.csv without the timing columns.
-    static func metricsWithoutTimes(_ url: URL) throws -> [String] {
-        let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
-        guard let header = lines.first else { return [] }
-        let keep = header.indices.filter { !["images_per_second", "train_seconds", "wall_seconds"].contains(String(header[$0])) }
-        return lines.map { row in keep.map { String(row[$0]) }.joined(separator: ",") }
+    /// After a Slurm sweep in `cluster/<study>` ended: its `sweep.csv` and `SWEEP.md` are the
+    /// local executor's bytes, and submitting `args` again submits nothing (no third batch) and
+    /// prints the table with `tableRow`.
+    static func assertReportAndNoResubmission(_ study: String, cluster: URL, local: URL, args: [String], env: [String: String], tableRow: String,
+                                              file: StaticString = #filePath, line: UInt = #line) throws {
+        for f in ["sweep.csv", "SWEEP.md"] {
+            XCTAssertEqual(try Data(contentsOf: cluster.appendingPathComponent("\(study)/\(f)")),
+                           try Data(contentsOf: local.appendingPathComponent("\(study)/\(f)")), f, file: file, line: line)
+        }
+        let again = try CommandRunner.run(args, environment: env, timeout: 60)
+        XCTAssertEqual(again.status, 0, "\(again)", file: file, line: line)
+        XCTAssertTrue(again.stdout.contains("nothing to submit: every run is completed"), again.stdout, file: file, line: line)
+        XCTAssertFalse(again.stdout.contains("submitted job"), again.stdout, file: file, line: line)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: cluster.appendingPathComponent("\(study)/slurm/batch-3.sh").path), file: file, line: line)
+        XCTAssertTrue(again.stdout.contains(tableRow), again.stdout, file: file, line: line)
     }
 
     func testSlurmSweepMatchesLocalSurvivesScancelAndIsNotSubmittedTwice() throws {
@@ -54,13 +63,8 @@ final class SlurmSweepTests: XCTestCase {
         XCTAssertEqual(l.status, 0, "\(l)")
 
         // The Slurm sweep in the background; meanwhile cancel one task once its run has written an epoch.
-        nonisolated(unsafe) var result: CommandRunner.Result?
-        let done = DispatchSemaphore(value: 0)
         let args = ["sweep", file.path, "--out", cluster.path, "--data", data.path, "--executor", "slurm"]
-        DispatchQueue.global().async {
-            result = try? CommandRunner.run(args, environment: env, timeout: 120)
-            done.signal()
-        }
+        let sweep = CommandInBackground(args, environment: env, timeout: 120)
         let slurmFolder = cluster.appendingPathComponent("sweep-tiny/slurm")
         // Two tasks caught mid-run (an epoch written, no summary): the first cancelled with
         // `scancel` (resubmitted by the sweep), the second sent Slurm's time-limit warning
@@ -68,7 +72,7 @@ final class SlurmSweepTests: XCTestCase {
         // its BeginTime delay (minutes); the test releases it at once.
         var cancelled: String?, warned: String?, released = false
         let deadline = Date().addingTimeInterval(60)
-        while (cancelled == nil || warned == nil || !released) && Date() < deadline && result == nil {
+        while (cancelled == nil || warned == nil || !released) && Date() < deadline && !sweep.hasEnded {
             Thread.sleep(forTimeInterval: 0.1)
             guard let id = try? String(contentsOf: slurmFolder.appendingPathComponent("batch-1.job"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
                   let runs = try? String(contentsOf: slurmFolder.appendingPathComponent("batch-1.runs"), encoding: .utf8).split(separator: "\n"),
@@ -106,8 +110,7 @@ final class SlurmSweepTests: XCTestCase {
                 break
             }
         }
-        XCTAssertEqual(done.wait(timeout: .now() + 150), .success, "the Slurm sweep did not end")
-        let s = try XCTUnwrap(result)
+        let s = try XCTUnwrap(sweep.wait(seconds: 150), "the Slurm sweep did not end")
         XCTAssertEqual(s.status, 0, "\(s)")
         let cancelledRun = try XCTUnwrap(cancelled, "no task was caught mid-run to cancel:\n\(s)")
         XCTAssertTrue(s.stdout.contains("resubmit "), s.stdout)
@@ -129,21 +132,11 @@ final class SlurmSweepTests: XCTestCase {
         for n in names {
             let summary = try String(contentsOf: clusterRuns.appendingPathComponent("\(n)/summary.json"), encoding: .utf8)
             XCTAssertTrue(summary.contains("\"completed\""), "\(n): \(summary)")
-            XCTAssertEqual(try Self.metricsWithoutTimes(clusterRuns.appendingPathComponent("\(n)/metrics.csv")),
-                           try Self.metricsWithoutTimes(localRuns.appendingPathComponent("\(n)/metrics.csv")), n)
+            XCTAssertEqual(try RunMetrics.withoutTimes(clusterRuns.appendingPathComponent("\(n)/metrics.csv")),
+                           try RunMetrics.withoutTimes(localRuns.appendingPathComponent("\(n)/metrics.csv")), n)
         }
-        for f in ["sweep.csv", "SWEEP.md"] {
-            XCTAssertEqual(try Data(contentsOf: cluster.appendingPathComponent("sweep-tiny/\(f)")),
-                           try Data(contentsOf: local.appendingPathComponent("sweep-tiny/\(f)")), f)
-        }
-
-        // Submitting the finished study again submits nothing.
-        let again = try CommandRunner.run(args, environment: env, timeout: 60)
-        XCTAssertEqual(again.status, 0, "\(again)")
-        XCTAssertTrue(again.stdout.contains("nothing to submit: every run is completed"), again.stdout)
-        XCTAssertFalse(again.stdout.contains("submitted job"), again.stdout)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: slurmFolder.appendingPathComponent("batch-3.sh").path))
-        XCTAssertTrue(again.stdout.contains("| optimizer.learningRate=0.05 | 2 |"), again.stdout)
+        try Self.assertReportAndNoResubmission("sweep-tiny", cluster: cluster, local: local, args: args, env: env,
+                                               tableRow: "| optimizer.learningRate=0.05 | 2 |")
     }
 
     func testUnknownPartitionShowsSlurmsMessage() throws {

@@ -61,6 +61,41 @@ final class MaskBuilderTests: XCTestCase {
         XCTAssertTrue(bad.validationError()?.contains("valid criteria: magnitude") ?? false)
     }
 
+    // MARK: - Global ranking of scores that only compare within a tensor
+
+    /// Hand-set scores with the global rule of a named criterion.
+    private struct FixedScores: PruningCriterion {
+        let name = "fixed"
+        let values: [[Float]]
+        let globalRanking: GlobalRanking
+        func scores(_ context: ScoringContext) throws(PruningError) -> [[Float]] { values }
+    }
+
+    /// fc1 and fc2 of 8 weights each; global keep 1/2. Global magnitude keeps 4 in each. The
+    /// importance-like scores (log w, Σw = n per tensor) are flat in fc1 and concentrated on one
+    /// weight of fc2: pooled, fc2 keeps that one weight only; with `importance`'s rule each
+    /// tensor keeps magnitude's count, chosen by the largest log w.
+    func testImportancesGlobalRuleKeepsMagnitudesLayerBudgetsWhereAPooledRankingCollapsesALayer() throws {
+        let net = TinyNets.twoLayer(inputs: 4, hidden: 2, classes: 4)
+        net.store.parameter(named: "fc1.weight")!.value.copy(from: [0.8, -0.7, 0.6, -0.5, 0.4, -0.3, 0.2, -0.1])
+        net.store.parameter(named: "fc2.weight")!.value.copy(from: [-0.75, 0.65, -0.55, 0.45, -0.35, 0.25, -0.15, 0.05])
+        let masked = MaskScope().select(from: net.store)
+        XCTAssertEqual(masked.map(\.name), ["fc1.weight", "fc2.weight"])
+        let logW: [[Float]] = [[0.1, -0.1, 0.05, -0.05, 0.2, -0.2, 0.15, -0.15],
+                               [-3.3, -3.1, -3.2, 2, -3.0, -3.4, -3.6, -3.5]]
+        func build(_ ranking: GlobalRanking) throws -> [[Float]] {
+            let streams = RandomStreams(seed: 1)
+            let context = ScoringContext(network: net, parameters: masked) { streams.stream(.pruning, $0) }
+            return try MaskBuilder.build(FixedScores(values: logW, globalRanking: ranking), context: context,
+                                         plan: PruningPlan(scope: .global, amount: .keep(0.5)), seed: 1, step: 0)
+        }
+        let pooled = try build(.pooled)
+        XCTAssertEqual(pooled[1], [0, 0, 0, 1, 0, 0, 0, 0], "the old rule: fc2 collapses to its one concentrated weight")
+        let mask = try build(ImportanceCriterion().globalRanking)
+        XCTAssertEqual(mask[0], [1, 0, 1, 0, 1, 0, 1, 0], "fc1: magnitude's 4, the 4 largest log w (0.2, 0.15, 0.1, 0.05)")
+        XCTAssertEqual(mask[1], [0, 1, 1, 1, 1, 0, 0, 0], "fc2: magnitude's 4, the 4 largest log w, not the 4 largest |w|")
+    }
+
     // MARK: - Bit-identical to the replaced code
 
     /// `MagnitudeMask.start` as it was: keep the largest |w| (ties: lower flat index kept).
@@ -112,6 +147,37 @@ final class MaskBuilderTests: XCTestCase {
             for j in 0..<k { v[index[j]] = 1 }
             XCTAssertEqual(masks.multipliers(i).toArray(), v, masks.parameters[i].name)
         }
+    }
+
+    /// The shuffle-rank draw keeps, for every k, the partial Fisher–Yates subset of the same
+    /// stream: `--mask random` through the criterion path is the old fixed random mask.
+    func testShuffleRanksKeepThePartialFisherYatesSubsetForEveryCount() throws {
+        let net = MaskFixtures.network()
+        let masked = MaskScope().select(from: net.store)
+        let sizes = masked.map(\.shape.count)
+        let streams = RandomStreams(seed: 4)
+        for q in [0.001, 0.1, 0.37, 0.5, 0.9, 1.0] {
+            let context = ScoringContext(network: net, parameters: masked) { streams.stream(.pruning, masked[$0].index) }
+            let mask = try MaskBuilder.build(RandomCriterion(draw: .shuffleRanks), context: context, plan: PruningPlan(scope: .layerwise, amount: .keep(q)),
+                                             seed: 4, step: 0, indexOrder: .lowerKeptFirst)
+            let counts = sizes.map { max(1, Int((q * Double($0)).rounded())) }
+            XCTAssertEqual(mask, MaskBuilder.randomSubset(sizes: sizes, counts: counts) { streams.stream(.pruning, masked[$0].index) }, "keep \(q)")
+        }
+        XCTAssertNotEqual(try RandomCriterion().scores(ScoringContext(network: net, parameters: masked) { streams.stream(.pruning, $0) }),
+                          try RandomCriterion(draw: .shuffleRanks).scores(ScoringContext(network: net, parameters: masked) { streams.stream(.pruning, $0) }),
+                          "the registry's random keeps its uniform scores (lottery levels and sweeps unchanged)")
+    }
+
+    /// One path: `--mask random` is the prune sampler with the random criterion, per tensor
+    /// whatever the scope and output share say (as the old sampler, which never read them).
+    func testRandomMaskIsThePruneSamplerPerTensor() throws {
+        XCTAssertTrue(try MaskRegistry.make(MaskConfig(name: "random", keep: 0.3)) is PruneMask)
+        var global = MaskConfig(name: "random", keep: 0.3)
+        global.magnitudeScope = .global
+        global.keepOutput = 0.9
+        let (a, _) = MaskFixtures.startedHook(global, seed: 5)
+        let (b, _) = MaskFixtures.startedHook(MaskConfig(name: "random", keep: 0.3), seed: 5)
+        XCTAssertEqual(a.masks!.multipliers.tensor(Shape(a.masks!.count)).toArray(), b.masks!.multipliers.tensor(Shape(b.masks!.count)).toArray())
     }
 
     func testPruneSamplerAppliesACriterionAtRunStartAndMagnitudeIsItsAlias() {

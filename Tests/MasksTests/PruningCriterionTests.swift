@@ -165,6 +165,33 @@ final class PruningCriterionTests: XCTestCase {
         XCTAssertLessThan(dead.max()!, live.min()!, "weights of an always-zero input have g = 0: least important")
     }
 
+    /// Under a global scope the solver's importance decides which weights of each tensor stay
+    /// and global magnitude how many (`ImportanceCriterion`'s `GlobalRanking`). fc2's weights are
+    /// ×10, so global magnitude keeps nearly all of fc2, which one pooled threshold over the
+    /// per-tensor-normalised w would not.
+    func testGlobalImportanceKeepsMagnitudesCountPerTensorAndTheLargestImportanceInEach() throws {
+        let net = TinyNets.twoLayer(inputs: 5, hidden: 4, classes: 3, relu: true)
+        TinyNets.initialise(net, seed: 21)
+        let fc2 = try XCTUnwrap(net.store.parameter(named: "fc2.weight"))
+        fc2.value.copy(from: fc2.value.toArray().map { $0 * 10 })
+        let (batches, _, _) = TinyNets.batches(net, count: 1, size: 16, seed: 22)
+        var config = ImportanceConfig()
+        config.steps = 20
+        let plan = PruningPlan(scope: .global, amount: .keep(0.4))
+        let mask = try MaskBuilder.build(ImportanceCriterion(), context: context(net, batches: batches, importance: config), plan: plan, seed: 3, step: 0)
+        let magnitude = try MaskBuilder.build(MagnitudeCriterion(), context: context(net), plan: plan, seed: 3, step: 0)
+        let logW = try ImportanceCriterion().scores(context(net, batches: batches, importance: config))
+        let pooled = try MaskBuilder.prune(magnitude.map { $0.map { _ in 1 } }, scores: logW, groups: plan.groups(survivors: logW.map(\.count)),
+                                           ties: .index(.lowerPrunedFirst), criterion: "importance", names: ["fc1.weight", "fc2.weight"])
+        XCTAssertNotEqual(pooled.map { $0.reduce(0, +) }, magnitude.map { $0.reduce(0, +) }, "the case separates the rules")
+        for i in mask.indices {
+            XCTAssertEqual(mask[i].reduce(0, +), magnitude[i].reduce(0, +), "tensor \(i): global magnitude's count")
+            let kept = mask[i].indices.filter { mask[i][$0] == 1 }.map { logW[i][$0] }
+            let pruned = mask[i].indices.filter { mask[i][$0] == 0 }.map { logW[i][$0] }
+            XCTAssertGreaterThan(kept.min()!, pruned.max()!, "tensor \(i): the largest importance is kept")
+        }
+    }
+
     func testDataDrivenCriteriaWithoutBatchesSayWhatTheyNeed() {
         let net = TinyNets.linear(inputs: 2, classes: 2)
         for criterion in [SNIPCriterion() as any PruningCriterion, GraSPCriterion(), OBDCriterion(), ImportanceCriterion()] {

@@ -22,14 +22,14 @@ public struct CompareRunner: Sendable {
         self.layout = layout
     }
 
-    /// Every run as a train job ("<arm> seed <s>" in `runs/<arm>/seed-<s>/`), seed-major.
-    public var study: TrainStudy {
+    /// Every run as a study job ("<arm> seed <s>" in `runs/<arm>/seed-<s>/`), seed-major.
+    public var study: Study {
         let jobs = compare.seeds.flatMap { seed in
             compare.arms.map { arm in
-                TrainJob(label: "\(arm.name) seed \(seed)", config: compare.runConfig(arm, seed: seed), layout: layout.run(arm: arm.name, seed: seed))
+                StudyJob(label: "\(arm.name) seed \(seed)", config: compare.runConfig(arm, seed: seed), layout: layout.run(arm: arm.name, seed: seed))
             }
         }
-        return TrainStudy(name: compare.name, directory: layout.directory, jobs: jobs, threadsPerJob: compare.threadsPerJob)
+        return Study(name: compare.name, directory: layout.directory, jobs: jobs, threadsPerJob: compare.threadsPerJob)
     }
 
     /// The whole comparison (what `masklab compare` does without --report-only): takes the
@@ -38,14 +38,14 @@ public struct CompareRunner: Sendable {
     /// `facts`), runs what is left on `executor`, and on a stop or a failure writes the report
     /// from what exists.
     public func execute(commandLine: [String], facts: [(key: String, value: String)], on executor: StudyExecutor,
-                        say: (String) -> Void) throws(CompareError) -> TrainStudy.Outcome {
+                        say: (String) -> Void) throws(CompareError) -> Study.Outcome {
         let folder: RunFolder
         do {
             folder = try RunFolder.open(layout.directory, commandLine: commandLine, results: [], holds: "a comparison", reuse: .resume, choices: [])
         } catch { throw .folder(error) }
         defer { folder.close() }
         let study = study
-        let outcome: TrainStudy.Outcome
+        let outcome: Study.Outcome
         do throws(SweepError) {
             let pending = try executor.check(study, say: say)
             do {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A pruning sweep on disk: its cells as train jobs under `<root>/<name>/runs/`, run
+/// A pruning sweep on disk: its cells as study jobs under `<root>/<name>/runs/`, run
 /// in two phases through any `StudyExecutor` (local processes or Slurm array jobs), and the report.
 ///
 ///     <name>/prune-sweep.json                the sweep file as given
@@ -12,7 +12,7 @@ import Foundation
 ///     <name>/results.csv, summary.csv, REPORT.md, accuracy-vs-*.svg   (`PruningSweepReport`)
 ///
 /// Phase 1 trains the dense runs and the at-init cells; phase 2, once every dense run of phase 1
-/// is completed, the cells that start from them (`TrainJob.initFrom` = the dense run's
+/// is completed, the cells that start from them (`StudyJob.initFrom` = the dense run's
 /// `last.safetensors`). Resumable as `sweep` and `compare`: completed runs are skipped, partial
 /// ones resume from their checkpoints, a folder holding another configuration is an error.
 public struct PruningSweep: Sendable {
@@ -33,19 +33,19 @@ public struct PruningSweep: Sendable {
     /// The dense run of `seed`.
     public func denseLayout(seed: UInt64) -> RunLayout { RunLayout(directory: runs.appendingPathComponent("dense/seed-\(seed)", isDirectory: true)) }
 
-    /// The train job of `cell`: after-training cells start from their seed's dense weights.
-    public func job(_ cell: PruningSweepCell) -> TrainJob {
+    /// The job of `cell`: after-training cells start from their seed's dense weights.
+    public func job(_ cell: PruningSweepCell) -> StudyJob {
         let l = layout(cell)
-        return TrainJob(label: cell.label, config: cell.config, layout: l,
+        return StudyJob(label: cell.label, config: cell.config, layout: l,
                         initFrom: cell.stage == .afterTraining ? denseLayout(seed: cell.seed).checkpoint : nil)
     }
 
     /// The two phases as studies of the sweep folder: phase 1 (dense and at-init runs) and phase 2
     /// (the runs that start from a dense run). Both share the folder, so Slurm follows them under one job name.
-    public var phases: [TrainStudy] {
+    public var phases: [Study] {
         let cells = config.cells
         let first = cells.filter { $0.stage != .afterTraining }, second = cells.filter { $0.stage == .afterTraining }
-        return [first, second].map { TrainStudy(name: config.name, directory: directory, jobs: $0.map(job), threadsPerJob: config.threadsPerJob) }
+        return [first, second].map { Study(name: config.name, directory: directory, jobs: $0.map(job), threadsPerJob: config.threadsPerJob) }
     }
 
     /// The `--dry-run` listing: one line per run (status, label, folder), then the counts.
@@ -78,7 +78,7 @@ public struct PruningSweep: Sendable {
 
     /// Runs phase `study` (from `phases`) on `executor`: checks every folder first, then trains
     /// what is left. Phase 2 refuses to start while a dense run is not completed.
-    public func run(_ study: TrainStudy, on executor: StudyExecutor, say: (String) -> Void) throws(SweepError) -> TrainStudy.Outcome {
+    public func run(_ study: Study, on executor: StudyExecutor, say: (String) -> Void) throws(SweepError) -> Study.Outcome {
         if study.jobs.contains(where: { $0.initFrom != nil }) {
             for seed in config.seeds where RunFolder.status(of: denseLayout(seed: seed)) != .completed {
                 throw .output(path: denseLayout(seed: seed).directory.path, message: "the dense run of seed \(seed) is not completed; "

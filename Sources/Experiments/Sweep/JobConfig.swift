@@ -5,7 +5,7 @@ import Options
 /// What one job of a study runs, and everything that depends on its kind: a training run
 /// (`masklab train`, one run folder: config.json, summary.json) or a lottery run (`masklab
 /// lottery`, one folder of levels: lottery.json, level_NN/, levels.csv). The executors treat
-/// both alike through `TrainJob`; only this type knows the subcommand, the config file it
+/// both alike through `StudyJob`; only this type knows the subcommand, the config file it
 /// writes into its folder and what marks the folder completed.
 public enum JobConfig: Sendable, Equatable {
     case train(RunConfig)

@@ -37,7 +37,7 @@ public final class LocalExecutor: @unchecked Sendable {
     }
 
     /// Runs `list` and waits for every started job (says "start", "done" and "stopped" per job).
-    public func run(_ list: [TrainJob]) -> Outcome {
+    public func run(_ list: [StudyJob]) -> Outcome {
         var pending = Array(list.indices)
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("masklab-jobs-\(ProcessInfo.processInfo.processIdentifier)", isDirectory: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -86,7 +86,7 @@ public final class LocalExecutor: @unchecked Sendable {
 
     private var isStopping: Bool { lock.withLock { stopping } }
 
-    private func launch(_ job: TrainJob, scratch: URL) throws(RunError) -> ChildProcess {
+    private func launch(_ job: StudyJob, scratch: URL) throws(RunError) -> ChildProcess {
         let fm = FileManager.default
         let configFile = scratch.appendingPathComponent("\(job.directory.lastPathComponent)-\(UUID().uuidString).json")
         do {

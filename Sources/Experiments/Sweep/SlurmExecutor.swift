@@ -1,13 +1,13 @@
 import Foundation
 
-/// Runs a study's pending runs (`TrainStudy`: a sweep's points, a comparison's arms × seeds) as
+/// Runs a study's pending runs (`Study`: a sweep's points, a comparison's arms × seeds) as
 /// one Slurm array job per submission (`SlurmScript`), submitted with `sbatch --parsable` and
 /// followed with `squeue`; when the queue holds none of the study's tasks any more, runs that were
 /// interrupted (cancelled, preempted, a node lost) are submitted again, at most `maxResubmits`
 /// times each, and failed runs are reported with their log tails.
 ///
 /// Everything lives in the study's `slurm/` folder: `batch-<k>.sh` (the script), `batch-<k>.runs`
-/// (its run folders) and `batch-<k>.keys` (their keys, `TrainStudy.key`), `batch-<k>.job` (the
+/// (its run folders) and `batch-<k>.keys` (their keys, `Study.key`), `batch-<k>.job` (the
 /// job id), `configs/<key>.json` and `configs/<key>.args` (the run's config and its masklab
 /// arguments), `exit/<key>` (the exit status `train` or `lottery` ended with) and `logs/`.
 /// The study's tasks carry one job name (`jobName`), so a second submission finds the runs
@@ -30,14 +30,14 @@ public final class SlurmExecutor: @unchecked Sendable {
         }
     }
 
-    public let study: TrainStudy
+    public let study: Study
     public let options: Options
     public let executable: URL
     public let dataRoot: URL
     private let say: @Sendable (String) -> Void
     private var submissions: [String: Int] = [:]
 
-    public init(study: TrainStudy, options: Options, executable: URL, dataRoot: URL, say: @escaping @Sendable (String) -> Void) {
+    public init(study: Study, options: Options, executable: URL, dataRoot: URL, say: @escaping @Sendable (String) -> Void) {
         self.study = study
         self.options = options
         self.executable = executable
@@ -58,7 +58,7 @@ public final class SlurmExecutor: @unchecked Sendable {
     /// Submits what is neither completed nor queued, then (when `wait`) follows the tasks until
     /// none is left, resubmitting interrupted runs. Throws the failed runs, each with its folder
     /// and log tail.
-    public func execute(wait: Bool, stopRequested: () -> Bool) throws(SweepError) -> TrainStudy.Outcome {
+    public func execute(wait: Bool, stopRequested: () -> Bool) throws(SweepError) -> Study.Outcome {
         try SlurmCommand.checkAvailable()
         let queued = try queue()
         let todo = try study.pending(checkLocks: false, queued: Set(queued.keys)) { say($0) }
@@ -78,7 +78,7 @@ public final class SlurmExecutor: @unchecked Sendable {
     }
 
     /// Writes the array script of `jobs`, submits it and records its job id.
-    func submit(_ jobs: [TrainJob]) throws(SweepError) {
+    func submit(_ jobs: [StudyJob]) throws(SweepError) {
         let fm = FileManager.default
         let k = ((try? fm.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasPrefix("batch-") && $0.hasSuffix(".sh") }.count + 1
         let script = folder.appendingPathComponent("batch-\(k).sh"), runsFile = folder.appendingPathComponent("batch-\(k).runs")
@@ -101,7 +101,7 @@ public final class SlurmExecutor: @unchecked Sendable {
 
     /// Writes what the tasks of `jobs` read: each job's config and arguments under `configs/`
     /// (and removes its old exit code), the runs and keys files, and the script.
-    func writeSubmission(_ jobs: [TrainJob], script: URL, runsFile: URL, keysFile: URL) throws(SweepError) {
+    func writeSubmission(_ jobs: [StudyJob], script: URL, runsFile: URL, keysFile: URL) throws(SweepError) {
         let fm = FileManager.default
         let text = SlurmScript(jobName: jobName, tasks: jobs.count, threadsPerTask: study.threadsPerJob, time: options.time,
                                partition: options.partition, runsFile: runsFile, keysFile: keysFile, configs: configs, exitCodes: exitCodes, logs: logs,
@@ -151,7 +151,7 @@ public final class SlurmExecutor: @unchecked Sendable {
         return out
     }
 
-    private func follow(stopRequested: () -> Bool) throws(SweepError) -> TrainStudy.Outcome {
+    private func follow(stopRequested: () -> Bool) throws(SweepError) -> Study.Outcome {
         let jobs = Dictionary(study.jobs.map { (study.key($0), $0) }, uniquingKeysWith: { a, _ in a })
         var last: [String: String] = [:]
         while true {
@@ -169,18 +169,18 @@ public final class SlurmExecutor: @unchecked Sendable {
             }
             last = now
             if now.isEmpty {
-                var again: [TrainJob] = [], failed: [String] = []
+                var again: [StudyJob] = [], failed: [String] = []
                 for (job, state) in try study.states() where state != .completed {
                     let name = study.key(job)
                     let code = (try? String(contentsOf: exitCodes.appendingPathComponent(name), encoding: .utf8))
                         .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
                     if let code, code != 0, code != 130 {
-                        failed.append(TrainStudy.failureText(job, reason: "\(job.work.subcommand) exited with status \(code)"))
+                        failed.append(Study.failureText(job, reason: "\(job.work.subcommand) exited with status \(code)"))
                     } else if submissions[name, default: 0] <= options.maxResubmits {
                         say("resubmit \(job.label) (its task ended before the run completed: cancelled, preempted or out of time; it resumes from its checkpoint)")
                         again.append(job)
                     } else {
-                        failed.append(TrainStudy.failureText(job, reason: "interrupted \(submissions[name, default: 0]) time(s); not resubmitted again"))
+                        failed.append(Study.failureText(job, reason: "interrupted \(submissions[name, default: 0]) time(s); not resubmitted again"))
                     }
                 }
                 if !again.isEmpty {

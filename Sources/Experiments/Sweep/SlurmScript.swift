@@ -4,7 +4,7 @@ import Foundation
 /// (task i runs the job of the folder on line i + 1, whose key — its files' name under
 /// `configs/` and `exit/` — is line i + 1 of the keys file), with `--cpus-per-task` = the threads
 /// per run. A task runs `masklab` with the arguments in `configs/<key>.args`, one per line
-/// (`TrainJob.arguments`: `train … --resume` or `lottery …`, config and folder included), and
+/// (`StudyJob.arguments`: `train … --resume` or `lottery …`, config and folder included), and
 /// appends its output to `<subcommand>.log` in the folder.
 ///
 /// Before its time limit or on preemption Slurm sends SIGUSR1 to the batch shell
@@ -20,7 +20,7 @@ public struct SlurmScript: Sendable {
     public var partition: String?
     /// The submission's list of run folders, one per line.
     public var runsFile: URL
-    /// The keys of those runs (`TrainStudy.key`), line by line.
+    /// The keys of those runs (`Study.key`), line by line.
     public var keysFile: URL
     /// Holds `<key>.args` (and `<key>.json`, the config those arguments name) of every run.
     public var configs: URL

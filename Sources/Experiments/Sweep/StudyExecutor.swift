@@ -11,7 +11,7 @@ public enum StudyExecutor {
     /// configuration throws; locally so does a folder a live process writes, and the list says
     /// which runs resume. On Slurm the list is empty: the executor reads the queue first, as the
     /// study's own tasks write its folders.
-    public func check(_ study: TrainStudy, say: (String) -> Void) throws(SweepError) -> [TrainJob] {
+    public func check(_ study: Study, say: (String) -> Void) throws(SweepError) -> [StudyJob] {
         switch self {
         case .local: return try study.pending(checkLocks: true, say: say)
         case .slurm:
@@ -22,7 +22,7 @@ public enum StudyExecutor {
 
     /// Runs the study's `checked` runs (from `check`) locally, or submits and follows what is
     /// neither completed nor queued on Slurm. Throws the failed runs with their folders and log tails.
-    public func run(_ study: TrainStudy, checked: [TrainJob]) throws(SweepError) -> TrainStudy.Outcome {
+    public func run(_ study: Study, checked: [StudyJob]) throws(SweepError) -> Study.Outcome {
         switch self {
         case let .local(local): return try study.runLocally(checked, on: local)
         case let .slurm(slurm, wait, stopRequested):

@@ -18,17 +18,17 @@ public struct Sweep: Sendable {
     }
 
     /// Every run, in the order of the points.
-    public var jobs: [TrainJob] {
-        config.points.map { p in TrainJob(label: p.label, work: p.work, directory: layout.folder(p.work.runName)) }
+    public var jobs: [StudyJob] {
+        config.points.map { p in StudyJob(label: p.label, work: p.work, directory: layout.folder(p.work.runName)) }
     }
 
     /// The sweep's runs as a study, what the executors run.
-    public var study: TrainStudy {
-        TrainStudy(name: config.name, directory: layout.directory, jobs: jobs, threadsPerJob: config.threadsPerJob)
+    public var study: Study {
+        Study(name: config.name, directory: layout.directory, jobs: jobs, threadsPerJob: config.threadsPerJob)
     }
 
     /// Every run with the state of its folder (a folder with another configuration throws).
-    public func states() throws(SweepError) -> [(job: TrainJob, state: TrainJob.State)] { try study.states() }
+    public func states() throws(SweepError) -> [(job: StudyJob, state: StudyJob.State)] { try study.states() }
 
     /// The `--dry-run` listing: one line per run (status, label, folder), then the counts.
     public func dryRun() throws(SweepError) -> String {
@@ -44,7 +44,7 @@ public struct Sweep: Sendable {
     /// (with `facts`), runs what is left on `executor`, and writes the report afterwards, also
     /// when a run failed.
     public func execute(commandLine: [String], facts: [(key: String, value: String)], on executor: StudyExecutor,
-                        say: (String) -> Void) throws(SweepError) -> TrainStudy.Outcome {
+                        say: (String) -> Void) throws(SweepError) -> Study.Outcome {
         let folder: RunFolder
         do {
             folder = try RunFolder.open(layout.directory, commandLine: commandLine, results: [], holds: "a sweep", reuse: .resume, choices: [])
@@ -56,7 +56,7 @@ public struct Sweep: Sendable {
             try folder.write(config.sourceText + "\n", to: SweepLayout.configFile)
             try folder.writeCommand(facts)
         } catch { throw .folder(error) }
-        let outcome: TrainStudy.Outcome
+        let outcome: Study.Outcome
         do throws(SweepError) { outcome = try executor.run(study, checked: pending) } catch {
             try? report().write(to: layout)
             throw error

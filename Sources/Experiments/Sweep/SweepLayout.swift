@@ -7,7 +7,7 @@ import Foundation
 ///     <root>/sweep-<name>/runs/<run name>/        one folder per point (`JobConfig.runName`) + train.log (a lottery's: lottery.log)
 ///     <root>/sweep-<name>/sweep.csv, SWEEP.md     the table across the grid (final and best test accuracy per cell;
 ///                                                 a lottery sweep's: per cell and level, at early stopping and at the end)
-///     <root>/sweep-<name>/slurm/                  the Slurm executor's scripts, run lists, configs, exit codes, logs (`TrainStudy.slurm`)
+///     <root>/sweep-<name>/slurm/                  the Slurm executor's scripts, run lists, configs, exit codes, logs (`Study.slurm`)
 ///     <root>/sweep-<name>/.lock                   held by the running `sweep` (its pid inside)
 public struct SweepLayout: Sendable {
     public let directory: URL

@@ -69,7 +69,9 @@ public struct PruningPlan: Sendable, Equatable {
 /// In each group the survivors are ordered by score (ascending) and the first S − keep are
 /// pruned; pruned entries stay pruned. Ties go to a seeded random order (stream (seed, pruning,
 /// 3000 + step)) unless the criterion breaks them by flat index (magnitude and random, whose
-/// earlier results stay bit-identical: `IndexOrder`).
+/// earlier results stay bit-identical: `IndexOrder`). A global group of a criterion whose scores
+/// only compare within a tensor (`GlobalRanking.budgets`) is first split into per-tensor groups
+/// with the counts the named criterion's pooled ranking gives.
 public enum MaskBuilder {
     public struct Group: Sendable, Equatable {
         public var tensors: [Int]
@@ -125,10 +127,13 @@ public enum MaskBuilder {
                              indexOrder: IndexOrder = .lowerPrunedFirst) throws(PruningError) -> [[Float]] {
         if let message = plan.validationError { throw .invalid(message) }
         let start = context.mask.map { $0.reduce(0) { $0 + ($1 != 0 ? 1 : 0) } }
-        let targets = plan.groups(survivors: start)
-        let ties: Ties = criterion.breaksTiesByIndex ? .index(indexOrder) : .seeded(RandomStreams(seed: seed).stream(.pruning, 3000 + step))
-        let rounds = max(1, criterion.rounds)
+        var targets = plan.groups(survivors: start)
         let names = context.parameters.map(\.name)
+        if case let .budgets(from: source) = criterion.globalRanking {
+            targets = try perTensorBudgets(targets, by: source, context: context, seed: seed, step: step, indexOrder: indexOrder, names: names)
+        }
+        let ties = tieRule(criterion, seed: seed, step: step, indexOrder: indexOrder)
+        let rounds = max(1, criterion.rounds)
         for r in 1...rounds {
             let groups = targets.map { g -> Group in
                 guard r < rounds else { return g }
@@ -146,9 +151,28 @@ public enum MaskBuilder {
         return context.mask
     }
 
+    private static func tieRule(_ criterion: any PruningCriterion, seed: UInt64, step: Int, indexOrder: IndexOrder) -> Ties {
+        criterion.breaksTiesByIndex ? .index(indexOrder) : .seeded(RandomStreams(seed: seed).stream(.pruning, 3000 + step))
+    }
+
+    /// `groups` with every group of several tensors split into one group per tensor, each
+    /// keeping what one pooled ranking of the group by `source` keeps in it (`GlobalRanking.budgets`).
+    static func perTensorBudgets(_ groups: [Group], by source: any PruningCriterion, context: ScoringContext, seed: UInt64, step: Int,
+                                 indexOrder: IndexOrder, names: [String]) throws(PruningError) -> [Group] {
+        guard groups.contains(where: { $0.tensors.count > 1 }) else { return groups }
+        let scores = try source.scores(context)
+        let pooled = try prune(context.mask, scores: scores, groups: groups.filter { $0.tensors.count > 1 }, ties: tieRule(source, seed: seed, step: step, indexOrder: indexOrder),
+                               criterion: source.name, names: names)
+        return groups.flatMap { g -> [Group] in
+            guard g.tensors.count > 1 else { return [g] }
+            return g.tensors.map { Group(tensors: [$0], keep: pooled[$0].reduce(0) { $0 + ($1 != 0 ? 1 : 0) }) }
+        }
+    }
+
     /// A uniformly random mask with `counts[i]` entries kept in tensor i of sizes `sizes`: a
-    /// partial Fisher–Yates shuffle on `stream(i)` (the same-count random control, and the
-    /// `random` fixed mask).
+    /// partial Fisher–Yates shuffle on `stream(i)` (the lottery's same-count random control and
+    /// the dynamic sparse masks' start; `--mask random` draws the same masks through
+    /// `RandomCriterion.Draw.shuffleRanks`).
     public static func randomSubset(sizes: [Int], counts: [Int], stream: (Int) -> RandomStream) -> [[Float]] {
         precondition(sizes.count == counts.count && zip(sizes, counts).allSatisfy { $1 >= 0 && $1 <= $0 }, "random subset: counts \(counts) for sizes \(sizes)")
         return sizes.indices.map { i in

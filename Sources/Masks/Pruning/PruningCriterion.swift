@@ -18,11 +18,26 @@ public protocol PruningCriterion {
     /// predate the criterion family, kept so they stay bit-identical) rather than by the
     /// seeded tie stream.
     var breaksTiesByIndex: Bool { get }
+    /// How the scores are compared across tensors when the scope is global (default `.pooled`).
+    var globalRanking: GlobalRanking { get }
 }
 
 extension PruningCriterion {
     public var rounds: Int { 1 }
     public var breaksTiesByIndex: Bool { false }
+    public var globalRanking: GlobalRanking { .pooled }
+}
+
+/// How a criterion ranks the weights of several tensors under one global budget.
+public enum GlobalRanking {
+    /// One threshold over every tensor's scores pooled: right when the scores share a scale
+    /// across tensors (|w|, |g ⊙ w|, ½F·w², …).
+    case pooled
+    /// Each tensor keeps as many weights as one pooled ranking by `criterion` keeps in it (with
+    /// that criterion's tie rule); inside each tensor this criterion's scores choose which. For
+    /// scores that are only comparable within a tensor (the importance solver's w, normalised
+    /// per tensor).
+    case budgets(from: any PruningCriterion)
 }
 
 /// One entry of the criterion registry.

@@ -1,0 +1,108 @@
+import Foundation
+
+/// The jobs of one study folder — a sweep's points (training or lottery runs), a comparison's
+/// arms × seeds, a pruning sweep's phase — as the executors see them: the state of each run
+/// folder, what is still to do, running it on this machine, and a failed run's message.
+/// `LocalExecutor` and `SlurmExecutor` run any study alike.
+///
+/// Every run folder lies under `<directory>/runs/`; its path below `runs/` with `/` written as `-`
+/// is the run's `key` (`mlp-mnist-1a2b…` or `lottery-mlp-mnist-3c4d…` in a sweep,
+/// `impacts-seed-3` in a comparison), unique in the study: it names the run's files in the Slurm folder.
+public struct Study: Sendable {
+    /// The study's name (`SweepConfig.name`, `CompareConfig.name`).
+    public let name: String
+    /// The study folder (`sweep-<name>/`, `compare-<name>/`).
+    public let directory: URL
+    /// Every run, in the order the local executor starts them.
+    public let jobs: [StudyJob]
+    /// Threads of each run (a Slurm task's `--cpus-per-task`).
+    public let threadsPerJob: Int
+
+    public init(name: String, directory: URL, jobs: [StudyJob], threadsPerJob: Int) {
+        self.name = name
+        self.directory = directory
+        self.jobs = jobs
+        self.threadsPerJob = threadsPerJob
+        let keys = jobs.map { Self.key(ofRunFolder: $0.directory, in: directory) }
+        precondition(Set(keys).count == keys.count, "two runs of study \(name) share a key: \(keys)")
+    }
+
+    /// How an executor's work on a study ended.
+    public enum Outcome: Sendable {
+        /// Every run ended completed (or there was nothing to do).
+        case finished
+        /// Submitted to Slurm without following: the tasks go on there.
+        case submitted
+        /// A stop request (Ctrl-C) ended the work early: local runs stopped with a checkpoint,
+        /// Slurm tasks go on.
+        case stopped
+    }
+
+    /// The Slurm executor's folder: scripts, run lists, configs, exit codes, logs.
+    public var slurm: URL { directory.appendingPathComponent("slurm", isDirectory: true) }
+
+    /// The key of the run folder `run` of the study in `directory` (see the type's comment).
+    static func key(ofRunFolder run: URL, in directory: URL) -> String {
+        let runs = directory.appendingPathComponent("runs", isDirectory: true).standardizedFileURL.pathComponents
+        let parts = run.standardizedFileURL.pathComponents
+        precondition(parts.count > runs.count && Array(parts.prefix(runs.count)) == runs, "run folder \(run.path) is not under \(directory.path)/runs")
+        return parts.dropFirst(runs.count).joined(separator: "-")
+    }
+
+    /// The key of `job`'s run folder.
+    public func key(_ job: StudyJob) -> String { Self.key(ofRunFolder: job.directory, in: directory) }
+
+    /// Every run with the state of its folder (a folder with another configuration throws).
+    public func states() throws(SweepError) -> [(job: StudyJob, state: StudyJob.State)] {
+        var out: [(job: StudyJob, state: StudyJob.State)] = []
+        for var j in jobs {
+            guard let s = j.folderState() else { throw .conflictingRun(path: j.directory.path) }
+            out.append((j, s))
+        }
+        return out
+    }
+
+    /// The runs still to do, other than those whose key is in `queued` (Slurm tasks pending or
+    /// running); throws for a folder a live process writes (naming its pid) when `checkLocks`
+    /// (the local executor; Slurm tasks run on other machines and are found in the queue) — before
+    /// looking at configurations, as a live writer's folder holds whatever it is writing. Says
+    /// which runs resume and how many completed ones are skipped.
+    public func pending(checkLocks: Bool, queued: Set<String> = [], say: (String) -> Void) throws(SweepError) -> [StudyJob] {
+        if checkLocks {
+            for job in jobs where !queued.contains(key(job)) {
+                if let holder = FolderLock.holder(of: job.directory) { throw .busyRun(path: job.directory.path, holder: holder) }
+            }
+        }
+        var pending: [StudyJob] = []
+        var skipped = 0
+        for (job, state) in try states() where !queued.contains(key(job)) {
+            switch state {
+            case .completed: skipped += 1
+            case .partial:
+                say("resume  \(job.label)")
+                pending.append(job)
+            case .fresh: pending.append(job)
+            }
+        }
+        if skipped > 0 { say("skipping \(skipped) completed run(s)") }
+        return pending
+    }
+
+    /// Runs `list` (from `pending`) on this machine through `executor`: finished, or stopped on
+    /// request; throws the failed runs (folder and log tail) after the others finished.
+    public func runLocally(_ list: [StudyJob], on executor: LocalExecutor) throws(SweepError) -> Outcome {
+        let outcome = executor.run(list)
+        if !outcome.failures.isEmpty {
+            throw .runsFailed(outcome.failures.map { f in Self.failureText(list[f.index], reason: f.message) })
+        }
+        return outcome.stopped ? .stopped : .finished
+    }
+
+    /// A failed run: its label, folder, why, and the last lines of its log.
+    static func failureText(_ job: StudyJob, reason: String) -> String {
+        let tail = (try? String(contentsOf: job.log, encoding: .utf8)).map { text in
+            text.split(separator: "\n", omittingEmptySubsequences: false).suffix(12).map { "    | " + $0 }.joined(separator: "\n")
+        } ?? "    (no log at \(job.log.path))"
+        return "  \(job.label): \(reason)\n  folder \(job.directory.path)\n" + tail
+    }
+}
