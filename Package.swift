@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "Experiments", dependencies: ["CProcessControl", "Training", "Masks", "Importance", "Datasets", "Models", "Layers", "TensorCore", "Stats", "Options"],
                 exclude: ["Runs/README.md", "Compare/README.md", "Lottery/README.md", "Interpolation/README.md", "ImportanceReports/README.md",
                           "Bench/README.md", "Plots/README.md", "Sweep/README.md", "TensorBoard/README.md", "MaskCompare/README.md",
-                          "StructuredPruning/README.md"],
+                          "StructuredPruning/README.md", "Pruning/README.md", "PruningSweep/README.md"],
                 swiftSettings: optimised),
 
         // MARK: - The command

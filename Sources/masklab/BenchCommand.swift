@@ -73,11 +73,21 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: .hidden)
     var workload: String?
 
+    /// Child mode with --jobs: the meeting folder of `BenchBarrier` and the number of copies.
+    @Option(name: .long, help: .hidden)
+    var barrier: String?
+
+    @Option(name: .long, help: .hidden)
+    var barrierCount = 1
+
     func validate() throws {
         guard steps >= 1 else { throw ValidationError("--steps must be ≥ 1, got \(steps)") }
         guard warmup >= 0 else { throw ValidationError("--warmup must be ≥ 0, got \(warmup)") }
         guard (1...TrainingConfig.maxThreads).contains(jobs) else {
             throw ValidationError("--jobs must be in [1, \(TrainingConfig.maxThreads)] (4 × the cores), got \(jobs)")
+        }
+        if jobs > 1, torch != nil {
+            throw ValidationError("--torch compares one MaskLab process with PyTorch alone; it cannot be combined with --jobs \(jobs)")
         }
         if let roundTrip, roundTrip < 0 { throw ValidationError("--round-trip must be ≥ 0 ns, got \(roundTrip)") }
         if let threads, !(1...TrainingConfig.maxThreads).contains(threads) {
@@ -129,7 +139,9 @@ struct BenchCommand: ParsableCommand {
         // Child mode: measure one workload in this process and print its result as one JSON line.
         if let workload {
             guard let w = Benchmark.workload(named: workload) else { throw CommandFailure("bench: unknown workload \(workload)") }
-            let result = try Benchmark.run(w, steps: steps, warmup: warmup, threads: threadCount, roundTrip: roundTrip)
+            let meeting = barrier.map { BenchBarrier(folder: URL(fileURLWithPath: $0, isDirectory: true), count: barrierCount) }
+            let result = try Benchmark.run(w, steps: steps, warmup: warmup, threads: threadCount, roundTrip: roundTrip,
+                                           beforeMeasuring: { meeting?.arriveAndWait() })
             print(String(decoding: try JSONEncoder().encode(result), as: UTF8.self))
             return
         }
@@ -142,7 +154,8 @@ struct BenchCommand: ParsableCommand {
             if copies.count > 1 {
                 first.concurrentJobs = BenchmarkResult.ConcurrentJobs(
                     trainImagesPerSecond: copies.map(\.trainImagesPerSecond),
-                    evalImagesPerSecond: copies.map(\.evalImagesPerSecond))
+                    evalImagesPerSecond: copies.map(\.evalImagesPerSecond),
+                    trainSpans: copies.map(\.measuredSpan))
             }
             results.append(first)
         }
@@ -167,34 +180,57 @@ struct BenchCommand: ParsableCommand {
         }
     }
 
-    /// Runs `jobs` copies of `masklab bench --workload name` at once, each in a fresh process,
-    /// and decodes their JSON lines (in start order).
+    /// Runs `jobs` copies of `masklab bench --workload name` at once, each in a fresh process
+    /// writing its JSON line to a file, and decodes them (in start order). With more than one copy
+    /// they meet at a `BenchBarrier` after their warm-up. When a copy fails, the others are
+    /// stopped and the error names it; no copy outlives this call.
     func children(_ name: String) throws -> [BenchmarkResult] {
-        var started: [(Process, Pipe)] = []
-        for _ in 0..<jobs { started.append(try startChild(name)) }
-        return try started.map { p, out in
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            guard p.terminationStatus == 0,
-                  let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last(where: { $0.hasPrefix("{") }) else {
-                throw CommandFailure("bench: the child process for \(name) failed (status \(p.terminationStatus))")
+        let meeting = try BenchBarrier.create(count: jobs)
+        defer { meeting.remove() }
+        var started: [Process] = []
+        defer {
+            // SIGKILL, not `terminate()`: a copy has nothing to save, and SIGTERM may be blocked in
+            // a process started from a thread that blocks it (the mask is inherited).
+            for p in started where p.isRunning { kill(p.processIdentifier, SIGKILL) }
+            for p in started { p.waitUntilExit() }
+        }
+        for i in 0..<jobs {
+            started.append(try startChild(name, output: meeting.folder.appendingPathComponent("copy-\(i).json"),
+                                          barrier: jobs > 1 ? meeting : nil))
+        }
+        // Wait for all; stop early when one fails (the others would wait at the barrier).
+        while started.contains(where: \.isRunning) {
+            if started.contains(where: { !$0.isRunning && $0.terminationStatus != 0 }) { break }
+            usleep(20_000)
+        }
+        let failed = started.indices.filter { !started[$0].isRunning && started[$0].terminationStatus != 0 }
+        if let i = failed.first {
+            throw CommandFailure("bench: copy \(i + 1) of \(jobs) of \(name) failed (status \(started[i].terminationStatus))"
+                                 + (jobs > 1 ? "; the other copies were stopped" : ""))
+        }
+        return try started.indices.map { i in
+            let data = (try? Data(contentsOf: meeting.folder.appendingPathComponent("copy-\(i).json"))) ?? Data()
+            guard let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last(where: { $0.hasPrefix("{") }) else {
+                throw CommandFailure("bench: copy \(i + 1) of \(jobs) of \(name) ended without its JSON result")
             }
             return try JSONDecoder().decode(BenchmarkResult.self, from: Data(line.utf8))
         }
     }
 
-    /// Starts `masklab bench --workload name` in a fresh process writing JSON to a pipe.
-    func startChild(_ name: String) throws -> (Process, Pipe) {
+    /// Starts `masklab bench --workload name` in a fresh process writing its JSON to `output`.
+    func startChild(_ name: String, output: URL, barrier: BenchBarrier?) throws -> Process {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).standardizedFileURL
-        if !FileManager.default.isExecutableFile(atPath: p.executableURL!.path) {
-            p.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        }
+        let invoked = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).standardizedFileURL
+        p.executableURL = FileManager.default.isExecutableFile(atPath: invoked.path)
+            ? invoked : URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         p.arguments = ["bench", "--workload", name, "--steps", String(steps), "--warmup", String(warmup),
                        "--threads", String(threadCount)] + (roundTrip.map { ["--round-trip", String($0)] } ?? [])
-        let out = Pipe()
-        p.standardOutput = out
+            + (barrier.map { ["--barrier", $0.folder.path, "--barrier-count", String($0.count)] } ?? [])
+        guard FileManager.default.createFile(atPath: output.path, contents: nil) else {
+            throw CommandFailure("bench: cannot create \(output.path) for the result of \(name)")
+        }
+        p.standardOutput = try FileHandle(forWritingTo: output)
         try p.run()
-        return (p, out)
+        return p
     }
 }

@@ -25,7 +25,7 @@ final class BenchCLITests: XCTestCase {
     }
 
     func testBenchJobsRunsConcurrentCopiesAndSumsTheirThroughput() throws {
-        let r = try CommandRunner.run(["bench", "--workloads", "mlp", "--steps", "2", "--warmup", "1", "--threads", "1",
+        let r = try CommandRunner.run(["bench", "--workloads", "mlp", "--steps", "300", "--warmup", "1", "--threads", "1",
                                        "--jobs", "2", "--json"], directory: nil, environment: [:], timeout: 240)
         XCTAssertEqual(r.status, 0, "\(r)")
         let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
@@ -35,12 +35,56 @@ final class BenchCLITests: XCTestCase {
         let train = try XCTUnwrap(jobs["trainImagesPerSecond"] as? [Double])
         let eval = try XCTUnwrap(jobs["evalImagesPerSecond"] as? [Double])
         XCTAssertEqual(train.count, 2)
+        XCTAssertEqual((results[0]["trainStepSamples"] as? [Double])?.count, 300)
         XCTAssertEqual(eval.count, 2)
         XCTAssertEqual(train[0], results[0]["trainImagesPerSecond"] as? Double, "the row is the first copy")
-        XCTAssertEqual(jobs["aggregateTrainImagesPerSecond"] as? Double ?? 0, train[0] + train[1], accuracy: 1e-9)
-        XCTAssertEqual(jobs["aggregateEvalImagesPerSecond"] as? Double ?? 0, eval[0] + eval[1], accuracy: 1e-9)
+        // The copies met after their warm-up: their measured training overlapped.
+        XCTAssertGreaterThan(jobs["trainOverlap"] as? Double ?? 0, 0.2, "\(jobs)")
+        let table = try CommandRunner.run(["bench", "--workloads", "mlp", "--steps", "2", "--warmup", "1", "--threads", "1",
+                                           "--jobs", "2"], directory: nil, environment: [:], timeout: 240)
+        XCTAssertEqual(table.status, 0, "\(table)")
+        XCTAssertTrue(table.stdout.contains("mlp: 2 jobs × 1 threads at once, train img/s "), table.stdout)
+        XCTAssertTrue(table.stdout.contains("measured training overlapped "), table.stdout)
         let bad = try CommandRunner.run(["bench", "--jobs", "0"], directory: nil, environment: [:], timeout: 60)
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("--jobs must be in [1,"), bad.stderr)
+        let torch = try CommandRunner.run(["bench", "--jobs", "2", "--torch", "python3"], directory: nil, environment: [:], timeout: 60)
+        XCTAssertNotEqual(torch.status, 0)
+        XCTAssertTrue(torch.stderr.contains("cannot be combined with --jobs 2"), torch.stderr)
+    }
+
+    /// A copy killed mid-measurement (as the kernel's OOM killer would) ends the bench with an
+    /// error naming it, and the other copy does not outlive the command.
+    func testBenchJobsStopsTheOtherCopiesWhenOneDies() throws {
+        let bench = CommandInBackground(["bench", "--workloads", "resnet18-w16", "--steps", "400", "--warmup", "1",
+                                         "--threads", "1", "--jobs", "2"], timeout: 300)
+        var copies: [pid_t] = []
+        let deadline = Date().addingTimeInterval(120)
+        while copies.count < 2, Date() < deadline, !bench.hasEnded {
+            copies = Self.processes(withArguments: ["--workload", "resnet18-w16", "--barrier-count"])
+            usleep(100_000)
+        }
+        XCTAssertEqual(copies.count, 2, "both copies started")
+        guard copies.count == 2 else { return }
+        usleep(500_000)
+        kill(copies[0], SIGKILL)
+        let r = try XCTUnwrap(bench.wait(seconds: 120), "the bench ends soon after a copy dies")
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("of 2 of resnet18-w16 failed (status"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("the other copies were stopped"), r.stderr)
+        XCTAssertTrue(Self.processes(withArguments: ["--workload", "resnet18-w16", "--barrier-count"]).isEmpty,
+                      "no copy outlives the command")
+    }
+
+    /// Live processes (not zombies) whose command line contains every one of `arguments`.
+    static func processes(withArguments arguments: [String]) -> [pid_t] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { Int32($0) }.filter { pid in
+            guard let cmdline = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
+                  let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let state = stat.split(separator: ")").last?.split(separator: " ").first, state != "Z" else { return false }
+            let args = cmdline.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            return arguments.allSatisfy(args.contains)
+        }.sorted()
     }
 }

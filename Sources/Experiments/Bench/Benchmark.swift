@@ -47,9 +47,10 @@ public enum Benchmark {
 
     /// Measures `workload` in this process: `warmup` unmeasured steps, then `steps` timed train
     /// steps and `steps` timed inference passes, on `threads` threads; `roundTrip` fixes the
-    /// round trip of `Parallel.costModel` (nil: measured).
+    /// round trip of `Parallel.costModel` (nil: measured). `beforeMeasuring` runs after the warm-up,
+    /// right before the first measured step (`masklab bench --jobs` waits there for the other copies).
     public static func run(_ workload: Workload, steps: Int, warmup: Int = 3, threads: Int, seed: UInt64 = 0,
-                           roundTrip: Int? = nil) throws -> BenchmarkResult {
+                           roundTrip: Int? = nil, beforeMeasuring: () -> Void = {}) throws -> BenchmarkResult {
         precondition(steps >= 1 && warmup >= 0 && threads >= 1, "bench: steps \(steps), warmup \(warmup), threads \(threads)")
         Parallel.setThreads(threads)
         if let roundTrip { Parallel.fixRoundTrip(nanoseconds: roundTrip) }
@@ -102,7 +103,10 @@ public enum Benchmark {
         let tensorAllocations = TensorStorage.allocationCount
         let heap = ProcessMemory.heapInUseBytes()
         let roundTripBefore = Parallel.measureRoundTrip(), regions0 = Parallel.regionCounts
+        beforeMeasuring()
+        let measuredFrom = Date().timeIntervalSince1970
         for s in 0..<steps { (train[s], fwd[s], bwd[s], opt[s]) = trainStep() }
+        let trainMeasuredUntil = Date().timeIntervalSince1970
         let regions1 = Parallel.regionCounts
         for s in 0..<steps { eval[s] = evalStep() }
         let regions2 = Parallel.regionCounts, roundTripAfter = Parallel.measureRoundTrip()
@@ -121,6 +125,7 @@ public enum Benchmark {
             tensorAllocationsInSteps: allocationsInSteps,
             heapBytesGrowthInSteps: heap.flatMap { h in heapAfter.map { $0 - h } },
             trainStepSamples: train, evalStepSamples: eval,
+            measuredSpan: [measuredFrom, trainMeasuredUntil, Date().timeIntervalSince1970],
             threading: threads > 1 ? BenchmarkResult.Threading(
                 roundTripNanoseconds: [roundTripBefore, roundTripAfter], roundTripFixed: roundTrip != nil,
                 trainRegionsPerStep: Double(regions1.regions - regions0.regions) / Double(steps),

@@ -61,15 +61,16 @@ public struct BenchmarkReport: Codable, Sendable {
         if !threading.isEmpty { lines += [""] + threading }
         let concurrent = results.compactMap { r in
             r.concurrentJobs.map { c in
-                String(format: "%@: %d jobs × %d threads at once, train img/s %@ (Σ %.1f), eval img/s %@ (Σ %.1f)",
+                String(format: "%@: %d jobs × %d threads at once, train img/s %@ (Σ %.1f), eval img/s %@ (Σ %.1f), measured training overlapped %@",
                        r.workload as NSString, c.trainImagesPerSecond.count, r.threads,
                        c.trainImagesPerSecond.map { String(format: "%.1f", $0) }.joined(separator: " + ") as NSString,
                        c.aggregateTrainImagesPerSecond,
                        c.evalImagesPerSecond.map { String(format: "%.1f", $0) }.joined(separator: " + ") as NSString,
-                       c.aggregateEvalImagesPerSecond)
+                       c.aggregateEvalImagesPerSecond,
+                       (c.trainOverlap.map { String(format: "%.0f%%", 100 * $0) } ?? "n/a") as NSString)
             }
         }
-        if !concurrent.isEmpty { lines += ["", "Concurrent copies (the row above is the first copy):"] + concurrent }
+        if !concurrent.isEmpty { lines += ["", "Concurrent copies (each workload's row above is its first copy):"] + concurrent }
         lines += structuredComparison
         if let torch {
             lines.append("")

@@ -40,6 +40,11 @@ public struct BenchmarkResult: Codable, Sendable {
     public var trainStepSamples: [Double]
     public var evalStepSamples: [Double]
 
+    /// Wall-clock times (seconds since 1970) when the measured training steps began, when they
+    /// ended, and when the measured evaluation passes ended: with `--jobs` they show how far the
+    /// copies' measurements overlapped.
+    public var measuredSpan: [Double]?
+
     /// How the work was spread over the threads (with more than one thread).
     public var threading: Threading?
 
@@ -47,17 +52,28 @@ public struct BenchmarkResult: Codable, Sendable {
     /// other fields are the first copy's.
     public var concurrentJobs: ConcurrentJobs?
 
-    /// Throughput of N copies of one workload run at the same time (img/s, in start order).
+    /// Throughput of N copies of one workload run at the same time (img/s, in start order). The
+    /// copies wait for each other after their warm-up, so their measured steps start together.
     public struct ConcurrentJobs: Codable, Sendable {
         public var trainImagesPerSecond: [Double]
         public var evalImagesPerSecond: [Double]
+        /// The share of the measured training span (first start to last end) during which every
+        /// copy was measuring: near 1 when the copies ran side by side; nil when a copy did not
+        /// report its span.
+        public var trainOverlap: Double?
         /// Σ of the copies' training (evaluation) img/s: what a study of N jobs can at best reach.
         public var aggregateTrainImagesPerSecond: Double
         public var aggregateEvalImagesPerSecond: Double
 
-        public init(trainImagesPerSecond: [Double], evalImagesPerSecond: [Double]) {
+        public init(trainImagesPerSecond: [Double], evalImagesPerSecond: [Double], trainSpans: [[Double]?] = []) {
             self.trainImagesPerSecond = trainImagesPerSecond
             self.evalImagesPerSecond = evalImagesPerSecond
+            let spans = trainSpans.compactMap { $0.flatMap { $0.count >= 2 ? ($0[0], $0[1]) : nil } }
+            if !spans.isEmpty, spans.count == trainSpans.count,
+               let first = spans.map(\.0).min(), let last = spans.map(\.1).max(), last > first {
+                let common = (spans.map(\.1).min() ?? 0) - (spans.map(\.0).max() ?? 0)
+                trainOverlap = max(0, common) / (last - first)
+            }
             aggregateTrainImagesPerSecond = trainImagesPerSecond.reduce(0, +)
             aggregateEvalImagesPerSecond = evalImagesPerSecond.reduce(0, +)
         }
