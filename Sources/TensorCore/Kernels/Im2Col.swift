@@ -252,19 +252,22 @@ extension Im2Col {
 extension Im2Col {
     // d[o] = base[2o] for o in range, in SIMD8 / SIMD4 blocks (even halves of 2·width loads) and a scalar tail
     /// The stride-2 gather of `im2col`: `d[o] = base[2·o]` for `o` in `range`. A vector block
-    /// loads `base[2·o ..< 2·o + 2·width]` and keeps the even entries, so it is used only while that
-    /// stays below `readable` (the entries of `base` inside its image row); the rest is scalar.
-    /// The same values as the scalar loop.
+    /// loads `base[2·o ..< 2·o + 2·width]` and keeps the even entries (`evenHalf`), so it is used
+    /// only while that stays below `readable` (the entries of `base` inside its image row); the
+    /// rest is scalar. The same values as the scalar loop. (Concrete SIMD types: through the
+    /// generic `LaneValue` these calls were left unspecialised in this inlinable code.)
     @inlinable
     static func gatherEven(_ base: UnsafePointer<Float>, _ range: Range<Int>, readable: Int, into d: UnsafeMutablePointer<Float>) {
         var o = range.lowerBound
         let end = range.upperBound
         while o + 8 <= end && 2 * o + 16 <= readable {
-            SIMD8<Float>.loadSplit(base + 2 * o).even.store(d + o)
+            let v = UnsafeRawPointer(base + 2 * o).loadUnaligned(as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(d + o).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
             o += 8
         }
         while o + 4 <= end && 2 * o + 8 <= readable {
-            SIMD4<Float>.loadSplit(base + 2 * o).even.store(d + o)
+            let v = UnsafeRawPointer(base + 2 * o).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(d + o).storeBytes(of: v.evenHalf, as: SIMD4<Float>.self)
             o += 4
         }
         while o < end {
@@ -283,13 +286,15 @@ extension Im2Col {
         var o = range.lowerBound
         let end = range.upperBound
         while o + 8 <= end && 2 * o + 16 <= readable {
-            let (even, odd) = SIMD8<Float>.loadSplit(base + 2 * o)
-            SIMD8<Float>.storeMerged(even: even + SIMD8<Float>.load(s + o), odd: odd, base + 2 * o)
+            var v = UnsafeRawPointer(base + 2 * o).loadUnaligned(as: SIMD16<Float>.self)
+            v.evenHalf += UnsafeRawPointer(s + o).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(base + 2 * o).storeBytes(of: v, as: SIMD16<Float>.self)
             o += 8
         }
         while o + 4 <= end && 2 * o + 8 <= readable {
-            let (even, odd) = SIMD4<Float>.loadSplit(base + 2 * o)
-            SIMD4<Float>.storeMerged(even: even + SIMD4<Float>.load(s + o), odd: odd, base + 2 * o)
+            var v = UnsafeRawPointer(base + 2 * o).loadUnaligned(as: SIMD8<Float>.self)
+            v.evenHalf += UnsafeRawPointer(s + o).loadUnaligned(as: SIMD4<Float>.self)
+            UnsafeMutableRawPointer(base + 2 * o).storeBytes(of: v, as: SIMD8<Float>.self)
             o += 4
         }
         while o < end {
