@@ -160,16 +160,18 @@ public final class BatchNorm: Layer {
 
     // g = dy·[y > 0] (relu) or dy;  dγ += Σ g·x̂;  dβ += Σ g;
     // batch statistics: dx = γ·inv/M · (M·g − Σg − x̂·Σ(g·x̂));  running statistics: dx = γ·inv·g
+    // The ReLU's mask [y > 0] = [a·x + b > 0] is recomputed from x (read anyway) rather than read from y.
     public func backward(_ dy: Tensor) -> Tensor {
         let n = dy.shape[0], s = dy.shape.rowSize / channels
         precondition(dy.shape == input.shape, "BatchNorm \(scale.name): gradient \(dy.shape) does not match the last input \(input.shape)")
-        let y = relu ? output.tensor(dy.shape) : nil
-        Normalization.gradientSums(dy.pointer, reluOutput: y.map { UnsafePointer($0.pointer) }, input.pointer, mean: centre,
+        let mask = relu ? Normalization.ReluOfAffine(scale: affineScale, shift: affineShift) : nil
+        Normalization.gradientSums(dy.pointer, reluOutput: nil, reluOf: mask, input.pointer, mean: centre,
                                    images: n, channels: channels, plane: s, sumG: sumG, sumGX: sumGX)
         finishSums(count: n * s)
         guard computesInputGradient else { return .none }
         let dx = gradientInPlace ? dy : inputGrad.tensor(dy.shape)
-        inputGradient(dy, reluOutput: y, into: dx)
+        Normalization.inputGradient(dy.pointer, reluOutput: nil, reluOf: mask, input.pointer, mean: centre, images: n,
+                                    channels: channels, plane: s, k: affineScale, p: p, q: q, into: dx.pointer)
         return dx
     }
 }

@@ -29,9 +29,12 @@ public final class ConvolutionWorkspace {
     /// The buffer; replaced by a larger one when a layer reserves more (read `base` at use time).
     public private(set) var storage = TensorStorage(count: 0)
 
-    /// A workspace whose chunks use at most `budgetBytes` (default 4 MiB: on ResNet-18 width 16,
-    /// batch 128, cache-sized chunks took ≈ 25 % less CPU per training step than 64 MiB ones).
-    public init(budgetBytes: Int = 4 << 20) {
+    /// A workspace whose chunks use at most `budgetBytes` (default 2 MiB: on ResNet-18 width 16,
+    /// batch 128, cache-sized chunks took ≈ 25 % less CPU per training step than 64 MiB ones, and
+    /// on the 2-core Xeon with 2 MiB of L2 per core 2 MiB took ≈ 3 % less than 4 MiB — one lane's
+    /// Winograd `V` and `M` then fit its core's L2 — with width 64 unchanged; see
+    /// `results/bench/session8-w16`).
+    public init(budgetBytes: Int = 2 << 20) {
         precondition(budgetBytes > 0, "workspace budget must be positive, got \(budgetBytes)")
         budget = budgetBytes / 4
     }

@@ -42,6 +42,11 @@ final class Im2ColTests: XCTestCase {
         // Stride 2 on wide rows: 16-float loads split into even entries, then a scalar tail.
         WindowGeometry(channels: 2, height: 6, width: 37, kernel: 3, stride: 2, padding: 1),
         WindowGeometry(channels: 3, height: 4, width: 32, kernel: 1, stride: 2, padding: 0),
+        // ResNet-18's stride-2 layers at 16 and 8 pixels: blocks that end exactly at the row's end
+        // (and, in the last row of the last image, at the tensor's end), SIMD4 blocks, scalar tails.
+        WindowGeometry(channels: 2, height: 16, width: 16, kernel: 3, stride: 2, padding: 1),
+        WindowGeometry(channels: 3, height: 8, width: 8, kernel: 3, stride: 2, padding: 1),
+        WindowGeometry(channels: 2, height: 16, width: 16, kernel: 1, stride: 2, padding: 0),
     ]
 
     func testIm2ColMatchesReference() {

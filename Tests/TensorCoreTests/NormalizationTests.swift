@@ -115,6 +115,48 @@ final class NormalizationTests: XCTestCase {
         }
     }
 
+    /// The backward with the ReLU's mask recomputed from `x` (`reluOf`, as `BatchNorm.backward`
+    /// uses it) gives the same bits as the backward reading the forward's output `y`: sums and
+    /// input gradient, on planes with SIMD blocks and scalar tails, with entries exactly at the
+    /// kink (`a·x + b = 0`, masked both ways) and a negative scale.
+    func testRecomputedReluMaskMatchesTheStoredOutputBitForBit() {
+        for (n, c, s) in [(6, 5, 67), (4, 3, 1024), (9, 4, 1), (3, 2, 16)] {
+            let count = n * c * s
+            var x = random(count, seed: 31)
+            for i in stride(from: 0, to: count, by: 7) { x[i] = 0 }   // with b[ch] = 0 below: exactly at the kink
+            let dyv = random(count, seed: 32)
+            let st = TensorStorage(count: 5 * count + 9 * c)
+            let xp = st.base, dyp = xp + count, y = dyp + count, dxStored = y + count, dxRecomputed = dxStored + count
+            let pc = dxRecomputed + count
+            let mean = pc, variance = pc + c, a = pc + 2 * c, b = pc + 3 * c, k = pc + 4 * c, p = pc + 5 * c, q = pc + 6 * c
+            let sums = pc + 7 * c
+            xp.update(from: x, count: count); dyp.update(from: dyv, count: count)
+            Normalization.statistics(xp, images: n, channels: c, plane: s, mean: mean, variance: variance)
+            for ch in 0..<c {
+                a[ch] = ch == 1 ? -0.75 : 1.25
+                b[ch] = ch == 0 ? 0 : 0.3
+                k[ch] = a[ch]; p[ch] = 0.01 * Float(ch + 1); q[ch] = -0.02
+            }
+            Normalization.affine(xp, images: n, channels: c, plane: s, scale: a, shift: b, residual: nil,
+                                 residualScale: nil, residualShift: nil, relu: true, into: y)
+            let mask = Normalization.ReluOfAffine(scale: a, shift: b)
+            var stored: [Float] = [], recomputed: [Float] = []
+            let passes: [(UnsafePointer<Float>?, UnsafeMutablePointer<Float>)] = [(UnsafePointer(y), dxStored), (nil, dxRecomputed)]
+            for (relu, dx) in passes {
+                let sg = sums, sgx = sums + c
+                Normalization.gradientSums(dyp, reluOutput: relu, reluOf: relu == nil ? mask : nil, xp, mean: mean,
+                                           images: n, channels: c, plane: s, sumG: sg, sumGX: sgx)
+                Normalization.inputGradient(dyp, reluOutput: relu, reluOf: relu == nil ? mask : nil, xp, mean: mean,
+                                            images: n, channels: c, plane: s, k: k, p: p, q: q, into: dx)
+                let out = Array(UnsafeBufferPointer(start: sums, count: 2 * c)) + Array(UnsafeBufferPointer(start: dx, count: count))
+                if relu != nil { stored = out } else { recomputed = out }
+            }
+            XCTAssertEqual(stored.count, 2 * c + count)
+            XCTAssertEqual(stored.map(\.bitPattern), recomputed.map(\.bitPattern), "\(n)×\(c)×\(s)")
+            XCTAssertTrue(UnsafeBufferPointer(start: y, count: count).contains(0), "some outputs at or below the kink")
+        }
+    }
+
     /// The fused kernels give bit-identical results run to run and on 1 and 2 threads.
     func testFusedBatchNormIsDeterministic() {
         let (n, c, s) = (16, 8, 256), count = n * c * s

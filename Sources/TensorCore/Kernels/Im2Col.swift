@@ -71,6 +71,8 @@ public enum Im2Col {
                             if s == 1 {
                                 let shifted = row + (kw - p)
                                 for o in lo..<hi { d[o] = shifted[o] }
+                            } else if s == 2 {
+                                gatherEven(row + (kw - p), lo..<hi, readable: w - (kw - p), into: d)
                             } else {
                                 var iw = lo * s - p + kw
                                 for o in lo..<hi { d[o] = row[iw]; iw += s }
@@ -119,6 +121,8 @@ public enum Im2Col {
                             if s == 1 {
                                 let shifted = row + (kw - p)
                                 for o in lo..<hi { shifted[o] += srow[o] }
+                            } else if s == 2 {
+                                scatterAddEven(srow, lo..<hi, readable: w - (kw - p), into: row + (kw - p))
                             } else {
                                 var iw = lo * s - p + kw
                                 for o in lo..<hi { row[iw] += srow[o]; iw += s }
@@ -241,6 +245,61 @@ extension Im2Col {
                 for t in 0..<plane { sum += src[t] }
             }
             biasGrad[ch] += sum
+        }
+    }
+}
+
+extension Im2Col {
+    // d[o] = base[2o] for o in range, in SIMD8 / SIMD4 blocks (even halves of 2·width loads) and a scalar tail
+    /// The stride-2 gather of `im2col`: `d[o] = base[2·o]` for `o` in `range`. A vector block
+    /// loads `base[2·o ..< 2·o + 2·width]` and keeps the even entries (`evenHalf`), so it is used
+    /// only while that stays below `readable` (the entries of `base` inside its image row); the
+    /// rest is scalar. The same values as the scalar loop. (Concrete SIMD types: through the
+    /// generic `LaneValue` these calls were left unspecialised in this inlinable code.)
+    @inlinable
+    static func gatherEven(_ base: UnsafePointer<Float>, _ range: Range<Int>, readable: Int, into d: UnsafeMutablePointer<Float>) {
+        var o = range.lowerBound
+        let end = range.upperBound
+        while o + 8 <= end && 2 * o + 16 <= readable {
+            let v = UnsafeRawPointer(base + 2 * o).loadUnaligned(as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(d + o).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
+            o += 8
+        }
+        while o + 4 <= end && 2 * o + 8 <= readable {
+            let v = UnsafeRawPointer(base + 2 * o).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(d + o).storeBytes(of: v.evenHalf, as: SIMD4<Float>.self)
+            o += 4
+        }
+        while o < end {
+            d[o] = base[2 * o]
+            o &+= 1
+        }
+    }
+
+    // base[2o] += s[o] for o in range (the odd entries are rewritten unchanged)
+    /// The stride-2 scatter of `col2im`, the adjoint of `gatherEven`: `base[2·o] += s[o]` for `o`
+    /// in `range`, in vector blocks that load `2·width` entries of `base`, add to the even ones and
+    /// store both halves back (the odd ones unchanged) while they stay below `readable`; then
+    /// scalar. Each entry gets the same single addition as in the scalar loop.
+    @inlinable
+    static func scatterAddEven(_ s: UnsafePointer<Float>, _ range: Range<Int>, readable: Int, into base: UnsafeMutablePointer<Float>) {
+        var o = range.lowerBound
+        let end = range.upperBound
+        while o + 8 <= end && 2 * o + 16 <= readable {
+            var v = UnsafeRawPointer(base + 2 * o).loadUnaligned(as: SIMD16<Float>.self)
+            v.evenHalf += UnsafeRawPointer(s + o).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(base + 2 * o).storeBytes(of: v, as: SIMD16<Float>.self)
+            o += 8
+        }
+        while o + 4 <= end && 2 * o + 8 <= readable {
+            var v = UnsafeRawPointer(base + 2 * o).loadUnaligned(as: SIMD8<Float>.self)
+            v.evenHalf += UnsafeRawPointer(s + o).loadUnaligned(as: SIMD4<Float>.self)
+            UnsafeMutableRawPointer(base + 2 * o).storeBytes(of: v, as: SIMD8<Float>.self)
+            o += 4
+        }
+        while o < end {
+            base[2 * o] += s[o]
+            o &+= 1
         }
     }
 }

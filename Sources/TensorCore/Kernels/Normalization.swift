@@ -82,17 +82,22 @@ public enum Normalization {
     /// Per channel, with `g = dy·[y > 0]` (or `dy` when `reluOutput` is nil): `sumG[c] = Σ g` and
     /// `sumGX[c] = Σ g·(x − mean[c])` over the channel's n·S values. `x` and `mean` may be given
     /// twice (`x2`, `mean2`, `sumGX2`) for a second input read with the same `g` (the shortcut).
+    /// With `reluOf` instead of `reluOutput`, `y = relu(a[c]·x + b[c])` is not read but recomputed
+    /// from `x` exactly as `affine` computed it (same mask, one tensor less to read).
     @inlinable
     public static func gradientSums(_ dy: UnsafePointer<Float>, reluOutput y: UnsafePointer<Float>?,
+                                    reluOf affine: ReluOfAffine? = nil,
                                     _ x: UnsafePointer<Float>, mean: UnsafePointer<Float>,
                                     images n: Int, channels c: Int, plane s: Int,
                                     sumG: UnsafeMutablePointer<Float>, sumGX: UnsafeMutablePointer<Float>,
                                     second x2: UnsafePointer<Float>? = nil, mean2: UnsafePointer<Float>? = nil,
                                     sumGX2: UnsafeMutablePointer<Float>? = nil) {
+        precondition(y == nil || affine == nil, "gradientSums: a ReLU output and a ReLU to recompute")
         Parallel.forEachChunk(c, costPerItem: (x2 == nil ? 3 : 4) * n * s) { _, chans in
             for ch in chans {
                 var tg = 0.0, tgx = 0.0, tgx2 = 0.0
                 let mu = mean[ch], mu2 = mean2?[ch] ?? 0
+                let av = affine?.scale[ch] ?? 0, bv = affine?.shift[ch] ?? 0, recompute = affine != nil
                 for i in 0..<n {
                     let o = (i * c + ch) * s
                     let d = dy + o, yp = y.map { $0 + o }, xp = x + o, xp2 = x2.map { $0 + o }
@@ -101,6 +106,7 @@ public enum Normalization {
                     while j + 8 <= s {
                         var g = load(d + j)
                         if let yp { g.replace(with: 0, where: load(yp + j) .<= 0) }
+                        if recompute { g.replace(with: 0, where: load(xp + j) * av + bv .<= 0) }
                         sg += g
                         sgx += g * (load(xp + j) - mu)
                         if let xp2 { sgx2 += g * (load(xp2 + j) - mu2) }
@@ -108,7 +114,8 @@ public enum Normalization {
                     }
                     var rg = sg.sum(), rgx = sgx.sum(), rgx2 = sgx2.sum()
                     while j < s {
-                        let g = yp.map { $0[j] > 0 ? d[j] : 0 } ?? d[j]
+                        var g = yp.map { $0[j] > 0 ? d[j] : 0 } ?? d[j]
+                        if recompute && !(xp[j] * av + bv > 0) { g = 0 }
                         rg += g
                         rgx += g * (xp[j] - mu)
                         if let xp2 { rgx2 += g * (xp2[j] - mu2) }
@@ -124,29 +131,35 @@ public enum Normalization {
     }
 
     /// `dx = k[c]·g + p[c]·(x − mean[c]) + q[c]` with `g = dy·[y > 0]` (or `dy`); adds into `dx`
-    /// when `accumulate`. `dx` may alias `dy` (each element is read before it is written).
+    /// when `accumulate`. `dx` may alias `dy` (each element is read before it is written). With
+    /// `reluOf`, `y = relu(a[c]·x + b[c])` is recomputed from `x` instead of read (see `gradientSums`).
     @inlinable
     public static func inputGradient(_ dy: UnsafePointer<Float>, reluOutput y: UnsafePointer<Float>?,
+                                     reluOf affine: ReluOfAffine? = nil,
                                      _ x: UnsafePointer<Float>, mean: UnsafePointer<Float>,
                                      images n: Int, channels c: Int, plane s: Int,
                                      k: UnsafePointer<Float>, p: UnsafePointer<Float>, q: UnsafePointer<Float>,
                                      accumulate: Bool = false, into dx: UnsafeMutablePointer<Float>) {
+        precondition(y == nil || affine == nil, "inputGradient: a ReLU output and a ReLU to recompute")
         Parallel.forEachChunk(n * c, costPerItem: 2 * s) { _, rows in
             for row in rows {
                 let ch = row % c, o = row * s
                 let kv = k[ch], pv = p[ch], qv = q[ch], mu = mean[ch]
+                let av = affine?.scale[ch] ?? 0, bv = affine?.shift[ch] ?? 0, recompute = affine != nil
                 let d = dy + o, yp = y.map { $0 + o }, xp = x + o, out = dx + o
                 var j = 0
                 while j + 8 <= s {
                     var g = load(d + j)
                     if let yp { g.replace(with: 0, where: load(yp + j) .<= 0) }
+                    if recompute { g.replace(with: 0, where: load(xp + j) * av + bv .<= 0) }
                     var v = g * kv + (load(xp + j) - mu) * pv + qv
                     if accumulate { v += load(out + j) }
                     store(v, out + j)
                     j += 8
                 }
                 while j < s {
-                    let g = yp.map { $0[j] > 0 ? d[j] : 0 } ?? d[j]
+                    var g = yp.map { $0[j] > 0 ? d[j] : 0 } ?? d[j]
+                    if recompute && !(xp[j] * av + bv > 0) { g = 0 }
                     let v = kv * g + pv * (xp[j] - mu) + qv
                     out[j] = accumulate ? out[j] + v : v
                     j += 1
@@ -175,6 +188,16 @@ public enum Normalization {
         var t = acc.sum()
         while j < count { let d = p[j] - centre; t += d * d; j += 1 }
         return t
+    }
+
+    /// The forward `y = relu(a[c]·x + b[c])` of a BatchNorm with its ReLU (`affine` with `relu`
+    /// and no residual), for the backward to recompute the ReLU's mask from `x` instead of reading `y`.
+    public struct ReluOfAffine {
+        public let scale: UnsafePointer<Float>, shift: UnsafePointer<Float>
+        @inlinable public init(scale: UnsafePointer<Float>, shift: UnsafePointer<Float>) {
+            self.scale = scale
+            self.shift = shift
+        }
     }
 
     @inlinable @inline(__always)
