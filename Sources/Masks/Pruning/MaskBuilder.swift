@@ -170,9 +170,8 @@ public enum MaskBuilder {
     }
 
     /// A uniformly random mask with `counts[i]` entries kept in tensor i of sizes `sizes`: a
-    /// partial Fisher–Yates shuffle on `stream(i)` (the lottery's same-count random control and
-    /// the dynamic sparse masks' start; `--mask random` draws the same masks through
-    /// `RandomCriterion.Draw.shuffleRanks`).
+    /// partial Fisher–Yates shuffle on `stream(i)`, k draws per tensor (`--mask random`, the
+    /// lottery's same-count random control and the dynamic sparse masks' start).
     public static func randomSubset(sizes: [Int], counts: [Int], stream: (Int) -> RandomStream) -> [[Float]] {
         precondition(sizes.count == counts.count && zip(sizes, counts).allSatisfy { $1 >= 0 && $1 <= $0 }, "random subset: counts \(counts) for sizes \(sizes)")
         return sizes.indices.map { i in
