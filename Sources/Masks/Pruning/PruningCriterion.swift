@@ -2,7 +2,9 @@ import Options
 
 /// A way of ranking weights for pruning: one score per entry of every masked tensor, larger =
 /// more worth keeping. Scores of entries already pruned are ignored. `MaskBuilder` turns the
-/// scores into a mask; the criterion never decides counts, scope or exclusions.
+/// scores into a mask; the plan decides counts, scope and exclusions, and the criterion only
+/// says how its scores compare across tensors under a global scope (`globalRanking`: one pooled
+/// threshold, or per-tensor counts from another criterion's pooled ranking).
 ///
 /// A new criterion is one file (a type conforming to this protocol with a static `entry`)
 /// plus one line in `CriterionRegistry`.
