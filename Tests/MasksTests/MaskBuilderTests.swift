@@ -65,7 +65,7 @@ final class MaskBuilderTests: XCTestCase {
 
     /// Hand-set scores with the global rule of a named criterion.
     private struct FixedScores: PruningCriterion {
-        let name = "fixed"
+        var name = "fixed"
         let values: [[Float]]
         let globalRanking: GlobalRanking
         func scores(_ context: ScoringContext) throws(PruningError) -> [[Float]] { values }
@@ -94,6 +94,20 @@ final class MaskBuilderTests: XCTestCase {
         let mask = try build(ImportanceCriterion().globalRanking)
         XCTAssertEqual(mask[0], [1, 0, 1, 0, 1, 0, 1, 0], "fc1: magnitude's 4, the 4 largest log w (0.2, 0.15, 0.1, 0.05)")
         XCTAssertEqual(mask[1], [0, 1, 1, 1, 1, 0, 0, 0], "fc2: magnitude's 4, the 4 largest log w, not the 4 largest |w|")
+    }
+
+    /// A budget source whose scores do not fit the tensors is the same typed error as a
+    /// criterion's own (it was a precondition failure).
+    func testABudgetSourceOfTheWrongSizeIsAnErrorNotACrash() {
+        let net = TinyNets.twoLayer(inputs: 4, hidden: 2, classes: 4)
+        let masked = MaskScope().select(from: net.store)
+        let streams = RandomStreams(seed: 1)
+        let context = ScoringContext(network: net, parameters: masked) { streams.stream(.pruning, $0) }
+        let source = FixedScores(name: "source", values: [[1, 2, 3]], globalRanking: .pooled)
+        let criterion = FixedScores(values: masked.map { [Float](repeating: 1, count: $0.shape.count) }, globalRanking: .budgets(from: source))
+        XCTAssertThrowsError(try MaskBuilder.build(criterion, context: context, plan: PruningPlan(scope: .global, amount: .keep(0.5)), seed: 1, step: 0)) { e in
+            XCTAssertEqual(e as? PruningError, .invalid("criterion 'source' scored [3] entries for tensors of [8, 8]"))
+        }
     }
 
     // MARK: - Bit-identical to the replaced code

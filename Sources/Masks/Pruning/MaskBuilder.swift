@@ -144,10 +144,7 @@ public enum MaskBuilder {
                 let share = pow(Double(g.keep) / Double(s), Double(r) / Double(rounds))
                 return Group(tensors: g.tensors, keep: max(g.keep, Int((Double(s) * share).rounded())))
             }
-            let scores = try criterion.scores(context)
-            guard scores.map(\.count) == context.mask.map(\.count) else {
-                throw .invalid("criterion '\(criterion.name)' scored \(scores.map(\.count)) entries for tensors of \(context.mask.map(\.count))")
-            }
+            let scores = try checkedScores(criterion, context: context)
             context.mask = try prune(context.mask, scores: scores, groups: groups, ties: ties, criterion: criterion.name, names: names)
         }
         return context.mask
@@ -157,12 +154,24 @@ public enum MaskBuilder {
         criterion.breaksTiesByIndex ? .index(indexOrder) : .seeded(RandomStreams(seed: seed).stream(.pruning, 3000 + step))
     }
 
+    /// `criterion`'s scores of `context`, or an error when their sizes do not fit the tensors.
+    private static func checkedScores(_ criterion: any PruningCriterion, context: ScoringContext) throws(PruningError) -> [[Float]] {
+        let scores = try criterion.scores(context)
+        guard scores.map(\.count) == context.mask.map(\.count) else {
+            throw .invalid("criterion '\(criterion.name)' scored \(scores.map(\.count)) entries for tensors of \(context.mask.map(\.count))")
+        }
+        return scores
+    }
+
     /// `groups` with every group of several tensors split into one group per tensor, each
     /// keeping what one pooled ranking of the group by `source` keeps in it (`GlobalRanking.budgets`).
+    /// `source` must score once and pool (a criterion's own rule, not an input).
     static func perTensorBudgets(_ groups: [Group], by source: any PruningCriterion, context: ScoringContext, seed: UInt64, step: Int,
                                  indexOrder: IndexOrder, names: [String]) throws(PruningError) -> [Group] {
+        precondition(source.rounds <= 1, "global budgets from '\(source.name)': a source criterion scores once, it has \(source.rounds) rounds")
+        if case .budgets = source.globalRanking { preconditionFailure("global budgets from '\(source.name)': a source criterion ranks pooled") }
         guard groups.contains(where: { $0.tensors.count > 1 }) else { return groups }
-        let scores = try source.scores(context)
+        let scores = try checkedScores(source, context: context)
         let pooled = try prune(context.mask, scores: scores, groups: groups.filter { $0.tensors.count > 1 }, ties: tieRule(source, seed: seed, step: step, indexOrder: indexOrder),
                                criterion: source.name, names: names)
         return groups.flatMap { g -> [Group] in
