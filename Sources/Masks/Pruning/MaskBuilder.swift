@@ -189,7 +189,7 @@ public enum MaskBuilder {
             let n = sizes[i], k = counts[i]
             let rng = stream(i)
             var index = Array(0..<n)
-            for j in 0..<k { index.swapAt(j, j + rng.integer(below: n - j)) }
+            index.withUnsafeMutableBufferPointer { MaskKernels.partialShuffle($0, first: k, random: rng) }
             var v = [Float](repeating: 0, count: n)
             for j in 0..<k { v[index[j]] = 1 }
             return v
