@@ -8,7 +8,7 @@ import Importance
 /// `CriterionRegistry`) and `MaskBuilder`: each tensor keeps max(1, round(q·n)) of its highest
 /// scores (layerwise) or the masked tensors keep max(1, round(q·N)) under one threshold
 /// (global); `keepOutput` gives the output layer its own share. Data-driven criteria score on
-/// `pruning.batches` seeded training batches; random draws come from stream (seed, pruning,
+/// `pruning.batches` seeded training batches (loaded only for them: `needsData`); random draws come from stream (seed, pruning,
 /// parameter index). `magnitude` is this sampler with the magnitude criterion (its results are
 /// the same as before the criterion family: ties keep the lower index). `random` is this sampler
 /// with a per-tensor partial Fisher–Yates draw (`MaskBuilder.randomSubset`) in place of a
@@ -40,7 +40,7 @@ public final class PruneMask: FixedMask {
         do throws(PruningError) {
             let rule = try CriterionRegistry.make(criterion, config: config.pruning)
             var batches: SolverBatches?
-            if let set = run.trainingSet {
+            if rule.needsData, let set = run.trainingSet {
                 let b = SolverBatches(dataset: set, capacity: config.pruning.batches, batchSize: run.batchSize,
                                       sampleShape: run.network.sampleShape, seed: run.seed)
                 b.fill(round: 0)

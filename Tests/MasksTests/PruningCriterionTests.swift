@@ -203,6 +203,23 @@ final class PruningCriterionTests: XCTestCase {
         }
     }
 
+    /// `needsData` says which registry criteria read batches: scoring without any fails with
+    /// "needs training batches" exactly for those (the prune sampler loads batches only for them).
+    func testNeedsDataIsTrueExactlyForTheCriteriaThatReadBatches() throws {
+        let net = TinyNets.linear(inputs: 2, classes: 2)
+        TinyNets.initialise(net, seed: 3)
+        let reference = MaskScope().select(from: net.store).map { $0.value.toArray().map { $0 / 2 } }
+        for name in CriterionRegistry.names {
+            let criterion = try CriterionRegistry.make(name)
+            var readsBatches = false
+            do { _ = try criterion.scores(context(net, reference: reference)) } catch {
+                XCTAssertTrue("\(error)".contains("needs training batches"), "\(name): \(error)")
+                readsBatches = true
+            }
+            XCTAssertEqual(criterion.needsData, readsBatches, name)
+        }
+    }
+
     /// The README's "adding a criterion" example, verbatim: a conforming type is all the builder needs.
     func testTheReadmeExampleCriterionWorksThroughTheBuilder() throws {
         struct GradientCriterion: PruningCriterion {

@@ -22,9 +22,13 @@ public protocol PruningCriterion {
     var breaksTiesByIndex: Bool { get }
     /// How the scores are compared across tensors when the scope is global (default `.pooled`).
     var globalRanking: GlobalRanking { get }
+    /// Whether `scores` reads the context's training batches (default true); a caller need not
+    /// load any for a criterion that says false (magnitude, random, movement, synflow).
+    var needsData: Bool { get }
 }
 
 extension PruningCriterion {
+    public var needsData: Bool { true }
     public var rounds: Int { 1 }
     public var breaksTiesByIndex: Bool { false }
     public var globalRanking: GlobalRanking { .pooled }

@@ -7,6 +7,7 @@
 public struct RandomCriterion: PruningCriterion {
     public let name = "random"
     public var breaksTiesByIndex: Bool { true }
+    public var needsData: Bool { false }
 
     public init() {}
 
