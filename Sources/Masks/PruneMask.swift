@@ -8,11 +8,11 @@ import Importance
 /// `CriterionRegistry`) and `MaskBuilder`: each tensor keeps max(1, round(q·n)) of its highest
 /// scores (layerwise) or the masked tensors keep max(1, round(q·N)) under one threshold
 /// (global); `keepOutput` gives the output layer its own share. Data-driven criteria score on
-/// `pruning.batches` seeded training batches (loaded only for them: `needsData`); random draws come from stream (seed, pruning,
-/// parameter index). `magnitude` is this sampler with the magnitude criterion (its results are
-/// the same as before the criterion family: ties keep the lower index). `random` is this sampler
-/// with a per-tensor partial Fisher–Yates draw (`MaskBuilder.randomSubset`) in place of a
-/// criterion, as earlier releases drew it, bit for bit.
+/// `pruning.batches` seeded training batches (loaded only for them: `needsData`); random draws
+/// come from stream (seed, pruning, parameter index). `magnitude` is this sampler with the
+/// magnitude criterion (its results are the same as before the criterion family: ties keep the
+/// lower index). `random` is this sampler with a per-tensor partial Fisher–Yates draw
+/// (`MaskBuilder.randomSubset`) in place of a criterion, as earlier releases drew it, bit for bit.
 public final class PruneMask: FixedMask {
     public let name: String
     public let config: MaskConfig

@@ -11,9 +11,10 @@ import Stats
 /// Scope: `layerwise` makes every tensor its own group; `global` pools the tensors into one
 /// group with one kept count, ranked under one threshold, or, for a criterion whose
 /// `globalRanking` is `.budgets`, split by `MaskBuilder.build` into per-tensor counts from
-/// another criterion's pooled ranking. With an `output` amount the last tensor (the output layer) is always a group of
-/// its own at that amount (Frankle & Carbin prune it at half the rate); without one it is
-/// treated like the others. A model with one masked tensor prunes it at the output amount.
+/// another criterion's pooled ranking. With an `output` amount the last tensor (the output
+/// layer) is always a group of its own at that amount (Frankle & Carbin prune it at half the
+/// rate); without one it is treated like the others. A model with one masked tensor prunes it
+/// at the output amount.
 public struct PruningPlan: Sendable, Equatable {
     public enum Amount: Sendable, Equatable {
         case keep(Double)
