@@ -8,41 +8,39 @@ import Importance
 /// `CriterionRegistry`) and `MaskBuilder`: each tensor keeps max(1, round(q·n)) of its highest
 /// scores (layerwise) or the masked tensors keep max(1, round(q·N)) under one threshold
 /// (global); `keepOutput` gives the output layer its own share. Data-driven criteria score on
-/// `pruning.batches` seeded training batches; random draws come from stream (seed, pruning,
-/// parameter index). `magnitude` is this sampler with the magnitude criterion (its results are
-/// the same as before the criterion family: ties keep the lower index); `random` is this sampler
-/// with the random criterion's shuffle-rank draw, per tensor (the fixed random mask as it always
-/// was, bit for bit).
+/// `pruning.batches` seeded training batches (loaded only for them: `needsData`); random draws
+/// come from stream (seed, pruning, parameter index). `magnitude` is this sampler with the
+/// magnitude criterion (its results are the same as before the criterion family: ties keep the
+/// lower index). `random` is this sampler with a per-tensor partial Fisher–Yates draw
+/// (`MaskBuilder.randomSubset`) in place of a criterion, as earlier releases drew it, bit for bit.
 public final class PruneMask: FixedMask {
     public let name: String
     public let config: MaskConfig
     /// The criterion's registry name.
     public let criterion: String
-    /// The criterion when it is not the registry's `criterion` (`--mask random`'s draw).
-    private let rule: CriterionEntry?
-    /// Whether every tensor keeps its own share whatever `magnitudeScope` and `keepOutput` say
+    /// Whether every tensor keeps max(1, round(q·n)) entries drawn by a partial Fisher–Yates
+    /// shuffle instead of a criterion's ranking, whatever `magnitudeScope` and `keepOutput` say
     /// (`--mask random`, which never read them).
-    private let perTensor: Bool
+    private let drawsRandomSubset: Bool
 
     public convenience init(config: MaskConfig, name: String = "prune", criterion: String? = nil) {
-        self.init(config: config, name: name, criterion: criterion, rule: nil, perTensor: false)
+        self.init(config: config, name: name, criterion: criterion, drawsRandomSubset: false)
     }
 
-    private init(config: MaskConfig, name: String, criterion: String?, rule: CriterionEntry?, perTensor: Bool) {
+    private init(config: MaskConfig, name: String, criterion: String?, drawsRandomSubset: Bool) {
         self.config = config
         self.name = name
         self.criterion = criterion ?? config.criterion
-        self.rule = rule
-        self.perTensor = perTensor
+        self.drawsRandomSubset = drawsRandomSubset
     }
 
     public func initialMask(_ run: MaskRun) throws(MaskError) {
+        if drawsRandomSubset { return try initialRandomSubset(run) }
         let masks = run.masks
         do throws(PruningError) {
-            let rule: any PruningCriterion
-            if let entry = self.rule { rule = entry.make(config.pruning) } else { rule = try CriterionRegistry.make(criterion, config: config.pruning) }
+            let rule = try CriterionRegistry.make(criterion, config: config.pruning)
             var batches: SolverBatches?
-            if let set = run.trainingSet {
+            if rule.needsData, let set = run.trainingSet {
                 let b = SolverBatches(dataset: set, capacity: config.pruning.batches, batchSize: run.batchSize,
                                       sampleShape: run.network.sampleShape, seed: run.seed)
                 b.fill(round: 0)
@@ -57,11 +55,25 @@ public final class PruneMask: FixedMask {
             }
             let scoring = ScoringContext(network: run.network, parameters: parameters, reference: reference, batches: batches,
                                          config: config.pruning, importance: config.importance) { streams.stream(.pruning, parameters[$0].index) }
-            let plan = perTensor ? PruningPlan(scope: .layerwise, amount: .keep(config.keep))
-                : PruningPlan(scope: config.magnitudeScope, amount: .keep(config.keep), output: config.keepOutput.map { .keep($0) })
+            let plan = PruningPlan(scope: config.magnitudeScope, amount: .keep(config.keep), output: config.keepOutput.map { .keep($0) })
             let mask = try MaskBuilder.build(rule, context: scoring, plan: plan, seed: run.seed, step: 0, indexOrder: .lowerKeptFirst)
             for i in parameters.indices { masks.multipliers(i).copy(from: mask[i]) }
         } catch { throw .invalidOption(error.description) }
+    }
+
+    /// `--mask random`'s mask: each tensor keeps the layerwise count max(1, round(q·n)), drawn by
+    /// `MaskBuilder.randomSubset` on stream (seed, pruning, parameter index): k draws per tensor,
+    /// exact at any size (the masks of the earlier `RandomMask`).
+    private func initialRandomSubset(_ run: MaskRun) throws(MaskError) {
+        let masks = run.masks, parameters = masks.parameters
+        let plan = PruningPlan(scope: .layerwise, amount: .keep(config.keep))
+        if let message = plan.validationError { throw .invalidOption(message) }
+        let sizes = parameters.map(\.shape.count)
+        let streams = RandomStreams(seed: run.seed)
+        let mask = MaskBuilder.randomSubset(sizes: sizes, counts: plan.groups(survivors: sizes).map(\.keep)) {
+            streams.stream(.pruning, parameters[$0].index)
+        }
+        for i in parameters.indices { masks.multipliers(i).copy(from: mask[i]) }
     }
 
     /// θ0 of `parameters`: the values a fresh run of `seed` starts from (`ParameterStore.initialise`),
@@ -90,10 +102,11 @@ public final class PruneMask: FixedMask {
         PruneMask(config: c, name: "magnitude", criterion: "magnitude")
     }
 
-    /// `--mask random`: the random criterion per tensor, drawn as a Fisher–Yates shuffle
-    /// (`RandomCriterion.Draw.shuffleRanks`), so its masks are those of the earlier `RandomMask`.
-    public static let randomEntry = MaskSamplerEntry(name: "random", summary: "fixed random mask keeping round(q·n) weights per tensor (= prune --criterion random, per tensor)") { c throws(MaskError) in
-        PruneMask(config: c, name: "random", criterion: "random", rule: RandomCriterion.shuffleEntry, perTensor: true)
+    /// `--mask random`: the prune sampler with a per-tensor partial Fisher–Yates draw, as earlier
+    /// releases (`--criterion random` draws i.i.d. uniform scores instead: another, equally
+    /// uniform mask).
+    public static let randomEntry = MaskSamplerEntry(name: "random", summary: "fixed random mask keeping round(q·n) weights per tensor (partial Fisher–Yates per tensor)") { c throws(MaskError) in
+        PruneMask(config: c, name: "random", criterion: "random", drawsRandomSubset: true)
     }
 }
 

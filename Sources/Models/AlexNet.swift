@@ -26,7 +26,7 @@ public enum AlexNet {
     public static func make(sampleShape: Shape, classes: Int, width: Int = 64, dropout: Double = 0.5, name: String) -> Network {
         precondition(sampleShape.rank == 3 && width > 0, "\(name) needs [C, H, W] samples and a positive width, got \(sampleShape), \(width)")
         let builder = ParameterBuilder()
-        let stack = FeatureStack(features, width: width, batchNorm: false, sampleShape: sampleShape, builder: builder)
+        let stack = FeatureStack(features, widthScale: width, batchNorm: false, sampleShape: sampleShape, builder: builder)
         var layers = stack.layers
         layers.append(Flatten())
         let fc = hidden * width / 64

@@ -11,32 +11,32 @@ import TensorCore
 struct FeatureStack {
     /// The layers, in order.
     var layers: [Layer] = []
-    /// The output's channels, height and width.
-    var channels: Int, height: Int, width: Int
+    /// The output's channels, height and width (spatial).
+    var outputChannels: Int, outputHeight: Int, outputWidth: Int
 
     /// `configuration`: output channels at width 64 per convolution, 0 for a pool; a
-    /// convolution's channels are `channels[k]` (the k-th convolution, a structurally pruned
-    /// model) or `entry · width / 64`.
-    init(_ configuration: [Int], width scale: Int, channels convWidths: [Int]? = nil, batchNorm: Bool, sampleShape: Shape,
+    /// convolution's channels are `convolutionChannels[k]` (the k-th convolution, a structurally
+    /// pruned model) or `entry · widthScale / 64` (the models' `--width`).
+    init(_ configuration: [Int], widthScale: Int, convolutionChannels: [Int]? = nil, batchNorm: Bool, sampleShape: Shape,
          builder: ParameterBuilder) {
         let workspace = ConvolutionWorkspace()
-        channels = sampleShape[0]
-        height = sampleShape[1]
-        width = sampleShape[2]
+        outputChannels = sampleShape[0]
+        outputHeight = sampleShape[1]
+        outputWidth = sampleShape[2]
         var index = 0   // the PyTorch index in `features`
         var conv = 0
         for entry in configuration {
             if entry == 0 {
                 layers.append(MaxPool2d(kernel: 2))
-                height /= 2
-                width /= 2
+                outputHeight /= 2
+                outputWidth /= 2
                 index += 1
             } else {
-                let out = convWidths?[conv] ?? entry * scale / 64
-                layers.append(Conv2d("features.\(index)", channels, out, kernel: 3, padding: 1, workspace: workspace, builder: builder))
+                let out = convolutionChannels?[conv] ?? entry * widthScale / 64
+                layers.append(Conv2d("features.\(index)", outputChannels, out, kernel: 3, padding: 1, workspace: workspace, builder: builder))
                 if batchNorm { layers.append(BatchNorm("features.\(index + 1)", channels: out, builder: builder)) }
                 layers.append(ReLU())
-                channels = out
+                outputChannels = out
                 index += batchNorm ? 3 : 2
                 conv += 1
             }
@@ -44,5 +44,5 @@ struct FeatureStack {
     }
 
     /// Features after the flatten: channels · height · width.
-    var flattened: Int { channels * height * width }
+    var flattened: Int { outputChannels * outputHeight * outputWidth }
 }

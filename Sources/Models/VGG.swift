@@ -28,7 +28,7 @@ public enum VGG {
         precondition(convWidths.map { $0.count == config.filter { $0 > 0 }.count } ?? true, "\(name): \(convWidths ?? []) for \(config)")
         precondition(sampleShape.rank == 3 && width > 0, "\(name) needs [C, H, W] samples and a positive width, got \(sampleShape), \(width)")
         let builder = ParameterBuilder()
-        let stack = FeatureStack(config, width: width, channels: convWidths, batchNorm: true, sampleShape: sampleShape, builder: builder)
+        let stack = FeatureStack(config, widthScale: width, convolutionChannels: convWidths, batchNorm: true, sampleShape: sampleShape, builder: builder)
         let layers = stack.layers + [Flatten(), Linear("classifier", stack.flattened, classes, builder: builder)]
         return Network(name: name, body: Sequential(layers), store: builder.finish(), sampleShape: sampleShape, classes: classes)
     }

@@ -5,30 +5,26 @@ import TestSupport
 /// test watches its folders, signals its children or cancels Slurm tasks.
 final class CommandInBackground: @unchecked Sendable {
     private let lock = NSLock()
-    private var result: CommandRunner.Result?
-    private var ended = false
+    private var result: Result<CommandRunner.Result, any Error>?
     private let done = DispatchSemaphore(value: 0)
 
-    /// Starts `masklab args` (`CommandRunner.run` with `environment` and `timeout`).
-    init(_ args: [String], environment: [String: String] = [:], timeout: TimeInterval) {
+    /// Starts `executable args` (`CommandRunner.run` with `environment` and `timeout`).
+    init(_ args: [String], executable: URL = CommandRunner.masklab, environment: [String: String] = [:], timeout: TimeInterval) {
         DispatchQueue.global().async {
-            let r = try? CommandRunner.run(args, environment: environment, timeout: timeout)
-            self.lock.withLock {
-                self.result = r
-                self.ended = true
-            }
+            let r = Result<CommandRunner.Result, any Error> { try CommandRunner.run(args, executable: executable, environment: environment, timeout: timeout) }
+            self.lock.withLock { self.result = r }
             self.done.signal()
         }
     }
 
     /// Whether the command has ended (or could not be started).
-    var hasEnded: Bool { lock.withLock { ended } }
+    var hasEnded: Bool { lock.withLock { result != nil } }
 
     /// Waits at most `seconds` for the end: the command's result, nil when it has not ended by
-    /// then or could not be started.
-    func wait(seconds: TimeInterval) -> CommandRunner.Result? {
+    /// then; throws the error that kept it from starting.
+    func wait(seconds: TimeInterval) throws -> CommandRunner.Result? {
         guard done.wait(timeout: .now() + seconds) == .success else { return nil }
         done.signal()   // later waits return at once
-        return lock.withLock { result }
+        return try lock.withLock { result }?.get()
     }
 }

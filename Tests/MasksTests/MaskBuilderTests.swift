@@ -65,7 +65,7 @@ final class MaskBuilderTests: XCTestCase {
 
     /// Hand-set scores with the global rule of a named criterion.
     private struct FixedScores: PruningCriterion {
-        let name = "fixed"
+        var name = "fixed"
         let values: [[Float]]
         let globalRanking: GlobalRanking
         func scores(_ context: ScoringContext) throws(PruningError) -> [[Float]] { values }
@@ -94,6 +94,20 @@ final class MaskBuilderTests: XCTestCase {
         let mask = try build(ImportanceCriterion().globalRanking)
         XCTAssertEqual(mask[0], [1, 0, 1, 0, 1, 0, 1, 0], "fc1: magnitude's 4, the 4 largest log w (0.2, 0.15, 0.1, 0.05)")
         XCTAssertEqual(mask[1], [0, 1, 1, 1, 1, 0, 0, 0], "fc2: magnitude's 4, the 4 largest log w, not the 4 largest |w|")
+    }
+
+    /// A budget source whose scores do not fit the tensors is the same typed error as a
+    /// criterion's own (it was a precondition failure).
+    func testABudgetSourceOfTheWrongSizeIsAnErrorNotACrash() {
+        let net = TinyNets.twoLayer(inputs: 4, hidden: 2, classes: 4)
+        let masked = MaskScope().select(from: net.store)
+        let streams = RandomStreams(seed: 1)
+        let context = ScoringContext(network: net, parameters: masked) { streams.stream(.pruning, $0) }
+        let source = FixedScores(name: "source", values: [[1, 2, 3]], globalRanking: .pooled)
+        let criterion = FixedScores(values: masked.map { [Float](repeating: 1, count: $0.shape.count) }, globalRanking: .budgets(from: source))
+        XCTAssertThrowsError(try MaskBuilder.build(criterion, context: context, plan: PruningPlan(scope: .global, amount: .keep(0.5)), seed: 1, step: 0)) { e in
+            XCTAssertEqual(e as? PruningError, .invalid("criterion 'source' scored [3] entries for tensors of [8, 8]"))
+        }
     }
 
     // MARK: - Bit-identical to the replaced code
@@ -133,43 +147,44 @@ final class MaskBuilderTests: XCTestCase {
         }
     }
 
-    func testRandomMaskIsTheSameFisherYatesDrawAsBefore() {
-        let (hook, _) = MaskFixtures.startedHook(MaskConfig(name: "random", keep: 0.3), seed: 5)
+    /// `--mask random`'s multipliers in `hook` against the loop of the replaced `RandomMask`
+    /// (keep `q`, seed `seed`), tensor by tensor.
+    private func assertOldFisherYatesDraw(_ hook: MaskingHook, keep q: Double, seed: UInt64, file: StaticString = #filePath, line: UInt = #line) {
         let masks = hook.masks!
-        let streams = RandomStreams(seed: 5)
+        let streams = RandomStreams(seed: seed)
         for i in masks.parameters.indices {
             // The replaced loop, verbatim in effect.
-            let n = masks.parameters[i].shape.count, k = max(1, Int((0.3 * Double(n)).rounded()))
+            let n = masks.parameters[i].shape.count, k = max(1, Int((q * Double(n)).rounded()))
             let rng = streams.stream(.pruning, masks.parameters[i].index)
             var index = Array(0..<n)
             for j in 0..<k { index.swapAt(j, j + rng.integer(below: n - j)) }
             var v = [Float](repeating: 0, count: n)
             for j in 0..<k { v[index[j]] = 1 }
-            XCTAssertEqual(masks.multipliers(i).toArray(), v, masks.parameters[i].name)
+            XCTAssertTrue(masks.multipliers(i).toArray() == v, "\(masks.parameters[i].name): not the old draw", file: file, line: line)
         }
     }
 
-    /// The shuffle-rank draw keeps, for every k, the partial Fisher–Yates subset of the same
-    /// stream: `--mask random` through the criterion path is the old fixed random mask.
-    func testShuffleRanksKeepThePartialFisherYatesSubsetForEveryCount() throws {
-        let net = MaskFixtures.network()
-        let masked = MaskScope().select(from: net.store)
-        let sizes = masked.map(\.shape.count)
-        let streams = RandomStreams(seed: 4)
-        for q in [0.001, 0.1, 0.37, 0.5, 0.9, 1.0] {
-            let context = ScoringContext(network: net, parameters: masked) { streams.stream(.pruning, masked[$0].index) }
-            let mask = try MaskBuilder.build(RandomCriterion(draw: .shuffleRanks), context: context, plan: PruningPlan(scope: .layerwise, amount: .keep(q)),
-                                             seed: 4, step: 0, indexOrder: .lowerKeptFirst)
-            let counts = sizes.map { max(1, Int((q * Double($0)).rounded())) }
-            XCTAssertEqual(mask, MaskBuilder.randomSubset(sizes: sizes, counts: counts) { streams.stream(.pruning, masked[$0].index) }, "keep \(q)")
-        }
-        XCTAssertNotEqual(try RandomCriterion().scores(ScoringContext(network: net, parameters: masked) { streams.stream(.pruning, $0) }),
-                          try RandomCriterion(draw: .shuffleRanks).scores(ScoringContext(network: net, parameters: masked) { streams.stream(.pruning, $0) }),
-                          "the registry's random keeps its uniform scores (lottery levels and sweeps unchanged)")
+    func testRandomMaskIsTheSameFisherYatesDrawAsBefore() {
+        let (hook, _) = MaskFixtures.startedHook(MaskConfig(name: "random", keep: 0.3), seed: 5)
+        assertOldFisherYatesDraw(hook, keep: 0.3, seed: 5)
     }
 
-    /// One path: `--mask random` is the prune sampler with the random criterion, per tensor
-    /// whatever the scope and output share say (as the old sampler, which never read them).
+    /// A tensor of more than 2^24 entries (4096 × 4097, as `alexnet --width 128` or
+    /// `mlp --hidden 8192,8192` build) keeps the old draw too: ranks n − j as Float collapse
+    /// there, which broke ties at the kept count by index instead of by the draw.
+    func testRandomMaskIsTheOldDrawAboveTwoToThe24Entries() {
+        let net = TinyNets.linear(inputs: 4097, classes: 4096)
+        XCTAssertGreaterThan(net.store.parameters.map(\.shape.count).max() ?? 0, 1 << 24)
+        var config = MaskConfig(name: "random", keep: 0.0002)   // 3356 kept: the cut lies among ranks above 2^24
+        config.minKeep = 0
+        for seed: UInt64 in [1, 2] {   // the old ranks kept another entry at the cut for both
+            let hook = MaskFixtures.startedHook(config, on: net, seed: seed)
+            assertOldFisherYatesDraw(hook, keep: 0.0002, seed: seed)
+        }
+    }
+
+    /// `--mask random` is the prune sampler with its per-tensor draw whatever the scope and
+    /// output share say (as the old sampler, which never read them).
     func testRandomMaskIsThePruneSamplerPerTensor() throws {
         XCTAssertTrue(try MaskRegistry.make(MaskConfig(name: "random", keep: 0.3)) is PruneMask)
         var global = MaskConfig(name: "random", keep: 0.3)

@@ -31,12 +31,17 @@ enum MaskFixtures {
     /// A hook for `mask` on a fresh, initialised network, started as a run would start it.
     static func startedHook(_ mask: MaskConfig, seed: UInt64 = 7, training: Dataset? = nil) -> (MaskingHook, Network) {
         let net = network()
+        return (startedHook(mask, on: net, seed: seed, training: training), net)
+    }
+
+    /// A hook for `mask` on `net`, initialised with `seed`, started as a run would start it.
+    static func startedHook(_ mask: MaskConfig, on net: Network, seed: UInt64 = 7, training: Dataset? = nil) -> MaskingHook {
         net.prepare(batch: 32)
         net.store.initialise(streams: RandomStreams(seed: seed))
         let hook = try! MaskingHook(config: mask, network: net, trainingSet: training)
         try! hook.runStart(RunStart(seed: seed, batchSize: 32, iterationsPerEpoch: 8, totalIterations: 16, startIteration: 0,
                                     outputDirectory: nil))
-        return (hook, net)
+        return hook
     }
 
     /// A step on a fixed random batch of 32.

@@ -12,6 +12,23 @@ final class MaskKernelTests: XCTestCase {
         return (0..<n).map { _ in Float(0.02 + 0.96 * rng.uniform()) }
     }
 
+    /// The partial shuffle takes its k entries as the plain twin does, and any k is the prefix
+    /// of a longer shuffle on the same stream state (so every caller's counts draw one sequence).
+    func testPartialShuffleDrawsAsTheReferenceAndLongerShufflesExtendShorterOnes() {
+        for (n, seed) in [(1, UInt64(1)), (7, 2), (50, 3), (1000, 4)] {
+            var full = Array(0..<n)
+            full.withUnsafeMutableBufferPointer { MaskKernels.partialShuffle($0, first: n, random: RandomStream(seed: seed)) }
+            XCTAssertEqual(Set(full), Set(0..<n), "n \(n): a permutation")
+            for k in Set([0, 1, n / 2, n]) {
+                var a = Array(0..<n)
+                a.withUnsafeMutableBufferPointer { MaskKernels.partialShuffle($0, first: k, random: RandomStream(seed: seed)) }
+                XCTAssertEqual(Array(a.prefix(k)), MaskKernelsReference.partialShuffle(count: n, first: k, random: RandomStream(seed: seed)), "n \(n), k \(k)")
+                XCTAssertEqual(Array(a.prefix(k)), Array(full.prefix(k)), "n \(n), k \(k): a prefix of the full shuffle")
+                XCTAssertEqual(Set(a), Set(0..<n), "n \(n), k \(k): entries moved, none lost")
+            }
+        }
+    }
+
     func testBernoulliMatchesReference() {
         let p = probabilities(500, seed: 1)
         for inverted in [false, true] {

@@ -188,7 +188,9 @@ final class PruningCriterionTests: XCTestCase {
             XCTAssertEqual(mask[i].reduce(0, +), magnitude[i].reduce(0, +), "tensor \(i): global magnitude's count")
             let kept = mask[i].indices.filter { mask[i][$0] == 1 }.map { logW[i][$0] }
             let pruned = mask[i].indices.filter { mask[i][$0] == 0 }.map { logW[i][$0] }
-            XCTAssertGreaterThan(kept.min()!, pruned.max()!, "tensor \(i): the largest importance is kept")
+            let keptMin = try XCTUnwrap(kept.min(), "tensor \(i) keeps no weight")
+            let prunedMax = try XCTUnwrap(pruned.max(), "tensor \(i) keeps every weight: the case does not test the choice")
+            XCTAssertGreaterThan(keptMin, prunedMax, "tensor \(i): the largest importance is kept")
         }
     }
 
@@ -198,6 +200,23 @@ final class PruningCriterionTests: XCTestCase {
             XCTAssertThrowsError(try criterion.scores(context(net))) { e in
                 XCTAssertTrue("\(e)".contains("needs training batches"), "\(criterion.name): \(e)")
             }
+        }
+    }
+
+    /// `needsData` says which registry criteria read batches: scoring without any fails with
+    /// "needs training batches" exactly for those (the prune sampler loads batches only for them).
+    func testNeedsDataIsTrueExactlyForTheCriteriaThatReadBatches() throws {
+        let net = TinyNets.linear(inputs: 2, classes: 2)
+        TinyNets.initialise(net, seed: 3)
+        let reference = MaskScope().select(from: net.store).map { $0.value.toArray().map { $0 / 2 } }
+        for name in CriterionRegistry.names {
+            let criterion = try CriterionRegistry.make(name)
+            var readsBatches = false
+            do { _ = try criterion.scores(context(net, reference: reference)) } catch {
+                XCTAssertTrue("\(error)".contains("needs training batches"), "\(name): \(error)")
+                readsBatches = true
+            }
+            XCTAssertEqual(criterion.needsData, readsBatches, name)
         }
     }
 

@@ -158,7 +158,7 @@ public final class DynamicSparseMask: FixedMask {
     /// A uniformly random `k`-subset of `indices` (partial Fisher–Yates on `random`).
     static func randomSubset(_ k: Int, of indices: [Int], random: RandomStream) -> [Int] {
         var pool = indices
-        for j in 0..<k { pool.swapAt(j, j + random.integer(below: pool.count - j)) }
+        pool.withUnsafeMutableBufferPointer { MaskKernels.partialShuffle($0, first: k, random: random) }
         return Array(pool.prefix(k))
     }
 }

@@ -75,15 +75,22 @@ public enum MaskKernels {
     }
 
     /// `order[0..<n]` = a uniformly random permutation of `0..<n` (Fisher–Yates from the identity,
-    /// n − 1 draws from `random`), so the result depends only on the stream's state.
+    /// n − 1 draws from `random`, from the last entry down: `RandomStream.shuffle`), so the
+    /// result depends only on the stream's state.
     public static func shuffle(_ order: UnsafeMutablePointer<Int32>, count n: Int, random: RandomStream) {
         for i in 0..<n { order[i] = Int32(i) }
-        var j = n - 1
-        while j > 0 {
-            let r = random.integer(below: j + 1)
-            (order[j], order[r]) = (order[r], order[j])
-            j -= 1
-        }
+        random.shuffle(UnsafeMutableBufferPointer(start: order, count: n))
+    }
+
+    /// Moves a uniformly random `k`-subset of `buffer` to its first `k` slots, in draw order: a
+    /// partial Fisher–Yates shuffle, slot j (j = 0..<k) taking the entry at
+    /// j + `random.integer(below: n − j)`, k draws. The first k of a longer shuffle on the same
+    /// stream state are the same k: the one draw of `--mask random`, the lottery's random
+    /// control, the dynamic sparse masks' start and SET's regrowth.
+    public static func partialShuffle<T>(_ buffer: UnsafeMutableBufferPointer<T>, first k: Int, random: RandomStream) {
+        precondition(k >= 0 && k <= buffer.count, "partial shuffle: \(k) of \(buffer.count)")
+        let n = buffer.count
+        for j in 0..<k { buffer.swapAt(j, j + random.integer(below: n - j)) }
     }
 
     /// effective_i = W_i (inverted) or p_i · W_i (no scaling): the expected training-time weights.

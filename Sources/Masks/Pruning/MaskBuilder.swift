@@ -8,10 +8,13 @@ import Stats
 /// - `keep(q)`: a group keeps max(1, round(q·S)) (from a dense mask, S = n: MaskLab's fixed
 ///   masks);
 /// - `pruneSurvivors(p)`: a group prunes round(p·S) and keeps the rest (a lottery level).
-/// Scope: `layerwise` makes every tensor its own group; `global` pools the tensors under one
-/// threshold. With an `output` amount the last tensor (the output layer) is always a group of
-/// its own at that amount (Frankle & Carbin prune it at half the rate); without one it is
-/// treated like the others. A model with one masked tensor prunes it at the output amount.
+/// Scope: `layerwise` makes every tensor its own group; `global` pools the tensors into one
+/// group with one kept count, ranked under one threshold, or, for a criterion whose
+/// `globalRanking` is `.budgets`, split by `MaskBuilder.build` into per-tensor counts from
+/// another criterion's pooled ranking. With an `output` amount the last tensor (the output
+/// layer) is always a group of its own at that amount (Frankle & Carbin prune it at half the
+/// rate); without one it is treated like the others. A model with one masked tensor prunes it
+/// at the output amount.
 public struct PruningPlan: Sendable, Equatable {
     public enum Amount: Sendable, Equatable {
         case keep(Double)
@@ -142,10 +145,7 @@ public enum MaskBuilder {
                 let share = pow(Double(g.keep) / Double(s), Double(r) / Double(rounds))
                 return Group(tensors: g.tensors, keep: max(g.keep, Int((Double(s) * share).rounded())))
             }
-            let scores = try criterion.scores(context)
-            guard scores.map(\.count) == context.mask.map(\.count) else {
-                throw .invalid("criterion '\(criterion.name)' scored \(scores.map(\.count)) entries for tensors of \(context.mask.map(\.count))")
-            }
+            let scores = try checkedScores(criterion, context: context)
             context.mask = try prune(context.mask, scores: scores, groups: groups, ties: ties, criterion: criterion.name, names: names)
         }
         return context.mask
@@ -155,12 +155,24 @@ public enum MaskBuilder {
         criterion.breaksTiesByIndex ? .index(indexOrder) : .seeded(RandomStreams(seed: seed).stream(.pruning, 3000 + step))
     }
 
+    /// `criterion`'s scores of `context`, or an error when their sizes do not fit the tensors.
+    private static func checkedScores(_ criterion: any PruningCriterion, context: ScoringContext) throws(PruningError) -> [[Float]] {
+        let scores = try criterion.scores(context)
+        guard scores.map(\.count) == context.mask.map(\.count) else {
+            throw .invalid("criterion '\(criterion.name)' scored \(scores.map(\.count)) entries for tensors of \(context.mask.map(\.count))")
+        }
+        return scores
+    }
+
     /// `groups` with every group of several tensors split into one group per tensor, each
     /// keeping what one pooled ranking of the group by `source` keeps in it (`GlobalRanking.budgets`).
+    /// `source` must score once and pool (a criterion's own rule, not an input).
     static func perTensorBudgets(_ groups: [Group], by source: any PruningCriterion, context: ScoringContext, seed: UInt64, step: Int,
                                  indexOrder: IndexOrder, names: [String]) throws(PruningError) -> [Group] {
+        precondition(source.rounds <= 1, "global budgets from '\(source.name)': a source criterion scores once, it has \(source.rounds) rounds")
+        if case .budgets = source.globalRanking { preconditionFailure("global budgets from '\(source.name)': a source criterion ranks pooled") }
         guard groups.contains(where: { $0.tensors.count > 1 }) else { return groups }
-        let scores = try source.scores(context)
+        let scores = try checkedScores(source, context: context)
         let pooled = try prune(context.mask, scores: scores, groups: groups.filter { $0.tensors.count > 1 }, ties: tieRule(source, seed: seed, step: step, indexOrder: indexOrder),
                                criterion: source.name, names: names)
         return groups.flatMap { g -> [Group] in
@@ -170,16 +182,15 @@ public enum MaskBuilder {
     }
 
     /// A uniformly random mask with `counts[i]` entries kept in tensor i of sizes `sizes`: a
-    /// partial Fisher–Yates shuffle on `stream(i)` (the lottery's same-count random control and
-    /// the dynamic sparse masks' start; `--mask random` draws the same masks through
-    /// `RandomCriterion.Draw.shuffleRanks`).
+    /// partial Fisher–Yates shuffle on `stream(i)`, k draws per tensor (`--mask random`, the
+    /// lottery's same-count random control and the dynamic sparse masks' start).
     public static func randomSubset(sizes: [Int], counts: [Int], stream: (Int) -> RandomStream) -> [[Float]] {
         precondition(sizes.count == counts.count && zip(sizes, counts).allSatisfy { $1 >= 0 && $1 <= $0 }, "random subset: counts \(counts) for sizes \(sizes)")
         return sizes.indices.map { i in
             let n = sizes[i], k = counts[i]
             let rng = stream(i)
             var index = Array(0..<n)
-            for j in 0..<k { index.swapAt(j, j + rng.integer(below: n - j)) }
+            index.withUnsafeMutableBufferPointer { MaskKernels.partialShuffle($0, first: k, random: rng) }
             var v = [Float](repeating: 0, count: n)
             for j in 0..<k { v[index[j]] = 1 }
             return v

@@ -2,7 +2,9 @@ import Options
 
 /// A way of ranking weights for pruning: one score per entry of every masked tensor, larger =
 /// more worth keeping. Scores of entries already pruned are ignored. `MaskBuilder` turns the
-/// scores into a mask; the criterion never decides counts, scope or exclusions.
+/// scores into a mask; the plan decides counts, scope and exclusions, and the criterion only
+/// says how its scores compare across tensors under a global scope (`globalRanking`: one pooled
+/// threshold, or per-tensor counts from another criterion's pooled ranking).
 ///
 /// A new criterion is one file (a type conforming to this protocol with a static `entry`)
 /// plus one line in `CriterionRegistry`.
@@ -20,9 +22,13 @@ public protocol PruningCriterion {
     var breaksTiesByIndex: Bool { get }
     /// How the scores are compared across tensors when the scope is global (default `.pooled`).
     var globalRanking: GlobalRanking { get }
+    /// Whether `scores` reads the context's training batches (default true); a caller need not
+    /// load any for a criterion that says false (magnitude, random, movement, synflow).
+    var needsData: Bool { get }
 }
 
 extension PruningCriterion {
+    public var needsData: Bool { true }
     public var rounds: Int { 1 }
     public var breaksTiesByIndex: Bool { false }
     public var globalRanking: GlobalRanking { .pooled }

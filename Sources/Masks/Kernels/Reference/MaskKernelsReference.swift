@@ -29,6 +29,19 @@ public enum MaskKernelsReference {
         return out
     }
 
+    /// The first `k` of a partial Fisher–Yates shuffle of `0..<n` with the same draws as
+    /// `MaskKernels.partialShuffle`: each step draws among the entries not yet taken.
+    public static func partialShuffle(count n: Int, first k: Int, random: RandomStream) -> [Int] {
+        var rest = Array(0..<n), taken: [Int] = []
+        for _ in 0..<k {
+            let r = random.integer(below: rest.count)
+            taken.append(rest[r])
+            rest[r] = rest[0]
+            rest.removeFirst()
+        }
+        return taken
+    }
+
     /// Fisher–Yates from the identity with the same draws as `MaskKernels.shuffle`.
     public static func shuffle(count n: Int, random: RandomStream) -> [Int] {
         var order = Array(0..<n)

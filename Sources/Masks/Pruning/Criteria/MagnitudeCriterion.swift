@@ -3,6 +3,7 @@
 public struct MagnitudeCriterion: PruningCriterion {
     public let name = "magnitude"
     public var breaksTiesByIndex: Bool { true }
+    public var needsData: Bool { false }
 
     public init() {}
 

@@ -5,6 +5,7 @@
 public struct MovementCriterion: PruningCriterion {
     public let name: String
     public let signed: Bool
+    public var needsData: Bool { false }
 
     public init(signed: Bool) {
         self.signed = signed

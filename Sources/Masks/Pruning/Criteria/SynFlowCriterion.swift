@@ -14,6 +14,7 @@ import Options
 public struct SynFlowCriterion: PruningCriterion {
     public let name = "synflow"
     public let rounds: Int
+    public var needsData: Bool { false }
 
     public init(rounds: Int = 100) { self.rounds = rounds }
 
