@@ -36,6 +36,7 @@ final class BenchCLITests: XCTestCase {
         let eval = try XCTUnwrap(jobs["evalImagesPerSecond"] as? [Double])
         XCTAssertEqual(train.count, 2)
         XCTAssertEqual((results[0]["trainStepSamples"] as? [Double])?.count, 300)
+        XCTAssertEqual(results[0]["heapBytesGrowthInSteps"] as? Int, 0, "the wait at the barrier is outside the measured heap")
         XCTAssertEqual(eval.count, 2)
         XCTAssertEqual(train[0], results[0]["trainImagesPerSecond"] as? Double, "the row is the first copy")
         // The copies met after their warm-up: their measured training overlapped.

@@ -100,10 +100,10 @@ public enum Benchmark {
         // inside the measured loop, showing up as heap growth of 8 bytes per step per copy).
         func samples() -> [Double] { [Double](repeating: 0, count: steps) }
         var train = samples(), fwd = samples(), bwd = samples(), opt = samples(), eval = samples()
+        beforeMeasuring()   // before the heap snapshot: waiting may allocate
         let tensorAllocations = TensorStorage.allocationCount
         let heap = ProcessMemory.heapInUseBytes()
         let roundTripBefore = Parallel.measureRoundTrip(), regions0 = Parallel.regionCounts
-        beforeMeasuring()
         let measuredFrom = Date().timeIntervalSince1970
         for s in 0..<steps { (train[s], fwd[s], bwd[s], opt[s]) = trainStep() }
         let trainMeasuredUntil = Date().timeIntervalSince1970
