@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Medians of per-round MaskLab / PyTorch ratios for results/bench/session8 (copied from session7) (issue 14).
+"""Medians of per-round MaskLab / PyTorch ratios in a quiet-bench folder such as results/bench/session8 (issue 14).
 
 Reads masklab-round<r>.json (masklab bench --json-file) and torch-round<r>.txt (torch_anchor.py),
 pairs them by round, and prints per round and as medians: training img/s ratios (each ResNet against
@@ -7,11 +7,13 @@ the faster of PyTorch's NCHW and channels_last), evaluation img/s ratios (agains
 eval_img/s under torch.no_grad()), and the round trips both measured. Also the 1-thread and
 --round-trip 0 rounds (masklab-1thread-round<r>.json, masklab-rt0-round<r>.json) against the
 default rounds, and the structured-pruning rounds (structured-round<r>.txt) as printed.
-Usage: ratios.py [FOLDER]   (standard library only)
+Usage: bench/ratios.py FOLDER   (standard library only)
 """
 import json, os, re, statistics, sys
 
-d = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
+if len(sys.argv) != 2 or not os.path.isdir(sys.argv[1]):
+    sys.exit("usage: bench/ratios.py FOLDER  (a quiet-bench folder with masklab-round<r>.json and torch-round<r>.txt)")
+d = sys.argv[1]
 names = {"mlp": "mlp-lenet300", "resnet18-w16": "resnet18-w16", "resnet18-w64": "resnet18-w64"}
 
 
