@@ -220,9 +220,7 @@ struct BenchCommand: ParsableCommand {
     /// Starts `masklab bench --workload name` in a fresh process writing its JSON to `output`.
     func startChild(_ name: String, output: URL, barrier: BenchBarrier?) throws -> Process {
         let p = Process()
-        let invoked = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).standardizedFileURL
-        p.executableURL = FileManager.default.isExecutableFile(atPath: invoked.path)
-            ? invoked : URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        p.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()   // as the study executors do
         p.arguments = ["bench", "--workload", name, "--steps", String(steps), "--warmup", String(warmup),
                        "--threads", String(threadCount)] + (roundTrip.map { ["--round-trip", String($0)] } ?? [])
             + (barrier.map { ["--barrier", $0.folder.path, "--barrier-count", String($0.count)] } ?? [])
