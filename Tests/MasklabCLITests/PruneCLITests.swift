@@ -66,7 +66,8 @@ final class PruneCLITests: XCTestCase {
         try DatasetFixtures.writeMNIST(to: data.url, train: 240, test: 60, gzipped: true)
         let out = TemporaryDirectory("masklab-prune-nodata-out")
         let run = out.file("run").path
-        let t = try masklab(["train", "--data", data.path, "--out", run] + base)
+        let t = try masklab(["train", "--data", data.path, "--out", run, "--iterations", "8", "--batch-size", "32", "--hidden", "16",
+                             "--threads", "1", "--seed", "3"])
         XCTAssertEqual(t.status, 0, "\(t)")
         let missing = out.file("no-data").path
         for criterion in ["magnitude", "random", "synflow"] {
