@@ -47,7 +47,9 @@ public enum LotteryPruning {
     }
 
     /// A random mask with the same number kept in every tensor as `mask` (the random-pruning
-    /// control), drawn from stream (seed, pruning, 2000 + level, tensor).
+    /// control), drawn from stream (seed, pruning, 2000 + level, tensor) by
+    /// `MaskBuilder.randomSubset`, the draw of `--mask random`: only the counts and the stream are
+    /// the lottery's.
     public static func randomLike(_ mask: LotteryMask, seed: UInt64, level: Int) -> LotteryMask {
         let streams = RandomStreams(seed: seed)
         let values = MaskBuilder.randomSubset(sizes: mask.tensors.map(\.count), counts: mask.tensors.map(\.kept)) {
