@@ -8,7 +8,7 @@ import Importance
 /// `CriterionRegistry`) and `MaskBuilder`: each tensor keeps max(1, round(q·n)) of its highest
 /// scores (layerwise) or the masked tensors keep max(1, round(q·N)) under one threshold
 /// (global); `keepOutput` gives the output layer its own share. Data-driven criteria score on
-/// `pruning.batches` seeded training batches (loaded only for them: `needsData`); random draws
+/// `pruning.batches` seeded training batches (loaded only for them: `scoringBatches`); random draws
 /// come from stream (seed, pruning, parameter index). `magnitude` is this sampler with the
 /// magnitude criterion (its results are the same as before the criterion family: ties keep the
 /// lower index). `random` is this sampler with a per-tensor partial Fisher–Yates draw
@@ -39,13 +39,8 @@ public final class PruneMask: FixedMask {
         let masks = run.masks
         do throws(PruningError) {
             let rule = try CriterionRegistry.make(criterion, config: config.pruning)
-            var batches: SolverBatches?
-            if rule.needsData, let set = run.trainingSet {
-                let b = SolverBatches(dataset: set, capacity: config.pruning.batches, batchSize: run.batchSize,
-                                      sampleShape: run.network.sampleShape, seed: run.seed)
-                b.fill(round: 0)
-                batches = b
-            }
+            let batches = rule.scoringBatches(count: config.pruning.batches, batchSize: run.batchSize, sampleShape: run.network.sampleShape,
+                                              seed: run.seed, round: 0) { run.trainingSet }
             let streams = RandomStreams(seed: run.seed)
             let parameters = masks.parameters
             let reference = rule is MovementCriterion ? Self.initialWeights(run.network, parameters: parameters, seed: run.seed) : nil

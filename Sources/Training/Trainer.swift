@@ -13,7 +13,7 @@ import Datasets
 ///
 ///     hooks.beforeForward → network.beginStep (dropout masks of step t) → zero gradients
 ///     → network.withEffectiveWeights(hooks' forwardWeights) { forward (.training) → loss (NaN/Inf ⇒ stop) → backward }
-///     → hooks.afterBackward → optimiser step (then the hooks' own tensors', `HookOptimizers`)
+///     → hooks.afterBackward → optimiser step (then the hooks' own tensors', `Trainer+HookParameters`)
 ///     → hooks.afterOptimizerStep → callbacks.batchEnd
 ///
 /// Per epoch: hooks.epochEnd; test (and validation) loss and accuracy through `evaluator` (the
@@ -53,9 +53,9 @@ public final class Trainer {
     private var observers: [any TrainingCallback] = []
     /// Every hook's forward weights, gathered once the hooks have started.
     private var stepWeights = EffectiveWeights.none
-    /// The model optimiser's state as hooks see it, and the optimisers of the hooks' own
-    /// trainable tensors (`TrainingHook.trainableParameters`).
-    private let hookOptimizers: HookOptimizers
+    /// The optimisers of the hooks' own trainable tensors (`TrainingHook.trainableParameters`),
+    /// one per hook that has any, each holding its hook's store (`Trainer+HookParameters`).
+    let hookOptimizers: [any Optimizer]
 
     /// `last.safetensors` in the output folder.
     public var checkpointURL: URL? { outputDirectory?.appendingPathComponent("last.safetensors") }
@@ -85,9 +85,7 @@ public final class Trainer {
         evaluator = RunEvaluator(network: network, hooks: hooks)
         Parallel.setThreads(config.threads)
         do { optimizer = try OptimizerRegistry.make(config.optimizer, store: network.store) } catch { throw .optimizer(error) }
-        do {
-            hookOptimizers = try HookOptimizers(model: optimizer, store: network.store, hooks: hooks, config: config.optimizer)
-        } catch { throw .optimizer(error) }
+        do { hookOptimizers = try Self.hookParameterOptimizers(hooks, config: config.optimizer) } catch { throw .optimizer(error) }
         let streams = RandomStreams(seed: config.seed)
         trainLoader = BatchLoader(dataset: splits.train, batchSize: config.batchSize, shuffle: true,
                                   streams: RandomStreams(seed: config.dataOrderSeed ?? config.seed), augmentation: augmentation)
@@ -161,11 +159,11 @@ public final class Trainer {
         } else {
             if initialise { network.store.initialise(streams: RandomStreams(seed: config.seed)) }
             optimizer.reset()
-            hookOptimizers.reset()
+            resetHookOptimizers()
         }
         let run = RunStart(seed: config.seed, batchSize: config.batchSize, iterationsPerEpoch: iterationsPerEpoch,
                            totalIterations: totalIterations, startIteration: progress.iteration, outputDirectory: outputDirectory,
-                           optimizerSlots: hookOptimizers.slots)
+                           optimizerSlots: OptimizerSlots(storage: optimizer.state, count: optimizer.slots.count, stride: network.store.count))
         stepWeights = .none
         for h in hooks {
             do { try h.runStart(run) } catch {
@@ -198,7 +196,7 @@ public final class Trainer {
                 throw .checkpoint(.hookState(path: url.path, message: error.message))
             }
         }
-        do { try hookOptimizers.restore(from: contents.hookState, stepCount: optimizer.stepCount) } catch {
+        do { try restoreHookParameters(from: contents.hookState, stepCount: optimizer.stepCount) } catch {
             throw .checkpoint(.hookState(path: url.path, message: error.message))
         }
         progress = contents.progress
@@ -263,7 +261,7 @@ public final class Trainer {
         for h in hooks { h.beforeForward(step: step) }
         network.beginStep(seed: config.seed, iteration: step.iteration)
         network.store.zeroGradients()
-        hookOptimizers.zeroGradients()
+        zeroHookGradients()
         let (loss, correct) = try network.withEffectiveWeights(stepWeights) { () throws(TrainingError) -> (Double, Int) in
             let logits = network.forward(batch.inputs, mode: .training)
             let (loss, correct) = network.loss.forward(logits: logits, labels: batch.labels)
@@ -275,7 +273,7 @@ public final class Trainer {
         }
         for h in hooks { h.afterBackward(step: step) }
         optimizer.step(learningRate: lr)
-        hookOptimizers.step(learningRate: lr)
+        stepHookParameters(learningRate: lr)
         for h in hooks { h.afterOptimizerStep(step: step) }
         return (loss, correct)
     }
@@ -285,7 +283,7 @@ public final class Trainer {
     /// Fails the run when a weight, buffer or optimiser state is NaN or infinite: ReLU can hide
     /// NaN weights from the loss guard, and such a run must neither complete nor be checkpointed.
     private func checkFinite() throws(TrainingError) {
-        guard let bad = network.store.firstNonFinite(also: optimizer.stateTensors + hookOptimizers.namedTensors) else { return }
+        guard let bad = network.store.firstNonFinite(also: optimizer.stateTensors + hookParameterTensors) else { return }
         throw .nonFiniteWeights(tensor: bad.name, index: bad.index, value: bad.value, step: progress.iteration,
                                 epoch: progress.epoch, lastGoodCheckpoint: lastCheckpoint?.path)
     }
@@ -295,7 +293,7 @@ public final class Trainer {
         try checkFinite()
         var hookState: [HookState] = []
         for h in hooks { hookState += h.checkpointState() }
-        hookState += hookOptimizers.checkpointState()
+        hookState += hookParameterState()
         do {
             try Checkpoint.save(to: url, network: network, optimizer: optimizer, progress: progress, seed: config.seed,
                                 hookState: hookState)

@@ -19,7 +19,8 @@ struct PruneCommand: ParsableCommand {
         are the run's mask scope (else every conv and linear weight) minus --mask-exclude; each keeps \
         --keep of its highest scores (layerwise) or all keep --keep under one threshold (global); \
         --keep-output ranks the output layer on its own. Data-driven criteria score on \
-        --criterion-batches training batches (seeded by --seed, default the run's). Writes \
+        --criterion-batches training batches (seeded by --seed, default the run's); data-free ones \
+        (magnitude, random, movement, synflow) read no data. Writes \
         mask.safetensors (train it with `masklab lottery --levels 0 --transfer`), sparsity.csv, \
         prune.json and command.txt into --out (default: prune-<criterion> beside the weights).
 
@@ -184,8 +185,10 @@ struct PruneCommand: ParsableCommand {
             } catch let e as RunError { throw CommandFailure(e.description) }
             return
         }
-        let dataRoot: URL
-        do { dataRoot = try DataLocator.resolve(explicit: data) } catch { throw CommandFailure(error.description) }
+        /// Resolved only when the criterion reads data.
+        func dataRoot() throws(RunError) -> URL {
+            do throws(DatasetError) { return try DataLocator.resolve(explicit: data) } catch { throw .dataset(error) }
+        }
         do {
             let folder = try job().run(dataRoot: dataRoot, commandLine: CommandLine.arguments) { print($0) }
             print("wrote mask.safetensors, sparsity.csv, prune.json in \(folder.path)")

@@ -39,7 +39,7 @@ final class LotteryPruningTests: XCTestCase {
         config.scope = scope
         config.selection = selection
         config.run.training.seed = seed
-        return try! LotteryPruning.prune(mask, network: net, masked: masked, reference: nil, trainingSet: nil, config: config, level: level)
+        return try! LotteryPruning.prune(mask, network: net, masked: masked, reference: nil, trainingSet: { nil }, config: config, level: level)
     }
 
     private func kept(_ m: LotteryMask) -> [Int] { m.tensors.map(\.kept) }
@@ -82,6 +82,37 @@ final class LotteryPruningTests: XCTestCase {
             }
         }
         XCTAssertLessThanOrEqual(pruned.max()!, kept.min()!)
+    }
+
+    /// A level pruned by a data-free criterion (magnitude, random, movement, synflow) never asks
+    /// for the training set, so no batch is loaded or drawn; a data-driven one asks once (and,
+    /// given none, says it needs training batches).
+    func testALevelAsksForTheTrainingSetOnlyForDataDrivenCriteria() throws {
+        let (m0, w) = setup()
+        var kinds: Set<Bool> = []
+        for name in CriterionRegistry.names {
+            let (net, masked) = network(w)
+            let start = WeightSnapshot(net.store)
+            for p in masked { p.value.copy(from: p.value.toArray().map { $0 * 1.5 }) }   // trained weights ≠ the level's start (movement)
+            var config = LotteryConfig()
+            config.pruneFraction = 0.3
+            config.outputFraction = 0.2
+            config.selection = name
+            let needsData = try CriterionRegistry.make(name, config: config.pruning).needsData
+            kinds.insert(needsData)
+            var asked = 0
+            do {
+                let mask = try LotteryPruning.prune(m0, network: net, masked: masked, reference: start,
+                                                    trainingSet: { asked += 1; return nil }, config: config, level: 1)
+                XCTAssertFalse(needsData, "\(name) pruned without training batches")
+                XCTAssertEqual(kept(mask), kept(prune(m0, weights: w, fraction: 0.3, outputFraction: 0.2, scope: .layerwise, selection: "magnitude", seed: 1, level: 1)),
+                               "\(name): the level's counts")
+            } catch {
+                XCTAssertTrue(needsData && "\(error)".contains("needs training batches"), "\(name): \(error)")
+            }
+            XCTAssertEqual(asked, needsData ? 1 : 0, "\(name): times the training set was asked for")
+        }
+        XCTAssertEqual(kinds, [true, false], "the registry has data-free and data-driven criteria")
     }
 
     func testRandomSelectionKeepsTheCountsButNotTheMagnitudeOrder() {

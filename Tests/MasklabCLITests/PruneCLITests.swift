@@ -58,6 +58,37 @@ final class PruneCLITests: XCTestCase {
         XCTAssertEqual(mr.status, 0, "\(mr)")
     }
 
+    /// Data-free criteria read no data: with no data folder at all, magnitude, random and synflow
+    /// prune a trained run to the very masks they make with the data (random's stream drawn as
+    /// before) and command.txt says no data was read; snip fails saying what it needs, writing nothing.
+    func testDataFreeCriteriaPruneWithoutAnyData() throws {
+        let data = TemporaryDirectory("masklab-prune-nodata-data")
+        try DatasetFixtures.writeMNIST(to: data.url, train: 240, test: 60, gzipped: true)
+        let out = TemporaryDirectory("masklab-prune-nodata-out")
+        let run = out.file("run").path
+        let t = try masklab(["train", "--data", data.path, "--out", run, "--iterations", "8", "--batch-size", "32", "--hidden", "16",
+                             "--threads", "1", "--seed", "3"])
+        XCTAssertEqual(t.status, 0, "\(t)")
+        let missing = out.file("no-data").path
+        for criterion in ["magnitude", "random", "synflow"] {
+            let withData = try masklab(["prune", run, "--data", data.path, "--criterion", criterion, "--keep", "0.3", "--threads", "1",
+                                        "--out", out.file("\(criterion)-data").path])
+            XCTAssertEqual(withData.status, 0, "\(withData)")
+            let without = try masklab(["prune", run, "--data", missing, "--criterion", criterion, "--keep", "0.3", "--threads", "1",
+                                       "--out", out.file("\(criterion)-none").path])
+            XCTAssertEqual(without.status, 0, "\(criterion) without data: \(without)")
+            XCTAssertEqual(try Data(contentsOf: out.file("\(criterion)-none/mask.safetensors")),
+                           try Data(contentsOf: out.file("\(criterion)-data/mask.safetensors")), "\(criterion): the same mask")
+            let command = try String(contentsOf: out.file("\(criterion)-none/command.txt"), encoding: .utf8)
+            XCTAssertTrue(command.contains("data: none read (\(criterion) is data-free)"), command)
+        }
+        let snip = try masklab(["prune", run, "--data", missing, "--criterion", "snip", "--out", out.file("snip").path])
+        XCTAssertNotEqual(snip.status, 0)
+        XCTAssertTrue(snip.stderr.contains("snip scores the weights on training batches (--criterion-batches 1) of mnist, which cannot be read")
+                      && snip.stderr.contains(missing), snip.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.file("snip").path), "nothing written")
+    }
+
     func testBadSharesAndNamesAreRefusedBeforeAnyWork() throws {
         for (args, message) in [(["prune", "x", "--keep", "1.5"], "--keep must be in (0, 1], got 1.5"),
                                 (["prune", "x", "--keep", "0"], "--keep must be in (0, 1], got 0.0"),

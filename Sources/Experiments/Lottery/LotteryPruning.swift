@@ -17,23 +17,20 @@ import Masks
 /// A model with a single masked tensor prunes it at the output rate. Magnitude and random
 /// break ties toward the lower flat index (as before the family: results are bit-identical);
 /// random scores come from stream (seed, pruning, 1000 + level, tensor); other criteria break
-/// ties by stream (seed, pruning, 3000 + level) and score on `pruning.batches` batches of the
-/// training set (loader epoch = level), with the level's start weights as movement's reference.
+/// ties by stream (seed, pruning, 3000 + level); data-driven ones score on `pruning.batches`
+/// batches of the training set (loader epoch = level; `trainingSet` is called only for them,
+/// `scoringBatches`), and movement's reference is the level's start weights.
 public enum LotteryPruning {
     /// Level `level`'s mask: `previous` pruned by `config`'s criterion, with `network` holding
-    /// the trained weights of level − 1 and `reference` its start (θ0, θk or a fresh init).
+    /// the trained weights of level − 1 and `reference` its start (θ0, θk or a fresh init);
+    /// `trainingSet` gives the data a data-driven criterion scores on (nil: none).
     public static func prune(_ previous: LotteryMask, network: Network, masked: [Parameter], reference: WeightSnapshot?,
-                             trainingSet: Dataset?, config: LotteryConfig, level: Int) throws(RunError) -> LotteryMask {
+                             trainingSet: () -> Dataset?, config: LotteryConfig, level: Int) throws(RunError) -> LotteryMask {
         let seed = config.run.training.seed
         do {
             let criterion = try CriterionRegistry.make(config.selection, config: config.pruning)
-            var batches: SolverBatches?
-            if let trainingSet {
-                let b = SolverBatches(dataset: trainingSet, capacity: config.pruning.batches, batchSize: config.run.training.batchSize,
-                                      sampleShape: network.sampleShape, seed: seed)
-                b.fill(round: level)
-                batches = b
-            }
+            let batches = criterion.scoringBatches(count: config.pruning.batches, batchSize: config.run.training.batchSize,
+                                                   sampleShape: network.sampleShape, seed: seed, round: level, trainingSet: trainingSet)
             let streams = RandomStreams(seed: seed)
             let context = ScoringContext(network: network, parameters: masked, mask: previous.tensors.map(\.values),
                                          reference: reference.map { r in masked.map { r.values(of: $0) } }, batches: batches,
@@ -50,7 +47,9 @@ public enum LotteryPruning {
     }
 
     /// A random mask with the same number kept in every tensor as `mask` (the random-pruning
-    /// control), drawn from stream (seed, pruning, 2000 + level, tensor).
+    /// control), drawn from stream (seed, pruning, 2000 + level, tensor) by
+    /// `MaskBuilder.randomSubset`, the draw of `--mask random`: only the counts and the stream are
+    /// the lottery's.
     public static func randomLike(_ mask: LotteryMask, seed: UInt64, level: Int) -> LotteryMask {
         let streams = RandomStreams(seed: seed)
         let values = MaskBuilder.randomSubset(sizes: mask.tensors.map(\.count), counts: mask.tensors.map(\.kept)) {

@@ -160,7 +160,7 @@ public enum LotteryRun {
         }
         let trained = layout.level(l - 1).appendingPathComponent("last.safetensors")
         do { try Checkpoint.load(from: trained, into: network, optimizer: nil) } catch { throw .training(.checkpoint(error)) }
-        return try LotteryPruning.prune(previous, network: network, masked: masked, reference: reference, trainingSet: trainingSet,
+        return try LotteryPruning.prune(previous, network: network, masked: masked, reference: reference, trainingSet: { trainingSet },
                                         config: config, level: l)
     }
 

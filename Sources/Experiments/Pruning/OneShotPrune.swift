@@ -54,13 +54,17 @@ public struct OneShotPrune: Sendable {
     }
 
     /// Scores, builds and writes the mask; returns the output folder and one line per tensor.
-    public func run(dataRoot: URL, commandLine: [String], say: (String) -> Void = { _ in }) throws(RunError) -> URL {
+    /// `dataRoot` (the data folder) is asked for only when the criterion scores on training
+    /// batches (`PruningCriterion.needsData`): a data-free criterion reads no data, and needs none.
+    public func run(dataRoot: () throws(RunError) -> URL, commandLine: [String], say: (String) -> Void = { _ in }) throws(RunError) -> URL {
         if let message = validationError() { throw .config(path: "prune", message: message) }
+        let rule: any PruningCriterion
+        do throws(PruningError) { rule = try CriterionRegistry.make(criterion, config: pruning) } catch { throw .config(path: "prune", message: error.description) }
         let source = try WeightsSource.locate(path, config: configFile)
         var config = source.config
         config.validation = 0
         config.augment = false
-        let (network, splits, _) = try TrainingRun.materialise(config, dataRoot: dataRoot)
+        let network = try TrainingRun.network(config)
         network.prepare(batch: config.training.batchSize)
         var scopeRule = config.masks?.scope ?? MaskScope()
         if let exclude { scopeRule.exclude = exclude }
@@ -72,25 +76,31 @@ public struct OneShotPrune: Sendable {
             w0 = masked.map { $0.value.toArray() }
         }
         _ = try WeightsSource.load(source.file, into: network)
+        let runSeed = seed ?? config.training.seed
+        var dataFolder: URL?
+        let batches = try rule.scoringBatches(count: pruning.batches, batchSize: config.training.batchSize, sampleShape: network.sampleShape,
+                                              seed: runSeed, round: 0) { () throws(RunError) -> Dataset? in
+            do throws(RunError) {
+                let root = try dataRoot()
+                dataFolder = root
+                return try TrainingRun.splits(config, dataRoot: root).train
+            } catch {
+                throw .config(path: "prune", message: "\(criterion) scores the weights on training batches (--criterion-batches \(pruning.batches)) "
+                              + "of \(config.training.dataset), which cannot be read: \(error.description)")
+            }
+        }
         let outDir = out ?? source.file.deletingLastPathComponent().appendingPathComponent("prune-\(criterion)", isDirectory: true)
         let folder = try RunFolder.open(outDir, commandLine: commandLine, results: Self.files, holds: "a pruning mask",
                                         reuse: overwrite ? .overwrite : .refuse, choices: ["replace it with --overwrite", "choose another --out"])
         defer { folder.close() }
 
-        let runSeed = seed ?? config.training.seed
-        let batches = SolverBatches(dataset: splits.train, capacity: pruning.batches, batchSize: config.training.batchSize,
-                                    sampleShape: network.sampleShape, seed: runSeed)
-        batches.fill(round: 0)
         let streams = RandomStreams(seed: runSeed)
         let context = ScoringContext(network: network, parameters: masked, reference: w0, batches: batches, config: pruning,
                                      importance: config.masks?.importance ?? ImportanceConfig()) { streams.stream(.pruning, masked[$0].index) }
         let plan = PruningPlan(scope: scope, amount: .keep(keep), output: keepOutput.map { .keep($0) })
         let started = DispatchTime.now().uptimeNanoseconds
         let values: [[Float]]
-        do {
-            let rule = try CriterionRegistry.make(criterion, config: pruning)
-            values = try MaskBuilder.build(rule, context: context, plan: plan, seed: runSeed, step: 0)
-        } catch { throw .config(path: "prune", message: error.description) }
+        do throws(PruningError) { values = try MaskBuilder.build(rule, context: context, plan: plan, seed: runSeed, step: 0) } catch { throw .config(path: "prune", message: error.description) }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) * 1e-9
         let mask = LotteryMask(tensors: masked.indices.map { LotteryMask.MaskedTensor(name: masked[$0].name, shape: masked[$0].shape.dims, values: values[$0]) })
         try mask.write(to: outDir.appendingPathComponent("mask.safetensors"), metadata: ["criterion": criterion, "keep": String(keep)])
@@ -106,7 +116,7 @@ public struct OneShotPrune: Sendable {
             throw .output(path: outDir.path, message: "cannot encode prune.json: \(error)")
         }
         try folder.write(String(decoding: json, as: UTF8.self) + "\n", to: "prune.json")
-        try folder.writeCommand([("data", dataRoot.path)])
+        try folder.writeCommand([("data", dataFolder?.path ?? "none read (\(criterion) is data-free)")])
         for t in mask.tensors {
             say(String(format: "%-28@ %9d entries, %9d kept (%.2f%%)", t.name, t.count, t.kept, 100 * Double(t.kept) / Double(max(t.count, 1))))
         }

@@ -14,12 +14,7 @@ public enum TrainingRun {
     /// The data splits, the network and the augmentation for `config`, with data under `dataRoot`.
     public static func materialise(_ config: RunConfig, dataRoot: URL) throws(RunError) -> (network: Network, splits: DataSplits, augmentation: (any Augmentation)?) {
         let t = config.training
-        let loaded: DataSplits
-        do {
-            loaded = try DatasetRegistry.load(t.dataset, root: dataRoot, classes: config.classes, validation: config.validation, streams: RandomStreams(seed: t.seed))
-        } catch { throw .dataset(error) }
-        if let m = config.subsetError(trainCount: loaded.train.count, testCount: loaded.test.count) { throw .config(path: "config", message: m) }
-        let splits = TrainSubset.apply(config.trainSubset, testSubset: config.testSubset, to: loaded, seed: t.seed)
+        let splits = try splits(config, dataRoot: dataRoot)
         if let m = config.memoryError(sampleShape: splits.train.sampleShape, classes: splits.train.classes) { throw .config(path: "config", message: m) }
         let network: Network
         do {
@@ -27,6 +22,29 @@ public enum TrainingRun {
         } catch { throw .model(error) }
         let augmentation = (config.augment ?? true) ? DatasetRegistry.defaultAugmentation(t.dataset) : nil
         return (network, splits, augmentation)
+    }
+
+    /// The data splits of `config` read from `dataRoot`: its classes, validation split and
+    /// subsets applied.
+    public static func splits(_ config: RunConfig, dataRoot: URL) throws(RunError) -> DataSplits {
+        let t = config.training
+        let loaded: DataSplits
+        do {
+            loaded = try DatasetRegistry.load(t.dataset, root: dataRoot, classes: config.classes, validation: config.validation, streams: RandomStreams(seed: t.seed))
+        } catch { throw .dataset(error) }
+        if let m = config.subsetError(trainCount: loaded.train.count, testCount: loaded.test.count) { throw .config(path: "config", message: m) }
+        return TrainSubset.apply(config.trainSubset, testSubset: config.testSubset, to: loaded, seed: t.seed)
+    }
+
+    /// The network `config` describes, for its dataset's sample shape and classes (the selected
+    /// ones when `classes` is set), as `materialise` builds it, without reading any data.
+    public static func network(_ config: RunConfig) throws(RunError) -> Network {
+        let t = config.training
+        let dataset: any DatasetDefinition.Type
+        do { dataset = try DatasetRegistry.definition(t.dataset) } catch { throw .dataset(error) }
+        do {
+            return try ModelRegistry.make(t.model, sampleShape: dataset.sampleShape, classes: config.classes?.count ?? dataset.classes, options: t.modelOptions)
+        } catch { throw .model(error) }
     }
 
     /// Trains `config` into `layout.directory`. Everything is checked before the folder is

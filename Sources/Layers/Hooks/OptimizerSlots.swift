@@ -7,6 +7,8 @@ import TensorCore
 /// A hook that changes which weights train (dynamic sparse masks) zeroes the state of the
 /// entries that start afresh, so that a regrown weight carries no momentum from its earlier life.
 /// The trainer hands it to hooks in `RunStart`; `none` (no slots) when there is no optimiser.
+/// It is the only view of optimiser state below the training target: the optimisers of a hook's
+/// own trainable tensors (L0's log α, VD's log σ²) are the trainer's (`Trainer+HookParameters`).
 public struct OptimizerSlots: Sendable {
     public let storage: TensorStorage?
     /// Number of slots (0 for plain SGD).
