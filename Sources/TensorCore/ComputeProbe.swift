@@ -1,5 +1,8 @@
 import COpenBLAS
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Small matrix products that measure how much arithmetic the pool's threads do together
 /// compared with one thread alone.
@@ -18,18 +21,33 @@ final class ComputeProbe: @unchecked Sendable {
     /// Products per burst (≈ 10–20 µs each on one core of this project's Xeon).
     static let productsPerBurst = 12
 
-    private let threads: Int
-    // Per thread: A, B and C of `side × side`, allocated once with the pool.
+    /// Rounds of one measurement.
+    static let rounds = 5
+
+    let threads: Int
+    // Per thread: A, B and C of `side × side`. Everything here is allocated once, with the
+    // first measurement, so that later ones (inside training steps) allocate nothing.
     private let buffers: UnsafeMutablePointer<Float>
+    /// Per thread: the end of its burst in the current round (ns; −1: it missed the start line).
+    let ends: UnsafeMutablePointer<Int>
+    /// The speed-up of each round of the current measurement.
+    let ratios: UnsafeMutablePointer<Double>
+    let startLine = ProbeStartLine()
 
     init(threads: Int) {
         self.threads = threads
         let count = 3 * Self.side * Self.side * threads
         buffers = .allocate(capacity: count)
         for i in 0..<count { buffers[i] = Float(i % 7) * 0.125 - 0.375 }
+        ends = .allocate(capacity: threads)
+        ratios = .allocate(capacity: Self.rounds)
     }
 
-    deinit { buffers.deallocate() }
+    deinit {
+        buffers.deallocate()
+        ends.deallocate()
+        ratios.deallocate()
+    }
 
     /// Runs one burst of products on thread slot `slot` (its own operands).
     func burst(slot: Int) {
@@ -50,20 +68,37 @@ final class ComputeProbe: @unchecked Sendable {
 }
 
 /// The starting line of `WorkerPool.measureComputeSpeedup`: each thread checks in and spins until
-/// all have, so that the timed bursts overlap.
+/// all have; the last to arrive stamps the start, from which the round's wall time is measured
+/// (so that threads taking turns on one core read as no speed-up, not as two solo bursts).
 final class ProbeStartLine: Sendable {
-    // Padding keeps the counter's cache line to itself.
+    // Padding keeps the line to itself.
     private let before = (0, 0, 0, 0, 0, 0, 0, 0)
     private let arrived = Atomic<Int>(0)
+    private let started = Atomic<Int>(0)
     private let after = (0, 0, 0, 0, 0, 0, 0, 0)
 
-    /// Checks in and waits for `threads` arrivals, at most until `deadline` (then: false).
+    /// Clears the line for the next round (caller, while no thread is at it).
+    func reset() {
+        arrived.store(0, ordering: .relaxed)
+        started.store(0, ordering: .releasing)
+    }
+
+    /// The start stamp of the round (ns), once every thread has arrived.
+    var start: Int { started.load(ordering: .acquiring) }
+
+    /// Checks in and waits for `threads` arrivals, at most until `deadline` (then: false);
+    /// yields the CPU while waiting long, as `WorkerPool` does.
     func meet(_ threads: Int, deadline: Int) -> Bool {
-        arrived.wrappingAdd(1, ordering: .acquiringAndReleasing)
+        if arrived.wrappingAdd(1, ordering: .acquiringAndReleasing).newValue == threads {
+            started.store(WorkerPool.nanoseconds(), ordering: .releasing)
+        }
         var spins = 0
-        while arrived.load(ordering: .acquiring) < threads {
+        while started.load(ordering: .acquiring) == 0 {
             spins += 1
-            if spins & 1023 == 0 && WorkerPool.nanoseconds() > deadline { return false }
+            if spins & 1023 == 0 {
+                if WorkerPool.nanoseconds() > deadline { return false }
+                if spins > 20_000 { sched_yield() }
+            }
         }
         return true
     }

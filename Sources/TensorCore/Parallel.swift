@@ -74,7 +74,11 @@ public enum Parallel {
     /// `nil` measures again from now on).
     public static func fixComputeSpeedup(_ speedup: Double?) {
         computeSpeedupFixed.store(speedup != nil, ordering: .relaxed)
-        if let speedup { computeSpeedupMillis.store(Int((speedup * 1000).rounded()), ordering: .relaxed) } else { measureComputeSpeedup() }
+        if let speedup {
+            computeSpeedupMillis.store(max(1, Int((speedup * 1000).rounded())), ordering: .relaxed)
+        } else {
+            measureComputeSpeedup()
+        }
     }
 
     /// Measures how much faster compute-bound work runs on all threads than on one

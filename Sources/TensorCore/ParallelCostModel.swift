@@ -15,7 +15,9 @@
 /// A compute-bound region (`RegionCost.computeBound`, the matrix products) saves less when the
 /// threads share one core's vector units: its split runs `min(p, computeSpeedup)` times as fast,
 /// where `computeSpeedup` is measured by `ComputeProbe` (≈ 2 on two cores of their own, ≈ 1 on
-/// two hyperthreads of one core, where those regions then run on the calling thread).
+/// two hyperthreads of one core, where those regions then run on the calling thread). A measured
+/// speed-up below `computeSpeedupFloor` counts as none: on hyperthreads the small probe products
+/// may read up to ≈ 1.3 while the MLP's 2-thread steps ran at 0.88–0.91× of one thread.
 ///
 /// The decision only says *where* the chunks run, never how the work is cut into chunks, so it
 /// cannot change a result (see `Parallel`). The constants are estimates for the 2-vCPU Xeon of
@@ -27,6 +29,8 @@ public struct ParallelCostModel: Sendable, Equatable {
 
     /// Round trips on the critical path of one region's handshake.
     public static let handshakeRoundTrips = 4.0
+    /// Measured compute speed-ups below this count as 1 (no gain from spreading a product).
+    public static let computeSpeedupFloor = 1.3
     /// Cache-line fetches one core keeps in flight (Skylake has 10–12 line-fill buffers).
     public static let linesPerRoundTrip = 10.0
     /// At most this much of a region's data is still in the other core's private cache (half an L2).
@@ -51,7 +55,9 @@ public struct ParallelCostModel: Sendable, Equatable {
     public func spreads(_ cost: RegionCost, chunks: Int) -> Bool {
         guard chunks > 1 else { return false }
         var speedup = Double(chunks)
-        if cost.computeBound, let computeSpeedup { speedup = min(speedup, computeSpeedup) }
+        if cost.computeBound, let computeSpeedup {
+            speedup = computeSpeedup < Self.computeSpeedupFloor ? 1 : min(speedup, computeSpeedup)
+        }
         guard speedup > 1 else { return false }
         let saved = cost.nanoseconds * (1 - 1 / speedup)
         return saved > overheadNanoseconds(cost)

@@ -146,38 +146,40 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     /// How many times one thread's arithmetic the pool's threads do together: `threads ×` the
-    /// time of one `ComputeProbe` burst alone, over the time of the slowest of the bursts all
-    /// threads run at once from a common starting line; the median over `rounds` rounds, all
-    /// within `budgetNanoseconds`. ≈ `threads` when each thread has a core of its own, ≈ 1 when
+    /// time of one `ComputeProbe` burst alone, over the wall time from a common starting line
+    /// until the last of the bursts all threads run at once has ended; the median over
+    /// `ComputeProbe.rounds` rounds, all within `budgetNanoseconds`. ≈ `threads` when each thread has a core of its own, ≈ 1 when
     /// two share one core's vector units (hyperthreads) or another process holds the other core.
     /// Each one-thread burst follows a 200 µs pause, so that the workers have stopped spinning
     /// (a spinning hyperthread slows its sibling). `nil` when there is no worker, the pool is
-    /// busy, or no round got its threads to the starting line in time. ≈ 2 ms.
-    func measureComputeSpeedup(rounds: Int = 5, budgetNanoseconds: Int = 50_000_000) -> Double? {
+    /// busy, or no round got its threads to the starting line in time. ≈ 3 ms; allocates only
+    /// the first time (the probe's operands and buffers, kept with the pool).
+    func measureComputeSpeedup(budgetNanoseconds: Int = 50_000_000) -> Double? {
         guard workers >= 1, busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return nil }
         defer { busy.store(false, ordering: .releasing) }
         let threads = workers + 1
         let probe: ComputeProbe
         if let existing = self.probe { probe = existing } else { probe = ComputeProbe(threads: threads); self.probe = probe }
-        let ratios = UnsafeMutablePointer<Double>.allocate(capacity: rounds)
-        let times = UnsafeMutablePointer<Int>.allocate(capacity: threads)
-        defer { ratios.deallocate(); times.deallocate() }
+        let ratios = probe.ratios, ends = probe.ends, line = probe.startLine
         let deadline = Self.nanoseconds() + budgetNanoseconds
         probe.burst(slot: 0)
         var done = 0
-        while done < rounds && Self.nanoseconds() < deadline {
+        while done < ComputeProbe.rounds && Self.nanoseconds() < deadline {
             usleep(200)
             let alone = probe.timedBurst(slot: 0)
-            let line = ProbeStartLine()
+            line.reset()
             runOwned(threads) { slot in
-                times[slot] = line.meet(threads, deadline: deadline) ? probe.timedBurst(slot: slot) : -1
+                guard line.meet(threads, deadline: deadline) else { ends[slot] = -1; return }
+                probe.burst(slot: slot)
+                ends[slot] = Self.nanoseconds()
             }
-            var slowest = 0, missed = false
+            var last = 0, missed = false
             for t in 0..<threads {
-                if times[t] < 0 { missed = true } else { slowest = max(slowest, times[t]) }
+                if ends[t] < 0 { missed = true } else { last = max(last, ends[t]) }
             }
-            guard !missed, slowest > 0 else { break }
-            ratios[done] = Double(threads) * Double(alone) / Double(slowest)
+            let wall = last - line.start
+            guard !missed, wall > 0 else { break }
+            ratios[done] = Double(threads) * Double(alone) / Double(wall)
             done += 1
         }
         guard done > 0 else { return nil }

@@ -106,7 +106,7 @@ final class CompareCLITests: XCTestCase {
                      "optimizer": ["name": "sgd", "learningRate": 0.05], "masks": ["keep": 0.4]],
             "analysis": ["endpoints": [["metric": "testAccuracy", "epoch": "final"]], "contrasts": [["dropconnect", "baseline"]],
                          "reference": "baseline", "margin": 0.01,
-                         "extension": ["afterSeeds": 2, "contrast": 1, "targetEffect": 1e-9, "maxSeeds": 5]],
+                         "extension": ["afterSeeds": 2, "plannedSeeds": 2, "contrast": 1, "targetEffect": 1e-9, "maxSeeds": 5]],
         ]
         try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted]).write(to: config)
         let full = try masklab(["compare", config.path, "--data", data.path, "--out", out.path])
@@ -117,16 +117,27 @@ final class CompareCLITests: XCTestCase {
         let complete = try String(contentsOf: root.appendingPathComponent("REPORT.md"), encoding: .utf8)
         XCTAssertTrue(complete.contains("## Primary analysis"), complete)
 
-        // Mark one run as interrupted: the report goes blind and the tables and plots disappear.
+        // Mark one run as interrupted and remove another's summary (a run killed or still running:
+        // its log's last line shows test accuracy): the report goes blind, the tables and plots
+        // disappear, and no accuracy appears anywhere in it.
         let summary = root.appendingPathComponent("runs/dropconnect/seed-2/summary.json")
         let saved = try String(contentsOf: summary, encoding: .utf8)
         try saved.replacingOccurrences(of: "\"completed\"", with: "\"stopped\"").write(to: summary, atomically: true, encoding: .utf8)
+        let killed = root.appendingPathComponent("runs/baseline/seed-2/summary.json")
+        let killedSaved = try String(contentsOf: killed, encoding: .utf8)
+        try FileManager.default.removeItem(at: killed)
+        let log = root.appendingPathComponent("runs/baseline/seed-2/train.log")
+        try (String(contentsOf: log, encoding: .utf8) + "epoch 2/2  test_acc 0.4321  test_loss 1.2345\n").write(to: log, atomically: true, encoding: .utf8)
         let blind = try masklab(["compare", config.path, "--out", out.path, "--report-only"])
         XCTAssertEqual(blind.status, 0, "\(blind)")
         XCTAssertTrue(blind.stdout.contains("the report is blinded"), blind.stdout)
         let blindReport = try String(contentsOf: root.appendingPathComponent("REPORT.md"), encoding: .utf8)
-        XCTAssertTrue(blindReport.contains("blinded interim (3 of 4 runs complete)"), blindReport)
-        XCTAssertTrue(blindReport.contains("| dropconnect | 1 | 2 |"), blindReport)
+        XCTAssertTrue(blindReport.contains("blinded interim (2 of 4 runs ended)"), blindReport)
+        XCTAssertTrue(blindReport.contains("| dropconnect | 1 | 2 |") && blindReport.contains("| baseline | 1 | 2 |"), blindReport)
+        XCTAssertTrue(blindReport.contains("`baseline/seed-2`: no summary yet"), blindReport)
+        let decimals = try NSRegularExpression(pattern: "[0-9]\\.[0-9]{3,}")
+        XCTAssertEqual(decimals.numberOfMatches(in: blindReport, range: NSRange(blindReport.startIndex..., in: blindReport)), 0,
+                       "a number with 3+ decimals in the blinded report: \(blindReport)")
         let accuracies = try ["baseline", "dropconnect"].map { arm -> String in
             let rows = try String(contentsOf: root.appendingPathComponent("runs/\(arm)/seed-1/metrics.csv"), encoding: .utf8).split(separator: "\n")
             let header = rows[0].split(separator: ","), last = rows[rows.count - 1].split(separator: ",")
@@ -136,7 +147,7 @@ final class CompareCLITests: XCTestCase {
             XCTAssertFalse(blindReport.contains(hidden), "the blinded report shows \(hidden): \(blindReport)")
         }
         for f in tables { XCTAssertFalse(FileManager.default.fileExists(atPath: root.appendingPathComponent(f).path), "\(f) left behind") }
-        XCTAssertTrue(blindReport.contains("**Not yet applicable:** waiting for dropconnect/seed-2"), blindReport)
+        XCTAssertTrue(blindReport.contains("**Not yet applicable:** waiting for baseline/seed-2, dropconnect/seed-2"), blindReport)
 
         // --unblind: the full report, marked.
         let unblind = try masklab(["compare", config.path, "--out", out.path, "--report-only", "--unblind"])
@@ -147,6 +158,7 @@ final class CompareCLITests: XCTestCase {
         // Restored: complete again, the full report is back; with the extension rule's seeds
         // complete but a third planned seed missing, the report is blind and the rule is applied.
         try saved.write(to: summary, atomically: true, encoding: .utf8)
+        try killedSaved.write(to: killed, atomically: true, encoding: .utf8)
         let back = try masklab(["compare", config.path, "--out", out.path, "--report-only"])
         XCTAssertEqual(back.status, 0, "\(back)")
         let restored = try String(contentsOf: root.appendingPathComponent("REPORT.md"), encoding: .utf8)
@@ -157,10 +169,11 @@ final class CompareCLITests: XCTestCase {
         let planned = try masklab(["compare", config.path, "--out", out.path, "--report-only"])
         XCTAssertEqual(planned.status, 0, "\(planned)")
         let rule = try String(contentsOf: root.appendingPathComponent("REPORT.md"), encoding: .utf8)
-        XCTAssertTrue(rule.contains("**Applied:** σ_d = ") && rule.contains("over 2 seeds; with 3 seeds"), rule)
+        XCTAssertTrue(rule.contains("**Applied:** σ_d = ") && rule.contains("over 2 seeds; with the 2 planned seeds"), rule)
         // A target of 1e-9 needs more seeds than the 5 allowed unless the two differences are equal
         // (σ_d = 0, possible on 60 test images); the decision itself is tested in SeedExtensionRuleTests.
-        XCTAssertTrue(rule.contains("**extend to 5 seeds**") || rule.contains("σ_d = 0 over 2 seeds") && rule.contains("**no extension**"), rule)
+        XCTAssertTrue(rule.contains("**extend to 5 seeds**") && rule.contains("The config holds 3: add 2 seed(s)")
+                      || rule.contains("σ_d = 0 over 2 seeds") && rule.contains("**no extension**") && rule.contains("more than the rule asks"), rule)
         XCTAssertFalse(rule.contains("## Primary analysis"), rule)
     }
 

@@ -1,5 +1,6 @@
 import XCTest
 import TensorCore
+import CProcessControl
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -91,6 +92,27 @@ final class ParallelCostModelTests: XCTestCase {
         // More chunks than the measured speed-up gain nothing beyond it.
         XCTAssertFalse(ParallelCostModel(roundTripNanoseconds: 100, computeSpeedup: 1.5).spreads(cost, chunks: 4))
         XCTAssertTrue(ParallelCostModel(roundTripNanoseconds: 100).spreads(cost, chunks: 4))
+        // Below the floor (1.3) a product never spreads, even when waking the pool is free.
+        XCTAssertFalse(ParallelCostModel(roundTripNanoseconds: 0, computeSpeedup: 1.25).spreads(Self.w16Stage1, chunks: 2))
+        XCTAssertTrue(ParallelCostModel(roundTripNanoseconds: 0, computeSpeedup: 1.35).spreads(Self.w16Stage1, chunks: 2))
+    }
+
+    /// With every thread of the process pinned to one CPU the pool's threads can only take turns:
+    /// the probe must read no speed-up (< the floor), not two solo bursts (≈ 2). Skipped on a
+    /// one-CPU machine.
+    func testProbeReadsNoSpeedupWhenTheThreadsShareOneCPU() throws {
+        try XCTSkipIf(sysconf(Int32(_SC_NPROCESSORS_ONLN)) < 2, "needs 2 CPUs")
+        Parallel.setThreads(2)
+        var original = [UInt](repeating: 0, count: 16)
+        XCTAssertGreaterThan(masklab_get_cpu_affinity(0, &original, 16), 0)
+        let cpu0: [UInt] = [1] + [UInt](repeating: 0, count: 15)
+        let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").compactMap { Int32($0) }
+        func pin(_ mask: [UInt]) { for t in tasks { _ = masklab_set_cpu_affinity(t, mask, 16) } }
+        pin(cpu0)
+        defer { pin(original) }
+        Parallel.fixComputeSpeedup(nil)
+        let shared = try XCTUnwrap(Parallel.costModel.computeSpeedup)
+        XCTAssertLessThan(shared, ParallelCostModel.computeSpeedupFloor, "threads on one CPU read as a speed-up of \(shared)")
     }
 
     /// The probe gives a speed-up between 0 and a little over the thread count (each burst's

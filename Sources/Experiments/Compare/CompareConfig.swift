@@ -174,6 +174,8 @@ extension CompareConfig {
             a.endpoints = unique
             if var rule = a.seedExtension {
                 rule.afterSeeds = c.seeds.count
+                rule.plannedSeeds = c.seeds.count
+                rule.maxSeeds = max(rule.maxSeeds, c.seeds.count)
                 rule.endpoint = min(rule.endpoint, unique.count - 1)
                 a.seedExtension = rule
             }

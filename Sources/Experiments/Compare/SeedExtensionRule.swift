@@ -5,18 +5,20 @@ import Stats
 /// A pre-registered rule for how many seeds a comparison needs, decided at an interim look
 /// that sees only the spread of one contrast, never its mean (key "extension" of "analysis"):
 ///
-///     "extension": { "afterSeeds": 4, "contrast": 1, "endpoint": 1, "targetEffect": 0.02, "maxSeeds": 10 }
+///     "extension": { "afterSeeds": 4, "plannedSeeds": 6, "contrast": 1, "endpoint": 1, "targetEffect": 0.02, "maxSeeds": 10 }
 ///
-/// Once the first `afterSeeds` seeds of the config are complete in every arm, σ_d — the
+/// Once the first `afterSeeds` seeds of the config have ended in every arm, σ_d — the
 /// standard deviation of the per-seed differences of primary contrast number `contrast`
 /// (1-based) at endpoint number `endpoint` (1-based, default 1) — gives the smallest difference
 /// the paired t-test detects with 80% power at α = 0.05/m (m primary contrasts, Holm's first
-/// step) with the planned seeds. If that exceeds `targetEffect` (in the metric's units), the
+/// step) with the `plannedSeeds` declared before the study (not the seeds the config holds
+/// after an extension, so the decision stays the same when applied again). If that exceeds `targetEffect` (in the metric's units), the
 /// rule asks for the smallest seed count n ≤ `maxSeeds` that brings it to `targetEffect`, or for
 /// `maxSeeds` when none does. Study F of the regularisation study declares this rule in prose
 /// (`experiments/regularisation-study/PROTOCOL.md`); the blinded interim report applies it.
 public struct SeedExtensionRule: Sendable, Equatable {
     public var afterSeeds: Int
+    public var plannedSeeds: Int
     /// 0-based index into the analysis's contrasts.
     public var contrast: Int
     /// 0-based index into the analysis's endpoints.
@@ -24,17 +26,18 @@ public struct SeedExtensionRule: Sendable, Equatable {
     public var targetEffect: Double
     public var maxSeeds: Int
 
-    public init(afterSeeds: Int, contrast: Int, endpoint: Int, targetEffect: Double, maxSeeds: Int) {
+    public init(afterSeeds: Int, plannedSeeds: Int, contrast: Int, endpoint: Int, targetEffect: Double, maxSeeds: Int) {
         self.afterSeeds = afterSeeds
+        self.plannedSeeds = plannedSeeds
         self.contrast = contrast
         self.endpoint = endpoint
         self.targetEffect = targetEffect
         self.maxSeeds = maxSeeds
     }
 
-    static let keys = ["afterSeeds", "contrast", "endpoint", "maxSeeds", "targetEffect"]
+    static let keys = ["afterSeeds", "contrast", "endpoint", "maxSeeds", "plannedSeeds", "targetEffect"]
 
-    /// What the rule decides from σ_d with `planned` seeds and `contrasts` primary contrasts.
+    /// What the rule decides from σ_d with `contrasts` primary contrasts.
     public struct Decision: Sendable, Equatable {
         public var sd: Double
         public var pairs: Int
@@ -44,11 +47,14 @@ public struct SeedExtensionRule: Sendable, Equatable {
         public var seeds: Int
         /// Smallest detectable difference with `seeds` seeds.
         public var detectableAtDecided: Double
+        /// Whether `seeds` reaches the target (false only when even `maxSeeds` does not).
+        public var reachesTarget: Bool
     }
 
     /// Applies the rule to the interim per-seed differences `differences` (at least 2) of a
-    /// comparison planned with `planned` seeds and `contrasts` primary contrasts.
-    public func decide(differences: [Double], planned: Int, contrasts: Int) -> Decision? {
+    /// comparison with `contrasts` primary contrasts.
+    public func decide(differences: [Double], contrasts: Int) -> Decision? {
+        let planned = plannedSeeds
         guard differences.count >= 2, planned >= 2 else { return nil }
         let sd = Summary(differences).standardDeviation
         guard sd.isFinite else { return nil }
@@ -63,8 +69,9 @@ public struct SeedExtensionRule: Sendable, Equatable {
                 break
             }
         }
+        let atDecided = seeds == planned ? atPlanned : detectable(seeds)
         return Decision(sd: sd, pairs: differences.count, detectableAtPlanned: atPlanned, seeds: seeds,
-                        detectableAtDecided: seeds == planned ? atPlanned : detectable(seeds))
+                        detectableAtDecided: atDecided, reachesTarget: atDecided <= targetEffect)
     }
 
     /// Reads the "extension" object of an analysis with `contrasts` contrasts and `endpoints` endpoints.
@@ -84,12 +91,16 @@ public struct SeedExtensionRule: Sendable, Equatable {
             return n
         }
         let after = try integer("afterSeeds", in: 2...1000)
+        let planned = try integer("plannedSeeds", in: 2...1000)
         let contrast = try integer("contrast", in: 1...contrasts)
         let endpoint = try integer("endpoint", default: 1, in: 1...endpoints)
         let maxSeeds = try integer("maxSeeds", in: 2...1000)
         guard case let .number(t)? = o["targetEffect"], let target = Double(t), target > 0, target.isFinite else {
             throw fail("\"extension\": \"targetEffect\" must be a number > 0 (the smallest difference to detect, in the metric's units), got \(o["targetEffect"].map { "\($0)" } ?? "nothing")")
         }
-        return SeedExtensionRule(afterSeeds: after, contrast: contrast - 1, endpoint: endpoint - 1, targetEffect: target, maxSeeds: maxSeeds)
+        guard after <= planned, planned <= maxSeeds else {
+            throw fail("\"extension\": needs afterSeeds ≤ plannedSeeds ≤ maxSeeds, got \(after), \(planned), \(maxSeeds)")
+        }
+        return SeedExtensionRule(afterSeeds: after, plannedSeeds: planned, contrast: contrast - 1, endpoint: endpoint - 1, targetEffect: target, maxSeeds: maxSeeds)
     }
 }
