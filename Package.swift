@@ -58,7 +58,7 @@ let package = Package(
         // MARK: - Tests (one target per library target, plus shared support)
         .target(name: "TestSupport", dependencies: ["TensorCore", "Stats", "Layers", "Datasets"], path: "Tests/TestSupport"),
         .testTarget(name: "OptionsTests", dependencies: ["Options"]),
-        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "CProcessControl", "TestSupport"]),
         .testTarget(name: "StatsTests", dependencies: ["Stats", "TestSupport"]),
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Models", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),

@@ -15,7 +15,9 @@ import Synchronization
 /// measured cache-line round trip between the pool's threads: on the pool, or one after the
 /// other on the calling thread when waking the others costs more than it saves (small regions
 /// in the periods when the host places the vCPUs far apart). The chunks are the same either way,
-/// so that decision — which depends on timing — never changes a result.
+/// so that decision — which depends on timing — never changes a result. Compute-bound regions
+/// also weigh the measured speed-up of arithmetic on all threads (`ComputeProbe`): ≈ 1 when the
+/// host puts the two vCPUs on one core's hyperthreads, and those regions then stay on the calling thread.
 public enum Parallel {
     nonisolated(unsafe) public private(set) static var threads: Int = 1
 
@@ -29,6 +31,10 @@ public enum Parallel {
     /// every `regionsPerMeasurement` regions, unless fixed by `fixRoundTrip`.
     private static let roundTrip = Atomic<Int>(0)
     private static let roundTripFixed = Atomic<Bool>(false)
+    /// `ParallelCostModel.computeSpeedup` in thousandths (0: not measured), measured with the
+    /// round trip unless fixed by `fixComputeSpeedup`.
+    private static let computeSpeedupMillis = Atomic<Int>(0)
+    private static let computeSpeedupFixed = Atomic<Bool>(false)
     private static let regionCount = Atomic<Int>(0)
     private static let spreadCount = Atomic<Int>(0)
 
@@ -36,7 +42,8 @@ public enum Parallel {
     public static let regionsPerMeasurement = 1 << 14
 
     /// Sets the thread count for MaskLab's loops and products (≥ 1); pins OpenBLAS to one thread.
-    /// With more than one thread it measures the round trip between the pool's threads.
+    /// With more than one thread it measures the round trip between the pool's threads and the
+    /// compute speed-up.
     public static func setThreads(_ n: Int) {
         precondition(n >= 1, "thread count must be ≥ 1, got \(n)")
         if !openBLASPinned {
@@ -45,7 +52,10 @@ public enum Parallel {
         }
         threads = n
         gemmThreads = n
-        if n > 1 { measureRoundTrip() }
+        if n > 1 {
+            measureRoundTrip()
+            measureComputeSpeedup()
+        }
     }
 
     /// Sets how many parts a product may be split into (call from one thread, outside parallel regions).
@@ -53,9 +63,35 @@ public enum Parallel {
         gemmThreads = n
     }
 
-    /// The cost model in use: the last measured (or fixed) round trip.
+    /// The cost model in use: the last measured (or fixed) round trip and compute speed-up.
     public static var costModel: ParallelCostModel {
-        ParallelCostModel(roundTripNanoseconds: Double(roundTrip.load(ordering: .relaxed)))
+        let millis = computeSpeedupMillis.load(ordering: .relaxed)
+        return ParallelCostModel(roundTripNanoseconds: Double(roundTrip.load(ordering: .relaxed)),
+                                 computeSpeedup: millis > 0 ? Double(millis) / 1000 : nil)
+    }
+
+    /// Fixes the compute speed-up the cost model uses (tests, `masklab bench --compute-speedup`;
+    /// `nil` measures again from now on).
+    public static func fixComputeSpeedup(_ speedup: Double?) {
+        computeSpeedupFixed.store(speedup != nil, ordering: .relaxed)
+        if let speedup {
+            computeSpeedupMillis.store(max(1, Int((speedup * 1000).rounded())), ordering: .relaxed)
+        } else {
+            measureComputeSpeedup()
+        }
+    }
+
+    /// Measures how much faster compute-bound work runs on all threads than on one
+    /// (`ComputeProbe`, ≈ 2 ms); keeps the last value when the pool is busy. Returns the value in
+    /// use (nil: not measured, e.g. one thread).
+    @discardableResult
+    public static func measureComputeSpeedup() -> Double? {
+        if threads > 1 && !computeSpeedupFixed.load(ordering: .relaxed),
+           let s = WorkerPool.shared(threads: threads).measureComputeSpeedup() {
+            computeSpeedupMillis.store(Int((s * 1000).rounded()), ordering: .relaxed)
+        }
+        let millis = computeSpeedupMillis.load(ordering: .relaxed)
+        return millis > 0 ? Double(millis) / 1000 : nil
     }
 
     /// Fixes the round trip the cost model uses (tests; `nil` measures again from now on).
@@ -112,7 +148,10 @@ public enum Parallel {
             return
         }
         let region = regionCount.wrappingAdd(1, ordering: .relaxed).newValue
-        if region % regionsPerMeasurement == 0 { measureRoundTrip() }
+        if region % regionsPerMeasurement == 0 {
+            measureRoundTrip()
+            measureComputeSpeedup()
+        }
         guard costModel.spreads(cost, chunks: parts) else {
             for p in 0..<parts { body(p) }
             return

@@ -12,6 +12,13 @@
 /// `t · (1 − 1/p) > r · (handshakeRoundTrips + lines / linesPerRoundTrip)`, else its chunks run
 /// one after the other on the calling thread.
 ///
+/// A compute-bound region (`RegionCost.computeBound`, the matrix products) saves less when the
+/// threads share one core's vector units: its split runs `min(p, computeSpeedup)` times as fast,
+/// where `computeSpeedup` is measured by `ComputeProbe` (≈ 2 on two cores of their own, ≈ 1 on
+/// two hyperthreads of one core, where those regions then run on the calling thread). A measured
+/// speed-up below `computeSpeedupFloor` counts as none: on hyperthreads the small probe products
+/// may read up to ≈ 1.3 while the MLP's 2-thread steps ran at 0.88–0.91× of one thread.
+///
 /// The decision only says *where* the chunks run, never how the work is cut into chunks, so it
 /// cannot change a result (see `Parallel`). The constants are estimates for the 2-vCPU Xeon of
 /// this project (AVX-512, 1 MB L2 per core), chosen so that at a quiet round trip (≤ 95 ns)
@@ -22,13 +29,20 @@ public struct ParallelCostModel: Sendable, Equatable {
 
     /// Round trips on the critical path of one region's handshake.
     public static let handshakeRoundTrips = 4.0
+    /// Measured compute speed-ups below this count as 1 (no gain from spreading a product).
+    public static let computeSpeedupFloor = 1.3
     /// Cache-line fetches one core keeps in flight (Skylake has 10–12 line-fill buffers).
     public static let linesPerRoundTrip = 10.0
     /// At most this much of a region's data is still in the other core's private cache (half an L2).
     public static let crossingBytesLimit = 512 * 1024
 
-    public init(roundTripNanoseconds: Double) {
+    /// Measured speed-up of compute-bound work on all the pool's threads over one thread
+    /// (`ComputeProbe`); `nil`: as many times as there are chunks.
+    public var computeSpeedup: Double?
+
+    public init(roundTripNanoseconds: Double, computeSpeedup: Double? = nil) {
         self.roundTripNanoseconds = roundTripNanoseconds
+        self.computeSpeedup = computeSpeedup
     }
 
     /// What spreading `cost` costs on the critical path, nanoseconds.
@@ -40,7 +54,12 @@ public struct ParallelCostModel: Sendable, Equatable {
     /// Whether a region of `cost` cut into `chunks` chunks should run on the pool.
     public func spreads(_ cost: RegionCost, chunks: Int) -> Bool {
         guard chunks > 1 else { return false }
-        let saved = cost.nanoseconds * (1 - 1 / Double(chunks))
+        var speedup = Double(chunks)
+        if cost.computeBound, let computeSpeedup {
+            speedup = computeSpeedup < Self.computeSpeedupFloor ? 1 : min(speedup, computeSpeedup)
+        }
+        guard speedup > 1 else { return false }
+        let saved = cost.nanoseconds * (1 - 1 / speedup)
         return saved > overheadNanoseconds(cost)
     }
 }
@@ -52,10 +71,14 @@ public struct RegionCost: Sendable, Equatable {
     public var nanoseconds: Double
     /// Bytes the chunks read or write that another core may hold (last written there).
     public var crossingBytes: Double
+    /// Whether the region's time is arithmetic (its split gains `ParallelCostModel.computeSpeedup`
+    /// at most) rather than memory traffic.
+    public var computeBound: Bool
 
-    public init(nanoseconds: Double, crossingBytes: Double) {
+    public init(nanoseconds: Double, crossingBytes: Double, computeBound: Bool = false) {
         self.nanoseconds = nanoseconds
         self.crossingBytes = crossingBytes
+        self.computeBound = computeBound
     }
 
     /// A streaming loop of `units` units of `Parallel.forEachChunk`'s `count · costPerItem` (about
@@ -68,8 +91,8 @@ public struct RegionCost: Sendable, Equatable {
 
     /// A product of `macs` multiply-accumulates over operands and result of `bytes` in all:
     /// 0.02 ns per multiply-accumulate (≈ 100 GFLOP/s on one core), and a quarter of the bytes
-    /// last written by the other core.
+    /// last written by the other core; compute-bound.
     public static func multiplyAdds(_ macs: Int, bytes: Int) -> RegionCost {
-        RegionCost(nanoseconds: 0.02 * Double(macs), crossingBytes: 0.25 * Double(bytes))
+        RegionCost(nanoseconds: 0.02 * Double(macs), crossingBytes: 0.25 * Double(bytes), computeBound: true)
     }
 }

@@ -24,6 +24,8 @@ final class WorkerPool: @unchecked Sendable {
     private nonisolated(unsafe) var task: ((Int) -> Void)?
     private nonisolated(unsafe) var chunks = 0
     private nonisolated(unsafe) var sleepers = 0
+    // Made on the first `measureComputeSpeedup` (under `busy`) and kept.
+    private nonisolated(unsafe) var probe: ComputeProbe?
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let condition: UnsafeMutablePointer<pthread_cond_t>
 
@@ -139,6 +141,49 @@ final class WorkerPool: @unchecked Sendable {
         }
         guard done > 0 else { return nil }
         var sorted = UnsafeMutableBufferPointer(start: times, count: done)
+        sorted.sort()
+        return sorted[done / 2]
+    }
+
+    /// How many times one thread's arithmetic the pool's threads do together: `threads ×` the
+    /// time of one `ComputeProbe` burst alone, over the wall time from a common starting line
+    /// until the last of the bursts all threads run at once has ended; the median over
+    /// `ComputeProbe.rounds` rounds, all within `budgetNanoseconds`. ≈ `threads` when each thread has a core of its own, ≈ 1 when
+    /// two share one core's vector units (hyperthreads) or another process holds the other core.
+    /// Each one-thread burst follows a 200 µs pause, so that the workers have stopped spinning
+    /// (a spinning hyperthread slows its sibling). `nil` when there is no worker, the pool is
+    /// busy, or no round got its threads to the starting line in time. ≈ 3 ms; allocates only
+    /// the first time (the probe's operands and buffers, kept with the pool).
+    func measureComputeSpeedup(budgetNanoseconds: Int = 50_000_000) -> Double? {
+        guard workers >= 1, busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return nil }
+        defer { busy.store(false, ordering: .releasing) }
+        let threads = workers + 1
+        let probe: ComputeProbe
+        if let existing = self.probe { probe = existing } else { probe = ComputeProbe(threads: threads); self.probe = probe }
+        let ratios = probe.ratios, ends = probe.ends, line = probe.startLine
+        let deadline = Self.nanoseconds() + budgetNanoseconds
+        probe.burst(slot: 0)
+        var done = 0
+        while done < ComputeProbe.rounds && Self.nanoseconds() < deadline {
+            usleep(200)
+            let alone = probe.timedBurst(slot: 0)
+            line.reset()
+            runOwned(threads) { slot in
+                guard line.meet(threads, deadline: deadline) else { ends[slot] = -1; return }
+                probe.burst(slot: slot)
+                ends[slot] = Self.nanoseconds()
+            }
+            var last = 0, missed = false
+            for t in 0..<threads {
+                if ends[t] < 0 { missed = true } else { last = max(last, ends[t]) }
+            }
+            let wall = last - line.start
+            guard !missed, wall > 0 else { break }
+            ratios[done] = Double(threads) * Double(alone) / Double(wall)
+            done += 1
+        }
+        guard done > 0 else { return nil }
+        var sorted = UnsafeMutableBufferPointer(start: ratios, count: done)
         sorted.sort()
         return sorted[done / 2]
     }

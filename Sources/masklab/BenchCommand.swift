@@ -52,6 +52,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Fix the cache-line round trip (ns) the thread cost model assumes instead of measuring it: 0 spreads every region over the threads (the behaviour before the model), a large value runs every region's chunks on one thread (same results either way).")
     var roundTrip: Int?
 
+    @Option(name: .long, help: "Fix the speed-up of arithmetic on all threads over one that the thread cost model assumes instead of measuring it (≈ 2 when the two vCPUs have a core each, ≈ 1 on one core's hyperthreads): 1 runs every matrix-product region on one thread (same results either way).")
+    var computeSpeedup: Double?
+
     @Flag(name: .long, help: "Print the results as JSON.")
     var json = false
 
@@ -90,6 +93,9 @@ struct BenchCommand: ParsableCommand {
             throw ValidationError("--torch compares one MaskLab process with PyTorch alone; it cannot be combined with --jobs \(jobs)")
         }
         if let roundTrip, roundTrip < 0 { throw ValidationError("--round-trip must be ≥ 0 ns, got \(roundTrip)") }
+        if let computeSpeedup, !(computeSpeedup > 0 && computeSpeedup.isFinite) {
+            throw ValidationError("--compute-speedup must be a positive number (≈ 1–\(ProcessInfo.processInfo.activeProcessorCount)), got \(computeSpeedup)")
+        }
         if let threads, !(1...TrainingConfig.maxThreads).contains(threads) {
             throw ValidationError("--threads must be in [1, \(TrainingConfig.maxThreads)] (4 × the cores), got \(threads)")
         }
@@ -140,7 +146,7 @@ struct BenchCommand: ParsableCommand {
         if let workload {
             guard let w = Benchmark.workload(named: workload) else { throw CommandFailure("bench: unknown workload \(workload)") }
             let meeting = barrier.map { BenchBarrier(folder: URL(fileURLWithPath: $0, isDirectory: true), count: barrierCount) }
-            let result = try Benchmark.run(w, steps: steps, warmup: warmup, threads: threadCount, roundTrip: roundTrip,
+            let result = try Benchmark.run(w, steps: steps, warmup: warmup, threads: threadCount, roundTrip: roundTrip, computeSpeedup: computeSpeedup,
                                            beforeMeasuring: { meeting?.arriveAndWait() })
             print(String(decoding: try JSONEncoder().encode(result), as: UTF8.self))
             return
@@ -221,9 +227,12 @@ struct BenchCommand: ParsableCommand {
     func startChild(_ name: String, output: URL, barrier: BenchBarrier?) throws -> Process {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()   // as the study executors do
-        p.arguments = ["bench", "--workload", name, "--steps", String(steps), "--warmup", String(warmup),
-                       "--threads", String(threadCount)] + (roundTrip.map { ["--round-trip", String($0)] } ?? [])
-            + (barrier.map { ["--barrier", $0.folder.path, "--barrier-count", String($0.count)] } ?? [])
+        var arguments = ["bench", "--workload", name, "--steps", String(steps), "--warmup", String(warmup),
+                         "--threads", String(threadCount)]
+        if let roundTrip { arguments += ["--round-trip", String(roundTrip)] }
+        if let computeSpeedup { arguments += ["--compute-speedup", String(computeSpeedup)] }
+        if let barrier { arguments += ["--barrier", barrier.folder.path, "--barrier-count", String(barrier.count)] }
+        p.arguments = arguments
         guard FileManager.default.createFile(atPath: output.path, contents: nil) else {
             throw CommandFailure("bench: cannot create \(output.path) for the result of \(name)")
         }

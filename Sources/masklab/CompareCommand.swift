@@ -18,7 +18,10 @@ struct CompareCommand: ParsableCommand {
 
         Run the same command again after an interruption: completed runs are skipped, partial ones resume from \
         their checkpoints. --report-only rewrites the report (REPORT.md, paired.csv, summary.csv, welch.csv, epochs.csv, SVGs) \
-        from the runs that exist; put hand-written findings in findings.md beside REPORT.md.
+        from the runs that exist; put hand-written findings in findings.md beside REPORT.md. A comparison that \
+        declares an "analysis" is pre-registered: until all its runs are complete, REPORT.md shows only progress (and \
+        the decision of a declared seed-extension rule, "analysis.extension", which sees only σ_d of one contrast) and \
+        the tables and plots are removed; --unblind writes the full report anyway, marked as an unblinded interim.
 
         --executor slurm writes one sbatch array script per submission under compare-<name>/slurm/ (one task per \
         run, threadsPerJob CPUs each), submits it and follows the tasks with squeue; interrupted tasks are \
@@ -38,6 +41,9 @@ struct CompareCommand: ParsableCommand {
 
     @Flag(name: .long, help: "Only regenerate the report from the existing runs.")
     var reportOnly = false
+
+    @Flag(name: .long, help: "With a pre-registered analysis and runs still missing: write the full report (tables, tests, plots) anyway, marked as an unblinded interim; without it the report shows progress only.")
+    var unblind = false
 
     @Flag(name: .long, help: "Smoke check of a full-scale config: compare-<name>-smoke, first seed (two with an analysis), 1 epoch on 256 training images, width ≤ 8, ≤ 2 solver steps.")
     var smoke = false
@@ -67,9 +73,11 @@ struct CompareCommand: ParsableCommand {
                 throw ExitCode(130)
             }
         }
-        let table: CompareTable
-        do { table = try CompareReport.write(compare, layout: layout) } catch { throw CommandFailure(error.description) }
-        print(table.markdown())
+        let table: CompareTable?
+        do { table = try CompareReport.write(compare, layout: layout, unblind: unblind) } catch { throw CommandFailure(error.description) }
+        if let table { print(table.markdown()) } else {
+            print("runs are missing and the analysis is pre-registered: the report is blinded (progress only; --report-only --unblind shows the interim numbers)")
+        }
         print("report: \(layout.report.path)")
     }
 }

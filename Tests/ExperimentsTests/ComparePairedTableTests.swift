@@ -158,6 +158,9 @@ final class ComparePairedTableTests: XCTestCase {
             XCTAssertEqual(saliency.importance.steps, 0, "\(e.file): the saliency control has no mirror-descent step")
             XCTAssertEqual(saliency.keep, 0.2)
             if let drop = c.arm("drop-important")?.config.masks { XCTAssertEqual(drop.importance.use, .drop) }
+            XCTAssertEqual(a.seedExtension, e.file == "cifar-final.json"
+                           ? SeedExtensionRule(afterSeeds: 4, plannedSeeds: 6, contrast: 0, endpoint: 0, targetEffect: 0.02, maxSeeds: 10) : nil,
+                           "\(e.file): PROTOCOL.md's extension rule for study F")
         }
     }
 }

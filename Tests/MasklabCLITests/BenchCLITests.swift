@@ -24,6 +24,34 @@ final class BenchCLITests: XCTestCase {
         XCTAssertTrue(bad.stderr.contains("resnet18-w16"), "the error lists the valid workloads: \(bad.stderr)")
     }
 
+    /// On 2 threads the report carries the measured (or fixed) compute speed-up; fixed at 1 (one
+    /// core's hyperthreads) the MLP's products stay on the calling thread, so fewer regions per
+    /// step reach the pool than at 2; a speed-up that is not positive is refused.
+    func testBenchReportsAndObeysTheComputeSpeedup() throws {
+        func spreadPerStep(_ extra: [String]) throws -> (spread: Double, speedup: [Double], fixed: Bool?) {
+            let r = try CommandRunner.run(["bench", "--workloads", "mlp", "--steps", "3", "--threads", "2", "--json"] + extra,
+                                          directory: nil, environment: [:], timeout: 240)
+            XCTAssertEqual(r.status, 0, "\(r)")
+            let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            let mlp = try XCTUnwrap((json["results"] as? [[String: Any]])?.first)
+            let threading = try XCTUnwrap(mlp["threading"] as? [String: Any])
+            return (try XCTUnwrap(threading["trainSpreadRegionsPerStep"] as? Double),
+                    try XCTUnwrap(threading["computeSpeedup"] as? [Double]), threading["computeSpeedupFixed"] as? Bool)
+        }
+        let measured = try spreadPerStep([])
+        XCTAssertEqual(measured.speedup.count, 2)
+        XCTAssertTrue(measured.speedup.allSatisfy { $0 > 0.1 && $0 < 4 }, "\(measured.speedup)")
+        XCTAssertEqual(measured.fixed, false)
+        let cores = try spreadPerStep(["--round-trip", "0", "--compute-speedup", "2"])
+        let hyperthreads = try spreadPerStep(["--round-trip", "0", "--compute-speedup", "1"])
+        XCTAssertEqual(hyperthreads.speedup, [1, 1])
+        XCTAssertEqual(hyperthreads.fixed, true)
+        XCTAssertLessThan(hyperthreads.spread, cores.spread)
+        let bad = try CommandRunner.run(["bench", "--workloads", "mlp", "--compute-speedup", "0"], directory: nil, environment: [:], timeout: 60)
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--compute-speedup must be a positive number"), bad.stderr)
+    }
+
     func testBenchJobsRunsConcurrentCopiesAndSumsTheirThroughput() throws {
         let r = try CommandRunner.run(["bench", "--workloads", "mlp", "--steps", "300", "--warmup", "1", "--threads", "1",
                                        "--jobs", "2", "--json"], directory: nil, environment: [:], timeout: 240)

@@ -90,6 +90,93 @@ final class CompareCLITests: XCTestCase {
         XCTAssertTrue(conflict.stderr.contains("different configuration"), conflict.stderr)
     }
 
+    /// A pre-registered comparison (with "analysis") reports progress only while a run is
+    /// missing: no accuracy, no test, no table or plot file (earlier ones are removed), the
+    /// declared seed-extension rule applied from σ_d alone; `--unblind` writes the full report,
+    /// marked as an interim; once every run is complete the full report is back.
+    func testPreRegisteredComparisonStaysBlindUntilComplete() throws {
+        let data = TemporaryDirectory("masklab-compare-blind-data")
+        try DatasetFixtures.writeMNIST(to: data.url, train: 240, test: 60, gzipped: true)
+        let out = TemporaryDirectory("masklab-compare-blind-out")
+        let config = out.file("blind.json")
+        let json: [String: Any] = [
+            "name": "blind", "seeds": [1, 2], "targetAccuracy": 0.2, "jobs": 2, "threadsPerJob": 1,
+            "arms": [["name": "baseline", "masks": NSNull()], ["name": "dropconnect", "masks": ["name": "dropconnect"]]],
+            "base": ["model": "mlp", "modelOptions": ["hidden": [16]], "dataset": "mnist", "batchSize": 32, "budget": ["epochs": 2],
+                     "optimizer": ["name": "sgd", "learningRate": 0.05], "masks": ["keep": 0.4]],
+            "analysis": ["endpoints": [["metric": "testAccuracy", "epoch": "final"]], "contrasts": [["dropconnect", "baseline"]],
+                         "reference": "baseline", "margin": 0.01,
+                         "extension": ["afterSeeds": 2, "plannedSeeds": 2, "contrast": 1, "targetEffect": 1e-9, "maxSeeds": 5]],
+        ]
+        try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted]).write(to: config)
+        let full = try masklab(["compare", config.path, "--data", data.path, "--out", out.path])
+        XCTAssertEqual(full.status, 0, "\(full)")
+        let root = out.file("compare-blind")
+        let tables = ["summary.csv", "paired.csv", "welch.csv", "epochs.csv", "accuracy.svg", "loss.svg"]
+        for f in tables { XCTAssertTrue(FileManager.default.fileExists(atPath: root.appendingPathComponent(f).path), "missing \(f)") }
+        let complete = try String(contentsOf: root.appendingPathComponent("REPORT.md"), encoding: .utf8)
+        XCTAssertTrue(complete.contains("## Primary analysis"), complete)
+
+        // Mark one run as interrupted and remove another's summary (a run killed or still running:
+        // its log's last line shows test accuracy): the report goes blind, the tables and plots
+        // disappear, and no accuracy appears anywhere in it.
+        let summary = root.appendingPathComponent("runs/dropconnect/seed-2/summary.json")
+        let saved = try String(contentsOf: summary, encoding: .utf8)
+        try saved.replacingOccurrences(of: "\"completed\"", with: "\"stopped\"").write(to: summary, atomically: true, encoding: .utf8)
+        let killed = root.appendingPathComponent("runs/baseline/seed-2/summary.json")
+        let killedSaved = try String(contentsOf: killed, encoding: .utf8)
+        try FileManager.default.removeItem(at: killed)
+        let log = root.appendingPathComponent("runs/baseline/seed-2/train.log")
+        try (String(contentsOf: log, encoding: .utf8) + "epoch 2/2  test_acc 0.4321  test_loss 1.2345\n").write(to: log, atomically: true, encoding: .utf8)
+        let blind = try masklab(["compare", config.path, "--out", out.path, "--report-only"])
+        XCTAssertEqual(blind.status, 0, "\(blind)")
+        XCTAssertTrue(blind.stdout.contains("the report is blinded"), blind.stdout)
+        let blindReport = try String(contentsOf: root.appendingPathComponent("REPORT.md"), encoding: .utf8)
+        XCTAssertTrue(blindReport.contains("blinded interim (2 of 4 runs ended)"), blindReport)
+        XCTAssertTrue(blindReport.contains("| dropconnect | 1 | 2 |") && blindReport.contains("| baseline | 1 | 2 |"), blindReport)
+        XCTAssertTrue(blindReport.contains("`baseline/seed-2`: no summary yet"), blindReport)
+        let decimals = try NSRegularExpression(pattern: "[0-9]\\.[0-9]{3,}")
+        XCTAssertEqual(decimals.numberOfMatches(in: blindReport, range: NSRange(blindReport.startIndex..., in: blindReport)), 0,
+                       "a number with 3+ decimals in the blinded report: \(blindReport)")
+        let accuracies = try ["baseline", "dropconnect"].map { arm -> String in
+            let rows = try String(contentsOf: root.appendingPathComponent("runs/\(arm)/seed-1/metrics.csv"), encoding: .utf8).split(separator: "\n")
+            let header = rows[0].split(separator: ","), last = rows[rows.count - 1].split(separator: ",")
+            return String(last[try XCTUnwrap(header.firstIndex(of: "test_accuracy"))])
+        }
+        for hidden in ["## Primary analysis", "Welch", "accuracy.svg"] + accuracies {
+            XCTAssertFalse(blindReport.contains(hidden), "the blinded report shows \(hidden): \(blindReport)")
+        }
+        for f in tables { XCTAssertFalse(FileManager.default.fileExists(atPath: root.appendingPathComponent(f).path), "\(f) left behind") }
+        XCTAssertTrue(blindReport.contains("**Not yet applicable:** waiting for baseline/seed-2, dropconnect/seed-2"), blindReport)
+
+        // --unblind: the full report, marked.
+        let unblind = try masklab(["compare", config.path, "--out", out.path, "--report-only", "--unblind"])
+        XCTAssertEqual(unblind.status, 0, "\(unblind)")
+        let interim = try String(contentsOf: root.appendingPathComponent("REPORT.md"), encoding: .utf8)
+        XCTAssertTrue(interim.contains("**Unblinded interim**") && interim.contains("## Primary analysis"), interim)
+
+        // Restored: complete again, the full report is back; with the extension rule's seeds
+        // complete but a third planned seed missing, the report is blind and the rule is applied.
+        try saved.write(to: summary, atomically: true, encoding: .utf8)
+        try killedSaved.write(to: killed, atomically: true, encoding: .utf8)
+        let back = try masklab(["compare", config.path, "--out", out.path, "--report-only"])
+        XCTAssertEqual(back.status, 0, "\(back)")
+        let restored = try String(contentsOf: root.appendingPathComponent("REPORT.md"), encoding: .utf8)
+        XCTAssertTrue(restored.contains("## Primary analysis") && restored.contains("### Seed-extension rule") && restored.contains("**Applied:**"), restored)
+        var three = json
+        three["seeds"] = [1, 2, 3]
+        try JSONSerialization.data(withJSONObject: three, options: [.prettyPrinted]).write(to: config)
+        let planned = try masklab(["compare", config.path, "--out", out.path, "--report-only"])
+        XCTAssertEqual(planned.status, 0, "\(planned)")
+        let rule = try String(contentsOf: root.appendingPathComponent("REPORT.md"), encoding: .utf8)
+        XCTAssertTrue(rule.contains("**Applied:** σ_d = ") && rule.contains("over 2 seeds; with the 2 planned seeds"), rule)
+        // A target of 1e-9 needs more seeds than the 5 allowed unless the two differences are equal
+        // (σ_d = 0, possible on 60 test images); the decision itself is tested in SeedExtensionRuleTests.
+        XCTAssertTrue(rule.contains("**extend to 5 seeds**") && rule.contains("The config holds 3: add 2 seed(s)")
+                      || rule.contains("σ_d = 0 over 2 seeds") && rule.contains("**no extension**") && rule.contains("more than the rule asks"), rule)
+        XCTAssertFalse(rule.contains("## Primary analysis"), rule)
+    }
+
     func testUnknownExecutorAndMissingSbatchAreClearErrors() throws {
         let out = TemporaryDirectory("masklab-compare-cli-executor")
         let config = out.file("tiny.json")

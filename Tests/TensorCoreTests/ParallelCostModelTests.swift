@@ -1,5 +1,6 @@
 import XCTest
 import TensorCore
+import CProcessControl
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,6 +10,7 @@ import Glibc
 final class ParallelCostModelTests: XCTestCase {
     override func tearDown() {
         Parallel.fixRoundTrip(nanoseconds: nil)
+        Parallel.fixComputeSpeedup(nil)
         Parallel.setThreads(1)
     }
 
@@ -66,6 +68,68 @@ final class ParallelCostModelTests: XCTestCase {
         XCTAssertTrue(ParallelCostModel(roundTripNanoseconds: 0).spreads(RegionCost(nanoseconds: 1, crossingBytes: 1e9), chunks: 2))
     }
 
+    /// When the threads share one core's vector units (measured compute speed-up ≈ 1), products
+    /// and convolution lanes stay on the calling thread even at a quiet round trip, while
+    /// streaming loops, which the speed-up does not describe, are spread as before; a speed-up of
+    /// 2 decides exactly as an unmeasured one, and 1.5 saves a third instead of a half.
+    func testComputeBoundRegionsFollowTheMeasuredSpeedup() {
+        let products = [Self.mlpProduct, Self.w16Stem, Self.w16Stage1, Self.w16Stage4]
+        for roundTrip in [0.0, 75.0, 95.0] {
+            let hyperthreads = ParallelCostModel(roundTripNanoseconds: roundTrip, computeSpeedup: 1.0)
+            for cost in products { XCTAssertFalse(hyperthreads.spreads(cost, chunks: 2), "\(cost) at \(roundTrip) ns") }
+            for units in [65_536, 1 << 20, 100 << 20] { XCTAssertTrue(hyperthreads.spreads(.streaming(units), chunks: 2)) }
+            XCTAssertFalse(ParallelCostModel(roundTripNanoseconds: roundTrip, computeSpeedup: 0.8).spreads(Self.w16Stage1, chunks: 2))
+            let cores = ParallelCostModel(roundTripNanoseconds: roundTrip, computeSpeedup: 2.0)
+            let unmeasured = ParallelCostModel(roundTripNanoseconds: roundTrip)
+            for cost in products + [.streaming(40_000), .streaming(4 << 20)] {
+                XCTAssertEqual(cores.spreads(cost, chunks: 2), unmeasured.spreads(cost, chunks: 2))
+            }
+        }
+        // 1500 ns of overhead: a 4000 ns product saves 2000 ns on two cores, 1333 ns at 1.5×.
+        let cost = RegionCost(nanoseconds: 4000, crossingBytes: 7040, computeBound: true)
+        XCTAssertTrue(ParallelCostModel(roundTripNanoseconds: 100, computeSpeedup: 2).spreads(cost, chunks: 2))
+        XCTAssertFalse(ParallelCostModel(roundTripNanoseconds: 100, computeSpeedup: 1.5).spreads(cost, chunks: 2))
+        // More chunks than the measured speed-up gain nothing beyond it.
+        XCTAssertFalse(ParallelCostModel(roundTripNanoseconds: 100, computeSpeedup: 1.5).spreads(cost, chunks: 4))
+        XCTAssertTrue(ParallelCostModel(roundTripNanoseconds: 100).spreads(cost, chunks: 4))
+        // Below the floor (1.3) a product never spreads, even when waking the pool is free.
+        XCTAssertFalse(ParallelCostModel(roundTripNanoseconds: 0, computeSpeedup: 1.25).spreads(Self.w16Stage1, chunks: 2))
+        XCTAssertTrue(ParallelCostModel(roundTripNanoseconds: 0, computeSpeedup: 1.35).spreads(Self.w16Stage1, chunks: 2))
+    }
+
+    /// With every thread of the process pinned to one CPU the pool's threads can only take turns:
+    /// the probe must read no speed-up (< the floor), not two solo bursts (≈ 2). Skipped on a
+    /// one-CPU machine.
+    func testProbeReadsNoSpeedupWhenTheThreadsShareOneCPU() throws {
+        try XCTSkipIf(sysconf(Int32(_SC_NPROCESSORS_ONLN)) < 2, "needs 2 CPUs")
+        Parallel.setThreads(2)
+        var original = [UInt](repeating: 0, count: 16)
+        XCTAssertGreaterThan(masklab_get_cpu_affinity(0, &original, 16), 0)
+        let cpu0: [UInt] = [1] + [UInt](repeating: 0, count: 15)
+        let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").compactMap { Int32($0) }
+        func pin(_ mask: [UInt]) { for t in tasks { _ = masklab_set_cpu_affinity(t, mask, 16) } }
+        pin(cpu0)
+        defer { pin(original) }
+        Parallel.fixComputeSpeedup(nil)
+        let shared = try XCTUnwrap(Parallel.costModel.computeSpeedup)
+        XCTAssertLessThan(shared, ParallelCostModel.computeSpeedupFloor, "threads on one CPU read as a speed-up of \(shared)")
+    }
+
+    /// The probe gives a speed-up between 0 and a little over the thread count (each burst's
+    /// time is measured, so a disturbed one-thread burst can push it above 2), a fixed value is
+    /// kept until released, and the pool still runs regions afterwards.
+    func testComputeSpeedupIsMeasuredAndCanBeFixed() {
+        Parallel.setThreads(2)
+        Parallel.fixComputeSpeedup(nil)
+        guard let measured = Parallel.costModel.computeSpeedup else { return XCTFail("no compute speed-up measured on 2 threads") }
+        XCTAssertGreaterThan(measured, 0.1)
+        XCTAssertLessThan(measured, 4)
+        Parallel.fixComputeSpeedup(1.25)
+        XCTAssertEqual(Parallel.measureComputeSpeedup(), 1.25)
+        XCTAssertEqual(Parallel.costModel.computeSpeedup, 1.25)
+        assertPoolCoversEveryIndexOnce()
+    }
+
     /// The ping-pong between the pool's threads gives a positive round trip (at most its 50 ms
     /// budget, reached only on a machine so loaded that the worker is not scheduled), and the
     /// pool still runs regions afterwards; a fixed round trip is kept until released.
@@ -82,12 +146,17 @@ final class ParallelCostModelTests: XCTestCase {
         XCTAssertEqual(Parallel.measureRoundTrip(), 123)
         XCTAssertEqual(Parallel.costModel.roundTripNanoseconds, 123)
 
+        assertPoolCoversEveryIndexOnce()
+    }
+
+    /// A 100 000-index loop on the pool visits every index exactly once.
+    private func assertPoolCoversEveryIndexOnce(file: StaticString = #filePath, line: UInt = #line) {
         let n = 100_000
         let seen = UnsafeMutablePointer<Int32>.allocate(capacity: n)
         defer { seen.deallocate() }
         seen.update(repeating: 0, count: n)
         Parallel.forEachChunk(n) { _, r in for i in r { seen[i] += 1 } }
-        XCTAssertEqual((0..<n).filter { seen[$0] != 1 }.count, 0)
+        XCTAssertEqual((0..<n).filter { seen[$0] != 1 }.count, 0, file: file, line: line)
     }
 
     /// A region whose cost does not pay for the pool runs its chunks on the calling thread, in

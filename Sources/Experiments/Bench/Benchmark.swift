@@ -47,13 +47,14 @@ public enum Benchmark {
 
     /// Measures `workload` in this process: `warmup` unmeasured steps, then `steps` timed train
     /// steps and `steps` timed inference passes, on `threads` threads; `roundTrip` fixes the
-    /// round trip of `Parallel.costModel` (nil: measured). `beforeMeasuring` runs after the warm-up,
+    /// round trip of `Parallel.costModel` and `computeSpeedup` its compute speed-up (nil: measured). `beforeMeasuring` runs after the warm-up,
     /// right before the first measured step (`masklab bench --jobs` waits there for the other copies).
     public static func run(_ workload: Workload, steps: Int, warmup: Int = 3, threads: Int, seed: UInt64 = 0,
-                           roundTrip: Int? = nil, beforeMeasuring: () -> Void = {}) throws -> BenchmarkResult {
+                           roundTrip: Int? = nil, computeSpeedup: Double? = nil, beforeMeasuring: () -> Void = {}) throws -> BenchmarkResult {
         precondition(steps >= 1 && warmup >= 0 && threads >= 1, "bench: steps \(steps), warmup \(warmup), threads \(threads)")
         Parallel.setThreads(threads)
         if let roundTrip { Parallel.fixRoundTrip(nanoseconds: roundTrip) }
+        if let computeSpeedup { Parallel.fixComputeSpeedup(computeSpeedup) }
         let network = try ModelRegistry.make(workload.model, sampleShape: workload.sampleShape, classes: workload.classes,
                                              options: workload.options)
         network.store.initialise(streams: RandomStreams(seed: seed))
@@ -103,13 +104,15 @@ public enum Benchmark {
         beforeMeasuring()   // before the heap snapshot: waiting may allocate
         let tensorAllocations = TensorStorage.allocationCount
         let heap = ProcessMemory.heapInUseBytes()
-        let roundTripBefore = Parallel.measureRoundTrip(), regions0 = Parallel.regionCounts
+        let roundTripBefore = Parallel.measureRoundTrip(), speedupBefore = Parallel.measureComputeSpeedup()
+        let regions0 = Parallel.regionCounts
         let measuredFrom = Date().timeIntervalSince1970
         for s in 0..<steps { (train[s], fwd[s], bwd[s], opt[s]) = trainStep() }
         let trainMeasuredUntil = Date().timeIntervalSince1970
         let regions1 = Parallel.regionCounts
         for s in 0..<steps { eval[s] = evalStep() }
         let regions2 = Parallel.regionCounts, roundTripAfter = Parallel.measureRoundTrip()
+        let speedupAfter = Parallel.measureComputeSpeedup()
         let heapAfter = ProcessMemory.heapInUseBytes()
         let allocationsInSteps = TensorStorage.allocationCount - tensorAllocations
 
@@ -128,6 +131,7 @@ public enum Benchmark {
             measuredSpan: [measuredFrom, trainMeasuredUntil, Date().timeIntervalSince1970],
             threading: threads > 1 ? BenchmarkResult.Threading(
                 roundTripNanoseconds: [roundTripBefore, roundTripAfter], roundTripFixed: roundTrip != nil,
+                computeSpeedup: [speedupBefore, speedupAfter].compactMap { $0 }, computeSpeedupFixed: computeSpeedup != nil,
                 trainRegionsPerStep: Double(regions1.regions - regions0.regions) / Double(steps),
                 trainSpreadRegionsPerStep: Double(regions1.spread - regions0.spread) / Double(steps),
                 evalRegionsPerStep: Double(regions2.regions - regions1.regions) / Double(steps),

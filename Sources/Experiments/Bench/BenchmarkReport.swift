@@ -52,9 +52,11 @@ public struct BenchmarkReport: Codable, Sendable {
         }
         let threading = results.compactMap { r in
             r.threading.map { t in
-                String(format: "%@ round trip %@ ns%@, regions per train step %.0f (%.0f on the pool), per eval pass %.0f (%.0f)",
+                String(format: "%@ round trip %@ ns%@%@%@, regions per train step %.0f (%.0f on the pool), per eval pass %.0f (%.0f)",
                        r.workload as NSString, t.roundTripNanoseconds.map(String.init).joined(separator: "/") as NSString,
                        (t.roundTripFixed ? " (fixed by --round-trip)" : " (before/after)") as NSString,
+                       ((t.computeSpeedup ?? []).isEmpty ? "" : ", compute speed-up " + (t.computeSpeedup ?? []).map { String(format: "%.2f×", $0) }.joined(separator: "/")) as NSString,
+                       (t.computeSpeedupFixed == true ? " (fixed by --compute-speedup)" : "") as NSString,
                        t.trainRegionsPerStep, t.trainSpreadRegionsPerStep, t.evalRegionsPerStep, t.evalSpreadRegionsPerStep)
             }
         }

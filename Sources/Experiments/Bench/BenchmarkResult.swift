@@ -80,12 +80,18 @@ public struct BenchmarkResult: Codable, Sendable {
     }
 
     /// The measured cache-line round trip between the pool's threads (before and after the
-    /// measured steps) and the parallel regions per step: all that were cut into chunks, and
+    /// measured steps), the measured compute speed-up, and the parallel regions per step: all that were cut into chunks, and
     /// those that `ParallelCostModel` ran on the pool rather than on the calling thread.
     public struct Threading: Codable, Sendable {
         public var roundTripNanoseconds: [Int]
         /// True when the round trip was fixed (`masklab bench --round-trip`), not measured.
         public var roundTripFixed: Bool
+        /// The measured speed-up of arithmetic on all threads over one (`ComputeProbe`; ≈ 2 on
+        /// two cores of their own, ≈ 1 on one core's hyperthreads), before and after the measured
+        /// steps; nil in reports of earlier versions.
+        public var computeSpeedup: [Double]?
+        /// True when the speed-up was fixed (`masklab bench --compute-speedup`), not measured.
+        public var computeSpeedupFixed: Bool?
         public var trainRegionsPerStep: Double
         public var trainSpreadRegionsPerStep: Double
         public var evalRegionsPerStep: Double

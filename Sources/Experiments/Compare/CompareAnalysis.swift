@@ -9,19 +9,21 @@ import Options
 ///       "endpoints": [ {"metric": "testAccuracy", "epoch": 2}, {"metric": "testAccuracy", "epoch": "final"} ],
 ///       "contrasts": [ ["impacts", "dropconnect"], ["impacts+reg", "dropconnect"], ["impacts", "saliency"] ],
 ///       "reference": "dropconnect",
-///       "margin": 0.01
+///       "margin": 0.01,
+///       "extension": { "afterSeeds": 4, "contrast": 1, "endpoint": 1, "targetEffect": 0.02, "maxSeeds": 10 }   optional
 ///     }
 ///
 /// Each contrast [a, b] is analysed on the per-seed differences a − b (the arms of a seed share
 /// θ0, subset and data order) at every endpoint; Holm's correction runs over the contrasts of
 /// one endpoint; `margin` (> 0, in the metric's units) is the equivalence margin δ of TOST.
 /// `reference` (an arm, or a list of arms) is what every other arm is also compared with,
-/// paired, as exploratory rows.
+/// paired, as exploratory rows. `extension` is a seed-extension rule (`SeedExtensionRule`).
 public struct CompareAnalysis: Sendable, Equatable {
     public var endpoints: [PairedEndpoint]
     public var contrasts: [Contrast]
     public var references: [String]
     public var margin: Double
+    public var seedExtension: SeedExtensionRule?
 
     /// A primary contrast: per-seed differences `first` − `second`.
     public struct Contrast: Sendable, Equatable {
@@ -31,14 +33,16 @@ public struct CompareAnalysis: Sendable, Equatable {
         public var label: String { "\(first) − \(second)" }
     }
 
-    public init(endpoints: [PairedEndpoint], contrasts: [Contrast], references: [String], margin: Double) {
+    public init(endpoints: [PairedEndpoint], contrasts: [Contrast], references: [String], margin: Double,
+                seedExtension: SeedExtensionRule? = nil) {
         self.endpoints = endpoints
         self.contrasts = contrasts
         self.references = references
         self.margin = margin
+        self.seedExtension = seedExtension
     }
 
-    static let keys = ["contrasts", "endpoints", "margin", "reference"]
+    static let keys = ["contrasts", "endpoints", "extension", "margin", "reference"]
 
     /// Reads the "analysis" object; `arms` are the comparison's arm names and `epochs` its epoch
     /// budget (nil for an iteration budget, which allows only "final").
@@ -91,7 +95,10 @@ public struct CompareAnalysis: Sendable, Equatable {
         guard case let .number(text)? = dict["margin"], let margin = Double(text), margin > 0, margin.isFinite else {
             throw fail("\"margin\" must be a number > 0 (the equivalence margin δ in the metric's units, e.g. 0.01 = 1 accuracy point); got \(dict["margin"].map { "\($0)" } ?? "nothing")")
         }
-        return CompareAnalysis(endpoints: endpoints, contrasts: contrasts, references: references, margin: margin)
+        let rule = try dict["extension"].map { v throws(CompareError) in
+            try SeedExtensionRule.parse(v, contrasts: contrasts.count, endpoints: endpoints.count, fail: fail)
+        }
+        return CompareAnalysis(endpoints: endpoints, contrasts: contrasts, references: references, margin: margin, seedExtension: rule)
     }
 }
 

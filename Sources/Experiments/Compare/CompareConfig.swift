@@ -143,6 +143,9 @@ public struct CompareConfig: Sendable {
             let budget: Int?
             if case let .epochs(e) = arms[0].config.training.budget { budget = e } else { budget = nil }
             analysis = try CompareAnalysis.parse(a, arms: arms.map(\.name), epochs: budget, path: path)
+            if let rule = analysis?.seedExtension, !(rule.afterSeeds <= seeds.count && seeds.count <= rule.maxSeeds) {
+                throw .config(path: path, message: "\"analysis\": \"extension\": the \(seeds.count) seeds must be at least \"afterSeeds\" (\(rule.afterSeeds)) and at most \"maxSeeds\" (\(rule.maxSeeds))")
+            }
         }
         return CompareConfig(name: name, seeds: seeds, targetAccuracy: target, jobs: jobs, threadsPerJob: threads, arms: arms,
                              analysis: analysis, sourceText: ConfigText.json(value), shrunk: nil)
@@ -169,8 +172,15 @@ extension CompareConfig {
             var unique: [PairedEndpoint] = []
             for e in a.endpoints where !unique.contains(e) { unique.append(e) }
             a.endpoints = unique
+            if var rule = a.seedExtension {
+                rule.afterSeeds = c.seeds.count
+                rule.plannedSeeds = c.seeds.count
+                rule.maxSeeds = max(rule.maxSeeds, c.seeds.count)
+                rule.endpoint = min(rule.endpoint, unique.count - 1)
+                a.seedExtension = rule
+            }
             c.analysis = a
-            shrunk += "; analysis endpoints at epoch 1"
+            shrunk += "; analysis endpoints at epoch 1" + (a.seedExtension == nil ? "" : ", seed-extension rule after \(c.seeds.count) seeds")
         }
         c.shrunk = shrunk
         c.arms = arms.map { arm in

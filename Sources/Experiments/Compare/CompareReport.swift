@@ -7,23 +7,37 @@ import Stats
 /// everything else marked exploratory, plus the
 /// command, config, commit and machine, the check that the dropping arms drop equally many
 /// weights, and `findings.md` when present). `masklab compare --report-only` calls only this.
+/// A pre-registered comparison (one with "analysis") gets only `CompareBlindReport` until all
+/// its runs have ended (completed, or diverged to a non-finite loss), unless `unblind`.
 public enum CompareReport {
-    /// Reads every run with metrics and writes the report; returns the table.
+    /// Reads every run with metrics and writes the report; returns the table, or nil when the
+    /// report is blinded (see the type's documentation).
     @discardableResult
-    public static func write(_ compare: CompareConfig, layout: CompareLayout) throws(CompareError) -> CompareTable {
+    public static func write(_ compare: CompareConfig, layout: CompareLayout, unblind: Bool = false) throws(CompareError) -> CompareTable? {
         var curves: [(arm: String, runs: [RunCurve])] = []
         var incomplete: [String] = []
+        var ended: Set<String> = []   // completed, or diverged (nonFinite): no more training will change them
+        var open: [String] = []   // runs that have not ended (neither completed nor diverged), blind-safe descriptions
         for arm in compare.arms {
             var runs: [RunCurve] = []
             for seed in compare.seeds {
                 let run = layout.run(arm: arm.name, seed: seed)
                 let curve = RunCurve.read(run.metrics, seed: seed)
-                if RunFolder.status(of: run) != .completed {
+                let runStatus = RunFolder.status(of: run)
+                if runStatus == .completed || runStatus == .nonFinite { ended.insert(CompareBlindReport.key(arm.name, seed)) }
+                if runStatus != .completed {
+                    if runStatus != .nonFinite {
+                        open.append("`\(arm.name)/seed-\(seed)`: " + (runStatus.map { "status \($0)" } ?? "no summary yet (running, killed or not started)"))
+                    }
                     incomplete.append("`\(arm.name)/seed-\(seed)`: \(curve?.epochs ?? 0) epoch(s) logged; \(status(run, log: layout.log(arm: arm.name, seed: seed)))")
                 }
                 if let curve { runs.append(curve) }
             }
             curves.append((arm.name, runs))
+        }
+        if compare.analysis != nil && compare.shrunk == nil && !open.isEmpty && !unblind {
+            try CompareBlindReport.write(compare, layout: layout, curves: curves, ended: ended, open: open)
+            return nil
         }
         guard curves.contains(where: { !$0.runs.isEmpty }) else { throw .noRuns(path: layout.directory.path) }
         let table = CompareTable(curves, target: compare.targetAccuracy)
@@ -46,8 +60,11 @@ public enum CompareReport {
             try save(figure.svg(), layout.histogramPlot(arm: arm.name))
             histograms.append((arm.name, seed, layout.histogramPlot(arm: arm.name).lastPathComponent))
         }
+        let rule = compare.analysis.flatMap { a in
+            a.seedExtension.map { CompareBlindReport.extensionText(compare, analysis: a, rule: $0, curves: curves, ended: ended) }
+        }
         let markdown = reportText(compare, layout: layout, table: table, paired: paired, tests: tests.markdown, epochs: epochs.markdown,
-                                  histograms: histograms, incomplete: incomplete)
+                                  histograms: histograms, incomplete: incomplete, interim: !open.isEmpty, seedExtension: rule)
         try save(markdown, layout.report)
         return table
     }
@@ -120,7 +137,8 @@ public enum CompareReport {
     }
 
     static func reportText(_ compare: CompareConfig, layout: CompareLayout, table: CompareTable, paired: ComparePairedTable?, tests: String, epochs: String,
-                           histograms: [(arm: String, seed: UInt64, file: String)], incomplete: [String]) -> String {
+                           histograms: [(arm: String, seed: UInt64, file: String)], incomplete: [String],
+                           interim: Bool = false, seedExtension: String? = nil) -> String {
         let base = compare.arms[0].config.training
         let budget = "\(base.budget)"
         var s = "# Comparison `\(compare.name)`\n\n"
@@ -132,6 +150,10 @@ public enum CompareReport {
         s += "Within a seed every arm starts from the same initial weights and sees the same data order.\n\n"
         if let shrunk = compare.shrunk {
             s += "**Smoke run, not a result**: \(shrunk). The configuration that ran is under Reproduce.\n\n"
+        }
+        if interim && compare.analysis != nil && compare.shrunk == nil {
+            s += "**Unblinded interim** (`--unblind`): \(incomplete.count) run(s) are not complete, so the numbers below are not the "
+            s += "study's result and must not decide whether it stops, extends or changes.\n\n"
         }
         if !incomplete.isEmpty {
             s += "**Runs not completed** (those with metrics are included with the epochs they have):\n\n" + incomplete.map { "- \($0)" }.joined(separator: "\n") + "\n\n"
@@ -145,6 +167,7 @@ public enum CompareReport {
             s += "A contrast holds when its Holm p < 0.05; it is equivalent when its TOST p < 0.05; otherwise it is inconclusive at this power. "
             s += "Per-seed differences are in `paired.csv`.\n\n"
             s += paired.markdown(.primary) + "\n"
+            if let seedExtension { s += "### Seed-extension rule (declared in the config)\n\n" + seedExtension + "\n" }
             s += "**Everything below is exploratory**: not part of the declared family, no multiplicity correction.\n\n"
             s += "## Exploratory: paired differences against \(analysis.references.map { "`\($0)`" }.joined(separator: " and "))\n\n"
             s += paired.markdown(.exploratory) + "\n"

@@ -17,6 +17,10 @@ public struct Provenance: Codable, Sendable {
     /// (`Parallel.measureRoundTrip`), nanoseconds; nil with one thread. Periods of ≈ 75–95 ns and
     /// of ≈ 320–410 ns (the host placed the vCPUs far apart) change the speed of 2-thread runs.
     public var roundTripNanoseconds: Int? = nil
+    /// How many times one thread's arithmetic all the pool's threads did together when this was
+    /// read (`Parallel.measureComputeSpeedup`); ≈ 2 on two cores, ≈ 1 when the host put the two
+    /// vCPUs on one core's hyperthreads; nil with one thread.
+    public var computeSpeedup: Double? = nil
 
     /// Reads the current state: git in the clone the running binary was built in
     /// (`repository`), /proc/cpuinfo, OpenBLAS.
@@ -39,7 +43,10 @@ public struct Provenance: Codable, Sendable {
            headMoved(after: built, git: git) == true {
             p.builtBeforeHead = true
         }
-        if Parallel.threads > 1 { p.roundTripNanoseconds = Parallel.measureRoundTrip() }
+        if Parallel.threads > 1 {
+            p.roundTripNanoseconds = Parallel.measureRoundTrip()
+            p.computeSpeedup = Parallel.measureComputeSpeedup()
+        }
         return p
     }
 
@@ -60,6 +67,7 @@ public struct Provenance: Codable, Sendable {
         blas: \(blas)
         date: \(date)
         """ + (roundTripNanoseconds.map { "\nround trip: \($0) ns between the worker pool's threads (cache line; ≈ 75–95 quiet, 320–410 when the vCPUs are far apart)" } ?? "")
+            + (computeSpeedup.map { String(format: "\ncompute speed-up: %.2f× on all threads over one (≈ 2 on two cores, ≈ 1 on one core's hyperthreads)", $0) } ?? "")
     }
 
     /// The git clone the running binary belongs to: the first folder holding `.git` above the
