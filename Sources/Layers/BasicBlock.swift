@@ -47,11 +47,9 @@ public final class BasicBlock: Layer {
 
     public func prepare(input: Shape) -> Shape {
         conv1.computesInputGradient = computesInputGradient
-        let h1 = conv1.prepare(input: input)
-        let s = conv2.prepare(input: h1)
-        // A Winograd conv2 reads bn1's forward through its prologue: bn1 needs no output buffer.
-        bn1.writesOutput = !conv2.acceptsPrologues
-        _ = bn1.prepare(input: h1)
+        var s = conv1.prepare(input: input)
+        s = bn1.prepare(input: s)
+        s = conv2.prepare(input: s)
         // bn2 and the shortcut's BatchNorm need no buffers of their own (see the type's comment).
         if let (conv, _) = shortcut {
             conv.computesInputGradient = computesInputGradient
@@ -72,17 +70,11 @@ public final class BasicBlock: Layer {
 
     // h1 = conv1(x);  a1 = relu(bn1(h1));  h2 = conv2(a1);
     // y (N,O,OH,OW) = relu(bn2(h2) + bns(convs(x)))  or  relu(bn2(h2) + x), in one pass
-    // A Winograd conv2 reads h1 through bn1's map (`InputPrologue`): a1 is never written.
     public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
         if mode == .inference { return inferenceForward(x) }
         let h1 = conv1.forward(x, mode: mode)
-        let h2: Tensor
-        if conv2.acceptsPrologues {
-            bn1.fitStatistics(h1, mode: mode)
-            h2 = conv2.forward(h1, prologue: bn1.forwardPrologue, mode: mode)
-        } else {
-            h2 = conv2.forward(bn1.forward(h1, mode: mode), mode: mode)
-        }
+        let a1 = bn1.forward(h1, mode: mode)
+        let h2 = conv2.forward(a1, mode: mode)
         bn2.fitStatistics(h2, mode: mode)
         let n = h2.shape[0], c = h2.shape[1], s = h2.shape.rowSize / c
         let y = output.tensor(h2.shape)
@@ -121,8 +113,6 @@ public final class BasicBlock: Layer {
 
     // g = dy·[y > 0];  dh2 = bn2.backward(g) → conv2 → bn1 (ReLU inside, in place) → conv1 = dx;
     // projection: dhs = bns.backward(g) → convs, dx += that;  identity: dx += g
-    // A Winograd conv2 (conv1) reads dy (conv2's dx) through bn2's (bn1's) input-gradient map
-    // (`InputPrologue`): dh2 (bn1's dx) is never written.
     public func backward(_ dy: Tensor) -> Tensor {
         precondition(dy.shape == last.shape, "BasicBlock \(conv1.weight.module): gradient \(dy.shape) does not match the last output \(last.shape) (an inference forward keeps none)")
         let n = dy.shape[0], c = dy.shape[1], s = dy.shape.rowSize / c
@@ -140,20 +130,10 @@ public final class BasicBlock: Layer {
         }
         bn2.finishSums(count: n * s)
         let dh = branchGrad.tensor(dy.shape)
-        let d: Tensor
-        if conv2.acceptsPrologues {
-            d = conv2.backward(dy, gradientPrologue: bn2.inputGradientPrologue(reluOutput: last))
-        } else {
-            bn2.inputGradient(dy, reluOutput: last, into: dh)
-            d = conv2.backward(dh)
-        }
-        let dx: Tensor   // conv1's buffer; the shortcut's gradient is added in place
-        if conv1.acceptsPrologues {
-            bn1.backwardSums(d)
-            dx = conv1.backward(d, gradientPrologue: bn1.inputGradientPrologue(reluOutput: nil))
-        } else {
-            dx = conv1.backward(bn1.backward(d))
-        }
+        bn2.inputGradient(dy, reluOutput: last, into: dh)
+        var d = conv2.backward(dh)
+        d = bn1.backward(d)
+        let dx = conv1.backward(d)   // conv1's buffer; the shortcut's gradient is added in place
         if let (conv, bn) = shortcut {
             bn.inputGradient(dy, reluOutput: last, into: dh)   // dh2 is consumed: reuse its buffer
             let ds = conv.backward(dh)

@@ -27,10 +27,6 @@ public final class BatchNorm: Layer {
     public var computesInputGradient = true
     /// Backward overwrites `dy` with `dx` (no gradient buffer of its own); set before `prepare`.
     public var gradientInPlace = false
-    /// Whether `forward` writes an output (false: no output buffer, for a layer whose training
-    /// forward is only ever read through `forwardPrologue` and whose inference forward is fused
-    /// into the convolution before it); set before `prepare`.
-    public var writesOutput = true
 
     private var output = TensorStorage(count: 0), inputGrad = TensorStorage(count: 0)
     /// Per channel: mean, inv, a = γ·inv, b = β − γ·μ·inv, Σg, Σg·(x − μ), p, q (8 × C floats).
@@ -56,7 +52,7 @@ public final class BatchNorm: Layer {
 
     public func prepare(input: Shape) -> Shape {
         precondition(input.rank >= 2 && input[1] == channels, "BatchNorm \(scale.name): input \(input) does not have \(channels) channels")
-        output = TensorStorage(count: writesOutput ? input.count : 0)
+        output = TensorStorage(count: input.count)
         inputGrad = TensorStorage(count: computesInputGradient && !gradientInPlace ? input.count : 0)
         return input
     }
@@ -151,35 +147,6 @@ public final class BatchNorm: Layer {
                                     k: affineScale, p: p, q: q, accumulate: accumulate, into: dx.pointer)
     }
 
-    /// The forward's map `relu(a·x + b)` (after `fitStatistics`) as a prologue for the convolution
-    /// that reads this layer's output: the output is then never written (`Conv2d.forward(_:prologue:mode:)`).
-    /// Only for a layer with its ReLU.
-    public var forwardPrologue: InputPrologue {
-        precondition(relu, "BatchNorm \(scale.name): a forward prologue is the BatchNorm+ReLU map")
-        return .reluOfAffine(Normalization.ReluOfAffine(scale: affineScale, shift: affineShift))
-    }
-
-    /// The input gradient `inputGradient(dy, reluOutput:)` (or, without `reluOutput`, `backward`)
-    /// would write, as a prologue for the backward of the convolution that produced this layer's
-    /// input (after `finishSums`, e.g. by `backwardSums`): `dy` is mapped plane by plane as that
-    /// backward reads it, and the gradient is never written (`Conv2d.backward(_:gradientPrologue:)`).
-    public func inputGradientPrologue(reluOutput: Tensor?) -> InputPrologue {
-        let mask = relu && reluOutput == nil ? Normalization.ReluOfAffine(scale: affineScale, shift: affineShift) : nil
-        return .batchNormGradient(reluOutput: reluOutput.map { UnsafePointer($0.pointer) }, reluOf: mask, input: input.pointer,
-                                  mean: centre, k: affineScale, p: p, q: q)
-    }
-
-    /// The first half of `backward`: the sums of `dy` (masked by the ReLU, recomputed from `x`),
-    /// `dγ`, `dβ` and the input-gradient coefficients.
-    public func backwardSums(_ dy: Tensor) {
-        let n = dy.shape[0], s = dy.shape.rowSize / channels
-        precondition(dy.shape == input.shape, "BatchNorm \(scale.name): gradient \(dy.shape) does not match the last input \(input.shape)")
-        let mask = relu ? Normalization.ReluOfAffine(scale: affineScale, shift: affineShift) : nil
-        Normalization.gradientSums(dy.pointer, reluOutput: nil, reluOf: mask, input.pointer, mean: centre,
-                                   images: n, channels: channels, plane: s, sumG: sumG, sumGX: sumGX)
-        finishSums(count: n * s)
-    }
-
     // y (N,C,S) = relu?(a·x + b), a = γ·inv, b = β − γ·μ·inv
     public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
         precondition(x.count <= output.count, "BatchNorm \(scale.name): input \(x.shape) exceeds the prepared size")
@@ -196,9 +163,12 @@ public final class BatchNorm: Layer {
     // The ReLU's mask [y > 0] = [a·x + b > 0] is recomputed from x (read anyway) rather than read from y.
     public func backward(_ dy: Tensor) -> Tensor {
         let n = dy.shape[0], s = dy.shape.rowSize / channels
-        backwardSums(dy)
-        guard computesInputGradient else { return .none }
+        precondition(dy.shape == input.shape, "BatchNorm \(scale.name): gradient \(dy.shape) does not match the last input \(input.shape)")
         let mask = relu ? Normalization.ReluOfAffine(scale: affineScale, shift: affineShift) : nil
+        Normalization.gradientSums(dy.pointer, reluOutput: nil, reluOf: mask, input.pointer, mean: centre,
+                                   images: n, channels: channels, plane: s, sumG: sumG, sumGX: sumGX)
+        finishSums(count: n * s)
+        guard computesInputGradient else { return .none }
         let dx = gradientInPlace ? dy : inputGrad.tensor(dy.shape)
         Normalization.inputGradient(dy.pointer, reluOutput: nil, reluOf: mask, input.pointer, mean: centre, images: n,
                                     channels: channels, plane: s, k: affineScale, p: p, q: q, into: dx.pointer)

@@ -24,8 +24,6 @@ public final class Conv2d: Layer {
 
     private var output = TensorStorage(count: 0), inputGrad = TensorStorage(count: 0)
     private var input: Tensor = .none
-    /// The map the last training forward read its input through (see `forward(_:prologue:mode:)`).
-    private var inputPrologue: InputPrologue?
     private var geometry = WindowGeometry(channels: 1, height: 1, width: 1, kernel: 1)
     private var plan: Convolution.Plan?
     private var winogradPlan: Winograd.Plan?
@@ -85,10 +83,6 @@ public final class Conv2d: Layer {
         return Shape(n, outChannels, geometry.outHeight, geometry.outWidth)
     }
 
-    /// Whether the prepared layer can read its input through an `InputPrologue` and its output
-    /// gradient through one (the Winograd lowering, training passes).
-    public var acceptsPrologues: Bool { winogradPlan != nil }
-
     /// `O · OH · OW · I · K · K` for the prepared input size.
     public var forwardMACsPerSample: Int { outChannels * geometry.outputPlane * geometry.columnRows }
 
@@ -97,16 +91,6 @@ public final class Conv2d: Layer {
     // In `.inference` a 3×3 stride-1 layer uses `WinogradF4` (see `forward(_:epilogue:)`).
     public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
         mode == .inference ? forward(x, epilogue: .none) : product(x, epilogue: .none, inference: false)
-    }
-
-    /// A training forward (any mode but `.inference`) of `prologue`'s map of `x` — the preceding
-    /// BatchNorm and ReLU applied plane by plane as the input transform reads `x`, so their output
-    /// is never written — with the same bits as `forward(prologue's map of x)`. The backward
-    /// maps `x` again. Only when `acceptsPrologues`.
-    public func forward(_ x: Tensor, prologue: InputPrologue, mode: ForwardMode) -> Tensor {
-        precondition(acceptsPrologues && mode != .inference,
-                     "Conv2d \(weight.name): an input prologue needs the Winograd lowering and a training pass")
-        return product(x, prologue: prologue, epilogue: .none, inference: false)
     }
 
     /// The inference forward with `epilogue` applied to every output value as it is written (the
@@ -120,11 +104,10 @@ public final class Conv2d: Layer {
 
     /// The product `y = epilogue(conv(x) + b)` on the lowering the layer planned (`inference`:
     /// the inference plan when there is one).
-    private func product(_ x: Tensor, prologue: InputPrologue? = nil, epilogue: OutputEpilogue, inference: Bool) -> Tensor {
+    private func product(_ x: Tensor, epilogue: OutputEpilogue, inference: Bool) -> Tensor {
         precondition(x.shape.rank == 4 && x.shape[1] == inChannels && x.shape[2] == geometry.height
                      && x.shape[3] == geometry.width, "Conv2d \(weight.name): input \(x.shape) differs from the prepared \(geometry)")
         input = x
-        inputPrologue = prologue
         let n = x.shape[0], o = outChannels, rows = geometry.columnRows, plane = geometry.outputPlane
         let y = output.tensor(Shape(n, o, geometry.outHeight, geometry.outWidth))
         let w = weight.effective.pointer
@@ -142,8 +125,8 @@ public final class Conv2d: Layer {
             return y
         }
         if let wp = winogradPlan {
-            Winograd.forward(x.pointer, prologue: prologue, weight: w, bias: bias?.value.pointer, epilogue: epilogue, plan: wp,
-                             batch: n, workspace: workspace.base, into: y.pointer)
+            Winograd.forward(x.pointer, weight: w, bias: bias?.value.pointer, epilogue: epilogue, plan: wp, batch: n,
+                             workspace: workspace.base, into: y.pointer)
             return y
         }
         Convolution.forward(x.pointer, weight: w, bias: bias?.value.pointer, epilogue: epilogue, plan: plan!, batch: n,
@@ -153,16 +136,7 @@ public final class Conv2d: Layer {
 
     // per chunk: dycols (O, nb·S) = pack(dy);  db += Σ dy;  cols = im2col(x);
     // dW (O, I·K·K) += dycols · colsᵀ;  dcols (I·K·K, nb·S) = Wᵀ · dycols;  dx = col2im(dcols)
-    public func backward(_ dy: Tensor) -> Tensor { backward(dy, gradientPrologue: nil) }
-
-    /// The backward for the output gradient `gradientPrologue`'s map of `dy` — the following
-    /// BatchNorm's input gradient applied plane by plane as the gradient transform reads `dy`,
-    /// so it is never written — with the same bits as `backward(that map of dy)`. Only when
-    /// `acceptsPrologues` and without a bias.
-    public func backward(_ dy: Tensor, gradientPrologue: InputPrologue?) -> Tensor {
-        precondition(gradientPrologue == nil || (acceptsPrologues && bias == nil),
-                     "Conv2d \(weight.name): a gradient prologue needs the Winograd lowering and no bias")
-        precondition(inputPrologue == nil || winogradPlan != nil, "Conv2d \(weight.name): an input prologue off the Winograd lowering")
+    public func backward(_ dy: Tensor) -> Tensor {
         let n = dy.shape[0], o = outChannels, rows = geometry.columnRows, plane = geometry.outputPlane
         precondition(n == input.shape[0] && dy.count == n * o * plane, "Conv2d \(weight.name): gradient \(dy.shape) does not match the last output")
         // Weight and bias gradients are skipped together, only when neither is wanted.
@@ -182,8 +156,8 @@ public final class Conv2d: Layer {
             return dx
         }
         if let wp = winogradPlan {
-            Winograd.backward(input.pointer, prologue: inputPrologue, gradOutput: dy.pointer, gradientPrologue: gradientPrologue,
-                              weight: w, weightGrad: dw, biasGrad: db, plan: wp, batch: n, workspace: workspace.base, gradInput: computesInputGradient ? dx.pointer : nil)
+            Winograd.backward(input.pointer, gradOutput: dy.pointer, weight: w, weightGrad: dw, biasGrad: db,
+                              plan: wp, batch: n, workspace: workspace.base, gradInput: computesInputGradient ? dx.pointer : nil)
             return dx
         }
         Convolution.backward(input.pointer, gradOutput: dy.pointer, weight: w, weightGrad: dw, biasGrad: db,

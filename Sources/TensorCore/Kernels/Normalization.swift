@@ -63,29 +63,19 @@ public enum Normalization {
                         j += 1
                     }
                 } else {
-                    affineRow(xp, s, scale: av, shift: bv, relu: relu, into: yp)
+                    while j + 8 <= s {
+                        var v = load(xp + j) * av + bv
+                        if relu { v.replace(with: 0, where: v .< 0) }
+                        store(v, yp + j)
+                        j += 8
+                    }
+                    while j < s {
+                        let v = xp[j] * av + bv
+                        yp[j] = relu && v < 0 ? 0 : v
+                        j += 1
+                    }
                 }
             }
-        }
-    }
-
-    /// One row of `affine` without a residual: `y[j] = relu?(a·x[j] + b)` for `j < count` (the
-    /// same operations, so the same bits; `y` may alias `x`). Also what `ReluOfAffine.plane`
-    /// applies to a transform's input plane.
-    @inlinable @inline(__always)
-    static func affineRow(_ xp: UnsafePointer<Float>, _ s: Int, scale av: Float, shift bv: Float, relu: Bool,
-                          into yp: UnsafeMutablePointer<Float>) {
-        var j = 0
-        while j + 8 <= s {
-            var v = load(xp + j) * av + bv
-            if relu { v.replace(with: 0, where: v .< 0) }
-            store(v, yp + j)
-            j += 8
-        }
-        while j < s {
-            let v = xp[j] * av + bv
-            yp[j] = relu && v < 0 ? 0 : v
-            j += 1
         }
     }
 
@@ -153,39 +143,28 @@ public enum Normalization {
         precondition(y == nil || affine == nil, "inputGradient: a ReLU output and a ReLU to recompute")
         Parallel.forEachChunk(n * c, costPerItem: 2 * s) { _, rows in
             for row in rows {
-                let o = row * s
-                inputGradientRow(dy + o, reluOutput: y.map { $0 + o }, reluOf: affine, x + o, mean: mean, channel: row % c, count: s,
-                                 k: k, p: p, q: q, accumulate: accumulate, into: dx + o)
+                let ch = row % c, o = row * s
+                let kv = k[ch], pv = p[ch], qv = q[ch], mu = mean[ch]
+                let av = affine?.scale[ch] ?? 0, bv = affine?.shift[ch] ?? 0, recompute = affine != nil
+                let d = dy + o, yp = y.map { $0 + o }, xp = x + o, out = dx + o
+                var j = 0
+                while j + 8 <= s {
+                    var g = load(d + j)
+                    if let yp { g.replace(with: 0, where: load(yp + j) .<= 0) }
+                    if recompute { g.replace(with: 0, where: load(xp + j) * av + bv .<= 0) }
+                    var v = g * kv + (load(xp + j) - mu) * pv + qv
+                    if accumulate { v += load(out + j) }
+                    store(v, out + j)
+                    j += 8
+                }
+                while j < s {
+                    var g = yp.map { $0[j] > 0 ? d[j] : 0 } ?? d[j]
+                    if recompute && !(xp[j] * av + bv > 0) { g = 0 }
+                    let v = kv * g + pv * (xp[j] - mu) + qv
+                    out[j] = accumulate ? out[j] + v : v
+                    j += 1
+                }
             }
-        }
-    }
-
-    /// One row of `inputGradient`: `count` elements of channel `ch` starting at `d`, `yp`, `xp`
-    /// (the same operations, so the same bits), written to `out`. Also what
-    /// `InputGradientMap.plane` applies to a transform's gradient plane.
-    @inlinable @inline(__always)
-    static func inputGradientRow(_ d: UnsafePointer<Float>, reluOutput yp: UnsafePointer<Float>?, reluOf affine: ReluOfAffine?,
-                                 _ xp: UnsafePointer<Float>, mean: UnsafePointer<Float>, channel ch: Int, count s: Int,
-                                 k: UnsafePointer<Float>, p: UnsafePointer<Float>, q: UnsafePointer<Float>,
-                                 accumulate: Bool, into out: UnsafeMutablePointer<Float>) {
-        let kv = k[ch], pv = p[ch], qv = q[ch], mu = mean[ch]
-        let av = affine?.scale[ch] ?? 0, bv = affine?.shift[ch] ?? 0, recompute = affine != nil
-        var j = 0
-        while j + 8 <= s {
-            var g = load(d + j)
-            if let yp { g.replace(with: 0, where: load(yp + j) .<= 0) }
-            if recompute { g.replace(with: 0, where: load(xp + j) * av + bv .<= 0) }
-            var v = g * kv + (load(xp + j) - mu) * pv + qv
-            if accumulate { v += load(out + j) }
-            store(v, out + j)
-            j += 8
-        }
-        while j < s {
-            var g = yp.map { $0[j] > 0 ? d[j] : 0 } ?? d[j]
-            if recompute && !(xp[j] * av + bv > 0) { g = 0 }
-            let v = kv * g + pv * (xp[j] - mu) + qv
-            out[j] = accumulate ? out[j] + v : v
-            j += 1
         }
     }
 

@@ -76,10 +76,9 @@ public enum Winograd {
     }
 
     /// Forward: `y [n, O, H, W]` from `x [n, C, H, W]`, `weight [O, C, 3, 3]`, optional `bias [O]`,
-    /// each output value passed through `epilogue` as the output transform stores it. With
-    /// `prologue` the input is the prologue's map of `x` (the preceding BatchNorm and ReLU).
-    public static func forward(_ x: UnsafePointer<Float>, prologue: InputPrologue? = nil, weight: UnsafePointer<Float>,
-                               bias: UnsafePointer<Float>?, epilogue: OutputEpilogue = .none, plan: Plan, batch n: Int,
+    /// each output value passed through `epilogue` as the output transform stores it.
+    public static func forward(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                               epilogue: OutputEpilogue = .none, plan: Plan, batch n: Int,
                                workspace: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>) {
         let u = workspace
         transformWeights(weight, plan: plan, into: u)
@@ -89,7 +88,7 @@ public enum Winograd {
             forEachChunk(of: share, plan.imagesPerChunk) { images in
                 let tc = images.count * plan.tilesPerImage
                 let v = scratch, m = scratch + 16 * plan.channels * tc
-                transformInput(x, prologue: prologue, plan: plan, images: images, buffers: buffers, into: v)
+                transformInput(x, plan: plan, images: images, buffers: buffers, into: v)
                 for xi in 0..<16 {
                     GEMM.multiply(m: plan.outChannels, n: tc, k: plan.channels, a: u + xi * plan.outChannels * plan.channels,
                                   b: v + xi * plan.channels * tc, c: m + xi * plan.outChannels * tc)
@@ -102,15 +101,12 @@ public enum Winograd {
     /// Backward: accumulates `weightGrad [O, C, 3, 3]` (and `biasGrad [O]`) and writes `dx
     /// [n, C, H, W]` when given. `x` is the forward's input (its transform is recomputed).
     /// Without `weightGrad` (then no `biasGrad` either) only `dx` is computed: no input
-    /// transform, no `dU` products. `prologue` is the forward's; with `gradientPrologue` the
-    /// output gradient is its map of `dy` (the following BatchNorm's backward; no bias then).
-    public static func backward(_ x: UnsafePointer<Float>, prologue: InputPrologue? = nil, gradOutput dy: UnsafePointer<Float>,
-                                gradientPrologue: InputPrologue? = nil, weight: UnsafePointer<Float>,
+    /// transform, no `dU` products.
+    public static func backward(_ x: UnsafePointer<Float>, gradOutput dy: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                 weightGrad: UnsafeMutablePointer<Float>?, biasGrad: UnsafeMutablePointer<Float>?,
                                 plan: Plan, batch n: Int, workspace: UnsafeMutablePointer<Float>,
                                 gradInput dx: UnsafeMutablePointer<Float>?) {
         precondition(weightGrad != nil || biasGrad == nil, "Winograd backward: a bias gradient without the weight gradient")
-        precondition(gradientPrologue == nil || biasGrad == nil, "Winograd backward: a bias gradient of a mapped output gradient")
         if weightGrad == nil && dx == nil { return }
         let u = workspace, o = plan.outChannels, c = plan.channels
         transformWeights(weight, plan: plan, into: u)
@@ -122,8 +118,8 @@ public enum Winograd {
             forEachChunk(of: share, plan.imagesPerChunk) { images in
                 let tc = images.count * plan.tilesPerImage
                 let v = scratch, dm = scratch + 16 * c * tc
-                if weightGrad != nil { transformInput(x, prologue: prologue, plan: plan, images: images, buffers: buffers, into: v) }
-                transformOutputGradient(dy, prologue: gradientPrologue, plan: plan, images: images, buffers: buffers, into: dm)
+                if weightGrad != nil { transformInput(x, plan: plan, images: images, buffers: buffers, into: v) }
+                transformOutputGradient(dy, plan: plan, images: images, buffers: buffers, into: dm)
                 if weightGrad != nil {
                     for xi in 0..<16 {
                         GEMM.multiply(transB: true, m: o, n: c, k: tc, a: dm + xi * o * tc, b: v + xi * c * tc, beta: 1,

@@ -20,15 +20,14 @@ extension Winograd {
     static let bufferPadding = 16
 
     /// One lane's scratch for the tile transforms: four plane buffers of `2 · imagesPerChunk ·
-    /// tilesPerImage` floats (plus padding), a row of zeros standing in for rows outside the
-    /// image and one image plane `[H·W]` for an `InputPrologue`'s output.
+    /// tilesPerImage` floats (plus padding) and a row of zeros standing in for rows outside the image.
     struct PlaneBuffers {
         let base: UnsafeMutablePointer<Float>
         let stride: Int
         let width: Int
 
         /// Floats needed for `plan`.
-        static func count(_ plan: Plan) -> Int { 4 * stride(plan) + plan.width + plan.height * plan.width + bufferPadding }
+        static func count(_ plan: Plan) -> Int { 4 * stride(plan) + plan.width + bufferPadding }
         static func stride(_ plan: Plan) -> Int { 2 * plan.imagesPerChunk * plan.tilesPerImage + 2 * bufferPadding }
 
         init(_ base: UnsafeMutablePointer<Float>, plan: Plan) {
@@ -46,9 +45,6 @@ extension Winograd {
             z.update(repeating: 0, count: width)
             return UnsafePointer(z)
         }
-
-        /// Room for one mapped image plane (`InputPrologue.plane`).
-        var mappedPlane: UnsafeMutablePointer<Float> { base + 4 * stride + width }
     }
 
     // MARK: - Weights
@@ -113,18 +109,15 @@ extension Winograd {
     /// Down: `P_0 = r0 − r2`, `P_1 = r1 + r2`, `P_2 = r2 − r1`, `P_3 = r1 − r3` from patch rows
     /// `r_k` (image row `2ty − 1 + k`). Across, for each `P_i` and patch columns `e0 o0 e1 o1`
     /// (entries `2t − 1 … 2t + 2`): `V[4i …] = e0 − e1, o0 + e1, e1 − o0, o0 − o1`.
-    ///
-    /// With `prologue`, each plane `d` is read through it (`InputPrologue.plane`).
-    static func transformInput(_ x: UnsafePointer<Float>, prologue: InputPrologue? = nil, plan: Plan, images: Range<Int>,
-                               buffers: PlaneBuffers, into v: UnsafeMutablePointer<Float>) {
+    static func transformInput(_ x: UnsafePointer<Float>, plan: Plan, images: Range<Int>, buffers: PlaneBuffers,
+                               into v: UnsafeMutablePointer<Float>) {
         let c = plan.channels, h = plan.height, w = plan.width, th = plan.tilesHigh, tw = plan.tilesWide
         let wp = 2 * tw, tc = images.count * plan.tilesPerImage, ld = c * tc, tileRows = images.count * th
         let zero = buffers.zeroRow()
         let p0 = buffers[0], p1 = buffers[1], p2 = buffers[2], p3 = buffers[3]
         for ch in 0..<c {
             for (j, image) in images.enumerated() {
-                let start = (image * c + ch) * h * w
-                let plane = prologue?.plane(x, offset: start, channel: ch, count: h * w, into: buffers.mappedPlane) ?? x + start
+                let plane = x + (image * c + ch) * h * w
                 func row(_ y: Int) -> UnsafePointer<Float> { y >= 0 && y < h ? plane + y * w : zero }
                 for ty in 0..<th {
                     let r0 = row(2 * ty - 1), r1 = row(2 * ty), r2 = row(2 * ty + 1), r3 = row(2 * ty + 2)
@@ -210,8 +203,7 @@ extension Winograd {
     ///
     /// Down, from dy rows `g0 = 2ty`, `g1 = 2ty + 1`: `P_0 = g0`, `P_1 = g0 + g1`, `P_2 = g0 − g1`,
     /// `P_3 = −g1`. Across, with `p = P_i[2t]`, `q = P_i[2t + 1]`: `dM[4i …] = p, p + q, p − q, −q`.
-    /// With `prologue`, each plane of `dy` is read through it (`InputPrologue.plane`).
-    static func transformOutputGradient(_ dy: UnsafePointer<Float>, prologue: InputPrologue? = nil, plan: Plan, images: Range<Int>,
+    static func transformOutputGradient(_ dy: UnsafePointer<Float>, plan: Plan, images: Range<Int>,
                                         buffers: PlaneBuffers, into dm: UnsafeMutablePointer<Float>) {
         let o = plan.outChannels, h = plan.height, w = plan.width, th = plan.tilesHigh, tw = plan.tilesWide
         let wp = 2 * tw, tc = images.count * plan.tilesPerImage, ld = o * tc
@@ -219,8 +211,7 @@ extension Winograd {
         let p0 = buffers[0], p1 = buffers[1], p2 = buffers[2], p3 = buffers[3]
         for ch in 0..<o {
             for (j, image) in images.enumerated() {
-                let start = (image * o + ch) * h * w
-                let plane = prologue?.plane(dy, offset: start, channel: ch, count: h * w, into: buffers.mappedPlane) ?? dy + start
+                let plane = dy + (image * o + ch) * h * w
                 for ty in 0..<th {
                     let g0 = plane + 2 * ty * w, g1 = 2 * ty + 1 < h ? g0 + w : zero
                     let at = (j * th + ty) * wp
