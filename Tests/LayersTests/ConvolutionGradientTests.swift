@@ -210,9 +210,12 @@ final class ConvolutionGradientTests: XCTestCase {
     }
 
     /// BasicBlock with the identity shortcut and with the 1×1 projection (stride 2, channels
-    /// 3 → 6), in batch-statistics mode, all parameters checked.
+    /// 3 → 6), in batch-statistics mode, all parameters checked; with 8 channels the 3×3
+    /// stride-1 convolutions run Winograd (8 → 8: both, 4 → 8 stride 2: conv2 only). (Seed 52
+    /// puts a ReLU input of the 8 → 8 block within the finite-difference step of its kink —
+    /// one conv1 entry 1.4 % off — hence 53 there.)
     func testBasicBlock() {
-        for (ic, oc, s) in [(4, 4, 1), (3, 6, 2)] {
+        for (ic, oc, s, seed) in [(4, 4, 1, 52), (3, 6, 2, 52), (8, 8, 1, 53), (4, 8, 2, 53)] as [(Int, Int, Int, UInt64)] {
             let b = ParameterBuilder()
             let block = BasicBlock("layer1.0", ic, oc, stride: s, workspace: ConvolutionWorkspace(), builder: b)
             let store = b.finish()
@@ -228,7 +231,7 @@ final class ConvolutionGradientTests: XCTestCase {
             let names = store.parameters.map(\.name)
             XCTAssertEqual(names.contains("layer1.0.shortcut.0.weight"), s != 1)
             let reports = GradCheck.check(layer: block, inputShape: shape, parameters: store.parameters, store: store,
-                                          seed: 52, maxEntries: 25) { x, ps in
+                                          seed: seed, maxEntries: 25) { x, ps in
                 ReferenceLayers.basicBlock(x, ps, "layer1.0", inChannels: ic, outChannels: oc, height: h, width: h, stride: s).y
             }
             assertPassed(reports, "BasicBlock \(ic)→\(oc) stride \(s)")
