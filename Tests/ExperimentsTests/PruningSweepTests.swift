@@ -229,6 +229,24 @@ final class PruningSweepTests: XCTestCase {
         XCTAssertTrue(md.contains("| ×4 | magnitude | snip | random |  |"), md)
         XCTAssertTrue(md.contains("## Pruned at initialisation, trained from scratch"), md)
 
+        // Paired against magnitude at ×4: snip −0.001, +0.001, −0.001 (mean −0.000333, sd 0.0011547,
+        // t(0.975, 2) = 4.302653 → ±0.002868); random −0.14 each (sd 0: detectable 0, interval a point).
+        let paired = report.pairedRows(.afterTraining)
+        XCTAssertEqual(paired.map(\.series), ["random", "snip"])
+        let snip = try XCTUnwrap(paired.first { $0.series == "snip" })
+        XCTAssertEqual(snip.differences.count, 3)
+        XCTAssertEqual(try XCTUnwrap(snip.summary).mean, -0.001 / 3, accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(snip.summary).halfWidth, 4.302653 * 0.0011547005 / 3.0.squareRoot(), accuracy: 1e-6)
+        XCTAssertEqual(try XCTUnwrap(snip.detectable), PairedPower.minimumDetectableEffect(pairs: 3) * 0.0011547005, accuracy: 1e-8)
+        XCTAssertEqual(PairedPower.minimumDetectableEffect(pairs: 3), 3.26, accuracy: 0.02, "simulated noncentral t: 3.26 σ_d")
+        XCTAssertTrue(md.contains("| series − magnitude | ×4 |"), md)
+        XCTAssertTrue(md.contains("| snip | -0.03 ± 0.29 [0.38] |") || md.contains("| snip | −0.03 ± 0.29 [0.38] |"), md)
+        XCTAssertTrue(md.contains("| random | **-14.00 ± 0.00** [0.00] |"), md)
+        XCTAssertNil(report.pairedReference(.atInit), "no magnitude@init series")
+        let csv = report.pairedCSV().split(separator: "\n")
+        XCTAssertEqual(csv[0], "series,reference,stage,ratio,n,mean_difference,ci95_low,ci95_high,sd_difference,detectable_80")
+        XCTAssertEqual(csv.count, 3)
+
         // A run not completed: n of planned, and no number.
         var partial = results
         partial[partial.count - 1].status = "stopped"

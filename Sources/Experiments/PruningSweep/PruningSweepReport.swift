@@ -4,8 +4,9 @@ import Stats
 /// The report of a pruning sweep: every run's numbers (`results.csv`), per series and ratio the
 /// mean with a 95% interval over seeds (`summary.csv`), test accuracy against the compression
 /// ratio and against the theoretical FLOP reduction (`PruningCost`), one SVG per plot with the
-/// random baseline on each, and `REPORT.md` with the tables and, per ratio, the best series and
-/// which others lie inside the noise of it.
+/// random baseline on each, and `REPORT.md` with the tables, per ratio the best series and
+/// which others lie inside the noise of it, and every series paired against `magnitude`
+/// (`PruningSweepReport+Paired`, also `paired.csv`).
 ///
 /// Series: every after-training criterion starts at ratio 1 from the shared fine-tuned runs;
 /// every at-init series (`<criterion>@init`) starts from the dense runs. "Inside the noise" =
@@ -232,6 +233,7 @@ public struct PruningSweepReport: Sendable {
                         + "\(x.clearlyWorse.joined(separator: ", ")) | \(x.untested.joined(separator: ", ")) |\n"
                 }
             }
+            out += pairedMarkdown(stage)
         }
         out += "\n## Runs\n\n| run | folder | status |\n|---|---|---|\n"
         for r in results { out += "| \(r.cell.label) | runs/\(r.cell.folder) | \(r.status) |\n" }
@@ -327,11 +329,12 @@ public struct PruningSweepReport: Sendable {
         return plot
     }
 
-    /// Writes `results.csv`, `summary.csv`, the plots and `REPORT.md` into `directory`.
+    /// Writes `results.csv`, `summary.csv`, `paired.csv`, the plots and `REPORT.md` into `directory`.
     public func write(to directory: URL) throws(SweepError) {
         do {
             try RunFolder.writeAtomically(Data(resultsCSV().utf8), to: directory.appendingPathComponent("results.csv"))
             try RunFolder.writeAtomically(Data(summaryCSV().utf8), to: directory.appendingPathComponent("summary.csv"))
+            try RunFolder.writeAtomically(Data(pairedCSV().utf8), to: directory.appendingPathComponent("paired.csv"))
             for (file, svg) in plots() { try RunFolder.writeAtomically(Data(svg.utf8), to: directory.appendingPathComponent(file)) }
             try RunFolder.writeAtomically(Data(markdown().utf8), to: directory.appendingPathComponent("REPORT.md"))
         } catch { throw .folder(error) }
