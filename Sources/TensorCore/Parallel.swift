@@ -52,10 +52,7 @@ public enum Parallel {
         }
         threads = n
         gemmThreads = n
-        if n > 1 {
-            measureRoundTrip()
-            measureComputeSpeedup()
-        }
+        if n > 1 { measurePlacement() }
     }
 
     /// Sets how many parts a product may be split into (call from one thread, outside parallel regions).
@@ -68,6 +65,12 @@ public enum Parallel {
         let millis = computeSpeedupMillis.load(ordering: .relaxed)
         return ParallelCostModel(roundTripNanoseconds: Double(roundTrip.load(ordering: .relaxed)),
                                  computeSpeedup: millis > 0 ? Double(millis) / 1000 : nil)
+    }
+
+    /// Measures both inputs of the cost model now: the round trip and the compute speed-up.
+    static func measurePlacement() {
+        measureRoundTrip()
+        measureComputeSpeedup()
     }
 
     /// Fixes the compute speed-up the cost model uses (tests, `masklab bench --compute-speedup`;
@@ -148,10 +151,7 @@ public enum Parallel {
             return
         }
         let region = regionCount.wrappingAdd(1, ordering: .relaxed).newValue
-        if region % regionsPerMeasurement == 0 {
-            measureRoundTrip()
-            measureComputeSpeedup()
-        }
+        if region % regionsPerMeasurement == 0 { measurePlacement() }
         guard costModel.spreads(cost, chunks: parts) else {
             for p in 0..<parts { body(p) }
             return

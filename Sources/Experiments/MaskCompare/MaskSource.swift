@@ -74,13 +74,7 @@ public struct MaskSource: Sendable {
 
     /// The network `config` describes, for its dataset's sample shape (no data is read).
     static func makeNetwork(_ config: RunConfig, path: String) throws(MaskCompareError) -> Network {
-        let t = config.training
-        let dataset: any DatasetDefinition.Type
-        do { dataset = try DatasetRegistry.definition(t.dataset) } catch { throw .source(path: path, message: error.description) }
-        let classes = config.classes?.count ?? dataset.classes
-        do { return try ModelRegistry.make(t.model, sampleShape: dataset.sampleShape, classes: classes, options: t.modelOptions) } catch {
-            throw .source(path: path, message: error.description)
-        }
+        do { return try TrainingRun.network(config) } catch { throw .source(path: path, message: error.description) }
     }
 
     /// A mask file: every tensor F32 and 0 or 1.

@@ -38,8 +38,7 @@ extension PruningSweepReport {
         for series in orderedSeries(ps) where series != reference {
             for p in ps where p.series == series {
                 guard let ref = ps.first(where: { $0.series == reference && $0.ratio == p.ratio }) else { continue }
-                let a = p.bySeed, b = ref.bySeed
-                let d = a.keys.filter { b[$0] != nil }.sorted().compactMap { s in a[s].flatMap { x in b[s].map { x - $0 } } }
+                let d = p.differences(from: ref)
                 var row = PairedRow(series: series, reference: reference, stage: stage, ratio: p.ratio, differences: d)
                 if d.count >= 2 {
                     let s = Summary(d)

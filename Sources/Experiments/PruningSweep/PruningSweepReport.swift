@@ -55,6 +55,11 @@ public struct PruningSweepReport: Sendable {
         var bySeed: [UInt64: Double] {
             Dictionary(runs.compactMap { r in r.finalAccuracy.map { (r.cell.seed, $0) } }, uniquingKeysWith: { a, _ in a })
         }
+        /// This point's accuracy minus `other`'s, per seed both have, in seed order.
+        func differences(from other: Point) -> [Double] {
+            let a = bySeed, b = other.bySeed
+            return a.keys.sorted().compactMap { s in a[s].flatMap { x in b[s].map { x - $0 } } }
+        }
     }
 
     public var name: String
@@ -181,8 +186,7 @@ public struct PruningSweepReport: Sendable {
             guard let best = here.max(by: { ($0.accuracy?.mean ?? 0) < ($1.accuracy?.mean ?? 0) }) else { continue }
             var inside: [String] = [], worse: [String] = [], untested: [String] = []
             for p in here where p.series != best.series {
-                let a = best.bySeed, b = p.bySeed
-                let d = a.keys.filter { b[$0] != nil }.sorted().map { a[$0]! - b[$0]! }
+                let d = best.differences(from: p)
                 if d.count < 2 {
                     untested.append(p.series)
                 } else if Summary(d).mean - Summary(d).halfWidth > 0 {
