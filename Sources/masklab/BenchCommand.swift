@@ -49,10 +49,10 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Run this many copies of each workload at once (each on --threads threads) and report their aggregate throughput, as a study with that many jobs would run.")
     var jobs = 1
 
-    @Option(name: .long, help: "Fix the cache-line round trip (ns) the thread cost model assumes instead of measuring it: 0 spreads every region over the threads (the behaviour before the model), a large value runs every region's chunks on one thread (same results either way).")
+    @Option(name: .long, parsing: .unconditional, help: "Fix the cache-line round trip (ns) the thread cost model assumes instead of measuring it: 0 spreads every region over the threads (the behaviour before the model), a large value runs every region's chunks on one thread (same results either way).")
     var roundTrip: Int?
 
-    @Option(name: .long, help: "Fix the speed-up of arithmetic on all threads over one that the thread cost model assumes instead of measuring it (≈ 2 when the two vCPUs have a core each, ≈ 1 on one core's hyperthreads): 1 runs every matrix-product region on one thread (same results either way).")
+    @Option(name: .long, parsing: .unconditional, help: "Fix the speed-up of arithmetic on all threads over one that the thread cost model assumes instead of measuring it (≈ 2 when the two vCPUs have a core each, ≈ 1 on one core's hyperthreads): 1 runs every matrix-product region on one thread (same results either way).")
     var computeSpeedup: Double?
 
     @Flag(name: .long, help: "Print the results as JSON.")

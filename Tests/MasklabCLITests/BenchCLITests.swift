@@ -47,9 +47,15 @@ final class BenchCLITests: XCTestCase {
         XCTAssertEqual(hyperthreads.speedup, [1, 1])
         XCTAssertEqual(hyperthreads.fixed, true)
         XCTAssertLessThan(hyperthreads.spread, cores.spread)
-        let bad = try CommandRunner.run(["bench", "--workloads", "mlp", "--compute-speedup", "0"], directory: nil, environment: [:], timeout: 60)
-        XCTAssertNotEqual(bad.status, 0)
-        XCTAssertTrue(bad.stderr.contains("--compute-speedup must be a positive number"), bad.stderr)
+        // Zero and negative values reach the validation (a negative number is a value, not a flag).
+        for value in ["0", "-1"] {
+            let bad = try CommandRunner.run(["bench", "--workloads", "mlp", "--compute-speedup", value], directory: nil, environment: [:], timeout: 60)
+            XCTAssertNotEqual(bad.status, 0)
+            XCTAssertTrue(bad.stderr.contains("--compute-speedup must be a positive number") && bad.stderr.contains("got \(Double(value)!)"), bad.stderr)
+        }
+        let negative = try CommandRunner.run(["bench", "--workloads", "mlp", "--round-trip", "-5"], directory: nil, environment: [:], timeout: 60)
+        XCTAssertNotEqual(negative.status, 0)
+        XCTAssertTrue(negative.stderr.contains("--round-trip must be ≥ 0 ns, got -5"), negative.stderr)
     }
 
     func testBenchJobsRunsConcurrentCopiesAndSumsTheirThroughput() throws {

@@ -29,7 +29,7 @@ public struct CompareRunner: Sendable {
                 StudyJob(label: "\(arm.name) seed \(seed)", config: compare.runConfig(arm, seed: seed), layout: layout.run(arm: arm.name, seed: seed))
             }
         }
-        return Study(name: compare.name, directory: layout.directory, jobs: jobs, threadsPerJob: compare.threadsPerJob)
+        return Study(name: compare.name, directory: layout.directory, jobs: jobs, threadsPerJob: compare.threadsPerJob, blinded: compare.analysis != nil)
     }
 
     /// The whole comparison (what `masklab compare` does without --report-only): takes the

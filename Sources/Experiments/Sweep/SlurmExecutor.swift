@@ -175,12 +175,12 @@ public final class SlurmExecutor: @unchecked Sendable {
                     let code = (try? String(contentsOf: exitCodes.appendingPathComponent(name), encoding: .utf8))
                         .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
                     if let code, code != 0, code != 130 {
-                        failed.append(Study.failureText(job, reason: "\(job.work.subcommand) exited with status \(code)"))
+                        failed.append(Study.failureText(job, reason: "\(job.work.subcommand) exited with status \(code)", blinded: study.blinded))
                     } else if submissions[name, default: 0] <= options.maxResubmits {
                         say("resubmit \(job.label) (its task ended before the run completed: cancelled, preempted or out of time; it resumes from its checkpoint)")
                         again.append(job)
                     } else {
-                        failed.append(Study.failureText(job, reason: "interrupted \(submissions[name, default: 0]) time(s); not resubmitted again"))
+                        failed.append(Study.failureText(job, reason: "interrupted \(submissions[name, default: 0]) time(s); not resubmitted again", blinded: study.blinded))
                     }
                 }
                 if !again.isEmpty {

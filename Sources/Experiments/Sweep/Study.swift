@@ -17,12 +17,16 @@ public struct Study: Sendable {
     public let jobs: [StudyJob]
     /// Threads of each run (a Slurm task's `--cpus-per-task`).
     public let threadsPerJob: Int
+    /// A pre-registered comparison whose report stays blind until every run has ended: a failed
+    /// run's log tail is shown without its lines that mention an accuracy or a loss.
+    public let blinded: Bool
 
-    public init(name: String, directory: URL, jobs: [StudyJob], threadsPerJob: Int) {
+    public init(name: String, directory: URL, jobs: [StudyJob], threadsPerJob: Int, blinded: Bool = false) {
         self.name = name
         self.directory = directory
         self.jobs = jobs
         self.threadsPerJob = threadsPerJob
+        self.blinded = blinded
         let keys = jobs.map { Self.key(ofRunFolder: $0.directory, in: directory) }
         precondition(Set(keys).count == keys.count, "two runs of study \(name) share a key: \(keys)")
     }
@@ -93,16 +97,29 @@ public struct Study: Sendable {
     public func runLocally(_ list: [StudyJob], on executor: LocalExecutor) throws(SweepError) -> Outcome {
         let outcome = executor.run(list)
         if !outcome.failures.isEmpty {
-            throw .runsFailed(outcome.failures.map { f in Self.failureText(list[f.index], reason: f.message) })
+            throw .runsFailed(outcome.failures.map { f in Self.failureText(list[f.index], reason: f.message, blinded: blinded) })
         }
         return outcome.stopped ? .stopped : .finished
     }
 
-    /// A failed run: its label, folder, why, and the last lines of its log.
-    static func failureText(_ job: StudyJob, reason: String) -> String {
+    /// A failed run: its label, folder, why, and the last 12 lines of its log; when `blinded`,
+    /// those of them that mention an accuracy or a loss are left out (and counted), so a failure
+    /// of a blinded study shows no result.
+    static func failureText(_ job: StudyJob, reason: String, blinded: Bool = false) -> String {
         let tail = (try? String(contentsOf: job.log, encoding: .utf8)).map { text in
-            text.split(separator: "\n", omittingEmptySubsequences: false).suffix(12).map { "    | " + $0 }.joined(separator: "\n")
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false).suffix(12)
+            let shown = blinded ? lines.filter { !Self.mentionsResult($0) } : Array(lines)
+            let withheld = lines.count - shown.count
+            return (shown.map { "    | " + $0 }
+                + (withheld > 0 ? ["    (\(withheld) line(s) with an accuracy or a loss withheld: the study is blinded until every run has ended)"] : []))
+                .joined(separator: "\n")
         } ?? "    (no log at \(job.log.path))"
         return "  \(job.label): \(reason)\n  folder \(job.directory.path)\n" + tail
+    }
+
+    /// Whether a log line reports a result (an accuracy or a loss, any case).
+    static func mentionsResult(_ line: Substring) -> Bool {
+        let lower = line.lowercased()
+        return lower.contains("acc") || lower.contains("loss")
     }
 }
