@@ -29,12 +29,14 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Header only: the parent-death signal for `compare`'s child processes (prctl is variadic).
         .systemLibrary(name: "CProcessControl"),
+        // Header only: a lane-wise square root Swift's SIMD types do not vectorise.
+        .systemLibrary(name: "CVectorMath"),
 
         // MARK: - Libraries, bottom to top
         // Options: the option descriptors every config group declares its keys, flags and ranges with,
         // and the JSON/YAML reader and writer of config files (below everything that has options).
         .target(name: "Options", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: optimised),
-        .target(name: "TensorCore", dependencies: ["COpenBLAS"], swiftSettings: optimised),
+        .target(name: "TensorCore", dependencies: ["COpenBLAS", "CVectorMath"], swiftSettings: optimised),
         .target(name: "Stats", dependencies: ["CGSL", "TensorCore"], swiftSettings: optimised),
         .target(name: "Layers", dependencies: ["TensorCore", "Stats"], swiftSettings: optimised),
         .target(name: "Models", dependencies: ["Layers", "TensorCore", "Stats", "Options"], swiftSettings: optimised),
@@ -58,7 +60,7 @@ let package = Package(
         // MARK: - Tests (one target per library target, plus shared support)
         .target(name: "TestSupport", dependencies: ["TensorCore", "Stats", "Layers", "Datasets"], path: "Tests/TestSupport"),
         .testTarget(name: "OptionsTests", dependencies: ["Options"]),
-        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "CProcessControl", "TestSupport"]),
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "CProcessControl", "CVectorMath", "TestSupport"]),
         .testTarget(name: "StatsTests", dependencies: ["Stats", "TestSupport"]),
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Models", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),

@@ -2,6 +2,7 @@ import XCTest
 import TensorCore
 import Stats
 import TestSupport
+import CVectorMath
 
 /// Every kernel against its plain twin in `Reference`, on sizes that take the parallel path.
 final class KernelTests: XCTestCase {
@@ -69,5 +70,53 @@ final class KernelTests: XCTestCase {
         }
         XCTAssertEqual(hits.min(), 1)
         XCTAssertEqual(hits.max(), 1)
+    }
+
+    /// Adam and AdamW, with and without weight decay, on a range that starts off the 8-element
+    /// grid and ends with a partial vector: bit-identical to the element-by-element reference
+    /// (moments include zeros, tiny values and denormals, gradients zeros and denormals, as
+    /// parameters whose input is almost always zero have), the denormals flushed to zero, and
+    /// the caller's floating-point mode unchanged afterwards.
+    func testAdamUpdateMatchesReferenceBitForBit() {
+        let n = 1_037, range = 3..<1_030
+        var m = random(n, seed: 11).map { $0 * 0.1 }, v = random(n, seed: 12).map { $0 * $0 * 1e-3 }
+        var g = random(n, seed: 14).map { $0 * 0.01 }
+        for i in stride(from: 0, to: n, by: 7) { (m[i], v[i]) = (0, 0) }
+        for i in stride(from: 5, to: n, by: 13) { v[i] = 1e-30 }
+        for i in stride(from: 6, to: n, by: 11) { (m[i], g[i]) = (-3e-39, 0) }      // decays to a denormal and below
+        for i in stride(from: 9, to: n, by: 17) { (m[i], v[i], g[i]) = (2e-38, 1e-39, 4e-40) }
+        let p = random(n, seed: 13)
+        XCTAssertEqual(masklab_flushing_denormals(), 0, "the test process must start without the flush")
+        for decoupled in [false, true] {
+            for wd: Float in [0, 5e-4] {
+                let c = AdamUpdate.Coefficients(beta1: 0.9, beta2: 0.999, epsilon: 1e-8, stepSize: 0.0012 / (1 - 0.9 * 0.9 * 0.9),
+                                                correction2Sqrt: (1 - 0.999 * 0.999 * 0.999 as Float).squareRoot(),
+                                                weightDecay: wd, shrink: 1 - 0.0012 * wd, decoupled: decoupled)
+                var (pp, mm, vv) = (p, m, v)
+                pp.withUnsafeMutableBufferPointer { pb in
+                    mm.withUnsafeMutableBufferPointer { mb in
+                        vv.withUnsafeMutableBufferPointer { vb in
+                            g.withUnsafeBufferPointer { gb in
+                                AdamUpdate.apply(values: pb.baseAddress!, grads: gb.baseAddress!, firstMoment: mb.baseAddress!,
+                                                 secondMoment: vb.baseAddress!, range: range, c)
+                            }
+                        }
+                    }
+                }
+                let slice = { (a: [Float]) in Array(a[range]) }
+                let ref = Reference.adamUpdate(values: slice(p), grads: slice(g), firstMoment: slice(m), secondMoment: slice(v), c)
+                XCTAssertEqual(slice(pp).map(\.bitPattern), ref.values.map(\.bitPattern), "values, decoupled \(decoupled), wd \(wd)")
+                XCTAssertEqual(slice(mm).map(\.bitPattern), ref.firstMoment.map(\.bitPattern), "first moment")
+                XCTAssertEqual(slice(vv).map(\.bitPattern), ref.secondMoment.map(\.bitPattern), "second moment")
+                XCTAssertEqual(Array(pp[..<3]) + Array(pp[1_030...]), Array(p[..<3]) + Array(p[1_030...]), "outside the range")
+                XCTAssertNotEqual(slice(pp), slice(p), "the step changed nothing")
+                if wd == 0 || decoupled {   // (Adam's coupled decay makes these gradients normal)
+                    XCTAssertEqual(mm[6], 0, "β₁ · (−3e-39) is a denormal: flushed")
+                    XCTAssertEqual(vv[9], 0, "a denormal second moment with a denormal gradient: flushed")
+                }
+                XCTAssertEqual(masklab_flushing_denormals(), 0, "the flush must end with the call")
+            }
+        }
+        XCTAssertTrue((Float(-3e-39) * 0.9).isSubnormal, "outside the kernel denormals are kept")
     }
 }

@@ -50,19 +50,12 @@ public final class Adam: Optimizer {
         let correction2Sqrt = Float((1 - pow(Double(beta2), t)).squareRoot())
         let pv = store.values.base, gv = store.grads.base
         let mv = state.base, vv = state.base + store.count
-        let b1 = beta1, b2 = beta2, eps = epsilon, decoupled = decoupled
+        let base = AdamUpdate.Coefficients(beta1: beta1, beta2: beta2, epsilon: epsilon, stepSize: stepSize,
+                                           correction2Sqrt: correction2Sqrt, weightDecay: 0, shrink: 1, decoupled: decoupled)
         segments.sweep(total: store.count, costPerItem: 12) { r, wd in
-            let shrink = 1 - lr * wd
-            for i in r {
-                var g = gv[i]
-                if decoupled { pv[i] *= shrink } else { g += wd * pv[i] }
-                let m = b1 * mv[i] + (1 - b1) * g
-                let v = b2 * vv[i] + (1 - b2) * g * g
-                mv[i] = m
-                vv[i] = v
-                let denom = v.squareRoot() / correction2Sqrt + eps
-                pv[i] = pv[i] - stepSize * m / denom
-            }
+            var c = base
+            (c.weightDecay, c.shrink) = (wd, 1 - lr * wd)
+            AdamUpdate.apply(values: pv, grads: gv, firstMoment: mv, secondMoment: vv, range: r, c)
         }
         stepCount += 1
     }
