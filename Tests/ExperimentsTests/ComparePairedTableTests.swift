@@ -105,6 +105,28 @@ final class ComparePairedTableTests: XCTestCase {
         XCTAssertTrue(text.contains("Holm p"), text)
     }
 
+    /// Welch tests go against `dropconnect`/`baseline` where they exist, else against the declared
+    /// reference (a DST comparison of dense/magnitude/set/rigl once got no Welch test at all and a
+    /// message blaming its 4 seeds), else against the first arm.
+    func testWelchReferencesFallBackToTheDeclaredReference() throws {
+        XCTAssertEqual(CompareReport.welchReferences(try config(analysis)), ["dropconnect", "baseline"])
+        let dst: [[String: Any]] = ["dense", "magnitude", "set"].map { ["name": $0, "masks": $0 == "dense" ? NSNull() : ["name": "dropconnect"]] }
+        func parse(_ extra: [String: Any]) throws -> CompareConfig {
+            try CompareConfig.parse(["name": "d", "seeds": [0, 1], "base": base(), "arms": dst].merging(extra) { $1 }, path: "d.json")
+        }
+        let declared = try parse(["analysis": ["endpoints": [["metric": "testAccuracy", "epoch": "final"]],
+                                               "contrasts": [["set", "magnitude"]], "reference": "magnitude", "margin": 0.01]])
+        XCTAssertEqual(CompareReport.welchReferences(declared), ["magnitude"])
+        XCTAssertEqual(CompareReport.welchReferences(try parse([:])), ["dense"])
+        func runs(_ v: [Double]) -> [RunCurve] {
+            v.enumerated().map { RunCurve(seed: UInt64($0.offset), testAccuracy: [$0.element], testLoss: [1], trainLoss: [1], gap: [0]) }
+        }
+        let t = CompareTable([("dense", runs([0.73, 0.74, 0.72])), ("magnitude", runs([0.66, 0.67, 0.665])), ("set", runs([0.67, 0.672, 0.66]))], target: 0.5)
+        let welch = t.welchTables(references: CompareReport.welchReferences(declared), metrics: [.finalTestAccuracy])
+        XCTAssertEqual(welch.csv.split(separator: "\n").count, 1 + 2, welch.markdown)
+        XCTAssertFalse(welch.markdown.contains("No test"), welch.markdown)
+    }
+
     func testRefusalsAtLoad() {
         func refuse(_ edit: (inout [String: Any]) -> Void, epochs: Int = 2, _ expected: String, line: UInt = #line) {
             var a = analysis

@@ -41,9 +41,9 @@ public enum CompareReport {
         }
         guard curves.contains(where: { !$0.runs.isEmpty }) else { throw .noRuns(path: layout.directory.path) }
         let table = CompareTable(curves, target: compare.targetAccuracy)
-        let references = ["dropconnect", "baseline"].filter { compare.arm($0) != nil }
+        let references = welchReferences(compare)
         let tests = table.welchTables(references: references, metrics: [.finalTestAccuracy, .bestTestAccuracy, .firstEpochTestAccuracy, .finalTestLoss])
-        let epochs = table.epochTables(reference: references.first ?? compare.arms[0].name)
+        let epochs = table.epochTables(reference: references[0])
         let paired = compare.analysis.map { ComparePairedTable(table, analysis: $0, finalEpoch: finalEpoch(compare)) }
         if let paired { try save(paired.csv(), layout.paired) }
         try save(table.csv(), layout.summary)
@@ -67,6 +67,15 @@ public enum CompareReport {
                                   histograms: histograms, incomplete: incomplete, interim: !open.isEmpty, seedExtension: rule)
         try save(markdown, layout.report)
         return table
+    }
+
+    /// The arms every other arm is Welch-tested against (and the per-epoch table's reference):
+    /// `dropconnect` and `baseline` where the comparison has them, else the analysis's reference
+    /// arms, else the first arm.
+    static func welchReferences(_ compare: CompareConfig) -> [String] {
+        let named = ["dropconnect", "baseline"].filter { compare.arm($0) != nil }
+        let declared = (compare.analysis?.references ?? []).filter { compare.arm($0) != nil }
+        return !named.isEmpty ? named : !declared.isEmpty ? declared : [compare.arms[0].name]
     }
 
     /// The epoch "final" endpoints read: the budget's last epoch (nil for an iteration budget).
