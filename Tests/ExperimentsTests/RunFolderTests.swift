@@ -86,6 +86,32 @@ final class RunFolderTests: XCTestCase {
                        "no temporary file is left behind")
     }
 
+    /// Taking a folder again keeps the earlier invocations of command.txt below the new one, so a
+    /// re-run that only skipped finished work does not erase who made the results.
+    func testWriteCommandKeepsEarlierInvocations() throws {
+        let dir = TemporaryDirectory("masklab-runfolder-history")
+        for (i, data) in ["/first", "/second", "/third"].enumerated() {
+            let folder = try RunFolder.open(dir.url, commandLine: ["masklab", "run\(i)"], results: [RunLayout.commandFile], holds: "a run",
+                                            reuse: .resume, choices: []) { () throws(RunError) in }
+            try folder.writeCommand([("data", data)])
+            folder.close()
+        }
+        let text = try String(contentsOf: dir.url.appendingPathComponent("command.txt"), encoding: .utf8)
+        XCTAssertTrue(text.hasPrefix("command: masklab run2\ndata: /third\ncommit: "), text)
+        let blocks = text.components(separatedBy: RunFolder.earlierInvocation)
+        XCTAssertEqual(blocks.count, 3, text)
+        XCTAssertTrue(blocks[1].contains("command: masklab run1\ndata: /second") && blocks[2].contains("command: masklab run0\ndata: /first"), text)
+        XCTAssertEqual(text.components(separatedBy: "commit: ").count, 4, "each invocation keeps its own provenance: \(text)")
+
+        // Overwriting (--force) starts the history afresh.
+        let fresh = try RunFolder.open(dir.url, commandLine: ["masklab", "again"], results: [RunLayout.commandFile], holds: "a run",
+                                       reuse: .overwrite, choices: [])
+        try fresh.writeCommand([])
+        fresh.close()
+        let after = try String(contentsOf: dir.url.appendingPathComponent("command.txt"), encoding: .utf8)
+        XCTAssertFalse(after.contains(RunFolder.earlierInvocation), after)
+    }
+
     func testStatusReadsTheSummarysSpelling() throws {
         let dir = TemporaryDirectory("masklab-status")
         let layout = RunLayout(directory: dir.url)

@@ -118,12 +118,23 @@ public final class RunFolder: @unchecked Sendable {
     }
 
     /// `command.txt`: the command line, then `facts` ("key: value" lines, e.g. the data folder),
-    /// then where the binary came from (`Provenance`).
+    /// then where the binary came from (`Provenance`). A folder taken again (a resumed run, a
+    /// comparison or lottery run again, perhaps by another binary in a later session) keeps the
+    /// earlier invocations below the new one, latest first, each after the line
+    /// `RunFolder.earlierInvocation`: the file never credits results to a binary that only
+    /// skipped them.
     public func writeCommand(_ facts: [(key: String, value: String)]) throws(RunError) {
         var text = "command: \(commandLine)\n"
         for f in facts { text += "\(f.key): \(f.value)\n" }
-        try write(text + Provenance.current().text + "\n", to: RunLayout.commandFile)
+        text += Provenance.current().text + "\n"
+        if let earlier = try? String(contentsOf: file(RunLayout.commandFile), encoding: .utf8), !earlier.isEmpty {
+            text += "\n" + Self.earlierInvocation + "\n" + earlier
+        }
+        try write(text, to: RunLayout.commandFile)
     }
+
+    /// The line in `command.txt` above each earlier invocation of the folder.
+    public static let earlierInvocation = "--- earlier invocation of this folder ---"
 
     /// Writes `data` to `url` through `.<name>.<pid>.tmp` in the same folder and a rename, so
     /// a reader sees the old file or the new one, never a part.
