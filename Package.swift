@@ -2,7 +2,7 @@
 // MaskLab: weight masks, importance and lottery tickets for neural networks, on the CPU.
 //
 // The targets show the architecture, each importing only what is below it:
-//   C shims (COpenBLAS, CGSL, CZlib), Options → TensorCore → Stats → Layers → Models → Datasets
+//   C shims (COpenBLAS, CGSL, CZlib, CVectorMath), Options → TensorCore → Stats → Layers → Models → Datasets
 //   → Importance → Masks → Training → Experiments → masklab (the command)
 import PackageDescription
 

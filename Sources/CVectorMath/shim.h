@@ -26,23 +26,26 @@ static inline unsigned long masklab_flush_denormals_begin(void) {
 #if defined(__x86_64__) || defined(__i386__)
     unsigned int previous = _mm_getcsr();
     _mm_setcsr(previous | 0x8040u);
+    __asm__ __volatile__("" : : : "memory");   // keep the kernel's loads and stores after the switch
     return previous;
 #elif defined(__aarch64__)
     unsigned long previous;
     __asm__ __volatile__("mrs %0, fpcr" : "=r"(previous));
-    __asm__ __volatile__("msr fpcr, %0" : : "r"(previous | (1ul << 24)));
+    __asm__ __volatile__("msr fpcr, %0" : : "r"(previous | (1ul << 24)) : "memory");
     return previous;
 #else
     return 0;
 #endif
 }
 
-/// Restores the control word `masklab_flush_denormals_begin` returned.
+/// Restores the control word `masklab_flush_denormals_begin` returned (exception flags raised
+/// inside the kernel are dropped with it; nothing in MaskLab reads them).
 static inline void masklab_flush_denormals_end(unsigned long previous) {
 #if defined(__x86_64__) || defined(__i386__)
+    __asm__ __volatile__("" : : : "memory");   // keep the kernel's loads and stores before the switch
     _mm_setcsr((unsigned int)previous);
 #elif defined(__aarch64__)
-    __asm__ __volatile__("msr fpcr, %0" : : "r"(previous));
+    __asm__ __volatile__("msr fpcr, %0" : : "r"(previous) : "memory");
 #else
     (void)previous;
 #endif

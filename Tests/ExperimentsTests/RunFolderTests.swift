@@ -102,6 +102,14 @@ final class RunFolderTests: XCTestCase {
         XCTAssertEqual(blocks.count, 3, text)
         XCTAssertTrue(blocks[1].contains("command: masklab run1\ndata: /second") && blocks[2].contains("command: masklab run0\ndata: /first"), text)
         XCTAssertEqual(text.components(separatedBy: "commit: ").count, 4, "each invocation keeps its own provenance: \(text)")
+        XCTAssertEqual(RunFolder.latestInvocation(text), String(blocks[0].dropLast()), "the latest block alone")
+
+        // The same invocation again (only the date differs) adds nothing.
+        let again = try RunFolder.open(dir.url, commandLine: ["masklab", "run2"], results: [RunLayout.commandFile], holds: "a run",
+                                       reuse: .resume, choices: []) { () throws(RunError) in }
+        try again.writeCommand([("data", "/third")])
+        again.close()
+        XCTAssertEqual(try String(contentsOf: dir.url.appendingPathComponent("command.txt"), encoding: .utf8), text)
 
         // Overwriting (--force) starts the history afresh.
         let fresh = try RunFolder.open(dir.url, commandLine: ["masklab", "again"], results: [RunLayout.commandFile], holds: "a run",

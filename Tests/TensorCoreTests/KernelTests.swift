@@ -85,6 +85,8 @@ final class KernelTests: XCTestCase {
         for i in stride(from: 5, to: n, by: 13) { v[i] = 1e-30 }
         for i in stride(from: 6, to: n, by: 11) { (m[i], g[i]) = (-3e-39, 0) }      // decays to a denormal and below
         for i in stride(from: 9, to: n, by: 17) { (m[i], v[i], g[i]) = (2e-38, 1e-39, 4e-40) }
+        for i in stride(from: 10, to: n, by: 19) { (m[i], g[i]) = (1.2e-38, 0) }          // normal in, tiny out: FTZ alone
+        for i in stride(from: 12, to: n, by: 23) { (v[i], g[i]) = (1e-39, 1.1e-16) }      // denormal in, normal out: DAZ alone
         let p = random(n, seed: 13)
         XCTAssertEqual(masklab_flushing_denormals(), 0, "the test process must start without the flush")
         for decoupled in [false, true] {
@@ -113,10 +115,36 @@ final class KernelTests: XCTestCase {
                 if wd == 0 || decoupled {   // (Adam's coupled decay makes these gradients normal)
                     XCTAssertEqual(mm[6], 0, "β₁ · (−3e-39) is a denormal: flushed")
                     XCTAssertEqual(vv[9], 0, "a denormal second moment with a denormal gradient: flushed")
+                    XCTAssertEqual(mm[10], 0, "β₁ · 1.2e-38 = 1.08e-38 is below 2⁻¹²⁶: flushed on output")
+                    let g12: Float = 1.1e-16, daz = Float(0.999) * 0 + (1 - Float(0.999)) * g12 * g12
+                    XCTAssertEqual(vv[12], daz, "the denormal v counts as 0 on input")
+                    XCTAssertNotEqual(vv[12], Float(0.999) * Float(1e-39) + (1 - Float(0.999)) * g12 * g12,
+                                      "without DAZ the denormal would change the last bits")
                 }
                 XCTAssertEqual(masklab_flushing_denormals(), 0, "the flush must end with the call")
             }
         }
         XCTAssertTrue((Float(-3e-39) * 0.9).isSubnormal, "outside the kernel denormals are kept")
+
+        // A product whose exact value lies just below 2⁻¹²⁶ but rounds up to it: IEEE gives
+        // 2⁻¹²⁶, the flush gives 0 (x86 decides tininess after rounding to 24 bits with an
+        // unbounded exponent, arm64 before rounding: below 2⁻¹²⁶ either way). Seen by the
+        // reference only if it models the processor's tininess rule.
+        let beta1: Float = 0.56718212, edge: Float = 2.0725165e-38
+        XCTAssertEqual(beta1 * edge, Float.leastNormalMagnitude, "IEEE rounds this product up to the smallest normal")
+        let c = AdamUpdate.Coefficients(beta1: beta1, beta2: 0.999, epsilon: 1e-8, stepSize: 1e-3, correction2Sqrt: 1,
+                                        weightDecay: 0, shrink: 1, decoupled: false)
+        var (pe, me, ve) = ([Float](repeating: 0.5, count: 11), [Float](repeating: edge, count: 11), [Float](repeating: 1e-6, count: 11))
+        let ge = [Float](repeating: 0, count: 11)
+        pe.withUnsafeMutableBufferPointer { pb in me.withUnsafeMutableBufferPointer { mb in ve.withUnsafeMutableBufferPointer { vb in
+            ge.withUnsafeBufferPointer { gb in
+                AdamUpdate.apply(values: pb.baseAddress!, grads: gb.baseAddress!, firstMoment: mb.baseAddress!, secondMoment: vb.baseAddress!, range: 0..<11, c)
+            }
+        } } }
+        let ref = Reference.adamUpdate(values: [Float](repeating: 0.5, count: 11), grads: ge, firstMoment: [Float](repeating: edge, count: 11),
+                                       secondMoment: [Float](repeating: 1e-6, count: 11), c)
+        XCTAssertEqual(me, [Float](repeating: 0, count: 11), "vector lanes and the tail flush the product that IEEE rounds up to 2⁻¹²⁶")
+        XCTAssertEqual(ref.firstMoment, me)
+        XCTAssertEqual(ref.values.map(\.bitPattern), pe.map(\.bitPattern))
     }
 }

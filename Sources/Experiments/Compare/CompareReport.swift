@@ -221,7 +221,11 @@ public enum CompareReport {
             s += "| \(arm.name) | \(m) |\n"
         }
         s += "\n## Reproduce\n\n"
-        if let command = try? String(contentsOf: layout.command, encoding: .utf8) { s += "```\n" + command.trimmingCharacters(in: .whitespacesAndNewlines) + "\n```\n\n" }
+        if let command = try? String(contentsOf: layout.command, encoding: .utf8) {
+            let latest = RunFolder.latestInvocation(command)
+            s += "```\n" + latest.trimmingCharacters(in: .whitespacesAndNewlines) + "\n```\n\n"
+            if latest.count < command.count { s += "(`command.txt` also lists the earlier invocations of this comparison folder.)\n\n" }
+        }
         var commits = Set<String>()
         for arm in compare.arms {
             for seed in compare.seeds {

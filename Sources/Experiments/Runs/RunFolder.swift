@@ -122,15 +122,28 @@ public final class RunFolder: @unchecked Sendable {
     /// comparison or lottery run again, perhaps by another binary in a later session) keeps the
     /// earlier invocations below the new one, latest first, each after the line
     /// `RunFolder.earlierInvocation`: the file never credits results to a binary that only
-    /// skipped them.
+    /// skipped them. An invocation that repeats the latest one (the same lines but the date and
+    /// the measured thread timings) is not recorded again.
     public func writeCommand(_ facts: [(key: String, value: String)]) throws(RunError) {
         var text = "command: \(commandLine)\n"
         for f in facts { text += "\(f.key): \(f.value)\n" }
         text += Provenance.current().text + "\n"
         if let earlier = try? String(contentsOf: file(RunLayout.commandFile), encoding: .utf8), !earlier.isEmpty {
+            if Self.stableLines(Self.latestInvocation(earlier)) == Self.stableLines(text) { return }
             text += "\n" + Self.earlierInvocation + "\n" + earlier
         }
         try write(text, to: RunLayout.commandFile)
+    }
+
+    /// The latest invocation of a `command.txt`: its text above the first `earlierInvocation` line.
+    public static func latestInvocation(_ commandText: String) -> String {
+        guard let r = commandText.range(of: "\n" + earlierInvocation + "\n") else { return commandText }
+        return String(commandText[..<r.lowerBound])
+    }
+
+    /// The lines of an invocation that identify it: all but the date and the thread timings.
+    static func stableLines(_ block: String) -> [Substring] {
+        block.split(separator: "\n").filter { !$0.hasPrefix("date:") && !$0.hasPrefix("round trip:") && !$0.hasPrefix("compute speed-up:") }
     }
 
     /// The line in `command.txt` above each earlier invocation of the folder.

@@ -103,23 +103,22 @@ public struct Study: Sendable {
     }
 
     /// A failed run: its label, folder, why, and the last 12 lines of its log; when `blinded`,
-    /// those of them that mention an accuracy or a loss are left out (and counted), so a failure
-    /// of a blinded study shows no result.
+    /// every decimal number in those lines (an accuracy, a loss, a percentage, a rate) is shown as
+    /// `…`, so a failure of a blinded study shows why it failed but no result.
     static func failureText(_ job: StudyJob, reason: String, blinded: Bool = false) -> String {
         let tail = (try? String(contentsOf: job.log, encoding: .utf8)).map { text in
-            let lines = text.split(separator: "\n", omittingEmptySubsequences: false).suffix(12)
-            let shown = blinded ? lines.filter { !Self.mentionsResult($0) } : Array(lines)
-            let withheld = lines.count - shown.count
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false).suffix(12).map(String.init)
+            let shown = blinded ? lines.map(Self.withholdingDecimals) : lines
+            let withheld = zip(lines, shown).contains { $0 != $1 }
             return (shown.map { "    | " + $0 }
-                + (withheld > 0 ? ["    (\(withheld) line(s) with an accuracy or a loss withheld: the study is blinded until every run has ended)"] : []))
+                + (withheld ? ["    (decimal numbers shown as …: the study is blinded until every run has ended; the log is \(job.log.path))"] : []))
                 .joined(separator: "\n")
         } ?? "    (no log at \(job.log.path))"
         return "  \(job.label): \(reason)\n  folder \(job.directory.path)\n" + tail
     }
 
-    /// Whether a log line reports a result (an accuracy or a loss, any case).
-    static func mentionsResult(_ line: Substring) -> Bool {
-        let lower = line.lowercased()
-        return lower.contains("acc") || lower.contains("loss")
+    /// `line` with every decimal number (digits, a point, digits, an optional exponent) replaced by `…`.
+    static func withholdingDecimals(_ line: String) -> String {
+        line.replacing(#/[0-9]*\.[0-9]+([eE][-+]?[0-9]+)?/#, with: "…")
     }
 }

@@ -10,18 +10,19 @@ import CVectorMath
 ///     v ← β₂·v + (1 − β₂)·g·g
 ///     p ← p − stepSize · m / (√v / correction2Sqrt + ε)
 ///
-/// The same IEEE operations in the same order as the scalar loop of `Reference.adamUpdate` (no
-/// fused multiply-add; square root and division correctly rounded), with one difference the
-/// reference spells out: a value below 2⁻¹²⁶ ≈ 1.2·10⁻³⁸ in magnitude, as input or as the result of
-/// an operation, is ±0 (flush-to-zero and denormals-are-zero, on for the duration of the call
-/// only, as TensorFlow does for its CPU kernels). Without it a moment that decays towards zero —
-/// m of a weight whose input is almost always 0, such as MNIST's border pixels, shrinks by β₁ = 0.9
-/// per step — spends its last ≈ 150 steps as a denormal, each operation on it takes the
-/// processor's microcode path, and the optimiser took 57% of an Adam MLP training step (LeNet-300-100,
-/// 1 thread: 18 000 img/s in epoch 2 against 53 000 now; SGD 63 000). The flush acts only on
-/// values below 2⁻¹²⁶: a moment that small moves its parameter by less than
-/// lr·2⁻¹²⁶/((1 − β₁ᵗ)·ε), which for lr = 10⁻³ and ε = 10⁻⁸ is below half an ulp of any parameter
-/// above ≈ 10⁻²⁶ in magnitude.
+/// The same IEEE operations in the same order as the old scalar loop (no fused multiply-add;
+/// square root and division correctly rounded), with one difference `Reference.adamUpdate`
+/// spells out: an input below 2⁻¹²⁶ ≈ 1.2·10⁻³⁸ in magnitude counts as ±0 and a result the
+/// processor finds that small becomes ±0 (flush-to-zero and denormals-are-zero, on for the
+/// duration of the call only, as TensorFlow does for its CPU kernels). Without it the first
+/// moment of a weight whose input is almost always 0 (MNIST's border pixels) shrinks by β₁ = 0.9
+/// per step into the denormal range and, as 0.9·m rounds back to m there, never leaves it: every
+/// later step takes the processor's microcode path for it, and the optimiser took 57% of an
+/// Adam MLP training step (LeNet-300-100, 1 thread: 18 600 img/s in epoch 2 against 56 000 now;
+/// SGD 63 000). What the flush can change: a flushed m moves its parameter by less than
+/// lr·2⁻¹²⁶/((1 − β₁ᵗ)·ε), below half an ulp of any parameter above ≈ 10⁻²⁵ in magnitude (lr 10⁻³,
+/// ε 10⁻⁸); a flushed v leaves the denominator √v/√(1 − β₂ᵗ) + ε unchanged for ε ≥ 6·10⁻¹¹ (the
+/// default is 10⁻⁸), while a smaller ε can make the step differ.
 public enum AdamUpdate {
     /// The step's constants: `stepSize` = lr / (1 − β₁ᵗ), `correction2Sqrt` = √(1 − β₂ᵗ),
     /// `shrink` = 1 − lr·wd (AdamW only), `weightDecay` = wd of the range.

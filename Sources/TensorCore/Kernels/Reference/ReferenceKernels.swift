@@ -54,23 +54,36 @@ public enum Reference {
 
 extension Reference {
     /// One Adam / AdamW step on arrays, element by element (the twin of `AdamUpdate.apply`),
-    /// with every input and every operation's result below 2⁻¹²⁶ in magnitude taken as ±0 (the
-    /// flush-to-zero and denormals-are-zero the kernel runs under): returns the new parameters,
+    /// under the flush-to-zero and denormals-are-zero the kernel runs with: an input below 2⁻¹²⁶
+    /// in magnitude counts as ±0, and a result the processor finds tiny becomes ±0 — on x86 when
+    /// it is below 2⁻¹²⁶ after rounding to 24 bits with an unbounded exponent ("tininess after
+    /// rounding"), on arm64 when the exact result is below 2⁻¹²⁶ ("before rounding"). Each
+    /// operation is computed in Double, which rounds to the same Float as the Float operation
+    /// (53 ≥ 2·24 + 2 bits) and shows where the exact result lies. Returns the new parameters,
     /// first and second moments.
     public static func adamUpdate(values: [Float], grads: [Float], firstMoment: [Float], secondMoment: [Float],
                                   _ c: AdamUpdate.Coefficients) -> (values: [Float], firstMoment: [Float], secondMoment: [Float]) {
         func z(_ x: Float) -> Float { x.isSubnormal ? (x.sign == .minus ? -0.0 : 0.0) : x }
-        func mul(_ a: Float, _ b: Float) -> Float { z(z(a) * z(b)) }
-        func add(_ a: Float, _ b: Float) -> Float { z(z(a) + z(b)) }
-        func sub(_ a: Float, _ b: Float) -> Float { z(z(a) - z(b)) }
-        func div(_ a: Float, _ b: Float) -> Float { z(z(a) / z(b)) }
+        func flush(_ d: Double) -> Float {
+            #if arch(arm64)
+            let tiny = abs(d) < 0x1p-126
+            #else
+            let tiny = abs(Float(d * 0x1p64)) < 0x1p-62
+            #endif
+            return tiny ? (d.sign == .minus ? -0.0 : 0.0) : Float(d)
+        }
+        func mul(_ a: Float, _ b: Float) -> Float { flush(Double(z(a)) * Double(z(b))) }
+        func add(_ a: Float, _ b: Float) -> Float { flush(Double(z(a)) + Double(z(b))) }
+        func sub(_ a: Float, _ b: Float) -> Float { flush(Double(z(a)) - Double(z(b))) }
+        func div(_ a: Float, _ b: Float) -> Float { flush(Double(z(a)) / Double(z(b))) }
+        func sqrt(_ a: Float) -> Float { flush(Double(z(a)).squareRoot()) }
         var (p, m, v) = (values, firstMoment, secondMoment)
         for i in p.indices {
             var g = z(grads[i])
             if c.decoupled { p[i] = mul(p[i], c.shrink) } else { g = add(g, mul(c.weightDecay, p[i])) }
             m[i] = add(mul(c.beta1, m[i]), mul(1 - c.beta1, g))
             v[i] = add(mul(c.beta2, v[i]), mul(mul(1 - c.beta2, g), g))
-            let denom = add(div(z(z(v[i]).squareRoot()), c.correction2Sqrt), c.epsilon)
+            let denom = add(div(sqrt(v[i]), c.correction2Sqrt), c.epsilon)
             p[i] = sub(p[i], div(mul(c.stepSize, m[i]), denom))
         }
         return (p, m, v)
