@@ -5,7 +5,10 @@
 # is given a copy of that level_00 and init.safetensors before `lottery` runs, which then skips the
 # finished level 0 (its level.json exists) and prunes from its last.safetensors. Level 0's own
 # command.txt names the chain that trained it. Same commands and folders as grid-2x2.sh otherwise;
-# the P order interleaves low and high ratios so a seed cut short still spans the range.
+# the P order interleaves low and high ratios so a seed cut short still spans the range. Chains
+# committed to git are skipped (finished; their checkpoints are not committed). The donor's level 0
+# needs its last.safetensors: where only the committed results exist, train it again first
+# (session 10: /work/grid-run10.sh did so for seeds 1 and 2 and checked the bits).
 # Usage: grid-2x2-shared.sh ITERATIONS EVAL_EVERY SEED…
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -14,6 +17,8 @@ iterations=$1 every=$2; shift 2
 out=results/lottery/grid-2x2/it$iterations
 chain() {  # folder, then lottery flags
   local dir=$1; shift
+  # A chain committed to git is finished; its checkpoints are not in git, so it cannot be resumed.
+  git ls-files --error-unmatch "$dir/levels.csv" > /dev/null 2>&1 && return 0
   if [ "$dir" != "$donor" ] && [ ! -e "$dir" ]; then
     [ -f "$donor/level_00/level.json" ] || { echo "no finished level 0 in $donor" >&2; exit 1; }
     mkdir -p "$dir"
