@@ -69,6 +69,23 @@ def main():
                             min_validation_loss=loss[0], min_validation_loss_ci=loss[1],
                             final_test_accuracy=fin[0], final_test_accuracy_ci=fin[1], censored=censored))
         print()
+        # Paired by seed: the ticket against its re-initialised mask, and against the dense net.
+        print("Paired by seed (mean difference ± 95% t-interval; per seed in brackets):\n")
+        print("| weights left | comparison | seeds | early-stop iteration difference | test acc at early stop, difference (points) |")
+        print("|---:|---|---|---:|---:|")
+        dense = {r["seed"]: r for r in rows.get((0, "dense"), [])}
+        for level in sorted({k[0] for k in rows if k[0] > 0}):
+            ticket = {r["seed"]: r for r in rows.get((level, "ticket"), [])}
+            for name, other in (("ticket − reinit", {r["seed"]: r for r in rows.get((level, "reinit"), [])}), ("ticket − dense", dense)):
+                common = sorted(set(ticket) & set(other))
+                if len(common) < 2:
+                    continue
+                di = [ticket[s]["es_iter"] - other[s]["es_iter"] for s in common]
+                da = [100 * (ticket[s]["es_acc"] - other[s]["es_acc"]) for s in common]
+                (mi, hi), (ma, ha) = interval(di), interval(da)
+                print(f"| {ticket[common[0]]['remaining']:.2f}% | {name} | {','.join(map(str, common))} | {mi:+.0f} ± {hi:.0f} ({', '.join(f'{x:+d}' for x in di)}) "
+                      f"| {ma:+.2f} ± {ha:.2f} ({', '.join(f'{x:+.2f}' for x in da)}) |")
+        print()
         with open(os.path.join(base, "summary.csv"), "w", newline="") as f:
             w = csv.DictWriter(f, fieldnames=list(out[0]))
             w.writeheader()
