@@ -115,6 +115,7 @@ final class Im2ColTests: XCTestCase {
 
     func testPoolingMatchesReference() {
         let cases = [WindowGeometry(channels: 16, height: 32, width: 32, kernel: 2, stride: 2),
+                     WindowGeometry(channels: 5, height: 9, width: 23, kernel: 2, stride: 2),   // 11 outputs a row: a vector block and a tail
                      WindowGeometry(channels: 3, height: 7, width: 9, kernel: 3, stride: 2),
                      WindowGeometry(channels: 2, height: 6, width: 6, kernel: 2, stride: 1)]
         for (t, g) in cases.enumerated() {
@@ -140,6 +141,37 @@ final class Im2ColTests: XCTestCase {
         Pooling.globalAvgPool(storage(x).base, planes: planes, plane: plane, into: y.base)
         let worst = largestDifference(Reference.globalAvgPool(x, plane: plane), array(y, planes))!
         XCTAssertLessThan(worst.absolute, 1e-5, "global average: \(worst)")
+    }
+
+    /// The 2×2 stride-2 path of `maxPool` (eight outputs at a time) keeps the general loop's
+    /// rules: ties go to the first element in row order, a window with a NaN gives its last NaN
+    /// (value and index), in the vector blocks and in the tail.
+    func testMaxPool2x2KeepsTheScansTiesAndNaNs() {
+        let g = WindowGeometry(channels: 2, height: 4, width: 22, kernel: 2, stride: 2)   // 11 outputs a row
+        var x = random(g.channels * g.inputPlane, seed: 97)
+        func at(_ c: Int, _ h: Int, _ w: Int) -> Int { c * g.inputPlane + h * g.width + w }
+        x[at(0, 0, 1)] = x[at(0, 0, 0)]; x[at(0, 1, 0)] = x[at(0, 0, 0)]                      // three-way tie, vector block
+        x[at(0, 0, 21)] = x[at(0, 1, 20)]; x[at(0, 0, 20)] = -5; x[at(0, 1, 21)] = -5       // tie in the tail
+        x[at(1, 2, 3)] = .nan; x[at(1, 3, 2)] = .nan                                        // two NaNs, vector block
+        x[at(1, 0, 18)] = .nan                                                              // one NaN, tail
+        let y = TensorStorage(count: g.channels * g.outputPlane)
+        var argmax = [Int32](repeating: -1, count: g.channels * g.outputPlane)
+        argmax.withUnsafeMutableBufferPointer { Pooling.maxPool(storage(x).base, g, images: 1, into: y.base, argmax: $0.baseAddress!) }
+        for q in 0..<g.channels { for a in 0..<g.outHeight { for b in 0..<g.outWidth {
+            var best = x[q * g.inputPlane + 2 * a * g.width + 2 * b], index = 2 * a * g.width + 2 * b
+            for (kh, kw) in [(0, 1), (1, 0), (1, 1)] {
+                let t = (2 * a + kh) * g.width + 2 * b + kw, v = x[q * g.inputPlane + t]
+                if v > best || v.isNaN { (best, index) = (v, t) }
+            }
+            let o = q * g.outputPlane + a * g.outWidth + b
+            XCTAssertEqual(argmax[o], Int32(index), "argmax at plane \(q), output (\(a), \(b))")
+            XCTAssertEqual(y.base[o].bitPattern, best.bitPattern, "value at plane \(q), output (\(a), \(b))")
+        } } }
+        XCTAssertEqual(argmax[0], Int32(0), "the first of three equal elements")
+        XCTAssertEqual(argmax[10], Int32(21), "the tail's tie goes to the first in row order (row 0 before row 1)")
+        XCTAssertTrue(y.base[g.outputPlane + 1 * g.outWidth + 1].isNaN)
+        XCTAssertEqual(argmax[g.outputPlane + 1 * g.outWidth + 1], Int32(3 * 22 + 2), "the last NaN of the window")
+        XCTAssertEqual(argmax[g.outputPlane + 9], Int32(18), "a NaN in the tail")
     }
 
     /// The same input gives bit-identical columns and col2im sums on 1 and 2 threads.
