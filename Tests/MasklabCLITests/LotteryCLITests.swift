@@ -29,10 +29,18 @@ final class LotteryCLITests: XCTestCase {
         XCTAssertTrue(sparsity.contains("fc2.weight,160,90,70,0.562500"), "output layer at half the rate: \(sparsity)")
         let levels = try String(contentsOf: out.file("runs/s3/levels.csv"), encoding: .utf8)
 
-        // Running it again trains nothing and gives the same table.
-        let again = try masklab(args)
+        // Running it again trains nothing and gives the same table; the lottery.json the run was
+        // started with stays as written (here compacted, as an older binary's spelling would differ),
+        // and command.txt keeps the first invocation below the second.
+        let config = out.file("runs/s3/lottery.json")
+        let compact = try JSONSerialization.data(withJSONObject: try JSONSerialization.jsonObject(with: Data(contentsOf: config)))
+        try compact.write(to: config)
+        let again = try masklab(args + ["--threads", "1"])
         XCTAssertEqual(again.status, 0, "\(again)")
         XCTAssertEqual(try String(contentsOf: out.file("runs/s3/levels.csv"), encoding: .utf8), levels)
+        XCTAssertEqual(try Data(contentsOf: config), compact, "lottery.json rewritten by a run that resumed")
+        let command = try String(contentsOf: out.file("runs/s3/command.txt"), encoding: .utf8)
+        XCTAssertEqual(command.components(separatedBy: "--- earlier invocation of this folder ---").count, 2, command)
 
         // Interpolation between the dense network and the 25% ticket.
         let i = try masklab(["interpolate", out.file("runs/s3/level_00").path, out.file("runs/s3/level_02").path, "--data", data.path,

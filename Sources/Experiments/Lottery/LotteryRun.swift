@@ -58,7 +58,9 @@ public enum LotteryRun {
             }
         }
         defer { folder.close() }
-        try folder.write(configText, to: LotteryLayout.configFile)
+        // A resumed folder keeps the lottery.json it was started with (checked equal above), so
+        // a later binary that spells the config with more keys does not rewrite finished results.
+        if !FileManager.default.fileExists(atPath: layout.config.path) { try folder.write(configText, to: LotteryLayout.configFile) }
         try folder.writeCommand([("data", dataRoot.path)])
         let seed = config.run.training.seed
         let theta0 = try initialWeights(network, seed: seed, url: layout.initial, given: given)
