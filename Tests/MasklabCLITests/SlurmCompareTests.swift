@@ -28,8 +28,12 @@ final class SlurmCompareTests: XCTestCase {
 
     /// REPORT.md without the lines of the comparison's `command.txt` that name how it ran
     /// (command line, executor, date); the runs' numbers, the data folder and the commit stay.
+    /// REPORT.md's lines without those that name the invocation: the command, executor and date,
+    /// and the note (with its blank line) that the folder was invoked more than once.
     static func reportWithoutProvenance(_ url: URL) throws -> [Substring] {
-        try String(contentsOf: url, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        let text = try String(contentsOf: url, encoding: .utf8)
+            .replacingOccurrences(of: "(`command.txt` also lists the earlier invocations of this comparison folder.)\n\n", with: "")
+        return text.split(separator: "\n", omittingEmptySubsequences: false)
             .filter { line in !["command: ", "executor: ", "date: "].contains { line.hasPrefix($0) } }
     }
 

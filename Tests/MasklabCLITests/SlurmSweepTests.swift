@@ -64,14 +64,14 @@ final class SlurmSweepTests: XCTestCase {
 
         // The Slurm sweep in the background; meanwhile cancel one task once its run has written an epoch.
         let args = ["sweep", file.path, "--out", cluster.path, "--data", data.path, "--executor", "slurm"]
-        let sweep = CommandInBackground(args, environment: env, timeout: 120)
+        let sweep = CommandInBackground(args, environment: env, timeout: 240)   // generous: CI shares the machine with studies
         let slurmFolder = cluster.appendingPathComponent("sweep-tiny/slurm")
         // Two tasks caught mid-run (an epoch written, no summary): the first cancelled with
         // `scancel` (resubmitted by the sweep), the second sent Slurm's time-limit warning
         // (SIGUSR1 to the batch shell: checkpoint and requeue). Slurm holds a requeued task for
         // its BeginTime delay (minutes); the test releases it at once.
         var cancelled: String?, warned: String?, released = false
-        let deadline = Date().addingTimeInterval(60)
+        let deadline = Date().addingTimeInterval(150)
         while (cancelled == nil || warned == nil || !released) && Date() < deadline && !sweep.hasEnded {
             Thread.sleep(forTimeInterval: 0.1)
             guard let id = try? String(contentsOf: slurmFolder.appendingPathComponent("batch-1.job"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
@@ -110,7 +110,7 @@ final class SlurmSweepTests: XCTestCase {
                 break
             }
         }
-        let s = try XCTUnwrap(sweep.wait(seconds: 150), "the Slurm sweep did not end")
+        let s = try XCTUnwrap(sweep.wait(seconds: 240), "the Slurm sweep did not end")
         XCTAssertEqual(s.status, 0, "\(s)")
         let cancelledRun = try XCTUnwrap(cancelled, "no task was caught mid-run to cancel:\n\(s)")
         XCTAssertTrue(s.stdout.contains("resubmit "), s.stdout)
