@@ -13,15 +13,18 @@
 #      sparsity at every level, same θ0);
 #   4. A-to-B: A's level-L mask from θ0, trained on B (--levels 0 --transfer), for L in LEVELS.
 # Usage: transfer-mnist.sh SEED [LEVEL…]   (default levels 03 07: 51.3% and 21.1% of the weights)
+# The same design on another task and model (transfer-cifar10.sh) sets, in the environment:
+# OUT (results folder), PRESET (the lottery flags of one training), CHAIN_LEVELS (7).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=${MASKLAB:-.build/release/masklab}
 seed=$1; shift
 if [ $# -eq 0 ]; then levels=(03 07); else levels=("$@"); fi
-out=results/lottery/transfer-mnist
+out=${OUT:-results/lottery/transfer-mnist}
 A=0,1,2,3,4 B=5,6,7,8,9
-preset=(--config experiments/lottery/lenet300-frankle.json --eval-every 100 --seed "$seed" --threads 1 --iterations 2000)
-chain=(--levels 7 --prune 0.2 --prune-output 0.1)
+read -r -a task <<< "${PRESET:---config experiments/lottery/lenet300-frankle.json --eval-every 100 --iterations 2000}"
+preset=("${task[@]}" --seed "$seed" --threads 1)
+chain=(--levels "${CHAIN_LEVELS:-7}" --prune 0.2 --prune-output 0.1)
 nice -n 10 "$bin" lottery "${preset[@]}" "${chain[@]}" --classes $A --out "$out/A-chain-seed$seed"
 nice -n 10 "$bin" lottery "${preset[@]}" "${chain[@]}" --classes $B --out "$out/B-chain-seed$seed"
 nice -n 10 "$bin" lottery "${preset[@]}" "${chain[@]}" --classes $B --criterion random --out "$out/B-random-seed$seed"
