@@ -125,6 +125,10 @@ final class ComparePairedTableTests: XCTestCase {
         let welch = t.welchTables(references: CompareReport.welchReferences(declared), metrics: [.finalTestAccuracy])
         XCTAssertEqual(welch.csv.split(separator: "\n").count, 1 + 2, welch.markdown)
         XCTAssertFalse(welch.markdown.contains("No test"), welch.markdown)
+        // A reference arm without runs is named as the reason, not the seed count.
+        let noReference = CompareTable([("dense", runs([0.73, 0.74])), ("magnitude", []), ("set", runs([0.67, 0.672]))], target: 0.5)
+            .welchTables(references: ["magnitude"], metrics: [.finalTestAccuracy])
+        XCTAssertTrue(noReference.markdown.contains("No test: the reference arm (magnitude) has no finished run yet."), noReference.markdown)
     }
 
     func testRefusalsAtLoad() {

@@ -157,7 +157,9 @@ public struct CompareTable: Sendable {
         }
         if csv.split(separator: "\n").count == 1 {
             let seeds = arms.map { runs[$0]?.count ?? 0 }
+            let present = references.filter { (runs[$0]?.count ?? 0) > 0 }
             md += arms.count < 2 ? "\nNo test: a Welch test compares two arms and this comparison has one.\n"
+                : present.isEmpty ? "\nNo test: the reference arm (\(references.joined(separator: ", "))) has no finished run yet.\n"
                 : "\nNo test: Welch's t-test needs at least two seeds in each arm; this comparison has "
                 + "\(seeds.min() == seeds.max() ? "n = \(seeds.first ?? 0)" : "n = \(seeds.map(String.init).joined(separator: ", "))") per arm.\n"
         }
