@@ -69,10 +69,10 @@ public enum Pooling {
             while b < ow {
                 let c = 2 * b
                 var best = r0[c], index = Int(top) + c
-                for (v, i) in [(r0[c + 1], Int(top) + c + 1), (r1[c], Int(bottom) + c), (r1[c + 1], Int(bottom) + c + 1)]
-                where v > best || v.isNaN {
-                    (best, index) = (v, i)
-                }
+                @inline(__always) func take(_ v: Float, _ i: Int) { if v > best || v.isNaN { (best, index) = (v, i) } }
+                take(r0[c + 1], Int(top) + c + 1)
+                take(r1[c], Int(bottom) + c)
+                take(r1[c + 1], Int(bottom) + c + 1)
                 dst[a * ow + b] = best
                 arg[a * ow + b] = Int32(index)
                 b += 1
