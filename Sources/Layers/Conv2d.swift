@@ -14,7 +14,8 @@ import TensorCore
 /// A 1×1 convolution with stride 1 and no padding needs no columns: it is one GEMM per image
 /// straight from `x` into `y`. A 3×3 convolution with stride 1 and padding 1 (and ≥ 8 input
 /// channels) uses `Winograd` F(2×2, 3×3) instead, unless the workspace turns it off; its
-/// inference forward uses `WinogradF4` F(4×4, 3×3).
+/// inference forward uses `WinogradF4` F(4×4, 3×3) from 64 input channels, and so does its
+/// training (forward and backward) where `WinogradF4.Plan.trainingApplies` (`lowering` says which).
 public final class Conv2d: Layer {
     public let weight: Parameter
     public let bias: Parameter?
@@ -29,6 +30,24 @@ public final class Conv2d: Layer {
     private var winogradPlan: Winograd.Plan?
     /// The inference forward's F(4×4, 3×3) plan (`WinogradF4`), when the shape and the workspace allow it.
     private var inferencePlan: WinogradF4.Plan?
+    /// Training with F(4×4, 3×3): the forward's plan and the backward's input-gradient plan.
+    private var trainingF4: (plan: WinogradF4.Plan, inputGradient: WinogradF4.Plan)?
+
+    /// How the training passes compute this convolution, chosen in `prepare`.
+    public enum Lowering: String, Sendable, Equatable {
+        /// 1×1, stride 1, no padding: one GEMM per image.
+        case pointwise
+        /// `im2col` + GEMM (`Convolution`).
+        case im2col
+        /// Winograd F(2×2, 3×3) (`Winograd`).
+        case winogradF2
+        /// Winograd F(4×4, 3×3) (`WinogradF4`).
+        case winogradF4
+    }
+    /// The training lowering of the last `prepare`.
+    public var lowering: Lowering {
+        isPointwise ? .pointwise : trainingF4 != nil ? .winogradF4 : winogradPlan != nil ? .winogradF2 : .im2col
+    }
     private var isPointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
 
     /// Declares `module.weight` `[O, I, K, K]` and (if `bias`) `module.bias` `[O]`, both uniform
@@ -63,6 +82,18 @@ public final class Conv2d: Layer {
         winogradPlan = nil
         plan = nil
         inferencePlan = nil
+        trainingF4 = nil
+        if workspace.winogradF4Training
+            && WinogradF4.Plan.trainingApplies(kernel: kernel, stride: stride, padding: padding, inChannels: inChannels,
+                                               outChannels: outChannels, width: input[3]) {
+            let p = WinogradF4.Plan(channels: inChannels, outChannels: outChannels, height: input[2], width: input[3], batch: n,
+                                    threads: Parallel.threads, budget: workspace.budget, lanes: workspace.lanes)
+            let g = p.inputGradientPlan(batch: n, threads: Parallel.threads, budget: workspace.budget)
+            workspace.reserve(max(p.workspaceCount, p.backwardWorkspaceCount(inputGradientPlan: g)))
+            trainingF4 = (p, g)
+            if workspace.winogradF4 { inferencePlan = p }
+            return Shape(n, outChannels, geometry.outHeight, geometry.outWidth)
+        }
         if workspace.winogradF4 && WinogradF4.Plan.applies(kernel: kernel, stride: stride, padding: padding, inChannels: inChannels) {
             let p = WinogradF4.Plan(channels: inChannels, outChannels: outChannels, height: input[2], width: input[3], batch: n,
                                     threads: Parallel.threads, budget: workspace.budget, lanes: workspace.lanes)
@@ -124,6 +155,11 @@ public final class Conv2d: Layer {
                                workspace: workspace.base, into: y.pointer)
             return y
         }
+        if let f4 = trainingF4 {
+            WinogradF4.forward(x.pointer, weight: w, bias: bias?.value.pointer, epilogue: epilogue, plan: f4.plan, batch: n,
+                               workspace: workspace.base, into: y.pointer)
+            return y
+        }
         if let wp = winogradPlan {
             Winograd.forward(x.pointer, weight: w, bias: bias?.value.pointer, epilogue: epilogue, plan: wp, batch: n,
                              workspace: workspace.base, into: y.pointer)
@@ -153,6 +189,12 @@ public final class Conv2d: Layer {
                 }
             }
             if let db { Im2Col.sumChannels(dy.pointer, images: n, channels: o, plane: plane, into: db) }
+            return dx
+        }
+        if let f4 = trainingF4 {
+            WinogradF4.backward(input.pointer, gradOutput: dy.pointer, weight: w, weightGrad: dw, biasGrad: db, plan: f4.plan,
+                                inputGradientPlan: f4.inputGradient, batch: n, workspace: workspace.base,
+                                gradInput: computesInputGradient ? dx.pointer : nil)
             return dx
         }
         if let wp = winogradPlan {

@@ -26,6 +26,11 @@ public final class ConvolutionWorkspace {
     /// in inference passes (default; ≈ 1.8× fewer multiplications, outputs within float rounding
     /// of the larger transforms) or the training forward's lowering (the same bits as training).
     public var winogradF4 = true
+    /// Whether 3×3 stride-1 convolutions of the shapes `WinogradF4.Plan.trainingApplies` names
+    /// (wide layers), prepared after this is set, train with `WinogradF4` F(4×4, 3×3)
+    /// (forward, input and weight gradients; default) instead of F(2×2, 3×3). The two agree to
+    /// float rounding of the larger transforms; the bits of training differ.
+    public var winogradF4Training = true
     /// The buffer; replaced by a larger one when a layer reserves more (read `base` at use time).
     public private(set) var storage = TensorStorage(count: 0)
 

@@ -21,7 +21,7 @@ final class ConvolutionGradientTests: XCTestCase {
     /// One Conv2d on `[n, c, h, w]`; `budgetBytes` small enough forces several chunks of images.
     private func checkConv(c: Int, o: Int, k: Int, s: Int, p: Int, bias: Bool, n: Int = 3, h: Int = 7, w: Int = 6,
                            budgetBytes: Int = 64 << 20, lanes: Int? = nil, inputGradient: Bool = true, maxEntries: Int = 60,
-                           seed: UInt64) {
+                           expect lowering: Conv2d.Lowering? = nil, seed: UInt64) {
         let b = ParameterBuilder()
         let workspace = ConvolutionWorkspace(budgetBytes: budgetBytes)
         workspace.lanes = lanes
@@ -32,6 +32,7 @@ final class ConvolutionGradientTests: XCTestCase {
         let shape = Shape(n, c, h, w)
         let out = conv.prepare(input: shape)
         XCTAssertEqual(out, Shape(n, o, (h + 2 * p - k) / s + 1, (w + 2 * p - k) / s + 1))
+        if let lowering { XCTAssertEqual(conv.lowering, lowering, "conv \(c)→\(o) on \(h)×\(w)") }
         let reports = GradCheck.check(layer: conv, inputShape: shape, parameters: store.parameters, store: store, seed: seed,
                                       maxEntries: maxEntries) { x, ps in
             ReferenceLayers.conv2d(x, weight: ps["conv.weight"]!, bias: ps["conv.bias"], channels: c, height: h, width: w,
@@ -84,6 +85,33 @@ final class ConvolutionGradientTests: XCTestCase {
         checkConv(c: 8, o: 3, k: 3, s: 1, p: 1, bias: true, n: 3, h: 3, w: 2, seed: 66)
         checkConv(c: 8, o: 2, k: 3, s: 1, p: 1, bias: true, n: 5, h: 4, w: 4, lanes: 2, seed: 67)
         checkConv(c: 8, o: 2, k: 3, s: 1, p: 1, bias: false, n: 2, h: 1, w: 1, seed: 68)
+    }
+
+    /// Winograd F(4×4, 3×3) in training (both channel counts ≥ 64): the layer reports the
+    /// lowering, and its forward, input, weight and bias gradients pass the finite-difference
+    /// check with partial tiles (7×14, 5×13), four tiles across, one tile per image (256 channels
+    /// on 4×4), two lanes and chunks of one image, and without the input gradient. With
+    /// `winogradF4Training` off the same layer takes F(2×2).
+    func testWinogradF4Training() {
+        func lowering(_ c: Int, _ o: Int, width: Int = 16, f4: Bool = true) -> Conv2d.Lowering {
+            let workspace = ConvolutionWorkspace()
+            workspace.winogradF4Training = f4
+            let conv = Conv2d("conv", c, o, kernel: 3, padding: 1, workspace: workspace, builder: ParameterBuilder())
+            _ = conv.prepare(input: Shape(2, c, 8, width))
+            return conv.lowering
+        }
+        XCTAssertEqual(lowering(64, 64), .winogradF4)
+        XCTAssertEqual(lowering(64, 64, f4: false), .winogradF2)
+        XCTAssertEqual(lowering(64, 32), .winogradF2, "the input gradient's forward needs ≥ 64 output channels too")
+        XCTAssertEqual(lowering(32, 64), .winogradF2)
+        XCTAssertEqual(lowering(64, 64, width: 13), .winogradF4, "four tiles across")
+        XCTAssertEqual(lowering(128, 128, width: 12), .winogradF2, "three tiles across: narrow layers stay on F(2×2)")
+        XCTAssertEqual(lowering(256, 512, width: 4), .winogradF4, "very wide layers take F(4×4) on any map")
+        checkConv(c: 64, o: 64, k: 3, s: 1, p: 1, bias: true, n: 2, h: 7, w: 14, lanes: 1, maxEntries: 40, expect: .winogradF4, seed: 71)
+        checkConv(c: 64, o: 72, k: 3, s: 1, p: 1, bias: false, n: 3, h: 4, w: 16, budgetBytes: 64 << 10, lanes: 2,
+                  maxEntries: 40, expect: .winogradF4, seed: 72)
+        checkConv(c: 256, o: 256, k: 3, s: 1, p: 1, bias: true, n: 2, h: 4, w: 4, maxEntries: 30, expect: .winogradF4, seed: 74)
+        checkConv(c: 65, o: 64, k: 3, s: 1, p: 1, bias: true, n: 2, h: 5, w: 13, inputGradient: false, maxEntries: 40, expect: .winogradF4, seed: 73)
     }
 
     /// The Winograd and the im2col paths compute the same forward and gradients up to float

@@ -211,6 +211,19 @@ public enum Convolution {
         }
     }
 
+    /// Adds the partial sums of lanes `1 ..< lanes` (`partial(lane)`, `count` floats each) into
+    /// lane 0's, in lane order (so the result depends only on the lane count), spread over the threads.
+    static func sumLanePartials(_ count: Int, lanes: Int, _ partial: (Int) -> UnsafeMutablePointer<Float>) {
+        guard lanes > 1 else { return }
+        let first = partial(0)
+        Parallel.forEachChunk(count) { _, entries in
+            for lane in 1..<lanes {
+                let part = partial(lane)
+                for i in entries { first[i] += part[i] }
+            }
+        }
+    }
+
     /// Calls `body` on consecutive chunks of at most `size` images of `range`.
     @inlinable
     static func forEachChunk(of range: Range<Int>, _ size: Int, _ body: (Range<Int>) -> Void) {

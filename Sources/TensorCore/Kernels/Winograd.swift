@@ -138,16 +138,8 @@ public enum Winograd {
             Im2Col.sumChannels(dy, images: n, channels: o, plane: plan.height * plan.width, into: biasGrad)
         }
         // dU = Σ lanes (in lane order) into lane 0's partial, then dW += Gᵀ dU G.
-        let du0 = plan.partialGradient(workspace, lane: 0)
-        if lanes > 1 {
-            Parallel.forEachChunk(plan.transformedWeights) { _, entries in
-                for lane in 1..<lanes {
-                    let part = plan.partialGradient(workspace, lane: lane)
-                    for i in entries { du0[i] += part[i] }
-                }
-            }
-        }
-        transformWeightGradient(du0, plan: plan, into: weightGrad)
+        Convolution.sumLanePartials(plan.transformedWeights, lanes: lanes) { plan.partialGradient(workspace, lane: $0) }
+        transformWeightGradient(plan.partialGradient(workspace, lane: 0), plan: plan, into: weightGrad)
     }
 
     // MARK: - Lanes

@@ -2,8 +2,10 @@
 /// F(4×4, 3×3): 36 products per 4×4 output tile, 2.25 multiply-accumulates per output pixel and
 /// input channel against 4 for `Winograd` F(2×2, 3×3) and 9 for the direct convolution.
 ///
-/// Only the forward of inference passes uses it (`Conv2d` in `.inference`): training keeps F(2×2,
-/// 3×3) and its bits. The larger tile costs accuracy: the transforms multiply by up to 8 and
+/// Inference passes use it for every 3×3 stride-1 layer with ≥ 64 input channels; training uses it
+/// (with `WinogradF4Backward.swift`) where `Plan.trainingApplies` (≥ 64 channels on both sides and
+/// maps ≥ 13 wide, or ≥ 256 channels), unless the workspace turns it off
+/// (`ConvolutionWorkspace.winogradF4Training`). The larger tile costs accuracy: the transforms multiply by up to 8 and
 /// 1/24, so outputs differ from the exact convolution by a few units in the 5th significant
 /// digit where F(2×2) differs in the 7th (tests bound the error against the double-precision
 /// direct convolution `ReferenceLayers.conv2d`, its plain twin).
@@ -47,6 +49,27 @@ public enum WinogradF4 {
         /// transforms growing from 38% to 47% of the pass while the products fell from 41% to 28%.
         public static let minimumChannels = 64
 
+        /// Whether a training convolution of this shape goes through F(4×4, 3×3) (forward and
+        /// `backward`): 3×3, stride 1, padding 1, at least `minimumChannels` input and output
+        /// channels (the input gradient is a forward with the two swapped), and either at least
+        /// four tiles across (`width` ≥ 13) or at least `minimumChannelsOnSmallMaps` channels.
+        /// On maps one or two tiles wide the transforms' passes over tile rows run one or two
+        /// lanes wide, so only very wide layers gain: measured (perf, 1 thread, session 11) on
+        /// ResNet-18 width 16, F(4×4) on its 64-channel 8×8 and 128-channel 4×4 layers made the
+        /// training step 1.5–3.5% slower (F(4×4) transforms +10% of the samples, products and
+        /// F(2×2) transforms −9%), while Conv-2 and Conv-6 (64–256 channels, 32×32 to 8×8)
+        /// trained 19–21% faster.
+        public static func trainingApplies(kernel: Int, stride: Int, padding: Int, inChannels: Int, outChannels: Int,
+                                           width: Int) -> Bool {
+            let narrowest = min(inChannels, outChannels)
+            return kernel == 3 && stride == 1 && padding == 1 && narrowest >= minimumChannels
+                && ((width + 3) / 4 >= 4 || narrowest >= minimumChannelsOnSmallMaps)
+        }
+        /// The fewest channels with which a map one to three tiles wide trains with F(4×4): where
+        /// the products (`36·O·C` per tile) dwarf the transforms (`∝ O + C`), as at ResNet-18
+        /// width 64's 256- and 512-channel stages.
+        public static let minimumChannelsOnSmallMaps = 256
+
         /// Plans for batches up to `batch` with `threads` cores and `budget` scratch floats (a
         /// chunk still gets `Winograd.Plan.minimumTiles` tiles when the lane has that many).
         public init(channels: Int, outChannels: Int, height: Int, width: Int, batch: Int, threads: Int, budget: Int,
@@ -83,6 +106,27 @@ public enum WinogradF4 {
         public var workspaceCount: Int { transformedWeights + lanes * laneScratch }
         /// Multiply-accumulates of the products for `n` images (for the thread cost model).
         func productMACs(batch n: Int) -> Int { 36 * n * tilesPerImage * outChannels * channels }
+
+        /// The plan of the training backward's input gradient (`backward`): the forward of `dy`,
+        /// so input and output channels swapped, the same lanes, chunks sized for its own scratch.
+        public func inputGradientPlan(batch: Int, threads: Int, budget: Int) -> Plan {
+            Plan(channels: outChannels, outChannels: channels, height: height, width: width, batch: batch, threads: threads,
+                 budget: budget, lanes: lanes)
+        }
+        /// Workspace floats `backward` needs with `inputGradientPlan`: the larger of the weight
+        /// gradient's (a partial `dU` and the forward's scratch per lane) and the input gradient's
+        /// (the flipped filters and the input-gradient plan's workspace).
+        public func backwardWorkspaceCount(inputGradientPlan: Plan) -> Int {
+            max(lanes * (transformedWeights + laneScratch), 9 * outChannels * channels + inputGradientPlan.workspaceCount)
+        }
+        /// A lane's `V`, `dM` and row buffers in the weight-gradient pass (where the forward has them).
+        func backwardLaneScratch(_ workspace: UnsafeMutablePointer<Float>, lane: Int) -> UnsafeMutablePointer<Float> {
+            workspace + transformedWeights + lane * laneScratch
+        }
+        /// A lane's partial `dU [36, O, C]`: lane 0's where the forward keeps `U`, the others after every lane's scratch.
+        func partialGradient(_ workspace: UnsafeMutablePointer<Float>, lane: Int) -> UnsafeMutablePointer<Float> {
+            lane == 0 ? workspace : workspace + transformedWeights + lanes * laneScratch + (lane - 1) * transformedWeights
+        }
     }
 
     /// Forward: `y [n, O, H, W]` from `x [n, C, H, W]`, `weight [O, C, 3, 3]`, optional `bias [O]`,
