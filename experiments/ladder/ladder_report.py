@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""Write REPORT.md and curves.svg for the CIFAR-10 architecture ladder (issue 21 item 3).
+
+Usage: python3 experiments/ladder/ladder_report.py results/ladder
+
+Reads every run folder <model>-s<seed>/ (config.json, metrics.csv, summary.json, command.txt)
+under the given directory. Unfinished runs (no summary.json) are listed as such and left out of
+the table. The SVG is drawn by `masklab plot` (MASKLAB, default .build/release/masklab) over the
+finished runs. Standard library only.
+"""
+import csv, json, math, os, re, statistics, subprocess, sys
+
+# The source report's figures (seeds/000_…, §3.3, Fig. 3.1): final CIFAR-10 test accuracy.
+REPORTED = {"mlp-2x64": 0.53, "lenet5": 0.60, "alexnet": 0.83, "resnet34": 0.89}
+ORDER = ["mlp-2x64", "lenet5", "alexnet", "resnet34"]
+# Two-sided 95% t quantiles for n − 1 degrees of freedom (n ≤ 6 here).
+T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571}
+
+
+def read_metrics(path):
+    with open(path, newline="") as f:
+        return [row for row in csv.DictReader(f)]
+
+
+def first_command(run):
+    path = os.path.join(run, "command.txt")
+    if not os.path.exists(path):
+        return "(no command.txt)"
+    for line in open(path):
+        line = line.strip()
+        if line and not line.startswith("#"):
+            return line.removeprefix("command: ")
+    return "(empty command.txt)"
+
+
+def commit_of(run):
+    path = os.path.join(run, "command.txt")
+    if not os.path.exists(path):
+        return "?"
+    m = re.search(r"commit: ([0-9a-f]{7,40})( \(with uncommitted changes\))?", open(path).read())
+    return (m.group(1)[:7] + (", dirty" if m.group(2) else "")) if m else "?"
+
+
+def main(root):
+    runs = sorted(d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d)))
+    groups, unfinished = {}, []
+    for name in runs:
+        m = re.fullmatch(r"(.+)-s(\d+)", name)
+        if not m:
+            continue
+        path = os.path.join(root, name)
+        if not os.path.exists(os.path.join(path, "summary.json")):
+            unfinished.append(name)
+            continue
+        summary = json.load(open(os.path.join(path, "summary.json")))
+        metrics = read_metrics(os.path.join(path, "metrics.csv"))
+        groups.setdefault(m.group(1), []).append((int(m.group(2)), path, summary, metrics))
+
+    lines = ["# The architecture ladder on CIFAR-10 (issue 21 item 3)", "",
+             "Written by `python3 experiments/ladder/ladder_report.py " + root + "` from the run folders "
+             "beside it. Plan and budgets: [`experiments/ladder/README.md`](../../experiments/ladder/README.md). "
+             "Test accuracy is on the full 10 000-image test set after the last epoch; the "
+             "interval is a 95% t-interval over seeds (none for one seed).", "",
+             "| model | parameters | seeds | epochs | final test accuracy per seed | mean [95% CI] | best epoch's accuracy (mean) | report | difference | wall time per run |",
+             "|---|---:|---|---:|---|---|---:|---:|---:|---:|"]
+    for key in ORDER + sorted(k for k in groups if k not in ORDER):
+        if key not in groups:
+            lines.append(f"| `{key}` | | not run | | | | | {REPORTED.get(key, float('nan')):.0%} | | |")
+            continue
+        rows = sorted(groups[key])
+        finals = [r[2]["finalTestAccuracy"] for r in rows]
+        bests = [r[2]["bestTestAccuracy"] for r in rows]
+        mean = statistics.fmean(finals)
+        if len(finals) > 1:
+            half = T975.get(len(finals) - 1, 1.96) * statistics.stdev(finals) / math.sqrt(len(finals))
+            ci = f"{mean:.2%} [{mean - half:.2%}, {mean + half:.2%}]"
+        else:
+            ci = f"{mean:.2%} (one seed)"
+        params = rows[0][2].get("parameters", "?")
+        epochs = rows[0][2].get("epochs", "?")
+        reported = REPORTED.get(key)
+        diff = f"{(mean - reported) * 100:+.1f} pts" if reported is not None else ""
+        hours = statistics.fmean(r[2].get("totalSeconds", float("nan")) for r in rows) / 3600
+        per_seed = " · ".join(f"s{s}: {a:.2%}" for (s, _, _, _), a in zip(rows, finals))
+        lines.append(f"| `{key}` | {params:,} | {len(rows)} | {epochs} | {per_seed} | {ci} | "
+                     f"{statistics.fmean(bests):.2%} | {reported:.0%} | {diff} | {hours:.2f} h |"
+                     if reported is not None else
+                     f"| `{key}` | {params:,} | {len(rows)} | {epochs} | {per_seed} | {ci} | "
+                     f"{statistics.fmean(bests):.2%} | | | {hours:.2f} h |")
+    if unfinished:
+        lines += ["", "Unfinished (no `summary.json`, left out): " + ", ".join(f"`{u}`" for u in unfinished) + "."]
+
+    lines += ["", "## Test accuracy per epoch", "", "![test accuracy per epoch](curves.svg)", ""]
+    for key in ORDER + sorted(k for k in groups if k not in ORDER):
+        if key not in groups:
+            continue
+        lines.append(f"- `{key}`: " + "; ".join(
+            f"s{s}: " + " ".join(f"{float(row['test_accuracy']):.3f}" for row in metrics)
+            for s, _, _, metrics in sorted(groups[key])))
+    lines += ["", "## Commands (first line of each run's `command.txt`)", ""]
+    for key in sorted(groups):
+        for s, path, _, _ in sorted(groups[key]):
+            lines.append(f"- `{os.path.basename(path)}` (commit {commit_of(path)}): `{first_command(path)}`")
+
+    with open(os.path.join(root, "REPORT.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    finished = [r[1] for key in groups for r in groups[key]]
+    if finished:
+        masklab = os.environ.get("MASKLAB", ".build/release/masklab")
+        subprocess.run([masklab, "plot", *sorted(finished), "--out", os.path.join(root, "curves.svg"),
+                        "--title", "CIFAR-10: the source report's architecture ladder"], check=True)
+    print(f"wrote {os.path.join(root, 'REPORT.md')} ({sum(len(g) for g in groups.values())} finished runs)")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    main(sys.argv[1])
