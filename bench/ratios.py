@@ -64,6 +64,8 @@ for label, pat in (("1 thread", "masklab-1thread-round"), ("--round-trip 0", "ma
     default = [masklab(os.path.join(d, f"masklab-round{r}.json")) for r in rounds]
     print(f"\n{label}: median train / eval img/s over {len(runs)} rounds, and the default (2 threads, measured round trip) over {len(default)}:")
     for w in names:
+        if not all(w in x for x in runs):
+            continue                      # a workload these rounds did not measure
         a = statistics.median(x[w]["trainImagesPerSecond"] for x in runs); b = statistics.median(x[w]["evalImagesPerSecond"] for x in runs)
         c = statistics.median(x[w]["trainImagesPerSecond"] for x in default); e = statistics.median(x[w]["evalImagesPerSecond"] for x in default)
         print(f"  {w}: {label} {a:.1f} / {b:.1f}; default {c:.1f} / {e:.1f}; default ÷ {label} = {c / a:.2f} / {e / b:.2f}")
