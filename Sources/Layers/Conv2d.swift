@@ -83,7 +83,7 @@ public final class Conv2d: Layer {
         plan = nil
         inferencePlan = nil
         trainingF4 = nil
-        if workspace.winogradF4Training
+        if workspace.winograd && workspace.winogradF4Training
             && WinogradF4.Plan.trainingApplies(kernel: kernel, stride: stride, padding: padding, inChannels: inChannels,
                                                outChannels: outChannels, width: input[3]) {
             let p = WinogradF4.Plan(channels: inChannels, outChannels: outChannels, height: input[2], width: input[3], batch: n,
@@ -119,16 +119,18 @@ public final class Conv2d: Layer {
 
     // x (N,I,H,W), W (O,I·K·K), per chunk of nb images:
     // cols (I·K·K, nb·S) = im2col(x);  ycols (O, nb·S) = W · cols;  y (N,O,OH,OW) = unpack(ycols) + b
-    // In `.inference` a 3×3 stride-1 layer uses `WinogradF4` (see `forward(_:epilogue:)`).
+    // In `.inference` a 3×3 stride-1 layer with ≥ 64 input channels uses `WinogradF4` (see
+    // `forward(_:epilogue:)`); in training the wide layers `WinogradF4.Plan.trainingApplies` names do.
     public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
         mode == .inference ? forward(x, epilogue: .none) : product(x, epilogue: .none, inference: false)
     }
 
     /// The inference forward with `epilogue` applied to every output value as it is written (the
     /// following BatchNorm's affine map, a residual, a ReLU; see `OutputEpilogue`). A 3×3
-    /// stride-1 layer uses Winograd F(4×4, 3×3) here (`WinogradF4`, 1.8× fewer multiplications
-    /// than the training forward's F(2×2, 3×3), agreeing with it to float rounding of the larger
-    /// transforms) unless the workspace turns it off. The output is a view of the layer's buffer;
+    /// stride-1 layer with ≥ 64 input channels uses Winograd F(4×4, 3×3) here (`WinogradF4`, 1.8×
+    /// fewer multiplications than F(2×2, 3×3); where training uses F(2×2) the two agree to float
+    /// rounding of the larger transforms, where it uses F(4×4) too they give the same bits) unless
+    /// the workspace turns it off. The output is a view of the layer's buffer;
     /// only the forward's input is kept, so a backward after it would differentiate the wrong
     /// function: only inference passes use it.
     public func forward(_ x: Tensor, epilogue: OutputEpilogue) -> Tensor { product(x, epilogue: epilogue, inference: true) }

@@ -19,8 +19,9 @@ public final class ConvolutionWorkspace {
     /// Lanes for the convolutions prepared after this is set (nil: one per core when the batch
     /// has two images per lane; 1: one multi-threaded GEMM per chunk). See `Convolution.Plan`.
     public var lanes: Int?
-    /// Whether 3×3 stride-1 convolutions prepared after this is set use `Winograd` F(2×2, 3×3)
-    /// (default) or the `im2col` lowering. The two agree to float rounding.
+    /// Whether 3×3 stride-1 convolutions prepared after this is set use Winograd (default: F(2×2,
+    /// 3×3), or F(4×4) where `winogradF4Training` allows) or the `im2col` lowering in training.
+    /// They agree to float rounding.
     public var winograd = true
     /// Whether 3×3 stride-1 convolutions prepared after this is set use `WinogradF4` F(4×4, 3×3)
     /// in inference passes (default; ≈ 1.8× fewer multiplications, outputs within float rounding

@@ -90,7 +90,8 @@ final class ConvolutionGradientTests: XCTestCase {
     /// Winograd F(4×4, 3×3) in training (both channel counts ≥ 64): the layer reports the
     /// lowering, and its forward, input, weight and bias gradients pass the finite-difference
     /// check with partial tiles (7×14, 5×13), four tiles across, one tile per image (256 channels
-    /// on 4×4), two lanes and chunks of one image, and without the input gradient. With
+    /// on 4×4), two lanes, and without the input gradient (several chunks per lane are covered by
+    /// `WinogradF4BackwardTests`). With
     /// `winogradF4Training` off the same layer takes F(2×2).
     func testWinogradF4Training() {
         func lowering(_ c: Int, _ o: Int, width: Int = 16, f4: Bool = true) -> Conv2d.Lowering {
@@ -107,6 +108,11 @@ final class ConvolutionGradientTests: XCTestCase {
         XCTAssertEqual(lowering(64, 64, width: 13), .winogradF4, "four tiles across")
         XCTAssertEqual(lowering(128, 128, width: 12), .winogradF2, "three tiles across: narrow layers stay on F(2×2)")
         XCTAssertEqual(lowering(256, 512, width: 4), .winogradF4, "very wide layers take F(4×4) on any map")
+        let noWinograd = ConvolutionWorkspace()
+        noWinograd.winograd = false
+        let lowered = Conv2d("conv", 64, 64, kernel: 3, padding: 1, workspace: noWinograd, builder: ParameterBuilder())
+        _ = lowered.prepare(input: Shape(2, 64, 16, 16))
+        XCTAssertEqual(lowered.lowering, .im2col, "winograd = false turns F(4×4) off as well")
         checkConv(c: 64, o: 64, k: 3, s: 1, p: 1, bias: true, n: 2, h: 7, w: 14, lanes: 1, maxEntries: 40, expect: .winogradF4, seed: 71)
         checkConv(c: 64, o: 72, k: 3, s: 1, p: 1, bias: false, n: 3, h: 4, w: 16, budgetBytes: 64 << 10, lanes: 2,
                   maxEntries: 40, expect: .winogradF4, seed: 72)

@@ -73,8 +73,8 @@ final class WinogradF4BackwardTests: XCTestCase {
     }
 
     /// Every shape class of the forward's test (one tile per image, partial tiles at the bottom
-    /// and right, 8- and 9-tile rows, 1×1, chunks of one image, one and two lanes, channel counts
-    /// that are not multiples of 8) against the exact gradients.
+    /// and right, 8- and 9-tile rows, 1×1, one and two lanes, several chunks per lane with a short
+    /// last one, channel counts that are not multiples of 8) against the exact gradients.
     ///
     /// Tolerance: 5e-5 of the largest exact magnitude of each gradient (F(4×4)'s transforms scale
     /// by up to 8 and 1/24; the weight gradient sums `n·H·W` products in the transformed domain).
@@ -91,11 +91,21 @@ final class WinogradF4BackwardTests: XCTestCase {
             Case(c: 8, o: 3, h: 21, w: 19, n: 3, lanes: 1, budget: 256),
             Case(c: 64, o: 16, h: 8, w: 8, n: 5, lanes: 2, budget: 1 << 20),
             Case(c: 13, o: 70, h: 6, w: 10, n: 3, lanes: 2, budget: 256),
+            // Several chunks in a lane (dU summed over chunks with beta 1, row buffers reused, a
+            // short last chunk): 64×61 maps fill a chunk with one image; 32×32, 9 images, chunks of 4.
+            Case(c: 8, o: 3, h: 64, w: 61, n: 3, lanes: 1, budget: 256),
+            Case(c: 8, o: 5, h: 64, w: 61, n: 5, lanes: 2, budget: 256),
+            Case(c: 8, o: 3, h: 32, w: 32, n: 9, lanes: 1, budget: 256),
         ]
         var worst = (dw: 0.0, db: 0.0, dx: 0.0)
         for (index, t) in cases.enumerated() {
             let r = run(c: t.c, o: t.o, h: t.h, w: t.w, n: t.n, lanes: t.lanes, budget: t.budget, seed: UInt64(300 + index))
             let label = "case \(index) \(t.c)→\(t.o) \(t.h)×\(t.w) n \(t.n)"
+            if t.h * t.w >= 1024 && t.budget == 256 {
+                let plan = WinogradF4.Plan(channels: t.c, outChannels: t.o, height: t.h, width: t.w, batch: t.n, threads: 2,
+                                           budget: t.budget, lanes: t.lanes)
+                XCTAssertLessThan(plan.imagesPerChunk, (t.n + plan.lanes - 1) / plan.lanes, "\(label) should run in chunks")
+            }
             func check(_ exact: [Double], _ fast: [Float], _ name: String) -> Double {
                 let scale = exact.map(abs).max()!
                 let d = largestDifference(exact, fast.map(Double.init))!

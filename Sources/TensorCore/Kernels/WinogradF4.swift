@@ -1,4 +1,4 @@
-/// The inference forward of 3×3 convolutions with stride 1 and padding 1 by Winograd's
+/// The forward of 3×3 convolutions with stride 1 and padding 1 by Winograd's
 /// F(4×4, 3×3): 36 products per 4×4 output tile, 2.25 multiply-accumulates per output pixel and
 /// input channel against 4 for `Winograd` F(2×2, 3×3) and 9 for the direct convolution.
 ///
@@ -30,7 +30,7 @@
 /// Workspace (floats): `U [36, O, C]`, then per lane `V [36, C, Tc]`, `M [36, O, Tc]` and the
 /// transforms' row buffers.
 public enum WinogradF4 {
-    /// How one inference convolution splits its batch; made once when the layer is prepared.
+    /// How one convolution splits its batch; made once when the layer is prepared.
     public struct Plan: Sendable, Equatable {
         public let channels: Int, outChannels: Int, height: Int, width: Int
         public let tilesHigh: Int, tilesWide: Int

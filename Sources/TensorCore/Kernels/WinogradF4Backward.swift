@@ -14,7 +14,7 @@
 /// of `dy` with the filters `W′[c, o] = flip(W[o, c])` and a plan whose channels are swapped
 /// (`Plan.inputGradientPlan`). Both sides have F(4×4)'s float error (the transforms scale by up
 /// to 8 and 1/24): tests bound them against the double-precision direct gradients
-/// (`WinogradF4Tests`), and the layer's finite-difference check runs on this path.
+/// (`WinogradF4BackwardTests`), and the layer's finite-difference check runs on this path.
 ///
 /// Lanes and chunks as in the forward; the lanes' partial `dU` are summed in lane order, so
 /// results are bit-identical run to run for one thread count.
@@ -26,7 +26,7 @@
 extension WinogradF4 {
     /// Backward: accumulates `weightGrad [O, C, 3, 3]` (and `biasGrad [O]`) and writes `dx [n, C,
     /// H, W]` when given. `x` is the forward's input; `inputGradientPlan` is
-    /// `plan.inputGradientPlan()`. Without `weightGrad` (then no `biasGrad` either) only `dx` is
+    /// `plan.inputGradientPlan(batch:threads:budget:)`. Without `weightGrad` (then no `biasGrad` either) only `dx` is
     /// computed.
     public static func backward(_ x: UnsafePointer<Float>, gradOutput dy: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                 weightGrad: UnsafeMutablePointer<Float>?, biasGrad: UnsafeMutablePointer<Float>?,
