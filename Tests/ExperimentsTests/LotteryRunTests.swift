@@ -113,6 +113,7 @@ final class LotteryRunTests: XCTestCase {
         other.pruneFraction = 0.3
         XCTAssertThrowsError(try LotteryRun.run(other, dataRoot: data.url, layout: layout, commandLine: ["test"])) { e in
             XCTAssertTrue("\(e)".contains("other settings"), "\(e)")
+            XCTAssertTrue("\(e)".contains("pruneFraction 0.5 in the folder, 0.3 here"), "the message names what differs: \(e)")
         }
     }
 

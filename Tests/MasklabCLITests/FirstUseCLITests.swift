@@ -97,6 +97,9 @@ final class FirstUseCLITests: XCTestCase {
                            "--eval-every", "4", "--data", data.path, "--init-from", weights.path]
         let lottery = try masklab(lotteryArgs + ["--hidden", "16", "--out", out.file("lottery").path])
         XCTAssertEqual(lottery.status, 0, "\(lottery)")
+        // No --validation: early stopping watches the test set, and the output says so.
+        XCTAssertTrue(lottery.stdout.contains("warning: no validation split"), lottery.stdout)
+        XCTAssertTrue(lottery.stdout.contains("(min test loss"), lottery.stdout)
         let level = try json(out.file("lottery/level_00/level.json"))
         XCTAssertEqual(level["finalTestAccuracy"] as? Double, a["testAccuracy"] as? Double, "level 0 starts from the state_dict")
         let saved = try json(out.file("lottery/lottery.json"))
@@ -129,10 +132,20 @@ final class FirstUseCLITests: XCTestCase {
         XCTAssertTrue(plot.stdout.contains("learningRate 0.1 (seed 3)"), plot.stdout)
         let svg = try String(contentsOf: out.file("runs.svg"), encoding: .utf8)
         XCTAssertTrue(svg.contains("<polygon"), "the two-seed group has a band")
+        // A masked run against an unmasked one: the label names the mask (it said "masks absent" for both).
+        let masked = try masklab(["train", "--epochs", "2", "--batch-size", "32", "--hidden", "16", "--threads", "1", "--data", data.path,
+                                  "--out", out.file("dc").path, "--quiet", "--seed", "3", "--mask", "dropconnect", "--keep", "0.5"])
+        XCTAssertEqual(masked.status, 0, "\(masked)")
+        let maskPlot = try masklab(["plot", out.file("s3").path, out.file("dc").path, "--out", out.file("masks.svg").path])
+        XCTAssertEqual(maskPlot.status, 0, "\(maskPlot)")
+        XCTAssertTrue(maskPlot.stdout.contains("masks absent (seed 3): \(out.file("s3").path)"), maskPlot.stdout)
+        XCTAssertTrue(maskPlot.stdout.contains("masks dropconnect (seed 3): \(out.file("dc").path)"), maskPlot.stdout)
 
         let lottery = try masklab(["lottery", "--data", data.path, "--levels", "1", "--prune", "0.5", "--reset", "init", "--iterations", "8",
                                    "--batch-size", "32", "--hidden", "16", "--validation", "40", "--eval-every", "4", "--threads", "1", "--out", out.file("lottery").path])
         XCTAssertEqual(lottery.status, 0, "--reset init is accepted: \(lottery.stderr)")
+        XCTAssertFalse(lottery.stdout.contains("warning: no validation split"), lottery.stdout)
+        XCTAssertTrue(lottery.stdout.contains("(min validation loss"), lottery.stdout)
         let levelCurves = try String(contentsOf: out.file("lottery/level_01/curves.svg"), encoding: .utf8)
         XCTAssertTrue(levelCurves.contains(">iteration</text>"), "a level's curves are drawn over iterations")
     }

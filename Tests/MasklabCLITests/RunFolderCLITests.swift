@@ -90,7 +90,7 @@ final class RunFolderCLITests: XCTestCase {
             (["--data", dir.file("nowhere").path], ["nowhere"]),
             ([], ["already holds a run", "status completed", "--resume", "--overwrite"]),   // a finished run is not trained over
             (["--resume", "--overwrite"], ["not both"]),
-            (["--resume", "--seed", "9"], ["different configuration"]),
+            (["--resume", "--seed", "9"], ["different configuration", "seed 0 in the folder, 9 here"]),
         ]
         for a in attempts {
             var args = ["train", "--config", config.path, "--out", run.path]

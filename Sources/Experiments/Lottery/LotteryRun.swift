@@ -54,7 +54,9 @@ public enum LotteryRun {
                 throw .config(path: layout.config.path, message: "cannot read the saved lottery config: \(error)")
             }
             guard saved == config else {
-                throw .config(path: layout.config.path, message: "the folder holds a lottery run with other settings; use the same settings to resume, or another --out")
+                let what = ConfigDiff.brief(saved: (try? RunFolder.encodeJSON(saved, path: layout.config.path)) ?? "", requested: configText)
+                throw .config(path: layout.config.path, message: "the folder holds a lottery run with other settings"
+                    + (what.isEmpty ? "" : " (\(what))") + "; use the same settings to resume, or another --out")
             }
         }
         defer { folder.close() }
@@ -62,6 +64,11 @@ public enum LotteryRun {
         // a later binary that spells the config with more keys does not rewrite finished results.
         if !FileManager.default.fileExists(atPath: layout.config.path) { try folder.write(configText, to: LotteryLayout.configFile) }
         try folder.writeCommand([("data", dataRoot.path)])
+        // Without a validation split the tracker watches the test set: say so, once and on every level's line.
+        let stopsOn = splits.validation == nil ? "test" : "validation"
+        if splits.validation == nil {
+            log("warning: no validation split (--validation N): each level's early-stopping iteration is chosen by the test loss, so its early-stop test accuracy is optimistic")
+        }
         let seed = config.run.training.seed
         let theta0 = try initialWeights(network, seed: seed, url: layout.initial, given: given)
         let level = LevelTrainer(config: config, network: network, splits: splits, augmentation: augmentation,
@@ -93,7 +100,7 @@ public enum LotteryRun {
             }
             if let e = capture?.error { throw .training(.checkpoint(e)) }
             results.append(r)
-            log(describe(r))
+            log(describe(r, stopsOn: stopsOn))
             guard config.branchesAt(l) else { continue }
             for branch in config.branches {
                 let bdir = layout.level(l, branch: branch)
@@ -104,17 +111,20 @@ public enum LotteryRun {
                     return Outcome(results: results, stopped: true)
                 }
                 results.append(b)
-                log(describe(b))
+                log(describe(b, stopsOn: stopsOn))
             }
         }
         try writeSummary(results, layout: layout, title: "\(network.name) on \(config.run.training.dataset)", seed: config.run.training.seed)
         return Outcome(results: results, stopped: false)
     }
 
-    /// One line per level for the terminal.
-    static func describe(_ r: LotteryLevelResult) -> String {
+    /// One line per level for the terminal; `stopsOn` names the split whose loss chose the
+    /// early-stopping iteration ("validation", or "test" when there is no validation split).
+    static func describe(_ r: LotteryLevelResult, stopsOn: String) -> String {
         String(format: "level %2d ", r.level) + r.arm.padding(toLength: 6, withPad: " ", startingAt: 0)
-            + String(format: " %6.2f%% of weights: test %.4f at the end, %.4f at iteration %d (min validation loss %.4f)", r.remaining, r.finalTestAccuracy, r.earlyStopTestAccuracy, r.earlyStopIteration, r.earlyStopValidationLoss)
+            + String(format: " %6.2f%% of weights: test %.4f at the end, %.4f at iteration %d", r.remaining, r.finalTestAccuracy,
+                     r.earlyStopTestAccuracy, r.earlyStopIteration)
+            + " (min \(stopsOn) loss " + String(format: "%.4f)", r.earlyStopValidationLoss)
     }
 
     // MARK: - Weights

@@ -43,8 +43,8 @@ public enum RunOverlay {
         for key in keys.dropFirst() { for d in ConfigDiff.differences(first, configs[key] ?? [:]) { varying.insert(d.key) } }
         return keys.map { key in
             let m = members[key] ?? []
-            let values = flatten(configs[key] ?? [:])
-            var label = varying.sorted().map { "\(short($0)) \(values[$0] ?? "absent")" }.joined(separator: ", ")
+            let config = configs[key] ?? [:]
+            var label = varying.sorted().map { "\(short($0)) \(value(at: $0, in: config))" }.joined(separator: ", ")
             if label.isEmpty { label = URL(fileURLWithPath: m[0].path).lastPathComponent }
             label += m.count > 1 ? " (mean of \(m.count) seeds)" : " (seed \(m[0].curve.seed))"
             return Group(label: label, runs: m.map(\.path), curves: m.map(\.curve))
@@ -79,13 +79,17 @@ public enum RunOverlay {
     }
 
     /// Leaf values of a JSON object by key path, as compact JSON text.
-    static func flatten(_ object: [String: Any], prefix: String = "") -> [String: String] {
-        var out: [String: String] = [:]
-        for (k, v) in object {
-            let path = prefix.isEmpty ? k : prefix + "." + k
-            if let d = v as? [String: Any] { out.merge(flatten(d, prefix: path)) { a, _ in a } } else { out[path] = ConfigDiff.json(v) }
+    /// The value at the key path `path` of `object` as compact JSON, or "absent" when the path or
+    /// its value is missing or null. A whole section (a run with `masks` against one without) is
+    /// shown by its `name` when it has one (`dropconnect`), else as JSON — not as "absent".
+    static func value(at path: String, in object: [String: Any]) -> String {
+        var node: Any = object
+        for part in path.split(separator: ".") {
+            guard let dict = node as? [String: Any], let next = dict[String(part)], !(next is NSNull) else { return "absent" }
+            node = next
         }
-        return out
+        if let section = node as? [String: Any], let name = section["name"] as? String { return name }
+        return ConfigDiff.json(node)
     }
 
     /// The last component of a key path (`training.optimizer.learningRate` → `learningRate`).

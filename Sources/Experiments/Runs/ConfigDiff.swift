@@ -50,6 +50,18 @@ public enum ConfigDiff {
         return object
     }
 
+    /// The first `limit` differences between two configurations as JSON texts, for a refusal
+    /// message: `"optimizer.learningRate 0.05 in the folder, 0.1 here; …"` (empty when the
+    /// texts do not parse or nothing differs).
+    public static func brief(saved: String, requested: String, limit: Int = 3) -> String {
+        func object(_ text: String) -> [String: Any]? { try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] }
+        guard let a = object(saved), let b = object(requested) else { return "" }
+        let found = differences(a, b)
+        guard !found.isEmpty else { return "" }
+        let shown = found.prefix(limit).map { "\($0.key) \($0.a) in the folder, \($0.b) here" }
+        return shown.joined(separator: "; ") + (found.count > limit ? "; and \(found.count - limit) more (masklab diff shows all)" : "")
+    }
+
     /// The differences between `a` and `b`, sorted by key path.
     public static func differences(_ a: [String: Any], _ b: [String: Any]) -> [Difference] {
         var out: [Difference] = []

@@ -109,8 +109,11 @@ public enum TrainingRun {
     /// Refuses to resume a folder whose `config.json` differs from `config` (no file: nothing to compare).
     static func requireSavedConfig(_ layout: RunLayout, equals config: RunConfig) throws(RunError) {
         guard FileManager.default.fileExists(atPath: layout.config.path) else { return }
-        guard try RunConfig.load(from: layout.config) == config else {
-            throw .config(path: layout.config.path, message: "the run folder holds a different configuration; resume with the same settings or choose another --out")
+        let saved = try RunConfig.load(from: layout.config)
+        guard saved == config else {
+            let what = ConfigDiff.brief(saved: saved.jsonText(), requested: config.jsonText())
+            throw .config(path: layout.config.path, message: "the run folder holds a different configuration"
+                + (what.isEmpty ? "" : " (\(what))") + "; resume with the same settings or choose another --out")
         }
     }
 
