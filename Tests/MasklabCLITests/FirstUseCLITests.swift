@@ -148,5 +148,13 @@ final class FirstUseCLITests: XCTestCase {
         XCTAssertTrue(lottery.stdout.contains("(min validation loss"), lottery.stdout)
         let levelCurves = try String(contentsOf: out.file("lottery/level_01/curves.svg"), encoding: .utf8)
         XCTAssertTrue(levelCurves.contains(">iteration</text>"), "a level's curves are drawn over iterations")
+        // A level's config carries no masks; `runs` and `diff` read its fixed mask from sparsity.csv.
+        let listing = try masklab(["runs", out.file("lottery").path])
+        XCTAssertEqual(listing.status, 0, "\(listing)")
+        let levelLine = listing.stdout.split(separator: "\n").first { $0.contains("level_01") }.map(String.init) ?? ""
+        XCTAssertTrue(levelLine.contains("ticket 5"), "level 1 keeps ≈ half the weights: \(listing.stdout)")
+        XCTAssertTrue(listing.stdout.split(separator: "\n").first { $0.contains("level_00") }?.contains("ticket 100.0%") == true, listing.stdout)
+        let levels = try masklab(["diff", out.file("lottery/level_00").path, out.file("lottery/level_01").path])
+        XCTAssertTrue(levels.stdout.contains("lotteryMaskDensity: 1 → 0.5"), levels.stdout)
     }
 }

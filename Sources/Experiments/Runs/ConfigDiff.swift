@@ -44,8 +44,13 @@ public enum ConfigDiff {
                 throw .config(path: url.path, message: "cannot read the file: \(error.localizedDescription)")
             }
         }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
+        guard var object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
             throw .config(path: url.path, message: "expected a JSON object at the top level")
+        }
+        // A lottery level: its config carries no masks, its sparsity.csv says what the mask keeps.
+        if isDirectory.boolValue, object["masks"] == nil || object["masks"] is NSNull,
+           let density = RunLayout(directory: URL(fileURLWithPath: path)).fixedMaskDensity {
+            object["lotteryMaskDensity"] = density
         }
         return object
     }

@@ -36,4 +36,17 @@ public struct RunLayout: Sendable {
     public var summary: URL { directory.appendingPathComponent(Self.summaryFile) }
     public var curves: URL { directory.appendingPathComponent("curves.svg") }
     public var checkpoint: URL { directory.appendingPathComponent(Self.checkpointFile) }
+    /// A lottery level's fixed-mask report (`LotteryLayout.sparsity`): per tensor and an `all` row.
+    public var sparsity: URL { directory.appendingPathComponent("sparsity.csv") }
+
+    /// The share of weights a lottery level's fixed mask keeps (the `all` row of `sparsity.csv`),
+    /// nil when the folder has none. A level's `config.json` carries no masks (its checkpoint
+    /// already holds m ⊙ θ), so `runs` and `diff` read the mask's density here.
+    public var fixedMaskDensity: Double? {
+        guard let text = try? String(contentsOf: sparsity, encoding: .utf8) else { return nil }
+        let lines = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        guard let header = lines.first, let column = header.firstIndex(of: "density"),
+              let all = lines.first(where: { $0.first == "all" }), column < all.count else { return nil }
+        return Double(all[column])
+    }
 }

@@ -67,7 +67,9 @@ public enum RunListing {
         let t = config.training
         var planned: Int? = nil
         if case let .epochs(e) = t.budget { planned = e }
-        var e = Entry(name: name, model: t.model, dataset: t.dataset, masks: config.masks?.name ?? "none", status: "interrupted",
+        var masks = config.masks?.name ?? "none"
+        if config.masks == nil, let density = layout.fixedMaskDensity { masks = String(format: "ticket %.1f%%", 100 * density) }
+        var e = Entry(name: name, model: t.model, dataset: t.dataset, masks: masks, status: "interrupted",
                       pid: nil, epochs: 0, plannedEpochs: planned, finalTestAccuracy: nil, bestTestAccuracy: nil, seconds: 0)
         // summary.json read as plain JSON: its "config" is the whole run config, not the trainer's.
         let summary = (try? Data(contentsOf: layout.summary)).flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
