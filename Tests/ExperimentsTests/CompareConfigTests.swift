@@ -68,6 +68,14 @@ final class CompareConfigTests: XCTestCase {
         XCTAssertTrue(message(["name": "t", "seeds": [0], "base": base(), "arms": [["name": "a", "masks": ["name": "dropconnect", "kep": 1]]]]).contains("kep"))
         XCTAssertTrue(message(["name": "t", "seeds": [0], "base": base(), "arms": [["name": "a", "masks": ["keep": 2.0]]]]).contains("keep"))
         XCTAssertTrue(message(["name": "a/b", "seeds": [0], "base": base()]).contains("name"))
+        // A bad key of the base is the base's, not the first arm's.
+        var bad = base()
+        bad["batchSise"] = 8
+        let text = message(["name": "t", "seeds": [0], "base": bad])
+        XCTAssertTrue(text.contains("\"base\"") && text.contains("batchSise"), text)
+        XCTAssertFalse(text.contains("arm baseline"), text)
+        // A bad key inside an arm's masks still names the arm.
+        XCTAssertTrue(message(["name": "t", "seeds": [0], "base": base(), "arms": [["name": "a1", "masks": ["kep": 1]]]]).contains("arm a1"))
     }
 
     /// Records the parameter values and the batch seen at the first step (before any update).

@@ -128,6 +128,13 @@ public struct CompareConfig: Sendable {
             }
         }
         guard Set(overrides.map(\.name)).count == overrides.count else { throw .config(path: path, message: "arm names must be unique") }
+        // The base without masks first, so that a bad base key is named as the base's and not
+        // as the first arm's; keys inside "masks" are checked per arm, after the merge.
+        var unmasked = base
+        unmasked["masks"] = nil
+        do { _ = try RunConfig.decode(.object(unmasked), path: "\(path) (base)") } catch {
+            throw .config(path: path, message: "\"base\": \(error.description)")
+        }
         var arms: [CompareArm] = []
         for o in overrides {
             var merged = base

@@ -35,7 +35,7 @@ public struct LotteryLayout: Sendable {
     }
 
     public static func mask(_ level: URL) -> URL { level.appendingPathComponent("mask.safetensors") }
-    public static func sparsity(_ level: URL) -> URL { level.appendingPathComponent("sparsity.csv") }
+    public static func sparsity(_ level: URL) -> URL { RunLayout(directory: level).sparsity }
     public static func validation(_ level: URL) -> URL { level.appendingPathComponent("validation.csv") }
     public static func result(_ level: URL) -> URL { level.appendingPathComponent("level.json") }
 }

@@ -24,6 +24,8 @@ public struct RunLayout: Sendable {
 
     public static let configFile = "config.json", commandFile = "command.txt", summaryFile = "summary.json"
     public static let checkpointFile = "last.safetensors"
+    /// A lottery level's fixed-mask report; `LotteryLayout.sparsity` names the same file.
+    public static let sparsityFile = "sparsity.csv"
 
     /// The files a training run writes: what makes a folder "hold a run", and what
     /// `train --overwrite` deletes.
@@ -37,7 +39,7 @@ public struct RunLayout: Sendable {
     public var curves: URL { directory.appendingPathComponent("curves.svg") }
     public var checkpoint: URL { directory.appendingPathComponent(Self.checkpointFile) }
     /// A lottery level's fixed-mask report (`LotteryLayout.sparsity`): per tensor and an `all` row.
-    public var sparsity: URL { directory.appendingPathComponent("sparsity.csv") }
+    public var sparsity: URL { directory.appendingPathComponent(Self.sparsityFile) }
 
     /// The share of weights a lottery level's fixed mask keeps (the `all` row of `sparsity.csv`),
     /// nil when the folder has none. A level's `config.json` carries no masks (its checkpoint
