@@ -35,6 +35,9 @@ public struct SolveReport: Sendable {
     public var finalEta: [Double] = [], rejectedSteps: [Int] = [], stoppedEarly: [Bool] = []
     /// Forward passes spent on trial steps (backtracking only).
     public var trialPasses = 0
+    /// Steps whose forward was the accepted trial step's (backtracking on one batch): the
+    /// step's pass ran the backward only. Counted in `fullPasses` / `partialPasses` too.
+    public var reusedForwards = 0
 }
 
 /// Learns a per-weight importance w ∈ nΔ for each target tensor x by mirror descent on
@@ -96,6 +99,9 @@ public final class ImportanceSolver {
     private let jointScope: EffectiveWeights
     /// γ used by the passes of the current solve.
     public var gamma: Float = 0.01
+    /// Whether a step after an accepted trial step reuses that trial's forward (see
+    /// `canReuseTrialForward`); off only in tests, which check that it changes no bit.
+    var reusesTrialForward = true
 
     public init(network: Network, targets: [Parameter], config: ImportanceConfig) {
         precondition(!targets.isEmpty, "importance solver: no target tensors")
@@ -197,11 +203,13 @@ public final class ImportanceSolver {
         var before = 0.0
         var control = StepSizeControl(eta: config.eta)
         let started = DispatchTime.now().uptimeNanoseconds
+        let reuse = canReuseTrialForward(batches)
         network.withEffectiveWeights(jointScope) {
             network.store.withGradients(only: targets) {
+                var forwardDone: Double?
                 for s in 0..<config.steps {
                     let b = s % batches.count
-                    let loss = shiftedPass(batches, b, all, from: 0, input: batches.inputs(b))
+                    let loss = shiftedPass(batches, b, all, from: 0, input: batches.inputs(b), forwardDone: forwardDone, &report)
                     report.fullPasses += 1
                     if s == 0 {
                         before = loss
@@ -209,11 +217,14 @@ public final class ImportanceSolver {
                             report.scales[t] = MirrorDescentSimplex.scale(of: UnsafeBufferPointer(phiGradient(t).buffer), config.normalisation)
                         }
                     }
+                    var trial = 0.0
                     let accepted = takeStep(all, scales: report.scales, objectiveAtW: loss, control: &control, report: &report) {
                         for t in all { self.writeShifted(t) }
-                        return self.lossOnly(batches, b, from: 0, input: batches.inputs(b))
+                        trial = self.lossOnly(batches, b, from: 0, input: batches.inputs(b))
+                        return trial
                     }
                     if !accepted { break }
+                    forwardDone = reuse ? trial : nil
                 }
             }
         }
@@ -327,20 +338,25 @@ public final class ImportanceSolver {
                         (report.solveBefore[t], report.heldOutBefore[t]) = (start.mean, start.heldOut)
                         let loopStarted = DispatchTime.now().uptimeNanoseconds
                         var control = StepSizeControl(eta: config.eta)
+                        let reuse = canReuseTrialForward(batches)
+                        var forwardDone: Double?
                         for s in 0..<config.steps {
                             let b = s % batches.count
                             let input = activation(b, shapes[b])
-                            let loss = shiftedPass(batches, b, singles[t], from: k, input: input)
+                            let loss = shiftedPass(batches, b, singles[t], from: k, input: input, forwardDone: forwardDone, &report)
                             report.partialPasses += 1
                             if s == 0 {
                                 report.objectiveBefore[t] = loss
                                 report.scales[t] = MirrorDescentSimplex.scale(of: UnsafeBufferPointer(phiGradient(t).buffer), config.normalisation)
                             }
+                            var trial = 0.0
                             let accepted = takeStep(singles[t], scales: report.scales, objectiveAtW: loss, control: &control, report: &report) {
                                 self.writeShifted(t)
-                                return self.lossOnly(batches, b, from: k, input: input)
+                                trial = self.lossOnly(batches, b, from: k, input: input)
+                                return trial
                             }
                             if !accepted { break }
+                            forwardDone = reuse ? trial : nil
                         }
                         report.targetStepSeconds[t] = Double(DispatchTime.now().uptimeNanoseconds - loopStarted) * 1e-9
                         report.finalEta[t] = control.lastAccepted
@@ -425,14 +441,34 @@ public final class ImportanceSolver {
     /// shifted weights in effect, their gradients alone kept, the input gradient of module
     /// `start` off): writes the shifted weights, zeroes the targets' gradients, runs forward
     /// from `start` on `input` and backward to it. Returns φ. Allocates nothing.
-    private func shiftedPass(_ batches: SolverBatches, _ b: Int, _ list: [Int], from start: Int, input: Tensor) -> Double {
+    ///
+    /// `forwardDone`: φ of the forward the layers hold, when that forward was exactly this
+    /// pass's (the accepted trial step's: the same w, batch and scopes; `canReuseTrialForward`).
+    /// Then only the backward runs — the forward would compute the same values bit for bit,
+    /// since the shifted weights are written from the same log w by the same kernel.
+    private func shiftedPass(_ batches: SolverBatches, _ b: Int, _ list: [Int], from start: Int, input: Tensor,
+                             forwardDone: Double?, _ report: inout SolveReport) -> Double {
         for t in list {
-            writeShifted(t)
             targets[t].grad.fill(0)
         }
-        let loss = pass(batches, b, from: start, input: input)
+        let loss: Double
+        if let done = forwardDone {
+            chain.backwardAsConfigured(to: start, network.loss.backward())
+            report.reusedForwards += 1
+            loss = done
+        } else {
+            for t in list { writeShifted(t) }
+            loss = pass(batches, b, from: start, input: input)
+        }
         for t in list { writePhiGradient(t) }
         return loss
+    }
+
+    /// Whether a step may reuse the forward of the trial step accepted just before it: only
+    /// under backtracking (fixed steps run no trial forward) and with one solve batch (with
+    /// several, the next step's batch is another than the trial's).
+    private func canReuseTrialForward(_ batches: SolverBatches) -> Bool {
+        reusesTrialForward && config.stepControl == .backtracking && batches.count == 1
     }
 
     /// Forward from module `start` on `input`, loss on batch `b`'s labels, backward to `start`
