@@ -134,4 +134,14 @@ final class PlotTests: XCTestCase {
         XCTAssertTrue(svg.contains(">0.53</text>") || svg.contains(">0.525</text>"), "panel y maximum from the regular bins")
         XCTAssertTrue(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"560\""), "two panels: one row, no blank columns")
     }
+
+    /// Legends name what a group sets and leave out what it lacks, unless it lacks everything
+    /// that varies (then "absent" is the information).
+    func testOverlayLabelsLeaveOutAbsentKeysUnlessNothingElseIsSet() {
+        let varying = ["model", "modelOptions.hidden"]
+        XCTAssertEqual(RunOverlay.label(varying: varying, in: ["model": "lenet5", "modelOptions": [String: Any]()]), "model \"lenet5\"")
+        XCTAssertEqual(RunOverlay.label(varying: varying, in: ["model": "mlp", "modelOptions": ["hidden": [64, 64]]]), "model \"mlp\", hidden [64,64]")
+        XCTAssertEqual(RunOverlay.label(varying: ["masks"], in: [:]), "masks absent")
+        XCTAssertEqual(RunOverlay.label(varying: ["masks"], in: ["masks": ["name": "dropconnect"]]), "masks dropconnect")
+    }
 }

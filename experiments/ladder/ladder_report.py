@@ -80,13 +80,14 @@ def main(root):
         epochs = rows[0][2].get("epochs", "?")
         reported = REPORTED.get(key)
         diff = f"{(mean - reported) * 100:+.1f} pts" if reported is not None else ""
-        hours = statistics.fmean(r[2].get("totalSeconds", float("nan")) for r in rows) / 3600
+        seconds = statistics.fmean(r[2].get("totalSeconds", float("nan")) for r in rows)
+        wall = f"{seconds / 3600:.2f} h" if seconds >= 3600 else f"{seconds / 60:.1f} min"
         per_seed = " · ".join(f"s{s}: {a:.2%}" for (s, _, _, _), a in zip(rows, finals))
         lines.append(f"| `{key}` | {params:,} | {len(rows)} | {epochs} | {per_seed} | {ci} | "
-                     f"{statistics.fmean(bests):.2%} | {reported:.0%} | {diff} | {hours:.2f} h |"
+                     f"{statistics.fmean(bests):.2%} | {reported:.0%} | {diff} | {wall} |"
                      if reported is not None else
                      f"| `{key}` | {params:,} | {len(rows)} | {epochs} | {per_seed} | {ci} | "
-                     f"{statistics.fmean(bests):.2%} | | | {hours:.2f} h |")
+                     f"{statistics.fmean(bests):.2%} | | | {wall} |")
     if unfinished:
         lines += ["", "Unfinished (no `summary.json`, left out): " + ", ".join(f"`{u}`" for u in unfinished) + "."]
 

@@ -44,7 +44,7 @@ public enum RunOverlay {
         return keys.map { key in
             let m = members[key] ?? []
             let config = configs[key] ?? [:]
-            var label = varying.sorted().map { "\(short($0)) \(value(at: $0, in: config))" }.joined(separator: ", ")
+            var label = label(varying: varying.sorted(), in: config)
             if label.isEmpty { label = URL(fileURLWithPath: m[0].path).lastPathComponent }
             label += m.count > 1 ? " (mean of \(m.count) seeds)" : " (seed \(m[0].curve.seed))"
             return Group(label: label, runs: m.map(\.path), curves: m.map(\.curve))
@@ -78,7 +78,15 @@ public enum RunOverlay {
         return LinePlot.stacked([chart("test accuracy") { $0.testAccuracy }, chart("test loss") { $0.testLoss }])
     }
 
-    /// Leaf values of a JSON object by key path, as compact JSON text.
+    /// The legend text of a group: each varying key path's value, leaving out the keys the group
+    /// lacks unless it lacks all of them (`model "lenet5"` against `model "mlp", hidden [64,64]`,
+    /// not `model "lenet5", hidden absent`; but `masks absent` against `masks dropconnect`).
+    static func label(varying: [String], in config: [String: Any]) -> String {
+        let parts = varying.map { (key: short($0), value: value(at: $0, in: config)) }
+        let present = parts.filter { $0.value != "absent" }
+        return (present.isEmpty ? parts : present).map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+    }
+
     /// The value at the key path `path` of `object` as compact JSON, or "absent" when the path or
     /// its value is missing or null. A whole section (a run with `masks` against one without) is
     /// shown by its `name` when it has one (`dropconnect`), else as JSON — not as "absent".
