@@ -84,6 +84,11 @@ public enum Parallel {
         }
     }
 
+    /// Whether the compute speed-up in use was fixed (`fixComputeSpeedup`) rather than measured.
+    public static var isComputeSpeedupFixed: Bool { computeSpeedupFixed.load(ordering: .relaxed) }
+    /// Whether the round trip in use was fixed (`fixRoundTrip`) rather than measured.
+    public static var isRoundTripFixed: Bool { roundTripFixed.load(ordering: .relaxed) }
+
     /// Measures how much faster compute-bound work runs on all threads than on one
     /// (`ComputeProbe`, ≈ 2 ms); keeps the last value when the pool is busy. Returns the value in
     /// use (nil: not measured, e.g. one thread).

@@ -1,5 +1,6 @@
 import XCTest
 import Foundation
+import TensorCore
 @testable import Experiments
 import TestSupport
 
@@ -27,5 +28,28 @@ final class ProvenanceTests: XCTestCase {
         var p = Provenance.current()
         p.builtBeforeHead = true
         XCTAssertTrue(p.text.contains("rebuild"), p.text)
+    }
+
+    /// A fixed round trip or compute speed-up is recorded as fixed, a measured one as measured.
+    func testAFixedPlacementIsRecordedAsFixed() {
+        let threads = Parallel.threads
+        Parallel.setThreads(2)
+        defer {
+            Parallel.fixComputeSpeedup(nil)
+            Parallel.fixRoundTrip(nanoseconds: nil)
+            Parallel.setThreads(threads)
+        }
+        Parallel.fixComputeSpeedup(1.5)
+        Parallel.fixRoundTrip(nanoseconds: 400)
+        let fixed = Provenance.current()
+        XCTAssertEqual(fixed.computeSpeedupFixed, true)
+        XCTAssertTrue(fixed.text.contains("compute speed-up: 1.50×, fixed (not measured)"), fixed.text)
+        XCTAssertTrue(fixed.text.contains("round trip: 400 ns, fixed (not measured)"), fixed.text)
+        Parallel.fixComputeSpeedup(nil)
+        Parallel.fixRoundTrip(nanoseconds: nil)
+        let measured = Provenance.current()
+        XCTAssertNil(measured.computeSpeedupFixed)
+        XCTAssertFalse(measured.text.contains("fixed (not measured)"), measured.text)
+        XCTAssertTrue(measured.text.contains("compute speed-up:"), measured.text)
     }
 }

@@ -121,7 +121,13 @@ final class ParallelCostModelTests: XCTestCase {
     func testComputeSpeedupIsMeasuredAndCanBeFixed() {
         Parallel.setThreads(2)
         Parallel.fixComputeSpeedup(nil)
-        guard let measured = Parallel.costModel.computeSpeedup else { return XCTFail("no compute speed-up measured on 2 threads") }
+        // The probe skips a measurement when the worker is not scheduled in time (a loaded
+        // machine): a few more tries before calling it a failure.
+        for _ in 0..<10 where Parallel.costModel.computeSpeedup == nil {
+            usleep(20_000)
+            Parallel.measureComputeSpeedup()
+        }
+        guard let measured = Parallel.costModel.computeSpeedup else { return XCTFail("no compute speed-up measured on 2 threads in 11 tries") }
         XCTAssertGreaterThan(measured, 0.1)
         XCTAssertLessThan(measured, 4)
         Parallel.fixComputeSpeedup(1.25)

@@ -21,6 +21,10 @@ public struct Provenance: Codable, Sendable {
     /// read (`Parallel.measureComputeSpeedup`); ≈ 2 on two cores, ≈ 1 when the host put the two
     /// vCPUs on one core's hyperthreads; nil with one thread.
     public var computeSpeedup: Double? = nil
+    /// True when `roundTripNanoseconds` / `computeSpeedup` were fixed by an option or a test
+    /// (`Parallel.fixRoundTrip`, `bench --compute-speedup`) rather than measured; nil otherwise.
+    public var roundTripFixed: Bool? = nil
+    public var computeSpeedupFixed: Bool? = nil
 
     /// Reads the current state: git in the clone the running binary was built in
     /// (`repository`), /proc/cpuinfo, OpenBLAS.
@@ -46,6 +50,8 @@ public struct Provenance: Codable, Sendable {
         if Parallel.threads > 1 {
             p.roundTripNanoseconds = Parallel.measureRoundTrip()
             p.computeSpeedup = Parallel.measureComputeSpeedup()
+            if Parallel.isRoundTripFixed { p.roundTripFixed = true }
+            if Parallel.isComputeSpeedupFixed { p.computeSpeedupFixed = true }
         }
         return p
     }
@@ -66,8 +72,12 @@ public struct Provenance: Codable, Sendable {
         machine: \(machine), \(cpu), \(cores) cores
         blas: \(blas)
         date: \(date)
-        """ + (roundTripNanoseconds.map { "\nround trip: \($0) ns between the worker pool's threads (cache line; ≈ 75–95 quiet, 320–410 when the vCPUs are far apart)" } ?? "")
-            + (computeSpeedup.map { String(format: "\ncompute speed-up: %.2f× on all threads over one (≈ 2 on two cores, ≈ 1 on one core's hyperthreads)", $0) } ?? "")
+        """ + (roundTripNanoseconds.map { roundTripFixed == true
+                ? "\nround trip: \($0) ns, fixed (not measured) for the cost model"
+                : "\nround trip: \($0) ns between the worker pool's threads (cache line; ≈ 75–95 quiet, 320–410 when the vCPUs are far apart)" } ?? "")
+            + (computeSpeedup.map { computeSpeedupFixed == true
+                ? String(format: "\ncompute speed-up: %.2f×, fixed (not measured) for the cost model", $0)
+                : String(format: "\ncompute speed-up: %.2f× on all threads over one (≈ 2 on two cores, ≈ 1 on one core's hyperthreads)", $0) } ?? "")
     }
 
     /// The git clone the running binary belongs to: the first folder holding `.git` above the
