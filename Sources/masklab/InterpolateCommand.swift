@@ -96,7 +96,7 @@ struct InterpolateCommand: ParsableCommand {
         do {
             summary = try InterpolationRun.run(a: a, b: b, alphas: Interpolation.grid(from: from, to: to, step: step), dataRoot: dataRoot,
                                                out: dir, trainSamples: trainSamples, testSamples: testSamples, threads: threads,
-                                               overwrite: overwrite, commandLine: CommandLine.arguments) { p in
+                                               overwrite: overwrite, commandLine: CommandLine.arguments, warn: { print($0) }) { p in
                 print(String(format: "α %5.2f  train loss %.4f acc %.4f  test loss %.4f acc %.4f", p.alpha, p.trainLoss, p.trainAccuracy, p.testLoss, p.testAccuracy))
             }
         } catch { throw CommandFailure(error.description) }

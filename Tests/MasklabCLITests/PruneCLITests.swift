@@ -39,6 +39,19 @@ final class PruneCLITests: XCTestCase {
         XCTAssertTrue(s.contains("fc1.weight,12544,3763,") && s.contains("fc2.weight,160,80,"), s)
         let report = try String(contentsOf: out.file("grasp/prune.json"), encoding: .utf8)
         XCTAssertTrue(report.contains("\"criterion\" : \"grasp\"") && report.contains("\"kept\" : 3843"), report)
+        // command.txt and prune.json say which state of the run the weights were: its position and status.
+        let command = try String(contentsOf: out.file("grasp/command.txt"), encoding: .utf8)
+        XCTAssertTrue(command.contains("weights: \(out.file("snip/level_00/last.safetensors").path) (") && command.contains("checkpoint at epoch")
+                      && command.contains("run completed"), command)
+        XCTAssertTrue(report.contains("\"weightsRead\""), report)
+        XCTAssertFalse(p.stdout.contains("warning:"), p.stdout)
+        // Weights of a run that has not finished: a warning, and the record says so.
+        try FileManager.default.copyItem(at: out.file("snip/level_00"), to: out.file("unfinished"))
+        try FileManager.default.removeItem(at: out.file("unfinished/summary.json"))
+        let u = try masklab(["prune", out.file("unfinished").path, "--criterion", "magnitude", "--keep", "0.3", "--out", out.file("um").path])
+        XCTAssertEqual(u.status, 0, "\(u)")
+        XCTAssertTrue(u.stdout.contains("warning: the weights") && u.stdout.contains("has not finished"), u.stdout)
+        XCTAssertTrue(try String(contentsOf: out.file("um/command.txt"), encoding: .utf8).contains("run unfinished (no summary.json)"))
         // The same command again refuses to overwrite; the mask trains as a transferred ticket.
         let again = try masklab(["prune", out.file("snip/level_00").path, "--data", data.path, "--criterion", "grasp", "--keep", "0.3",
                                  "--out", out.file("grasp").path])

@@ -143,6 +143,10 @@ final class RunFolderCLITests: XCTestCase {
             let replaced = try masklab(c.args + ["--overwrite"])
             XCTAssertEqual(replaced.status, 0, "\(replaced)")
         }
+        // interpolate records which state of each run it read (position and status), not a bare path.
+        let interpolation = try String(contentsOf: dir.file("I/command.txt"), encoding: .utf8)
+        XCTAssertTrue(interpolation.contains("A: \(dir.file("A/last.safetensors").path) (") && interpolation.contains("checkpoint at epoch 1")
+                      && interpolation.contains("run completed"), interpolation)
         // interpolate's output must not land in a training run's folder either.
         let intoRun = try masklab(["interpolate", dir.file("A").path, dir.file("B").path, "--data", data.path, "--threads", "1",
                                    "--step", "0.5", "--from", "0", "--to", "1", "--out", dir.file("B").path])

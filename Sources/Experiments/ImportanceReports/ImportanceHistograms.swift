@@ -36,7 +36,8 @@ public enum ImportanceHistograms {
         config.augment = false
         let (network, splits, _) = try TrainingRun.materialise(config, dataRoot: dataRoot)
         network.prepare(batch: config.training.batchSize)
-        _ = try WeightsSource.load(source.file, into: network)
+        let weights = WeightsProvenance.read(source.file, contents: try WeightsSource.load(source.file, into: network))
+        if let warning = weights.warning(role: "the weights") { say(warning) }
         var scope = config.masks?.scope ?? MaskScope()
         if let exclude { scope.exclude = exclude }
         let targets = scope.select(from: network.store)
@@ -87,7 +88,7 @@ public enum ImportanceHistograms {
         try folder.write(statsCSV, to: files[0])
         try folder.write(histCSV, to: files[1])
         try folder.write(plot.svg(), to: files[2])
-        try folder.writeCommand([("weights", source.file.path), ("data", dataRoot.path)])
+        try folder.writeCommand([("weights", weights.text), ("data", dataRoot.path)])
         return outDir
     }
 }

@@ -96,6 +96,7 @@ public enum InterpolationRun {
     /// unless `overwrite`).
     public static func run(a: String, b: String, alphas: [Double], dataRoot: URL, out: URL, trainSamples: Int?, testSamples: Int?,
                            threads: Int?, overwrite: Bool = false, commandLine: [String],
+                           warn: (String) -> Void = { _ in },
                            progress: (Interpolation.Point) -> Void = { _ in }) throws(RunError) -> Summary {
         let (configA, checkpointA) = try locate(a)
         let (configB, checkpointB) = try locate(b)
@@ -108,11 +109,16 @@ public enum InterpolationRun {
         if let threads { config.training.threads = threads }
         let (network, splits, _) = try TrainingRun.materialise(config, dataRoot: dataRoot)
         Parallel.setThreads(config.training.threads)
-        func snapshot(_ url: URL) throws(RunError) -> WeightSnapshot {
-            do { try Checkpoint.load(from: url, into: network, optimizer: nil) } catch { throw .training(.checkpoint(error)) }
+        var read: [WeightsProvenance] = []
+        func snapshot(_ url: URL, _ role: String) throws(RunError) -> WeightSnapshot {
+            let contents: Checkpoint.Contents
+            do { contents = try Checkpoint.load(from: url, into: network, optimizer: nil) } catch { throw .training(.checkpoint(error)) }
+            let provenance = WeightsProvenance.read(url, contents: contents)
+            if let warning = provenance.warning(role: role) { warn(warning) }
+            read.append(provenance)
             return WeightSnapshot(network.store)
         }
-        let wa = try snapshot(checkpointA), wb = try snapshot(checkpointB)
+        let wa = try snapshot(checkpointA, "A"), wb = try snapshot(checkpointB, "B")
         let folder = try RunFolder.open(out, commandLine: commandLine, results: files, holds: "an interpolation", reuse: overwrite ? .overwrite : .refuse,
                                         choices: ["replace it with --overwrite", "choose another --out"])
         defer { folder.close() }
@@ -127,7 +133,7 @@ public enum InterpolationRun {
                               trainSamples: train.count, testSamples: test.count, points: points)
         try folder.write(([Interpolation.Point.csvHeader] + points.map(\.csvRow)).joined(separator: "\n") + "\n", to: files[0])
         try write(summary, a: name(checkpointA.path), b: name(checkpointB.path), to: folder)
-        try folder.writeCommand([("A", checkpointA.path), ("B", checkpointB.path), ("data", dataRoot.path)])
+        try folder.writeCommand([("A", read[0].text), ("B", read[1].text), ("data", dataRoot.path)])
         return summary
     }
 

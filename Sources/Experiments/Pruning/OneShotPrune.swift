@@ -75,7 +75,8 @@ public struct OneShotPrune: Sendable {
             _ = try WeightsSource.load(URL(fileURLWithPath: reference), into: network)
             w0 = masked.map { $0.value.toArray() }
         }
-        _ = try WeightsSource.load(source.file, into: network)
+        let weights = WeightsProvenance.read(source.file, contents: try WeightsSource.load(source.file, into: network))
+        if let warning = weights.warning(role: "the weights") { say(warning) }
         let runSeed = seed ?? config.training.seed
         var dataFolder: URL?
         let batches = try rule.scoringBatches(count: pruning.batches, batchSize: config.training.batchSize, sampleShape: network.sampleShape,
@@ -107,7 +108,7 @@ public struct OneShotPrune: Sendable {
         try folder.write(mask.sparsityCSV(), to: "sparsity.csv")
         let report: [String: Any] = [
             "criterion": criterion, "keep": keep, "keepOutput": keepOutput as Any? ?? NSNull(), "scope": scope.rawValue,
-            "exclude": scopeRule.exclude.map(\.rawValue).sorted(), "weights": source.file.path, "reference": reference as Any? ?? NSNull(),
+            "exclude": scopeRule.exclude.map(\.rawValue).sorted(), "weights": source.file.path, "weightsRead": weights.text, "reference": reference as Any? ?? NSNull(),
             "seed": runSeed, "batches": pruning.batches, "synflowRounds": pruning.synflowRounds, "graspTemperature": pruning.graspTemperature,
             "entries": mask.entries, "kept": mask.kept, "density": mask.density, "seconds": seconds,
         ]
@@ -116,7 +117,7 @@ public struct OneShotPrune: Sendable {
             throw .output(path: outDir.path, message: "cannot encode prune.json: \(error)")
         }
         try folder.write(String(decoding: json, as: UTF8.self) + "\n", to: "prune.json")
-        try folder.writeCommand([("data", dataFolder?.path ?? "none read (\(criterion) is data-free)")])
+        try folder.writeCommand([("weights", weights.text), ("data", dataFolder?.path ?? "none read (\(criterion) is data-free)")])
         for t in mask.tensors {
             say(String(format: "%-28@ %9d entries, %9d kept (%.2f%%)", t.name, t.count, t.kept, 100 * Double(t.kept) / Double(max(t.count, 1))))
         }
