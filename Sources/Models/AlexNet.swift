@@ -45,6 +45,7 @@ extension AlexNet {
         let width = try ModelOptionCheck.width(o, model: "alexnet")
         let dropout = try ModelOptionCheck.dropout(o, model: "alexnet", default: 0.5)
         try ModelOptionCheck.noChannels(o, model: "alexnet")
+        try ModelOptionCheck.refuse([.hidden, .batchNorm], in: o, model: "alexnet")
         guard shape.rank == 3, shape[1] >= 8, shape[2] >= 8 else {
             throw .invalidOption(model: "alexnet", message: "needs [C, H, W] samples with H, W ≥ 8 (three 2×2 pools), got \(shape)")
         }

@@ -41,6 +41,7 @@ public enum ModelRegistry {
             }
             let dropout = try ModelOptionCheck.dropout(o, model: "mlp")
             try ModelOptionCheck.noChannels(o, model: "mlp")
+            try ModelOptionCheck.refuse([.width], in: o, model: "mlp")
             let label = modelLabel("mlp", [o.hidden.map { "hidden: \($0.map(String.init).joined(separator: ","))" },
                                            dropout > 0 ? "dropout: \(dropout)" : nil])
             return MLP.make(sampleShape: shape, hidden: hidden, classes: classes, batchNorm: o.batchNorm ?? false,

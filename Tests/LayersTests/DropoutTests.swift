@@ -130,7 +130,26 @@ final class DropoutTests: XCTestCase {
             XCTAssertThrowsError(try ModelRegistry.make(name, sampleShape: cifar, classes: 10, options: ModelOptions(width: 8, dropout: 0.5))) {
                 XCTAssertTrue("\($0)".contains("does not place dropout"), "\($0)")
             }
-            XCTAssertNoThrow(try ModelRegistry.make(name, sampleShape: cifar, classes: 10, options: ModelOptions(width: 8, dropout: 0)))
+            XCTAssertNoThrow(try ModelRegistry.make(name, sampleShape: cifar, classes: 10, options: ModelOptions(width: name == "lenet5" ? nil : 8, dropout: 0)))
         }
+    }
+
+    /// An option the model would ignore is refused, naming the flag and the models that read it,
+    /// so that two configs of the same network cannot differ in a setting that did nothing.
+    func testOptionsAModelDoesNotReadAreRefused() throws {
+        let cifar = Shape(3, 32, 32), mnist = Shape(1, 28, 28)
+        func message(_ name: String, _ shape: Shape, _ options: ModelOptions) -> String {
+            do { _ = try ModelRegistry.make(name, sampleShape: shape, classes: 10, options: options); return "" } catch { return "\(error)" }
+        }
+        XCTAssertTrue(message("lenet5", mnist, ModelOptions(hidden: [50])).contains("does not use --hidden (got 50)"))
+        XCTAssertTrue(message("lenet5", cifar, ModelOptions(width: 8)).contains("does not use --width"))
+        XCTAssertTrue(message("mlp", mnist, ModelOptions(width: 8)).contains("does not use --width"))
+        XCTAssertTrue(message("resnet18", cifar, ModelOptions(width: 4, batchNorm: true)).contains("modelOptions.batchNorm"))
+        XCTAssertTrue(message("alexnet", cifar, ModelOptions(hidden: [64], width: 4)).contains("the models that do: mlp, conv2, conv4, conv6"))
+        XCTAssertTrue(message("vgg11", cifar, ModelOptions(hidden: [64], width: 8)).contains("--hidden"))
+        XCTAssertTrue(message("conv2", cifar, ModelOptions(width: 8, batchNorm: false)).contains("modelOptions.batchNorm"))
+        // What a model reads is still accepted.
+        XCTAssertEqual(message("conv2", cifar, ModelOptions(hidden: [32, 32], width: 8)), "")
+        XCTAssertEqual(message("mlp", mnist, ModelOptions(hidden: [16], batchNorm: true)), "")
     }
 }
