@@ -25,7 +25,15 @@ public enum ConfigText {
         }
         let text = String(decoding: data, as: UTF8.self)
         let ext = (path as NSString).pathExtension.lowercased()
-        return ext == "yaml" || ext == "yml" ? try yaml(text, path: path) : try json(text, path: path)
+        if ext == "yaml" || ext == "yml" { return try yaml(text, path: path) }
+        do { return try json(text, path: path) } catch {
+            // YAML in a file named otherwise: say so, rather than only where the JSON broke.
+            var e = error
+            if case .object? = try? yaml(text, path: path) {
+                e.message += " (the file reads as YAML: name it .yaml or .yml to have it read as YAML)"
+            }
+            throw e
+        }
     }
 
     /// Parses JSON text. Duplicate keys are an error (the second would silently win).

@@ -114,6 +114,19 @@ final class ConfigTextTests: XCTestCase {
         XCTAssertThrowsError(try ConfigText.json(#"{"a": 01}"#, path: "f"))
     }
 
+    /// YAML in a .json file: the error says the file reads as YAML; broken JSON that is not
+    /// YAML either gets no such hint.
+    func testYAMLInAJSONFileIsNamed() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("masklab-yaml-hint-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let yaml = dir.appendingPathComponent("c.json"), broken = dir.appendingPathComponent("d.json")
+        try "model: mlp\nbatchSize: 32\n".write(to: yaml, atomically: true, encoding: .utf8)
+        try "{\"model\": ".write(to: broken, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ConfigText.load(path: yaml.path)) { XCTAssertTrue("\($0)".contains("reads as YAML: name it .yaml"), "\($0)") }
+        XCTAssertThrowsError(try ConfigText.load(path: broken.path)) { XCTAssertFalse("\($0)".contains("YAML"), "\($0)") }
+    }
+
     func testJSONValuesKeepTheirText() throws {
         let v = try ConfigText.json(#"{"s": "x\"\u00e9\n", "n": [1e-08, -0.5, 18446744073709551615], "t": true, "z": null}"#, path: "")
         XCTAssertEqual(v, .object(["s": .string("x\"é\n"), "n": .array([.number("1e-08"), .number("-0.5"), .number("18446744073709551615")]),
