@@ -209,7 +209,24 @@ public struct OptionTable<Root> {
 
     /// The candidate closest to `word` (same letters ignoring case, else edit distance ≤ 1/3 of the length), or nil.
     public static func nearest(_ word: String, among candidates: [String]) -> String? {
-        if let same = candidates.first(where: { $0.lowercased() == word.lowercased() }) { return same }
+        // The same words spelled otherwise: case, snake_case or kebab-case (`weight_decay`).
+        func plain(_ s: String) -> String { s.lowercased().filter { $0 != "_" && $0 != "-" } }
+        if let same = candidates.first(where: { plain($0) == plain(word) }) { return same }
+        // Initials of the last camelCase component, under the same prefix (`optimizer.lr` →
+        // `optimizer.learningRate`), when exactly one candidate has them.
+        func split(_ s: String) -> (prefix: Substring, last: Substring) {
+            guard let dot = s.lastIndex(of: ".") else { return ("", Substring(s)) }
+            return (s[..<dot], s[s.index(after: dot)...])
+        }
+        let (prefix, last) = split(word)
+        if last.count >= 2 {
+            let byInitials = candidates.filter { c in
+                let (p, l) = split(c)
+                let initials = String(l.enumerated().filter { $0.offset == 0 || $0.element.isUppercase }.map(\.element)).lowercased()
+                return p == prefix && initials.count > 1 && initials == last.lowercased()
+            }
+            if byInitials.count == 1 { return byInitials[0] }
+        }
         let scored = candidates.map { ($0, distance(word.lowercased(), $0.lowercased())) }.min { $0.1 < $1.1 }
         guard let (best, d) = scored, d <= max(2, word.count / 3) else { return nil }
         return best

@@ -174,6 +174,12 @@ final class ConfigOptionsTests: XCTestCase {
                        "config c.json: unknown key optimizer.learningrate; did you mean learningRate? valid in optimizer: beta1, beta2, dampening, decayNormAndBias, epsilon, learningRate, momentum, name, nesterov, weightDecay")
         XCTAssertTrue(message(#"{"schedule": {"mileStones": [1]}}"#).contains("unknown key schedule.mileStones; did you mean milestones?"))
         XCTAssertTrue(message(#"{"budget": {"epoch": 3}}"#).contains("unknown key budget.epoch; did you mean epochs?"))
+        // PyTorch's spellings: initials and snake_case find the key (`lr` suggested `name` before).
+        XCTAssertTrue(message(#"{"optimizer": {"lr": 0.1}}"#).contains("unknown key optimizer.lr; did you mean learningRate?"))
+        XCTAssertTrue(message(#"{"optimizer": {"weight_decay": 0.1}}"#).contains("did you mean weightDecay?"))
+        XCTAssertEqual(OptionTable<RunConfig>.nearest("optimizer.lr", among: ["optimizer.name", "optimizer.learningRate", "optimizer.momentum"]),
+                       "optimizer.learningRate")
+        XCTAssertNil(OptionTable<RunConfig>.nearest("lr", among: ["learningRate", "lossRatio"]), "ambiguous initials suggest nothing")
         XCTAssertTrue(message(#"{"modelOptions": {"widht": 3}}"#).contains("unknown key modelOptions.widht; did you mean width?"))
         XCTAssertTrue(message(#"{"masks": {"importance": {"lamda": 1}}}"#).contains("unknown key masks.importance.lamda; did you mean lambda?"))
         XCTAssertTrue(message(#"{"seed": -3}"#).hasSuffix("seed: expected an unsigned integer, got -3"))
