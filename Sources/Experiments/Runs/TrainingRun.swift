@@ -49,12 +49,12 @@ public enum TrainingRun {
 
     /// Trains `config` into `layout.directory`. A folder another command writes (`FolderOwner`:
     /// a lottery or one of its levels, a comparison, a sweep, …) is refused first, whatever
-    /// `reuse` says. Everything is checked before the folder is
-    /// touched (settings, data, model, masks, optimiser and schedule); then the folder is taken
-    /// (`RunFolder`: locked, and a folder that already holds a run is refused unless `reuse` is
-    /// `.resume`, which continues it and needs the same config, or `.overwrite`), and only then
-    /// are `config.json` and `command.txt` written. A folder deleted or replaced while the run
-    /// writes it stops the run (`.folderReplaced`) before its next write. `note` receives one line per event worth
+    /// `reuse` says. Everything is checked before the folder is touched (settings, data, model,
+    /// masks, optimiser and schedule); then the folder is taken (`RunFolder`: locked, and a
+    /// folder that already holds a run is refused unless `reuse` is `.resume`, which continues it
+    /// and needs the same config, or `.overwrite`), and only then are `config.json` and
+    /// `command.txt` written. A folder deleted or replaced while the run writes it stops the run
+    /// (`.folderReplaced`) before its next write. `note` receives one line per event worth
     /// announcing (importance refreshes). `initFrom` starts from the weights of that file instead
     /// of the seed's initialisation: a MaskLab checkpoint or a plain PyTorch state_dict in
     /// safetensors (`WeightsSource.load`, every name and shape checked); a resumed run continues
