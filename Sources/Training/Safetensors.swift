@@ -147,7 +147,8 @@ public struct SafetensorsFile: Sendable, Equatable {
     }
 
     /// Writes the file atomically: to a temporary file in the same folder, then renamed over `url`,
-    /// so a reader (or a crash) never sees a half-written checkpoint.
+    /// so a reader (or a crash) never sees a half-written checkpoint. A failed write or rename
+    /// removes the temporary file (a full disk must not stay full of a partial checkpoint).
     public func write(to url: URL) throws(SafetensorsError) {
         let bytes = encoded()
         let temporary = url.deletingLastPathComponent()
@@ -155,6 +156,7 @@ public struct SafetensorsFile: Sendable, Equatable {
         do {
             try Data(bytes).write(to: temporary)
         } catch {
+            try? FileManager.default.removeItem(at: temporary)
             throw .unreadable(path: temporary.path, reason: "cannot write: \(error.localizedDescription)")
         }
         if rename(temporary.path, url.path) != 0 {

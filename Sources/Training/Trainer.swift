@@ -45,6 +45,12 @@ public final class Trainer {
     public private(set) var progress = TrainingProgress()
     /// The newest checkpoint written or resumed from.
     public private(set) var lastCheckpoint: URL?
+    /// The caller's check that `outputDirectory` is still its own (a run folder deleted or
+    /// replaced under a live run belongs to someone else), asked before the trainer, its
+    /// callbacks or its hooks write there: at the start, after every batch, at every epoch's end
+    /// (before the hooks' and after the evaluation), before every checkpoint and at the end. Its
+    /// error stops the run without another write (the callbacks' `runFailed` is not called).
+    public var outputCheck: (() throws(TrainingError) -> Void)?
 
     private let trainLoader: BatchLoader
     private let testLoader: BatchLoader
@@ -127,12 +133,14 @@ public final class Trainer {
                 if control.stopRequested && progress.iteration < totalIterations { status = .stopped; break }
             }
         } catch {
+            try outputCheck?()
             for o in observers { o.runFailed(error, progress: progress) }
             throw error
         }
         let summary = RunSummary(status: status, model: network.name, parameters: network.parameterCount,
                                  iterations: progress.iteration, history: progress.history, config: config)
         let result = TrainingResult(history: progress.history, summary: summary, lastCheckpoint: lastCheckpoint, progress: progress)
+        try outputCheck?()
         for o in observers { try o.runEnd(result) }
         return result
     }
@@ -148,6 +156,7 @@ public final class Trainer {
 
     /// Loads the checkpoint (resume) or initialises the weights, then starts hooks and callbacks.
     private func start(resume: Bool, initialise: Bool) throws(TrainingError) {
+        try outputCheck?()
         if let dir = outputDirectory {
             do { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) } catch {
                 throw .output(path: dir.path, reason: "cannot create the output folder: \(error.localizedDescription)")
@@ -178,6 +187,7 @@ public final class Trainer {
                            totalIterations: totalIterations, epochs: config.budget.epochs(iterationsPerEpoch: iterationsPerEpoch),
                            startIteration: progress.iteration, startEpoch: progress.epoch, startBatch: progress.batchInEpoch,
                            history: progress.history, outputDirectory: outputDirectory, control: control, evaluator: evaluator)
+        try outputCheck?()
         for o in observers { try o.runStart(info) }
     }
 
@@ -218,6 +228,7 @@ public final class Trainer {
                                      batchesPerEpoch: iterationsPerEpoch, loss: loss, correct: correct, count: batch.count,
                                      learningRate: lr, epochTrainSeconds: progress.epochTrainSeconds,
                                      epochSamples: progress.epochSamples)
+            try outputCheck?()
             for o in observers { try o.batchEnd(report) }
             let endsEpoch = progress.batchInEpoch >= iterationsPerEpoch || progress.iteration >= totalIterations
             if control.stopRequested && !endsEpoch {
@@ -233,6 +244,7 @@ public final class Trainer {
     /// metrics row and the callbacks.
     private func finishEpoch(startedAt epochStart: UInt64) throws(TrainingError) {
         let epoch = progress.epoch
+        try outputCheck?()
         for h in hooks { h.epochEnd(epoch: epoch) }
         let test = evaluator.evaluate(testLoader)
         let validation = validationLoader.map { evaluator.evaluate($0) }
@@ -249,6 +261,7 @@ public final class Trainer {
             trainSeconds: trainSeconds, wallSeconds: 0)
         metrics.wallSeconds = Double(DispatchTime.now().uptimeNanoseconds - epochStart) * 1e-9
         progress.finishEpoch(metrics)
+        try outputCheck?()
         for o in observers { try o.epochEnd(metrics) }
     }
 
@@ -291,6 +304,7 @@ public final class Trainer {
     /// Writes `last.safetensors` at the current position (after checking the weights are finite).
     func saveCheckpoint(to url: URL) throws(TrainingError) {
         try checkFinite()
+        try outputCheck?()
         var hookState: [HookState] = []
         for h in hooks { hookState += h.checkpointState() }
         hookState += hookParameterState()

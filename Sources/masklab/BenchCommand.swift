@@ -154,7 +154,7 @@ struct BenchCommand: ParsableCommand {
         let peak = Benchmark.sgemmPeak(threads: threadCount)
         var results: [BenchmarkResult] = []
         for name in try selected {
-            if !json { FileHandle.standardError.write(Data("bench: \(name)…\n".utf8)) }
+            if !json { StandardStreams.error("bench: \(name)…\n") }
             let copies = try children(name)
             var first = copies[0]
             if copies.count > 1 {
@@ -168,7 +168,7 @@ struct BenchCommand: ParsableCommand {
         var torchReport: TorchAnchor.Report?
         var torchProblem: String?
         if let torch {
-            if !json { FileHandle.standardError.write(Data("bench: PyTorch via \(torch)…\n".utf8)) }
+            if !json { StandardStreams.error("bench: PyTorch via \(torch)…\n") }
             let script = torchScript ?? TorchAnchor.defaultScript() ?? "bench/torch_anchor.py"
             (torchReport, torchProblem) = TorchAnchor.run(python: torch, script: script, workloads: bases,
                                                           threads: threadCount, steps: steps)

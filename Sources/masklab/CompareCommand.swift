@@ -58,7 +58,7 @@ struct CompareCommand: ParsableCommand {
         if !reportOnly {
             let dataRoot = try shared.dataRoot()
             let runner = CompareRunner(compare: compare, layout: layout)
-            let say: @Sendable (String) -> Void = { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+            let say: @Sendable (String) -> Void = { line in StandardStreams.out(line + "\n") }
             let facts = [("data", dataRoot.path), cluster.fact(jobs: compare.jobs, threadsPerJob: compare.threadsPerJob)]
             let outcome = try cluster.withExecutor(for: runner.study, jobs: compare.jobs, dataRoot: dataRoot, say: say) { executor in
                 do throws(CompareError) { return try runner.execute(commandLine: CommandLine.arguments, facts: facts, on: executor, say: say) } catch {

@@ -27,12 +27,20 @@ final class InterruptHandler: @unchecked Sendable {
                     if child { return }
                     exit(130)
                 }
-                FileHandle.standardError.write(Data("\nstopping after this step and writing a checkpoint (Ctrl-C again to quit now)\n".utf8))
+                StandardStreams.error("\n" + Self.announcement(sig, child: child) + "\n")
                 onInterrupt()
             }
             s.resume()
             sources.append(s)
         }
+    }
+
+    /// What the first `signal` does, in words: which signal came, and how to quit at once
+    /// (a run started by `compare` or `sweep` has no second chance: see the type's comment).
+    static func announcement(_ signal: Int32, child: Bool) -> String {
+        let name = signal == SIGINT ? "Ctrl-C (SIGINT)" : signal == SIGTERM ? "SIGTERM" : signal == SIGUSR1 ? "SIGUSR1" : "signal \(signal)"
+        let again = signal == SIGINT ? "Ctrl-C again" : "send \(name) again"
+        return "\(name) received: stopping after this step and writing a checkpoint" + (child ? "" : " (\(again) to quit now)")
     }
 
     func cancel() {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The `masklab` command: train, evaluate and inspect networks with weight masks.
 @main
@@ -15,8 +16,11 @@ struct MaskLab: ParsableCommand {
         subcommands: [TrainCommand.self, EvalCommand.self, DataCommand.self, ModelsCommand.self, ImportanceCommand.self, PruneCommand.self, BenchCommand.self, CompareCommand.self, LotteryCommand.self, InterpolateCommand.self, LotteryReportCommand.self, DiffCommand.self, PlotCommand.self, RunsCommand.self, SweepCommand.self, PruneSweepCommand.self, MasksCommand.self]
     )
 
-    /// Picks OpenBLAS's kernel set for this CPU (at most one re-execution), then runs the command.
+    /// Ignores SIGPIPE (a reader that went away makes output fail quietly, `StandardStreams`,
+    /// instead of killing a run mid-write), picks OpenBLAS's kernel set for this CPU (at most one
+    /// re-execution), then runs the command.
     static func main() {
+        signal(SIGPIPE, SIG_IGN)
         BLASKernelReexec.applyIfUseful()
         main(nil)
     }

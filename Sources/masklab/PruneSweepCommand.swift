@@ -53,7 +53,7 @@ struct PruneSweepCommand: ParsableCommand {
         if let jobs = shared.jobs { file.jobs = jobs }
         if let threadsPerJob = shared.threadsPerJob { file = file.with(threadsPerJob: threadsPerJob) }
         let sweep = PruningSweep(config: file, root: URL(fileURLWithPath: out, isDirectory: true))
-        let say: @Sendable (String) -> Void = { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+        let say: @Sendable (String) -> Void = { line in StandardStreams.out(line + "\n") }
         if dryRun {
             do { print(try sweep.dryRun()) } catch { throw CommandFailure(error.description) }
             return

@@ -54,7 +54,7 @@ struct SweepCommand: ParsableCommand {
         if let jobs = shared.jobs { file.jobs = jobs }
         if let threadsPerJob = shared.threadsPerJob { file = file.with(threadsPerJob: threadsPerJob) }
         let sweep = Sweep(config: file, layout: SweepLayout(root: URL(fileURLWithPath: out, isDirectory: true), name: file.name))
-        let say: @Sendable (String) -> Void = { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+        let say: @Sendable (String) -> Void = { line in StandardStreams.out(line + "\n") }
         if dryRun {
             do { print(try sweep.dryRun()) } catch { throw CommandFailure(error.description) }
             return

@@ -48,12 +48,14 @@ struct LevelTrainer {
         // The lottery's own settings check (in `LotteryRun`) already vouches for what the level folder holds.
         let folder = try RunFolder.open(dir, commandLine: commandLine, results: RunLayout.results, holds: "a lottery level", reuse: .resume, choices: [])
         defer { folder.close() }
+        trainer.outputCheck = folder.trainerCheck
         try folder.write(configText, to: RunLayout.configFile)
         try folder.writeCommand([("level", "\(level) (\(arm))"), ("data", dataRoot.path)])
 
         let began = Date()
         let result: TrainingResult
         do { result = try trainer.run(resume: true, initialise: false) } catch {
+            try folder.checkStillOurs()
             try? TrainingRun.completeSummary(layout, configText: configText)
             throw .training(error)
         }

@@ -78,6 +78,7 @@ public enum LotteryRun {
         var thetaK: WeightSnapshot?
         var previousStart: WeightSnapshot?
         for l in 0...config.levels {
+            try folder.checkStillOurs()   // the next level's mask goes into the folder by path
             let dir = layout.level(l)
             if l > 0 {
                 mask = try levelMask(l, previous: mask, config: config, network: network, masked: masked, reference: previousStart,
@@ -103,6 +104,7 @@ public enum LotteryRun {
             log(describe(r, stopsOn: stopsOn))
             guard config.branchesAt(l) else { continue }
             for branch in config.branches {
+                try folder.checkStillOurs()
                 let bdir = layout.level(l, branch: branch)
                 let bmask = branch == .random ? LotteryPruning.randomLike(mask, seed: seed, level: l) : mask
                 try write(bmask, to: bdir, level: l)
@@ -114,6 +116,7 @@ public enum LotteryRun {
                 log(describe(b, stopsOn: stopsOn))
             }
         }
+        try folder.checkStillOurs()
         try writeSummary(results, layout: layout, title: "\(network.name) on \(config.run.training.dataset)", seed: config.run.training.seed)
         return Outcome(results: results, stopped: false)
     }

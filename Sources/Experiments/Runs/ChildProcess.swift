@@ -8,7 +8,7 @@ import Darwin
 /// A child process of `compare`, started with `posix_spawn` so that it stays in the parent's
 /// process group (Foundation's `Process` gives each child a group of its own, so a dropped
 /// terminal's SIGHUP never reached the runs). Standard input is /dev/null, standard output and
-/// error are appended to a log file, SIGINT and SIGTERM start at their defaults, and the
+/// error are appended to a log file, SIGINT, SIGTERM and SIGPIPE start at their defaults, and the
 /// environment carries `ParentWatch.environmentKey` = this process's pid so the child can ask
 /// to die with its parent.
 public final class ChildProcess: @unchecked Sendable {
@@ -29,11 +29,13 @@ public final class ChildProcess: @unchecked Sendable {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        // The parent ignores SIGINT/SIGTERM while it runs (InterruptHandler); the child must not inherit that.
+        // The parent ignores SIGINT/SIGTERM while it runs (InterruptHandler) and SIGPIPE always
+        // (`MaskLab.main`); the child must not inherit that.
         var defaults = sigset_t(), mask = sigset_t()
         sigemptyset(&defaults)
         sigaddset(&defaults, SIGINT)
         sigaddset(&defaults, SIGTERM)
+        sigaddset(&defaults, SIGPIPE)
         sigemptyset(&mask)
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setsigmask(&attributes, &mask)

@@ -14,6 +14,12 @@ public enum RunError: Error, CustomStringConvertible {
     case locked(path: String, holder: FolderLock.Holder)
     /// The folder already holds results that this command would replace; `choices` say how to go on.
     case existingResults(path: String, holds: String, choices: [String])
+    /// The folder this process writes was deleted or replaced under it (its `.lock` at the path
+    /// is not the file this process locked): another writer may own the path now.
+    case folderReplaced(path: String)
+    /// `train` was pointed at a folder that another command (`owner`) writes; `evidence` names
+    /// the file that says so.
+    case foreignFolder(path: String, owner: String, evidence: String)
 
     public var description: String {
         switch self {
@@ -26,6 +32,12 @@ public enum RunError: Error, CustomStringConvertible {
             return "\(path) is being written by \(holder); wait for it to finish or stop it (nothing was changed)"
         case let .existingResults(path, holds, choices):
             return "\(path) already holds \(holds); \(choices.joined(separator: ", or ")) (nothing was changed)"
+        case let .folderReplaced(path):
+            return "the run folder \(path) was deleted or replaced while this run was writing it; stopping without writing "
+                + "(the folder now at that path is left as it is)"
+        case let .foreignFolder(path, owner, evidence):
+            return "\(path) belongs to `masklab \(owner)` (\(evidence)); `train` writes only its own run folders, "
+                + "so --overwrite does not apply: choose another --out (nothing was changed)"
         }
     }
 }

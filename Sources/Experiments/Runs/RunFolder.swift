@@ -16,8 +16,14 @@ import Training
 ///   held for the writer's life; a second writer fails at once with the holder's pid;
 /// - **no silent overwrite**: a folder that already holds results is refused unless the
 ///   caller resumes it (the saved config must match) or was told to overwrite it;
-/// - **atomic files**: every file is written to `.<name>.<pid>.tmp` and renamed, and such
-///   temporary files of dead writers (a killed checkpoint write) are removed when the lock is taken.
+/// - **atomic files**: every file is written to `.<name>.<pid>.tmp` and renamed; a write that
+///   fails removes its temporary file, and those of dead writers (a killed checkpoint write) are
+///   removed when the lock is taken;
+/// - **still ours**: before each write the folder's `.lock` at its path must still be the file
+///   this process locked (`FolderLock.isStillAtItsPath`); a folder deleted or replaced under a
+///   live writer (`rm -rf` and a new run at the same path) stops that writer with
+///   `.folderReplaced` instead of letting two processes write one folder. The trainer asks the
+///   same through `trainerCheck` before its checkpoints, metrics and callbacks.
 public final class RunFolder: @unchecked Sendable {
     /// What to do with a folder that already holds results.
     public enum Reuse: Sendable, Equatable {
@@ -56,7 +62,7 @@ public final class RunFolder: @unchecked Sendable {
             _ = try check(directory, results: results, holds: holds, reuse: reuse, choices: choices, verify: verify)
         }
         do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
-            throw .output(path: directory.path, message: "cannot create the folder: \(error.localizedDescription)")
+            throw .output(path: directory.path, message: "cannot create the folder: " + creationFailure(directory, error))
         }
         let folder = RunFolder(directory: directory, commandLine: command, lock: try FolderLock.acquire(directory, holder: command))
         folder.removeStaleTemporaryFiles()
@@ -89,8 +95,47 @@ public final class RunFolder: @unchecked Sendable {
         return present
     }
 
+    /// Why `directory` could not be created, in words: a path through a file, or the system's reason.
+    static func creationFailure(_ directory: URL, _ error: Error) -> String {
+        var ancestor = directory.standardizedFileURL
+        while ancestor.path != "/" {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: ancestor.path, isDirectory: &isDirectory) {
+                return isDirectory.boolValue ? describe(error)
+                    : "the path runs through \(ancestor.path), which is a file, not a folder"
+            }
+            ancestor = ancestor.deletingLastPathComponent()
+        }
+        return describe(error)
+    }
+
+    /// A Foundation error's underlying POSIX reason when it has one ("Permission denied"), else its description.
+    static func describe(_ error: Error) -> String {
+        let ns = error as NSError
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        return error.localizedDescription
+    }
+
     /// Drops the lock before the object goes (it is dropped anyway when the process ends).
     public func close() { lock.release() }
+
+    /// Throws `.folderReplaced` when the folder was deleted or replaced since it was taken (see
+    /// `FolderLock.isStillAtItsPath`): from then on this process must not write into it.
+    public func checkStillOurs() throws(RunError) {
+        guard lock.isStillAtItsPath else { throw .folderReplaced(path: directory.path) }
+    }
+
+    /// `checkStillOurs` for the trainer (`Trainer.outputCheck`), which calls it before it, its
+    /// callbacks or its hooks write into the folder.
+    public var trainerCheck: () throws(TrainingError) -> Void {
+        { [lock, directory] () throws(TrainingError) in
+            guard lock.isStillAtItsPath else {
+                throw .output(path: directory.path, reason: RunError.folderReplaced(path: directory.path).description)
+            }
+        }
+    }
 
     /// The file `name` in the folder.
     public func file(_ name: String) -> URL { directory.appendingPathComponent(name) }
@@ -150,8 +195,11 @@ public final class RunFolder: @unchecked Sendable {
     public static let earlierInvocation = "--- earlier invocation of this folder ---"
 
     /// Writes `data` to `url` through `.<name>.<pid>.tmp` in the same folder and a rename, so
-    /// a reader sees the old file or the new one, never a part.
+    /// a reader sees the old file or the new one, never a part; when the write or the rename
+    /// fails (a full disk) the temporary file is removed. Refuses (`.folderReplaced`) to write
+    /// into a folder this process locked that was deleted or replaced since (`FolderLock.claims`).
     public static func writeAtomically(_ data: Data, to url: URL) throws(RunError) {
+        for claim in FolderLock.claims(over: url) where !claim.isCurrent { throw .folderReplaced(path: claim.directory.path) }
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
         do {
             try data.write(to: temporary)
@@ -160,7 +208,7 @@ public final class RunFolder: @unchecked Sendable {
             }
         } catch {
             try? FileManager.default.removeItem(at: temporary)
-            throw .output(path: url.path, message: "cannot write: \(error.localizedDescription)")
+            throw .output(path: url.path, message: "cannot write: \(describe(error))")
         }
     }
 

@@ -47,11 +47,14 @@ public enum TrainingRun {
         } catch { throw .model(error) }
     }
 
-    /// Trains `config` into `layout.directory`. Everything is checked before the folder is
-    /// touched (settings, data, model, masks, optimiser and schedule); then the folder is taken
-    /// (`RunFolder`: locked, and a folder that already holds a run is refused unless `reuse` is
-    /// `.resume`, which continues it and needs the same config, or `.overwrite`), and only then
-    /// are `config.json` and `command.txt` written. `note` receives one line per event worth
+    /// Trains `config` into `layout.directory`. A folder another command writes (`FolderOwner`:
+    /// a lottery or one of its levels, a comparison, a sweep, …) is refused first, whatever
+    /// `reuse` says. Everything is checked before the folder is touched (settings, data, model,
+    /// masks, optimiser and schedule); then the folder is taken (`RunFolder`: locked, and a
+    /// folder that already holds a run is refused unless `reuse` is `.resume`, which continues it
+    /// and needs the same config, or `.overwrite`), and only then are `config.json` and
+    /// `command.txt` written. A folder deleted or replaced while the run writes it stops the run
+    /// (`.folderReplaced`) before its next write. `note` receives one line per event worth
     /// announcing (importance refreshes). `initFrom` starts from the weights of that file instead
     /// of the seed's initialisation: a MaskLab checkpoint or a plain PyTorch state_dict in
     /// safetensors (`WeightsSource.load`, every name and shape checked); a resumed run continues
@@ -61,6 +64,9 @@ public enum TrainingRun {
                            reuse: RunFolder.Reuse = .refuse, callbacks: [any TrainingCallback] = [], hooks: [any TrainingHook] = [],
                            control: TrainingControl = TrainingControl(), note: ((String) -> Void)? = nil,
                            initFrom: URL? = nil) throws(RunError) -> TrainingResult {
+        if let owner = FolderOwner.of(layout.directory) {
+            throw .foreignFolder(path: layout.directory.path, owner: owner.command, evidence: owner.evidence)
+        }
         let (network, splits, augmentation) = try materialise(config, dataRoot: dataRoot)
         if let initFrom { _ = try WeightsSource.load(initFrom, into: network) }
         let maskHooks = try maskingHooks(config, network: network, splits: splits)
@@ -86,10 +92,12 @@ public enum TrainingRun {
 
         let folder = try open(layout, config: config, commandLine: commandLine, reuse: reuse)
         defer { folder.close() }
+        trainer.outputCheck = folder.trainerCheck
         try folder.write(configText, to: RunLayout.configFile)
         try folder.writeCommand([("data", dataRoot.path)])
         let result: TrainingResult
         do { result = try trainer.run(resume: reuse == .resume, initialise: initFrom == nil) } catch {
+            try folder.checkStillOurs()
             try? completeSummary(layout, configText: configText)
             throw .training(error)
         }

@@ -33,7 +33,9 @@ public struct WeightsSource: Sendable {
 
     /// Loads the weights into `network`: a MaskLab checkpoint with all its checks (its contents
     /// returned), or a plain state_dict checked name by name and shape by shape (nil returned).
+    /// `url` may also be a run folder: its `last.safetensors` is read.
     public static func load(_ url: URL, into network: Network) throws(RunError) -> Checkpoint.Contents? {
+        let url = try weightsFile(url)
         let file: SafetensorsFile
         do { file = try SafetensorsFile.read(from: url) } catch { throw .training(.checkpoint(.file(error))) }
         do {
@@ -41,5 +43,21 @@ public struct WeightsSource: Sendable {
             try StateDict.restore(file, path: url.path, into: network)
             return nil
         } catch { throw .training(.checkpoint(error)) }
+    }
+
+    /// The safetensors file `url` names: itself, or a run folder's `last.safetensors`; throws
+    /// for a missing path or a folder without a checkpoint, saying what is expected.
+    static func weightsFile(_ url: URL) throws(RunError) -> URL {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+            throw .config(path: url.path, message: "no such file; expected a safetensors file of weights (a MaskLab checkpoint or a PyTorch state_dict) or a run folder")
+        }
+        guard isDirectory.boolValue else { return url }
+        let checkpoint = RunLayout(directory: url).checkpoint
+        guard FileManager.default.fileExists(atPath: checkpoint.path) else {
+            throw .config(path: url.path, message: "a folder without \(RunLayout.checkpointFile); expected a run folder with a checkpoint, "
+                          + "a MaskLab checkpoint file or a PyTorch state_dict saved with safetensors")
+        }
+        return checkpoint
     }
 }

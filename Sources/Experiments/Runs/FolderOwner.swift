@@ -1,0 +1,54 @@
+import Foundation
+
+/// The command that writes a folder, when it is not `train`: found from the files only that
+/// command writes (`lottery.json`, a level's `level.json`, `compare.json`, …), from a lottery
+/// above it (a level folder, done or not), or from the latest invocation in its `command.txt`.
+/// `train` refuses such a folder whatever its flags (`--overwrite` would mix a run into another
+/// command's results, and `lottery` would then skip a level it thinks done).
+public struct FolderOwner: Sendable, Equatable {
+    /// The `masklab` subcommand, e.g. "lottery".
+    public var command: String
+    /// What says so, e.g. "it holds level.json".
+    public var evidence: String
+
+    /// The files that mark a folder as another command's, and that command.
+    static let markers: [(file: String, command: String)] = [
+        (LotteryLayout.configFile, "lottery"), ("level.json", "lottery"), (CompareLayout.configFile, "compare"),
+        (SweepLayout.configFile, "sweep"), (PruningSweep.configFile, "prune-sweep"), ("prune.json", "prune"),
+        (StructuredPrune.reportFile, "prune"), ("interpolation.csv", "interpolate"), ("histograms.csv", "importance"),
+    ]
+
+    /// The owner of `directory` other than `train`; nil for a train run, an empty or missing folder.
+    public static func of(_ directory: URL) -> FolderOwner? {
+        let fm = FileManager.default
+        for m in markers where fm.fileExists(atPath: directory.appendingPathComponent(m.file).path) {
+            return FolderOwner(command: m.command, evidence: "it holds \(m.file)")
+        }
+        // A lottery level (level_03) or branch (level_03/reinit) not finished yet: its lottery is above it.
+        var above = directory.standardizedFileURL.deletingLastPathComponent()
+        for _ in 0..<2 where above.path != "/" {
+            if fm.fileExists(atPath: above.appendingPathComponent(LotteryLayout.configFile).path) {
+                return FolderOwner(command: "lottery", evidence: "a level of the lottery in \(above.path)")
+            }
+            above = above.deletingLastPathComponent()
+        }
+        guard let text = try? String(contentsOf: RunLayout(directory: directory).command, encoding: .utf8),
+              let command = subcommand(RunFolder.latestInvocation(text)), command != "train" else { return nil }
+        return FolderOwner(command: command, evidence: "its command.txt records `masklab \(command)`")
+    }
+
+    /// The subcommand of a `command.txt` invocation ("command: /path/masklab lottery --levels 3 …"),
+    /// reading arguments quoted as `RunFolder.commandText` quotes them.
+    static func subcommand(_ invocation: String) -> String? {
+        guard let line = invocation.split(separator: "\n").first, line.hasPrefix("command: ") else { return nil }
+        var words: [String] = [], word = "", quoted = false
+        for c in line.dropFirst("command: ".count) {
+            if c == "'" { quoted.toggle() } else if c == " " && !quoted {
+                if !word.isEmpty { words.append(word) }
+                word = ""
+            } else { word.append(c) }
+        }
+        if !word.isEmpty { words.append(word) }
+        return words.count > 1 ? words[1] : nil
+    }
+}
