@@ -50,7 +50,8 @@ public enum TrainingRun {
     /// Trains `config` into `layout.directory`. Everything is checked before the folder is
     /// touched (settings, data, model, masks, optimiser and schedule); then the folder is taken
     /// (`RunFolder`: locked, and a folder that already holds a run is refused unless `reuse` is
-    /// `.resume`, which continues it and needs the same config, or `.overwrite`), and only then
+    /// `.resume`, which continues it and needs the same config — in `config.json` and in the
+    /// checkpoint, which also records the data's fingerprints (`RunConditions`) — or `.overwrite`), and only then
     /// are `config.json` and `command.txt` written. `note` receives one line per event worth
     /// announcing (importance refreshes). `initFrom` starts from the weights of that file instead
     /// of the seed's initialisation: a MaskLab checkpoint or a plain PyTorch state_dict in
@@ -80,9 +81,11 @@ public enum TrainingRun {
         let trainer: Trainer
         do {
             trainer = try Trainer(config: config.training, network: network, splits: splits, outputDirectory: layout.directory,
-                                  callbacks: callbacks + extra, hooks: hooks + maskHooks, augmentation: augmentation, control: control)
+                                  callbacks: callbacks + extra, hooks: hooks + maskHooks, augmentation: augmentation, control: control,
+                                  recordedConfig: config.checkpointRecord)
             if checkResume { try trainer.checkResume() }
         } catch { throw .training(error) }
+        if let warning = trainer.resumeWarning { warn(warning) }
 
         let folder = try open(layout, config: config, commandLine: commandLine, reuse: reuse)
         defer { folder.close() }
@@ -95,6 +98,11 @@ public enum TrainingRun {
         }
         try completeSummary(layout, configText: configText)
         return result
+    }
+
+    /// Prints `line` to standard error as a warning (shown with --quiet too, and in a child's log).
+    static func warn(_ line: String) {
+        FileHandle.standardError.write(Data("warning: \(line)\n".utf8))
     }
 
     /// Takes the run folder of `layout` for `config` (see `RunFolder.open`); resuming needs the
