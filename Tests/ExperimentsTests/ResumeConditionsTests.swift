@@ -1,6 +1,7 @@
 import XCTest
 import Foundation
 import Training
+import Masks
 import TestSupport
 @testable import Experiments
 
@@ -78,6 +79,28 @@ final class ResumeConditionsTests: XCTestCase {
         let same = TemporaryDirectory("masklab-resume-data-same")
         try DatasetFixtures.writeMNIST(to: same.url, train: 240, test: 60, gzipped: false)
         XCTAssertEqual(try TrainingRun.run(config(), dataRoot: same.url, layout: layout, commandLine: ["test"], reuse: .resume).summary.status, .completed)
+    }
+
+    /// The record reads back as the same configuration, whatever the values (no false refusal):
+    /// the largest seeds, a float that is not a short decimal, masks, classes and subsets.
+    func testTheRecordReadsBackAsTheSameConfiguration() throws {
+        var c = config(lr: 0.1 + 0.2)
+        c.training.seed = .max
+        c.training.dataOrderSeed = .max - 1
+        c.training.optimizer.weightDecay = 1e-30
+        c.masks = MaskConfig(name: "importance", keep: 0.3)
+        c.classes = [7, 1]
+        c.trainSubset = 100
+        c.validation = 20
+        for run in [RunConfig(), config(), c] {
+            let record = run.checkpointRecord
+            XCTAssertNil(record.difference(record.text), record.text)
+            XCTAssertFalse(record.text.contains("\n"), "one line of compact JSON")
+        }
+        var other = c
+        other.masks?.keep = 0.5
+        XCTAssertEqual(c.checkpointRecord.difference(other.checkpointRecord.text), "another configuration (masks.keep 0.5 in the checkpoint, 0.3 here)")
+        XCTAssertTrue(try XCTUnwrap(c.checkpointRecord.difference("{\"epochs\": ")).hasPrefix("a configuration this MaskLab cannot read"))
     }
 
     /// A lottery level stopped mid-training resumes through the trainer's checks (its checkpoint
