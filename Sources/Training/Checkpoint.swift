@@ -19,6 +19,9 @@ import Layers
 /// says where the random state is: the trainer's streams (initialisation, data order,
 /// augmentation) are derived from (seed, purpose, epoch, batch), so the seed and the position
 /// recreate them; a hook's live streams (the mask stream, one per run) are saved as its state.
+/// A trainer's checkpoints also record the conditions of the run (`RunConditions`: `run_config`,
+/// `data_fingerprint_<split>`), which a resume must match, and every file MaskLab writes holds
+/// the checksum of its tensor data (`data_xxh64`, `SafetensorsFile.checksumKey`), verified on load.
 public enum Checkpoint {
     public static let format = "masklab-checkpoint"
     public static let formatVersion = 1

@@ -12,6 +12,9 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     case nonFinite(path: String, name: String, index: Int, value: Float)
     /// A training hook rejected its saved state.
     case hookState(path: String, message: String)
+    /// The checkpoint was written under other conditions than the run resuming it: another
+    /// configuration or other data (`what` names the key or split and both values; `RunConditions`).
+    case otherConditions(path: String, what: String)
     /// A plain state_dict does not fit the model: the first mismatch.
     case stateDict(path: String, model: String, problem: String)
 
@@ -34,6 +37,9 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
                 + "cannot be trained on or evaluated (hint: resume from an earlier checkpoint or lower the learning rate)"
         case let .hookState(path, message):
             return "\(path): \(message)"
+        case let .otherConditions(path, what):
+            return "\(path): the run was checkpointed with \(what); resume with the configuration and data it started with, "
+                + "or start a new run (--overwrite, or another --out)"
         case let .stateDict(path, model, problem):
             return "\(path): does not fit model \(model): \(problem) (hint: give the model with the flags or config the weights were trained with)"
         }

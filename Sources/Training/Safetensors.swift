@@ -117,25 +117,41 @@ public struct SafetensorsFile: Sendable, Equatable {
 
     // MARK: - Writing
 
-    /// The file's bytes.
-    public func encoded() -> [UInt8] {
+    /// The metadata key of the data checksum MaskLab writes: the xxHash64 (`XXHash64`) of the
+    /// whole data buffer as 16 lowercase hex digits. `decode` verifies it when present (a file
+    /// without it, e.g. one PyTorch wrote, is read as before) and leaves it out of `metadata`.
+    public static let checksumKey = "data_xxh64"
+
+    /// The file's bytes. With `checksum` (MaskLab's files) the metadata also holds the data
+    /// checksum under `checksumKey`; without, the bytes are exactly those of the reference writer.
+    /// A `checksumKey` entry in `metadata` is never copied: it would not describe these bytes.
+    public func encoded(checksum: Bool = true) -> [UInt8] {
         precondition(Set(tensors.map(\.name)).count == tensors.count, "duplicate tensor names in safetensors file")
         let ordered = tensors.sorted { a, b in
             a.dtype.size != b.dtype.size ? a.dtype.size > b.dtype.size : a.name < b.name
         }
+        var meta = metadata
+        // A placeholder of the checksum's width, overwritten once the data is in place.
+        meta[Self.checksumKey] = checksum ? String(repeating: "0", count: 16) : nil
         var header = "{"
-        var parts: [String] = []
-        if !metadata.isEmpty {
-            let entries = metadata.keys.sorted().map { "\(Self.quote($0)):\(Self.quote(metadata[$0]!))" }
-            parts.append("\"__metadata__\":{" + entries.joined(separator: ",") + "}")
+        var checksumOffset: Int?
+        if !meta.isEmpty {
+            header += "\"__metadata__\":{"
+            for (i, key) in meta.keys.sorted().enumerated() {
+                header += (i > 0 ? "," : "") + Self.quote(key) + ":"
+                if key == Self.checksumKey { checksumOffset = header.utf8.count + 1 }
+                header += Self.quote(meta[key]!)
+            }
+            header += "}"
         }
         var offset = 0
-        for t in ordered {
+        for (i, t) in ordered.enumerated() {
             let shape = t.shape.map(String.init).joined(separator: ",")
-            parts.append("\(Self.quote(t.name)):{\"dtype\":\"\(t.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + t.bytes.count)]}")
+            header += (i > 0 || !meta.isEmpty ? "," : "")
+                + "\(Self.quote(t.name)):{\"dtype\":\"\(t.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + t.bytes.count)]}"
             offset += t.bytes.count
         }
-        header += parts.joined(separator: ",") + "}"
+        header += "}"
         var headerBytes = Array(header.utf8)
         headerBytes += Array(repeating: UInt8(ascii: " "), count: (8 - headerBytes.count % 8) % 8)
         var out: [UInt8] = []
@@ -143,14 +159,20 @@ public struct SafetensorsFile: Sendable, Equatable {
         withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian) { out += $0 }
         out += headerBytes
         for t in ordered { out += t.bytes }
+        if let checksumOffset {
+            let dataStart = 8 + headerBytes.count
+            let digits = Array(XXHash64.hex(out.withUnsafeBytes { XXHash64.hash(UnsafeRawBufferPointer(rebasing: $0[dataStart...])) }).utf8)
+            out.replaceSubrange((8 + checksumOffset)..<(8 + checksumOffset + digits.count), with: digits)
+        }
         return out
     }
 
     /// Writes the file atomically: to a temporary file in the same folder, then renamed over `url`,
-    /// so a reader (or a crash) never sees a half-written checkpoint. A failed write or rename
-    /// removes the temporary file (a full disk must not stay full of a partial checkpoint).
-    public func write(to url: URL) throws(SafetensorsError) {
-        let bytes = encoded()
+    /// so a reader (or a crash) never sees a half-written checkpoint; with the data checksum
+    /// unless `checksum` is false (see `encoded`). A failed write or rename removes the temporary
+    /// file (a full disk must not stay full of a partial checkpoint).
+    public func write(to url: URL, checksum: Bool = true) throws(SafetensorsError) {
+        let bytes = encoded(checksum: checksum)
         let temporary = url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
         do {
@@ -179,7 +201,8 @@ public struct SafetensorsFile: Sendable, Equatable {
         return try decode([UInt8](data), path: url.path)
     }
 
-    /// Parses and validates a file's bytes; `path` names the file in errors.
+    /// Parses and validates a file's bytes; `path` names the file in errors. The data checksum
+    /// (`checksumKey`), when the metadata holds one, must match the data buffer.
     public static func decode(_ bytes: [UInt8], path: String) throws(SafetensorsError) -> SafetensorsFile {
         guard bytes.count >= 8 else { throw .truncated(path: path, offset: 0, expected: 8, got: bytes.count) }
         var n64: UInt64 = 0
@@ -260,6 +283,15 @@ public struct SafetensorsFile: Sendable, Equatable {
         guard cursor == dataLength else {
             throw .invalidHeader(path: path, offset: dataStart + cursor, expected: "end of file after \(cursor) data bytes",
                                  got: "\(dataLength - cursor) trailing bytes")
+        }
+        if let recorded = metadata.removeValue(forKey: checksumKey) {
+            guard recorded.utf8.count == 16, let expected = UInt64(recorded, radix: 16) else {
+                throw .invalidHeader(path: path, offset: 8, expected: "__metadata__[\(checksumKey)] as 16 hex digits", got: "\"\(recorded)\"")
+            }
+            let computed = bytes.withUnsafeBytes { XXHash64.hash(UnsafeRawBufferPointer(rebasing: $0[dataStart...])) }
+            guard computed == expected else {
+                throw .checksum(path: path, bytes: dataLength, recorded: recorded, computed: XXHash64.hex(computed))
+            }
         }
         let tensors = entries.map { e in
             SafetensorsTensor(name: e.name, dtype: e.dtype, shape: e.shape,

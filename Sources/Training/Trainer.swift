@@ -51,6 +51,12 @@ public final class Trainer {
     /// (before the hooks' and after the evaluation), before every checkpoint and at the end. Its
     /// error stops the run without another write (the callbacks' `runFailed` is not called).
     public var outputCheck: (() throws(TrainingError) -> Void)?
+    /// What this run's checkpoints record and a resume checks (`RunConditions`): the caller's
+    /// configuration, if given, and the data splits' fingerprints (computed at the first use).
+    public private(set) lazy var conditions = RunConditions(config: recordedConfig, data: Self.fingerprints(splits))
+    /// The warning of the last checkpoint loaded, when it could not be checked against this run's
+    /// conditions (written before checkpoints recorded them); nil when it was checked.
+    public private(set) var resumeWarning: String?
 
     private let trainLoader: BatchLoader
     private let testLoader: BatchLoader
@@ -62,16 +68,20 @@ public final class Trainer {
     /// The optimisers of the hooks' own trainable tensors (`TrainingHook.trainableParameters`),
     /// one per hook that has any, each holding its hook's store (`Trainer+HookParameters`).
     let hookOptimizers: [any Optimizer]
+    private let recordedConfig: RunConditions.Config?
 
     /// `last.safetensors` in the output folder.
     public var checkpointURL: URL? { outputDirectory?.appendingPathComponent("last.safetensors") }
 
     /// Prepares a run: checks the config, builds the optimiser and schedule, allocates the
     /// network's buffers for the larger of the training and evaluation batch sizes, and sets the
-    /// thread count. `augmentation` applies to training batches only.
+    /// thread count. `augmentation` applies to training batches only. `recordedConfig` is the
+    /// run's whole configuration, which checkpoints record and a resume must match (nil: only
+    /// the seed is checked; the data always is, see `RunConditions`).
     public init(config: TrainingConfig, network: Network, splits: DataSplits, outputDirectory: URL?,
                 callbacks: [any TrainingCallback] = [], hooks: [any TrainingHook] = [],
-                augmentation: (any Augmentation)? = nil, control: TrainingControl = TrainingControl()) throws(TrainingError) {
+                augmentation: (any Augmentation)? = nil, control: TrainingControl = TrainingControl(),
+                recordedConfig: RunConditions.Config? = nil) throws(TrainingError) {
         if let message = config.validationError() { throw .invalidConfig(message) }
         guard splits.train.count > 0, splits.test.count > 0 else {
             throw .invalidConfig("the training and test sets must not be empty (train \(splits.train.count), test \(splits.test.count))")
@@ -88,6 +98,7 @@ public final class Trainer {
         self.callbacks = callbacks
         self.hooks = hooks
         self.control = control
+        self.recordedConfig = recordedConfig
         evaluator = RunEvaluator(network: network, hooks: hooks)
         Parallel.setThreads(config.threads)
         do { optimizer = try OptimizerRegistry.make(config.optimizer, store: network.store) } catch { throw .optimizer(error) }
@@ -192,7 +203,8 @@ public final class Trainer {
     }
 
     /// Restores the network, optimiser, hooks and position from the checkpoint at `url`; every
-    /// number and tensor is checked first (`Checkpoint.load`), and the seed must be this run's.
+    /// number and tensor is checked first (`Checkpoint.load`), the seed must be this run's, and
+    /// so must the recorded configuration and data (`RunConditions.check`).
     private func load(_ url: URL) throws(TrainingError) {
         let contents: Checkpoint.Contents
         do {
@@ -201,6 +213,7 @@ public final class Trainer {
         guard contents.seed == config.seed else {
             throw .invalidConfig("checkpoint \(url.path) was written with seed \(contents.seed), the config has \(config.seed)")
         }
+        do { resumeWarning = try conditions.check(contents.metadata, path: url.path) } catch { throw .checkpoint(error) }
         for h in hooks {
             do { try h.restore(from: contents.hookState) } catch {
                 throw .checkpoint(.hookState(path: url.path, message: error.message))
@@ -310,8 +323,17 @@ public final class Trainer {
         hookState += hookParameterState()
         do {
             try Checkpoint.save(to: url, network: network, optimizer: optimizer, progress: progress, seed: config.seed,
-                                hookState: hookState)
+                                hookState: hookState, extraMetadata: conditions.metadata)
         } catch { throw .checkpoint(error) }
         lastCheckpoint = url
+    }
+}
+
+extension Trainer {
+    /// Each split's `Dataset.fingerprint` by name ("train", "test", "validation" when there is one).
+    static func fingerprints(_ splits: DataSplits) -> [String: String] {
+        var out = ["train": splits.train.fingerprint, "test": splits.test.fingerprint]
+        if let v = splits.validation { out["validation"] = v.fingerprint }
+        return out
     }
 }

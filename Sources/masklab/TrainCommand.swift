@@ -22,7 +22,7 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup var options: TrainOptions
     @OptionGroup var location: LocationOptions
 
-    @Flag(name: .long, help: "Continue from the run folder's last checkpoint (fresh start when there is none).")
+    @Flag(name: .long, help: "Continue from the run folder's last checkpoint (fresh start when there is none); the settings and data must be those the run started with.")
     var resume = false
 
     @Flag(name: .long, help: "Replace the run the output folder holds (without --resume or --overwrite an existing run is refused).")

@@ -125,6 +125,28 @@ final class CheckpointCorruptionTests: XCTestCase {
         XCTAssertEqual(net.store.values.tensor(Shape(net.store.count)).toArray(), before, "a refused checkpoint changed the weights")
     }
 
+    /// Review item: one flipped bit in a weight of `last.safetensors` (still a finite float) was
+    /// resumed from and evaluated. The data checksum MaskLab writes now refuses it in both, naming
+    /// the file, and leaves the network as it was.
+    func testAFlippedBitInTheTensorDataIsRefusedOnResumeAndEvaluation() throws {
+        let dir = try trainedRun()
+        let url = dir.file("last.safetensors")
+        var bytes = try [UInt8](Data(contentsOf: url))
+        bytes[bytes.count - 100] ^= 0x10
+        try Data(bytes).write(to: url)
+        XCTAssertThrowsError(try resume(dir)) { error in
+            guard case TrainingError.checkpoint(.file(.checksum(path: url.path, _, _, _))) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue("\(error)".contains("\(url.path): the tensor data does not match its checksum"), "\(error)")
+        }
+        let net = Fixtures.network()
+        net.store.initialise(streams: RandomStreams(seed: 1))
+        let before = net.store.values.tensor(Shape(net.store.count)).toArray()
+        XCTAssertThrowsError(try Checkpoint.load(from: url, into: net, optimizer: nil)) { error in
+            guard case CheckpointError.file(.checksum) = error else { return XCTFail("\(error)") }
+        }
+        XCTAssertEqual(net.store.values.tensor(Shape(net.store.count)).toArray(), before, "a refused checkpoint changed the weights")
+    }
+
     func testInfiniteOptimizerStateIsRefused() throws {
         let dir = try trainedRun()
         try corrupt(dir) { file in

@@ -37,15 +37,68 @@ final class SafetensorsTests: XCTestCase {
             SafetensorsTensor(name: "c", shape: [], int64s: [5]),
         ])
         let header = #"{"c":{"dtype":"I64","shape":[],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[8,16]},"a":{"dtype":"U8","shape":[1],"data_offsets":[16,17]}}       "#
-        XCTAssertEqual(file.encoded(), [168, 0, 0, 0, 0, 0, 0, 0] + Array(header.utf8)
+        XCTAssertEqual(file.encoded(checksum: false), [168, 0, 0, 0, 0, 0, 0, 0] + Array(header.utf8)
                        + [5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 128, 63, 0, 0, 0, 64, 9])
 
         let withMetadata = SafetensorsFile(tensors: [SafetensorsTensor(name: "x", shape: [2, 3], floats: [Float](repeating: 0, count: 6))],
                                            metadata: ["step": "42", "k": "v"])
         let header2 = #"{"__metadata__":{"k":"v","step":"42"},"x":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]}}  "#
-        XCTAssertEqual(withMetadata.encoded(), [UInt8(header2.utf8.count), 0, 0, 0, 0, 0, 0, 0] + Array(header2.utf8)
+        XCTAssertEqual(withMetadata.encoded(checksum: false), [UInt8(header2.utf8.count), 0, 0, 0, 0, 0, 0, 0] + Array(header2.utf8)
                        + [UInt8](repeating: 0, count: 24))
-        XCTAssertEqual(try SafetensorsFile.decode(withMetadata.encoded(), path: "m"), withMetadata)
+        XCTAssertEqual(try SafetensorsFile.decode(withMetadata.encoded(checksum: false), path: "m"), withMetadata)
+
+        // With the checksum (what MaskLab writes): one more metadata string, in its sorted place,
+        // so the file is what the reference writer writes for that metadata.
+        let sum = XXHash64.hex(XXHash64.hash([UInt8](repeating: 0, count: 24)))
+        let header3 = #"{"__metadata__":{"data_xxh64":""# + sum + #"","k":"v","step":"42"},"x":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]}}  "#
+        XCTAssertEqual(withMetadata.encoded(), [UInt8(header3.utf8.count), 0, 0, 0, 0, 0, 0, 0] + Array(header3.utf8)
+                       + [UInt8](repeating: 0, count: 24))
+        XCTAssertEqual(try SafetensorsFile.decode(withMetadata.encoded(), path: "m"), withMetadata, "the checksum is verified and not returned as metadata")
+    }
+
+    // MARK: Data checksum
+
+    /// Review item: a flipped bit in a checkpoint's tensor data was accepted. Every single-bit
+    /// change of the data buffer of a file MaskLab wrote is now refused, naming the file and the
+    /// checksum; the same change in a file without a checksum (as PyTorch writes) loads as before.
+    func testEveryFlippedDataBitIsRefusedWhenTheFileHasAChecksum() throws {
+        let good = sample().encoded()
+        let dataStart = 8 + Int(good[0]) + Int(good[1]) << 8
+        let read = try SafetensorsFile.decode(good, path: "x.safetensors")
+        XCTAssertEqual(read.metadata, sample().metadata)
+        for t in sample().tensors { XCTAssertEqual(read[t.name], t, t.name) }
+        for byte in dataStart..<good.count {
+            for bit in 0..<8 {
+                var bad = good
+                bad[byte] ^= UInt8(1) << UInt8(bit)
+                expectError(bad) {
+                    if case .checksum("x.safetensors", good.count - dataStart, _, _) = $0 { return true } else { return false }
+                }
+            }
+        }
+        var bad = good
+        bad[good.count - 1] ^= 1
+        do {
+            _ = try SafetensorsFile.decode(bad, path: "x.safetensors")
+            XCTFail("a damaged file was read")
+        } catch {
+            XCTAssertTrue(error.description.contains("x.safetensors: the tensor data does not match its checksum"), error.description)
+        }
+
+        var plain = sample().encoded(checksum: false)
+        plain[plain.count - 1] ^= 1
+        let damaged = try SafetensorsFile.decode(plain, path: "x.safetensors")
+        XCTAssertEqual(damaged.metadata, sample().metadata)
+        XCTAssertNotEqual(damaged["hook.rng"], sample()["hook.rng"], "without a checksum the changed byte is read as it is")
+    }
+
+    func testAMalformedChecksumIsAHeaderError() {
+        for value in ["", "12345", "zzzzzzzzzzzzzzzz", "00000000000000000"] {
+            let header = #"{"__metadata__":{"data_xxh64":""# + value + #""},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#
+            expectError(file(header: header, data: [UInt8](repeating: 0, count: 8))) {
+                if case .invalidHeader(_, 8, _, "\"\(value)\"") = $0 { return true } else { return false }
+            }
+        }
     }
 
     // MARK: Corrupt files

@@ -43,8 +43,12 @@ struct LevelTrainer {
         let trainer: Trainer
         do {
             trainer = try Trainer(config: t, network: network, splits: splits, outputDirectory: dir,
-                                  callbacks: [tracker, plot, board] + extra + callbacks + (observer.map { [$0] } ?? []), hooks: [hook], augmentation: augmentation, control: control)
+                                  callbacks: [tracker, plot, board] + extra + callbacks + (observer.map { [$0] } ?? []), hooks: [hook], augmentation: augmentation, control: control,
+                                  recordedConfig: config.run.checkpointRecord)
+            // The checkpoint of an interrupted level is checked (and its warning shown) before the folder is taken.
+            try trainer.checkResume()
         } catch { throw .training(error) }
+        if let warning = trainer.resumeWarning { TrainingRun.warn(warning) }
         // The lottery's own settings check (in `LotteryRun`) already vouches for what the level folder holds.
         let folder = try RunFolder.open(dir, commandLine: commandLine, results: RunLayout.results, holds: "a lottery level", reuse: .resume, choices: [])
         defer { folder.close() }

@@ -52,9 +52,10 @@ public enum TrainingRun {
     /// `reuse` says. Everything is checked before the folder is touched (settings, data, model,
     /// masks, optimiser and schedule); then the folder is taken (`RunFolder`: locked, and a
     /// folder that already holds a run is refused unless `reuse` is `.resume`, which continues it
-    /// and needs the same config, or `.overwrite`), and only then are `config.json` and
-    /// `command.txt` written. A folder deleted or replaced while the run writes it stops the run
-    /// (`.folderReplaced`) before its next write. `note` receives one line per event worth
+    /// and needs the same config — in `config.json` and in the checkpoint, which also records the
+    /// data's fingerprints (`RunConditions`) — or `.overwrite`), and only then are `config.json`
+    /// and `command.txt` written. A folder deleted or replaced while the run writes it stops the
+    /// run (`.folderReplaced`) before its next write. `note` receives one line per event worth
     /// announcing (importance refreshes). `initFrom` starts from the weights of that file instead
     /// of the seed's initialisation: a MaskLab checkpoint or a plain PyTorch state_dict in
     /// safetensors (`WeightsSource.load`, every name and shape checked); a resumed run continues
@@ -86,9 +87,11 @@ public enum TrainingRun {
         let trainer: Trainer
         do {
             trainer = try Trainer(config: config.training, network: network, splits: splits, outputDirectory: layout.directory,
-                                  callbacks: callbacks + extra, hooks: hooks + maskHooks, augmentation: augmentation, control: control)
+                                  callbacks: callbacks + extra, hooks: hooks + maskHooks, augmentation: augmentation, control: control,
+                                  recordedConfig: config.checkpointRecord)
             if checkResume { try trainer.checkResume() }
         } catch { throw .training(error) }
+        if let warning = trainer.resumeWarning { warn(warning) }
 
         let folder = try open(layout, config: config, commandLine: commandLine, reuse: reuse)
         defer { folder.close() }
@@ -103,6 +106,11 @@ public enum TrainingRun {
         }
         try completeSummary(layout, configText: configText)
         return result
+    }
+
+    /// Prints `line` to standard error as a warning (shown with --quiet too, and in a child's log).
+    static func warn(_ line: String) {
+        FileHandle.standardError.write(Data("warning: \(line)\n".utf8))
     }
 
     /// Takes the run folder of `layout` for `config` (see `RunFolder.open`); resuming needs the
