@@ -201,8 +201,8 @@ public struct AnalysisDeclaration: Codable, Sendable, Equatable {
                         + "\(first.moment) (\(first.runsStarted) run folders existed).\n\n")
             default:
                 return ("Primary analysis (declared \(first.moment))",
-                        recorded + ". **Not a declaration before any run:** the analysis was added to the config \(first.moment), "
-                        + "when results of the study could already be seen.\n\n")
+                        recorded + ". **Not a declaration before any run:** the analysis was added to the config \(first.moment); "
+                        + "the results of the runs that had started could already be seen.\n\n")
             }
         }
         let origin = first.isBeforeAnyRun ? "before any run" : first.summary.replacingOccurrences(of: ", commit \(first.commit)", with: "")
