@@ -23,6 +23,15 @@ struct CompareCommand: ParsableCommand {
         the decision of a declared seed-extension rule, "analysis.extension", which sees only σ_d of one contrast) and \
         the tables and plots are removed; --unblind writes the full report anyway, marked as an unblinded interim.
 
+        The first invocation that sees an "analysis" records it in compare-<name>/analysis-declared.json with the date, \
+        the commit and how many runs had ended; REPORT.md says "declared in the config before any run" only when that \
+        was before any run folder existed. A later invocation (--report-only too) whose config declares another \
+        analysis is refused, naming what differs; --redeclare-analysis records the new one as re-declared (date, runs \
+        ended by then), keeps the earlier one, and the report's heading says so. threads-per-job.json records the \
+        threads per run the comparison started with: another --threads-per-job (or "threadsPerJob") is refused while \
+        any run folder exists, as the thread count changes the numerics and the arms of a seed would no longer be \
+        bit-paired; --jobs may change freely.
+
         --executor slurm writes one sbatch array script per submission under compare-<name>/slurm/ (one task per \
         run, threadsPerJob CPUs each), submits it and follows the tasks with squeue; interrupted tasks are \
         resubmitted and resume from their checkpoints, and the report is written when the last one ends.
@@ -45,6 +54,9 @@ struct CompareCommand: ParsableCommand {
     @Flag(name: .long, help: "With a pre-registered analysis and runs still missing: write the full report (tables, tests, plots) anyway, marked as an unblinded interim; without it the report shows progress only.")
     var unblind = false
 
+    @Flag(name: .long, help: "Record the config's \"analysis\" although it differs from the one declared in analysis-declared.json: appended as re-declared (date, runs ended by then), the earlier declaration kept and named in REPORT.md.")
+    var redeclareAnalysis = false
+
     @Flag(name: .long, help: "Smoke check of a full-scale config: compare-<name>-smoke, first seed (two with an analysis), 1 epoch on 256 training images, width ≤ 8, ≤ 2 solver steps.")
     var smoke = false
 
@@ -61,7 +73,8 @@ struct CompareCommand: ParsableCommand {
             let say: @Sendable (String) -> Void = { line in StandardStreams.out(line + "\n") }
             let facts = [("data", dataRoot.path), cluster.fact(jobs: compare.jobs, threadsPerJob: compare.threadsPerJob)]
             let outcome = try cluster.withExecutor(for: runner.study, jobs: compare.jobs, dataRoot: dataRoot, say: say) { executor in
-                do throws(CompareError) { return try runner.execute(commandLine: CommandLine.arguments, facts: facts, on: executor, say: say) } catch {
+                do throws(CompareError) { return try runner.execute(commandLine: CommandLine.arguments, facts: facts, on: executor,
+                                                                         redeclareAnalysis: redeclareAnalysis, say: say) } catch {
                     throw CommandFailure(error.description)
                 }
             }
@@ -74,7 +87,10 @@ struct CompareCommand: ParsableCommand {
             }
         }
         let table: CompareTable?
-        do { table = try CompareReport.write(compare, layout: layout, unblind: unblind) } catch { throw CommandFailure(error.description) }
+        do {
+            if reportOnly, let line = try AnalysisDeclaration.record(compare, layout: layout, redeclare: redeclareAnalysis) { print(line) }
+            table = try CompareReport.write(compare, layout: layout, unblind: unblind)
+        } catch { throw CommandFailure(error.description) }
         if let table { print(table.markdown()) } else {
             print("runs are missing and the analysis is pre-registered: the report is blinded (progress only; --report-only --unblind shows the interim numbers)")
         }

@@ -20,6 +20,23 @@ final class CompareOneSeedTests: XCTestCase {
         XCTAssertTrue(table.epochTables(reference: "baseline").markdown.contains("(n = 1, no interval)"))
     }
 
+    /// summary.csv and epochs.csv leave sd and the CI half-width empty for n = 1 (they wrote
+    /// 0, which reads as an exact value), and keep them for n ≥ 2.
+    func testOneSeedLeavesSpreadEmptyInTheCSVs() throws {
+        let table = CompareTable([("baseline", [curve([0.2, 0.2443])]),
+                                  ("dropconnect", [curve([0.1, 0.2]), RunCurve(seed: 1, testAccuracy: [0.3, 0.4], testLoss: [0.7, 0.6],
+                                                                               trainLoss: [0.6, 0.5], gap: [0.1, 0.1])])], target: 0.9)
+        let rows = table.csv().split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let one = try XCTUnwrap(rows.first { $0[0] == "baseline" && $0[1] == "final test acc" })
+        XCTAssertEqual(one, ["baseline", "final test acc", "1", "0.2443", "", ""])
+        let two = try XCTUnwrap(rows.first { $0[0] == "dropconnect" && $0[1] == "final test acc" })
+        XCTAssertEqual(two[2], "2")
+        XCTAssertEqual(try XCTUnwrap(Double(two[4])), Summary([0.2, 0.4]).standardDeviation, accuracy: 1e-15)
+        XCTAssertEqual(try XCTUnwrap(Double(two[5])), Summary([0.2, 0.4]).halfWidth, accuracy: 1e-12)
+        let epochs = table.epochTables(reference: "baseline").csv.split(separator: "\n").map(String.init)
+        XCTAssertTrue(epochs.contains("2,baseline,1,0.2443,,"), epochs.joined(separator: "\n"))
+    }
+
     func testSeveralSeedsKeepTheirIntervalsAndTests() {
         let table = CompareTable([("baseline", [curve([0.80, 0.9]), curve([0.82, 0.91])]), ("dropconnect", [curve([0.7, 0.85]), curve([0.72, 0.8])])], target: 0.9)
         XCTAssertTrue(table.markdown().contains(" ± "))

@@ -44,6 +44,21 @@ public struct CompareAnalysis: Sendable, Equatable {
 
     static let keys = ["contrasts", "endpoints", "extension", "margin", "reference"]
 
+    /// The analysis in the config's syntax ("reference" always a list, the extension's indices
+    /// 1-based), as `analysis-declared.json` records it; `parse` reads it back unchanged.
+    public var configValue: ConfigValue {
+        var o: [String: ConfigValue] = [
+            "endpoints": .array(endpoints.map { e in
+                .object(["metric": .string(e.metric.rawValue), "epoch": e.epoch.map { .number(String($0)) } ?? .string("final")])
+            }),
+            "contrasts": .array(contrasts.map { .array([.string($0.first), .string($0.second)]) }),
+            "reference": .array(references.map { .string($0) }),
+            "margin": .number("\(margin)"),
+        ]
+        if let seedExtension { o["extension"] = seedExtension.configValue }
+        return .object(o)
+    }
+
     /// Reads the "analysis" object; `arms` are the comparison's arm names and `epochs` its epoch
     /// budget (nil for an iteration budget, which allows only "final").
     static func parse(_ value: ConfigValue, arms: [String], epochs: Int?, path: String) throws(CompareError) -> CompareAnalysis {

@@ -22,7 +22,8 @@ import Options
 /// `seed` and `threads` set; everything random derives from the seed, so within a seed every
 /// arm starts from the same weights and sees the same data order (augmentation included), and
 /// only the mask streams differ. "analysis" declares the primary endpoints and contrasts of the
-/// paired analysis before any run (see `CompareAnalysis`); the report shows them first.
+/// paired analysis before any run (see `CompareAnalysis`); the report shows them first, and the
+/// comparison folder records when they were declared (`AnalysisDeclaration`).
 public struct CompareConfig: Sendable {
     public var name: String
     public var seeds: [UInt64]

@@ -16,6 +16,13 @@ public enum CompareError: Error, CustomStringConvertible {
     case output(path: String, message: String)
     /// No finished run to report on.
     case noRuns(path: String)
+    /// The config's analysis differs from the last one recorded in the folder's
+    /// `analysis-declared.json` (`declared` says when that was), or was removed (`withdrawn`);
+    /// `runsEnded` of `runs` have ended now.
+    case analysisChanged(path: String, declared: String, differences: [String], withdrawn: Bool, runsEnded: Int, runs: Int)
+    /// The comparison's runs train with `started` threads each and this invocation asks for
+    /// `requested` (`source` says where `started` was read).
+    case threadsChanged(path: String, started: Int, requested: Int, source: String)
 
     public var description: String {
         switch self {
@@ -28,6 +35,20 @@ public enum CompareError: Error, CustomStringConvertible {
         case let .folder(e): return e.description
         case let .output(path, message): return "\(path): \(message)"
         case let .noRuns(path): return "\(path): no run has metrics yet; run the comparison first (without --report-only)"
+        case let .analysisChanged(path, declared, differences, withdrawn, ended, runs):
+            let head = "\(path): the config's \"analysis\" is not the one in analysis-declared.json (\(declared)):\n"
+                + differences.map { "  \($0)\n" }.joined()
+            if withdrawn {
+                return head + "A declared analysis cannot be withdrawn: restore it in the config, or run the arms as a new comparison (another \"name\")."
+            }
+            return head + "A pre-registered analysis must not change once results can be seen. Restore the declared analysis in the "
+                + "config, or run again with --redeclare-analysis to record this one as re-declared now (\(ended) of \(runs) runs have ended); "
+                + "the earlier declaration is kept and REPORT.md names both. Nothing was run or written."
+        case let .threadsChanged(path, started, requested, source):
+            return "\(path): its runs train with \(started) thread(s) each (\(source)), this invocation asks for \(requested) "
+                + "(--threads-per-job or \"threadsPerJob\"). The thread count changes the numerics, so runs with \(requested) would "
+                + "no longer be bit-paired with the arms of their seed that ran with \(started): run with --threads-per-job \(started) "
+                + "(--jobs may change freely), or give the comparison another name. Nothing was run or written."
         }
     }
 }

@@ -4,6 +4,8 @@ import Foundation
 ///
 ///     <root>/compare-<name>/compare.json          the comparison config as given
 ///     <root>/compare-<name>/command.txt           the exact command, data folder, commit and machine
+///     <root>/compare-<name>/analysis-declared.json  every declaration of the analysis: when, commit, runs ended then
+///     <root>/compare-<name>/threads-per-job.json  the threads per run the comparison started with
 ///     <root>/compare-<name>/runs/<arm>/seed-<s>/  one run folder each (see `RunLayout`) + train.log
 ///     <root>/compare-<name>/summary.csv           the table: mean, CI half-width, n per arm and metric
 ///     <root>/compare-<name>/paired.csv            the paired analysis: primary contrasts (Holm, TOST, power), then exploratory ones
@@ -33,6 +35,8 @@ public struct CompareLayout: Sendable {
     public static let configFile = "compare.json"
     public var config: URL { file(Self.configFile) }
     public var command: URL { file("command.txt") }
+    public var declarations: URL { file("analysis-declared.json") }
+    public var threads: URL { file("threads-per-job.json") }
     public var summary: URL { file("summary.csv") }
     public var welch: URL { file("welch.csv") }
     public var paired: URL { file("paired.csv") }

@@ -168,7 +168,8 @@ public enum CompareReport {
             s += "**Runs not completed** (those with metrics are included with the epochs they have):\n\n" + incomplete.map { "- \($0)" }.joined(separator: "\n") + "\n\n"
         }
         if let paired, let analysis = compare.analysis {
-            s += "## Primary analysis (declared in the config before any run)\n\n"
+            let declared = AnalysisDeclaration.reportText(try? AnalysisDeclaration.read(layout), smoke: compare.shrunk != nil)
+            s += "## \(declared.heading)\n\n" + declared.note
             s += "Paired by seed (the arms of a seed share θ0, subset and data order): Δ = first − second per seed. "
             s += "Mean Δ with its 95% t interval, two-sided paired t-test and Wilcoxon signed-rank test, Holm's correction over the "
             s += "\(analysis.contrasts.count) declared contrasts of each endpoint, TOST equivalence for the margin ±\(String(format: "%g", analysis.margin)), "
@@ -226,6 +227,7 @@ public enum CompareReport {
             s += "```\n" + latest.trimmingCharacters(in: .whitespacesAndNewlines) + "\n```\n\n"
             if latest.count < command.count { s += "(`command.txt` also lists the earlier invocations of this comparison folder.)\n\n" }
         }
+        if let threads = CompareThreadRecord.reproduceText(compare, layout: layout) { s += threads + "\n" }
         var commits = Set<String>()
         for arm in compare.arms {
             for seed in compare.seeds {
@@ -244,6 +246,13 @@ public enum CompareReport {
         }
         s += "Per-run folders: `runs/<arm>/seed-<s>/` (config.json, command.txt, metrics.csv, summary.json, curves.svg, masks.csv, importance*.csv).\n"
         return s
+    }
+
+    /// Writes `value` as pretty, key-sorted JSON (a record of the comparison folder) to `url`.
+    static func saveJSON<T: Encodable>(_ value: T, _ url: URL) throws(CompareError) {
+        let text: String
+        do { text = try RunFolder.encodeJSON(value, path: url.path) } catch { throw .folder(error) }
+        try save(text + "\n", url)
     }
 
     static func save(_ text: String, _ url: URL) throws(CompareError) {

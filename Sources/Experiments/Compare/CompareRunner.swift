@@ -34,20 +34,31 @@ public struct CompareRunner: Sendable {
 
     /// The whole comparison (what `masklab compare` does without --report-only): takes the
     /// comparison folder (locked while it runs: a second `compare` on it fails with this one's
-    /// pid), checks every run folder, and only then writes `compare.json` and `command.txt` (with
-    /// `facts`), runs what is left on `executor`, and on a stop or a failure writes the report
-    /// from what exists.
+    /// pid), checks the threads per job against those the study started with
+    /// (`CompareThreadRecord`) and the analysis against the one declared
+    /// (`AnalysisDeclaration.record`, which appends a changed one only when
+    /// `redeclareAnalysis`), checks every run folder, and only then writes the records,
+    /// `compare.json` and `command.txt` (with `facts`), runs what is left on `executor`, and on a
+    /// stop or a failure writes the report from what exists.
     public func execute(commandLine: [String], facts: [(key: String, value: String)], on executor: StudyExecutor,
-                        say: (String) -> Void) throws(CompareError) -> Study.Outcome {
+                        redeclareAnalysis: Bool = false, say: (String) -> Void) throws(CompareError) -> Study.Outcome {
         let folder: RunFolder
         do {
             folder = try RunFolder.open(layout.directory, commandLine: commandLine, results: [], holds: "a comparison", reuse: .resume, choices: [])
         } catch { throw .folder(error) }
         defer { folder.close() }
         let study = study
+        let threads = try CompareThreadRecord.check(compare, study: study)
+        let declaration = try AnalysisDeclaration.check(compare, layout: layout, redeclare: redeclareAnalysis)
+        let pending: [StudyJob]
+        do throws(SweepError) { pending = try executor.check(study, say: say) } catch { throw CompareError(error) }
+        try threads?.write(layout)
+        if let declaration {
+            try AnalysisDeclaration.save(declaration.declarations, layout)
+            say(declaration.line)
+        }
         let outcome: Study.Outcome
         do throws(SweepError) {
-            let pending = try executor.check(study, say: say)
             do {
                 try folder.write(compare.sourceText + "\n", to: CompareLayout.configFile)
                 try folder.writeCommand(facts)

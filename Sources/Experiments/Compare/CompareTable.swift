@@ -130,17 +130,22 @@ public struct CompareTable: Sendable {
         return out
     }
 
-    /// summary.csv: arm, metric, n, mean, sd, ci95 half-width.
+    /// summary.csv: arm, metric, n, mean, sd, ci95 half-width; sd and half-width are empty for
+    /// n = 1 (one value has no spread and no interval; a 0 would read as an exact value, as the
+    /// report's "n = 1, no interval" says), everything but n is empty for n = 0.
     public func csv() -> String {
         var out = "arm,metric,n,mean,sd,ci95_halfwidth\n"
         for arm in arms {
             for m in CompareMetric.allCases {
                 guard let s = summary(arm, m) else { out += "\(arm),\(m.rawValue),0,,,\n"; continue }
-                out += "\(arm),\(m.rawValue),\(s.count),\(s.mean),\(s.standardDeviation),\(s.halfWidth)\n"
+                out += "\(arm),\(m.rawValue),\(s.count),\(s.mean),\(Self.spread(s.standardDeviation, s)),\(Self.spread(s.halfWidth, s))\n"
             }
         }
         return out
     }
+
+    /// A spread of `summary` (its sd or CI half-width) as a CSV field: empty for a single value.
+    static func spread(_ value: Double, _ summary: Summary) -> String { summary.count > 1 ? "\(value)" : "" }
 
     /// Welch tests of every arm against each of `references` that exists, on `metrics`, as Markdown and CSV.
     public func welchTables(references: [String], metrics: [CompareMetric]) -> (markdown: String, csv: String) {
@@ -179,7 +184,10 @@ public struct CompareTable: Sendable {
                 let v = accuracy(arm, epoch: e)
                 cells.append(Self.cell(v.isEmpty ? nil : Summary(v)))
                 let p = arm == reference ? nil : WelchTest(v, accuracy(reference, epoch: e))?.p
-                if !v.isEmpty { csv += "\(e + 1),\(arm),\(v.count),\(Summary(v).mean),\(Summary(v).halfWidth),\(p.map { String($0) } ?? "")\n" }
+                if !v.isEmpty {
+                    let s = Summary(v)
+                    csv += "\(e + 1),\(arm),\(v.count),\(s.mean),\(Self.spread(s.halfWidth, s)),\(p.map { String($0) } ?? "")\n"
+                }
             }
             for arm in others { cells.append(WelchTest(accuracy(arm, epoch: e), accuracy(reference, epoch: e)).map { Self.pValue($0.p) } ?? "—") }
             md += "| \(e + 1) | " + cells.joined(separator: " | ") + " |\n"

@@ -37,6 +37,13 @@ public struct SeedExtensionRule: Sendable, Equatable {
 
     static let keys = ["afterSeeds", "contrast", "endpoint", "maxSeeds", "plannedSeeds", "targetEffect"]
 
+    /// The rule in the config's syntax (1-based contrast and endpoint), as `parse` reads it.
+    var configValue: ConfigValue {
+        .object(["afterSeeds": .number(String(afterSeeds)), "plannedSeeds": .number(String(plannedSeeds)),
+                 "contrast": .number(String(contrast + 1)), "endpoint": .number(String(endpoint + 1)),
+                 "targetEffect": .number("\(targetEffect)"), "maxSeeds": .number(String(maxSeeds))])
+    }
+
     /// What the rule decides from σ_d with `contrasts` primary contrasts.
     public struct Decision: Sendable, Equatable {
         public var sd: Double
