@@ -255,9 +255,9 @@ public enum CompareReport {
         try save(text + "\n", url)
     }
 
+    /// Writes through `RunFolder.writeAtomically`, so a study folder deleted or replaced under
+    /// a running compare is not written into (`.folderReplaced`).
     static func save(_ text: String, _ url: URL) throws(CompareError) {
-        do { try text.write(to: url, atomically: true, encoding: .utf8) } catch {
-            throw .output(path: url.path, message: "cannot write: \(error.localizedDescription)")
-        }
+        do { try RunFolder.writeAtomically(Data(text.utf8), to: url) } catch { throw .folder(error) }
     }
 }
