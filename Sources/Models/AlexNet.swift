@@ -41,11 +41,10 @@ public enum AlexNet {
 
 extension AlexNet {
     /// The registry entry `alexnet`; reads `width` and `dropout` (default 0.5, torchvision's).
-    public static let entry = ModelEntry(name: "alexnet", summary: "CIFAR AlexNet (3×3 convs 64-192-384-256-256, fc 4096-4096, dropout 0.5); --width scales 64 and 4096") { shape, classes, o throws(ModelError) in
+    public static let entry = ModelEntry(name: "alexnet", summary: "CIFAR AlexNet (3×3 convs 64-192-384-256-256, fc 4096-4096, dropout 0.5); --width scales 64 and 4096", unread: [.hidden, .batchNorm]) { shape, classes, o throws(ModelError) in
         let width = try ModelOptionCheck.width(o, model: "alexnet")
         let dropout = try ModelOptionCheck.dropout(o, model: "alexnet", default: 0.5)
         try ModelOptionCheck.noChannels(o, model: "alexnet")
-        try ModelOptionCheck.refuse([.hidden, .batchNorm], in: o, model: "alexnet")
         guard shape.rank == 3, shape[1] >= 8, shape[2] >= 8 else {
             throw .invalidOption(model: "alexnet", message: "needs [C, H, W] samples with H, W ≥ 8 (three 2×2 pools), got \(shape)")
         }

@@ -62,10 +62,9 @@ extension CIFARResNet {
     /// The registry entry `resnet18` or `resnet34` (a key of `depths`); reads `width` (default 64).
     public static func entry(_ name: String, summary: String) -> ModelEntry {
         guard let blocks = depths[name] else { preconditionFailure("unknown CIFAR ResNet \(name)") }
-        return ModelEntry(name: name, summary: summary) { shape, classes, o throws(ModelError) in
+        return ModelEntry(name: name, summary: summary, unread: [.hidden, .batchNorm]) { shape, classes, o throws(ModelError) in
             let width = try ModelOptionCheck.width(o, model: name)
             try ModelOptionCheck.noDropout(o, model: name)
-            try ModelOptionCheck.refuse([.hidden, .batchNorm], in: o, model: name)
             let inner = try ModelOptionCheck.channels(o, model: name, count: blocks.reduce(0, +), what: "one inner width per BasicBlock")
             guard shape.rank == 3, shape[1] >= 8, shape[2] >= 8 else {
                 throw .invalidOption(model: name, message: "needs [C, H, W] samples with H, W ≥ 8 (three stride-2 stages), got \(shape)")

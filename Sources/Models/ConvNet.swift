@@ -61,10 +61,9 @@ public enum ConvNet {
 extension ConvNet {
     /// The registry entry `conv2`, `conv4` or `conv6` (`pairs` 1, 2, 3); reads `width`.
     public static func entry(_ name: String, pairs: Int) -> ModelEntry {
-        ModelEntry(name: name, summary: "Frankle & Carbin's Conv-\(2 * pairs) (3×3 convs from 64, fc 256-256); --width scales 64") { shape, classes, o throws(ModelError) in
+        ModelEntry(name: name, summary: "Frankle & Carbin's Conv-\(2 * pairs) (3×3 convs from 64, fc 256-256); --width scales 64", unread: [.batchNorm]) { shape, classes, o throws(ModelError) in
             let width = try ModelOptionCheck.width(o, model: name)
             let dropout = try ModelOptionCheck.dropout(o, model: name)
-            try ModelOptionCheck.refuse([.batchNorm], in: o, model: name)
             let convWidths = try ModelOptionCheck.channels(o, model: name, count: 2 * pairs, what: "one per convolution")
             if let h = o.hidden, h.count != 2 {
                 throw .invalidOption(model: name, message: "hidden needs the 2 widths of fc1 and fc2, got \(h.count)")

@@ -34,10 +34,9 @@ public enum LeNet5 {
 
 extension LeNet5 {
     /// The registry entry `lenet5` (1×28×28 or 3×32×32 samples).
-    public static let entry = ModelEntry(name: "lenet5", summary: "LeNet-5 (conv 6@5×5, 16@5×5, fc 120-84) for 28×28 or 32×32 images") { shape, classes, o throws(ModelError) in
+    public static let entry = ModelEntry(name: "lenet5", summary: "LeNet-5 (conv 6@5×5, 16@5×5, fc 120-84) for 28×28 or 32×32 images", unread: [.hidden, .width, .batchNorm]) { shape, classes, o throws(ModelError) in
         try ModelOptionCheck.noDropout(o, model: "lenet5")
         try ModelOptionCheck.noChannels(o, model: "lenet5")
-        try ModelOptionCheck.refuse([.hidden, .width, .batchNorm], in: o, model: "lenet5")
         guard shape.rank == 3, (shape[1] == 28 && shape[2] == 28) || (shape[1] == 32 && shape[2] == 32) else {
             throw .invalidOption(model: "lenet5", message: "needs [C, 28, 28] or [C, 32, 32] samples, got \(shape)")
         }

@@ -57,45 +57,13 @@ extension ModelOptionCheck {
 }
 
 extension ModelOptionCheck {
-    /// A model option that only some models read.
-    enum Option: String, CaseIterable {
-        case hidden, width, batchNorm
-
-        /// The option as set in `options`, as text; nil when not set.
-        func value(in options: ModelOptions) -> String? {
-            switch self {
-            case .hidden: return options.hidden.map { $0.map(String.init).joined(separator: ",") }
-            case .width: return options.width.map(String.init)
-            case .batchNorm: return options.batchNorm.map(String.init)
-            }
-        }
-
-        /// The command-line flag of the option.
-        var flag: String {
-            switch self {
-            case .hidden: return "--hidden"
-            case .width: return "--width"
-            case .batchNorm: return "modelOptions.batchNorm"
-            }
-        }
-
-        /// The models that read it.
-        var readers: String {
-            switch self {
-            case .hidden: return "mlp, conv2, conv4, conv6"
-            case .width: return "conv2/4/6, vgg11/16/19, resnet18/34, alexnet"
-            case .batchNorm: return "mlp"
-            }
-        }
-    }
-
     /// Refuses each of `unused` that `options` sets: a setting the model would ignore is
     /// recorded in `config.json` and would tell runs apart (`runs --filter`, `diff`, plot
     /// legends) that are the same network.
-    static func refuse(_ unused: [Option], in options: ModelOptions, model: String) throws(ModelError) {
+    static func refuse(_ unused: [ModelOption], in options: ModelOptions, model: String) throws(ModelError) {
         for option in unused {
             guard let value = option.value(in: options) else { continue }
-            throw .invalidOption(model: model, message: "does not use \(option.flag) (got \(value)); the models that do: \(option.readers)")
+            throw .unreadOption(model: model, option: option, message: "does not use \(option.flag) (got \(value)); the models that do: \(option.readers)")
         }
     }
 }

@@ -37,10 +37,9 @@ public enum VGG {
 extension VGG {
     /// The registry entry `vgg11`, `vgg16` or `vgg19`; reads `width`.
     public static func entry(_ name: String) -> ModelEntry {
-        ModelEntry(name: name, summary: "CIFAR \(name.uppercased()) with BatchNorm (kuangliu/pytorch-cifar names); --width scales 64") { shape, classes, o throws(ModelError) in
+        ModelEntry(name: name, summary: "CIFAR \(name.uppercased()) with BatchNorm (kuangliu/pytorch-cifar names); --width scales 64", unread: [.hidden, .batchNorm]) { shape, classes, o throws(ModelError) in
             let width = try ModelOptionCheck.width(o, model: name)
             try ModelOptionCheck.noDropout(o, model: name)
-            try ModelOptionCheck.refuse([.hidden, .batchNorm], in: o, model: name)
             let convWidths = try ModelOptionCheck.channels(o, model: name, count: configurations[name]!.filter { $0 > 0 }.count,
                                                            what: "one per convolution")
             guard shape.rank == 3, shape[1] >= 32, shape[2] >= 32 else {

@@ -33,7 +33,7 @@ struct ModelsCommand: ParsableCommand {
         for e in ModelRegistry.entries {
             func count(_ s: Shape) -> String {
                 // --width applies to the models that read it; the others are listed as they are.
-                ((try? e.build(s, 10, options)) ?? (try? e.build(s, 10, ModelOptions()))).map { String($0.parameterCount) } ?? "–"
+                (try? e.build(s, 10, e.applicable(options))).map { String($0.parameterCount) } ?? "–"
             }
             print(e.name.padding(toLength: 10, withPad: " ", startingAt: 0)
                   + count(Shape(1, 28, 28)).padding(toLength: 22, withPad: " ", startingAt: 0)

@@ -93,6 +93,8 @@ final class RunFolderReplacementTests: XCTestCase {
         XCTAssertEqual(pending.command, "lottery")
         XCTAssertTrue(pending.evidence.contains("a level of the lottery in"), pending.evidence)
         XCTAssertEqual(FolderOwner.of(root.file("L/level_02/reinit"))?.command, "lottery", "a branch, two folders below its lottery")
+        XCTAssertNil(FolderOwner.of(root.file("L/runs")), "a folder under a lottery that is not named as a level is not its level")
+        XCTAssertNil(FolderOwner.of(root.file("L/runs/x")))
         XCTAssertEqual(FolderOwner.of(try folder("C", ["compare.json": "{}", "command.txt": "command: masklab compare x\n"]))?.command, "compare")
         XCTAssertEqual(FolderOwner.of(try folder("S", ["sweep.json": "{}"]))?.command, "sweep")
         XCTAssertEqual(FolderOwner.of(try folder("P", ["prune.json": "{}"]))?.command, "prune")

@@ -31,5 +31,12 @@ final class WeightsProvenanceTests: XCTestCase {
         XCTAssertTrue(live.warning(role: "A")?.contains("still being written") == true)
         lock.release()
         XCTAssertEqual(WeightsProvenance.state(of: folder), .completed)
+        // The state is read before the load: a run that ends while its weights are read stays unfinished in the record.
+        try FileManager.default.removeItem(at: folder.appendingPathComponent("summary.json"))
+        let (_, early) = try WeightsProvenance.reading(file, load: { () throws(RunError) -> Int in
+            try? #"{"status": "completed"}"#.write(to: folder.appendingPathComponent("summary.json"), atomically: true, encoding: .utf8)
+            return 0
+        }, contents: { _ in nil })
+        XCTAssertEqual(early.state, .unfinished)
     }
 }

@@ -127,7 +127,7 @@ final class DropoutTests: XCTestCase {
         XCTAssertEqual(mlp.name, "mlp", "--dropout 0 is the model of before the option")
         XCTAssertEqual((mlp.body as? Sequential)?.layers.count, 6, "flatten, (fc, relu)×2, fc: no dropout layer")
         for name in ["lenet5", "vgg11", "resnet18", "resnet34"] {
-            XCTAssertThrowsError(try ModelRegistry.make(name, sampleShape: cifar, classes: 10, options: ModelOptions(width: 8, dropout: 0.5))) {
+            XCTAssertThrowsError(try ModelRegistry.make(name, sampleShape: cifar, classes: 10, options: ModelOptions(width: name == "lenet5" ? nil : 8, dropout: 0.5))) {
                 XCTAssertTrue("\($0)".contains("does not place dropout"), "\($0)")
             }
             XCTAssertNoThrow(try ModelRegistry.make(name, sampleShape: cifar, classes: 10, options: ModelOptions(width: name == "lenet5" ? nil : 8, dropout: 0)))
@@ -144,10 +144,15 @@ final class DropoutTests: XCTestCase {
         XCTAssertTrue(message("lenet5", mnist, ModelOptions(hidden: [50])).contains("does not use --hidden (got 50)"))
         XCTAssertTrue(message("lenet5", cifar, ModelOptions(width: 8)).contains("does not use --width"))
         XCTAssertTrue(message("mlp", mnist, ModelOptions(width: 8)).contains("does not use --width"))
-        XCTAssertTrue(message("resnet18", cifar, ModelOptions(width: 4, batchNorm: true)).contains("modelOptions.batchNorm"))
+        XCTAssertTrue(message("resnet18", cifar, ModelOptions(width: 4, batchNorm: true)).contains("--batch-norm"))
         XCTAssertTrue(message("alexnet", cifar, ModelOptions(hidden: [64], width: 4)).contains("the models that do: mlp, conv2, conv4, conv6"))
         XCTAssertTrue(message("vgg11", cifar, ModelOptions(hidden: [64], width: 8)).contains("--hidden"))
-        XCTAssertTrue(message("conv2", cifar, ModelOptions(width: 8, batchNorm: false)).contains("modelOptions.batchNorm"))
+        XCTAssertTrue(message("conv2", cifar, ModelOptions(width: 8, batchNorm: false)).contains("--batch-norm"))
+        // A setting applied to every model (masklab models --width, a benchmark's width) is dropped where unread.
+        XCTAssertNil(ModelRegistry.applicable(ModelOptions(width: 16), to: "mlp").width)
+        XCTAssertNil(ModelRegistry.applicable(ModelOptions(width: 16), to: "lenet5").width)
+        XCTAssertEqual(ModelRegistry.applicable(ModelOptions(width: 16), to: "resnet18").width, 16)
+        XCTAssertNoThrow(try ModelRegistry.make("lenet5", sampleShape: cifar, classes: 10, options: ModelRegistry.applicable(ModelOptions(width: 16), to: "lenet5")))
         // What a model reads is still accepted.
         XCTAssertEqual(message("conv2", cifar, ModelOptions(hidden: [32, 32], width: 8)), "")
         XCTAssertEqual(message("mlp", mnist, ModelOptions(hidden: [16], batchNorm: true)), "")

@@ -16,7 +16,7 @@ struct CIFARTimingSetup {
 
     init(model: String, width: Int, batchSize batch: Int, batches count: Int) throws(RunError) {
         stepSeconds = try Self.trainStepSeconds(model: model, width: width, batchSize: batch)
-        do { network = try ModelRegistry.make(model, sampleShape: Shape(3, 32, 32), classes: 10, options: ModelOptions(width: width)) } catch {
+        do { network = try ModelRegistry.make(model, sampleShape: Shape(3, 32, 32), classes: 10, options: ModelRegistry.applicable(ModelOptions(width: width), to: model)) } catch {
             throw .model(error)
         }
         network.prepare(batch: batch)
@@ -34,7 +34,7 @@ struct CIFARTimingSetup {
     /// `Benchmark`'s training step of `model` at `width` on CIFAR-shaped batches, timed now
     /// (4 steps after 1 warm-up, on the current thread count), seconds.
     static func trainStepSeconds(model: String, width: Int, batchSize batch: Int) throws(RunError) -> Double {
-        let workload = Benchmark.Workload(name: model, model: model, options: ModelOptions(width: width), sampleShape: Shape(3, 32, 32),
+        let workload = Benchmark.Workload(name: model, model: model, options: ModelRegistry.applicable(ModelOptions(width: width), to: model), sampleShape: Shape(3, 32, 32),
                                           batch: batch, classes: 10)
         do { return try Benchmark.run(workload, steps: 4, warmup: 1, threads: Parallel.threads).trainStepSeconds } catch let e as ModelError {
             throw .model(e)

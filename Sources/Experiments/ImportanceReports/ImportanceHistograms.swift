@@ -36,7 +36,8 @@ public enum ImportanceHistograms {
         config.augment = false
         let (network, splits, _) = try TrainingRun.materialise(config, dataRoot: dataRoot)
         network.prepare(batch: config.training.batchSize)
-        let weights = WeightsProvenance.read(source.file, contents: try WeightsSource.load(source.file, into: network))
+        let weights = try WeightsProvenance.reading(source.file, load: { () throws(RunError) in try WeightsSource.load(source.file, into: network) },
+                                                     contents: { $0 }).provenance
         if let warning = weights.warning(role: "the weights") { say(warning) }
         var scope = config.masks?.scope ?? MaskScope()
         if let exclude { scope.exclude = exclude }

@@ -111,9 +111,9 @@ public enum InterpolationRun {
         Parallel.setThreads(config.training.threads)
         var read: [WeightsProvenance] = []
         func snapshot(_ url: URL, _ role: String) throws(RunError) -> WeightSnapshot {
-            let contents: Checkpoint.Contents
-            do { contents = try Checkpoint.load(from: url, into: network, optimizer: nil) } catch { throw .training(.checkpoint(error)) }
-            let provenance = WeightsProvenance.read(url, contents: contents)
+            let (_, provenance) = try WeightsProvenance.reading(url, load: { () throws(RunError) -> Checkpoint.Contents in
+                do throws(CheckpointError) { return try Checkpoint.load(from: url, into: network, optimizer: nil) } catch { throw .training(.checkpoint(error)) }
+            }, contents: { $0 })
             if let warning = provenance.warning(role: role) { warn(warning) }
             read.append(provenance)
             return WeightSnapshot(network.store)

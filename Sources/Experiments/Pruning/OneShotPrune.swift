@@ -75,7 +75,8 @@ public struct OneShotPrune: Sendable {
             _ = try WeightsSource.load(URL(fileURLWithPath: reference), into: network)
             w0 = masked.map { $0.value.toArray() }
         }
-        let weights = WeightsProvenance.read(source.file, contents: try WeightsSource.load(source.file, into: network))
+        let weights = try WeightsProvenance.reading(source.file, load: { () throws(RunError) in try WeightsSource.load(source.file, into: network) },
+                                                     contents: { $0 }).provenance
         if let warning = weights.warning(role: "the weights") { say(warning) }
         let runSeed = seed ?? config.training.seed
         var dataFolder: URL?

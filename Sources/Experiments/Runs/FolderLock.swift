@@ -61,7 +61,9 @@ public final class FolderLock: @unchecked Sendable {
         /// the device and inode of the locked descriptor).
         public var isCurrent: Bool {
             var now = stat()
-            guard stat(cPath, &now) == 0 else { return false }
+            // Only a missing path means gone; a passing error (ESTALE, EIO, EACCES on a network
+            // file system) must not stop a healthy run.
+            guard stat(cPath, &now) == 0 else { return errno != ENOENT && errno != ENOTDIR }
             return UInt64(now.st_dev) == device && UInt64(now.st_ino) == inode
         }
     }

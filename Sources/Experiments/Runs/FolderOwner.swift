@@ -25,12 +25,17 @@ public struct FolderOwner: Sendable, Equatable {
             return FolderOwner(command: m.command, evidence: "it holds \(m.file)")
         }
         // A lottery level (level_03) or branch (level_03/reinit) not finished yet: its lottery is above it.
-        var above = directory.standardizedFileURL.deletingLastPathComponent()
-        for _ in 0..<2 where above.path != "/" {
-            if fm.fileExists(atPath: above.appendingPathComponent(LotteryLayout.configFile).path) {
-                return FolderOwner(command: "lottery", evidence: "a level of the lottery in \(above.path)")
-            }
-            above = above.deletingLastPathComponent()
+        // Only folders named as levels count (`level_NN`, or a branch inside one): a run folder
+        // elsewhere under a lottery's folder is not its level.
+        func isLevel(_ url: URL) -> Bool {
+            let name = url.lastPathComponent
+            return name.hasPrefix("level_") && name.dropFirst(6).allSatisfy(\.isNumber) && name.count > 6
+        }
+        let folder = directory.standardizedFileURL
+        for (level, lottery) in [(folder, folder.deletingLastPathComponent()),
+                                 (folder.deletingLastPathComponent(), folder.deletingLastPathComponent().deletingLastPathComponent())]
+        where isLevel(level) && fm.fileExists(atPath: lottery.appendingPathComponent(LotteryLayout.configFile).path) {
+            return FolderOwner(command: "lottery", evidence: "a level of the lottery in \(lottery.path)")
         }
         guard let text = try? String(contentsOf: RunLayout(directory: directory).command, encoding: .utf8),
               let command = subcommand(RunFolder.latestInvocation(text)), command != "train" else { return nil }

@@ -32,9 +32,11 @@ extension RunConfig {
             let activations = Double(widths.reduce(0, +)) * 4 * 4 * batch
             return (parameters * 16 + activations, parameters)
         }
-        let width = Double(t.modelOptions.width ?? 64)
+        // A model that reads --width is probed at width 8 and scaled; one that does not, as it is.
+        let readsWidth = ModelRegistry.entry(t.model)?.reads(.width) ?? false
+        let width = readsWidth ? Double(t.modelOptions.width ?? 64) : 8
         var probe = t.modelOptions
-        probe.width = 8
+        if readsWidth { probe.width = 8 }
         guard let network = try? ModelRegistry.make(t.model, sampleShape: sampleShape, classes: classes, options: probe) else { return nil }
         let parameters = Double(network.store.count) * (width / 8) * (width / 8)
         let perImage = 10e6 * (width / 64) * (pixels / Double(3 * 32 * 32))

@@ -110,7 +110,9 @@ public enum TrainingRun {
 
     /// Prints `line` to standard error as a warning (shown with --quiet too, and in a child's log).
     static func warn(_ line: String) {
-        FileHandle.standardError.write(Data("warning: \(line)\n".utf8))
+        // write(2), not FileHandle.write: with SIGPIPE ignored, a closed stderr must not trap.
+        let text = Array("warning: \(line)\n".utf8)
+        _ = text.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
     }
 
     /// Takes the run folder of `layout` for `config` (see `RunFolder.open`); resuming needs the

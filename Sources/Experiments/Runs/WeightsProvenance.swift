@@ -29,15 +29,31 @@ public struct WeightsProvenance: Sendable {
     public var epoch: Int?, iteration: Int?
     public var state: RunState
 
-    /// Reads the facts of `file` (the weights just loaded; `contents` as `WeightsSource.load`
-    /// returned them) and of the folder that holds it.
-    public static func read(_ file: URL, contents: Checkpoint.Contents?) -> WeightsProvenance {
+    /// Loads `file` with `load` and returns what it returned with the facts of the file and of
+    /// its run, read **before** loading (a run that ends meanwhile must not make an earlier
+    /// checkpoint look completed); the position comes from the checkpoint `load` returns.
+    public static func reading<T>(_ file: URL, load: () throws(RunError) -> T, contents: (T) -> Checkpoint.Contents?)
+        throws(RunError) -> (value: T, provenance: WeightsProvenance) {
+        var provenance = facts(file)
+        let value = try load()
+        let c = contents(value)
+        (provenance.epoch, provenance.iteration) = (c?.progress.epoch, c?.progress.iteration)
+        return (value, provenance)
+    }
+
+    /// The facts of `file` and of the folder that holds it, now (no position).
+    public static func facts(_ file: URL) -> WeightsProvenance {
         let attributes = try? FileManager.default.attributesOfItem(atPath: file.path)
-        let folder = file.deletingLastPathComponent()
         return WeightsProvenance(file: file, bytes: (attributes?[.size] as? NSNumber)?.intValue,
-                                 modified: attributes?[.modificationDate] as? Date,
-                                 epoch: contents?.progress.epoch, iteration: contents?.progress.iteration,
-                                 state: state(of: folder))
+                                 modified: attributes?[.modificationDate] as? Date, epoch: nil, iteration: nil,
+                                 state: state(of: file.deletingLastPathComponent()))
+    }
+
+    /// The facts of `file` with the position of `contents` (read now, after the load: tests).
+    static func read(_ file: URL, contents: Checkpoint.Contents?) -> WeightsProvenance {
+        var p = facts(file)
+        (p.epoch, p.iteration) = (contents?.progress.epoch, contents?.progress.iteration)
+        return p
     }
 
     /// The state of the run folder `folder` now.
