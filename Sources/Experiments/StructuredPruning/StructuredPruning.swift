@@ -40,7 +40,9 @@ public enum StructuredPruning {
         guard groups.map(\.name) == selection.names, groups.map(\.width) == selection.widths else {
             throw .selectionMismatch(model: dense.name, expected: groups.map(\.name), got: selection.names)
         }
-        let pruned = prunedOptions(options, groups: groups, selection: selection)
+        // Widths a model has no option for are left out (lenet5's fc layers, alexnet's): the
+        // check below then names the first group whose width did not come out.
+        let pruned = ModelRegistry.applicable(prunedOptions(options, groups: groups, selection: selection), to: model)
         let network: Network
         do { network = try ModelRegistry.make(model, sampleShape: dense.sampleShape, classes: dense.classes, options: pruned) } catch {
             throw .unsupportedModel(model: model, message: error.description)
