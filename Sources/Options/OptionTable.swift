@@ -108,23 +108,42 @@ public struct OptionTable<Root> {
         path.reversed().reduce(v) { inner, k in .object([k: inner]) }
     }
 
+    /// `root` with the options whose keys are in `keys` set to their values in `defaults`.
+    public func resetting(_ keys: [String], in root: Root, to defaults: Root) -> Root {
+        var r = root
+        for o in options where keys.contains(o.key) {
+            if let v = o.read(defaults) { try? o.write(&r, v) }
+        }
+        return r
+    }
+
     // MARK: - The command line
 
-    /// Applies `--set key.path=value`.
-    public func set(_ assignment: String, in root: inout Root) throws(OptionError) {
+    /// Applies `--set key.path=value`; returns the key set (an option's current key, or the
+    /// nullable group cleared).
+    @discardableResult
+    public func set(_ assignment: String, in root: inout Root) throws(OptionError) -> String {
         guard let eq = assignment.firstIndex(of: "=") else {
             throw OptionError("--set expects key.path=value (e.g. trainSubset=2000), got '\(assignment)'")
         }
         let key = String(assignment[..<eq]).trimmingSpaces, text = String(assignment[assignment.index(after: eq)...])
-        if let o = option(readingKey: key) { return try o.writeText(&root, text) }
-        if let clear = nullableGroups[key], text.trimmingSpaces == "null" { return clear(&root) }
+        if let o = option(readingKey: key) {
+            try o.writeText(&root, text)
+            return o.key
+        }
+        if let clear = nullableGroups[key], text.trimmingSpaces == "null" {
+            clear(&root)
+            return key
+        }
         let near = Self.nearest(key, among: options.map(\.key))
         throw OptionError("--set: unknown key \(key); \(near.map { "did you mean \($0)? " } ?? "")valid keys: \(options.map(\.key).joined(separator: ", "))")
     }
 
     /// Applies long flags (`--lr 0.05`, `--lr=0.05`, `--nesterov`, `--no-nesterov`) in order.
     /// The argument after a flag is always its value, so `--lr -1` reads -1 (then refused by the range).
-    public func parse(arguments: [String], into root: inout Root) throws(OptionError) {
+    /// Returns the config keys the flags set, in order.
+    @discardableResult
+    public func parse(arguments: [String], into root: inout Root) throws(OptionError) -> [String] {
         var given: [String] = []
         var i = 0
         while i < arguments.count {
@@ -165,6 +184,7 @@ public struct OptionTable<Root> {
                 throw OptionError("give \(both.compactMap { k in option(key: k).map { "--" + $0.flag } }.joined(separator: " or ")), not both")
             }
         }
+        return given
     }
 
     /// One entry per option: flag, value, config key, help, default (read from `defaults`) and range.

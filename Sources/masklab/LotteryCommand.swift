@@ -46,7 +46,8 @@ struct LotteryCommand: ParsableCommand {
             let key = String(a.prefix { $0 != "=" })
             return LotteryConfig.canonicalKey(key) + a.dropFirst(key.count)
         }
-        var config = try options.resolve(LotteryConfig.table, defaults: LotteryConfig()) { url in
+        var given: [String] = []
+        var config = try options.resolve(LotteryConfig.table, defaults: LotteryConfig(), given: &given) { url in
             let value = try ConfigText.load(path: url.path)
             guard value.object?["run"] != nil else { return LotteryConfig(run: try RunConfig.load(from: url)) }
             var lottery = LotteryConfig()
@@ -70,7 +71,7 @@ struct LotteryCommand: ParsableCommand {
             guard FileManager.default.fileExists(atPath: initFrom) else { throw CommandFailure("--init-from \(initFrom): no such weights file") }
             config.initFrom = URL(fileURLWithPath: initFrom).standardizedFileURL.path
         }
-        if let message = config.validationError() { throw CommandFailure(message) }
+        if let message = config.validationError() ?? config.run.unreadSettingError(given: given) { throw CommandFailure(message) }
         return config
     }
 

@@ -40,22 +40,23 @@ struct TrainOptions: ParsableArguments {
     }
 
     /// `defaults`, then the config file, then the flags, then each `--set`; `load` reads the file.
-    func resolve<Root>(_ table: OptionTable<Root>, defaults: Root, load: (URL) throws -> Root) throws -> Root {
+    /// `given` receives the keys the flags and `--set` gave, in order.
+    func resolve<Root>(_ table: OptionTable<Root>, defaults: Root, given: inout [String], load: (URL) throws -> Root) throws -> Root {
         var c = defaults
         if let config {
             do { c = try load(URL(fileURLWithPath: config)) } catch { throw CommandFailure("\(error)") }
         }
         do throws(OptionError) {
-            try table.parse(arguments: configFlags, into: &c)
-            for a in assignments { try table.set(a, in: &c) }
+            given = try table.parse(arguments: configFlags, into: &c)
+            for a in assignments { given.append(try table.set(a, in: &c)) }
         } catch { throw CommandFailure(error.message) }
         return c
     }
 
     /// The run config of `masklab train`.
     func resolveRun() throws -> RunConfig {
-        var fileHasMasks = false
-        let c = try resolve(RunConfig.table, defaults: RunConfig()) { url throws(RunError) in
+        var fileHasMasks = false, given: [String] = []
+        let c = try resolve(RunConfig.table, defaults: RunConfig(), given: &given) { url throws(RunError) in
             let r = try RunConfig.load(from: url)
             fileHasMasks = r.masks != nil
             return r
@@ -63,7 +64,7 @@ struct TrainOptions: ParsableArguments {
         if !fileHasMasks, c.masks != nil, !namesMask {
             throw CommandFailure("mask options need --mask NAME (or a config file with \"masks\")")
         }
-        if let message = c.validationError() { throw CommandFailure(message) }
+        if let message = c.validationError() ?? c.unreadSettingError(given: given) { throw CommandFailure(message) }
         return c
     }
 

@@ -103,6 +103,34 @@ final class ResumeConditionsTests: XCTestCase {
         XCTAssertTrue(try XCTUnwrap(c.checkpointRecord.difference("{\"epochs\": ")).hasPrefix("a configuration this MaskLab cannot read"))
     }
 
+    /// Settings the chosen optimiser or schedule does not read are no difference on resume (a
+    /// lottery preset recorded Adam with momentum 0, a flag-free run the default 0.9), while a
+    /// setting it reads still is.
+    func testIgnoredOptimizerAndScheduleSettingsAreNoDifference() throws {
+        var adam = config()
+        adam.training.optimizer.name = "adam"
+        adam.training.optimizer.momentum = 0
+        adam.training.optimizer.nesterov = false
+        adam.training.schedule.name = "constant"
+        adam.training.schedule.milestones = [3, 6]
+        var plain = adam
+        plain.training.optimizer.momentum = 0.9
+        plain.training.optimizer.nesterov = true
+        plain.training.schedule.milestones = []
+        XCTAssertNotEqual(adam, plain)
+        XCTAssertEqual(adam.readSettings, plain.readSettings)
+        XCTAssertNil(plain.checkpointRecord.difference(adam.checkpointRecord.text))
+        var beta = plain
+        beta.training.optimizer.beta2 = 0.99
+        XCTAssertEqual(beta.checkpointRecord.difference(adam.checkpointRecord.text),
+                       "another configuration (optimizer.beta2 0.999 in the checkpoint, 0.99 here)")
+        // Under SGD momentum is read: the same two momenta differ.
+        var sgd = adam, sgd9 = plain
+        sgd.training.optimizer.name = "sgd"
+        sgd9.training.optimizer.name = "sgd"
+        XCTAssertNotNil(sgd9.checkpointRecord.difference(sgd.checkpointRecord.text))
+    }
+
     /// A lottery level stopped mid-training resumes through the trainer's checks (its checkpoint
     /// records the lottery's run config) and ends with the uninterrupted lottery's results.
     func testAnInterruptedLotteryLevelResumesToTheSameResults() throws {

@@ -30,10 +30,27 @@ final class OptionsCLITests: XCTestCase {
     func testEveryOptionRoundTripsThroughPrintConfigAndConfig() throws {
         let dir = TemporaryDirectory("masklab-options-cli")
         for skipped in ["budget.iterations", "budget.epochs"] {
+            // Settings the sampled optimiser and schedule do not read are refused as flags: they
+            // go in through a config file (files are not checked), the rest as flags.
+            var sampled = RunConfig()
+            for o in RunConfig.table.options where o.key != skipped { try RunConfig.table.set("\(o.key)=\(OptionSamples.run[o.key]!)", in: &sampled) }
+            let unread = Set(sampled.training.optimizer.unreadKeys.map { "optimizer." + $0 } + sampled.training.schedule.unreadKeys.map { "schedule." + $0 })
+            XCTAssertFalse(unread.isEmpty)
+            var fileObject: [String: ConfigValue] = [:]
             var args = ["train", "--print-config"]
             for o in RunConfig.table.options where o.key != skipped {
-                args.append("--\(o.flag)=\(try XCTUnwrap(OptionSamples.run[o.key], o.key))")
+                if unread.contains(o.key) {
+                    let parts = o.key.split(separator: ".").map(String.init)
+                    var group = fileObject[parts[0]]?.object ?? [:]
+                    group[parts[1]] = try XCTUnwrap(o.read(sampled))
+                    fileObject[parts[0]] = .object(group)
+                } else {
+                    args.append("--\(o.flag)=\(try XCTUnwrap(OptionSamples.run[o.key], o.key))")
+                }
             }
+            let ignored = dir.file("ignored.json")
+            try ConfigText.json(.object(fileObject)).write(to: ignored, atomically: true, encoding: .utf8)
+            args += ["--config", ignored.path]
             let first = try masklab(args)
             XCTAssertEqual(first.status, 0, "\(first)")
             let file = dir.file("printed.json")
@@ -72,6 +89,32 @@ final class OptionsCLITests: XCTestCase {
         XCTAssertNil(c.training.optimizer.weightDecay)
         let typo = try masklab(["train", "--set", "trainSubste=5", "--print-config"])
         XCTAssertTrue(typo.stderr.contains("unknown key trainSubste; did you mean trainSubset?"), typo.stderr)
+    }
+
+    /// A flag or `--set` the chosen optimiser or schedule does not read is refused (it would be
+    /// recorded without effect); the same value under an optimiser that reads it is accepted.
+    func testSettingsTheOptimizerOrScheduleIgnoresAreRefused() throws {
+        let cases: [([String], String)] = [
+            (["train", "--optimizer", "adam", "--momentum", "0.5"], "--momentum (optimizer.momentum) is not read by the adam optimiser"),
+            (["train", "--optimizer", "adamw", "--no-nesterov"], "--nesterov (optimizer.nesterov) is not read by the adamw optimiser"),
+            (["train", "--beta2", "0.99"], "--beta2 (optimizer.beta2) is not read by the sgd optimiser"),
+            (["train", "--milestones", "3,6"], "--milestones (schedule.milestones) is not read by the cosine schedule, so it would be recorded in config.json without effect; the schedules that read it: multistep"),
+            (["train", "--schedule", "onecycle", "--set", "schedule.minimumLearningRate=0.001"], "is not read by the onecycle schedule"),
+            (["lottery", "--optimizer", "adam", "--set", "optimizer.dampening=0.1"], "--dampening (optimizer.dampening) is not read by the adam optimiser"),
+        ]
+        for (args, expected) in cases {
+            let r = try masklab(args + ["--print-config"])
+            XCTAssertNotEqual(r.status, 0, "\(args)")
+            XCTAssertTrue(r.stderr.contains(expected), "\(args): \(r.stderr)")
+        }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        // The Frankle preset's file sets momentum 0 under Adam: files are not checked (a run's
+        // config.json records every key).
+        for args in [["train", "--momentum", "0.5"], ["train", "--schedule", "multistep", "--milestones", "3,6"],
+                     ["lottery", "--config", root.appendingPathComponent("experiments/lottery/lenet300-frankle.json").path]] {
+            let r = try masklab(args + ["--print-config"])
+            XCTAssertEqual(r.status, 0, "\(args): \(r.stderr)")
+        }
     }
 
     /// Issue 12: bad values are refused with the valid range, before a run folder is touched.

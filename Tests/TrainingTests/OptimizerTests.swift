@@ -210,4 +210,29 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(opt.state.count, s.count)
         XCTAssertEqual(try SGD(store: s).state.count, 0, "plain SGD keeps no state")
     }
+
+    /// Each optimiser and schedule declares the settings it reads; the others are reset by
+    /// `readSettings` and named by `unreadKeys`.
+    func testUnreadSettingsAreDeclaredPerOptimizerAndSchedule() {
+        XCTAssertEqual(OptimizerRegistry.settingReaders.unreadKeys(of: "adam"), ["momentum", "dampening", "nesterov"])
+        XCTAssertEqual(OptimizerRegistry.settingReaders.unreadKeys(of: "sgd"), ["beta1", "beta2", "epsilon"])
+        XCTAssertEqual(OptimizerRegistry.settingReaders.readers(of: "beta1"), ["adam", "adamw"])
+        var adam = OptimizerConfig(name: "adam", learningRate: 1e-3, momentum: 0.3, nesterov: false, beta1: 0.8)
+        let read = adam.readSettings
+        XCTAssertEqual(read.momentum, OptimizerConfig().momentum)
+        XCTAssertEqual(read.nesterov, OptimizerConfig().nesterov)
+        XCTAssertEqual(read.beta1, 0.8, "Adam reads β1")
+        XCTAssertEqual(read.learningRate, 1e-3)
+        adam.name = "sgd"
+        XCTAssertEqual(adam.readSettings.momentum, 0.3, "SGD reads momentum")
+        XCTAssertEqual(adam.readSettings.beta1, OptimizerConfig().beta1)
+
+        XCTAssertEqual(ScheduleRegistry.settingReaders.unreadKeys(of: "constant"), ScheduleRegistry.settingReaders.specificKeys)
+        XCTAssertEqual(Set(ScheduleRegistry.settingReaders.unreadKeys(of: "cosine")), Set(ScheduleRegistry.settingReaders.specificKeys).subtracting(["minimumLearningRate"]))
+        let multistep = ScheduleConfig(name: "multistep", gamma: 0.5, milestones: [2], minimumLearningRate: 0.01, warmupIterations: 7)
+        XCTAssertEqual(multistep.readSettings.milestones, [2])
+        XCTAssertEqual(multistep.readSettings.gamma, 0.5)
+        XCTAssertEqual(multistep.readSettings.minimumLearningRate, 0, "multistep ignores cosine's final rate")
+        XCTAssertEqual(multistep.readSettings.warmupIterations, 7, "warm-up applies to every schedule")
+    }
 }

@@ -6,7 +6,8 @@ extension RunConfig {
     /// The configuration as the run's checkpoints record it (`RunConditions.Config`): every
     /// option as compact JSON. A resume reads the recorded text back through `RunConfig` and
     /// compares configurations, not texts, so a key that a later MaskLab adds with its default
-    /// is no difference; a real one is named with both values (`ConfigDiff.brief`).
+    /// is no difference, nor is a setting the chosen optimiser or schedule ignores
+    /// (`readSettings`); a real one is named with both values (`ConfigDiff.brief`).
     public var checkpointRecord: RunConditions.Config {
         let text = ConfigText.json(Self.table.encode(self), pretty: false)
         let config = self
@@ -15,8 +16,9 @@ extension RunConfig {
             do { recorded = try RunConfig.decode(try ConfigText.json(saved, path: RunConditions.configKey), path: RunConditions.configKey) } catch {
                 return "a configuration this MaskLab cannot read (\(error))"
             }
-            guard recorded != config else { return nil }
-            let what = ConfigDiff.brief(saved: recorded.jsonText(), requested: config.jsonText(), savedIn: "in the checkpoint")
+            // Settings the optimiser or schedule ignores (Adam's momentum) are no difference.
+            guard recorded.readSettings != config.readSettings else { return nil }
+            let what = ConfigDiff.brief(saved: recorded.readSettings.jsonText(), requested: config.readSettings.jsonText(), savedIn: "in the checkpoint")
             return "another configuration" + (what.isEmpty ? "" : " (\(what))")
         }
     }

@@ -39,6 +39,13 @@ public struct SweepPoint: Sendable {
         work.training.threads = threads
         let label = settings.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
         if let message = work.validationError() { throw .config(path: path, message: "point \(label): \(message)") }
+        // An axis over a setting the optimiser or schedule ignores would train the same run twice.
+        let run: RunConfig
+        switch work {
+        case let .train(c): run = c
+        case let .lottery(c): run = c.run
+        }
+        if let message = run.unreadSettingError(given: settings.map(\.key)) { throw .config(path: path, message: "point \(label): \(message)") }
         if case var .lottery(c) = work {
             for (key, file) in [("transfer", \LotteryConfig.transfer), ("initFrom", \LotteryConfig.initFrom)] {
                 guard let given = c[keyPath: file] else { continue }

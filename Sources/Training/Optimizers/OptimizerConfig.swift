@@ -57,3 +57,16 @@ public struct OptimizerConfig: Sendable, Equatable {
         .value("epsilon", \.epsilon, flag: "epsilon", .float, .above(0), help: "Adam ε."),
     ] }
 }
+
+extension OptimizerConfig {
+    /// The keys (relative to "optimizer") of the settings this config's optimiser ignores:
+    /// Adam's β and ε under SGD, SGD's momentum, dampening and Nesterov under Adam/AdamW.
+    public var unreadKeys: [String] { OptimizerRegistry.settingReaders.unreadKeys(of: name) }
+
+    /// This config with every setting its optimiser ignores put back to MaskLab's default, so
+    /// two configs that train alike compare equal (e.g. Adam recorded with momentum 0 and with
+    /// the default 0.9: a resume's configuration check compares these).
+    public var readSettings: OptimizerConfig {
+        OptionTable(Self.options).resetting(unreadKeys, in: self, to: OptimizerConfig())
+    }
+}

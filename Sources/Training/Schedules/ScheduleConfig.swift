@@ -59,3 +59,15 @@ public struct ScheduleConfig: Sendable, Equatable {
                help: "onecycle: the final rate is the start rate / this."),
     ] }
 }
+
+extension ScheduleConfig {
+    /// The keys (relative to "schedule") of the settings this config's schedule ignores, e.g.
+    /// `milestones` and `gamma` under cosine.
+    public var unreadKeys: [String] { ScheduleRegistry.settingReaders.unreadKeys(of: name) }
+
+    /// This config with every setting its schedule ignores put back to MaskLab's default, so two
+    /// configs that train alike compare equal (a resume's configuration check compares these).
+    public var readSettings: ScheduleConfig {
+        OptionTable(Self.options).resetting(unreadKeys, in: self, to: ScheduleConfig())
+    }
+}

@@ -1,0 +1,40 @@
+import Training
+
+extension RunConfig {
+    /// This config with every optimiser and schedule setting the chosen optimiser or schedule
+    /// ignores at its default (`OptimizerConfig.readSettings`, `ScheduleConfig.readSettings`):
+    /// two configs that train alike compare equal.
+    public var readSettings: RunConfig {
+        var c = self
+        c.training.optimizer = c.training.optimizer.readSettings
+        c.training.schedule = c.training.schedule.readSettings
+        return c
+    }
+
+    /// The refusal of a setting given explicitly (a flag or `--set`) that the chosen optimiser or
+    /// schedule does not read, e.g. `--momentum` with `--optimizer adam`; nil when there is none.
+    /// `keys` are run-config keys ("optimizer.momentum"); a lottery's "run." prefix is ignored.
+    /// Config files are not checked: a run's `config.json` records every key, read or not.
+    public func unreadSettingError(given keys: [String]) -> String? {
+        for given in keys {
+            let key = given.hasPrefix("run.") ? String(given.dropFirst(4)) : given
+            let parts = key.split(separator: ".", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { continue }
+            let (kind, chosen, unread, readers): (String, String, [String], [String])
+            switch parts[0] {
+            case "optimizer":
+                (kind, chosen, unread) = ("optimiser", training.optimizer.name, training.optimizer.unreadKeys)
+                readers = OptimizerRegistry.settingReaders.readers(of: parts[1])
+            case "schedule":
+                (kind, chosen, unread) = ("schedule", training.schedule.name, training.schedule.unreadKeys)
+                readers = ScheduleRegistry.settingReaders.readers(of: parts[1])
+            default: continue
+            }
+            guard unread.contains(parts[1]) else { continue }
+            let flag = Self.table.option(key: key).map { "--\($0.flag) (\(key))" } ?? key
+            return "\(flag) is not read by the \(chosen) \(kind), so it would be recorded in config.json without effect; "
+                + "the \(kind)s that read it: \(readers.joined(separator: ", ")). Leave it out, or choose one of those."
+        }
+        return nil
+    }
+}

@@ -1,0 +1,27 @@
+import XCTest
+import Options
+@testable import Experiments
+
+final class SweepConfigTests: XCTestCase {
+    private func parse(_ json: String) throws -> SweepConfig {
+        try SweepConfig.parse(ConfigText.json(json, path: "t.json"), path: "t.json")
+    }
+
+    /// An axis over a setting the optimiser or schedule ignores would train one run several
+    /// times under different names: refused, naming the point and the setting. An axis the
+    /// optimiser reads (and a base file that records an ignored key) are accepted.
+    func testAnAxisOverAnIgnoredSettingIsRefused() throws {
+        let adam = #"{"name": "s", "base": {"model": "mlp", "optimizer": {"name": "adam", "momentum": 0}}, "#
+        XCTAssertThrowsError(try parse(adam + #""grid": {"optimizer.momentum": [0.5, 0.9]}}"#)) { error in
+            let message = "\(error)"
+            XCTAssertTrue(message.contains("point optimizer.momentum=0.5") && message.contains("is not read by the adam optimiser"), message)
+        }
+        XCTAssertThrowsError(try parse(adam + #""points": [{"schedule.gamma": 0.5}]}"#)) { error in
+            XCTAssertTrue("\(error)".contains("--gamma (schedule.gamma) is not read by the cosine schedule"), "\(error)")
+        }
+        let ok = try parse(adam + #""grid": {"optimizer.beta2": [0.99, 0.999]}}"#)
+        XCTAssertEqual(ok.points.count, 2)
+        let lottery = try parse(#"{"name": "l", "command": "lottery", "base": {"run": {"optimizer": {"name": "sgd"}}}, "grid": {"run.optimizer.momentum": [0, 0.9]}}"#)
+        XCTAssertEqual(lottery.points.count, 2, "SGD reads momentum")
+    }
+}
