@@ -23,13 +23,9 @@ public enum ModelOption: String, CaseIterable, Sendable {
         }
     }
 
-    /// The models that read it.
+    /// The models that read it, in registry order (from each entry's `unread`).
     var readers: String {
-        switch self {
-        case .hidden: return "mlp, conv2, conv4, conv6"
-        case .width: return "conv2/4/6, vgg11/16/19, resnet18/34, alexnet"
-        case .batchNorm: return "mlp"
-        }
+        ModelRegistry.entries.filter { $0.reads(self) }.map(\.name).joined(separator: ", ")
     }
 
     /// `options` without this option.

@@ -37,5 +37,7 @@ public struct LotteryLayout: Sendable {
     public static func mask(_ level: URL) -> URL { level.appendingPathComponent("mask.safetensors") }
     public static func sparsity(_ level: URL) -> URL { RunLayout(directory: level).sparsity }
     public static func validation(_ level: URL) -> URL { level.appendingPathComponent("validation.csv") }
-    public static func result(_ level: URL) -> URL { level.appendingPathComponent("level.json") }
+    public static func result(_ level: URL) -> URL { level.appendingPathComponent(resultFile) }
+    /// The file name of a level's result (`result(_:)`).
+    public static let resultFile = "level.json"
 }

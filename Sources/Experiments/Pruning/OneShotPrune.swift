@@ -35,7 +35,9 @@ public struct OneShotPrune: Sendable {
     public var out: URL?
     public var overwrite = false
 
-    static let files = ["mask.safetensors", "sparsity.csv", "prune.json", "command.txt"]
+    /// The file that records the pruning (criterion, sparsity, the weights read).
+    static let recordFile = "prune.json"
+    static let files = ["mask.safetensors", "sparsity.csv", recordFile, "command.txt"]
 
     public init(path: String, criterion: String, keep: Double) {
         self.path = path
@@ -117,7 +119,7 @@ public struct OneShotPrune: Sendable {
         do { json = try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys]) } catch {
             throw .output(path: outDir.path, message: "cannot encode prune.json: \(error)")
         }
-        try folder.write(String(decoding: json, as: UTF8.self) + "\n", to: "prune.json")
+        try folder.write(String(decoding: json, as: UTF8.self) + "\n", to: Self.recordFile)
         try folder.writeCommand([("weights", weights.text), ("data", dataFolder?.path ?? "none read (\(criterion) is data-free)")])
         for t in mask.tensors {
             say(String(format: "%-28@ %9d entries, %9d kept (%.2f%%)", t.name, t.count, t.kept, 100 * Double(t.kept) / Double(max(t.count, 1))))

@@ -13,8 +13,8 @@ public struct FolderOwner: Sendable, Equatable {
 
     /// The files that mark a folder as another command's, and that command.
     static let markers: [(file: String, command: String)] = [
-        (LotteryLayout.configFile, "lottery"), ("level.json", "lottery"), (CompareLayout.configFile, "compare"),
-        (SweepLayout.configFile, "sweep"), (PruningSweep.configFile, "prune-sweep"), ("prune.json", "prune"),
+        (LotteryLayout.configFile, "lottery"), (LotteryLayout.resultFile, "lottery"), (CompareLayout.configFile, "compare"),
+        (SweepLayout.configFile, "sweep"), (PruningSweep.configFile, "prune-sweep"), (OneShotPrune.recordFile, "prune"),
         (StructuredPrune.reportFile, "prune"), ("interpolation.csv", "interpolate"), ("histograms.csv", "importance"),
     ]
 

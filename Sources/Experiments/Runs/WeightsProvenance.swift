@@ -49,13 +49,6 @@ public struct WeightsProvenance: Sendable {
                                  state: state(of: file.deletingLastPathComponent()))
     }
 
-    /// The facts of `file` with the position of `contents` (read now, after the load: tests).
-    static func read(_ file: URL, contents: Checkpoint.Contents?) -> WeightsProvenance {
-        var p = facts(file)
-        (p.epoch, p.iteration) = (contents?.progress.epoch, contents?.progress.iteration)
-        return p
-    }
-
     /// The state of the run folder `folder` now.
     public static func state(of folder: URL) -> RunState {
         if let holder = FolderLock.holder(of: folder) { return .writing(pid: holder.pid) }
