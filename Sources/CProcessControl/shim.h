@@ -44,4 +44,14 @@ static inline long masklab_get_cpu_affinity(int tid, unsigned long *mask, unsign
 #endif
 }
 
+/// The CPU the calling thread runs on now (Linux getcpu), or -1.
+static inline int masklab_current_cpu(void) {
+#ifdef __linux__
+    unsigned cpu = 0;
+    return syscall(SYS_getcpu, &cpu, (void *)0, (void *)0) == 0 ? (int)cpu : -1;
+#else
+    return -1;
+#endif
+}
+
 #endif

@@ -9,7 +9,7 @@ import Glibc
 /// short-lived wrapper `withoutActuallyEscaping` makes for the body, freed before `run` returns.
 ///
 /// One pool per thread count, made on first use and kept for the process. The caller runs chunk
-/// 0 itself, worker `i` runs chunk `i`. A region is announced by bumping `generation`; workers
+/// 0 itself, worker `i` runs chunk `i`, pinned to a CPU of its own (`ThreadPlacement`). A region is announced by bumping `generation`; workers
 /// spin on it for a few tens of microseconds after their last chunk (the next region usually
 /// follows within that time) and then sleep on a condition variable. A region started while the
 /// pool is busy — from another thread (the data loader's) or from inside a chunk — runs its
@@ -50,11 +50,16 @@ final class WorkerPool: @unchecked Sendable {
         condition = .allocate(capacity: 1)
         pthread_mutex_init(mutex, nil)
         pthread_cond_init(condition, nil)
+        // Each worker on a CPU of its own, away from the creating thread's (`ThreadPlacement`).
+        let allowed = ThreadPlacement.pinsWorkers ? ThreadPlacement.allowedCPUs() : []
+        let current = ThreadPlacement.currentCPU()
         for index in stride(from: 1, through: workers, by: 1) {
-            let context = Unmanaged.passRetained(WorkerContext(pool: self, index: index)).toOpaque()
+            let cpu = ThreadPlacement.cpu(forWorker: index, threads: workers + 1, allowed: allowed, current: current)
+            let context = Unmanaged.passRetained(WorkerContext(pool: self, index: index, cpu: cpu)).toOpaque()
             var thread = pthread_t()
             let status = pthread_create(&thread, nil, { raw in
                 let context = Unmanaged<WorkerContext>.fromOpaque(raw!).takeRetainedValue()
+                if let cpu = context.cpu { ThreadPlacement.pin(to: cpu) }
                 context.pool.work(index: context.index)
                 return nil
             }, context)
@@ -162,7 +167,10 @@ final class WorkerPool: @unchecked Sendable {
         if let existing = self.probe { probe = existing } else { probe = ComputeProbe(threads: threads); self.probe = probe }
         let ratios = probe.ratios, ends = probe.ends, line = probe.startLine
         let deadline = Self.nanoseconds() + budgetNanoseconds
-        probe.burst(slot: 0)
+        // Warm-up on every thread, untimed: a vCPU that was idle (halted by the host, its clock
+        // down) runs its first bursts slowly, and a process's first measurement read ≈ 1 on two
+        // cores where its later ones read ≈ 2 (session 13).
+        runOwned(threads) { slot in probe.burst(slot: slot) }
         var done = 0
         while done < ComputeProbe.rounds && Self.nanoseconds() < deadline {
             usleep(200)
@@ -223,9 +231,12 @@ final class WorkerPool: @unchecked Sendable {
 private final class WorkerContext {
     let pool: WorkerPool
     let index: Int
-    init(pool: WorkerPool, index: Int) {
+    /// The CPU the worker pins itself to; nil: unpinned.
+    let cpu: Int?
+    init(pool: WorkerPool, index: Int, cpu: Int?) {
         self.pool = pool
         self.index = index
+        self.cpu = cpu
     }
 }
 

@@ -103,13 +103,16 @@ final class ParallelCostModelTests: XCTestCase {
     func testProbeReadsNoSpeedupWhenTheThreadsShareOneCPU() throws {
         try XCTSkipIf(sysconf(Int32(_SC_NPROCESSORS_ONLN)) < 2, "needs 2 CPUs")
         Parallel.setThreads(2)
-        var original = [UInt](repeating: 0, count: 16)
-        XCTAssertGreaterThan(masklab_get_cpu_affinity(0, &original, 16), 0)
         let cpu0: [UInt] = [1] + [UInt](repeating: 0, count: 15)
         let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").compactMap { Int32($0) }
-        func pin(_ mask: [UInt]) { for t in tasks { _ = masklab_set_cpu_affinity(t, mask, 16) } }
-        pin(cpu0)
-        defer { pin(original) }
+        // Each thread's own mask (the pool's workers are pinned to their CPUs), restored after.
+        let original = tasks.map { t -> [UInt] in
+            var mask = [UInt](repeating: 0, count: 16)
+            XCTAssertGreaterThan(masklab_get_cpu_affinity(t, &mask, 16), 0)
+            return mask
+        }
+        for t in tasks { _ = masklab_set_cpu_affinity(t, cpu0, 16) }
+        defer { for (t, mask) in zip(tasks, original) { _ = masklab_set_cpu_affinity(t, mask, 16) } }
         Parallel.fixComputeSpeedup(nil)
         let shared = try XCTUnwrap(Parallel.costModel.computeSpeedup)
         XCTAssertLessThan(shared, ParallelCostModel.computeSpeedupFloor, "threads on one CPU read as a speed-up of \(shared)")
