@@ -28,7 +28,7 @@ public enum Parallel {
     nonisolated(unsafe) private static var openBLASPinned = false
 
     /// The round trip the cost model uses, in nanoseconds; measured by `setThreads` and again
-    /// every `regionsPerMeasurement` regions, unless fixed by `fixRoundTrip`.
+    /// every `measurementInterval` of regions, unless fixed by `fixRoundTrip`.
     private static let roundTrip = Atomic<Int>(0)
     private static let roundTripFixed = Atomic<Bool>(false)
     /// `ParallelCostModel.computeSpeedup` in thousandths (0: not measured), measured with the
@@ -38,8 +38,18 @@ public enum Parallel {
     private static let regionCount = Atomic<Int>(0)
     private static let spreadCount = Atomic<Int>(0)
 
-    /// Regions between two measurements of the round trip (its periods last minutes).
-    public static let regionsPerMeasurement = 1 << 14
+    /// Nanoseconds between two measurements of the placement (round trip and compute speed-up),
+    /// checked every `regionsPerClockCheck` regions. The host moves the vCPUs within seconds:
+    /// in session 13 a bench child read 0.99× (hyperthreads, 59 ns) at its start while the
+    /// workloads just before and after read 2.0×, and with the earlier rule (every 16 384
+    /// regions, ≈ 100 ResNet-18 steps) that one reading held for its whole run. A measurement
+    /// costs ≈ 3–4 ms of both threads, ≈ 0.4% at one a second.
+    public static let measurementInterval = 1_000_000_000
+    /// Regions between two looks at the clock for `measurementInterval`.
+    public static let regionsPerClockCheck = 64
+    private static let lastMeasurement = Atomic<Int>(0)
+    /// When the placement was last measured (`WorkerPool.nanoseconds()` clock; 0: never).
+    static var lastMeasurementNanoseconds: Int { lastMeasurement.load(ordering: .relaxed) }
 
     /// Sets the thread count for MaskLab's loops and products (≥ 1); pins OpenBLAS to one thread.
     /// With more than one thread it measures the round trip between the pool's threads and the
@@ -69,6 +79,7 @@ public enum Parallel {
 
     /// Measures both inputs of the cost model now: the round trip and the compute speed-up.
     static func measurePlacement() {
+        lastMeasurement.store(WorkerPool.nanoseconds(), ordering: .relaxed)
         measureRoundTrip()
         measureComputeSpeedup()
     }
@@ -156,7 +167,10 @@ public enum Parallel {
             return
         }
         let region = regionCount.wrappingAdd(1, ordering: .relaxed).newValue
-        if region % regionsPerMeasurement == 0 { measurePlacement() }
+        if region % regionsPerClockCheck == 0,
+           WorkerPool.nanoseconds() - lastMeasurement.load(ordering: .relaxed) >= measurementInterval {
+            measurePlacement()
+        }
         guard costModel.spreads(cost, chunks: parts) else {
             for p in 0..<parts { body(p) }
             return

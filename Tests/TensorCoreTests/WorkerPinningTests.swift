@@ -42,3 +42,20 @@ final class WorkerPinningTests: XCTestCase {
         XCTAssertEqual(masks[0], allowed, "the calling thread stays unpinned")
     }
 }
+
+extension WorkerPinningTests {
+    /// The placement is measured again once `Parallel.measurementInterval` has passed (checked
+    /// every `regionsPerClockCheck` regions), not before.
+    func testThePlacementIsMeasuredAgainAfterTheInterval() throws {
+        try XCTSkipIf(ThreadPlacement.allowedCPUs().count < 2, "needs 2 allowed CPUs")
+        Parallel.setThreads(2)
+        let first = Parallel.lastMeasurementNanoseconds
+        XCTAssertGreaterThan(first, 0, "setThreads measures")
+        func regions(_ n: Int) { for _ in 0..<n { Parallel.forEachPart(2, cost: .streaming(1)) { _ in } } }
+        regions(4 * Parallel.regionsPerClockCheck)
+        XCTAssertEqual(Parallel.lastMeasurementNanoseconds, first, "within the interval: no new measurement")
+        usleep(UInt32(Parallel.measurementInterval / 1000 + 50_000))
+        regions(Parallel.regionsPerClockCheck)
+        XCTAssertGreaterThan(Parallel.lastMeasurementNanoseconds, first + Parallel.measurementInterval, "measured again after the interval")
+    }
+}
