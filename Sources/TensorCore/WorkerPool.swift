@@ -167,10 +167,7 @@ final class WorkerPool: @unchecked Sendable {
         if let existing = self.probe { probe = existing } else { probe = ComputeProbe(threads: threads); self.probe = probe }
         let ratios = probe.ratios, ends = probe.ends, line = probe.startLine
         let deadline = Self.nanoseconds() + budgetNanoseconds
-        // Warm-up on every thread, untimed: a vCPU that was idle (halted by the host, its clock
-        // down) runs its first bursts slowly, and a process's first measurement read ≈ 1 on two
-        // cores where its later ones read ≈ 2 (session 13).
-        runOwned(threads) { slot in probe.burst(slot: slot) }
+        probe.burst(slot: 0)
         var done = 0
         while done < ComputeProbe.rounds && Self.nanoseconds() < deadline {
             usleep(200)
