@@ -228,14 +228,7 @@ public enum CompareReport {
             if latest.count < command.count { s += "(`command.txt` also lists the earlier invocations of this comparison folder.)\n\n" }
         }
         if let threads = CompareThreadRecord.reproduceText(compare, layout: layout) { s += threads + "\n" }
-        var commits = Set<String>()
-        for arm in compare.arms {
-            for seed in compare.seeds {
-                guard let text = try? String(contentsOf: layout.run(arm: arm.name, seed: seed).command, encoding: .utf8) else { continue }
-                for line in text.split(separator: "\n") where line.hasPrefix("commit:") || line.hasPrefix("machine:") { commits.insert(String(line)) }
-            }
-        }
-        if !commits.isEmpty { s += "The runs' own `command.txt` files record:\n\n" + commits.sorted().map { "- \($0)" }.joined(separator: "\n") + "\n\n" }
+        s += CompareRunOrigins(compare, layout: layout).markdown
         s += "Report written by \(Provenance.current().text.split(separator: "\n").prefix(2).joined(separator: "; ")).\n\n"
         if compare.shrunk != nil, let arm = compare.arms.first, let seed = compare.seeds.first {
             s += "The configuration that ran (arm `\(arm.name)`, seed \(seed); the other arms differ only in `masks`):\n\n"

@@ -1,0 +1,57 @@
+import Foundation
+
+/// Where a comparison's runs ran: the commit, machine and BLAS line of each run's `command.txt`,
+/// grouped, and the seeds whose arms ran on more than one machine or kernel set.
+///
+/// Results are bit-identical only for the same CPU model and OpenBLAS kernel set (README, "kernel
+/// set"), so a study whose runs span machines says so next to its numbers: a paired difference of
+/// a seed whose arms ran on different machines includes that difference.
+struct CompareRunOrigins {
+    /// One origin ("commit X · machine Y · blas Z") → the runs ("arm/seed") that record it, in order.
+    var runs: [(origin: String, runs: [String])] = []
+    /// Seeds whose arms record more than one CPU + BLAS line.
+    var mixedSeeds: [UInt64] = []
+    /// The distinct CPUs + BLAS lines (the machine line without its `uname` part: VMs of one CPU
+    /// model run different kernel builds).
+    var kinds = Set<String>()
+
+    /// Reads `command.txt` of every run of `compare` in `layout` (runs without one are left out).
+    init(_ compare: CompareConfig, layout: CompareLayout) {
+        var order: [String] = [], byOrigin: [String: [String]] = [:]
+        for seed in compare.seeds {
+            var machines = Set<String>()
+            for arm in compare.arms {
+                guard let text = try? String(contentsOf: layout.run(arm: arm.name, seed: seed).command, encoding: .utf8) else { continue }
+                let lines = text.split(separator: "\n")
+                // The last invocation's lines (a resumed run appends its own).
+                func last(_ key: String) -> String? {
+                    lines.last { $0.hasPrefix(key + ":") }.map { $0.dropFirst(key.count + 1).trimmingCharacters(in: .whitespaces) }
+                }
+                let machine = [last("machine"), last("blas")].compactMap { $0 }.joined(separator: " · ")
+                let origin = ["commit " + (last("commit") ?? "unknown"), machine].filter { !$0.isEmpty }.joined(separator: " · ")
+                if byOrigin[origin] == nil { order.append(origin) }
+                byOrigin[origin, default: []].append("\(arm.name)/\(seed)")
+                let cpu = last("machine").map { m in m.firstIndex(of: ",").map { String(m[m.index(after: $0)...]).trimmingCharacters(in: .whitespaces) } ?? m }
+                let kind = [cpu, last("blas")].compactMap { $0 }.joined(separator: " · ")
+                machines.insert(kind)
+                kinds.insert(kind)
+            }
+            if machines.count > 1 { mixedSeeds.append(seed) }
+        }
+        runs = order.map { ($0, byOrigin[$0] ?? []) }
+    }
+
+    /// The report's paragraph, "" when no run has a `command.txt`.
+    var markdown: String {
+        guard !runs.isEmpty else { return "" }
+        var s = "The runs' own `command.txt` files record (runs as arm/seed):\n\n"
+        s += runs.map { "- \($0.origin): \($0.runs.joined(separator: ", "))" }.joined(separator: "\n") + "\n\n"
+        if kinds.count > 1 {
+            s += "**The runs span \(kinds.count) CPU models or BLAS kernel sets.** Bits are reproducible only on the same CPU model and kernel set"
+            s += mixedSeeds.isEmpty
+                ? "; every seed's arms ran on one of them, so each paired difference compares runs of one machine.\n\n"
+                : "; the arms of seed\(mixedSeeds.count > 1 ? "s" : "") \(mixedSeeds.map(String.init).joined(separator: ", ")) ran on more than one, so their paired differences include that difference.\n\n"
+        }
+        return s
+    }
+}
