@@ -28,7 +28,7 @@ public enum Parallel {
     nonisolated(unsafe) private static var openBLASPinned = false
 
     /// The round trip the cost model uses, in nanoseconds; measured by `setThreads` and again
-    /// every `measurementInterval` of regions, unless fixed by `fixRoundTrip`.
+    /// about every `measurementInterval`, unless fixed by `fixRoundTrip`.
     private static let roundTrip = Atomic<Int>(0)
     private static let roundTripFixed = Atomic<Bool>(false)
     /// `ParallelCostModel.computeSpeedup` in thousandths (0: not measured), measured with the
@@ -38,18 +38,23 @@ public enum Parallel {
     private static let regionCount = Atomic<Int>(0)
     private static let spreadCount = Atomic<Int>(0)
 
-    /// Nanoseconds between two measurements of the placement (round trip and compute speed-up),
-    /// checked every `regionsPerClockCheck` regions. The host moves the vCPUs within seconds:
-    /// in session 13 a bench child read 0.99× (hyperthreads, 59 ns) at its start while the
-    /// workloads just before and after read 2.0×, and with the earlier rule (every 16 384
-    /// regions, ≈ 100 ResNet-18 steps) that one reading held for its whole run. A measurement
-    /// costs ≈ 3–4 ms of both threads, ≈ 0.4% at one a second.
+    /// The shortest time between two measurements of the placement (round trip and compute
+    /// speed-up), nanoseconds; checked every `regionsPerClockCheck` regions. The host moves the
+    /// vCPUs within seconds: in session 13 a bench child read 0.99× (hyperthreads, 59 ns) at its
+    /// start while the workloads just before and after read 2.0×, and with the earlier rule (every
+    /// 16 384 regions, ≈ 100 ResNet-18 steps) that one reading held for its whole run. A
+    /// measurement costs ≈ 3–4 ms of both threads, ≈ 0.4% at one a second; one that takes longer
+    /// (the worker's CPU busy with another process, up to the probes' 50 ms budgets) pushes the
+    /// next one back to 100× its duration, so measuring never costs more than ≈ 1%.
     public static let measurementInterval = 1_000_000_000
-    /// Regions between two looks at the clock for `measurementInterval`.
+    /// Regions between two looks at the clock.
     public static let regionsPerClockCheck = 64
     private static let lastMeasurement = Atomic<Int>(0)
+    private static let nextInterval = Atomic<Int>(measurementInterval)
     /// When the placement was last measured (`WorkerPool.nanoseconds()` clock; 0: never).
     static var lastMeasurementNanoseconds: Int { lastMeasurement.load(ordering: .relaxed) }
+    /// When the next measurement is due (same clock).
+    static var nextMeasurementNanoseconds: Int { lastMeasurement.load(ordering: .relaxed) + nextInterval.load(ordering: .relaxed) }
 
     /// Sets the thread count for MaskLab's loops and products (≥ 1); pins OpenBLAS to one thread.
     /// With more than one thread it measures the round trip between the pool's threads and the
@@ -78,10 +83,29 @@ public enum Parallel {
     }
 
     /// Measures both inputs of the cost model now: the round trip and the compute speed-up.
+    /// When the pool is busy (a region started from inside a chunk) nothing is measured and the
+    /// next clock check tries again; otherwise the next measurement is due after
+    /// `max(measurementInterval, 100 ×` this one's duration`)`.
     static func measurePlacement() {
-        lastMeasurement.store(WorkerPool.nanoseconds(), ordering: .relaxed)
-        measureRoundTrip()
-        measureComputeSpeedup()
+        let start = WorkerPool.nanoseconds()
+        guard threads > 1, !(roundTripFixed.load(ordering: .relaxed) && computeSpeedupFixed.load(ordering: .relaxed)) else {
+            lastMeasurement.store(start, ordering: .relaxed)
+            return
+        }
+        let pool = WorkerPool.shared(threads: threads)
+        var measured = false
+        if !roundTripFixed.load(ordering: .relaxed), let ns = pool.measureRoundTrip() {
+            roundTrip.store(Int(ns.rounded()), ordering: .relaxed)
+            measured = true
+        }
+        if !computeSpeedupFixed.load(ordering: .relaxed), let speedup = pool.measureComputeSpeedup() {
+            computeSpeedupMillis.store(Int((speedup * 1000).rounded()), ordering: .relaxed)
+            measured = true
+        }
+        let end = WorkerPool.nanoseconds(), took = end - start
+        guard measured || took > 1_000_000 else { return }
+        lastMeasurement.store(end, ordering: .relaxed)
+        nextInterval.store(max(measurementInterval, 100 * took), ordering: .relaxed)
     }
 
     /// Fixes the compute speed-up the cost model uses (tests, `masklab bench --compute-speedup`;
@@ -167,8 +191,7 @@ public enum Parallel {
             return
         }
         let region = regionCount.wrappingAdd(1, ordering: .relaxed).newValue
-        if region % regionsPerClockCheck == 0,
-           WorkerPool.nanoseconds() - lastMeasurement.load(ordering: .relaxed) >= measurementInterval {
+        if region % regionsPerClockCheck == 0, WorkerPool.nanoseconds() >= nextMeasurementNanoseconds {
             measurePlacement()
         }
         guard costModel.spreads(cost, chunks: parts) else {

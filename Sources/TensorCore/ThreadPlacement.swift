@@ -3,9 +3,9 @@ import CProcessControl
 import Glibc
 #endif
 
-/// Where the worker pool's threads run: each worker pinned to a CPU of its own, other than the
-/// one the creating thread ran on, so that a worker never shares a vCPU with the thread that
-/// hands it work.
+/// Where the worker pool's threads run: when the process may use exactly as many CPUs as it has
+/// threads, each worker pinned to a CPU of its own, other than the one the creating thread ran
+/// on, so that a worker never shares a vCPU with the thread that hands it work.
 ///
 /// Unpinned, a worker that sleeps between regions is woken onto whichever CPU the scheduler
 /// picks, often the waker's: in session 13 a probe thread and the main thread ran on the same
@@ -43,10 +43,14 @@ public enum ThreadPlacement {
     }
 
     /// The CPU for worker `index` (1…`threads − 1`): the allowed CPUs in turn, starting after
-    /// `current` (the creating thread's), so worker 1 of two threads gets the other CPU; nil
-    /// (unpinned) when there are fewer allowed CPUs than threads or `current` is not among them.
+    /// `current` (the creating thread's), so worker 1 of two threads gets the other CPU. Only
+    /// when the process may use exactly `threads` CPUs (this project's 2-vCPU machines, or a
+    /// `taskset` to as many CPUs as threads): with more, a fixed choice could land on the calling
+    /// thread's hyperthread sibling or on the same CPU as another process's worker, and the
+    /// scheduler is left to place the threads. nil (unpinned) otherwise, or when `current` is
+    /// not among the allowed CPUs.
     public static func cpu(forWorker index: Int, threads: Int, allowed: [Int], current: Int?) -> Int? {
-        guard index >= 1, index < threads, allowed.count >= threads,
+        guard index >= 1, index < threads, allowed.count == threads,
               let current, let start = allowed.firstIndex(of: current) else { return nil }
         return allowed[(start + index) % allowed.count]
     }

@@ -134,6 +134,9 @@ final class PruningSweepTests: XCTestCase {
         refused(Self.file { $0["masks"] = ["magnitudeScop": "global"] }, ["masks", "magnitudeScop"])
         refused(Self.file { $0["criterion"] = ["snip"] }, ["unknown key criterion", "did you mean criteria?"])
         refused(Self.file { $0["base"] = ["masks": ["name": "dropconnect"]] }, ["the dense training takes no masks"])
+        refused(Self.file { $0["finetune"] = ["optimizer": ["name": "adam", "momentum": 0.5]] },
+                ["finetune: --momentum (optimizer.momentum) is not read by the adam optimiser"])
+        XCTAssertNoThrow(try Self.parse(Self.file { $0["finetune"] = ["optimizer": ["momentum": 0.5]] }), "the base's SGD reads momentum")
     }
 
     // MARK: - Resume

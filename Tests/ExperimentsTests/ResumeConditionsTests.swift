@@ -129,6 +129,17 @@ final class ResumeConditionsTests: XCTestCase {
         sgd.training.optimizer.name = "sgd"
         sgd9.training.optimizer.name = "sgd"
         XCTAssertNotNil(sgd9.checkpointRecord.difference(sgd.checkpointRecord.text))
+
+        // The run folder's config.json check (before the checkpoint's) and a lottery's and a
+        // sweep job's comparisons use the same rule.
+        let dir = TemporaryDirectory("masklab-resume-unread")
+        let layout = RunLayout(directory: dir.url)
+        try adam.jsonText().write(to: layout.config, atomically: true, encoding: .utf8)
+        XCTAssertNoThrow(try TrainingRun.requireSavedConfig(layout, equals: plain))
+        XCTAssertThrowsError(try TrainingRun.requireSavedConfig(layout, equals: beta))
+        XCTAssertEqual(LotteryConfig(run: adam).readSettings, LotteryConfig(run: plain).readSettings)
+        XCTAssertEqual(JobConfig.train(adam).readSettings, JobConfig.train(plain).readSettings)
+        XCTAssertNotEqual(JobConfig.train(adam).readSettings, JobConfig.train(beta).readSettings)
     }
 
     /// A lottery level stopped mid-training resumes through the trainer's checks (its checkpoint

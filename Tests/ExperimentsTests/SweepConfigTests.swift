@@ -21,6 +21,10 @@ final class SweepConfigTests: XCTestCase {
         }
         let ok = try parse(adam + #""grid": {"optimizer.beta2": [0.99, 0.999]}}"#)
         XCTAssertEqual(ok.points.count, 2)
+        // A one-value axis over an ignored setting varies nothing: sgd reads it, adam's points
+        // record it without effect, and no run repeats.
+        let mixed = try parse(#"{"name": "m", "base": {"model": "mlp"}, "grid": {"optimizer.name": ["sgd", "adam"], "optimizer.momentum": [0.5]}}"#)
+        XCTAssertEqual(mixed.points.count, 2)
         let lottery = try parse(#"{"name": "l", "command": "lottery", "base": {"run": {"optimizer": {"name": "sgd"}}}, "grid": {"run.optimizer.momentum": [0, 0.9]}}"#)
         XCTAssertEqual(lottery.points.count, 2, "SGD reads momentum")
     }

@@ -53,7 +53,7 @@ public enum LotteryRun {
             do { saved = try JSONDecoder().decode(LotteryConfig.self, from: Data(contentsOf: layout.config)) } catch {
                 throw .config(path: layout.config.path, message: "cannot read the saved lottery config: \(error)")
             }
-            guard saved == config else {
+            guard saved.readSettings == config.readSettings else {   // ignored optimiser/schedule settings are no difference
                 let what = ConfigDiff.brief(saved: (try? RunFolder.encodeJSON(saved, path: layout.config.path)) ?? "", requested: configText)
                 throw .config(path: layout.config.path, message: "the folder holds a lottery run with other settings"
                     + (what.isEmpty ? "" : " (\(what))") + "; use the same settings to resume, or another --out")

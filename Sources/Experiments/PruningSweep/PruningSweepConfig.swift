@@ -125,6 +125,8 @@ public struct PruningSweepConfig: Sendable {
         do { try RunConfig.table.apply(finetuneValue, to: &finetune) } catch { throw fail("finetune: \(error.message)") }
         if finetune.masks != nil { throw fail("finetune: put the pruning options under \"masks\", not in the fine-tuning") }
         if let m = finetune.validationError() { throw fail("finetune: \(m)") }
+        // Its keys are overrides, like --set: one the fine-tuning's optimiser or schedule ignores is refused.
+        if let m = finetune.unreadSettingError(given: Self.leafKeys(finetuneValue)) { throw fail("finetune: \(m)") }
 
         var masks = MaskConfig(name: "prune")
         if let m = dict["masks"] {
@@ -159,5 +161,13 @@ extension PruningSweepConfig {
         m.criterion = criterion
         m.keep = 1 / ratio
         return m
+    }
+}
+
+extension PruningSweepConfig {
+    /// The dotted key paths of the leaves of a config object ("optimizer.momentum").
+    static func leafKeys(_ value: ConfigValue, prefix: String = "") -> [String] {
+        guard let object = value.object else { return prefix.isEmpty ? [] : [prefix] }
+        return object.keys.sorted().flatMap { k in leafKeys(object[k]!, prefix: prefix.isEmpty ? k : prefix + "." + k) }
     }
 }

@@ -38,3 +38,23 @@ extension RunConfig {
         return nil
     }
 }
+
+extension LotteryConfig {
+    /// This config with its run's ignored optimiser and schedule settings at their defaults
+    /// (`RunConfig.readSettings`).
+    public var readSettings: LotteryConfig {
+        var c = self
+        c.run = c.run.readSettings
+        return c
+    }
+}
+
+extension JobConfig {
+    /// This job with its run's ignored optimiser and schedule settings at their defaults.
+    public var readSettings: JobConfig {
+        switch self {
+        case let .train(c): return .train(c.readSettings)
+        case let .lottery(c): return .lottery(c.readSettings)
+        }
+    }
+}

@@ -128,8 +128,9 @@ public enum TrainingRun {
     static func requireSavedConfig(_ layout: RunLayout, equals config: RunConfig) throws(RunError) {
         guard FileManager.default.fileExists(atPath: layout.config.path) else { return }
         let saved = try RunConfig.load(from: layout.config)
-        guard saved == config else {
-            let what = ConfigDiff.brief(saved: saved.jsonText(), requested: config.jsonText())
+        // Settings the optimiser or schedule ignores are no difference (`readSettings`).
+        guard saved.readSettings == config.readSettings else {
+            let what = ConfigDiff.brief(saved: saved.readSettings.jsonText(), requested: config.readSettings.jsonText())
             throw .config(path: layout.config.path, message: "the run folder holds a different configuration"
                 + (what.isEmpty ? "" : " (\(what))") + "; resume with the same settings or choose another --out")
         }

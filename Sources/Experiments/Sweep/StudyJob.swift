@@ -62,7 +62,7 @@ extension StudyJob {
         guard let saved = work.saved(in: directory) else { return nil }
         var planned = work
         planned.training.threads = saved.training.threads
-        guard planned == saved else { return nil }
+        guard planned.readSettings == saved.readSettings else { return nil }   // ignored optimiser/schedule settings are no difference
         if work.isCompleted(in: directory) { return .completed }
         work = planned
         return .partial

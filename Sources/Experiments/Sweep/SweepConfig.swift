@@ -46,6 +46,9 @@ public struct SweepConfig: Sendable {
         let (dict, name, jobs, threads) = try StudyFile.header(value, keys: keys, path: path)
         let base = try decodeBase(dict, path: path)
         var settings: [[(key: String, value: ConfigValue)]] = []
+        // Keys whose setting varies between points: an ignored optimiser/schedule setting among
+        // them would train one run several times (a grid axis of one value varies nothing).
+        var varying: [Set<String>] = []
         if let grid = dict["grid"] {
             guard let axes = grid.object, !axes.isEmpty else {
                 throw fail("\"grid\" must be an object of axes, each a config key path with a non-empty list of values, e.g. {\"seed\": [0, 1]}")
@@ -60,13 +63,19 @@ public struct SweepConfig: Sendable {
                 }
                 product = product.flatMap { prefix in values.map { prefix + [(key, $0)] } }
             }
+            let varyingAxes = Set(order.filter { axis in
+                if case let .array(values)? = axes[axis.given] { return values.count > 1 }
+                return false
+            }.map(\.key))
             settings += product
+            varying += Array(repeating: varyingAxes, count: product.count)
         }
         if let list = dict["points"] {
             guard case let .array(items) = list else { throw fail("\"points\" must be a list of objects {key path: value}") }
             for item in items {
                 guard let o = item.object else { throw fail("each point must be an object {key path: value}, got \(item)") }
                 settings.append(o.keys.map { (base.canonicalKey($0), o[$0]!) }.sorted { $0.0 < $1.0 })
+                varying.append(Set(o.keys.map { base.canonicalKey($0) }))
             }
         }
         guard !settings.isEmpty else {
@@ -75,7 +84,7 @@ public struct SweepConfig: Sendable {
         var points: [SweepPoint] = []
         var seen: [String: Int] = [:]
         for (i, s) in settings.enumerated() {
-            let p = try SweepPoint.make(base: base, settings: s, threads: threads, path: path)
+            let p = try SweepPoint.make(base: base, settings: s, threads: threads, path: path, varying: varying[i])
             if let first = seen[p.work.runName] {
                 throw fail("point \(i + 1) (\(p.label)) repeats point \(first + 1) (\(points[first].label)): the same run config; remove one")
             }

@@ -21,7 +21,11 @@ public struct SweepPoint: Sendable {
     /// option table of its kind and `threads` set; an unknown key (with the nearest valid one and
     /// the list of keys), a bad value or an invalid config is an error. A lottery's `transfer`
     /// and `initFrom` files must exist and are made absolute, as `masklab lottery` does.
-    static func make(base: JobConfig, settings: [(key: String, value: ConfigValue)], threads: Int, path: String) throws(SweepError) -> SweepPoint {
+    /// `varying`: the keys of `settings` that differ between the sweep's points (every key of an
+    /// explicit point; a grid's axes with more than one value), checked for settings the
+    /// optimiser or schedule ignores.
+    static func make(base: JobConfig, settings: [(key: String, value: ConfigValue)], threads: Int, path: String,
+                     varying: Set<String>) throws(SweepError) -> SweepPoint {
         var work = base
         let threadsKey = base.canonicalKey("threads")
         for (key, value) in settings {
@@ -45,7 +49,7 @@ public struct SweepPoint: Sendable {
         case let .train(c): run = c
         case let .lottery(c): run = c.run
         }
-        if let message = run.unreadSettingError(given: settings.map(\.key)) { throw .config(path: path, message: "point \(label): \(message)") }
+        if let message = run.unreadSettingError(given: settings.map(\.key).filter(varying.contains)) { throw .config(path: path, message: "point \(label): \(message)") }
         if case var .lottery(c) = work {
             for (key, file) in [("transfer", \LotteryConfig.transfer), ("initFrom", \LotteryConfig.initFrom)] {
                 guard let given = c[keyPath: file] else { continue }
