@@ -216,12 +216,17 @@ def curves(root, found, lines):
     for setting in SETTINGS:
         if setting not in found:
             continue
+        # Chains still running have no levels.csv yet (it is written when the chain ends).
+        finished = {seed: folder for seed, folder in found[setting].items() if os.path.exists(os.path.join(folder, "levels.csv"))}
+        if not finished:
+            lines.append(f"- `{setting}`: no seed finished yet")
+            continue
         out = os.path.join(root, "curves", setting)
         os.makedirs(out, exist_ok=True)
         with tempfile.TemporaryDirectory() as tmp:
-            for seed, folder in found[setting].items():
+            for seed, folder in finished.items():
                 os.symlink(os.path.abspath(folder), os.path.join(tmp, f"seed{seed}"))
-            title = f"{setting} on CIFAR-10 ({len(found[setting])} seeds, 1 000 iterations per level)"
+            title = f"{setting} on CIFAR-10 ({len(finished)} seed{'s' if len(finished) > 1 else ''}, 1 000 iterations per level)"
             done = subprocess.run([masklab, "lottery-report", "curve", tmp, "--out", out, "--title", title],
                                   capture_output=True, text=True)
         if done.returncode == 0:
