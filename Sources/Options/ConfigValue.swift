@@ -56,3 +56,14 @@ extension ConfigValue: Codable {
         }
     }
 }
+
+extension ConfigValue {
+    /// The dotted key paths of an object's leaves ("optimizer.momentum"), sorted; [] for a
+    /// value that is not an object.
+    public var leafKeys: [String] { leafKeys(prefix: "") }
+
+    private func leafKeys(prefix: String) -> [String] {
+        guard let object else { return prefix.isEmpty ? [] : [prefix] }
+        return object.keys.sorted().flatMap { k in object[k]!.leafKeys(prefix: prefix.isEmpty ? k : prefix + "." + k) }
+    }
+}

@@ -92,16 +92,8 @@ public enum Parallel {
             lastMeasurement.store(start, ordering: .relaxed)
             return
         }
-        let pool = WorkerPool.shared(threads: threads)
-        var measured = false
-        if !roundTripFixed.load(ordering: .relaxed), let ns = pool.measureRoundTrip() {
-            roundTrip.store(Int(ns.rounded()), ordering: .relaxed)
-            measured = true
-        }
-        if !computeSpeedupFixed.load(ordering: .relaxed), let speedup = pool.measureComputeSpeedup() {
-            computeSpeedupMillis.store(Int((speedup * 1000).rounded()), ordering: .relaxed)
-            measured = true
-        }
+        let measuredRoundTrip = storeRoundTrip()
+        let measured = storeComputeSpeedup() || measuredRoundTrip
         let end = WorkerPool.nanoseconds(), took = end - start
         guard measured || took > 1_000_000 else { return }
         lastMeasurement.store(end, ordering: .relaxed)
@@ -129,10 +121,7 @@ public enum Parallel {
     /// use (nil: not measured, e.g. one thread).
     @discardableResult
     public static func measureComputeSpeedup() -> Double? {
-        if threads > 1 && !computeSpeedupFixed.load(ordering: .relaxed),
-           let s = WorkerPool.shared(threads: threads).measureComputeSpeedup() {
-            computeSpeedupMillis.store(Int((s * 1000).rounded()), ordering: .relaxed)
-        }
+        storeComputeSpeedup()
         let millis = computeSpeedupMillis.load(ordering: .relaxed)
         return millis > 0 ? Double(millis) / 1000 : nil
     }
@@ -148,11 +137,28 @@ public enum Parallel {
     /// the pool is busy or the worker is not scheduled in time. Returns the value in use.
     @discardableResult
     public static func measureRoundTrip() -> Int {
-        if threads > 1 && !roundTripFixed.load(ordering: .relaxed),
-           let ns = WorkerPool.shared(threads: threads).measureRoundTrip() {
-            roundTrip.store(Int(ns.rounded()), ordering: .relaxed)
-        }
+        storeRoundTrip()
         return roundTrip.load(ordering: .relaxed)
+    }
+
+    /// Measures the round trip into `roundTrip` unless fixed or on one thread; whether it did
+    /// (false also when the pool was busy).
+    @discardableResult
+    private static func storeRoundTrip() -> Bool {
+        guard threads > 1, !roundTripFixed.load(ordering: .relaxed),
+              let ns = WorkerPool.shared(threads: threads).measureRoundTrip() else { return false }
+        roundTrip.store(Int(ns.rounded()), ordering: .relaxed)
+        return true
+    }
+
+    /// Measures the compute speed-up into `computeSpeedupMillis` unless fixed or on one thread;
+    /// whether it did.
+    @discardableResult
+    private static func storeComputeSpeedup() -> Bool {
+        guard threads > 1, !computeSpeedupFixed.load(ordering: .relaxed),
+              let s = WorkerPool.shared(threads: threads).measureComputeSpeedup() else { return false }
+        computeSpeedupMillis.store(Int((s * 1000).rounded()), ordering: .relaxed)
+        return true
     }
 
     /// Parallel regions started so far, and how many of them ran on the pool (the others ran

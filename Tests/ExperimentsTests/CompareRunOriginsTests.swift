@@ -28,6 +28,11 @@ final class CompareRunOriginsTests: XCTestCase {
         try write("a", 1, commit: "64bb8bf", xeon)
         try write("b", 1, commit: "7a62981", epyc)
         try write("a", 2, commit: "7a62981", epyc)
+        // A resumed run: its latest invocation comes first, the earlier one below the separator.
+        let resumed = layout.run(arm: "a", seed: 2).directory.appendingPathComponent("command.txt")
+        let latest = try String(contentsOf: resumed, encoding: .utf8)
+        try (latest + RunFolder.earlierInvocation + "\n" + "command: masklab train\ncommit: 0000000\n\(xeon)\n")
+            .write(to: resumed, atomically: true, encoding: .utf8)
         let origins = CompareRunOrigins(compare, layout: layout)
         XCTAssertEqual(origins.mixedSeeds, [1])
         XCTAssertEqual(origins.kinds.count, 2)

@@ -22,10 +22,10 @@ struct CompareRunOrigins {
             var machines = Set<String>()
             for arm in compare.arms {
                 guard let text = try? String(contentsOf: layout.run(arm: arm.name, seed: seed).command, encoding: .utf8) else { continue }
-                let lines = text.split(separator: "\n")
-                // The last invocation's lines (a resumed run appends its own).
+                // The latest invocation (a resumed run puts its own above the earlier ones).
+                let lines = RunFolder.latestInvocation(text).split(separator: "\n")
                 func last(_ key: String) -> String? {
-                    lines.last { $0.hasPrefix(key + ":") }.map { $0.dropFirst(key.count + 1).trimmingCharacters(in: .whitespaces) }
+                    lines.first { $0.hasPrefix(key + ":") }.map { $0.dropFirst(key.count + 1).trimmingCharacters(in: .whitespaces) }
                 }
                 let machine = [last("machine"), last("blas")].compactMap { $0 }.joined(separator: " · ")
                 let origin = ["commit " + (last("commit") ?? "unknown"), machine].filter { !$0.isEmpty }.joined(separator: " · ")

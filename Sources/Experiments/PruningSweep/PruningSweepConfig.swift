@@ -126,7 +126,7 @@ public struct PruningSweepConfig: Sendable {
         if finetune.masks != nil { throw fail("finetune: put the pruning options under \"masks\", not in the fine-tuning") }
         if let m = finetune.validationError() { throw fail("finetune: \(m)") }
         // Its keys are overrides, like --set: one the fine-tuning's optimiser or schedule ignores is refused.
-        if let m = finetune.unreadSettingError(given: Self.leafKeys(finetuneValue)) { throw fail("finetune: \(m)") }
+        if let m = finetune.unreadSettingError(given: finetuneValue.leafKeys) { throw fail("finetune: \(m)") }
 
         var masks = MaskConfig(name: "prune")
         if let m = dict["masks"] {
@@ -161,13 +161,5 @@ extension PruningSweepConfig {
         m.criterion = criterion
         m.keep = 1 / ratio
         return m
-    }
-}
-
-extension PruningSweepConfig {
-    /// The dotted key paths of the leaves of a config object ("optimizer.momentum").
-    static func leafKeys(_ value: ConfigValue, prefix: String = "") -> [String] {
-        guard let object = value.object else { return prefix.isEmpty ? [] : [prefix] }
-        return object.keys.sorted().flatMap { k in leafKeys(object[k]!, prefix: prefix.isEmpty ? k : prefix + "." + k) }
     }
 }
