@@ -16,7 +16,11 @@ import Training
 ///
 /// where reset is θ0, θk (saved after k steps of level 0) or a fresh initialisation. Masks go
 /// through the `given` sampler, so pruned weights stay exactly zero. A level whose `level.json`
-/// exists is skipped; an interrupted level resumes from its checkpoint. The lottery folder is a
+/// exists is skipped; an interrupted level resumes from its checkpoint. Level ℓ+1's mask is written
+/// as soon as level ℓ's ticket finishes, so with reset to θ0 (or re-initialisation) a chain goes on
+/// from its small files alone — `lottery.json`, the level results and the ticket levels'
+/// `mask.safetensors`, which git keeps — when every checkpoint is lost (a new machine); an
+/// unfinished level then trains again from its start. The lottery folder is a
 /// `RunFolder` (locked while the lottery runs; other settings in it are refused), and so is each
 /// level's folder while it trains.
 public enum LotteryRun {
@@ -102,6 +106,14 @@ public enum LotteryRun {
             if let e = capture?.error { throw .training(.checkpoint(e)) }
             results.append(r)
             log(describe(r, stopsOn: stopsOn))
+            if l < config.levels {
+                // The next level's mask is saved as soon as it is known: with θ0 (or a fresh
+                // initialisation) derived from the seed, the level folders' mask files are all a
+                // chain needs to go on from its committed files when the checkpoints are gone.
+                let next = try levelMask(l + 1, previous: mask, config: config, network: network, masked: masked, reference: start,
+                                         trainingSet: splits.train, layout: layout)
+                try write(next, to: layout.level(l + 1), level: l + 1)
+            }
             guard config.branchesAt(l) else { continue }
             for branch in config.branches {
                 try folder.checkStillOurs()
@@ -174,6 +186,9 @@ public enum LotteryRun {
             return try LotteryMask.read(from: file).aligned(to: masked, model: network.name, source: file.path)
         }
         let trained = layout.level(l - 1).appendingPathComponent("last.safetensors")
+        guard FileManager.default.fileExists(atPath: trained.path) else {
+            throw .config(path: file.path, message: "level \(l)'s mask is missing and so are level \(l - 1)'s trained weights (\(trained.lastPathComponent)) it is pruned from; delete \(LotteryLayout.result(layout.level(l - 1)).path) to train level \(l - 1) again")
+        }
         do { try Checkpoint.load(from: trained, into: network, optimizer: nil) } catch { throw .training(.checkpoint(error)) }
         return try LotteryPruning.prune(previous, network: network, masked: masked, reference: reference, trainingSet: { trainingSet },
                                         config: config, level: l)
