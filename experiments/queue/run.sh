@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Every long study still open, in order; each step skips what is finished and resumes what was
+# interrupted, so the queue can be stopped and started again any number of times, on this machine
+# (checkpoints) or a new one (from the committed files: finished runs, lottery ticket masks).
+#   1. Conv-2/4/6 tickets, Conv-6 global, Conv-2 dropout and the CIFAR-10 ticket transfer
+#      (issues 16 and 21): seeds 1 and 2 side by side, one thread each;
+#   2. their reports;
+#   3. the ladder's AlexNet and ResNet-34 (issue 21), two threads, and its report;
+#   4. the regularisation study F (issue 15): `masklab compare` resumes the missing runs.
+# Usage (repository root), detached and at low priority:
+#   MASKLAB=/path/to/masklab setsid nohup nice -n 19 bash experiments/queue/run.sh >> queue.log 2>&1 &
+# MASKLAB: the binary (default .build/release/masklab; build it in its own worktree so that
+# rebuilding this checkout does not change it mid-study). MASKLAB_DATA: the data (../shared/data).
+# Lane logs go to QUEUE_LOGS (default ..). Commit finished runs with commit-finished.sh.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+export MASKLAB=${MASKLAB:-$PWD/.build/release/masklab}
+export MASKLAB_DATA=${MASKLAB_DATA:-$(cd .. && pwd)/shared/data}
+logs=${QUEUE_LOGS:-..}
+stamp() { date -u +%FT%TZ; }
+[ -x "$MASKLAB" ] || { echo "queue: no binary at $MASKLAB (build it: swift build -c release --product masklab)" >&2; exit 66; }
+[ -d "$MASKLAB_DATA" ] || { echo "queue: no data folder at $MASKLAB_DATA (set MASKLAB_DATA)" >&2; exit 66; }
+echo "queue start $(stamp) binary $MASKLAB (commit $(git -C "$(dirname "$MASKLAB")/../.." rev-parse --short=12 HEAD 2>/dev/null || echo unknown))"
+lane() {
+  local s=$1
+  { echo "lane $s start $(stamp)"
+    bash experiments/lottery/conv-tickets-cifar10.sh "$s"; echo "lane $s tickets rc $? $(stamp)"
+    bash experiments/lottery/transfer-cifar10.sh "$s"; echo "lane $s transfer rc $? $(stamp)"
+  } >> "$logs/study-lane$s.log" 2>&1
+}
+lane 1 & p1=$!
+lane 2 & p2=$!
+wait $p1 $p2
+echo "lanes done $(stamp)"
+python3 experiments/lottery/conv_tickets_report.py results/lottery/conv-cifar10; echo "conv report rc $?"
+python3 experiments/lottery/transfer_report.py results/lottery/transfer-cifar10; echo "transfer report rc $?"
+bash experiments/ladder/ladder-cifar10.sh alexnet resnet34 report; echo "ladder rc $? $(stamp)"
+"$MASKLAB" compare experiments/regularisation-study/cifar-final.json --data "$MASKLAB_DATA" --out results; echo "F rc $? $(stamp)"
+echo "queue end $(stamp)"
