@@ -101,6 +101,8 @@ final class OptionsCLITests: XCTestCase {
             (["train", "--milestones", "3,6"], "--milestones (schedule.milestones) is not read by the cosine schedule, so it would be recorded in config.json without effect; the schedules that read it: multistep"),
             (["train", "--schedule", "onecycle", "--set", "schedule.minimumLearningRate=0.001"], "is not read by the onecycle schedule"),
             (["lottery", "--optimizer", "adam", "--set", "optimizer.dampening=0.1"], "--dampening (optimizer.dampening) is not read by the adam optimiser"),
+            (["train", "--momentum", "0", "--no-nesterov", "--dampening", "0.1"], "--dampening (optimizer.dampening) has no effect here: SGD dampens only a momentum buffer, and momentum is 0"),
+            (["train", "--warmup-start-factor", "0.5"], "--warmup-start-factor (schedule.warmupStartFactor) has no effect here: there is no warm-up"),
         ]
         for (args, expected) in cases {
             let r = try masklab(args + ["--print-config"])
@@ -111,6 +113,7 @@ final class OptionsCLITests: XCTestCase {
         // The Frankle preset's file sets momentum 0 under Adam: files are not checked (a run's
         // config.json records every key).
         for args in [["train", "--momentum", "0.5"], ["train", "--schedule", "multistep", "--milestones", "3,6"],
+                     ["train", "--dampening", "0.1"], ["train", "--warmup", "100", "--warmup-start-factor", "0.5"],
                      ["lottery", "--config", root.appendingPathComponent("experiments/lottery/lenet300-frankle.json").path]] {
             let r = try masklab(args + ["--print-config"])
             XCTAssertEqual(r.status, 0, "\(args): \(r.stderr)")

@@ -234,5 +234,17 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(multistep.readSettings.gamma, 0.5)
         XCTAssertEqual(multistep.readSettings.minimumLearningRate, 0, "multistep ignores cosine's final rate")
         XCTAssertEqual(multistep.readSettings.warmupIterations, 7, "warm-up applies to every schedule")
+
+        // Settings idle under the config's own values: SGD's dampening with momentum 0, the warm-up's start without a warm-up.
+        let still = OptimizerConfig(name: "sgd", momentum: 0, dampening: 0.4, nesterov: false)
+        XCTAssertEqual(still.idleKeys.map(\.key), ["dampening"])
+        XCTAssertEqual(still.readSettings.dampening, OptimizerConfig().dampening)
+        XCTAssertEqual(OptimizerConfig(name: "sgd", momentum: 0.5, dampening: 0.4).readSettings.dampening, 0.4, "read with momentum")
+        XCTAssertEqual(OptimizerConfig(name: "adam", momentum: 0).idleKeys.count, 0, "Adam never reads dampening: not idle, unread")
+        var warm = ScheduleConfig(name: "cosine", warmupStartFactor: 0.5)
+        XCTAssertEqual(warm.idleKeys.map(\.key), ["warmupStartFactor"])
+        XCTAssertEqual(warm.readSettings.warmupStartFactor, ScheduleConfig().warmupStartFactor)
+        warm.warmupIterations = 10
+        XCTAssertEqual(warm.readSettings.warmupStartFactor, 0.5)
     }
 }

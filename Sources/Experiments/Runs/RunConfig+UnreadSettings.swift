@@ -12,7 +12,8 @@ extension RunConfig {
     }
 
     /// The refusal of a setting given explicitly (a flag or `--set`) that the chosen optimiser or
-    /// schedule does not read, e.g. `--momentum` with `--optimizer adam`; nil when there is none.
+    /// schedule does not read, e.g. `--momentum` with `--optimizer adam`, or reads only under other
+    /// values (`idleKeys`: `--dampening` with momentum 0); nil when there is none.
     /// `keys` are run-config keys ("optimizer.momentum"); a lottery's "run." prefix is ignored.
     /// Config files are not checked: a run's `config.json` records every key, read or not.
     public func unreadSettingError(given keys: [String]) -> String? {
@@ -21,17 +22,21 @@ extension RunConfig {
             let parts = key.split(separator: ".", maxSplits: 1).map(String.init)
             guard parts.count == 2 else { continue }
             let (kind, chosen, unread, readers): (String, String, [String], [String])
+            let idle: [(key: String, reason: String)]
             switch parts[0] {
             case "optimizer":
-                (kind, chosen, unread) = ("optimiser", training.optimizer.name, training.optimizer.unreadKeys)
+                (kind, chosen, unread, idle) = ("optimiser", training.optimizer.name, training.optimizer.unreadKeys, training.optimizer.idleKeys)
                 readers = OptimizerRegistry.settingReaders.readers(of: parts[1])
             case "schedule":
-                (kind, chosen, unread) = ("schedule", training.schedule.name, training.schedule.unreadKeys)
+                (kind, chosen, unread, idle) = ("schedule", training.schedule.name, training.schedule.unreadKeys, training.schedule.idleKeys)
                 readers = ScheduleRegistry.settingReaders.readers(of: parts[1])
             default: continue
             }
             guard unread.contains(parts[1]) else { continue }
             let flag = Self.table.option(key: key).map { "--\($0.flag) (\(key))" } ?? key
+            if let reason = idle.first(where: { $0.key == parts[1] })?.reason {
+                return "\(flag) has no effect here: \(reason); it would be recorded in config.json without effect. Leave it out."
+            }
             return "\(flag) is not read by the \(chosen) \(kind), so it would be recorded in config.json without effect; "
                 + "the \(kind)s that read it: \(readers.joined(separator: ", ")). Leave it out, or choose one of those."
         }

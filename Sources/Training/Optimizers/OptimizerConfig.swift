@@ -60,8 +60,15 @@ public struct OptimizerConfig: Sendable, Equatable {
 
 extension OptimizerConfig {
     /// The keys (relative to "optimizer") of the settings this config's optimiser ignores:
-    /// Adam's β and ε under SGD, SGD's momentum, dampening and Nesterov under Adam/AdamW.
-    public var unreadKeys: [String] { OptimizerRegistry.settingReaders.unreadKeys(of: name) }
+    /// Adam's β and ε under SGD, SGD's momentum, dampening and Nesterov under Adam/AdamW, and
+    /// the `idleKeys` its own values leave unread.
+    public var unreadKeys: [String] { OptimizerRegistry.settingReaders.unreadKeys(of: name) + idleKeys.map(\.key) }
+
+    /// Settings the chosen optimiser reads only under other values of this config, each with the
+    /// reason: SGD's `dampening` with momentum 0 (no momentum buffer; as torch.optim.SGD).
+    public var idleKeys: [(key: String, reason: String)] {
+        name == "sgd" && momentum == 0 ? [("dampening", "SGD dampens only a momentum buffer, and momentum is 0 (--momentum)")] : []
+    }
 
     /// This config with every setting its optimiser ignores put back to MaskLab's default, so
     /// two configs that train alike compare equal (e.g. Adam recorded with momentum 0 and with

@@ -62,8 +62,14 @@ public struct ScheduleConfig: Sendable, Equatable {
 
 extension ScheduleConfig {
     /// The keys (relative to "schedule") of the settings this config's schedule ignores, e.g.
-    /// `milestones` and `gamma` under cosine.
-    public var unreadKeys: [String] { ScheduleRegistry.settingReaders.unreadKeys(of: name) }
+    /// `milestones` and `gamma` under cosine, and the `idleKeys` its own values leave unread.
+    public var unreadKeys: [String] { ScheduleRegistry.settingReaders.unreadKeys(of: name) + idleKeys.map(\.key) }
+
+    /// Settings read only under other values of this config, each with the reason: the warm-up's
+    /// start factor without a warm-up.
+    public var idleKeys: [(key: String, reason: String)] {
+        warmupIterations == 0 ? [("warmupStartFactor", "there is no warm-up (--warmup is 0)")] : []
+    }
 
     /// This config with every setting its schedule ignores put back to MaskLab's default, so two
     /// configs that train alike compare equal (a resume's configuration check compares these).
