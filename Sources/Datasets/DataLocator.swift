@@ -20,7 +20,7 @@ public enum DataLocator {
             let path = absolute(explicit)
             guard FileIO.exists(path, directory: true) else {
                 throw .missing(path: path, hint: "The data folder given does not exist. Create it and fetch data with "
-                               + "`masklab data fetch mnist` (or cifar10) --root \(explicit).")
+                               + "`masklab data fetch mnist --root \(explicit)` (or cifar10).")
             }
             return URL(fileURLWithPath: path, isDirectory: true)
         }

@@ -45,7 +45,9 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .missing(path, hint):
             return "\(path): not found. \(hint)"
         case let .truncated(path, offset, expected, got):
-            return "\(path): truncated at byte offset \(offset): expected \(expected) bytes, got \(got). "
+            // A .gz file is read through gunzip: the offsets count the decompressed bytes.
+            let whose = path.hasSuffix(".gz") ? "decompressed byte offset" : "byte offset"
+            return "\(path): truncated at \(whose) \(offset): expected \(expected) bytes, got \(got). "
                 + "Hint: the file is incomplete; fetch it again (`masklab data fetch NAME`)."
         case let .badMagic(path, offset, expected, got):
             return "\(path): bad magic number at byte offset \(offset): expected \(hex(expected)), got \(hex(got)). "

@@ -240,7 +240,8 @@ extension L0Gates {
                        help: "l0: weight λ of the expected L0 norm; the loss adds (λ/N)·Σ P(gate ≠ 0), N the training-set size.")
     }
     static var droprateSetting: SamplerSetting<Double> {
-        SamplerSetting("l0.droprateInit", formerKey: "l0DroprateInit", flag: "l0-droprate-init", .double, .within(0, 1), default: 0.5,
+        SamplerSetting("l0.droprateInit", formerKey: "l0DroprateInit", flag: "l0-droprate-init", .double,
+                       ValueRange("in (0, 1)") { $0 > 0 && $0 < 1 }, default: 0.5,
                        help: "l0: initial drop rate d of the gates, in (0, 1): log α starts at log(1 − d) − log d (± 0.01).")
     }
     public static var options: [ConfigOption<MaskConfig>] { [lambdaSetting.option, droprateSetting.option] }

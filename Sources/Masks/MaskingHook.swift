@@ -117,6 +117,21 @@ public final class MaskingHook: TrainingHook {
         return sampler.evaluationWeights(run)
     }
 
+    /// Inverted scaling of per-step masks on the weights multiplies a kept weight by 1/p: with
+    /// keep probabilities below `Self.largeScale`⁻¹ (importance masks at their floor p_min) the
+    /// forward pass sees weights scaled by tens or hundreds.
+    public var divergenceHint: String? {
+        guard let masks, masks.inverted, config.target == .weights, masks.keepProbabilities.count > 0 else { return nil }
+        let smallest = UnsafeBufferPointer(start: masks.keepProbabilities.base, count: masks.keepProbabilities.count).min() ?? 1
+        guard smallest > 0, 1 / smallest >= Self.largeScale else { return nil }
+        return String(format: "the %@ mask keeps weights with probability down to p = %.4g and multiplies each kept one by 1/p (×%.0f) "
+                      + "with --mask-scaling inverted; mask the gradients (--mask-target gradients) or drop the rescaling "
+                      + "(--mask-scaling none), as the seed's protocol does, or raise --min-keep", sampler.name, smallest, 1 / smallest)
+    }
+
+    /// A 1/p rescaling from this factor on is named as a likely cause of divergence.
+    static let largeScale: Float = 10
+
     // MARK: - Log files
 
     /// Fresh run: removes stale logs. Resume at P: keeps rows with key < P (epochs renumbered

@@ -254,11 +254,11 @@ extension VariationalDropout {
     }
     static var klStartSetting: SamplerSetting<Int> {
         SamplerSetting("vd.klStart", formerKey: "vdKLStart", flag: "vd-kl-start", .int, .atLeast(0), default: 5,
-                       help: "vd: epoch (0-based) before which the KL weight is 0; it then rises linearly to 1 at --vd-kl-full.")
+                       help: "vd: the KL weight is 0 in epoch indices below this one, counted from 0 (index 0 is the epoch printed as 1), then rises linearly to 1 at index --vd-kl-full.")
     }
     static var klFullSetting: SamplerSetting<Int> {
         SamplerSetting("vd.klFull", formerKey: "vdKLFull", flag: "vd-kl-full", .int, .atLeast(0), default: 20,
-                       help: "vd: epoch (0-based) from which the KL weight is 1 (≥ --vd-kl-start).")
+                       help: "vd: the epoch index, counted from 0 (printed epoch − 1), from which the KL weight is 1 (≥ --vd-kl-start).")
     }
     static var trainClipSetting: SamplerSetting<Bool> {
         SamplerSetting("vd.trainClip", formerKey: "vdTrainClip", flag: "vd-train-clip", .bool, default: true,

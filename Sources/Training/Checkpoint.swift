@@ -15,7 +15,7 @@ import Layers
 /// `step` (iterations completed), `epoch` (in progress, 0-based), `batch_in_epoch`,
 /// `optimizer`, `optimizer_step`, the partial sums of the epoch in progress
 /// (`epoch_loss_sum` printed to round-trip exactly, `epoch_correct`, `epoch_samples`,
-/// `epoch_train_seconds`), `history` (JSON of the completed epochs' metrics) and `rng`, which
+/// `epoch_train_seconds`, `epoch_wall_seconds`), `history` (JSON of the completed epochs' metrics) and `rng`, which
 /// says where the random state is: the trainer's streams (initialisation, data order,
 /// augmentation) are derived from (seed, purpose, epoch, batch), so the seed and the position
 /// recreate them; a hook's live streams (the mask stream, one per run) are saved as its state.
@@ -76,6 +76,7 @@ public enum Checkpoint {
         meta["epoch_correct"] = String(progress.epochCorrect)
         meta["epoch_samples"] = String(progress.epochSamples)
         meta["epoch_train_seconds"] = String(progress.epochTrainSeconds)
+        meta["epoch_wall_seconds"] = String(progress.epochWallSeconds)
         meta["optimizer"] = optimizer?.name ?? ""
         meta["optimizer_step"] = String(optimizer?.stepCount ?? 0)
         meta["rng"] = "trainer streams derived from (seed, purpose, epoch, batch); live hook streams saved under hook."
@@ -179,6 +180,8 @@ public enum Checkpoint {
         progress.epochSamples = try integer("epoch_samples")
         progress.epochCorrect = try integer("epoch_correct", in: 0...progress.epochSamples)
         progress.epochTrainSeconds = try real("epoch_train_seconds")
+        // Checkpoints before 2026-11-30 have no wall time: the training time is its lower bound.
+        progress.epochWallSeconds = meta["epoch_wall_seconds"] == nil ? progress.epochTrainSeconds : try real("epoch_wall_seconds")
         let history = try value("history")
         do {
             progress.history = try JSONDecoder().decode([EpochMetrics].self, from: Data(history.utf8))

@@ -65,6 +65,8 @@ public final class Trainer {
     private var observers: [any TrainingCallback] = []
     /// Every hook's forward weights, gathered once the hooks have started.
     private var stepWeights = EffectiveWeights.none
+    /// When this process took up the epoch in progress (`DispatchTime` nanoseconds).
+    private var segmentStart = DispatchTime.now().uptimeNanoseconds
     /// The optimisers of the hooks' own trainable tensors (`TrainingHook.trainableParameters`),
     /// one per hook that has any, each holding its hook's store (`Trainer+HookParameters`).
     let hookOptimizers: [any Optimizer]
@@ -138,9 +140,9 @@ public final class Trainer {
         var status = RunStatus.completed
         do {
             while progress.iteration < totalIterations {
-                let epochStart = DispatchTime.now().uptimeNanoseconds
+                segmentStart = DispatchTime.now().uptimeNanoseconds
                 guard try trainEpoch() else { status = .stopped; break }
-                try finishEpoch(startedAt: epochStart)
+                try finishEpoch()
                 if control.stopRequested && progress.iteration < totalIterations { status = .stopped; break }
             }
         } catch {
@@ -148,8 +150,9 @@ public final class Trainer {
             for o in observers { o.runFailed(error, progress: progress) }
             throw error
         }
-        let summary = RunSummary(status: status, model: network.name, parameters: network.parameterCount,
+        var summary = RunSummary(status: status, model: network.name, parameters: network.parameterCount,
                                  iterations: progress.iteration, history: progress.history, config: config)
+        if progress.batchInEpoch > 0 { summary.totalSeconds += epochWallSeconds }   // stopped inside an epoch
         let result = TrainingResult(history: progress.history, summary: summary, lastCheckpoint: lastCheckpoint, progress: progress)
         try outputCheck?()
         for o in observers { try o.runEnd(result) }
@@ -255,7 +258,7 @@ public final class Trainer {
 
     /// End of the epoch (or of the budget, mid-epoch): evaluation, the finiteness check, the
     /// metrics row and the callbacks.
-    private func finishEpoch(startedAt epochStart: UInt64) throws(TrainingError) {
+    private func finishEpoch() throws(TrainingError) {
         let epoch = progress.epoch
         try outputCheck?()
         for h in hooks { h.epochEnd(epoch: epoch) }
@@ -272,7 +275,7 @@ public final class Trainer {
             learningRate: schedule.learningRate(at: max(progress.iteration - 1, 0)),
             imagesPerSecond: trainSeconds > 0 ? Double(samples) / trainSeconds : 0,
             trainSeconds: trainSeconds, wallSeconds: 0)
-        metrics.wallSeconds = Double(DispatchTime.now().uptimeNanoseconds - epochStart) * 1e-9
+        metrics.wallSeconds = epochWallSeconds
         progress.finishEpoch(metrics)
         try outputCheck?()
         for o in observers { try o.epochEnd(metrics) }
@@ -292,7 +295,7 @@ public final class Trainer {
             let logits = network.forward(batch.inputs, mode: .training)
             let (loss, correct) = network.loss.forward(logits: logits, labels: batch.labels)
             guard loss.isFinite else {
-                throw .nonFinite(step: step.iteration, epoch: step.epoch, loss: loss, lastGoodCheckpoint: lastCheckpoint?.path)
+                throw .nonFinite(step: step.iteration, epoch: step.epoch, loss: loss, lastGoodCheckpoint: lastCheckpoint?.path, hint: divergenceHint)
             }
             network.backward(network.loss.backward())
             return (loss, correct)
@@ -311,8 +314,17 @@ public final class Trainer {
     private func checkFinite() throws(TrainingError) {
         guard let bad = network.store.firstNonFinite(also: optimizer.stateTensors + hookParameterTensors) else { return }
         throw .nonFiniteWeights(tensor: bad.name, index: bad.index, value: bad.value, step: progress.iteration,
-                                epoch: progress.epoch, lastGoodCheckpoint: lastCheckpoint?.path)
+                                epoch: progress.epoch, lastGoodCheckpoint: lastCheckpoint?.path, hint: divergenceHint)
     }
+
+    /// The first hook's named cause of a divergence, else the learning rate.
+    /// Wall time of the epoch in progress so far, seconds: earlier processes' share (a resumed
+    /// run) plus this one's since it took the epoch up.
+    private var epochWallSeconds: Double {
+        progress.epochWallSeconds + Double(DispatchTime.now().uptimeNanoseconds - segmentStart) * 1e-9
+    }
+
+    private var divergenceHint: String { hooks.lazy.compactMap(\.divergenceHint).first ?? TrainingError.learningRateHint }
 
     /// Writes `last.safetensors` at the current position (after checking the weights are finite).
     func saveCheckpoint(to url: URL) throws(TrainingError) {
@@ -322,7 +334,10 @@ public final class Trainer {
         for h in hooks { hookState += h.checkpointState() }
         hookState += hookParameterState()
         do {
-            try Checkpoint.save(to: url, network: network, optimizer: optimizer, progress: progress, seed: config.seed,
+            // Mid-epoch, the epoch's wall time so far goes with it (at a boundary the next epoch has not begun).
+            var saved = progress
+            saved.epochWallSeconds = progress.batchInEpoch > 0 ? epochWallSeconds : 0
+            try Checkpoint.save(to: url, network: network, optimizer: optimizer, progress: saved, seed: config.seed,
                                 hookState: hookState, extraMetadata: conditions.metadata)
         } catch { throw .checkpoint(error) }
         lastCheckpoint = url

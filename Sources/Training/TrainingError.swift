@@ -3,11 +3,13 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     /// The loss of iteration `step` (0-based, in epoch `epoch`: 0-based here, printed counted
     /// from 1 like every epoch MaskLab shows) was NaN or infinite; the run stopped before that
     /// step's update. `lastGoodCheckpoint` is the newest checkpoint this run
-    /// wrote or resumed from, if any.
-    case nonFinite(step: Int, epoch: Int, loss: Double, lastGoodCheckpoint: String?)
-    /// After step `step` (in epoch `epoch`) entry `index` (flat, row-major) of a weight, buffer or
+    /// wrote or resumed from, if any; `hint` what to change (a hook's `divergenceHint`, else
+    /// the learning rate).
+    case nonFinite(step: Int, epoch: Int, loss: Double, lastGoodCheckpoint: String?, hint: String = TrainingError.learningRateHint)
+    /// After step `step` (in epoch `epoch`, 0-based) entry `index` (flat, row-major) of a weight, buffer or
     /// optimiser state became NaN or infinite; the run stopped without checkpointing it.
-    case nonFiniteWeights(tensor: String, index: Int, value: Float, step: Int, epoch: Int, lastGoodCheckpoint: String?)
+    case nonFiniteWeights(tensor: String, index: Int, value: Float, step: Int, epoch: Int, lastGoodCheckpoint: String?,
+                          hint: String = TrainingError.learningRateHint)
     /// The configuration cannot run (message says what to change).
     case invalidConfig(String)
     case optimizer(OptimizerError)
@@ -18,14 +20,12 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .nonFinite(step, epoch, loss, last):
+        case let .nonFinite(step, epoch, loss, last, hint):
             return "loss became \(loss) at step \(step) (epoch \(epoch + 1)); "
-                + (last.map { "last good checkpoint: \($0)" } ?? "no checkpoint was written")
-                + " (hint: lower the learning rate or add warm-up)"
-        case let .nonFiniteWeights(tensor, index, value, step, epoch, last):
-            return "\(tensor)[\(index)] became \(value) by step \(step) (epoch \(epoch)); "
-                + (last.map { "last good checkpoint: \($0)" } ?? "no checkpoint was written")
-                + " (hint: lower the learning rate or add warm-up)"
+                + (last.map { "last good checkpoint: \($0)" } ?? "no checkpoint was written") + " (hint: \(hint))"
+        case let .nonFiniteWeights(tensor, index, value, step, epoch, last, hint):
+            return "\(tensor)[\(index)] became \(value) by step \(step) (epoch \(epoch + 1)); "
+                + (last.map { "last good checkpoint: \($0)" } ?? "no checkpoint was written") + " (hint: \(hint))"
         case let .invalidConfig(m): return "invalid training config: \(m)"
         case let .optimizer(e): return e.description
         case let .schedule(e): return e.description
@@ -36,6 +36,9 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
 }
 
 extension TrainingError {
+    /// The hint of a diverged run when no hook names a cause.
+    public static let learningRateHint = "lower the learning rate or add warm-up"
+
     /// The loss or the weights became NaN or infinite (`summary.json` says `nonFinite`).
     public var isNonFinite: Bool {
         switch self {

@@ -20,6 +20,9 @@ public struct TrainingProgress: Sendable, Equatable {
     public var epochSamples: Int = 0
     /// Training wall time of those batches, seconds (not part of the determinism contract).
     public var epochTrainSeconds: Double = 0
+    /// Wall time of the epoch in progress spent by earlier processes of a resumed run (training,
+    /// evaluation, checkpoints), seconds; the trainer adds its own share when the epoch ends.
+    public var epochWallSeconds: Double = 0
     /// Metrics of every completed epoch.
     public var history: [EpochMetrics] = []
 
@@ -44,5 +47,6 @@ public struct TrainingProgress: Sendable, Equatable {
         epochCorrect = 0
         epochSamples = 0
         epochTrainSeconds = 0
+        epochWallSeconds = 0
     }
 }

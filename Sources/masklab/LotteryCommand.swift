@@ -72,6 +72,11 @@ struct LotteryCommand: ParsableCommand {
             config.initFrom = URL(fileURLWithPath: initFrom).standardizedFileURL.path
         }
         if let message = config.validationError() ?? config.run.unreadSettingError(given: given) { throw CommandFailure(message) }
+        // θ0 is rewinding to k = 0: asked for by name (`--reset rewind`) it must say which k.
+        if given.contains("reset") && config.reset == .rewind && config.rewindIteration == 0 && !given.contains("rewindIteration") {
+            throw CommandFailure("--reset rewind resets to θk, the weights after k iterations of level 0: give --rewind-iteration k "
+                                 + "(k = 0 is θ0, which --reset initial names)")
+        }
         return config
     }
 
@@ -97,7 +102,7 @@ struct LotteryCommand: ParsableCommand {
         let outcome: LotteryRun.Outcome
         do {
             outcome = try LotteryRun.run(config, dataRoot: dataRoot, layout: layout, commandLine: CommandLine.arguments,
-                                         control: control, log: { print($0) })
+                                         control: control, log: { print($0); fflush(nil) })   // one line per level, seen at once in a log file
         } catch { throw CommandFailure(error.description) }
         if outcome.stopped {
             print("stopped; run the same command again to continue (finished levels are kept)")

@@ -22,8 +22,11 @@ final class ProgressDisplay: TrainingCallback {
         doneAtStart = run.startIteration
         guard !quiet else { return }
         let resumed = run.startIteration > 0 ? ", resumed at epoch \(run.startEpoch + 1) batch \(run.startBatch)" : ""
-        print("\(run.modelName): \(run.parameterCount) parameters, \(run.trainSamples) training samples, "
-              + "\(run.epochs) epochs × \(run.iterationsPerEpoch) iterations\(resumed)")
+        // An iteration budget may end inside an epoch: then the total is what runs.
+        let budget = run.totalIterations == run.epochs * run.iterationsPerEpoch
+            ? "\(run.epochs) epochs × \(run.iterationsPerEpoch) iterations"
+            : "\(run.totalIterations) iterations (epochs of \(run.iterationsPerEpoch))"
+        print("\(run.modelName): \(run.parameterCount) parameters, \(run.trainSamples) training samples, \(budget)\(resumed)")
         if let dir = run.outputDirectory { print("run folder: \(dir.path)") }
         print(EpochLine.header)
         fflush(nil)

@@ -79,6 +79,6 @@ struct LocationOptions: ParsableArguments {
     @Option(name: .long, help: "Data folder (default: $MASKLAB_DATA, ./data or ../shared/data).")
     var data: String?
 
-    @Option(name: .long, help: "Run folder (default: results/<model>-<dataset>-<hash of the non-default settings>).")
+    @Option(name: .long, help: "Run folder (default: results/<model>-<dataset>-<hash of the non-default settings>; lottery: results/lottery-<model>-<dataset>-<hash>).")
     var out: String?
 }

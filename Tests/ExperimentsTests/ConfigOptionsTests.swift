@@ -171,7 +171,7 @@ final class ConfigOptionsTests: XCTestCase {
     /// Mistakes found by fuzzing (issue 12): unknown nested keys, out-of-range values, bad types.
     func testConfigMistakesAreRefusedWithTheRange() {
         XCTAssertEqual(message(#"{"optimizer": {"learningrate": 0.5}}"#),
-                       "config c.json: unknown key optimizer.learningrate; did you mean learningRate? valid in optimizer: beta1, beta2, dampening, decayNormAndBias, epsilon, learningRate, momentum, name, nesterov, weightDecay")
+                       "c.json: unknown key optimizer.learningrate; did you mean learningRate? valid in optimizer: beta1, beta2, dampening, decayNormAndBias, epsilon, learningRate, momentum, name, nesterov, weightDecay")
         XCTAssertTrue(message(#"{"schedule": {"mileStones": [1]}}"#).contains("unknown key schedule.mileStones; did you mean milestones?"))
         XCTAssertTrue(message(#"{"budget": {"epoch": 3}}"#).contains("unknown key budget.epoch; did you mean epochs?"))
         // PyTorch's spellings: initials and snake_case find the key (`lr` suggested `name` before).

@@ -96,13 +96,14 @@ final class OptionsCLITests: XCTestCase {
     func testSettingsTheOptimizerOrScheduleIgnoresAreRefused() throws {
         let cases: [([String], String)] = [
             (["train", "--optimizer", "adam", "--momentum", "0.5"], "--momentum (optimizer.momentum) is not read by the adam optimiser"),
-            (["train", "--optimizer", "adamw", "--no-nesterov"], "--nesterov (optimizer.nesterov) is not read by the adamw optimiser"),
+            (["train", "--optimizer", "adamw", "--no-nesterov"], "--[no-]nesterov (optimizer.nesterov) is not read by the adamw optimiser"),
             (["train", "--beta2", "0.99"], "--beta2 (optimizer.beta2) is not read by the sgd optimiser"),
             (["train", "--milestones", "3,6"], "--milestones (schedule.milestones) is not read by the cosine schedule, so it would be recorded in config.json without effect; the schedules that read it: multistep"),
             (["train", "--schedule", "onecycle", "--set", "schedule.minimumLearningRate=0.001"], "is not read by the onecycle schedule"),
             (["lottery", "--optimizer", "adam", "--set", "optimizer.dampening=0.1"], "--dampening (optimizer.dampening) is not read by the adam optimiser"),
             (["train", "--momentum", "0", "--no-nesterov", "--dampening", "0.1"], "--dampening (optimizer.dampening) has no effect here: SGD dampens only a momentum buffer, and momentum is 0"),
             (["train", "--warmup-start-factor", "0.5"], "--warmup-start-factor (schedule.warmupStartFactor) has no effect here: there is no warm-up"),
+            (["lottery", "--reset", "rewind"], "--reset rewind resets to θk, the weights after k iterations of level 0: give --rewind-iteration k"),
         ]
         for (args, expected) in cases {
             let r = try masklab(args + ["--print-config"])
@@ -114,6 +115,7 @@ final class OptionsCLITests: XCTestCase {
         // config.json records every key).
         for args in [["train", "--momentum", "0.5"], ["train", "--schedule", "multistep", "--milestones", "3,6"],
                      ["train", "--dampening", "0.1"], ["train", "--warmup", "100", "--warmup-start-factor", "0.5"],
+                     ["lottery", "--reset", "rewind", "--rewind-iteration", "0"],
                      ["lottery", "--config", root.appendingPathComponent("experiments/lottery/lenet300-frankle.json").path]] {
             let r = try masklab(args + ["--print-config"])
             XCTAssertEqual(r.status, 0, "\(args): \(r.stderr)")

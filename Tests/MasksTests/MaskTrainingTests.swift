@@ -96,6 +96,24 @@ final class MaskTrainingTests: XCTestCase {
         }
     }
 
+    /// Inverted scaling of small keep probabilities on the weights (×1/p ≥ 10) is named as the
+    /// likely cause when a run diverges; masks on the gradients, without rescaling or with
+    /// p ≥ 0.1 name nothing.
+    func testDivergenceHintNamesALargeInverseScaling() throws {
+        func hint(keep: Double, target: MaskTarget = .weights, scaling: MaskScaling = .inverted) -> String? {
+            var c = MaskConfig(name: "dropconnect", keep: keep)
+            c.target = target
+            c.scaling = scaling
+            return MaskFixtures.startedHook(c).0.divergenceHint
+        }
+        let named = try XCTUnwrap(hint(keep: 0.05))
+        XCTAssertTrue(named.contains("probability down to p = 0.05") && named.contains("(×20)"), named)
+        XCTAssertTrue(named.contains("--mask-scaling none"), named)
+        XCTAssertNil(hint(keep: 0.5), "×2")
+        XCTAssertNil(hint(keep: 0.05, scaling: .none))
+        XCTAssertNil(hint(keep: 0.05, target: .gradients))
+    }
+
     func testHookAllocatesNothingPerStepAfterTheFirst() throws {
         var config = MaskConfig(name: "importance", keep: 0.4)
         config.importance.steps = 2

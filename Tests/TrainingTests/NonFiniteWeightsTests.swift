@@ -20,6 +20,9 @@ final class NonFiniteWeightsTests: XCTestCase {
             self.iteration = iteration
             self.index = index
         }
+        /// The cause this hook names when the run diverges.
+        var hint: String?
+        var divergenceHint: String? { hint }
         func afterOptimizerStep(step: TrainingStep) {
             if step.iteration == iteration { tensor()[index] = .nan }
         }
@@ -33,19 +36,35 @@ final class NonFiniteWeightsTests: XCTestCase {
         let poison = Poison(iteration: 7, index: 5) { fc1.value }
         XCTAssertThrowsError(try Trainer.run(config: Fixtures.config(epochs: 2), splits: Fixtures.splits(), network: net,
                                              outputDirectory: dir.url, hooks: [poison])) { error in
-            guard case let TrainingError.nonFiniteWeights(tensor, index, value, step, epoch, last) = error else { return XCTFail("\(error)") }
+            guard case let TrainingError.nonFiniteWeights(tensor, index, value, step, epoch, last, hint) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(tensor, "fc1.weight")
             XCTAssertEqual(index, 5)
             XCTAssertTrue(value.isNaN)
             XCTAssertEqual(step, 8)
             XCTAssertEqual(epoch, 0)
             XCTAssertNil(last)
-            XCTAssertTrue("\(error)".hasPrefix("fc1.weight[5] became nan by step 8 (epoch 0)"), "\(error)")
+            XCTAssertEqual(hint, TrainingError.learningRateHint, "no hook names a cause")
+            XCTAssertTrue("\(error)".hasPrefix("fc1.weight[5] became nan by step 8 (epoch 1)"), "epochs print from 1: \(error)")
         }
         let summary = try JSONDecoder().decode(RunSummary.self, from: Data(contentsOf: dir.file("summary.json")))
         XCTAssertEqual(summary.status, .nonFinite)
         XCTAssertEqual(summary.epochs, 0)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("last.safetensors").path), "bad weights were checkpointed")
+    }
+
+    /// A hook that names a cause of divergence replaces the learning-rate hint in the error.
+    func testTheHintOfAHookThatNamesACauseIsShown() throws {
+        let dir = TemporaryDirectory()
+        let net = Fixtures.network()
+        let fc1 = net.store.parameter(named: "fc1.weight")!
+        let poison = Poison(iteration: 2, index: 0) { fc1.value }
+        poison.hint = "the test hook's scaling"
+        XCTAssertThrowsError(try Trainer.run(config: Fixtures.config(epochs: 1), splits: Fixtures.splits(), network: net,
+                                             outputDirectory: dir.url, hooks: [poison])) { error in
+            guard case let TrainingError.nonFiniteWeights(_, _, _, _, _, _, hint) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(hint, "the test hook's scaling")
+            XCTAssertTrue("\(error)".hasSuffix("(hint: the test hook's scaling)"), "\(error)")
+        }
     }
 
     func testNonFiniteOptimizerStateIsCaughtBeforeAMidEpochCheckpoint() throws {
@@ -59,7 +78,7 @@ final class NonFiniteWeightsTests: XCTestCase {
         }
         trainer = try Trainer(config: config, network: net, splits: Fixtures.splits(), outputDirectory: dir.url, hooks: [poison])
         XCTAssertThrowsError(try trainer!.run()) { error in
-            guard case let TrainingError.nonFiniteWeights(tensor, 0, _, 6, 0, last) = error else { return XCTFail("\(error)") }
+            guard case let TrainingError.nonFiniteWeights(tensor, 0, _, 6, 0, last, _) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(tensor, "optimizer.fc2.bias.momentum_buffer")
             XCTAssertEqual(last, dir.file("last.safetensors").path, "the checkpoint of iteration 3 is the last good one")
         }

@@ -127,7 +127,7 @@ final class TrainerTests: XCTestCase {
         config.schedule = ScheduleConfig(name: "multistep", gamma: 1e30, milestones: [1])
         let dir = TemporaryDirectory()
         XCTAssertThrowsError(try run(config, dir: dir.url)) { error in
-            guard case let TrainingError.nonFinite(step, epoch, loss, last) = error else { return XCTFail("\(error)") }
+            guard case let TrainingError.nonFinite(step, epoch, loss, last, _) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(epoch, 1)
             XCTAssertTrue((9..<16).contains(step), "step \(step)")
             XCTAssertFalse(loss.isFinite)
@@ -142,7 +142,7 @@ final class TrainerTests: XCTestCase {
         config.schedule = ScheduleConfig(name: "constant")
         config.optimizer.learningRate = 1e30
         XCTAssertThrowsError(try run(config, dir: nil)) { error in
-            guard case TrainingError.nonFinite(_, 0, _, nil) = error else { return XCTFail("\(error)") }
+            guard case TrainingError.nonFinite(_, 0, _, nil, _) = error else { return XCTFail("\(error)") }
         }
     }
 

@@ -22,16 +22,20 @@ public final class ImportanceRefreshReporter: TrainingCallback {
     public func batchEnd(_ report: BatchReport) {
         guard sampler.refreshes != seen else { return }
         seen = sampler.refreshes
-        note(Self.line(refresh: seen - 1, iteration: report.iteration, epoch: report.epoch, report: sampler.lastReport))
+        note(Self.line(refresh: seen - 1, iteration: report.iteration, epoch: report.epoch, report: sampler.lastReport,
+                       steps: sampler.config.importance.steps))
     }
 
-    /// The announcement of refresh `refresh` (0-based, as in `importance.csv`).
-    static func line(refresh: Int, iteration: Int, epoch: Int, report: SolveReport?) -> String {
+    /// The announcement of refresh `refresh` (0-based, as in `importance.csv`); with `steps` 0
+    /// (the saliency control) there is no φ to show.
+    static func line(refresh: Int, iteration: Int, epoch: Int, report: SolveReport?, steps: Int) -> String {
         var s = "importance refresh \(refresh) at iteration \(iteration) (epoch \(epoch + 1))"
         guard let report, !report.objectiveBefore.isEmpty else { return s }
         func mean(_ v: [Double]) -> Double { v.reduce(0, +) / Double(v.count) }
-        s += String(format: ": %d tensor%@ in %.1f s, φ %.4f → %.4f", report.objectiveBefore.count,
-                    report.objectiveBefore.count == 1 ? "" : "s", report.seconds, mean(report.objectiveBefore), mean(report.objectiveAfter))
+        let n = report.objectiveBefore.count
+        s += String(format: ": %d tensor%@ in %.1f s, ", n, n == 1 ? "" : "s", report.seconds)
+        s += steps == 0 ? "w = w₀ (0 mirror-descent steps: the saliency control)"
+            : String(format: "φ %.4f → %.4f", mean(report.objectiveBefore), mean(report.objectiveAfter))
         return s
     }
 }

@@ -33,7 +33,7 @@ extension RunConfig {
             default: continue
             }
             guard unread.contains(parts[1]) else { continue }
-            let flag = Self.table.option(key: key).map { "--\($0.flag) (\(key))" } ?? key
+            let flag = Self.table.option(key: key).map { "--\($0.isSwitch ? "[no-]" : "")\($0.flag) (\(key))" } ?? key
             if let reason = idle.first(where: { $0.key == parts[1] })?.reason {
                 return "\(flag) has no effect here: \(reason); it would be recorded in config.json without effect. Leave it out."
             }

@@ -5,6 +5,7 @@ import Models
 
 /// Errors from setting up or running an experiment, each saying what to fix.
 public enum RunError: Error, CustomStringConvertible {
+    /// A setting or input cannot run; `path` is the file, folder, key or flag it concerns.
     case config(path: String, message: String)
     case dataset(DatasetError)
     case model(ModelError)
@@ -23,7 +24,7 @@ public enum RunError: Error, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .config(path, message): return "config \(path): \(message)"
+        case let .config(path, message): return "\(path): \(message)"
         case let .dataset(e): return e.description
         case let .model(e): return e.description
         case let .training(e): return e.description

@@ -51,7 +51,7 @@ public enum RunListing {
     private static func visit(_ folder: URL, name: String, into found: inout [(Entry, RunConfig)]) {
         let layout = RunLayout(directory: folder)
         if let config = try? RunConfig.load(from: layout.config) {
-            found.append((entry(layout, name: name.isEmpty ? "." : name, config: config), config))
+            found.append((entry(layout, name: name.isEmpty ? folder.standardizedFileURL.lastPathComponent : name, config: config), config))   // the listed folder is a run itself: its own name
         }
         let children = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         for child in children.sorted() where !child.hasPrefix(".") {

@@ -157,7 +157,8 @@ extension TrainingRun {
     public static func maskingHooks(_ config: RunConfig, network: Network, splits: DataSplits) throws(RunError) -> [any TrainingHook] {
         guard let m = config.masks else { return [] }
         do { return [try MaskingHook(config: m, network: network, trainingSet: splits.train)] } catch {
-            throw .config(path: "masks", message: error.description)
+            let text = error.description   // MaskError says "masks: …" itself
+            throw .config(path: "masks", message: text.hasPrefix("masks: ") ? String(text.dropFirst(7)) : text)
         }
     }
 }

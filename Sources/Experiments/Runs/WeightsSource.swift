@@ -21,7 +21,7 @@ public struct WeightsSource: Sendable {
         let layout = RunLayout(directory: folder)
         let file = isDirectory.boolValue ? layout.checkpoint : URL(fileURLWithPath: path)
         guard FileManager.default.fileExists(atPath: file.path) else {
-            throw .config(path: file.path, message: "no checkpoint in the run folder (train with checkpoints enabled, e.g. --checkpoint-every 1)")
+            throw .config(path: file.path, message: isDirectory.boolValue ? missingCheckpointReason(layout) : "no such weights file")
         }
         if let configFile { return WeightsSource(file: file, config: try RunConfig.load(from: URL(fileURLWithPath: configFile))) }
         guard FileManager.default.fileExists(atPath: layout.config.path) else {
@@ -29,6 +29,21 @@ public struct WeightsSource: Sendable {
                           + "(e.g. `masklab train --model mlp --hidden 300,100 --print-config > model.json`)")
         }
         return WeightsSource(file: file, config: try RunConfig.load(from: layout.config))
+    }
+
+    /// Why a run folder has no `last.safetensors`, from its `summary.json` (if any).
+    static func missingCheckpointReason(_ layout: RunLayout) -> String {
+        let status = (try? Data(contentsOf: layout.summary)).flatMap { try? JSONDecoder().decode(RunSummary.self, from: $0) }?.status
+        switch status {
+        case .nonFinite?:
+            return "no checkpoint in the run folder: the run diverged (summary.json: nonFinite) before its first checkpoint, and a diverged run is never checkpointed"
+        case .stopped?:
+            return "no checkpoint in the run folder: the run was stopped before its first checkpoint (written after every --checkpoint-every epochs, default 1)"
+        case .completed?:
+            return "no checkpoint in the run folder although the run completed: last.safetensors was removed (results folders in git keep no checkpoints; train again to get the weights)"
+        case nil:
+            return "no checkpoint in the run folder yet: no summary.json either, so the run is still in its first epoch or was killed before its first checkpoint"
+        }
     }
 
     /// Loads the weights into `network`: a MaskLab checkpoint with all its checks (its contents

@@ -43,6 +43,9 @@ public protocol TrainingHook: AnyObject {
     /// `runStart`. The hook sets their initial values in `runStart` of a fresh run and writes
     /// their gradients in `afterBackward`.
     var trainableParameters: ParameterStore? { get }
+    /// What in this hook's setting may have made the loss or the weights diverge, read when they
+    /// became NaN or infinite and shown as the error's hint; nil when nothing stands out.
+    var divergenceHint: String? { get }
 }
 
 extension TrainingHook {
@@ -56,4 +59,5 @@ extension TrainingHook {
     public func checkpointState() -> [HookState] { [] }
     public func restore(from state: [HookState]) throws(HookError) {}
     public var trainableParameters: ParameterStore? { nil }
+    public var divergenceHint: String? { nil }
 }

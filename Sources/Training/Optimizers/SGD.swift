@@ -29,7 +29,8 @@ public final class SGD: Optimizer {
         guard momentum >= 0 else { throw .invalidHyperparameter(optimizer: "sgd", message: "momentum must be ≥ 0, got \(momentum)") }
         guard weightDecay >= 0 else { throw .invalidHyperparameter(optimizer: "sgd", message: "weight decay must be ≥ 0, got \(weightDecay)") }
         guard !nesterov || (momentum > 0 && dampening == 0) else {
-            throw .invalidHyperparameter(optimizer: "sgd", message: "Nesterov momentum requires momentum > 0 and dampening 0 (as PyTorch)")
+            throw .invalidHyperparameter(optimizer: "sgd", message: "Nesterov momentum (on by default in MaskLab, off in torch.optim.SGD) requires momentum > 0 and dampening 0, as PyTorch does; "
+                                         + "add --no-nesterov for plain SGD or for dampening")
         }
         self.store = store
         self.momentum = momentum
