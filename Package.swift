@@ -55,7 +55,9 @@ let package = Package(
         .executableTarget(name: "masklab", dependencies: [
             "Experiments", "Training", "Masks", "Importance", "Datasets", "Models", "Layers", "TensorCore", "Stats", "Options",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], swiftSettings: optimised),
+        ], swiftSettings: optimised, plugins: ["BuildCommitPlugin"]),
+        // Writes the commit the executable is built from into it (`masklab --version`, command.txt).
+        .plugin(name: "BuildCommitPlugin", capability: .buildTool()),
 
         // MARK: - Tests (one target per library target, plus shared support)
         .target(name: "TestSupport", dependencies: ["TensorCore", "Stats", "Layers", "Datasets"], path: "Tests/TestSupport"),

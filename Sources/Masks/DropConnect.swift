@@ -21,7 +21,8 @@ public final class DropConnect: PerStepMask {
         run.masks.draw()
     }
 
-    public static let entry = MaskSamplerEntry(name: "dropconnect", summary: "uniform DropConnect: keep each weight with probability q, a new mask per step") { c throws(MaskError) in
+    public static let entry = MaskSamplerEntry(name: "dropconnect", summary: "uniform DropConnect: keep each weight with probability q, a new mask per step",
+                                               reads: MaskSamplerEntry.perStepReads) { c throws(MaskError) in
         DropConnect(config: c)
     }
 }

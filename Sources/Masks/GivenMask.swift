@@ -35,7 +35,8 @@ public final class GivenMask: FixedMask {
 
     /// Listed so that its name is known; a config alone cannot carry the mask values, so making it
     /// from a config fails with a pointer to the commands that supply them.
-    public static let entry = MaskSamplerEntry(name: "given", summary: "fixed 0/1 mask supplied by the caller (masklab lottery levels and --transfer)") { _ throws(MaskError) in
+    public static let entry = MaskSamplerEntry(name: "given", summary: "fixed 0/1 mask supplied by the caller (masklab lottery levels and --transfer)",
+                                               reads: MaskSamplerEntry.fixedReads) { _ throws(MaskError) in
         throw .invalidOption("the given mask's values come from `masklab lottery` (its levels, or --transfer MASK.safetensors); a config cannot name them")
     }
 }

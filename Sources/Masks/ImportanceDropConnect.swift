@@ -142,7 +142,8 @@ public final class ImportanceDropConnect: PerStepMask {
                 HookState(name: "refreshes", .integers([Int64(refreshes)]))]
     }
 
-    public static let entry = MaskSamplerEntry(name: "importance", summary: "importance DropConnect: p = clip(c·w, p_min, 1), w by mirror descent (impacts; λ > 0: impacts+reg)") { c throws(MaskError) in
+    public static let entry = MaskSamplerEntry(name: "importance", summary: "importance DropConnect: p = clip(c·w, p_min, 1), w by mirror descent (impacts; λ > 0: impacts+reg)",
+                                                 reads: MaskSamplerEntry.perStepReads + ["minKeep", "importance"]) { c throws(MaskError) in
         ImportanceDropConnect(config: c)
     }
 }

@@ -227,7 +227,8 @@ public final class L0Gates: LearnedSparsity {
     @inline(__always)
     static func sigmoid(_ x: Float) -> Float { x >= 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 + exp(x)) }
 
-    public static let entry = MaskSamplerEntry(name: "l0", summary: "hard-concrete L0 gates per weight (Louizos et al. 2018): trained log α, expected-L0 penalty, deterministic gates at test") { c throws(MaskError) in
+    public static let entry = MaskSamplerEntry(name: "l0", summary: "hard-concrete L0 gates per weight (Louizos et al. 2018): trained log α, expected-L0 penalty, deterministic gates at test",
+                                               reads: ["exclude", "l0"]) { c throws(MaskError) in
         try L0Gates(config: c)
     }
 }

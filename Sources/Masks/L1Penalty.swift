@@ -114,7 +114,8 @@ public final class L1Penalty: LearnedSparsity {
         rows += SparsityLog.rows(iteration: iteration, epoch: epoch, stage: stage, masks: masks, kept: masks.keptCounts, penalty: penalty)
     }
 
-    public static let entry = MaskSamplerEntry(name: "l1", summary: "L1 penalty λ‖W‖₁ applied proximally (soft-threshold after each step), then a final magnitude threshold to --l1-target-sparsity") { c throws(MaskError) in
+    public static let entry = MaskSamplerEntry(name: "l1", summary: "L1 penalty λ‖W‖₁ applied proximally (soft-threshold after each step), then a final magnitude threshold to --l1-target-sparsity",
+                                               reads: ["exclude", "magnitudeScope", "keepOutput", "l1"]) { c throws(MaskError) in
         try L1Penalty(config: c)
     }
 }

@@ -78,6 +78,20 @@ public struct MaskConfig: Sendable, Equatable {
     /// Every mask option: the common ones and those each registered sampler declares.
     public static var options: [ConfigOption<MaskConfig>] { commonOptions + MaskRegistry.entries.flatMap(\.options) }
 
+    /// The keys (relative to "masks") of the settings this config's sampler ignores (its
+    /// registry entry's `reads`), e.g. `keep` under `none` or `importance.eta` under
+    /// `dropconnect`; [] for an unknown sampler.
+    public var unreadKeys: [String] {
+        guard let entry = MaskRegistry.entries.first(where: { $0.name == name }) else { return [] }
+        return Self.options.map(\.key).filter { $0 != "name" && !entry.readsKey($0) }
+    }
+
+    /// This config with every setting its sampler ignores put back to MaskLab's default, so two
+    /// configs that train alike compare equal (a resume's configuration check compares these).
+    public var readSettings: MaskConfig {
+        OptionTable(Self.options).resetting(unreadKeys, in: self, to: MaskConfig())
+    }
+
     /// A message naming the first invalid combination of options, or nil (each option's own range
     /// is checked when it is set; these are checked again for configs built in code).
     public func validationError() -> String? {

@@ -4,15 +4,31 @@ import Options
 public struct MaskSamplerEntry: Sendable {
     public let name: String
     public let summary: String
+    /// The `MaskConfig` keys (relative to "masks") the sampler reads; a group's name ("importance",
+    /// "dst") stands for every key under it. The others it ignores: given as flags they are refused
+    /// (`MaskConfig.unreadKeys`), and a resume does not count them as a difference.
+    public let reads: [String]
     public let make: @Sendable (MaskConfig) throws(MaskError) -> any MaskSampler
     /// The sampler's own options (keys relative to "masks"), declared in its file.
     public var options: [ConfigOption<MaskConfig>] { optionList() }
     private var optionList: @Sendable () -> [ConfigOption<MaskConfig>] = { [] }
 
-    public init(name: String, summary: String, make: @escaping @Sendable (MaskConfig) throws(MaskError) -> any MaskSampler) {
+    public init(name: String, summary: String, reads: [String],
+                make: @escaping @Sendable (MaskConfig) throws(MaskError) -> any MaskSampler) {
         self.name = name
         self.summary = summary
+        self.reads = reads
         self.make = make
+    }
+
+    /// What every per-step sampler (a new mask from keep probabilities each step) reads.
+    public static let perStepReads = ["keep", "target", "scaling", "sampling", "evalMask", "exclude"]
+    /// What every fixed mask chosen at the start reads.
+    public static let fixedReads = ["keep", "target", "exclude"]
+
+    /// Whether the sampler reads `key` (relative to "masks").
+    public func readsKey(_ key: String) -> Bool {
+        reads.contains { key == $0 || key.hasPrefix($0 + ".") }
     }
 
     /// This entry with the sampler's own options (`PruneMask.entry.declaring { PruneMask.options }`).

@@ -8,5 +8,5 @@ public final class NoMask: MaskSampler {
     public var masksParameters: Bool { false }
     public func start(_ run: MaskRun, restored: [HookState]?) throws(MaskError) {}
 
-    public static let entry = MaskSamplerEntry(name: "none", summary: "no mask (the baseline)") { _ throws(MaskError) in NoMask() }
+    public static let entry = MaskSamplerEntry(name: "none", summary: "no mask (the baseline)", reads: []) { _ throws(MaskError) in NoMask() }
 }

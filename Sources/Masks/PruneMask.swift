@@ -88,19 +88,22 @@ public final class PruneMask: FixedMask {
         return theta0
     }
 
-    public static let entry = MaskSamplerEntry(name: "prune", summary: "fixed mask from a pruning criterion at the start (--criterion; layerwise or global)") { c throws(MaskError) in
+    public static let entry = MaskSamplerEntry(name: "prune", summary: "fixed mask from a pruning criterion at the start (--criterion; layerwise or global)",
+                                               reads: MaskSamplerEntry.fixedReads + ["keepOutput", "magnitudeScope", "criterion", "pruning", "importance"]) { c throws(MaskError) in
         PruneMask(config: c)
     }
 
     /// `--mask magnitude`: `--mask prune --criterion magnitude`.
-    public static let magnitudeEntry = MaskSamplerEntry(name: "magnitude", summary: "fixed mask keeping the largest |w| at the start (= prune --criterion magnitude)") { c throws(MaskError) in
+    public static let magnitudeEntry = MaskSamplerEntry(name: "magnitude", summary: "fixed mask keeping the largest |w| at the start (= prune --criterion magnitude)",
+                                               reads: MaskSamplerEntry.fixedReads + ["keepOutput", "magnitudeScope"]) { c throws(MaskError) in
         PruneMask(config: c, name: "magnitude", criterion: "magnitude")
     }
 
     /// `--mask random`: the prune sampler with a per-tensor partial Fisher–Yates draw, as earlier
     /// releases (`--criterion random` draws i.i.d. uniform scores instead: another, equally
     /// uniform mask).
-    public static let randomEntry = MaskSamplerEntry(name: "random", summary: "fixed random mask keeping round(q·n) weights per tensor (partial Fisher–Yates per tensor)") { c throws(MaskError) in
+    public static let randomEntry = MaskSamplerEntry(name: "random", summary: "fixed random mask keeping round(q·n) weights per tensor (partial Fisher–Yates per tensor)",
+                                               reads: MaskSamplerEntry.fixedReads) { c throws(MaskError) in
         PruneMask(config: c, name: "random", criterion: "random", drawsRandomSubset: true)
     }
 }

@@ -240,7 +240,8 @@ public final class VariationalDropout: LearnedSparsity {
         rows += SparsityLog.rows(iteration: iteration, epoch: epoch, stage: stage, masks: masks, kept: masks.keptCounts, penalty: penalty)
     }
 
-    public static let entry = MaskSamplerEntry(name: "vd", summary: "sparse variational dropout (Molchanov et al. 2017): additive log σ², KL approximation, weight noise per step, prune log α ≥ 3") { c throws(MaskError) in
+    public static let entry = MaskSamplerEntry(name: "vd", summary: "sparse variational dropout (Molchanov et al. 2017): additive log σ², KL approximation, weight noise per step, prune log α ≥ 3",
+                                               reads: ["exclude", "vd"]) { c throws(MaskError) in
         try VariationalDropout(config: c)
     }
 }

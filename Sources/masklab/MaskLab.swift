@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Experiments
 
 /// The `masklab` command: train, evaluate and inspect networks with weight masks.
 @main
@@ -12,15 +13,17 @@ struct MaskLab: ParsableCommand {
         checkpoint, TensorBoard event file; `masklab runs` lists them). The same command, seed and thread count give bit-identical metrics. \
         Data is found via --data, $MASKLAB_DATA, ./data or ../shared/data; `masklab data fetch` downloads it.
         """,
-        version: "0.1.0",
+        version: "0.1.0 (commit \(buildCommit)\(buildDirty ? ", built with uncommitted changes" : ""))",
         subcommands: [TrainCommand.self, EvalCommand.self, DataCommand.self, ModelsCommand.self, ImportanceCommand.self, PruneCommand.self, BenchCommand.self, CompareCommand.self, LotteryCommand.self, InterpolateCommand.self, LotteryReportCommand.self, DiffCommand.self, PlotCommand.self, RunsCommand.self, SweepCommand.self, PruneSweepCommand.self, MasksCommand.self]
     )
 
     /// Ignores SIGPIPE (a reader that went away makes output fail quietly, `StandardStreams`,
     /// instead of killing a run mid-write), picks OpenBLAS's kernel set for this CPU (at most one
-    /// re-execution), then runs the command.
+    /// re-execution), records the commit this binary was built from (`BuildCommitPlugin`; every
+    /// `command.txt` names it), then runs the command.
     static func main() {
         signal(SIGPIPE, SIG_IGN)
+        Provenance.buildStamp = (buildCommit, buildDirty)
         BLASKernelReexec.applyIfUseful()
         main(nil)
     }

@@ -72,9 +72,10 @@ final class MaskOptionKeysTests: XCTestCase {
             try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true)
             try flatText.write(to: run.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)
             XCTAssertNoThrow(try TrainingRun.requireSavedConfig(RunLayout(directory: run), equals: try RunConfig.load(from: nestedFile)), url.path)
-            // …and still refuses a different one.
+            // …and still refuses a different one (in a setting its sampler reads).
             var other = config
-            try RunConfig.table.set("masks.l1.lambda=0.123", in: &other)
+            let change = ["l1": "masks.l1.lambda=0.123", "l0": "masks.l0.lambda=0.123", "vd": "masks.vd.klStart=7"]
+            try RunConfig.table.set(try XCTUnwrap(change[masks.name], "sampler \(masks.name)"), in: &other)
             XCTAssertThrowsError(try TrainingRun.requireSavedConfig(RunLayout(directory: run), equals: other), url.path)
         }
     }

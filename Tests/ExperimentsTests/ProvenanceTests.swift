@@ -30,6 +30,26 @@ final class ProvenanceTests: XCTestCase {
         XCTAssertTrue(p.text.contains("rebuild"), p.text)
     }
 
+    /// A binary with a build stamp records its own commit, and the clone's HEAD beside it when the two differ.
+    func testTheBuildStampIsTheRecordedCommit() throws {
+        defer { Provenance.buildStamp = nil }
+        let head = try XCTUnwrap(Provenance.shell(["git", "-C", try XCTUnwrap(Provenance.repository).path, "rev-parse", "--short=12", "HEAD"]))
+        Provenance.buildStamp = ("0123456789ab", false)
+        let other = Provenance.current()
+        XCTAssertEqual(other.commit, "0123456789ab")
+        XCTAssertEqual(other.stamped, true)
+        XCTAssertFalse(other.dirty)
+        XCTAssertNil(other.builtBeforeHead, "a stamped commit needs no guess from file times")
+        XCTAssertEqual(other.cloneHead, head)
+        XCTAssertTrue(other.text.hasPrefix("commit: 0123456789ab\nclone: HEAD is now \(head); the binary was built from the commit above"), other.text)
+        Provenance.buildStamp = (head, true)
+        let same = Provenance.current()
+        XCTAssertNil(same.cloneHead)
+        XCTAssertTrue(same.text.hasPrefix("commit: \(head) (with uncommitted changes)\nmachine:"), same.text)
+        Provenance.buildStamp = ("unknown", false)
+        XCTAssertNil(Provenance.current().stamped, "no stamp (built outside git): the clone is read")
+    }
+
     /// A fixed round trip or compute speed-up is recorded as fixed, a measured one as measured.
     func testAFixedPlacementIsRecordedAsFixed() {
         let threads = Parallel.threads

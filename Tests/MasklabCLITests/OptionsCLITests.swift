@@ -34,22 +34,17 @@ final class OptionsCLITests: XCTestCase {
             // go in through a config file (files are not checked), the rest as flags.
             var sampled = RunConfig()
             for o in RunConfig.table.options where o.key != skipped { try RunConfig.table.set("\(o.key)=\(OptionSamples.run[o.key]!)", in: &sampled) }
-            let unread = Set(sampled.training.optimizer.unreadKeys.map { "optimizer." + $0 } + sampled.training.schedule.unreadKeys.map { "schedule." + $0 })
+            // (and the sampled mask sampler's unread settings likewise)
+            let unread = Set(sampled.training.optimizer.unreadKeys.map { "optimizer." + $0 } + sampled.training.schedule.unreadKeys.map { "schedule." + $0 }
+                             + (sampled.masks?.unreadKeys.map { "masks." + $0 } ?? []))
             XCTAssertFalse(unread.isEmpty)
-            var fileObject: [String: ConfigValue] = [:]
             var args = ["train", "--print-config"]
-            for o in RunConfig.table.options where o.key != skipped {
-                if unread.contains(o.key) {
-                    let parts = o.key.split(separator: ".").map(String.init)
-                    var group = fileObject[parts[0]]?.object ?? [:]
-                    group[parts[1]] = try XCTUnwrap(o.read(sampled))
-                    fileObject[parts[0]] = .object(group)
-                } else {
-                    args.append("--\(o.flag)=\(try XCTUnwrap(OptionSamples.run[o.key], o.key))")
-                }
+            for o in RunConfig.table.options where o.key != skipped && !unread.contains(o.key) {
+                args.append("--\(o.flag)=\(try XCTUnwrap(OptionSamples.run[o.key], o.key))")
             }
+            // The file holds every sampled value; the flags then set the read ones again.
             let ignored = dir.file("ignored.json")
-            try ConfigText.json(.object(fileObject)).write(to: ignored, atomically: true, encoding: .utf8)
+            try ConfigText.json(RunConfig.table.encode(sampled)).write(to: ignored, atomically: true, encoding: .utf8)
             args += ["--config", ignored.path]
             let first = try masklab(args)
             XCTAssertEqual(first.status, 0, "\(first)")
@@ -104,6 +99,9 @@ final class OptionsCLITests: XCTestCase {
             (["train", "--momentum", "0", "--no-nesterov", "--dampening", "0.1"], "--dampening (optimizer.dampening) has no effect here: SGD dampens only a momentum buffer, and momentum is 0"),
             (["train", "--warmup-start-factor", "0.5"], "--warmup-start-factor (schedule.warmupStartFactor) has no effect here: there is no warm-up"),
             (["lottery", "--reset", "rewind"], "--reset rewind resets to θk, the weights after k iterations of level 0: give --rewind-iteration k"),
+            (["train", "--mask", "none", "--keep", "0.5"], "--keep (masks.keep) is not read by the none mask"),
+            (["train", "--mask", "dropconnect", "--importance-eta", "0.1"], "--importance-eta (masks.importance.eta) is not read by the dropconnect mask, so it would be recorded in config.json without effect; the masks that read it: importance, prune"),
+            (["train", "--mask", "magnitude", "--mask-sampling", "exactK"], "--mask-sampling (masks.sampling) is not read by the magnitude mask"),
         ]
         for (args, expected) in cases {
             let r = try masklab(args + ["--print-config"])
@@ -116,6 +114,8 @@ final class OptionsCLITests: XCTestCase {
         for args in [["train", "--momentum", "0.5"], ["train", "--schedule", "multistep", "--milestones", "3,6"],
                      ["train", "--dampening", "0.1"], ["train", "--warmup", "100", "--warmup-start-factor", "0.5"],
                      ["lottery", "--reset", "rewind", "--rewind-iteration", "0"],
+                     ["train", "--mask", "importance", "--keep", "0.3", "--min-keep", "0.05", "--importance-lambda", "1", "--mask-target", "gradients", "--mask-scaling", "none"],
+                     ["train", "--mask", "prune", "--criterion", "snip", "--keep-output", "0.5", "--magnitude-scope", "global"],
                      ["lottery", "--config", root.appendingPathComponent("experiments/lottery/lenet300-frankle.json").path]] {
             let r = try masklab(args + ["--print-config"])
             XCTAssertEqual(r.status, 0, "\(args): \(r.stderr)")

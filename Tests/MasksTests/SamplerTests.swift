@@ -202,6 +202,32 @@ final class SamplerTests: XCTestCase {
         }
     }
 
+    /// Each sampler names the settings it reads: every mask option is read by some sampler, the
+    /// others are its `unreadKeys`, and `readSettings` puts them back to their defaults (so a
+    /// resume does not count them), keeping the ones it reads.
+    func testEverySamplerDeclaresTheSettingsItReads() {
+        for option in MaskConfig.options where option.key != "name" {
+            XCTAssertTrue(MaskRegistry.entries.contains { $0.readsKey(option.key) }, "no sampler reads \(option.key)")
+        }
+        for entry in MaskRegistry.entries {
+            for key in entry.reads {
+                XCTAssertTrue(MaskConfig.options.contains { $0.key == key || $0.key.hasPrefix(key + ".") }, "\(entry.name) reads \(key), which is no option")
+            }
+        }
+        var c = MaskConfig(name: "dropconnect", keep: 0.3)
+        c.importance.eta = 0.7
+        c.minKeep = 0.2
+        XCTAssertEqual(Set(c.unreadKeys).isSuperset(of: ["importance.eta", "minKeep", "criterion", "dst.density", "l0.lambda"]), true)
+        XCTAssertFalse(c.unreadKeys.contains("keep"))
+        let read = c.readSettings
+        XCTAssertEqual(read.importance.eta, MaskConfig().importance.eta)
+        XCTAssertEqual(read.minKeep, MaskConfig().minKeep)
+        XCTAssertEqual(read.keep, 0.3, "dropconnect reads keep")
+        c.name = "importance"
+        XCTAssertEqual(c.readSettings.importance.eta, 0.7, "importance reads its solver's settings")
+        XCTAssertEqual(MaskConfig(name: "none", keep: 0.2).readSettings, MaskConfig(name: "none"), "no mask reads nothing")
+    }
+
     /// A sampler with an option of its own is one file plus one registry line: it declares the
     /// option (`SamplerSetting`) and lists it on its entry; the mask options (and so the run
     /// config's keys, flags, `--set` and help) then include it, and the sampler reads it back.
@@ -230,7 +256,7 @@ private enum StrengthSampler {
     static var strength: SamplerSetting<Double> {
         SamplerSetting("strength", flag: "strength-of-test", .double, .above(0), default: 1, help: "How strongly the test sampler drops.")
     }
-    static let entry = MaskSamplerEntry(name: "test-strength", summary: "test only") { c throws(MaskError) in
+    static let entry = MaskSamplerEntry(name: "test-strength", summary: "test only", reads: MaskSamplerEntry.perStepReads + ["strength"]) { c throws(MaskError) in
         try DropConnect.entry.make(c)
     }.declaring { [strength.option] }
 }

@@ -13,6 +13,12 @@ public struct Provenance: Codable, Sendable {
     /// True when the clone's HEAD moved (checkout, commit, reset) after the running binary was
     /// built, so `commit` may name newer code than the binary's; nil when not known or not so.
     public var builtBeforeHead: Bool? = nil
+    /// True when `commit` and `dirty` are the binary's own build stamp (`buildStamp`); nil when
+    /// they were read from the clone at run time.
+    public var stamped: Bool? = nil
+    /// The clone's HEAD when it differs from the stamped build commit (the binary is older or
+    /// newer than the checkout); nil when equal or unknown.
+    public var cloneHead: String? = nil
     /// The cache-line round trip between the worker pool's threads when this was read
     /// (`Parallel.measureRoundTrip`), nanoseconds; nil with one thread. Periods of ≈ 75–95 ns and
     /// of ≈ 320–410 ns (the host placed the vCPUs far apart) change the speed of 2-thread runs.
@@ -26,13 +32,20 @@ public struct Provenance: Codable, Sendable {
     public var roundTripFixed: Bool? = nil
     public var computeSpeedupFixed: Bool? = nil
 
-    /// Reads the current state: git in the clone the running binary was built in
-    /// (`repository`), /proc/cpuinfo, OpenBLAS.
+    /// The commit the running executable was built from and whether its code differed from it
+    /// then, which `masklab` sets at start from the stamp `BuildCommitPlugin` writes at build
+    /// time; nil in processes without one (the tests), which read the clone instead.
+    nonisolated(unsafe) public static var buildStamp: (commit: String, dirty: Bool)? = nil
+
+    /// Reads the current state: the binary's build stamp (else git in the clone the running
+    /// binary was built in, `repository`), /proc/cpuinfo, OpenBLAS.
     public static func current() -> Provenance {
         let git = repository.map { ["git", "-C", $0.path] } ?? ["git"]
-        let commit = shell(git + ["rev-parse", "--short=12", "HEAD"]) ?? "unknown"
+        let head = shell(git + ["rev-parse", "--short=12", "HEAD"])
+        let stamp = buildStamp.flatMap { $0.commit == "unknown" ? nil : $0 }
+        let commit = stamp?.commit ?? head ?? "unknown"
         // Only code and configs count: result folders written by earlier runs are not "changes".
-        let dirty = !(shell(git + ["status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)results"]) ?? "").isEmpty
+        let dirty = stamp?.dirty ?? !(shell(git + ["status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)results"]) ?? "").isEmpty
         let uname = shell(["uname", "-srm"]) ?? "unknown"
         let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
         let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
@@ -42,7 +55,10 @@ public struct Provenance: Codable, Sendable {
                            cores: ProcessInfo.processInfo.activeProcessorCount, blas: BLASInfo.openBLASConfig,
                            date: formatter.string(from: Date()))
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        if let repository, executable.path.hasPrefix(repository.path + "/"),
+        if stamp != nil {
+            p.stamped = true
+            if let head, head != commit { p.cloneHead = head }
+        } else if let repository, executable.path.hasPrefix(repository.path + "/"),
            let built = (try? FileManager.default.attributesOfItem(atPath: executable.path))?[.modificationDate] as? Date,
            headMoved(after: built, git: git) == true {
             p.builtBeforeHead = true
@@ -68,7 +84,7 @@ public struct Provenance: Codable, Sendable {
     /// One line per fact, for `command.txt` and reports.
     public var text: String {
         """
-        commit: \(commit)\(dirty ? " (with uncommitted changes)" : "")\(builtBeforeHead == true ? " (HEAD moved after this binary was built: rebuild to be sure it is this commit's code)" : "")
+        commit: \(commit)\(dirty ? " (with uncommitted changes)" : "")\(builtBeforeHead == true ? " (HEAD moved after this binary was built: rebuild to be sure it is this commit's code)" : "")\(cloneHead.map { "\nclone: HEAD is now \($0); the binary was built from the commit above" } ?? "")
         machine: \(machine), \(cpu), \(cores) cores
         blas: \(blas)
         date: \(date)
@@ -82,10 +98,9 @@ public struct Provenance: Codable, Sendable {
 
     /// The git clone the running binary belongs to: the first folder holding `.git` above the
     /// executable (`<clone>/.build/<configuration>/masklab`), else above the current folder; nil
-    /// outside any clone. SwiftPM has no build step that could stamp the commit into the binary,
-    /// so the commit is read from the clone at run time: wherever the command runs from, it
-    /// names the code of the binary that ran (as long as the clone was not moved to another
-    /// commit after the build).
+    /// outside any clone. `masklab` carries its build commit (`buildStamp`); a process without
+    /// one reads the commit from this clone at run time, which names the binary's code as long
+    /// as the clone was not moved to another commit after the build.
     public static var repository: URL? {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         let starts = (FileManager.default.fileExists(atPath: executable.path) ? [executable.deletingLastPathComponent()] : [])

@@ -1,18 +1,22 @@
 import Training
+import Masks
 
 extension RunConfig {
-    /// This config with every optimiser and schedule setting the chosen optimiser or schedule
-    /// ignores at its default (`OptimizerConfig.readSettings`, `ScheduleConfig.readSettings`):
-    /// two configs that train alike compare equal.
+    /// This config with every optimiser, schedule and mask setting the chosen optimiser, schedule
+    /// or sampler ignores at its default (`OptimizerConfig.readSettings`,
+    /// `ScheduleConfig.readSettings`, `MaskConfig.readSettings`): two configs that train alike
+    /// compare equal.
     public var readSettings: RunConfig {
         var c = self
         c.training.optimizer = c.training.optimizer.readSettings
         c.training.schedule = c.training.schedule.readSettings
+        c.masks = c.masks?.readSettings
         return c
     }
 
-    /// The refusal of a setting given explicitly (a flag or `--set`) that the chosen optimiser or
-    /// schedule does not read, e.g. `--momentum` with `--optimizer adam`, or reads only under other
+    /// The refusal of a setting given explicitly (a flag or `--set`) that the chosen optimiser,
+    /// schedule or mask sampler does not read, e.g. `--momentum` with `--optimizer adam` or `--keep`
+    /// with `--mask none`, or reads only under other
     /// values (`idleKeys`: `--dampening` with momentum 0); nil when there is none.
     /// `keys` are run-config keys ("optimizer.momentum"); a lottery's "run." prefix is ignored.
     /// Config files are not checked: a run's `config.json` records every key, read or not.
@@ -30,6 +34,10 @@ extension RunConfig {
             case "schedule":
                 (kind, chosen, unread, idle) = ("schedule", training.schedule.name, training.schedule.unreadKeys, training.schedule.idleKeys)
                 readers = ScheduleRegistry.settingReaders.readers(of: parts[1])
+            case "masks":
+                guard let masks, parts[1] != "name" else { continue }
+                (kind, chosen, unread, idle) = ("mask", masks.name, masks.unreadKeys, [])
+                readers = MaskRegistry.entries.filter { $0.readsKey(parts[1]) }.map(\.name)
             default: continue
             }
             guard unread.contains(parts[1]) else { continue }

@@ -5,7 +5,8 @@
 /// only on update steps (it is what the backward pass computes anyway; the hook masks it
 /// afterwards). A `DynamicSparseMask` with gradient regrowth; options under `dst` (see `set`).
 public enum RigLMask {
-    public static let entry = MaskSamplerEntry(name: "rigl", summary: "dynamic sparse (RigL): drop the smallest |w|, regrow where the dense |gradient| is largest (cosine-annealed drop fraction)") { c throws(MaskError) in
+    public static let entry = MaskSamplerEntry(name: "rigl", summary: "dynamic sparse (RigL): drop the smallest |w|, regrow where the dense |gradient| is largest (cosine-annealed drop fraction)",
+                                               reads: ["keep", "target", "exclude", "dst"]) { c throws(MaskError) in
         try DynamicSparseMask(config: c, name: "rigl", regrowth: .gradient)
     }
 }

@@ -4,7 +4,8 @@
 /// A `DynamicSparseMask` with random regrowth; its options (`dst`) are declared on this line of
 /// the registry and shared with `rigl`.
 public enum SETMask {
-    public static let entry = MaskSamplerEntry(name: "set", summary: "dynamic sparse (SET): every ΔT steps drop the smallest |w|, regrow as many at random") { c throws(MaskError) in
+    public static let entry = MaskSamplerEntry(name: "set", summary: "dynamic sparse (SET): every ΔT steps drop the smallest |w|, regrow as many at random",
+                                               reads: ["keep", "target", "exclude", "dst"]) { c throws(MaskError) in
         try DynamicSparseMask(config: c, name: "set", regrowth: .random)
     }
 }
