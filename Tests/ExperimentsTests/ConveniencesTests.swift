@@ -1,6 +1,7 @@
 import XCTest
 import Foundation
 @testable import Experiments
+import Masks
 
 /// `masklab diff`'s comparison, the shipped PyTorch anchor script and the `--reset` short forms.
 final class ConveniencesTests: XCTestCase {
@@ -23,6 +24,13 @@ final class ConveniencesTests: XCTestCase {
                                           try ConfigDiff.load(dir.appendingPathComponent("short.json").path))
         XCTAssertEqual(same.map(\.line), [])
         XCTAssertThrowsError(try ConfigDiff.load(dir.appendingPathComponent("missing").path))
+        // A group on one side only is named, not spelled out key by key.
+        var masked = a
+        masked.masks = MaskConfig(name: "importance", keep: 0.2)
+        try masked.jsonText().write(to: dir.appendingPathComponent("m.json"), atomically: true, encoding: .utf8)
+        let m = ConfigDiff.differences(try ConfigDiff.load(dir.appendingPathComponent("a.json").path), try ConfigDiff.load(dir.appendingPathComponent("m.json").path))
+        XCTAssertEqual(m.count, 1)
+        XCTAssertTrue(m[0].line.hasPrefix(#"masks: absent → {"name":"importance", …"#) && m[0].line.hasSuffix(" more keys}"), m[0].line)
     }
 
     /// `masklab bench --torch` finds the project's own bench/torch_anchor.py from a binary in .build.

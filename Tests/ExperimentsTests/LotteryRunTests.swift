@@ -108,8 +108,20 @@ final class LotteryRunTests: XCTestCase {
         XCTAssertEqual(strip(fourth.results), strip(first.results))
         XCTAssertEqual(try String(contentsOf: layout.level(1).appendingPathComponent("metrics.csv"), encoding: .utf8).split(separator: "\n").count, 3,
                        "header + 2 epochs (8 iterations of 7.5 per epoch), not repeated")
-        // Other settings in the same folder are refused.
-        var other = c
+        // More levels extend the chain: only the new level trains, the earlier ones are kept as they are.
+        var longer = c
+        longer.levels = 2
+        trained = []
+        let extended = try LotteryRun.run(longer, dataRoot: data.url, layout: layout, commandLine: ["test"], onLevelStart: { l, a, _ in trained.append("\(l)/\(a)") })
+        XCTAssertEqual(trained, ["2/ticket", "2/reinit", "2/random"])
+        XCTAssertEqual(strip(Array(extended.results.prefix(first.results.count))), strip(first.results))
+        XCTAssertEqual(try JSONDecoder().decode(LotteryConfig.self, from: Data(contentsOf: layout.config)).levels, 2, "lottery.json records the new length")
+        XCTAssertEqual(try String(contentsOf: layout.levels, encoding: .utf8).split(separator: "\n").count, 1 + 7)
+        // Fewer levels than the folder holds, and other settings, are refused.
+        XCTAssertThrowsError(try LotteryRun.run(c, dataRoot: data.url, layout: layout, commandLine: ["test"])) { e in
+            XCTAssertTrue("\(e)".contains("levels 2 in the folder, 1 here"), "\(e)")
+        }
+        var other = longer
         other.pruneFraction = 0.3
         XCTAssertThrowsError(try LotteryRun.run(other, dataRoot: data.url, layout: layout, commandLine: ["test"])) { e in
             XCTAssertTrue("\(e)".contains("other settings"), "\(e)")

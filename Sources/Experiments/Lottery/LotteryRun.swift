@@ -51,22 +51,36 @@ public enum LotteryRun {
             _ = try WeightsSource.load(URL(fileURLWithPath: path), into: network)
             return WeightSnapshot(store)
         }
+        var extendedFrom: Int?
         let folder = try RunFolder.open(layout.directory, commandLine: commandLine, results: [LotteryLayout.configFile], holds: "a lottery run",
                                         reuse: .resume, choices: []) { () throws(RunError) in
             let saved: LotteryConfig
             do { saved = try JSONDecoder().decode(LotteryConfig.self, from: Data(contentsOf: layout.config)) } catch {
                 throw .config(path: layout.config.path, message: "cannot read the saved lottery config: \(error)")
             }
-            guard saved.readSettings == config.readSettings else {   // ignored optimiser/schedule settings are no difference
-                let what = ConfigDiff.brief(saved: (try? RunFolder.encodeJSON(saved, path: layout.config.path)) ?? "", requested: configText)
-                throw .config(path: layout.config.path, message: "the folder holds a lottery run with other settings"
-                    + (what.isEmpty ? "" : " (\(what))") + "; use the same settings to resume, or another --out")
+            guard saved.readSettings != config.readSettings else { return }   // ignored optimiser/schedule/mask settings are no difference
+            // More levels on the same chain: levels 0…L are the same trainings, so the chain goes on.
+            var longer = saved
+            longer.levels = config.levels
+            if config.levels > saved.levels && longer.readSettings == config.readSettings {
+                extendedFrom = saved.levels
+                return
             }
+            let what = ConfigDiff.brief(saved: (try? RunFolder.encodeJSON(saved, path: layout.config.path)) ?? "", requested: configText)
+            throw .config(path: layout.config.path, message: "the folder holds a lottery run with other settings"
+                + (what.isEmpty ? "" : " (\(what))") + "; use the same settings to resume (--levels may grow), or another --out")
         }
         defer { folder.close() }
         // A resumed folder keeps the lottery.json it was started with (checked equal above), so
-        // a later binary that spells the config with more keys does not rewrite finished results.
-        if !FileManager.default.fileExists(atPath: layout.config.path) { try folder.write(configText, to: LotteryLayout.configFile) }
+        // a later binary that spells the config with more keys does not rewrite finished results;
+        // an extended chain records its new length, and its summary (the completion mark) goes until the new levels end.
+        if let from = extendedFrom {
+            log("extending the chain from \(from) to \(config.levels) levels: levels 0–\(from) are kept")
+            for file in [layout.levels, layout.plot] { try? FileManager.default.removeItem(at: file) }
+            try folder.write(configText, to: LotteryLayout.configFile)
+        } else if !FileManager.default.fileExists(atPath: layout.config.path) {
+            try folder.write(configText, to: LotteryLayout.configFile)
+        }
         try folder.writeCommand([("data", dataRoot.path)])
         // Without a validation split the tracker watches the test set: say so, once and on every level's line.
         let stopsOn = splits.validation == nil ? "test" : "validation"

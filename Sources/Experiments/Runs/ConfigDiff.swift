@@ -82,9 +82,18 @@ public enum ConfigDiff {
                 walk(da, db, prefix: path, into: &out)
                 continue
             }
-            let ta = va.map(json) ?? "absent", tb = vb.map(json) ?? "absent"
+            let ta = va.map(summary) ?? "absent", tb = vb.map(summary) ?? "absent"
             if ta != tb { out.append(Difference(key: path, a: ta, b: tb)) }
         }
+    }
+
+    /// A group present on one side only, in a line: its `name` (the sampler, optimiser, …) and how
+    /// many keys it has, rather than every key (`{"name":"importance", …37 more keys}`); other
+    /// values as JSON.
+    static func summary(_ value: Any) -> String {
+        guard let object = value as? [String: Any], object.count > 3 else { return json(value) }
+        let name = object["name"].map { "\"name\":" + json($0) + ", " } ?? ""
+        return "{" + name + "…\(object.count - (name.isEmpty ? 0 : 1)) more keys}"
     }
 
     /// `value` as compact, key-sorted JSON text (numbers and strings as JSON writes them).
