@@ -3,6 +3,7 @@ import Foundation
 import Datasets
 import Training
 import Experiments
+import Masks
 
 /// `masklab train`: one training run.
 struct TrainCommand: ParsableCommand {
@@ -15,7 +16,7 @@ struct TrainCommand: ParsableCommand {
         Ctrl-C stops after the current step and writes a checkpoint; --resume continues from it and \
         ends with the same metrics as an uninterrupted run.
 
-        \(TrainOptions.help(RunConfig.table, defaults: RunConfig()))
+        \(TrainOptions.help(RunConfig.table, defaults: RunConfig.helpDefaults))
         """
     )
 
@@ -68,5 +69,14 @@ struct TrainCommand: ParsableCommand {
             print("stopped at iteration \(result.progress.iteration); resume with the same command plus --resume")
             throw ExitCode(130)
         }
+    }
+}
+
+extension RunConfig {
+    /// The defaults `train --help` shows: the mask settings' too (they apply once --mask names a sampler).
+    static var helpDefaults: RunConfig {
+        var c = RunConfig()
+        c.masks = MaskConfig()
+        return c
     }
 }
