@@ -102,8 +102,11 @@ public struct MaskConfig: Sendable, Equatable {
         if let q = keepOutput, !(q > 0 && q <= 1) { return "keepOutput must be in (0, 1], got \(q)" }
         if let m = pruning.validationError() { return m }
         if let m = dst.validationError() { return m }
-        if !(minKeep >= 0 && minKeep <= keep) { return "minKeep must be in [0, keep = \(keep)], got \(minKeep)" }
-        if scaling == .inverted && minKeep == 0 && name == "importance" {
+        // The clip p_min matters only to a sampler that reads it (`importance`): `--keep 0.005`
+        // under dropconnect is not refused for the default p_min 0.01.
+        let readsMinKeep = MaskRegistry.entries.first { $0.name == name }?.readsKey("minKeep") ?? true
+        if readsMinKeep && !(minKeep >= 0 && minKeep <= keep) { return "minKeep must be in [0, keep = \(keep)], got \(minKeep)" }
+        if readsMinKeep && scaling == .inverted && minKeep == 0 {
             return "inverted scaling needs minKeep > 0 (1/p would be unbounded)"
         }
         return importance.validationError()

@@ -192,7 +192,8 @@ final class ConfigOptionsTests: XCTestCase {
         XCTAssertTrue(message(#"{"modelOptions": {"width": 100000}}"#).contains("modelOptions.width must be in [1, 1024]"))
         XCTAssertTrue(message(#"{"threads": 100000}"#).contains("threads must be in [1, "))
         XCTAssertTrue(message(#"{"budget": {"epochs": 1, "iterations": 2}}"#).contains("give budget.epochs or budget.iterations, not both"))
-        XCTAssertTrue(message(#"{"masks": {"keep": 0.1, "minKeep": 0.5}}"#).contains("minKeep must be in [0, keep"))
+        XCTAssertTrue(message(#"{"masks": {"name": "importance", "keep": 0.1, "minKeep": 0.5}}"#).contains("minKeep must be in [0, keep"))
+        XCTAssertEqual(message(#"{"masks": {"name": "dropconnect", "keep": 0.005}}"#), "", "dropconnect does not read the clip p_min")
     }
 
     func testSubsetsAreCheckedAgainstTheSplitAndMemoryAgainstTheMachine() {
