@@ -317,13 +317,13 @@ public final class Trainer {
                                 epoch: progress.epoch, lastGoodCheckpoint: lastCheckpoint?.path, hint: divergenceHint)
     }
 
-    /// The first hook's named cause of a divergence, else the learning rate.
     /// Wall time of the epoch in progress so far, seconds: earlier processes' share (a resumed
     /// run) plus this one's since it took the epoch up.
     private var epochWallSeconds: Double {
         progress.epochWallSeconds + Double(DispatchTime.now().uptimeNanoseconds - segmentStart) * 1e-9
     }
 
+    /// The first hook's named cause of a divergence, else the learning rate.
     private var divergenceHint: String { hooks.lazy.compactMap(\.divergenceHint).first ?? TrainingError.learningRateHint }
 
     /// Writes `last.safetensors` at the current position (after checking the weights are finite).

@@ -129,41 +129,46 @@ final class LotteryRunTests: XCTestCase {
         }
     }
 
-    /// A chain whose checkpoints are all gone (a new machine with only what git keeps: the JSON and
-    /// CSV files and the ticket levels' masks) goes on with the unfinished level and gives the same
-    /// results as the uninterrupted chain; without the level's mask it says what is missing.
+    /// A chain stopped right after level 1's ticket, whose checkpoints are then all gone (a new
+    /// machine with only what git keeps: the JSON and CSV files and the ticket levels' masks), goes
+    /// on from level 1's branches and gives the same results as the uninterrupted chain, with
+    /// reset to θ0 and to a fresh initialisation; without level 2's mask it says what is missing.
     func testChainGoesOnFromItsCommittedFilesAlone() throws {
-        let out = TemporaryDirectory("masklab-lottery-committed")
-        let layout = LotteryLayout(directory: out.url)
-        let c = config(levels: 2)
-        let first = try LotteryRun.run(c, dataRoot: data.url, layout: layout, commandLine: ["test"])
-        let copy = TemporaryDirectory("masklab-lottery-committed-copy")
-        let fm = FileManager.default
-        try fm.removeItem(at: copy.url)
-        try fm.copyItem(at: out.url, to: copy.url)
-        let moved = LotteryLayout(directory: copy.url)
-        // Level 2 was interrupted before any result; only its mask (written when level 1's ticket ended) survives.
-        for item in try fm.contentsOfDirectory(at: moved.level(2), includingPropertiesForKeys: nil) where item.lastPathComponent != "mask.safetensors" {
-            try fm.removeItem(at: item)
-        }
-        try fm.removeItem(at: moved.levels)
-        let enumerator = try XCTUnwrap(fm.enumerator(at: copy.url, includingPropertiesForKeys: nil))
-        var gone = 0
-        for case let url as URL in enumerator where url.pathExtension == "safetensors" {
-            let keep = url.lastPathComponent == "mask.safetensors" && url.deletingLastPathComponent().lastPathComponent.hasPrefix("level_")
-            if !keep { try fm.removeItem(at: url); gone += 1 }
-        }
-        XCTAssertEqual(gone, 1 + 4 + 2, "θ0, the checkpoints of level 0, level 1 and its branches, and the branches' masks were removed")
-        var trained: [String] = []
-        let resumed = try LotteryRun.run(c, dataRoot: data.url, layout: moved, commandLine: ["test"], onLevelStart: { l, a, _ in trained.append("\(l)/\(a)") })
-        XCTAssertEqual(trained, ["2/ticket", "2/reinit", "2/random"], "only the unfinished level trains")
-        func strip(_ r: [LotteryLevelResult]) -> [LotteryLevelResult] { r.map { var x = $0; x.seconds = 0; return x } }
-        XCTAssertEqual(strip(resumed.results), strip(first.results), "θ0 from the seed and the saved mask give the same level")
-        // Without level 2's mask and level 1's weights there is nothing to prune from: the error names both.
-        try fm.removeItem(at: moved.level(2))
-        XCTAssertThrowsError(try LotteryRun.run(c, dataRoot: data.url, layout: moved, commandLine: ["test"])) { e in
-            XCTAssertTrue("\(e)".contains("level 2's mask is missing"), "\(e)")
-            XCTAssertTrue("\(e)".contains("level_01/level.json"), "\(e)")
+        for reset in [LotteryReset.initial, .reinitialise] {
+            let c = config(levels: 2, reset: reset)
+            let whole = TemporaryDirectory("masklab-lottery-whole")
+            let first = try LotteryRun.run(c, dataRoot: data.url, layout: LotteryLayout(directory: whole.url), commandLine: ["test"])
+            // Stopped when level 1's first branch starts: the ticket of level 1 has ended, level 2 has not begun.
+            let out = TemporaryDirectory("masklab-lottery-committed")
+            let layout = LotteryLayout(directory: out.url)
+            let control = TrainingControl()
+            let stopped = try LotteryRun.run(c, dataRoot: data.url, layout: layout, commandLine: ["test"], control: control,
+                                             onLevelStart: { l, a, _ in if "\(l)/\(a)" == "1/reinit" { control.requestStop(checkpoint: true) } })
+            XCTAssertTrue(stopped.stopped)
+            XCTAssertTrue(FileManager.default.fileExists(atPath: LotteryLayout.mask(layout.level(2)).path),
+                          "\(reset): level 2's mask is written when level 1's ticket ends, before level 2 starts")
+            // What git does not keep is gone: θ0, every checkpoint, the branches' masks.
+            let fm = FileManager.default
+            let enumerator = try XCTUnwrap(fm.enumerator(at: out.url, includingPropertiesForKeys: nil))
+            var gone = 0
+            for case let url as URL in enumerator where url.pathExtension == "safetensors" {
+                let kept = url.lastPathComponent == "mask.safetensors" && url.deletingLastPathComponent().lastPathComponent.hasPrefix("level_")
+                if !kept { try fm.removeItem(at: url); gone += 1 }
+            }
+            XCTAssertEqual(gone, 1 + 3 + 1, "\(reset): θ0, the checkpoints of levels 0 and 1 and of the stopped branch, its mask")
+            var trained: [String] = []
+            let resumed = try LotteryRun.run(c, dataRoot: data.url, layout: layout, commandLine: ["test"],
+                                             onLevelStart: { l, a, _ in trained.append("\(l)/\(a)") })
+            XCTAssertEqual(trained, ["1/reinit", "1/random", "2/ticket", "2/reinit", "2/random"], "\(reset): only what had not ended trains")
+            func strip(_ r: [LotteryLevelResult]) -> [LotteryLevelResult] { r.map { var x = $0; x.seconds = 0; return x } }
+            XCTAssertEqual(strip(resumed.results), strip(first.results), "\(reset): the saved masks and the seed give the same chain")
+            // Without level 2's mask and level 1's weights there is nothing to prune from: the error names both.
+            for file in [layout.levels, layout.plot] { try? fm.removeItem(at: file) }
+            try fm.removeItem(at: layout.level(2))
+            XCTAssertThrowsError(try LotteryRun.run(c, dataRoot: data.url, layout: layout, commandLine: ["test"])) { e in
+                XCTAssertTrue("\(e)".contains("level 2's mask is missing"), "\(e)")
+                XCTAssertTrue("\(e)".contains("level_01/level.json"), "\(e)")
+            }
         }
     }
 

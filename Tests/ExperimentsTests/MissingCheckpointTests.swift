@@ -20,5 +20,9 @@ final class MissingCheckpointTests: XCTestCase {
             XCTAssertTrue(reason().hasPrefix(dir.file("last.safetensors").path + ": no checkpoint in the run folder"), reason())
             XCTAssertTrue(reason().contains(text), "\(status): \(reason())")
         }
+        var off = RunConfig()
+        off.training.checkpointEveryEpochs = 0
+        try off.jsonText().write(to: dir.file("config.json"), atomically: true, encoding: .utf8)
+        XCTAssertTrue(reason().contains("trained with checkpoints off"), reason())
     }
 }

@@ -33,7 +33,8 @@ final class ProvenanceTests: XCTestCase {
     /// A binary with a build stamp records its own commit, and the clone's HEAD beside it when the two differ.
     func testTheBuildStampIsTheRecordedCommit() throws {
         defer { Provenance.buildStamp = nil }
-        let head = try XCTUnwrap(Provenance.shell(["git", "-C", try XCTUnwrap(Provenance.repository).path, "rev-parse", "--short=12", "HEAD"]))
+        guard let repository = Provenance.repository else { throw XCTSkip("not built in a git clone") }
+        let head = try XCTUnwrap(Provenance.shell(["git", "-C", repository.path, "rev-parse", "--short=12", "HEAD"]))
         Provenance.buildStamp = ("0123456789ab", false)
         let other = Provenance.current()
         XCTAssertEqual(other.commit, "0123456789ab")

@@ -3,6 +3,7 @@ import Foundation
 import TensorCore
 import Layers
 import TestSupport
+import Options
 @testable import Masks
 @testable import Training
 
@@ -112,6 +113,33 @@ final class MaskTrainingTests: XCTestCase {
         XCTAssertNil(hint(keep: 0.5), "×2")
         XCTAssertNil(hint(keep: 0.05, scaling: .none))
         XCTAssertNil(hint(keep: 0.05, target: .gradients))
+    }
+
+    /// What a sampler's registry entry does not list it does not read: every unread mask setting
+    /// set to another valid value (the option samples) trains every sampler to the same bits, so
+    /// refusing those settings and ignoring them in resume checks (`readSettings`) hides nothing.
+    func testEverySamplerTrainsAlikeWhateverItsUnreadSettings() throws {
+        let table = OptionTable(MaskConfig.options)
+        for entry in MaskRegistry.entries where entry.name != "given" {   // given: values from code, not a config
+            var base = MaskConfig(name: entry.name, keep: 0.5)
+            base.importance.steps = 3
+            var other = base
+            for key in base.unreadKeys {
+                let sample = try XCTUnwrap(OptionSamples.run["masks." + key], "no sample for masks.\(key)")
+                try table.set("\(key)=\(sample)", in: &other)
+            }
+            XCTAssertNotEqual(other, base, "\(entry.name): the samples change the config")
+            XCTAssertNil(other.validationError(), "\(entry.name)")
+            XCTAssertEqual(other.readSettings, base.readSettings, entry.name)
+            func trained(_ config: MaskConfig) throws -> [[Float]] {
+                let net = MaskFixtures.network()
+                let splits = MaskFixtures.splits()
+                let hook = try MaskingHook(config: config, network: net, trainingSet: splits.train)
+                _ = try Trainer.run(config: MaskFixtures.config(epochs: 1), splits: splits, network: net, outputDirectory: nil, hooks: [hook])
+                return net.store.parameters.map { $0.value.toArray() }
+            }
+            XCTAssertEqual(try trained(other), try trained(base), "\(entry.name) reads a setting its entry does not list")
+        }
     }
 
     func testHookAllocatesNothingPerStepAfterTheFirst() throws {

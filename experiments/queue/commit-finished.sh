@@ -3,8 +3,9 @@
 # summary.json says "completed" (an interrupted run's says "stopped"); only its own files, never
 # checkpoints (.gitignore), and never a lottery level's branch subfolders still training.
 # --masks: also the ticket masks (level_NN/mask.safetensors, ignored by .gitignore, so added with
-# -f) of lottery chains not yet finished (no levels.csv): with them a chain goes on from git on a
-# new machine. Run it so before a session or machine ends.
+# -f) of lottery chains not yet finished (no levels.csv), and every mask a chain transfers
+# (--transfer): with them a chain goes on from git on a new machine. Run it so before a session
+# or machine ends.
 # Usage (repository root or anywhere in it): bash experiments/queue/commit-finished.sh [--masks]
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -27,6 +28,12 @@ for r in "${roots[@]}"; do
       for m in "$d"/level_[0-9][0-9]/mask.safetensors; do
         [ -f "$m" ] && [ -z "$(git ls-files -- "$m")" ] && stage -f -- "$m" && added+=("${m#results/}")
       done
+    fi
+    # the mask a chain transfers (--transfer, inside this clone), finished or not: the chain needs it to go on elsewhere
+    if [ $masks = 1 ]; then
+      t=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("transfer") or "")' "$l" 2>/dev/null)
+      t=${t#"$PWD/"}
+      if [ -n "$t" ] && [ "${t#/}" = "$t" ] && [ -f "$t" ] && [ -z "$(git ls-files -- "$t")" ]; then stage -f -- "$t"; added+=("${t#results/}"); fi
     fi
   done < <(find "$r" -maxdepth 2 -name lottery.json | sort)
 done

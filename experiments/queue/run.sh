@@ -20,7 +20,7 @@ logs=${QUEUE_LOGS:-..}
 stamp() { date -u +%FT%TZ; }
 [ -x "$MASKLAB" ] || { echo "queue: no binary at $MASKLAB (build it: swift build -c release --product masklab)" >&2; exit 66; }
 [ -d "$MASKLAB_DATA" ] || { echo "queue: no data folder at $MASKLAB_DATA (set MASKLAB_DATA)" >&2; exit 66; }
-echo "queue start $(stamp) binary $MASKLAB (commit $(git -C "$(dirname "$MASKLAB")/../.." rev-parse --short=12 HEAD 2>/dev/null || echo unknown))"
+echo "queue start $(stamp) binary $MASKLAB ($("$MASKLAB" --version))"
 lane() {
   local s=$1
   { echo "lane $s start $(stamp)"

@@ -229,7 +229,8 @@ public enum CompareReport {
         }
         if let threads = CompareThreadRecord.reproduceText(compare, layout: layout) { s += threads + "\n" }
         s += CompareRunOrigins(compare, layout: layout).markdown
-        s += "Report written by \(Provenance.current().text.split(separator: "\n").prefix(2).joined(separator: "; ")).\n\n"
+        let written = Provenance.current().text.split(separator: "\n").filter { $0.hasPrefix("commit:") || $0.hasPrefix("machine:") }
+        s += "Report written by \(written.joined(separator: "; ")).\n\n"
         if compare.shrunk != nil, let arm = compare.arms.first, let seed = compare.seeds.first {
             s += "The configuration that ran (arm `\(arm.name)`, seed \(seed); the other arms differ only in `masks`):\n\n"
             s += "```json\n\(compare.runConfig(arm, seed: seed).jsonText())\n```\n\n"

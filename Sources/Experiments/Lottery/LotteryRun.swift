@@ -54,10 +54,13 @@ public enum LotteryRun {
         var extendedFrom: Int?
         let folder = try RunFolder.open(layout.directory, commandLine: commandLine, results: [LotteryLayout.configFile], holds: "a lottery run",
                                         reuse: .resume, choices: []) { () throws(RunError) in
-            let saved: LotteryConfig
+            var saved: LotteryConfig
             do { saved = try JSONDecoder().decode(LotteryConfig.self, from: Data(contentsOf: layout.config)) } catch {
                 throw .config(path: layout.config.path, message: "cannot read the saved lottery config: \(error)")
             }
+            // A transferred mask or given θ0 at another path (another clone) with the same bytes is the same setting.
+            if let a = saved.transfer, let b = config.transfer, sameBytes(a, b) { saved.transfer = b }
+            if let a = saved.initFrom, let b = config.initFrom, sameBytes(a, b) { saved.initFrom = b }
             guard saved.readSettings != config.readSettings else { return }   // ignored optimiser/schedule/mask settings are no difference
             // More levels on the same chain: levels 0…L are the same trainings, so the chain goes on.
             var longer = saved
@@ -126,6 +129,7 @@ public enum LotteryRun {
                 // chain needs to go on from its committed files when the checkpoints are gone.
                 let next = try levelMask(l + 1, previous: mask, config: config, network: network, masked: masked, reference: start,
                                          trainingSet: splits.train, layout: layout)
+                try folder.checkStillOurs()   // after hours of training, the folder may have been replaced
                 try write(next, to: layout.level(l + 1), level: l + 1)
             }
             guard config.branchesAt(l) else { continue }
@@ -145,6 +149,13 @@ public enum LotteryRun {
         try folder.checkStillOurs()
         try writeSummary(results, layout: layout, title: "\(network.name) on \(config.run.training.dataset)", seed: config.run.training.seed)
         return Outcome(results: results, stopped: false)
+    }
+
+    /// Whether the files at `a` and `b` hold the same bytes (true for one path; false when either is unreadable).
+    static func sameBytes(_ a: String, _ b: String) -> Bool {
+        if a == b { return true }
+        guard let x = FileManager.default.contents(atPath: a), let y = FileManager.default.contents(atPath: b) else { return false }
+        return x == y
     }
 
     /// One line per level for the terminal; `stopsOn` names the split whose loss chose the

@@ -34,6 +34,10 @@ public struct WeightsSource: Sendable {
     /// Why a run folder has no `last.safetensors`, from its `summary.json` (if any).
     static func missingCheckpointReason(_ layout: RunLayout) -> String {
         let status = (try? Data(contentsOf: layout.summary)).flatMap { try? JSONDecoder().decode(RunSummary.self, from: $0) }?.status
+        if let t = (try? RunConfig.load(from: layout.config))?.training, t.checkpointEveryEpochs == 0 && t.checkpointEveryIterations == 0,
+           status != .nonFinite {
+            return "no checkpoint in the run folder: the run was trained with checkpoints off (--checkpoint-every 0 in config.json); train it again with them on to evaluate it"
+        }
         switch status {
         case .nonFinite?:
             return "no checkpoint in the run folder: the run diverged (summary.json: nonFinite) before its first checkpoint, and a diverged run is never checkpointed"
