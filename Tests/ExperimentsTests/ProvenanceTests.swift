@@ -51,6 +51,17 @@ final class ProvenanceTests: XCTestCase {
         XCTAssertNil(Provenance.current().stamped, "no stamp (built outside git): the clone is read")
     }
 
+    /// A binary whose file was replaced while it ran (a rebuild) does not read the clone of the
+    /// working directory instead: its commit is unknown rather than someone else's HEAD; and the
+    /// clone is read once per process, so a later rebuild does not change what a run records.
+    func testAReplacedBinaryDoesNotTakeTheWorkingDirectorysCommit() {
+        let replaced = Provenance.cloneState(executable: URL(fileURLWithPath: "/tmp/elsewhere/masklab (deleted)"))
+        XCTAssertNil(replaced.head)
+        XCTAssertNil(replaced.builtBeforeHead)
+        XCTAssertEqual(Provenance.current().commit, Provenance.current().commit)
+        XCTAssertEqual(Provenance.cloneAtStart.head, Provenance.current().commit, "no stamp in the test process: the clone read at start")
+    }
+
     /// A fixed round trip or compute speed-up is recorded as fixed, a measured one as measured.
     func testAFixedPlacementIsRecordedAsFixed() {
         let threads = Parallel.threads

@@ -40,12 +40,11 @@ public struct Provenance: Codable, Sendable {
     /// Reads the current state: the binary's build stamp (else git in the clone the running
     /// binary was built in, `repository`), /proc/cpuinfo, OpenBLAS.
     public static func current() -> Provenance {
-        let git = repository.map { ["git", "-C", $0.path] } ?? ["git"]
-        let head = shell(git + ["rev-parse", "--short=12", "HEAD"])
+        let clone = cloneAtStart
         let stamp = buildStamp.flatMap { $0.commit == "unknown" ? nil : $0 }
-        let commit = stamp?.commit ?? head ?? "unknown"
-        // Only code and configs count: result folders written by earlier runs are not "changes".
-        let dirty = stamp?.dirty ?? !(shell(git + ["status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)results"]) ?? "").isEmpty
+        let commit = stamp?.commit ?? clone.head ?? "unknown"
+        let dirty = stamp?.dirty ?? clone.dirty
+        let head = clone.head
         let uname = shell(["uname", "-srm"]) ?? "unknown"
         let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
         let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
@@ -54,13 +53,10 @@ public struct Provenance: Codable, Sendable {
         var p = Provenance(commit: commit, dirty: dirty, machine: uname, cpu: model,
                            cores: ProcessInfo.processInfo.activeProcessorCount, blas: BLASInfo.openBLASConfig,
                            date: formatter.string(from: Date()))
-        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         if stamp != nil {
             p.stamped = true
             if let head, head != commit { p.cloneHead = head }
-        } else if let repository, executable.path.hasPrefix(repository.path + "/"),
-           let built = (try? FileManager.default.attributesOfItem(atPath: executable.path))?[.modificationDate] as? Date,
-           headMoved(after: built, git: git) == true {
+        } else if clone.builtBeforeHead == true {
             p.builtBeforeHead = true
         }
         if Parallel.threads > 1 {
@@ -70,6 +66,28 @@ public struct Provenance: Codable, Sendable {
             if Parallel.isComputeSpeedupFixed { p.computeSpeedupFixed = true }
         }
         return p
+    }
+
+    /// The clone's HEAD, whether its code differed from it, and whether HEAD moved after the
+    /// running binary was built, read once per process at the first `current()` (before a long
+    /// command trains anything): a rebuild later in the run replaces the executable's file, and
+    /// reading the clone then would name code this process never ran. Nil head when the
+    /// executable was already replaced (`/proc/self/exe` ends in " (deleted)") or no clone is found.
+    static let cloneAtStart = cloneState(executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath())
+
+    /// `cloneAtStart` for the running binary at `executable`.
+    static func cloneState(executable: URL) -> (head: String?, dirty: Bool, builtBeforeHead: Bool?) {
+        guard !executable.path.hasSuffix(" (deleted)") else { return (nil, false, nil) }
+        let git = repository.map { ["git", "-C", $0.path] } ?? ["git"]
+        let head = shell(git + ["rev-parse", "--short=12", "HEAD"])
+        // Only code and configs count: result folders written by earlier runs are not "changes".
+        let dirty = !(shell(git + ["status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)results"]) ?? "").isEmpty
+        var moved: Bool?
+        if let repository, executable.path.hasPrefix(repository.path + "/"),
+           let built = (try? FileManager.default.attributesOfItem(atPath: executable.path))?[.modificationDate] as? Date {
+            moved = headMoved(after: built, git: git)
+        }
+        return (head, dirty, moved)
     }
 
     /// Whether HEAD of the clone `git` runs in moved after `date` (its reflog's last entry);
