@@ -11,6 +11,9 @@ public struct MaskSamplerEntry: Sendable {
     public let make: @Sendable (MaskConfig) throws(MaskError) -> any MaskSampler
     /// The sampler's own options (keys relative to "masks"), declared in its file.
     public var options: [ConfigOption<MaskConfig>] { optionList() }
+    /// False for a sampler whose masks come from code (`given`: a lottery level's), not from a
+    /// config: it is left out where a user is told which samplers to choose.
+    public private(set) var configurable = true
     private var optionList: @Sendable () -> [ConfigOption<MaskConfig>] = { [] }
 
     public init(name: String, summary: String, reads: [String],
@@ -25,6 +28,13 @@ public struct MaskSamplerEntry: Sendable {
     public static let perStepReads = ["keep", "target", "scaling", "sampling", "evalMask", "exclude"]
     /// What every fixed mask chosen at the start reads.
     public static let fixedReads = ["keep", "target", "exclude"]
+
+    /// This entry marked as one whose masks come from code (`configurable` false).
+    public func fromCodeOnly() -> MaskSamplerEntry {
+        var e = self
+        e.configurable = false
+        return e
+    }
 
     /// Whether the sampler reads `key` (relative to "masks").
     public func readsKey(_ key: String) -> Bool {
@@ -49,7 +59,7 @@ public enum MaskRegistry {
         PruneMask.entry.declaring { PruneMask.options },
         PruneMask.magnitudeEntry,
         PruneMask.randomEntry,
-        GivenMask.entry,
+        GivenMask.entry.fromCodeOnly(),
         SETMask.entry.declaring { DynamicSparseMask.options },
         RigLMask.entry,
         L1Penalty.entry.declaring { L1Penalty.options },

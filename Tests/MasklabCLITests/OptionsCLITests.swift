@@ -99,7 +99,7 @@ final class OptionsCLITests: XCTestCase {
             (["train", "--momentum", "0", "--no-nesterov", "--dampening", "0.1"], "--dampening (optimizer.dampening) has no effect here: SGD dampens only a momentum buffer, and momentum is 0"),
             (["train", "--warmup-start-factor", "0.5"], "--warmup-start-factor (schedule.warmupStartFactor) has no effect here: there is no warm-up"),
             (["lottery", "--reset", "rewind"], "--reset rewind resets to θk, the weights after k iterations of level 0: give --rewind-iteration k"),
-            (["train", "--mask", "none", "--keep", "0.5"], "--keep (masks.keep) is not read by the none mask"),
+            (["train", "--mask", "none", "--keep", "0.5"], "--keep (masks.keep) is not read by the none mask, so it would be recorded in config.json without effect; the masks that read it: dropconnect, importance, prune, magnitude, random, set, rigl. Leave"),
             (["train", "--mask", "dropconnect", "--importance-eta", "0.1"], "--importance-eta (masks.importance.eta) is not read by the dropconnect mask, so it would be recorded in config.json without effect; the masks that read it: importance, prune"),
             (["train", "--mask", "magnitude", "--mask-sampling", "exactK"], "--mask-sampling (masks.sampling) is not read by the magnitude mask"),
         ]
