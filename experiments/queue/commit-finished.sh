@@ -27,6 +27,8 @@ for r in "${roots[@]}"; do
     if [ $masks = 1 ] && [ ! -f "$d/levels.csv" ]; then
       for m in "$d"/level_[0-9][0-9]/mask.safetensors; do
         [ -f "$m" ] && [ -z "$(git ls-files -- "$m")" ] && stage -f -- "$m" && added+=("${m#results/}")
+        sp="$(dirname "$m")/sparsity.csv"   # the mask's per-layer counts, written with it
+        [ -f "$sp" ] && [ -n "$(git status --porcelain -- "$sp")" ] && stage -- "$sp"
       done
     fi
     # the mask a chain transfers (--transfer, inside this clone), finished or not: the chain needs it to go on elsewhere
