@@ -11,6 +11,7 @@ final class MissingCheckpointTests: XCTestCase {
         func reason() -> String {
             do { _ = try WeightsSource.locate(dir.path); return "" } catch { return "\(error)" }
         }
+        try RunConfig().jsonText().write(to: dir.file("config.json"), atomically: true, encoding: .utf8)   // a run folder
         XCTAssertTrue(reason().contains("no summary.json either"), reason())
         let expected: [(RunStatus, String)] = [(.nonFinite, "the run diverged"), (.stopped, "stopped before its first checkpoint"),
                                                (.completed, "last.safetensors was removed")]

@@ -31,22 +31,29 @@ public struct WeightsSource: Sendable {
         return WeightsSource(file: file, config: try RunConfig.load(from: layout.config))
     }
 
-    /// Why a run folder has no `last.safetensors`, from its `summary.json` (if any).
+    /// Why a run folder has no `last.safetensors`, from its state (`WeightsProvenance.state`) and
+    /// its `config.json`'s checkpoint settings.
     static func missingCheckpointReason(_ layout: RunLayout) -> String {
-        let status = (try? Data(contentsOf: layout.summary)).flatMap { try? JSONDecoder().decode(RunSummary.self, from: $0) }?.status
+        let state = WeightsProvenance.state(of: layout.directory)
         if let t = (try? RunConfig.load(from: layout.config))?.training, t.checkpointEveryEpochs == 0 && t.checkpointEveryIterations == 0,
-           status != .nonFinite {
+           state != .ended(status: RunStatus.nonFinite.rawValue) {
             return "no checkpoint in the run folder: the run was trained with checkpoints off (--checkpoint-every 0 in config.json); train it again with them on to evaluate it"
         }
-        switch status {
-        case .nonFinite?:
+        switch state {
+        case .writing(let pid):
+            return "no checkpoint in the run folder yet: it is being written" + (pid.map { " by process \($0)" } ?? "") + ", which checkpoints at the end of each epoch"
+        case .ended(let status) where status == RunStatus.nonFinite.rawValue:
             return "no checkpoint in the run folder: the run diverged (summary.json: nonFinite) before its first checkpoint, and a diverged run is never checkpointed"
-        case .stopped?:
+        case .ended(let status) where status == RunStatus.stopped.rawValue:
             return "no checkpoint in the run folder: the run was stopped before its first checkpoint (written after every --checkpoint-every epochs, default 1)"
-        case .completed?:
+        case .ended(let status):
+            return "no checkpoint in the run folder: the run ended as \(status)"
+        case .completed:
             return "no checkpoint in the run folder although the run completed: last.safetensors was removed (results folders in git keep no checkpoints; train again to get the weights)"
-        case nil:
+        case .unfinished:
             return "no checkpoint in the run folder yet: no summary.json either, so the run is still in its first epoch or was killed before its first checkpoint"
+        case .notARun:
+            return "no checkpoint and no config.json: not a run folder"
         }
     }
 
