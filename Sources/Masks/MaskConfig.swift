@@ -81,10 +81,7 @@ public struct MaskConfig: Sendable, Equatable {
     /// The keys (relative to "masks") of the settings this config's sampler ignores (its
     /// registry entry's `reads`), e.g. `keep` under `none` or `importance.eta` under
     /// `dropconnect`; [] for an unknown sampler.
-    public var unreadKeys: [String] {
-        guard let entry = MaskRegistry.entries.first(where: { $0.name == name }) else { return [] }
-        return Self.options.map(\.key).filter { $0 != "name" && !entry.readsKey($0) }
-    }
+    public var unreadKeys: [String] { MaskRegistry.settingReaders().unreadKeys(of: name) }
 
     /// This config with every setting its sampler ignores put back to MaskLab's default, so two
     /// configs that train alike compare equal (a resume's configuration check compares these).
@@ -104,7 +101,7 @@ public struct MaskConfig: Sendable, Equatable {
         if let m = dst.validationError() { return m }
         // The clip p_min matters only to a sampler that reads it (`importance`): `--keep 0.005`
         // under dropconnect is not refused for the default p_min 0.01.
-        let readsMinKeep = MaskRegistry.entries.first { $0.name == name }?.readsKey("minKeep") ?? true
+        let readsMinKeep = MaskRegistry.settingReaders().reads(name, "minKeep")
         if readsMinKeep && !(minKeep >= 0 && minKeep <= keep) { return "minKeep must be in [0, keep = \(keep)], got \(minKeep)" }
         if readsMinKeep && scaling == .inverted && minKeep == 0 {
             return "inverted scaling needs minKeep > 0 (1/p would be unbounded)"

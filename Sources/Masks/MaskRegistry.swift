@@ -38,7 +38,7 @@ public struct MaskSamplerEntry: Sendable {
 
     /// Whether the sampler reads `key` (relative to "masks").
     public func readsKey(_ key: String) -> Bool {
-        reads.contains { key == $0 || key.hasPrefix($0 + ".") }
+        reads.contains { SettingReaders.covers($0, key) }
     }
 
     /// This entry with the sampler's own options (`PruneMask.entry.declaring { PruneMask.options }`).
@@ -69,6 +69,15 @@ public enum MaskRegistry {
 
     /// Registered names, in registry order.
     public static var names: [String] { entries.map(\.name) }
+
+    /// Which mask settings each sampler reads (`MaskSamplerEntry.reads`), judged on every mask
+    /// key but the sampler's name, the same mechanism as the optimiser's and schedule's
+    /// (`MaskConfig.unreadKeys`). `configurableOnly` leaves out samplers whose masks come from
+    /// code (`given`), for telling a user which samplers read a setting.
+    public static func settingReaders(configurableOnly: Bool = false) -> SettingReaders {
+        SettingReaders(entries.filter { $0.configurable || !configurableOnly }.map { ($0.name, $0.reads) },
+                       candidates: MaskConfig.options.map(\.key).filter { $0 != "name" })
+    }
 
     /// The sampler `config.name` with `config`'s options; unknown names list the valid ones.
     public static func make(_ config: MaskConfig) throws(MaskError) -> any MaskSampler {

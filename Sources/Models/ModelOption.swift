@@ -23,9 +23,9 @@ public enum ModelOption: String, CaseIterable, Sendable {
         }
     }
 
-    /// The models that read it, in registry order (from each entry's `unread`).
+    /// The models that read it, in registry order (`ModelRegistry.settingReaders`).
     var readers: String {
-        ModelRegistry.entries.filter { $0.reads(self) }.map(\.name).joined(separator: ", ")
+        ModelRegistry.settingReaders.readers(of: rawValue).joined(separator: ", ")
     }
 
     /// `options` without this option.

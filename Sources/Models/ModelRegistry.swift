@@ -1,3 +1,4 @@
+import Options
 import Layers
 import TensorCore
 
@@ -50,6 +51,13 @@ public struct ModelEntry: Sendable {
 
 /// Every model MaskLab can build, by name. A new model is one file plus one line here.
 public enum ModelRegistry {
+    /// Which model options (`ModelOption` raw values) each model reads, from each entry's
+    /// `unread`: the same mechanism as the optimiser's, schedule's and mask sampler's settings.
+    public static var settingReaders: SettingReaders {
+        SettingReaders(entries.map { e in (e.name, ModelOption.allCases.filter(e.reads).map(\.rawValue)) },
+                       candidates: ModelOption.allCases.map(\.rawValue))
+    }
+
     public static let entries: [ModelEntry] = [
         ModelEntry(name: "mlp", summary: "LeNet-300-100 (784-300-100-10) or --hidden widths", unread: [.width]) { shape, classes, o throws(ModelError) in
             let hidden = o.hidden ?? [300, 100]

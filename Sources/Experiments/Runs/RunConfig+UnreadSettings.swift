@@ -37,7 +37,7 @@ extension RunConfig {
             case "masks":
                 guard let masks, parts[1] != "name" else { continue }
                 (kind, chosen, unread, idle) = ("mask", masks.name, masks.unreadKeys, [])
-                readers = MaskRegistry.entries.filter { $0.configurable && $0.readsKey(parts[1]) }.map(\.name)
+                readers = MaskRegistry.settingReaders(configurableOnly: true).readers(of: parts[1])
             default: continue
             }
             guard unread.contains(parts[1]) else { continue }
