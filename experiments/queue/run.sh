@@ -5,8 +5,9 @@
 #   1. Conv-2/4/6 tickets, Conv-6 global, Conv-2 dropout and the CIFAR-10 ticket transfer
 #      (issues 16 and 21): seeds 1 and 2 side by side, one thread each;
 #   2. their reports;
-#   3. the ladder's AlexNet and ResNet-34 (issue 21), two threads, and its report;
-#   4. the regularisation study F (issue 15): `masklab compare` resumes the missing runs.
+#   3. the regularisation study F (issue 15): `masklab compare` resumes the missing runs (the
+#      headline comparison goes before the ladder: its question matters more, and it is longer);
+#   4. the ladder's AlexNet and ResNet-34 (issue 21), two threads, and its report.
 # Usage (repository root), detached and at low priority:
 #   MASKLAB=/path/to/masklab setsid nohup nice -n 19 bash experiments/queue/run.sh >> queue.log 2>&1 &
 # MASKLAB: the binary (default .build/release/masklab; build it in its own worktree so that
@@ -34,6 +35,6 @@ wait $p1 $p2
 echo "lanes done $(stamp)"
 python3 experiments/lottery/conv_tickets_report.py results/lottery/conv-cifar10; echo "conv report rc $?"
 python3 experiments/lottery/transfer_report.py results/lottery/transfer-cifar10; echo "transfer report rc $?"
-bash experiments/ladder/ladder-cifar10.sh alexnet resnet34 report; echo "ladder rc $? $(stamp)"
 "$MASKLAB" compare experiments/regularisation-study/cifar-final.json --data "$MASKLAB_DATA" --out results; echo "F rc $? $(stamp)"
+bash experiments/ladder/ladder-cifar10.sh alexnet resnet34 report; echo "ladder rc $? $(stamp)"
 echo "queue end $(stamp)"
