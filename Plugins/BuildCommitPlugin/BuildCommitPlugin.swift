@@ -11,10 +11,16 @@ import PackagePlugin
 /// This is a build command, not a prebuild command: SwiftPM caches its build manifest and runs
 /// prebuild commands only when it plans the build again (a changed manifest or file set), so a
 /// `git checkout` or commit followed by `swift build` kept the old stamp. A build command runs
-/// whenever one of its inputs changed, and its inputs are everything the stamp depends on: git's
-/// HEAD, HEAD's reflog (appended on every move of HEAD, on any branch), the index, the refs, and
-/// every file under `Sources/` and `Plugins/` plus `Package.swift`. Linked worktrees
-/// (`.git` is a file naming the git directory) are followed.
+/// whenever one of its inputs changed. Its inputs are git's `HEAD` (a checkout), HEAD's reflog
+/// `logs/HEAD` (appended on every move of HEAD: commit, amend, reset, pull, on any branch), the
+/// index, and every file under `Sources/` and `Plugins/` plus `Package.swift` (the dirty flag).
+/// No ref file is an input: the list is fixed when SwiftPM plans the build, and a ref file that
+/// later disappears (`git gc` packs refs, a branch is deleted) would stop every build on a missing
+/// input; the reflog already sees every move. (A repository whose HEAD reflog is missing when the
+/// build is planned, `core.logAllRefUpdates=false` from the clone on, restamps on checkouts and
+/// index changes only.) Linked worktrees (`.git` is a file naming the git directory) are followed,
+/// and git never looks above the package folder (`GIT_CEILING_DIRECTORIES`): a tarball unpacked
+/// inside another repository stamps "unknown", not that repository's commit.
 @main
 struct BuildCommitPlugin: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
@@ -23,6 +29,7 @@ struct BuildCommitPlugin: BuildToolPlugin {
         let stamp = output.appending(path: "BuildCommit.swift")
         let script = #"""
         set -u
+        export GIT_CEILING_DIRECTORIES="$(dirname "$1")"
         mkdir -p "$(dirname "$2")"
         commit=$(git -C "$1" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
         dirty=false
@@ -41,7 +48,8 @@ struct BuildCommitPlugin: BuildToolPlugin {
                               outputFiles: [stamp])]
     }
 
-    /// The git files whose change can change the stamp's commit or dirty flag; only those that
+    /// The git files whose change can change the stamp's commit or dirty flag, among those git
+    /// keeps for the repository's life (never a ref file: see the type's comment); only those that
     /// exist (a tarball without `.git` stamps "unknown" and has none).
     static func gitInputs(package: URL) -> [URL] {
         let fm = FileManager.default
@@ -56,17 +64,8 @@ struct BuildCommitPlugin: BuildToolPlugin {
             let path = line.dropFirst("gitdir:".count).trimmingCharacters(in: .whitespaces)
             gitDir = path.hasPrefix("/") ? URL(fileURLWithPath: path) : package.appending(path: path)
         }
-        // Refs live in the common directory, which a worktree's git directory names in "commondir".
-        var common = gitDir
-        if let text = try? String(contentsOf: gitDir.appending(path: "commondir"), encoding: .utf8) {
-            let path = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            common = path.hasPrefix("/") ? URL(fileURLWithPath: path) : gitDir.appending(path: path)
-        }
-        var inputs = [gitDir.appending(path: "HEAD"), gitDir.appending(path: "logs/HEAD"), gitDir.appending(path: "index"),
-                      common.appending(path: "packed-refs"), common.appending(path: "refs/heads")]
-        if let head = try? String(contentsOf: gitDir.appending(path: "HEAD"), encoding: .utf8), head.hasPrefix("ref:") {
-            inputs.append(common.appending(path: head.dropFirst(4).trimmingCharacters(in: .whitespacesAndNewlines)))
-        }
+        // HEAD, its reflog and the index are the worktree's own (a linked worktree's git directory).
+        let inputs = [gitDir.appending(path: "HEAD"), gitDir.appending(path: "logs/HEAD"), gitDir.appending(path: "index")]
         return inputs.filter { fm.fileExists(atPath: $0.path) }
     }
 

@@ -30,6 +30,34 @@ final class ProvenanceTests: XCTestCase {
         XCTAssertTrue(p.text.contains("rebuild"), p.text)
     }
 
+    /// "Uncommitted changes" means the compiled code, as the build stamp counts it: an edited or new
+    /// file in Sources/, Plugins/ or Package.swift, not a result, a script or the README.
+    func testOnlyTheCompiledCodeCountsAsUncommittedChanges() throws {
+        let dir = TemporaryDirectory("masklab-provenance-dirty")
+        let git = ["git", "-C", dir.path]
+        try FileManager.default.createDirectory(at: dir.file("Sources/M"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: dir.file("results/run"), withIntermediateDirectories: true)
+        for (path, text) in [("Sources/M/a.swift", "let a = 1\n"), ("Package.swift", "// p\n"), ("README.md", "r\n"), ("results/run/metrics.csv", "x\n")] {
+            try text.write(to: dir.file(path), atomically: true, encoding: .utf8)
+        }
+        for args in [["init", "-q"], ["add", "."], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "one"]] {
+            XCTAssertNotNil(Provenance.shell(git + args), "git \(args)")
+        }
+        XCTAssertFalse(Provenance.codeDiffers(git: git), "a clean clone")
+        try "r2\n".write(to: dir.file("README.md"), atomically: true, encoding: .utf8)
+        try "y\n".write(to: dir.file("results/run/metrics.csv"), atomically: true, encoding: .utf8)
+        try "new\n".write(to: dir.file("notes.txt"), atomically: true, encoding: .utf8)
+        XCTAssertFalse(Provenance.codeDiffers(git: git), "docs, results and other new files are not code")
+        try "let b = 2\n".write(to: dir.file("Sources/M/b.swift"), atomically: true, encoding: .utf8)
+        XCTAssertTrue(Provenance.codeDiffers(git: git), "a new source file is compiled")
+        try FileManager.default.removeItem(at: dir.file("Sources/M/b.swift"))
+        try "let a = 2\n".write(to: dir.file("Sources/M/a.swift"), atomically: true, encoding: .utf8)
+        XCTAssertTrue(Provenance.codeDiffers(git: git), "an edited source file")
+        XCTAssertNotNil(Provenance.shell(git + ["checkout", "-q", "--", "Sources"]))
+        try "// p2\n".write(to: dir.file("Package.swift"), atomically: true, encoding: .utf8)
+        XCTAssertTrue(Provenance.codeDiffers(git: git), "an edited manifest")
+    }
+
     /// A binary with a build stamp records its own commit, and the clone's HEAD beside it when the two differ.
     func testTheBuildStampIsTheRecordedCommit() throws {
         defer { Provenance.buildStamp = nil }

@@ -202,6 +202,20 @@ final class SamplerTests: XCTestCase {
         }
     }
 
+    /// The mask registry goes through the same `SettingReaders` as the optimiser's: the code-only
+    /// sampler `given` has its own unread settings (a lottery level's config is compared without
+    /// them) but is left out of the samplers a user is told to choose.
+    func testTheCodeOnlySamplerKeepsItsUnreadSettingsButIsNotOffered() {
+        let given = MaskConfig(name: "given")
+        XCTAssertTrue(given.unreadKeys.contains("importance.eta"), "\(given.unreadKeys)")
+        XCTAssertTrue(given.unreadKeys.contains("scaling"), "a fixed mask does not scale")
+        XCTAssertFalse(given.unreadKeys.contains("keep"))
+        XCTAssertTrue(MaskRegistry.settingReaders().readers(of: "keep").contains("given"))
+        XCTAssertFalse(MaskRegistry.settingReaders(configurableOnly: true).readers(of: "keep").contains("given"))
+        XCTAssertEqual(MaskRegistry.settingReaders(configurableOnly: true).readers(of: "importance.steps"), ["importance", "prune"])
+        XCTAssertEqual(MaskConfig(name: "none").unreadKeys.count, MaskConfig.options.count - 1, "none reads nothing but its name")
+    }
+
     /// Each sampler names the settings it reads: every mask option is read by some sampler, the
     /// others are its `unreadKeys`, and `readSettings` puts them back to their defaults (so a
     /// resume does not count them), keeping the ones it reads.

@@ -4,6 +4,10 @@ import TensorCore
 /// Where a result came from: the commit, the machine, the BLAS, the time.
 public struct Provenance: Codable, Sendable {
     public var commit: String
+    /// Whether the compiled code — tracked or new files in `Sources/`, `Plugins/` and
+    /// `Package.swift` — differed from `commit` (when the binary was built, for a stamped binary;
+    /// when it ran, otherwise). Docs, scripts and results do not count: configs are recorded in
+    /// each run's `config.json`.
     public var dirty: Bool
     public var machine: String
     public var cpu: String
@@ -80,14 +84,19 @@ public struct Provenance: Codable, Sendable {
         guard !executable.path.hasSuffix(" (deleted)") else { return (nil, false, nil) }
         let git = repository.map { ["git", "-C", $0.path] } ?? ["git"]
         let head = shell(git + ["rev-parse", "--short=12", "HEAD"])
-        // Only code and configs count: result folders written by earlier runs are not "changes".
-        let dirty = !(shell(git + ["status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)results"]) ?? "").isEmpty
+        let dirty = codeDiffers(git: git)
         var moved: Bool?
         if let repository, executable.path.hasPrefix(repository.path + "/"),
            let built = (try? FileManager.default.attributesOfItem(atPath: executable.path))?[.modificationDate] as? Date {
             moved = headMoved(after: built, git: git)
         }
         return (head, dirty, moved)
+    }
+
+    /// Whether the compiled code of the clone `git` runs in differs from its HEAD: tracked or new
+    /// files in `Sources/`, `Plugins/`, `Package.swift` — what the build stamp counts (`dirty`).
+    static func codeDiffers(git: [String]) -> Bool {
+        !(shell(git + ["status", "--porcelain", "--untracked-files=all", "--", "Sources", "Plugins", "Package.swift"]) ?? "").isEmpty
     }
 
     /// Whether HEAD of the clone `git` runs in moved after `date` (its reflog's last entry);
