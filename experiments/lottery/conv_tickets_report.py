@@ -17,6 +17,8 @@ random) and level_NN/sparsity.csv it writes ROOT/REPORT.md with:
 3. Issue 21 item 4: Conv-2 tickets with and without dropout: each level's gain over the dense
    network of its own chain (level 0, same seed) in early-stopping test accuracy, and the
    early-stopping iteration.
+4. Provenance: the commits of the binaries that trained the levels, and the machines
+   (provenance.py, from every level's and branch's command.txt).
 
 Curves per setting (mean and 95% interval over seeds per level) are drawn by
 `masklab lottery-report curve` (MASKLAB, default .build/release/masklab) into
@@ -32,6 +34,9 @@ import re
 import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import provenance  # noqa: E402  (this folder's helper)
 
 T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262}
 SETTINGS = ["conv2", "conv4", "conv6", "conv6-global", "conv2-dropout0.5"]
@@ -251,6 +256,7 @@ def main(root, draw):
     item3(lines, found, levels)
     item4(lines, found, levels)
     dropout(lines, found, levels)
+    lines += ["## Provenance", ""] + provenance.summary([f for s in SETTINGS for f in found.get(s, {}).values()], root)
     if draw:
         curves(root, found, lines)
     with open(os.path.join(root, "REPORT.md"), "w") as f:

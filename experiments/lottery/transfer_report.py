@@ -9,7 +9,8 @@ of the same per-layer sparsity from the same θ0), ROOT/A-to-B-level<L>-seed<s>/
 ticket on its own task, for reference). Per arm: the early-stopping iteration (minimum validation
 loss, evaluated every 100 iterations), the test accuracy there and the final test accuracy, mean ±
 95% t-interval over seeds; then paired differences (same seed) of the transferred ticket against
-B's ticket, the random mask and the dense net. Writes ROOT/summary.csv; prints Markdown.
+B's ticket, the random mask and the dense net; then the commits and machines that trained them
+(provenance.py). Writes ROOT/summary.csv; prints Markdown.
 
 Usage: transfer_report.py [ROOT]   (default results/lottery/transfer-mnist; standard library only)
 """
@@ -18,6 +19,9 @@ import math
 import os
 import re
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import provenance  # noqa: E402  (this folder's helper)
 
 T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262}
 
@@ -92,6 +96,9 @@ def main():
             d = {k: [per_arm["A→B ticket"][s][k] - per_arm[other][s][k] for s in seeds] for k in ("es_iter", "es_acc", "final")}
             print(f"| {other} | {fmt(*interval(d['es_iter']), digits=0)} | {fmt(*interval(d['es_acc']), scale=100)} | {fmt(*interval(d['final']), scale=100)} |")
         print()
+    chains = [os.path.join(root, n) for n in sorted(os.listdir(root)) if os.path.isdir(os.path.join(root, n))]
+    print("### Provenance\n")
+    print("\n".join(provenance.summary(chains, root)))
     if out:
         with open(os.path.join(root, "summary.csv"), "w", newline="") as f:
             w = csv.DictWriter(f, fieldnames=list(out[0]))

@@ -34,7 +34,7 @@ lane 2 & p2=$!
 wait $p1 $p2
 echo "lanes done $(stamp)"
 python3 experiments/lottery/conv_tickets_report.py results/lottery/conv-cifar10; echo "conv report rc $?"
-python3 experiments/lottery/transfer_report.py results/lottery/transfer-cifar10; echo "transfer report rc $?"
+python3 experiments/lottery/transfer_report.py results/lottery/transfer-cifar10 > results/lottery/transfer-cifar10/REPORT.md; echo "transfer report rc $?"
 "$MASKLAB" compare experiments/regularisation-study/cifar-final.json --data "$MASKLAB_DATA" --out results; echo "F rc $? $(stamp)"
 bash experiments/ladder/ladder-cifar10.sh alexnet resnet34 report; echo "ladder rc $? $(stamp)"
 echo "queue end $(stamp)"
