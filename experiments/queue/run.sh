@@ -12,13 +12,27 @@
 #   MASKLAB=/path/to/masklab setsid nohup nice -n 19 bash experiments/queue/run.sh >> queue.log 2>&1 &
 # MASKLAB: the binary (default .build/release/masklab; build it in its own worktree so that
 # rebuilding this checkout does not change it mid-study). MASKLAB_DATA: the data (../shared/data).
-# Lane logs go to QUEUE_LOGS (default ..). Commit finished runs with commit-finished.sh.
+# Lane logs go to QUEUE_LOGS (default ..). Commit finished runs with commit-finished.sh; stop the
+# queue with stop.sh (every process of the queue gets SIGTERM and checkpoints, then the finished
+# runs and ticket masks are committed). The queue runs in a process group of its own, whose id it
+# writes to $QUEUE_LOGS/queue.pgid; a second queue refuses to start while that group lives.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+# A process group of its own, so that stop.sh can signal the whole queue and nothing else.
+if [ "$(ps -o pgid= -p $$ | tr -d ' ')" != "$$" ]; then exec setsid bash "$0" "$@"; fi
 export MASKLAB=${MASKLAB:-$PWD/.build/release/masklab}
 export MASKLAB_DATA=${MASKLAB_DATA:-$(cd .. && pwd)/shared/data}
 logs=${QUEUE_LOGS:-..}
 stamp() { date -u +%FT%TZ; }
+pgidfile="$logs/queue.pgid"
+if [ -f "$pgidfile" ]; then
+  other=$(cat "$pgidfile")
+  if [ "$other" != "$$" ] && [ -n "$other" ] && pgrep -g "$other" >/dev/null 2>&1; then
+    echo "queue: another queue is running (process group $other, from $pgidfile); stop it first: bash experiments/queue/stop.sh" >&2
+    exit 75
+  fi
+fi
+echo $$ > "$pgidfile"
 [ -x "$MASKLAB" ] || { echo "queue: no binary at $MASKLAB (build it: swift build -c release --product masklab)" >&2; exit 66; }
 [ -d "$MASKLAB_DATA" ] || { echo "queue: no data folder at $MASKLAB_DATA (set MASKLAB_DATA)" >&2; exit 66; }
 echo "queue start $(stamp) binary $MASKLAB ($("$MASKLAB" --version))"
