@@ -58,6 +58,10 @@ def main():
             transferred.setdefault(int(m.group(1)), []).append(int(m.group(2)))
     arms = ["A ticket on A", "dense on B", "B ticket", "A→B ticket", "random mask on B"]
     out = []
+    print(f"# Ticket transfer: {os.path.basename(os.path.normpath(root))}\n")
+    print(f"Written by `python3 experiments/lottery/transfer_report.py {root}` from the folders beside it "
+          "(design and budget: the script that made them, named in each folder's `command.txt`). "
+          "Mean ± 95% t-interval over seeds; differences paired by seed.\n")
     for level in sorted(transferred):
         per_arm = {a: {} for a in arms}
         for s in sorted(transferred[level]):
