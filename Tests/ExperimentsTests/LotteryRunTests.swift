@@ -129,6 +129,30 @@ final class LotteryRunTests: XCTestCase {
         }
     }
 
+    /// A stop that arrives as a level ends starts no further training: the next level's mask is
+    /// saved (so the chain goes on from it), but its folder gets no command.txt and no checkpoint
+    /// (before, it trained one step on this binary only to checkpoint it).
+    func testAStopBetweenLevelsStartsNoNewTraining() throws {
+        let out = TemporaryDirectory("masklab-lottery-stop-between")
+        let layout = LotteryLayout(directory: out.url)
+        let control = TrainingControl()
+        var started: [String] = []
+        let outcome = try LotteryRun.run(config(levels: 1), dataRoot: data.url, layout: layout, commandLine: ["test"], control: control,
+                                         onLevelStart: { l, a, _ in started.append("\(l)/\(a)") },
+                                         log: { line in if line.hasPrefix("level  0") { control.requestStop(checkpoint: true) } })
+        XCTAssertTrue(outcome.stopped)
+        XCTAssertEqual(started, ["0/ticket"])
+        XCTAssertEqual(outcome.results.map(\.level), [0])
+        XCTAssertTrue(FileManager.default.fileExists(atPath: LotteryLayout.mask(layout.level(1)).path), "level 1's mask is saved")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: layout.level(1).appendingPathComponent("command.txt").path), "level 1 did not start")
+        // The next invocation goes on from level 1.
+        let resumed = try LotteryRun.run(config(levels: 1), dataRoot: data.url, layout: layout, commandLine: ["test"],
+                                         onLevelStart: { l, a, _ in started.append("\(l)/\(a)") })
+        XCTAssertFalse(resumed.stopped)
+        XCTAssertEqual(started.first, "0/ticket")
+        XCTAssertEqual(started.dropFirst().first, "1/ticket")
+    }
+
     /// A chain stopped right after level 1's ticket, whose checkpoints are then all gone (a new
     /// machine with only what git keeps: the JSON and CSV files and the ticket levels' masks), goes
     /// on from level 1's branches and gives the same results as the uninterrupted chain, with

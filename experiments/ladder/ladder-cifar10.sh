@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The source report's architecture ladder on CIFAR-10 (issue 21 item 3): MLP 2×64, LeNet-5, AlexNet
 # (CIFAR form) and ResNet-34. Plan, budgets and what is compared: README.md beside this script
-# (written before the runs). Resumable: a finished run (summary.json) is skipped, an interrupted
-# one continues from its last checkpoint with --resume (bit-identical to an uninterrupted run).
+# (written before the runs). Resumable: a finished run (summary.json with status "completed") is
+# skipped; an interrupted or stopped one (no summary, or status "stopped") continues from its last
+# checkpoint with --resume (bit-identical to an uninterrupted run).
 # Usage (repository root): bash experiments/ladder/ladder-cifar10.sh [STEP…]
 #   STEP: mlp lenet5 alexnet resnet34 report (default: all five, in that order)
 set -euo pipefail
@@ -13,10 +14,11 @@ out=results/ladder
 steps=("$@"); [ ${#steps[@]} -gt 0 ] || steps=(mlp lenet5 alexnet resnet34 report)
 sgd=(--optimizer sgd --momentum 0.9 --nesterov --weight-decay 5e-4 --threads 2 --data "$data")
 
-# run FOLDER ARGS…: train into FOLDER unless it holds a finished run.
+# run FOLDER ARGS…: train into FOLDER unless it holds a completed run (a stopped run's summary
+# says "stopped": it resumes).
 run() {
   local dir=$1; shift
-  if [ -f "$dir/summary.json" ]; then echo "skip  $dir (finished)"; return; fi
+  if grep -qs '"status" : "completed"' "$dir/summary.json"; then echo "skip  $dir (finished)"; return; fi
   echo "start $dir $(date -u +%FT%TZ)"
   "$bin" train "$@" --out "$dir" --resume --quiet
   echo "done  $dir $(date -u +%FT%TZ)"

@@ -49,10 +49,11 @@ def main(root):
         if not m:
             continue
         path = os.path.join(root, name)
-        if not os.path.exists(os.path.join(path, "summary.json")):
+        summary_path = os.path.join(path, "summary.json")
+        summary = json.load(open(summary_path)) if os.path.exists(summary_path) else {}
+        if summary.get("status") != "completed":   # not started, running, or stopped (it resumes)
             unfinished.append(name)
             continue
-        summary = json.load(open(os.path.join(path, "summary.json")))
         metrics = read_metrics(os.path.join(path, "metrics.csv"))
         groups.setdefault(m.group(1), []).append((int(m.group(2)), path, summary, metrics))
 

@@ -5,7 +5,8 @@ A run folder's command.txt holds one block per invocation, the latest first, ear
 line "--- earlier invocation of this folder ---" (a level resumed from its checkpoint, or a chain
 started again). Each block names the commit of the binary (`commit:`; a later `corrected commit:`
 line, added where the recorded one was wrong, takes its place) and the machine and BLAS. A level
-that ran in several invocations ran partly on each binary.
+with several invocations was started on one binary and resumed on another (possibly after a
+single step, when a stop arrived as it began).
 """
 import os
 import re
@@ -33,31 +34,38 @@ def invocations(path):
 
 
 def training_folders(chain):
-    """Every level and branch folder of a lottery chain that trained (has a command.txt)."""
-    found = []
+    """(finished, in progress): the level and branch folders of a lottery chain that have started
+    training (a command.txt), split by whether their training has ended (a level.json)."""
+    finished, running = [], []
     for level in sorted(os.listdir(chain)):
         path = os.path.join(chain, level)
         if not (level.startswith("level_") and os.path.isdir(path)):
             continue
         for sub in [path] + [os.path.join(path, b) for b in sorted(os.listdir(path))]:
             if os.path.isdir(sub) and os.path.exists(os.path.join(sub, "command.txt")):
-                found.append(sub)
-    return found
+                (finished if os.path.exists(os.path.join(sub, "level.json")) else running).append(sub)
+    return finished, running
 
 
 def summary(chains, root):
     """Markdown lines: per commit, how many trainings ran on it (wholly or in part) and where; then
     the machines and BLAS builds. `chains` are lottery folders; paths are shown relative to `root`."""
-    by_commit, machines = {}, {}
+    by_commit, machines, running = {}, {}, 0
     for chain in chains:
-        for folder in training_folders(chain):
+        finished, unfinished = training_folders(chain)
+        running += len(unfinished)
+        for folder in finished:
             runs = invocations(os.path.join(folder, "command.txt"))
             for commit, machine, blas in runs:
                 by_commit.setdefault(commit, set()).add(os.path.relpath(folder, root))
                 machines.setdefault((machine, blas), set()).add(os.path.relpath(folder, root))
+    def n(k):
+        return f"{k} training" + ("" if k == 1 else "s")
     if not by_commit:
-        return ["No training has recorded its provenance yet.", ""]
-    lines = ["Commits of the binaries that trained these levels (from each level's and branch's `command.txt`; "
+        return ["No training has finished yet" + (f" ({n(running)} in progress)." if running else "."), ""]
+    total = sum(len(training_folders(c)[0]) for c in chains)
+    lines = [f"{n(total)} finished" + (f", {n(running)} in progress (not counted)" if running else "") + ". "
+             "Commits of the binaries that trained them (from each level's and branch's `command.txt`; "
              "a level resumed on another binary counts under both; `corrected commit:` lines take the place "
              "of the line they correct):", "",
              "| commit | trainings |", "|---|---:|"]
@@ -65,6 +73,6 @@ def summary(chains, root):
         lines.append(f"| `{commit}` | {len(folders)} |")
     lines += ["", "Machines and BLAS builds:", ""]
     for (machine, blas), folders in sorted(machines.items(), key=lambda kv: -len(kv[1])):
-        lines.append(f"- {machine}; {blas} ({len(folders)} trainings)")
+        lines.append(f"- {machine}; {blas} ({n(len(folders))})")
     lines.append("")
     return lines

@@ -59,7 +59,7 @@ def main():
     arms = ["A ticket on A", "dense on B", "B ticket", "A→B ticket", "random mask on B"]
     out = []
     print(f"# Ticket transfer: {os.path.basename(os.path.normpath(root))}\n")
-    print(f"Written by `python3 experiments/lottery/transfer_report.py {root}` from the folders beside it "
+    print(f"Printed by `python3 experiments/lottery/transfer_report.py {root}` (the study queue writes it to REPORT.md) from the folders beside it "
           "(design and budget: the script that made them, named in each folder's `command.txt`). "
           "Mean ± 95% t-interval over seeds; differences paired by seed.\n")
     for level in sorted(transferred):

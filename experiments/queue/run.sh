@@ -14,25 +14,26 @@
 # rebuilding this checkout does not change it mid-study). MASKLAB_DATA: the data (../shared/data).
 # Lane logs go to QUEUE_LOGS (default ..). Commit finished runs with commit-finished.sh; stop the
 # queue with stop.sh (every process of the queue gets SIGTERM and checkpoints, then the finished
-# runs and ticket masks are committed). The queue runs in a process group of its own, whose id it
-# writes to $QUEUE_LOGS/queue.pgid; a second queue refuses to start while that group lives.
+# runs and ticket masks are committed). The queue holds a lock, $QUEUE_LOGS/queue.lock, open in
+# every one of its processes (an inherited file descriptor): a second queue refuses to start while
+# any process of the first lives, and stop.sh finds the queue by who holds that file. It runs in a
+# process group of its own (so a signal to its caller's group, e.g. Ctrl-C in a pipeline or a
+# `timeout` wrapper, does not reach it: stop it with stop.sh).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 # A process group of its own, so that stop.sh can signal the whole queue and nothing else.
-if [ "$(ps -o pgid= -p $$ | tr -d ' ')" != "$$" ]; then exec setsid bash "$0" "$@"; fi
+if [ "${QUEUE_OWN_GROUP:-}" != 1 ] && [ "$(ps -o pgid= -p $$ | tr -d ' ')" != "$$" ]; then
+  QUEUE_OWN_GROUP=1 exec setsid bash experiments/queue/run.sh "$@"
+fi
 export MASKLAB=${MASKLAB:-$PWD/.build/release/masklab}
 export MASKLAB_DATA=${MASKLAB_DATA:-$(cd .. && pwd)/shared/data}
 logs=${QUEUE_LOGS:-..}
 stamp() { date -u +%FT%TZ; }
-pgidfile="$logs/queue.pgid"
-if [ -f "$pgidfile" ]; then
-  other=$(cat "$pgidfile")
-  if [ "$other" != "$$" ] && [ -n "$other" ] && pgrep -g "$other" >/dev/null 2>&1; then
-    echo "queue: another queue is running (process group $other, from $pgidfile); stop it first: bash experiments/queue/stop.sh" >&2
-    exit 75
-  fi
+exec 9>>"$logs/queue.lock"
+if ! flock -n 9; then
+  echo "queue: another queue is running (a process holds $logs/queue.lock); stop it first: bash experiments/queue/stop.sh" >&2
+  exit 75
 fi
-echo $$ > "$pgidfile"
 [ -x "$MASKLAB" ] || { echo "queue: no binary at $MASKLAB (build it: swift build -c release --product masklab)" >&2; exit 66; }
 [ -d "$MASKLAB_DATA" ] || { echo "queue: no data folder at $MASKLAB_DATA (set MASKLAB_DATA)" >&2; exit 66; }
 echo "queue start $(stamp) binary $MASKLAB ($("$MASKLAB" --version))"
@@ -48,7 +49,8 @@ lane 2 & p2=$!
 wait $p1 $p2
 echo "lanes done $(stamp)"
 python3 experiments/lottery/conv_tickets_report.py results/lottery/conv-cifar10; echo "conv report rc $?"
-python3 experiments/lottery/transfer_report.py results/lottery/transfer-cifar10 > results/lottery/transfer-cifar10/REPORT.md; echo "transfer report rc $?"
+t=results/lottery/transfer-cifar10
+python3 experiments/lottery/transfer_report.py $t > $t/REPORT.md.tmp && mv $t/REPORT.md.tmp $t/REPORT.md; echo "transfer report rc $?"
 "$MASKLAB" compare experiments/regularisation-study/cifar-final.json --data "$MASKLAB_DATA" --out results; echo "F rc $? $(stamp)"
 bash experiments/ladder/ladder-cifar10.sh alexnet resnet34 report; echo "ladder rc $? $(stamp)"
 echo "queue end $(stamp)"

@@ -1,38 +1,64 @@
 #!/usr/bin/env bash
-# Stops the study queue (run.sh) cleanly and commits what it finished: SIGTERM to the queue's
-# process group (from $QUEUE_LOGS/queue.pgid, default ../queue.pgid) — every training in it stops
-# after its current step with a checkpoint, every lottery chain and compare with it — then waits
-# until the group has gone (at most STOP_WAIT seconds, default 600; a step of a large model can take
-# seconds, a checkpoint of ResNet-34 a few more), and runs commit-finished.sh --masks, so the study
-# goes on from git on a new machine as well as from the checkpoints on this one.
+# Stops the study queue (run.sh) cleanly and commits what it finished. The queue's processes are
+# the ones holding $QUEUE_LOGS/queue.lock open (default ../queue.lock; run.sh opens it and every
+# process it starts inherits it): their process groups get SIGTERM — every training in them stops
+# after its current step with a checkpoint, every lottery chain and compare with it — then this
+# waits until they have all ended (at most STOP_WAIT seconds, default 600) and runs
+# commit-finished.sh --masks, so the study goes on from git on a new machine as well as from the
+# checkpoints on this one. Run it again while a stop is under way and it only waits: a second
+# SIGTERM would make `masklab` quit at once, without its checkpoint.
 # Usage (repository root or anywhere in it): bash experiments/queue/stop.sh [--no-commit]
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-logs=${QUEUE_LOGS:-..}
-pgidfile="$logs/queue.pgid"
-wait_limit=${STOP_WAIT:-600}
-[ -f "$pgidfile" ] || { echo "stop: no $pgidfile (no queue was started from run.sh with these logs)" >&2; exit 66; }
-pgid=$(cat "$pgidfile")
-case "$pgid" in ''|*[!0-9]*) echo "stop: $pgidfile does not hold a process group id: '$pgid'" >&2; exit 65 ;; esac
-if pgrep -g "$pgid" >/dev/null 2>&1; then
-  leader=$(ps -o args= -p "$pgid" 2>/dev/null || true)
-  case "$leader" in
-    *run.sh*|*queue*|"") ;;   # the queue's own group (its leader may have ended while its lanes run)
-    *) echo "stop: process group $pgid is led by '$leader', not the queue; not signalling it" >&2; exit 65 ;;
+commit=1
+for a in "$@"; do
+  case $a in
+    --no-commit) commit=0 ;;
+    *) echo "stop: unknown argument '$a' (usage: stop.sh [--no-commit])" >&2; exit 64 ;;
   esac
-  echo "stop: SIGTERM to the queue's process group $pgid ($(pgrep -g "$pgid" | wc -l) processes)"
-  kill -TERM -- "-$pgid"
+done
+logs=${QUEUE_LOGS:-..}
+lock="$logs/queue.lock"
+marker="$logs/queue.stopping"
+wait_limit=${STOP_WAIT:-600}
+
+# The processes that hold the lock file open (ours by construction: nothing else opens it).
+holders() {
+  [ -e "$lock" ] || return 0
+  local target; target=$(readlink -f "$lock")
+  for fd in /proc/[0-9]*/fd/*; do
+    [ "$(readlink "$fd" 2>/dev/null)" = "$target" ] && { p=${fd#/proc/}; echo "${p%%/*}"; }
+  done 2>/dev/null | sort -un
+}
+groups_of() { for p in "$@"; do ps -o pgid= -p "$p" 2>/dev/null; done | tr -d ' ' | sort -un; }
+
+pids=$(holders)
+if [ -n "$pids" ]; then
+  groups=$(groups_of $pids)
+  if [ -f "$marker" ]; then
+    echo "stop: a stop is already under way (since $(cat "$marker")); waiting for it, not signalling again"
+  else
+    date -u +%FT%TZ > "$marker"
+    echo "stop: SIGTERM to the queue's process group(s) $(echo $groups) ($(echo $pids | wc -w) processes hold $lock)"
+    for g in $groups; do kill -TERM -- "-$g" 2>/dev/null; done
+  fi
   waited=0
-  while pgrep -g "$pgid" >/dev/null 2>&1 && [ "$waited" -lt "$wait_limit" ]; do sleep 2; waited=$((waited + 2)); done
-  if pgrep -g "$pgid" >/dev/null 2>&1; then
-    echo "stop: after ${wait_limit}s these still run (not killed; look at them):" >&2
-    ps -o pid,etime,args -g "$pgid" >&2
+  alive() {
+    [ -n "$(holders)" ] && return 0
+    for g in $groups; do pgrep -g "$g" >/dev/null 2>&1 && return 0; done
+    return 1
+  }
+  while alive && [ "$waited" -lt "$wait_limit" ]; do sleep 2; waited=$((waited + 2)); done
+  if alive; then
+    echo "stop: after ${wait_limit}s these still run (not killed; look at them, or run stop.sh again to keep waiting):" >&2
+    for g in $groups; do ps -o pid,etime,args -g "$g" >&2; done
     exit 1
   fi
+  rm -f "$marker"
   echo "stop: the queue has stopped after ${waited}s"
 else
-  echo "stop: the queue (process group $pgid) is not running"
+  rm -f "$marker"
+  echo "stop: no queue is running (no process holds $lock)"
 fi
-rm -f "$pgidfile"
-[ "${1:-}" = --no-commit ] && exit 0
+[ $commit = 1 ] || exit 0
 bash experiments/queue/commit-finished.sh --masks

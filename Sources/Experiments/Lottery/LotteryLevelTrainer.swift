@@ -25,6 +25,9 @@ struct LevelTrainer {
         if let data = try? Data(contentsOf: resultFile), let done = try? JSONDecoder().decode(LotteryLevelResult.self, from: data) {
             return done
         }
+        // A stop that arrived while the previous level or branch finished: start no new training
+        // (it would run one step on this binary only to checkpoint it).
+        if control.stopRequested { return nil }
         let layout = RunLayout(directory: dir)
         let t = config.run.training
         // The level's config without masks: its checkpoint already holds m ⊙ θ, so `masklab eval` reads it as is.
