@@ -10,6 +10,15 @@ final class InterpolateRecomputeCLITests: XCTestCase {
         try CommandRunner.run(args, directory: dir, environment: [:], timeout: 120)
     }
 
+    /// The grid's negative ends follow their flags as the README writes them (`--from -0.2`):
+    /// the command gets as far as the missing weights file instead of a parse error.
+    func testNegativeGridEndsParse() throws {
+        let r = try masklab(["interpolate", "/nonexistent/a.safetensors", "/nonexistent/b.safetensors", "--from", "-0.5", "--to", "1.5", "--step", "0.1"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertFalse(r.stderr.contains("Missing value"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("/nonexistent/a.safetensors"), r.stderr)
+    }
+
     func testRecomputeAnOldFolder() throws {
         let clone = TemporaryDirectory("masklab-recompute-cli")
         // The endpoints' run folder as committed: config.json, no checkpoint.
