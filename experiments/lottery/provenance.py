@@ -50,10 +50,11 @@ def training_folders(chain):
 def summary(chains, root):
     """Markdown lines: per commit, how many trainings ran on it (wholly or in part) and where; then
     the machines and BLAS builds. `chains` are lottery folders; paths are shown relative to `root`."""
-    by_commit, machines, running = {}, {}, 0
+    by_commit, machines, running, total = {}, {}, 0, 0
     for chain in chains:
         finished, unfinished = training_folders(chain)
         running += len(unfinished)
+        total += len(finished)
         for folder in finished:
             runs = invocations(os.path.join(folder, "command.txt"))
             for commit, machine, blas in runs:
@@ -63,7 +64,6 @@ def summary(chains, root):
         return f"{k} training" + ("" if k == 1 else "s")
     if not by_commit:
         return ["No training has finished yet" + (f" ({n(running)} in progress)." if running else "."), ""]
-    total = sum(len(training_folders(c)[0]) for c in chains)
     lines = [f"{n(total)} finished" + (f", {n(running)} in progress (not counted)" if running else "") + ". "
              "Commits of the binaries that trained them (from each level's and branch's `command.txt`; "
              "a level resumed on another binary counts under both; `corrected commit:` lines take the place "
