@@ -14,7 +14,7 @@ struct MaskLab: ParsableCommand {
         Data is found via --data, $MASKLAB_DATA, ./data or ../shared/data; `masklab data fetch` downloads it.
         """,
         version: "0.1.0 (commit \(buildCommit)\(buildDirty ? ", built with uncommitted changes" : ""))",
-        subcommands: [TrainCommand.self, EvalCommand.self, DataCommand.self, ModelsCommand.self, ImportanceCommand.self, PruneCommand.self, BenchCommand.self, CompareCommand.self, LotteryCommand.self, InterpolateCommand.self, LotteryReportCommand.self, DiffCommand.self, PlotCommand.self, RunsCommand.self, SweepCommand.self, PruneSweepCommand.self, MasksCommand.self]
+        subcommands: [TrainCommand.self, EvalCommand.self, DataCommand.self, ModelsCommand.self, ImportanceCommand.self, PruneCommand.self, BenchCommand.self, CompareCommand.self, LotteryCommand.self, InterpolateCommand.self, LotteryReportCommand.self, DiffCommand.self, PlotCommand.self, RunsCommand.self, SweepCommand.self, PruneSweepCommand.self, MasksCommand.self, ReproduceCommand.self]
     )
 
     /// Ignores SIGPIPE (a reader that went away makes output fail quietly, `StandardStreams`,

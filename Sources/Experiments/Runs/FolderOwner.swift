@@ -45,7 +45,14 @@ public struct FolderOwner: Sendable, Equatable {
     /// The subcommand of a `command.txt` invocation ("command: /path/masklab lottery --levels 3 …"),
     /// reading arguments quoted as `RunFolder.commandText` quotes them.
     static func subcommand(_ invocation: String) -> String? {
-        guard let line = invocation.split(separator: "\n").first, line.hasPrefix("command: ") else { return nil }
+        let words = commandWords(invocation)
+        return words.count > 1 ? words[1] : nil
+    }
+
+    /// The words of an invocation's command line (executable first), unquoted as
+    /// `RunFolder.commandText` quotes them; empty when the invocation has no `command:` line.
+    static func commandWords(_ invocation: String) -> [String] {
+        guard let line = invocation.split(separator: "\n").first, line.hasPrefix("command: ") else { return [] }
         var words: [String] = [], word = "", quoted = false
         for c in line.dropFirst("command: ".count) {
             if c == "'" { quoted.toggle() } else if c == " " && !quoted {
@@ -54,6 +61,6 @@ public struct FolderOwner: Sendable, Equatable {
             } else { word.append(c) }
         }
         if !word.isEmpty { words.append(word) }
-        return words.count > 1 ? words[1] : nil
+        return words
     }
 }

@@ -1,0 +1,150 @@
+import Foundation
+
+/// Two CSV files a run wrote, compared value by value as text: the same bits print the same
+/// digits, so equal text is equal bits (every float column is written with full precision).
+///
+/// Used by `masklab reproduce`: `original` is the committed file, `reproduced` the one a new run
+/// of the same config wrote. Columns that time the run (`timingColumns`) are left out; with
+/// `throughEpoch` only rows whose `epoch` column is at most that are compared (a reproduction of
+/// the first epochs only).
+public struct CSVComparison: Sendable, Equatable {
+    /// One value that differs.
+    public struct Difference: Sendable, Equatable {
+        /// 1-based data row of the original file (the header is row 0).
+        public var row: Int
+        /// The row's `epoch` value, when the file has that column.
+        public var epoch: String?
+        public var column: String
+        public var original: String
+        public var reproduced: String
+    }
+
+    /// The file's name, e.g. "metrics.csv".
+    public var file: String
+    /// Rows and values compared.
+    public var rows = 0, values = 0
+    /// Columns compared (shared by both files, timings left out).
+    public var columns = 0
+    /// Columns left out because they time the run.
+    public var skippedColumns: [String] = []
+    /// Columns only one of the files has (another version of the writer), left out.
+    public var onlyInOriginal: [String] = [], onlyInReproduction: [String] = []
+    /// Values that differ, and the first of them in file order.
+    public var differences = 0
+    public var first: Difference?
+    /// The largest |original − reproduced| / max(|original|, tiny) over numeric differences.
+    public var largestRelative: Double?
+    /// A difference of structure (columns, row counts, a missing file), which makes the file differ
+    /// whatever the values; or, with `compared` false, why the file was not compared.
+    public var problem: String?
+    /// False when the file was left out (`problem` says why); a left-out file does not count as a difference.
+    public var compared = true
+
+    /// Columns that measure time, not computation: never compared.
+    public static let timingColumns: Set<String> = ["images_per_second", "train_seconds", "wall_seconds", "seconds"]
+
+    /// Whether everything compared is equal.
+    public var identical: Bool { !compared || (problem == nil && differences == 0) }
+
+    /// Compares the two texts (header + rows, comma-separated, no quoting: the files MaskLab writes).
+    /// `originalEpochShift` is added to the original's `epoch` values before they are compared or
+    /// filtered: 1 for files of versions that counted epochs from 0 (`RunReproduction.epochShift`).
+    /// A file without an `epoch` column but with an `iteration` column (a lottery level's
+    /// `validation.csv`) is cut at `throughIteration` instead: the iterations the reproduced epochs ended at.
+    public static func compare(file: String, original: String, reproduced: String, throughEpoch: Int?,
+                               throughIteration: Int? = nil, originalEpochShift: Int = 0) -> CSVComparison {
+        var result = CSVComparison(file: file)
+        let a = table(original), b = table(reproduced)
+        guard let headerA = a.first else {
+            result.compared = false
+            result.problem = "the original file is empty"
+            return result
+        }
+        guard let headerB = b.first else {
+            result.problem = "the reproduction wrote an empty file"
+            return result
+        }
+        // Columns one version writes and the other does not (files gain diagnostics over time)
+        // are named, not compared; the shared ones are compared by name.
+        result.onlyInOriginal = headerA.filter { !headerB.contains($0) }
+        result.onlyInReproduction = headerB.filter { !headerA.contains($0) }
+        var epochA = headerA.firstIndex(of: "epoch"), epochB = headerB.firstIndex(of: "epoch")
+        var limit = throughEpoch, shift = originalEpochShift
+        if throughEpoch != nil && (epochA == nil || epochB == nil) {
+            // Cut at the iteration the reproduced epochs ended at, when the file counts iterations.
+            if let iterations = throughIteration, let a = headerA.firstIndex(of: "iteration"), let b = headerB.firstIndex(of: "iteration") {
+                (epochA, epochB, limit, shift) = (a, b, iterations, 0)
+            } else {
+                result.compared = false
+                result.problem = "not compared: it has no epoch column and the reproduction ran only the first epochs"
+                return result
+            }
+        }
+        let byEpoch = epochA.map { headerA[$0] == "epoch" } ?? false
+        func epoch(_ row: [String], _ column: Int?, shift: Int) -> Int? {
+            guard let c = column, c < row.count, let e = Int(row[c]) else { return nil }
+            return e + shift
+        }
+        func keep(_ row: [String], _ column: Int?, shift: Int) -> Bool {
+            guard let limit else { return true }
+            return epoch(row, column, shift: shift).map { $0 <= limit } ?? false
+        }
+        let rowsA = a.dropFirst().enumerated().filter { keep($0.element, epochA, shift: shift) }
+        let rowsB = b.dropFirst().filter { keep($0, epochB, shift: 0) }
+        let shared = headerA.enumerated().compactMap { (i, name) -> (a: Int, b: Int, name: String)? in
+            guard !timingColumns.contains(name), let j = headerB.firstIndex(of: name) else { return nil }
+            return (i, j, name)
+        }
+        result.skippedColumns = headerA.filter { timingColumns.contains($0) }
+        if rowsA.count != rowsB.count {
+            result.problem = "the original has \(rowsA.count) rows\(limit.map { byEpoch ? " through epoch \($0)" : " through iteration \($0)" } ?? ""), the reproduction \(rowsB.count)"
+        }
+        for ((index, rowA), rowB) in zip(rowsA, rowsB) {
+            result.rows += 1
+            for c in shared {
+                var x = c.a < rowA.count ? rowA[c.a] : "", y = c.b < rowB.count ? rowB[c.b] : ""
+                if c.name == "epoch", originalEpochShift != 0, let e = Int(x) { x = String(e + originalEpochShift) }
+                result.values += 1
+                guard x != y else { continue }
+                result.differences += 1
+                if result.first == nil {
+                    result.first = Difference(row: index + 1, epoch: byEpoch ? epoch(rowA, epochA, shift: shift).map(String.init) : nil,
+                                              column: c.name, original: x, reproduced: y)
+                }
+                if let u = Double(x), let v = Double(y), u.isFinite, v.isFinite {
+                    let r = abs(u - v) / max(abs(u), abs(v), Double.leastNormalMagnitude)
+                    result.largestRelative = max(result.largestRelative ?? 0, r)
+                }
+            }
+        }
+        result.columns = shared.count
+        return result
+    }
+
+    /// Rows of fields; blank lines are left out.
+    static func table(_ text: String) -> [[String]] {
+        text.split(whereSeparator: \.isNewline).filter { !$0.allSatisfy(\.isWhitespace) }
+            .map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+    }
+
+    /// One line for the terminal, e.g. "metrics.csv: 2 rows × 11 columns, identical (timings left out: …)".
+    public var line: String {
+        guard compared else { return "\(file): \(problem ?? "not compared")" }
+        var s = "\(file): \(rows) rows × \(columns) columns"
+        if let problem { s += ", DIFFERENT: \(problem)" }
+        if differences > 0 {
+            s += problem == nil ? ", DIFFERENT: " : "; "
+            s += "\(differences) of \(values) values differ"
+            if let f = first {
+                s += "; first at row \(f.row)\(f.epoch.map { " (epoch \($0))" } ?? ""), \(f.column): \(f.original) → \(f.reproduced)"
+            }
+            if let r = largestRelative { s += String(format: "; largest relative difference %.3g", r) }
+        } else if problem == nil {
+            s += ", identical"
+        }
+        if !skippedColumns.isEmpty { s += " (timings left out: \(skippedColumns.joined(separator: ", ")))" }
+        if !onlyInOriginal.isEmpty { s += " (only in the original, not compared: \(onlyInOriginal.joined(separator: ", ")))" }
+        if !onlyInReproduction.isEmpty { s += " (only in the reproduction, not compared: \(onlyInReproduction.joined(separator: ", ")))" }
+        return s
+    }
+}

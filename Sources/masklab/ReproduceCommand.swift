@@ -1,0 +1,133 @@
+import ArgumentParser
+import Foundation
+import Datasets
+import Training
+import Experiments
+
+/// `masklab reproduce`: trains a run folder's config again and compares the two value by value.
+struct ReproduceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reproduce",
+        abstract: "Train a run folder's config again and check that its metrics come out bit-identical.",
+        discussion: """
+        RUN is the folder of a `train` run, one run of a comparison or sweep (runs/ARM/seed-N), or \
+        a lottery level (LOTTERY/level_NN, or a branch LOTTERY/level_NN/reinit|random: trained with \
+        the lottery's settings, the level's mask.safetensors and the start weights of its arm and \
+        reset). Its config.json (the whole resolved config, thread count included) is trained again into a \
+        new folder, a temporary one unless --out is given, through every epoch the run recorded or \
+        only the first --epochs of them; the schedule still spans the whole budget, the run is \
+        just stopped. Then every per-epoch file both wrote (\(RunReproduction.comparedFiles.joined(separator: ", "))) \
+        is compared value by value, timing columns left out.
+
+        Exit status: 0 when every value is identical; 2 when one differs (the count, the first \
+        difference and the largest relative difference are shown, and the reproduction's folder \
+        is kept); 1 on an error.
+
+        Bits are expected to match for the same code, CPU model and OpenBLAS kernel set (set \
+        OPENBLAS_CORETYPE to the run's kernel set to use it). The command shows where the run \
+        ran (every invocation of a resumed run) beside this binary, and says when they differ.
+        """
+    )
+
+    @Argument(help: ArgumentHelp("The run folder to reproduce.", valueName: "run"))
+    var folder: String
+
+    @Option(name: .long, help: "Reproduce only the first N epochs (default: every epoch the run recorded).")
+    var epochs: Int?
+
+    @Option(name: .long, help: "Data folder (default: $MASKLAB_DATA, ./data or ../shared/data).")
+    var data: String?
+
+    @Option(name: .long, help: "Folder for the reproduction (default: a temporary folder, removed when everything is identical).")
+    var out: String?
+
+    @Flag(name: .long, help: "Keep the temporary folder even when everything is identical.")
+    var keep = false
+
+    @Option(name: .long, help: ArgumentHelp("The weights the run started from, when its command line's --init-from file is elsewhere now.", valueName: "file"))
+    var initFrom: String?
+
+    @Flag(name: .long, help: "No per-epoch lines.")
+    var quiet = false
+
+    func run() throws {
+        let plan: RunReproduction.Plan
+        do {
+            plan = try RunReproduction.plan(folder: URL(fileURLWithPath: folder, isDirectory: true), epochs: epochs,
+                                            initFrom: initFrom.map { URL(fileURLWithPath: $0) })
+        } catch { throw CommandFailure(error.description) }
+        let dataRoot: URL
+        do { dataRoot = try DataLocator.resolve(explicit: data) } catch { throw CommandFailure(error.description) }
+        let temporary = out == nil
+        let copy = out.map { URL(fileURLWithPath: $0, isDirectory: true) }
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("masklab-reproduce-\(getpid())-\(UUID().uuidString.prefix(8))", isDirectory: true)
+        let layout = RunLayout(directory: copy)
+
+        let here = RunReproduction.Origin.current
+        print("reproducing \(plan.original.directory.path): \(plan.config.synopsis)")
+        print(plan.stopAfter.map { ($0 == 1 ? "epoch 1" : "epochs 1–\($0)") + " of the \(plan.recordedEpochs) the run recorded (the whole budget's schedule, stopped after epoch \($0))" }
+              ?? "all \(plan.recordedEpochs) epochs")
+        for (i, origin) in plan.origins.enumerated() {
+            print((i == 0 ? "run:          " : "  earlier:    ") + origin.description)
+        }
+        print("this binary:  " + here.description)
+        let expectation = Self.expectation(origins: plan.origins, here: here)
+        if let expectation { print("note: " + expectation) }
+        fflush(nil)
+
+        let control = TrainingControl()
+        let interrupted = Interrupted()
+        let interrupt = InterruptHandler { interrupted.set(); control.requestStop(checkpoint: false) }
+        defer { interrupt.cancel() }
+        let display = ProgressDisplay(quiet: quiet)
+        do {
+            try RunReproduction.run(plan, dataRoot: dataRoot, out: layout, commandLine: CommandLine.arguments, callbacks: [display],
+                                    control: control, note: display.note)
+        } catch {
+            if temporary && !keep { try? FileManager.default.removeItem(at: copy) }
+            throw CommandFailure(error.description)
+        }
+        if interrupted.value {
+            if temporary && !keep { try? FileManager.default.removeItem(at: copy) }
+            print("interrupted: nothing compared")
+            throw ExitCode(130)
+        }
+
+        let comparisons = RunReproduction.compare(original: plan.original.directory, reproduced: copy, throughEpoch: plan.stopAfter,
+                                                        epochShift: plan.epochShift)
+        for c in comparisons { print(c.line) }
+        let identical = comparisons.allSatisfy(\.identical)
+        let through = plan.stopAfter.map { "through epoch \($0)" } ?? "over all \(plan.recordedEpochs) epochs"
+        if identical {
+            let values = comparisons.reduce(0) { $0 + $1.values }
+            print("identical \(through): \(values) values in \(comparisons.filter(\.compared).count) files")
+            if temporary && !keep { try? FileManager.default.removeItem(at: copy) } else { print("reproduction: \(copy.path)") }
+        } else {
+            print("DIFFERENT \(through)" + (expectation == nil ? "" : " (see the note above)") + "; reproduction kept in \(copy.path)")
+            throw ExitCode(2)
+        }
+    }
+
+    /// Why bits may differ here (another CPU model or kernel set, uncommitted code, or a run made
+    /// by several binaries), or nil when the code and hardware match.
+    static func expectation(origins: [RunReproduction.Origin], here: RunReproduction.Origin) -> String? {
+        var reasons: [String] = []
+        if origins.contains(where: { $0.hardware != here.hardware }) {
+            reasons.append("the run ran on another CPU model or OpenBLAS kernel set, and bits match only on the same ones")
+        }
+        if origins.contains(where: { $0.commit != here.commit }) {
+            reasons.append("the run was made by another commit; kernels that changed since give other last bits")
+        }
+        if here.commit.contains("uncommitted") { reasons.append("this binary has uncommitted changes") }
+        if Set(origins.map(\.description)).count > 1 { reasons.append("the run was resumed by more than one binary or machine") }
+        return reasons.isEmpty ? nil : reasons.joined(separator: "; ")
+    }
+}
+
+/// Set once by the signal handler's queue, read after the run.
+private final class Interrupted: @unchecked Sendable {
+    private let lock = NSLock()
+    private var flag = false
+    func set() { lock.lock(); flag = true; lock.unlock() }
+    var value: Bool { lock.lock(); defer { lock.unlock() }; return flag }
+}
