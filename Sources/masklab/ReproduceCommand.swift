@@ -64,7 +64,10 @@ struct ReproduceCommand: ParsableCommand {
         let layout = RunLayout(directory: copy)
 
         let here = RunReproduction.Origin.current
-        print("reproducing \(plan.original.directory.path): \(plan.config.synopsis)")
+        // A level's config has no mask setting: its mask comes from the level's file.
+        let synopsis = plan.lottery.map { "lottery level \($0.level) (\($0.arm)): " + plan.config.synopsis.replacingOccurrences(of: " · no mask · ", with: " · the level's mask.safetensors · ") }
+            ?? plan.config.synopsis
+        print("reproducing \(plan.original.directory.path): \(synopsis)")
         print(plan.stopAfter.map { ($0 == 1 ? "epoch 1" : "epochs 1–\($0)") + " of the \(plan.recordedEpochs) the run recorded (the whole budget's schedule, stopped after epoch \($0))" }
               ?? "all \(plan.recordedEpochs) epochs")
         for (i, origin) in plan.origins.enumerated() {
@@ -116,7 +119,7 @@ struct ReproduceCommand: ParsableCommand {
             reasons.append("the run ran on another CPU model or OpenBLAS kernel set, and bits match only on the same ones")
         }
         if origins.contains(where: { $0.commit != here.commit }) {
-            reasons.append("the run was made by another commit; kernels that changed since give other last bits")
+            reasons.append("the run was made by another commit: a kernel changed since then gives other last bits")
         }
         if here.commit.contains("uncommitted") { reasons.append("this binary has uncommitted changes") }
         if Set(origins.map(\.description)).count > 1 { reasons.append("the run was resumed by more than one binary or machine") }

@@ -29,6 +29,7 @@ final class CSVComparisonTests: XCTestCase {
         XCTAssertEqual(c.differences, 2)
         XCTAssertEqual(c.first, .init(row: 2, epoch: "2", column: "train_loss", original: "0.3120001", reproduced: "0.3120002"))
         XCTAssertEqual(c.largestRelative ?? 0, 0.0001 / 0.9602, accuracy: 1e-9, "relative to the larger magnitude")
+        XCTAssertEqual(c.largestRelativeColumn, "test_accuracy")
         XCTAssertTrue(c.line.contains("DIFFERENT: 2 of 12 values differ; first at row 2 (epoch 2), train_loss: 0.3120001 → 0.3120002"), c.line)
     }
 

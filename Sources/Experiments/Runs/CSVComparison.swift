@@ -32,8 +32,10 @@ public struct CSVComparison: Sendable, Equatable {
     /// Values that differ, and the first of them in file order.
     public var differences = 0
     public var first: Difference?
-    /// The largest |original − reproduced| / max(|original|, tiny) over numeric differences.
+    /// The largest |original − reproduced| / max(|original|, |reproduced|) over numeric
+    /// differences, and its column.
     public var largestRelative: Double?
+    public var largestRelativeColumn: String?
     /// A difference of structure (columns, row counts, a missing file), which makes the file differ
     /// whatever the values; or, with `compared` false, why the file was not compared.
     public var problem: String?
@@ -113,7 +115,7 @@ public struct CSVComparison: Sendable, Equatable {
                 }
                 if let u = Double(x), let v = Double(y), u.isFinite, v.isFinite {
                     let r = abs(u - v) / max(abs(u), abs(v), Double.leastNormalMagnitude)
-                    result.largestRelative = max(result.largestRelative ?? 0, r)
+                    if r > (result.largestRelative ?? -1) { (result.largestRelative, result.largestRelativeColumn) = (r, c.name) }
                 }
             }
         }
@@ -138,7 +140,7 @@ public struct CSVComparison: Sendable, Equatable {
             if let f = first {
                 s += "; first at row \(f.row)\(f.epoch.map { " (epoch \($0))" } ?? ""), \(f.column): \(f.original) → \(f.reproduced)"
             }
-            if let r = largestRelative { s += String(format: "; largest relative difference %.3g", r) }
+            if let r = largestRelative { s += String(format: "; largest relative difference %.3g", r) + (largestRelativeColumn.map { " (\($0))" } ?? "") }
         } else if problem == nil {
             s += ", identical"
         }
