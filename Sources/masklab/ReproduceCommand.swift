@@ -12,12 +12,16 @@ struct ReproduceCommand: ParsableCommand {
         discussion: """
         RUN is the folder of a `train` run, one run of a comparison or sweep (runs/ARM/seed-N), or \
         a lottery level (LOTTERY/level_NN, or a branch LOTTERY/level_NN/reinit|random: trained with \
-        the lottery's settings, the level's mask.safetensors and the start weights of its arm and \
-        reset). Its config.json (the whole resolved config, thread count included) is trained again into a \
-        new folder, a temporary one unless --out is given, through every epoch the run recorded or \
-        only the first --epochs of them; the schedule still spans the whole budget, the run is \
-        just stopped. Then every per-epoch file both wrote (\(RunReproduction.comparedFiles.joined(separator: ", "))) \
-        is compared value by value, timing columns left out.
+        the lottery's settings, the level's mask and the start weights of its arm and reset; a \
+        missing mask.safetensors is rebuilt for level 0 and random branches). Its config.json (the \
+        whole resolved config, thread count included) is trained again into a new or empty folder, \
+        a temporary one unless --out is given, through every epoch the run recorded or only the \
+        first --epochs of them; the schedule still spans the whole budget, the run is just \
+        stopped. Then every record the run holds among \(RunReproduction.comparedFiles.joined(separator: ", ")) \
+        is compared value by value, timing columns left out (metrics.csv, validation.csv and \
+        level.json hold full-precision floats; the mask and importance logs rounded ones). A reproduction of the \
+        first epochs cuts each record at that epoch (or at its last iteration, for validation.csv); \
+        records with neither column, and level.json, are compared only for a whole run.
 
         Exit status: 0 when every value is identical; 2 when one differs (the count, the first \
         difference and the largest relative difference are shown, and the reproduction's folder \
@@ -63,19 +67,22 @@ struct ReproduceCommand: ParsableCommand {
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("masklab-reproduce-\(getpid())-\(UUID().uuidString.prefix(8))", isDirectory: true)
         let layout = RunLayout(directory: copy)
 
-        let here = RunReproduction.Origin.current
+        let here = RunOrigin.current
         // A level's config has no mask setting: its mask comes from the level's file.
-        let synopsis = plan.lottery.map { "lottery level \($0.level) (\($0.arm)): " + plan.config.synopsis.replacingOccurrences(of: " · no mask · ", with: " · the level's mask.safetensors · ") }
+        let synopsis = plan.lottery.map { "lottery level \($0.level) (\($0.arm)): " + plan.config.synopsis.replacingOccurrences(of: " · no mask · ", with: " · the level's mask · ") }
             ?? plan.config.synopsis
         print("reproducing \(plan.original.directory.path): \(synopsis)")
-        print(plan.stopAfter.map { ($0 == 1 ? "epoch 1" : "epochs 1–\($0)") + " of the \(plan.recordedEpochs) the run recorded (the whole budget's schedule, stopped after epoch \($0))" }
-              ?? "all \(plan.recordedEpochs) epochs")
+        let epochs = plan.recordedEpochs == 1 ? "1 epoch" : "\(plan.recordedEpochs) epochs"
+        print(plan.stopAfter.map { ($0 == 1 ? "epoch 1" : "epochs 1–\($0)") + " of the \(epochs) the run recorded (the whole budget's schedule, stopped after epoch \($0))" }
+              ?? "all \(epochs) the run recorded")
+        if let writer = plan.writer { print("note: the run is being written now by \(writer); only the epochs it has recorded are compared") }
         for (i, origin) in plan.origins.enumerated() {
             print((i == 0 ? "run:          " : "  earlier:    ") + origin.description)
         }
         print("this binary:  " + here.description)
         let expectation = Self.expectation(origins: plan.origins, here: here)
         if let expectation { print("note: " + expectation) }
+        print("reproduction: \(copy.path)" + (temporary ? (keep ? " (kept)" : " (removed if identical)") : ""))
         fflush(nil)
 
         let control = TrainingControl()
@@ -83,28 +90,31 @@ struct ReproduceCommand: ParsableCommand {
         let interrupt = InterruptHandler { interrupted.set(); control.requestStop(checkpoint: false) }
         defer { interrupt.cancel() }
         let display = ProgressDisplay(quiet: quiet)
+        /// Removes a temporary reproduction unless it is to be kept, or says where it is.
+        func discard() {
+            if temporary && !keep { try? FileManager.default.removeItem(at: copy) } else { print("reproduction kept in \(copy.path)") }
+        }
         do {
             try RunReproduction.run(plan, dataRoot: dataRoot, out: layout, commandLine: CommandLine.arguments, callbacks: [display],
                                     control: control, note: display.note)
         } catch {
-            if temporary && !keep { try? FileManager.default.removeItem(at: copy) }
+            discard()
             throw CommandFailure(error.description)
         }
         if interrupted.value {
-            if temporary && !keep { try? FileManager.default.removeItem(at: copy) }
+            discard()
             print("interrupted: nothing compared")
             throw ExitCode(130)
         }
 
-        let comparisons = RunReproduction.compare(original: plan.original.directory, reproduced: copy, throughEpoch: plan.stopAfter,
-                                                        epochShift: plan.epochShift)
+        let comparisons = RunReproduction.compare(original: plan.original.directory, reproduced: copy, throughEpoch: plan.stopAfter)
         for c in comparisons { print(c.line) }
         let identical = comparisons.allSatisfy(\.identical)
-        let through = plan.stopAfter.map { "through epoch \($0)" } ?? "over all \(plan.recordedEpochs) epochs"
+        let through = plan.stopAfter.map { "through epoch \($0)" } ?? "over all \(epochs)"
         if identical {
-            let values = comparisons.reduce(0) { $0 + $1.values }
-            print("identical \(through): \(values) values in \(comparisons.filter(\.compared).count) files")
-            if temporary && !keep { try? FileManager.default.removeItem(at: copy) } else { print("reproduction: \(copy.path)") }
+            let values = comparisons.reduce(0) { $0 + $1.values }, files = comparisons.filter { $0.compared }.count
+            print("identical \(through): \(values) values in \(files) file\(files == 1 ? "" : "s")")
+            discard()
         } else {
             print("DIFFERENT \(through)" + (expectation == nil ? "" : " (see the note above)") + "; reproduction kept in \(copy.path)")
             throw ExitCode(2)
@@ -113,7 +123,7 @@ struct ReproduceCommand: ParsableCommand {
 
     /// Why bits may differ here (another CPU model or kernel set, uncommitted code, or a run made
     /// by several binaries), or nil when the code and hardware match.
-    static func expectation(origins: [RunReproduction.Origin], here: RunReproduction.Origin) -> String? {
+    static func expectation(origins: [RunOrigin], here: RunOrigin) -> String? {
         var reasons: [String] = []
         if origins.contains(where: { $0.hardware != here.hardware }) {
             reasons.append("the run ran on another CPU model or OpenBLAS kernel set, and bits match only on the same ones")

@@ -43,14 +43,44 @@ final class CSVComparisonTests: XCTestCase {
         XCTAssertEqual(all.problem, "the original has 3 rows, the reproduction 2")
     }
 
-    func testOldFilesCountingEpochsFromZeroLineUpWithTheShift() {
+    func testOldFilesCountingEpochsFromZeroLineUpFileByFile() {
         let zeroBased = original.replacingOccurrences(of: "\n1,10", with: "\n0,10").replacingOccurrences(of: "\n2,20", with: "\n1,20")
             .replacingOccurrences(of: "\n3,30", with: "\n2,30")
-        let c = CSVComparison.compare(file: "metrics.csv", original: zeroBased, reproduced: original, throughEpoch: 2, originalEpochShift: 1)
+        let c = CSVComparison.compare(file: "masks.csv", original: zeroBased, reproduced: original, throughEpoch: 2)
         XCTAssertTrue(c.identical, c.line)
         XCTAssertEqual(c.rows, 2)
-        let unshifted = CSVComparison.compare(file: "metrics.csv", original: zeroBased, reproduced: original, throughEpoch: 2)
-        XCTAssertFalse(unshifted.identical, "without the shift the epochs differ: \(unshifted.line)")
+        XCTAssertTrue(CSVComparison.compare(file: "masks.csv", original: zeroBased, reproduced: original, throughEpoch: nil).identical)
+        // A file counting from 1 is not shifted: against a 0-based reproduction its epochs differ.
+        let d = CSVComparison.compare(file: "masks.csv", original: original, reproduced: zeroBased, throughEpoch: nil)
+        XCTAssertEqual(d.first?.column, "epoch", d.line)
+    }
+
+    func testAFileWithNoValueColumnInCommonIsADifference() {
+        let renamed = "epoch,ITERATIONS,TRAIN_LOSS,TEST_ACCURACY\n1,999,999,999\n2,999,999,999\n3,999,999,999\n"
+        let c = CSVComparison.compare(file: "metrics.csv", original: original, reproduced: renamed, throughEpoch: nil)
+        XCTAssertFalse(c.identical, c.line)
+        XCTAssertEqual(c.problem, "no value column in common")
+        XCTAssertFalse(CSVComparison.compare(file: "metrics.csv", original: "", reproduced: original, throughEpoch: nil).identical,
+                       "an empty original is a difference, not a file left out")
+    }
+
+    func testLevelResultsAreComparedAsWrittenToTheLastDigit() throws {
+        let a = """
+            {
+              "arm" : "ticket",
+              "earlyStopValidationLoss" : 0.44275832620458194,
+              "finalTestLoss" : 0.5165698769236968,
+              "level" : 1,
+              "seconds" : 12.5
+            }
+            """
+        let oneULP = a.replacingOccurrences(of: "0.44275832620458194", with: "0.4427583262045819")
+        let x = try XCTUnwrap(RunReproduction.jsonRow(a)), y = try XCTUnwrap(RunReproduction.jsonRow(oneULP))
+        let c = CSVComparison.compare(file: "level.json", original: x, reproduced: y, throughEpoch: nil)
+        XCTAssertEqual(c.differences, 1, c.line)
+        XCTAssertEqual(c.first?.original, "0.44275832620458194")
+        XCTAssertEqual(c.skippedColumns, ["seconds"])
+        XCTAssertNil(RunReproduction.jsonRow(String(a.prefix(60))), "a cut file is not read as a shorter one")
     }
 
     func testColumnsOfOneVersionOnlyAreNamedNotCompared() {
@@ -86,8 +116,8 @@ final class CSVComparisonTests: XCTestCase {
             machine: Linux 6.18 x86_64, Intel(R) Xeon(R) Processor, 2 cores
             blas: OpenBLAS 0.3.21 SkylakeX
             """
-        let blocks = RunReproduction.invocationBlocks(command)
-        XCTAssertEqual(blocks.map(RunReproduction.Origin.init(invocation:)), [
+        let blocks = RunOrigin.invocations(command)
+        XCTAssertEqual(blocks.map(RunOrigin.init(invocation:)), [
             .init(commit: "bbbbbbbbbbbb", cpu: "AMD EPYC", blas: "OpenBLAS 0.3.21 Cooperlake"),
             .init(commit: "aaaaaaaaaaaa (with uncommitted changes)", cpu: "Intel(R) Xeon(R) Processor", blas: "OpenBLAS 0.3.21 SkylakeX"),
         ])

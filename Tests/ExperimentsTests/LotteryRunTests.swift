@@ -186,13 +186,34 @@ final class LotteryRunTests: XCTestCase {
             XCTAssertEqual(trained, ["1/reinit", "1/random", "2/ticket", "2/reinit", "2/random"], "\(reset): only what had not ended trains")
             func strip(_ r: [LotteryLevelResult]) -> [LotteryLevelResult] { r.map { var x = $0; x.seconds = 0; return x } }
             XCTAssertEqual(strip(resumed.results), strip(first.results), "\(reset): the saved masks and the seed give the same chain")
-            // Without level 2's mask and level 1's weights there is nothing to prune from: the error names both.
+            // Without level 2's mask and level 1's weights (a finished chain extended from a fresh
+            // clone): level 1 trains again, its records must match the committed ones, and level 2
+            // comes out as in the uninterrupted chain.
             for file in [layout.levels, layout.plot] { try? fm.removeItem(at: file) }
             try fm.removeItem(at: layout.level(2))
+            for case let url as URL in try XCTUnwrap(fm.enumerator(at: out.url, includingPropertiesForKeys: nil))
+            where url.pathExtension == "safetensors" && url.lastPathComponent != "mask.safetensors" { try fm.removeItem(at: url) }
+            var lines: [String] = []
+            trained = []
+            let extended = try LotteryRun.run(c, dataRoot: data.url, layout: layout, commandLine: ["test"],
+                                              onLevelStart: { l, a, _ in trained.append("\(l)/\(a)") }, log: { lines.append($0) })
+            XCTAssertEqual(trained, ["1/ticket", "2/ticket", "2/reinit", "2/random"], "\(reset): level 1 again, then level 2")
+            XCTAssertEqual(strip(extended.results), strip(first.results), "\(reset): the same level-2 mask and results")
+            XCTAssertTrue(lines.contains { $0.contains("level 1 trained again:") && $0.contains("values identical") }, "\(lines)")
+            // A committed record the retraining does not reproduce stops the extension, naming the file.
+            try fm.removeItem(at: layout.level(2))
+            for file in [layout.levels, layout.plot] { try? fm.removeItem(at: file) }
+            try? fm.removeItem(at: layout.level(1).appendingPathComponent("last.safetensors"))
+            let result = LotteryLayout.result(layout.level(1))
+            let text = try String(contentsOf: result, encoding: .utf8)
+            let altered = text.replacingOccurrences(of: "\"earlyStopIteration\" : ", with: "\"earlyStopIteration\" : 1")
+            XCTAssertNotEqual(altered, text)
+            try altered.write(to: result, atomically: true, encoding: .utf8)
             XCTAssertThrowsError(try LotteryRun.run(c, dataRoot: data.url, layout: layout, commandLine: ["test"])) { e in
-                XCTAssertTrue("\(e)".contains("level 2's mask is missing"), "\(e)")
-                XCTAssertTrue("\(e)".contains("level_01/level.json"), "\(e)")
+                XCTAssertTrue("\(e)".contains("level 1 trained again does not reproduce its committed records"), "\(e)")
+                XCTAssertTrue("\(e)".contains("level.json: 1 row × 11 columns, DIFFERENT"), "\(e)")
             }
+            XCTAssertFalse(fm.fileExists(atPath: LotteryLayout.mask(layout.level(2)).path), "\(reset): no level-2 mask from unverified weights")
         }
     }
 

@@ -90,13 +90,16 @@ final class ReproduceCLITests: XCTestCase {
         XCTAssertEqual(lottery.status, 0, "\(lottery)")
         let levelResult = try String(contentsOf: chain.appendingPathComponent("level_01/level.json"), encoding: .utf8)
         try FileManager.default.removeItem(at: chain.appendingPathComponent("init.safetensors"))
-        try FileManager.default.removeItem(at: chain.appendingPathComponent("level_01/random/mask.safetensors"))
+        for mask in ["level_00", "level_01/random", "level_01/reinit"] {   // rebuilt: all weights, the ticket's drawn again, the ticket's
+            try FileManager.default.removeItem(at: chain.appendingPathComponent("\(mask)/mask.safetensors"))
+        }
 
         for level in ["level_00", "level_01", "level_01/random", "level_01/reinit"] {
             let r = try masklab(["reproduce", chain.appendingPathComponent(level).path, "--data", data.path, "--quiet"])
             XCTAssertEqual(r.status, 0, "\(level): \(r)")
             XCTAssertTrue(r.stdout.contains("validation.csv: 4 rows × 5 columns, identical"), "\(level): \(r.stdout)")
-            XCTAssertTrue(r.stdout.contains("level.json: 1 rows × "), "\(level): \(r.stdout)")
+            XCTAssertTrue(r.stdout.contains("level.json: 1 row × "), "\(level): \(r.stdout)")
+            XCTAssertTrue(r.stdout.contains("sparsity.csv: "), "the rebuilt mask's counts are compared: \(r.stdout)")
             XCTAssertTrue(r.stdout.contains("identical over all"), "\(level): \(r.stdout)")
         }
         XCTAssertEqual(try String(contentsOf: chain.appendingPathComponent("level_01/level.json"), encoding: .utf8), levelResult,

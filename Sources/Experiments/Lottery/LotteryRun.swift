@@ -102,17 +102,19 @@ public enum LotteryRun {
             try folder.checkStillOurs()   // the next level's mask goes into the folder by path
             let dir = layout.level(l)
             if l > 0 {
+                let retrained = try retrainedWeights(l - 1, mask: mask, start: previousStart ?? theta0, trainer: level, layout: layout, log: log)
+                defer { if let retrained { try? FileManager.default.removeItem(at: retrained.deletingLastPathComponent()) } }
                 mask = try levelMask(l, previous: mask, config: config, network: network, masked: masked, reference: previousStart,
-                                     trainingSet: splits.train, layout: layout)
+                                     trainingSet: splits.train, layout: layout, trained: retrained)
             }
             try write(mask, to: dir, level: l)
             let start: WeightSnapshot
-            switch (config.reset, l) {
-            case (_, 0), (.initial, _): start = theta0
-            case (.rewind, _):
+            switch startKind(arm: "ticket", level: l, config: config) {
+            case .theta0: start = theta0
+            case .thetaK:
                 if thetaK == nil { thetaK = try rewindWeights(network, theta0: theta0, k: config.rewindIteration, url: layout.rewind) }
                 start = thetaK ?? theta0
-            case (.reinitialise, _): start = freshWeights(network, seed: seed, level: l)
+            case .fresh: start = freshWeights(network, seed: seed, level: l)
             }
             previousStart = start
             let capture = (l == 0 && config.reset == .rewind && config.rewindIteration > 0)
@@ -127,8 +129,10 @@ public enum LotteryRun {
                 // The next level's mask is saved as soon as it is known: with θ0 (or a fresh
                 // initialisation) derived from the seed, the level folders' mask files are all a
                 // chain needs to go on from its committed files when the checkpoints are gone.
+                let retrained = try retrainedWeights(l, mask: mask, start: start, trainer: level, layout: layout, log: log)
+                defer { if let retrained { try? FileManager.default.removeItem(at: retrained.deletingLastPathComponent()) } }
                 let next = try levelMask(l + 1, previous: mask, config: config, network: network, masked: masked, reference: start,
-                                         trainingSet: splits.train, layout: layout)
+                                         trainingSet: splits.train, layout: layout, trained: retrained)
                 try folder.checkStillOurs()   // after hours of training, the folder may have been replaced
                 try write(next, to: layout.level(l + 1), level: l + 1)
             }
@@ -138,7 +142,7 @@ public enum LotteryRun {
                 let bdir = layout.level(l, branch: branch)
                 let bmask = branch == .random ? LotteryPruning.randomLike(mask, seed: seed, level: l) : mask
                 try write(bmask, to: bdir, level: l)
-                let bstart = branch == .reinit ? freshWeights(network, seed: seed, level: l) : start
+                let bstart = startKind(arm: branch.rawValue, level: l, config: config) == .fresh ? freshWeights(network, seed: seed, level: l) : start
                 guard let b = try level.train(bdir, level: l, arm: branch.rawValue, mask: bmask, start: bstart) else {
                     return Outcome(results: results, stopped: true)
                 }
@@ -168,6 +172,22 @@ public enum LotteryRun {
     }
 
     // MARK: - Weights
+
+    /// Which weights a level's arm starts from.
+    enum StartKind: Equatable { case theta0, thetaK, fresh }
+
+    /// The start of level `level`'s `arm` ("ticket" or a branch): the ticket resets to θ0, θk
+    /// (late resetting, k > 0) or a fresh initialisation as `config.reset` says, level 0 always
+    /// from θ0; the `reinit` branch starts fresh; the `random` branch as the ticket.
+    static func startKind(arm: String, level: Int, config: LotteryConfig) -> StartKind {
+        if arm == LotteryBranch.reinit.rawValue { return .fresh }
+        guard level > 0 else { return .theta0 }
+        switch config.reset {
+        case .initial: return .theta0
+        case .rewind: return config.rewindIteration > 0 ? .thetaK : .theta0
+        case .reinitialise: return .fresh
+        }
+    }
 
     /// θ0: read from `url` when it exists (a resumed run), else `given` (the --init-from weights)
     /// or initialised from the seed, and saved.
@@ -203,20 +223,62 @@ public enum LotteryRun {
     // MARK: - Masks
 
     /// Level ℓ's mask: read from its folder when saved, else pruned from level ℓ−1's trained
-    /// weights by the criterion (`reference`: level ℓ−1's start, for movement).
+    /// weights (`trained`, else level ℓ−1's `last.safetensors`) by the criterion (`reference`:
+    /// level ℓ−1's start, for movement).
     static func levelMask(_ l: Int, previous: LotteryMask, config: LotteryConfig, network: Network, masked: [Parameter],
-                          reference: WeightSnapshot?, trainingSet: Dataset, layout: LotteryLayout) throws(RunError) -> LotteryMask {
+                          reference: WeightSnapshot?, trainingSet: Dataset, layout: LotteryLayout, trained given: URL? = nil) throws(RunError) -> LotteryMask {
         let file = LotteryLayout.mask(layout.level(l))
         if FileManager.default.fileExists(atPath: file.path) {
             return try LotteryMask.read(from: file).aligned(to: masked, model: network.name, source: file.path)
         }
-        let trained = layout.level(l - 1).appendingPathComponent("last.safetensors")
+        let trained = given ?? layout.level(l - 1).appendingPathComponent("last.safetensors")
         guard FileManager.default.fileExists(atPath: trained.path) else {
             throw .config(path: file.path, message: "level \(l)'s mask is missing and so are level \(l - 1)'s trained weights (\(trained.lastPathComponent)) it is pruned from; delete \(LotteryLayout.result(layout.level(l - 1)).path) to train level \(l - 1) again")
         }
         do { try Checkpoint.load(from: trained, into: network, optimizer: nil) } catch { throw .training(.checkpoint(error)) }
         return try LotteryPruning.prune(previous, network: network, masked: masked, reference: reference, trainingSet: { trainingSet },
                                         config: config, level: l)
+    }
+
+    /// Level ℓ's trained weights when level ℓ+1's mask must be pruned from them and its
+    /// checkpoint is gone — a finished chain extended on another machine or from a fresh clone,
+    /// where git kept only the small files and the ticket masks. The level is trained again from
+    /// its saved mask and `start` into a temporary folder, and its records must come out identical
+    /// to the committed ones (`RunReproduction.compare`: metrics, validation, level.json), or the
+    /// mask pruned from it would not be the one the chain's own machine prunes. Returns the
+    /// temporary `last.safetensors` (the caller removes its folder), or nil when nothing is needed.
+    static func retrainedWeights(_ l: Int, mask: LotteryMask, start: WeightSnapshot, trainer: LevelTrainer, layout: LotteryLayout,
+                                 log: (String) -> Void) throws(RunError) -> URL? {
+        let dir = layout.level(l)
+        let fm = FileManager.default
+        guard !fm.fileExists(atPath: LotteryLayout.mask(layout.level(l + 1)).path),
+              !fm.fileExists(atPath: dir.appendingPathComponent(RunLayout.checkpointFile).path),
+              fm.fileExists(atPath: LotteryLayout.result(dir).path) else { return nil }
+        log("level \(l + 1)'s mask is pruned from level \(l)'s trained weights, whose checkpoint is gone: training level \(l) again "
+            + "(its records must come out identical)")
+        let temporary = fm.temporaryDirectory.appendingPathComponent("masklab-lottery-level-\(getpid())-\(UUID().uuidString.prefix(8))", isDirectory: true)
+        let finished: LotteryLevelResult?
+        do {
+            try write(mask, to: temporary, level: l)   // its sparsity.csv is compared with the level's too
+            finished = try trainer.train(temporary, level: l, arm: "ticket", mask: mask, start: start)
+        } catch {
+            try? fm.removeItem(at: temporary)
+            throw error
+        }
+        guard finished != nil else {
+            try? fm.removeItem(at: temporary)
+            throw .config(path: dir.path, message: "stopped while level \(l) trained again; nothing was changed")
+        }
+        let comparisons = RunReproduction.compare(original: dir, reproduced: temporary, throughEpoch: nil)
+        guard comparisons.allSatisfy(\.identical), comparisons.contains(where: { $0.file == LotteryLayout.resultFile && $0.compared }) else {
+            try? fm.removeItem(at: temporary)
+            let first = comparisons.first { !$0.identical }?.line ?? "\(LotteryLayout.resultFile) was not compared"
+            throw .config(path: dir.path, message: "level \(l) trained again does not reproduce its committed records (\(first)); level \(l + 1)'s "
+                + "mask would differ from the one the chain's machine prunes. Extend the chain where level \(l)'s checkpoint is, or on the CPU "
+                + "model and OpenBLAS kernel set its command.txt names (set OPENBLAS_CORETYPE)")
+        }
+        log("level \(l) trained again: \(comparisons.reduce(0) { $0 + $1.values }) values identical to its committed records")
+        return temporary.appendingPathComponent(RunLayout.checkpointFile)
     }
 
     /// Saves a level's mask and sparsity report (once).

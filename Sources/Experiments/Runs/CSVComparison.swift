@@ -1,7 +1,8 @@
 import Foundation
 
-/// Two CSV files a run wrote, compared value by value as text: the same bits print the same
-/// digits, so equal text is equal bits (every float column is written with full precision).
+/// Two CSV files a run wrote, compared value by value as text. `metrics.csv`, `validation.csv`
+/// and `level.json` print every float with full precision, so there equal text is equal bits; the
+/// mask and importance logs print rounded values (`%.6g`, `%.2f`, `%.6f`), equal to that precision.
 ///
 /// Used by `masklab reproduce`: `original` is the committed file, `reproduced` the one a new run
 /// of the same config wrote. Columns that time the run (`timingColumns`) are left out; with
@@ -12,9 +13,11 @@ public struct CSVComparison: Sendable, Equatable {
     public struct Difference: Sendable, Equatable {
         /// 1-based data row of the original file (the header is row 0).
         public var row: Int
-        /// The row's `epoch` value, when the file has that column.
+        /// The row's `epoch` value (counted from 1), when the file has that column.
         public var epoch: String?
+        /// The column's name.
         public var column: String
+        /// The value as the original and the reproduction wrote it.
         public var original: String
         public var reproduced: String
     }
@@ -48,56 +51,58 @@ public struct CSVComparison: Sendable, Equatable {
     /// Whether everything compared is equal.
     public var identical: Bool { !compared || (problem == nil && differences == 0) }
 
-    /// Compares the two texts (header + rows, comma-separated, no quoting: the files MaskLab writes).
-    /// `originalEpochShift` is added to the original's `epoch` values before they are compared or
-    /// filtered: 1 for files of versions that counted epochs from 0 (`RunReproduction.epochShift`).
-    /// A file without an `epoch` column but with an `iteration` column (a lottery level's
-    /// `validation.csv`) is cut at `throughIteration` instead: the iterations the reproduced epochs ended at.
+    /// Compares the two texts (header + rows, comma-separated, no quoting: the files MaskLab
+    /// writes). An original whose first row has epoch 0 counts epochs from 0, as files written
+    /// before 2026-11-29 did (`MaskLogRow.epochShift`; each file is judged on its own, since they
+    /// changed at different commits): its epochs are shifted by 1 before they are filtered or
+    /// compared. A file without an `epoch` column but with an `iteration` column (a lottery level's
+    /// `validation.csv`) is cut at `throughIteration` instead: the iterations the reproduced
+    /// epochs ended at.
     public static func compare(file: String, original: String, reproduced: String, throughEpoch: Int?,
-                               throughIteration: Int? = nil, originalEpochShift: Int = 0) -> CSVComparison {
+                               throughIteration: Int? = nil) -> CSVComparison {
         var result = CSVComparison(file: file)
         let a = table(original), b = table(reproduced)
-        guard let headerA = a.first else {
-            result.compared = false
-            result.problem = "the original file is empty"
-            return result
-        }
-        guard let headerB = b.first else {
-            result.problem = "the reproduction wrote an empty file"
+        guard let headerA = a.first, let headerB = b.first else {
+            result.problem = a.isEmpty ? "the original file is empty" : "the reproduction wrote an empty file"
             return result
         }
         // Columns one version writes and the other does not (files gain diagnostics over time)
         // are named, not compared; the shared ones are compared by name.
         result.onlyInOriginal = headerA.filter { !headerB.contains($0) }
         result.onlyInReproduction = headerB.filter { !headerA.contains($0) }
-        var epochA = headerA.firstIndex(of: "epoch"), epochB = headerB.firstIndex(of: "epoch")
-        var limit = throughEpoch, shift = originalEpochShift
-        if throughEpoch != nil && (epochA == nil || epochB == nil) {
+        var keyA = headerA.firstIndex(of: "epoch"), keyB = headerB.firstIndex(of: "epoch")
+        var limit = throughEpoch
+        var shift = keyA.flatMap { k in a.dropFirst().first.map { k < $0.count && $0[k] == "0" ? 1 : 0 } } ?? 0
+        if throughEpoch != nil && (keyA == nil || keyB == nil) {
             // Cut at the iteration the reproduced epochs ended at, when the file counts iterations.
-            if let iterations = throughIteration, let a = headerA.firstIndex(of: "iteration"), let b = headerB.firstIndex(of: "iteration") {
-                (epochA, epochB, limit, shift) = (a, b, iterations, 0)
-            } else {
+            guard let iterations = throughIteration, let i = headerA.firstIndex(of: "iteration"), let j = headerB.firstIndex(of: "iteration") else {
                 result.compared = false
                 result.problem = "not compared: it has no epoch column and the reproduction ran only the first epochs"
                 return result
             }
+            (keyA, keyB, limit, shift) = (i, j, iterations, 0)
         }
-        let byEpoch = epochA.map { headerA[$0] == "epoch" } ?? false
-        func epoch(_ row: [String], _ column: Int?, shift: Int) -> Int? {
+        let byEpoch = keyA.map { headerA[$0] == "epoch" } ?? false
+        func key(_ row: [String], _ column: Int?, shift: Int) -> Int? {
             guard let c = column, c < row.count, let e = Int(row[c]) else { return nil }
             return e + shift
         }
         func keep(_ row: [String], _ column: Int?, shift: Int) -> Bool {
             guard let limit else { return true }
-            return epoch(row, column, shift: shift).map { $0 <= limit } ?? false
+            return key(row, column, shift: shift).map { $0 <= limit } ?? false
         }
-        let rowsA = a.dropFirst().enumerated().filter { keep($0.element, epochA, shift: shift) }
-        let rowsB = b.dropFirst().filter { keep($0, epochB, shift: 0) }
+        let rowsA = a.dropFirst().enumerated().filter { keep($0.element, keyA, shift: shift) }
+        let rowsB = b.dropFirst().filter { keep($0, keyB, shift: 0) }
         let shared = headerA.enumerated().compactMap { (i, name) -> (a: Int, b: Int, name: String)? in
             guard !timingColumns.contains(name), let j = headerB.firstIndex(of: name) else { return nil }
             return (i, j, name)
         }
         result.skippedColumns = headerA.filter { timingColumns.contains($0) }
+        result.columns = shared.count
+        if !shared.contains(where: { $0.name != "epoch" && $0.name != "iteration" }) {
+            result.problem = "no value column in common"
+            return result
+        }
         if rowsA.count != rowsB.count {
             result.problem = "the original has \(rowsA.count) rows\(limit.map { byEpoch ? " through epoch \($0)" : " through iteration \($0)" } ?? ""), the reproduction \(rowsB.count)"
         }
@@ -105,12 +110,12 @@ public struct CSVComparison: Sendable, Equatable {
             result.rows += 1
             for c in shared {
                 var x = c.a < rowA.count ? rowA[c.a] : "", y = c.b < rowB.count ? rowB[c.b] : ""
-                if c.name == "epoch", originalEpochShift != 0, let e = Int(x) { x = String(e + originalEpochShift) }
+                if c.name == "epoch", shift != 0, let e = Int(x) { x = String(e + shift) }
                 result.values += 1
                 guard x != y else { continue }
                 result.differences += 1
                 if result.first == nil {
-                    result.first = Difference(row: index + 1, epoch: byEpoch ? epoch(rowA, epochA, shift: shift).map(String.init) : nil,
+                    result.first = Difference(row: index + 1, epoch: byEpoch ? key(rowA, keyA, shift: shift).map(String.init) : nil,
                                               column: c.name, original: x, reproduced: y)
                 }
                 if let u = Double(x), let v = Double(y), u.isFinite, v.isFinite {
@@ -119,8 +124,13 @@ public struct CSVComparison: Sendable, Equatable {
                 }
             }
         }
-        result.columns = shared.count
         return result
+    }
+
+    /// Whether the original text's header has an `epoch` or `iteration` column, by which a
+    /// partial reproduction can cut it.
+    static func hasProgressColumn(_ text: String) -> Bool {
+        table(text).first.map { $0.contains("epoch") || $0.contains("iteration") } ?? false
     }
 
     /// Rows of fields; blank lines are left out.
@@ -129,10 +139,13 @@ public struct CSVComparison: Sendable, Equatable {
             .map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
     }
 
+    /// "1 row", "3 rows".
+    static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+
     /// One line for the terminal, e.g. "metrics.csv: 2 rows × 11 columns, identical (timings left out: …)".
     public var line: String {
         guard compared else { return "\(file): \(problem ?? "not compared")" }
-        var s = "\(file): \(rows) rows × \(columns) columns"
+        var s = "\(file): \(Self.count(rows, "row")) × \(Self.count(columns, "column"))"
         if let problem { s += ", DIFFERENT: \(problem)" }
         if differences > 0 {
             s += problem == nil ? ", DIFFERENT: " : "; "

@@ -1,0 +1,43 @@
+import Foundation
+
+/// Where one invocation of a run ran, from its block of `command.txt`: what its bits depend on
+/// besides the config (the code, the CPU model, the OpenBLAS kernel set).
+public struct RunOrigin: Sendable, Equatable, CustomStringConvertible {
+    /// The commit line's value, e.g. "64bb8bf767a2" or "64bb8bf767a2 (with uncommitted changes)".
+    public var commit: String
+    /// The CPU model (the middle part of the machine line), e.g. "AMD EPYC".
+    public var cpu: String
+    /// The OpenBLAS configuration, e.g. "OpenBLAS 0.3.21 … Cooperlake MAX_THREADS=64".
+    public var blas: String
+
+    public init(commit: String, cpu: String, blas: String) { (self.commit, self.cpu, self.blas) = (commit, cpu, blas) }
+
+    /// Reads one invocation block ("command: …\ncommit: …\nmachine: uname, CPU, N cores\nblas: …");
+    /// a `corrected commit:` line takes the place of the commit line.
+    public init(invocation block: String) {
+        var values: [String: String] = [:]
+        for line in block.split(separator: "\n") {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let key = String(line[..<colon])
+            if values[key] == nil { values[key] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces) }
+        }
+        let machine = (values["machine"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        self.init(commit: values["corrected commit"] ?? values["commit"] ?? "unknown", cpu: machine.count >= 2 ? machine[1] : "unknown",
+                  blas: values["blas"] ?? "unknown")
+    }
+
+    /// The current process's origin.
+    public static var current: RunOrigin {
+        let p = Provenance.current()
+        return RunOrigin(commit: p.commit + (p.dirty ? " (with uncommitted changes)" : ""), cpu: p.cpu, blas: p.blas)
+    }
+
+    /// The invocation blocks of a `command.txt`, latest first.
+    public static func invocations(_ commandText: String) -> [String] {
+        commandText.components(separatedBy: "\n" + RunFolder.earlierInvocation + "\n").filter { $0.contains("command: ") }
+    }
+
+    /// The CPU model and the kernel set: bits match only where both are the same.
+    public var hardware: String { "\(cpu) · \(blas)" }
+    public var description: String { "commit \(commit) · \(hardware)" }
+}
