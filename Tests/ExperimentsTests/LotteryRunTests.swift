@@ -217,6 +217,26 @@ final class LotteryRunTests: XCTestCase {
         }
     }
 
+    /// A finished chain in a fresh clone (no mask, no θ0, no checkpoint: git keeps none of a
+    /// finished chain's *.safetensors) is read back, not trained again.
+    func testAFinishedChainWithoutItsWeightFilesTrainsNothing() throws {
+        let out = TemporaryDirectory("masklab-lottery-finished")
+        let layout = LotteryLayout(directory: out.url)
+        let c = config(levels: 2)
+        let first = try LotteryRun.run(c, dataRoot: data.url, layout: layout, commandLine: ["test"])
+        let fm = FileManager.default
+        for case let url as URL in try XCTUnwrap(fm.enumerator(at: out.url, includingPropertiesForKeys: nil)) where url.pathExtension == "safetensors" {
+            try fm.removeItem(at: url)
+        }
+        try fm.removeItem(at: layout.levels)
+        var trained: [String] = []
+        let again = try LotteryRun.run(c, dataRoot: data.url, layout: layout, commandLine: ["test"], onLevelStart: { l, a, _ in trained.append("\(l)/\(a)") })
+        XCTAssertEqual(trained, [])
+        XCTAssertEqual(again.results, first.results)
+        XCTAssertTrue(fm.fileExists(atPath: layout.levels.path), "the summary is written again")
+        XCTAssertFalse(fm.fileExists(atPath: layout.initial.path), "nothing else is written")
+    }
+
     func testTransferTrainsAGivenMaskAndRejectsAMismatch() throws {
         let a = TemporaryDirectory("masklab-lottery-a")
         _ = try LotteryRun.run(config(levels: 1), dataRoot: data.url, layout: LotteryLayout(directory: a.url), commandLine: ["test"])

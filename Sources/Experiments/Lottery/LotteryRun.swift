@@ -90,6 +90,13 @@ public enum LotteryRun {
         if splits.validation == nil {
             log("warning: no validation split (--validation N): each level's early-stopping iteration is chosen by the test loss, so its early-stop test accuracy is optimistic")
         }
+        // A finished chain needs no mask or weights: its results are read back (a fresh clone holds
+        // the masks of unfinished chains only, and training a level again to rebuild one is for extending).
+        if let finished = finishedResults(config, layout: layout) {
+            for r in finished { log(describe(r, stopsOn: stopsOn)) }
+            try writeSummary(finished, layout: layout, title: "\(network.name) on \(config.run.training.dataset)", seed: config.run.training.seed)
+            return Outcome(results: finished, stopped: false)
+        }
         let seed = config.run.training.seed
         let theta0 = try initialWeights(network, seed: seed, url: layout.initial, given: given)
         let level = LevelTrainer(config: config, network: network, splits: splits, augmentation: augmentation,
@@ -172,6 +179,21 @@ public enum LotteryRun {
     }
 
     // MARK: - Weights
+
+    /// Every level's and branch's result in the order the chain produces them, when all of them
+    /// have ended (`level.json`); nil when any has not.
+    static func finishedResults(_ config: LotteryConfig, layout: LotteryLayout) -> [LotteryLevelResult]? {
+        var results: [LotteryLevelResult] = []
+        for l in 0...config.levels {
+            let arms = [layout.level(l)] + (config.branchesAt(l) ? config.branches.map { layout.level(l, branch: $0) } : [])
+            for dir in arms {
+                guard let data = try? Data(contentsOf: LotteryLayout.result(dir)),
+                      let r = try? JSONDecoder().decode(LotteryLevelResult.self, from: data) else { return nil }
+                results.append(r)
+            }
+        }
+        return results
+    }
 
     /// Which weights a level's arm starts from.
     enum StartKind: Equatable { case theta0, thetaK, fresh }
