@@ -214,27 +214,77 @@ final class LotteryRunTests: XCTestCase {
                 XCTAssertTrue("\(e)".contains("level.json: 1 row × 11 columns, DIFFERENT"), "\(e)")
             }
             XCTAssertFalse(fm.fileExists(atPath: LotteryLayout.mask(layout.level(2)).path), "\(reset): no level-2 mask from unverified weights")
+            // So does one value of metrics.csv, with level.json as committed.
+            try text.write(to: result, atomically: true, encoding: .utf8)
+            let metrics = layout.level(1).appendingPathComponent("metrics.csv")
+            var rows = try String(contentsOf: metrics, encoding: .utf8).components(separatedBy: "\n")
+            var fields = rows[1].components(separatedBy: ",")
+            fields[3] += "1"   // train_loss, one more digit
+            rows[1] = fields.joined(separator: ",")
+            try rows.joined(separator: "\n").write(to: metrics, atomically: true, encoding: .utf8)
+            XCTAssertThrowsError(try LotteryRun.run(c, dataRoot: data.url, layout: layout, commandLine: ["test"])) { e in
+                XCTAssertTrue("\(e)".contains("metrics.csv: 2 rows"), "\(e)")
+            }
         }
     }
 
-    /// A finished chain in a fresh clone (no mask, no θ0, no checkpoint: git keeps none of a
-    /// finished chain's *.safetensors) is read back, not trained again.
-    func testAFinishedChainWithoutItsWeightFilesTrainsNothing() throws {
-        let out = TemporaryDirectory("masklab-lottery-finished")
-        let layout = LotteryLayout(directory: out.url)
-        let c = config(levels: 2)
-        let first = try LotteryRun.run(c, dataRoot: data.url, layout: layout, commandLine: ["test"])
-        let fm = FileManager.default
-        for case let url as URL in try XCTUnwrap(fm.enumerator(at: out.url, includingPropertiesForKeys: nil)) where url.pathExtension == "safetensors" {
-            try fm.removeItem(at: url)
+    /// Which weights each arm starts from, for every reset: the rule `LotteryRun` and
+    /// `RunReproduction` share.
+    func testStartKindsForEveryResetLevelAndArm() {
+        var c = config()
+        func kinds(_ reset: LotteryReset, k: Int = 0) -> [String] {
+            c.reset = reset
+            c.rewindIteration = k
+            return [(0, "ticket"), (0, "random"), (0, "reinit"), (2, "ticket"), (2, "random"), (2, "reinit")].map {
+                "\(LotteryRun.startKind(arm: $0.1, level: $0.0, config: c))"
+            }
         }
-        try fm.removeItem(at: layout.levels)
+        XCTAssertEqual(kinds(.initial), ["theta0", "theta0", "fresh", "theta0", "theta0", "fresh"])
+        XCTAssertEqual(kinds(.rewind, k: 0), ["theta0", "theta0", "fresh", "theta0", "theta0", "fresh"])
+        XCTAssertEqual(kinds(.rewind, k: 3), ["theta0", "theta0", "fresh", "thetaK", "thetaK", "fresh"])
+        XCTAssertEqual(kinds(.reinitialise), ["theta0", "theta0", "fresh", "fresh", "fresh", "fresh"])
+    }
+
+    /// A stop while a level trains again (a chain extended without its checkpoints) is a stop,
+    /// not an error; a late-resetting chain without θk says so before training anything.
+    func testAStopInTheRetrainingIsAStopAndAMissingThetaKFailsFirst() throws {
+        let fm = FileManager.default
+        func strip(_ r: [LotteryLevelResult]) -> [LotteryLevelResult] { r.map { var x = $0; x.seconds = 0; return x } }
+        func dropWeights(_ dir: URL) throws {
+            for case let url as URL in try XCTUnwrap(fm.enumerator(at: dir, includingPropertiesForKeys: nil))
+            where url.pathExtension == "safetensors" && url.lastPathComponent != "mask.safetensors" { try fm.removeItem(at: url) }
+        }
+        let c = config(levels: 1)
+        var longer = c
+        longer.levels = 2
+        let whole = TemporaryDirectory("masklab-lottery-stop-whole")
+        let reference = try LotteryRun.run(longer, dataRoot: data.url, layout: LotteryLayout(directory: whole.url), commandLine: ["test"])
+        let out = TemporaryDirectory("masklab-lottery-stop")
+        let layout = LotteryLayout(directory: out.url)
+        _ = try LotteryRun.run(c, dataRoot: data.url, layout: layout, commandLine: ["test"])
+        try dropWeights(out.url)
+        let control = TrainingControl()
+        let stopped = try LotteryRun.run(longer, dataRoot: data.url, layout: layout, commandLine: ["test"], control: control,
+                                         onLevelStart: { l, a, _ in if "\(l)/\(a)" == "1/ticket" { control.requestStop(checkpoint: true) } })
+        XCTAssertTrue(stopped.stopped)
+        XCTAssertFalse(fm.fileExists(atPath: LotteryLayout.mask(layout.level(2)).path))
         var trained: [String] = []
-        let again = try LotteryRun.run(c, dataRoot: data.url, layout: layout, commandLine: ["test"], onLevelStart: { l, a, _ in trained.append("\(l)/\(a)") })
-        XCTAssertEqual(trained, [])
-        XCTAssertEqual(again.results, first.results)
-        XCTAssertTrue(fm.fileExists(atPath: layout.levels.path), "the summary is written again")
-        XCTAssertFalse(fm.fileExists(atPath: layout.initial.path), "nothing else is written")
+        let extended = try LotteryRun.run(longer, dataRoot: data.url, layout: layout, commandLine: ["test"],
+                                          onLevelStart: { l, a, _ in trained.append("\(l)/\(a)") })
+        XCTAssertEqual(trained, ["1/ticket", "2/ticket", "2/reinit", "2/random"])
+        XCTAssertEqual(strip(extended.results), strip(reference.results))
+
+        var rewind = config(levels: 1, reset: .rewind, k: 3)
+        let r = TemporaryDirectory("masklab-lottery-rewind")
+        _ = try LotteryRun.run(rewind, dataRoot: data.url, layout: LotteryLayout(directory: r.url), commandLine: ["test"])
+        try dropWeights(r.url)
+        rewind.levels = 2
+        trained = []
+        XCTAssertThrowsError(try LotteryRun.run(rewind, dataRoot: data.url, layout: LotteryLayout(directory: r.url), commandLine: ["test"],
+                                                onLevelStart: { l, a, _ in trained.append("\(l)/\(a)") })) { e in
+            XCTAssertTrue("\(e)".contains("θ3 is missing"), "\(e)")
+        }
+        XCTAssertEqual(trained, [], "nothing trains before the missing θk is reported")
     }
 
     func testTransferTrainsAGivenMaskAndRejectsAMismatch() throws {

@@ -109,10 +109,8 @@ public enum LotteryRun {
             try folder.checkStillOurs()   // the next level's mask goes into the folder by path
             let dir = layout.level(l)
             if l > 0 {
-                let retrained = try retrainedWeights(l - 1, mask: mask, start: previousStart ?? theta0, trainer: level, layout: layout, log: log)
-                defer { if let retrained { try? FileManager.default.removeItem(at: retrained.deletingLastPathComponent()) } }
                 mask = try levelMask(l, previous: mask, config: config, network: network, masked: masked, reference: previousStart,
-                                     trainingSet: splits.train, layout: layout, trained: retrained)
+                                     trainingSet: splits.train, layout: layout)
             }
             try write(mask, to: dir, level: l)
             let start: WeightSnapshot
@@ -136,7 +134,12 @@ public enum LotteryRun {
                 // The next level's mask is saved as soon as it is known: with θ0 (or a fresh
                 // initialisation) derived from the seed, the level folders' mask files are all a
                 // chain needs to go on from its committed files when the checkpoints are gone.
-                let retrained = try retrainedWeights(l, mask: mask, start: start, trainer: level, layout: layout, log: log)
+                var retrained: URL?
+                switch try retrainedWeights(l, mask: mask, start: start, trainer: level, config: config, layout: layout, log: log) {
+                case .notNeeded: break
+                case let .weights(url): retrained = url
+                case .stopped: return Outcome(results: results, stopped: true)
+                }
                 defer { if let retrained { try? FileManager.default.removeItem(at: retrained.deletingLastPathComponent()) } }
                 let next = try levelMask(l + 1, previous: mask, config: config, network: network, masked: masked, reference: start,
                                          trainingSet: splits.train, layout: layout, trained: retrained)
@@ -262,22 +265,38 @@ public enum LotteryRun {
                                         config: config, level: l)
     }
 
+    /// What `retrainedWeights` gives: nothing needed, the weights to prune from, or a stop.
+    enum Retrained {
+        case notNeeded
+        /// The retrained level's `last.safetensors`, in a temporary folder the caller removes.
+        case weights(URL)
+        case stopped
+    }
+
     /// Level ℓ's trained weights when level ℓ+1's mask must be pruned from them and its
     /// checkpoint is gone — a finished chain extended on another machine or from a fresh clone,
     /// where git kept only the small files and the ticket masks. The level is trained again from
     /// its saved mask and `start` into a temporary folder, and its records must come out identical
-    /// to the committed ones (`RunReproduction.compare`: metrics, validation, level.json), or the
-    /// mask pruned from it would not be the one the chain's own machine prunes. Returns the
-    /// temporary `last.safetensors` (the caller removes its folder), or nil when nothing is needed.
-    static func retrainedWeights(_ l: Int, mask: LotteryMask, start: WeightSnapshot, trainer: LevelTrainer, layout: LotteryLayout,
-                                 log: (String) -> Void) throws(RunError) -> URL? {
+    /// to the committed ones (`RunReproduction.compare`; `metrics.csv` and `level.json` at least),
+    /// or the mask pruned from it would not be the one the chain's own machine prunes. Not needed
+    /// when the mask exists, the checkpoint exists, or the chain writes no final checkpoint
+    /// (`checkpointEveryEpochs` 0: there is nothing "gone" to rebuild). A late-resetting chain
+    /// without θk is refused first (git does not keep it, and the level after needs it).
+    static func retrainedWeights(_ l: Int, mask: LotteryMask, start: WeightSnapshot, trainer: LevelTrainer, config: LotteryConfig,
+                                 layout: LotteryLayout, log: (String) -> Void) throws(RunError) -> Retrained {
         let dir = layout.level(l)
         let fm = FileManager.default
-        guard !fm.fileExists(atPath: LotteryLayout.mask(layout.level(l + 1)).path),
+        guard config.run.training.checkpointEveryEpochs > 0,
+              !fm.fileExists(atPath: LotteryLayout.mask(layout.level(l + 1)).path),
               !fm.fileExists(atPath: dir.appendingPathComponent(RunLayout.checkpointFile).path),
-              fm.fileExists(atPath: LotteryLayout.result(dir).path) else { return nil }
+              fm.fileExists(atPath: LotteryLayout.result(dir).path) else { return .notNeeded }
         log("level \(l + 1)'s mask is pruned from level \(l)'s trained weights, whose checkpoint is gone: training level \(l) again "
             + "(its records must come out identical)")
+        // Level ℓ+1 of a late-resetting chain starts from θk: without it, say so before training anything.
+        if startKind(arm: "ticket", level: l + 1, config: config) == .thetaK && !fm.fileExists(atPath: layout.rewind.path) {
+            throw .config(path: layout.rewind.path, message: "θ\(config.rewindIteration) is missing: level 0 saves it during its training, and a "
+                + "late-resetting chain goes on only where that file is (git does not keep it)")
+        }
         let temporary = fm.temporaryDirectory.appendingPathComponent("masklab-lottery-level-\(getpid())-\(UUID().uuidString.prefix(8))", isDirectory: true)
         let finished: LotteryLevelResult?
         do {
@@ -289,18 +308,20 @@ public enum LotteryRun {
         }
         guard finished != nil else {
             try? fm.removeItem(at: temporary)
-            throw .config(path: dir.path, message: "stopped while level \(l) trained again; nothing was changed")
+            return .stopped
         }
         let comparisons = RunReproduction.compare(original: dir, reproduced: temporary, throughEpoch: nil)
-        guard comparisons.allSatisfy(\.identical), comparisons.contains(where: { $0.file == LotteryLayout.resultFile && $0.compared }) else {
+        let required = ["metrics.csv", LotteryLayout.resultFile]
+        let missing = required.filter { name in !comparisons.contains { $0.file == name && $0.compared } }
+        guard comparisons.allSatisfy(\.identical), missing.isEmpty else {
             try? fm.removeItem(at: temporary)
-            let first = comparisons.first { !$0.identical }?.line ?? "\(LotteryLayout.resultFile) was not compared"
+            let first = comparisons.first { !$0.identical }?.line ?? "\(missing.joined(separator: " and ")) not compared"
             throw .config(path: dir.path, message: "level \(l) trained again does not reproduce its committed records (\(first)); level \(l + 1)'s "
                 + "mask would differ from the one the chain's machine prunes. Extend the chain where level \(l)'s checkpoint is, or on the CPU "
                 + "model and OpenBLAS kernel set its command.txt names (set OPENBLAS_CORETYPE)")
         }
         log("level \(l) trained again: \(comparisons.reduce(0) { $0 + $1.values }) values identical to its committed records")
-        return temporary.appendingPathComponent(RunLayout.checkpointFile)
+        return .weights(temporary.appendingPathComponent(RunLayout.checkpointFile))
     }
 
     /// Saves a level's mask and sparsity report (once).
