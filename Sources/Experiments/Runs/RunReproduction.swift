@@ -257,7 +257,8 @@ public enum RunReproduction {
             let json = name.hasSuffix(".json")
             if throughEpoch != nil && (json || !CSVComparison.hasProgressColumn(a)) {
                 result.compared = false
-                result.problem = "not compared: it has no epoch or iteration column and the reproduction ran only the first epochs"
+                result.problem = json ? "not compared: the whole run's result, and the reproduction ran only the first epochs"
+                    : "not compared: it has no epoch or iteration column and the reproduction ran only the first epochs"
                 return result
             }
             guard let b else {
