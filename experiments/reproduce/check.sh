@@ -3,14 +3,16 @@
 # kept in results/reproduce/<name>.txt with the binary's --version and the time. A run made on
 # this CPU model and kernel set should come out identical; the others show what a difference
 # looks like (README, "kernel set"). Usage (repository root):
-#   MASKLAB=.build/release/masklab bash experiments/reproduce/check.sh
+#   MASKLAB=.build/release/masklab bash experiments/reproduce/check.sh [NAME…]   (only those checks)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 M=${MASKLAB:-.build/release/masklab}
 out=results/reproduce
 mkdir -p "$out"
+only=("$@")
 check() {   # name folder [reproduce options]
   local name=$1 folder=$2; shift 2
+  if [ ${#only[@]} -gt 0 ] && [[ ! " ${only[*]} " == *" $name "* ]]; then return; fi
   { echo "\$ masklab reproduce $folder $*"
     echo "binary: $("$M" --version) · $(date -u +%FT%TZ)"
     "$M" reproduce "$folder" --quiet "$@"
@@ -25,3 +27,4 @@ check conv6-global-s1-level03    results/lottery/conv-cifar10/conv6-global-s1/le
 check cifar-w16-baseline-seed0   results/compare-cifar10-resnet18-w16/runs/baseline/seed-0 --epochs 1
 check studyF-baseline-seed0      results/compare-study-cifar-final/runs/baseline/seed-0 --epochs 1
 check ladder-mlp-2x64-s0         results/ladder/mlp-2x64-s0 --epochs 1
+check studyF-impacts-seed1       results/compare-study-cifar-final/runs/impacts/seed-1 --epochs 1
