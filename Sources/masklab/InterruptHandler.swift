@@ -13,7 +13,10 @@ final class InterruptHandler: @unchecked Sendable {
     private var count = 0
     private let signals: [Int32]
 
-    init(signals: [Int32] = [SIGINT, SIGTERM], _ onInterrupt: @escaping @Sendable () -> Void) {
+    /// `stopping` says what the first signal does; `beforeExit` runs before a second signal exits
+    /// at once (e.g. removing a temporary folder).
+    init(signals: [Int32] = [SIGINT, SIGTERM], stopping: String = "stopping after this step and writing a checkpoint",
+         beforeExit: (@Sendable () -> Void)? = nil, _ onInterrupt: @escaping @Sendable () -> Void) {
         self.signals = signals
         let child = !signals.contains(SIGINT)
         if child { signal(SIGINT, SIG_IGN) }
@@ -25,9 +28,10 @@ final class InterruptHandler: @unchecked Sendable {
                 self.count += 1
                 if self.count > 1 {
                     if child { return }
+                    beforeExit?()
                     exit(130)
                 }
-                StandardStreams.error("\n" + Self.announcement(sig, child: child) + "\n")
+                StandardStreams.error("\n" + Self.announcement(sig, child: child, stopping: stopping) + "\n")
                 onInterrupt()
             }
             s.resume()
@@ -37,10 +41,10 @@ final class InterruptHandler: @unchecked Sendable {
 
     /// What the first `signal` does, in words: which signal came, and how to quit at once
     /// (a run started by `compare` or `sweep` has no second chance: see the type's comment).
-    static func announcement(_ signal: Int32, child: Bool) -> String {
+    static func announcement(_ signal: Int32, child: Bool, stopping: String = "stopping after this step and writing a checkpoint") -> String {
         let name = signal == SIGINT ? "Ctrl-C (SIGINT)" : signal == SIGTERM ? "SIGTERM" : signal == SIGUSR1 ? "SIGUSR1" : "signal \(signal)"
         let again = signal == SIGINT ? "Ctrl-C again" : "send \(name) again"
-        return "\(name) received: stopping after this step and writing a checkpoint" + (child ? "" : " (\(again) to quit now)")
+        return "\(name) received: \(stopping)" + (child ? "" : " (\(again) to quit now)")
     }
 
     func cancel() {

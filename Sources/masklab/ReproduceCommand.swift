@@ -87,7 +87,12 @@ struct ReproduceCommand: ParsableCommand {
 
         let control = TrainingControl()
         let interrupted = Interrupted()
-        let interrupt = InterruptHandler { interrupted.set(); control.requestStop(checkpoint: false) }
+        let removeAtExit = temporary && !keep ? copy : nil
+        let interrupt = InterruptHandler(stopping: "stopping after this step; nothing is compared",
+                                         beforeExit: { if let removeAtExit { try? FileManager.default.removeItem(at: removeAtExit) } }) {
+            interrupted.set()
+            control.requestStop(checkpoint: false)
+        }
         defer { interrupt.cancel() }
         let display = ProgressDisplay(quiet: quiet)
         /// Removes a temporary reproduction unless it is to be kept, or says where it is.

@@ -76,6 +76,42 @@ final class ReproduceCLITests: XCTestCase {
         XCTAssertTrue(foreign.stderr.contains("belongs to `masklab compare`"), foreign.stderr)
     }
 
+    /// Ctrl-C stops a reproduction: exit status 130, nothing compared, and its temporary folder
+    /// removed. (A second Ctrl-C quits at once and removes it too, through `beforeExit`; two
+    /// signals sent together reach the handler as one, so that path is not driven here.)
+    func testCtrlCRemovesTheTemporaryReproduction() throws {
+        let data = TemporaryDirectory("masklab-reproduce-int-data")
+        try DatasetFixtures.writeMNIST(to: data.url, train: 2000, test: 60, gzipped: true)
+        let out = TemporaryDirectory("masklab-reproduce-int-out")
+        let run = out.file("run")
+        let train = try masklab(["train", "--data", data.path, "--out", run.path, "--epochs", "30", "--batch-size", "10", "--hidden", "300,100",
+                                 "--threads", "1", "--quiet"])
+        XCTAssertEqual(train.status, 0, "\(train)")
+        let tmp = TemporaryDirectory("masklab-reproduce-int-tmp")
+        let p = Process()
+        p.executableURL = CommandRunner.masklab
+        p.arguments = ["reproduce", run.path, "--data", data.path, "--quiet"]
+        p.environment = ProcessInfo.processInfo.environment.merging(["TMPDIR": tmp.path]) { $1 }
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL) } }
+        // Training has started once the reproduction's folder holds its lock.
+        let deadline = Date().addingTimeInterval(60)
+        var folder: URL?
+        while folder == nil && Date() < deadline && p.isRunning {
+            folder = try leftovers(tmp).first.map { tmp.url.appendingPathComponent($0) }.flatMap {
+                FileManager.default.fileExists(atPath: $0.appendingPathComponent(".lock").path) ? $0 : nil
+            }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        XCTAssertNotNil(folder, "the reproduction started training")
+        kill(p.processIdentifier, SIGINT)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 130)
+        XCTAssertEqual(try leftovers(tmp), [], "no temporary reproduction is left behind")
+    }
+
     /// Lottery levels train from the lottery's θ0 and the level's mask; a fresh clone has neither
     /// `init.safetensors` nor a random branch's mask (git ignores *.safetensors), and both are
     /// rebuilt: θ0 from the seed, the random mask from the ticket's.
