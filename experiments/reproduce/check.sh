@@ -25,6 +25,6 @@ check mnist-dropconnect-seed3    results/compare-mnist-mlp/runs/dropconnect/seed
 check transfer-A1-level02        results/lottery/transfer-cifar10/A-chain-seed1/level_02
 check conv6-global-s1-level03    results/lottery/conv-cifar10/conv6-global-s1/level_03 --epochs 1
 check cifar-w16-baseline-seed0   results/compare-cifar10-resnet18-w16/runs/baseline/seed-0 --epochs 1
-check studyF-baseline-seed0      results/compare-study-cifar-final/runs/baseline/seed-0 --epochs 1
+check cifarE-baseline-seed0      results/compare-study-cifar-early/runs/baseline/seed-0 --epochs 1
 check ladder-mlp-2x64-s0         results/ladder/mlp-2x64-s0 --epochs 1
 check studyF-impacts-seed1       results/compare-study-cifar-final/runs/impacts/seed-1 --epochs 1
