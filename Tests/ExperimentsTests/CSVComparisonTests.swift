@@ -118,8 +118,9 @@ final class CSVComparisonTests: XCTestCase {
             """
         let blocks = RunOrigin.invocations(command)
         XCTAssertEqual(blocks.map(RunOrigin.init(invocation:)), [
-            .init(commit: "bbbbbbbbbbbb", cpu: "AMD EPYC", blas: "OpenBLAS 0.3.21 Cooperlake"),
-            .init(commit: "aaaaaaaaaaaa (with uncommitted changes)", cpu: "Intel(R) Xeon(R) Processor", blas: "OpenBLAS 0.3.21 SkylakeX"),
+            .init(commit: "bbbbbbbbbbbb", machine: "Linux 6.18 x86_64, AMD EPYC, 2 cores", cpu: "AMD EPYC", blas: "OpenBLAS 0.3.21 Cooperlake"),
+            .init(commit: "aaaaaaaaaaaa (with uncommitted changes)", machine: "Linux 6.18 x86_64, Intel(R) Xeon(R) Processor, 2 cores",
+                  cpu: "Intel(R) Xeon(R) Processor", blas: "OpenBLAS 0.3.21 SkylakeX"),
         ])
         XCTAssertEqual(RunReproduction.initFromArgument(blocks[0]), "my weights.safetensors")
         XCTAssertNil(RunReproduction.initFromArgument(blocks[1]))

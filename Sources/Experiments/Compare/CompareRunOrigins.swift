@@ -11,8 +11,8 @@ struct CompareRunOrigins {
     var runs: [(origin: String, runs: [String])] = []
     /// Seeds whose arms record more than one CPU + BLAS line.
     var mixedSeeds: [UInt64] = []
-    /// The distinct CPUs + BLAS lines (the machine line without its `uname` part: VMs of one CPU
-    /// model run different kernel builds).
+    /// The distinct CPUs + BLAS lines (`RunOrigin.hardware`: the machine line without its `uname`
+    /// part, since VMs of one CPU model run different kernel builds).
     var kinds = Set<String>()
 
     /// Reads `command.txt` of every run of `compare` in `layout` (runs without one are left out).
@@ -23,18 +23,12 @@ struct CompareRunOrigins {
             for arm in compare.arms {
                 guard let text = try? String(contentsOf: layout.run(arm: arm.name, seed: seed).command, encoding: .utf8) else { continue }
                 // The latest invocation (a resumed run puts its own above the earlier ones).
-                let lines = RunFolder.latestInvocation(text).split(separator: "\n")
-                func last(_ key: String) -> String? {
-                    lines.first { $0.hasPrefix(key + ":") }.map { $0.dropFirst(key.count + 1).trimmingCharacters(in: .whitespaces) }
-                }
-                let machine = [last("machine"), last("blas")].compactMap { $0 }.joined(separator: " · ")
-                let origin = ["commit " + (last("commit") ?? "unknown"), machine].filter { !$0.isEmpty }.joined(separator: " · ")
+                let o = RunOrigin(invocation: RunFolder.latestInvocation(text))
+                let origin = "commit \(o.commit) · \(o.machine) · \(o.blas)"
                 if byOrigin[origin] == nil { order.append(origin) }
                 byOrigin[origin, default: []].append("\(arm.name)/\(seed)")
-                let cpu = last("machine").map { m in m.firstIndex(of: ",").map { String(m[m.index(after: $0)...]).trimmingCharacters(in: .whitespaces) } ?? m }
-                let kind = [cpu, last("blas")].compactMap { $0 }.joined(separator: " · ")
-                machines.insert(kind)
-                kinds.insert(kind)
+                machines.insert(o.hardware)
+                kinds.insert(o.hardware)
             }
             if machines.count > 1 { mixedSeeds.append(seed) }
         }

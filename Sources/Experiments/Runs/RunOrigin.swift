@@ -5,12 +5,16 @@ import Foundation
 public struct RunOrigin: Sendable, Equatable, CustomStringConvertible {
     /// The commit line's value, e.g. "64bb8bf767a2" or "64bb8bf767a2 (with uncommitted changes)".
     public var commit: String
+    /// The machine line's value, e.g. "Linux 6.18 x86_64, AMD EPYC, 2 cores".
+    public var machine: String
     /// The CPU model (the middle part of the machine line), e.g. "AMD EPYC".
     public var cpu: String
     /// The OpenBLAS configuration, e.g. "OpenBLAS 0.3.21 … Cooperlake MAX_THREADS=64".
     public var blas: String
 
-    public init(commit: String, cpu: String, blas: String) { (self.commit, self.cpu, self.blas) = (commit, cpu, blas) }
+    public init(commit: String, machine: String = "unknown", cpu: String, blas: String) {
+        (self.commit, self.machine, self.cpu, self.blas) = (commit, machine, cpu, blas)
+    }
 
     /// Reads one invocation block ("command: …\ncommit: …\nmachine: uname, CPU, N cores\nblas: …");
     /// a `corrected commit:` line takes the place of the commit line.
@@ -22,14 +26,15 @@ public struct RunOrigin: Sendable, Equatable, CustomStringConvertible {
             if values[key] == nil { values[key] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces) }
         }
         let machine = (values["machine"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        self.init(commit: values["corrected commit"] ?? values["commit"] ?? "unknown", cpu: machine.count >= 2 ? machine[1] : "unknown",
-                  blas: values["blas"] ?? "unknown")
+        self.init(commit: values["corrected commit"] ?? values["commit"] ?? "unknown", machine: values["machine"] ?? "unknown",
+                  cpu: machine.count >= 2 ? machine[1] : "unknown", blas: values["blas"] ?? "unknown")
     }
 
     /// The current process's origin.
     public static var current: RunOrigin {
         let p = Provenance.current()
-        return RunOrigin(commit: p.commit + (p.dirty ? " (with uncommitted changes)" : ""), cpu: p.cpu, blas: p.blas)
+        return RunOrigin(commit: p.commit + (p.dirty ? " (with uncommitted changes)" : ""), machine: "\(p.machine), \(p.cpu), \(p.cores) cores",
+                         cpu: p.cpu, blas: p.blas)
     }
 
     /// The invocation blocks of a `command.txt`, latest first.
