@@ -215,14 +215,16 @@ public enum LotteryRun {
     }
 
     /// θ0: read from `url` when it exists (a resumed run), else `given` (the --init-from weights)
-    /// or initialised from the seed, and saved.
-    static func initialWeights(_ network: Network, seed: UInt64, url: URL, given: WeightSnapshot? = nil) throws(RunError) -> WeightSnapshot {
+    /// or initialised from the seed, and saved there unless `save` is false (a reproduction only reads).
+    static func initialWeights(_ network: Network, seed: UInt64, url: URL, given: WeightSnapshot? = nil, save: Bool = true) throws(RunError) -> WeightSnapshot {
         if FileManager.default.fileExists(atPath: url.path) {
             do { try Checkpoint.load(from: url, into: network, optimizer: nil) } catch { throw .training(.checkpoint(error)) }
         } else {
             if let given { given.restore(into: network.store) } else { network.store.initialise(streams: RandomStreams(seed: seed)) }
-            do { try Checkpoint.save(to: url, network: network, optimizer: nil, progress: TrainingProgress(), seed: seed) } catch {
-                throw .training(.checkpoint(error))
+            if save {
+                do { try Checkpoint.save(to: url, network: network, optimizer: nil, progress: TrainingProgress(), seed: seed) } catch {
+                    throw .training(.checkpoint(error))
+                }
             }
         }
         return WeightSnapshot(network.store)

@@ -1,6 +1,4 @@
 import Foundation
-import TensorCore
-import Stats
 import Layers
 import Masks
 import Training
@@ -219,14 +217,11 @@ public enum RunReproduction {
             do { try Checkpoint.load(from: source.layout.rewind, into: network, optimizer: nil) } catch { throw .training(.checkpoint(error)) }
             start = WeightSnapshot(network.store)
         case .theta0:
-            if FileManager.default.fileExists(atPath: source.layout.initial.path) {
-                do { try Checkpoint.load(from: source.layout.initial, into: network, optimizer: nil) } catch { throw .training(.checkpoint(error)) }
-            } else if let path = config.initFrom {
+            let given = try config.initFrom.map { path throws(RunError) in
                 _ = try WeightsSource.load(URL(fileURLWithPath: path), into: network)
-            } else {
-                network.store.initialise(streams: RandomStreams(seed: seed))
+                return WeightSnapshot(network.store)
             }
-            start = WeightSnapshot(network.store)
+            start = try LotteryRun.initialWeights(network, seed: seed, url: source.layout.initial, given: given, save: false)
         }
         let trainer = LevelTrainer(config: config, network: network, splits: splits, augmentation: augmentation, callbacks: callbacks,
                                    control: control, commandLine: commandLine, dataRoot: dataRoot, onStart: nil)
