@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Experiments
 
 /// Turns the first Ctrl-C (SIGINT), SIGTERM or other given signal (`train` adds SIGUSR1, Slurm's
 /// warning before a time limit or preemption) into a graceful stop request; a second one exits at once.
@@ -14,7 +15,7 @@ final class InterruptHandler: @unchecked Sendable {
     private let signals: [Int32]
 
     /// `stopping` says what the first signal does; `beforeExit` runs before a second signal exits
-    /// at once (e.g. removing a temporary folder).
+    /// at once, and then every folder in `TemporaryFolders` is removed.
     init(signals: [Int32] = [SIGINT, SIGTERM], stopping: String = "stopping after this step and writing a checkpoint",
          beforeExit: (@Sendable () -> Void)? = nil, _ onInterrupt: @escaping @Sendable () -> Void) {
         self.signals = signals
@@ -25,10 +26,13 @@ final class InterruptHandler: @unchecked Sendable {
             let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             s.setEventHandler { [weak self] in
                 guard let self else { return }
-                self.count += 1
-                if self.count > 1 {
+                // Two signals in quick succession may arrive as one event: `data` counts them.
+                let before = self.count
+                self.count += max(1, Int(s.data))   // the source lives as long as its handler (released by `cancel`)
+                if before > 0 || (self.count > 1 && !child) {
                     if child { return }
                     beforeExit?()
+                    TemporaryFolders.removeAll()
                     exit(130)
                 }
                 StandardStreams.error("\n" + Self.announcement(sig, child: child, stopping: stopping) + "\n")

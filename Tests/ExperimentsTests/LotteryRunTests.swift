@@ -200,6 +200,7 @@ final class LotteryRunTests: XCTestCase {
             XCTAssertEqual(trained, ["1/ticket", "2/ticket", "2/reinit", "2/random"], "\(reset): level 1 again, then level 2")
             XCTAssertEqual(strip(extended.results), strip(first.results), "\(reset): the same level-2 mask and results")
             XCTAssertTrue(lines.contains { $0.contains("level 1 trained again:") && $0.contains("values identical") }, "\(lines)")
+            XCTAssertEqual(TemporaryFolders.registered, [], "\(reset): the folder level 1 trained again in is removed and forgotten")
             // A committed record the retraining does not reproduce stops the extension, naming the file.
             try fm.removeItem(at: layout.level(2))
             for file in [layout.levels, layout.plot] { try? fm.removeItem(at: file) }
@@ -213,6 +214,7 @@ final class LotteryRunTests: XCTestCase {
                 XCTAssertTrue("\(e)".contains("level 1 trained again does not reproduce its committed records"), "\(e)")
                 XCTAssertTrue("\(e)".contains("level.json: 1 row × 11 columns, DIFFERENT"), "\(e)")
             }
+            XCTAssertEqual(TemporaryFolders.registered, [], "\(reset): also when the records differ")
             XCTAssertFalse(fm.fileExists(atPath: LotteryLayout.mask(layout.level(2)).path), "\(reset): no level-2 mask from unverified weights")
             // So does one value of metrics.csv, with level.json as committed.
             try text.write(to: result, atomically: true, encoding: .utf8)

@@ -68,4 +68,52 @@ final class LotteryCLITests: XCTestCase {
         XCTAssertEqual(g.status, 0, "\(g)")
         XCTAssertTrue(try String(contentsOf: out.file("runs/grid.csv"), encoding: .utf8).contains("magnitude,true,3,2,"), "the reinit branch at 2 rounds")
     }
+
+    /// A finished chain extended where level 1's checkpoint is gone trains level 1 again in a
+    /// temporary folder; a second Ctrl-C during that training (which exits at once) removes the
+    /// folder too. Steps of ≈ 1 s (batch 2000 through 2000-wide layers) leave time to send the
+    /// second signal after the first one is announced.
+    func testASecondCtrlCDuringARetrainedLevelLeavesNoTemporaryFolder() throws {
+        let data = TemporaryDirectory("masklab-lottery-int-data")
+        try DatasetFixtures.writeMNIST(to: data.url, train: 2000, test: 60, gzipped: true)
+        let out = TemporaryDirectory("masklab-lottery-int-out")
+        let args = ["lottery", "--data", data.path, "--prune", "0.5", "--iterations", "4", "--batch-size", "2000", "--hidden", "2000,2000",
+                    "--validation", "40", "--eval-every", "2", "--threads", "1", "--seed", "3", "--out", out.file("chain").path]
+        let first = try masklab(args + ["--levels", "1"])
+        XCTAssertEqual(first.status, 0, "\(first)")
+        try FileManager.default.removeItem(at: out.file("chain/level_01/last.safetensors"))
+
+        let tmp = TemporaryDirectory("masklab-lottery-int-tmp")
+        let stdout = out.file("stdout.txt"), stderr = out.file("stderr.txt")
+        for file in [stdout, stderr] { FileManager.default.createFile(atPath: file.path, contents: nil) }
+        let p = Process()
+        p.executableURL = CommandRunner.masklab
+        p.arguments = args + ["--levels", "2"]
+        p.environment = ProcessInfo.processInfo.environment.merging(["TMPDIR": tmp.path]) { $1 }
+        p.standardOutput = try FileHandle(forWritingTo: stdout)
+        p.standardError = try FileHandle(forWritingTo: stderr)
+        try p.run()
+        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL) } }
+        func leftovers() throws -> [String] {
+            try FileManager.default.contentsOfDirectory(atPath: tmp.path).filter { $0.hasPrefix("masklab-lottery-level-") }
+        }
+        func waitFor(_ what: String, _ condition: () throws -> Bool) rethrows {
+            let deadline = Date().addingTimeInterval(120)
+            while try !condition() && Date() < deadline && p.isRunning { Thread.sleep(forTimeInterval: 0.01) }
+            XCTAssertTrue(try condition(), what)
+        }
+        // Level 1 is training again once its temporary folder holds the run's lock.
+        try waitFor("level 1 trains again in a temporary folder") {
+            try leftovers().contains { FileManager.default.fileExists(atPath: tmp.url.appendingPathComponent("\($0)/.lock").path) }
+        }
+        kill(p.processIdentifier, SIGINT)
+        try waitFor("the first Ctrl-C is announced") { try String(contentsOf: stderr, encoding: .utf8).contains("Ctrl-C (SIGINT) received") }
+        kill(p.processIdentifier, SIGINT)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 130)
+        let printed = try String(contentsOf: stdout, encoding: .utf8)
+        XCTAssertTrue(printed.contains("training level 1 again"), printed)
+        XCTAssertFalse(printed.contains("stopped; run the same command again"), "the second Ctrl-C exited at once: \(printed)")
+        XCTAssertEqual(try leftovers(), [], "no temporary level is left behind")
+    }
 }

@@ -140,7 +140,7 @@ public enum LotteryRun {
                 case let .weights(url): retrained = url
                 case .stopped: return Outcome(results: results, stopped: true)
                 }
-                defer { if let retrained { try? FileManager.default.removeItem(at: retrained.deletingLastPathComponent()) } }
+                defer { if let retrained { TemporaryFolders.remove(retrained.deletingLastPathComponent()) } }
                 let next = try levelMask(l + 1, previous: mask, config: config, network: network, masked: masked, reference: start,
                                          trainingSet: splits.train, layout: layout, trained: retrained)
                 try folder.checkStillOurs()   // after hours of training, the folder may have been replaced
@@ -299,24 +299,24 @@ public enum LotteryRun {
             throw .config(path: layout.rewind.path, message: "θ\(config.rewindIteration) is missing: level 0 saves it during its training, and a "
                 + "late-resetting chain goes on only where that file is (git does not keep it)")
         }
-        let temporary = fm.temporaryDirectory.appendingPathComponent("masklab-lottery-level-\(getpid())-\(UUID().uuidString.prefix(8))", isDirectory: true)
+        let temporary = TemporaryFolders.make(prefix: "masklab-lottery-level")   // removed by a second Ctrl-C too
         let finished: LotteryLevelResult?
         do {
             try write(mask, to: temporary, level: l)   // its sparsity.csv is compared with the level's too
             finished = try trainer.train(temporary, level: l, arm: "ticket", mask: mask, start: start)
         } catch {
-            try? fm.removeItem(at: temporary)
+            TemporaryFolders.remove(temporary)
             throw error
         }
         guard finished != nil else {
-            try? fm.removeItem(at: temporary)
+            TemporaryFolders.remove(temporary)
             return .stopped
         }
         let comparisons = RunReproduction.compare(original: dir, reproduced: temporary, throughEpoch: nil)
         let required = ["metrics.csv", LotteryLayout.resultFile]
         let missing = required.filter { name in !comparisons.contains { $0.file == name && $0.compared } }
         guard comparisons.allSatisfy(\.identical), missing.isEmpty else {
-            try? fm.removeItem(at: temporary)
+            TemporaryFolders.remove(temporary)
             let first = comparisons.first { !$0.identical }?.line ?? "\(missing.joined(separator: " and ")) not compared"
             throw .config(path: dir.path, message: "level \(l) trained again does not reproduce its committed records (\(first)); level \(l + 1)'s "
                 + "mask would differ from the one the chain's machine prunes. Extend the chain where level \(l)'s checkpoint is, or on the CPU "
