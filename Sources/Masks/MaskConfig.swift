@@ -89,6 +89,19 @@ public struct MaskConfig: Sendable, Equatable {
         OptionTable(Self.options).resetting(unreadKeys, in: self, to: MaskConfig())
     }
 
+    /// A warning for a valid combination that usually fails, or nil: a sampler whose keep
+    /// probabilities go down to p_min (`importance`) masking the forward weights with inverted
+    /// scaling multiplies a kept weight by up to 1/p_min (×100 at the default 0.01), and
+    /// training tends to diverge (LeNet-300-100 on MNIST: NaN within ≈ 20 steps).
+    public var caution: String? {
+        guard target == .weights, scaling == .inverted, minKeep > 0, 1 / minKeep >= 10,
+              MaskRegistry.settingReaders().reads(name, "minKeep") else { return nil }
+        return String(format: "the %@ mask keeps weights with probability down to p_min = %.4g and, with --mask-target weights and "
+                      + "--mask-scaling inverted, multiplies each kept one by up to 1/p_min = %.0f; training often diverges this way. "
+                      + "The seed's protocol masks the gradients without rescaling (--mask-target gradients --mask-scaling none); "
+                      + "or raise --min-keep", name, minKeep, 1 / minKeep)
+    }
+
     /// A message naming the first invalid combination of options, or nil (each option's own range
     /// is checked when it is set; these are checked again for configs built in code).
     public func validationError() -> String? {

@@ -22,8 +22,8 @@ public enum Budget: Sendable, Equatable, Codable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .epochs(e): return "\(e) epochs"
-        case let .iterations(i): return "\(i) iterations"
+        case let .epochs(e): return counted(e, "epoch")
+        case let .iterations(i): return counted(i, "iteration")
         }
     }
 

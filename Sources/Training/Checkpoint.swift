@@ -158,7 +158,12 @@ public enum Checkpoint {
         }
         let missing = expected.keys.filter { present[$0] == nil }.sorted()
         guard missing.isEmpty && unexpected.isEmpty else {
-            throw .names(path: path, missing: missing, unexpected: unexpected.sorted())
+            // Tensors in both with other shapes say more than the names (another width or hidden size).
+            let shapes = present.keys.sorted().compactMap { name -> String? in
+                guard let (_, shape) = expected[name], let t = present[name], t.shape != shape else { return nil }
+                return "\(name) (model \(shape), file \(t.shape))"
+            }
+            throw .names(path: path, missing: missing, unexpected: unexpected.sorted(), shapes: shapes, optimizer: optimizer != nil)
         }
         for (name, (dtype, shape)) in expected.sorted(by: { $0.key < $1.key }) {
             let t = present[name]!

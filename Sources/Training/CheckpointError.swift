@@ -2,8 +2,9 @@
 public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     /// The safetensors layer failed (I/O, truncation, malformed header).
     case file(SafetensorsError)
-    /// The tensor names differ from what the network and optimiser expect.
-    case names(path: String, missing: [String], unexpected: [String])
+    /// The tensor names differ from what the network (and the optimiser, when one is loaded)
+    /// expects; `shapes` names tensors present in both whose shapes differ too.
+    case names(path: String, missing: [String], unexpected: [String], shapes: [String] = [], optimizer: Bool = true)
     /// A tensor has the wrong shape or dtype.
     case tensor(path: String, name: String, expected: String, got: String)
     /// A metadata entry is missing or malformed.
@@ -22,12 +23,13 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
         switch self {
         case let .file(e):
             return e.description
-        case let .names(path, missing, unexpected):
+        case let .names(path, missing, unexpected, shapes, optimizer):
             var parts: [String] = []
             if !missing.isEmpty { parts.append("missing \(missing.count): \(missing.prefix(20).joined(separator: ", "))") }
             if !unexpected.isEmpty { parts.append("unexpected \(unexpected.count): \(unexpected.prefix(20).joined(separator: ", "))") }
-            return "\(path): checkpoint does not match the model/optimizer; " + parts.joined(separator: "; ")
-                + " (hint: same model, options and optimizer as the run that wrote it?)"
+            if !shapes.isEmpty { parts.append("other shapes \(shapes.count): \(shapes.prefix(5).joined(separator: ", "))") }
+            return "\(path): checkpoint does not match the model\(optimizer ? "/optimizer" : ""); " + parts.joined(separator: "; ")
+                + " (hint: same model\(optimizer ? ", options and optimizer" : " and options") as the run that wrote it?)"
         case let .tensor(path, name, expected, got):
             return "\(path): tensor '\(name)': expected \(expected), got \(got)"
         case let .metadata(path, key, expected, got):

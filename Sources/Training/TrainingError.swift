@@ -21,10 +21,10 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .nonFinite(step, epoch, loss, last, hint):
-            return "loss became \(loss) at step \(step) (epoch \(epoch + 1)); "
+            return "loss became \(Self.spelled(loss)) at step \(step) (epoch \(epoch + 1)); "
                 + (last.map { "last good checkpoint: \($0)" } ?? "no checkpoint was written") + " (hint: \(hint))"
         case let .nonFiniteWeights(tensor, index, value, step, epoch, last, hint):
-            return "\(tensor)[\(index)] became \(value) by step \(step) (epoch \(epoch + 1)); "
+            return "\(tensor)[\(index)] became \(Self.spelled(value)) by step \(step) (epoch \(epoch + 1)); "
                 + (last.map { "last good checkpoint: \($0)" } ?? "no checkpoint was written") + " (hint: \(hint))"
         case let .invalidConfig(m): return "invalid training config: \(m)"
         case let .optimizer(e): return e.description
@@ -36,6 +36,11 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
 }
 
 extension TrainingError {
+    /// A non-finite value as people write it: NaN (whatever its sign bit), +Inf, −Inf.
+    static func spelled<F: BinaryFloatingPoint & CustomStringConvertible>(_ v: F) -> String {
+        v.isNaN ? "NaN" : v.isInfinite ? (v < 0 ? "-Inf" : "+Inf") : v.description
+    }
+
     /// The hint of a diverged run when no hook names a cause.
     public static let learningRateHint = "lower the learning rate or add warm-up"
 

@@ -4,13 +4,13 @@ import Training
 
 /// The model a `--benchmark` mode times against its training step (`importance`, `prune`).
 struct BenchmarkModelOptions: ParsableArguments {
-    @Option(name: .long, help: "Benchmark: model. Default: resnet18.")
+    @Option(name: .long, help: "Benchmark: model.")
     var model = "resnet18"
 
-    @Option(name: .long, help: "Benchmark: width. Default: 16.")
+    @Option(name: .long, help: "Benchmark: width.")
     var width = 16
 
-    @Option(name: .long, help: "Benchmark: batch size. Default: 128.")
+    @Option(name: .long, help: "Benchmark: batch size.")
     var batchSize = 128
 
     func validate() throws {

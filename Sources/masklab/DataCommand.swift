@@ -73,19 +73,23 @@ struct DataCommand: ParsableCommand {
         func run() throws {
             let root = URL(fileURLWithPath: target.root ?? "data", isDirectory: true)
             let limits = DownloadLimits(window: timeout, minimumRate: minRate, deadline: deadline)
+            // The progress line is redrawn in place on a terminal only; a log gets plain lines.
+            let terminal = isatty(STDOUT_FILENO) != 0
+            let clear = terminal ? "\r\u{1B}[2K" : ""
+            let local = from != nil
             let downloader = DatasetDownloader(mirror: mirror, acceptChecksumMismatch: acceptChecksumMismatch, limits: limits) { event in
                 switch event {
                 case let .alreadyPresent(file, md5): print("\(file): present, md5 \(md5)")
-                case let .started(file, source): print("\(file): downloading from \(source)")
+                case let .started(file, source): print("\(file): \(local ? "copying" : "downloading") from \(source)")
                 case let .progress(file, received, total):
-                    if isatty(STDOUT_FILENO) != 0 {
+                    if terminal {
                         let t = total.map { String(format: " of %.1f MB", Double($0) / 1e6) } ?? ""
                         print(String(format: "\r\u{1B}[2K%@: %.1f MB%@", file, Double(received) / 1e6, t), terminator: "")
                         fflush(nil)
                     }
-                case let .verified(file, md5): print("\r\u{1B}[2K\(file): md5 \(md5) (official)")
+                case let .verified(file, md5): print("\(clear)\(file): md5 \(md5) (official)")
                 case let .checksumMismatchAccepted(file, expected, got):
-                    print("\r\u{1B}[2K\(file): WARNING md5 \(got) is not the official \(expected); kept because of --accept-checksum-mismatch")
+                    print("\(clear)\(file): WARNING md5 \(got) is not the official \(expected); kept because of --accept-checksum-mismatch")
                 }
             }
             do {

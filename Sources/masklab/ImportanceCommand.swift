@@ -81,10 +81,10 @@ struct ImportanceCommand: ParsableCommand {
 
     @OptionGroup var bench: BenchmarkModelOptions
 
-    @Option(name: .long, help: "Benchmark: steps timed per tensor (per-layer) and per joint solve. Default: 6.")
+    @Option(name: .long, help: "Benchmark: steps timed per tensor (per-layer) and per joint solve.")
     var timedSteps = 6
 
-    @Option(name: .long, help: "Benchmark: rounds of (training step, joint solve, per-layer solve) timings; the report gives their median. Default: 3.")
+    @Option(name: .long, help: "Benchmark: rounds of (training step, joint solve, per-layer solve) timings; the report gives their median.")
     var repeats = 3
 
     func validate() throws {

@@ -32,13 +32,13 @@ struct InterpolateCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Recompute summary.json and interpolation.svg of this interpolation folder from its interpolation.csv (no A, B; the other options do not apply).", valueName: "folder"))
     var recompute: String?
 
-    @Option(name: .long, parsing: .unconditional, help: "First α of the grid (a negative value may follow the flag directly: --from -0.2). Default: -0.2.")
+    @Option(name: .long, parsing: .unconditional, help: "First α of the grid (a negative value may follow the flag directly: --from -0.2).")
     var from: Double = -0.2
 
-    @Option(name: .long, parsing: .unconditional, help: "Last α of the grid. Default: 1.2.")
+    @Option(name: .long, parsing: .unconditional, help: "Last α of the grid.")
     var to: Double = 1.2
 
-    @Option(name: .long, help: "Grid step. Default: 0.1.")
+    @Option(name: .long, help: "Grid step.")
     var step: Double = 0.1
 
     @Option(name: .long, help: "Use the first N training samples (BatchNorm statistics and train metrics). Default: all.")

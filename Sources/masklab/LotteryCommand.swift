@@ -108,6 +108,6 @@ struct LotteryCommand: ParsableCommand {
             print("stopped; run the same command again to continue (finished levels are kept)")
             throw ExitCode(130)
         }
-        print("lottery: \(outcome.results.count) trainings in \(layout.directory.path) (levels.csv, levels.svg)")
+        print("lottery: \(counted(outcome.results.count, "training")) in \(layout.directory.path) (levels.csv, levels.svg)")
     }
 }

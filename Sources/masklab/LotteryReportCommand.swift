@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Experiments
+import Stats
+import Training
 
 /// `masklab lottery-report`: summaries over many lottery runs.
 struct LotteryReportCommand: ParsableCommand {
@@ -40,6 +42,10 @@ struct LotteryReportCommand: ParsableCommand {
                 let points = try LotteryGridReport.collect(rootURL)
                 guard !points.isEmpty else { throw CommandFailure("\(root): no finished lottery levels found") }
                 let rows = try LotteryGridReport.write(points, to: outURL)
+                if rows.isEmpty {
+                    print("no correlation: every arm has fewer than 3 finished models at pruned levels (\(counted(points.count, "model")) "
+                          + "found); the tables list the models only")
+                }
                 print("arm                  subset  models  pearson  spearman  pearson(rounds)")
                 for r in rows {
                     let label = r.arm.padding(toLength: 20, withPad: " ", startingAt: 0) + " " + r.subset.padding(toLength: 7, withPad: " ", startingAt: 0)
@@ -50,12 +56,19 @@ struct LotteryReportCommand: ParsableCommand {
                 guard !rows.isEmpty else { throw CommandFailure("\(root): no levels.csv found") }
                 try LotteryCurveReport.write(rows, to: outURL, title: title ?? rootURL.lastPathComponent)
                 print("arm     level  remaining  seeds  early-stop acc        iteration          final acc          val loss @500")
-                for r in rows {
-                    print(r.arm.padding(toLength: 7, withPad: " ", startingAt: 0) + String(format: " %5d  %8.2f%%  %5d  %.4f ± %.4f  %7.0f ± %5.0f  %.4f ± %.4f", r.level, r.remaining,
-                                 r.accuracy.count, r.accuracy.mean, r.accuracy.halfWidth, r.iteration.mean, r.iteration.halfWidth,
-                                 r.finalAccuracy.mean, r.finalAccuracy.halfWidth)
-                          + (r.probeLoss.map { String(format: "  %.4f ± %.4f", $0.mean, $0.halfWidth) } ?? ""))
+                // ± the 95% half-width; one seed has no interval, and a level shorter than 500
+                // iterations no loss at 500.
+                func value(_ s: Summary, _ format: String, _ width: Int) -> String {
+                    String(format: format, s.mean) + (s.count > 1 ? " ± " + String(format: "%\(width).\(format.hasSuffix(".0f") ? 0 : 4)f", s.halfWidth)
+                                                                   : String(repeating: " ", count: 3 + width))
                 }
+                for r in rows {
+                    print(r.arm.padding(toLength: 7, withPad: " ", startingAt: 0) + String(format: " %5d  %8.2f%%  %5d  ", r.level, r.remaining, r.accuracy.count)
+                          + value(r.accuracy, "%.4f", 6) + "  " + value(r.iteration, "%7.0f", 5) + "  " + value(r.finalAccuracy, "%.4f", 6)
+                          + "  " + (r.probeLoss.map { value($0, "%.4f", 6) } ?? "–"))
+                }
+                if rows.contains(where: { $0.accuracy.count == 1 }) { print("(one seed: no interval)") }
+                if rows.contains(where: { $0.probeLoss == nil }) { print("(–: the level trained fewer than 500 iterations)") }
             }
         } catch let e as RunError { throw CommandFailure(e.description) }
         print("→ \(outURL.path)")

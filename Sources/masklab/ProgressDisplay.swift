@@ -21,14 +21,16 @@ final class ProgressDisplay: TrainingCallback {
         started = Date()
         doneAtStart = run.startIteration
         guard !quiet else { return }
-        let resumed = run.startIteration > 0 ? ", resumed at epoch \(run.startEpoch + 1) batch \(run.startBatch)" : ""
+        let complete = run.startIteration > 0 && run.startIteration >= run.totalIterations
+        let resumed = complete ? ", already complete: nothing left to train"
+            : run.startIteration > 0 ? ", resumed at epoch \(run.startEpoch + 1) batch \(run.startBatch)" : ""
         // An iteration budget may end inside an epoch: then the total is what runs.
         let budget = run.totalIterations == run.epochs * run.iterationsPerEpoch
-            ? "\(run.epochs) epochs × \(run.iterationsPerEpoch) iterations"
+            ? "\(counted(run.epochs, "epoch")) × \(counted(run.iterationsPerEpoch, "iteration"))"
             : "\(run.totalIterations) iterations (epochs of \(run.iterationsPerEpoch))"
         print("\(run.modelName): \(run.parameterCount) parameters, \(run.trainSamples) training samples, \(budget)\(resumed)")
         if let dir = run.outputDirectory { print("run folder: \(dir.path)") }
-        print(EpochLine.header)
+        if !complete { print(EpochLine.header) }
         fflush(nil)
     }
 
@@ -85,7 +87,9 @@ final class ProgressDisplay: TrainingCallback {
         let s = result.summary
         let final = s.finalTestAccuracy.map { String(format: "%.4f", $0) } ?? "–"
         let best = s.bestTestAccuracy.map { String(format: "%.4f", $0) } ?? "–"
-        print("\(s.status): \(s.epochs) epochs, \(s.iterations) iterations, final test accuracy \(final), "
+        // A stopped run's accuracy is that of its last finished epoch, not a final one.
+        let which = s.status == .completed ? "final" : "latest"
+        print("\(s.status): \(counted(s.epochs, "epoch")), \(counted(s.iterations, "iteration")), \(which) test accuracy \(final), "
               + "best \(best) (epoch \(s.bestEpoch.map(String.init) ?? "–")), \(Self.duration(s.totalSeconds))")
         print("results: \(layout.directory.path)")
     }

@@ -20,7 +20,7 @@ struct PruneCommand: ParsableCommand {
         --keep of its highest scores (layerwise) or all keep --keep under one threshold (global); \
         --keep-output ranks the output layer on its own. Data-driven criteria score on \
         --criterion-batches training batches (seeded by --seed, default the run's); data-free ones \
-        (magnitude, random, movement, synflow) read no data. Writes \
+        (\(CriterionRegistry.entries.filter { !$0.make(PruningConfig()).needsData }.map(\.name).joined(separator: ", "))) read no data. Writes \
         mask.safetensors (train it with `masklab lottery --levels 0 --transfer`), sparsity.csv, \
         prune.json and command.txt into --out (default: prune-<criterion> beside the weights).
 
@@ -67,13 +67,13 @@ struct PruneCommand: ParsableCommand {
     @Option(name: .long, help: "With --structured: share of each channel group removed, in [0, 1).")
     var ratio: Double?
 
-    @Option(name: .long, help: "Share of the masked weights kept, in (0, 1]. Default: 0.2.")
+    @Option(name: .long, help: "Share of the masked weights kept, in (0, 1].")
     var keep = 0.2
 
     @Option(name: .long, help: "Share of the output layer kept, ranked on its own (default: like the others).")
     var keepOutput: Double?
 
-    @Option(name: .long, help: "layerwise (each tensor keeps --keep) or global (one threshold). Default: layerwise.")
+    @Option(name: .long, help: "layerwise (each tensor keeps --keep) or global (one threshold).")
     var scope = "layerwise"
 
     @Option(name: .long, help: ArgumentHelp("Tensors left dense: first, shortcut, last (default: the run's mask scope).", valueName: "first,shortcut,last"))

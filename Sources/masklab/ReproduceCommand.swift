@@ -25,7 +25,7 @@ struct ReproduceCommand: ParsableCommand {
 
         Exit status: 0 when every value is identical; 2 when one differs (the count, the first \
         difference and the largest relative difference are shown, and the reproduction's folder \
-        is kept); 1 on an error.
+        is kept); 1 on an error; 130 when stopped by Ctrl-C or SIGTERM (nothing is compared).
 
         Bits are expected to match for the same code, CPU model and OpenBLAS kernel set (set \
         OPENBLAS_CORETYPE to the run's kernel set to use it). The command shows where the run \

@@ -16,8 +16,8 @@ final class StudyFailureTextTests: XCTestCase {
         // that stopped, and the error of a diverged run (TrainingError.nonFinite).
         let lines = [
             "    3      0.8123     0.7012     0.9321    0.6634   0.1198   0.04000       412   52.3s",
-            "stopped: 3 epochs, 471 iterations, final test accuracy 0.6634, best 0.6634 (epoch 3), 2m36s",
-            "Error: loss became nan at step 472 (epoch 4); last good checkpoint: runs/impacts/seed-3/last.safetensors (hint: lower the learning rate or add warm-up)",
+            "stopped: 3 epochs, 471 iterations, latest test accuracy 0.6634, best 0.6634 (epoch 3), 2m36s",
+            "Error: loss became NaN at step 472 (epoch 4); last good checkpoint: runs/impacts/seed-3/last.safetensors (hint: lower the learning rate or add warm-up)",
         ]
         try (lines.joined(separator: "\n") + "\n").write(to: job.log, atomically: true, encoding: .utf8)
 
@@ -28,9 +28,9 @@ final class StudyFailureTextTests: XCTestCase {
         let blind = Study.failureText(job, reason: "train exited with status 1", blinded: true)
         XCTAssertTrue(blind.contains("impacts seed 3: train exited with status 1") && blind.contains(job.directory.path), blind)
         for hidden in ["0.6634", "0.8123", "0.7012", "0.04000", "52.3"] { XCTAssertFalse(blind.contains(hidden), "blinded text shows \(hidden): \(blind)") }
-        XCTAssertTrue(blind.contains("Error: loss became nan at step 472 (epoch 4); last good checkpoint: runs/impacts/seed-3/last.safetensors"),
+        XCTAssertTrue(blind.contains("Error: loss became NaN at step 472 (epoch 4); last good checkpoint: runs/impacts/seed-3/last.safetensors"),
                       "why it failed must stay readable: \(blind)")
-        XCTAssertTrue(blind.contains("final test accuracy …, best … (epoch 3)"), blind)
+        XCTAssertTrue(blind.contains("latest test accuracy …, best … (epoch 3)"), blind)
         XCTAssertTrue(blind.contains("decimal numbers shown as …: the study is blinded"), blind)
     }
 

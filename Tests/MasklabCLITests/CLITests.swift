@@ -147,6 +147,7 @@ final class CLITests: XCTestCase {
         let fetched = try masklab(["data", "fetch", "mnist", "--root", root.path, "--mirror", server.baseURL, "--accept-checksum-mismatch"])
         XCTAssertEqual(fetched.status, 0, "\(fetched)")
         XCTAssertTrue(fetched.stdout.contains("not the official"), fetched.stdout)
+        XCTAssertFalse(fetched.stdout.contains("\u{1B}"), "no terminal control codes when stdout is not a terminal: \(fetched.stdout.debugDescription)")
 
         let verify = try masklab(["data", "verify", "mnist", "--root", root.path])
         XCTAssertEqual(verify.status, 0, "\(verify)")

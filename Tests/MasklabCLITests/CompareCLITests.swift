@@ -44,6 +44,12 @@ final class CompareCLITests: XCTestCase {
                   "histograms-impacts+reg.svg", "command.txt", "compare.json"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: root.appendingPathComponent(f).path), "missing \(f)")
         }
+        // A child's --config is a temporary file of the study: command.txt says where the settings stay.
+        let childCommand = try String(contentsOf: root.appendingPathComponent("runs/baseline/seed-1/command.txt"), encoding: .utf8)
+        let savedConfig = root.appendingPathComponent("runs/baseline/seed-1/config.json").path
+        XCTAssertTrue(childCommand.contains("config: the --config file is the launching study's temporary copy of \(savedConfig)"), childCommand)
+        XCTAssertTrue(childCommand.contains("run again with --config \(savedConfig)"), childCommand)
+
         // The three dropping arms drop the same expected number of weights (masks.csv, "all" row).
         let kept = try ["dropconnect", "impacts", "impacts+reg"].map { try expectedKept(root.appendingPathComponent("runs/\($0)/seed-1/masks.csv")) }
         XCTAssertEqual(kept[0], 0.4 * Double(784 * 16 + 16 * 10), accuracy: 0.01)
@@ -87,7 +93,7 @@ final class CompareCLITests: XCTestCase {
         try writeConfig(config, seeds: [1, 2], learningRate: 0.07)
         let conflict = try masklab(["compare", config.path, "--data", data.path, "--out", out.path])
         XCTAssertNotEqual(conflict.status, 0)
-        XCTAssertTrue(conflict.stderr.contains("different configuration"), conflict.stderr)
+        XCTAssertTrue(conflict.stderr.contains("different configuration (optimizer.learningRate 0.05 in the folder, 0.07 here)"), conflict.stderr)
     }
 
     /// A pre-registered comparison (with "analysis") reports progress only while a run is
@@ -133,7 +139,8 @@ final class CompareCLITests: XCTestCase {
         XCTAssertTrue(blind.stdout.contains("the report is blinded"), blind.stdout)
         let blindReport = try String(contentsOf: root.appendingPathComponent("REPORT.md"), encoding: .utf8)
         XCTAssertTrue(blindReport.contains("blinded interim (2 of 4 runs ended)"), blindReport)
-        XCTAssertTrue(blindReport.contains("| dropconnect | 1 | 2 |") && blindReport.contains("| baseline | 1 | 2 |"), blindReport)
+        XCTAssertTrue(blindReport.contains("| arm | runs ended | seeds ended | seeds not ended |"), blindReport)
+        XCTAssertTrue(blindReport.contains("| dropconnect | 1 of 2 | 1 | 2 |") && blindReport.contains("| baseline | 1 of 2 | 1 | 2 |"), blindReport)
         XCTAssertTrue(blindReport.contains("`baseline/seed-2`: no summary yet"), blindReport)
         let decimals = try NSRegularExpression(pattern: "[0-9]\\.[0-9]{3,}")
         XCTAssertEqual(decimals.numberOfMatches(in: blindReport, range: NSRange(blindReport.startIndex..., in: blindReport)), 0,

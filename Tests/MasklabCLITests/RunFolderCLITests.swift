@@ -88,7 +88,7 @@ final class RunFolderCLITests: XCTestCase {
             (["--lr=-1"], []),                                           // issue 12: replaced config.json before failing
             (["--model", "resnet99"], ["must be one of mlp"]),
             (["--data", dir.file("nowhere").path], ["nowhere"]),
-            ([], ["already holds a run", "status completed", "--resume", "--overwrite"]),   // a finished run is not trained over
+            ([], ["already holds a run", "status completed", "--overwrite"]),   // a finished run is not trained over
             (["--resume", "--overwrite"], ["not both"]),
             (["--resume", "--seed", "9"], ["different configuration", "seed 0 in the folder, 9 here"]),
         ]
@@ -100,6 +100,23 @@ final class RunFolderCLITests: XCTestCase {
             for s in a.says { XCTAssertTrue(r.stderr.contains(s), "\(a.args) should say '\(s)': \(r.stderr)") }
             XCTAssertEqual(try Self.snapshot(run), before, "\(a.args) changed the run folder")
         }
+
+        // A completed run offers no --resume, and --resume on it trains nothing and says so.
+        let refused = try masklab(["train", "--config", config.path, "--out", run.path, "--data", data.path])
+        XCTAssertFalse(refused.stderr.contains("--resume"), "a completed run has nothing to continue: \(refused.stderr)")
+        let resumed = try masklab(["train", "--config", config.path, "--out", run.path, "--data", data.path, "--resume"])
+        XCTAssertEqual(resumed.status, 0, "\(resumed)")
+        XCTAssertTrue(resumed.stdout.contains("already complete: nothing left to train"), resumed.stdout)
+        XCTAssertFalse(resumed.stdout.contains("resumed at epoch"), resumed.stdout)
+        var unchanged = try Self.snapshot(run), original = before
+        // The new invocation, the lock's last holder, and the TensorBoard file (re-opened by a
+        // resume, its first event stamped with the resume's wall time).
+        for file in Set(unchanged.keys).union(original.keys) where file == "command.txt" || file == ".lock" || file.hasPrefix("events.out.tfevents") {
+            XCTAssertNotNil(unchanged[file], "\(file) is kept")
+            unchanged[file] = nil
+            original[file] = nil
+        }
+        XCTAssertEqual(unchanged, original, "--resume of a completed run changes no record")
 
         // --overwrite replaces the run: another seed, other weights, and the old files are gone first.
         let replaced = try masklab(["train", "--config", config.path, "--out", run.path, "--data", data.path, "--seed", "9", "--overwrite"])

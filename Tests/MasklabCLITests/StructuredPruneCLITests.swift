@@ -40,6 +40,11 @@ final class StructuredPruneCLITests: XCTestCase {
                              "--out", out.file("finetuned").path] + small)
         XCTAssertEqual(f.status, 0, "\(f)")
         XCTAssertTrue(FileManager.default.fileExists(atPath: out.file("finetuned/last.safetensors").path))
+        // `runs` lists the trainings, not the pruned model's folder (a config nothing has trained in yet).
+        let listed = try masklab(["runs", out.path, "--json"])
+        XCTAssertEqual(listed.status, 0, "\(listed)")
+        let names = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]]).compactMap { $0["name"] as? String }
+        XCTAssertEqual(names, ["dense", "finetuned"], listed.stdout)
 
         // The same output folder is not overwritten without --overwrite.
         let again = try masklab(["prune", run.path, "--structured", "--ratio", "0.5", "--out", pruned.path])

@@ -94,9 +94,19 @@ final class CheckpointTests: XCTestCase {
         let before = snapshot(plain, nil)
         XCTAssertThrowsError(try Checkpoint.load(from: url, into: plain, optimizer: nil)) { error in
             XCTAssertEqual(error as? CheckpointError, .names(path: url.path, missing: [], unexpected: [
-                "bn1.bias", "bn1.num_batches_tracked", "bn1.running_mean", "bn1.running_var", "bn1.weight"]))
+                "bn1.bias", "bn1.num_batches_tracked", "bn1.running_mean", "bn1.running_var", "bn1.weight"], optimizer: false))
+            XCTAssertTrue("\(error)".contains("does not match the model; ") && "\(error)".contains("(hint: same model and options as"), "\(error)")
         }
         XCTAssertEqual(snapshot(plain, nil), before, "a failed load changes nothing")
+
+        // Names and widths both differ: the tensors in both with other shapes are named too.
+        let narrowPlain = Fixtures.network(hidden: [8], batchNorm: false)
+        XCTAssertThrowsError(try Checkpoint.load(from: url, into: narrowPlain, optimizer: nil)) { error in
+            guard case let CheckpointError.names(_, _, unexpected, shapes, _) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(unexpected.contains("bn1.bias"), "\(unexpected)")
+            XCTAssertTrue(shapes.contains { $0.hasPrefix("fc1.weight (model [8, ") && $0.contains("file [16, ") }, "\(shapes)")
+            XCTAssertTrue("\(error)".contains("other shapes"), "\(error)")
+        }
 
         // Other widths: shapes differ.
         let wide = Fixtures.network(hidden: [8])
@@ -108,7 +118,7 @@ final class CheckpointTests: XCTestCase {
         let net3 = Fixtures.network()
         let adam = try OptimizerRegistry.make(OptimizerConfig(name: "adam"), store: net3.store)
         XCTAssertThrowsError(try Checkpoint.load(from: url, into: net3, optimizer: adam)) { error in
-            guard case let CheckpointError.names(_, missing, unexpected) = error else { return XCTFail("\(error)") }
+            guard case let CheckpointError.names(_, missing, unexpected, _, _) = error else { return XCTFail("\(error)") }
             XCTAssertTrue(missing.contains("optimizer.fc1.weight.exp_avg"))
             XCTAssertTrue(unexpected.contains("optimizer.fc1.weight.momentum_buffer"))
             XCTAssertTrue("\(error)".contains("missing"))

@@ -44,7 +44,7 @@ final class NonFiniteWeightsTests: XCTestCase {
             XCTAssertEqual(epoch, 0)
             XCTAssertNil(last)
             XCTAssertEqual(hint, TrainingError.learningRateHint, "no hook names a cause")
-            XCTAssertTrue("\(error)".hasPrefix("fc1.weight[5] became nan by step 8 (epoch 1)"), "epochs print from 1: \(error)")
+            XCTAssertTrue("\(error)".hasPrefix("fc1.weight[5] became NaN by step 8 (epoch 1)"), "epochs print from 1: \(error)")
         }
         let summary = try JSONDecoder().decode(RunSummary.self, from: Data(contentsOf: dir.file("summary.json")))
         XCTAssertEqual(summary.status, .nonFinite)
@@ -53,6 +53,20 @@ final class NonFiniteWeightsTests: XCTestCase {
     }
 
     /// A hook that names a cause of divergence replaces the learning-rate hint in the error.
+    /// Messages spell NaN as "NaN" whatever its sign bit (C's printf and Swift's description
+    /// write "-nan" for a negative one), and infinities with their sign.
+    func testNonFiniteValuesAreSpelledAsPeopleWriteThem() {
+        let negativeNaN = -Double.nan
+        XCTAssertEqual("\(negativeNaN)", "-nan", "the spelling this replaces")
+        XCTAssertEqual(TrainingError.spelled(negativeNaN), "NaN")
+        XCTAssertEqual(TrainingError.spelled(Float.nan), "NaN")
+        XCTAssertEqual(TrainingError.spelled(-Float.infinity), "-Inf")
+        XCTAssertEqual(TrainingError.spelled(Double.infinity), "+Inf")
+        XCTAssertEqual(TrainingError.spelled(2.5), "2.5")
+        let e = TrainingError.nonFinite(step: 13, epoch: 0, loss: negativeNaN, lastGoodCheckpoint: nil)
+        XCTAssertTrue(e.description.hasPrefix("loss became NaN at step 13 (epoch 1); no checkpoint was written"), e.description)
+    }
+
     func testTheHintOfAHookThatNamesACauseIsShown() throws {
         let dir = TemporaryDirectory()
         let net = Fixtures.network()

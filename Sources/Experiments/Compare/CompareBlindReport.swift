@@ -38,11 +38,11 @@ enum CompareBlindReport {
         s += "shows no arm's accuracy or loss, no difference, no test and no plot: decisions to stop, extend or re-declare the "
         s += "study must not depend on interim results. `masklab compare CONFIG --report-only --unblind` writes the full report "
         s += "anyway and marks it as an unblinded interim.\n\n"
-        s += "## Progress\n\n| arm | ended | not ended |\n|---|---|---|\n"
+        s += "## Progress\n\n| arm | runs ended | seeds ended | seeds not ended |\n|---|---:|---|---|\n"
         for arm in compare.arms {
             let done = compare.seeds.filter { ended.contains(key(arm.name, $0)) }
             let rest = compare.seeds.filter { !ended.contains(key(arm.name, $0)) }
-            s += "| \(arm.name) | \(done.isEmpty ? "–" : done.map(String.init).joined(separator: ", ")) | "
+            s += "| \(arm.name) | \(done.count) of \(compare.seeds.count) | \(done.isEmpty ? "–" : done.map(String.init).joined(separator: ", ")) | "
             s += "\(rest.isEmpty ? "–" : rest.map(String.init).joined(separator: ", ")) |\n"
         }
         s += "\n**Runs not ended:**\n\n" + open.map { "- \($0)" }.joined(separator: "\n") + "\n\n"

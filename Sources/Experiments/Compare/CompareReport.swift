@@ -1,5 +1,6 @@
 import Foundation
 import Stats
+import Training
 
 /// Writes a comparison's report from its run folders: paired.csv (when the config declares an
 /// analysis), summary.csv, welch.csv, epochs.csv, the convergence plots, the importance
@@ -151,7 +152,7 @@ public enum CompareReport {
         let base = compare.arms[0].config.training
         let budget = "\(base.budget)"
         var s = "# Comparison `\(compare.name)`\n\n"
-        s += "\(base.model) on \(base.dataset), \(compare.arms.count) arms × \(compare.seeds.count) seeds (\(compare.seeds.map(String.init).joined(separator: ", "))), budget \(budget)"
+        s += "\(base.model) on \(base.dataset), \(counted(compare.arms.count, "arm")) × \(counted(compare.seeds.count, "seed")) (\(compare.seeds.map(String.init).joined(separator: ", "))), budget \(budget)"
         if compare.arms[0].config.trainSubset > 0 { s += ", training subset of \(compare.arms[0].config.trainSubset) images" }
         if compare.arms[0].config.testSubset > 0 { s += ", evaluated on a fixed test subset of \(compare.arms[0].config.testSubset) images" }
         s += compare.seeds.count > 1 ? ". Every number is mean ± half-width of the 95% Student-t confidence interval over seeds. "
@@ -215,7 +216,7 @@ public enum CompareReport {
                 if m.name == "importance" {
                     let i = m.importance
                     d += "; λ = \(i.lambda), η = \(i.eta), \(i.steps) steps, \(i.solve.rawValue), \(i.batches) batch(es), refresh every "
-                    d += i.refreshIterations > 0 ? "\(i.refreshIterations) iterations" : "\(i.refreshEpochs) epochs"
+                    d += i.refreshIterations > 0 ? counted(i.refreshIterations, "iteration") : counted(i.refreshEpochs, "epoch")
                 }
                 return d
             } ?? "none"

@@ -27,12 +27,38 @@ public enum LotteryCurveReport {
         return nil
     }
 
-    /// Rows from the `levels.csv` of every lottery folder under `root`.
+    /// Rows from the `levels.csv` of every lottery folder under `root`, which must all be seeds of
+    /// one setting (`requireOneSetting`).
     public static func collect(_ root: URL, probe: Int = 500) throws(RunError) -> [Row] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: root.path) else {
             throw .config(path: root.path, message: "not a folder")
         }
-        return collect(folders: names.sorted().map { root.appendingPathComponent($0, isDirectory: true) }, probe: probe)
+        let folders = names.sorted().map { root.appendingPathComponent($0, isDirectory: true) }
+        try requireOneSetting(folders, root: root)
+        return collect(folders: folders, probe: probe)
+    }
+
+    /// Refuses lottery folders whose `lottery.json` differ in more than the seed and the
+    /// threads: a curve averages the seeds of one setting, and mixing settings would average
+    /// levels that exist in neither (a dense chain and a transferred 10% one give "55%").
+    static func requireOneSetting(_ folders: [URL], root: URL) throws(RunError) {
+        var first: (name: String, text: String)?
+        for directory in folders {
+            let file = LotteryLayout(directory: directory).config
+            guard let data = try? Data(contentsOf: file), var config = try? JSONDecoder().decode(LotteryConfig.self, from: data) else { continue }
+            config.run.training.seed = 0
+            config.run.training.threads = 1
+            let text = config.readSettings.jsonText()
+            guard let reference = first else {
+                first = (directory.lastPathComponent, text)
+                continue
+            }
+            guard text != reference.text else { continue }
+            let what = ConfigDiff.brief(saved: reference.text, requested: text, savedIn: "in \(reference.name)",
+                                        requestedIn: "in \(directory.lastPathComponent)")
+            throw .config(path: root.path, message: "its lottery runs have different settings (\(what.isEmpty ? "\(reference.name) and \(directory.lastPathComponent)" : what)); "
+                          + "a curve averages the seeds of one setting: point it at a folder holding only those")
+        }
     }
 
     /// Rows from the `levels.csv` of the lottery runs in `folders` (each one seed of one setting;

@@ -39,7 +39,7 @@ struct LevelTrainer {
                                            file: LotteryLayout.validation(dir))
         let plot = CurvePlotter(layout: layout, title: "\(network.name) level \(level) \(arm) (\(String(format: "%.2f", 100 * mask.density))% of weights)",
                                 validationFile: LotteryLayout.validation(dir),
-                                validationLabel: splits.validation == nil ? "test, every \(config.evaluateEvery) iterations (no validation split)" : "validation, every \(config.evaluateEvery) iterations")
+                                validationLabel: splits.validation == nil ? "test, every \(counted(config.evaluateEvery, "iteration")) (no validation split)" : "validation, every \(counted(config.evaluateEvery, "iteration"))")
         let observer = onStart.map { f in StartObserver { f(level, arm, network) } }
         let board = TensorBoardLogger(run: config.run, extra: [.init("lottery.level", .number(Double(level))), .init("lottery.arm", .string(arm)),
                                                                .init("lottery.remaining", .number(100 * mask.density))], masking: hook, network: network)

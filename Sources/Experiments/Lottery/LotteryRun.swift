@@ -84,7 +84,8 @@ public enum LotteryRun {
         } else if !FileManager.default.fileExists(atPath: layout.config.path) {
             try folder.write(configText, to: LotteryLayout.configFile)
         }
-        try folder.writeCommand([("data", dataRoot.path)])
+        let note = LocalExecutor.configNote(commandLine, folder: layout.directory, file: layout.config.lastPathComponent)
+        try folder.writeCommand((note.map { [("config", $0)] } ?? []) + [("data", dataRoot.path)])
         // Without a validation split the tracker watches the test set: say so, once and on every level's line.
         let stopsOn = splits.validation == nil ? "test" : "validation"
         if splits.validation == nil {

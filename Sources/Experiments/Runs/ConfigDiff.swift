@@ -56,14 +56,15 @@ public enum ConfigDiff {
     }
 
     /// The first `limit` differences between two configurations as JSON texts, for a refusal
-    /// message: `"optimizer.learningRate 0.05 in the folder, 0.1 here; …"` (`savedIn` says where
-    /// the saved one is; empty when the texts do not parse or nothing differs).
-    public static func brief(saved: String, requested: String, limit: Int = 3, savedIn: String = "in the folder") -> String {
+    /// message: `"optimizer.learningRate 0.05 in the folder, 0.1 here; …"` (`savedIn` and
+    /// `requestedIn` say where each one is; empty when the texts do not parse or nothing differs).
+    public static func brief(saved: String, requested: String, limit: Int = 3, savedIn: String = "in the folder",
+                             requestedIn: String = "here") -> String {
         func object(_ text: String) -> [String: Any]? { try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] }
         guard let a = object(saved), let b = object(requested) else { return "" }
         let found = differences(a, b)
         guard !found.isEmpty else { return "" }
-        let shown = found.prefix(limit).map { "\($0.key) \($0.a) \(savedIn), \($0.b) here" }
+        let shown = found.prefix(limit).map { "\($0.key) \($0.a) \(savedIn), \($0.b) \(requestedIn)" }
         return shown.joined(separator: "; ") + (found.count > limit ? "; and \(found.count - limit) more (masklab diff shows all)" : "")
     }
 

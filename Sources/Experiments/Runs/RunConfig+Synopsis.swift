@@ -23,12 +23,16 @@ extension RunConfig {
         if augment == false { data += ", no augmentation" }
         var mask = "no mask"
         if let m = masks, m.name != "none" {
-            mask = "mask \(m.name) keep \(m.keep) on \(m.target.rawValue), scaling \(m.scaling.rawValue)"
+            // Only what the sampler reads: a pruning mask names its criterion and has no scaling.
+            let readers = MaskRegistry.settingReaders()
+            func reads(_ key: String) -> Bool { readers.reads(m.name, key) }
+            mask = "mask \(m.name)" + (reads("criterion") ? " (\(m.criterion))" : "") + (reads("keep") ? " keep \(m.keep)" : "")
+                + (reads("target") ? " on \(m.target.rawValue)" : "") + (reads("scaling") ? ", scaling \(m.scaling.rawValue)" : "")
             if !m.exclude.isEmpty { mask += ", dense \(m.exclude.map(\.rawValue).joined(separator: "+"))" }
             if m.name == "importance" {
                 let i = m.importance
                 mask += ", λ \(i.lambda), η \(i.eta), \(i.steps) steps, refresh every "
-                    + (i.refreshIterations > 0 ? "\(i.refreshIterations) iterations" : "\(i.refreshEpochs) epochs")
+                    + (i.refreshIterations > 0 ? counted(i.refreshIterations, "iteration") : counted(i.refreshEpochs, "epoch"))
             }
         }
         let opt = t.optimizer
@@ -36,7 +40,7 @@ extension RunConfig {
         if opt.name == "sgd" && opt.momentum != 0 { optimizer += " momentum \(opt.momentum)\(opt.nesterov ? " nesterov" : "")" }
         if let wd = opt.weightDecay, wd != 0 { optimizer += " wd \(wd)" }
         var schedule = t.schedule.name
-        if t.schedule.warmupIterations > 0 { schedule += ", warm-up \(t.schedule.warmupIterations) iterations" }
+        if t.schedule.warmupIterations > 0 { schedule += ", warm-up \(counted(t.schedule.warmupIterations, "iteration"))" }
         return [model, data, mask, optimizer, schedule, "batch \(t.batchSize), \(t.budget)", "seed \(t.seed), \(t.threads) thread\(t.threads == 1 ? "" : "s")"]
             .joined(separator: " · ")
     }

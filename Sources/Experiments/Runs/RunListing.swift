@@ -6,7 +6,8 @@ import Training
 /// it works on copied or archived results and never changes them.
 ///
 /// A run folder is a folder whose `config.json` is a run configuration (compare and lottery
-/// folders hold `compare.json`/`lottery.json` and are searched, not listed). Status:
+/// folders hold `compare.json`/`lottery.json` and are searched, not listed; a `prune
+/// --structured` folder holds a config for a run yet to train and is not listed either). Status:
 /// `running` while a live process holds the folder's lock (with its pid), else from
 /// `summary.json`: `completed`, `interrupted` (stopped, e.g. Ctrl-C; `--resume` continues it),
 /// `failed` (the loss became NaN/Inf); a folder without a summary and without a live writer
@@ -41,7 +42,7 @@ public enum RunListing {
     public static func scan(_ root: URL) throws(RunError) -> [(entry: Entry, config: RunConfig)] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw .output(path: root.path, message: "no such folder (pass the folder that holds your runs, e.g. results)")
+            throw .output(path: root.path, message: "no such folder (name the folder that holds your runs: masklab runs PATH)")
         }
         var found: [(Entry, RunConfig)] = []
         visit(root, name: "", into: &found)
@@ -50,7 +51,7 @@ public enum RunListing {
 
     private static func visit(_ folder: URL, name: String, into found: inout [(Entry, RunConfig)]) {
         let layout = RunLayout(directory: folder)
-        if let config = try? RunConfig.load(from: layout.config) {
+        if !isStructuredPrune(layout), let config = try? RunConfig.load(from: layout.config) {
             found.append((entry(layout, name: name.isEmpty ? folder.standardizedFileURL.lastPathComponent : name, config: config), config))   // the listed folder is a run itself: its own name
         }
         let children = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
@@ -60,6 +61,14 @@ public enum RunListing {
             guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else { continue }
             visit(url, name: name.isEmpty ? child : name + "/" + child, into: &found)
         }
+    }
+
+    /// A folder `masklab prune --structured` wrote: its `config.json` describes the smaller
+    /// model for a fine-tuning run elsewhere, and nothing was trained in it (no metrics, no summary).
+    static func isStructuredPrune(_ layout: RunLayout) -> Bool {
+        let fm = FileManager.default
+        return fm.fileExists(atPath: layout.directory.appendingPathComponent(StructuredPrune.reportFile).path)
+            && !fm.fileExists(atPath: layout.metrics.path) && !fm.fileExists(atPath: layout.summary.path)
     }
 
     /// The entry of the run in `layout`.

@@ -69,6 +69,7 @@ public enum TrainingRun {
             throw .foreignFolder(path: layout.directory.path, owner: owner.command, evidence: owner.evidence)
         }
         let (network, splits, augmentation) = try materialise(config, dataRoot: dataRoot)
+        if let caution = config.masks?.caution { warn(caution) }
         if let initFrom { _ = try WeightsSource.load(initFrom, into: network) }
         let maskHooks = try maskingHooks(config, network: network, splits: splits)
         let configText = try RunFolder.encodeJSON(config, path: layout.config.path)
@@ -97,7 +98,8 @@ public enum TrainingRun {
         defer { folder.close() }
         trainer.outputCheck = folder.trainerCheck
         try folder.write(configText, to: RunLayout.configFile)
-        try folder.writeCommand([("data", dataRoot.path)])
+        try folder.writeCommand((LocalExecutor.configNote(commandLine, folder: layout.directory).map { [("config", $0)] } ?? [])
+                                + [("data", dataRoot.path)])
         let result: TrainingResult
         do { result = try trainer.run(resume: reuse == .resume, initialise: initFrom == nil) } catch {
             try folder.checkStillOurs()
@@ -118,8 +120,10 @@ public enum TrainingRun {
     /// Takes the run folder of `layout` for `config` (see `RunFolder.open`); resuming needs the
     /// folder's saved config to equal `config`.
     static func open(_ layout: RunLayout, config: RunConfig, commandLine: [String], reuse: RunFolder.Reuse) throws(RunError) -> RunFolder {
-        try RunFolder.open(layout.directory, commandLine: commandLine, results: RunLayout.results, holds: "a run", reuse: reuse,
-                           choices: ["continue it with --resume", "replace it with --overwrite", "choose another --out"]) { () throws(RunError) in
+        // A completed run has nothing to continue: --resume is not offered for it.
+        let resumable = RunFolder.status(of: layout) != .completed
+        return try RunFolder.open(layout.directory, commandLine: commandLine, results: RunLayout.results, holds: "a run", reuse: reuse,
+                                  choices: (resumable ? ["continue it with --resume"] : []) + ["replace it with --overwrite", "choose another --out"]) { () throws(RunError) in
             try requireSavedConfig(layout, equals: config)
         }
     }

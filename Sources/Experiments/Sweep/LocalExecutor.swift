@@ -36,10 +36,26 @@ public final class LocalExecutor: @unchecked Sendable {
         self.say = say
     }
 
+    /// The name of the folder (in `$TMPDIR`, suffixed with the study's pid) where the children's
+    /// `--config` files are written; removed when the study's run ends.
+    public static let scratchPrefix = "masklab-jobs-"
+
+    /// A `command.txt` line for a child whose `--config` is one of these temporary files, which
+    /// will be gone: where the same settings are kept (`file` in `folder`: config.json, a
+    /// lottery's lottery.json). Nil for any other command line.
+    public static func configNote(_ commandLine: [String], folder: URL, file: String = RunLayout.configFile) -> String? {
+        guard let i = commandLine.firstIndex(of: "--config"), i + 1 < commandLine.count else { return nil }
+        let parent = URL(fileURLWithPath: commandLine[i + 1]).deletingLastPathComponent().lastPathComponent
+        guard parent.hasPrefix(scratchPrefix) else { return nil }
+        let saved = folder.appendingPathComponent(file).path
+        return "the --config file is the launching study's temporary copy of \(saved), removed when the study ends; "
+            + "run again with --config \(saved), or `masklab reproduce \(folder.path)`"
+    }
+
     /// Runs `list` and waits for every started job (says "start", "done" and "stopped" per job).
     public func run(_ list: [StudyJob]) -> Outcome {
         var pending = Array(list.indices)
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("masklab-jobs-\(ProcessInfo.processInfo.processIdentifier)", isDirectory: true)
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("\(Self.scratchPrefix)\(ProcessInfo.processInfo.processIdentifier)", isDirectory: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
         var running: [(index: Int, process: ChildProcess, started: Date)] = []
         var outcome = Outcome(started: 0, stopped: false, failures: [])

@@ -60,7 +60,7 @@ public struct Study: Sendable {
     public func states() throws(SweepError) -> [(job: StudyJob, state: StudyJob.State)] {
         var out: [(job: StudyJob, state: StudyJob.State)] = []
         for var j in jobs {
-            guard let s = j.folderState() else { throw .conflictingRun(path: j.directory.path) }
+            guard let s = j.folderState() else { throw .conflictingRun(path: j.directory.path, difference: j.conflict()) }
             out.append((j, s))
         }
         return out

@@ -67,4 +67,15 @@ extension StudyJob {
         work = planned
         return .partial
     }
+
+    /// Why the folder's run is not this job's, in words for a refusal: the settings that differ
+    /// (`ConfigDiff.brief`, threads aside), or that its saved config cannot be read.
+    public func conflict() -> String {
+        let file = work.savedFile(in: directory)
+        guard let saved = work.saved(in: directory) else { return "its \(file.lastPathComponent) cannot be read" }
+        var planned = work
+        planned.training.threads = saved.training.threads
+        let what = ConfigDiff.brief(saved: saved.readSettings.jsonText(), requested: planned.readSettings.jsonText())
+        return what.isEmpty ? "see `masklab diff` against its \(file.lastPathComponent)" : what
+    }
 }

@@ -5,7 +5,7 @@ public enum SweepError: Error, CustomStringConvertible {
     /// The sweep file is malformed (`message` names the key and what is expected).
     case config(path: String, message: String)
     /// A run folder holds a run with another configuration.
-    case conflictingRun(path: String)
+    case conflictingRun(path: String, difference: String)
     /// A run folder is being written by a live process.
     case busyRun(path: String, holder: FolderLock.Holder)
     /// Runs failed; each with its folder and the tail of its log.
@@ -18,8 +18,8 @@ public enum SweepError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .config(path, message): return "sweep config \(path): \(message)"
-        case let .conflictingRun(path):
-            return "\(path) holds a run with a different configuration; delete that folder or give the sweep another name"
+        case let .conflictingRun(path, difference):
+            return "\(path) holds a run with a different configuration (\(difference)); delete that folder or give the sweep another name"
         case let .busyRun(path, holder):
             return "\(path) is being written by \(holder); stop it (or let it finish) and run the sweep again (nothing was started)"
         case let .runsFailed(lines): return "\(lines.count) run(s) failed:\n" + lines.joined(separator: "\n")
