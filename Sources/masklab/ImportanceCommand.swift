@@ -47,7 +47,7 @@ struct ImportanceCommand: ParsableCommand {
     @Option(name: .long, help: "Output folder (default: <run folder>/importance).")
     var out: String?
 
-    @Option(name: .long, help: ArgumentHelp("KL-to-uniform strengths λ, comma-separated; each is solved and overlaid. Default: the run's (or --importance-lambda).", valueName: "λ1,λ2"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("KL-to-uniform strengths λ, comma-separated; each is solved and overlaid. Default: the run's (or --importance-lambda).", valueName: "λ1,λ2"))
     var lambda: String?
 
     /// The run folder (first) and the solver's flags (`--importance-eta 0.1`, …), read by

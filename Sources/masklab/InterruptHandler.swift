@@ -13,17 +13,19 @@ final class InterruptHandler: @unchecked Sendable {
     private var sources: [DispatchSourceSignal] = []
     private var count = 0
     private let signals: [Int32]
+    private let queue = DispatchQueue(label: "masklab.interrupts")
 
-    /// `stopping` says what the first signal does; `beforeExit` runs before a second signal exits
-    /// at once, and then every folder in `TemporaryFolders` is removed.
+    /// `stopping` says what the first signal does. A second signal exits at once, after removing
+    /// every folder in `TemporaryFolders`. All signals are handled on one serial queue, so two
+    /// arriving together on different sources are counted one after the other.
     init(signals: [Int32] = [SIGINT, SIGTERM], stopping: String = "stopping after this step and writing a checkpoint",
-         beforeExit: (@Sendable () -> Void)? = nil, _ onInterrupt: @escaping @Sendable () -> Void) {
+         _ onInterrupt: @escaping @Sendable () -> Void) {
         self.signals = signals
         let child = !signals.contains(SIGINT)
         if child { signal(SIGINT, SIG_IGN) }
         for sig in signals {
             signal(sig, SIG_IGN)
-            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: queue)
             s.setEventHandler { [weak self] in
                 guard let self else { return }
                 // Two signals in quick succession may arrive as one event: `data` counts them.
@@ -31,7 +33,6 @@ final class InterruptHandler: @unchecked Sendable {
                 self.count += max(1, Int(s.data))   // the source lives as long as its handler (released by `cancel`)
                 if before > 0 || (self.count > 1 && !child) {
                     if child { return }
-                    beforeExit?()
                     TemporaryFolders.removeAll()
                     exit(130)
                 }

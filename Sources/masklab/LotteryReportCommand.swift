@@ -43,8 +43,8 @@ struct LotteryReportCommand: ParsableCommand {
                 guard !points.isEmpty else { throw CommandFailure("\(root): no finished lottery levels found") }
                 let rows = try LotteryGridReport.write(points, to: outURL)
                 if rows.isEmpty {
-                    print("no correlation: every arm has fewer than 3 finished models at pruned levels (\(counted(points.count, "model")) "
-                          + "found); the tables list the models only")
+                    print("no correlation: no arm of the grid (random or magnitude masks, with or without reinitialisation) has 3 finished "
+                          + "models at pruned levels (\(counted(points.count, "model")) found); the tables list the models only")
                 }
                 print("arm                  subset  models  pearson  spearman  pearson(rounds)")
                 for r in rows {
@@ -68,7 +68,7 @@ struct LotteryReportCommand: ParsableCommand {
                           + "  " + (r.probeLoss.map { value($0, "%.4f", 6) } ?? "–"))
                 }
                 if rows.contains(where: { $0.accuracy.count == 1 }) { print("(one seed: no interval)") }
-                if rows.contains(where: { $0.probeLoss == nil }) { print("(–: the level trained fewer than 500 iterations)") }
+                if rows.contains(where: { $0.probeLoss == nil }) { print("(–: no validation loss logged at iteration 500)") }
             }
         } catch let e as RunError { throw CommandFailure(e.description) }
         print("→ \(outURL.path)")

@@ -27,7 +27,7 @@ final class ProgressDisplay: TrainingCallback {
         // An iteration budget may end inside an epoch: then the total is what runs.
         let budget = run.totalIterations == run.epochs * run.iterationsPerEpoch
             ? "\(counted(run.epochs, "epoch")) × \(counted(run.iterationsPerEpoch, "iteration"))"
-            : "\(run.totalIterations) iterations (epochs of \(run.iterationsPerEpoch))"
+            : "\(counted(run.totalIterations, "iteration")) (epochs of \(run.iterationsPerEpoch))"
         print("\(run.modelName): \(run.parameterCount) parameters, \(run.trainSamples) training samples, \(budget)\(resumed)")
         if let dir = run.outputDirectory { print("run folder: \(dir.path)") }
         if !complete { print(EpochLine.header) }

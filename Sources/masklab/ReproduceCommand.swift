@@ -87,9 +87,9 @@ struct ReproduceCommand: ParsableCommand {
 
         let control = TrainingControl()
         let interrupted = Interrupted()
-        let removeAtExit = temporary && !keep ? copy : nil
-        let interrupt = InterruptHandler(stopping: "stopping after this step; nothing is compared",
-                                         beforeExit: { if let removeAtExit { try? FileManager.default.removeItem(at: removeAtExit) } }) {
+        // A second Ctrl-C, which exits at once, removes a temporary reproduction too.
+        if temporary && !keep { TemporaryFolders.register(copy) }
+        let interrupt = InterruptHandler(stopping: "stopping after this step; nothing is compared") {
             interrupted.set()
             control.requestStop(checkpoint: false)
         }
@@ -97,7 +97,7 @@ struct ReproduceCommand: ParsableCommand {
         let display = ProgressDisplay(quiet: quiet)
         /// Removes a temporary reproduction unless it is to be kept, or says where it is.
         func discard() {
-            if temporary && !keep { try? FileManager.default.removeItem(at: copy) } else { print("reproduction kept in \(copy.path)") }
+            if temporary && !keep { TemporaryFolders.remove(copy) } else { print("reproduction kept in \(copy.path)") }
         }
         do {
             try RunReproduction.run(plan, dataRoot: dataRoot, out: layout, commandLine: CommandLine.arguments, callbacks: [display],

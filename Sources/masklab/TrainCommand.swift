@@ -57,12 +57,13 @@ struct TrainCommand: ParsableCommand {
         let interrupt = InterruptHandler(signals: launchedByCompare ? [SIGTERM, SIGUSR1] : [SIGINT, SIGTERM, SIGUSR1]) { control.requestStop(checkpoint: true) }
         defer { interrupt.cancel() }
         let display = ProgressDisplay(quiet: quiet)
-        if !quiet { print(config.synopsis + (initFrom.map { " · initial weights from \($0)" } ?? "")) }
         let result: TrainingResult
         do {
             result = try TrainingRun.run(config, dataRoot: dataRoot, layout: layout, commandLine: CommandLine.arguments,
                                          reuse: resume ? .resume : overwrite ? .overwrite : .refuse, callbacks: [display], control: control,
-                                         note: display.note, initFrom: initFrom.map { URL(fileURLWithPath: $0) })
+                                         note: display.note,
+                                         announce: quiet ? nil : { print($0 + (initFrom.map { " · initial weights from \($0)" } ?? "")) },
+                                         initFrom: initFrom.map { URL(fileURLWithPath: $0) })
         } catch { throw CommandFailure(error.description) }
         display.finish(result, layout: layout)
         if result.summary.status == .stopped {

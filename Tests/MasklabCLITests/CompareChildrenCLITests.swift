@@ -78,6 +78,46 @@ final class CompareChildrenCLITests: XCTestCase {
         XCTAssertTrue(stray.isRunning)
     }
 
+    /// The children's --config files live in `$TMPDIR/masklab-jobs-PID`; a second Ctrl-C, which
+    /// makes compare exit at once, removes that folder too. Steps of ≈ 1 s (batch 2000 through
+    /// 2000-wide layers) keep the first stop going while the second signal is sent.
+    func testASecondCtrlCLeavesNoTemporaryConfigs() throws {
+        let data = TemporaryDirectory("masklab-compare-int-data")
+        try DatasetFixtures.writeMNIST(to: data.url, train: 2000, test: 60, gzipped: true)
+        let out = TemporaryDirectory("masklab-compare-int-out")
+        let config = out.file("slow.json")
+        let json: [String: Any] = [
+            "name": "slow", "seeds": [1], "jobs": 1, "threadsPerJob": 1,
+            "base": ["model": "mlp", "modelOptions": ["hidden": [2000, 2000]], "dataset": "mnist", "batchSize": 2000, "budget": ["epochs": 1000]],
+            "arms": [["name": "baseline", "masks": NSNull()]],
+        ]
+        try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted]).write(to: config)
+        let tmp = TemporaryDirectory("masklab-compare-int-tmp")
+        let stdout = out.file("stdout.txt"), stderr = out.file("stderr.txt")
+        for file in [stdout, stderr] { FileManager.default.createFile(atPath: file.path, contents: nil) }
+        let p = Process()
+        p.executableURL = CommandRunner.masklab
+        p.arguments = ["compare", config.path, "--data", data.path, "--out", out.path]
+        p.environment = ProcessInfo.processInfo.environment.merging(["TMPDIR": tmp.path]) { $1 }
+        p.standardOutput = try FileHandle(forWritingTo: stdout)
+        p.standardError = try FileHandle(forWritingTo: stderr)
+        try p.run()
+        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL) } }
+        func scratch() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: tmp.path).filter { $0.hasPrefix("masklab-jobs-") } }
+        XCTAssertNotNil(BackgroundProcesses.lockPid(out.file("compare-slow/runs/baseline/seed-1"), other: p.processIdentifier), "the run started")
+        XCTAssertEqual(try scratch(), ["masklab-jobs-\(p.processIdentifier)"], "the children's configs are in TMPDIR")
+        kill(p.processIdentifier, SIGINT)
+        let deadline = Date().addingTimeInterval(60)
+        while try !String(contentsOf: stderr, encoding: .utf8).contains("received") && Date() < deadline && p.isRunning {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        kill(p.processIdentifier, SIGINT)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 130)
+        XCTAssertFalse(try String(contentsOf: stdout, encoding: .utf8).contains("stopped; run the same command"), "the second Ctrl-C exited at once")
+        XCTAssertEqual(try scratch(), [], "no temporary configs are left behind")
+    }
+
     func testDuplicateAndMalformedLogRowsDoNotStopTheReport() throws {
         let data = TemporaryDirectory("masklab-compare-dup-data")
         try DatasetFixtures.writeMNIST(to: data.url, train: 240, test: 60, gzipped: true)

@@ -31,6 +31,11 @@ final class FirstUseCLITests: XCTestCase {
         let r = try masklab(train + ["--data", data.path, "--seed", "3", "--out", out.file("a").path])
         XCTAssertEqual(r.status, 0, "\(r)")
         XCTAssertTrue(r.stdout.contains("mlp (hidden 16) · mnist · no mask · sgd lr 0.05"), r.stdout)
+        // Settings that only the data can refute are checked before the run announces them.
+        let tooMany = try masklab(train + ["--data", data.path, "--train-subset", "100000", "--out", out.file("b").path])
+        XCTAssertNotEqual(tooMany.status, 0)
+        XCTAssertTrue(tooMany.stderr.contains("trainSubset must be in [0, "), tooMany.stderr)
+        XCTAssertFalse(tooMany.stdout.contains(" · "), "no announcement of a run that does not start: \(tooMany.stdout)")
         let rows = try String(contentsOf: out.file("a/metrics.csv"), encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
         let accuracy = rows[0].firstIndex(of: "test_accuracy")!
         XCTAssertEqual(rows.dropFirst().map { String($0[0]) }, ["1", "2", "3"], "metrics.csv epochs count from 1")

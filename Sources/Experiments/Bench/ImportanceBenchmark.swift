@@ -5,6 +5,7 @@ import Layers
 import Models
 import Importance
 import Masks
+import Training
 
 /// `masklab importance --benchmark`: what a refresh of the importance solver costs, joint and
 /// per layer, in training steps, and what sampling a mask costs per step. Random CIFAR-shaped
@@ -113,7 +114,7 @@ public struct ImportanceBenchmark: Sendable {
             lines.append("\(name)\n    one refresh = \(summary("%.0f", unit: " training steps", refresh)); every \(String(format: "%g", everyEpochs)) epochs: "
                          + summary("%.1f", unit: "% of training time") { 100 * Self.share(refreshSteps: refresh($0), stepsPerRefresh: steps) })
         }
-        lines.append("\(network.name), batch \(batch), \(Parallel.threads) threads, \(targets.count) masked tensors (\(masks.count) weights); "
+        lines.append("\(network.name), batch \(batch), \(counted(Parallel.threads, "thread")), \(counted(targets.count, "masked tensor")) (\(masks.count) weights); "
                      + "median of \(rounds.count) rounds (each round in parentheses)")
         lines.append("training step s: " + summary("%.3f", \.stepSeconds))
         lines.append("joint solver step (full pass, frozen BN), training steps: " + summary("%.2f", \.jointStep))

@@ -160,7 +160,7 @@ public struct PairedEndpoint: Sendable, Equatable {
             guard let budget = epochs else {
                 throw fail("endpoint \(m) at epoch \(e): the budget is in iterations, so only \"final\" can be declared")
             }
-            guard e <= budget else { throw fail("endpoint \(m) at epoch \(e) is beyond the budget of \(budget) epochs (valid: 1…\(budget) or \"final\")") }
+            guard e <= budget else { throw fail("endpoint \(m) at epoch \(e) is beyond the budget of \(counted(budget, "epoch")) (valid: 1…\(budget) or \"final\")") }
             return PairedEndpoint(metric, epoch: e)
         default:
             throw fail("endpoint \(m): \"epoch\" must be an epoch number or \"final\", got \(o["epoch"].map { "\($0)" } ?? "nothing")")

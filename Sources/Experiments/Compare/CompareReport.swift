@@ -215,7 +215,7 @@ public enum CompareReport {
                 if !m.exclude.isEmpty { d += ", dense: \(m.exclude.map(\.rawValue).joined(separator: "+"))" }
                 if m.name == "importance" {
                     let i = m.importance
-                    d += "; λ = \(i.lambda), η = \(i.eta), \(i.steps) steps, \(i.solve.rawValue), \(i.batches) batch(es), refresh every "
+                    d += "; λ = \(i.lambda), η = \(i.eta), \(counted(i.steps, "step")), \(i.solve.rawValue), \(counted(i.batches, "batch", plural: "batches")), refresh every "
                     d += i.refreshIterations > 0 ? counted(i.refreshIterations, "iteration") : counted(i.refreshEpochs, "epoch")
                 }
                 return d

@@ -74,7 +74,7 @@ public enum ImportanceHistograms {
                 histCSV += "\(l),\(name),\(edges[edges.count - 1]),inf,\(s.overflow)\n"
             }
             stats.append(row)
-            say(String(format: "λ = %g: %d tensors in %.1f s, mean KL(w‖uniform) %.4f", l, targets.count, report.seconds,
+            say(String(format: "λ = %g: ", l) + counted(targets.count, "tensor") + String(format: " in %.1f s, mean KL(w‖uniform) %.4f", report.seconds,
                        row.map(\.kl).reduce(0, +) / Double(row.count)))
         }
         let panels = targets.indices.map { t in

@@ -38,16 +38,30 @@ public enum LotteryCurveReport {
         return collect(folders: folders, probe: probe)
     }
 
-    /// Refuses lottery folders whose `lottery.json` differ in more than the seed and the
-    /// threads: a curve averages the seeds of one setting, and mixing settings would average
-    /// levels that exist in neither (a dense chain and a transferred 10% one give "55%").
+    /// Refuses lottery folders (those with a `levels.csv`) that are not seeds of one setting: a
+    /// curve averages per level, and mixing settings would average levels that exist in neither
+    /// (a dense chain and a transferred 10% one give "55%"), as would two folders of one seed
+    /// counted as two. Their `lottery.json` may differ in the seed, the threads, the number of
+    /// levels (a chain extended further has the same levels up to its length) and the paths of
+    /// a transferred mask and of θ0 (each seed's own), not in whether they have them.
     static func requireOneSetting(_ folders: [URL], root: URL) throws(RunError) {
         var first: (name: String, text: String)?
+        var seeds: [UInt64: String] = [:]
         for directory in folders {
-            let file = LotteryLayout(directory: directory).config
-            guard let data = try? Data(contentsOf: file), var config = try? JSONDecoder().decode(LotteryConfig.self, from: data) else { continue }
+            let layout = LotteryLayout(directory: directory)
+            guard FileManager.default.fileExists(atPath: layout.levels.path), let data = try? Data(contentsOf: layout.config),
+                  var config = try? JSONDecoder().decode(LotteryConfig.self, from: data) else { continue }
+            let seed = config.run.training.seed
+            if let other = seeds[seed] {
+                throw .config(path: root.path, message: "\(other) and \(directory.lastPathComponent) are both seed \(seed); a curve counts each "
+                              + "seed once: point it at a folder holding one chain per seed")
+            }
+            seeds[seed] = directory.lastPathComponent
             config.run.training.seed = 0
             config.run.training.threads = 1
+            config.levels = 0
+            config.transfer = config.transfer.map { _ in "(a mask)" }
+            config.initFrom = config.initFrom.map { _ in "(weights)" }
             let text = config.readSettings.jsonText()
             guard let reference = first else {
                 first = (directory.lastPathComponent, text)

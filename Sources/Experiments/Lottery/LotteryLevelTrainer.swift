@@ -15,6 +15,8 @@ struct LevelTrainer {
     let callbacks: [any TrainingCallback]
     let control: TrainingControl
     let commandLine: [String]
+    /// The `config:` line of each level's `command.txt` (a study child's temporary config), or nil.
+    var configNote: String? = nil
     let dataRoot: URL
     /// Sees the network when each level's training starts (after the mask was applied).
     let onStart: ((_ level: Int, _ arm: String, _ network: Network) -> Void)?
@@ -57,7 +59,7 @@ struct LevelTrainer {
         defer { folder.close() }
         trainer.outputCheck = folder.trainerCheck
         try folder.write(configText, to: RunLayout.configFile)
-        try folder.writeCommand([("level", "\(level) (\(arm))"), ("data", dataRoot.path)])
+        try folder.writeCommand([("level", "\(level) (\(arm))")] + (configNote.map { [("config", $0)] } ?? []) + [("data", dataRoot.path)])
 
         let began = Date()
         let result: TrainingResult

@@ -78,7 +78,7 @@ public enum LotteryRun {
         // a later binary that spells the config with more keys does not rewrite finished results;
         // an extended chain records its new length, and its summary (the completion mark) goes until the new levels end.
         if let from = extendedFrom {
-            log("extending the chain from \(from) to \(config.levels) levels: levels 0–\(from) are kept")
+            log("extending the chain from \(from) to \(counted(config.levels, "level")): levels 0–\(from) are kept")
             for file in [layout.levels, layout.plot] { try? FileManager.default.removeItem(at: file) }
             try folder.write(configText, to: LotteryLayout.configFile)
         } else if !FileManager.default.fileExists(atPath: layout.config.path) {
@@ -101,7 +101,8 @@ public enum LotteryRun {
         let seed = config.run.training.seed
         let theta0 = try initialWeights(network, seed: seed, url: layout.initial, given: given)
         let level = LevelTrainer(config: config, network: network, splits: splits, augmentation: augmentation,
-                                 callbacks: callbacks, control: control, commandLine: commandLine, dataRoot: dataRoot, onStart: onLevelStart)
+                                 callbacks: callbacks, control: control, commandLine: commandLine, configNote: note, dataRoot: dataRoot,
+                                 onStart: onLevelStart)
         var results: [LotteryLevelResult] = []
         var mask = base
         var thetaK: WeightSnapshot?

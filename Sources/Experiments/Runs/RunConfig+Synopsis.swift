@@ -31,7 +31,7 @@ extension RunConfig {
             if !m.exclude.isEmpty { mask += ", dense \(m.exclude.map(\.rawValue).joined(separator: "+"))" }
             if m.name == "importance" {
                 let i = m.importance
-                mask += ", λ \(i.lambda), η \(i.eta), \(i.steps) steps, refresh every "
+                mask += ", λ \(i.lambda), η \(i.eta), \(counted(i.steps, "step")), refresh every "
                     + (i.refreshIterations > 0 ? counted(i.refreshIterations, "iteration") : counted(i.refreshEpochs, "epoch"))
             }
         }

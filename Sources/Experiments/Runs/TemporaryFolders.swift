@@ -1,8 +1,8 @@
 import Foundation
 
-/// The temporary folders this process is working in (a lottery level trained again, a
-/// reproduction), so that a command that exits at once — a second Ctrl-C — can remove them
-/// first. A folder is registered when it is named and forgotten when its owner removes it.
+/// The temporary folders this process is working in (a lottery level trained again, a study's
+/// child configs, a reproduction), so that a command that exits at once — a second Ctrl-C — can
+/// remove them first. A folder is registered when it is named and forgotten once it is gone.
 public enum TemporaryFolders {
     private final class Registry: @unchecked Sendable {
         let mutex = NSLock()
@@ -26,9 +26,11 @@ public enum TemporaryFolders {
         registry.mutex.unlock()
     }
 
-    /// Removes `url` with its contents (if it exists) and forgets it.
+    /// Removes `url` with its contents (if it exists) and forgets it once it is gone (a removal
+    /// that failed, e.g. while another thread still writes into it, is tried again by `removeAll`).
     public static func remove(_ url: URL) {
         try? FileManager.default.removeItem(at: url)
+        guard !FileManager.default.fileExists(atPath: url.path) else { return }
         registry.mutex.lock()
         registry.folders.remove(url.standardizedFileURL)
         registry.mutex.unlock()
@@ -41,8 +43,10 @@ public enum TemporaryFolders {
         return registry.folders.sorted { $0.path < $1.path }
     }
 
-    /// Removes every registered folder (before the process exits at once).
+    /// Removes every registered folder (before the process exits at once), trying once more
+    /// where the first removal failed.
     public static func removeAll() {
+        for url in registered { remove(url) }
         for url in registered { remove(url) }
     }
 }

@@ -56,7 +56,8 @@ public enum TrainingRun {
     /// data's fingerprints (`RunConditions`) — or `.overwrite`), and only then are `config.json`
     /// and `command.txt` written. A folder deleted or replaced while the run writes it stops the
     /// run (`.folderReplaced`) before its next write. `note` receives one line per event worth
-    /// announcing (importance refreshes). `initFrom` starts from the weights of that file instead
+    /// announcing (importance refreshes). `announce` receives `config.synopsis` once the data,
+    /// model and masks are checked, before anything trains. `initFrom` starts from the weights of that file instead
     /// of the seed's initialisation: a MaskLab checkpoint or a plain PyTorch state_dict in
     /// safetensors (`WeightsSource.load`, every name and shape checked); a resumed run continues
     /// from its own checkpoint as usual.
@@ -64,12 +65,11 @@ public enum TrainingRun {
     public static func run(_ config: RunConfig, dataRoot: URL, layout: RunLayout, commandLine: [String],
                            reuse: RunFolder.Reuse = .refuse, callbacks: [any TrainingCallback] = [], hooks: [any TrainingHook] = [],
                            control: TrainingControl = TrainingControl(), note: ((String) -> Void)? = nil,
-                           initFrom: URL? = nil) throws(RunError) -> TrainingResult {
+                           announce: ((String) -> Void)? = nil, initFrom: URL? = nil) throws(RunError) -> TrainingResult {
         if let owner = FolderOwner.of(layout.directory) {
             throw .foreignFolder(path: layout.directory.path, owner: owner.command, evidence: owner.evidence)
         }
         let (network, splits, augmentation) = try materialise(config, dataRoot: dataRoot)
-        if let caution = config.masks?.caution { warn(caution) }
         if let initFrom { _ = try WeightsSource.load(initFrom, into: network) }
         let maskHooks = try maskingHooks(config, network: network, splits: splits)
         let configText = try RunFolder.encodeJSON(config, path: layout.config.path)
@@ -85,6 +85,8 @@ public enum TrainingRun {
         // (a live writer is reported by `open` below instead: its pid says more).
         let checkResume = reuse == .resume && FolderLock.holder(of: layout.directory) == nil
         if checkResume { try requireSavedConfig(layout, equals: config) }
+        announce?(config.synopsis)
+        if let caution = config.masks?.caution { warn(caution) }
         let trainer: Trainer
         do {
             trainer = try Trainer(config: config.training, network: network, splits: splits, outputDirectory: layout.directory,

@@ -41,22 +41,26 @@ public final class LocalExecutor: @unchecked Sendable {
     public static let scratchPrefix = "masklab-jobs-"
 
     /// A `command.txt` line for a child whose `--config` is one of these temporary files, which
-    /// will be gone: where the same settings are kept (`file` in `folder`: config.json, a
-    /// lottery's lottery.json). Nil for any other command line.
+    /// will be gone: where the same settings are kept (`file` in `folder`: a training run's
+    /// config.json, or a lottery's lottery.json, for its levels too). A training run adds
+    /// `masklab reproduce`, which takes a run folder (a lottery's levels, not its root). Nil for
+    /// any other command line (a Slurm task's config stays in the study's folder).
     public static func configNote(_ commandLine: [String], folder: URL, file: String = RunLayout.configFile) -> String? {
         guard let i = commandLine.firstIndex(of: "--config"), i + 1 < commandLine.count else { return nil }
         let parent = URL(fileURLWithPath: commandLine[i + 1]).deletingLastPathComponent().lastPathComponent
         guard parent.hasPrefix(scratchPrefix) else { return nil }
-        let saved = folder.appendingPathComponent(file).path
+        let saved = RunFolder.commandText([folder.appendingPathComponent(file).path])
         return "the --config file is the launching study's temporary copy of \(saved), removed when the study ends; "
-            + "run again with --config \(saved), or `masklab reproduce \(folder.path)`"
+            + "run again with --config \(saved)"
+            + (file == RunLayout.configFile ? ", or `masklab reproduce \(RunFolder.commandText([folder.path]))`" : "")
     }
 
     /// Runs `list` and waits for every started job (says "start", "done" and "stopped" per job).
     public func run(_ list: [StudyJob]) -> Outcome {
         var pending = Array(list.indices)
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("\(Self.scratchPrefix)\(ProcessInfo.processInfo.processIdentifier)", isDirectory: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
+        TemporaryFolders.register(scratch)   // a second Ctrl-C, which exits at once, removes it too
+        defer { TemporaryFolders.remove(scratch) }
         var running: [(index: Int, process: ChildProcess, started: Date)] = []
         var outcome = Outcome(started: 0, stopped: false, failures: [])
         while !pending.isEmpty || !running.isEmpty {
