@@ -12,7 +12,7 @@ struct TrainCommand: ParsableCommand {
         abstract: "Train a model and write its run folder.",
         discussion: """
         With no options, trains the default job (LeNet-300-100 on MNIST, 15 epochs, SGD with Nesterov \
-        momentum and a cosine schedule; a few minutes on 2 cores, ≥ 98% test accuracy). \
+        momentum and a cosine schedule; about 15 s of training on 2 cores (results/mlp-mnist: 13.7 s), ≥ 98% test accuracy). \
         Ctrl-C stops after the current step and writes a checkpoint; --resume continues from it and \
         ends with the same metrics as an uninterrupted run.
 
