@@ -10,8 +10,9 @@ struct DiffCommand: ParsableCommand {
         discussion: """
         A and B are run folders (their config.json; lottery.json or compare.json where there is no \
         config.json) or config files. Defaults are spelled out before comparing, so a key omitted in \
-        one file and set to its default in the other is not a difference. Exit status 0 whether or \
-        not they differ.
+        one file and set to its default in the other is not a difference. A run against a lottery or \
+        a comparison is compared with its "run" or "base" block, the settings of the runs it makes. \
+        Exit status 0 whether or not they differ.
         """
     )
 
@@ -23,10 +24,16 @@ struct DiffCommand: ParsableCommand {
 
     func run() throws {
         let differences: [ConfigDiff.Difference]
-        do { differences = ConfigDiff.differences(try ConfigDiff.load(a), try ConfigDiff.load(b)) } catch {
+        let note: String?
+        do {
+            let (x, y, n) = ConfigDiff.aligned(try ConfigDiff.load(a), try ConfigDiff.load(b))
+            differences = ConfigDiff.differences(x, y)
+            note = n
+        } catch {
             throw CommandFailure(error.description)
         }
         print("A: \(a)\nB: \(b)")
+        if let note { print("comparing \(note)") }
         if differences.isEmpty {
             print("no differences")
         } else {

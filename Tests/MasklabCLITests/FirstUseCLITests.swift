@@ -161,5 +161,12 @@ final class FirstUseCLITests: XCTestCase {
         XCTAssertTrue(listing.stdout.split(separator: "\n").first { $0.contains("level_00") }?.contains("ticket 100.0%") == true, listing.stdout)
         let levels = try masklab(["diff", out.file("lottery/level_00").path, out.file("lottery/level_01").path])
         XCTAssertTrue(levels.stdout.contains("lotteryMaskDensity: 1 → 0.5"), levels.stdout)
+        // A level against its lottery: the lottery's "run" block is what the level trains with,
+        // so only the mask differs (not every key "absent").
+        let level = try masklab(["diff", out.file("lottery/level_01").path, out.file("lottery").path])
+        XCTAssertEqual(level.status, 0, "\(level)")
+        XCTAssertTrue(level.stdout.contains("comparing A against B's \"run\" block"), level.stdout)
+        XCTAssertFalse(level.stdout.contains("absent → "), level.stdout)
+        XCTAssertTrue(level.stdout.contains("lotteryMaskDensity: 0.5"), level.stdout)
     }
 }

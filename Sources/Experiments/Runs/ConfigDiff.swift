@@ -1,4 +1,5 @@
 import Foundation
+import Options
 
 /// What differs between two configurations, key path by key path: `masklab diff A B`.
 ///
@@ -66,6 +67,29 @@ public enum ConfigDiff {
         guard !found.isEmpty else { return "" }
         let shown = found.prefix(limit).map { "\($0.key) \($0.a) \(savedIn), \($0.b) \(requestedIn)" }
         return shown.joined(separator: "; ") + (found.count > limit ? "; and \(found.count - limit) more (masklab diff shows all)" : "")
+    }
+
+    /// `a` and `b` made comparable when one is a run's config and the other a lottery's or a
+    /// comparison's file: that side stands for the training runs it makes (the lottery's `run`,
+    /// the comparison's `base`, defaults spelled out), and `note` says so. Otherwise unchanged.
+    public static func aligned(_ a: [String: Any], _ b: [String: Any]) -> (a: [String: Any], b: [String: Any], note: String?) {
+        /// The run block of a lottery or comparison file, with its key, or nil for a run config.
+        func runBlock(_ o: [String: Any]) -> (key: String, block: [String: Any])? {
+            if o["levels"] != nil, let run = o["run"] as? [String: Any] { return ("run", run) }
+            if o["arms"] != nil, let base = o["base"] as? [String: Any] { return ("base", base) }
+            return nil
+        }
+        func spelledOut(_ block: [String: Any]) -> [String: Any] {
+            guard let data = try? JSONSerialization.data(withJSONObject: block), let text = String(data: data, encoding: .utf8),
+                  let value = try? ConfigText.json(text, path: "(run block)"), let config = try? RunConfig.decode(value, path: "(run block)"),
+                  let object = try? JSONSerialization.jsonObject(with: Data(config.jsonText().utf8)) as? [String: Any] else { return block }
+            return object
+        }
+        switch (runBlock(a), runBlock(b)) {
+        case let (x?, nil): return (spelledOut(x.block), b, "A's \"\(x.key)\" block (its runs' settings) against B")
+        case let (nil, y?): return (a, spelledOut(y.block), "A against B's \"\(y.key)\" block (its runs' settings)")
+        default: return (a, b, nil)
+        }
     }
 
     /// The differences between `a` and `b`, sorted by key path.
