@@ -24,12 +24,15 @@ public enum ConfigText {
             throw ConfigTextError(path: path, message: "cannot read the file: \(error.localizedDescription)")
         }
         let text = String(decoding: data, as: UTF8.self)
+        let start = text.first { !$0.isWhitespace }
+        guard start != nil else { throw ConfigTextError(path: path, message: "the file is empty (a config is a JSON object, or YAML in a .yaml file)") }
         let ext = (path as NSString).pathExtension.lowercased()
         if ext == "yaml" || ext == "yml" { return try yaml(text, path: path) }
         do { return try json(text, path: path) } catch {
-            // YAML in a file named otherwise: say so, rather than only where the JSON broke.
+            // YAML in a file named otherwise: say so, rather than only where the JSON broke (not
+            // for broken JSON such as a trailing comma, which YAML's flow style also reads).
             var e = error
-            if case .object? = try? yaml(text, path: path) {
+            if start != "{" && start != "[", case .object? = try? yaml(text, path: path) {
                 e.message += " (the file reads as YAML: name it .yaml or .yml to have it read as YAML)"
             }
             throw e

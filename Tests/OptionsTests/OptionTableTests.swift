@@ -114,8 +114,8 @@ final class ConfigTextTests: XCTestCase {
         XCTAssertThrowsError(try ConfigText.json(#"{"a": 01}"#, path: "f"))
     }
 
-    /// YAML in a .json file: the error says the file reads as YAML; broken JSON that is not
-    /// YAML either gets no such hint.
+    /// YAML in a .json file: the error says the file reads as YAML; broken JSON gets no such
+    /// hint, whether YAML reads it (a trailing comma) or not; an empty file is called empty.
     func testYAMLInAJSONFileIsNamed() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("masklab-yaml-hint-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -125,6 +125,14 @@ final class ConfigTextTests: XCTestCase {
         try "{\"model\": ".write(to: broken, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try ConfigText.load(path: yaml.path)) { XCTAssertTrue("\($0)".contains("reads as YAML: name it .yaml"), "\($0)") }
         XCTAssertThrowsError(try ConfigText.load(path: broken.path)) { XCTAssertFalse("\($0)".contains("YAML"), "\($0)") }
+        let trailing = dir.appendingPathComponent("e.json"), empty = dir.appendingPathComponent("f.json")
+        try "{\"model\": \"mlp\",\n \"batchSize\": 32,\n}\n".write(to: trailing, atomically: true, encoding: .utf8)
+        try " \n".write(to: empty, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ConfigText.load(path: trailing.path)) { e in
+            XCTAssertFalse("\(e)".contains("YAML"), "\(e)")
+            XCTAssertTrue("\(e)".contains("line 3"), "where the JSON broke: \(e)")
+        }
+        XCTAssertThrowsError(try ConfigText.load(path: empty.path)) { XCTAssertTrue("\($0)".contains("the file is empty"), "\($0)") }
     }
 
     func testJSONValuesKeepTheirText() throws {
