@@ -31,19 +31,21 @@ public struct BenchmarkReport: Codable, Sendable {
             "",
         ]
         let nameWidth = max(14, results.map(\.workload.count).max() ?? 0)   // pruned variants have long names
-        var header = "workload".padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  batch  train img/s  step ms  fwd/bwd/opt ms       GFLOP/s  %peak  eval img/s  peak RSS   tensors   allocs  heap Δ"
+        var header = "workload".padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  batch  train img/s  step ms      fwd/bwd/opt ms    GFLOP/s  %peak  eval img/s  peak RSS   tensors  allocs  heap Δ"
         if torch != nil { header += "  | torch img/s  ratio  torch GFLOP/s  torch RSS  torch eval img/s  eval ratio" }
         lines.append(header)
         for r in results {
-            var row = r.workload.padding(toLength: nameWidth, withPad: " ", startingAt: 0) + String(format: "  %5d  %11.1f  %7.1f  %5.0f/%5.0f/%4.1f  %9.1f  %4.0f%%  %10.1f  %8@  %8@  %6d  %6@",
-                             r.batch, r.trainImagesPerSecond, r.trainStepSeconds * 1000,
-                             r.forwardSeconds * 1000, r.backwardSeconds * 1000, r.optimizerSeconds * 1000,
-                             r.trainGFLOPs, 100 * r.trainGFLOPs / sgemmPeakGFLOPs, r.evalImagesPerSecond,
-                             Self.bytes(r.peakResidentBytes) as NSString, Self.bytes(r.liveTensorBytes) as NSString,
-                             r.tensorAllocationsInSteps, (r.heapBytesGrowthInSteps.map { String($0) } ?? "n/a") as NSString)
+            // Text columns are padded here: Foundation on Linux ignores the width of %@.
+            func right(_ s: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
+            var row = r.workload.padding(toLength: nameWidth, withPad: " ", startingAt: 0)
+                + String(format: "  %5d  %11.1f  %7.1f  %6.1f/%6.1f/%4.1f  %9.1f  %4.0f%%  %10.1f", r.batch, r.trainImagesPerSecond,
+                         r.trainStepSeconds * 1000, r.forwardSeconds * 1000, r.backwardSeconds * 1000, r.optimizerSeconds * 1000,
+                         r.trainGFLOPs, 100 * r.trainGFLOPs / sgemmPeakGFLOPs, r.evalImagesPerSecond)
+                + "  " + right(Self.bytes(r.peakResidentBytes), 8) + "  " + right(Self.bytes(r.liveTensorBytes), 8)
+                + String(format: "  %6d", r.tensorAllocationsInSteps) + "  " + right(r.heapBytesGrowthInSteps.map { String($0) } ?? "n/a", 6)
             if let t = torch?.results.first(where: { $0.workload == r.workload }) {
-                row += String(format: "  | %11.1f  %4.2f×  %13.1f  %9@", t.imagesPerSecond, r.trainImagesPerSecond / t.imagesPerSecond,
-                              t.trainGFLOPs, Self.bytes(t.peakResidentBytes) as NSString)
+                row += String(format: "  | %11.1f  %4.2f×  %13.1f", t.imagesPerSecond, r.trainImagesPerSecond / t.imagesPerSecond, t.trainGFLOPs)
+                    + "  " + right(Self.bytes(t.peakResidentBytes), 9)
                 if let e = t.evalImagesPerSecond {
                     row += String(format: "  %16.1f  %9.2f×", e, r.evalImagesPerSecond / e)
                 }
