@@ -137,6 +137,21 @@ final class FirstUseCLITests: XCTestCase {
         XCTAssertTrue(plot.stdout.contains("learningRate 0.1 (seed 3)"), plot.stdout)
         let svg = try String(contentsOf: out.file("runs.svg"), encoding: .utf8)
         XCTAssertTrue(svg.contains("<polygon"), "the two-seed group has a band")
+        // A folder given twice, or a copy of a run (same settings and seed), is not counted as another seed.
+        let twice = try masklab(["plot", out.file("s3").path, out.file("s3").path, "--out", out.file("twice.svg").path])
+        XCTAssertNotEqual(twice.status, 0)
+        XCTAssertTrue(twice.stderr.contains("given twice"), twice.stderr)
+        try FileManager.default.copyItem(at: out.file("s3"), to: out.file("s3-copy"))
+        let copy = try masklab(["plot", out.file("s3").path, out.file("s3-copy").path, "--out", out.file("copy.svg").path])
+        XCTAssertNotEqual(copy.status, 0)
+        XCTAssertTrue(copy.stderr.contains("the same settings and the same seed 3"), copy.stderr)
+        // A run cut short: the later epochs average fewer seeds, and the legend says so.
+        let metrics = out.file("s4/metrics.csv")
+        let full = try String(contentsOf: metrics, encoding: .utf8)
+        try (full.split(separator: "\n").prefix(2).joined(separator: "\n") + "\n").write(to: metrics, atomically: true, encoding: .utf8)
+        let short = try masklab(["plot", out.file("s3").path, out.file("s4").path, "--out", out.file("short.svg").path])
+        XCTAssertTrue(short.stdout.contains("(mean of 2 seeds; 1 seed after epoch 1)"), short.stdout)
+        try full.write(to: metrics, atomically: true, encoding: .utf8)
         // A masked run against an unmasked one: the label names the mask (it said "masks absent" for both).
         let masked = try masklab(["train", "--epochs", "2", "--batch-size", "32", "--hidden", "16", "--threads", "1", "--data", data.path,
                                   "--out", out.file("dc").path, "--quiet", "--seed", "3", "--mask", "dropconnect", "--keep", "0.5"])
@@ -168,5 +183,10 @@ final class FirstUseCLITests: XCTestCase {
         XCTAssertTrue(level.stdout.contains("comparing A against B's \"run\" block"), level.stdout)
         XCTAssertFalse(level.stdout.contains("absent → "), level.stdout)
         XCTAssertTrue(level.stdout.contains("lotteryMaskDensity: 0.5"), level.stdout)
+        // A chain's levels share the seed but not the mask: separate curves, not a mean over "seeds".
+        let chain = try masklab(["plot", out.file("lottery/level_00").path, out.file("lottery/level_01").path, "--out", out.file("levels.svg").path])
+        XCTAssertEqual(chain.status, 0, "\(chain)")
+        XCTAssertTrue(chain.stdout.contains("lotteryMaskDensity 1 (seed") && chain.stdout.contains("lotteryMaskDensity 0.5"), chain.stdout)
+        XCTAssertFalse(chain.stdout.contains("mean of"), chain.stdout)
     }
 }

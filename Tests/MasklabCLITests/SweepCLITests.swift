@@ -62,6 +62,27 @@ final class SweepCLITests: XCTestCase {
         XCTAssertTrue(dryAfter.stdout.contains("5 run(s): 5 completed, 0 to run"), dryAfter.stdout)
     }
 
+    /// A run that diverges (lr 10⁴) fails the sweep once; afterwards it is reported as diverged,
+    /// not trained again (from its last checkpoint it would diverge the same way).
+    func testADivergedRunIsNotTrainedAgain() throws {
+        let data = TemporaryDirectory("masklab-sweep-div-data")
+        try DatasetFixtures.writeMNIST(to: data.url, train: 240, test: 60, gzipped: true)
+        let out = TemporaryDirectory("masklab-sweep-div-out")
+        let file = out.file("div.json")
+        try Self.writeSweep(file, name: "div", grid: ["optimizer.learningRate": [0.05, 10000]], epochs: 1)
+        let args = ["sweep", file.path, "--out", out.path, "--data", data.path]
+        let first = try Self.masklab(args)
+        XCTAssertNotEqual(first.status, 0, "\(first)")
+        XCTAssertTrue(first.stderr.contains("loss became NaN"), first.stderr)
+        let dry = try Self.masklab(["sweep", file.path, "--out", out.path, "--dry-run"])
+        XCTAssertTrue(dry.stdout.contains("diverged  optimizer.learningRate=10000 seed 0"), dry.stdout)
+        XCTAssertTrue(dry.stdout.contains("2 run(s): 1 completed, 1 diverged (not run again), 0 to run"), dry.stdout)
+        let again = try Self.masklab(args)
+        XCTAssertEqual(again.status, 0, "\(again)")
+        XCTAssertTrue(again.stdout.contains("skipping 1 diverged run(s)"), again.stdout)
+        XCTAssertFalse(again.stdout.contains("start "), again.stdout)
+    }
+
     func testBadSweepFilesAreClearErrors() throws {
         let out = TemporaryDirectory("masklab-sweep-bad")
         let file = out.file("bad.json")

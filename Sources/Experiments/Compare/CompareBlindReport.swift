@@ -45,12 +45,43 @@ enum CompareBlindReport {
             s += "| \(arm.name) | \(done.count) of \(compare.seeds.count) | \(done.isEmpty ? "–" : done.map(String.init).joined(separator: ", ")) | "
             s += "\(rest.isEmpty ? "–" : rest.map(String.init).joined(separator: ", ")) |\n"
         }
-        s += "\n**Runs not ended:**\n\n" + open.map { "- \($0)" }.joined(separator: "\n") + "\n\n"
+        if open.isEmpty, let wanted = missingSeeds(compare, curves: curves, ended: ended) {
+            s += "\n**Every run of the config has ended, but the declared study has not:** its seed-extension rule asks for \(wanted) "
+            s += "seeds and the config holds \(compare.seeds.count). The report stays blinded until the added seeds end (below).\n\n"
+        } else {
+            s += "\n**Runs not ended:**\n\n" + open.map { "- \($0)" }.joined(separator: "\n") + "\n\n"
+        }
         if let analysis = compare.analysis, let rule = analysis.seedExtension {
             s += "## Seed-extension rule (declared in the config)\n\n"
             s += extensionText(compare, analysis: analysis, rule: rule, curves: curves, ended: ended) + "\n"
         }
         return s
+    }
+
+    /// The declared rule's decision from the first `afterSeeds` seeds' per-seed differences (σ_d
+    /// only), or nil without a rule or with fewer than 2 finite differences. The caller knows
+    /// whether those seeds have ended.
+    static func decision(_ compare: CompareConfig, analysis: CompareAnalysis, rule: SeedExtensionRule,
+                         curves: [(arm: String, runs: [RunCurve])]) -> SeedExtensionRule.Decision? {
+        let contrast = analysis.contrasts[rule.contrast], endpoint = analysis.endpoints[rule.endpoint]
+        let final = CompareReport.finalEpoch(compare)
+        func run(_ arm: String, _ seed: UInt64) -> RunCurve? { curves.first { $0.arm == arm }?.runs.first { $0.seed == seed } }
+        let differences = compare.seeds.prefix(rule.afterSeeds).compactMap { seed -> Double? in
+            guard let a = run(contrast.first, seed).flatMap({ endpoint.value($0, finalEpoch: final) }),
+                  let b = run(contrast.second, seed).flatMap({ endpoint.value($0, finalEpoch: final) }) else { return nil }
+            return a - b
+        }
+        return rule.decide(differences: differences, contrasts: analysis.contrasts.count)
+    }
+
+    /// The seeds the declared rule asks for when it asks for more than the config holds (every
+    /// run of the config may have ended, yet the declared study has not), else nil.
+    static func missingSeeds(_ compare: CompareConfig, curves: [(arm: String, runs: [RunCurve])], ended: Set<String>) -> Int? {
+        guard let analysis = compare.analysis, let rule = analysis.seedExtension else { return nil }
+        let interim = compare.seeds.prefix(rule.afterSeeds)
+        guard compare.arms.allSatisfy({ arm in interim.allSatisfy { ended.contains(key(arm.name, $0)) } }),
+              let d = decision(compare, analysis: analysis, rule: rule, curves: curves), d.seeds > compare.seeds.count else { return nil }
+        return d.seeds
     }
 
     /// The rule, and its decision once the first `afterSeeds` seeds of every arm have ended,
@@ -69,14 +100,7 @@ enum CompareBlindReport {
         guard waiting.isEmpty else {
             return s + "**Not yet applicable:** waiting for \(waiting.joined(separator: ", ")).\n"
         }
-        let final = CompareReport.finalEpoch(compare)
-        func run(_ arm: String, _ seed: UInt64) -> RunCurve? { curves.first { $0.arm == arm }?.runs.first { $0.seed == seed } }
-        let differences = interim.compactMap { seed -> Double? in
-            guard let a = run(contrast.first, seed).flatMap({ endpoint.value($0, finalEpoch: final) }),
-                  let b = run(contrast.second, seed).flatMap({ endpoint.value($0, finalEpoch: final) }) else { return nil }
-            return a - b
-        }
-        guard let d = rule.decide(differences: differences, contrasts: m) else {
+        guard let d = decision(compare, analysis: analysis, rule: rule, curves: curves) else {
             return s + "**Cannot be applied:** fewer than 2 of the interim seeds have a finite \(endpoint.label) in both arms.\n"
         }
         s += String(format: "**Applied:** σ_d = %.4g over %d seeds; with the %d planned seeds the smallest detectable difference is %.4g (target %g): ",

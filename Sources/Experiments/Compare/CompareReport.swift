@@ -36,7 +36,9 @@ public enum CompareReport {
             }
             curves.append((arm.name, runs))
         }
-        if compare.analysis != nil && compare.shrunk == nil && !open.isEmpty && !unblind {
+        // Blinded while a run is open, or while the declared seed-extension rule asks for seeds the config lacks.
+        if compare.analysis != nil && compare.shrunk == nil && !unblind
+            && (!open.isEmpty || CompareBlindReport.missingSeeds(compare, curves: curves, ended: ended) != nil) {
             try CompareBlindReport.write(compare, layout: layout, curves: curves, ended: ended, open: open)
             return nil
         }

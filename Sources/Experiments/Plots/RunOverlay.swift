@@ -1,12 +1,16 @@
 import Foundation
 import Stats
+import Training
 
 /// Test accuracy and test loss per epoch of any run folders in one figure: `masklab plot RUN…`.
 ///
 /// Runs whose configurations are equal except for the seed (and the thread count) form one
 /// group, drawn as the mean per epoch with its 95% t-interval as a band (n = 1: the run's own
-/// curve, no band). Each group is labelled by the settings that tell the groups apart
-/// (`ConfigDiff` against the first group), or by its folder name when nothing does.
+/// curve, no band). A lottery level's fixed mask counts as a setting (its density, as `diff`
+/// shows it), so a chain's levels are separate groups. Each group is labelled by the settings
+/// that tell the groups apart (`ConfigDiff` against the first group), or by its folder name when
+/// nothing does. A folder given twice, or two runs of one group with the same seed (which would
+/// be counted as two seeds), is refused.
 public enum RunOverlay {
     /// Runs sharing a configuration up to the seed.
     public struct Group: Sendable {
@@ -20,8 +24,12 @@ public enum RunOverlay {
         var keys: [String] = []
         var members: [String: [(path: String, curve: RunCurve)]] = [:]
         var configs: [String: [String: Any]] = [:]
+        var seen: [String: String] = [:]   // standardised folder → the path as given
         for path in paths {
             let folder = URL(fileURLWithPath: path, isDirectory: true)
+            let standard = folder.standardizedFileURL.resolvingSymlinksInPath().path
+            if let earlier = seen[standard] { throw .config(path: path, message: "the same run folder as \(earlier), given twice") }
+            seen[standard] = path
             let layout = RunLayout(directory: folder)
             var config = try RunConfig.load(from: layout.config)
             let seed = config.training.seed
@@ -30,10 +38,16 @@ public enum RunOverlay {
             }
             config.training.seed = 0
             config.training.threads = 1
-            let key = config.jsonText()
+            var object = (try? JSONSerialization.jsonObject(with: Data(config.jsonText().utf8)) as? [String: Any]) ?? [:]
+            if config.masks == nil, let density = layout.fixedMaskDensity { object["lotteryMaskDensity"] = density }
+            let key = ConfigDiff.json(object)
+            if let twin = members[key]?.first(where: { $0.curve.seed == seed }) {
+                throw .config(path: path, message: "\(twin.path) has the same settings and the same seed \(seed); a group's runs must differ in "
+                              + "the seed (a lottery's ticket and its reinit or random branch share both: plot them one at a time)")
+            }
             if members[key] == nil {
                 keys.append(key)
-                configs[key] = (try? JSONSerialization.jsonObject(with: Data(key.utf8)) as? [String: Any]) ?? [:]
+                configs[key] = object
             }
             members[key, default: []].append((path, curve))
         }
@@ -46,7 +60,12 @@ public enum RunOverlay {
             let config = configs[key] ?? [:]
             var label = label(varying: varying.sorted(), in: config)
             if label.isEmpty { label = URL(fileURLWithPath: m[0].path).lastPathComponent }
-            label += m.count > 1 ? " (mean of \(m.count) seeds)" : " (seed \(m[0].curve.seed))"
+            // Runs of unequal length: the later epochs average fewer seeds, and the legend says so.
+            let shortest = m.map(\.curve.epochs).min() ?? 0, longest = m.map(\.curve.epochs).max() ?? 0
+            let fewer = m.filter { $0.curve.epochs == longest }.count
+            label += m.count == 1 ? " (seed \(m[0].curve.seed))"
+                : shortest == longest ? " (mean of \(m.count) seeds)"
+                : " (mean of \(m.count) seeds; \(counted(fewer, "seed")) after epoch \(shortest))"
             return Group(label: label, runs: m.map(\.path), curves: m.map(\.curve))
         }
     }

@@ -50,17 +50,19 @@ public struct PruningSweep: Sendable {
 
     /// The `--dry-run` listing: one line per run (status, label, folder), then the counts.
     public func dryRun() throws(SweepError) -> String {
-        var lines: [String] = [], done = 0, total = 0
+        var lines: [String] = [], done = 0, diverged = 0, total = 0
         for (k, study) in phases.enumerated() {
             let states = try study.states()
             lines.append("phase \(k + 1): \(k == 0 ? "dense and at-init runs" : "pruned after training and fine-tuned (start from the dense runs)")")
             for s in states {
                 lines.append("  \(s.state.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(s.job.label)  →  \(s.job.layout.directory.path)")
                 if s.state == .completed { done += 1 }
+                if s.state == .diverged { diverged += 1 }
             }
             total += states.count
         }
-        lines.append("\(total) run(s): \(done) completed, \(total - done) to run")
+        lines.append("\(total) run(s): \(done) completed, " + (diverged > 0 ? "\(diverged) diverged (not run again), " : "")
+                     + "\(total - done - diverged) to run")
         return lines.joined(separator: "\n")
     }
 

@@ -172,6 +172,7 @@ public final class SlurmExecutor: @unchecked Sendable {
                 var again: [StudyJob] = [], failed: [String] = []
                 for (job, state) in try study.states() where state != .completed {
                     let name = study.key(job)
+                    if state == .diverged && submissions[name] == nil { continue }   // diverged before: reported, not run again
                     let code = (try? String(contentsOf: exitCodes.appendingPathComponent(name), encoding: .utf8))
                         .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
                     if let code, code != 0, code != 130 {

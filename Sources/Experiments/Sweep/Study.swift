@@ -78,10 +78,11 @@ public struct Study: Sendable {
             }
         }
         var pending: [StudyJob] = []
-        var skipped = 0
+        var skipped = 0, diverged = 0
         for (job, state) in try states() where !queued.contains(key(job)) {
             switch state {
             case .completed: skipped += 1
+            case .diverged: diverged += 1
             case .partial:
                 say("resume  \(job.label)")
                 pending.append(job)
@@ -89,6 +90,9 @@ public struct Study: Sendable {
             }
         }
         if skipped > 0 { say("skipping \(skipped) completed run(s)") }
+        if diverged > 0 {
+            say("skipping \(diverged) diverged run(s) (a non-finite loss; they would diverge again: delete a run's folder to train it afresh)")
+        }
         return pending
     }
 

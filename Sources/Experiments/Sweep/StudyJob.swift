@@ -49,9 +49,11 @@ public struct StudyJob: Sendable {
 }
 
 extension StudyJob {
-    /// What a job's folder holds.
+    /// What a job's folder holds. A training run that diverged (a non-finite loss) has ended
+    /// too: resumed from its last checkpoint it would diverge again, bit for bit, so it is
+    /// reported, not run again (delete its folder to train it afresh).
     public enum State: String, Sendable {
-        case completed, partial, fresh
+        case completed, diverged, partial, fresh
     }
 
     /// The state of the job's folder, or nil when it holds a run with another configuration
@@ -64,6 +66,7 @@ extension StudyJob {
         planned.training.threads = saved.training.threads
         guard planned.readSettings == saved.readSettings else { return nil }   // ignored optimiser/schedule settings are no difference
         if work.isCompleted(in: directory) { return .completed }
+        if case .train = work, RunFolder.status(of: layout) == .nonFinite { return .diverged }
         work = planned
         return .partial
     }

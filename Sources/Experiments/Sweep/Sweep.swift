@@ -34,8 +34,9 @@ public struct Sweep: Sendable {
     public func dryRun() throws(SweepError) -> String {
         let all = try states()
         var out = all.map { "\($0.state.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \($0.job.label)  →  \($0.job.directory.path)" }
-        let done = all.filter { $0.state == .completed }.count
-        out.append("\(all.count) run(s): \(done) completed, \(all.count - done) to run")
+        let done = all.filter { $0.state == .completed }.count, diverged = all.filter { $0.state == .diverged }.count
+        out.append("\(all.count) run(s): \(done) completed, " + (diverged > 0 ? "\(diverged) diverged (not run again), " : "")
+                   + "\(all.count - done - diverged) to run")
         return out.joined(separator: "\n")
     }
 
