@@ -64,8 +64,8 @@ struct CompareCommand: ParsableCommand {
         var compare: CompareConfig
         do { compare = try CompareConfig.load(from: URL(fileURLWithPath: config)) } catch { throw CommandFailure(error.description) }
         if let jobs = shared.jobs { compare.jobs = jobs }
+        if smoke { compare = compare.smoke() }   // 1 thread per job, unless --threads-per-job says otherwise
         if let threadsPerJob = shared.threadsPerJob { compare.threadsPerJob = threadsPerJob }
-        if smoke { compare = compare.smoke() }
         let layout = CompareLayout(root: URL(fileURLWithPath: out, isDirectory: true), name: compare.name)
         if !reportOnly {
             let dataRoot = try shared.dataRoot()

@@ -9,14 +9,17 @@ struct PlotCommand: ParsableCommand {
         abstract: "Overlay the test accuracy and loss curves of run folders in one SVG.",
         discussion: """
         Runs whose configs differ only in the seed are drawn as one curve, the mean over seeds with \
-        a 95% t-interval band; the legend names the settings that tell the curves apart.
+        a 95% t-interval band; the legend names the settings that tell the curves apart (a lottery \
+        level's mask density counts as a setting). A folder given twice, or two runs with the same \
+        settings and seed, is refused; when a group's runs have different lengths, the legend says how \
+        many seeds the later epochs average.
         """
     )
 
     @Argument(help: "Run folders (each with config.json and metrics.csv).")
     var runs: [String]
 
-    @Option(name: .long, help: "Output SVG file. Default: runs.svg.")
+    @Option(name: .long, help: "Output SVG file.")
     var out = "runs.svg"
 
     @Option(name: .long, help: "Title. Default: the model and dataset of the first run.")

@@ -53,6 +53,13 @@ final class CompareConfigTests: XCTestCase {
             XCTAssertEqual(s.config.masks?.keep, a.config.masks?.keep)
             XCTAssertEqual(s.config.training.optimizer, a.config.training.optimizer)
         }
+        // An MLP's hidden layers shrink too, and the jobs run on one thread each.
+        var mlp = base()
+        mlp.removeValue(forKey: "modelOptions")   // LeNet-300-100
+        let wide = try CompareConfig.parse(["name": "m", "seeds": [1], "base": mlp, "threadsPerJob": 8], path: "test").smoke()
+        XCTAssertEqual(wide.threadsPerJob, 1)
+        XCTAssertTrue(wide.shrunk?.contains("1 thread per job (was 8)") == true, wide.shrunk ?? "")
+        for arm in wide.arms { XCTAssertEqual(arm.config.training.modelOptions.hidden, [32, 32], "LeNet-300-100's 300, 100 capped at 32") }
     }
 
     func testCustomArmsAndErrors() throws {

@@ -166,7 +166,8 @@ extension CompareConfig {
     /// the report is written — not for numbers. Name `<name>-smoke`, the first seed only (the
     /// first two when the config declares an analysis, so the paired table has n = 2; its
     /// epoch endpoints become epoch 1), and
-    /// in every arm: 1 epoch on a seeded subset of 256 training images, a configured width capped at 8,
+    /// one thread per job, and in every arm: 1 epoch on a seeded subset of 256 training images, a
+    /// configured width capped at 8 (an MLP's hidden layers at 32 units),
     /// at most 2 mirror-descent steps per solve; everything else (keep rate, target, solve
     /// mode, λ, η, γ, schedule, optimiser) as in the full config.
     public func smoke() -> CompareConfig {
@@ -174,7 +175,9 @@ extension CompareConfig {
         c.name = name + "-smoke"
         c.seeds = Array(seeds.prefix(analysis == nil ? 1 : 2))
         var shrunk = "shrunk by --smoke: seeds \(seeds.map(String.init).joined(separator: ", ")) → \(c.seeds.map(String.init).joined(separator: ", ")); "
-            + "every arm 1 epoch on 256 training images, width ≤ 8, ≤ 2 mirror-descent steps per solve"
+            + "every arm 1 epoch on 256 training images, width ≤ 8 (an MLP's hidden layers ≤ 32 units), ≤ 2 mirror-descent steps per solve"
+            + (threadsPerJob > 1 ? ", 1 thread per job (was \(threadsPerJob))" : "")
+        c.threadsPerJob = 1
         if var a = analysis {
             a.endpoints = a.endpoints.map { PairedEndpoint($0.metric, epoch: $0.epoch.map { _ in 1 }) }
             var unique: [PairedEndpoint] = []
@@ -196,6 +199,9 @@ extension CompareConfig {
             a.config.training.budget = .epochs(1)
             a.config.trainSubset = 256
             if let w = a.config.training.modelOptions.width { a.config.training.modelOptions.width = min(w, 8) }
+            if a.config.training.model == "mlp" {
+                a.config.training.modelOptions.hidden = (a.config.training.modelOptions.hidden ?? [300, 100]).map { min($0, 32) }
+            }
             if var m = a.config.masks {
                 m.importance.steps = min(m.importance.steps, 2)
                 a.config.masks = m

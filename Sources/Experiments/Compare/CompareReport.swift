@@ -15,6 +15,8 @@ public enum CompareReport {
     /// report is blinded (see the type's documentation).
     @discardableResult
     public static func write(_ compare: CompareConfig, layout: CompareLayout, unblind: Bool = false) throws(CompareError) -> CompareTable? {
+        // No comparison folder: nothing has run (a blinded report would have nowhere to go).
+        guard FileManager.default.fileExists(atPath: layout.directory.path) else { throw .noRuns(path: layout.directory.path) }
         var curves: [(arm: String, runs: [RunCurve])] = []
         var incomplete: [String] = []
         var ended: Set<String> = []   // completed, or diverged (nonFinite): no more training will change them

@@ -52,26 +52,25 @@ public enum LotteryCurveReport {
             guard FileManager.default.fileExists(atPath: layout.levels.path), let data = try? Data(contentsOf: layout.config),
                   var config = try? JSONDecoder().decode(LotteryConfig.self, from: data) else { continue }
             let seed = config.run.training.seed
-            if let other = seeds[seed] {
-                throw .config(path: root.path, message: "\(other) and \(directory.lastPathComponent) are both seed \(seed); a curve counts each "
-                              + "seed once: point it at a folder holding one chain per seed")
-            }
-            seeds[seed] = directory.lastPathComponent
             config.run.training.seed = 0
             config.run.training.threads = 1
             config.levels = 0
             config.transfer = config.transfer.map { _ in "(a mask)" }
             config.initFrom = config.initFrom.map { _ in "(weights)" }
             let text = config.readSettings.jsonText()
-            guard let reference = first else {
-                first = (directory.lastPathComponent, text)
-                continue
+            // Other settings first: they explain a repeated seed too (a grid's cells share seeds).
+            if let reference = first, text != reference.text {
+                let what = ConfigDiff.brief(saved: reference.text, requested: text, savedIn: "in \(reference.name)",
+                                            requestedIn: "in \(directory.lastPathComponent)")
+                throw .config(path: root.path, message: "its lottery runs have different settings (\(what.isEmpty ? "\(reference.name) and \(directory.lastPathComponent)" : what)); "
+                              + "a curve averages the seeds of one setting: point it at a folder holding only those")
             }
-            guard text != reference.text else { continue }
-            let what = ConfigDiff.brief(saved: reference.text, requested: text, savedIn: "in \(reference.name)",
-                                        requestedIn: "in \(directory.lastPathComponent)")
-            throw .config(path: root.path, message: "its lottery runs have different settings (\(what.isEmpty ? "\(reference.name) and \(directory.lastPathComponent)" : what)); "
-                          + "a curve averages the seeds of one setting: point it at a folder holding only those")
+            if first == nil { first = (directory.lastPathComponent, text) }
+            if let other = seeds[seed] {
+                throw .config(path: root.path, message: "\(other) and \(directory.lastPathComponent) are both seed \(seed); a curve counts each "
+                              + "seed once: point it at a folder holding one chain per seed")
+            }
+            seeds[seed] = directory.lastPathComponent
         }
     }
 

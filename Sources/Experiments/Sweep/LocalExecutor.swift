@@ -80,7 +80,8 @@ public final class LocalExecutor: @unchecked Sendable {
                 guard let status = item.process.poll() else { return false }
                 let job = list[item.index]
                 if status == 0 {
-                    say("done    \(job.label) (\(Int(Date().timeIntervalSince(item.started))) s)")
+                    let seconds = Date().timeIntervalSince(item.started)
+                    say("done    \(job.label) (" + (seconds < 10 ? String(format: "%.1f", seconds) : "\(Int(seconds))") + " s)")
                 } else if isStopping {
                     say("stopped \(job.label) (checkpoint written; run again to resume)")
                 } else {

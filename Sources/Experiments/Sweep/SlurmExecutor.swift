@@ -161,7 +161,7 @@ public final class SlurmExecutor: @unchecked Sendable {
             }
             let now = try queue()
             for (run, state) in now.sorted(by: { $0.key < $1.key }) where last[run] != state {
-                say("\(state.lowercased().padding(toLength: 8, withPad: " ", startingAt: 0)) \(jobs[run]?.label ?? run)")
+                say("\(state.lowercased().padding(toLength: max(8, state.count), withPad: " ", startingAt: 0)) \(jobs[run]?.label ?? run)")   // COMPLETING in full
             }
             for run in last.keys.sorted() where now[run] == nil {
                 let status = jobs[run].map { $0.work.status(in: $0.directory) } ?? "no such run"
