@@ -137,6 +137,10 @@ final class PruningSweepTests: XCTestCase {
         refused(Self.file { $0["finetune"] = ["optimizer": ["name": "adam", "momentum": 0.5]] },
                 ["finetune: --momentum (optimizer.momentum) is not read by the adam optimiser"])
         XCTAssertNoThrow(try Self.parse(Self.file { $0["finetune"] = ["optimizer": ["momentum": 0.5]] }), "the base's SGD reads momentum")
+        // The fine-tuning loads the dense run's weights: it cannot change the network or the data.
+        refused(Self.file { $0["finetune"] = ["model": "lenet5"] }, ["finetune: \"model\" cannot change"])
+        refused(Self.file { $0["finetune"] = ["dataset": "cifar10"] }, ["finetune: \"dataset\" cannot change"])
+        refused(Self.file { $0["finetune"] = ["modelOptions": ["hidden": [64]]] }, ["finetune: \"modelOptions\" cannot change"])
     }
 
     // MARK: - Resume

@@ -124,6 +124,15 @@ public struct PruningSweepConfig: Sendable {
         var finetune = base
         do { try RunConfig.table.apply(finetuneValue, to: &finetune) } catch { throw fail("finetune: \(error.message)") }
         if finetune.masks != nil { throw fail("finetune: put the pruning options under \"masks\", not in the fine-tuning") }
+        // The fine-tuning starts from the dense run's weights: the network and its data must stay those of "base".
+        let architecture: [(String, Bool)] = [("model", finetune.training.model != base.training.model),
+                                              ("dataset", finetune.training.dataset != base.training.dataset),
+                                              ("modelOptions", finetune.training.modelOptions != base.training.modelOptions),
+                                              ("classes", finetune.classes != base.classes)]
+        if let changed = architecture.first(where: \.1)?.0 {
+            throw fail("finetune: \"\(changed)\" cannot change: the fine-tuning starts from the dense run's weights, so the network and its "
+                       + "data are those of \"base\"")
+        }
         if let m = finetune.validationError() { throw fail("finetune: \(m)") }
         // Its keys are overrides, like --set: one the fine-tuning's optimiser or schedule ignores is refused.
         if let m = finetune.unreadSettingError(given: finetuneValue.leafKeys) { throw fail("finetune: \(m)") }
