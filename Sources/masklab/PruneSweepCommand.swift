@@ -61,6 +61,10 @@ struct PruneSweepCommand: ParsableCommand {
         if !reportOnly {
             let dataRoot = try shared.dataRoot()
             let facts = [("data", dataRoot.path), cluster.fact(jobs: file.jobs, threadsPerJob: file.threadsPerJob)]
+            // A partition or time limit Slurm refuses: say so before the sweep's folder is written.
+            try cluster.withExecutor(for: sweep.phases[0], jobs: file.jobs, dataRoot: dataRoot, say: say) { executor in
+                do throws(SweepError) { try executor.preflight() } catch { throw CommandFailure(error.description) }
+            }
             let folder: RunFolder
             do { folder = try sweep.open(commandLine: CommandLine.arguments, facts: facts) } catch { throw CommandFailure(error.description) }
             defer { folder.close() }

@@ -151,6 +151,12 @@ final class SlurmSweepTests: XCTestCase {
         XCTAssertNotEqual(r.status, 0, "\(r)")
         XCTAssertTrue(r.stderr.contains("sbatch refused the job"), r.stderr)
         XCTAssertTrue(r.stderr.contains("invalid partition specified: no-such-partition"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work.file("sweep-tiny").path), "nothing is written before Slurm accepts the options")
+        let time = try CommandRunner.run(["sweep", file.path, "--out", work.path, "--data", data.path, "--executor", "slurm", "--time", "banana"],
+                                         environment: env, timeout: 60)
+        XCTAssertNotEqual(time.status, 0, "\(time)")
+        XCTAssertTrue(time.stderr.contains("Invalid --time specification"), time.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work.file("sweep-tiny").path))
     }
 
     func testSecondSubmissionWhileQueuedSubmitsNothingAndTheScriptAsksForWhatWasSet() throws {

@@ -42,6 +42,7 @@ public struct CompareRunner: Sendable {
     /// stop or a failure writes the report from what exists.
     public func execute(commandLine: [String], facts: [(key: String, value: String)], on executor: StudyExecutor,
                         redeclareAnalysis: Bool = false, say: (String) -> Void) throws(CompareError) -> Study.Outcome {
+        do throws(SweepError) { try executor.preflight() } catch { throw CompareError(error) }   // nothing is written when Slurm refuses
         let folder: RunFolder
         do {
             folder = try RunFolder.open(layout.directory, commandLine: commandLine, results: [], holds: "a comparison", reuse: .resume, choices: [])

@@ -77,6 +77,19 @@ public final class SlurmExecutor: @unchecked Sendable {
         return try follow(stopRequested: stopRequested)
     }
 
+    /// Asks Slurm, before the study writes anything, whether it would take one task as submitted
+    /// (`sbatch --test-only`: the partition, the time limit, the CPUs per task); throws with
+    /// Slurm's own message when not, so a bad `--partition` or `--time` leaves nothing behind.
+    public func preflight() throws(SweepError) {
+        var arguments = ["--test-only", "--cpus-per-task=\(study.threadsPerJob)", "--time=\(options.time)"]
+        if let partition = options.partition { arguments.append("--partition=\(partition)") }
+        let result = try SlurmCommand.run("sbatch", arguments + ["--wrap", "true"])
+        guard result.status == 0 else {
+            throw .slurm("sbatch refused the job (sbatch --test-only, before anything was written):\n"
+                         + (result.stderr + result.stdout).trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+    }
+
     /// Writes the array script of `jobs`, submits it and records its job id.
     func submit(_ jobs: [StudyJob]) throws(SweepError) {
         let fm = FileManager.default

@@ -20,6 +20,12 @@ public enum StudyExecutor {
         }
     }
 
+    /// Checks, before the study's folder is taken, that the executor can run its tasks at all: on
+    /// Slurm, that `sbatch --test-only` accepts the partition, time limit and CPUs per task.
+    public func preflight() throws(SweepError) {
+        if case let .slurm(slurm, _, _) = self { try slurm.preflight() }
+    }
+
     /// Runs the study's `checked` runs (from `check`) locally, or submits and follows what is
     /// neither completed nor queued on Slurm. Throws the failed runs with their folders and log tails.
     public func run(_ study: Study, checked: [StudyJob]) throws(SweepError) -> Study.Outcome {

@@ -46,6 +46,7 @@ public struct Sweep: Sendable {
     /// when a run failed.
     public func execute(commandLine: [String], facts: [(key: String, value: String)], on executor: StudyExecutor,
                         say: (String) -> Void) throws(SweepError) -> Study.Outcome {
+        try executor.preflight()   // a partition or time limit Slurm refuses: nothing is written
         let folder: RunFolder
         do {
             folder = try RunFolder.open(layout.directory, commandLine: commandLine, results: [], holds: "a sweep", reuse: .resume, choices: [])
