@@ -130,7 +130,7 @@ final class ConfigTextTests: XCTestCase {
         try " \n".write(to: empty, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try ConfigText.load(path: trailing.path)) { e in
             XCTAssertFalse("\(e)".contains("YAML"), "\(e)")
-            XCTAssertTrue("\(e)".contains("line 3"), "where the JSON broke: \(e)")
+            XCTAssertTrue("\(e)".contains("e.json:3:1:"), "where the JSON broke: \(e)")
         }
         XCTAssertThrowsError(try ConfigText.load(path: empty.path)) { XCTAssertTrue("\($0)".contains("the file is empty"), "\($0)") }
     }
