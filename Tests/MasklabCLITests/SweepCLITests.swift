@@ -60,6 +60,13 @@ final class SweepCLITests: XCTestCase {
         XCTAssertEqual(try String(contentsOf: root.appendingPathComponent("sweep.csv"), encoding: .utf8), csv)
         let dryAfter = try Self.masklab(["sweep", file.path, "--out", out.path, "--dry-run"])
         XCTAssertTrue(dryAfter.stdout.contains("5 run(s): 5 completed, 0 to run"), dryAfter.stdout)
+
+        // The grid edited (lr 0.1 dropped): the report names the two run folders it no longer covers.
+        try Self.writeSweep(file, grid: ["optimizer.learningRate": [0.05], "seed": [1, 2]], points: [["optimizer.learningRate": 0.2, "seed": 7]])
+        let edited = try Self.masklab(["sweep", file.path, "--out", out.path, "--report-only"])
+        XCTAssertEqual(edited.status, 0, "\(edited)")
+        let report = try String(contentsOf: root.appendingPathComponent("SWEEP.md"), encoding: .utf8)
+        XCTAssertTrue(report.contains("## Run folders outside this grid") && report.contains("2 folder(s) under `runs/` belong to no point"), report)
     }
 
     /// A run that diverges (lr 10⁴) fails the sweep once; afterwards it is reported as diverged,

@@ -20,6 +20,8 @@ public struct SweepReport: SweepTable {
     public var rows: [Row]
     /// Every run: its label, folder name and status ("completed", "stopped", "not run", …).
     public var runs: [(label: String, folder: String, status: String)]
+    /// Folders under `runs/` that belong to no point of the grid (an earlier grid's), sorted.
+    public var outside: [String] = []
 
     /// Reads the run folders of `sweep` under `layout`.
     public static func read(_ sweep: SweepConfig, layout: SweepLayout) -> SweepReport {
@@ -43,7 +45,10 @@ public struct SweepReport: SweepTable {
             }
             runs.append((p.label, folder, status))
         }
-        return SweepReport(name: sweep.name, rows: rows, runs: runs)
+        let planned = Set(runs.map(\.folder))
+        let present = (try? FileManager.default.contentsOfDirectory(atPath: layout.runs.path)) ?? []
+        let outside = present.filter { !$0.hasPrefix(".") && !planned.contains($0) }.sorted()
+        return SweepReport(name: sweep.name, rows: rows, runs: runs, outside: outside)
     }
 
     /// `sweep.csv`: cell, n (completed), planned, then mean and 95% half-width of the final and
@@ -56,7 +61,8 @@ public struct SweepReport: SweepTable {
         return out
     }
 
-    /// `SWEEP.md`: the table, then every run with its folder and status.
+    /// `SWEEP.md`: the table, then every run with its folder and status, then the run folders that
+    /// belong to no point of the grid (say, after the grid was edited), by name.
     public func markdown() -> String {
         var out = "# Sweep \(name)\n\nFinal and best test accuracy per cell: mean ± 95% interval over seeds (Student t).\n\n"
         out += "| cell | n | final test accuracy | best test accuracy |\n|---|---|---|---|\n"
@@ -64,7 +70,13 @@ public struct SweepReport: SweepTable {
             let n = r.final.count == r.planned ? "\(r.planned)" : "\(r.final.count) of \(r.planned)"
             out += "| \(r.cell) | \(n) | \(Self.text(r.final)) | \(Self.text(r.best)) |\n"
         }
-        return out + Self.runList(runs)
+        out += Self.runList(runs)
+        if !outside.isEmpty {
+            out += "\n## Run folders outside this grid\n\n\(outside.count) folder(s) under `runs/` belong to no point of this grid (an "
+                + "earlier grid's, or changed settings); they are not in the table above: "
+                + outside.map { "`runs/\($0)`" }.joined(separator: ", ") + ". `masklab runs` lists their settings.\n"
+        }
+        return out
     }
 
     /// `text` as one CSV field (quoted when it holds a comma or a quote).
