@@ -19,7 +19,7 @@ struct MasksCompareCommand: ParsableCommand {
         discussion: """
         A mask is a masklab lottery level folder (its mask.safetensors), a mask .safetensors file (F32 0/1 \
         tensors under the weights' names), or the folder or last.safetensors of a run trained with \
-        --mask magnitude|random. Every mask must hold the same tensors with the same shapes as the first. \
+        a fixed pruning mask (--mask prune, magnitude or random). Every mask must hold the same tensors with the same shapes as the first. \
         Effective density counts the kept weights that lie on a path from the input to the output \
         (Vysogorets & Kempe 2023); it needs the model, read from the config.json beside each mask or from \
         --config. Prints the tables and writes density.csv, jaccard.csv, overlap.svg (all tensors) and \

@@ -11,7 +11,7 @@ import Training
 /// - a `masklab lottery` level folder (or branch folder): its `mask.safetensors`;
 /// - a mask file: F32 tensors of 0s and 1s under the weights' PyTorch names (what lottery
 ///   levels write, `--transfer` reads, and `safetensors.torch.save_file` can produce);
-/// - the folder of a run trained with a fixed mask (`--mask magnitude|random`), or its
+/// - the folder of a run trained with a fixed pruning mask (`--mask prune|magnitude|random`), or its
 ///   `last.safetensors`: the mask saved in the checkpoint (`hook.masks.state.mask`, one flat
 ///   array over the masked tensors), split by the run's `config.json`.
 ///
@@ -35,7 +35,7 @@ public struct MaskSource: Sendable {
     public static func load(_ path: String, fallbackConfig: URL? = nil) throws(MaskCompareError) -> MaskSource {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw .source(path: path, message: "no such mask file or folder (a mask is a lottery level folder, a mask .safetensors file, or the folder or checkpoint of a run trained with --mask magnitude|random)")
+            throw .source(path: path, message: "no such mask file or folder (a mask is a lottery level folder, a mask .safetensors file, or the folder or checkpoint of a run trained with a fixed pruning mask: --mask prune, magnitude or random)")
         }
         let folder: URL, file: URL
         if isDirectory.boolValue {
@@ -65,7 +65,7 @@ public struct MaskSource: Sendable {
             }
             masks = try split(state, over: (config?.masks?.scope ?? MaskScope()).select(from: network.store), path: file.path)
         } else if StateDict.isCheckpoint(contents) {
-            throw .source(path: file.path, message: "a checkpoint without a fixed mask (its run was trained without --mask magnitude|random)")
+            throw .source(path: file.path, message: "a checkpoint without a fixed mask (its run was trained without a fixed pruning mask: --mask prune, magnitude or random)")
         } else {
             masks = try decode(contents, path: file.path)
         }
