@@ -118,7 +118,7 @@ struct ReproduceCommand: ParsableCommand {
         let through = plan.stopAfter.map { "through epoch \($0)" } ?? "over all \(epochs)"
         if identical {
             let values = comparisons.reduce(0) { $0 + $1.values }, files = comparisons.filter { $0.compared }.count
-            print("identical \(through): \(values) values in \(files) file\(files == 1 ? "" : "s")")
+            print("identical \(through): \(values) values in \(counted(files, "file"))")
             discard()
         } else {
             print("DIFFERENT \(through)" + (expectation == nil ? "" : " (see the note above)") + "; reproduction kept in \(copy.path)")

@@ -1,4 +1,5 @@
 import Foundation
+import Training
 
 /// Two CSV files a run wrote, compared value by value as text. `metrics.csv`, `validation.csv`
 /// and `level.json` print every float with full precision, so there equal text is equal bits; the
@@ -139,13 +140,10 @@ public struct CSVComparison: Sendable, Equatable {
             .map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
     }
 
-    /// "1 row", "3 rows".
-    static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
-
     /// One line for the terminal, e.g. "metrics.csv: 2 rows × 11 columns, identical (timings left out: …)".
     public var line: String {
         guard compared else { return "\(file): \(problem ?? "not compared")" }
-        var s = "\(file): \(Self.count(rows, "row")) × \(Self.count(columns, "column"))"
+        var s = "\(file): \(counted(rows, "row")) × \(counted(columns, "column"))"
         if let problem { s += ", DIFFERENT: \(problem)" }
         if differences > 0 {
             s += problem == nil ? ", DIFFERENT: " : "; "

@@ -33,7 +33,7 @@ public final class ImportanceRefreshReporter: TrainingCallback {
         guard let report, !report.objectiveBefore.isEmpty else { return s }
         func mean(_ v: [Double]) -> Double { v.reduce(0, +) / Double(v.count) }
         let n = report.objectiveBefore.count
-        s += String(format: ": %d tensor%@ in %.1f s, ", n, n == 1 ? "" : "s", report.seconds)
+        s += ": " + counted(n, "tensor") + String(format: " in %.1f s, ", report.seconds)
         s += steps == 0 ? "w = w₀ (0 mirror-descent steps: the saliency control)"
             : String(format: "φ %.4f → %.4f", mean(report.objectiveBefore), mean(report.objectiveAfter))
         return s
