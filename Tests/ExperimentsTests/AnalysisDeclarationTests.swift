@@ -15,7 +15,7 @@ final class AnalysisDeclarationTests: XCTestCase {
             "arms": [["name": "a", "masks": NSNull()], ["name": "c", "masks": ["name": "dropconnect"]]],
         ]
         if analysis {
-            dict["analysis"] = ["endpoints": [["metric": "testAccuracy", "epoch": 2], ["metric": "testLoss", "epoch": "final"]],
+            dict["analysis"] = ["endpoints": [["metric": "testAccuracy", "epoch": 2], ["metric": "testLoss", "epoch": "final", "margin": 0.05]],
                                 "contrasts": [["c", "a"]], "reference": "a", "margin": margin,
                                 "extension": ["afterSeeds": 2, "plannedSeeds": 2, "contrast": 1, "endpoint": 2, "targetEffect": 0.02, "maxSeeds": 4]]
         }

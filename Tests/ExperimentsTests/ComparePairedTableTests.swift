@@ -68,11 +68,43 @@ final class ComparePairedTableTests: XCTestCase {
                        ["testAccuracy @ epoch 1: saliency − dropconnect", "testAccuracy @ epoch 1: baseline − dropconnect",
                         "testAccuracy @ final: saliency − dropconnect", "testAccuracy @ final: baseline − dropconnect"])
         XCTAssertNil(exploratory[0].holmP)
-        XCTAssertEqual(exploratory[3].verdict(), "baseline > dropconnect; equivalent within ±0.01", "a constant +0.001 (to rounding)")
+        XCTAssertEqual(exploratory[3].verdict(), "no test: every difference is +0.001 (σ_d = 0)",
+                       "a constant +0.001 (to rounding): the t statistics are undefined, no verdict")
         let csv = paired.csv().split(separator: "\n")
         XCTAssertEqual(csv.count, 1 + 8)
         XCTAssertTrue(csv[3].hasPrefix("primary,testAccuracy @ final,impacts,dropconnect,5,0;1;2;3;4,"), String(csv[3]))
         XCTAssertTrue(csv[5].hasPrefix("exploratory,"), String(csv[5]))
+    }
+
+    /// Every arm at chance (a CIFAR smoke run): σ_d = 0, so no p-value, no equivalence, no
+    /// detectable effect, and the row stays out of Holm's family; the old table said "equivalent
+    /// within ±0.01" with TOST p 0 and "detectable 0.0000".
+    func testEqualDifferencesGiveNoTestInsteadOfCertainty() throws {
+        let compare = try config(analysis)
+        func runs(_ v: [Double]) -> [RunCurve] {
+            v.enumerated().map { RunCurve(seed: UInt64($0.offset), testAccuracy: [$0.element, $0.element], testLoss: [1, 1], trainLoss: [1, 1], gap: [0, 0]) }
+        }
+        let chance = [Double](repeating: 0.1, count: 5)
+        let t = CompareTable([("impacts", runs(chance)), ("dropconnect", runs(chance)), ("saliency", runs(c1)), ("baseline", runs(chance))], target: 0.9)
+        let paired = ComparePairedTable(t, analysis: try XCTUnwrap(compare.analysis), finalEpoch: 2)
+        let rows = paired.rows(.primary)
+        XCTAssertTrue(rows[2].isDegenerate)
+        XCTAssertEqual(rows[2].verdict(), "no test: every difference is +0 (σ_d = 0)")
+        XCTAssertNil(rows[2].holmP, "not in Holm's family")
+        XCTAssertFalse(rows[3].isDegenerate)
+        XCTAssertEqual(rows[3].holmFamilySize, 1, "Holm over the one contrast that could be tested")
+        XCTAssertEqual(rows[3].holmP, rows[3].paired?.p)
+        let md = paired.markdown(.primary)
+        let line = try XCTUnwrap(md.split(separator: "\n").first { $0.contains("@ final | impacts − dropconnect") })
+        XCTAssertTrue(line.contains("+0.0000 (all 5 equal, no interval) | — |"), String(line))
+        XCTAssertFalse(line.contains("equivalent"), String(line))
+        XCTAssertTrue(line.hasSuffix("| — (σ_d 0) |"), String(line))
+        let csv = try XCTUnwrap(paired.csv().split(separator: "\n", omittingEmptySubsequences: false)
+            .first { $0.hasPrefix("primary,testAccuracy @ final,impacts,dropconnect,") })
+        let f = csv.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        XCTAssertEqual(f.count, 21)
+        XCTAssertEqual(Array(f[8...9]) + [f[11], f[12], f[17], f[19]], ["", "", "", "", "", ""], "no interval, t, p, TOST or power")
+        XCTAssertEqual(f[18], "no test: every difference is +0 (σ_d = 0)")
     }
 
     func testPairingIsBySeedAndIncompleteRunsDropOut() throws {
@@ -150,6 +182,42 @@ final class ComparePairedTableTests: XCTestCase {
         refuse({ $0["reference"] = "dropconect" }, "unknown reference arm dropconect")
         refuse({ $0["alpha"] = 0.05 }, "unknown key alpha")
         refuse({ $0["contrasts"] = [] }, "\"contrasts\" must be a non-empty array")
+        // Units: accuracy is a fraction, and one margin cannot serve accuracy and loss at once.
+        refuse({ $0["margin"] = 5 }, "\"margin\" 5 applies to testAccuracy @ epoch 1, testAccuracy @ final, but accuracy is a fraction")
+        refuse({ $0["endpoints"] = [["metric": "testAccuracy", "epoch": 1, "margin": 1]] }, "endpoint testAccuracy: \"margin\" 1 is ≥ 1")
+        refuse({ $0["endpoints"] = [["metric": "testAccuracy", "epoch": 1, "margin": 0]] }, "endpoint testAccuracy: \"margin\" must be a number > 0")
+        refuse({ $0["endpoints"] = [["metric": "testLoss", "epoch": "final"], ["metric": "testAccuracy", "epoch": "final"]] },
+               "endpoints testAccuracy @ final and testLoss @ final are in different units (accuracy, loss) but share \"margin\" 0.01")
+        refuse({ $0["endpoints"] = [["metric": "testLoss", "epoch": "final"], ["metric": "testLoss", "epoch": "final", "margin": 0.1]] },
+               "endpoint testLoss @ final is declared twice")
+    }
+
+    /// An endpoint's own margin is its TOST δ, in the table, the CSV and the declaration; the
+    /// other endpoints keep the shared one, and a loss margin ≥ 1 is allowed.
+    func testAnEndpointsOwnMarginIsItsTOSTMargin() throws {
+        var a = analysis
+        a["endpoints"] = [["metric": "testAccuracy", "epoch": "final"], ["metric": "testLoss", "epoch": "final", "margin": 1.5]]
+        let analysis = try XCTUnwrap(try config(a).analysis)
+        XCTAssertEqual(analysis.endpoints.map(\.margin), [nil, 1.5])
+        XCTAssertEqual(analysis.margin(for: analysis.endpoints[0]), 0.01)
+        XCTAssertEqual(analysis.margin(for: analysis.endpoints[1]), 1.5)
+        let paired = ComparePairedTable(table(), analysis: analysis, finalEpoch: 2)
+        XCTAssertEqual(paired.rows(.primary).map(\.margin), [0.01, 0.01, 1.5, 1.5])
+        XCTAssertEqual(paired.rows(.primary).map { $0.equivalence?.margin }, [0.01, 0.01, 1.5, 1.5])
+        let md = paired.markdown(.primary)
+        XCTAssertTrue(md.contains("TOST p (±δ of the endpoint)"), md)
+        XCTAssertTrue(md.contains(" (±0.01) |"), md)
+        XCTAssertTrue(md.contains("| testLoss @ final | impacts − dropconnect | 5 | +0.0000 (all 5 equal, no interval) |"), "constant losses: no test\n" + md)
+        let csv = paired.csv().split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        XCTAssertEqual(csv[1][16], "0.01"); XCTAssertEqual(csv[3][16], "1.5")
+        XCTAssertEqual(CompareReport.marginText(analysis), "±0.01 (testLoss @ final ±1.5)")
+        // The declaration records it and reads back the same; without own margins it is unchanged.
+        let reparsed = try CompareAnalysis.parse(analysis.configValue, arms: ["impacts", "dropconnect", "saliency", "baseline"], epochs: 2, path: "x")
+        XCTAssertEqual(reparsed, analysis)
+        guard case let .object(o) = try XCTUnwrap(try config(self.analysis).analysis).configValue, case let .array(e)? = o["endpoints"] else {
+            return XCTFail("configValue is an object with endpoints")
+        }
+        XCTAssertEqual(e.map { $0.object?.keys.sorted() ?? [] }, [["epoch", "metric"], ["epoch", "metric"]], "no margin key unless declared")
     }
 
     func testSmokeKeepsTwoSeedsAndMovesEpochEndpointsIntoItsBudget() throws {

@@ -15,7 +15,11 @@ import Options
 ///
 /// Each contrast [a, b] is analysed on the per-seed differences a − b (the arms of a seed share
 /// θ0, subset and data order) at every endpoint; Holm's correction runs over the contrasts of
-/// one endpoint; `margin` (> 0, in the metric's units) is the equivalence margin δ of TOST.
+/// one endpoint; `margin` (> 0, in the metric's units) is the equivalence margin δ of TOST. An
+/// endpoint may carry its own, `{"metric": "testLoss", "epoch": "final", "margin": 0.02}`, and must
+/// when the shared one would cover endpoints in different units: accuracy (`testAccuracy`, a
+/// fraction: 0.01 = 1 point, so an accuracy margin is < 1) against losses (`testLoss`,
+/// `trainLoss`, `gap` = test − train loss).
 /// `reference` (an arm, or a list of arms) is what every other arm is also compared with,
 /// paired, as exploratory rows. `extension` is a seed-extension rule (`SeedExtensionRule`).
 public struct CompareAnalysis: Sendable, Equatable {
@@ -44,12 +48,17 @@ public struct CompareAnalysis: Sendable, Equatable {
 
     static let keys = ["contrasts", "endpoints", "extension", "margin", "reference"]
 
+    /// The equivalence margin δ of `endpoint`: its own, or the analysis's.
+    public func margin(for endpoint: PairedEndpoint) -> Double { endpoint.margin ?? margin }
+
     /// The analysis in the config's syntax ("reference" always a list, the extension's indices
     /// 1-based), as `analysis-declared.json` records it; `parse` reads it back unchanged.
     public var configValue: ConfigValue {
         var o: [String: ConfigValue] = [
             "endpoints": .array(endpoints.map { e in
-                .object(["metric": .string(e.metric.rawValue), "epoch": e.epoch.map { .number(String($0)) } ?? .string("final")])
+                var o: [String: ConfigValue] = ["metric": .string(e.metric.rawValue), "epoch": e.epoch.map { .number(String($0)) } ?? .string("final")]
+                if let m = e.margin { o["margin"] = .number("\(m)") }
+                return .object(o)
             }),
             "contrasts": .array(contrasts.map { .array([.string($0.first), .string($0.second)]) }),
             "reference": .array(references.map { .string($0) }),
@@ -76,7 +85,7 @@ public struct CompareAnalysis: Sendable, Equatable {
         var endpoints: [PairedEndpoint] = []
         for v in endpointValues {
             let e = try PairedEndpoint.parse(v, epochs: epochs, fail: fail)
-            guard !endpoints.contains(e) else { throw fail("endpoint \(e.label) is declared twice") }
+            guard !endpoints.contains(where: { $0.metric == e.metric && $0.epoch == e.epoch }) else { throw fail("endpoint \(e.label) is declared twice") }
             endpoints.append(e)
         }
         guard case let .array(contrastValues)? = dict["contrasts"], !contrastValues.isEmpty else {
@@ -110,6 +119,15 @@ public struct CompareAnalysis: Sendable, Equatable {
         guard case let .number(text)? = dict["margin"], let margin = Double(text), margin > 0, margin.isFinite else {
             throw fail("\"margin\" must be a number > 0 (the equivalence margin δ in the metric's units, e.g. 0.01 = 1 accuracy point); got \(dict["margin"].map { "\($0)" } ?? "nothing")")
         }
+        let shared = endpoints.filter { $0.margin == nil }
+        if shared.contains(where: { $0.metric.isAccuracy }) {
+            guard margin < 1 else {
+                throw fail("\"margin\" \(text) applies to \(shared.filter { $0.metric.isAccuracy }.map(\.label).joined(separator: ", ")), but accuracy is a fraction (0.01 = 1 point): a margin ≥ 1 declares every result equivalent")
+            }
+            if let loss = shared.first(where: { !$0.metric.isAccuracy }), let accuracy = shared.first(where: { $0.metric.isAccuracy }) {
+                throw fail("endpoints \(accuracy.label) and \(loss.label) are in different units (accuracy, loss) but share \"margin\" \(text); give each its own, e.g. {\"metric\": \"\(loss.metric.rawValue)\", \"epoch\": ..., \"margin\": 0.02}")
+            }
+        }
         let rule = try dict["extension"].map { v throws(CompareError) in
             try SeedExtensionRule.parse(v, contrasts: contrasts.count, endpoints: endpoints.count, fail: fail)
         }
@@ -122,12 +140,17 @@ public struct PairedEndpoint: Sendable, Equatable {
     /// A per-epoch series of `metrics.csv`.
     public enum Metric: String, Sendable, CaseIterable {
         case testAccuracy, testLoss, trainLoss, gap
+
+        /// Whether the metric is an accuracy (a fraction in [0, 1]) rather than a loss.
+        public var isAccuracy: Bool { self == .testAccuracy }
     }
     public var metric: Metric
     /// 1-based epoch; nil = the last epoch of the budget ("final").
     public var epoch: Int?
+    /// This endpoint's own equivalence margin δ (> 0, in the metric's units); nil: the analysis's.
+    public var margin: Double?
 
-    public init(_ metric: Metric, epoch: Int?) { self.metric = metric; self.epoch = epoch }
+    public init(_ metric: Metric, epoch: Int?, margin: Double? = nil) { self.metric = metric; self.epoch = epoch; self.margin = margin }
 
     public var label: String { "\(metric.rawValue) @ " + (epoch.map { "epoch \($0)" } ?? "final") }
 
@@ -148,20 +171,30 @@ public struct PairedEndpoint: Sendable, Equatable {
 
     static func parse(_ v: ConfigValue, epochs: Int?, fail: (String) -> CompareError) throws(CompareError) -> PairedEndpoint {
         let metrics = Metric.allCases.map(\.rawValue).joined(separator: ", ")
-        guard let o = v.object, Set(o.keys).isSubset(of: ["metric", "epoch"]), case let .string(m)? = o["metric"] else {
-            throw fail("each endpoint is {\"metric\": one of \(metrics), \"epoch\": an epoch number or \"final\"}; got \(v)")
+        guard let o = v.object, Set(o.keys).isSubset(of: ["metric", "epoch", "margin"]), case let .string(m)? = o["metric"] else {
+            throw fail("each endpoint is {\"metric\": one of \(metrics), \"epoch\": an epoch number or \"final\", optionally \"margin\": its own equivalence margin}; got \(v)")
         }
         guard let metric = Metric(rawValue: m) else { throw fail("unknown metric \(m); valid metrics: \(metrics)") }
+        var margin: Double?
+        if let value = o["margin"] {
+            guard case let .number(t) = value, let d = Double(t), d > 0, d.isFinite else {
+                throw fail("endpoint \(m): \"margin\" must be a number > 0 (in the metric's units), got \(value)")
+            }
+            guard !metric.isAccuracy || d < 1 else {
+                throw fail("endpoint \(m): \"margin\" \(t) is ≥ 1, but accuracy is a fraction (0.01 = 1 point)")
+            }
+            margin = d
+        }
         switch o["epoch"] {
         case .string("final")?:
-            return PairedEndpoint(metric, epoch: nil)
+            return PairedEndpoint(metric, epoch: nil, margin: margin)
         case let .number(t)?:
             guard let e = Int(t), e >= 1 else { throw fail("endpoint \(m): epoch must be an integer ≥ 1 or \"final\", got \(t)") }
             guard let budget = epochs else {
                 throw fail("endpoint \(m) at epoch \(e): the budget is in iterations, so only \"final\" can be declared")
             }
             guard e <= budget else { throw fail("endpoint \(m) at epoch \(e) is beyond the budget of \(counted(budget, "epoch")) (valid: 1…\(budget) or \"final\")") }
-            return PairedEndpoint(metric, epoch: e)
+            return PairedEndpoint(metric, epoch: e, margin: margin)
         default:
             throw fail("endpoint \(m): \"epoch\" must be an epoch number or \"final\", got \(o["epoch"].map { "\($0)" } ?? "nothing")")
         }

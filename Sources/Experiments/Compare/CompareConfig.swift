@@ -179,7 +179,7 @@ extension CompareConfig {
             + (threadsPerJob > 1 ? ", 1 thread per job (was \(threadsPerJob))" : "")
         c.threadsPerJob = 1
         if var a = analysis {
-            a.endpoints = a.endpoints.map { PairedEndpoint($0.metric, epoch: $0.epoch.map { _ in 1 }) }
+            a.endpoints = a.endpoints.map { PairedEndpoint($0.metric, epoch: $0.epoch.map { _ in 1 }, margin: $0.margin) }
             var unique: [PairedEndpoint] = []
             for e in a.endpoints where !unique.contains(e) { unique.append(e) }
             a.endpoints = unique

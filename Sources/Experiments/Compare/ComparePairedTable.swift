@@ -12,7 +12,11 @@ import Stats
 /// at α/m (the first step of Holm over m primary contrasts) given the observed σ_d
 /// (`PairedPower`, in the metric's units). Verdicts (two-sided, α = 0.05): "a > b" or "a < b"
 /// when the Holm-adjusted paired-t p < α, "equivalent within ±δ" when the TOST p < α (both can
-/// hold for a tiny but real difference), otherwise "inconclusive at this power".
+/// hold for a tiny but real difference), otherwise "inconclusive at this power". When every
+/// per-seed difference is the same (σ_d = 0, e.g. two arms at chance accuracy in a smoke run) the
+/// t statistics are undefined: such a row says "no test: every difference is Δ (σ_d = 0)" and
+/// shows no p-value, equivalence or detectable effect, rather than the limits (p 0 or 1) that
+/// would read as certainty.
 public struct ComparePairedTable: Sendable {
     public enum Family: String, Sendable { case primary, exploratory }
 
@@ -28,14 +32,26 @@ public struct ComparePairedTable: Sendable {
         /// Holm-adjusted paired-t p over the primary contrasts of this endpoint; nil for exploratory rows.
         public var holmP: Double?
         public var holmFamilySize: Int
+        /// The endpoint's equivalence margin δ.
+        public var margin: Double
         public var equivalence: EquivalenceTest?
         /// Smallest mean difference detectable with 80% power at `powerAlpha`, in the metric's units.
         public var detectable: Double?
         public var powerAlpha: Double
 
+        /// Whether the t-based statistics are undefined: at least two pairs, all differences equal
+        /// (σ_d ≤ 10⁻¹² · max(1, |d̄|), so that the rounding of equal differences of values read
+        /// from CSV, e.g. 0.9812 − 0.9761 against 0.9807 − 0.9756, counts as equal).
+        public var isDegenerate: Bool {
+            paired.map { $0.standardDeviation <= 1e-12 * max(1, abs($0.meanDifference)) } ?? false
+        }
+
         /// The verdict of the row (see the type's documentation).
         public func verdict(alpha: Double = 0.05) -> String {
             guard let paired else { return "no test (n = \(seeds.count) < 2)" }
+            if isDegenerate {
+                return String(format: "no test: every difference is %+.4g (σ_d = 0)", paired.meanDifference)
+            }
             var parts: [String] = []
             let p = family == .primary ? (holmP ?? paired.p) : paired.p
             if p < alpha { parts.append(paired.meanDifference > 0 ? "\(first) > \(second)" : "\(first) < \(second)") }
@@ -45,6 +61,7 @@ public struct ComparePairedTable: Sendable {
     }
 
     public let rows: [Row]
+    /// The analysis's shared equivalence margin δ (an endpoint may have its own: `Row.margin`).
     public let margin: Double
     public let alpha: Double
 
@@ -64,9 +81,9 @@ public struct ComparePairedTable: Sendable {
         }
         for endpoint in analysis.endpoints {
             var primary = analysis.contrasts.map {
-                Self.row(table, .primary, endpoint, $0.first, $0.second, finalEpoch: finalEpoch, margin: analysis.margin, powerAlpha: alpha / Double(m), effect: effect)
+                Self.row(table, .primary, endpoint, $0.first, $0.second, finalEpoch: finalEpoch, margin: analysis.margin(for: endpoint), powerAlpha: alpha / Double(m), effect: effect)
             }
-            let tested = primary.indices.filter { primary[$0].paired != nil }
+            let tested = primary.indices.filter { primary[$0].paired != nil && !primary[$0].isDegenerate }
             let adjusted = HolmCorrection.adjust(tested.map { primary[$0].paired?.p ?? 1 })
             for (k, i) in tested.enumerated() {
                 primary[i].holmP = adjusted[k]
@@ -77,7 +94,7 @@ public struct ComparePairedTable: Sendable {
             for reference in analysis.references {
                 for arm in table.arms where arm != reference && !done.contains(Set([arm, reference])) {
                     done.insert(Set([arm, reference]))
-                    rows.append(Self.row(table, .exploratory, endpoint, arm, reference, finalEpoch: finalEpoch, margin: analysis.margin, powerAlpha: alpha, effect: effect))
+                    rows.append(Self.row(table, .exploratory, endpoint, arm, reference, finalEpoch: finalEpoch, margin: analysis.margin(for: endpoint), powerAlpha: alpha, effect: effect))
                 }
             }
         }
@@ -97,7 +114,7 @@ public struct ComparePairedTable: Sendable {
         let paired = PairedComparison(differences: d)
         let detectable = paired.map { effect($0.count, powerAlpha) * $0.standardDeviation }
         return Row(family: family, endpoint: endpoint, first: a, second: b, seeds: seeds, differences: d, paired: paired,
-                   wilcoxon: d.isEmpty ? nil : WilcoxonSignedRank(differences: d), holmP: nil, holmFamilySize: 0,
+                   wilcoxon: d.isEmpty ? nil : WilcoxonSignedRank(differences: d), holmP: nil, holmFamilySize: 0, margin: margin,
                    equivalence: EquivalenceTest(differences: d, margin: margin), detectable: detectable, powerAlpha: powerAlpha)
     }
 
@@ -109,23 +126,33 @@ public struct ComparePairedTable: Sendable {
     public func markdown(_ family: Family) -> String {
         let list = rows(family)
         guard !list.isEmpty else { return "(no \(family.rawValue) contrasts)\n" }
+        let margins = Set(list.map(\.margin))
+        let tostHeader = margins.count == 1 ? "TOST p (±\(String(format: "%g", list[0].margin)))" : "TOST p (±δ of the endpoint)"
         var md = "| endpoint | contrast | n | mean Δ [95% CI] | paired t p | Wilcoxon p | "
-            + (family == .primary ? "Holm p | " : "") + "TOST p (±\(String(format: "%g", margin))) | verdict | detectable at 80% power |\n"
+            + (family == .primary ? "Holm p | " : "") + "\(tostHeader) | verdict | detectable at 80% power |\n"
         md += "|---|---|---|---|---|---|" + (family == .primary ? "---|" : "") + "---|---|---|\n"
         for r in list {
             var cells = [r.endpoint.label, "\(r.first) − \(r.second)", "\(r.seeds.count)"]
-            if let c = r.paired {
+            if let c = r.paired, r.isDegenerate {
+                cells.append(String(format: "%+.4f (all %d equal, no interval)", c.meanDifference, c.count))
+                cells.append("—")
+            } else if let c = r.paired {
                 cells.append(String(format: "%+.4f [%+.4f, %+.4f]", c.meanDifference, c.interval.lower, c.interval.upper))
                 cells.append(CompareTable.pValue(c.p))
             } else {
                 cells.append(r.differences.first.map { String(format: "%+.4f (n = 1, no interval)", $0) } ?? "—")
                 cells.append("—")
             }
+            let degenerate = r.isDegenerate
             cells.append(r.wilcoxon.map { CompareTable.pValue($0.p) } ?? "—")
-            if family == .primary { cells.append(r.holmP.map { "\(CompareTable.pValue($0)) (m = \(r.holmFamilySize))" } ?? "—") }
-            cells.append(r.equivalence.map { CompareTable.pValue($0.p) } ?? "—")
+            if family == .primary {
+                cells.append(degenerate ? "—" : r.holmP.map { "\(CompareTable.pValue($0)) (m = \(r.holmFamilySize))" } ?? "—")
+            }
+            cells.append(degenerate ? "—" : r.equivalence.map {
+                CompareTable.pValue($0.p) + (margins.count == 1 ? "" : " (±\(String(format: "%g", r.margin)))")
+            } ?? "—")
             cells.append(r.verdict(alpha: alpha))
-            cells.append(r.detectable.map { String(format: "%.4f (σ_d %.4f, α %.3g)", $0, r.paired?.standardDeviation ?? 0, r.powerAlpha) } ?? "—")
+            cells.append(degenerate ? "— (σ_d 0)" : r.detectable.map { String(format: "%.4f (σ_d %.4f, α %.3g)", $0, r.paired?.standardDeviation ?? 0, r.powerAlpha) } ?? "—")
             md += "| " + cells.joined(separator: " | ") + " |\n"
         }
         return md
@@ -136,14 +163,15 @@ public struct ComparePairedTable: Sendable {
         var out = "family,endpoint,first,second,n,seeds,differences,mean_difference,ci95_low,ci95_high,sd_difference,t,p_t,p_wilcoxon,p_holm,holm_m,margin,p_tost,verdict,detectable80,power_alpha\n"
         for r in rows(.primary) + rows(.exploratory) {
             let c = r.paired
+            let t = r.isDegenerate ? nil : c   // σ_d = 0: no t, p, interval width, TOST or power
             let fields: [String] = [
                 r.family.rawValue, r.endpoint.label, r.first, r.second, "\(r.seeds.count)",
                 r.seeds.map(String.init).joined(separator: ";"), r.differences.map { "\($0)" }.joined(separator: ";"),
-                c.map { "\($0.meanDifference)" } ?? "", c.map { "\($0.interval.lower)" } ?? "", c.map { "\($0.interval.upper)" } ?? "",
-                c.map { "\($0.standardDeviation)" } ?? "", c.map { "\($0.t)" } ?? "", c.map { "\($0.p)" } ?? "",
+                c.map { "\($0.meanDifference)" } ?? "", t.map { "\($0.interval.lower)" } ?? "", t.map { "\($0.interval.upper)" } ?? "",
+                c.map { "\($0.standardDeviation)" } ?? "", t.map { "\($0.t)" } ?? "", t.map { "\($0.p)" } ?? "",
                 r.wilcoxon.map { "\($0.p)" } ?? "", r.holmP.map { "\($0)" } ?? "", r.family == .primary ? "\(r.holmFamilySize)" : "",
-                "\(margin)", r.equivalence.map { "\($0.p)" } ?? "", r.verdict(alpha: alpha),
-                r.detectable.map { "\($0)" } ?? "", "\(r.powerAlpha)",
+                "\(r.margin)", t == nil ? "" : r.equivalence.map { "\($0.p)" } ?? "", r.verdict(alpha: alpha),
+                t == nil ? "" : r.detectable.map { "\($0)" } ?? "", "\(r.powerAlpha)",
             ]
             out += fields.joined(separator: ",") + "\n"
         }

@@ -177,7 +177,8 @@ public enum CompareReport {
             s += "## \(declared.heading)\n\n" + declared.note
             s += "Paired by seed (the arms of a seed share θ0, subset and data order): Δ = first − second per seed. "
             s += "Mean Δ with its 95% t interval, two-sided paired t-test and Wilcoxon signed-rank test, Holm's correction over the "
-            s += "\(analysis.contrasts.count) declared contrasts of each endpoint, TOST equivalence for the margin ±\(String(format: "%g", analysis.margin)), "
+            s += "\(analysis.contrasts.count) declared contrasts of each endpoint, TOST equivalence for the margin "
+                + Self.marginText(analysis) + ", "
             s += "and the smallest difference the paired t-test detects with 80% power at α/\(analysis.contrasts.count) given the observed σ_d. "
             s += "A contrast holds when its Holm p < 0.05; it is equivalent when its TOST p < 0.05; otherwise it is inconclusive at this power. "
             s += "Per-seed differences are in `paired.csv`.\n\n"
@@ -248,6 +249,15 @@ public enum CompareReport {
     }
 
     /// Writes `value` as pretty, key-sorted JSON (a record of the comparison folder) to `url`.
+    /// "±0.01", or with endpoints of their own "±0.01 (testLoss @ final ±0.02)".
+    static func marginText(_ analysis: CompareAnalysis) -> String {
+        let own = analysis.endpoints.filter { $0.margin != nil }
+        let shared = "±\(String(format: "%g", analysis.margin))"
+        guard !own.isEmpty else { return shared }
+        let list = own.map { "\($0.label) ±\(String(format: "%g", analysis.margin(for: $0)))" }.joined(separator: ", ")
+        return own.count == analysis.endpoints.count ? list : "\(shared) (\(list))"
+    }
+
     static func saveJSON<T: Encodable>(_ value: T, _ url: URL) throws(CompareError) {
         let text: String
         do { text = try RunFolder.encodeJSON(value, path: url.path) } catch { throw .folder(error) }
