@@ -15,6 +15,13 @@ final class MaskComparisonTests: XCTestCase {
         XCTAssertEqual(MaskComparison.labels(for: ["r/a/mask.safetensors", "r/b/last.safetensors", "r/c.safetensors"]), ["a", "b", "c"])
         XCTAssertEqual(MaskComparison.labels(for: ["x/level_01", "x/level_01"]), ["level_01 #1", "level_01 #2"])
         XCTAssertEqual(MaskComparison.labels(for: ["/t/lottery/level_01", "/t/magnitude"]), ["lottery/level_01", "magnitude"])
+        // Different trees: the shortest distinct tails instead of whole paths.
+        XCTAssertEqual(MaskComparison.labels(for: ["results/lottery-conv2-cifar10/runs/seed-1/level_02", "/tmp/other-tree/seed-1/level_03"]),
+                       ["level_02", "level_03"])
+        XCTAssertEqual(MaskComparison.labels(for: ["results/lottery-conv2-cifar10/runs/seed-1/level_02", "/tmp/other-tree/seed-2/level_02"]),
+                       ["seed-1/level_02", "seed-2/level_02"])
+        XCTAssertEqual(MaskComparison.labels(for: ["results/lottery-conv2-cifar10/runs/seed-1/level_02", "/tmp/x/level_02"]),
+                       ["seed-1/level_02", "x/level_02"])
     }
 
     func testMatrixCSVsAndPlotsNameEverySource() throws {
@@ -30,7 +37,13 @@ final class MaskComparisonTests: XCTestCase {
         XCTAssertEqual(HeatMapPlot.colour(7), "#08306b", "clamped")
         XCTAssertThrowsError(try MaskComparison([source("a", [true])])) { XCTAssertEqual("\($0)", "masks compare needs at least two masks, got 1") }
         XCTAssertThrowsError(try MaskComparison([source("a", [true]), source("b", [true])], labels: ["x"])) {
-            XCTAssertEqual("\($0)", "--labels names 1 masks, but 2 were given")
+            XCTAssertEqual("\($0)", "--labels names 1 mask, but 2 were given")
+        }
+        XCTAssertThrowsError(try MaskComparison([source("a", [true]), source("b", [true])], labels: ["x", "x"])) {
+            XCTAssertEqual("\($0)", "--labels names x twice; the tables and plots need a distinct name per mask")
+        }
+        XCTAssertThrowsError(try MaskComparison([source("a", [true]), source("b", [true])], labels: ["x", ""])) {
+            XCTAssertEqual("\($0)", "--labels: label 2 is empty")
         }
     }
 }

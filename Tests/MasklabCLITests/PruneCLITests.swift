@@ -95,6 +95,15 @@ final class PruneCLITests: XCTestCase {
             let command = try String(contentsOf: out.file("\(criterion)-none/command.txt"), encoding: .utf8)
             XCTAssertTrue(command.contains("data: none read (\(criterion) is data-free)"), command)
         }
+        // Two prune folders side by side: their model.json describes the model, so effective density is known.
+        let compared = try masklab(["masks", "compare", out.file("magnitude-data").path, out.file("random-data").path,
+                                    "--out", out.file("cmp").path])
+        XCTAssertEqual(compared.status, 0, "\(compared)")
+        let density = try String(contentsOf: out.file("cmp/density.csv"), encoding: .utf8)
+        let firstRow = try XCTUnwrap(density.split(separator: "\n").dropFirst().first)
+        XCTAssertFalse(firstRow.hasSuffix(",,"), "effective density filled in from model.json: \(density)")
+        let model = try String(contentsOf: out.file("magnitude-data/model.json"), encoding: .utf8)
+        XCTAssertTrue(model.contains("\"hidden\"") && model.contains("16"), model)
         let snip = try masklab(["prune", run, "--data", missing, "--criterion", "snip", "--out", out.file("snip").path])
         XCTAssertNotEqual(snip.status, 0)
         XCTAssertTrue(snip.stderr.contains("snip scores the weights on training batches (--criterion-batches 1) of mnist, which cannot be read")

@@ -1,5 +1,6 @@
 import Foundation
 import Masks
+import Training
 
 /// Several masks over the same tensors side by side (`masklab masks compare`): each mask's
 /// density and effective density per tensor (`MaskAnalytics`), and the Jaccard overlap of every
@@ -22,7 +23,13 @@ public struct MaskComparison: Sendable {
     public init(_ sources: [MaskSource], labels given: [String]? = nil) throws(MaskCompareError) {
         guard sources.count >= 2 else { throw .usage("masks compare needs at least two masks, got \(sources.count)") }
         if let given, given.count != sources.count {
-            throw .usage("--labels names \(given.count) masks, but \(sources.count) were given")
+            throw .usage("--labels names \(counted(given.count, "mask")), but \(sources.count) were given")
+        }
+        if let given {
+            if let empty = given.firstIndex(where: \.isEmpty) { throw .usage("--labels: label \(empty + 1) is empty") }
+            if let twice = given.first(where: { l in given.filter { $0 == l }.count > 1 }) {
+                throw .usage("--labels names \(twice) twice; the tables and plots need a distinct name per mask")
+            }
         }
         let first = sources[0]
         for s in sources.dropFirst() {
@@ -48,8 +55,11 @@ public struct MaskComparison: Sendable {
 
     /// Short, distinct names for `paths`: without a trailing `/mask.safetensors`, `/last.safetensors`
     /// or `.safetensors`, and without the leading folders all of them share (`runs/s1/level_02`,
-    /// `runs/s2/level_02` → `s1/level_02`, `s2/level_02`). Duplicates get `#k` appended.
-    public static func labels(for paths: [String]) -> [String] {
+    /// `runs/s2/level_02` → `s1/level_02`, `s2/level_02`). When that leaves a name longer than
+    /// `maxLength` characters (masks from different trees), each keeps only as many trailing
+    /// folders as make the names distinct (`results/lottery-a/runs/seed-1/level_02`,
+    /// `/tmp/b/seed-1/level_03` → `level_02`, `level_03`). Duplicates get `#k` appended.
+    public static func labels(for paths: [String], maxLength: Int = 32) -> [String] {
         let parts: [[Substring]] = paths.map { p in
             var s = p
             while s.hasSuffix("/") && s.count > 1 { s.removeLast() }
@@ -61,7 +71,17 @@ public struct MaskComparison: Sendable {
         }
         var shared = 0
         while parts.allSatisfy({ $0.count > shared + 1 }), Set(parts.map { $0[shared] }).count == 1 { shared += 1 }
-        let names = parts.map { $0.dropFirst(shared).joined(separator: "/") }
+        var names = parts.map { $0.dropFirst(shared).joined(separator: "/") }
+        if names.contains(where: { $0.count > maxLength }) {
+            let longest = parts.map(\.count).max() ?? 1
+            for k in 1...max(1, longest) {
+                let tails = parts.map { $0.suffix(k).joined(separator: "/") }
+                if Set(tails).count == tails.count || k == longest {
+                    names = zip(names, tails).map { $1.count < $0.count ? $1 : $0 }
+                    break
+                }
+            }
+        }
         return names.enumerated().map { k, name in names.filter { $0 == name }.count > 1 ? "\(name) #\(k + 1)" : name }
     }
 

@@ -16,7 +16,8 @@ import Training
 ///   array over the masked tensors), split by the run's `config.json`.
 ///
 /// The model — needed for effective density and for splitting a checkpoint's mask — is the one
-/// the `config.json` beside the mask describes, else the `--config` file, else unknown.
+/// the `config.json` beside the mask describes, else the `model.json` a `masklab prune` folder
+/// holds, else the `--config` file, else unknown.
 public struct MaskSource: Sendable {
     /// The path as given.
     public var path: String
@@ -49,8 +50,8 @@ public struct MaskSource: Sendable {
             file = URL(fileURLWithPath: path)
             folder = file.deletingLastPathComponent()
         }
-        let beside = RunLayout(directory: folder).config
-        let configURL = FileManager.default.fileExists(atPath: beside.path) ? beside : fallbackConfig
+        let beside = [RunLayout(directory: folder).config, folder.appendingPathComponent(OneShotPrune.modelFile)]
+        let configURL = beside.first { FileManager.default.fileExists(atPath: $0.path) } ?? fallbackConfig
         var config: RunConfig?
         if let configURL {
             do { config = try RunConfig.load(from: configURL) } catch { throw .source(path: configURL.path, message: "cannot describe the model: \(error)") }

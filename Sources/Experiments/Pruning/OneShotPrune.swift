@@ -14,6 +14,8 @@ import Training
 ///                        `masklab lottery --transfer` trains it)
 ///     sparsity.csv       tensor,entries,kept,pruned,density
 ///     prune.json         criterion, plan, options, seed, scoring seconds, kept/entries
+///     model.json         the run config that describes the pruned model (`masks compare` reads
+///                        it for effective density; not named config.json, which marks a run)
 ///     command.txt        command line, data folder, commit and machine
 public struct OneShotPrune: Sendable {
     public var path: String
@@ -37,7 +39,9 @@ public struct OneShotPrune: Sendable {
 
     /// The file that records the pruning (criterion, sparsity, the weights read).
     static let recordFile = "prune.json"
-    static let files = ["mask.safetensors", "sparsity.csv", recordFile, "command.txt"]
+    /// The config of the pruned model, beside the mask.
+    public static let modelFile = "model.json"
+    static let files = ["mask.safetensors", "sparsity.csv", recordFile, modelFile, "command.txt"]
 
     public init(path: String, criterion: String, keep: Double) {
         self.path = path
@@ -120,6 +124,7 @@ public struct OneShotPrune: Sendable {
             throw .output(path: outDir.path, message: "cannot encode prune.json: \(error)")
         }
         try folder.write(String(decoding: json, as: UTF8.self) + "\n", to: Self.recordFile)
+        try folder.write(source.config.jsonText(), to: Self.modelFile)
         try folder.writeCommand([("weights", weights.text), ("data", dataFolder?.path ?? "none read (\(criterion) is data-free)")])
         for t in mask.tensors {
             say(String(format: "%-28@ %9d entries, %9d kept (%.2f%%)", t.name, t.count, t.kept, 100 * Double(t.kept) / Double(max(t.count, 1))))
