@@ -5,7 +5,7 @@ import Stats
 import Layers
 import Masks
 import Options
-import Experiments
+@testable import Experiments
 import TestSupport
 
 /// The pruning sweep without training: the compression and FLOP arithmetic against hand
@@ -128,6 +128,8 @@ final class PruningSweepTests: XCTestCase {
         refused(Self.file(criteria: ["magnitude"]), ["must include random"])
         refused(Self.file(atInit: ["movement"]), ["movement", "0 everywhere at θ0"])
         refused(Self.file(ratios: [2, 2]), ["2 is listed twice"])
+        refused(Self.file(ratios: [2, 2]), ["prune-sweep config t.json: "])
+        refused(Self.file { $0["nme"] = "x" }, ["prune-sweep config t.json: unknown key nme"])
         refused(Self.file(seeds: []), ["\"seeds\" must be a non-empty list"])
         refused(Self.file { $0["finetune"] = nil }, ["\"finetune\" is missing"])
         refused(Self.file { $0["masks"] = ["keep": 0.5] }, ["masks: keep is set by the sweep"])
@@ -178,6 +180,33 @@ final class PruningSweepTests: XCTestCase {
     }
 
     // MARK: - Report
+
+    /// The plot against compression has a tick at every swept ratio (1, 4, 16: no 2, 5 or 10), and an
+    /// accuracy's 95% band ends at 1 (seeds at 0.97, 1.0, 1.0 would reach 1.06 unclipped).
+    func testCompressionTicksAreTheRatiosAndBandsStayWithinAccuracy() throws {
+        let config = try Self.parse(Self.file(criteria: ["magnitude", "random"], ratios: [1, 4, 16], seeds: [0, 1, 2], atInit: nil))
+        let results = config.cells.map { c in
+            let r = c.config.masks == nil ? nil : c.ratio
+            let accuracy = c.criterion == "random" ? 0.5 : (c.seed == 0 ? 0.97 : 1.0)
+            return PruningSweepReport.Result(cell: c, status: "completed", finalAccuracy: accuracy, bestAccuracy: accuracy,
+                                             compression: r, flopReduction: r, effectiveCompression: r)
+        }
+        let report = PruningSweepReport(name: "t", results: results, criteria: config.criteria, atInit: config.atInit)
+        let svg = try XCTUnwrap(report.plots().first { $0.file == "after-training-accuracy-vs-compression.svg" }).svg
+        let ticks = svg.split(separator: "\n").filter { $0.contains("text-anchor=\"middle\">") && $0.contains("y=\"") }
+            .compactMap { line -> String? in
+                guard let r = line.range(of: "text-anchor=\"middle\">"), let end = line.range(of: "</text>") else { return nil }
+                return String(line[r.upperBound..<end.lowerBound])
+            }
+        for t in ["1", "4", "16"] { XCTAssertTrue(ticks.contains(t), "tick \(t) in \(ticks)") }
+        for t in ["2", "5", "10"] { XCTAssertFalse(ticks.contains(t), "no tick \(t) in \(ticks)") }
+        let mean = (0.97 + 1.0 + 1.0) / 3, half = Summary([0.97, 1.0, 1.0]).halfWidth
+        XCTAssertGreaterThan(mean + half, 1, "the unclipped band would pass 1")
+        let plot = report.plot(report.points.filter { $0.stage == .afterTraining }, stage: .afterTraining, x: report.compression, zoom: false)
+        let magnitude = try XCTUnwrap(plot.series.first { $0.label == "magnitude" })
+        XCTAssertFalse(magnitude.band.isEmpty)
+        for b in magnitude.band { XCTAssertLessThanOrEqual(b.high, 1); XCTAssertGreaterThanOrEqual(b.low, 0) }
+    }
 
     func testReportOnSyntheticResults() throws {
         let config = try Self.parse(Self.file(criteria: ["magnitude", "random", "snip"], ratios: [1, 4], seeds: [0, 1, 2], atInit: ["random"]))

@@ -57,6 +57,8 @@ public struct LinePlot: Sendable {
     public var xReversed = false
     /// The x values are counts (epochs, iterations): ticks only at integers.
     public var xInteger = false
+    /// Ticks at exactly these x values (e.g. the swept ratios 1, 4, 16); nil: chosen from the range.
+    public var xTicks: [Double]?
 
     static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
     /// The colours every MaskLab plot gives these splits.
@@ -108,7 +110,7 @@ public struct LinePlot: Sendable {
             s += "<line x1=\"\(f(left))\" x2=\"\(f(left + pw))\" y1=\"\(f(py(t.value)))\" y2=\"\(f(py(t.value)))\" stroke=\"#e5e5e5\"/>\n"
             s += "<text x=\"\(f(left - 6))\" y=\"\(f(py(t.value) + 4))\" text-anchor=\"end\">\(t.label)</text>\n"
         }
-        for t in PlotAxis.ticks(x0, x1, scale: xScale, integer: xInteger) {
+        for t in xTicks.map({ PlotAxis.ticks(at: $0, within: x0...x1) }) ?? PlotAxis.ticks(x0, x1, scale: xScale, integer: xInteger) {
             s += "<line x1=\"\(f(px(t.value)))\" x2=\"\(f(px(t.value)))\" y1=\"\(f(top))\" y2=\"\(f(top + ph))\" stroke=\"#f0f0f0\"/>\n"
             s += "<text x=\"\(f(px(t.value)))\" y=\"\(f(top + ph + 16))\" text-anchor=\"middle\">\(t.label)</text>\n"
         }

@@ -70,6 +70,13 @@ public enum PlotAxis {
         return out
     }
 
+    /// Ticks at `values` (those inside `range`, sorted, each once), each labelled with the
+    /// decimals its own value needs: the swept values of a sweep, so that every point has a label.
+    public static func ticks(at values: [Double], within range: ClosedRange<Double>) -> [Tick] {
+        Set(values.filter { $0.isFinite && $0 >= range.lowerBound * (1 - 1e-9) && $0 <= range.upperBound * (1 + 1e-9) }).sorted()
+            .map { Tick(value: $0, label: label($0, decimals: decimals(for: $0))) }
+    }
+
     static func logTicks(_ lo: Double, _ hi: Double) -> [Tick] {
         guard lo > 0 else { return linearTicks(lo, hi, integer: false) }
         var out: [Tick] = []

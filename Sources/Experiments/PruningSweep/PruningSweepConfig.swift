@@ -47,13 +47,13 @@ public struct PruningSweepConfig: Sendable {
 
     /// Reads and checks a sweep file; every error names the file and the key.
     public static func load(from url: URL) throws(SweepError) -> PruningSweepConfig {
-        try parse(StudyFile.load(url), path: url.path)
+        try parse(StudyFile.load(url, command: "prune-sweep"), path: url.path)
     }
 
     /// Builds the sweep from the file's value (`path` names it in errors).
     public static func parse(_ value: ConfigValue, path: String) throws(SweepError) -> PruningSweepConfig {
-        func fail(_ message: String) -> SweepError { .config(path: path, message: message) }
-        let (dict, name, jobs, threads) = try StudyFile.header(value, keys: keys, path: path)
+        func fail(_ message: String) -> SweepError { .config(path: path, message: message, command: "prune-sweep") }
+        let (dict, name, jobs, threads) = try StudyFile.header(value, keys: keys, path: path, command: "prune-sweep")
 
         let valid = CriterionRegistry.names
         func criterionList(_ key: String, required: Bool) throws(SweepError) -> [String] {

@@ -110,7 +110,7 @@ public struct PruningSweepReport: Sendable {
         }
         let c = sweep.config
         let setup = [
-            "dense: \(c.base.synopsis)",
+            "dense: \(c.base.synopsis(seeds: c.seeds))",
             "fine-tuning: \(c.finetune.synopsis)",
             "pruning: masks \(c.masks.magnitudeScope.rawValue), exclude [\(c.masks.exclude.map(\.rawValue).joined(separator: ", "))]"
                 + (c.masks.keepOutput.map { ", output layer keeps \($0)" } ?? "") + ", criterion batches \(c.masks.pruning.batches)",
@@ -282,6 +282,7 @@ public struct PruningSweepReport: Sendable {
             for zoom in [false, true] {
                 for (axis, label, x) in axes {
                     var plot = plot(ps, stage: stage, x: x, zoom: zoom)
+                    if axis == "compression" { plot.xTicks = ps.compactMap(x) }
                     plot.title = "\(name): test accuracy, \(title)" + (zoom ? " (zoomed)" : "")
                     plot.xLabel = label
                     out.append(("\(tag)-accuracy-vs-\(axis)\(zoom ? "-zoom" : "").svg", plot.svg()))
@@ -322,7 +323,8 @@ public struct PruningSweepReport: Sendable {
             let label = line.name == "random" && stage == .atInit ? "random (after training)" : line.name
             return LinePlot.Series(label: label, points: shown.map { (x: $0.x, y: $0.s.mean) },
                                    band: shown.filter { $0.s.count > 1 }.map { p in
-                                       let (lo, hi) = (p.s.mean - p.s.halfWidth, p.s.mean + p.s.halfWidth)
+                                       // An accuracy's interval ends at 0 and 1.
+                                       let (lo, hi) = (max(0, p.s.mean - p.s.halfWidth), min(1, p.s.mean + p.s.halfWidth))
                                        return range.map { (x: p.x, low: max(lo, $0.lowerBound), high: min(hi, $0.upperBound)) } ?? (x: p.x, low: lo, high: hi)
                                    },
                                    colour: line.name == "random" ? "#000000" : nil, dashed: isRandom(line.name) || i >= LinePlot.palette.count)

@@ -8,7 +8,10 @@ extension RunConfig {
     ///
     ///     mlp (hidden 300,100) · mnist, 5000 validation, no augmentation · mask importance keep 0.2 on gradients, scaling none, λ 0 ·
     ///     sgd lr 0.05 momentum 0.9 nesterov wd 0.0001 · cosine · batch 64, 15 epochs · seed 0, 2 threads
-    public var synopsis: String {
+    public var synopsis: String { synopsis(seeds: nil) }
+
+    /// The same, naming `seeds` (a study's list) instead of the config's own seed when given.
+    public func synopsis(seeds: [UInt64]?) -> String {
         let t = training
         var model = t.model
         let o = t.modelOptions
@@ -41,7 +44,12 @@ extension RunConfig {
         if let wd = opt.weightDecay, wd != 0 { optimizer += " wd \(wd)" }
         var schedule = t.schedule.name
         if t.schedule.warmupIterations > 0 { schedule += ", warm-up \(counted(t.schedule.warmupIterations, "iteration"))" }
-        return [model, data, mask, optimizer, schedule, "batch \(t.batchSize), \(t.budget)", "seed \(t.seed), \(t.threads) thread\(t.threads == 1 ? "" : "s")"]
+        return [model, data, mask, optimizer, schedule, "batch \(t.batchSize), \(t.budget)", seedText(seeds) + ", \(counted(t.threads, "thread"))"]
             .joined(separator: " · ")
+    }
+
+    private func seedText(_ seeds: [UInt64]?) -> String {
+        guard let seeds, !seeds.isEmpty else { return "seed \(training.seed)" }
+        return seeds.count == 1 ? "seed \(seeds[0])" : "seeds \(seeds.map(String.init).joined(separator: ", "))"
     }
 }

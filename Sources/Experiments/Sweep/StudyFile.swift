@@ -8,15 +8,17 @@ import Options
 /// "threadsPerJob" (each an integer ≥ 1, default 1).
 enum StudyFile {
     /// The file's value; a syntax error names the line and column.
-    static func load(_ url: URL) throws(SweepError) -> ConfigValue {
+    /// `command` names the subcommand in errors ("sweep config …", "prune-sweep config …").
+    static func load(_ url: URL, command: String = "sweep") throws(SweepError) -> ConfigValue {
         do { return try ConfigText.load(path: url.path) } catch {
-            throw .config(path: url.path, message: error.line.map { "line \($0), column \(error.column ?? 0): " }.map { $0 + error.message } ?? error.message)
+            throw .config(path: url.path, message: error.line.map { "line \($0), column \(error.column ?? 0): " }.map { $0 + error.message } ?? error.message,
+                          command: command)
         }
     }
 
     /// The top-level object of `value` (only `keys` allowed), its name, jobs and threads per job.
-    static func header(_ value: ConfigValue, keys: [String], path: String) throws(SweepError) -> (object: [String: ConfigValue], name: String, jobs: Int, threadsPerJob: Int) {
-        func fail(_ message: String) -> SweepError { .config(path: path, message: message) }
+    static func header(_ value: ConfigValue, keys: [String], path: String, command: String = "sweep") throws(SweepError) -> (object: [String: ConfigValue], name: String, jobs: Int, threadsPerJob: Int) {
+        func fail(_ message: String) -> SweepError { .config(path: path, message: message, command: command) }
         guard let dict = value.object else { throw fail("expected an object at the top level (keys \(keys.joined(separator: ", ")))") }
         for k in dict.keys.sorted() where !keys.contains(k) {
             throw fail("unknown key \(k); \(OptionTable<RunConfig>.nearest(k, among: keys).map { "did you mean \($0)? " } ?? "")valid keys: \(keys.joined(separator: ", "))")

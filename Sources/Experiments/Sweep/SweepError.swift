@@ -2,8 +2,9 @@ import Foundation
 
 /// Why a sweep cannot go on, with what to do about it.
 public enum SweepError: Error, CustomStringConvertible {
-    /// The sweep file is malformed (`message` names the key and what is expected).
-    case config(path: String, message: String)
+    /// The sweep file is malformed (`message` names the key and what is expected); `command` is
+    /// the subcommand whose config it is ("sweep", "prune-sweep").
+    case config(path: String, message: String, command: String = "sweep")
     /// A run folder holds a run with another configuration.
     case conflictingRun(path: String, difference: String)
     /// A run folder is being written by a live process.
@@ -17,7 +18,7 @@ public enum SweepError: Error, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .config(path, message): return "sweep config \(path): \(message)"
+        case let .config(path, message, command): return "\(command) config \(path): \(message)"
         case let .conflictingRun(path, difference):
             return "\(path) holds a run with a different configuration (\(difference)); delete that folder or give the sweep another name"
         case let .busyRun(path, holder):
