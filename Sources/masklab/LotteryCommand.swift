@@ -51,30 +51,30 @@ struct LotteryCommand: ParsableCommand {
             let value = try ConfigText.load(path: url.path)
             guard value.object?["run"] != nil else { return LotteryConfig(run: try RunConfig.load(from: url)) }
             var lottery = LotteryConfig()
-            do throws(OptionError) { try LotteryConfig.table.apply(value, to: &lottery) } catch { throw CommandFailure("\(url.path): \(error.message)") }
+            do throws(OptionError) { try LotteryConfig.table.apply(value, to: &lottery) } catch { throw UsageFailure("\(url.path): \(error.message)") }
             return lottery
         }
         if let finalPruned {
             if options.configFlags.contains(where: { $0 == "--prune" || $0.hasPrefix("--prune=") }) {
-                throw CommandFailure("give --prune or --final-pruned, not both")
+                throw UsageFailure("give --prune or --final-pruned, not both")
             }
             guard config.levels >= 1, (0..<1).contains(finalPruned) else {
-                throw CommandFailure("--final-pruned needs --levels ≥ 1 and a share in [0, 1), got \(finalPruned) over \(config.levels) levels")
+                throw UsageFailure("--final-pruned needs --levels ≥ 1 and a share in [0, 1), got \(finalPruned) over \(config.levels) levels")
             }
             config.pruneFraction = LotteryPruning.perLevelFraction(finalPruned: finalPruned, levels: config.levels)
         }
         if let transfer = config.transfer {
-            guard FileManager.default.fileExists(atPath: transfer) else { throw CommandFailure("--transfer \(transfer): no such mask file") }
+            guard FileManager.default.fileExists(atPath: transfer) else { throw UsageFailure("--transfer \(transfer): no such mask file") }
             config.transfer = URL(fileURLWithPath: transfer).standardizedFileURL.path
         }
         if let initFrom = config.initFrom {
-            guard FileManager.default.fileExists(atPath: initFrom) else { throw CommandFailure("--init-from \(initFrom): no such weights file") }
+            guard FileManager.default.fileExists(atPath: initFrom) else { throw UsageFailure("--init-from \(initFrom): no such weights file") }
             config.initFrom = URL(fileURLWithPath: initFrom).standardizedFileURL.path
         }
-        if let message = config.validationError() ?? config.run.unreadSettingError(given: given) { throw CommandFailure(message) }
+        if let message = config.validationError() ?? config.run.unreadSettingError(given: given) { throw UsageFailure(message) }
         // θ0 is rewinding to k = 0: asked for by name (`--reset rewind`) it must say which k.
         if given.contains("reset") && config.reset == .rewind && config.rewindIteration == 0 && !given.contains("rewindIteration") {
-            throw CommandFailure("--reset rewind resets to θk, the weights after k iterations of level 0: give --rewind-iteration k "
+            throw UsageFailure("--reset rewind resets to θk, the weights after k iterations of level 0: give --rewind-iteration k "
                                  + "(k = 0 is θ0, which --reset initial names)")
         }
         return config

@@ -20,11 +20,20 @@ struct MaskLab: ParsableCommand {
     /// Ignores SIGPIPE (a reader that went away makes output fail quietly, `StandardStreams`,
     /// instead of killing a run mid-write), picks OpenBLAS's kernel set for this CPU (at most one
     /// re-execution), records the commit this binary was built from (`BuildCommitPlugin`; every
-    /// `command.txt` names it), then runs the command.
+    /// `command.txt` names it), then runs the command. A `UsageFailure` exits with status 64 like
+    /// the errors ArgumentParser finds; other errors go to ArgumentParser's own handling.
     static func main() {
         signal(SIGPIPE, SIG_IGN)
         Provenance.buildStamp = (buildCommit, buildDirty)
         BLASKernelReexec.applyIfUseful()
-        main(nil)
+        do {
+            var command = try parseAsRoot(nil)
+            try command.run()
+        } catch let failure as UsageFailure {
+            StandardStreams.error("Error: \(failure.message)\n")
+            Foundation.exit(UsageFailure.status)
+        } catch {
+            exit(withError: error)
+        }
     }
 }

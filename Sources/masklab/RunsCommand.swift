@@ -43,8 +43,9 @@ struct RunsCommand: ParsableCommand {
 
     func run() throws {
         let entries: [RunListing.Entry]
+        let filters: [RunListing.Filter]
+        do { filters = try filter.map { (text) throws(RunError) in try RunListing.Filter(parsing: text) } } catch { throw UsageFailure(error.description) }
         do {
-            let filters = try filter.map { (text) throws(RunError) in try RunListing.Filter(parsing: text) }
             entries = try RunListing.select(try RunListing.scan(URL(fileURLWithPath: directory)), filters: filters,
                                             sortBy: sort, descending: descending)
         } catch { throw CommandFailure(error.description) }

@@ -40,16 +40,17 @@ struct TrainOptions: ParsableArguments {
     }
 
     /// `defaults`, then the config file, then the flags, then each `--set`; `load` reads the file.
-    /// `given` receives the keys the flags and `--set` gave, in order.
+    /// `given` receives the keys the flags and `--set` gave, in order. Every refusal here — a flag,
+    /// a `--set`, the config file — is a `UsageFailure` (exit status 64).
     func resolve<Root>(_ table: OptionTable<Root>, defaults: Root, given: inout [String], load: (URL) throws -> Root) throws -> Root {
         var c = defaults
         if let config {
-            do { c = try load(URL(fileURLWithPath: config)) } catch { throw CommandFailure("\(error)") }
+            do { c = try load(URL(fileURLWithPath: config)) } catch { throw UsageFailure("\(error)") }
         }
         do throws(OptionError) {
             given = try table.parse(arguments: configFlags, into: &c)
             for a in assignments { given.append(try table.set(a, in: &c)) }
-        } catch { throw CommandFailure(error.message) }
+        } catch { throw UsageFailure(error.message) }
         return c
     }
 
@@ -62,9 +63,9 @@ struct TrainOptions: ParsableArguments {
             return r
         }
         if !fileHasMasks, c.masks != nil, !namesMask {
-            throw CommandFailure("mask options need --mask NAME (or a config file with \"masks\")")
+            throw UsageFailure("mask options need --mask NAME (or a config file with \"masks\")")
         }
-        if let message = c.validationError() ?? c.unreadSettingError(given: given) { throw CommandFailure(message) }
+        if let message = c.validationError() ?? c.unreadSettingError(given: given) { throw UsageFailure(message) }
         return c
     }
 

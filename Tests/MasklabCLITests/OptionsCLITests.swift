@@ -105,7 +105,7 @@ final class OptionsCLITests: XCTestCase {
         ]
         for (args, expected) in cases {
             let r = try masklab(args + ["--print-config"])
-            XCTAssertNotEqual(r.status, 0, "\(args)")
+            XCTAssertEqual(r.status, 64, "\(args): a bad option is a usage error (EX_USAGE), as ArgumentParser's own")
             XCTAssertTrue(r.stderr.contains(expected), "\(args): \(r.stderr)")
         }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -143,13 +143,21 @@ final class OptionsCLITests: XCTestCase {
         ]
         for (args, expected) in cases {
             let r = try masklab(["train", "--out", out.path] + args)
-            XCTAssertNotEqual(r.status, 0, "\(args)")
+            XCTAssertEqual(r.status, 64, "\(args): a bad option is a usage error (EX_USAGE), as ArgumentParser's own")
             XCTAssertTrue(r.stderr.contains(expected), "\(args): \(r.stderr)")
             XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "\(args) created the run folder")
         }
         try "{\n  \"seed\": -3\n}".write(to: dir.file("seed.json"), atomically: true, encoding: .utf8)
         let seed = try masklab(["train", "--config", dir.file("seed.json").path, "--out", out.path])
         XCTAssertTrue(seed.stderr.contains("seed: expected an unsigned integer, got -3"), seed.stderr)
+        XCTAssertEqual(seed.status, 64, "a bad config file is refused like a bad flag")
+        // Every subcommand answers a bad option with 64: those ArgumentParser checks and those checked when the command runs.
+        for args in [["train", "--bogus"], ["lottery", "--bogus"], ["runs", dir.path, "--filter", "x"], ["runs", dir.path, "--sort", "foo"],
+                     ["prune", dir.path, "--keep", "0"], ["bench", "--workloads", "nope"], ["train", "--lr", "-1", "--out", out.path]] {
+            let r = try masklab(args)
+            XCTAssertEqual(r.status, 64, "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stderr.hasPrefix("Error: "), "\(args): \(r.stderr)")
+        }
         try "{\n  \"seed\": 3,\n  \"optimizer\": {\"learningrate\": 0.5}\n}".write(to: dir.file("nested.json"), atomically: true, encoding: .utf8)
         let nested = try masklab(["train", "--config", dir.file("nested.json").path, "--out", out.path])
         XCTAssertTrue(nested.stderr.contains("unknown key optimizer.learningrate; did you mean learningRate? valid in optimizer: beta1"), nested.stderr)
