@@ -61,6 +61,9 @@ public final class TensorBoardLogger: TrainingCallback {
     public func runStart(_ run: RunInfo) throws(TrainingError) {
         refreshesSeen = importance?.refreshes ?? 0
         guard let directory = run.outputDirectory else { return }
+        // A completed run resumed (`--resume`, "already complete"): its event file already ends
+        // with the session's end; opening it would replace that event's wall time.
+        if run.startIteration >= run.totalIterations, !EventFile.files(in: directory).isEmpty { return }
         let now = clock()
         let opened: EventFile
         do {
