@@ -143,5 +143,9 @@ final class PlotTests: XCTestCase {
         XCTAssertEqual(RunOverlay.label(varying: varying, in: ["model": "mlp", "modelOptions": ["hidden": [64, 64]]]), "model \"mlp\", hidden [64,64]")
         XCTAssertEqual(RunOverlay.label(varying: ["masks"], in: [:]), "masks absent")
         XCTAssertEqual(RunOverlay.label(varying: ["masks"], in: ["masks": ["name": "dropconnect"]]), "masks dropconnect")
+        XCTAssertEqual(RunOverlay.label(varying: ["masks"], in: ["masks": ["name": "dropconnect", "keep": 0.7]]), "masks dropconnect keep 0.7")
+        XCTAssertEqual(RunOverlay.compareArm("/r/compare-study/runs/impacts+reg/seed-3"), "impacts+reg")
+        XCTAssertNil(RunOverlay.compareArm("/r/sweep-x/runs/mlp-mnist-1234"))
+        XCTAssertNil(RunOverlay.compareArm("/r/compare-study/runs/impacts"))
     }
 }

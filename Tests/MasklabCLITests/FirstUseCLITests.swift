@@ -159,7 +159,29 @@ final class FirstUseCLITests: XCTestCase {
         let maskPlot = try masklab(["plot", out.file("s3").path, out.file("dc").path, "--out", out.file("masks.svg").path])
         XCTAssertEqual(maskPlot.status, 0, "\(maskPlot)")
         XCTAssertTrue(maskPlot.stdout.contains("masks absent (seed 3): \(out.file("s3").path)"), maskPlot.stdout)
-        XCTAssertTrue(maskPlot.stdout.contains("masks dropconnect (seed 3): \(out.file("dc").path)"), maskPlot.stdout)
+        XCTAssertTrue(maskPlot.stdout.contains("masks dropconnect keep 0.5 (seed 3): \(out.file("dc").path)"), maskPlot.stdout)
+        // The same runs as arms of a comparison are named by their arms.
+        for (arm, run) in [("baseline", "s3"), ("dropconnect", "dc")] {
+            let target = out.file("compare-t/runs/\(arm)/seed-3")
+            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(at: out.file(run), to: target)
+        }
+        let armPlot = try masklab(["plot", out.file("compare-t/runs/baseline/seed-3").path, out.file("compare-t/runs/dropconnect/seed-3").path,
+                                   "--out", out.file("arms.svg").path])
+        XCTAssertEqual(armPlot.status, 0, "\(armPlot)")
+        XCTAssertTrue(armPlot.stdout.contains("baseline (seed 3): "), armPlot.stdout)
+        XCTAssertTrue(armPlot.stdout.contains("dropconnect (seed 3): "), armPlot.stdout)
+        // Settings that only change logging do not split a group; groups follow the values, not the folders' order.
+        let logged = try masklab(["train", "--epochs", "2", "--batch-size", "32", "--hidden", "16", "--threads", "1", "--data", data.path,
+                                  "--out", out.file("s5").path, "--quiet", "--seed", "5", "--lr", "0.05", "--set", "tensorboardEveryIterations=3"])
+        XCTAssertEqual(logged.status, 0, "\(logged)")
+        let mixed = try masklab(["plot", out.file("lr").path, out.file("s5").path, out.file("s3").path, "--out", out.file("mixed.svg").path])
+        XCTAssertEqual(mixed.status, 0, "\(mixed)")
+        let lines = mixed.stdout.split(separator: "\n").map(String.init)
+        let low = try XCTUnwrap(lines.firstIndex { $0.contains("learningRate 0.05 (mean of 2 seeds)") }, mixed.stdout)
+        let high = try XCTUnwrap(lines.firstIndex { $0.contains("learningRate 0.1 (seed 3)") }, mixed.stdout)
+        XCTAssertLessThan(low, high, "0.05 before 0.1 although lr was given first: \(mixed.stdout)")
+        XCTAssertFalse(mixed.stdout.contains("tensorboardEveryIterations"), mixed.stdout)
 
         let lottery = try masklab(["lottery", "--data", data.path, "--levels", "1", "--prune", "0.5", "--reset", "init", "--iterations", "8",
                                    "--batch-size", "32", "--hidden", "16", "--validation", "40", "--eval-every", "4", "--threads", "1", "--out", out.file("lottery").path])

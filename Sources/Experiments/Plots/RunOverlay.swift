@@ -7,16 +7,33 @@ import Training
 /// Runs whose configurations are equal except for the seed (and the thread count) form one
 /// group, drawn as the mean per epoch with its 95% t-interval as a band (n = 1: the run's own
 /// curve, no band). A lottery level's fixed mask counts as a setting (its density, as `diff`
-/// shows it), so a chain's levels are separate groups. Each group is labelled by the settings
-/// that tell the groups apart (`ConfigDiff` against the first group), or by its folder name when
-/// nothing does. A folder given twice, or two runs of one group with the same seed (which would
-/// be counted as two seeds), is refused.
+/// shows it), so a chain's levels are separate groups; settings that only change what is logged
+/// or checkpointed (`bookkeepingKeys`) do not split groups. Each group is labelled by its arm
+/// when its runs come from one arm of a `compare` folder (`compare-X/runs/<arm>/seed-N`, and
+/// every group is such an arm), else by the settings that tell the groups apart (`ConfigDiff`
+/// against the first group; a mask section by its name and keep share), or by its folder name
+/// when nothing does. Groups labelled by settings are ordered by those values (numbers as
+/// numbers), not by the order of the folders. A folder given twice, or two runs of one group
+/// with the same seed (which would be counted as two seeds), is refused.
 public enum RunOverlay {
     /// Runs sharing a configuration up to the seed.
     public struct Group: Sendable {
         public var label: String
         public var runs: [String]
         public var curves: [RunCurve]
+    }
+
+    /// Settings that change only what a run logs or checkpoints (and the evaluation batch), not
+    /// its curves: runs differing in them are one group.
+    public static let bookkeepingKeys = ["checkpointEveryEpochs", "checkpointEveryIterations", "evalBatchSize",
+                                         "tensorboardEveryIterations", "tensorboardWeightHistograms"]
+
+    /// The arm of a run folder inside a comparison (`…/compare-X/runs/<arm>/seed-N`), or nil.
+    static func compareArm(_ path: String) -> String? {
+        let parts = URL(fileURLWithPath: path, isDirectory: true).standardizedFileURL.pathComponents
+        guard parts.count >= 4, parts[parts.count - 1].hasPrefix("seed-"), parts[parts.count - 3] == "runs",
+              parts[parts.count - 4].hasPrefix("compare-") else { return nil }
+        return parts[parts.count - 2]
     }
 
     /// Groups the run folders `paths` (each needs `config.json` and `metrics.csv`).
@@ -39,6 +56,7 @@ public enum RunOverlay {
             config.training.seed = 0
             config.training.threads = 1
             var object = (try? JSONSerialization.jsonObject(with: Data(config.jsonText().utf8)) as? [String: Any]) ?? [:]
+            for k in bookkeepingKeys { object[k] = nil }
             if config.masks == nil, let density = layout.fixedMaskDensity { object["lotteryMaskDensity"] = density }
             let key = ConfigDiff.json(object)
             if let twin = members[key]?.first(where: { $0.curve.seed == seed }) {
@@ -55,10 +73,30 @@ public enum RunOverlay {
         // Key paths that differ between any two groups, shown in every label.
         var varying = Set<String>()
         for key in keys.dropFirst() { for d in ConfigDiff.differences(first, configs[key] ?? [:]) { varying.insert(d.key) } }
-        return keys.map { key in
+        // One arm of a comparison per group, distinct: the arms name the groups.
+        let arms = keys.map { key -> String? in
+            let names = Set((members[key] ?? []).map { compareArm($0.path) ?? "" })
+            return names.count == 1 && names.first != "" ? names.first : nil
+        }
+        let byArm = arms.allSatisfy { $0 != nil } && Set(arms.compactMap { $0 }).count == arms.count
+        var order = Array(keys.indices)
+        if !byArm && !varying.isEmpty {
+            let sortedKeys = varying.sorted()
+            order.sort { a, b in
+                for k in sortedKeys {
+                    let x = value(at: k, in: configs[keys[a]] ?? [:]), y = value(at: k, in: configs[keys[b]] ?? [:])
+                    guard x != y else { continue }
+                    if let u = Double(x), let v = Double(y) { return u < v }
+                    return x < y
+                }
+                return a < b
+            }
+        }
+        return order.map { index in
+            let key = keys[index]
             let m = members[key] ?? []
             let config = configs[key] ?? [:]
-            var label = label(varying: varying.sorted(), in: config)
+            var label = byArm ? arms[index] ?? "" : label(varying: varying.sorted(), in: config)
             if label.isEmpty { label = URL(fileURLWithPath: m[0].path).lastPathComponent }
             // Runs of unequal length: the later epochs average fewer seeds, and the legend says so.
             let shortest = m.map(\.curve.epochs).min() ?? 0, longest = m.map(\.curve.epochs).max() ?? 0
@@ -108,14 +146,17 @@ public enum RunOverlay {
 
     /// The value at the key path `path` of `object` as compact JSON, or "absent" when the path or
     /// its value is missing or null. A whole section (a run with `masks` against one without) is
-    /// shown by its `name` when it has one (`dropconnect`), else as JSON — not as "absent".
+    /// shown by its `name` when it has one, with its `keep` share when it has one
+    /// (`dropconnect keep 0.7`), else as JSON — not as "absent".
     static func value(at path: String, in object: [String: Any]) -> String {
         var node: Any = object
         for part in path.split(separator: ".") {
             guard let dict = node as? [String: Any], let next = dict[String(part)], !(next is NSNull) else { return "absent" }
             node = next
         }
-        if let section = node as? [String: Any], let name = section["name"] as? String { return name }
+        if let section = node as? [String: Any], let name = section["name"] as? String {
+            return section["keep"].map { "\(name) keep \(ConfigDiff.json($0))" } ?? name
+        }
         return ConfigDiff.json(node)
     }
 
