@@ -31,8 +31,16 @@ struct PlotCommand: ParsableCommand {
 
     func run() throws {
         let groups: [RunOverlay.Group]
-        do { groups = try RunOverlay.groups(runs) } catch { throw CommandFailure(error.description) }
-        let heading = title ?? (try? RunConfig.load(from: RunLayout(directory: URL(fileURLWithPath: runs[0], isDirectory: true)).config))
+        var skipped: [(path: String, reason: String)] = []
+        do { groups = try RunOverlay.groups(runs, skipped: &skipped) } catch { throw CommandFailure(error.description) }
+        for s in skipped { print("left out \(s.path): \(s.reason)") }
+        guard !groups.isEmpty else { throw CommandFailure("nothing to plot: no run has a finished epoch") }
+        let directory = URL(fileURLWithPath: out).deletingLastPathComponent()
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw UsageFailure("--out \(out): the folder \(directory.path) does not exist")
+        }
+        let heading = title ?? (try? RunConfig.load(from: RunLayout(directory: URL(fileURLWithPath: groups[0].runs[0], isDirectory: true)).config))
             .map { "\($0.training.model) on \($0.training.dataset)" } ?? "runs"
         do { try RunOverlay.svg(groups, title: heading).write(toFile: out, atomically: true, encoding: .utf8) } catch {
             throw CommandFailure("\(out): cannot write: \(error.localizedDescription)")

@@ -160,6 +160,20 @@ final class FirstUseCLITests: XCTestCase {
         XCTAssertEqual(maskPlot.status, 0, "\(maskPlot)")
         XCTAssertTrue(maskPlot.stdout.contains("masks absent (seed 3): \(out.file("s3").path)"), maskPlot.stdout)
         XCTAssertTrue(maskPlot.stdout.contains("masks dropconnect keep 0.5 (seed 3): \(out.file("dc").path)"), maskPlot.stdout)
+        // A run without a finished epoch is left out, not fatal; a study folder or a missing --out folder is named.
+        try FileManager.default.copyItem(at: out.file("s3"), to: out.file("dead"))
+        try (full.split(separator: "\n").prefix(1).joined() + "\n").write(to: out.file("dead/metrics.csv"), atomically: true, encoding: .utf8)
+        let withDead = try masklab(["plot", out.file("dc").path, out.file("dead").path, "--out", out.file("dead.svg").path])
+        XCTAssertEqual(withDead.status, 0, "\(withDead)")
+        XCTAssertTrue(withDead.stdout.contains("left out \(out.file("dead").path): no finished epoch in metrics.csv"), withDead.stdout)
+        try FileManager.default.createDirectory(at: out.file("compare-t"), withIntermediateDirectories: true)
+        try "{}".write(to: out.file("compare-t/compare.json"), atomically: true, encoding: .utf8)
+        let study = try masklab(["plot", out.file("compare-t").path])
+        XCTAssertTrue(study.stderr.contains("not a run folder (it holds a compare study: pass its run folders, e.g. \(out.file("compare-t").path)/runs/*/seed-*)"),
+                      study.stderr)
+        let noFolder = try masklab(["plot", out.file("s3").path, "--out", out.file("missing/x.svg").path])
+        XCTAssertEqual(noFolder.status, 64)
+        XCTAssertTrue(noFolder.stderr.contains("the folder \(out.file("missing").path) does not exist"), noFolder.stderr)
         // The same runs as arms of a comparison are named by their arms.
         for (arm, run) in [("baseline", "s3"), ("dropconnect", "dc")] {
             let target = out.file("compare-t/runs/\(arm)/seed-3")

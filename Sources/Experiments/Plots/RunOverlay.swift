@@ -36,8 +36,10 @@ public enum RunOverlay {
         return parts[parts.count - 2]
     }
 
-    /// Groups the run folders `paths` (each needs `config.json` and `metrics.csv`).
-    public static func groups(_ paths: [String]) throws(RunError) -> [Group] {
+    /// Groups the run folders `paths` (each needs `config.json` and `metrics.csv`). A run without
+    /// a finished epoch (diverged in its first, or just started) is left out and named in
+    /// `skipped` with the reason; a folder that is not a run is refused, naming what it holds.
+    public static func groups(_ paths: [String], skipped: inout [(path: String, reason: String)]) throws(RunError) -> [Group] {
         var keys: [String] = []
         var members: [String: [(path: String, curve: RunCurve)]] = [:]
         var configs: [String: [String: Any]] = [:]
@@ -48,10 +50,13 @@ public enum RunOverlay {
             if let earlier = seen[standard] { throw .config(path: path, message: "the same run folder as \(earlier), given twice") }
             seen[standard] = path
             let layout = RunLayout(directory: folder)
+            guard FileManager.default.fileExists(atPath: layout.config.path) else { throw notARun(path, folder) }
             var config = try RunConfig.load(from: layout.config)
             let seed = config.training.seed
             guard let curve = RunCurve.read(layout.metrics, seed: seed), curve.epochs > 0 else {
-                throw .config(path: layout.metrics.path, message: "no epochs in metrics.csv (has the run finished an epoch?)")
+                let status = (try? JSONSerialization.jsonObject(with: Data(contentsOf: layout.summary)) as? [String: Any])?["status"] as? String
+                skipped.append((path, "no finished epoch in metrics.csv" + (status.map { " (status \($0))" } ?? "")))
+                continue
             }
             config.training.seed = 0
             config.training.threads = 1
@@ -106,6 +111,23 @@ public enum RunOverlay {
                 : " (mean of \(m.count) seeds; \(counted(fewer, "seed")) after epoch \(shortest))"
             return Group(label: label, runs: m.map(\.path), curves: m.map(\.curve))
         }
+    }
+
+    /// The refusal of a folder without config.json: what it is instead, and what to pass.
+    static func notARun(_ path: String, _ folder: URL) -> RunError {
+        guard FileManager.default.fileExists(atPath: folder.path) else { return .config(path: path, message: "no such run folder") }
+        let hint: String
+        switch FolderOwner.of(folder)?.command {
+        case "sweep"?, "compare"?, "prune-sweep"?:
+            hint = "it holds a \(FolderOwner.of(folder)?.command ?? "") study: pass its run folders, e.g. \(path)/runs/*" + (FolderOwner.of(folder)?.command == "compare" ? "/seed-*" : "")
+        case "lottery"?:
+            hint = "it holds a lottery: pass its level folders, e.g. \(path)/level_*"
+        case let other?:
+            hint = "it holds the output of masklab \(other)"
+        case nil:
+            hint = "no config.json in it"
+        }
+        return .config(path: path, message: "not a run folder (\(hint))")
     }
 
     /// The figure: test accuracy and test loss against the epoch, one series per group.
