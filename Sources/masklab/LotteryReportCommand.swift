@@ -30,7 +30,7 @@ struct LotteryReportCommand: ParsableCommand {
     @Option(name: .long, help: "Output folder. Default: ROOT.")
     var out: String?
 
-    @Option(name: .long, help: "Title of the curve plot. Default: the folder name.")
+    @Option(name: .long, help: "Title of the curve plot. Default: the folder name (the study's, for a sweep's runs folder).")
     var title: String?
 
     func run() throws {
@@ -54,7 +54,7 @@ struct LotteryReportCommand: ParsableCommand {
             case .curve:
                 let rows = try LotteryCurveReport.collect(rootURL)
                 guard !rows.isEmpty else { throw CommandFailure("\(root): no levels.csv found") }
-                try LotteryCurveReport.write(rows, to: outURL, title: title ?? rootURL.lastPathComponent)
+                try LotteryCurveReport.write(rows, to: outURL, title: title ?? Self.defaultTitle(rootURL))
                 print("arm     level  remaining  seeds  early-stop acc        iteration          final acc          val loss @500")
                 // ± the 95% half-width; one seed has no interval, and a level shorter than 500
                 // iterations no loss at 500.
@@ -68,9 +68,19 @@ struct LotteryReportCommand: ParsableCommand {
                           + "  " + (r.probeLoss.map { value($0, "%.4f", 6) } ?? "–"))
                 }
                 if rows.contains(where: { $0.accuracy.count == 1 }) { print("(one seed: no interval)") }
-                if rows.contains(where: { $0.probeLoss == nil }) { print("(–: no validation loss logged at iteration 500)") }
+                if rows.allSatisfy({ $0.probeLoss == nil }) {
+                    print("(–: no validation loss logged at iteration 500; curve.svg has no panel for it)")
+                } else if rows.contains(where: { $0.probeLoss == nil }) {
+                    print("(–: no validation loss logged at iteration 500)")
+                }
             }
         } catch let e as RunError { throw CommandFailure(e.description) }
         print("→ \(outURL.path)")
+    }
+
+    /// The folder's name, or for a sweep's `runs` folder the sweep's (`sweep-lr/runs` → "sweep-lr").
+    static func defaultTitle(_ root: URL) -> String {
+        let name = root.standardizedFileURL.lastPathComponent
+        return name == "runs" ? root.standardizedFileURL.deletingLastPathComponent().lastPathComponent : name
     }
 }

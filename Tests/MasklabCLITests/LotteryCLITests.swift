@@ -66,6 +66,9 @@ final class LotteryCLITests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: out.file("runs/curve.svg").path))
         XCTAssertFalse(c.stdout.contains("±"), "one seed has no interval: \(c.stdout)")
         XCTAssertTrue(c.stdout.contains("(one seed: no interval)") && c.stdout.contains("no validation loss logged at iteration 500"), c.stdout)
+        let curve = try String(contentsOf: out.file("runs/curve.svg"), encoding: .utf8)
+        XCTAssertFalse(curve.contains("validation loss after 500"), "no empty panel when no chain reached iteration 500")
+        XCTAssertTrue(curve.contains(">\(out.url.lastPathComponent): test accuracy at early stopping<"), "a runs folder is titled by its parent")
         // A chain of another setting beside it is not averaged in, nor a second chain of the same seed.
         let other = try masklab(["lottery", "--data", data.path, "--levels", "1", "--prune", "0.3", "--out", out.file("runs/other").path]
                                 + base.map { $0 == "3" ? "4" : $0 })
@@ -77,7 +80,15 @@ final class LotteryCLITests: XCTestCase {
         try FileManager.default.copyItem(at: out.file("runs/s3"), to: out.file("runs/s3-copy"))
         let twice = try masklab(["lottery-report", "curve", out.file("runs").path])
         XCTAssertNotEqual(twice.status, 0)
-        XCTAssertTrue(twice.stderr.contains("s3 and s3-copy are both seed 3"), twice.stderr)
+        XCTAssertTrue(twice.stderr.contains("s3 and s3-copy are both seed 3; a curve counts"), twice.stderr)
+        // Two chains of one seed that differ only in their number of levels (a grid over levels): the refusal says so.
+        let copyConfig = out.file("runs/s3-copy/lottery.json")
+        let text = try String(contentsOf: copyConfig, encoding: .utf8)
+        let levelsKey = try XCTUnwrap(text.range(of: #""levels"\s*:\s*\d+"#, options: .regularExpression), text)
+        try text.replacingCharacters(in: levelsKey, with: "\"levels\": 7").write(to: copyConfig, atomically: true, encoding: .utf8)
+        let grid = try masklab(["lottery-report", "curve", out.file("runs").path])
+        XCTAssertNotEqual(grid.status, 0)
+        XCTAssertTrue(grid.stderr.contains("are both seed 3 (they differ only in levels"), grid.stderr)
         try FileManager.default.removeItem(at: out.file("runs/s3-copy"))
         let g = try masklab(["lottery-report", "grid", out.file("runs").path])
         XCTAssertEqual(g.status, 0, "\(g)")

@@ -46,12 +46,13 @@ public enum LotteryCurveReport {
     /// a transferred mask and of θ0 (each seed's own), not in whether they have them.
     static func requireOneSetting(_ folders: [URL], root: URL) throws(RunError) {
         var first: (name: String, text: String)?
-        var seeds: [UInt64: String] = [:]
+        var seeds: [UInt64: (name: String, text: String)] = [:]
         for directory in folders {
             let layout = LotteryLayout(directory: directory)
             guard FileManager.default.fileExists(atPath: layout.levels.path), let data = try? Data(contentsOf: layout.config),
                   var config = try? JSONDecoder().decode(LotteryConfig.self, from: data) else { continue }
             let seed = config.run.training.seed
+            let whole = config.readSettings.jsonText()
             config.run.training.seed = 0
             config.run.training.threads = 1
             config.levels = 0
@@ -67,10 +68,13 @@ public enum LotteryCurveReport {
             }
             if first == nil { first = (directory.lastPathComponent, text) }
             if let other = seeds[seed] {
-                throw .config(path: root.path, message: "\(other) and \(directory.lastPathComponent) are both seed \(seed); a curve counts each "
+                // Chains of one seed that differ only in what a curve allows to differ (levels, threads, paths).
+                let what = ConfigDiff.brief(saved: other.text, requested: whole, savedIn: "in \(other.name)", requestedIn: "in \(directory.lastPathComponent)")
+                throw .config(path: root.path, message: "\(other.name) and \(directory.lastPathComponent) are both seed \(seed)"
+                              + (what.isEmpty ? "" : " (they differ only in \(what))") + "; a curve counts each "
                               + "seed once: point it at a folder holding one chain per seed")
             }
-            seeds[seed] = directory.lastPathComponent
+            seeds[seed] = (directory.lastPathComponent, whole)
         }
     }
 
@@ -133,7 +137,8 @@ public enum LotteryCurveReport {
         let acc = chart("test accuracy at early stopping", yLabel: "test accuracy", \.accuracy)
         let it = chart("early-stopping iteration (min validation loss)", yLabel: "iteration", \.iteration)
         let speed = chart("validation loss after \(probe) iterations", yLabel: "cross-entropy") { $0.probeLoss ?? Summary([Double.nan]) }
-        let svg = LinePlot.stacked([acc, it, speed])
+        // No chain logged a validation loss at the probe (a budget below it, or no validation split): no empty panel.
+        let svg = LinePlot.stacked(rows.contains { $0.probeLoss != nil } ? [acc, it, speed] : [acc, it])
         do {
             try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
             try csv.write(to: out.appendingPathComponent("curve.csv"), atomically: true, encoding: .utf8)
