@@ -90,10 +90,11 @@ final class ComparePairedTableTests: XCTestCase {
         let rows = paired.rows(.primary)
         XCTAssertTrue(rows[2].isDegenerate)
         XCTAssertEqual(rows[2].verdict(), "no test: every difference is +0 (σ_d = 0)")
-        XCTAssertNil(rows[2].holmP, "not in Holm's family")
+        XCTAssertNil(rows[2].holmP, "no Holm p of its own")
         XCTAssertFalse(rows[3].isDegenerate)
-        XCTAssertEqual(rows[3].holmFamilySize, 1, "Holm over the one contrast that could be tested")
-        XCTAssertEqual(rows[3].holmP, rows[3].paired?.p)
+        XCTAssertEqual(rows[3].holmFamilySize, 2, "m as declared: the untestable contrast counts with p = 1")
+        XCTAssertEqual(rows[3].holmP, HolmCorrection.adjust([1, try XCTUnwrap(rows[3].paired).p])[1])
+        XCTAssertEqual(try XCTUnwrap(rows[3].holmP), min(1, 2 * (rows[3].paired?.p ?? 0)), accuracy: 1e-15)
         let md = paired.markdown(.primary)
         let line = try XCTUnwrap(md.split(separator: "\n").first { $0.contains("@ final | impacts − dropconnect") })
         XCTAssertTrue(line.contains("+0.0000 (all 5 equal, no interval) | — |"), String(line))
@@ -119,7 +120,9 @@ final class ComparePairedTableTests: XCTestCase {
         XCTAssertEqual(rows[2].differences[0], 0.3, accuracy: 1e-12); XCTAssertEqual(rows[2].differences[1], 0.1, accuracy: 1e-12)
         XCTAssertEqual(rows[0].seeds, [0, 2, 3], "epoch 1: seed 2 counts")
         XCTAssertNil(rows[1].paired); XCTAssertEqual(rows[1].verdict(), "no test (n = 0 < 2)")
-        XCTAssertEqual(rows[2].holmFamilySize, 1, "Holm over the contrasts that could be tested")
+        XCTAssertEqual(rows[2].holmFamilySize, 2, "Holm over the declared contrasts; the untestable one counts with p = 1")
+        XCTAssertEqual(rows[2].holmP, HolmCorrection.adjust([try XCTUnwrap(rows[2].paired).p, 1])[0])
+        XCTAssertNil(rows[3].holmP)
     }
 
     func testThePrimaryTableComesBeforeTheExploratoryOnes() throws {
@@ -225,6 +228,14 @@ final class ComparePairedTableTests: XCTestCase {
         XCTAssertEqual(smoke.seeds, [0, 1], "two seeds so the paired table has n = 2")
         XCTAssertEqual(smoke.analysis?.endpoints, [PairedEndpoint(.testAccuracy, epoch: 1), PairedEndpoint(.testAccuracy, epoch: nil)])
         XCTAssertTrue(smoke.shrunk?.contains("analysis endpoints at epoch 1") ?? false)
+        // Endpoints with margins of their own that fall on epoch 1 become one, keeping the first's margin.
+        var withMargins = analysis
+        withMargins["endpoints"] = [["metric": "testAccuracy", "epoch": 1, "margin": 0.01], ["metric": "testAccuracy", "epoch": 2, "margin": 0.02],
+                                    ["metric": "testLoss", "epoch": "final", "margin": 0.5]]
+        withMargins["extension"] = ["afterSeeds": 4, "plannedSeeds": 5, "contrast": 1, "endpoint": 3, "targetEffect": 0.02, "maxSeeds": 10]
+        let shrunk = try config(withMargins).smoke()
+        XCTAssertEqual(shrunk.analysis?.endpoints, [PairedEndpoint(.testAccuracy, epoch: 1, margin: 0.01), PairedEndpoint(.testLoss, epoch: nil, margin: 0.5)])
+        XCTAssertEqual(shrunk.analysis?.seedExtension?.endpoint, 1, "the rule's endpoint (testLoss @ final) follows it to index 1")
         let plain = try CompareConfig.parse(["name": "t", "seeds": [0, 1, 2], "base": base()], path: "c.json")
         XCTAssertNil(plain.analysis)
         XCTAssertEqual(plain.smoke().seeds, [0], "without an analysis the smoke run keeps one seed")

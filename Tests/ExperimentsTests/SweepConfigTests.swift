@@ -28,4 +28,17 @@ final class SweepConfigTests: XCTestCase {
         let lottery = try parse(#"{"name": "l", "command": "lottery", "base": {"run": {"optimizer": {"name": "sgd"}}}, "grid": {"run.optimizer.momentum": [0, 0.9]}}"#)
         XCTAssertEqual(lottery.points.count, 2, "SGD reads momentum")
     }
+
+    /// Numbers read alike whatever their spelling, so one value is one cell label; an empty
+    /// grid says it has no axes (it said "must be an object" of an object).
+    func testCellLabelsSpellEachNumberOnceAndAnEmptyGridIsNamed() throws {
+        let sweep = try parse(#"{"name": "s", "base": {"model": "mlp"}, "grid": {"optimizer.learningRate": [1e-1, 0.050], "budget.iterations": [2e1]}}"#)
+        XCTAssertEqual(Set(sweep.points.map(\.cell)), ["budget.iterations=20, optimizer.learningRate=0.1", "budget.iterations=20, optimizer.learningRate=0.05"])
+        XCTAssertEqual(SweepPoint.canonical(.number("1e-1")), .number("0.1"))
+        XCTAssertEqual(SweepPoint.canonical(.number("1000.0")), .number("1000"))
+        XCTAssertEqual(SweepPoint.canonical(.string("1e-1")), .string("1e-1"))
+        XCTAssertThrowsError(try parse(#"{"name": "s", "base": {"model": "mlp"}, "grid": {}, "points": [{"seed": 1}]}"#)) { error in
+            XCTAssertTrue("\(error)".contains("\"grid\" has no axes: give at least one"), "\(error)")
+        }
+    }
 }

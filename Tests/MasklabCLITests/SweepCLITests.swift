@@ -103,7 +103,7 @@ final class SweepCLITests: XCTestCase {
         try Self.writeSweep(file, grid: ["seed": []])
         try refused(["grid axis seed has no values"])
         try Self.writeSweep(file, grid: [:])
-        try refused(["\"grid\" must be an object of axes"])
+        try refused(["\"grid\" has no axes: give at least one"])
         try Self.writeSweep(file, grid: ["seed": [1, 2]], points: [["seed": 2]])
         try refused(["point 3 (base seed 2) repeats point 2 (base seed 2)"])
         try Self.writeSweep(file, grid: ["optimizer.learningRate": [-1]])

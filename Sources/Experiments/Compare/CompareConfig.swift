@@ -179,15 +179,22 @@ extension CompareConfig {
             + (threadsPerJob > 1 ? ", 1 thread per job (was \(threadsPerJob))" : "")
         c.threadsPerJob = 1
         if var a = analysis {
-            a.endpoints = a.endpoints.map { PairedEndpoint($0.metric, epoch: $0.epoch.map { _ in 1 }, margin: $0.margin) }
-            var unique: [PairedEndpoint] = []
-            for e in a.endpoints where !unique.contains(e) { unique.append(e) }
+            // Endpoints that fall on one epoch become one (the first one's margin); the rule's
+            // endpoint index follows its endpoint.
+            let moved = a.endpoints.map { PairedEndpoint($0.metric, epoch: $0.epoch.map { _ in 1 }, margin: $0.margin) }
+            var unique: [PairedEndpoint] = [], index: [Int] = []
+            for e in moved {
+                if let k = unique.firstIndex(where: { $0.metric == e.metric && $0.epoch == e.epoch }) { index.append(k) } else {
+                    index.append(unique.count)
+                    unique.append(e)
+                }
+            }
             a.endpoints = unique
             if var rule = a.seedExtension {
                 rule.afterSeeds = c.seeds.count
                 rule.plannedSeeds = c.seeds.count
                 rule.maxSeeds = max(rule.maxSeeds, c.seeds.count)
-                rule.endpoint = min(rule.endpoint, unique.count - 1)
+                rule.endpoint = index[min(rule.endpoint, index.count - 1)]
                 a.seedExtension = rule
             }
             c.analysis = a

@@ -15,8 +15,10 @@ import Stats
 /// hold for a tiny but real difference), otherwise "inconclusive at this power". When every
 /// per-seed difference is the same (σ_d = 0, e.g. two arms at chance accuracy in a smoke run) the
 /// t statistics are undefined: such a row says "no test: every difference is Δ (σ_d = 0)" and
-/// shows no p-value, equivalence or detectable effect, rather than the limits (p 0 or 1) that
-/// would read as certainty.
+/// shows no t-based p-value (the Wilcoxon signed-rank p, which needs no variance, stays),
+/// equivalence or detectable effect, rather than the limits (p 0 or 1) that would read as
+/// certainty. Holm's family is every declared contrast of the endpoint (m as declared); a row
+/// that cannot be tested (n < 2 or σ_d = 0) counts in it with p = 1.
 public struct ComparePairedTable: Sendable {
     public enum Family: String, Sendable { case primary, exploratory }
 
@@ -38,6 +40,9 @@ public struct ComparePairedTable: Sendable {
         /// Smallest mean difference detectable with 80% power at `powerAlpha`, in the metric's units.
         public var detectable: Double?
         public var powerAlpha: Double
+
+        /// Whether the paired t-test applies: at least two pairs, not all differences equal.
+        public var isTestable: Bool { paired != nil && !isDegenerate }
 
         /// Whether the t-based statistics are undefined: at least two pairs, all differences equal
         /// (σ_d ≤ 10⁻¹² · max(1, |d̄|), so that the rounding of equal differences of values read
@@ -83,11 +88,13 @@ public struct ComparePairedTable: Sendable {
             var primary = analysis.contrasts.map {
                 Self.row(table, .primary, endpoint, $0.first, $0.second, finalEpoch: finalEpoch, margin: analysis.margin(for: endpoint), powerAlpha: alpha / Double(m), effect: effect)
             }
-            let tested = primary.indices.filter { primary[$0].paired != nil && !primary[$0].isDegenerate }
-            let adjusted = HolmCorrection.adjust(tested.map { primary[$0].paired?.p ?? 1 })
-            for (k, i) in tested.enumerated() {
-                primary[i].holmP = adjusted[k]
-                primary[i].holmFamilySize = tested.count
+            // Holm over every declared contrast, m fixed by the declaration: a contrast that cannot
+            // be tested (n < 2, or σ_d = 0) enters with p = 1, so that leaving it out after seeing
+            // the data cannot make the others less conservative than declared.
+            let adjusted = HolmCorrection.adjust(primary.map { $0.isTestable ? $0.paired?.p ?? 1 : 1 })
+            for i in primary.indices {
+                primary[i].holmFamilySize = primary.count
+                if primary[i].isTestable { primary[i].holmP = adjusted[i] }
             }
             rows += primary
             var done = Set(analysis.contrasts.map { Set([$0.first, $0.second]) })

@@ -181,6 +181,8 @@ public enum CompareReport {
                 + Self.marginText(analysis) + ", "
             s += "and the smallest difference the paired t-test detects with 80% power at α/\(analysis.contrasts.count) given the observed σ_d. "
             s += "A contrast holds when its Holm p < 0.05; it is equivalent when its TOST p < 0.05; otherwise it is inconclusive at this power. "
+            s += "A contrast with fewer than two pairs, or whose per-seed differences are all equal (σ_d = 0, no t statistic), says \"no test\" "
+            s += "and counts in Holm's family with p = 1. "
             s += "Per-seed differences are in `paired.csv`.\n\n"
             s += paired.markdown(.primary) + "\n"
             if let seedExtension { s += "### Seed-extension rule (declared in the config)\n\n" + seedExtension + "\n" }
@@ -248,7 +250,6 @@ public enum CompareReport {
         return s
     }
 
-    /// Writes `value` as pretty, key-sorted JSON (a record of the comparison folder) to `url`.
     /// "±0.01", or with endpoints of their own "±0.01 (testLoss @ final ±0.02)".
     static func marginText(_ analysis: CompareAnalysis) -> String {
         let own = analysis.endpoints.filter { $0.margin != nil }
@@ -258,6 +259,7 @@ public enum CompareReport {
         return own.count == analysis.endpoints.count ? list : "\(shared) (\(list))"
     }
 
+    /// Writes `value` as pretty, key-sorted JSON (a record of the comparison folder) to `url`.
     static func saveJSON<T: Encodable>(_ value: T, _ url: URL) throws(CompareError) {
         let text: String
         do { text = try RunFolder.encodeJSON(value, path: url.path) } catch { throw .folder(error) }

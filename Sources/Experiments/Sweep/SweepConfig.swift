@@ -50,8 +50,11 @@ public struct SweepConfig: Sendable {
         // them would train one run several times (a grid axis of one value varies nothing).
         var varying: [Set<String>] = []
         if let grid = dict["grid"] {
-            guard let axes = grid.object, !axes.isEmpty else {
+            guard let axes = grid.object else {
                 throw fail("\"grid\" must be an object of axes, each a config key path with a non-empty list of values, e.g. {\"seed\": [0, 1]}")
+            }
+            guard !axes.isEmpty else {
+                throw fail("\"grid\" has no axes: give at least one, e.g. {\"seed\": [0, 1]}, or leave \"grid\" out and list the runs in \"points\"")
             }
             let seed = base.seedKey
             let order = axes.keys.map { (given: $0, key: base.canonicalKey($0)) }

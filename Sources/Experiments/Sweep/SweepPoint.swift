@@ -26,6 +26,7 @@ public struct SweepPoint: Sendable {
     /// optimiser or schedule ignores.
     static func make(base: JobConfig, settings: [(key: String, value: ConfigValue)], threads: Int, path: String,
                      varying: Set<String>) throws(SweepError) -> SweepPoint {
+        let settings = settings.map { (key: $0.key, value: canonical($0.value)) }
         var work = base
         let threadsKey = base.canonicalKey("threads")
         for (key, value) in settings {
@@ -61,5 +62,13 @@ public struct SweepPoint: Sendable {
             work = .lottery(c)
         }
         return SweepPoint(settings: settings, work: work)
+    }
+
+    /// A number in one spelling per value, so that cells read alike whatever the file wrote
+    /// (`1e-1`, `0.10` → `0.1`; `1e3`, `1000.0` → `1000`); other values as given.
+    static func canonical(_ value: ConfigValue) -> ConfigValue {
+        guard case let .number(text) = value, let d = Double(text), d.isFinite else { return value }
+        if d == d.rounded(), abs(d) < 1e15 { return .number(String(Int64(d))) }
+        return .number("\(d)")
     }
 }
