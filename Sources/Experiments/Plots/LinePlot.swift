@@ -57,7 +57,8 @@ public struct LinePlot: Sendable {
     public var xReversed = false
     /// The x values are counts (epochs, iterations): ticks only at integers.
     public var xInteger = false
-    /// Ticks at exactly these x values (e.g. the swept ratios 1, 4, 16); nil: chosen from the range.
+    /// Ticks at exactly these x values (e.g. the swept ratios 1, 4, 16; the x range grows to hold
+    /// them); nil: chosen from the range.
     public var xTicks: [Double]?
 
     static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
@@ -77,7 +78,7 @@ public struct LinePlot: Sendable {
         let left = 70.0, right = 190.0, top = subtitle.isEmpty ? 40.0 : 56.0, bottom = 55.0
         let pw = width - left - right, ph = height - top - bottom
         let usable: (Double) -> Bool = { xScale == .log ? $0 > 0 && $0.isFinite : $0.isFinite }
-        let xs = (series.flatMap { $0.points.map(\.x) + $0.band.map(\.x) } + markers.map(\.x)).filter(usable)
+        let xs = (series.flatMap { $0.points.map(\.x) + $0.band.map(\.x) } + markers.map(\.x) + (xTicks ?? [])).filter(usable)
         let ys = series.flatMap { $0.points.map(\.y) + $0.band.flatMap { [$0.low, $0.high] } }.filter(\.isFinite)
         var (x0, x1) = (xs.min() ?? 0, xs.max() ?? 1)
         var (y0, y1) = yRange.map { ($0.lowerBound, $0.upperBound) } ?? (ys.min() ?? 0, ys.max() ?? 1)

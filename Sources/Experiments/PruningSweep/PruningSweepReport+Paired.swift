@@ -74,13 +74,16 @@ extension PruningSweepReport {
         let ratios = Array(Set(rows.map(\.ratio))).sorted()
         var out = "\nPaired by seed against `\(reference)`, in points of test accuracy: mean difference ± 95% half-width, and in brackets "
         out += "the smallest difference a paired t-test (α = 0.05) detects with 80% power given the observed σ_d; **bold** where the "
-        out += "interval excludes 0. A difference smaller than the bracket is inside the noise, whatever its sign.\n\n"
+        out += "interval excludes 0. A difference smaller than the bracket is inside the noise, whatever its sign. \"all equal\": every "
+        out += "seed gave the same difference (σ_d = 0), so there is no interval or test.\n\n"
         out += "| series − \(reference) | " + ratios.map { "×\(PruningSweepCell.ratioText($0))" }.joined(separator: " | ") + " |\n"
         out += "|---|" + ratios.map { _ in "---|" }.joined() + "\n"
         for series in orderedSeries(points.filter { $0.stage == stage }) where series != reference {
             let cells = ratios.map { r -> String in
                 guard let row = rows.first(where: { $0.series == series && $0.ratio == r }) else { return "" }
                 guard let s = row.summary, let detectable = row.detectable else { return "n = \(row.differences.count)" }
+                // σ_d = 0 (to the rounding of values read from CSV): no interval, nothing to bold.
+                if s.standardDeviation <= 1e-12 * max(1, abs(s.mean)) { return String(format: "%+.2f (all equal)", 100 * s.mean) }
                 let text = String(format: "%+.2f ± %.2f", 100 * s.mean, 100 * s.halfWidth)
                 let clear = s.mean - s.halfWidth > 0 || s.mean + s.halfWidth < 0
                 return (clear ? "**\(text)**" : text) + String(format: " [%.2f]", 100 * detectable)

@@ -282,7 +282,9 @@ public struct PruningSweepReport: Sendable {
             for zoom in [false, true] {
                 for (axis, label, x) in axes {
                     var plot = plot(ps, stage: stage, x: x, zoom: zoom)
-                    if axis == "compression" { plot.xTicks = ps.compactMap(x) }
+                    // The swept (nominal) ratios label the compression axis: the measured compression
+                    // of a point (15.9995 for ×16, further off with keepOutput) sits beside its tick.
+                    if axis == "compression" { plot.xTicks = ps.map(\.ratio) }
                     plot.title = "\(name): test accuracy, \(title)" + (zoom ? " (zoomed)" : "")
                     plot.xLabel = label
                     out.append(("\(tag)-accuracy-vs-\(axis)\(zoom ? "-zoom" : "").svg", plot.svg()))

@@ -50,6 +50,6 @@ extension RunConfig {
 
     private func seedText(_ seeds: [UInt64]?) -> String {
         guard let seeds, !seeds.isEmpty else { return "seed \(training.seed)" }
-        return seeds.count == 1 ? "seed \(seeds[0])" : "seeds \(seeds.map(String.init).joined(separator: ", "))"
+        return seeds.count == 1 ? "seed \(seeds[0])" : "seeds [\(seeds.map(String.init).joined(separator: ", "))]"
     }
 }
