@@ -1,3 +1,5 @@
+import Foundation
+
 /// A user-facing error: ArgumentParser prints "Error: <message>" and exits with status 1.
 struct CommandFailure: Error, CustomStringConvertible {
     let message: String
@@ -5,14 +7,21 @@ struct CommandFailure: Error, CustomStringConvertible {
     var description: String { message }
 }
 
-/// Bad input on the command line found only once the command runs (an option table's value, a
-/// `--filter` expression): "Error: <message>" and exit status 64 (EX_USAGE), the status
-/// ArgumentParser gives the errors it finds itself, so that every subcommand answers a bad
-/// option the same way. Failures of the work itself stay `CommandFailure` (status 1).
+/// Wrong settings found only once the command runs (an option table's value, a `--filter`
+/// expression, a config file's syntax, keys or values): "Error: <message>" and exit status 64
+/// (EX_USAGE), the status ArgumentParser gives the errors it finds itself, so that every
+/// subcommand answers a bad setting the same way. A file or folder that is missing or cannot be
+/// read, and failures of the work itself, stay `CommandFailure` (status 1).
 struct UsageFailure: Error, CustomStringConvertible {
     let message: String
     init(_ message: String) { self.message = message }
     var description: String { message }
     /// EX_USAGE from sysexits.h, ArgumentParser's `ExitCode.validationFailure`.
     static let status: Int32 = 64
+}
+
+/// The error for a config file at `path` that could not be loaded: `CommandFailure` when the file
+/// is missing (status 1), else `UsageFailure` (its contents are wrong: status 64).
+func configFailure(_ path: String, _ message: String) -> Error {
+    FileManager.default.fileExists(atPath: path) ? UsageFailure(message) : CommandFailure(message)
 }

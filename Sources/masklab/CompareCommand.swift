@@ -62,7 +62,7 @@ struct CompareCommand: ParsableCommand {
 
     func run() throws {
         var compare: CompareConfig
-        do { compare = try CompareConfig.load(from: URL(fileURLWithPath: config)) } catch { throw CommandFailure(error.description) }
+        do { compare = try CompareConfig.load(from: URL(fileURLWithPath: config)) } catch { throw configFailure(config, error.description) }
         if let jobs = shared.jobs { compare.jobs = jobs }
         if smoke { compare = compare.smoke() }   // 1 thread per job, unless --threads-per-job says otherwise
         if let threadsPerJob = shared.threadsPerJob { compare.threadsPerJob = threadsPerJob }

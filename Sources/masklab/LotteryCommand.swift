@@ -64,11 +64,11 @@ struct LotteryCommand: ParsableCommand {
             config.pruneFraction = LotteryPruning.perLevelFraction(finalPruned: finalPruned, levels: config.levels)
         }
         if let transfer = config.transfer {
-            guard FileManager.default.fileExists(atPath: transfer) else { throw UsageFailure("--transfer \(transfer): no such mask file") }
+            guard FileManager.default.fileExists(atPath: transfer) else { throw CommandFailure("--transfer \(transfer): no such mask file") }
             config.transfer = URL(fileURLWithPath: transfer).standardizedFileURL.path
         }
         if let initFrom = config.initFrom {
-            guard FileManager.default.fileExists(atPath: initFrom) else { throw UsageFailure("--init-from \(initFrom): no such weights file") }
+            guard FileManager.default.fileExists(atPath: initFrom) else { throw CommandFailure("--init-from \(initFrom): no such weights file") }
             config.initFrom = URL(fileURLWithPath: initFrom).standardizedFileURL.path
         }
         if let message = config.validationError() ?? config.run.unreadSettingError(given: given) { throw UsageFailure(message) }

@@ -21,8 +21,8 @@ struct MasksCompareCommand: ParsableCommand {
         tensors under the weights' names), or the folder or last.safetensors of a run trained with \
         a fixed pruning mask (--mask prune, magnitude or random). Every mask must hold the same tensors with the same shapes as the first. \
         Effective density counts the kept weights that lie on a path from the input to the output \
-        (Vysogorets & Kempe 2023); it needs the model, read from the config.json beside each mask or from \
-        --config. Prints the tables and writes density.csv, jaccard.csv, overlap.svg (all tensors) and \
+        (Vysogorets & Kempe 2023); it needs the model, read from the config.json beside each mask, the \
+        model.json of a masklab prune folder, or --config. Prints the tables and writes density.csv, jaccard.csv, overlap.svg (all tensors) and \
         overlap-layers.svg (one panel per tensor) into --out.
         """
     )
@@ -33,20 +33,33 @@ struct MasksCompareCommand: ParsableCommand {
     @Option(name: .long, help: "Run config describing the model, for masks without a config.json beside them (e.g. `masklab train --model mlp --hidden 300,100 --print-config > model.json`).")
     var config: String?
 
-    @Option(name: .long, help: "Comma-separated names of the masks for the tables and plots. Default: their paths without the shared leading folders.")
+    @Option(name: .long, help: "Comma-separated names of the masks for the tables and plots. Default: their paths without the shared leading folders, or, when that leaves long names (masks from different trees), the shortest distinct trailing folders.")
     var labels: String?
 
     @Option(name: .long, help: "Output folder for the CSVs and heat maps.")
     var out: String = "mask-compare"
 
+    /// `--labels` split at commas, each trimmed.
+    var labelList: [String]? {
+        labels.map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
+    }
+
     func validate() throws {
         guard masks.count >= 2 else { throw ValidationError("masks compare needs at least two masks, got \(masks.count)") }
-        if let config, !FileManager.default.fileExists(atPath: config) { throw ValidationError("--config \(config): no such file") }
+        // The labels are checked before any mask is read (MaskComparison checks them again).
+        if let names = labelList {
+            if names.count != masks.count { throw ValidationError("--labels names \(names.count) masks, but \(masks.count) were given") }
+            if let empty = names.firstIndex(where: \.isEmpty) { throw ValidationError("--labels: label \(empty + 1) is empty") }
+            if let twice = names.first(where: { l in names.filter { $0 == l }.count > 1 }) {
+                throw ValidationError("--labels names \(twice) twice; the tables and plots need a distinct name per mask")
+            }
+        }
     }
 
     func run() throws {
+        if let config, !FileManager.default.fileExists(atPath: config) { throw CommandFailure("--config \(config): no such file") }
         let fallback = config.map { URL(fileURLWithPath: $0) }
-        let names = labels.map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
+        let names = labelList
         let comparison: MaskComparison
         let files: [URL]
         do {
@@ -54,7 +67,10 @@ struct MasksCompareCommand: ParsableCommand {
             for m in masks { sources.append(try MaskSource.load(m, fallbackConfig: fallback)) }
             comparison = try MaskComparison(sources, labels: names)
             files = try comparison.write(into: URL(fileURLWithPath: out, isDirectory: true))
-        } catch { throw CommandFailure(error.description) }
+        } catch {
+            if case .usage = error { throw UsageFailure(error.description) }
+            throw CommandFailure(error.description)
+        }
         print(comparison.text(), terminator: "")
         print("\nwrote " + files.map(\.path).joined(separator: ", "))
     }

@@ -8,11 +8,13 @@ struct PlotCommand: ParsableCommand {
         commandName: "plot",
         abstract: "Overlay the test accuracy and loss curves of run folders in one SVG.",
         discussion: """
-        Runs whose configs differ only in the seed are drawn as one curve, the mean over seeds with \
-        a 95% t-interval band; the legend names the settings that tell the curves apart (a lottery \
-        level's mask density counts as a setting). A folder given twice, or two runs with the same \
-        settings and seed, is refused; when a group's runs have different lengths, the legend says how \
-        many seeds the later epochs average.
+        Runs whose configs differ only in the seed (or in what is logged or checkpointed) are drawn as \
+        one curve, the mean over seeds with a 95% t-interval band. The legend names each curve by its \
+        arm when the runs come from one comparison (compare-X/runs/<arm>/seed-N), else by the settings \
+        that tell the curves apart (a lottery level's mask density counts as a setting, a mask shows its \
+        keep share), ordered by their values. A folder given twice, or two runs with the same settings \
+        and seed, is refused; a run without a finished epoch is left out with a note; when a group's \
+        runs have different lengths, the legend says how many seeds the later epochs average.
         """
     )
 
@@ -22,7 +24,7 @@ struct PlotCommand: ParsableCommand {
     @Option(name: .long, help: "Output SVG file.")
     var out = "runs.svg"
 
-    @Option(name: .long, help: "Title. Default: the model and dataset of the first run.")
+    @Option(name: .long, help: "Title. Default: the model and dataset of the first curve's first run.")
     var title: String?
 
     func validate() throws {
@@ -38,7 +40,7 @@ struct PlotCommand: ParsableCommand {
         let directory = URL(fileURLWithPath: out).deletingLastPathComponent()
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw UsageFailure("--out \(out): the folder \(directory.path) does not exist")
+            throw CommandFailure("--out \(out): the folder \(directory.path) does not exist")
         }
         let heading = title ?? (try? RunConfig.load(from: RunLayout(directory: URL(fileURLWithPath: groups[0].runs[0], isDirectory: true)).config))
             .map { "\($0.training.model) on \($0.training.dataset)" } ?? "runs"

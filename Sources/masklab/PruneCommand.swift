@@ -22,7 +22,8 @@ struct PruneCommand: ParsableCommand {
         --criterion-batches training batches (seeded by --seed, default the run's); data-free ones \
         (\(CriterionRegistry.entries.filter { !$0.make(PruningConfig()).needsData }.map(\.name).joined(separator: ", "))) read no data. Writes \
         mask.safetensors (train it with `masklab lottery --levels 0 --transfer`), sparsity.csv, \
-        prune.json and command.txt into --out (default: prune-<criterion> beside the weights).
+        prune.json, model.json (the model's run config, for masks compare) and command.txt into --out \
+        (default: prune-<criterion> beside the weights).
 
         Criteria: \(CriterionRegistry.entries.map { "\($0.name) — \($0.summary)" }.joined(separator: "; ")).
 
@@ -191,7 +192,7 @@ struct PruneCommand: ParsableCommand {
         }
         do {
             let folder = try job().run(dataRoot: dataRoot, commandLine: CommandLine.arguments) { print($0) }
-            print("wrote mask.safetensors, sparsity.csv, prune.json in \(folder.path)")
+            print("wrote mask.safetensors, sparsity.csv, prune.json, model.json in \(folder.path)")
         } catch let e as RunError { throw CommandFailure(e.description) }
     }
 }

@@ -49,7 +49,7 @@ struct PruneSweepCommand: ParsableCommand {
 
     func run() throws {
         var file: PruningSweepConfig
-        do { file = try PruningSweepConfig.load(from: URL(fileURLWithPath: config)) } catch { throw CommandFailure(error.description) }
+        do { file = try PruningSweepConfig.load(from: URL(fileURLWithPath: config)) } catch { throw configFailure(config, error.description) }
         if let jobs = shared.jobs { file.jobs = jobs }
         if let threadsPerJob = shared.threadsPerJob { file = file.with(threadsPerJob: threadsPerJob) }
         let sweep = PruningSweep(config: file, root: URL(fileURLWithPath: out, isDirectory: true))

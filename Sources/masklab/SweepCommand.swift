@@ -50,7 +50,7 @@ struct SweepCommand: ParsableCommand {
 
     func run() throws {
         var file: SweepConfig
-        do { file = try SweepConfig.load(from: URL(fileURLWithPath: config)) } catch { throw CommandFailure(error.description) }
+        do { file = try SweepConfig.load(from: URL(fileURLWithPath: config)) } catch { throw configFailure(config, error.description) }
         if let jobs = shared.jobs { file.jobs = jobs }
         if let threadsPerJob = shared.threadsPerJob { file = file.with(threadsPerJob: threadsPerJob) }
         let sweep = Sweep(config: file, layout: SweepLayout(root: URL(fileURLWithPath: out, isDirectory: true), name: file.name))

@@ -41,11 +41,12 @@ struct TrainOptions: ParsableArguments {
 
     /// `defaults`, then the config file, then the flags, then each `--set`; `load` reads the file.
     /// `given` receives the keys the flags and `--set` gave, in order. Every refusal here — a flag,
-    /// a `--set`, the config file — is a `UsageFailure` (exit status 64).
+    /// a `--set`, the config file's contents — is a `UsageFailure` (exit status 64); a missing
+    /// config file is a `CommandFailure` (1).
     func resolve<Root>(_ table: OptionTable<Root>, defaults: Root, given: inout [String], load: (URL) throws -> Root) throws -> Root {
         var c = defaults
         if let config {
-            do { c = try load(URL(fileURLWithPath: config)) } catch { throw UsageFailure("\(error)") }
+            do { c = try load(URL(fileURLWithPath: config)) } catch { throw configFailure(config, "\(error)") }
         }
         do throws(OptionError) {
             given = try table.parse(arguments: configFlags, into: &c)

@@ -147,5 +147,8 @@ final class PlotTests: XCTestCase {
         XCTAssertEqual(RunOverlay.compareArm("/r/compare-study/runs/impacts+reg/seed-3"), "impacts+reg")
         XCTAssertNil(RunOverlay.compareArm("/r/sweep-x/runs/mlp-mnist-1234"))
         XCTAssertNil(RunOverlay.compareArm("/r/compare-study/runs/impacts"))
+        XCTAssertEqual(RunOverlay.comparisonAndArm("/r/compare-study/runs/a/seed-0")?.comparison, "/r/compare-study")
+        // Numbers by value (2 before 10, which text order reverses), before other values.
+        XCTAssertEqual(["10", "2", "\"adam\"", "0.5"].sorted(by: RunOverlay.precedes), ["0.5", "2", "10", "\"adam\""])
     }
 }

@@ -151,12 +151,21 @@ final class OptionsCLITests: XCTestCase {
         let seed = try masklab(["train", "--config", dir.file("seed.json").path, "--out", out.path])
         XCTAssertTrue(seed.stderr.contains("seed: expected an unsigned integer, got -3"), seed.stderr)
         XCTAssertEqual(seed.status, 64, "a bad config file is refused like a bad flag")
-        // Every subcommand answers a bad option with 64: those ArgumentParser checks and those checked when the command runs.
+        // Every subcommand answers a bad setting with 64: those ArgumentParser checks and those checked when the command
+        // runs, a study config's keys included; a missing file is 1.
+        try #"{"name": "x", "nme": 1}"#.write(to: dir.file("study.json"), atomically: true, encoding: .utf8)
+        let study = dir.file("study.json").path
         for args in [["train", "--bogus"], ["lottery", "--bogus"], ["runs", dir.path, "--filter", "x"], ["runs", dir.path, "--sort", "foo"],
-                     ["prune", dir.path, "--keep", "0"], ["bench", "--workloads", "nope"], ["train", "--lr", "-1", "--out", out.path]] {
+                     ["prune", dir.path, "--keep", "0"], ["bench", "--workloads", "nope"], ["train", "--lr", "-1", "--out", out.path],
+                     ["compare", study], ["sweep", study], ["prune-sweep", study], ["masks", "compare", "a", "b", "--labels", "x,x"]] {
             let r = try masklab(args)
             XCTAssertEqual(r.status, 64, "\(args): \(r.stderr)")
             XCTAssertTrue(r.stderr.hasPrefix("Error: "), "\(args): \(r.stderr)")
+        }
+        for args in [["train", "--config", dir.file("missing.json").path], ["compare", dir.file("missing.json").path],
+                     ["lottery", "--init-from", dir.file("missing.safetensors").path]] {
+            let r = try masklab(args)
+            XCTAssertEqual(r.status, 1, "\(args): a missing file: \(r.stderr)")
         }
         try "{\n  \"seed\": 3,\n  \"optimizer\": {\"learningrate\": 0.5}\n}".write(to: dir.file("nested.json"), atomically: true, encoding: .utf8)
         let nested = try masklab(["train", "--config", dir.file("nested.json").path, "--out", out.path])

@@ -50,7 +50,9 @@ public struct MaskSource: Sendable {
             file = URL(fileURLWithPath: path)
             folder = file.deletingLastPathComponent()
         }
-        let beside = [RunLayout(directory: folder).config, folder.appendingPathComponent(OneShotPrune.modelFile)]
+        // A prune folder's model.json counts only beside its prune.json (a file of that name elsewhere is not ours).
+        let pruned = FileManager.default.fileExists(atPath: folder.appendingPathComponent(OneShotPrune.recordFile).path)
+        let beside = [RunLayout(directory: folder).config] + (pruned ? [folder.appendingPathComponent(OneShotPrune.modelFile)] : [])
         let configURL = beside.first { FileManager.default.fileExists(atPath: $0.path) } ?? fallbackConfig
         var config: RunConfig?
         if let configURL {

@@ -29,11 +29,25 @@ public enum RunOverlay {
                                          "tensorboardEveryIterations", "tensorboardWeightHistograms"]
 
     /// The arm of a run folder inside a comparison (`…/compare-X/runs/<arm>/seed-N`), or nil.
-    static func compareArm(_ path: String) -> String? {
-        let parts = URL(fileURLWithPath: path, isDirectory: true).standardizedFileURL.pathComponents
+    static func compareArm(_ path: String) -> String? { comparisonAndArm(path)?.arm }
+
+    /// The comparison folder and the arm of a run folder inside a comparison, or nil.
+    static func comparisonAndArm(_ path: String) -> (comparison: String, arm: String)? {
+        let url = URL(fileURLWithPath: path, isDirectory: true).standardizedFileURL
+        let parts = url.pathComponents
         guard parts.count >= 4, parts[parts.count - 1].hasPrefix("seed-"), parts[parts.count - 3] == "runs",
               parts[parts.count - 4].hasPrefix("compare-") else { return nil }
-        return parts[parts.count - 2]
+        return (url.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path, parts[parts.count - 2])
+    }
+
+    /// The order of two varying values: numbers by value and before other values, the rest by text.
+    static func precedes(_ x: String, _ y: String) -> Bool {
+        switch (Double(x), Double(y)) {
+        case let (u?, v?): return u < v
+        case (_?, nil): return true
+        case (nil, _?): return false
+        case (nil, nil): return x < y
+        }
     }
 
     /// Groups the run folders `paths` (each needs `config.json` and `metrics.csv`). A run without
@@ -78,12 +92,15 @@ public enum RunOverlay {
         // Key paths that differ between any two groups, shown in every label.
         var varying = Set<String>()
         for key in keys.dropFirst() { for d in ConfigDiff.differences(first, configs[key] ?? [:]) { varying.insert(d.key) } }
-        // One arm of a comparison per group, distinct: the arms name the groups.
+        // Every run from one comparison, one arm per group, distinct: the arms name the groups
+        // (arms of different comparisons may differ in more than the arm: settings name them).
+        let places = paths.map(comparisonAndArm)
+        let oneComparison = places.allSatisfy { $0 != nil } && Set(places.compactMap { $0?.comparison }).count == 1
         let arms = keys.map { key -> String? in
             let names = Set((members[key] ?? []).map { compareArm($0.path) ?? "" })
             return names.count == 1 && names.first != "" ? names.first : nil
         }
-        let byArm = arms.allSatisfy { $0 != nil } && Set(arms.compactMap { $0 }).count == arms.count
+        let byArm = oneComparison && arms.allSatisfy { $0 != nil } && Set(arms.compactMap { $0 }).count == arms.count
         var order = Array(keys.indices)
         if !byArm && !varying.isEmpty {
             let sortedKeys = varying.sorted()
@@ -91,8 +108,7 @@ public enum RunOverlay {
                 for k in sortedKeys {
                     let x = value(at: k, in: configs[keys[a]] ?? [:]), y = value(at: k, in: configs[keys[b]] ?? [:])
                     guard x != y else { continue }
-                    if let u = Double(x), let v = Double(y) { return u < v }
-                    return x < y
+                    return precedes(x, y)
                 }
                 return a < b
             }
@@ -118,8 +134,12 @@ public enum RunOverlay {
         guard FileManager.default.fileExists(atPath: folder.path) else { return .config(path: path, message: "no such run folder") }
         let hint: String
         switch FolderOwner.of(folder)?.command {
-        case "sweep"?, "compare"?, "prune-sweep"?:
-            hint = "it holds a \(FolderOwner.of(folder)?.command ?? "") study: pass its run folders, e.g. \(path)/runs/*" + (FolderOwner.of(folder)?.command == "compare" ? "/seed-*" : "")
+        case "sweep"?:
+            hint = "it holds a sweep study: pass its run folders, e.g. \(path)/runs/*"
+        case "compare"?:
+            hint = "it holds a compare study: pass its run folders, e.g. \(path)/runs/*/seed-*"
+        case "prune-sweep"?:
+            hint = "it holds a prune-sweep study: pass its run folders, e.g. \(path)/runs/*/ratio-*/seed-* or \(path)/runs/dense/seed-*"
         case "lottery"?:
             hint = "it holds a lottery: pass its level folders, e.g. \(path)/level_*"
         case let other?:

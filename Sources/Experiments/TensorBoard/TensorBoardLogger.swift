@@ -61,9 +61,11 @@ public final class TensorBoardLogger: TrainingCallback {
     public func runStart(_ run: RunInfo) throws(TrainingError) {
         refreshesSeen = importance?.refreshes ?? 0
         guard let directory = run.outputDirectory else { return }
-        // A completed run resumed (`--resume`, "already complete"): its event file already ends
-        // with the session's end; opening it would replace that event's wall time.
-        if run.startIteration >= run.totalIterations, !EventFile.files(in: directory).isEmpty { return }
+        // A completed run resumed (`--resume`, "already complete") whose event file already ends
+        // with the session's end: opening it would replace that event's wall time. (A run that
+        // stopped after its last checkpoint but before that event gets it now.)
+        if run.startIteration >= run.totalIterations, let last = EventFile.files(in: directory).last,
+           let events = try? EventFile.events(at: last), let end = events.last, case .sessionEnd = end.content { return }
         let now = clock()
         let opened: EventFile
         do {
