@@ -134,6 +134,15 @@ final class RunFolderReplacementTests: XCTestCase {
         }
     }
 
+    /// A folder that refuses new entries without a POSIX reason in Foundation's error (/proc on
+    /// Linux): the reason comes from mkdir(2), not "The file doesn't exist".
+    func testAFolderThatRefusesNewFoldersIsNamedWithMkdirsReason() throws {
+        guard FileManager.default.fileExists(atPath: "/proc/self") else { throw XCTSkip("no /proc on this system") }
+        XCTAssertThrowsError(try take(URL(fileURLWithPath: "/proc/masklab-test-run"))) { error in
+            XCTAssertTrue("\(error)".contains("/proc does not accept a new folder masklab-test-run (No such file or directory)"), "\(error)")
+        }
+    }
+
     func testInitialWeightsMayBeARunFolder() throws {
         let root = TemporaryDirectory("masklab-weights-folder")
         let run = root.file("run")

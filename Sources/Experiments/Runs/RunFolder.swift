@@ -98,12 +98,18 @@ public final class RunFolder: @unchecked Sendable {
     /// Why `directory` could not be created, in words: a path through a file, or the system's reason.
     static func creationFailure(_ directory: URL, _ error: Error) -> String {
         var ancestor = directory.standardizedFileURL
+        var child: URL?   // the folder below `ancestor` on the way to `directory`
         while ancestor.path != "/" {
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: ancestor.path, isDirectory: &isDirectory) {
-                return isDirectory.boolValue ? describe(error)
-                    : "the path runs through \(ancestor.path), which is a file, not a folder"
+                guard isDirectory.boolValue else { return "the path runs through \(ancestor.path), which is a file, not a folder" }
+                let reason = describe(error)
+                guard reason == error.localizedDescription, let child else { return reason }
+                // Foundation gave no POSIX reason (e.g. "The file doesn't exist" under /proc): ask mkdir(2) itself.
+                if mkdir(child.path, 0o755) == 0 { rmdir(child.path); return reason }
+                return "\(ancestor.path) does not accept a new folder \(child.lastPathComponent) (\(String(cString: strerror(errno))))"
             }
+            child = ancestor
             ancestor = ancestor.deletingLastPathComponent()
         }
         return describe(error)
