@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import Layers
 import Models
 import TensorCore
@@ -18,13 +19,20 @@ struct ModelsCommand: ParsableCommand {
     @Option(name: .long, help: "Base width for convolutional models.")
     var width: Int?
 
+    @Option(name: .long, help: "Dataset whose sample shape and classes --tensors uses (\(DatasetRegistry.names.joined(separator: ", "))). Default: mnist for mlp, cifar10 for the others.")
+    var dataset: String?
+
     func run() throws {
         let options = ModelOptions(width: width)
         if tensors {
             guard let model else { throw CommandFailure("--tensors needs --model NAME") }
-            let shape = model == "mlp" ? Shape(1, 28, 28) : Shape(3, 32, 32)
+            let definition: any DatasetDefinition.Type
+            do { definition = try DatasetRegistry.definition(dataset ?? (model == "mlp" ? "mnist" : "cifar10")) } catch { throw UsageFailure(error.description) }
             let net: Network
-            do { net = try ModelRegistry.make(model, sampleShape: shape, classes: 10, options: options) } catch { throw CommandFailure(error.description) }
+            do { net = try ModelRegistry.make(model, sampleShape: definition.sampleShape, classes: definition.classes, options: options) } catch {
+                throw UsageFailure(error.description)
+            }
+            print("\(net.name) on \(definition.name) (\(definition.sampleShape.dims.map(String.init).joined(separator: "×")) samples, \(definition.classes) classes)")
             for (name, dims) in net.store.shapes { print("\(name)\t\(dims)") }
             print("\(net.parameterCount) parameters")
             return

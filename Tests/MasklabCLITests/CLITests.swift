@@ -32,6 +32,19 @@ final class CLITests: XCTestCase {
         }
     }
 
+    /// `models --tensors` shows the layout for the dataset asked for: LeNet-5 on MNIST has a
+    /// 1-channel first convolution (it always printed CIFAR-10's 3 channels).
+    func testModelTensorsFollowTheDataset() throws {
+        let mnist = try masklab(["models", "--tensors", "--model", "lenet5", "--dataset", "mnist"])
+        XCTAssertEqual(mnist.status, 0, "\(mnist)")
+        XCTAssertTrue(mnist.stdout.contains("conv1.weight\t[6, 1, 5, 5]"), mnist.stdout)
+        let cifar = try masklab(["models", "--tensors", "--model", "lenet5"])
+        XCTAssertTrue(cifar.stdout.contains("conv1.weight\t[6, 3, 5, 5]"), cifar.stdout)
+        let unknown = try masklab(["models", "--tensors", "--model", "lenet5", "--dataset", "imagenet"])
+        XCTAssertEqual(unknown.status, 64)
+        XCTAssertTrue(unknown.stderr.contains("unknown dataset 'imagenet'"), unknown.stderr)
+    }
+
     /// train → files and rows; eval of the checkpoint reproduces the last test accuracy; a second
     /// identical run gives identical metrics (bit-identical determinism through the CLI).
     func testTrainEvalAndDeterminism() throws {
