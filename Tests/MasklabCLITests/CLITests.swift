@@ -165,5 +165,9 @@ final class CLITests: XCTestCase {
         let verify = try masklab(["data", "verify", "mnist", "--root", root.path])
         XCTAssertEqual(verify.status, 0, "\(verify)")
         XCTAssertTrue(verify.stdout.contains("20 samples") && verify.stdout.contains("10 samples"), verify.stdout)
+        // Each file that is not the official one is said once (on its own line), not again as a warning.
+        XCTAssertEqual(verify.stdout.components(separatedBy: "NOT the official").count - 1, 4, verify.stdout)
+        XCTAssertFalse(verify.stdout.contains("is not the official file"), verify.stdout)
+        XCTAssertTrue(verify.stdout.contains("loaded, with 2 warnings above and 4 files not the official ones (marked NOT above)"), verify.stdout)
     }
 }
