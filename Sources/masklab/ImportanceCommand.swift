@@ -33,7 +33,7 @@ struct ImportanceCommand: ParsableCommand {
         the seed's configuration: the median of --repeats rounds, each timing the training step afresh.
 
         SOLVER OPTIONS (as in `masklab train`; default: the run's):
-        \(OptionTable(ImportanceConfig.options).helpText(defaults: ImportanceConfig()))
+        \(OptionTable(solverOptions).helpText(defaults: ImportanceConfig()))
         """
     )
 
@@ -61,6 +61,12 @@ struct ImportanceCommand: ParsableCommand {
 
     /// The solver flags: the arguments after the run folder.
     var solverFlags: ArraySlice<String> { path == nil ? arguments[...] : arguments.dropFirst() }
+
+    /// The solver settings of `train` that a one-shot solve reads: all but the refresh schedule
+    /// (`--importance-refresh-epochs|iterations`, which say when a training run solves again).
+    static var solverOptions: [ConfigOption<ImportanceConfig>] {
+        ImportanceConfig.options.filter { !$0.key.hasPrefix("refresh") }
+    }
 
     /// Spellings of this command before the solver flags were shared with `train`, still accepted.
     static let renamed = ["--eta": "--importance-eta", "--steps": "--importance-steps", "--batches": "--importance-batches",
@@ -126,7 +132,7 @@ struct ImportanceCommand: ParsableCommand {
             let name = String(a.prefix { $0 != "=" })
             return Self.renamed[name].map { $0 + a.dropFirst(name.count) } ?? a
         }
-        do throws(OptionError) { try OptionTable(ImportanceConfig.options).parse(arguments: args, into: &c) } catch { throw CommandFailure(error.message) }
+        do throws(OptionError) { try OptionTable(Self.solverOptions).parse(arguments: args, into: &c) } catch { throw ValidationError(error.message) }
         return c
     }
 

@@ -26,6 +26,11 @@ final class MaskCLITests: XCTestCase {
         let imp = try masklab(["importance", "--help"])
         XCTAssertEqual(imp.status, 0, "\(imp)")
         XCTAssertTrue(imp.stdout.contains("--lambda") && imp.stdout.contains("--benchmark"), imp.stdout)
+        // A one-shot solve has no refresh schedule: not listed, and refused as a setting.
+        XCTAssertFalse(imp.stdout.contains("--importance-refresh"), imp.stdout)
+        let refresh = try masklab(["importance", "somewhere", "--importance-refresh-epochs", "3"])
+        XCTAssertEqual(refresh.status, 64, "\(refresh)")
+        XCTAssertTrue(refresh.stderr.contains("unknown option --importance-refresh-epochs"), refresh.stderr)
     }
 
     func testTrainWithMasksWritesLogsAndImportanceHistograms() throws {
