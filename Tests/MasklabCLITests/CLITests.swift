@@ -58,6 +58,13 @@ final class CLITests: XCTestCase {
         for f in ["config.json", "command.txt", "metrics.csv", "summary.json", "curves.svg", "last.safetensors"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: out.file("a/\(f)").path), "missing \(f)")
         }
+        // A relative --out is relative to the directory command.txt names.
+        let rel = try CommandRunner.run(["train", "--data", data.path, "--iterations", "2", "--batch-size", "32", "--hidden", "16",
+                                         "--threads", "1", "--out", "rel", "--quiet"], directory: out.url, timeout: 120)
+        XCTAssertEqual(rel.status, 0, "\(rel)")
+        let command = try String(contentsOf: out.file("rel/command.txt"), encoding: .utf8)
+        XCTAssertTrue(command.contains("--out rel") && command.contains("\ndirectory: \(out.url.standardizedFileURL.resolvingSymlinksInPath().path)\n")
+                      || command.contains("\ndirectory: \(out.path)\n"), command)
         // command.txt names the commit the binary was built from, as --version does.
         let version = try masklab(["--version"])
         if !version.stdout.contains("(commit unknown") {   // a build outside a git clone has no commit to stamp

@@ -168,7 +168,7 @@ public final class RunFolder: @unchecked Sendable {
         }
     }
 
-    /// `command.txt`: the command line, then `facts` ("key: value" lines, e.g. the data folder),
+    /// `command.txt`: the command line and the working directory it ran in, then `facts` ("key: value" lines, e.g. the data folder),
     /// then where the binary came from (`Provenance`). A folder taken again (a resumed run, a
     /// comparison or lottery run again, perhaps by another binary in a later session) keeps the
     /// earlier invocations below the new one, latest first, each after the line
@@ -177,6 +177,8 @@ public final class RunFolder: @unchecked Sendable {
     /// the measured thread timings) is not recorded again.
     public func writeCommand(_ facts: [(key: String, value: String)]) throws(RunError) {
         var text = "command: \(commandLine)\n"
+        // Relative paths in the command (`--out runs/a`) are relative to this folder.
+        text += "directory: \(FileManager.default.currentDirectoryPath)\n"
         for f in facts { text += "\(f.key): \(f.value)\n" }
         text += Provenance.current().text + "\n"
         if let earlier = try? String(contentsOf: file(RunLayout.commandFile), encoding: .utf8), !earlier.isEmpty {
