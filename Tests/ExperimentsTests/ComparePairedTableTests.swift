@@ -108,6 +108,25 @@ final class ComparePairedTableTests: XCTestCase {
         XCTAssertEqual(f[18], "no test: every difference is +0 (σ_d = 0)")
     }
 
+    /// The blinded seed-extension text says when σ_d = 0 makes its power calculation empty.
+    func testSeedExtensionSaysWhenTheInterimDifferencesAreAllEqual() throws {
+        var a = analysis
+        a["extension"] = ["afterSeeds": 2, "plannedSeeds": 5, "contrast": 1, "endpoint": 2, "targetEffect": 0.02, "maxSeeds": 10]
+        let compare = try config(a)
+        let analysis = try XCTUnwrap(compare.analysis), rule = try XCTUnwrap(analysis.seedExtension)
+        func runs(_ v: [Double]) -> [RunCurve] {
+            v.enumerated().map { RunCurve(seed: UInt64($0.offset), testAccuracy: [$0.element, $0.element], testLoss: [1, 1], trainLoss: [1, 1], gap: [0, 0]) }
+        }
+        let ended = Set(["impacts", "dropconnect", "saliency", "baseline"].flatMap { arm in [0, 1].map { CompareBlindReport.key(arm, UInt64($0)) } })
+        func text(_ impacts: [Double]) -> String {
+            CompareBlindReport.extensionText(compare, analysis: analysis, rule: rule,
+                                             curves: [("impacts", runs(impacts)), ("dropconnect", runs([0.5, 0.6])), ("saliency", runs([0.5, 0.6])),
+                                                      ("baseline", runs([0.5, 0.6]))], ended: ended)
+        }
+        XCTAssertTrue(text([0.51, 0.61]).contains("σ_d = 0: every interim difference is the same"), text([0.51, 0.61]))
+        XCTAssertFalse(text([0.51, 0.63]).contains("every interim difference is the same"), text([0.51, 0.63]))
+    }
+
     func testPairingIsBySeedAndIncompleteRunsDropOut() throws {
         let compare = try config(analysis)
         func run(_ seed: UInt64, _ acc: [Double]) -> RunCurve { RunCurve(seed: seed, testAccuracy: acc, testLoss: acc, trainLoss: acc, gap: acc) }

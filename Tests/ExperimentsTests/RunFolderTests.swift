@@ -81,7 +81,7 @@ final class RunFolderTests: XCTestCase {
         let folder = try RunFolder.open(dir, commandLine: ["masklab", "x y"], results: [], holds: "a run", reuse: .refuse, choices: [])
         try folder.writeCommand([("data", "/d")])
         let text = try String(contentsOf: dir.appendingPathComponent("command.txt"), encoding: .utf8)
-        XCTAssertTrue(text.hasPrefix("command: masklab 'x y'\ndata: /d\ncommit: "), text)
+        XCTAssertTrue(text.hasPrefix("command: masklab 'x y'\ndirectory: \(FileManager.default.currentDirectoryPath)\ndata: /d\ncommit: "), text)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted(), [".lock", "command.txt"],
                        "no temporary file is left behind")
     }
@@ -97,10 +97,11 @@ final class RunFolderTests: XCTestCase {
             folder.close()
         }
         let text = try String(contentsOf: dir.url.appendingPathComponent("command.txt"), encoding: .utf8)
-        XCTAssertTrue(text.hasPrefix("command: masklab run2\ndata: /third\ncommit: "), text)
+        let cwd = "directory: \(FileManager.default.currentDirectoryPath)\n"
+        XCTAssertTrue(text.hasPrefix("command: masklab run2\n\(cwd)data: /third\ncommit: "), text)
         let blocks = text.components(separatedBy: RunFolder.earlierInvocation)
         XCTAssertEqual(blocks.count, 3, text)
-        XCTAssertTrue(blocks[1].contains("command: masklab run1\ndata: /second") && blocks[2].contains("command: masklab run0\ndata: /first"), text)
+        XCTAssertTrue(blocks[1].contains("command: masklab run1\n\(cwd)data: /second") && blocks[2].contains("command: masklab run0\n\(cwd)data: /first"), text)
         XCTAssertEqual(text.components(separatedBy: "commit: ").count, 4, "each invocation keeps its own provenance: \(text)")
         XCTAssertEqual(RunFolder.latestInvocation(text), String(blocks[0].dropLast()), "the latest block alone")
 
