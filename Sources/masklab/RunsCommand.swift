@@ -12,7 +12,9 @@ struct RunsCommand: ParsableCommand {
         reads only what they hold: config.json, summary.json, metrics.csv and the .lock file. STATUS is \
         completed, running (a live process holds the folder; its pid is shown), failed (the loss became \
         NaN/Inf) or interrupted (stopped or killed; `train --resume` continues it). EPOCHS is done/planned; \
-        FINAL and BEST are test accuracies; TIME is the wall time of the completed epochs.
+        FINAL and BEST are test accuracies; TIME is the wall time spent training: \
+        summary.json's total for a run that ended (steps past the last whole epoch included), the completed \
+        epochs' for one running or cut off without a summary.
         """
     )
 

@@ -31,7 +31,8 @@ public enum RunListing {
         public var plannedEpochs: Int?
         public var finalTestAccuracy: Double?
         public var bestTestAccuracy: Double?
-        /// Wall time of the completed epochs, seconds.
+        /// Wall time spent training, seconds: `summary.json`'s total for a run that ended, else the
+        /// completed epochs' (metrics.csv).
         public var seconds: Double
     }
 
