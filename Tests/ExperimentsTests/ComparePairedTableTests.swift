@@ -127,6 +127,20 @@ final class ComparePairedTableTests: XCTestCase {
         XCTAssertFalse(text([0.51, 0.63]).contains("every interim difference is the same"), text([0.51, 0.63]))
     }
 
+    /// Within a seed, the arm that solves for importance starts first; the others keep their
+    /// order (saliency has 0 solver steps), and seeds stay in order.
+    func testRunsStartLongestFirstWithinEachSeed() throws {
+        var compare = try config(analysis)
+        compare.seeds = [0, 1]
+        let labels = CompareRunner(compare: compare, layout: CompareLayout(directory: URL(fileURLWithPath: "/tmp/x"))).study.jobs.map(\.label)
+        XCTAssertEqual(labels, ["impacts seed 0", "dropconnect seed 0", "saliency seed 0", "baseline seed 0",
+                                "impacts seed 1", "dropconnect seed 1", "saliency seed 1", "baseline seed 1"])
+        // An arm with more solver passes goes before one with fewer.
+        var more = compare
+        more.arms[2].config.masks?.importance.steps = 50   // saliency, now with more steps than impacts (2)
+        XCTAssertEqual(CompareRunner.armsLongestFirst(more).map(\.name), ["saliency", "impacts", "dropconnect", "baseline"])
+    }
+
     func testPairingIsBySeedAndIncompleteRunsDropOut() throws {
         let compare = try config(analysis)
         func run(_ seed: UInt64, _ acc: [Double]) -> RunCurve { RunCurve(seed: seed, testAccuracy: acc, testLoss: acc, trainLoss: acc, gap: acc) }

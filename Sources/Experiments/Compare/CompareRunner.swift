@@ -22,14 +22,32 @@ public struct CompareRunner: Sendable {
         self.layout = layout
     }
 
-    /// Every run as a study job ("<arm> seed <s>" in `runs/<arm>/seed-<s>/`), seed-major.
+    /// Every run as a study job ("<arm> seed <s>" in `runs/<arm>/seed-<s>/`), seed-major; within
+    /// a seed the longest runs first (`armsLongestFirst`), so that the last runs of a study end
+    /// together rather than one long run on its own while the other cores wait.
     public var study: Study {
+        let arms = Self.armsLongestFirst(compare)
         let jobs = compare.seeds.flatMap { seed in
-            compare.arms.map { arm in
+            arms.map { arm in
                 StudyJob(label: "\(arm.name) seed \(seed)", config: compare.runConfig(arm, seed: seed), layout: layout.run(arm: arm.name, seed: seed))
             }
         }
         return Study(name: compare.name, directory: layout.directory, jobs: jobs, threadsPerJob: compare.threadsPerJob, blinded: compare.analysis != nil)
+    }
+
+    /// The arms in the order their runs start within a seed: those that solve for importance
+    /// (the importance mask with solver steps > 0), most solver passes per refresh first
+    /// (steps × batches, × 10 for a per-layer solve), then the others in their declared order.
+    /// Only the order changes: each run's results are the same whatever runs beside it.
+    static func armsLongestFirst(_ compare: CompareConfig) -> [CompareArm] {
+        func solverPasses(_ arm: CompareArm) -> Int {
+            guard let m = arm.config.masks, m.name == "importance", m.importance.steps > 0 else { return 0 }
+            return m.importance.steps * m.importance.batches * (m.importance.solve == .perLayer ? 10 : 1)
+        }
+        return compare.arms.enumerated().sorted { a, b in
+            let (x, y) = (solverPasses(a.element), solverPasses(b.element))
+            return x != y ? x > y : a.offset < b.offset
+        }.map(\.element)
     }
 
     /// The whole comparison (what `masklab compare` does without --report-only): takes the
