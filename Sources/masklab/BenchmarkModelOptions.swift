@@ -14,6 +14,9 @@ struct BenchmarkModelOptions: ParsableArguments {
     var batchSize = 128
 
     func validate() throws {
+        if !ModelRegistry.names.contains(model) {
+            throw ValidationError("unknown model '\(model)'; valid models: \(ModelRegistry.names.joined(separator: ", "))")
+        }
         if !(1...ModelOptions.maxWidth).contains(width) { throw ValidationError("--width must be in [1, \(ModelOptions.maxWidth)], got \(width)") }
         if !(1...TrainingConfig.maxBatchSize).contains(batchSize) {
             throw ValidationError("--batch-size must be in [1, \(TrainingConfig.maxBatchSize)], got \(batchSize)")

@@ -149,6 +149,6 @@ struct ImportanceCommand: ParsableCommand {
         guard let lambda else { return nil }
         do throws(OptionError) {
             return try CommaList.parse(lambda, what: "--lambda", expected: "a number ≥ 0") { Double($0).flatMap { $0 >= 0 && $0.isFinite ? $0 : nil } }
-        } catch { throw CommandFailure(error.message) }
+        } catch { throw ValidationError(error.message) }
     }
 }

@@ -38,7 +38,7 @@ struct InterpolateCommand: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "Last α of the grid.")
     var to: Double = 1.2
 
-    @Option(name: .long, help: "Grid step.")
+    @Option(name: .long, parsing: .unconditional, help: "Grid step (> 0; at most 10 000 points).")
     var step: Double = 0.1
 
     @Option(name: .long, help: "Use the first N training samples (BatchNorm statistics and train metrics). Default: all.")
@@ -66,6 +66,9 @@ struct InterpolateCommand: ParsableCommand {
         }
         guard a != nil, b != nil else { throw ValidationError("need the two networks A and B (run folders or checkpoints), or --recompute FOLDER") }
         guard step > 0, to > from else { throw ValidationError("need --step > 0 and --to > --from, got \(from)…\(to) step \(step)") }
+        guard (to - from) / step <= 10_000 else {
+            throw ValidationError("--step \(step) makes \(Int(((to - from) / step).rounded()) + 1) points from \(from) to \(to); at most 10 001 (each is a full evaluation)")
+        }
         let grid = Interpolation.grid(from: from, to: to, step: step)
         guard grid.contains(0), grid.contains(1) else {
             throw ValidationError("the grid \(from)…\(to) step \(step) must contain α = 0 and α = 1 (for the barrier); e.g. --from -0.2 --to 1.2 --step 0.1")

@@ -22,6 +22,12 @@ struct ModelsCommand: ParsableCommand {
     @Option(name: .long, help: "Dataset whose sample shape and classes --tensors uses (\(DatasetRegistry.names.joined(separator: ", "))). Default: mnist for mlp, cifar10 for the others.")
     var dataset: String?
 
+    func validate() throws {
+        if let width, !(1...ModelOptions.maxWidth).contains(width) {
+            throw ValidationError("--width must be in [1, \(ModelOptions.maxWidth)], got \(width)")
+        }
+    }
+
     func run() throws {
         let options = ModelOptions(width: width)
         if tensors {

@@ -54,12 +54,20 @@ struct ReproduceCommand: ParsableCommand {
     @Flag(name: .long, help: "No per-epoch lines.")
     var quiet = false
 
+    func validate() throws {
+        if let epochs, epochs < 1 { throw ValidationError("--epochs must be ≥ 1, got \(epochs)") }
+    }
+
     func run() throws {
         let plan: RunReproduction.Plan
         do {
             plan = try RunReproduction.plan(folder: URL(fileURLWithPath: folder, isDirectory: true), epochs: epochs,
                                             initFrom: initFrom.map { URL(fileURLWithPath: $0) })
-        } catch { throw CommandFailure(error.description) }
+        } catch {
+            // A setting the run's records refuse (--epochs beyond them, --init-from a run that had none) is a wrong setting.
+            if case let .config(path, _) = error, path.hasPrefix("--") { throw UsageFailure(error.description) }
+            throw CommandFailure(error.description)
+        }
         let dataRoot: URL
         do { dataRoot = try DataLocator.resolve(explicit: data) } catch { throw CommandFailure(error.description) }
         let temporary = out == nil
@@ -96,14 +104,19 @@ struct ReproduceCommand: ParsableCommand {
         defer { interrupt.cancel() }
         let display = ProgressDisplay(quiet: quiet)
         /// Removes a temporary reproduction unless it is to be kept, or says where it is.
-        func discard() {
-            if temporary && !keep { TemporaryFolders.remove(copy) } else { print("reproduction kept in \(copy.path)") }
+        /// After a failure, a folder that was there before is not called a reproduction: it may be
+        /// another run that --out named and the reproduction refused to touch.
+        let existedBefore = FileManager.default.fileExists(atPath: copy.path)
+        func discard(failed: Bool = false) {
+            if temporary && !keep { TemporaryFolders.remove(copy) } else if !failed || !existedBefore {
+                print("reproduction kept in \(copy.path)")
+            }
         }
         do {
             try RunReproduction.run(plan, dataRoot: dataRoot, out: layout, commandLine: CommandLine.arguments, callbacks: [display],
                                     control: control, note: display.note)
         } catch {
-            discard()
+            discard(failed: true)
             throw CommandFailure(error.description)
         }
         if interrupted.value {

@@ -47,10 +47,10 @@ struct RunsCommand: ParsableCommand {
         let entries: [RunListing.Entry]
         let filters: [RunListing.Filter]
         do { filters = try filter.map { (text) throws(RunError) in try RunListing.Filter(parsing: text) } } catch { throw UsageFailure(error.description) }
-        do {
-            entries = try RunListing.select(try RunListing.scan(URL(fileURLWithPath: directory)), filters: filters,
-                                            sortBy: sort, descending: descending)
-        } catch { throw CommandFailure(error.description) }
+        let found: [(entry: RunListing.Entry, config: RunConfig)]
+        do { found = try RunListing.scan(URL(fileURLWithPath: directory)) } catch { throw CommandFailure(error.description) }
+        // An unknown --sort or --filter key is a wrong setting (64); reading the folders above is work (1).
+        do { entries = try RunListing.select(found, filters: filters, sortBy: sort, descending: descending) } catch { throw UsageFailure(error.description) }
         if json {
             print(RunListing.json(entries), terminator: "")
         } else if csv {

@@ -93,6 +93,16 @@ final class CSVComparisonTests: XCTestCase {
         XCTAssertTrue(c.line.contains("only in the reproduction, not compared: kl_from_start"), c.line)
     }
 
+    /// A column only the original has cannot be confirmed: a renamed column is not "identical".
+    func testAColumnTheReproductionDoesNotWriteIsADifference() {
+        let header = String(original.prefix { $0 != "\n" })
+        let column = String(header.split(separator: ",")[1])
+        let renamed = original.replacingOccurrences(of: header, with: header.replacingOccurrences(of: column, with: column + "_old"))
+        let c = CSVComparison.compare(file: "metrics.csv", original: renamed, reproduced: original, throughEpoch: nil)
+        XCTAssertFalse(c.identical, c.line)
+        XCTAssertTrue(c.line.contains("DIFFERENT: the original's column \(column)_old is not written by the reproduction, so it cannot be confirmed"), c.line)
+    }
+
     func testAFileWithoutEpochsIsLeftOutOfAPartialReproduction() {
         let noEpoch = "tensor,kept\nfc1.weight,10\n"
         let c = CSVComparison.compare(file: "other.csv", original: noEpoch, reproduced: noEpoch, throughEpoch: 1)

@@ -65,8 +65,16 @@ final class ReproduceCLITests: XCTestCase {
 
         // Out of range, not a run folder, another command's folder: refused before training.
         let range = try masklab(["reproduce", run.path, "--data", data.path, "--epochs", "4"])
-        XCTAssertEqual(range.status, 1, "\(range)")
+        XCTAssertEqual(range.status, 64, "\(range)")
         XCTAssertTrue(range.stderr.contains("--epochs: must be within 1…3"), range.stderr)
+        // --init-from for a run that never started from one is refused, not used (a run ended DIFFERENT before).
+        let initFrom = try masklab(["reproduce", run.path, "--data", data.path, "--init-from", run.appendingPathComponent("last.safetensors").path])
+        XCTAssertEqual(initFrom.status, 64, "\(initFrom)")
+        XCTAssertTrue(initFrom.stderr.contains("the run did not start from --init-from"), initFrom.stderr)
+        // --out naming another run: refused, and that run is not called the reproduction.
+        let onto = try masklab(["reproduce", run.path, "--data", data.path, "--out", run.path])
+        XCTAssertNotEqual(onto.status, 0, "\(onto)")
+        XCTAssertFalse(onto.stdout.contains("reproduction kept in"), onto.stdout)
         let empty = try masklab(["reproduce", out.path, "--data", data.path])
         XCTAssertEqual(empty.status, 1, "\(empty)")
         XCTAssertTrue(empty.stderr.contains("not a run folder: it has no config.json"), empty.stderr)

@@ -104,8 +104,17 @@ public struct CSVComparison: Sendable, Equatable {
             result.problem = "no value column in common"
             return result
         }
+        // A column the original recorded that the reproduction does not write cannot be confirmed:
+        // the file is not "identical" (a renamed column, test_acc for test_accuracy, would
+        // otherwise pass with the column unchecked). Columns only the reproduction writes are
+        // diagnostics added since, and are only named.
+        let unchecked = result.onlyInOriginal.filter { !timingColumns.contains($0) }
+        if !unchecked.isEmpty {
+            result.problem = "the original's column\(unchecked.count == 1 ? "" : "s") \(unchecked.joined(separator: ", ")) \(unchecked.count == 1 ? "is" : "are") "
+                + "not written by the reproduction, so \(unchecked.count == 1 ? "it" : "they") cannot be confirmed"
+        }
         if rowsA.count != rowsB.count {
-            result.problem = "the original has \(rowsA.count) rows\(limit.map { byEpoch ? " through epoch \($0)" : " through iteration \($0)" } ?? ""), the reproduction \(rowsB.count)"
+            result.problem = (result.problem.map { $0 + "; " } ?? "") + "the original has \(rowsA.count) rows\(limit.map { byEpoch ? " through epoch \($0)" : " through iteration \($0)" } ?? ""), the reproduction \(rowsB.count)"
         }
         for ((index, rowA), rowB) in zip(rowsA, rowsB) {
             result.rows += 1

@@ -101,6 +101,17 @@ public enum RunReproduction {
             throw .config(path: "--epochs", message: "must be within 1…\(recorded), the epochs \(layout.metrics.path) records; got \(epochs)")
         }
         let invocations = RunOrigin.invocations((try? String(contentsOf: layout.command, encoding: .utf8)) ?? "")
+        // --init-from stands in for a start file the run named; a run that named none (or a lottery
+        // level, which starts from its lottery's θ0) would be reproduced from something it never used.
+        if initFrom != nil {
+            if lottery != nil {
+                throw .config(path: "--init-from", message: "a lottery level starts from its lottery's θ0 (its init.safetensors), not from --init-from: leave it out")
+            }
+            if !invocations.isEmpty, invocations.allSatisfy({ initFromArgument($0) == nil }) {
+                throw .config(path: "--init-from", message: "the run did not start from --init-from (no invocation in \(layout.command.path) names one): "
+                    + "it is reproduced from its seed's initialisation; leave --init-from out")
+            }
+        }
         var start = initFrom
         // A resumed run's later invocations need no --init-from: the first one that names it counts.
         if start == nil, let recordedPath = invocations.lazy.compactMap(initFromArgument).first {
