@@ -18,6 +18,28 @@ final class RunFolderCLITests: XCTestCase {
         try CommandRunner.run(args, directory: dir, environment: [:], timeout: 240)
     }
 
+    /// `--overwrite` replaces what `importance` and `prune` derived from the old weights inside the
+    /// folder (they described weights that are gone); other subfolders stay.
+    func testOverwriteRemovesWhatWasDerivedFromTheOldWeights() throws {
+        let data = TemporaryDirectory("masklab-overwrite-derived-data")
+        try DatasetFixtures.writeMNIST(to: data.url, train: 240, test: 60, gzipped: true)
+        let dir = TemporaryDirectory("masklab-overwrite-derived")
+        let run = dir.file("run")
+        let args = ["train", "--data", data.path, "--out", run.path, "--iterations", "3", "--batch-size", "32", "--hidden", "8", "--threads", "1", "--quiet"]
+        XCTAssertEqual(try masklab(args).status, 0)
+        for (folder, marker) in [("importance", "histograms.csv"), ("prune-snip", "prune.json"), ("notes", "mine.txt")] {
+            try FileManager.default.createDirectory(at: run.appendingPathComponent(folder), withIntermediateDirectories: true)
+            try Data("x".utf8).write(to: run.appendingPathComponent("\(folder)/\(marker)"))
+        }
+        let refused = try masklab(args)
+        XCTAssertTrue(refused.stderr.contains("last.safetensors, importance, prune-snip;"), refused.stderr)
+        let replaced = try masklab(args + ["--overwrite"])
+        XCTAssertEqual(replaced.status, 0, "\(replaced)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: run.path)
+        XCTAssertFalse(left.contains("importance") || left.contains("prune-snip"), "\(left)")
+        XCTAssertTrue(left.contains("notes"), "a folder no masklab command wrote is kept: \(left)")
+    }
+
     /// Every file of `folder` (relative path → bytes).
     static func snapshot(_ folder: URL) throws -> [String: Data] {
         var out: [String: Data] = [:]

@@ -124,7 +124,15 @@ public enum TrainingRun {
     static func open(_ layout: RunLayout, config: RunConfig, commandLine: [String], reuse: RunFolder.Reuse) throws(RunError) -> RunFolder {
         // A completed run has nothing to continue: --resume is not offered for it.
         let resumable = RunFolder.status(of: layout) != .completed
-        return try RunFolder.open(layout.directory, commandLine: commandLine, results: RunLayout.results, holds: "a run", reuse: reuse,
+        // What `importance` and `prune` wrote inside the folder was computed from its weights:
+        // replaced with them (--overwrite), never left beside new weights it does not describe.
+        let derived = ((try? FileManager.default.contentsOfDirectory(atPath: layout.directory.path)) ?? []).sorted().filter { name in
+            let sub = layout.directory.appendingPathComponent(name, isDirectory: true)
+            return ["importance", "prune"].contains(FolderOwner.of(sub)?.command ?? "")
+        }
+        let results = RunLayout.results.contains(where: { FileManager.default.fileExists(atPath: layout.directory.appendingPathComponent($0).path) })
+            ? RunLayout.results + derived : RunLayout.results
+        return try RunFolder.open(layout.directory, commandLine: commandLine, results: results, holds: "a run", reuse: reuse,
                                   choices: (resumable ? ["continue it with --resume"] : []) + ["replace it with --overwrite", "choose another --out"]) { () throws(RunError) in
             try requireSavedConfig(layout, equals: config)
         }
