@@ -48,7 +48,9 @@ public struct DatasetReport: Sendable, CustomStringConvertible {
         let n = warnings.count, m = unofficialFiles.count
         var departures = n == 0 ? [] : ["\(n) warning\(n == 1 ? "" : "s") above"]
         if m > 0 { departures.append(m == 1 ? "1 file not the official one (marked NOT above)" : "\(m) files not the official ones (marked NOT above)") }
-        lines.append(isOfficial ? "  OK" : "  loaded, with " + departures.joined(separator: " and "))
+        // Extracted files (or --no-checksums) have no official MD5 to compare: "OK" says only that they load.
+        let ok = files.isEmpty ? "  OK: loaded and counted (no checksum compared: no official archive here, or --no-checksums)" : "  OK"
+        lines.append(isOfficial ? ok : "  loaded, with " + departures.joined(separator: " and "))
         return lines.joined(separator: "\n")
     }
 }

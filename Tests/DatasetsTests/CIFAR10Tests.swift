@@ -1,5 +1,6 @@
 import XCTest
-import Datasets
+@testable import Datasets
+import TensorCore
 import Stats
 import TestSupport
 
@@ -94,6 +95,17 @@ final class CIFAR10Tests: XCTestCase {
         XCTAssertEqual(report.splits.map(\.count), [10, 3])
         XCTAssertEqual(report.splits[0].classCounts, [5, 5, 0, 0, 0, 0, 0, 0, 0, 0])
         XCTAssertFalse(report.isOfficial)   // counts differ from 50 000 / 10 000
+    }
+
+    /// "OK" without a checksum says so: extracted files have no official MD5 (it said a bare "OK").
+    func testOKWithoutChecksumsSaysNoneWasCompared() {
+        let split = DatasetReport.Split(name: "cifar10/train", count: 50_000, sampleShape: Shape(3, 32, 32), classCounts: [Int](repeating: 5000, count: 10))
+        let bare = DatasetReport(dataset: "cifar10", root: "/d", splits: [split], files: [], warnings: [])
+        XCTAssertTrue(bare.isOfficial)
+        XCTAssertTrue(bare.description.hasSuffix("OK: loaded and counted (no checksum compared: no official archive here, or --no-checksums)"), bare.description)
+        let checked = DatasetReport(dataset: "cifar10", root: "/d", splits: [split],
+                                    files: [.init(path: "/d/cifar-10-binary.tar.gz", md5: "a", expectedMD5: "a")], warnings: [])
+        XCTAssertTrue(checked.description.hasSuffix("\n  OK"), checked.description)
     }
 
     func testMNISTExtractAndVerifyChecksums() throws {

@@ -40,6 +40,21 @@ final class RunFolderCLITests: XCTestCase {
         XCTAssertTrue(left.contains("notes"), "a folder no masklab command wrote is kept: \(left)")
     }
 
+    /// Interpolating between networks of different shapes names the setting that differs.
+    func testInterpolateNamesTheArchitectureDifference() throws {
+        let data = TemporaryDirectory("masklab-interp-arch-data")
+        try DatasetFixtures.writeMNIST(to: data.url, train: 240, test: 60, gzipped: true)
+        let dir = TemporaryDirectory("masklab-interp-arch")
+        for hidden in ["8", "16"] {
+            let r = try masklab(["train", "--data", data.path, "--out", dir.file("h\(hidden)").path, "--iterations", "2", "--batch-size", "32",
+                                 "--hidden", hidden, "--threads", "1", "--quiet"])
+            XCTAssertEqual(r.status, 0, "\(r)")
+        }
+        let r = try masklab(["interpolate", dir.file("h8").path, dir.file("h16").path, "--data", data.path, "--out", dir.file("i").path])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("B's architecture differs from A's (modelOptions.hidden [8] in A, [16] in B)"), r.stderr)
+    }
+
     /// Every file of `folder` (relative path → bytes).
     static func snapshot(_ folder: URL) throws -> [String: Data] {
         var out: [String: Data] = [:]

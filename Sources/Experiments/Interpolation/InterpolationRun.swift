@@ -101,7 +101,16 @@ public enum InterpolationRun {
         let (configA, checkpointA) = try locate(a)
         let (configB, checkpointB) = try locate(b)
         guard configA.training.model == configB.training.model, configA.training.modelOptions == configB.training.modelOptions else {
-            throw .config(path: b, message: "model \(configB.training.model) differs from A's \(configA.training.model) (interpolation needs the same architecture)")
+            // Name what differs (hidden 16 in A, 64 in B), not just the model's name, which may be the same.
+            func architecture(_ c: RunConfig) -> RunConfig {
+                var only = RunConfig()
+                only.training.model = c.training.model
+                only.training.modelOptions = c.training.modelOptions
+                return only
+            }
+            let what = ConfigDiff.brief(saved: architecture(configA).jsonText(), requested: architecture(configB).jsonText(), savedIn: "in A", requestedIn: "in B")
+            throw .config(path: b, message: "B's architecture differs from A's (\(what.isEmpty ? "\(configA.training.model) and \(configB.training.model)" : what)); "
+                          + "interpolation needs the same architecture")
         }
         var config = configA
         config.augment = false
