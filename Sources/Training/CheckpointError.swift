@@ -43,7 +43,7 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
             return "\(path): the run was checkpointed with \(what); resume with the configuration and data it started with, "
                 + "or start a new run (--overwrite, or another --out)"
         case let .stateDict(path, model, problem):
-            return "\(path): does not fit model \(model): \(problem) (hint: give the model with the flags or config the weights were trained with)"
+            return "\(path): does not fit model \(model): \(problem) (hint: describe the model the weights were trained with: its config.json, --config FILE, or train's model flags)"
         }
     }
 }

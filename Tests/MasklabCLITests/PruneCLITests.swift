@@ -102,6 +102,11 @@ final class PruneCLITests: XCTestCase {
         let density = try String(contentsOf: out.file("cmp/density.csv"), encoding: .utf8)
         let firstRow = try XCTUnwrap(density.split(separator: "\n").dropFirst().first)
         XCTAssertFalse(firstRow.hasSuffix(",,"), "effective density filled in from model.json: \(density)")
+        // A mask given where weights are expected is named as a mask.
+        let maskAsWeights = try masklab(["eval", out.file("magnitude-data/mask.safetensors").path, "--config", out.file("run/config.json").path,
+                                         "--data", data.path])
+        XCTAssertNotEqual(maskAsWeights.status, 0)
+        XCTAssertTrue(maskAsWeights.stderr.contains("holds only 0s and 1s: a mask (mask.safetensors), not weights"), maskAsWeights.stderr)
         let model = try String(contentsOf: out.file("magnitude-data/model.json"), encoding: .utf8)
         XCTAssertTrue(model.contains("\"hidden\"") && model.contains("16"), model)
         let snip = try masklab(["prune", run, "--data", missing, "--criterion", "snip", "--out", out.file("snip").path])

@@ -68,7 +68,14 @@ public struct WeightsSource: Sendable {
             if StateDict.isCheckpoint(file) { return try Checkpoint.restore(file, path: url.path, into: network, optimizer: nil) }
             try StateDict.restore(file, path: url.path, into: network)
             return nil
-        } catch { throw .training(.checkpoint(error)) }
+        } catch {
+            // A mask file (lottery levels, `prune`) has the weights' names but only 0s and 1s: say so.
+            if !file.tensors.isEmpty, file.tensors.allSatisfy({ $0.dtype == .f32 && $0.floats.allSatisfy { $0 == 0 || $0 == 1 } }) {
+                throw .config(path: url.path, message: "holds only 0s and 1s: a mask (mask.safetensors), not weights; give a checkpoint "
+                              + "(a run folder's last.safetensors) or a state_dict of weights")
+            }
+            throw .training(.checkpoint(error))
+        }
     }
 
     /// The safetensors file `url` names: itself, or a run folder's `last.safetensors`; throws
