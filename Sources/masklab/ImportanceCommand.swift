@@ -32,7 +32,9 @@ struct ImportanceCommand: ParsableCommand {
         part plus the steps) and as a share of training (50 000 images per epoch) for the default and \
         the seed's configuration: the median of --repeats rounds, each timing the training step afresh.
 
-        SOLVER OPTIONS (as in `masklab train`; default: the run's):
+        SOLVER OPTIONS (as in `masklab train`; default: the run's). Without --importance-gamma, γ is the \
+        run's base learning rate (a one-shot solve has no place in the schedule); command.txt records the \
+        settings solved with.
         \(OptionTable(solverOptions).helpText(defaults: ImportanceConfig()))
         """
     )
@@ -73,7 +75,7 @@ struct ImportanceCommand: ParsableCommand {
                           "--gamma": "--importance-gamma", "--solve": "--importance-solve",
                           "--initialisation": "--importance-init", "--normalisation": "--importance-normalisation"]
 
-    @Option(name: .long, help: ArgumentHelp("Tensors left out (when the run has no masks): first, shortcut, last.", valueName: "first,shortcut,last"))
+    @Option(name: .long, help: ArgumentHelp("Tensors left out of the solve: first, shortcut, last. Replaces the run's masks scope exclusions (default: the run's; none for a run without masks).", valueName: "first,shortcut,last"))
     var maskExclude: String?
 
     @Option(name: .long, help: "Threads. Default: all cores.")

@@ -58,6 +58,8 @@ final class MaskCLITests: XCTestCase {
         XCTAssertTrue(svg.contains("fc1.weight") && svg.contains("λ = 1.0") && svg.contains("λ = 0.0"), "overlaid panels per layer")
         let rows = try String(contentsOf: out.file("imp/importance/histograms.csv"), encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(rows.count, 1 + 2 * 2 * 38, "2 λ × 2 tensors × (36 bins + under/overflow)")
+        let solved = try String(contentsOf: out.file("imp/importance/command.txt"), encoding: .utf8)
+        XCTAssertTrue(solved.contains("solver: λ 0, 1; γ ") && solved.contains("; 5 steps, "), "the settings solved with, γ included: \(solved)")
         // A negative λ after the flag is read as its value and refused as one, not as a missing value.
         let negative = try masklab(["importance", out.file("imp").path, "--data", data.path, "--lambda", "-1", "--threads", "1"])
         XCTAssertNotEqual(negative.status, 0)

@@ -89,7 +89,11 @@ public enum ImportanceHistograms {
         try folder.write(statsCSV, to: files[0])
         try folder.write(histCSV, to: files[1])
         try folder.write(plot.svg(), to: files[2])
-        try folder.writeCommand([("weights", weights.text), ("data", dataRoot.path)])
+        // The solver's settings as solved, γ included: with none given it is the run's base learning
+        // rate (a one-shot solve has no place in the schedule).
+        let solved = "λ \(lambdaList.map { String(format: "%g", $0) }.joined(separator: ", ")); γ \(String(format: "%g", gamma))" + (base.gamma == nil ? " (the run's base learning rate)" : "")
+            + "; η \(String(format: "%g", base.eta)); \(base.steps) steps, \(base.solve.rawValue), \(base.batches) batch\(base.batches == 1 ? "" : "es")"
+        try folder.writeCommand([("weights", weights.text), ("data", dataRoot.path), ("solver", solved)])
         return outDir
     }
 }
