@@ -93,6 +93,14 @@ final class CLITests: XCTestCase {
         let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: out.file("a/summary.json"))) as? [String: Any])
         XCTAssertEqual(json["testAccuracy"] as? Double, summary["finalTestAccuracy"] as? Double, "eval must reproduce the run's last test accuracy")
         XCTAssertEqual(json["testSamples"] as? Int, 60)
+        XCTAssertFalse(eval.stderr.contains("warning"), "a completed run's weights: no warning: \(eval.stderr)")
+        // The weights of a run that did not complete are scored with a warning on stderr; --json stays clean.
+        try FileManager.default.copyItem(at: out.file("a"), to: out.file("cut"))
+        try FileManager.default.removeItem(at: out.file("cut/summary.json"))
+        let cut = try masklab(["eval", out.file("cut").path, "--data", data.path, "--json", "--threads", "1"])
+        XCTAssertEqual(cut.status, 0, "\(cut)")
+        XCTAssertTrue(cut.stderr.contains("warning: the weights") && cut.stderr.contains("has not finished (no summary.json)"), cut.stderr)
+        XCTAssertNotNil(try? JSONSerialization.jsonObject(with: Data(cut.stdout.utf8)), cut.stdout)
     }
 
     /// A config file sets the run; a flag overrides one field; unknown keys are refused.

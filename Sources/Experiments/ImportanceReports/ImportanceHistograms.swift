@@ -62,6 +62,8 @@ public enum ImportanceHistograms {
         let edges = ImportanceStats.histogramEdges
         for l in lambdaList {
             solver.config.lambda = l
+            // A long solve (many steps, a per-layer solve of a wide network) says what it is doing first.
+            say("solving λ \(String(format: "%g", l)): \(base.steps) \(base.solve.rawValue) step\(base.steps == 1 ? "" : "s") over \(targets.count) tensor\(targets.count == 1 ? "" : "s")…")
             let report = solver.solve(on: solverBatches, gamma: gamma)
             var row: [ImportanceStats] = []
             for t in targets.indices {
