@@ -70,6 +70,9 @@ struct InterpolateCommand: ParsableCommand {
             throw ValidationError("--step \(step) makes \(Int(((to - from) / step).rounded()) + 1) points from \(from) to \(to); at most 10 001 (each is a full evaluation)")
         }
         let grid = Interpolation.grid(from: from, to: to, step: step)
+        guard grid.contains(where: { $0 > 0 && $0 < 1 }) else {
+            throw ValidationError("the grid \(from)…\(to) step \(step) has no point strictly between α = 0 and α = 1, so every barrier would be 0; use a smaller --step")
+        }
         guard grid.contains(0), grid.contains(1) else {
             throw ValidationError("the grid \(from)…\(to) step \(step) must contain α = 0 and α = 1 (for the barrier); e.g. --from -0.2 --to 1.2 --step 0.1")
         }

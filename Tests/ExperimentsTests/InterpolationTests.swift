@@ -25,6 +25,20 @@ final class InterpolationTests: XCTestCase {
         return RunConfig(training: t)
     }
 
+    /// A NaN loss far along the path (a diverged extrapolation) is written as "NaN", not a crash.
+    func testASummaryWithANaNLossIsWritten() throws {
+        let points = [-0.2, 0, 0.5, 1].map { a in
+            Interpolation.Point(alpha: a, trainLoss: a < 0 ? .nan : 0.5, trainAccuracy: 0.9, testLoss: a < 0 ? .infinity : 0.5, testAccuracy: 0.9)
+        }
+        let summary = InterpolationRun.Summary(a: "A", b: "B", model: "mlp", dataset: "mnist", trainSamples: 10, testSamples: 10, points: points)
+        let dir = TemporaryDirectory("masklab-interp-nan")
+        let folder = try RunFolder.open(dir.url, commandLine: ["t"], results: [], holds: "an interpolation", reuse: .refuse, choices: [])
+        defer { folder.close() }
+        try InterpolationRun.write(summary, a: "A", b: "B", to: folder)
+        let text = try String(contentsOf: dir.file("summary.json"), encoding: .utf8)
+        XCTAssertTrue(text.contains("\"NaN\"") && text.contains("\"Infinity\""), text)
+    }
+
     func testGridAndBarrier() {
         let g = Interpolation.grid()
         XCTAssertEqual(g.count, 15)

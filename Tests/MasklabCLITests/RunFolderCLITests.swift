@@ -53,6 +53,14 @@ final class RunFolderCLITests: XCTestCase {
         let r = try masklab(["interpolate", dir.file("h8").path, dir.file("h16").path, "--data", data.path, "--out", dir.file("i").path])
         XCTAssertNotEqual(r.status, 0)
         XCTAssertTrue(r.stderr.contains("B's architecture differs from A's (modelOptions.hidden [8] in A, [16] in B)"), r.stderr)
+        let coarse = try masklab(["interpolate", dir.file("h8").path, dir.file("h8").path, "--from", "0", "--to", "1", "--step", "1", "--data", data.path])
+        XCTAssertEqual(coarse.status, 64)
+        XCTAssertTrue(coarse.stderr.contains("has no point strictly between α = 0 and α = 1"), coarse.stderr)
+        // Another command's folder given as weights says what to pass instead.
+        try FileManager.default.createDirectory(at: dir.file("lot"), withIntermediateDirectories: true)
+        try Data("{}".utf8).write(to: dir.file("lot/lottery.json"))
+        let lottery = try masklab(["eval", dir.file("lot").path, "--data", data.path])
+        XCTAssertTrue(lottery.stderr.contains("belongs to `masklab lottery`; pass one of its levels, LOTTERY/level_NN"), lottery.stderr)
     }
 
     /// Every file of `folder` (relative path → bytes).
