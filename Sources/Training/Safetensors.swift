@@ -244,7 +244,8 @@ public struct SafetensorsFile: Sendable, Equatable {
             }
             guard let dtype = SafetensorsDType(rawValue: d) else {
                 throw .invalidTensor(path: path, name: name, offset: 8,
-                                     expected: "dtype " + SafetensorsDType.allCases.map(\.rawValue).joined(separator: ", "), got: d)
+                                     expected: "dtype " + SafetensorsDType.allCases.map(\.rawValue).joined(separator: ", "),
+                                     got: d + (["F64", "F16", "BF16"].contains(d) ? " (weights are read as F32: save them after model.float())" : ""))
             }
             guard let shape = integers(fields["shape"]), shape.allSatisfy({ $0 >= 0 }) else {
                 throw .invalidTensor(path: path, name: name, offset: 8, expected: "shape as non-negative integers", got: "\(fields["shape"] ?? "nothing")")

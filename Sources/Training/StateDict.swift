@@ -37,12 +37,16 @@ public enum StateDict {
         for e in expected {
             guard let t = present[e.name] else {
                 let extra = present.keys.filter { !names.contains($0) }.sorted()
+                // nn.DataParallel saves every name under "module.": say how to load it.
+                let wrapped = present["module." + e.name] != nil
                 throw .stateDict(path: path, model: network.name, problem: "tensor '\(e.name)' (\(e.dtype.rawValue) \(e.shape)) is missing"
-                                 + (extra.isEmpty ? "" : "; the file has names the model lacks, e.g. '\(extra[0])' (\(extra.count) in all)"))
+                                 + (extra.isEmpty ? "" : "; the file has names the model lacks, e.g. '\(extra[0])' (\(extra.count) in all)")
+                                 + (wrapped ? "; its names carry nn.DataParallel's 'module.' prefix: save model.module.state_dict() instead" : ""))
             }
             guard t.dtype == e.dtype, t.shape == e.shape else {
                 throw .stateDict(path: path, model: network.name,
-                                 problem: "tensor '\(e.name)': the model expects \(e.dtype.rawValue) \(e.shape), the file has \(t.dtype.rawValue) \(t.shape)")
+                                 problem: "tensor '\(e.name)': the model expects \(e.dtype.rawValue) \(e.shape), the file has \(t.dtype.rawValue) \(t.shape)"
+                                 + (t.shape == e.shape && e.dtype == .f32 && t.dtype != .f32 ? " (convert with model.float() before saving)" : ""))
             }
         }
         if let extra = file.tensors.map(\.name).first(where: { !names.contains($0) && !ignoredPrefixes.contains(where: $0.hasPrefix) }) {

@@ -65,6 +65,11 @@ final class StateDictTests: XCTestCase {
         file.tensors.append(SafetensorsTensor(name: "fc9.weight", shape: [1], floats: [0]))
         let extra = message { try StateDict.restore(file, path: "x.safetensors", into: try self.mlp([4])) }
         XCTAssertTrue(extra.contains("'fc9.weight' is not a parameter or buffer"), extra)
+        // nn.DataParallel's "module." prefix is named with the fix.
+        var wrapped = try SafetensorsFile.read(from: Self.fixture)
+        wrapped.tensors = wrapped.tensors.map { SafetensorsTensor(name: "module." + $0.name, shape: $0.shape, floats: $0.floats) }
+        let dataParallel = message { try StateDict.restore(wrapped, path: "x.safetensors", into: try self.mlp([4])) }
+        XCTAssertTrue(dataParallel.contains("nn.DataParallel's 'module.' prefix: save model.module.state_dict() instead"), dataParallel)
         // Nothing was written by the failed loads.
         let untouched = try mlp([4])
         let before = untouched.store.values.tensor(Shape(untouched.store.count)).toArray()
