@@ -49,8 +49,8 @@ struct EvalCommand: ParsableCommand {
         let checkpoint = source.file
         // As importance, prune and interpolate do: say when the weights are not a finished run's
         // (on stderr, so that --json output stays clean). The checkpoint's position is in the result.
-        if let warning = WeightsProvenance.facts(checkpoint).warning(role: "the weights") {
-            StandardStreams.error(warning.replacingOccurrences(of: ", and command.txt records that state", with: "") + "\n")
+        if let warning = WeightsProvenance.facts(checkpoint).warning(role: "the weights", recorded: false) {
+            StandardStreams.error(warning + "\n")
         }
         var config = source.config
         config.validation = 0

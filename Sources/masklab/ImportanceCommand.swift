@@ -143,7 +143,7 @@ struct ImportanceCommand: ParsableCommand {
         guard let maskExclude else { return nil }
         do throws(OptionError) {
             return Set(try CommaList.parse(maskExclude, what: "--mask-exclude", expected: "one of first, shortcut, last") { MaskExclusion(rawValue: $0) })
-        } catch { throw CommandFailure(error.message) }
+        } catch { throw ValidationError(error.message) }
     }
 
     /// --lambda as numbers (nil: the run's).

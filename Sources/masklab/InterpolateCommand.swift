@@ -38,7 +38,7 @@ struct InterpolateCommand: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "Last α of the grid.")
     var to: Double = 1.2
 
-    @Option(name: .long, parsing: .unconditional, help: "Grid step (> 0; at most 10 000 points).")
+    @Option(name: .long, parsing: .unconditional, help: "Grid step (> 0; at most 10 001 points).")
     var step: Double = 0.1
 
     @Option(name: .long, help: "Use the first N training samples (BatchNorm statistics and train metrics). Default: all.")
@@ -66,8 +66,9 @@ struct InterpolateCommand: ParsableCommand {
         }
         guard a != nil, b != nil else { throw ValidationError("need the two networks A and B (run folders or checkpoints), or --recompute FOLDER") }
         guard step > 0, to > from else { throw ValidationError("need --step > 0 and --to > --from, got \(from)…\(to) step \(step)") }
-        guard (to - from) / step <= 10_000 else {
-            throw ValidationError("--step \(step) makes \(Int(((to - from) / step).rounded()) + 1) points from \(from) to \(to); at most 10 001 (each is a full evaluation)")
+        guard from.isFinite, to.isFinite, step.isFinite, (to - from) / step <= 10_000 else {
+            throw ValidationError("--from \(from) --to \(to) --step \(step) make " + String(format: "%.3g", (to - from) / step + 1)
+                                  + " points; give finite values and at most 10 001 points (each is a full evaluation)")
         }
         let grid = Interpolation.grid(from: from, to: to, step: step)
         guard grid.contains(where: { $0 > 0 && $0 < 1 }) else {

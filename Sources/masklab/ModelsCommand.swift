@@ -31,7 +31,7 @@ struct ModelsCommand: ParsableCommand {
     func run() throws {
         let options = ModelOptions(width: width)
         if tensors {
-            guard let model else { throw CommandFailure("--tensors needs --model NAME") }
+            guard let model else { throw UsageFailure("--tensors needs --model NAME") }
             let definition: any DatasetDefinition.Type
             do { definition = try DatasetRegistry.definition(dataset ?? (model == "mlp" ? "mnist" : "cifar10")) } catch { throw UsageFailure(error.description) }
             let net: Network

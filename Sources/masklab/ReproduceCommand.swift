@@ -25,7 +25,8 @@ struct ReproduceCommand: ParsableCommand {
 
         Exit status: 0 when every value is identical; 2 when one differs (the count, the first \
         difference and the largest relative difference are shown, and the reproduction's folder \
-        is kept); 1 on an error; 130 when stopped by Ctrl-C or SIGTERM (nothing is compared).
+        is kept); 64 for a setting the run's records refuse (--epochs beyond them, --init-from for a run that \
+        started from none); 1 on another error; 130 when stopped by Ctrl-C or SIGTERM (nothing is compared).
 
         Bits are expected to match for the same code, CPU model and OpenBLAS kernel set (set \
         OPENBLAS_CORETYPE to the run's kernel set to use it). The command shows where the run \
@@ -56,6 +57,10 @@ struct ReproduceCommand: ParsableCommand {
 
     func validate() throws {
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be ≥ 1, got \(epochs)") }
+        // --out must be new or empty: refused before anything is printed about it.
+        if let out, let names = try? FileManager.default.contentsOfDirectory(atPath: out), !names.isEmpty {
+            throw ValidationError("--out \(out) already holds files; give a new or empty folder (nothing was changed)")
+        }
     }
 
     func run() throws {

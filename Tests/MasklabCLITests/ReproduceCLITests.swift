@@ -73,8 +73,8 @@ final class ReproduceCLITests: XCTestCase {
         XCTAssertTrue(initFrom.stderr.contains("the run did not start from --init-from"), initFrom.stderr)
         // --out naming another run: refused, and that run is not called the reproduction.
         let onto = try masklab(["reproduce", run.path, "--data", data.path, "--out", run.path])
-        XCTAssertNotEqual(onto.status, 0, "\(onto)")
-        XCTAssertFalse(onto.stdout.contains("reproduction kept in"), onto.stdout)
+        XCTAssertEqual(onto.status, 64, "\(onto)")
+        XCTAssertFalse(onto.stdout.contains("reproduction"), "refused before the folder is named the reproduction: \(onto.stdout)")
         let empty = try masklab(["reproduce", out.path, "--data", data.path])
         XCTAssertEqual(empty.status, 1, "\(empty)")
         XCTAssertTrue(empty.stderr.contains("not a run folder: it has no config.json"), empty.stderr)

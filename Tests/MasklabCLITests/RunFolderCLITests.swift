@@ -18,26 +18,28 @@ final class RunFolderCLITests: XCTestCase {
         try CommandRunner.run(args, directory: dir, environment: [:], timeout: 240)
     }
 
-    /// `--overwrite` replaces what `importance` and `prune` derived from the old weights inside the
-    /// folder (they described weights that are gone); other subfolders stay.
-    func testOverwriteRemovesWhatWasDerivedFromTheOldWeights() throws {
+    /// `--overwrite` keeps what `importance` and `prune` computed from the old weights inside the
+    /// folder (other work may use its files) and warns that it no longer describes the run; a
+    /// folder that merely holds such a file, or was computed from another run, gets no warning.
+    func testOverwriteWarnsAboutWhatWasDerivedFromTheOldWeights() throws {
         let data = TemporaryDirectory("masklab-overwrite-derived-data")
         try DatasetFixtures.writeMNIST(to: data.url, train: 240, test: 60, gzipped: true)
         let dir = TemporaryDirectory("masklab-overwrite-derived")
         let run = dir.file("run")
         let args = ["train", "--data", data.path, "--out", run.path, "--iterations", "3", "--batch-size", "32", "--hidden", "8", "--threads", "1", "--quiet"]
         XCTAssertEqual(try masklab(args).status, 0)
-        for (folder, marker) in [("importance", "histograms.csv"), ("prune-snip", "prune.json"), ("notes", "mine.txt")] {
-            try FileManager.default.createDirectory(at: run.appendingPathComponent(folder), withIntermediateDirectories: true)
-            try Data("x".utf8).write(to: run.appendingPathComponent("\(folder)/\(marker)"))
-        }
-        let refused = try masklab(args)
-        XCTAssertTrue(refused.stderr.contains("last.safetensors, importance, prune-snip;"), refused.stderr)
+        let imp = try masklab(["importance", run.path, "--data", data.path, "--importance-steps", "1", "--threads", "1"])
+        XCTAssertEqual(imp.status, 0, "\(imp)")
+        try FileManager.default.createDirectory(at: run.appendingPathComponent("plots"), withIntermediateDirectories: true)
+        try Data("x".utf8).write(to: run.appendingPathComponent("plots/histograms.csv"))
+        let before = try Self.snapshot(run.appendingPathComponent("importance"))
         let replaced = try masklab(args + ["--overwrite"])
         XCTAssertEqual(replaced.status, 0, "\(replaced)")
-        let left = try FileManager.default.contentsOfDirectory(atPath: run.path)
-        XCTAssertFalse(left.contains("importance") || left.contains("prune-snip"), "\(left)")
-        XCTAssertTrue(left.contains("notes"), "a folder no masklab command wrote is kept: \(left)")
+        XCTAssertTrue(replaced.stderr.contains("warning: \(run.appendingPathComponent("importance").path) was computed from the weights --overwrite replaced"),
+                      replaced.stderr)
+        XCTAssertFalse(replaced.stderr.contains("plots"), replaced.stderr)
+        XCTAssertEqual(try Self.snapshot(run.appendingPathComponent("importance")), before, "nothing is deleted")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: run.appendingPathComponent("plots/histograms.csv").path))
     }
 
     /// Interpolating between networks of different shapes names the setting that differs.
@@ -56,6 +58,11 @@ final class RunFolderCLITests: XCTestCase {
         let coarse = try masklab(["interpolate", dir.file("h8").path, dir.file("h8").path, "--from", "0", "--to", "1", "--step", "1", "--data", data.path])
         XCTAssertEqual(coarse.status, 64)
         XCTAssertTrue(coarse.stderr.contains("has no point strictly between α = 0 and α = 1"), coarse.stderr)
+        for step in ["1e-320", "1e-9"] {   // an infinite or huge point count is refused, not a crash
+            let fine = try masklab(["interpolate", dir.file("h8").path, dir.file("h8").path, "--step", step, "--data", data.path])
+            XCTAssertEqual(fine.status, 64, "--step \(step): \(fine.stderr)")
+            XCTAssertTrue(fine.stderr.contains("at most 10 001 points"), fine.stderr)
+        }
         // Another command's folder given as weights says what to pass instead.
         try FileManager.default.createDirectory(at: dir.file("lot"), withIntermediateDirectories: true)
         try Data("{}".utf8).write(to: dir.file("lot/lottery.json"))

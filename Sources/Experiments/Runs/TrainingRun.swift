@@ -124,17 +124,34 @@ public enum TrainingRun {
     static func open(_ layout: RunLayout, config: RunConfig, commandLine: [String], reuse: RunFolder.Reuse) throws(RunError) -> RunFolder {
         // A completed run has nothing to continue: --resume is not offered for it.
         let resumable = RunFolder.status(of: layout) != .completed
-        // What `importance` and `prune` wrote inside the folder was computed from its weights:
-        // replaced with them (--overwrite), never left beside new weights it does not describe.
-        let derived = ((try? FileManager.default.contentsOfDirectory(atPath: layout.directory.path)) ?? []).sorted().filter { name in
-            let sub = layout.directory.appendingPathComponent(name, isDirectory: true)
-            return ["importance", "prune"].contains(FolderOwner.of(sub)?.command ?? "")
-        }
-        let results = RunLayout.results.contains(where: { FileManager.default.fileExists(atPath: layout.directory.appendingPathComponent($0).path) })
-            ? RunLayout.results + derived : RunLayout.results
-        return try RunFolder.open(layout.directory, commandLine: commandLine, results: results, holds: "a run", reuse: reuse,
-                                  choices: (resumable ? ["continue it with --resume"] : []) + ["replace it with --overwrite", "choose another --out"]) { () throws(RunError) in
+        let folder = try RunFolder.open(layout.directory, commandLine: commandLine, results: RunLayout.results, holds: "a run", reuse: reuse,
+                                        choices: (resumable ? ["continue it with --resume"] : []) + ["replace it with --overwrite", "choose another --out"]) { () throws(RunError) in
             try requireSavedConfig(layout, equals: config)
+        }
+        // What `importance` and `prune` computed from the replaced weights stays (it is never
+        // deleted: other work may use its files), but it no longer describes this run: say so.
+        if reuse == .overwrite {
+            for sub in derivedFolders(layout) {
+                warn("\(sub.path) was computed from the weights --overwrite replaced; it is kept, but no longer describes this run")
+            }
+        }
+        return folder
+    }
+
+    /// The folders inside a run folder that `importance` (`importance/`) or `prune` (`prune-*/`)
+    /// wrote from this run's own weights, by their default names and by the weights their record
+    /// names; symbolic links are not followed.
+    static func derivedFolders(_ layout: RunLayout) -> [URL] {
+        let fm = FileManager.default
+        let run = layout.directory.standardizedFileURL
+        let names = ((try? fm.contentsOfDirectory(atPath: run.path)) ?? []).sorted().filter { $0 == "importance" || $0.hasPrefix("prune-") }
+        return names.map { run.appendingPathComponent($0, isDirectory: true) }.filter { sub in
+            guard (try? fm.attributesOfItem(atPath: sub.path))?[.type] as? FileAttributeType == .typeDirectory,
+                  let command = try? String(contentsOf: RunLayout(directory: sub).command, encoding: .utf8) else { return false }
+            // The "weights:" line of the latest invocation names the file read.
+            let latest = RunFolder.latestInvocation(command)
+            guard let line = latest.split(separator: "\n").first(where: { $0.hasPrefix("weights: ") }) else { return false }
+            return line.contains(run.appendingPathComponent(RunLayout.checkpointFile).path)
         }
     }
 

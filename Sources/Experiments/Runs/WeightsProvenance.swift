@@ -77,14 +77,15 @@ public struct WeightsProvenance: Sendable {
     }
 
     /// A warning for the terminal when the weights come from a run that had not completed, nil
-    /// otherwise. `role` names them ("A", "weights").
-    public func warning(role: String) -> String? {
+    /// otherwise. `role` names them ("A", "weights"); `recorded`: whether the command writes a
+    /// `command.txt` that records the state (`eval` writes none).
+    public func warning(role: String, recorded: Bool = true) -> String? {
         let position = epoch.map { e in " (its checkpoint at epoch \(e)" + (iteration.map { ", iteration \($0)" } ?? "") + ")" } ?? ""
         switch state {
         case .completed, .notARun: return nil
         case .writing(let pid):
             return "warning: \(role) \(file.path) belongs to a run that is still being written" + (pid.map { " by process \($0)" } ?? "")
-                + "; these results use the weights as they were now\(position), and command.txt records that state"
+                + "; these results use the weights as they were now\(position)" + (recorded ? ", and command.txt records that state" : "")
         case .ended(let status):
             return "warning: \(role) \(file.path) belongs to a run that ended as \(status), not completed\(position)"
         case .unfinished:
