@@ -95,6 +95,7 @@ public enum ImportanceHistograms {
         // rate (a one-shot solve has no place in the schedule).
         let solved = "λ \(lambdaList.map { String(format: "%g", $0) }.joined(separator: ", ")); γ \(String(format: "%g", gamma))" + (base.gamma == nil ? " (the run's base learning rate)" : "")
             + "; η \(String(format: "%g", base.eta)); \(base.steps) steps, \(base.solve.rawValue), \(base.batches) batch\(base.batches == 1 ? "" : "es")"
+            + "; initialisation \(base.initialisation.rawValue), normalisation \(base.normalisation.rawValue), step control \(base.stepControl.rawValue)"
         try folder.writeCommand([("weights", weights.text), ("data", dataRoot.path), ("solver", solved)])
         return outDir
     }
