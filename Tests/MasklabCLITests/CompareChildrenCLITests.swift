@@ -50,7 +50,8 @@ final class CompareChildrenCLITests: XCTestCase {
         try writeConfig(config, name: "long", epochs: 1000)
         let compareArgs = ["compare", config.path, "--data", data.path, "--out", out.path]
         let parent = try background.start(compareArgs)
-        let run = out.file("compare-long/runs/baseline/seed-1")
+        // The first run to start: within a seed the arm that solves for importance goes first.
+        let run = out.file("compare-long/runs/impacts/seed-1")
         let child = try XCTUnwrap(BackgroundProcesses.lockPid(run, other: parent.processIdentifier), "the first run never started")
         XCTAssertEqual(Self.stat(child, 2), Self.stat(parent.processIdentifier, 2), "the run is in compare's process group")
         XCTAssertEqual(Self.stat(child, 1), String(parent.processIdentifier), "the run is compare's child")
