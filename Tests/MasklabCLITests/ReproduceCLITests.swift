@@ -84,6 +84,22 @@ final class ReproduceCLITests: XCTestCase {
         XCTAssertTrue(foreign.stderr.contains("belongs to `masklab compare`"), foreign.stderr)
     }
 
+    /// A run started with a relative --init-from reproduces from anywhere: command.txt records
+    /// the directory it started in (before, the path was read from the current folder).
+    func testARelativeInitFromIsReadFromTheDirectoryTheRunStartedIn() throws {
+        let data = TemporaryDirectory("masklab-repro-relative-data")
+        try DatasetFixtures.writeMNIST(to: data.url, train: 240, test: 60, gzipped: true)
+        let out = TemporaryDirectory("masklab-repro-relative")
+        let common = ["--data", data.path, "--iterations", "4", "--batch-size", "32", "--hidden", "8", "--threads", "1", "--quiet"]
+        for (name, extra) in [("w", [String]()), ("r", ["--init-from", "w/last.safetensors"])] {
+            let r = try CommandRunner.run(["train", "--out", name] + common + extra, directory: out.url, environment: [:], timeout: 240)
+            XCTAssertEqual(r.status, 0, "\(r)")
+        }
+        let again = try masklab(["reproduce", out.file("r").path, "--data", data.path])
+        XCTAssertEqual(again.status, 0, "\(again)")
+        XCTAssertTrue(again.stdout.contains("identical"), again.stdout)
+    }
+
     /// Ctrl-C stops a reproduction: exit status 130, nothing compared, and its temporary folder
     /// removed. (A second Ctrl-C quits at once and removes it too, through `beforeExit`; two
     /// signals sent together reach the handler as one, so that path is not driven here.)

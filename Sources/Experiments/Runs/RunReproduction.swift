@@ -114,12 +114,18 @@ public enum RunReproduction {
         }
         var start = initFrom
         // A resumed run's later invocations need no --init-from: the first one that names it counts.
-        if start == nil, let recordedPath = invocations.lazy.compactMap(initFromArgument).first {
-            guard fm.fileExists(atPath: recordedPath) else {
+        if start == nil, let (recordedPath, invocation) = invocations.lazy.compactMap({ i in initFromArgument(i).map { ($0, i) } }).first {
+            // A relative path is read from the directory the run was started in, when command.txt
+            // records it (since session 18), else from the current folder.
+            let started = invocation.split(separator: "\n").first { $0.hasPrefix("directory: ") }.map { String($0.dropFirst("directory: ".count)) }
+            let resolved = recordedPath.hasPrefix("/") ? recordedPath
+                : started.map { URL(fileURLWithPath: $0, isDirectory: true).appendingPathComponent(recordedPath).standardizedFileURL.path } ?? recordedPath
+            guard fm.fileExists(atPath: resolved) else {
                 throw .config(path: layout.command.path, message: "the run started from --init-from \(recordedPath), which is not there "
-                    + "(a relative path is read from the current folder); give the file with --init-from")
+                    + (started.map { "(read from \($0), where the run started)" } ?? "(a relative path is read from the current folder)")
+                    + "; give the file with --init-from")
             }
-            start = URL(fileURLWithPath: recordedPath)
+            start = URL(fileURLWithPath: resolved)
         }
         // The whole budget when the run completed it and all of it is asked for; otherwise stop.
         let completed = RunFolder.status(of: layout) == .completed
