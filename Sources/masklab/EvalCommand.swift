@@ -61,6 +61,10 @@ struct EvalCommand: ParsableCommand {
         do {
             result = try Evaluation.evaluate(config, checkpoint: checkpoint, dataRoot: dataRoot, includeTrain: train)
         } catch { throw CommandFailure(error.description) }
+        if result.maskIgnored == true {
+            StandardStreams.error("warning: \(checkpoint.path) was trained with masks, but the config used here has none: scored without "
+                                  + "any mask (its run's own config.json evaluates it with the mask its eval setting names)\n")
+        }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

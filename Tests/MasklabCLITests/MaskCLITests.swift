@@ -51,6 +51,14 @@ final class MaskCLITests: XCTestCase {
         let stats = try String(contentsOf: out.file("imp/importance.csv"), encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(stats.count, 1 + 2 * 2, "refreshes at iterations 0 and 4 (8 steps), 2 tensors")
         XCTAssertTrue(FileManager.default.fileExists(atPath: out.file("imp/importance_histograms.csv").path))
+        // A masked run's checkpoint scored with a config that has no masks: said, not silent.
+        let plain = try masklab(base + ["--print-config"])
+        try plain.stdout.write(to: out.file("plain.json"), atomically: true, encoding: .utf8)
+        let other = try masklab(["eval", out.file("imp/last.safetensors").path, "--config", out.file("plain.json").path, "--data", data.path])
+        XCTAssertEqual(other.status, 0, "\(other)")
+        XCTAssertTrue(other.stderr.contains("was trained with masks, but the config used here has none"), other.stderr)
+        let own = try masklab(["eval", out.file("imp").path, "--data", data.path])
+        XCTAssertFalse(own.stderr.contains("was trained with masks"), own.stderr)
 
         let hist = try masklab(["importance", out.file("imp").path, "--data", data.path, "--lambda", "0,1", "--steps", "5", "--threads", "1"])
         XCTAssertEqual(hist.status, 0, "\(hist)")

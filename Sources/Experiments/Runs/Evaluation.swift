@@ -4,6 +4,7 @@ import Stats
 import Layers
 import Datasets
 import Training
+import Masks
 
 /// Loss and accuracy of a checkpoint, as `masklab eval` prints them.
 public struct EvaluationResult: Codable, Sendable {
@@ -18,6 +19,9 @@ public struct EvaluationResult: Codable, Sendable {
     public var trainSamples: Int?
     /// "checkpoint" (a MaskLab checkpoint) or "state_dict" (plain weights, e.g. from PyTorch).
     public var format: String
+    /// Set when the checkpoint holds a mask's state (its run trained with masks) but the config
+    /// evaluated with has none: the scores are of the network without any mask.
+    public var maskIgnored: Bool? = nil
 }
 
 /// Evaluates a saved run (`masklab eval`) in inference mode: BatchNorm running statistics, no
@@ -59,6 +63,7 @@ public enum Evaluation {
         let test = score(splits.test)
         var result = EvaluationResult(model: network.name, step: contents.progress.iteration, testLoss: test.loss,
                                       testAccuracy: test.accuracy, testSamples: splits.test.count, format: "checkpoint")
+        if config.masks == nil, contents.hookState.contains(where: { $0.name.hasPrefix(MaskingHook.prefix) }) { result.maskIgnored = true }
         if includeTrain {
             let train = score(splits.train)
             result.trainLoss = train.loss
