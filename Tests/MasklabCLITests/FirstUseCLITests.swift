@@ -209,6 +209,8 @@ final class FirstUseCLITests: XCTestCase {
         XCTAssertEqual(listing.status, 0, "\(listing)")
         let levelLine = listing.stdout.split(separator: "\n").first { $0.contains("level_01") }.map(String.init) ?? ""
         XCTAssertTrue(levelLine.contains("ticket 5"), "level 1 keeps ≈ half the weights: \(listing.stdout)")
+        let tickets = try masklab(["runs", out.file("lottery").path, "--filter", "masks=ticket"])
+        XCTAssertTrue(tickets.stdout.contains("level_01"), "the MASKS column's first word filters: \(tickets.stdout)")
         XCTAssertTrue(listing.stdout.split(separator: "\n").first { $0.contains("level_00") }?.contains("ticket 100.0%") == true, listing.stdout)
         let levels = try masklab(["diff", out.file("lottery/level_00").path, out.file("lottery/level_01").path])
         XCTAssertTrue(levels.stdout.contains("lotteryMaskDensity: 1 → 0.5"), levels.stdout)

@@ -81,6 +81,9 @@ final class RunsCLITests: XCTestCase {
         XCTAssertEqual(rows.count, 2, csv.stdout)
         XCTAssertTrue(rows.last?.hasPrefix("sweep/b,mlp,mnist,dropconnect,completed,,2,2,") ?? false, csv.stdout)
 
+        // EPOCHS as the table shows it (done/planned).
+        let shown = try masklab(["runs", results.path, "--csv", "--filter", "epochs=2/2"])
+        XCTAssertEqual(shown.stdout.split(separator: "\n").dropFirst().map { String($0.prefix { $0 != "," }) }, ["sweep/b"], shown.stdout)
         let none = try masklab(["runs", results.path, "--filter", "masks=importance"])
         XCTAssertEqual(none.status, 0, "\(none)")
         XCTAssertTrue(none.stdout.contains("no run folders"), none.stdout)

@@ -17,9 +17,12 @@ extension RunListing {
 
         /// Whether the run matches; nil when the run has no such key.
         func matches(_ entry: Entry, _ config: RunConfig) -> Bool? {
+            // The EPOCHS column as the table shows it, done/planned: `epochs=2/2`.
+            if key == "epochs", value.contains("/") { return value == (entry.plannedEpochs.map { "\(entry.epochs)/\($0)" } ?? String(entry.epochs)) }
             if let field = entry.field(key) {
                 switch field {
-                case let .text(s): return s == value
+                // The whole text, or for MASKS its first word as well (`masks=ticket` for "ticket 5").
+                case let .text(s): return s == value || (key == "masks" && s.split(separator: " ").first.map(String.init) == value)
                 case let .number(x): return x.map { Double(value) == $0 } ?? (value.isEmpty)
                 }
             }
