@@ -27,7 +27,7 @@ struct RunsCommand: ParsableCommand {
     @Flag(help: "Sort in descending order (missing values stay last).")
     var descending = false
 
-    @Option(help: ArgumentHelp("Keep runs whose column or config key (dotted, as in config.json: seed, masks.keep) equals the value; repeatable.", valueName: "key=value"))
+    @Option(help: ArgumentHelp("Keep runs whose column or config key (dotted, as in config.json: seed, masks.keep) equals the value (columns as the table shows them: epochs=2/2, masks=ticket for the first word); repeatable.", valueName: "key=value"))
     var filter: [String] = []
 
     @Flag(help: "Print a JSON array instead of the table.")
