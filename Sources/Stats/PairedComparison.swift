@@ -53,6 +53,18 @@ public struct PairedComparison: Sendable, Equatable, Codable {
         p = min(1, 2 * gsl_cdf_tdist_Q(abs(t), degreesOfFreedom))
     }
 
+    /// Whether every difference is the same (σ_d = 0 to rounding): the t statistics are then
+    /// undefined, whatever `t` and `p` hold (see `hasNoSpread`).
+    public var isDegenerate: Bool { Self.hasNoSpread(standardDeviation: standardDeviation, mean: meanDifference) }
+
+    /// Whether differences with standard deviation `sd` and mean `mean` are all the same up to
+    /// rounding: σ_d ≤ 10⁻¹² · max(1, |d̄|), so that equal differences of values read from CSV
+    /// (0.9812 − 0.9761 against 0.9807 − 0.9756) count as equal. The one definition every
+    /// paired table and the seed-extension rule use.
+    public static func hasNoSpread(standardDeviation sd: Double, mean: Double = 0) -> Bool {
+        sd <= 1e-12 * max(1, abs(mean))
+    }
+
     /// The interval's ends (d̄ − h, d̄ + h).
     public var interval: (lower: Double, upper: Double) { (meanDifference - halfWidth, meanDifference + halfWidth) }
 }

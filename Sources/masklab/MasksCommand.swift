@@ -46,14 +46,8 @@ struct MasksCompareCommand: ParsableCommand {
 
     func validate() throws {
         guard masks.count >= 2 else { throw ValidationError("masks compare needs at least two masks, got \(masks.count)") }
-        // The labels are checked before any mask is read (MaskComparison checks them again).
-        if let names = labelList {
-            if names.count != masks.count { throw ValidationError("--labels names \(names.count) masks, but \(masks.count) were given") }
-            if let empty = names.firstIndex(where: \.isEmpty) { throw ValidationError("--labels: label \(empty + 1) is empty") }
-            if let twice = names.first(where: { l in names.filter { $0 == l }.count > 1 }) {
-                throw ValidationError("--labels names \(twice) twice; the tables and plots need a distinct name per mask")
-            }
-        }
+        // The labels are checked before any mask is read.
+        if let names = labelList, let problem = MaskComparison.labelProblem(names, masks: masks.count) { throw ValidationError(problem) }
     }
 
     func run() throws {

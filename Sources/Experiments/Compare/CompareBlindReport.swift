@@ -112,7 +112,7 @@ enum CompareBlindReport {
             s += String(format: "**extend to %d seeds** (detectable then: %.4g%@).", d.seeds, d.detectableAtDecided,
                         d.reachesTarget ? "" : ", still above the target: the rule's maximum")
         }
-        if d.sd <= 1e-12 {
+        if PairedComparison.hasNoSpread(standardDeviation: d.sd) {   // blinded: the mean is never computed
             s += " (σ_d = 0: every interim difference is the same, so the power calculation has no spread to work with and asks for "
                 + "nothing; if it stays so, the paired t-test has no statistic and the table will say \"no test\".)"
         }

@@ -45,11 +45,8 @@ public struct ComparePairedTable: Sendable {
         public var isTestable: Bool { paired != nil && !isDegenerate }
 
         /// Whether the t-based statistics are undefined: at least two pairs, all differences equal
-        /// (σ_d ≤ 10⁻¹² · max(1, |d̄|), so that the rounding of equal differences of values read
-        /// from CSV, e.g. 0.9812 − 0.9761 against 0.9807 − 0.9756, counts as equal).
-        public var isDegenerate: Bool {
-            paired.map { $0.standardDeviation <= 1e-12 * max(1, abs($0.meanDifference)) } ?? false
-        }
+        /// (`PairedComparison.isDegenerate`).
+        public var isDegenerate: Bool { paired?.isDegenerate ?? false }
 
         /// The verdict of the row (see the type's documentation).
         public func verdict(alpha: Double = 0.05) -> String {

@@ -153,12 +153,7 @@ public enum InterpolationRun {
         try folder.write(Interpolation.svg(summary.points, title: title, a: a, b: b), to: files[1])
         // A loss can be NaN or ∞ far along an extrapolated path (a diverged network): written as
         // the strings "NaN", "Infinity", not refused (JSON has no such numbers).
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        let data: Data
-        do { data = try encoder.encode(summary) } catch { throw .output(path: folder.file(files[2]).path, message: "cannot encode: \(error)") }
-        try folder.write(String(decoding: data, as: UTF8.self), to: files[2])
+        try folder.writeJSON(summary, to: files[2], nonFiniteAsStrings: true)
     }
 
     /// A checkpoint as the plot names it: its run folder when it is that folder's

@@ -22,15 +22,7 @@ public struct MaskComparison: Sendable {
 
     public init(_ sources: [MaskSource], labels given: [String]? = nil) throws(MaskCompareError) {
         guard sources.count >= 2 else { throw .usage("masks compare needs at least two masks, got \(sources.count)") }
-        if let given, given.count != sources.count {
-            throw .usage("--labels names \(counted(given.count, "mask")), but \(sources.count) were given")
-        }
-        if let given {
-            if let empty = given.firstIndex(where: \.isEmpty) { throw .usage("--labels: label \(empty + 1) is empty") }
-            if let twice = given.first(where: { l in given.filter { $0 == l }.count > 1 }) {
-                throw .usage("--labels names \(twice) twice; the tables and plots need a distinct name per mask")
-            }
-        }
+        if let given, let problem = Self.labelProblem(given, masks: sources.count) { throw .usage(problem) }
         let first = sources[0]
         for s in sources.dropFirst() {
             do { _ = try MaskOverlap(first.masks, s.masks) } catch { throw .mismatch(source: s.path, reference: first.path, difference: error) }
@@ -51,6 +43,17 @@ public struct MaskComparison: Sendable {
         self.labels = given ?? Self.labels(for: sources.map(\.path))
         self.analytics = analytics
         self.overlaps = overlaps
+    }
+
+    /// Why `labels` cannot name `masks` masks (a count that differs, an empty or a repeated
+    /// label), or nil: checked here and by `masks compare` before any mask is read.
+    public static func labelProblem(_ labels: [String], masks: Int) -> String? {
+        if labels.count != masks { return "--labels names \(counted(labels.count, "mask")), but \(masks) were given" }
+        if let empty = labels.firstIndex(where: \.isEmpty) { return "--labels: label \(empty + 1) is empty" }
+        if let twice = labels.first(where: { l in labels.filter { $0 == l }.count > 1 }) {
+            return "--labels names \(twice) twice; the tables and plots need a distinct name per mask"
+        }
+        return nil
     }
 
     /// Short, distinct names for `paths`: without a trailing `/mask.safetensors`, `/last.safetensors`

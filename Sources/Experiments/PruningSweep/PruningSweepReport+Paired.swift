@@ -83,7 +83,7 @@ extension PruningSweepReport {
                 guard let row = rows.first(where: { $0.series == series && $0.ratio == r }) else { return "" }
                 guard let s = row.summary, let detectable = row.detectable else { return "n = \(row.differences.count)" }
                 // σ_d = 0 (to the rounding of values read from CSV): no interval, nothing to bold.
-                if s.standardDeviation <= 1e-12 * max(1, abs(s.mean)) { return String(format: "%+.2f (all equal)", 100 * s.mean) }
+                if PairedComparison.hasNoSpread(standardDeviation: s.standardDeviation, mean: s.mean) { return String(format: "%+.2f (all equal)", 100 * s.mean) }
                 let text = String(format: "%+.2f ± %.2f", 100 * s.mean, 100 * s.halfWidth)
                 let clear = s.mean - s.halfWidth > 0 || s.mean + s.halfWidth < 0
                 return (clear ? "**\(text)**" : text) + String(format: " [%.2f]", 100 * detectable)

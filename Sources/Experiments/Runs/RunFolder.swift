@@ -154,15 +154,20 @@ public final class RunFolder: @unchecked Sendable {
     }
 
     /// Writes `value` as pretty, key-sorted JSON to `name` atomically.
-    public func writeJSON<T: Encodable>(_ value: T, to name: String) throws(RunError) {
-        try write(Self.encodeJSON(value, path: file(name).path), to: name)
+    public func writeJSON<T: Encodable>(_ value: T, to name: String, nonFiniteAsStrings: Bool = false) throws(RunError) {
+        try write(Self.encodeJSON(value, path: file(name).path, nonFiniteAsStrings: nonFiniteAsStrings), to: name)
     }
 
     /// `value` as pretty, key-sorted JSON (as `config.json` is written); throws for values JSON
-    /// cannot hold (NaN, ∞), so a caller can check it before touching the folder.
-    public static func encodeJSON<T: Encodable>(_ value: T, path: String) throws(RunError) -> String {
+    /// cannot hold (NaN, ∞), so a caller can check it before touching the folder — unless
+    /// `nonFiniteAsStrings`, where they are written as "NaN", "Infinity", "-Infinity" (measured
+    /// values that may legitimately be so, e.g. a diverged point of an interpolation).
+    public static func encodeJSON<T: Encodable>(_ value: T, path: String, nonFiniteAsStrings: Bool = false) throws(RunError) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        if nonFiniteAsStrings {
+            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        }
         do { return String(decoding: try encoder.encode(value), as: UTF8.self) } catch {
             throw .output(path: path, message: "cannot encode as JSON (a setting is NaN or infinite?): \(error)")
         }
