@@ -18,7 +18,7 @@ extension CIFAR10: DatasetDefinition {
     public static func extract(root: String, into destination: String) throws(DatasetError) -> [String] {
         let tarball = root + "/" + archive
         guard FileIO.exists(tarball, directory: false) else {
-            throw .missing(path: tarball, hint: "Fetch CIFAR-10 with `masklab data fetch cifar10`.")
+            throw .missing(path: tarball, hint: "Fetch CIFAR-10 with `\(DataFetchHint.command("cifar10", root: root))`.")
         }
         let members = try readArchive(tarball)
         _ = try assemble(batches(in: members, archive: tarball))

@@ -1,3 +1,4 @@
+import Foundation
 import TensorCore
 
 /// CIFAR-10 in its binary format (Krizhevsky 2009), from the extracted folder or the `.tar.gz`.
@@ -30,7 +31,7 @@ public enum CIFAR10 {
         let tarball = root + "/" + archive
         if FileIO.exists(tarball, directory: false) { return try load(archive: tarball) }
         throw .missing(path: root + "/" + folder, hint: "Looked for \(root)/\(folder)/, \(root)/\(testFile) and "
-                       + "\(tarball). Fetch CIFAR-10 with `masklab data fetch cifar10`.")
+                       + "\(tarball). Fetch CIFAR-10 with `\(DataFetchHint.command("cifar10", root: root))`.")
     }
 
     /// The most records a batch file may hold (the official ones hold 10 000); a batch file or

@@ -110,7 +110,8 @@ public struct DatasetDownloader: Sendable {
                 from = path + "/" + file.name
                 guard FileIO.exists(from, directory: false) else {
                     throw .missing(path: from, hint: "The folder lacks \(file.name); \(name) needs "
-                                   + source.files.map(\.name).joined(separator: ", ") + ".")
+                                   + source.files.map(\.name).joined(separator: ", ") + ". An extracted folder needs no fetch: "
+                                   + "give it to train and eval with --data (their readers take it as it is).")
                 }
             } else {
                 guard source.files.count == 1 || (path as NSString).lastPathComponent == file.name else {

@@ -29,7 +29,7 @@ public enum DatasetRegistry {
         let definition = try definition(name)
         let path = root.path
         guard FileIO.exists(path, directory: true) else {
-            throw .missing(path: path, hint: "The data folder does not exist. Fetch data with `masklab data fetch \(name)`.")
+            throw .missing(path: path, hint: "The data folder does not exist. Fetch data with `\(DataFetchHint.command(name, root: path))`.")
         }
         var loaded = try definition.load(root: path)
         if let classes {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// MNIST's registry entry: 28×28 grey digits, 60 000 training and 10 000 test images in four
 /// IDX files (gzipped as published), no augmentation.
 extension MNIST: DatasetDefinition {
@@ -19,7 +21,12 @@ extension MNIST: DatasetDefinition {
         for file in files {
             let from = root + "/" + file
             guard FileIO.exists(from, directory: false) else {
-                throw .missing(path: from, hint: "Fetch MNIST with `masklab data fetch mnist`.")
+                let raw = String(from.dropLast(3))   // the file without .gz
+                if from.hasSuffix(".gz"), FileIO.exists(raw, directory: false) {
+                    throw .missing(path: from, hint: "\(root) holds the extracted \((raw as NSString).lastPathComponent) already: "
+                                   + "there is nothing to extract, and train and eval read the IDX files as they are.")
+                }
+                throw .missing(path: from, hint: "Fetch MNIST with `\(DataFetchHint.command("mnist", root: root))`.")
             }
             sources.append(from)
         }

@@ -1,3 +1,4 @@
+import Foundation
 import TensorCore
 
 /// MNIST in the IDX format (LeCun et al.), raw or gzipped.
@@ -46,7 +47,7 @@ public enum MNIST {
                           root + "/mnist/" + base, root + "/mnist/" + base + ".gz"]
         if let found = candidates.first(where: { FileIO.exists($0, directory: false) }) { return found }
         throw .missing(path: root + "/" + base + ".gz",
-                       hint: "Looked for \(candidates.joined(separator: ", ")). Fetch MNIST with `masklab data fetch mnist`.")
+                       hint: "Looked for \(candidates.joined(separator: ", ")). Fetch MNIST with `\(DataFetchHint.command("mnist", root: root))`.")
     }
 
     /// The most samples an IDX file may claim (the official training set has 60 000): a count
@@ -80,7 +81,7 @@ public enum MNIST {
 
     private static func checkExists(_ path: String) throws(DatasetError) {
         guard FileIO.exists(path, directory: false) else {
-            throw .missing(path: path, hint: "Fetch MNIST with `masklab data fetch mnist`.")
+            throw .missing(path: path, hint: "Fetch MNIST with `\(DataFetchHint.command("mnist", root: (path as NSString).deletingLastPathComponent))`.")
         }
     }
 }

@@ -135,8 +135,27 @@ public struct OptionTable<Root> {
             clear(&root)
             return key
         }
+        // A group (`optimizer`) takes no value itself: name its keys rather than every key.
+        if !key.isEmpty, options.contains(where: { $0.key.hasPrefix(key + ".") }) {
+            let inside = options.map(\.key).filter { $0.hasPrefix(key + ".") }
+            throw OptionError("--set: \(key) is a group, not a value; set one of its keys (\(key).KEY=value): \(inside.joined(separator: ", "))")
+        }
         let near = Self.nearest(key, among: options.map(\.key))
         throw OptionError("--set: unknown key \(key); \(near.map { "did you mean \($0)? " } ?? "")valid keys: \(options.map(\.key).joined(separator: ", "))")
+    }
+
+    /// The refusal when `given` (the keys a command line's flags and `--set`s gave, as `parse`
+    /// and `set` return them) holds more than one key of an `exclusive` group, else nil: the
+    /// last would silently replace the others.
+    public func exclusiveConflict(_ given: [String]) -> String? {
+        for group in exclusive {
+            let both = group.filter(given.contains)
+            if both.count > 1 {
+                let spelled = both.map { k in option(key: k).map { "--\($0.flag) (\(k))" } ?? k }
+                return "give \(spelled.joined(separator: " or ")), not both"
+            }
+        }
+        return nil
     }
 
     /// Applies long flags (`--lr 0.05`, `--lr=0.05`, `--nesterov`, `--no-nesterov`) in order.

@@ -109,6 +109,9 @@ extension ValueCodec {
                             return out
                         },
                         fromText: { text in
+                            // `[8,8]`, as a config file writes the list, reads as `8,8`.
+                            var text = text.trimmingSpaces
+                            if text.hasPrefix("["), text.hasSuffix("]"), text.count >= 2 { text = String(text.dropFirst().dropLast()) }
                             guard let items = CommaList.split(text) else { return nil }
                             var out: [E] = []
                             for item in items { guard let e = element.fromText(item) else { return nil }; out.append(e) }

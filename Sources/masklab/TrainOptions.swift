@@ -52,6 +52,7 @@ struct TrainOptions: ParsableArguments {
             given = try table.parse(arguments: configFlags, into: &c)
             for a in assignments { given.append(try table.set(a, in: &c)) }
         } catch { throw UsageFailure(error.message) }
+        if let conflict = table.exclusiveConflict(given) { throw UsageFailure(conflict) }
         return c
     }
 

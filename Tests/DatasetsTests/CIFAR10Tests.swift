@@ -115,6 +115,13 @@ final class CIFAR10Tests: XCTestCase {
         XCTAssertEqual(written.map { ($0 as NSString).lastPathComponent },
                        ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"])
         XCTAssertEqual(try DatasetFixtures.read(dir.file("t10k-labels-idx1-ubyte")), DatasetFixtures.idxLabels([0, 1]))
+        // Extracting a folder that holds only the extracted files says so, not "fetch MNIST".
+        let raw = TemporaryDirectory()
+        try DatasetFixtures.writeMNIST(to: raw.url, train: 4, test: 2, gzipped: false)
+        XCTAssertThrowsError(try DatasetVerifier.extract("mnist", root: raw.url)) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("holds the extracted train-images-idx3-ubyte already: there is nothing to extract"), text)
+        }
         let report = try DatasetVerifier.verify("mnist", root: dir.url)
         XCTAssertEqual(report.files.count, 4)
         XCTAssertTrue(report.files.allSatisfy { !$0.matchesOfficial })

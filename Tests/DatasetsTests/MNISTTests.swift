@@ -48,8 +48,16 @@ final class MNISTTests: XCTestCase {
         } catch {
             guard case let .missing(path, hint) = error else { return XCTFail("got \(error)") }
             XCTAssertTrue(path.hasSuffix("t10k-labels-idx1-ubyte.gz"), path)
-            XCTAssertTrue(hint.contains("masklab data fetch mnist"), hint)
+            // The hint fetches into the folder the reader looked in.
+            XCTAssertTrue(hint.contains("masklab data fetch mnist --root \(dir.path)"), hint)
         }
+    }
+
+    func testFetchHintNamesTheRootUnlessItIsTheDefault() {
+        XCTAssertEqual(DataFetchHint.command("cifar10", root: "/x/my data"), "masklab data fetch cifar10 --root '/x/my data'")
+        XCTAssertEqual(DataFetchHint.command("mnist", root: "/x/d"), "masklab data fetch mnist --root /x/d")
+        let fallback = (try? DataLocator.resolve(explicit: nil))?.path ?? FileManager.default.currentDirectoryPath + "/data"
+        XCTAssertEqual(DataFetchHint.command("mnist", root: fallback), "masklab data fetch mnist")
     }
 
     func testWrongMagic() throws {

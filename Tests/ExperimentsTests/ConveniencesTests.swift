@@ -30,7 +30,12 @@ final class ConveniencesTests: XCTestCase {
         try masked.jsonText().write(to: dir.appendingPathComponent("m.json"), atomically: true, encoding: .utf8)
         let m = ConfigDiff.differences(try ConfigDiff.load(dir.appendingPathComponent("a.json").path), try ConfigDiff.load(dir.appendingPathComponent("m.json").path))
         XCTAssertEqual(m.count, 1)
-        XCTAssertTrue(m[0].line.hasPrefix(#"masks: absent → {"name":"importance", …"#) && m[0].line.hasSuffix(" more keys}"), m[0].line)
+        // Its settings away from their defaults are shown (the keep rate here), the rest counted.
+        XCTAssertTrue(m[0].line.hasPrefix(#"masks: absent → {"name":"importance", "keep":0.2, …"#) && m[0].line.hasSuffix(" more keys at their defaults}"), m[0].line)
+        masked.masks?.importance.lambda = 3
+        try masked.jsonText().write(to: dir.appendingPathComponent("m.json"), atomically: true, encoding: .utf8)
+        let m2 = ConfigDiff.differences(try ConfigDiff.load(dir.appendingPathComponent("a.json").path), try ConfigDiff.load(dir.appendingPathComponent("m.json").path))
+        XCTAssertTrue(m2[0].line.contains(#""lambda":3"#), m2[0].line)
     }
 
     /// `masklab bench --torch` finds the project's own bench/torch_anchor.py from a binary in .build.

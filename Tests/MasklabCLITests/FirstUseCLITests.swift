@@ -130,6 +130,12 @@ final class FirstUseCLITests: XCTestCase {
         XCTAssertFalse(diff.stdout.contains("seed"), diff.stdout)
         let same = try masklab(["diff", out.file("s3").path, out.file("s3/config.json").path])
         XCTAssertTrue(same.stdout.contains("no differences"), same.stdout)
+        // A run's other files are not configurations, and `runs` wants a folder, not a file in it.
+        let csv = try masklab(["diff", out.file("s3").path, out.file("s3/metrics.csv").path])
+        XCTAssertEqual(csv.status, 1, "\(csv)")
+        XCTAssertTrue(csv.stderr.contains("metrics.csv: not a configuration: name a run folder or a config file"), csv.stderr)
+        let file = try masklab(["runs", out.file("s3/metrics.csv").path])
+        XCTAssertTrue(file.stderr.contains("a file, not a folder") && file.stderr.contains("masklab runs \(out.file("s3").path)"), file.stderr)
 
         let plot = try masklab(["plot", out.file("s3").path, out.file("s4").path, out.file("lr").path, "--out", out.file("runs.svg").path])
         XCTAssertEqual(plot.status, 0, "\(plot)")

@@ -157,7 +157,8 @@ final class OptionsCLITests: XCTestCase {
         let study = dir.file("study.json").path
         for args in [["train", "--bogus"], ["lottery", "--bogus"], ["runs", dir.path, "--filter", "x"], ["runs", dir.path, "--sort", "foo"],
                      ["prune", dir.path, "--keep", "0"], ["bench", "--workloads", "nope"], ["train", "--lr", "-1", "--out", out.path],
-                     ["compare", study], ["sweep", study], ["prune-sweep", study], ["masks", "compare", "a", "b", "--labels", "x,x"]] {
+                     ["compare", study], ["sweep", study], ["prune-sweep", study], ["masks", "compare", "a", "b", "--labels", "x,x"],
+                     ["train", "--iterations", "20", "--set", "budget.epochs=2", "--out", out.path]] {
             let r = try masklab(args)
             XCTAssertEqual(r.status, 64, "\(args): \(r.stderr)")
             XCTAssertTrue(r.stderr.hasPrefix("Error: "), "\(args): \(r.stderr)")

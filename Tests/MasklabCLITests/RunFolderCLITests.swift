@@ -156,6 +156,11 @@ final class RunFolderCLITests: XCTestCase {
         // A completed run offers no --resume, and --resume on it trains nothing and says so.
         let refused = try masklab(["train", "--config", config.path, "--out", run.path, "--data", data.path])
         XCTAssertFalse(refused.stderr.contains("--resume"), "a completed run has nothing to continue: \(refused.stderr)")
+        XCTAssertFalse(refused.stdout.contains("mlp · mnist"), "a refused run is not announced first: \(refused.stdout)")
+        // --resume into a folder with nothing to continue says that it starts a new run.
+        let fresh = try masklab(["train", "--config", config.path, "--out", dir.file("new").path, "--data", data.path, "--resume"])
+        XCTAssertEqual(fresh.status, 0, "\(fresh)")
+        XCTAssertTrue(fresh.stdout.contains("--resume: no checkpoint in \(dir.file("new").path), so this is a new run from the start"), fresh.stdout)
         let resumed = try masklab(["train", "--config", config.path, "--out", run.path, "--data", data.path, "--resume"])
         XCTAssertEqual(resumed.status, 0, "\(resumed)")
         XCTAssertTrue(resumed.stdout.contains("already complete: nothing left to train"), resumed.stdout)

@@ -82,6 +82,12 @@ final class OptionTableTests: XCTestCase {
         try Outer.table.set("extra=null", in: &o)
         XCTAssertNil(o.extra)
         XCTAssertTrue(message { try Outer.table.set("inner.rat=1", in: &o) }.hasPrefix("--set: unknown key inner.rat; did you mean inner.rate?"))
+        // A group takes no value: its keys are named, not every key of the table.
+        XCTAssertEqual(message { try Outer.table.set("inner=0.1", in: &o) },
+                       "--set: inner is a group, not a value; set one of its keys (inner.KEY=value): inner.rate, inner.decay, inner.steps")
+        // A list as a config file writes it reads as the comma-separated text.
+        try Outer.table.set("inner.steps=[2,7]", in: &o)
+        XCTAssertEqual(o.inner.steps, [2, 7])
         XCTAssertEqual(try decode(ConfigText.json(Outer.table.encode(o))), o, "64-bit seeds round-trip exactly")
     }
 
@@ -162,6 +168,14 @@ final class ConfigTextTests: XCTestCase {
         } catch {
             XCTAssertNotNil(error.line, error.description)
         }
+    }
+
+    /// Keys of an exclusive group given together on one command line (flags or `--set`) are
+    /// refused, whichever way each was given.
+    func testExclusiveKeysFromFlagsAndSetConflict() {
+        let table = OptionTable<Outer>(Outer.table.options, exclusive: [["seed", "inner.rate"]])
+        XCTAssertNil(table.exclusiveConflict(["seed", "name"]))
+        XCTAssertEqual(table.exclusiveConflict(["inner.rate", "name", "seed"]), "give --seed (seed) or --rate (inner.rate), not both")
     }
 
     func testCommaListRefusesEmptyItems() {

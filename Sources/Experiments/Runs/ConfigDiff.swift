@@ -1,5 +1,6 @@
 import Foundation
 import Options
+import Masks
 
 /// What differs between two configurations, key path by key path: `masklab diff A B`.
 ///
@@ -38,7 +39,9 @@ public enum ConfigDiff {
             url = found
         }
         let text: String
-        if url.lastPathComponent != "lottery.json", url.lastPathComponent != "compare.json", let config = try? RunConfig.load(from: url) {
+        if ["yaml", "yml"].contains(url.pathExtension.lowercased()) {
+            text = try RunConfig.load(from: url).jsonText()   // YAML is read only as a run config: its own error says what is wrong
+        } else if url.lastPathComponent != "lottery.json", url.lastPathComponent != "compare.json", let config = try? RunConfig.load(from: url) {
             text = config.jsonText()
         } else {
             do { text = try String(contentsOf: url, encoding: .utf8) } catch {
@@ -46,6 +49,9 @@ public enum ConfigDiff {
             }
         }
         guard var object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
+            guard url.pathExtension == "json" else {
+                throw .config(path: url.path, message: "not a configuration: name a run folder or a config file (config.json, lottery.json, compare.json or a config of yours)")
+            }
             throw .config(path: url.path, message: "expected a JSON object at the top level")
         }
         // A lottery level: its config carries no masks, its sparsity.csv says what the mask keeps.
@@ -107,18 +113,37 @@ public enum ConfigDiff {
                 walk(da, db, prefix: path, into: &out)
                 continue
             }
-            let ta = va.map(summary) ?? "absent", tb = vb.map(summary) ?? "absent"
+            let defaults = groupDefaults[path]
+            let ta = va.map { summary($0, defaults: defaults) } ?? "absent", tb = vb.map { summary($0, defaults: defaults) } ?? "absent"
             if ta != tb { out.append(Difference(key: path, a: ta, b: tb)) }
         }
     }
 
-    /// A group present on one side only, in a line: its `name` (the sampler, optimiser, …) and how
-    /// many keys it has, rather than every key (`{"name":"importance", …37 more keys}`); other
-    /// values as JSON.
-    static func summary(_ value: Any) -> String {
+    /// The groups of a run config that are absent unless used (`masks`), with every key at its
+    /// default: a group on one side only is summarised against these.
+    nonisolated(unsafe) static let groupDefaults: [String: [String: Any]] = {   // immutable once built
+        var config = RunConfig()
+        config.masks = MaskConfig()
+        guard let object = try? JSONSerialization.jsonObject(with: Data(config.jsonText().utf8)) as? [String: Any] else { return [:] }
+        return object.compactMapValues { $0 as? [String: Any] }.filter { key, _ in key == "masks" }
+    }()
+
+    /// A group present on one side only, in a line: its `name` (the sampler, optimiser, …), the
+    /// keys whose values differ from the group's `defaults` (when known), and how many keys are
+    /// left out, rather than every key (`{"name":"importance", "keep":0.2, …15 more keys at their
+    /// defaults}`); other values as JSON.
+    static func summary(_ value: Any, defaults: [String: Any]? = nil) -> String {
         guard let object = value as? [String: Any], object.count > 3 else { return json(value) }
-        let name = object["name"].map { "\"name\":" + json($0) + ", " } ?? ""
-        return "{" + name + "…\(object.count - (name.isEmpty ? 0 : 1)) more keys}"
+        var shown = object["name"].map { ["\"name\":" + json($0)] } ?? []
+        if let defaults {
+            for key in object.keys.sorted() where key != "name" {
+                let v = json(object[key] as Any)
+                if defaults[key].map(json) != v { shown.append(json(key) + ":" + v) }
+            }
+        }
+        let rest = object.count - shown.count
+        guard rest > 0 else { return "{" + shown.joined(separator: ", ") + "}" }
+        return "{" + (shown + ["…\(rest) more keys" + (defaults == nil ? "" : " at their defaults")]).joined(separator: ", ") + "}"
     }
 
     /// `value` as compact, key-sorted JSON text (numbers and strings as JSON writes them).

@@ -57,10 +57,7 @@ public final class RunFolder: @unchecked Sendable {
     public static func open(_ directory: URL, commandLine: [String], results: [String], holds: String, reuse: Reuse,
                             choices: [String], verify: () throws(RunError) -> Void = { () throws(RunError) in }) throws(RunError) -> RunFolder {
         let command = commandText(commandLine)
-        if FileManager.default.fileExists(atPath: directory.path) {
-            if let holder = FolderLock.holder(of: directory) { throw .locked(path: directory.path, holder: holder) }
-            _ = try check(directory, results: results, holds: holds, reuse: reuse, choices: choices, verify: verify)
-        }
+        try precheck(directory, results: results, holds: holds, reuse: reuse, choices: choices, verify: verify)
         do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
             throw .output(path: directory.path, message: "cannot create the folder: " + creationFailure(directory, error))
         }
@@ -75,6 +72,16 @@ public final class RunFolder: @unchecked Sendable {
             }
         }
         return folder
+    }
+
+    /// The checks `open` makes before it touches anything (a live writer's lock, results that
+    /// `reuse` does not allow), on their own: a command calls it before it announces work that
+    /// `open` would refuse. Changes nothing on disk.
+    public static func precheck(_ directory: URL, results: [String], holds: String, reuse: Reuse, choices: [String],
+                                verify: () throws(RunError) -> Void = { () throws(RunError) in }) throws(RunError) {
+        guard FileManager.default.fileExists(atPath: directory.path) else { return }
+        if let holder = FolderLock.holder(of: directory) { throw .locked(path: directory.path, holder: holder) }
+        _ = try check(directory, results: results, holds: holds, reuse: reuse, choices: choices, verify: verify)
     }
 
     /// Which of `results` the folder holds; throws when `reuse` does not allow them (see `open`).

@@ -42,8 +42,11 @@ public enum RunListing {
     /// Every run folder under `root` (recursively, hidden folders skipped), sorted by name.
     public static func scan(_ root: URL) throws(RunError) -> [(entry: Entry, config: RunConfig)] {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory) else {
             throw .output(path: root.path, message: "no such folder (name the folder that holds your runs: masklab runs PATH)")
+        }
+        guard isDirectory.boolValue else {
+            throw .output(path: root.path, message: "a file, not a folder (name the folder that holds your runs, e.g. masklab runs \(root.deletingLastPathComponent().path))")
         }
         var found: [(Entry, RunConfig)] = []
         visit(root, name: "", into: &found)

@@ -85,7 +85,12 @@ public enum TrainingRun {
         // (a live writer is reported by `open` below instead: its pid says more).
         let checkResume = reuse == .resume && FolderLock.holder(of: layout.directory) == nil
         if checkResume { try requireSavedConfig(layout, equals: config) }
+        // A folder `open` will refuse is refused before the run is announced.
+        if reuse == .refuse { try RunFolder.precheck(layout.directory, results: RunLayout.results, holds: "a run", reuse: reuse, choices: choices(layout)) }
         announce?(config.synopsis)
+        if reuse == .resume, !FileManager.default.fileExists(atPath: layout.checkpoint.path) {
+            note?("--resume: no checkpoint in \(layout.directory.path), so this is a new run from the start")
+        }
         if let caution = config.masks?.caution { warn(caution) }
         let trainer: Trainer
         do {
@@ -122,10 +127,8 @@ public enum TrainingRun {
     /// Takes the run folder of `layout` for `config` (see `RunFolder.open`); resuming needs the
     /// folder's saved config to equal `config`.
     static func open(_ layout: RunLayout, config: RunConfig, commandLine: [String], reuse: RunFolder.Reuse) throws(RunError) -> RunFolder {
-        // A completed run has nothing to continue: --resume is not offered for it.
-        let resumable = RunFolder.status(of: layout) != .completed
         let folder = try RunFolder.open(layout.directory, commandLine: commandLine, results: RunLayout.results, holds: "a run", reuse: reuse,
-                                        choices: (resumable ? ["continue it with --resume"] : []) + ["replace it with --overwrite", "choose another --out"]) { () throws(RunError) in
+                                        choices: choices(layout)) { () throws(RunError) in
             try requireSavedConfig(layout, equals: config)
         }
         // What `importance` and `prune` computed from the replaced weights stays (it is never
@@ -136,6 +139,13 @@ public enum TrainingRun {
             }
         }
         return folder
+    }
+
+    /// What a refusal of the run folder of `layout` offers (a completed run has nothing to
+    /// continue: --resume is not offered for it).
+    static func choices(_ layout: RunLayout) -> [String] {
+        let resumable = RunFolder.status(of: layout) != .completed
+        return (resumable ? ["continue it with --resume"] : []) + ["replace it with --overwrite", "choose another --out"]
     }
 
     /// The folders inside a run folder that `importance` (`importance/`) or `prune` (`prune-*/`)
