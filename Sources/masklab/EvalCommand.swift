@@ -22,7 +22,7 @@ struct EvalCommand: ParsableCommand {
     @Argument(help: "A run folder, a checkpoint file in one, or a safetensors state_dict (with --config).")
     var path: String
 
-    @Option(name: .long, help: "Run config describing the model and data (default: config.json beside the weights).")
+    @Option(name: .long, help: "Run config describing the model and data (default: config.json beside the weights, or the \"run\" block of a lottery.json beside them, as for a lottery's init.safetensors).")
     var config: String?
 
     @Option(name: .long, help: "Data folder (default: $MASKLAB_DATA, ./data or ../shared/data).")

@@ -10,7 +10,8 @@ struct InterpolateCommand: ParsableCommand {
         abstract: "Loss and accuracy along θ(α) = (1 − α)·A + α·B between two checkpoints of one model.",
         discussion: """
         A and B are run folders (their last.safetensors) or .safetensors files in run folders; the model \
-        and data come from A's config.json. At each α BatchNorm running statistics are recomputed on the \
+        and data come from A's config.json (B may be a weights file with no config of its own, e.g. a \
+        PyTorch state_dict). At each α BatchNorm running statistics are recomputed on the \
         training split (plain average of batch statistics, weights untouched). Writes interpolation.csv, \
         interpolation.svg and summary.json with two barriers for the loss and the error (1 − accuracy), \
         train and test, each the maximum over α in [0, 1] of the curve minus a reference: the mean of \

@@ -232,5 +232,23 @@ final class FirstUseCLITests: XCTestCase {
         XCTAssertEqual(chain.status, 0, "\(chain)")
         XCTAssertTrue(chain.stdout.contains("lotteryMaskDensity 1 (seed") && chain.stdout.contains("lotteryMaskDensity 0.5"), chain.stdout)
         XCTAssertFalse(chain.stdout.contains("mean of"), chain.stdout)
+
+        // A lottery's θ0 is evaluated with the lottery's own model (its lottery.json "run" block):
+        // with the same --reset init and lr unchanged, level 0 starts from it, so nothing else is needed.
+        let initial = try masklab(["eval", out.file("lottery/init.safetensors").path, "--data", data.path, "--threads", "1"])
+        XCTAssertEqual(initial.status, 0, "\(initial)")
+        XCTAssertTrue(initial.stdout.contains("mlp(hidden: 16) from \(out.file("lottery/init.safetensors").path)"), initial.stdout)
+        // A file that is not safetensors is named as such, not asked for a config.
+        try "root:x:0:0:root:/root:/bin/bash\n".write(to: out.file("passwd"), atomically: true, encoding: .utf8)
+        let text = try masklab(["eval", out.file("passwd").path, "--data", data.path])
+        XCTAssertEqual(text.status, 1, "\(text)")
+        XCTAssertTrue(text.stderr.contains("passwd: not a safetensors file"), text.stderr)
+        // interpolate: B without a config beside it takes A's model (the help says the model comes from A).
+        try FileManager.default.createDirectory(at: out.file("lone"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: out.file("lottery/level_01/last.safetensors"), to: out.file("lone/b.safetensors"))
+        let path = try masklab(["interpolate", out.file("lottery/level_00").path, out.file("lone/b.safetensors").path, "--from", "0", "--to", "1",
+                                "--step", "0.5", "--data", data.path, "--threads", "1", "--out", out.file("path").path])
+        XCTAssertEqual(path.status, 0, "\(path)")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out.file("path/interpolation.csv").path))
     }
 }

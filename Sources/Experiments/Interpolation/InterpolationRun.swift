@@ -83,9 +83,10 @@ public enum InterpolationRun {
         }
     }
     /// A checkpoint and the config beside it: `path` is a run folder (its `last.safetensors`) or
-    /// a `.safetensors` file in one (`WeightsSource.locate`).
-    public static func locate(_ path: String) throws(RunError) -> (config: RunConfig, checkpoint: URL) {
-        let source = try WeightsSource.locate(path)
+    /// a `.safetensors` file in one (`WeightsSource.locate`); a file with no config beside it
+    /// takes `fallback` (B takes A's: the model comes from A's config).
+    public static func locate(_ path: String, fallback: RunConfig? = nil) throws(RunError) -> (config: RunConfig, checkpoint: URL) {
+        let source = try WeightsSource.locate(path, fallback: fallback)
         return (source.config, source.file)
     }
 
@@ -99,7 +100,7 @@ public enum InterpolationRun {
                            warn: (String) -> Void = { _ in },
                            progress: (Interpolation.Point) -> Void = { _ in }) throws(RunError) -> Summary {
         let (configA, checkpointA) = try locate(a)
-        let (configB, checkpointB) = try locate(b)
+        let (configB, checkpointB) = try locate(b, fallback: configA)
         guard configA.training.model == configB.training.model, configA.training.modelOptions == configB.training.modelOptions else {
             // Name what differs (hidden 16 in A, 64 in B), not just the model's name, which may be the same.
             func architecture(_ c: RunConfig) -> RunConfig {

@@ -11,8 +11,10 @@ public struct WeightsSource: Sendable {
 
     /// The weights at `path` (a run folder or a `.safetensors` file) and the run config that
     /// describes their model: `configFile` when given (e.g. written by `masklab train --print-config`
-    /// with the model's flags), else the `config.json` beside the file.
-    public static func locate(_ path: String, config configFile: String? = nil) throws(RunError) -> WeightsSource {
+    /// with the model's flags), else the `config.json` beside the file, else the `run` block of a
+    /// `lottery.json` beside it (a lottery's `init.safetensors`), else `fallback` (interpolate's B
+    /// takes A's). A file that is not safetensors is refused as such before any config is looked for.
+    public static func locate(_ path: String, config configFile: String? = nil, fallback: RunConfig? = nil) throws(RunError) -> WeightsSource {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw .config(path: path, message: "no such run folder or weights file")
@@ -23,12 +25,33 @@ public struct WeightsSource: Sendable {
         guard FileManager.default.fileExists(atPath: file.path) else {
             throw .config(path: file.path, message: isDirectory.boolValue ? missingCheckpointReason(layout) : "no such weights file")
         }
+        if !isDirectory.boolValue, let problem = notSafetensors(file) { throw .config(path: file.path, message: problem) }
         if let configFile { return WeightsSource(file: file, config: try RunConfig.load(from: URL(fileURLWithPath: configFile))) }
-        guard FileManager.default.fileExists(atPath: layout.config.path) else {
-            throw .config(path: layout.config.path, message: "no config.json beside the weights; describe the model with --config FILE "
-                          + "(e.g. `masklab train --model mlp --hidden 300,100 --print-config > model.json`)")
+        if FileManager.default.fileExists(atPath: layout.config.path) { return WeightsSource(file: file, config: try RunConfig.load(from: layout.config)) }
+        let lottery = LotteryLayout(directory: folder).config
+        if FileManager.default.fileExists(atPath: lottery.path) {
+            do { return WeightsSource(file: file, config: try JSONDecoder().decode(LotteryConfig.self, from: Data(contentsOf: lottery)).run) } catch {
+                throw .config(path: lottery.path, message: "cannot read the lottery config: \(error)")
+            }
         }
-        return WeightsSource(file: file, config: try RunConfig.load(from: layout.config))
+        if let fallback { return WeightsSource(file: file, config: fallback) }
+        throw .config(path: layout.config.path, message: "no config.json beside the weights; describe the model with --config FILE "
+                      + "(e.g. `masklab train --model mlp --hidden 300,100 --print-config > model.json`)")
+    }
+
+    /// Why `file` cannot be a safetensors file, read from its first bytes (nil when it may be
+    /// one): the format starts with an 8-byte little-endian header length and a JSON object.
+    static func notSafetensors(_ file: URL) -> String? {
+        guard let handle = try? FileHandle(forReadingFrom: file) else { return nil }   // unreadable: the reader says why
+        defer { try? handle.close() }
+        let head = [UInt8]((try? handle.read(upToCount: 9)) ?? Data())
+        var length: UInt64 = 0
+        for (i, b) in head.prefix(8).enumerated() { length |= UInt64(b) << (8 * UInt64(i)) }
+        guard head.count == 9, length >= 2, length <= UInt64(SafetensorsFile.maximumHeaderSize), head[8] == UInt8(ascii: "{") else {
+            return "not a safetensors file (it starts with neither an 8-byte header length nor a JSON header); "
+                + "give a run folder, a MaskLab checkpoint or a state_dict saved with safetensors.torch.save_file"
+        }
+        return nil
     }
 
     /// Why a run folder has no `last.safetensors`, from its state (`WeightsProvenance.state`) and
