@@ -89,14 +89,20 @@ struct ImportanceCommand: ParsableCommand {
 
     @OptionGroup var bench: BenchmarkModelOptions
 
-    @Option(name: .long, help: "Benchmark: steps timed per tensor (per-layer) and per joint solve.")
-    var timedSteps = 6
+    @Option(name: .customLong("timed-steps"), help: "Benchmark: steps timed per tensor (per-layer) and per joint solve (default 6).")
+    var givenTimedSteps: Int?
+    var timedSteps: Int { givenTimedSteps ?? 6 }
 
-    @Option(name: .long, help: "Benchmark: rounds of (training step, joint solve, per-layer solve) timings; the report gives their median.")
-    var repeats = 3
+    @Option(name: .customLong("repeats"), help: "Benchmark: rounds of (training step, joint solve, per-layer solve) timings; the report gives their median (default 3).")
+    var givenRepeats: Int?
+    var repeats: Int { givenRepeats ?? 3 }
 
     func validate() throws {
         if !benchmark && path == nil { throw ValidationError("give a run folder, or --benchmark") }
+        // PATH is one folder; a second one lands among the solver flags.
+        if path != nil, let next = solverFlags.first, !next.hasPrefix("-") {
+            throw ValidationError("'\(next)': importance takes one run folder (run it once per run)")
+        }
         _ = try importanceConfig(base: ImportanceConfig())
         _ = try excluded()
         _ = try lambdas()
@@ -105,6 +111,20 @@ struct ImportanceCommand: ParsableCommand {
         }
         if timedSteps < 1 { throw ValidationError("--timed-steps must be ≥ 1") }
         if repeats < 1 { throw ValidationError("--repeats must be ≥ 1, got \(repeats)") }
+        try bench.requireBenchmark(benchmark, extra: (givenTimedSteps == nil ? [] : ["--timed-steps"]) + (givenRepeats == nil ? [] : ["--repeats"]))
+        if benchmark {
+            // What only a solve of a run reads is refused rather than ignored.
+            let stray = [("--lambda", lambda != nil), ("--out", out != nil), ("--config", config != nil), ("--data", data != nil),
+                         ("--overwrite", overwrite)].filter(\.1).map(\.0)
+                + solverFlags.filter { $0.hasPrefix("--") }.map { String($0.prefix { $0 != "=" }) }
+            if !stray.isEmpty {
+                throw ValidationError("\(stray.joined(separator: ", ")) \(stray.count == 1 ? "does" : "do") not apply to --benchmark "
+                                      + "(it times the default and the seed's solver settings on random data and writes nothing)")
+            }
+        }
+        if lambda != nil, solverFlags.contains(where: { $0 == "--importance-lambda" || $0.hasPrefix("--importance-lambda=") }) {
+            throw ValidationError("give --lambda (one or several λ) or --importance-lambda, not both")
+        }
     }
 
     func run() throws {

@@ -33,14 +33,17 @@ struct InterpolateCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Recompute summary.json and interpolation.svg of this interpolation folder from its interpolation.csv (no A, B; the other options do not apply).", valueName: "folder"))
     var recompute: String?
 
-    @Option(name: .long, parsing: .unconditional, help: "First α of the grid (a negative value may follow the flag directly: --from -0.2).")
-    var from: Double = -0.2
+    @Option(name: .customLong("from"), parsing: .unconditional, help: "First α of the grid (a negative value may follow the flag directly: --from -0.2). (default: -0.2)")
+    var givenFrom: Double?
+    var from: Double { givenFrom ?? -0.2 }
 
-    @Option(name: .long, parsing: .unconditional, help: "Last α of the grid.")
-    var to: Double = 1.2
+    @Option(name: .customLong("to"), parsing: .unconditional, help: "Last α of the grid. (default: 1.2)")
+    var givenTo: Double?
+    var to: Double { givenTo ?? 1.2 }
 
-    @Option(name: .long, parsing: .unconditional, help: "Grid step (> 0; at most 10 001 points).")
-    var step: Double = 0.1
+    @Option(name: .customLong("step"), parsing: .unconditional, help: "Grid step (> 0; at most 10 001 points). (default: 0.1)")
+    var givenStep: Double?
+    var step: Double { givenStep ?? 0.1 }
 
     @Option(name: .long, help: "Use the first N training samples (BatchNorm statistics and train metrics). Default: all.")
     var trainSamples: Int?
@@ -63,6 +66,14 @@ struct InterpolateCommand: ParsableCommand {
     func validate() throws {
         if recompute != nil {
             guard a == nil, b == nil else { throw ValidationError("--recompute FOLDER reads the folder's own points: give no A and B") }
+            // It evaluates nothing and writes into FOLDER: the grid, sample, thread, data and output options are refused, not ignored.
+            let stray = [("--from", givenFrom != nil), ("--to", givenTo != nil), ("--step", givenStep != nil), ("--train-samples", trainSamples != nil),
+                         ("--test-samples", testSamples != nil), ("--threads", threads != nil), ("--data", data != nil), ("--out", out != nil),
+                         ("--overwrite", overwrite)].filter(\.1).map(\.0)
+            if !stray.isEmpty {
+                throw ValidationError("\(stray.joined(separator: ", ")) \(stray.count == 1 ? "does" : "do") not apply to --recompute "
+                                      + "(it rereads the folder's interpolation.csv and rewrites its summary in place)")
+            }
             return
         }
         guard a != nil, b != nil else { throw ValidationError("need the two networks A and B (run folders or checkpoints), or --recompute FOLDER") }

@@ -159,6 +159,7 @@ struct PruneCommand: ParsableCommand {
 
     func validate() throws {
         if !benchmark && path == nil { throw ValidationError("give a run folder or weights file, or --benchmark") }
+        try bench.requireBenchmark(benchmark)
         if structured {
             if benchmark { throw ValidationError("--structured and --benchmark exclude each other") }
             _ = try structuredJob()

@@ -247,8 +247,9 @@ final class FirstUseCLITests: XCTestCase {
         try FileManager.default.createDirectory(at: out.file("lone"), withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: out.file("lottery/level_01/last.safetensors"), to: out.file("lone/b.safetensors"))
         let path = try masklab(["interpolate", out.file("lottery/level_00").path, out.file("lone/b.safetensors").path, "--from", "0", "--to", "1",
-                                "--step", "0.5", "--data", data.path, "--threads", "1", "--out", out.file("path").path])
+                                "--step", "0.5", "--data", data.path, "--threads", "1", "--out", out.file("path").path, "--test-samples", "1000"])
         XCTAssertEqual(path.status, 0, "\(path)")
+        XCTAssertTrue(path.stdout.contains("note: --test-samples 1000 is more than the 60 samples of mnist/test: all 60 are used"), path.stdout)
         XCTAssertTrue(FileManager.default.fileExists(atPath: out.file("path/interpolation.csv").path))
     }
 }

@@ -73,6 +73,14 @@ final class MaskCLITests: XCTestCase {
         XCTAssertNotEqual(negative.status, 0)
         XCTAssertFalse(negative.stderr.contains("Missing value"), negative.stderr)
         XCTAssertTrue(negative.stderr.contains("-1"), negative.stderr)
+        // More solver batches than the 240-image set holds (8 of 32): all of them, said, and recorded.
+        let many = try masklab(["importance", out.file("imp").path, "--data", data.path, "--importance-batches", "1000", "--steps", "2",
+                                "--threads", "1", "--out", out.file("many").path])
+        XCTAssertEqual(many.status, 0, "\(many)")
+        XCTAssertTrue(many.stdout.contains("note: 1000 batches asked for, but the 240-sample training set holds 8 batches of 32: the solve uses all of them, "
+                                           + "and no batch is left over for the held-out check"), many.stdout)
+        let recorded = try String(contentsOf: out.file("many/command.txt"), encoding: .utf8)
+        XCTAssertTrue(recorded.contains("2 steps, joint, 8 batches (1000 asked for)"), recorded)
     }
 
     func testBadMaskOptionsFailWithAMessage() throws {

@@ -194,6 +194,21 @@ final class OptionsCLITests: XCTestCase {
         XCTAssertTrue(bad.stderr.contains("--importance-eta: eta must be > 0, got -1"), bad.stderr)
         let exclude = try masklab(["importance", "--benchmark", "--mask-exclude", "first,lats"])
         XCTAssertTrue(exclude.stderr.contains("--mask-exclude: 'lats' is not one of first, shortcut, last"), exclude.stderr)
+        // Options that the other mode would read are refused, not ignored.
+        let refusals: [([String], String)] = [
+            (["importance", "--benchmark", "--lambda", "1", "--out", "x"], "--lambda, --out do not apply to --benchmark"),
+            (["importance", "--benchmark", "--importance-eta", "0.1"], "--importance-eta does not apply to --benchmark"),
+            (["importance", "some/run", "--model", "mlp", "--width", "8"], "--model, --width apply to --benchmark only"),
+            (["importance", "some/run", "--repeats", "2"], "--repeats applies to --benchmark only"),
+            (["prune", "some/run", "--keep", "0.5", "--batch-size", "8"], "--batch-size applies to --benchmark only"),
+            (["importance", "some/run", "other/run"], "'other/run': importance takes one run folder"),
+            (["importance", "some/run", "--lambda", "0,1", "--importance-lambda", "2"], "give --lambda (one or several λ) or --importance-lambda, not both"),
+        ]
+        for (args, says) in refusals {
+            let r = try masklab(args)
+            XCTAssertEqual(r.status, 64, "\(args): \(r)")
+            XCTAssertTrue(r.stderr.contains(says), "\(args): \(r.stderr)")
+        }
     }
 }
 

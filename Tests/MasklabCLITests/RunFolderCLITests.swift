@@ -143,6 +143,9 @@ final class RunFolderCLITests: XCTestCase {
             ([], ["already holds a run", "status completed", "--overwrite"]),   // a finished run is not trained over
             (["--resume", "--overwrite"], ["not both"]),
             (["--resume", "--seed", "9"], ["different configuration", "seed 0 in the folder, 9 here"]),
+            // A longer budget is not an extension of this run: say what to do instead.
+            (["--resume", "--epochs", "2"], ["budget.epochs 1 in the folder, 2 here", "a run's budget cannot change on resume",
+                                             "--init-from \(run.path)/last.safetensors"]),
         ]
         for a in attempts {
             var args = ["train", "--config", config.path, "--out", run.path]

@@ -55,6 +55,12 @@ public enum ImportanceHistograms {
         let solverBatches = SolverBatches(dataset: splits.train, capacity: base.batches, batchSize: config.training.batchSize,
                                           sampleShape: network.sampleShape, seed: config.training.seed)
         solverBatches.fill(round: 0)
+        // Batches never wrap: a small training set gives the solve all it has, and says so.
+        if solverBatches.count < base.batches {
+            say("note: \(counted(base.batches, "batch", plural: "batches")) asked for, but the \(splits.train.count)-sample training set holds "
+                + "\(counted(solverBatches.count, "batch", plural: "batches")) of \(config.training.batchSize): the solve uses \(solverBatches.count == 1 ? "it" : "all of them")"
+                + (solverBatches.heldOutCount == nil ? ", and no batch is left over for the held-out check" : ""))
+        }
         let solver = ImportanceSolver(network: network, targets: targets, config: base)
         var stats: [[ImportanceStats]] = []
         var statsCSV = "lambda,tensor,entries,kl,entropy,top1,top10,min_w,max_w,seconds\n"
@@ -94,7 +100,8 @@ public enum ImportanceHistograms {
         // The solver's settings as solved, γ included: with none given it is the run's base learning
         // rate (a one-shot solve has no place in the schedule).
         let solved = "λ \(lambdaList.map { String(format: "%g", $0) }.joined(separator: ", ")); γ \(String(format: "%g", gamma))" + (base.gamma == nil ? " (the run's base learning rate)" : "")
-            + "; η \(String(format: "%g", base.eta)); \(base.steps) steps, \(base.solve.rawValue), \(base.batches) batch\(base.batches == 1 ? "" : "es")"
+            + "; η \(String(format: "%g", base.eta)); \(base.steps) steps, \(base.solve.rawValue), \(counted(solverBatches.count, "batch", plural: "batches"))"
+            + (solverBatches.count < base.batches ? " (\(base.batches) asked for)" : "")
             + "; initialisation \(base.initialisation.rawValue), normalisation \(base.normalisation.rawValue), step control \(base.stepControl.rawValue)"
         try folder.writeCommand([("weights", weights.text), ("data", dataRoot.path), ("solver", solved)])
         return outDir

@@ -136,6 +136,9 @@ public enum InterpolationRun {
             guard let n, n < d.count else { return d }
             return d.subset(Array(0..<n), name: d.name)
         }
+        for (asked, set, flag) in [(trainSamples, splits.train, "--train-samples"), (testSamples, splits.test, "--test-samples")] {
+            if let asked, asked > set.count { warn("note: \(flag) \(asked) is more than the \(set.count) samples of \(set.name): all \(set.count) are used") }
+        }
         let train = head(splits.train, trainSamples), test = head(splits.test, testSamples)
         let points = Interpolation.run(network: network, a: wa, b: wb, alphas: alphas, train: train, test: test,
                                        batchSize: config.training.evalBatchSize, progress: progress)

@@ -173,8 +173,23 @@ public enum TrainingRun {
         guard saved.readSettings == config.readSettings else {
             let what = ConfigDiff.brief(saved: saved.readSettings.jsonText(), requested: config.readSettings.jsonText())
             throw .config(path: layout.config.path, message: "the run folder holds a different configuration"
-                + (what.isEmpty ? "" : " (\(what))") + "; resume with the same settings or choose another --out")
+                + (what.isEmpty ? "" : " (\(what))") + "; "
+                + (differsOnlyInBudget(saved, config) ? budgetChangeAdvice(layout) : "resume with the same settings or choose another --out"))
         }
+    }
+
+    /// Whether `a` and `b` differ in nothing the optimiser or schedule reads but the training budget.
+    static func differsOnlyInBudget(_ a: RunConfig, _ b: RunConfig) -> Bool {
+        var a = a
+        a.training.budget = b.training.budget
+        return a.readSettings == b.readSettings
+    }
+
+    /// What to do instead of resuming `layout`'s run with another budget.
+    static func budgetChangeAdvice(_ layout: RunLayout) -> String {
+        "a run's budget cannot change on resume (the learning-rate schedule and any mask schedule are laid out over it, "
+            + "so the epochs already trained would not be those of the longer run); to train on from these weights, "
+            + "start a new run with --init-from \(layout.checkpoint.path) (its optimiser state starts afresh)"
     }
 
     /// Puts the run's whole config (`configText`, as in `config.json`) into `summary.json` in
