@@ -3,6 +3,7 @@ import Datasets
 import Layers
 import Models
 import TensorCore
+import Options
 
 /// `masklab models`: the model registry.
 struct ModelsCommand: ParsableCommand {
@@ -13,11 +14,14 @@ struct ModelsCommand: ParsableCommand {
     @Flag(name: .long, help: "Also list every tensor's PyTorch name and shape for the model given with --model.")
     var tensors = false
 
-    @Option(name: .long, help: "Model to describe with --tensors.")
+    @Option(name: .long, help: "Model to describe with --tensors, or the one row of the table to show.")
     var model: String?
 
     @Option(name: .long, help: "Base width for convolutional models.")
     var width: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Hidden layer sizes of mlp, comma-separated (default 300,100).", valueName: "n1,n2"))
+    var hidden: String?
 
     @Option(name: .long, help: "Dataset whose sample shape and classes --tensors uses (\(DatasetRegistry.names.joined(separator: ", "))). Default: mnist for mlp, cifar10 for the others.")
     var dataset: String?
@@ -26,10 +30,22 @@ struct ModelsCommand: ParsableCommand {
         if let width, !(1...ModelOptions.maxWidth).contains(width) {
             throw ValidationError("--width must be in [1, \(ModelOptions.maxWidth)], got \(width)")
         }
+        _ = try hiddenSizes()
+        if let model, !ModelRegistry.names.contains(model) {
+            throw ValidationError("unknown model '\(model)'; valid models: \(ModelRegistry.names.joined(separator: ", "))")
+        }
+    }
+
+    /// --hidden as sizes (nil: the model's default).
+    func hiddenSizes() throws -> [Int]? {
+        guard let hidden else { return nil }
+        do throws(OptionError) {
+            return try CommaList.parse(hidden, what: "--hidden", expected: "a layer size ≥ 1") { Int($0).flatMap { $0 >= 1 ? $0 : nil } }
+        } catch { throw ValidationError(error.message) }
     }
 
     func run() throws {
-        let options = ModelOptions(width: width)
+        let options = ModelOptions(hidden: try hiddenSizes(), width: width)
         if tensors {
             guard let model else { throw UsageFailure("--tensors needs --model NAME") }
             let definition: any DatasetDefinition.Type
@@ -44,7 +60,7 @@ struct ModelsCommand: ParsableCommand {
             return
         }
         print("model".padding(toLength: 10, withPad: " ", startingAt: 0) + "parameters (1×28×28)  parameters (3×32×32)  description")
-        for e in ModelRegistry.entries {
+        for e in ModelRegistry.entries where model == nil || e.name == model {
             func count(_ s: Shape) -> String {
                 // --width applies to the models that read it; the others are listed as they are.
                 (try? e.build(s, 10, e.applicable(options))).map { String($0.parameterCount) } ?? "–"

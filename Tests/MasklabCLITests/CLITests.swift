@@ -43,6 +43,16 @@ final class CLITests: XCTestCase {
         let unknown = try masklab(["models", "--tensors", "--model", "lenet5", "--dataset", "imagenet"])
         XCTAssertEqual(unknown.status, 64)
         XCTAssertTrue(unknown.stderr.contains("unknown dataset 'imagenet'"), unknown.stderr)
+        // mlp's hidden sizes are an option here as in train; --model alone shows its one row.
+        let mlp = try masklab(["models", "--tensors", "--model", "mlp", "--hidden", "8,8"])
+        XCTAssertEqual(mlp.status, 0, "\(mlp)")
+        XCTAssertTrue(mlp.stdout.contains("fc2.weight\t[8, 8]") && mlp.stdout.contains("6442 parameters"), mlp.stdout)
+        let row = try masklab(["models", "--model", "mlp", "--hidden", "8"])
+        let lines = row.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.count, 2, row.stdout)
+        XCTAssertTrue(lines[1].hasPrefix("mlp ") && lines[1].contains(" 6370 "), row.stdout)
+        let bad = try masklab(["models", "--model", "mlp", "--hidden", "8,0"])
+        XCTAssertEqual(bad.status, 64, "\(bad)")
     }
 
     /// train → files and rows; eval of the checkpoint reproduces the last test accuracy; a second
