@@ -109,9 +109,11 @@ public struct DatasetDownloader: Sendable {
             if FileIO.exists(path, directory: true) {
                 from = path + "/" + file.name
                 guard FileIO.exists(from, directory: false) else {
+                    // A folder the reader loads as it is (extracted files) needs no fetch: say so only then.
+                    let readable = (try? DatasetRegistry.definition(name).load(root: path)) != nil
                     throw .missing(path: from, hint: "The folder lacks \(file.name); \(name) needs "
-                                   + source.files.map(\.name).joined(separator: ", ") + ". An extracted folder needs no fetch: "
-                                   + "give it to train and eval with --data (their readers take it as it is).")
+                                   + source.files.map(\.name).joined(separator: ", ") + "."
+                                   + (readable ? " It holds \(name) extracted, which needs no fetch: give it to train and eval with --data \(path)." : ""))
                 }
             } else {
                 guard source.files.count == 1 || (path as NSString).lastPathComponent == file.name else {

@@ -71,7 +71,7 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path): corrupt archive: \(message). Hint: the download is damaged; fetch it again."
         case let .checksumMismatch(path, expected, got):
             return "\(path): MD5 \(got) differs from the official \(expected). "
-                + "Hint: the file is damaged (fetch it again), or an unofficial copy (`masklab data fetch --accept-checksum-mismatch` keeps it if you trust it)."
+                + "Hint: the file is damaged (fetch it again), or an unofficial copy (add --accept-checksum-mismatch to the fetch command to keep it if you trust it)."
         case let .download(url, message):
             return "\(url): download failed: \(message). Hint: check the network, or pass --mirror URL or a local archive."
         case let .unknown(name, valid):

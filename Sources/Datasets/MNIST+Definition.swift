@@ -21,10 +21,11 @@ extension MNIST: DatasetDefinition {
         for file in files {
             let from = root + "/" + file
             guard FileIO.exists(from, directory: false) else {
-                let raw = String(from.dropLast(3))   // the file without .gz
-                if from.hasSuffix(".gz"), FileIO.exists(raw, directory: false) {
-                    throw .missing(path: from, hint: "\(root) holds the extracted \((raw as NSString).lastPathComponent) already: "
-                                   + "there is nothing to extract, and train and eval read the IDX files as they are.")
+                // All four extracted already: nothing to do, and the readers take them as they are.
+                let raw = files.map { root + "/" + String($0.dropLast(3)) }
+                if files.allSatisfy({ $0.hasSuffix(".gz") }), raw.allSatisfy({ FileIO.exists($0, directory: false) }) {
+                    throw .missing(path: from, hint: "\(root) holds the four extracted IDX files already: "
+                                   + "there is nothing to extract, and train and eval read them as they are.")
                 }
                 throw .missing(path: from, hint: "Fetch MNIST with `\(DataFetchHint.command("mnist", root: root))`.")
             }

@@ -151,8 +151,8 @@ public struct OptionTable<Root> {
         for group in exclusive {
             let both = group.filter(given.contains)
             if both.count > 1 {
-                let spelled = both.map { k in option(key: k).map { "--\($0.flag) (\(k))" } ?? k }
-                return "give \(spelled.joined(separator: " or ")), not both"
+                let flags = both.compactMap { k in option(key: k).map { "--" + $0.flag } }
+                return "give \(flags.joined(separator: " or ")) (\(both.joined(separator: " or "))), not both"
             }
         }
         return nil
@@ -197,12 +197,7 @@ public struct OptionTable<Root> {
             do { try option.writeText(&root, text) } catch { throw OptionError("--\(name): \(error.message)") }
             given.append(option.key)
         }
-        for group in exclusive {
-            let both = group.filter(given.contains)
-            if both.count > 1 {
-                throw OptionError("give \(both.compactMap { k in option(key: k).map { "--" + $0.flag } }.joined(separator: " or ")), not both")
-            }
-        }
+        if let conflict = exclusiveConflict(given) { throw OptionError(conflict) }
         return given
     }
 

@@ -100,7 +100,7 @@ extension ValueCodec {
     /// A list: a JSON array of `element` values, or comma-separated text on the command line
     /// (the one comma-list parser, `CommaList`: empty items such as `300,,100` are refused).
     public static func list<E>(of element: ValueCodec<E>, valueName: String) -> ValueCodec<[E]> where Value == [E] {
-        ValueCodec<[E]>(expected: "a list (comma-separated on the command line) whose items are each \(element.expected)",
+        ValueCodec<[E]>(expected: "a list (comma-separated on the command line, or [a, b] as in a config file) whose items are each \(element.expected)",
                         valueName: valueName,
                         fromConfig: { v in
                             guard case let .array(items) = v else { return nil }
@@ -109,12 +109,20 @@ extension ValueCodec {
                             return out
                         },
                         fromText: { text in
-                            // `[8,8]`, as a config file writes the list, reads as `8,8`.
-                            var text = text.trimmingSpaces
-                            if text.hasPrefix("["), text.hasSuffix("]"), text.count >= 2 { text = String(text.dropFirst().dropLast()) }
+                            // `[8,8]`, `["first","last"]` or `[]`, as a config file writes the list, read as the comma-separated text.
+                            var text = text.trimmingSpaces, bracketed = false
+                            if text.hasPrefix("["), text.hasSuffix("]"), text.count >= 2 {
+                                text = String(text.dropFirst().dropLast()).trimmingSpaces
+                                bracketed = true
+                                if text.isEmpty { return [] }
+                            }
                             guard let items = CommaList.split(text) else { return nil }
                             var out: [E] = []
-                            for item in items { guard let e = element.fromText(item) else { return nil }; out.append(e) }
+                            for item in items {
+                                let plain = bracketed && item.count >= 2 && item.hasPrefix("\"") && item.hasSuffix("\"") ? String(item.dropFirst().dropLast()) : item
+                                guard let e = element.fromText(plain) else { return nil }
+                                out.append(e)
+                            }
                             return out
                         },
                         toConfig: { .array($0.map(element.toConfig)) })

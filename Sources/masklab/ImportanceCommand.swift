@@ -26,7 +26,7 @@ struct ImportanceCommand: ParsableCommand {
         histograms.svg into --out (default: <run folder>/importance); results already there are refused \
         without --overwrite.
 
-        --benchmark ignores PATH: it builds --model (default resnet18 --width 16) on random CIFAR-shaped \
+        --benchmark takes no PATH: it builds --model (default resnet18 --width 16) on random CIFAR-shaped \
         data and measures a training step, a joint and a per-layer solve of --timed-steps steps, and the \
         per-step mask sampling, then prints the refresh cost in training-step equivalents (the once-paid \
         part plus the steps) and as a share of training (50 000 images per epoch) for the default and \
@@ -114,7 +114,7 @@ struct ImportanceCommand: ParsableCommand {
         try bench.requireBenchmark(benchmark, extra: (givenTimedSteps == nil ? [] : ["--timed-steps"]) + (givenRepeats == nil ? [] : ["--repeats"]))
         if benchmark {
             // What only a solve of a run reads is refused rather than ignored.
-            let stray = [("--lambda", lambda != nil), ("--out", out != nil), ("--config", config != nil), ("--data", data != nil),
+            let stray = [("PATH", path != nil), ("--lambda", lambda != nil), ("--out", out != nil), ("--config", config != nil), ("--data", data != nil),
                          ("--overwrite", overwrite)].filter(\.1).map(\.0)
                 + solverFlags.filter { $0.hasPrefix("--") }.map { String($0.prefix { $0 != "=" }) }
             if !stray.isEmpty {

@@ -33,15 +33,15 @@ struct InterpolateCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Recompute summary.json and interpolation.svg of this interpolation folder from its interpolation.csv (no A, B; the other options do not apply).", valueName: "folder"))
     var recompute: String?
 
-    @Option(name: .customLong("from"), parsing: .unconditional, help: "First α of the grid (a negative value may follow the flag directly: --from -0.2). (default: -0.2)")
+    @Option(name: .customLong("from"), parsing: .unconditional, help: "First α of the grid, default -0.2 (a negative value may follow the flag directly: --from -0.5).")
     var givenFrom: Double?
     var from: Double { givenFrom ?? -0.2 }
 
-    @Option(name: .customLong("to"), parsing: .unconditional, help: "Last α of the grid. (default: 1.2)")
+    @Option(name: .customLong("to"), parsing: .unconditional, help: "Last α of the grid, default 1.2.")
     var givenTo: Double?
     var to: Double { givenTo ?? 1.2 }
 
-    @Option(name: .customLong("step"), parsing: .unconditional, help: "Grid step (> 0; at most 10 001 points). (default: 0.1)")
+    @Option(name: .customLong("step"), parsing: .unconditional, help: "Grid step, default 0.1 (> 0; at most 10 001 points).")
     var givenStep: Double?
     var step: Double { givenStep ?? 0.1 }
 

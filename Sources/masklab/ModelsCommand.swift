@@ -31,17 +31,25 @@ struct ModelsCommand: ParsableCommand {
             throw ValidationError("--width must be in [1, \(ModelOptions.maxWidth)], got \(width)")
         }
         _ = try hiddenSizes()
-        if let model, !ModelRegistry.names.contains(model) {
-            throw ValidationError("unknown model '\(model)'; valid models: \(ModelRegistry.names.joined(separator: ", "))")
+        if let model {
+            guard ModelRegistry.names.contains(model) else {
+                throw ValidationError("unknown model '\(model)'; valid models: \(ModelRegistry.names.joined(separator: ", "))")
+            }
+            // A sizing flag the chosen model does not read is refused, not ignored.
+            let given = ModelOptions(hidden: hidden == nil ? nil : [1], width: width)
+            let read = ModelRegistry.applicable(given, to: model)
+            if given.hidden != nil, read.hidden == nil { throw ValidationError("--hidden does not apply to \(model) (it sizes mlp)") }
+            if given.width != nil, read.width == nil { throw ValidationError("--width does not apply to \(model)") }
         }
     }
 
-    /// --hidden as sizes (nil: the model's default).
+    /// --hidden as sizes (nil: the model's default): comma-separated, or `[a, b]` as in a config file.
     func hiddenSizes() throws -> [Int]? {
         guard let hidden else { return nil }
-        do throws(OptionError) {
-            return try CommaList.parse(hidden, what: "--hidden", expected: "a layer size ≥ 1") { Int($0).flatMap { $0 >= 1 ? $0 : nil } }
-        } catch { throw ValidationError(error.message) }
+        guard let sizes = ValueCodec<[Int]>.list(of: .int, valueName: "<n1,n2>").fromText(hidden), !sizes.isEmpty, sizes.allSatisfy({ $0 >= 1 }) else {
+            throw ValidationError("--hidden: expected layer sizes ≥ 1, comma-separated (e.g. 300,100), got '\(hidden)'")
+        }
+        return sizes
     }
 
     func run() throws {

@@ -39,7 +39,7 @@ struct PruneCommand: ParsableCommand {
         `masklab train --config OUT/config.json --init-from OUT/model.safetensors`, evaluate with \
         `masklab eval OUT/model.safetensors`, time with `masklab bench --pruned OUT`.
 
-        --benchmark ignores PATH: it builds --model (default resnet18 --width 16) on random CIFAR-shaped \
+        --benchmark takes no PATH: it builds --model (default resnet18 --width 16) on random CIFAR-shaped \
         batches and prints each criterion's scoring time in training steps measured in the same process.
 
         CRITERION OPTIONS (as in `masklab lottery` and `train --mask prune`):
@@ -160,6 +160,19 @@ struct PruneCommand: ParsableCommand {
     func validate() throws {
         if !benchmark && path == nil { throw ValidationError("give a run folder or weights file, or --benchmark") }
         try bench.requireBenchmark(benchmark)
+        if benchmark {
+            // It times the criteria on random data and writes nothing: what a pruning of a run reads is refused, not ignored.
+            let stray = [("PATH", path != nil), ("--out", out != nil), ("--data", data != nil), ("--config", config != nil),
+                         ("--overwrite", overwrite), ("--reference", reference != nil)].filter(\.1).map(\.0)
+            if !stray.isEmpty {
+                throw ValidationError("\(stray.joined(separator: ", ")) \(stray.count == 1 ? "does" : "do") not apply to --benchmark "
+                                      + "(it times the criteria on random data and writes nothing)")
+            }
+        }
+        // PATH is one folder or file; a second one lands among the criterion flags.
+        if path != nil, let next = criterionFlags.first, !next.hasPrefix("-") {
+            throw ValidationError("'\(next)': prune takes one run folder or weights file (run it once per run)")
+        }
         if structured {
             if benchmark { throw ValidationError("--structured and --benchmark exclude each other") }
             _ = try structuredJob()

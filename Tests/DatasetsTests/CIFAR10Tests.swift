@@ -120,7 +120,12 @@ final class CIFAR10Tests: XCTestCase {
         try DatasetFixtures.writeMNIST(to: raw.url, train: 4, test: 2, gzipped: false)
         XCTAssertThrowsError(try DatasetVerifier.extract("mnist", root: raw.url)) { error in
             let text = "\(error)"
-            XCTAssertTrue(text.contains("holds the extracted train-images-idx3-ubyte already: there is nothing to extract"), text)
+            XCTAssertTrue(text.contains("holds the four extracted IDX files already: there is nothing to extract"), text)
+        }
+        // With one extracted file and the rest missing, the hint is to fetch, not "nothing to extract".
+        try FileManager.default.removeItem(at: raw.file("t10k-labels-idx1-ubyte"))
+        XCTAssertThrowsError(try DatasetVerifier.extract("mnist", root: raw.url)) { error in
+            XCTAssertTrue("\(error)".contains("Fetch MNIST with"), "\(error)")
         }
         let report = try DatasetVerifier.verify("mnist", root: dir.url)
         XCTAssertEqual(report.files.count, 4)

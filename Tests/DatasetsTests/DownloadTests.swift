@@ -85,6 +85,18 @@ final class DownloadTests: XCTestCase {
         let archive = src.file("cifar-10-binary.tar.gz")
         XCTAssertThrowsError(try DatasetDownloader().install("cifar10", from: archive, into: root.url)) { error in
             guard case .checksumMismatch? = error as? DatasetError else { return XCTFail("got \(error)") }
+            XCTAssertTrue("\(error)".contains("add --accept-checksum-mismatch to the fetch command"), "\(error)")
+        }
+        // A folder instead of the archive: an extracted CIFAR-10 folder is said to need no fetch, an unrelated one is not.
+        let extracted = TemporaryDirectory()
+        try DatasetFixtures.writeCIFAR(to: extracted.url, perBatch: 2, test: 2, archived: false)
+        let folder = extracted.url.appendingPathComponent("cifar-10-batches-bin")
+        XCTAssertThrowsError(try DatasetDownloader().install("cifar10", from: folder, into: root.url)) { error in
+            XCTAssertTrue("\(error)".contains("It holds cifar10 extracted, which needs no fetch"), "\(error)")
+        }
+        let unrelated = TemporaryDirectory()
+        XCTAssertThrowsError(try DatasetDownloader().install("cifar10", from: unrelated.url, into: root.url)) { error in
+            XCTAssertFalse("\(error)".contains("needs no fetch"), "\(error)")
         }
         let log = EventLog()
         let got = try DatasetDownloader(acceptChecksumMismatch: true, events: log.add).install("cifar10", from: archive, into: root.url)

@@ -56,8 +56,10 @@ final class MNISTTests: XCTestCase {
     func testFetchHintNamesTheRootUnlessItIsTheDefault() {
         XCTAssertEqual(DataFetchHint.command("cifar10", root: "/x/my data"), "masklab data fetch cifar10 --root '/x/my data'")
         XCTAssertEqual(DataFetchHint.command("mnist", root: "/x/d"), "masklab data fetch mnist --root /x/d")
-        let fallback = (try? DataLocator.resolve(explicit: nil))?.path ?? FileManager.default.currentDirectoryPath + "/data"
-        XCTAssertEqual(DataFetchHint.command("mnist", root: fallback), "masklab data fetch mnist")
+        // `data fetch` writes to ./data without --root, whatever $MASKLAB_DATA says or ../shared/data holds.
+        XCTAssertEqual(DataFetchHint.command("mnist", root: "/w/data", currentDirectory: "/w"), "masklab data fetch mnist")
+        XCTAssertEqual(DataFetchHint.command("mnist", root: "data/", currentDirectory: "/w"), "masklab data fetch mnist")
+        XCTAssertEqual(DataFetchHint.command("mnist", root: "/shared/data", currentDirectory: "/w"), "masklab data fetch mnist --root /shared/data")
     }
 
     func testWrongMagic() throws {

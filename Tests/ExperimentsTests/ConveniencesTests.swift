@@ -35,7 +35,12 @@ final class ConveniencesTests: XCTestCase {
         masked.masks?.importance.lambda = 3
         try masked.jsonText().write(to: dir.appendingPathComponent("m.json"), atomically: true, encoding: .utf8)
         let m2 = ConfigDiff.differences(try ConfigDiff.load(dir.appendingPathComponent("a.json").path), try ConfigDiff.load(dir.appendingPathComponent("m.json").path))
-        XCTAssertTrue(m2[0].line.contains(#""lambda":3"#), m2[0].line)
+        XCTAssertTrue(m2[0].line.contains(#""importance.lambda":3"#), m2[0].line)
+        // A YAML file that is not a run config (a lottery's) is read as written, not refused as a run config.
+        try "levels: 3\nrun:\n  seed: 5\n".write(to: dir.appendingPathComponent("l.yaml"), atomically: true, encoding: .utf8)
+        let lottery = try ConfigDiff.load(dir.appendingPathComponent("l.yaml").path)
+        XCTAssertEqual(lottery["levels"] as? Int, 3)
+        XCTAssertEqual((lottery["run"] as? [String: Any])?["seed"] as? Int, 5)
     }
 
     /// `masklab bench --torch` finds the project's own bench/torch_anchor.py from a binary in .build.

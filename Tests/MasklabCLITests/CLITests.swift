@@ -47,7 +47,7 @@ final class CLITests: XCTestCase {
         let mlp = try masklab(["models", "--tensors", "--model", "mlp", "--hidden", "8,8"])
         XCTAssertEqual(mlp.status, 0, "\(mlp)")
         XCTAssertTrue(mlp.stdout.contains("fc2.weight\t[8, 8]") && mlp.stdout.contains("6442 parameters"), mlp.stdout)
-        let row = try masklab(["models", "--model", "mlp", "--hidden", "8"])
+        let row = try masklab(["models", "--model", "mlp", "--hidden", "[8]"])   // as a config file writes it
         let lines = row.stdout.split(separator: "\n")
         XCTAssertEqual(lines.count, 2, row.stdout)
         XCTAssertTrue(lines[1].hasPrefix("mlp ") && lines[1].contains(" 6370 "), row.stdout)

@@ -134,6 +134,8 @@ final class FirstUseCLITests: XCTestCase {
         let csv = try masklab(["diff", out.file("s3").path, out.file("s3/metrics.csv").path])
         XCTAssertEqual(csv.status, 1, "\(csv)")
         XCTAssertTrue(csv.stderr.contains("metrics.csv: not a configuration: name a run folder or a config file"), csv.stderr)
+        let record = try masklab(["diff", out.file("s3").path, out.file("s3/summary.json").path])
+        XCTAssertTrue(record.stderr.contains("summary.json: a run's record, not a configuration"), record.stderr)
         let file = try masklab(["runs", out.file("s3/metrics.csv").path])
         XCTAssertTrue(file.stderr.contains("a file, not a folder") && file.stderr.contains("masklab runs \(out.file("s3").path)"), file.stderr)
 

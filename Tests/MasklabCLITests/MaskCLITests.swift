@@ -77,7 +77,7 @@ final class MaskCLITests: XCTestCase {
         let many = try masklab(["importance", out.file("imp").path, "--data", data.path, "--importance-batches", "1000", "--steps", "2",
                                 "--threads", "1", "--out", out.file("many").path])
         XCTAssertEqual(many.status, 0, "\(many)")
-        XCTAssertTrue(many.stdout.contains("note: 1000 batches asked for, but the 240-sample training set holds 8 batches of 32: the solve uses all of them, "
+        XCTAssertTrue(many.stdout.contains("note: 1000 batches asked for, but the 240-sample training set holds 8 batches of up to 32: the solve uses all of them, "
                                            + "and no batch is left over for the held-out check"), many.stdout)
         let recorded = try String(contentsOf: out.file("many/command.txt"), encoding: .utf8)
         XCTAssertTrue(recorded.contains("2 steps, joint, 8 batches (1000 asked for)"), recorded)

@@ -138,7 +138,7 @@ final class OptionsCLITests: XCTestCase {
             (["--train-subset", "-5"], "--train-subset: trainSubset must be ≥ 0, got -5"),
             (["--batch-size", "1000000000000"], "--batch-size: batchSize must be in [1, 65536]"),
             (["--width", "100000"], "--width: modelOptions.width must be in [1, 1024], got 100000"),
-            (["--epochs", "2", "--iterations", "3"], "give --epochs or --iterations, not both"),
+            (["--epochs", "2", "--iterations", "3"], "give --epochs or --iterations (budget.epochs or budget.iterations), not both"),
             (["--lr"], "--lr needs a value"),
         ]
         for (args, expected) in cases {
@@ -203,6 +203,12 @@ final class OptionsCLITests: XCTestCase {
             (["prune", "some/run", "--keep", "0.5", "--batch-size", "8"], "--batch-size applies to --benchmark only"),
             (["importance", "some/run", "other/run"], "'other/run': importance takes one run folder"),
             (["importance", "some/run", "--lambda", "0,1", "--importance-lambda", "2"], "give --lambda (one or several λ) or --importance-lambda, not both"),
+            (["importance", "some/run", "--benchmark"], "PATH does not apply to --benchmark"),
+            (["prune", "--benchmark", "--out", "x", "--data", "d"], "--out, --data do not apply to --benchmark"),
+            (["prune", "some/run", "other/run", "--keep", "0.5"], "'other/run': prune takes one run folder or weights file"),
+            (["models", "--model", "resnet18", "--hidden", "8"], "--hidden does not apply to resnet18"),
+            (["models", "--model", "mlp", "--width", "8"], "--width does not apply to mlp"),
+            (["models", "--hidden", "8,0"], "--hidden: expected layer sizes ≥ 1"),
         ]
         for (args, says) in refusals {
             let r = try masklab(args)

@@ -175,7 +175,7 @@ final class ConfigTextTests: XCTestCase {
     func testExclusiveKeysFromFlagsAndSetConflict() {
         let table = OptionTable<Outer>(Outer.table.options, exclusive: [["seed", "inner.rate"]])
         XCTAssertNil(table.exclusiveConflict(["seed", "name"]))
-        XCTAssertEqual(table.exclusiveConflict(["inner.rate", "name", "seed"]), "give --seed (seed) or --rate (inner.rate), not both")
+        XCTAssertEqual(table.exclusiveConflict(["inner.rate", "name", "seed"]), "give --seed or --rate (seed or inner.rate), not both")
     }
 
     func testCommaListRefusesEmptyItems() {

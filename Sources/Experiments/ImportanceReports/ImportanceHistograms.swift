@@ -52,13 +52,15 @@ public enum ImportanceHistograms {
                                         reuse: overwrite ? .overwrite : .refuse, choices: ["replace them with --overwrite", "choose another --out"])
         defer { folder.close() }
 
-        let solverBatches = SolverBatches(dataset: splits.train, capacity: base.batches, batchSize: config.training.batchSize,
+        // No more space than the training set can fill (a large --importance-batches would allocate it all).
+        let available = (splits.train.count + config.training.batchSize - 1) / config.training.batchSize
+        let solverBatches = SolverBatches(dataset: splits.train, capacity: max(1, min(base.batches, available)), batchSize: config.training.batchSize,
                                           sampleShape: network.sampleShape, seed: config.training.seed)
         solverBatches.fill(round: 0)
         // Batches never wrap: a small training set gives the solve all it has, and says so.
         if solverBatches.count < base.batches {
             say("note: \(counted(base.batches, "batch", plural: "batches")) asked for, but the \(splits.train.count)-sample training set holds "
-                + "\(counted(solverBatches.count, "batch", plural: "batches")) of \(config.training.batchSize): the solve uses \(solverBatches.count == 1 ? "it" : "all of them")"
+                + "\(counted(solverBatches.count, "batch", plural: "batches")) of up to \(config.training.batchSize): the solve uses \(solverBatches.count == 1 ? "it" : "all of them")"
                 + (solverBatches.heldOutCount == nil ? ", and no batch is left over for the held-out check" : ""))
         }
         let solver = ImportanceSolver(network: network, targets: targets, config: base)

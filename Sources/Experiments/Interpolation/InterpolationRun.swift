@@ -128,7 +128,15 @@ public enum InterpolationRun {
             read.append(provenance)
             return WeightSnapshot(network.store)
         }
-        let wa = try snapshot(checkpointA, "A"), wb = try snapshot(checkpointB, "B")
+        let wa = try snapshot(checkpointA, "A")
+        let wb: WeightSnapshot
+        do { wb = try snapshot(checkpointB, "B") } catch {
+            // B without a config of its own was read as A's model: say so next to the mismatch.
+            guard (try? WeightsSource.locate(b)) == nil else { throw error }
+            let text = error.description, prefix = checkpointB.path + ": "
+            throw .config(path: checkpointB.path, message: (text.hasPrefix(prefix) ? String(text.dropFirst(prefix.count)) : text)
+                          + " (B has no config of its own, so it was read as A's model)")
+        }
         let folder = try RunFolder.open(out, commandLine: commandLine, results: files, holds: "an interpolation", reuse: overwrite ? .overwrite : .refuse,
                                         choices: ["replace it with --overwrite", "choose another --out"])
         defer { folder.close() }

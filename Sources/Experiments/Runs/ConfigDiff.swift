@@ -38,9 +38,21 @@ public enum ConfigDiff {
             }
             url = found
         }
+        // A run's records are not configurations (their objects would diff as if they were).
+        if recordFiles.contains(url.lastPathComponent) {
+            throw .config(path: url.path, message: "a run's record, not a configuration: name a run folder or a config file "
+                          + "(config.json, lottery.json, compare.json or a config of yours)")
+        }
         let text: String
         if ["yaml", "yml"].contains(url.pathExtension.lowercased()) {
-            text = try RunConfig.load(from: url).jsonText()   // YAML is read only as a run config: its own error says what is wrong
+            // A run config with its defaults spelled out; any other YAML (a lottery's, a study's) as written.
+            if let config = try? RunConfig.load(from: url) {
+                text = config.jsonText()
+            } else {
+                do { text = ConfigText.json(try ConfigText.load(path: url.path)) } catch {
+                    throw .config(path: url.path, message: "\(error)")
+                }
+            }
         } else if url.lastPathComponent != "lottery.json", url.lastPathComponent != "compare.json", let config = try? RunConfig.load(from: url) {
             text = config.jsonText()
         } else {
@@ -61,6 +73,9 @@ public enum ConfigDiff {
         }
         return object
     }
+
+    /// Files a run folder holds that record what happened rather than what was asked for.
+    static let recordFiles: Set<String> = [RunLayout.summaryFile, "level.json", "prune.json"]
 
     /// The first `limit` differences between two configurations as JSON texts, for a refusal
     /// message: `"optimizer.learningRate 0.05 in the folder, 0.1 here; …"` (`savedIn` and
@@ -135,15 +150,28 @@ public enum ConfigDiff {
     static func summary(_ value: Any, defaults: [String: Any]? = nil) -> String {
         guard let object = value as? [String: Any], object.count > 3 else { return json(value) }
         var shown = object["name"].map { ["\"name\":" + json($0)] } ?? []
+        let leaves = flattened(object)
         if let defaults {
-            for key in object.keys.sorted() where key != "name" {
-                let v = json(object[key] as Any)
-                if defaults[key].map(json) != v { shown.append(json(key) + ":" + v) }
+            // Nested groups by their leaf keys ("importance.lambda":3), not as whole objects.
+            let base = flattened(defaults)
+            for key in leaves.keys.sorted() where key != "name" {
+                let v = json(leaves[key] as Any)
+                if base[key].map(json) != v { shown.append(json(key) + ":" + v) }
             }
         }
-        let rest = object.count - shown.count
+        let rest = (defaults == nil ? object.count : leaves.count) - shown.count
         guard rest > 0 else { return "{" + shown.joined(separator: ", ") + "}" }
         return "{" + (shown + ["…\(rest) more keys" + (defaults == nil ? "" : " at their defaults")]).joined(separator: ", ") + "}"
+    }
+
+    /// `object`'s values by dotted key path, nested objects walked down to their leaves.
+    static func flattened(_ object: [String: Any], prefix: String = "") -> [String: Any] {
+        var out: [String: Any] = [:]
+        for (k, v) in object {
+            let path = prefix.isEmpty ? k : prefix + "." + k
+            if let inner = v as? [String: Any], !inner.isEmpty { out.merge(flattened(inner, prefix: path)) { a, _ in a } } else { out[path] = v }
+        }
+        return out
     }
 
     /// `value` as compact, key-sorted JSON text (numbers and strings as JSON writes them).

@@ -85,11 +85,15 @@ public enum TrainingRun {
         // (a live writer is reported by `open` below instead: its pid says more).
         let checkResume = reuse == .resume && FolderLock.holder(of: layout.directory) == nil
         if checkResume { try requireSavedConfig(layout, equals: config) }
-        // A folder `open` will refuse is refused before the run is announced.
-        if reuse == .refuse { try RunFolder.precheck(layout.directory, results: RunLayout.results, holds: "a run", reuse: reuse, choices: choices(layout)) }
+        // A folder `open` will refuse (results without --resume or --overwrite, a live writer's
+        // lock) is refused before the run is announced.
+        try RunFolder.precheck(layout.directory, results: RunLayout.results, holds: "a run", reuse: reuse, choices: choices(layout)) { () throws(RunError) in
+            try requireSavedConfig(layout, equals: config)
+        }
         announce?(config.synopsis)
         if reuse == .resume, !FileManager.default.fileExists(atPath: layout.checkpoint.path) {
-            note?("--resume: no checkpoint in \(layout.directory.path), so this is a new run from the start")
+            note?("--resume: no checkpoint in \(layout.directory.path), so this is a new run, "
+                  + (initFrom == nil ? "from the start" : "from the weights of --init-from"))
         }
         if let caution = config.masks?.caution { warn(caution) }
         let trainer: Trainer
@@ -187,9 +191,13 @@ public enum TrainingRun {
 
     /// What to do instead of resuming `layout`'s run with another budget.
     static func budgetChangeAdvice(_ layout: RunLayout) -> String {
-        "a run's budget cannot change on resume (the learning-rate schedule and any mask schedule are laid out over it, "
-            + "so the epochs already trained would not be those of the longer run); to train on from these weights, "
-            + "start a new run with --init-from \(layout.checkpoint.path) (its optimiser state starts afresh)"
+        let why = "a run's budget cannot change on resume (the learning-rate schedule and any mask schedule are laid out over it, "
+            + "so the steps already trained would not be those of a run with the new budget)"
+        guard FileManager.default.fileExists(atPath: layout.checkpoint.path) else {
+            return why + "; train the new budget as a new run: --out NEW, or --overwrite to replace this one"
+        }
+        return why + "; to train on from these weights, start a new run in another folder: --out NEW --init-from "
+            + "\(layout.checkpoint.path) (its optimiser state starts afresh)"
     }
 
     /// Puts the run's whole config (`configText`, as in `config.json`) into `summary.json` in

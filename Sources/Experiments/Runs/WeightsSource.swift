@@ -48,7 +48,7 @@ public struct WeightsSource: Sendable {
         var length: UInt64 = 0
         for (i, b) in head.prefix(8).enumerated() { length |= UInt64(b) << (8 * UInt64(i)) }
         guard head.count == 9, length >= 2, length <= UInt64(SafetensorsFile.maximumHeaderSize), head[8] == UInt8(ascii: "{") else {
-            return "not a safetensors file (it starts with neither an 8-byte header length nor a JSON header); "
+            return "not a safetensors file (it does not start with an 8-byte header length followed by a JSON header); "
                 + "give a run folder, a MaskLab checkpoint or a state_dict saved with safetensors.torch.save_file"
         }
         return nil
