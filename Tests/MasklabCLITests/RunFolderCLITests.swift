@@ -67,7 +67,12 @@ final class RunFolderCLITests: XCTestCase {
         try FileManager.default.createDirectory(at: dir.file("lot"), withIntermediateDirectories: true)
         try Data("{}".utf8).write(to: dir.file("lot/lottery.json"))
         let lottery = try masklab(["eval", dir.file("lot").path, "--data", data.path])
-        XCTAssertTrue(lottery.stderr.contains("belongs to `masklab lottery`; pass one of its levels, LOTTERY/level_NN"), lottery.stderr)
+        XCTAssertTrue(lottery.stderr.contains("belongs to `masklab lottery`; pass one of its levels, e.g. \(dir.file("lot").path)/level_*"), lottery.stderr)
+        // The same table says what to pass to plot (FolderOwner.passInstead), for every study folder.
+        try FileManager.default.createDirectory(at: dir.file("cmp"), withIntermediateDirectories: true)
+        try Data("{}".utf8).write(to: dir.file("cmp/compare.json"))
+        let compare = try masklab(["eval", dir.file("cmp").path, "--data", data.path])
+        XCTAssertTrue(compare.stderr.contains("belongs to `masklab compare`; pass one of its runs, e.g. \(dir.file("cmp").path)/runs/*/seed-*"), compare.stderr)
     }
 
     /// Every file of `folder` (relative path → bytes).

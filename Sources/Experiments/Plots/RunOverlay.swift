@@ -134,16 +134,9 @@ public enum RunOverlay {
         guard FileManager.default.fileExists(atPath: folder.path) else { return .config(path: path, message: "no such run folder") }
         let hint: String
         switch FolderOwner.of(folder)?.command {
-        case "sweep"?:
-            hint = "it holds a sweep study: pass its run folders, e.g. \(path)/runs/*"
-        case "compare"?:
-            hint = "it holds a compare study: pass its run folders, e.g. \(path)/runs/*/seed-*"
-        case "prune-sweep"?:
-            hint = "it holds a prune-sweep study: pass its run folders, e.g. \(path)/runs/*/ratio-*/seed-* or \(path)/runs/dense/seed-*"
-        case "lottery"?:
-            hint = "it holds a lottery: pass its level folders, e.g. \(path)/level_*"
-        case let other?:
-            hint = "it holds the output of masklab \(other)"
+        case let owner?:
+            let what = owner == "lottery" ? "a lottery" : "a \(owner) study"
+            hint = FolderOwner.passInstead(owner, path: path, oneOf: false).map { "it holds \(what): " + $0 } ?? "it holds the output of masklab \(owner)"
         case nil:
             hint = "no config.json in it"
         }

@@ -18,6 +18,27 @@ public struct FolderOwner: Sendable, Equatable {
         (StructuredPrune.reportFile, "prune"), ("interpolation.csv", "interpolate"), ("histograms.csv", "importance"),
     ]
 
+    /// The run folders inside a folder that `command` writes, for the hints that say what to pass
+    /// instead of that folder: what they are called and their paths below it as shell patterns
+    /// (nil for a command whose folder holds no runs: prune, interpolate, importance).
+    public static func runs(of command: String) -> (noun: String, patterns: [String])? {
+        switch command {
+        case "lottery": ("levels", ["level_*"])
+        case "compare": ("runs", ["runs/*/seed-*"])
+        case "sweep": ("runs", ["runs/*"])
+        case "prune-sweep": ("runs", ["runs/*/ratio-*/seed-*", "runs/dense/seed-*"])
+        default: nil
+        }
+    }
+
+    /// "pass one of its levels, e.g. DIR/level_*": what to give a command that takes one run instead
+    /// of `path`, a folder `command` writes; nil when that folder holds no runs.
+    public static func passInstead(_ command: String, path: String, oneOf: Bool) -> String? {
+        guard let (noun, patterns) = runs(of: command) else { return nil }
+        let examples = patterns.map { path + "/" + $0 }.joined(separator: " or ")
+        return (oneOf ? "pass one of its \(noun)" : "pass its \(noun == "levels" ? "level" : "run") folders") + ", e.g. " + examples
+    }
+
     /// The owner of `directory` other than `train`; nil for a train run, an empty or missing folder.
     public static func of(_ directory: URL) -> FolderOwner? {
         let fm = FileManager.default

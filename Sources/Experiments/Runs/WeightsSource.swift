@@ -77,10 +77,11 @@ public struct WeightsSource: Sendable {
             return "no checkpoint in the run folder yet: no summary.json either, so the run is still in its first epoch or was killed before its first checkpoint"
         case .notARun:
             // Another command's folder: say what to pass instead.
-            switch FolderOwner.of(layout.directory)?.command {
-            case "lottery"?: return "no checkpoint and no config.json: this folder belongs to `masklab lottery`; pass one of its levels, LOTTERY/level_NN"
-            case "compare"?: return "no checkpoint and no config.json: this folder belongs to `masklab compare`; pass one of its runs, COMPARE/runs/<arm>/seed-N"
-            case "sweep"?: return "no checkpoint and no config.json: this folder belongs to `masklab sweep`; pass one of its runs, SWEEP/runs/<name>"
+            let owner = FolderOwner.of(layout.directory)?.command
+            if let owner, let pass = FolderOwner.passInstead(owner, path: layout.directory.path, oneOf: true) {
+                return "no checkpoint and no config.json: this folder belongs to `masklab \(owner)`; " + pass
+            }
+            switch owner {
             case "prune"?: return "no checkpoint and no config.json: this folder holds a `masklab prune` mask, not weights; give the run it was "
                 + "pruned from, or train the mask (`masklab lottery --levels 0 --transfer FOLDER/mask.safetensors`)"
             default: return "no checkpoint and no config.json: not a run folder"
