@@ -41,6 +41,20 @@ public enum CIFAR10 {
     /// The other files of the official folder, extracted but not read.
     static let otherFiles = ["batches.meta.txt", "readme.html"]
 
+    /// Loads the test batch alone: from `root/cifar-10-batches-bin` or `root` when either holds
+    /// `test_batch.bin` (the training batches need not be there), else from the archive.
+    public static func loadTest(root: String) throws(DatasetError) -> Dataset {
+        for dir in [root + "/" + folder, root] where FileIO.exists(dir + "/" + testFile, directory: false) {
+            let path = dir + "/" + testFile
+            let size = try FileIO.size(path)
+            guard size <= maxBatchBytes else {
+                throw .sizeOutOfRange(path: path, offset: 0, field: "file size in bytes", limit: maxBatchBytes, got: size)
+            }
+            return try assemble([(path, try FileIO.readAll(path))], name: "cifar10/test")
+        }
+        return try load(root: root).test
+    }
+
     /// Loads from an extracted `cifar-10-batches-bin` folder.
     public static func load(folder: String) throws(DatasetError) -> (train: Dataset, test: Dataset) {
         var batches: [(path: String, bytes: [UInt8])] = []

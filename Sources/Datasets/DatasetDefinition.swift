@@ -23,10 +23,17 @@ public protocol DatasetDefinition {
     static var defaultAugmentation: (any Augmentation)? { get }
     /// Loads the official training and test splits from the folder `root`, every content check applied.
     static func load(root: String) throws(DatasetError) -> (train: Dataset, test: Dataset)
+    /// Loads the official test split alone (for evaluation, which needs no training data): by
+    /// default the test half of `load(root:)`; a dataset whose test files stand apart reads only them.
+    static func loadTest(root: String) throws(DatasetError) -> Dataset
     /// Unpacks the archives found in `root` into the folder `destination`, validating them as the
     /// loader does first (nothing is written for an archive the loader refuses); returns the paths written.
     static func extract(root: String, into destination: String) throws(DatasetError) -> [String]
     /// Reads `path`, a downloaded or copied instance of the official `file`, with the dataset's own
     /// reader (every check applied), so a damaged download is refused before it is put in place.
     static func checkFormat(_ file: DatasetFile, path: String) throws(DatasetError)
+}
+
+extension DatasetDefinition {
+    public static func loadTest(root: String) throws(DatasetError) -> Dataset { try load(root: root).test }
 }

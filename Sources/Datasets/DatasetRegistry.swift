@@ -41,6 +41,18 @@ public enum DatasetRegistry {
         return DataSplits(train: train, validation: held, test: loaded.test)
     }
 
+    /// The test split of `name` alone from `root` (`DatasetDefinition.loadTest`), keeping only the
+    /// samples of `classes` when given, relabelled as `load` relabels them.
+    public static func loadTest(_ name: String, root: URL, classes: [Int]? = nil) throws(DatasetError) -> Dataset {
+        let definition = try definition(name)
+        guard FileIO.exists(root.path, directory: true) else {
+            throw .missing(path: root.path, hint: "The data folder does not exist. Fetch data with `\(DataFetchHint.command(name, root: root.path))`.")
+        }
+        let test = try definition.loadTest(root: root.path)
+        guard let classes else { return test }
+        return try ClassSelection(classes, of: definition).apply(to: test)
+    }
+
     /// Splits `dataset` ("x/train") into train and a `validation`-sample held-out set ("x/validation"):
     /// the first `validation` entries of `streams.stream(.validationSplit).permutation(count)` are
     /// held out; both parts keep the original sample order.

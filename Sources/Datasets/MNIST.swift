@@ -29,6 +29,11 @@ public enum MNIST {
         return (train, test)
     }
 
+    /// Loads the official test set alone from `root` (or `root/mnist`): the two `t10k` files.
+    public static func loadTest(root: String) throws(DatasetError) -> Dataset {
+        try load(images: locate("t10k-images-idx3-ubyte", in: root), labels: locate("t10k-labels-idx1-ubyte", in: root), name: "mnist/test")
+    }
+
     /// Loads one split from an images file and a labels file (raw or gzipped).
     public static func load(images: String, labels: String, name: String) throws(DatasetError) -> Dataset {
         let (count, pixels) = try readImages(images)

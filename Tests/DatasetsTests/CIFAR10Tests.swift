@@ -108,6 +108,27 @@ final class CIFAR10Tests: XCTestCase {
         XCTAssertTrue(checked.description.hasSuffix("\n  OK"), checked.description)
     }
 
+    /// The test split alone is read from its own file: a folder without the training batches (or
+    /// MNIST's train files) still evaluates, with the same samples as the full load's test split.
+    func testTestSplitLoadsWithoutTheTrainingFiles() throws {
+        let full = TemporaryDirectory()
+        try DatasetFixtures.writeCIFAR(to: full.url, perBatch: 2, test: 3, archived: false)
+        let whole = try DatasetRegistry.load("cifar10", root: full.url, streams: RandomStreams(seed: 0))
+        try FileManager.default.removeItem(at: full.url.appendingPathComponent("cifar-10-batches-bin/data_batch_1.bin"))
+        XCTAssertThrowsError(try DatasetRegistry.load("cifar10", root: full.url, streams: RandomStreams(seed: 0)))
+        let alone = try DatasetRegistry.loadTest("cifar10", root: full.url, classes: [2, 0])
+        let selected = try ClassSelection([2, 0], of: CIFAR10.self).apply(to: whole.test)
+        XCTAssertEqual(alone.labels, selected.labels)
+        XCTAssertEqual(alone.pixels, selected.pixels)
+        let mnist = TemporaryDirectory()
+        try DatasetFixtures.writeMNIST(to: mnist.url, train: 4, test: 2, gzipped: true)
+        let mnistWhole = try DatasetRegistry.load("mnist", root: mnist.url, streams: RandomStreams(seed: 0))
+        try FileManager.default.removeItem(at: mnist.file("train-images-idx3-ubyte.gz"))
+        let mnistTest = try DatasetRegistry.loadTest("mnist", root: mnist.url)
+        XCTAssertEqual(mnistTest.labels, mnistWhole.test.labels)
+        XCTAssertEqual(mnistTest.name, "mnist/test")
+    }
+
     func testMNISTExtractAndVerifyChecksums() throws {
         let dir = TemporaryDirectory()
         try DatasetFixtures.writeMNIST(to: dir.url, train: 4, test: 2, gzipped: true)

@@ -104,6 +104,17 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(json["testAccuracy"] as? Double, summary["finalTestAccuracy"] as? Double, "eval must reproduce the run's last test accuracy")
         XCTAssertEqual(json["testSamples"] as? Int, 60)
         XCTAssertFalse(eval.stderr.contains("warning"), "a completed run's weights: no warning: \(eval.stderr)")
+        // The test set alone needs only its own files: a folder with just the t10k files scores the same.
+        let testOnly = TemporaryDirectory("masklab-cli-testonly")
+        for name in ["t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"] {
+            try FileManager.default.copyItem(at: data.file(name), to: testOnly.file(name))
+        }
+        let alone = try masklab(["eval", out.file("a").path, "--data", testOnly.path, "--json", "--threads", "1"])
+        XCTAssertEqual(alone.status, 0, "\(alone)")
+        XCTAssertEqual(alone.stdout, eval.stdout, "the same scores from the test files alone")
+        let withTrain = try masklab(["eval", out.file("a").path, "--data", testOnly.path, "--train", "--threads", "1"])
+        XCTAssertEqual(withTrain.status, 1, "--train needs the training files: \(withTrain)")
+        XCTAssertTrue(withTrain.stderr.contains("train-images-idx3-ubyte"), withTrain.stderr)
         // The weights of a run that did not complete are scored with a warning on stderr; --json stays clean.
         try FileManager.default.copyItem(at: out.file("a"), to: out.file("cut"))
         try FileManager.default.removeItem(at: out.file("cut/summary.json"))

@@ -35,6 +35,20 @@ public enum Evaluation {
     public static func evaluate(_ config: RunConfig, checkpoint: URL, dataRoot: URL, includeTrain: Bool) throws(RunError) -> EvaluationResult {
         var c = config
         c.augment = false
+        // The training split is read only when it is scored or the expected mask needs it: the
+        // test set alone can be evaluated from its own files.
+        if !includeTrain && config.masks?.evalMask != .expected {
+            let network = try TrainingRun.network(c)
+            let test = try TrainingRun.testSplit(c, dataRoot: dataRoot)
+            network.prepare(batch: config.training.evalBatchSize)
+            Parallel.setThreads(config.training.threads)
+            let contents = try WeightsSource.load(checkpoint, into: network)
+            let scored = RunEvaluator(network: network, hooks: []).evaluate(test, batchSize: config.training.evalBatchSize)
+            var result = EvaluationResult(model: network.name, step: contents?.progress.iteration ?? 0, testLoss: scored.loss,
+                                          testAccuracy: scored.accuracy, testSamples: test.count, format: contents == nil ? "state_dict" : "checkpoint")
+            if let contents, config.masks == nil, contents.hookState.contains(where: { $0.name.hasPrefix(MaskingHook.prefix) }) { result.maskIgnored = true }
+            return result
+        }
         let (network, splits, _) = try TrainingRun.materialise(c, dataRoot: dataRoot)
         Parallel.setThreads(config.training.threads)
         guard let contents = try WeightsSource.load(checkpoint, into: network) else {

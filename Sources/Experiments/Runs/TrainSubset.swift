@@ -17,8 +17,14 @@ public enum TrainSubset {
     /// (0, or at least the set's size: unchanged).
     public static func apply(_ count: Int, testSubset testCount: Int = 0, to splits: DataSplits, seed: UInt64) -> DataSplits {
         let train = pick(count, of: splits.train, stream: RandomStreams(seed: seed).stream(.validationSplit, 1))
-        let test = pick(testCount, of: splits.test, stream: RandomStreams(seed: 0).stream(.validationSplit, 2))
+        let test = test(testCount, of: splits.test)
         return DataSplits(train: train, validation: splits.validation, test: test)
+    }
+
+    /// The test subset alone, the same samples `apply` picks (its stream does not depend on the
+    /// training split).
+    public static func test(_ testCount: Int, of test: Dataset) -> Dataset {
+        pick(testCount, of: test, stream: RandomStreams(seed: 0).stream(.validationSplit, 2))
     }
 
     static func pick(_ count: Int, of set: Dataset, stream: RandomStream) -> Dataset {

@@ -36,6 +36,15 @@ public enum TrainingRun {
         return TrainSubset.apply(config.trainSubset, testSubset: config.testSubset, to: loaded, seed: t.seed)
     }
 
+    /// The test split of `config` alone (its classes and test subset applied), read from
+    /// `dataRoot` without the training files: for evaluation.
+    public static func testSplit(_ config: RunConfig, dataRoot: URL) throws(RunError) -> Dataset {
+        let test: Dataset
+        do { test = try DatasetRegistry.loadTest(config.training.dataset, root: dataRoot, classes: config.classes) } catch { throw .dataset(error) }
+        if config.testSubset > test.count { throw .config(path: "config", message: config.subsetError(trainCount: .max, testCount: test.count) ?? "") }
+        return TrainSubset.test(config.testSubset, of: test)
+    }
+
     /// The network `config` describes, for its dataset's sample shape and classes (the selected
     /// ones when `classes` is set), as `materialise` builds it, without reading any data.
     public static func network(_ config: RunConfig) throws(RunError) -> Network {
