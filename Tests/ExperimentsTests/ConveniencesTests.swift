@@ -55,6 +55,22 @@ final class ConveniencesTests: XCTestCase {
         XCTAssertNil(TorchAnchor.defaultScript(executable: URL(fileURLWithPath: "/usr/bin/masklab"), currentDirectory: URL(fileURLWithPath: "/")))
     }
 
+    /// A resume compares configs without how often the run checkpoints and logs (they change no
+    /// result), but with everything that does, the evaluation batch included.
+    func testResumeIgnoresOnlyCheckpointAndLoggingFrequencies() {
+        let a = RunConfig()
+        var b = a
+        b.tensorboardEveryIterations = 7
+        b.tensorboardWeightHistograms = true
+        b.training.checkpointEveryEpochs = 3
+        XCTAssertNotEqual(a.readSettings, b.readSettings)
+        XCTAssertEqual(a.resumeSettings, b.resumeSettings)
+        var c = a
+        c.training.evalBatchSize = 17
+        XCTAssertNotEqual(a.resumeSettings, c.resumeSettings)
+        XCTAssertEqual(Set(RunOverlay.bookkeepingKeys), Set(RunConfig.loggingKeys + ["evalBatchSize"]))
+    }
+
     func testResetShortForms() {
         XCTAssertEqual(LotteryReset(name: "init"), .initial)
         XCTAssertEqual(LotteryReset(name: "reinit"), .reinitialise)

@@ -184,6 +184,12 @@ final class RunFolderCLITests: XCTestCase {
         }
         XCTAssertEqual(unchanged, original, "--resume of a completed run changes no record")
 
+        // How often a run checkpoints and logs changes no result: a resume may change it.
+        let relogged = try masklab(["train", "--config", config.path, "--out", run.path, "--data", data.path, "--resume",
+                                    "--tensorboard-every-iterations", "3", "--checkpoint-every", "2"])
+        XCTAssertEqual(relogged.status, 0, "\(relogged)")
+        XCTAssertTrue(relogged.stdout.contains("already complete: nothing left to train"), relogged.stdout)
+
         // --overwrite replaces the run: another seed, other weights, and the old files are gone first.
         let replaced = try masklab(["train", "--config", config.path, "--out", run.path, "--data", data.path, "--seed", "9", "--overwrite"])
         XCTAssertEqual(replaced.status, 0, "\(replaced)")

@@ -17,8 +17,9 @@ extension RunConfig {
                 return "a configuration this MaskLab cannot read (\(error))"
             }
             // Settings the optimiser or schedule ignores (Adam's momentum) are no difference.
-            guard recorded.readSettings != config.readSettings else { return nil }
-            let what = ConfigDiff.brief(saved: recorded.readSettings.jsonText(), requested: config.readSettings.jsonText(), savedIn: "in the checkpoint")
+            // Settings the optimiser or schedule ignores, and how often the run checkpoints and logs, are no difference.
+            guard recorded.resumeSettings != config.resumeSettings else { return nil }
+            let what = ConfigDiff.brief(saved: recorded.resumeSettings.jsonText(), requested: config.resumeSettings.jsonText(), savedIn: "in the checkpoint")
             return "another configuration" + (what.isEmpty ? "" : " (\(what))")
         }
     }

@@ -14,6 +14,21 @@ extension RunConfig {
         return c
     }
 
+    /// The keys that say only how often a run is checkpointed and logged to TensorBoard: they
+    /// change no trained value and no metric, so a resume may change them.
+    public static let loggingKeys = ["checkpointEveryEpochs", "checkpointEveryIterations", "tensorboardEveryIterations", "tensorboardWeightHistograms"]
+
+    /// `readSettings` with the `loggingKeys` at their defaults: what a resume must find unchanged.
+    public var resumeSettings: RunConfig {
+        var c = readSettings
+        let d = RunConfig()
+        c.training.checkpointEveryEpochs = d.training.checkpointEveryEpochs
+        c.training.checkpointEveryIterations = d.training.checkpointEveryIterations
+        c.tensorboardEveryIterations = d.tensorboardEveryIterations
+        c.tensorboardWeightHistograms = d.tensorboardWeightHistograms
+        return c
+    }
+
     /// The refusal of a setting given explicitly (a flag or `--set`) that the chosen optimiser,
     /// schedule or mask sampler does not read, e.g. `--momentum` with `--optimizer adam` or `--keep`
     /// with `--mask none`, or reads only under other

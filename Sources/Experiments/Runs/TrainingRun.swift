@@ -183,8 +183,8 @@ public enum TrainingRun {
         guard FileManager.default.fileExists(atPath: layout.config.path) else { return }
         let saved = try RunConfig.load(from: layout.config)
         // Settings the optimiser or schedule ignores are no difference (`readSettings`).
-        guard saved.readSettings == config.readSettings else {
-            let what = ConfigDiff.brief(saved: saved.readSettings.jsonText(), requested: config.readSettings.jsonText())
+        guard saved.resumeSettings == config.resumeSettings else {
+            let what = ConfigDiff.brief(saved: saved.resumeSettings.jsonText(), requested: config.resumeSettings.jsonText())
             throw .config(path: layout.config.path, message: "the run folder holds a different configuration"
                 + (what.isEmpty ? "" : " (\(what))") + "; "
                 + (differsOnlyInBudget(saved, config) ? budgetChangeAdvice(layout) : "resume with the same settings or choose another --out"))
@@ -195,7 +195,7 @@ public enum TrainingRun {
     static func differsOnlyInBudget(_ a: RunConfig, _ b: RunConfig) -> Bool {
         var a = a
         a.training.budget = b.training.budget
-        return a.readSettings == b.readSettings
+        return a.resumeSettings == b.resumeSettings
     }
 
     /// What to do instead of resuming `layout`'s run with another budget.
