@@ -12,7 +12,8 @@ struct DiffCommand: ParsableCommand {
         config.json) or config files. Defaults are spelled out before comparing, so a key omitted in \
         one file and set to its default in the other is not a difference. A run against a lottery or \
         a comparison is compared with its "run" or "base" block, the settings of the runs it makes. \
-        Exit status 0 whether or not they differ.
+        Exit status 0 whether or not they differ; 1 when a path does not exist, 64 when it holds no \
+        configuration (e.g. a run's metrics.csv or summary.json).
         """
     )
 
@@ -25,12 +26,16 @@ struct DiffCommand: ParsableCommand {
     func run() throws {
         let differences: [ConfigDiff.Difference]
         let note: String?
+        var current = a
         do {
-            let (x, y, n) = ConfigDiff.aligned(try ConfigDiff.load(a), try ConfigDiff.load(b))
+            let left = try ConfigDiff.load(a)
+            current = b
+            let (x, y, n) = ConfigDiff.aligned(left, try ConfigDiff.load(b))
             differences = ConfigDiff.differences(x, y)
             note = n
         } catch {
-            throw CommandFailure(error.description)
+            // A path that is not there is a missing file (1); one that holds no configuration is a wrong argument (64).
+            throw configFailure(current, error.description)
         }
         print("A: \(a)\nB: \(b)")
         if let note { print("comparing \(note)") }

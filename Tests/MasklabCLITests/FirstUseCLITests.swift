@@ -132,7 +132,8 @@ final class FirstUseCLITests: XCTestCase {
         XCTAssertTrue(same.stdout.contains("no differences"), same.stdout)
         // A run's other files are not configurations, and `runs` wants a folder, not a file in it.
         let csv = try masklab(["diff", out.file("s3").path, out.file("s3/metrics.csv").path])
-        XCTAssertEqual(csv.status, 1, "\(csv)")
+        XCTAssertEqual(csv.status, 64, "a path that holds no configuration is a wrong argument: \(csv)")
+        XCTAssertEqual(try masklab(["diff", out.file("s3").path, out.file("nowhere").path]).status, 1, "a missing path")
         XCTAssertTrue(csv.stderr.contains("metrics.csv: not a configuration: name a run folder or a config file"), csv.stderr)
         let record = try masklab(["diff", out.file("s3").path, out.file("s3/summary.json").path])
         XCTAssertTrue(record.stderr.contains("summary.json: a run's record, not a configuration"), record.stderr)
