@@ -113,7 +113,7 @@ public struct DatasetDownloader: Sendable {
                     let readable = (try? DatasetRegistry.definition(name).load(root: path)) != nil
                     throw .missing(path: from, hint: "The folder lacks \(file.name); \(name) needs "
                                    + source.files.map(\.name).joined(separator: ", ") + "."
-                                   + (readable ? " It holds \(name) extracted, which needs no fetch: give it to train and eval with --data \(path)." : ""))
+                                   + (readable ? " The readers take this folder as it is, so it needs no fetch: give it to train and eval with --data \(path)." : ""))
                 }
             } else {
                 guard source.files.count == 1 || (path as NSString).lastPathComponent == file.name else {

@@ -23,9 +23,12 @@ public final class SolverBatches {
     /// Samples in the held-out batch; nil when there is none (set too small, or filled by hand).
     public private(set) var heldOutCount: Int?
 
-    /// Space for `capacity` batches of `batchSize` samples drawn from `dataset` (nil: fill by hand).
-    public init(dataset: Dataset?, capacity: Int, batchSize: Int, sampleShape: Shape, seed: UInt64) {
-        precondition(capacity >= 1 && batchSize >= 1, "solver batches: capacity \(capacity), batch \(batchSize)")
+    /// Space for `capacity` batches of `batchSize` samples drawn from `dataset` (nil: fill by
+    /// hand), but no more than `dataset` has: batches never wrap, so a larger `capacity` would
+    /// only allocate space that stays empty (`--importance-batches 1500` on a 10-batch set).
+    public init(dataset: Dataset?, capacity asked: Int, batchSize: Int, sampleShape: Shape, seed: UInt64) {
+        precondition(asked >= 1 && batchSize >= 1, "solver batches: capacity \(asked), batch \(batchSize)")
+        let capacity = dataset.map { min(asked, max(1, ($0.count + batchSize - 1) / batchSize)) } ?? asked
         self.capacity = capacity
         self.batchSize = batchSize
         self.sampleShape = sampleShape

@@ -12,8 +12,8 @@ struct DiffCommand: ParsableCommand {
         config.json) or config files. Defaults are spelled out before comparing, so a key omitted in \
         one file and set to its default in the other is not a difference. A run against a lottery or \
         a comparison is compared with its "run" or "base" block, the settings of the runs it makes. \
-        Exit status 0 whether or not they differ; 1 when a path does not exist, 64 when it holds no \
-        configuration (e.g. a run's metrics.csv or summary.json).
+        Exit status 0 whether or not they differ; 64 for a file that cannot be a configuration (a \
+        run's metrics.csv or summary.json); 1 when a path is missing or its configuration cannot be read.
         """
     )
 
@@ -26,16 +26,20 @@ struct DiffCommand: ParsableCommand {
     func run() throws {
         let differences: [ConfigDiff.Difference]
         let note: String?
-        var current = a
+        // A file that cannot be a configuration (a run's metrics.csv or summary.json) is a wrong argument (64).
+        for path in [a, b] {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
+               let problem = ConfigDiff.notAConfiguration(URL(fileURLWithPath: path)) {
+                throw UsageFailure("\(path): \(problem)")
+            }
+        }
         do {
-            let left = try ConfigDiff.load(a)
-            current = b
-            let (x, y, n) = ConfigDiff.aligned(left, try ConfigDiff.load(b))
+            let (x, y, n) = ConfigDiff.aligned(try ConfigDiff.load(a), try ConfigDiff.load(b))
             differences = ConfigDiff.differences(x, y)
             note = n
         } catch {
-            // A path that is not there is a missing file (1); one that holds no configuration is a wrong argument (64).
-            throw configFailure(current, error.description)
+            throw CommandFailure(error.description)
         }
         print("A: \(a)\nB: \(b)")
         if let note { print("comparing \(note)") }

@@ -92,7 +92,7 @@ final class DownloadTests: XCTestCase {
         try DatasetFixtures.writeCIFAR(to: extracted.url, perBatch: 2, test: 2, archived: false)
         let folder = extracted.url.appendingPathComponent("cifar-10-batches-bin")
         XCTAssertThrowsError(try DatasetDownloader().install("cifar10", from: folder, into: root.url)) { error in
-            XCTAssertTrue("\(error)".contains("It holds cifar10 extracted, which needs no fetch"), "\(error)")
+            XCTAssertTrue("\(error)".contains("The readers take this folder as it is, so it needs no fetch"), "\(error)")
         }
         let unrelated = TemporaryDirectory()
         XCTAssertThrowsError(try DatasetDownloader().install("cifar10", from: unrelated.url, into: root.url)) { error in

@@ -41,6 +41,11 @@ final class ConveniencesTests: XCTestCase {
         let lottery = try ConfigDiff.load(dir.appendingPathComponent("l.yaml").path)
         XCTAssertEqual(lottery["levels"] as? Int, 3)
         XCTAssertEqual((lottery["run"] as? [String: Any])?["seed"] as? Int, 5)
+        // A run config's YAML with a mistake is reported as train reports it, not diffed as written.
+        try "optimizer:\n  learningRat: 0.1\n".write(to: dir.appendingPathComponent("r.yaml"), atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ConfigDiff.load(dir.appendingPathComponent("r.yaml").path)) { error in
+            XCTAssertTrue("\(error)".contains("learningRat"), "\(error)")
+        }
     }
 
     /// `masklab bench --torch` finds the project's own bench/torch_anchor.py from a binary in .build.
@@ -55,20 +60,26 @@ final class ConveniencesTests: XCTestCase {
         XCTAssertNil(TorchAnchor.defaultScript(executable: URL(fileURLWithPath: "/usr/bin/masklab"), currentDirectory: URL(fileURLWithPath: "/")))
     }
 
-    /// A resume compares configs without how often the run checkpoints and logs (they change no
-    /// result), but with everything that does, the evaluation batch included.
-    func testResumeIgnoresOnlyCheckpointAndLoggingFrequencies() {
+    /// A resume compares configs without what the run logs to TensorBoard (it changes no result),
+    /// but with everything else: the evaluation batch, and how often it checkpoints (switched
+    /// off, it would leave older weights behind as the run's).
+    func testResumeIgnoresOnlyTensorBoardLogging() {
         let a = RunConfig()
         var b = a
         b.tensorboardEveryIterations = 7
         b.tensorboardWeightHistograms = true
-        b.training.checkpointEveryEpochs = 3
         XCTAssertNotEqual(a.readSettings, b.readSettings)
         XCTAssertEqual(a.resumeSettings, b.resumeSettings)
-        var c = a
-        c.training.evalBatchSize = 17
-        XCTAssertNotEqual(a.resumeSettings, c.resumeSettings)
-        XCTAssertEqual(Set(RunOverlay.bookkeepingKeys), Set(RunConfig.loggingKeys + ["evalBatchSize"]))
+        // Every logging key is reset by resumeSettings: each one alone makes no difference.
+        let encoded = try! JSONSerialization.jsonObject(with: Data(b.jsonText().utf8)) as! [String: Any]
+        let plain = try! JSONSerialization.jsonObject(with: Data(a.jsonText().utf8)) as! [String: Any]
+        XCTAssertEqual(Set(RunConfig.loggingKeys), Set(encoded.keys.filter { !NSDictionary(dictionary: [$0: encoded[$0]!]).isEqual(to: [$0: plain[$0]!]) }))
+        for change in [{ (c: inout RunConfig) in c.training.evalBatchSize = 17 }, { $0.training.checkpointEveryEpochs = 0 },
+                       { $0.training.checkpointEveryIterations = 5 }] {
+            var c = a
+            change(&c)
+            XCTAssertNotEqual(a.resumeSettings, c.resumeSettings)
+        }
     }
 
     func testResetShortForms() {

@@ -236,6 +236,10 @@ final class FirstUseCLITests: XCTestCase {
         XCTAssertTrue(chain.stdout.contains("lotteryMaskDensity 1 (seed") && chain.stdout.contains("lotteryMaskDensity 0.5"), chain.stdout)
         XCTAssertFalse(chain.stdout.contains("mean of"), chain.stdout)
 
+        // A level's fixed mask is in its saved weights: eval scores it without a false "mask ignored" warning.
+        let levelEval = try masklab(["eval", out.file("lottery/level_01").path, "--data", data.path, "--threads", "1"])
+        XCTAssertEqual(levelEval.status, 0, "\(levelEval)")
+        XCTAssertFalse(levelEval.stderr.contains("was trained with masks"), levelEval.stderr)
         // A lottery's θ0 is evaluated with the lottery's own model (its lottery.json "run" block):
         // with the same --reset init and lr unchanged, level 0 starts from it, so nothing else is needed.
         let initial = try masklab(["eval", out.file("lottery/init.safetensors").path, "--data", data.path, "--threads", "1"])

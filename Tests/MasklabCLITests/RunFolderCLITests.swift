@@ -67,12 +67,12 @@ final class RunFolderCLITests: XCTestCase {
         try FileManager.default.createDirectory(at: dir.file("lot"), withIntermediateDirectories: true)
         try Data("{}".utf8).write(to: dir.file("lot/lottery.json"))
         let lottery = try masklab(["eval", dir.file("lot").path, "--data", data.path])
-        XCTAssertTrue(lottery.stderr.contains("belongs to `masklab lottery`; pass one of its levels, e.g. \(dir.file("lot").path)/level_*"), lottery.stderr)
+        XCTAssertTrue(lottery.stderr.contains("belongs to `masklab lottery`; pass one of its levels, \(dir.file("lot").path)/level_<nn>"), lottery.stderr)
         // The same table says what to pass to plot (FolderOwner.passInstead), for every study folder.
         try FileManager.default.createDirectory(at: dir.file("cmp"), withIntermediateDirectories: true)
         try Data("{}".utf8).write(to: dir.file("cmp/compare.json"))
         let compare = try masklab(["eval", dir.file("cmp").path, "--data", data.path])
-        XCTAssertTrue(compare.stderr.contains("belongs to `masklab compare`; pass one of its runs, e.g. \(dir.file("cmp").path)/runs/*/seed-*"), compare.stderr)
+        XCTAssertTrue(compare.stderr.contains("belongs to `masklab compare`; pass one of its runs, \(dir.file("cmp").path)/runs/<arm>/seed-<n>"), compare.stderr)
     }
 
     /// Every file of `folder` (relative path → bytes).
@@ -184,11 +184,21 @@ final class RunFolderCLITests: XCTestCase {
         }
         XCTAssertEqual(unchanged, original, "--resume of a completed run changes no record")
 
-        // How often a run checkpoints and logs changes no result: a resume may change it.
+        // What a run logs to TensorBoard changes no result: a resume may change it, and a completed
+        // run's records are not rewritten to claim a logging rate it never had.
+        let beforeRelog = try Self.snapshot(run)
         let relogged = try masklab(["train", "--config", config.path, "--out", run.path, "--data", data.path, "--resume",
-                                    "--tensorboard-every-iterations", "3", "--checkpoint-every", "2"])
+                                    "--tensorboard-every-iterations", "3"])
         XCTAssertEqual(relogged.status, 0, "\(relogged)")
         XCTAssertTrue(relogged.stdout.contains("already complete: nothing left to train"), relogged.stdout)
+        let afterRelog = try Self.snapshot(run)
+        for file in ["config.json", "summary.json", "metrics.csv", "last.safetensors"] {
+            XCTAssertEqual(afterRelog[file], beforeRelog[file], "\(file) of a completed run is kept")
+        }
+        // How often it checkpoints is a real difference (off, it would leave older weights behind).
+        let noCheckpoints = try masklab(["train", "--config", config.path, "--out", run.path, "--data", data.path, "--resume", "--checkpoint-every", "0"])
+        XCTAssertNotEqual(noCheckpoints.status, 0, "\(noCheckpoints)")
+        XCTAssertTrue(noCheckpoints.stderr.contains("checkpointEveryEpochs"), noCheckpoints.stderr)
 
         // --overwrite replaces the run: another seed, other weights, and the old files are gone first.
         let replaced = try masklab(["train", "--config", config.path, "--out", run.path, "--data", data.path, "--seed", "9", "--overwrite"])

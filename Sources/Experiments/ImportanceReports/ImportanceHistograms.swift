@@ -52,9 +52,7 @@ public enum ImportanceHistograms {
                                         reuse: overwrite ? .overwrite : .refuse, choices: ["replace them with --overwrite", "choose another --out"])
         defer { folder.close() }
 
-        // No more space than the training set can fill (a large --importance-batches would allocate it all).
-        let available = (splits.train.count + config.training.batchSize - 1) / config.training.batchSize
-        let solverBatches = SolverBatches(dataset: splits.train, capacity: max(1, min(base.batches, available)), batchSize: config.training.batchSize,
+        let solverBatches = SolverBatches(dataset: splits.train, capacity: base.batches, batchSize: config.training.batchSize,
                                           sampleShape: network.sampleShape, seed: config.training.seed)
         solverBatches.fill(round: 0)
         // Batches never wrap: a small training set gives the solve all it has, and says so.

@@ -131,8 +131,8 @@ public enum InterpolationRun {
         let wa = try snapshot(checkpointA, "A")
         let wb: WeightSnapshot
         do { wb = try snapshot(checkpointB, "B") } catch {
-            // B without a config of its own was read as A's model: say so next to the mismatch.
-            guard (try? WeightsSource.locate(b)) == nil else { throw error }
+            // B without a config of its own was read as A's model: say so next to a tensor mismatch.
+            guard (try? WeightsSource.locate(b)) == nil, error.description.contains("tensor '") else { throw error }
             let text = error.description, prefix = checkpointB.path + ": "
             throw .config(path: checkpointB.path, message: (text.hasPrefix(prefix) ? String(text.dropFirst(prefix.count)) : text)
                           + " (B has no config of its own, so it was read as A's model)")

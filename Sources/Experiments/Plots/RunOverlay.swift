@@ -25,7 +25,7 @@ public enum RunOverlay {
 
     /// Settings that change only what a run logs or checkpoints (and the evaluation batch), not
     /// its curves: runs differing in them are one group.
-    public static let bookkeepingKeys = RunConfig.loggingKeys + ["evalBatchSize"]
+    public static let bookkeepingKeys = RunConfig.loggingKeys + ["checkpointEveryEpochs", "checkpointEveryIterations", "evalBatchSize"]
 
     /// The arm of a run folder inside a comparison (`…/compare-X/runs/<arm>/seed-N`), or nil.
     static func compareArm(_ path: String) -> String? { comparisonAndArm(path)?.arm }

@@ -38,20 +38,17 @@ public enum ConfigDiff {
             }
             url = found
         }
-        // A run's records are not configurations (their objects would diff as if they were).
-        if recordFiles.contains(url.lastPathComponent) {
-            throw .config(path: url.path, message: "a run's record, not a configuration: name a run folder or a config file "
-                          + "(config.json, lottery.json, compare.json or a config of yours)")
-        }
+        if let problem = notAConfiguration(url) { throw .config(path: url.path, message: problem) }
         let text: String
         if ["yaml", "yml"].contains(url.pathExtension.lowercased()) {
-            // A run config with its defaults spelled out; any other YAML (a lottery's, a study's) as written.
-            if let config = try? RunConfig.load(from: url) {
-                text = config.jsonText()
+            // A lottery's or a study's YAML as written; any other is a run config, whose own errors
+            // (an unknown key) are reported rather than diffed as if it were something else.
+            let value: ConfigValue
+            do { value = try ConfigText.load(path: url.path) } catch { throw .config(path: url.path, message: "\(error)") }
+            if case let .object(o) = value, (o["levels"] != nil && o["run"] != nil) || (o["arms"] != nil && o["base"] != nil) {
+                text = ConfigText.json(value)
             } else {
-                do { text = ConfigText.json(try ConfigText.load(path: url.path)) } catch {
-                    throw .config(path: url.path, message: "\(error)")
-                }
+                text = try RunConfig.load(from: url).jsonText()
             }
         } else if url.lastPathComponent != "lottery.json", url.lastPathComponent != "compare.json", let config = try? RunConfig.load(from: url) {
             text = config.jsonText()
@@ -61,9 +58,6 @@ public enum ConfigDiff {
             }
         }
         guard var object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
-            guard url.pathExtension == "json" else {
-                throw .config(path: url.path, message: "not a configuration: name a run folder or a config file (config.json, lottery.json, compare.json or a config of yours)")
-            }
             throw .config(path: url.path, message: "expected a JSON object at the top level")
         }
         // A lottery level: its config carries no masks, its sparsity.csv says what the mask keeps.
@@ -72,6 +66,18 @@ public enum ConfigDiff {
             object["lotteryMaskDensity"] = density
         }
         return object
+    }
+
+    /// Why the file at `url` cannot be a configuration, from its name alone (a run's record, or
+    /// not JSON or YAML), nil when it may be one: `diff` answers such a path as a wrong argument.
+    public static func notAConfiguration(_ url: URL) -> String? {
+        if recordFiles.contains(url.lastPathComponent) {
+            return "a run's record, not a configuration: name a run folder or a config file (config.json, lottery.json, compare.json or a config of yours)"
+        }
+        guard ["json", "yaml", "yml"].contains(url.pathExtension.lowercased()) else {
+            return "not a configuration: name a run folder or a config file (config.json, lottery.json, compare.json or a config of yours)"
+        }
+        return nil
     }
 
     /// Files a run folder holds that record what happened rather than what was asked for.

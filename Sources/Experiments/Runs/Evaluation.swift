@@ -38,15 +38,16 @@ public enum Evaluation {
         // The training split is read only when it is scored or the expected mask needs it: the
         // test set alone can be evaluated from its own files.
         if !includeTrain && config.masks?.evalMask != .expected {
+            // Threads first: a convolution plans its lanes for the thread count when it is prepared.
+            Parallel.setThreads(config.training.threads)
             let network = try TrainingRun.network(c)
             let test = try TrainingRun.testSplit(c, dataRoot: dataRoot)
             network.prepare(batch: config.training.evalBatchSize)
-            Parallel.setThreads(config.training.threads)
             let contents = try WeightsSource.load(checkpoint, into: network)
             let scored = RunEvaluator(network: network, hooks: []).evaluate(test, batchSize: config.training.evalBatchSize)
             var result = EvaluationResult(model: network.name, step: contents?.progress.iteration ?? 0, testLoss: scored.loss,
                                           testAccuracy: scored.accuracy, testSamples: test.count, format: contents == nil ? "state_dict" : "checkpoint")
-            if let contents, config.masks == nil, contents.hookState.contains(where: { $0.name.hasPrefix(MaskingHook.prefix) }) { result.maskIgnored = true }
+            if let contents, maskIgnored(config, contents, checkpoint) { result.maskIgnored = true }
             return result
         }
         let (network, splits, _) = try TrainingRun.materialise(c, dataRoot: dataRoot)
@@ -77,7 +78,7 @@ public enum Evaluation {
         let test = score(splits.test)
         var result = EvaluationResult(model: network.name, step: contents.progress.iteration, testLoss: test.loss,
                                       testAccuracy: test.accuracy, testSamples: splits.test.count, format: "checkpoint")
-        if config.masks == nil, contents.hookState.contains(where: { $0.name.hasPrefix(MaskingHook.prefix) }) { result.maskIgnored = true }
+        if maskIgnored(config, contents, checkpoint) { result.maskIgnored = true }
         if includeTrain {
             let train = score(splits.train)
             result.trainLoss = train.loss
@@ -85,5 +86,13 @@ public enum Evaluation {
             result.trainSamples = splits.train.count
         }
         return result
+    }
+
+    /// Whether the checkpoint holds a mask's state that the config evaluated with ignores. A
+    /// fixed mask (a lottery level's, whose `sparsity.csv` says so) is not: its weights are saved
+    /// already masked, so they score the same without it.
+    static func maskIgnored(_ config: RunConfig, _ contents: Checkpoint.Contents, _ checkpoint: URL) -> Bool {
+        guard config.masks == nil, contents.hookState.contains(where: { $0.name.hasPrefix(MaskingHook.prefix) }) else { return false }
+        return RunLayout(directory: checkpoint.deletingLastPathComponent()).fixedMaskDensity == nil
     }
 }

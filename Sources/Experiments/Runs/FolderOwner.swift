@@ -21,22 +21,25 @@ public struct FolderOwner: Sendable, Equatable {
     /// The run folders inside a folder that `command` writes, for the hints that say what to pass
     /// instead of that folder: what they are called and their paths below it as shell patterns
     /// (nil for a command whose folder holds no runs: prune, interpolate, importance).
-    public static func runs(of command: String) -> (noun: String, patterns: [String])? {
+    /// The patterns are globs (`runs/*/seed-*`, for commands that take many runs) and, for a
+    /// command that takes one, the same path with named parts (`runs/<arm>/seed-<n>`).
+    public static func runs(of command: String) -> (noun: String, globs: [String], one: [String])? {
         switch command {
-        case "lottery": ("levels", ["level_*"])
-        case "compare": ("runs", ["runs/*/seed-*"])
-        case "sweep": ("runs", ["runs/*"])
-        case "prune-sweep": ("runs", ["runs/*/ratio-*/seed-*", "runs/dense/seed-*"])
+        case "lottery": ("levels", ["level_*"], ["level_<nn>"])
+        case "compare": ("runs", ["runs/*/seed-*"], ["runs/<arm>/seed-<n>"])
+        case "sweep": ("runs", ["runs/*"], ["runs/<name>"])
+        case "prune-sweep": ("runs", ["runs/*/ratio-*/seed-*", "runs/dense/seed-*"], ["runs/<criterion>/ratio-<r>/seed-<n>", "runs/dense/seed-<n>"])
         default: nil
         }
     }
 
-    /// "pass one of its levels, e.g. DIR/level_*": what to give a command that takes one run instead
-    /// of `path`, a folder `command` writes; nil when that folder holds no runs.
+    /// "pass its level folders, e.g. DIR/level_*" (`oneOf` false: a command that takes many runs)
+    /// or "pass one of its levels, DIR/level_<nn>": what to give instead of `path`, a folder
+    /// `command` writes; nil when that folder holds no runs.
     public static func passInstead(_ command: String, path: String, oneOf: Bool) -> String? {
-        guard let (noun, patterns) = runs(of: command) else { return nil }
-        let examples = patterns.map { path + "/" + $0 }.joined(separator: " or ")
-        return (oneOf ? "pass one of its \(noun)" : "pass its \(noun == "levels" ? "level" : "run") folders") + ", e.g. " + examples
+        guard let (noun, globs, one) = runs(of: command) else { return nil }
+        if oneOf { return "pass one of its \(noun), " + one.map { path + "/" + $0 }.joined(separator: " or ") }
+        return "pass its \(noun == "levels" ? "level" : "run") folders, e.g. " + globs.map { path + "/" + $0 }.joined(separator: " or ")
     }
 
     /// The owner of `directory` other than `train`; nil for a train run, an empty or missing folder.

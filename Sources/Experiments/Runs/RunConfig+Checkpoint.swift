@@ -16,8 +16,7 @@ extension RunConfig {
             do { recorded = try RunConfig.decode(try ConfigText.json(saved, path: RunConditions.configKey), path: RunConditions.configKey) } catch {
                 return "a configuration this MaskLab cannot read (\(error))"
             }
-            // Settings the optimiser or schedule ignores (Adam's momentum) are no difference.
-            // Settings the optimiser or schedule ignores, and how often the run checkpoints and logs, are no difference.
+            // Settings the optimiser or schedule ignores (Adam's momentum), and TensorBoard logging, are no difference.
             guard recorded.resumeSettings != config.resumeSettings else { return nil }
             let what = ConfigDiff.brief(saved: recorded.resumeSettings.jsonText(), requested: config.resumeSettings.jsonText(), savedIn: "in the checkpoint")
             return "another configuration" + (what.isEmpty ? "" : " (\(what))")

@@ -14,16 +14,16 @@ extension RunConfig {
         return c
     }
 
-    /// The keys that say only how often a run is checkpointed and logged to TensorBoard: they
-    /// change no trained value and no metric, so a resume may change them.
-    public static let loggingKeys = ["checkpointEveryEpochs", "checkpointEveryIterations", "tensorboardEveryIterations", "tensorboardWeightHistograms"]
+    /// The keys that say only what a run logs to TensorBoard: they change no trained value, no
+    /// metric and no file the run's results are read from, so a resume may change them. (How
+    /// often it checkpoints is not among them: switched off on a resume, it would leave an older
+    /// `last.safetensors` behind as the run's weights.)
+    public static let loggingKeys = ["tensorboardEveryIterations", "tensorboardWeightHistograms"]
 
     /// `readSettings` with the `loggingKeys` at their defaults: what a resume must find unchanged.
     public var resumeSettings: RunConfig {
         var c = readSettings
         let d = RunConfig()
-        c.training.checkpointEveryEpochs = d.training.checkpointEveryEpochs
-        c.training.checkpointEveryIterations = d.training.checkpointEveryIterations
         c.tensorboardEveryIterations = d.tensorboardEveryIterations
         c.tensorboardWeightHistograms = d.tensorboardWeightHistograms
         return c
@@ -82,6 +82,15 @@ extension JobConfig {
     public var readSettings: JobConfig {
         switch self {
         case let .train(c): return .train(c.readSettings)
+        case let .lottery(c): return .lottery(c.readSettings)
+        }
+    }
+
+    /// What resuming this job's folder must find unchanged: a training run's `resumeSettings`
+    /// (its TensorBoard logging may change, as `train --resume` allows), a lottery's `readSettings`.
+    public var resumeSettings: JobConfig {
+        switch self {
+        case let .train(c): return .train(c.resumeSettings)
         case let .lottery(c): return .lottery(c.readSettings)
         }
     }

@@ -117,16 +117,20 @@ public enum TrainingRun {
         let folder = try open(layout, config: config, commandLine: commandLine, reuse: reuse)
         defer { folder.close() }
         trainer.outputCheck = folder.trainerCheck
-        try folder.write(configText, to: RunLayout.configFile)
+        // A completed run resumed trains nothing: its records keep the settings it ran with (a
+        // resume may change its TensorBoard logging, which then never happened).
+        let finished = reuse == .resume && RunFolder.status(of: layout) == .completed
+        let recordText = finished ? ((try? String(contentsOf: layout.config, encoding: .utf8)) ?? configText) : configText
+        try folder.write(recordText, to: RunLayout.configFile)
         try folder.writeCommand((LocalExecutor.configNote(commandLine, folder: layout.directory).map { [("config", $0)] } ?? [])
                                 + [("data", dataRoot.path)])
         let result: TrainingResult
         do { result = try trainer.run(resume: reuse == .resume, initialise: initFrom == nil) } catch {
             try folder.checkStillOurs()
-            try? completeSummary(layout, configText: configText)
+            try? completeSummary(layout, configText: recordText)
             throw .training(error)
         }
-        try completeSummary(layout, configText: configText)
+        try completeSummary(layout, configText: recordText)
         return result
     }
 
@@ -178,7 +182,8 @@ public enum TrainingRun {
         }
     }
 
-    /// Refuses to resume a folder whose `config.json` differs from `config` (no file: nothing to compare).
+    /// Refuses to resume a folder whose `config.json` differs from `config` in anything but its
+    /// TensorBoard logging (`resumeSettings`; no file: nothing to compare).
     static func requireSavedConfig(_ layout: RunLayout, equals config: RunConfig) throws(RunError) {
         guard FileManager.default.fileExists(atPath: layout.config.path) else { return }
         let saved = try RunConfig.load(from: layout.config)

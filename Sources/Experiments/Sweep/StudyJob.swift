@@ -64,7 +64,7 @@ extension StudyJob {
         guard let saved = work.saved(in: directory) else { return nil }
         var planned = work
         planned.training.threads = saved.training.threads
-        guard planned.readSettings == saved.readSettings else { return nil }   // ignored optimiser/schedule settings are no difference
+        guard planned.resumeSettings == saved.resumeSettings else { return nil }   // ignored optimiser/schedule settings and TensorBoard logging are no difference
         if work.isCompleted(in: directory) { return .completed }
         if case .train = work, RunFolder.status(of: layout) == .nonFinite { return .diverged }
         work = planned
@@ -78,7 +78,7 @@ extension StudyJob {
         guard let saved = work.saved(in: directory) else { return "its \(file.lastPathComponent) cannot be read" }
         var planned = work
         planned.training.threads = saved.training.threads
-        let what = ConfigDiff.brief(saved: saved.readSettings.jsonText(), requested: planned.readSettings.jsonText())
+        let what = ConfigDiff.brief(saved: saved.resumeSettings.jsonText(), requested: planned.resumeSettings.jsonText())
         return what.isEmpty ? "see `masklab diff` against its \(file.lastPathComponent)" : what
     }
 }
