@@ -34,6 +34,9 @@ struct TrainOptions: ParsableArguments {
     /// The help section listing every option of `table`, with its config key, default and range.
     static func help<Root>(_ table: OptionTable<Root>, defaults: Root) -> String {
         """
+        The command's own options (--config, --set, --print-config, --out, --data and the rest) \
+        are under OPTIONS, after USAGE at the end; the config options, one per setting, come first.
+
         CONFIG OPTIONS (each flag sets the config key below it; --set KEY=VALUE sets any key; --print-config shows them all):
         \(table.helpText(defaults: defaults))
         """

@@ -25,6 +25,10 @@ final class CLITests: XCTestCase {
                      "--[no-]nesterov", "--weight-decay", "--schedule", "--validation", "--seed", "--threads", "--resume", "--out", "--data"] {
             XCTAssertTrue(train.stdout.contains(flag), "train --help lacks \(flag)")
         }
+        // The long config-option list comes before USAGE (ArgumentParser prints the discussion first): the help says where the rest is.
+        let pointer = try XCTUnwrap(train.stdout.range(of: "are under OPTIONS, after USAGE at the end"), train.stdout)
+        let config = try XCTUnwrap(train.stdout.range(of: "CONFIG OPTIONS"))
+        XCTAssertLessThan(pointer.lowerBound, config.lowerBound)
         for sub in [["data", "fetch", "--help"], ["data", "verify", "--help"], ["data", "extract", "--help"], ["eval", "--help"], ["models", "--help"]] {
             let r = try masklab(sub)
             XCTAssertEqual(r.status, 0, "\(sub): \(r)")
