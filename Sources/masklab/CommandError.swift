@@ -1,4 +1,5 @@
 import Foundation
+import ArgumentParser
 
 /// A user-facing error: ArgumentParser prints "Error: <message>" and exits with status 1.
 struct CommandFailure: Error, CustomStringConvertible {
@@ -24,4 +25,12 @@ struct UsageFailure: Error, CustomStringConvertible {
 /// is missing (status 1), else `UsageFailure` (its contents are wrong: status 64).
 func configFailure(_ path: String, _ message: String) -> Error {
     FileManager.default.fileExists(atPath: path) ? UsageFailure(message) : CommandFailure(message)
+}
+
+/// Refuses the options among `given` (spelling, whether given) that `mode` does not read, instead
+/// of ignoring them: "--lambda, --out do not apply to --benchmark (why)"; nothing when none was given.
+func refuseInapplicable(_ given: [(String, Bool)], to mode: String, because why: String) throws {
+    let stray = given.filter(\.1).map(\.0)
+    guard !stray.isEmpty else { return }
+    throw ValidationError("\(stray.joined(separator: ", ")) \(stray.count == 1 ? "does" : "do") not apply to \(mode) (\(why))")
 }

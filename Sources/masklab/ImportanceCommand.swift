@@ -114,13 +114,10 @@ struct ImportanceCommand: ParsableCommand {
         try bench.requireBenchmark(benchmark, extra: (givenTimedSteps == nil ? [] : ["--timed-steps"]) + (givenRepeats == nil ? [] : ["--repeats"]))
         if benchmark {
             // What only a solve of a run reads is refused rather than ignored.
-            let stray = [("PATH", path != nil), ("--lambda", lambda != nil), ("--out", out != nil), ("--config", config != nil), ("--data", data != nil),
-                         ("--overwrite", overwrite)].filter(\.1).map(\.0)
-                + solverFlags.filter { $0.hasPrefix("--") }.map { String($0.prefix { $0 != "=" }) }
-            if !stray.isEmpty {
-                throw ValidationError("\(stray.joined(separator: ", ")) \(stray.count == 1 ? "does" : "do") not apply to --benchmark "
-                                      + "(it times the default and the seed's solver settings on random data and writes nothing)")
-            }
+            try refuseInapplicable([("PATH", path != nil), ("--lambda", lambda != nil), ("--out", out != nil), ("--config", config != nil),
+                                    ("--data", data != nil), ("--overwrite", overwrite)]
+                                   + solverFlags.filter { $0.hasPrefix("--") }.map { (String($0.prefix { $0 != "=" }), true) },
+                                   to: "--benchmark", because: "it times the default and the seed's solver settings on random data and writes nothing")
         }
         if lambda != nil, solverFlags.contains(where: { $0 == "--importance-lambda" || $0.hasPrefix("--importance-lambda=") }) {
             throw ValidationError("give --lambda (one or several λ) or --importance-lambda, not both")

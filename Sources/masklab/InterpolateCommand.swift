@@ -67,13 +67,10 @@ struct InterpolateCommand: ParsableCommand {
         if recompute != nil {
             guard a == nil, b == nil else { throw ValidationError("--recompute FOLDER reads the folder's own points: give no A and B") }
             // It evaluates nothing and writes into FOLDER: the grid, sample, thread, data and output options are refused, not ignored.
-            let stray = [("--from", givenFrom != nil), ("--to", givenTo != nil), ("--step", givenStep != nil), ("--train-samples", trainSamples != nil),
-                         ("--test-samples", testSamples != nil), ("--threads", threads != nil), ("--data", data != nil), ("--out", out != nil),
-                         ("--overwrite", overwrite)].filter(\.1).map(\.0)
-            if !stray.isEmpty {
-                throw ValidationError("\(stray.joined(separator: ", ")) \(stray.count == 1 ? "does" : "do") not apply to --recompute "
-                                      + "(it rereads the folder's interpolation.csv and rewrites its summary in place)")
-            }
+            try refuseInapplicable([("--from", givenFrom != nil), ("--to", givenTo != nil), ("--step", givenStep != nil), ("--train-samples", trainSamples != nil),
+                                    ("--test-samples", testSamples != nil), ("--threads", threads != nil), ("--data", data != nil), ("--out", out != nil),
+                                    ("--overwrite", overwrite)],
+                                   to: "--recompute", because: "it rereads the folder's interpolation.csv and rewrites its summary in place")
             return
         }
         guard a != nil, b != nil else { throw ValidationError("need the two networks A and B (run folders or checkpoints), or --recompute FOLDER") }

@@ -162,12 +162,9 @@ struct PruneCommand: ParsableCommand {
         try bench.requireBenchmark(benchmark)
         if benchmark {
             // It times the criteria on random data and writes nothing: what a pruning of a run reads is refused, not ignored.
-            let stray = [("PATH", path != nil), ("--out", out != nil), ("--data", data != nil), ("--config", config != nil),
-                         ("--overwrite", overwrite), ("--reference", reference != nil)].filter(\.1).map(\.0)
-            if !stray.isEmpty {
-                throw ValidationError("\(stray.joined(separator: ", ")) \(stray.count == 1 ? "does" : "do") not apply to --benchmark "
-                                      + "(it times the criteria on random data and writes nothing)")
-            }
+            try refuseInapplicable([("PATH", path != nil), ("--out", out != nil), ("--data", data != nil), ("--config", config != nil),
+                                    ("--overwrite", overwrite), ("--reference", reference != nil)],
+                                   to: "--benchmark", because: "it times the criteria on random data and writes nothing")
         }
         // PATH is one folder or file; a second one lands among the criterion flags.
         if path != nil, let next = criterionFlags.first, !next.hasPrefix("-") {

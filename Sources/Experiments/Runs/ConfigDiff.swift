@@ -81,7 +81,7 @@ public enum ConfigDiff {
     }
 
     /// Files a run folder holds that record what happened rather than what was asked for.
-    static let recordFiles: Set<String> = [RunLayout.summaryFile, "level.json", "prune.json"]
+    static let recordFiles: Set<String> = [RunLayout.summaryFile, LotteryLayout.resultFile, OneShotPrune.recordFile]
 
     /// The first `limit` differences between two configurations as JSON texts, for a refusal
     /// message: `"optimizer.learningRate 0.05 in the folder, 0.1 here; …"` (`savedIn` and
