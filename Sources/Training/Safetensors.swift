@@ -201,12 +201,27 @@ public struct SafetensorsFile: Sendable, Equatable {
         return try decode([UInt8](data), path: url.path)
     }
 
+    /// The header length a safetensors file starts with: its first 8 bytes as a little-endian
+    /// integer, nil when there are fewer.
+    public static func headerLength(_ bytes: some Collection<UInt8>) -> UInt64? {
+        guard bytes.count >= 8 else { return nil }
+        var n: UInt64 = 0
+        for (i, b) in bytes.prefix(8).enumerated() { n |= UInt64(b) << (8 * UInt64(i)) }
+        return n
+    }
+
+    /// Whether `head`, a file's first 9 bytes or more, can start a safetensors file: a header
+    /// length in 2 … `maximumHeaderSize` followed by "{". The cheap test used to refuse a file of
+    /// another kind before reading it whole; `decode` gives the precise reason.
+    public static func mayStart(_ head: [UInt8]) -> Bool {
+        guard head.count >= 9, let n = headerLength(head) else { return false }
+        return n >= 2 && n <= UInt64(maximumHeaderSize) && head[8] == UInt8(ascii: "{")
+    }
+
     /// Parses and validates a file's bytes; `path` names the file in errors. The data checksum
     /// (`checksumKey`), when the metadata holds one, must match the data buffer.
     public static func decode(_ bytes: [UInt8], path: String) throws(SafetensorsError) -> SafetensorsFile {
-        guard bytes.count >= 8 else { throw .truncated(path: path, offset: 0, expected: 8, got: bytes.count) }
-        var n64: UInt64 = 0
-        for i in 0..<8 { n64 |= UInt64(bytes[i]) << (8 * UInt64(i)) }
+        guard let n64 = headerLength(bytes) else { throw .truncated(path: path, offset: 0, expected: 8, got: bytes.count) }
         guard n64 <= UInt64(maximumHeaderSize) else {
             throw .invalidHeader(path: path, offset: 0, expected: "header size ≤ \(maximumHeaderSize) bytes", got: "\(n64)")
         }

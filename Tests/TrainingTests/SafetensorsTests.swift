@@ -56,6 +56,24 @@ final class SafetensorsTests: XCTestCase {
         XCTAssertEqual(try SafetensorsFile.decode(withMetadata.encoded(), path: "m"), withMetadata, "the checksum is verified and not returned as metadata")
     }
 
+    /// The cheap first-bytes test agrees with the full reader on what may be safetensors: every
+    /// file the writer makes passes, and text, a short file, a zero or oversized header length
+    /// and a header not starting with "{" fail.
+    func testMayStartAcceptsWrittenFilesAndRefusesOtherKinds() {
+        let written = sample().encoded()
+        XCTAssertEqual(SafetensorsFile.headerLength(written), UInt64(written[0]) | UInt64(written[1]) << 8)
+        XCTAssertTrue(SafetensorsFile.mayStart(Array(written.prefix(9))))
+        XCTAssertTrue(SafetensorsFile.mayStart(SafetensorsFile(tensors: []).encoded()))
+        XCTAssertNil(SafetensorsFile.headerLength([1, 2, 3]))
+        XCTAssertFalse(SafetensorsFile.mayStart(Array("root:x:0:0:root:/root:/bin/bash\n".utf8)))
+        XCTAssertFalse(SafetensorsFile.mayStart(Array(written.prefix(8))), "8 bytes cannot hold the header's first character")
+        XCTAssertFalse(SafetensorsFile.mayStart([1, 0, 0, 0, 0, 0, 0, 0, UInt8(ascii: "{")]), "a 1-byte header cannot be a JSON object")
+        let tooLong = UInt64(SafetensorsFile.maximumHeaderSize) + 1
+        XCTAssertFalse(SafetensorsFile.mayStart((0..<8).map { UInt8(truncatingIfNeeded: tooLong >> (8 * UInt64($0))) } + [UInt8(ascii: "{")]))
+        var notJSON = written; notJSON[8] = UInt8(ascii: "[")
+        XCTAssertFalse(SafetensorsFile.mayStart(notJSON))
+    }
+
     // MARK: Data checksum
 
     /// Review item: a flipped bit in a checkpoint's tensor data was accepted. Every single-bit

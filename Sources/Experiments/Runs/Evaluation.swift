@@ -35,55 +35,43 @@ public enum Evaluation {
     public static func evaluate(_ config: RunConfig, checkpoint: URL, dataRoot: URL, includeTrain: Bool) throws(RunError) -> EvaluationResult {
         var c = config
         c.augment = false
+        let t = config.training
+        let expectedMask = config.masks?.evalMask == .expected
+        // Threads first: a convolution plans its lanes for the thread count when it is prepared.
+        Parallel.setThreads(t.threads)
         // The training split is read only when it is scored or the expected mask needs it: the
         // test set alone can be evaluated from its own files.
-        if !includeTrain && config.masks?.evalMask != .expected {
-            // Threads first: a convolution plans its lanes for the thread count when it is prepared.
-            Parallel.setThreads(config.training.threads)
-            let network = try TrainingRun.network(c)
-            let test = try TrainingRun.testSplit(c, dataRoot: dataRoot)
-            network.prepare(batch: config.training.evalBatchSize)
-            let contents = try WeightsSource.load(checkpoint, into: network)
-            let scored = RunEvaluator(network: network, hooks: []).evaluate(test, batchSize: config.training.evalBatchSize)
-            var result = EvaluationResult(model: network.name, step: contents?.progress.iteration ?? 0, testLoss: scored.loss,
-                                          testAccuracy: scored.accuracy, testSamples: test.count, format: contents == nil ? "state_dict" : "checkpoint")
-            if let contents, maskIgnored(config, contents, checkpoint) { result.maskIgnored = true }
-            return result
+        let network: Network, test: Dataset, splits: DataSplits?
+        if includeTrain || expectedMask {
+            let m = try TrainingRun.materialise(c, dataRoot: dataRoot)
+            (network, test, splits) = (m.network, m.splits.test, m.splits)
+        } else {
+            (network, test, splits) = (try TrainingRun.network(c), try TrainingRun.testSplit(c, dataRoot: dataRoot), nil)
+            network.prepare(batch: t.evalBatchSize)
         }
-        let (network, splits, _) = try TrainingRun.materialise(c, dataRoot: dataRoot)
-        Parallel.setThreads(config.training.threads)
-        guard let contents = try WeightsSource.load(checkpoint, into: network) else {
-            // A plain state_dict: the weights as saved, no training position, no mask state.
-            let test = Evaluator.run(network, on: splits.test, batchSize: config.training.evalBatchSize)
-            var result = EvaluationResult(model: network.name, step: 0, testLoss: test.loss, testAccuracy: test.accuracy,
-                                          testSamples: splits.test.count, format: "state_dict")
-            if includeTrain {
-                let train = Evaluator.run(network, on: splits.train, batchSize: config.training.evalBatchSize)
-                (result.trainLoss, result.trainAccuracy, result.trainSamples) = (train.loss, train.accuracy, splits.train.count)
-            }
-            return result
-        }
-        let hooks = config.masks?.evalMask == .expected ? try TrainingRun.maskingHooks(c, network: network, splits: splits) : []
-        let t = config.training, perEpoch = (splits.train.count + t.batchSize - 1) / t.batchSize
-        let run = RunStart(seed: t.seed, batchSize: t.batchSize, iterationsPerEpoch: perEpoch,
-                           totalIterations: t.budget.totalIterations(iterationsPerEpoch: perEpoch),
-                           startIteration: contents.progress.iteration, outputDirectory: nil)
-        for h in hooks {
-            do { try h.restore(from: contents.hookState); try h.runStart(run) } catch {
-                throw .training(.checkpoint(.hookState(path: checkpoint.path, message: error.message)))
+        // nil for a plain state_dict: the weights as saved, no training position, no mask state.
+        let contents = try WeightsSource.load(checkpoint, into: network)
+        var hooks: [any TrainingHook] = []
+        if let contents, expectedMask, let splits {
+            hooks = try TrainingRun.maskingHooks(c, network: network, splits: splits)
+            let perEpoch = (splits.train.count + t.batchSize - 1) / t.batchSize
+            let run = RunStart(seed: t.seed, batchSize: t.batchSize, iterationsPerEpoch: perEpoch,
+                               totalIterations: t.budget.totalIterations(iterationsPerEpoch: perEpoch),
+                               startIteration: contents.progress.iteration, outputDirectory: nil)
+            for h in hooks {
+                do { try h.restore(from: contents.hookState); try h.runStart(run) } catch {
+                    throw .training(.checkpoint(.hookState(path: checkpoint.path, message: error.message)))
+                }
             }
         }
         let evaluator = RunEvaluator(network: network, hooks: hooks)
-        func score(_ set: Dataset) -> LossAndAccuracy { evaluator.evaluate(set, batchSize: t.evalBatchSize) }
-        let test = score(splits.test)
-        var result = EvaluationResult(model: network.name, step: contents.progress.iteration, testLoss: test.loss,
-                                      testAccuracy: test.accuracy, testSamples: splits.test.count, format: "checkpoint")
-        if maskIgnored(config, contents, checkpoint) { result.maskIgnored = true }
-        if includeTrain {
-            let train = score(splits.train)
-            result.trainLoss = train.loss
-            result.trainAccuracy = train.accuracy
-            result.trainSamples = splits.train.count
+        let scored = evaluator.evaluate(test, batchSize: t.evalBatchSize)
+        var result = EvaluationResult(model: network.name, step: contents?.progress.iteration ?? 0, testLoss: scored.loss,
+                                      testAccuracy: scored.accuracy, testSamples: test.count, format: contents == nil ? "state_dict" : "checkpoint")
+        if let contents, maskIgnored(config, contents, checkpoint) { result.maskIgnored = true }
+        if includeTrain, let splits {
+            let train = evaluator.evaluate(splits.train, batchSize: t.evalBatchSize)
+            (result.trainLoss, result.trainAccuracy, result.trainSamples) = (train.loss, train.accuracy, splits.train.count)
         }
         return result
     }

@@ -44,10 +44,7 @@ public struct WeightsSource: Sendable {
     static func notSafetensors(_ file: URL) -> String? {
         guard let handle = try? FileHandle(forReadingFrom: file) else { return nil }   // unreadable: the reader says why
         defer { try? handle.close() }
-        let head = [UInt8]((try? handle.read(upToCount: 9)) ?? Data())
-        var length: UInt64 = 0
-        for (i, b) in head.prefix(8).enumerated() { length |= UInt64(b) << (8 * UInt64(i)) }
-        guard head.count == 9, length >= 2, length <= UInt64(SafetensorsFile.maximumHeaderSize), head[8] == UInt8(ascii: "{") else {
+        guard SafetensorsFile.mayStart([UInt8]((try? handle.read(upToCount: 9)) ?? Data())) else {
             return "not a safetensors file (it does not start with an 8-byte header length followed by a JSON header); "
                 + "give a run folder, a MaskLab checkpoint or a state_dict saved with safetensors.torch.save_file"
         }
