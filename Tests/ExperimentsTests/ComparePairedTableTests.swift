@@ -76,6 +76,44 @@ final class ComparePairedTableTests: XCTestCase {
         XCTAssertTrue(csv[5].hasPrefix("exploratory,"), String(csv[5]))
     }
 
+    /// paired.svg draws what the table says: one row per contrast (primary first, in bold), one
+    /// dot per seed at its difference, the diamond at the mean, a bar from the interval's lower to
+    /// upper end (none for a row without a test), and the margin band from −δ to +δ.
+    func testTheForestPlotDrawsEveryRowsSeedsMeanAndInterval() throws {
+        let paired = ComparePairedTable(table(), analysis: try XCTUnwrap(try config(analysis).analysis), finalEpoch: 2)
+        let figure = paired.figure(title: "t")
+        XCTAssertEqual(figure.rows.map(\.label), ["impacts − dropconnect @ testAccuracy @ epoch 1", "impacts − saliency @ testAccuracy @ epoch 1",
+                                                "impacts − dropconnect @ testAccuracy @ final", "impacts − saliency @ testAccuracy @ final",
+                                                "saliency − dropconnect @ testAccuracy @ epoch 1 (expl.)", "baseline − dropconnect @ testAccuracy @ epoch 1 (expl.)",
+                                                "saliency − dropconnect @ testAccuracy @ final (expl.)", "baseline − dropconnect @ testAccuracy @ final (expl.)"])
+        XCTAssertEqual(figure.rows.map(\.emphasised), [true, true, true, true, false, false, false, false])
+        XCTAssertEqual(figure.margin, 0.01)
+        let r = figure.rows[2], c = try XCTUnwrap(paired.rows(.primary)[2].paired)
+        XCTAssertEqual(r.points, zip(a1, b1).map { $0 - $1 })
+        XCTAssertEqual(r.interval, c.interval.lower...c.interval.upper)
+        XCTAssertEqual(r.note, "n 5: impacts > dropconnect; equivalent within ±0.01")
+        XCTAssertEqual(figure.rows.map { $0.interval == nil }, [false, false, false, false, false, true, false, true],
+                       "baseline − dropconnect is a constant +0.001 (σ_d = 0): no interval is drawn")
+
+        let svg = figure.svg()
+        func values(_ tag: String, _ attribute: String) -> [Double] {
+            svg.split(separator: "\n").filter { $0.contains("class=\"\(tag)\"") }.compactMap { line in
+                line.range(of: "\(attribute)=\"").flatMap { Double(line[$0.upperBound...].prefix { $0 != "\"" }) }
+            }
+        }
+        XCTAssertEqual(values("seed", "cx").count, 8 * 5, "one dot per seed and row")
+        XCTAssertEqual(values("interval", "x1").count, 6, "every testable row has a bar")
+        let px = { (x: Double) in (figure.pixel(x) * 10).rounded() / 10 }
+        XCTAssertEqual(values("interval", "x1")[2], px(c.interval.lower), accuracy: 0.051)
+        XCTAssertEqual(values("interval", "x2")[2], px(c.interval.upper), accuracy: 0.051)
+        XCTAssertEqual(values("margin", "x")[0], px(-0.01), accuracy: 0.051)
+        XCTAssertEqual(values("margin", "width")[0], px(0.01) - px(-0.01), accuracy: 0.11)
+        XCTAssertEqual(values("zero", "x1")[0], px(0), accuracy: 0.051)
+        XCTAssertTrue(svg.contains("font-weight=\"bold\">impacts − dropconnect @ testAccuracy @ final</text>"))
+        let range = figure.xRange
+        for d in zip(a1, c1).map({ $0 - $1 }) + [-0.01, 0.01, 0] { XCTAssertTrue(range.contains(d), "\(d) outside \(range)") }
+    }
+
     /// Every arm at chance (a CIFAR smoke run): σ_d = 0, so no p-value, no equivalence, no
     /// detectable effect, and the row stays out of Holm's family; the old table said "equivalent
     /// within ±0.01" with TOST p 0 and "detectable 0.0000".
@@ -166,10 +204,10 @@ final class ComparePairedTableTests: XCTestCase {
         let text = CompareReport.reportText(compare, layout: CompareLayout(directory: dir), table: t, paired: paired, tests: "WELCH", epochs: "EPOCHS",
                                             histograms: [], incomplete: [])
         func at(_ s: String) throws -> String.Index { try XCTUnwrap(text.range(of: s), "missing \(s)").lowerBound }
-        let order = try ["## Primary analysis", "impacts − dropconnect", "Everything below is exploratory", "## Exploratory: paired differences",
+        let order = try ["## Primary analysis", "impacts − dropconnect", "![paired differences by seed](paired.svg)", "Everything below is exploratory", "## Exploratory: paired differences",
                          "## Summary (exploratory)", "## Welch t-tests (two-sided, unpaired; secondary, exploratory)", "## Test accuracy per epoch (exploratory)"].map(at)
         XCTAssertEqual(order, order.sorted(), text)
-        XCTAssertFalse(text[..<order[2]].contains("saliency − dropconnect"), "exploratory rows must not be in the primary table")
+        XCTAssertFalse(text[..<order[3]].contains("saliency − dropconnect"), "exploratory rows must not be in the primary table")
         XCTAssertTrue(text.contains("Holm p"), text)
     }
 

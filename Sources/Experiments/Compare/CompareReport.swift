@@ -2,8 +2,8 @@ import Foundation
 import Stats
 import Training
 
-/// Writes a comparison's report from its run folders: paired.csv (when the config declares an
-/// analysis), summary.csv, welch.csv, epochs.csv, the convergence plots, the importance
+/// Writes a comparison's report from its run folders: paired.csv and paired.svg (when the config
+/// declares an analysis), summary.csv, welch.csv, epochs.csv, the convergence plots, the importance
 /// histograms, and REPORT.md (which shows the pre-registered primary contrasts first, then
 /// everything else marked exploratory, plus the
 /// command, config, commit and machine, the check that the dropping arms drop equally many
@@ -50,7 +50,10 @@ public enum CompareReport {
         let tests = table.welchTables(references: references, metrics: [.finalTestAccuracy, .bestTestAccuracy, .firstEpochTestAccuracy, .finalTestLoss])
         let epochs = table.epochTables(reference: references[0])
         let paired = compare.analysis.map { ComparePairedTable(table, analysis: $0, finalEpoch: finalEpoch(compare)) }
-        if let paired { try save(paired.csv(), layout.paired) }
+        if let paired {
+            try save(paired.csv(), layout.paired)
+            try save(paired.figure(title: "\(compare.name): paired differences by seed").svg(), layout.pairedPlot)
+        }
         try save(table.csv(), layout.summary)
         try save(tests.csv, layout.welch)
         try save(epochs.csv, layout.epochs)
@@ -185,6 +188,9 @@ public enum CompareReport {
             s += "and counts in Holm's family with p = 1. "
             s += "Per-seed differences are in `paired.csv`.\n\n"
             s += paired.markdown(.primary) + "\n"
+            s += "![paired differences by seed](\(layout.pairedPlot.lastPathComponent))\n\n"
+            s += "Each row: the per-seed differences (dots), their mean (diamond) and 95% t interval (bar); the dashed line is no difference, "
+            s += "the green band the equivalence margin. Bold rows are the declared contrasts; \"(expl.)\" rows are exploratory.\n\n"
             if let seedExtension { s += "### Seed-extension rule (declared in the config)\n\n" + seedExtension + "\n" }
             s += "**Everything below is exploratory**: not part of the declared family, no multiplicity correction.\n\n"
             s += "## Exploratory: paired differences against \(analysis.references.map { "`\($0)`" }.joined(separator: " and "))\n\n"

@@ -37,13 +37,9 @@ public struct ScatterPlot: Sendable {
         x0 -= padX; x1 += padX; y0 -= padY; y1 += padY
         func px(_ x: Double) -> Double { left + (x - x0) / (x1 - x0) * pw }
         func py(_ y: Double) -> Double { top + (1 - (y - y0) / (y1 - y0)) * ph }
-        func f(_ v: Double) -> String { String(format: "%.1f", v) }
-        func escape(_ s: String) -> String { s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;") }
-        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"sans-serif\" font-size=\"12\">\n"
-        s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-        // Shrink the title's font until it fits the width (about 0.55 em per character).
-        let titleSize = min(14, (width - 20) / max(1, Double(title.count) * 0.55))
-        s += "<text x=\"10\" y=\"22\" font-size=\"\(f(titleSize))\">\(escape(title))</text>\n"
+        let f = SVGText.number, escape = SVGText.escape
+        var s = SVGText.open(width: width, height: height)
+        s += SVGText.title(title, width: width)
         for t in PlotAxis.ticks(y0, y1) {
             s += "<line x1=\"\(f(left))\" x2=\"\(f(left + pw))\" y1=\"\(f(py(t.value)))\" y2=\"\(f(py(t.value)))\" stroke=\"#eee\"/>\n"
             s += "<text x=\"\(f(left - 6))\" y=\"\(f(py(t.value) + 4))\" text-anchor=\"end\">\(t.label)</text>\n"
