@@ -76,42 +76,72 @@ final class ComparePairedTableTests: XCTestCase {
         XCTAssertTrue(csv[5].hasPrefix("exploratory,"), String(csv[5]))
     }
 
-    /// paired.svg draws what the table says: one row per contrast (primary first, in bold), one
-    /// dot per seed at its difference, the diamond at the mean, a bar from the interval's lower to
-    /// upper end (none for a row without a test), and the margin band from −δ to +δ.
-    func testTheForestPlotDrawsEveryRowsSeedsMeanAndInterval() throws {
+    /// paired.svg and paired-exploratory.svg draw what the table says: one row per contrast of
+    /// the family (primary in bold), one dot per seed at its difference, the diamond at the mean,
+    /// a bar from the interval's lower to upper end (none for a row without a test), the
+    /// endpoint's margin band, the table's verdict; the axis maps its range onto the plotting area.
+    func testTheForestPlotsDrawEveryRowsSeedsMeanIntervalAndBand() throws {
         let paired = ComparePairedTable(table(), analysis: try XCTUnwrap(try config(analysis).analysis), finalEpoch: 2)
-        let figure = paired.figure(title: "t")
-        XCTAssertEqual(figure.rows.map(\.label), ["impacts − dropconnect @ testAccuracy @ epoch 1", "impacts − saliency @ testAccuracy @ epoch 1",
-                                                "impacts − dropconnect @ testAccuracy @ final", "impacts − saliency @ testAccuracy @ final",
-                                                "saliency − dropconnect @ testAccuracy @ epoch 1 (expl.)", "baseline − dropconnect @ testAccuracy @ epoch 1 (expl.)",
-                                                "saliency − dropconnect @ testAccuracy @ final (expl.)", "baseline − dropconnect @ testAccuracy @ final (expl.)"])
-        XCTAssertEqual(figure.rows.map(\.emphasised), [true, true, true, true, false, false, false, false])
-        XCTAssertEqual(figure.margin, 0.01)
-        let r = figure.rows[2], c = try XCTUnwrap(paired.rows(.primary)[2].paired)
-        XCTAssertEqual(r.points, zip(a1, b1).map { $0 - $1 })
-        XCTAssertEqual(r.interval, c.interval.lower...c.interval.upper)
-        XCTAssertEqual(r.note, "n 5: impacts > dropconnect; equivalent within ±0.01")
-        XCTAssertEqual(figure.rows.map { $0.interval == nil }, [false, false, false, false, false, true, false, true],
+        let primary = try XCTUnwrap(paired.figure(.primary, title: "t"))
+        let exploratory = try XCTUnwrap(paired.figure(.exploratory, title: "t"))
+        XCTAssertEqual(primary.rows.map(\.label), ["impacts − dropconnect @ testAccuracy @ epoch 1", "impacts − saliency @ testAccuracy @ epoch 1",
+                                                 "impacts − dropconnect @ testAccuracy @ final", "impacts − saliency @ testAccuracy @ final"])
+        XCTAssertEqual(exploratory.rows.map(\.label), ["saliency − dropconnect @ testAccuracy @ epoch 1", "baseline − dropconnect @ testAccuracy @ epoch 1",
+                                                     "saliency − dropconnect @ testAccuracy @ final", "baseline − dropconnect @ testAccuracy @ final"])
+        XCTAssertEqual(primary.rows.map(\.emphasised), [true, true, true, true])
+        XCTAssertEqual(exploratory.rows.map(\.emphasised), [false, false, false, false])
+        XCTAssertEqual(exploratory.rows.map { $0.interval == nil }, [false, true, false, true],
                        "baseline − dropconnect is a constant +0.001 (σ_d = 0): no interval is drawn")
+        let r = primary.rows[2], c = try XCTUnwrap(paired.rows(.primary)[2].paired)
+        XCTAssertEqual(r.points, zip(a1, b1).map { $0 - $1 })
+        XCTAssertEqual(r.mean, c.meanDifference)
+        XCTAssertEqual(r.interval, c.interval.lower...c.interval.upper)
+        XCTAssertEqual(r.margin, 0.01)
+        XCTAssertEqual(r.note, "n 5: impacts > dropconnect; equivalent within ±0.01")
+        XCTAssertTrue(primary.xLabel.hasPrefix("Δ testAccuracy, first − second"), primary.xLabel)
 
-        let svg = figure.svg()
+        // The axis: its ends are the plotting area's edges, and values keep their order.
+        let range = primary.xRange
+        XCTAssertEqual(primary.pixel(range.lowerBound), primary.left, accuracy: 1e-9)
+        XCTAssertEqual(primary.pixel(range.upperBound), primary.left + primary.plotWidth, accuracy: 1e-9)
+        for d in zip(a1, c1).map({ $0 - $1 }) + [-0.01, 0.01, 0] { XCTAssertTrue(range.contains(d), "\(d) outside \(range)") }
+
+        let svg = primary.svg()
         func values(_ tag: String, _ attribute: String) -> [Double] {
             svg.split(separator: "\n").filter { $0.contains("class=\"\(tag)\"") }.compactMap { line in
                 line.range(of: "\(attribute)=\"").flatMap { Double(line[$0.upperBound...].prefix { $0 != "\"" }) }
             }
         }
-        XCTAssertEqual(values("seed", "cx").count, 8 * 5, "one dot per seed and row")
-        XCTAssertEqual(values("interval", "x1").count, 6, "every testable row has a bar")
-        let px = { (x: Double) in (figure.pixel(x) * 10).rounded() / 10 }
-        XCTAssertEqual(values("interval", "x1")[2], px(c.interval.lower), accuracy: 0.051)
-        XCTAssertEqual(values("interval", "x2")[2], px(c.interval.upper), accuracy: 0.051)
-        XCTAssertEqual(values("margin", "x")[0], px(-0.01), accuracy: 0.051)
+        let px = { (x: Double) in (primary.pixel(x) * 10).rounded() / 10 }
+        XCTAssertEqual(values("seed", "cx").count, 4 * 5, "one dot per seed and row")
+        XCTAssertEqual(Array(values("seed", "cx")[10..<15]), r.points.map(px), "row 3's dots at its differences")
+        XCTAssertEqual(values("interval", "x1").count, 4, "every testable row has a bar")
+        let (low, mean, high) = (values("interval", "x1")[2], values("mean", "data-x")[2], values("interval", "x2")[2])
+        XCTAssertEqual([low, mean, high], [px(c.interval.lower), px(c.meanDifference), px(c.interval.upper)])
+        XCTAssertTrue(low < mean && mean < high)
+        XCTAssertEqual(values("margin", "x"), [Double](repeating: px(-0.01), count: 4), "one band per row, from −δ")
         XCTAssertEqual(values("margin", "width")[0], px(0.01) - px(-0.01), accuracy: 0.11)
-        XCTAssertEqual(values("zero", "x1")[0], px(0), accuracy: 0.051)
+        XCTAssertEqual(values("zero", "x1"), [px(0)])
         XCTAssertTrue(svg.contains("font-weight=\"bold\">impacts − dropconnect @ testAccuracy @ final</text>"))
-        let range = figure.xRange
-        for d in zip(a1, c1).map({ $0 - $1 }) + [-0.01, 0.01, 0] { XCTAssertTrue(range.contains(d), "\(d) outside \(range)") }
+    }
+
+    /// Edge cases of the figure: arm names with SVG's special characters are escaped, rows keep
+    /// their own margins, one pair draws its diamond without a bar, no rows draw an empty frame.
+    func testTheForestPlotEscapesAndDrawsItsEdgeCases() {
+        let plot = PairedDifferencePlot(title: "a<b & c", xLabel: "Δ", rows: [
+            .init(label: "x&y − \"z\" <w>", points: [0.02], mean: 0.02, interval: nil, margin: 0.01),
+            .init(label: "loss", points: [0.1, 0.3], mean: 0.2, interval: 0.0...0.4, margin: 0.05, emphasised: true),
+        ])
+        let svg = plot.svg()
+        XCTAssertTrue(svg.contains(">x&amp;y − &quot;z&quot; &lt;w&gt;</text>"), svg)
+        XCTAssertTrue(svg.contains(">a&lt;b &amp; c</text>"), svg)
+        XCTAssertFalse(svg.contains("<w>"))
+        XCTAssertEqual(svg.components(separatedBy: "class=\"mean\"").count - 1, 2, "the one-pair row has its diamond")
+        XCTAssertEqual(svg.components(separatedBy: "class=\"interval\"").count - 1, 1, "and no bar")
+        XCTAssertTrue(svg.contains("x=\"\(SVGText.number(plot.pixel(-0.05)))\""), "the second row's band starts at −0.05")
+        XCTAssertFalse(svg.contains(">±"), "different margins: no single ±δ label")
+        let empty = PairedDifferencePlot(title: "none", xLabel: "Δ", rows: []).svg()
+        XCTAssertTrue(empty.hasSuffix("</svg>\n") && !empty.contains("class=\"seed\""))
     }
 
     /// Every arm at chance (a CIFAR smoke run): σ_d = 0, so no p-value, no equivalence, no
@@ -204,7 +234,7 @@ final class ComparePairedTableTests: XCTestCase {
         let text = CompareReport.reportText(compare, layout: CompareLayout(directory: dir), table: t, paired: paired, tests: "WELCH", epochs: "EPOCHS",
                                             histograms: [], incomplete: [])
         func at(_ s: String) throws -> String.Index { try XCTUnwrap(text.range(of: s), "missing \(s)").lowerBound }
-        let order = try ["## Primary analysis", "impacts − dropconnect", "![paired differences by seed](paired.svg)", "Everything below is exploratory", "## Exploratory: paired differences",
+        let order = try ["## Primary analysis", "impacts − dropconnect", "![primary paired differences by seed](paired.svg)", "Everything below is exploratory", "## Exploratory: paired differences", "![exploratory paired differences by seed](paired-exploratory.svg)",
                          "## Summary (exploratory)", "## Welch t-tests (two-sided, unpaired; secondary, exploratory)", "## Test accuracy per epoch (exploratory)"].map(at)
         XCTAssertEqual(order, order.sorted(), text)
         XCTAssertFalse(text[..<order[3]].contains("saliency − dropconnect"), "exploratory rows must not be in the primary table")

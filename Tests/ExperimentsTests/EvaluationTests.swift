@@ -1,7 +1,7 @@
 import XCTest
 import Foundation
 import Masks
-import Training
+@testable import Training
 import TestSupport
 @testable import Experiments
 
@@ -55,5 +55,40 @@ final class EvaluationTests: XCTestCase {
         let unmasked = try Evaluation.evaluate(config(evalMask: EvalMask.none), checkpoint: out.file("last.safetensors"),
                                                dataRoot: data.url, includeTrain: false)
         XCTAssertNotEqual(unmasked.testLoss, try XCTUnwrap(result.history.last).testLoss)
+    }
+
+    /// A plain state_dict (the checkpoint's tensors without optimiser state, hook tensors or
+    /// metadata) scores as its checkpoint does on every path: the test set alone, with the
+    /// training set, and under a config with the expected mask (a state_dict has no mask state to
+    /// restore: the weights are scored as saved, as the unmasked run's checkpoint is).
+    func testAStateDictScoresAsItsCheckpointOnEveryPath() throws {
+        let out = TemporaryDirectory("masklab-eval-state-dict")
+        let c = config(evalMask: nil)
+        _ = try TrainingRun.run(c, dataRoot: data.url, layout: RunLayout(directory: out.url), commandLine: ["test"])
+        let checkpoint = out.file("last.safetensors")
+        let saved = try SafetensorsFile.read(from: checkpoint)
+        let weights = SafetensorsFile(tensors: saved.tensors.filter { t in !StateDict.ignoredPrefixes.contains { t.name.hasPrefix($0) } })
+        XCTAssertLessThan(weights.tensors.count, saved.tensors.count, "the optimiser's state was left out")
+        let stateDict = out.file("weights.safetensors")
+        try weights.write(to: stateDict)
+
+        let reference = try Evaluation.evaluate(c, checkpoint: checkpoint, dataRoot: data.url, includeTrain: true)
+        XCTAssertEqual(reference.format, "checkpoint")
+        XCTAssertGreaterThan(reference.step, 0)
+        let alone = try Evaluation.evaluate(c, checkpoint: stateDict, dataRoot: data.url, includeTrain: false)
+        let withTrain = try Evaluation.evaluate(c, checkpoint: stateDict, dataRoot: data.url, includeTrain: true)
+        let expected = try Evaluation.evaluate(config(evalMask: .expected), checkpoint: stateDict, dataRoot: data.url, includeTrain: false)
+        for (name, r) in [("test alone", alone), ("with train", withTrain), ("expected mask", expected)] {
+            XCTAssertEqual(r.format, "state_dict", name)
+            XCTAssertEqual(r.step, 0, name)
+            XCTAssertEqual(r.testLoss, reference.testLoss, name)
+            XCTAssertEqual(r.testAccuracy, reference.testAccuracy, name)
+            XCTAssertEqual(r.testSamples, 60, name)
+            XCTAssertNil(r.maskIgnored, name)
+        }
+        XCTAssertNil(alone.trainLoss)
+        XCTAssertEqual(withTrain.trainLoss, reference.trainLoss)
+        XCTAssertEqual(withTrain.trainAccuracy, reference.trainAccuracy)
+        XCTAssertEqual(withTrain.trainSamples, 240)
     }
 }

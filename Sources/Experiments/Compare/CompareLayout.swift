@@ -9,7 +9,8 @@ import Foundation
 ///     <root>/compare-<name>/runs/<arm>/seed-<s>/  one run folder each (see `RunLayout`) + train.log
 ///     <root>/compare-<name>/summary.csv           the table: mean, CI half-width, n per arm and metric
 ///     <root>/compare-<name>/paired.csv            the paired analysis: primary contrasts (Holm, TOST, power), then exploratory ones
-///     <root>/compare-<name>/paired.svg            the paired differences per seed, mean and 95% CI per contrast (forest plot)
+///     <root>/compare-<name>/paired.svg            the primary contrasts as a forest plot: per-seed differences, mean, 95% CI, margin
+///     <root>/compare-<name>/paired-exploratory.svg  the same for the exploratory paired rows
 ///     <root>/compare-<name>/welch.csv             Welch t-tests of each arm against the reference arms
 ///     <root>/compare-<name>/epochs.csv            test accuracy per epoch and arm (mean, CI), p vs dropconnect
 ///     <root>/compare-<name>/accuracy.svg, loss.svg                 convergence plots (mean with 95% CI band)
@@ -42,6 +43,7 @@ public struct CompareLayout: Sendable {
     public var welch: URL { file("welch.csv") }
     public var paired: URL { file("paired.csv") }
     public var pairedPlot: URL { file("paired.svg") }
+    public var exploratoryPairedPlot: URL { file("paired-exploratory.svg") }
     public var epochs: URL { file("epochs.csv") }
     public var accuracyPlot: URL { file("accuracy.svg") }
     public var lossPlot: URL { file("loss.svg") }

@@ -162,25 +162,6 @@ public struct ComparePairedTable: Sendable {
         return md
     }
 
-    /// The rows as a forest plot (`paired.svg`): primary contrasts first and in bold, then the
-    /// exploratory ones; each with its per-seed differences, mean, 95% interval (none where the
-    /// row cannot be tested) and verdict; the band is the margin when every row shares it.
-    public func figure(title: String) -> PairedDifferencePlot {
-        let list = rows(.primary) + rows(.exploratory)
-        let manyEndpoints = Set(list.map(\.endpoint.label)).count > 1
-        let plotted = list.map { r in
-            PairedDifferencePlot.Row(
-                label: "\(r.first) − \(r.second)" + (manyEndpoints ? " @ \(r.endpoint.label)" : "") + (r.family == .exploratory ? " (expl.)" : ""),
-                points: r.differences, mean: r.paired?.meanDifference,
-                interval: r.isTestable ? r.paired.map { $0.interval.lower...$0.interval.upper } : nil,
-                note: "n \(r.seeds.count): " + r.verdict(alpha: alpha), emphasised: r.family == .primary)
-        }
-        let margins = Set(list.map(\.margin))
-        let metric = manyEndpoints ? "endpoint" : (list.first?.endpoint.label ?? "endpoint")
-        return PairedDifferencePlot(title: title, xLabel: "Δ \(metric), first − second (dots: seeds; diamond: mean; bar: 95% CI; band: ±margin)",
-                                    rows: plotted, margin: margins.count == 1 ? margins.first : nil)
-    }
-
     /// paired.csv: one line per row, primary first; empty cells where a statistic needs more seeds.
     public func csv() -> String {
         var out = "family,endpoint,first,second,n,seeds,differences,mean_difference,ci95_low,ci95_high,sd_difference,t,p_t,p_wilcoxon,p_holm,holm_m,margin,p_tost,verdict,detectable80,power_alpha\n"

@@ -52,7 +52,13 @@ public enum CompareReport {
         let paired = compare.analysis.map { ComparePairedTable(table, analysis: $0, finalEpoch: finalEpoch(compare)) }
         if let paired {
             try save(paired.csv(), layout.paired)
-            try save(paired.figure(title: "\(compare.name): paired differences by seed").svg(), layout.pairedPlot)
+            for (family, url) in [(ComparePairedTable.Family.primary, layout.pairedPlot), (.exploratory, layout.exploratoryPairedPlot)] {
+                if let figure = paired.figure(family, title: "\(compare.name): \(family.rawValue) paired differences by seed") {
+                    try save(figure.svg(), url)
+                } else {
+                    try remove(url)
+                }
+            }
         }
         try save(table.csv(), layout.summary)
         try save(tests.csv, layout.welch)
@@ -188,13 +194,16 @@ public enum CompareReport {
             s += "and counts in Holm's family with p = 1. "
             s += "Per-seed differences are in `paired.csv`.\n\n"
             s += paired.markdown(.primary) + "\n"
-            s += "![paired differences by seed](\(layout.pairedPlot.lastPathComponent))\n\n"
-            s += "Each row: the per-seed differences (dots), their mean (diamond) and 95% t interval (bar); the dashed line is no difference, "
-            s += "the green band the equivalence margin. Bold rows are the declared contrasts; \"(expl.)\" rows are exploratory.\n\n"
+            if !paired.rows(.primary).isEmpty {
+                s += "![primary paired differences by seed](\(layout.pairedPlot.lastPathComponent))\n\n" + Self.forestCaption + "\n\n"
+            }
             if let seedExtension { s += "### Seed-extension rule (declared in the config)\n\n" + seedExtension + "\n" }
             s += "**Everything below is exploratory**: not part of the declared family, no multiplicity correction.\n\n"
             s += "## Exploratory: paired differences against \(analysis.references.map { "`\($0)`" }.joined(separator: " and "))\n\n"
             s += paired.markdown(.exploratory) + "\n"
+            if !paired.rows(.exploratory).isEmpty {
+                s += "![exploratory paired differences by seed](\(layout.exploratoryPairedPlot.lastPathComponent))\n\n"
+            }
         }
         s += "## Findings\n\n"
         if let findings = try? String(contentsOf: layout.findings, encoding: .utf8) {
@@ -257,6 +266,12 @@ public enum CompareReport {
     }
 
     /// "±0.01", or with endpoints of their own "±0.01 (testLoss @ final ±0.02)".
+    /// How to read the forest plots of the paired rows.
+    static let forestCaption = "Each row: the per-seed differences (dots), their mean (diamond) and unadjusted 95% t interval (bar); "
+        + "the dashed line is no difference, the green band the endpoint's equivalence margin. The verdict at the right is the table's: "
+        + "Holm-adjusted for the declared contrasts, and TOST's equivalence uses a 90% interval, so a bar just clear of zero or just "
+        + "across a band edge can carry a different verdict than the bar alone suggests."
+
     static func marginText(_ analysis: CompareAnalysis) -> String {
         let own = analysis.endpoints.filter { $0.margin != nil }
         let shared = "±\(String(format: "%g", analysis.margin))"
@@ -270,6 +285,14 @@ public enum CompareReport {
         let text: String
         do { text = try RunFolder.encodeJSON(value, path: url.path) } catch { throw .folder(error) }
         try save(text + "\n", url)
+    }
+
+    /// Removes an earlier report file at `url` if there is one; `why` ends the error message.
+    static func remove(_ url: URL, why: String = "it would show contrasts this report no longer has") throws(CompareError) {
+        guard FileManager.default.fileExists(atPath: url.path) else { return }
+        do { try FileManager.default.removeItem(at: url) } catch {
+            throw .output(path: url.path, message: "cannot remove the earlier report file (\(why)): \(error.localizedDescription)")
+        }
     }
 
     /// Writes through `RunFolder.writeAtomically`, so a study folder deleted or replaced under

@@ -100,7 +100,5 @@ public struct HeatMapPlot: Sendable {
 
     private func f(_ v: Double) -> String { String(format: "%.1f", v) }
 
-    private func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-    }
+    func escape(_ s: String) -> String { SVGText.escape(s) }
 }

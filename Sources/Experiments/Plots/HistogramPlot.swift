@@ -149,9 +149,7 @@ public struct HistogramPlot: Sendable {
 
     private func fmt(_ x: Double) -> String { String(format: "%g", (x * 1000).rounded() / 1000) }
 
-    private func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-    }
+    func escape(_ s: String) -> String { SVGText.escape(s) }
 
     /// Writes the SVG to `url`.
     public func write(to url: URL) throws { try svg().write(to: url, atomically: true, encoding: .utf8) }

@@ -189,7 +189,5 @@ public struct LinePlot: Sendable {
         return lines + (current.isEmpty ? [] : [current])
     }
 
-    func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-    }
+    func escape(_ s: String) -> String { SVGText.escape(s) }
 }

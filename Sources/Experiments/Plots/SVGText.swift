@@ -6,8 +6,12 @@ enum SVGText {
     /// `v` (pixels) to one decimal.
     static func number(_ v: Double) -> String { String(format: "%.1f", v) }
 
-    /// `s` with the characters that would break SVG text or attributes escaped.
-    static func escape(_ s: String) -> String { s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;") }
+    /// `s` with the characters that would break SVG text or a double-quoted attribute escaped
+    /// (`&`, `<`, `>`, `"`).
+    static func escape(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
 
     /// The `<svg>` opening tag for a `width` × `height` figure and its white background.
     static func open(width: Double, height: Double) -> String {
