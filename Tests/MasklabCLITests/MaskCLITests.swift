@@ -64,6 +64,25 @@ final class MaskCLITests: XCTestCase {
         XCTAssertEqual(hist.status, 0, "\(hist)")
         let svg = try String(contentsOf: out.file("imp/importance/histograms.svg"), encoding: .utf8)
         XCTAssertTrue(svg.contains("fc1.weight") && svg.contains("λ = 1.0") && svg.contains("λ = 0.0"), "overlaid panels per layer")
+        // stats.csv says how far each solve moved: KL from w₀ (> 0 for λ = 1), φ before and after on
+        // the solve's and the held-out batch, and (a masked run) the shares at p = 1 and p_min.
+        let statLines = try String(contentsOf: out.file("imp/importance/stats.csv"), encoding: .utf8).split(separator: "\n")
+        let header = statLines[0].split(separator: ",").map(String.init)
+        XCTAssertEqual(Array(header.suffix(9)), ["kl_from_start", "phi_solve_before", "phi_solve_after", "phi_heldout_before", "phi_heldout_after",
+                                                 "eta_final", "rejected_steps", "share_p1", "share_pmin"])
+        XCTAssertEqual(statLines.count, 1 + 2 * 2, "2 λ × 2 tensors")
+        for line in statLines.dropFirst() {
+            let cells = Dictionary(uniqueKeysWithValues: zip(header, line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)))
+            let kl = try XCTUnwrap(Double(cells["kl_from_start"] ?? ""), String(line))
+            // λ = 1 pulls w toward uniform even where this tiny net's ∇φ vanishes (its λ = 0 rows may stay put).
+            if line.hasPrefix("1.0,") { XCTAssertGreaterThan(kl, 0, String(line)) } else { XCTAssertGreaterThanOrEqual(kl, 0, String(line)) }
+            for key in ["phi_solve_before", "phi_solve_after", "phi_heldout_before", "phi_heldout_after", "share_p1", "share_pmin"] {
+                XCTAssertNotNil(Double(cells[key] ?? ""), "\(key) in \(line)")
+            }
+            let shares = try XCTUnwrap(Double(cells["share_p1"] ?? "")) + XCTUnwrap(Double(cells["share_pmin"] ?? ""))
+            XCTAssertLessThanOrEqual(shares, 1, String(line))
+            XCTAssertEqual(try XCTUnwrap(cells["eta_final"].flatMap(Double.init)), 0.05, accuracy: 1e-6, "fixed steps keep η: \(line)")
+        }
         let rows = try String(contentsOf: out.file("imp/importance/histograms.csv"), encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(rows.count, 1 + 2 * 2 * 38, "2 λ × 2 tensors × (36 bins + under/overflow)")
         let solved = try String(contentsOf: out.file("imp/importance/command.txt"), encoding: .utf8)

@@ -11,13 +11,45 @@ import Training
 /// else every conv and linear weight minus `exclude`), once per λ from the same start, and the
 /// output folder gets
 ///
-///     stats.csv         lambda,tensor,entries,kl,entropy,top1,top10,min_w,max_w,seconds
+///     stats.csv         lambda,tensor,entries,kl,entropy,top1,top10,min_w,max_w,seconds, then how far the
+///                       solve moved: kl_from_start,phi_solve_before,phi_solve_after,phi_heldout_before,
+///                       phi_heldout_after,eta_final,rejected_steps, and for a masked run share_p1,share_pmin
+///                       (the keep probabilities its sampler would draw from w: the run's keep, p_min and use)
 ///     histograms.csv    lambda,tensor,log10w_low,log10w_high,count
 ///     histograms.svg    one panel per tensor, one line per λ
 ///     command.txt       command line, data folder, commit and machine
 public enum ImportanceHistograms {
     /// The files of the output folder (its results).
     static let files = ["stats.csv", "histograms.csv", "histograms.svg", "command.txt"]
+
+    /// The columns of stats.csv after `seconds`: how far the solve moved w and φ.
+    static let movementColumns = "kl_from_start,phi_solve_before,phi_solve_after,phi_heldout_before,phi_heldout_after,eta_final,rejected_steps,share_p1,share_pmin"
+
+    /// One target's `movementColumns` cells from the solve's report: KL(w_final ‖ w₀) in nats, φ
+    /// at w₀ and w_final on the solve's batches and on the held-out batch (empty when there is
+    /// none), the last accepted step and the rejected trial steps, and — when the run has masks —
+    /// the shares of weights at p = 1 and at p_min of the keep probabilities its sampler would
+    /// draw from `logW` (its keep rate, p_min and `use`), as `importance.csv` counts them in training.
+    static func movement(_ report: SolveReport, target t: Int, logW: UnsafeBufferPointer<Float>, masks: MaskConfig?) -> String {
+        func cell(_ x: Double) -> String { x.isNaN ? "" : "\(x)" }
+        var cells = [cell(report.klFromStart[t]), cell(report.solveBefore[t]), cell(report.solveAfter[t]),
+                     cell(report.heldOutBefore[t]), cell(report.heldOutAfter[t]), cell(report.finalEta[t]), "\(report.rejectedSteps[t])"]
+        if let masks {
+            var p = [Float](repeating: 0, count: logW.count)
+            let floor = min(masks.minKeep, masks.keep)
+            p.withUnsafeMutableBufferPointer { out in
+                switch masks.importance.use {
+                case .keep: _ = KeepProbabilities.solve(logW: logW, keepRate: masks.keep, minimum: floor, into: out)
+                case .drop: _ = KeepProbabilities.solveDrop(logW: logW, keepRate: masks.keep, minimum: floor, into: out)
+                }
+            }
+            let ones = p.filter { $0 >= 1 }.count, floors = p.filter { $0 < 1 && $0 <= Float(floor) + 1e-6 }.count
+            cells += ["\(Double(ones) / Double(p.count))", "\(Double(floors) / Double(p.count))"]
+        } else {
+            cells += ["", ""]
+        }
+        return cells.joined(separator: ",")
+    }
 
     /// Computes the importance for the weights at `path` — a run folder (its `last.safetensors`),
     /// a checkpoint, or a PyTorch state_dict in safetensors with `config` describing the model
@@ -63,7 +95,7 @@ public enum ImportanceHistograms {
         }
         let solver = ImportanceSolver(network: network, targets: targets, config: base)
         var stats: [[ImportanceStats]] = []
-        var statsCSV = "lambda,tensor,entries,kl,entropy,top1,top10,min_w,max_w,seconds\n"
+        var statsCSV = "lambda,tensor,entries,kl,entropy,top1,top10,min_w,max_w,seconds," + Self.movementColumns + "\n"
         var histCSV = "lambda,tensor,log10w_low,log10w_high,count\n"
         let edges = ImportanceStats.histogramEdges
         for l in lambdaList {
@@ -76,7 +108,8 @@ public enum ImportanceHistograms {
                 let s = ImportanceStats(logW: UnsafeBufferPointer(solver.logImportance(t).buffer))
                 row.append(s)
                 let name = targets[t].name
-                statsCSV += "\(l),\(name),\(s.count),\(s.kl),\(s.entropy),\(s.top1),\(s.top10),\(s.minimum),\(s.maximum),\(report.seconds)\n"
+                statsCSV += "\(l),\(name),\(s.count),\(s.kl),\(s.entropy),\(s.top1),\(s.top10),\(s.minimum),\(s.maximum),\(report.seconds),"
+                    + Self.movement(report, target: t, logW: UnsafeBufferPointer(solver.logImportance(t).buffer), masks: config.masks) + "\n"
                 histCSV += "\(l),\(name),-inf,\(edges[0]),\(s.underflow)\n"
                 for b in s.histogram.indices { histCSV += "\(l),\(name),\(edges[b]),\(edges[b + 1]),\(s.histogram[b])\n" }
                 histCSV += "\(l),\(name),\(edges[edges.count - 1]),inf,\(s.overflow)\n"
