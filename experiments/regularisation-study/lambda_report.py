@@ -60,8 +60,8 @@ def main(root):
              f"Written by `experiments/regularisation-study/lambda_report.py {root}` from the comparison's `paired.csv` and",
              "every run's `importance.csv` (no new runs). LeNet-300-100 on MNIST, 20 000 training images, 5 epochs,",
              "5 seeds; importance refreshed every epoch (5 refreshes). Δ in points of final test accuracy, paired by",
-             "seed, mean [95% t interval], unadjusted (exploratory except the protocol's primary λ = 0 and λ = 1",
-             "rows). Entropy H(w/n) divided by log n: 1 is uniform (DropConnect), lower is more concentrated.", "",
+             "seed, mean [95% t interval], unadjusted (exploratory except the protocol's primary contrasts: λ = 0",
+             "and λ = 1 against dropconnect, λ = 0 against saliency). Entropy H(w/n) divided by log n: 1 is uniform (DropConnect), lower is more concentrated.", "",
              "| arm | λ | final test acc | Δ vs dropconnect | Δ vs saliency | H/log n fc1 (first → last refresh) | H/log n fc2 (first → last) |",
              "|---|---|---|---|---|---|---|"]
     points = []

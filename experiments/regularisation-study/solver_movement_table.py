@@ -12,7 +12,7 @@ import sys
 
 SETTINGS = [
     ("default", "joint, fixed steps, η 0.05 on the rms-normalised ∇φ, 100 steps, γ 0.05"),
-    ("study", "joint, backtracking (η ≤ 0.05), rms, 100 steps, γ 0.05 (studies M, E, F)"),
+    ("study", "joint, backtracking (η ≤ 0.05), rms, 100 steps, γ 0.05 (the studies' solver; in training γ is the learning rate at the refresh)"),
     ("seed", "per-layer, fixed η 1 on the raw ∇φ (no normalisation), 400 steps per tensor, γ 0.01 (the seed's code)"),
 ]
 STATES = [("final", "study F `impacts` seed 5 after 25 epochs"), ("start", "the same seed after one training step")]

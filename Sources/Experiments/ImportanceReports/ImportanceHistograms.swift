@@ -13,8 +13,8 @@ import Training
 ///
 ///     stats.csv         lambda,tensor,entries,kl,entropy,top1,top10,min_w,max_w,seconds, then how far the
 ///                       solve moved: kl_from_start,phi_solve_before,phi_solve_after,phi_heldout_before,
-///                       phi_heldout_after,eta_final,rejected_steps, and for a masked run share_p1,share_pmin
-///                       (the keep probabilities its sampler would draw from w: the run's keep, p_min and use)
+///                       phi_heldout_after,eta_final,rejected_steps, and for a run with importance masks
+///                       share_p1,share_pmin (of the keep probabilities its sampler would draw from w)
 ///     histograms.csv    lambda,tensor,log10w_low,log10w_high,count
 ///     histograms.svg    one panel per tensor, one line per λ
 ///     command.txt       command line, data folder, commit and machine
@@ -27,27 +27,28 @@ public enum ImportanceHistograms {
 
     /// One target's `movementColumns` cells from the solve's report: KL(w_final ‖ w₀) in nats, φ
     /// at w₀ and w_final on the solve's batches and on the held-out batch (empty when there is
-    /// none), the last accepted step and the rejected trial steps, and — when the run has masks —
-    /// the shares of weights at p = 1 and at p_min of the keep probabilities its sampler would
-    /// draw from `logW` (its keep rate, p_min and `use`), as `importance.csv` counts them in training.
+    /// none), the last accepted step and the rejected trial steps, and — for a run whose masks are
+    /// `importance` — the shares of weights at p = 1 and at p_min among the keep probabilities its
+    /// sampler would draw from `logW`, counted as `importance.csv` counts them in training (its keep
+    /// rate, as round(q·n)/n under exact-k sampling; p_min; `use`). Empty shares for other runs.
     static func movement(_ report: SolveReport, target t: Int, logW: UnsafeBufferPointer<Float>, masks: MaskConfig?) -> String {
         func cell(_ x: Double) -> String { x.isNaN ? "" : "\(x)" }
         var cells = [cell(report.klFromStart[t]), cell(report.solveBefore[t]), cell(report.solveAfter[t]),
                      cell(report.heldOutBefore[t]), cell(report.heldOutAfter[t]), cell(report.finalEta[t]), "\(report.rejectedSteps[t])"]
-        if let masks {
-            var p = [Float](repeating: 0, count: logW.count)
-            let floor = min(masks.minKeep, masks.keep)
-            p.withUnsafeMutableBufferPointer { out in
-                switch masks.importance.use {
-                case .keep: _ = KeepProbabilities.solve(logW: logW, keepRate: masks.keep, minimum: floor, into: out)
-                case .drop: _ = KeepProbabilities.solveDrop(logW: logW, keepRate: masks.keep, minimum: floor, into: out)
-                }
+        guard let masks, masks.name == "importance", logW.count > 0 else { return (cells + ["", ""]).joined(separator: ",") }
+        let n = logW.count
+        let q = masks.sampling == .exactK ? Double(max(1, Int((masks.keep * Double(n)).rounded()))) / Double(n) : masks.keep
+        let floor = min(masks.minKeep, q)
+        var p = [Float](repeating: 0, count: n)
+        p.withUnsafeMutableBufferPointer { out in
+            switch masks.importance.use {
+            case .keep: _ = KeepProbabilities.solve(logW: logW, keepRate: q, minimum: floor, into: out)
+            case .drop: _ = KeepProbabilities.solveDrop(logW: logW, keepRate: q, minimum: floor, into: out)
             }
-            let ones = p.filter { $0 >= 1 }.count, floors = p.filter { $0 < 1 && $0 <= Float(floor) + 1e-6 }.count
-            cells += ["\(Double(ones) / Double(p.count))", "\(Double(floors) / Double(p.count))"]
-        } else {
-            cells += ["", ""]
         }
+        // As in training: p_min counted with a tolerance, since drop's 1 − (1 − p_min) rounds near p_min.
+        let ones = p.filter { $0 >= 1 }.count, floors = p.filter { $0 < 1 && $0 <= Float(floor) + 1e-6 }.count
+        cells += ["\(Double(ones) / Double(n))", "\(Double(floors) / Double(n))"]
         return cells.joined(separator: ",")
     }
 
