@@ -125,6 +125,23 @@ final class ComparePairedTableTests: XCTestCase {
         XCTAssertTrue(svg.contains("font-weight=\"bold\">impacts − dropconnect @ testAccuracy @ final</text>"))
     }
 
+    /// paired-accuracy.svg: per epoch, each other arm's mean per-seed difference from the reference
+    /// with its 95% t band (`Summary` of the differences); a constant difference has a zero-width band.
+    func testPairedAccuracyPlotIsTheMeanPerSeedDifferencePerEpoch() throws {
+        let plot = CompareReport.pairedAccuracyPlot(table(), reference: "dropconnect", title: "t")
+        XCTAssertEqual(plot.series.map(\.label), ["impacts − dropconnect", "saliency − dropconnect", "baseline − dropconnect"])
+        let impacts = plot.series[0], d = zip(a1, b1).map { $0 - $1 }, s = Summary(d)
+        XCTAssertEqual(impacts.points.map(\.x), [1, 2])
+        XCTAssertEqual(impacts.points[1].y, d.reduce(0, +) / 5, accuracy: 1e-12)
+        XCTAssertEqual(impacts.points[0].y, impacts.points[1].y, accuracy: 1e-12, "epoch 1 is the same data shifted by 0.1 in both arms")
+        XCTAssertEqual(impacts.band[1].low, s.mean - s.halfWidth, accuracy: 1e-12)
+        XCTAssertEqual(impacts.band[1].high, s.mean + s.halfWidth, accuracy: 1e-12)
+        XCTAssertGreaterThan(s.halfWidth, 0)
+        let baseline = plot.series[2]
+        XCTAssertEqual(baseline.points[1].y, 0.001, accuracy: 1e-12)
+        XCTAssertEqual(baseline.band[1].high - baseline.band[1].low, 0, accuracy: 1e-12, "a constant difference: no spread")
+    }
+
     /// Edge cases of the figure: arm names with SVG's special characters are escaped, rows keep
     /// their own margins, one pair draws its diamond without a bar, no rows draw an empty frame.
     func testTheForestPlotEscapesAndDrawsItsEdgeCases() {

@@ -118,7 +118,7 @@ final class CompareCLITests: XCTestCase {
         let full = try masklab(["compare", config.path, "--data", data.path, "--out", out.path])
         XCTAssertEqual(full.status, 0, "\(full)")
         let root = out.file("compare-blind")
-        let tables = ["summary.csv", "paired.csv", "paired.svg", "welch.csv", "epochs.csv", "accuracy.svg", "loss.svg"]
+        let tables = ["summary.csv", "paired.csv", "paired.svg", "paired-accuracy.svg", "welch.csv", "epochs.csv", "accuracy.svg", "loss.svg"]
         for f in tables { XCTAssertTrue(FileManager.default.fileExists(atPath: root.appendingPathComponent(f).path), "missing \(f)") }
         let complete = try String(contentsOf: root.appendingPathComponent("REPORT.md"), encoding: .utf8)
         XCTAssertTrue(complete.contains("## Primary analysis"), complete)

@@ -18,7 +18,7 @@ enum CompareBlindReport {
     /// `open` a description of each other run that reveals no metric.
     static func write(_ compare: CompareConfig, layout: CompareLayout, curves: [(arm: String, runs: [RunCurve])],
                       ended: Set<String>, open: [String]) throws(CompareError) {
-        let stale = [layout.paired, layout.pairedPlot, layout.exploratoryPairedPlot, layout.summary, layout.welch, layout.epochs, layout.accuracyPlot, layout.lossPlot]
+        let stale = [layout.paired, layout.pairedPlot, layout.exploratoryPairedPlot, layout.summary, layout.welch, layout.epochs, layout.accuracyPlot, layout.pairedAccuracyPlot, layout.lossPlot]
             + compare.arms.map { layout.histogramPlot(arm: $0.name) }
         for url in stale { try CompareReport.remove(url, why: "a blinded report must not leave interim results behind") }
         try CompareReport.save(markdown(compare, curves: curves, ended: ended, open: open), layout.report)

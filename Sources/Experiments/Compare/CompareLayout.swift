@@ -14,6 +14,7 @@ import Foundation
 ///     <root>/compare-<name>/welch.csv             Welch t-tests of each arm against the reference arms
 ///     <root>/compare-<name>/epochs.csv            test accuracy per epoch and arm (mean, CI), p vs dropconnect
 ///     <root>/compare-<name>/accuracy.svg, loss.svg                 convergence plots (mean with 95% CI band)
+///     <root>/compare-<name>/paired-accuracy.svg                    each arm's accuracy minus the reference's, paired by seed, per epoch
 ///     <root>/compare-<name>/histograms-<arm>.svg                   importance at each refresh (importance arms)
 ///     <root>/compare-<name>/findings.md           hand-written findings, included in the report if present
 ///     <root>/compare-<name>/REPORT.md             all of the above in one page
@@ -47,6 +48,7 @@ public struct CompareLayout: Sendable {
     public var epochs: URL { file("epochs.csv") }
     public var accuracyPlot: URL { file("accuracy.svg") }
     public var lossPlot: URL { file("loss.svg") }
+    public var pairedAccuracyPlot: URL { file("paired-accuracy.svg") }
     public func histogramPlot(arm: String) -> URL { file("histograms-\(arm).svg") }
     public var findings: URL { file("findings.md") }
     public var report: URL { file("REPORT.md") }

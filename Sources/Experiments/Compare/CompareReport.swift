@@ -65,6 +65,10 @@ public enum CompareReport {
         try save(epochs.csv, layout.epochs)
         try save(plot(table, title: "\(compare.name): test accuracy (mean, 95% CI band)", yLabel: "test accuracy") { $0.testAccuracy }.svg(), layout.accuracyPlot)
         try save(plot(table, title: "\(compare.name): test loss (mean, 95% CI band)", yLabel: "test cross-entropy") { $0.testLoss }.svg(), layout.lossPlot)
+        let pairedReference = references[0]
+        try save(pairedAccuracyPlot(table, reference: pairedReference,
+                                    title: "\(compare.name): test accuracy minus \(pairedReference)'s, paired by seed (mean, 95% CI band)").svg(),
+                 layout.pairedAccuracyPlot)
         var histograms: [(arm: String, seed: UInt64, file: String)] = []
         for arm in compare.arms where arm.config.masks?.name == "importance" {
             guard let seed = compare.seeds.first(where: { FileManager.default.fileExists(atPath: importanceFile(layout, arm.name, $0).path) }),
@@ -126,6 +130,31 @@ public enum CompareReport {
             return LinePlot.Series(label: "\(arm) (n=\(table.runs[arm]?.count ?? 0))", points: points, band: band)
         }
         var plot = LinePlot(title: title, xLabel: "epoch", yLabel: yLabel, series: series)
+        plot.xInteger = true
+        return plot
+    }
+
+    /// Each arm's test accuracy minus `reference`'s, per epoch and paired by seed: the mean of the
+    /// per-seed differences with its 95% t band, over the seeds where both runs reached the epoch
+    /// (`paired-accuracy.svg`). The reference itself is left out.
+    static func pairedAccuracyPlot(_ table: CompareTable, reference: String, title: String) -> LinePlot {
+        let base = Dictionary((table.runs[reference] ?? []).map { ($0.seed, $0.testAccuracy) }, uniquingKeysWith: { a, _ in a })
+        let series = table.arms.filter { $0 != reference }.map { arm -> LinePlot.Series in
+            var points: [(x: Double, y: Double)] = [], band: [(x: Double, low: Double, high: Double)] = []
+            for e in 0..<table.maxEpochs {
+                let d = (table.runs[arm] ?? []).compactMap { run -> Double? in
+                    guard let r = base[run.seed], e < run.testAccuracy.count, e < r.count else { return nil }
+                    let x = run.testAccuracy[e] - r[e]
+                    return x.isFinite ? x : nil
+                }
+                guard !d.isEmpty else { continue }
+                let s = Summary(d)
+                points.append((Double(e + 1), s.mean))
+                band.append((Double(e + 1), s.mean - s.halfWidth, s.mean + s.halfWidth))
+            }
+            return LinePlot.Series(label: "\(arm) − \(reference)", points: points, band: band)
+        }
+        var plot = LinePlot(title: title, xLabel: "epoch", yLabel: "Δ test accuracy", series: series)
         plot.xInteger = true
         return plot
     }
@@ -217,7 +246,11 @@ public enum CompareReport {
         s += "averaged over the seeds that reached it.\n\n"
         s += "## Welch t-tests (two-sided, unpaired; secondary\(compare.analysis == nil ? "" : ", exploratory"))\n\n" + tests + "\n"
         s += "## Test accuracy per epoch\(tag)\n\n" + epochs + "\n"
-        s += "## Convergence\n\n![test accuracy](accuracy.svg)\n\n![test loss](loss.svg)\n\n"
+        s += "## Convergence\n\n![test accuracy](accuracy.svg)\n\n"
+        s += "![test accuracy minus \(welchReferences(compare)[0])'s, paired by seed](\(layout.pairedAccuracyPlot.lastPathComponent))\n\n"
+        s += "The second figure shows each arm's test accuracy minus the reference arm's, per epoch and paired by seed (mean and "
+        s += "95% t band over the seeds where both arms reached the epoch): differences too small to see between the curves above.\n\n"
+        s += "![test loss](loss.svg)\n\n"
         if !histograms.isEmpty {
             s += "## Importance histograms\n\nlog₁₀ of the importance w (uniform = 0) per masked tensor, one line per refresh, seed shown in the title.\n\n"
             for h in histograms { s += "![\(h.arm)](\(h.file))\n\n" }
