@@ -14,6 +14,17 @@ import Foundation
 /// so the mean of the Float results equals q to float rounding (≲ 1e-7), far inside the 1e-6
 /// the tests ask for. Works from log w so that tiny importances do not underflow first.
 public enum KeepProbabilities {
+    /// The shares of `p` at 1 and at the floor `pMin` (the solver diagnostics' share_p1 and
+    /// share_pmin): p ≥ 1, and p < 1 within 1e-6 above `pMin` (the drop variant's 1 − (1 − p_min)
+    /// rounds near p_min).
+    public static func shares(_ p: UnsafeBufferPointer<Float>, minimum pMin: Double) -> (atOne: Double, atMinimum: Double) {
+        guard p.count > 0 else { return (0, 0) }
+        let floor = Float(pMin) + 1e-6
+        var ones = 0, floors = 0
+        for x in p { if x >= 1 { ones += 1 } else if x <= floor { floors += 1 } }
+        return (Double(ones) / Double(p.count), Double(floors) / Double(p.count))
+    }
+
     /// Writes the keep probabilities p for keep rate `q` into `p` (same count as `logW`) and
     /// returns log c.
     @discardableResult

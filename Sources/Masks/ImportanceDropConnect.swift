@@ -108,16 +108,14 @@ public final class ImportanceDropConnect: PerStepMask {
             let p = masks.keepProbabilities(i).buffer
             var pmin = Float.infinity, pmax = -Float.infinity
             for x in p { pmin = min(pmin, x); pmax = max(pmax, x) }
-            let floor = Float(min(config.minKeep, masks.targetKeepRate(i)))
-            var ones = 0, floors = 0
-            for x in p { if x >= 1 { ones += 1 } else if x <= floor + 1e-6 { floors += 1 } }   // drop: 1 − (1 − p_min) rounds near p_min
+            let shares = KeepProbabilities.shares(UnsafeBufferPointer(p), minimum: min(config.minKeep, masks.targetKeepRate(i)))
             let prefix = "\(step.iteration),\(step.epoch + 1),\(refreshes),\(masks.parameters[i].name)"
             let line = prefix + "," + [String(st.count), fmt(st.kl), fmt(st.entropy), fmt(st.top1), fmt(st.top10), fmt(st.minimum),
                                        fmt(st.maximum), fmt(masks.expectedKeptCounts[i] / Double(st.count)), fmt(Double(pmin)), fmt(Double(pmax)),
                                        fmt(Double(report.scales[i])), fmt(report.objectiveBefore[i]), fmt(report.objectiveAfter[i]),
                                        fmt(report.seconds), fmt(report.klFromStart[i]), fmt(report.solveBefore[i]), fmt(report.solveAfter[i]),
                                        fmt(report.heldOutBefore[i]), fmt(report.heldOutAfter[i]),
-                                       fmt(Double(ones) / Double(p.count)), fmt(Double(floors) / Double(p.count)),
+                                       fmt(shares.atOne), fmt(shares.atMinimum),
                                        fmt(report.finalEta[i]), String(report.rejectedSteps[i]), report.stoppedEarly[i] ? "1" : "0"].joined(separator: ",")
             rows.append(MaskLogRow(file: Self.statsFile, header: statsHeader, key: step.iteration, line: line))
             rows.append(MaskLogRow(file: Self.histogramFile, header: histHeader, key: step.iteration, line: prefix + ",-inf,\(edges[0]),\(st.underflow)"))

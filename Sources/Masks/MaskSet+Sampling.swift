@@ -3,9 +3,10 @@ import TensorCore
 
 extension MaskSet {
     /// The kept count of an exact-k mask of parameter `i` at the keep rate: round(q·n), at least 1.
-    public func exactKeptCount(_ i: Int) -> Int {
-        max(1, Int((keepRate * Double(parameters[i].shape.count)).rounded()))
-    }
+    public func exactKeptCount(_ i: Int) -> Int { Self.exactKeptCount(keepRate: keepRate, count: parameters[i].shape.count) }
+
+    /// round(q·n), at least 1: the kept count of an exact-k mask of `n` weights at keep rate `q`.
+    public static func exactKeptCount(keepRate q: Double, count n: Int) -> Int { max(1, Int((q * Double(n)).rounded())) }
 
     /// The mean keep probability parameter `i` targets: q, or round(q·n)/n for exact-k.
     public func targetKeepRate(_ i: Int) -> Double {

@@ -116,16 +116,11 @@ public enum CompareReport {
     /// One series per arm: the mean of `values` per epoch over seeds, with the 95% CI as a band.
     static func plot(_ table: CompareTable, title: String, yLabel: String, _ values: (RunCurve) -> [Double]) -> LinePlot {
         let series = table.arms.map { arm -> LinePlot.Series in
-            var points: [(x: Double, y: Double)] = [], band: [(x: Double, low: Double, high: Double)] = []
-            for e in 0..<table.maxEpochs {
-                let v = (table.runs[arm] ?? []).compactMap { run -> Double? in
+            let (points, band) = meanBand(epochs: table.maxEpochs) { e in
+                (table.runs[arm] ?? []).compactMap { run -> Double? in
                     let all = values(run)
                     return e < all.count && all[e].isFinite ? all[e] : nil
                 }
-                guard !v.isEmpty else { continue }
-                let s = Summary(v)
-                points.append((Double(e + 1), s.mean))
-                band.append((Double(e + 1), s.mean - s.halfWidth, s.mean + s.halfWidth))
             }
             return LinePlot.Series(label: "\(arm) (n=\(table.runs[arm]?.count ?? 0))", points: points, band: band)
         }
@@ -134,23 +129,32 @@ public enum CompareReport {
         return plot
     }
 
+    /// Per epoch (x = 1 …), the mean of `values(epoch index)` and its 95% t band; epochs with no
+    /// value are left out.
+    static func meanBand(epochs: Int, _ values: (Int) -> [Double]) -> (points: [(x: Double, y: Double)], band: [(x: Double, low: Double, high: Double)]) {
+        var points: [(x: Double, y: Double)] = [], band: [(x: Double, low: Double, high: Double)] = []
+        for e in 0..<epochs {
+            let v = values(e)
+            guard !v.isEmpty else { continue }
+            let s = Summary(v)
+            points.append((Double(e + 1), s.mean))
+            band.append((Double(e + 1), s.mean - s.halfWidth, s.mean + s.halfWidth))
+        }
+        return (points, band)
+    }
+
     /// Each arm's test accuracy minus `reference`'s, per epoch and paired by seed: the mean of the
     /// per-seed differences with its 95% t band, over the seeds where both runs reached the epoch
     /// (`paired-accuracy.svg`). The reference itself is left out.
     static func pairedAccuracyPlot(_ table: CompareTable, reference: String, title: String) -> LinePlot {
         let base = Dictionary((table.runs[reference] ?? []).map { ($0.seed, $0.testAccuracy) }, uniquingKeysWith: { a, _ in a })
         let series = table.arms.filter { $0 != reference }.map { arm -> LinePlot.Series in
-            var points: [(x: Double, y: Double)] = [], band: [(x: Double, low: Double, high: Double)] = []
-            for e in 0..<table.maxEpochs {
-                let d = (table.runs[arm] ?? []).compactMap { run -> Double? in
+            let (points, band) = meanBand(epochs: table.maxEpochs) { e in
+                (table.runs[arm] ?? []).compactMap { run -> Double? in
                     guard let r = base[run.seed], e < run.testAccuracy.count, e < r.count else { return nil }
                     let x = run.testAccuracy[e] - r[e]
                     return x.isFinite ? x : nil
                 }
-                guard !d.isEmpty else { continue }
-                let s = Summary(d)
-                points.append((Double(e + 1), s.mean))
-                band.append((Double(e + 1), s.mean - s.halfWidth, s.mean + s.halfWidth))
             }
             return LinePlot.Series(label: "\(arm) − \(reference)", points: points, band: band)
         }

@@ -37,7 +37,7 @@ public enum ImportanceHistograms {
                      cell(report.heldOutBefore[t]), cell(report.heldOutAfter[t]), cell(report.finalEta[t]), "\(report.rejectedSteps[t])"]
         guard let masks, masks.name == "importance", logW.count > 0 else { return (cells + ["", ""]).joined(separator: ",") }
         let n = logW.count
-        let q = masks.sampling == .exactK ? Double(max(1, Int((masks.keep * Double(n)).rounded()))) / Double(n) : masks.keep
+        let q = masks.sampling == .exactK ? Double(MaskSet.exactKeptCount(keepRate: masks.keep, count: n)) / Double(n) : masks.keep
         let floor = min(masks.minKeep, q)
         var p = [Float](repeating: 0, count: n)
         p.withUnsafeMutableBufferPointer { out in
@@ -46,9 +46,8 @@ public enum ImportanceHistograms {
             case .drop: _ = KeepProbabilities.solveDrop(logW: logW, keepRate: q, minimum: floor, into: out)
             }
         }
-        // As in training: p_min counted with a tolerance, since drop's 1 − (1 − p_min) rounds near p_min.
-        let ones = p.filter { $0 >= 1 }.count, floors = p.filter { $0 < 1 && $0 <= Float(floor) + 1e-6 }.count
-        cells += ["\(Double(ones) / Double(n))", "\(Double(floors) / Double(n))"]
+        let shares = p.withUnsafeBufferPointer { KeepProbabilities.shares($0, minimum: floor) }
+        cells += ["\(shares.atOne)", "\(shares.atMinimum)"]
         return cells.joined(separator: ",")
     }
 
