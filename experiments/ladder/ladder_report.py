@@ -8,7 +8,11 @@ under the given directory. Unfinished runs (no summary.json) are listed as such 
 the table. The SVG is drawn by `masklab plot` (MASKLAB, default .build/release/masklab) over the
 finished runs. Standard library only.
 """
-import csv, json, math, os, re, statistics, subprocess, sys
+import math, os, re, statistics, subprocess, sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import report_input  # noqa: E402  (experiments/report_input.py)
+from report_input import ReportInputError  # noqa: E402
 
 # The source report's figures (seeds/000_…, §3.3, Fig. 3.1): final CIFAR-10 test accuracy.
 REPORTED = {"mlp-2x64": 0.53, "lenet5": 0.60, "alexnet": 0.83, "resnet34": 0.89}
@@ -18,8 +22,13 @@ T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571}
 
 
 def read_metrics(path):
-    with open(path, newline="") as f:
-        return [row for row in csv.DictReader(f)]
+    rows = report_input.read_csv(path, "a finished run's metrics.csv (one row per epoch)", ("test_accuracy",))
+    for row in rows:
+        row.number("test_accuracy")
+    return rows
+
+
+SUMMARY_KEYS = ("finalTestAccuracy", "bestTestAccuracy")
 
 
 def first_command(run):
@@ -42,7 +51,10 @@ def commit_of(run):
 
 
 def main(root):
+    report_input.folder(root, "the ladder's folder of runs <model>-s<seed>/ (results/ladder)")
     runs = sorted(d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d)))
+    if not any(re.fullmatch(r"(.+)-s(\d+)", d) for d in runs):
+        raise ReportInputError(f"{root}: no run folder named <model>-s<seed>; expected the ladder's folder (results/ladder)")
     groups, unfinished = {}, []
     for name in runs:
         m = re.fullmatch(r"(.+)-s(\d+)", name)
@@ -50,10 +62,13 @@ def main(root):
             continue
         path = os.path.join(root, name)
         summary_path = os.path.join(path, "summary.json")
-        summary = json.load(open(summary_path)) if os.path.exists(summary_path) else {}
-        if summary.get("status") != "completed":   # not started, running, or stopped (it resumes)
+        summary = report_input.read_json(summary_path, "a run's summary.json") if os.path.exists(summary_path) else {}
+        if not isinstance(summary, dict) or summary.get("status") != "completed":   # not started, running, or stopped (it resumes)
             unfinished.append(name)
             continue
+        for key in SUMMARY_KEYS:
+            if not isinstance(summary.get(key), (int, float)):
+                raise ReportInputError(f"{summary_path}: no number '{key}'; expected a finished run's summary.json")
         metrics = read_metrics(os.path.join(path, "metrics.csv"))
         groups.setdefault(m.group(1), []).append((int(m.group(2)), path, summary, metrics))
 
@@ -97,7 +112,7 @@ def main(root):
         if key not in groups:
             continue
         lines.append(f"- `{key}`: " + "; ".join(
-            f"s{s}: " + " ".join(f"{float(row['test_accuracy']):.3f}" for row in metrics)
+            f"s{s}: " + " ".join(f"{row.number('test_accuracy'):.3f}" for row in metrics)
             for s, _, _, metrics in sorted(groups[key])))
     lines += ["", "## Commands (first line of each run's `command.txt`)", ""]
     for key in sorted(groups):
@@ -109,12 +124,16 @@ def main(root):
     finished = [r[1] for key in groups for r in groups[key]]
     if finished:
         masklab = os.environ.get("MASKLAB", ".build/release/masklab")
-        subprocess.run([masklab, "plot", *sorted(finished), "--out", os.path.join(root, "curves.svg"),
-                        "--title", "CIFAR-10: the source report's architecture ladder"], check=True)
+        if not os.access(masklab, os.X_OK):
+            raise ReportInputError(f"{masklab}: no masklab binary to draw curves.svg (REPORT.md is written); "
+                                   "build it (swift build -c release --product masklab) or set MASKLAB")
+        plot = subprocess.run([masklab, "plot", *sorted(finished), "--out", os.path.join(root, "curves.svg"),
+                               "--title", "CIFAR-10: the source report's architecture ladder"])
+        if plot.returncode != 0:
+            raise ReportInputError(f"`{masklab} plot` exited with status {plot.returncode} drawing {os.path.join(root, 'curves.svg')} "
+                                   "(REPORT.md is written; its message is above)")
     print(f"wrote {os.path.join(root, 'REPORT.md')} ({sum(len(g) for g in groups.values())} finished runs)")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit(__doc__)
-    main(sys.argv[1])
+    report_input.run(main, __doc__, 1)

@@ -6,19 +6,18 @@ Writes LAMBDA.md and lambda.svg into the comparison folder. Standard library onl
 
 Usage: python3 experiments/regularisation-study/lambda_report.py results/compare-study-mnist-lambda
 """
-import csv
 import math
 import os
 import statistics
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import report_input  # noqa: E402  (experiments/report_input.py)
+from report_input import ReportInputError  # noqa: E402
+
 
 FINAL = "final test acc"
-
-
-def read_csv(path):
-    with open(path) as f:
-        return list(csv.DictReader(f))
+EXPECTED = "a `masklab compare` folder of the λ sweep (runs/lambda-*/seed-*/importance.csv, paired.csv, summary.csv)"
 
 
 def arm_lambda(arm):
@@ -26,17 +25,27 @@ def arm_lambda(arm):
 
 
 def main(root):
-    arms = sorted((a for a in os.listdir(os.path.join(root, "runs")) if a.startswith("lambda-")), key=arm_lambda)
-    paired = read_csv(os.path.join(root, "paired.csv"))
+    report_input.folder(root, EXPECTED)
+    runs = report_input.folder(os.path.join(root, "runs"), EXPECTED)
+    try:
+        arms = sorted((a for a in os.listdir(runs) if a.startswith("lambda-")), key=arm_lambda)
+    except ValueError:
+        raise ReportInputError(f"{runs}: an arm named lambda-<number> is expected, found "
+                               f"{', '.join(a for a in sorted(os.listdir(runs)) if a.startswith('lambda-'))}") from None
+    if not arms:
+        raise ReportInputError(f"{runs}: no arm named lambda-<number>; expected {EXPECTED}")
+    paired = report_input.read_csv(os.path.join(root, "paired.csv"), "the comparison's paired differences",
+                                   ("endpoint", "first", "second", "mean_difference", "ci95_low", "ci95_high", "verdict", "n"))
     # summary.csv: one row per arm and metric (mean, sd, 95% half-width over seeds).
-    summary = {(r["arm"], r["metric"]): r for r in read_csv(os.path.join(root, "summary.csv"))}
+    summary = {(r.text("arm"), r.text("metric")): r for r in report_input.read_csv(
+        os.path.join(root, "summary.csv"), "the comparison's per-arm summary", ("arm", "metric", "mean", "ci95_halfwidth"))}
 
     def contrast(first, second, endpoint="testAccuracy @ final"):
         for r in paired:
             if r["endpoint"] == endpoint and {r["first"], r["second"]} == {first, second}:
                 sign = 1 if r["first"] == first else -1
-                lo, hi = float(r["ci95_low"]) * sign, float(r["ci95_high"]) * sign
-                return float(r["mean_difference"]) * sign, min(lo, hi), max(lo, hi), r["verdict"], int(r["n"])
+                lo, hi = r.number("ci95_low") * sign, r.number("ci95_high") * sign
+                return r.number("mean_difference") * sign, min(lo, hi), max(lo, hi), r["verdict"], r.integer("n")
         return None
 
     # Entropy of π = w/n per tensor, normalised by log n (1 = uniform), at the first and last refresh, mean over seeds.
@@ -46,13 +55,19 @@ def main(root):
             path = os.path.join(root, "runs", arm, seed, "importance.csv")
             if not os.path.exists(path):
                 continue
-            rows = read_csv(path)
-            refreshes = sorted({int(r["refresh"]) for r in rows})
+            rows = report_input.read_csv(path, "a run's importance.csv (one row per refresh and tensor)",
+                                         ("refresh", "tensor", "entropy", "entries"))
+            if not rows:
+                continue
+            refreshes = sorted({r.integer("refresh") for r in rows})
             for r in rows:
-                h = float(r["entropy"]) / math.log(int(r["entries"]))
-                if int(r["refresh"]) == refreshes[0]:
+                entries = r.integer("entries")
+                if entries < 2:
+                    raise ReportInputError(f"{path}, line {r.line}, column 'entries': {entries}; a tensor has at least 2 entries")
+                h = r.number("entropy") / math.log(entries)
+                if r.integer("refresh") == refreshes[0]:
                     first.setdefault(r["tensor"], []).append(h)
-                if int(r["refresh"]) == refreshes[-1]:
+                if r.integer("refresh") == refreshes[-1]:
                     last.setdefault(r["tensor"], []).append(h)
         return {t: (statistics.mean(first[t]), statistics.mean(last[t]), len(last[t])) for t in sorted(last)}
 
@@ -68,7 +83,7 @@ def main(root):
     for arm in ["saliency"] + arms + ["dropconnect"]:
         lam = {"saliency": "0 steps", "dropconnect": "∞"}[arm] if arm_lambda(arm) is None else f"{arm_lambda(arm):g}"
         row = summary.get((arm, FINAL))
-        acc = f"{float(row['mean']):.4f} ± {float(row['ci95_halfwidth']):.4f}" if row else None
+        acc = f"{row.number('mean'):.4f} ± {row.number('ci95_halfwidth'):.4f}" if row else None
         vd = contrast(arm, "dropconnect") if arm != "dropconnect" else None
         vs = contrast(arm, "saliency") if arm != "saliency" else None
         fmt = lambda c: f"{100 * c[0]:+.2f} [{100 * c[1]:+.2f}, {100 * c[2]:+.2f}]" if c else "—"
@@ -143,4 +158,4 @@ def svg(points):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "results/compare-study-mnist-lambda")
+    report_input.run(main, __doc__, 1, default=["results/compare-study-mnist-lambda"])

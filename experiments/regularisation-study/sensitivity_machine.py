@@ -9,21 +9,33 @@ margin ±0.01, and Holm over the primary rows. Needs SciPy.
 
 Usage: python3 experiments/regularisation-study/sensitivity_machine.py results/compare-study-cifar-final/paired.csv
 """
-import csv
+import os
 import sys
 
-import numpy as np
-from scipy import stats
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import report_input  # noqa: E402  (experiments/report_input.py)
+
+try:
+    import numpy as np
+    from scipy import stats
+except ImportError as e:
+    sys.exit(f"sensitivity_machine.py: error: needs NumPy and SciPy ({e}); e.g. pip install scipy")
 
 MIXED_SEED, ON_OTHER_MACHINE, MARGIN = 1, {"baseline", "dropconnect"}, 0.01
 
 
 def main(path):
-    rows = list(csv.DictReader(open(path)))
+    rows = report_input.read_csv(path, "a comparison's paired.csv (`masklab compare` with an analysis)",
+                                 ("family", "first", "second", "seeds", "differences"))
     out = []
     for r in rows:
-        seeds = [int(x) for x in r["seeds"].split(";")]
-        d = np.array([float(x) for x in r["differences"].split(";")])
+        try:
+            seeds = [int(x) for x in r.text("seeds").split(";")]
+            d = np.array([float(x) for x in r.text("differences").split(";")])
+        except ValueError:
+            raise report_input.ReportInputError(f"{path}, line {r.line}: 'seeds' and 'differences' must be ';'-separated numbers") from None
+        if len(seeds) != len(d):
+            raise report_input.ReportInputError(f"{path}, line {r.line}: {len(seeds)} seeds but {len(d)} differences")
         mixed = (r["first"] in ON_OTHER_MACHINE) != (r["second"] in ON_OTHER_MACHINE)
         keep = [i for i, s in enumerate(seeds) if not (s == MIXED_SEED and mixed)]
         dd, n = d[keep], len(keep)
@@ -48,4 +60,4 @@ def main(path):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "results/compare-study-cifar-final/paired.csv")
+    report_input.run(main, __doc__, 1, default=["results/compare-study-cifar-final/paired.csv"])
