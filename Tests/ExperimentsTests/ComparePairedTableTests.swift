@@ -161,6 +161,23 @@ final class ComparePairedTableTests: XCTestCase {
         XCTAssertTrue(empty.hasSuffix("</svg>\n") && !empty.contains("class=\"seed\""))
     }
 
+    /// Seeds with equal or nearly equal differences are drawn side by side in lanes above the bar
+    /// instead of on top of each other; seeds apart keep the first lane.
+    func testForestPlotDotsThatWouldOverlapTakeTheirOwnLanes() throws {
+        let lanes = PairedDifferencePlot.dotLanes([50, 50, 53, 80, 50, 50, 200])
+        XCTAssertEqual(lanes.map(\.1), [0, 1, 2, 0, 2, 2, 0], "ties fill lanes 0, 1, 2 in order; the fourth and fifth stay in the last")
+        XCTAssertEqual(lanes.map(\.0), [50, 50, 53, 80, 50, 50, 200], "x never moves")
+        let plot = PairedDifferencePlot(title: "t", xLabel: "Δ", rows: [
+            .init(label: "a − b", points: [0.002, 0.002, 0.009], mean: 0.0043, interval: 0.0...0.01, margin: 0.01)])
+        let svg = plot.svg()
+        let cys = svg.components(separatedBy: "class=\"seed\"").dropFirst().map { part -> String in
+            let after = part.components(separatedBy: "cy=\"")[1]
+            return String(after.prefix { $0 != "\"" })
+        }
+        let y = plot.rowCentre(0)
+        XCTAssertEqual(cys, [SVGText.number(y - 7), SVGText.number(y - 13), SVGText.number(y - 7)], svg)
+    }
+
     /// Every arm at chance (a CIFAR smoke run): σ_d = 0, so no p-value, no equivalence, no
     /// detectable effect, and the row stays out of Holm's family; the old table said "equivalent
     /// within ±0.01" with TOST p 0 and "detectable 0.0000".

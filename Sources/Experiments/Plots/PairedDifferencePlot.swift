@@ -80,6 +80,25 @@ public struct PairedDifferencePlot: Sendable {
         left + (x - range.lowerBound) / (range.upperBound - range.lowerBound) * width
     }
 
+    /// The vertical offsets of the seed dots' lanes from a row's centre line, in pixels: the first
+    /// lane above the bar, then one higher, then one just above the bar's level.
+    static let laneOffsets = [-7.0, -13.0, -1.0]
+
+    /// Where the dots at pixels `xs` go: in order of x, each takes the first lane in which no dot
+    /// already placed is closer than a dot's diameter (6 px), so seeds with equal or nearly equal
+    /// differences stay visible side by side; when every lane is taken there, the last one.
+    /// Returns (x, lane) in the order of `xs`.
+    static func dotLanes(_ xs: [Double]) -> [(Double, Int)] {
+        var lanes = [[Double]](repeating: [], count: laneOffsets.count)
+        var placed = [(Double, Int)](repeating: (0, 0), count: xs.count)
+        for i in xs.indices.sorted(by: { (xs[$0], $0) < (xs[$1], $1) }) {
+            let lane = lanes.indices.first { k in lanes[k].allSatisfy { abs($0 - xs[i]) >= 6 } } ?? lanes.count - 1
+            lanes[lane].append(xs[i])
+            placed[i] = (xs[i], lane)
+        }
+        return placed
+    }
+
     /// The y pixel of row `i`'s centre line.
     public func rowCentre(_ i: Int) -> Double { top + rowHeight * (Double(i) + 0.5) }
 
@@ -113,8 +132,8 @@ public struct PairedDifferencePlot: Sendable {
             if !r.note.isEmpty {
                 s += "<text x=\"\(f(left + pw + 8))\" y=\"\(f(y + 4))\" font-size=\"11\" fill=\"#444\">\(escape(r.note))</text>\n"
             }
-            for p in r.points where p.isFinite {
-                s += "<circle class=\"seed\" cx=\"\(f(px(p)))\" cy=\"\(f(y - 7))\" r=\"3\" fill=\"#1f77b4\" fill-opacity=\"0.6\"/>\n"
+            for (x, lane) in Self.dotLanes(r.points.filter(\.isFinite).map(px)) {
+                s += "<circle class=\"seed\" cx=\"\(f(x))\" cy=\"\(f(y + Self.laneOffsets[lane]))\" r=\"3\" fill=\"#1f77b4\" fill-opacity=\"0.6\"/>\n"
             }
             if let interval = r.interval, interval.lowerBound.isFinite, interval.upperBound.isFinite {
                 s += "<line class=\"interval\" x1=\"\(f(px(interval.lowerBound)))\" x2=\"\(f(px(interval.upperBound)))\" y1=\"\(f(y + 5))\" y2=\"\(f(y + 5))\" stroke=\"#000\" stroke-width=\"2\"/>\n"
