@@ -14,6 +14,18 @@ out=results/solver-movement
 final=results/compare-study-cifar-final/runs/impacts/seed-5
 start=$out/start-run
 mkdir -p "$out"
+# F's checkpoints are not in git: in a fresh clone the final state is trained again by `masklab
+# reproduce` (25 epochs, ≈ 1 h on 1 thread), which checks every metric bit for bit against the
+# committed run and stops here (exit 2, its folder kept) when this CPU model or kernel set gives
+# other bits; the rows would then describe another network than F's.
+if [ ! -f "$final/last.safetensors" ]; then
+  if [ ! -f "$out/final-run/last.safetensors" ]; then
+    echo "solver-movement: $final has no checkpoint (checkpoints are not committed); training it again into $out/final-run with masklab reproduce" >&2
+    rm -rf "$out/final-run"
+    "$bin" reproduce "$final" --data "$data" --out "$out/final-run" --quiet
+  fi
+  final=$out/final-run
+fi
 # The start state: F's impacts seed-5 config, one training step (the config's first refresh solves
 # at iteration 0, before that step; the weights saved are after it).
 [ -f "$start/summary.json" ] || "$bin" train --config "$final/config.json" --iterations 1 --data "$data" --out "$start" --quiet --overwrite
