@@ -25,6 +25,7 @@ final class CommittedStudyReportsTests: XCTestCase {
         ("results/compare-study-mnist-lambda", "results"),
         ("results/sparse-training/compare-dst-cifar10-resnet18-w16", "results/sparse-training"),
     ]
+    static let compareTables = ["summary.csv", "epochs.csv", "welch.csv", "paired.csv"]
     static let notStudies: Set<String> = ["results/compare-seed-protocol-smoke", "results/bench/session8/study-throughput"]
 
     private func trackedFiles(_ pathspec: String) throws -> [String] {
@@ -40,23 +41,42 @@ final class CommittedStudyReportsTests: XCTestCase {
         XCTAssertEqual(Set(configs).subtracting(Self.notStudies), Set(Self.studies.map(\.folder)))
     }
 
+    /// Copies the tracked files of `folder` into `dir` (same relative paths), leaving out the
+    /// outputs `removing` (file names in `folder`) so that the command must write them again;
+    /// returns the tracked paths.
+    private func copyCommitted(_ folder: String, to dir: URL, removing outputs: [String]) throws -> [String] {
+        let files = try trackedFiles(folder)
+        XCTAssertFalse(files.isEmpty, "git tracks nothing under \(folder)")
+        let left = Set(outputs.map { "\(folder)/\($0)" })
+        for file in files where !left.contains(file) {
+            let target = dir.appendingPathComponent(file)
+            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(at: Self.root.appendingPathComponent(file), to: target)
+        }
+        return files
+    }
+
+    /// Each of `names` that git tracks in `folder` equals the file of the same name in `dir`'s copy.
+    private func assertSameFiles(_ names: [String], in folder: String, tracked files: [String], copy dir: URL,
+                                 file: StaticString = #filePath, line: UInt = #line) throws {
+        var compared = 0
+        for name in names where files.contains("\(folder)/\(name)") {
+            let committed = try String(contentsOf: Self.root.appendingPathComponent("\(folder)/\(name)"), encoding: .utf8)
+            let again = try String(contentsOf: dir.appendingPathComponent("\(folder)/\(name)"), encoding: .utf8)
+            XCTAssertEqual(again, committed, "\(folder)/\(name) is not what the committed runs give", file: file, line: line)
+            compared += 1
+        }
+        XCTAssertGreaterThan(compared, 0, "nothing compared in \(folder)", file: file, line: line)
+    }
+
     func testEveryCommittedStudyIsAnalysedAgainToTheSameNumbers() throws {
         let dir = TemporaryDirectory("masklab-committed-studies")
         for (folder, out) in Self.studies {
-            let files = try trackedFiles(folder)
-            for file in files {
-                let target = dir.url.appendingPathComponent(file)
-                try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try FileManager.default.copyItem(at: Self.root.appendingPathComponent(file), to: target)
-            }
+            let files = try copyCommitted(folder, to: dir.url, removing: Self.compareTables)
             let r = try CommandRunner.run(["compare", dir.url.appendingPathComponent("\(folder)/compare.json").path, "--report-only",
                                            "--out", dir.url.appendingPathComponent(out).path], timeout: 240)
             XCTAssertEqual(r.status, 0, "\(folder): \(r)")
-            for name in ["summary.csv", "epochs.csv", "welch.csv", "paired.csv"] where files.contains("\(folder)/\(name)") {
-                let committed = try String(contentsOf: Self.root.appendingPathComponent("\(folder)/\(name)"), encoding: .utf8)
-                let again = try String(contentsOf: dir.url.appendingPathComponent("\(folder)/\(name)"), encoding: .utf8)
-                XCTAssertEqual(again, committed, "\(folder)/\(name) is not what the committed runs give")
-            }
+            try assertSameFiles(Self.compareTables, in: folder, tracked: files, copy: dir.url)
         }
         let f = "results/compare-study-cifar-final/REPORT.md"
         func body(_ url: URL) throws -> [Substring] {
@@ -69,5 +89,32 @@ final class CommittedStudyReportsTests: XCTestCase {
             XCTFail("study F's REPORT.md line \(k + 1) differs:\n committed: \(c)\n     again: \(a)")
             break
         }
+    }
+
+    /// The pruning sweeps (`prune-sweep --report-only` from each folder's own `prune-sweep.json`)
+    /// and the lottery grid and curve (`lottery-report`) give their committed tables again.
+    func testEveryCommittedPruningSweepAndLotteryGridIsAnalysedAgain() throws {
+        let dir = TemporaryDirectory("masklab-committed-sweeps")
+        let sweeps = try trackedFiles("results/pruning-sweep/*/prune-sweep.json").map { ($0 as NSString).deletingLastPathComponent }
+        XCTAssertEqual(sweeps.count, 3, "the three committed pruning sweeps: \(sweeps)")
+        for folder in sweeps {
+            let tables = ["results.csv", "summary.csv", "paired.csv"]
+            let files = try copyCommitted(folder, to: dir.url, removing: tables)
+            let r = try CommandRunner.run(["prune-sweep", dir.url.appendingPathComponent("\(folder)/prune-sweep.json").path, "--report-only",
+                                           "--out", dir.url.appendingPathComponent("results/pruning-sweep").path], timeout: 240)
+            XCTAssertEqual(r.status, 0, "\(folder): \(r)")
+            try assertSameFiles(tables, in: folder, tracked: files, copy: dir.url)
+        }
+        let grid = "results/lottery/grid-mnist"
+        let gridOutputs = ["grid.csv", "correlations.csv", "grid-magnitude-reinit.svg"]
+        let gridFiles = try copyCommitted(grid, to: dir.url, removing: gridOutputs)
+        let g = try CommandRunner.run(["lottery-report", "grid", dir.url.appendingPathComponent(grid).path], timeout: 240)
+        XCTAssertEqual(g.status, 0, "\(g)")
+        try assertSameFiles(gridOutputs, in: grid, tracked: gridFiles, copy: dir.url)
+        let curve = "results/lottery/fc-lenet300"
+        let curveFiles = try copyCommitted(curve, to: dir.url, removing: ["curve.csv"])
+        let c = try CommandRunner.run(["lottery-report", "curve", dir.url.appendingPathComponent(curve).path], timeout: 240)
+        XCTAssertEqual(c.status, 0, "\(c)")
+        try assertSameFiles(["curve.csv"], in: curve, tracked: curveFiles, copy: dir.url)
     }
 }
