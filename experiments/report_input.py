@@ -4,11 +4,11 @@ with one line naming the file (and line and column) and what was expected, not a
 A script imports this module (`sys.path` gets `experiments/`), reads its inputs through `folder`,
 `read_csv`, `read_json` and `Row.number`, and ends with `report_input.run(main, __doc__, nargs)`:
 the wrong number of arguments prints the usage, and a `ReportInputError` prints
-`<script>: error: <message>`; both exit with status 2. Standard library only.
+`<script>: error: <message>`; both exit with status 2. A file the script opens directly that is
+missing or unreadable (`OSError`) is reported the same way, naming the file. Standard library only.
 """
 import csv
 import json
-import math
 import os
 import sys
 
@@ -63,47 +63,60 @@ def read_csv(path, expected, columns=()):
     in the header."""
     if not os.path.isfile(path):
         raise ReportInputError(f"{path}: no such file; expected {expected}")
-    with open(path, newline="", encoding="utf-8") as f:
+    # utf-8-sig: a byte-order mark (as some spreadsheets write) is not part of the first column's name.
+    with open(path, newline="", encoding="utf-8-sig") as f:
         reader = csv.DictReader(f)
-        header = reader.fieldnames or []
-        missing = [c for c in columns if c not in header]
-        if missing:
-            raise ReportInputError(f"{path}, line 1: no column {', '.join(repr(c) for c in missing)} in the header "
-                                   f"({', '.join(header) if header else 'empty file'}); expected {expected}")
         try:
+            header = reader.fieldnames or []
+            missing = [c for c in columns if c not in header]
+            if missing:
+                raise ReportInputError(f"{path}, line 1: no column {', '.join(repr(c) for c in missing)} in the header "
+                                       f"({', '.join(header) if header else 'empty file'}); expected {expected}")
             return [Row(r, path, reader.line_num) for r in reader]
         except csv.Error as e:
             raise ReportInputError(f"{path}, line {reader.line_num}: not valid CSV ({e}); expected {expected}") from None
+        except UnicodeDecodeError as e:
+            raise ReportInputError(f"{path}, byte {e.start}: not UTF-8 text; expected {expected}") from None
 
 
 def read_json(path, expected):
     """The parsed JSON file `path`."""
     if not os.path.isfile(path):
         raise ReportInputError(f"{path}: no such file; expected {expected}")
-    with open(path, encoding="utf-8") as f:
+    with open(path, encoding="utf-8-sig") as f:
         try:
             return json.load(f)
         except json.JSONDecodeError as e:
             raise ReportInputError(f"{path}, line {e.lineno}, column {e.colno}: not valid JSON ({e.msg}); expected {expected}") from None
-
-
-def finite(values):
-    """The values that are not nan."""
-    return [v for v in values if not math.isnan(v)]
+        except UnicodeDecodeError as e:
+            raise ReportInputError(f"{path}, byte {e.start}: not UTF-8 text; expected {expected}") from None
 
 
 def run(main, usage, nargs, default=None):
     """Calls `main(*args)` with the command line's arguments: exactly `nargs` of them, or none when
     `default` (a list of `nargs` arguments) is given. Exits 2 with the usage or the input error."""
     args = sys.argv[1:]
-    name = os.path.basename(sys.argv[0])
+    if any(a in ("-h", "--help") for a in args):
+        print((usage or "").strip())
+        sys.exit(0)
     if not args and default is not None:
         args = list(default)
-    if len(args) != nargs or any(a in ("-h", "--help") for a in args):
+    if len(args) != nargs:
         print((usage or "").strip(), file=sys.stderr)
-        sys.exit(0 if any(a in ("-h", "--help") for a in args) else 2)
+        sys.exit(2)
+    call(main, *args)
+
+
+def call(main, *args):
+    """Calls `main(*args)`; a `ReportInputError`, or an `OSError` on a file (missing, a folder,
+    unreadable), exits 2 with one line `<script>: error: …` instead of a traceback."""
+    name = os.path.basename(sys.argv[0])
     try:
         main(*args)
     except ReportInputError as e:
         print(f"{name}: error: {e}", file=sys.stderr)
+        sys.exit(2)
+    except OSError as e:
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"{name}: error: {where}{e.strerror or e}", file=sys.stderr)
         sys.exit(2)

@@ -6,10 +6,11 @@ import TestSupport
 /// reports: run on the committed inputs (a copy of the files git tracks) they write the committed
 /// outputs byte for byte, so every number in those reports comes from the committed code and
 /// data; and a wrong folder or a damaged file stops them with exit status 2 and one line naming
-/// the file (line, column) and what was expected, not a traceback. Needs `python3` (SciPy for
+/// the file (line, column) and what was expected, not a traceback, and writes nothing. The
+/// expected outputs are git's `HEAD` (`CommittedFiles`). Needs `python3` (SciPy for
 /// `sensitivity_machine.py`) and a git checkout; skips and says so without them.
 final class ReportScriptsTests: XCTestCase {
-    private static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    private static let root = CommittedFiles.root
     private static let env = URL(fileURLWithPath: "/usr/bin/env")
     private static let study = "experiments/regularisation-study/"
 
@@ -26,26 +27,28 @@ final class ReportScriptsTests: XCTestCase {
 
     private func script(_ path: String) -> String { Self.root.appendingPathComponent(path).path }
 
-    /// Copies the files git tracks under `folder` (repository-relative) into `destination`,
-    /// keeping their relative paths; skips the test outside a git checkout.
-    private func copyCommitted(_ folder: String, to destination: URL) throws {
-        let list = try CommandRunner.run(["git", "-C", Self.root.path, "ls-files", "-z", "--", folder], executable: Self.env)
-        guard list.status == 0 else { throw XCTSkip("not a git checkout (\(list.stderr.prefix(200))): the committed inputs are unknown") }
-        let files = list.stdout.split(separator: "\0").map(String.init)
-        XCTAssertFalse(files.isEmpty, "git tracks nothing under \(folder)")
-        for file in files {
-            let target = destination.appendingPathComponent(file)
-            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try FileManager.default.copyItem(at: Self.root.appendingPathComponent(file), to: target)
-        }
-    }
-
-    private func committed(_ path: String) throws -> String {
-        try String(contentsOf: Self.root.appendingPathComponent(path), encoding: .utf8)
-    }
-
     private func written(_ path: String, in directory: URL) throws -> String {
         try String(contentsOf: directory.appendingPathComponent(path), encoding: .utf8)
+    }
+
+    /// Runs `arguments` (a report script and its flags) in a copy of the committed `folder` with
+    /// the committed `outputs` (paths in `folder`) deleted from it, and requires each one written
+    /// again byte for byte; `stdoutFile`, when given, must equal what the script printed.
+    private func assertReport(_ arguments: [String], folder: String, outputs: [String], stdoutFile: String? = nil,
+                              environment: [String: String] = [:], file: StaticString = #filePath, line: UInt = #line) throws {
+        try requirePython()
+        let dir = TemporaryDirectory("masklab-report")
+        try CommittedFiles.copy(folder, to: dir.url, removing: outputs)
+        let r = try python(arguments, in: dir.url, environment: environment)
+        XCTAssertEqual(r.status, 0, "\(r)", file: file, line: line)
+        XCTAssertFalse(outputs.isEmpty && stdoutFile == nil, "nothing to compare", file: file, line: line)
+        for name in outputs {
+            XCTAssertEqual(try written("\(folder)/\(name)", in: dir.url), try CommittedFiles.text("\(folder)/\(name)"),
+                           "\(folder)/\(name)", file: file, line: line)
+        }
+        if let stdoutFile {
+            XCTAssertEqual(r.stdout, try CommittedFiles.text("\(folder)/\(stdoutFile)"), "\(folder)/\(stdoutFile)", file: file, line: line)
+        }
     }
 
     /// Exit 2, one `error:` line naming `mentions`, and no traceback.
@@ -61,90 +64,57 @@ final class ReportScriptsTests: XCTestCase {
     // MARK: the committed reports, written again from the committed inputs
 
     func testSolverMovementTableIsTheCommittedREADME() throws {
-        try requirePython()
-        let dir = TemporaryDirectory("masklab-report-solver")
-        try copyCommitted("results/solver-movement", to: dir.url)
-        let r = try python([script(Self.study + "solver_movement_table.py"), "results/solver-movement"], in: dir.url)
-        XCTAssertEqual(r.status, 0, "\(r)")
-        XCTAssertEqual(r.stdout, try committed("results/solver-movement/README.md"))
+        let folder = "results/solver-movement"
+        try assertReport([script(Self.study + "solver_movement_table.py"), folder], folder: folder, outputs: [], stdoutFile: "README.md")
     }
 
     func testSensitivityTableIsTheCommittedOne() throws {
         try requirePython(["numpy", "scipy"])
         let dir = TemporaryDirectory("masklab-report-sensitivity")
-        try copyCommitted("results/compare-study-cifar-final/paired.csv", to: dir.url)
-        let r = try python([script(Self.study + "sensitivity_machine.py"), "results/compare-study-cifar-final/paired.csv"], in: dir.url)
+        let folder = "results/compare-study-cifar-final"
+        try CommittedFiles.copy("\(folder)/paired.csv", to: dir.url)
+        let r = try python([script(Self.study + "sensitivity_machine.py"), "\(folder)/paired.csv"], in: dir.url)
         XCTAssertEqual(r.status, 0, "\(r)")
-        let expected = try committed("results/compare-study-cifar-final/sensitivity-machine.md")
+        let expected = try CommittedFiles.text("\(folder)/sensitivity-machine.md")
         // The first line names the SciPy version that computed it; the table must match exactly.
-        XCTAssertEqual(r.stdout.split(separator: "\n").dropFirst(), expected.split(separator: "\n").dropFirst())
+        func table(_ text: String) -> [Substring] { Array(text.split(separator: "\n", omittingEmptySubsequences: false).dropFirst()) }
+        XCTAssertEqual(table(r.stdout), table(expected))
         XCTAssertTrue(r.stdout.contains("| primary | impacts − dropconnect |"), r.stdout)
     }
 
     func testLambdaReportWritesTheCommittedMarkdownAndFigure() throws {
-        try requirePython()
-        let dir = TemporaryDirectory("masklab-report-lambda")
         let folder = "results/compare-study-mnist-lambda"
-        try copyCommitted(folder, to: dir.url)
-        for name in ["LAMBDA.md", "lambda.svg"] { try FileManager.default.removeItem(at: dir.url.appendingPathComponent("\(folder)/\(name)")) }
-        let r = try python([script(Self.study + "lambda_report.py"), folder], in: dir.url)
-        XCTAssertEqual(r.status, 0, "\(r)")
-        XCTAssertEqual(try written("\(folder)/LAMBDA.md", in: dir.url), try committed("\(folder)/LAMBDA.md"))
-        XCTAssertEqual(try written("\(folder)/lambda.svg", in: dir.url), try committed("\(folder)/lambda.svg"))
+        try assertReport([script(Self.study + "lambda_report.py"), folder], folder: folder, outputs: ["LAMBDA.md", "lambda.svg"])
     }
 
     func testLadderReportWritesTheCommittedReportAndCurves() throws {
-        try requirePython()
-        let dir = TemporaryDirectory("masklab-report-ladder")
-        try copyCommitted("results/ladder", to: dir.url)
-        for name in ["REPORT.md", "curves.svg"] { try FileManager.default.removeItem(at: dir.url.appendingPathComponent("results/ladder/\(name)")) }
-        let r = try python([script("experiments/ladder/ladder_report.py"), "results/ladder"], in: dir.url,
-                           environment: ["MASKLAB": CommandRunner.masklab.path])
-        XCTAssertEqual(r.status, 0, "\(r)")
-        XCTAssertEqual(try written("results/ladder/REPORT.md", in: dir.url), try committed("results/ladder/REPORT.md"))
-        XCTAssertEqual(try written("results/ladder/curves.svg", in: dir.url), try committed("results/ladder/curves.svg"))
+        let folder = "results/ladder"
+        try assertReport([script("experiments/ladder/ladder_report.py"), folder], folder: folder, outputs: ["REPORT.md", "curves.svg"],
+                         environment: ["MASKLAB": CommandRunner.masklab.path])
     }
 
-    /// Runs `arguments` (a lottery report script and its flags) in a copy of the committed
-    /// `folder`, with the committed `outputs` removed first, and compares each one written with the
-    /// committed file; `stdoutFile`, when given, is compared with what the script printed.
-    private func assertLotteryReport(_ arguments: [String], folder: String, outputs: [String], stdoutFile: String? = nil,
-                                     file: StaticString = #filePath, line: UInt = #line) throws {
-        try requirePython()
-        let dir = TemporaryDirectory("masklab-report-lottery")
-        try copyCommitted(folder, to: dir.url)
-        for name in outputs { try FileManager.default.removeItem(at: dir.url.appendingPathComponent("\(folder)/\(name)")) }
-        let r = try python(arguments, in: dir.url, environment: ["MASKLAB": CommandRunner.masklab.path])
-        XCTAssertEqual(r.status, 0, "\(r)", file: file, line: line)
-        for name in outputs {
-            XCTAssertEqual(try written("\(folder)/\(name)", in: dir.url), try committed("\(folder)/\(name)"), "\(folder)/\(name)", file: file, line: line)
-        }
-        if let stdoutFile {
-            XCTAssertEqual(r.stdout, try committed("\(folder)/\(stdoutFile)"), "\(folder)/\(stdoutFile)", file: file, line: line)
-        }
-    }
-
-    func testConvTicketsReportIsTheCommittedOne() throws {
+    func testConvTicketsReportAndEveryCurveAreTheCommittedOnes() throws {
         let folder = "results/lottery/conv-cifar10"
-        try assertLotteryReport([script("experiments/lottery/conv_tickets_report.py"), folder], folder: folder,
-                                outputs: ["REPORT.md", "curves/conv2/curve.csv", "curves/conv6-global/curve.svg"])
+        let curves = try CommittedFiles.list("\(folder)/curves").map { String($0.dropFirst(folder.count + 1)) }
+        XCTAssertGreaterThanOrEqual(curves.count, 10, "a curve.csv and curve.svg per setting: \(curves)")
+        try assertReport([script("experiments/lottery/conv_tickets_report.py"), folder], folder: folder,
+                         outputs: ["REPORT.md"] + curves, environment: ["MASKLAB": CommandRunner.masklab.path])
     }
 
     func testTransferReportsAreTheCommittedOnes() throws {
         let cifar = "results/lottery/transfer-cifar10"
-        try assertLotteryReport([script("experiments/lottery/transfer_report.py"), cifar], folder: cifar,
-                                outputs: ["summary.csv"], stdoutFile: "REPORT.md")
+        try assertReport([script("experiments/lottery/transfer_report.py"), cifar], folder: cifar, outputs: ["summary.csv"], stdoutFile: "REPORT.md")
         let mnist = "results/lottery/transfer-mnist"
-        try assertLotteryReport([script("experiments/lottery/transfer_report.py"), mnist], folder: mnist, outputs: ["summary.csv"])
+        try assertReport([script("experiments/lottery/transfer_report.py"), mnist], folder: mnist, outputs: ["summary.csv"])
     }
 
     func testLongTicketsAndGridStatisticsAreTheCommittedOnes() throws {
         let long = "results/lottery/fc-long"
-        try assertLotteryReport([script("experiments/lottery/fc_long_report.py"), long], folder: long, outputs: ["it20000/summary.csv"])
+        try assertReport([script("experiments/lottery/fc_long_report.py"), long], folder: long, outputs: ["it20000/summary.csv"])
         let grid = "results/lottery/grid-2x2"
-        try assertLotteryReport([script("experiments/lottery/grid_2x2_report.py"), grid], folder: grid, outputs: ["points.csv", "stats.csv"])
-        try assertLotteryReport([script("experiments/lottery/grid_2x2_report.py"), grid, "--ratios", "0.2,0.6,0.85"], folder: grid,
-                                outputs: ["points-P0.2-0.6-0.85.csv", "stats-P0.2-0.6-0.85.csv"])
+        try assertReport([script("experiments/lottery/grid_2x2_report.py"), grid], folder: grid, outputs: ["points.csv", "stats.csv"])
+        try assertReport([script("experiments/lottery/grid_2x2_report.py"), grid, "--ratios", "0.2,0.6,0.85"], folder: grid,
+                         outputs: ["points-P0.2-0.6-0.85.csv", "stats-P0.2-0.6-0.85.csv"])
     }
 
     // MARK: wrong inputs
@@ -161,10 +131,20 @@ final class ReportScriptsTests: XCTestCase {
         assertInputError(try python([script(Self.study + "lambda_report.py"), dir.path]), mentions: ["no arm named lambda-"])
         assertInputError(try python([script(Self.study + "solver_movement_table.py"), dir.path]), mentions: ["final-default"])
         assertInputError(try python([script("experiments/ladder/ladder_report.py"), dir.path]), mentions: ["<model>-s<seed>"])
-        // The wrong number of arguments prints the usage.
+        // The lottery reports, on a missing folder and on one of another kind (which they must not
+        // write a report into).
+        for name in ["conv_tickets_report", "transfer_report", "fc_long_report", "grid_2x2_report"] {
+            assertInputError(try python([script("experiments/lottery/\(name).py"), missing]), mentions: [missing, "expected"])
+            assertInputError(try python([script("experiments/lottery/\(name).py"), dir.path]), mentions: [dir.path])
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted(), ["runs"], "nothing written into the wrong folder")
+        // The wrong number of arguments prints the usage on stderr; --help prints it on stdout.
         let usage = try python([script("experiments/ladder/ladder_report.py")])
         XCTAssertEqual(usage.status, 2, "\(usage)")
         XCTAssertTrue(usage.stderr.contains("Usage: python3 experiments/ladder/ladder_report.py results/ladder"), "\(usage)")
+        let help = try python([script(Self.study + "lambda_report.py"), "--help"])
+        XCTAssertEqual(help.status, 0, "\(help)")
+        XCTAssertTrue(help.stdout.contains("Usage: python3 experiments/regularisation-study/lambda_report.py"), "\(help)")
     }
 
     func testADamagedFileNamesItsLineAndColumn() throws {
@@ -176,6 +156,24 @@ final class ReportScriptsTests: XCTestCase {
         try (header + "\nconv1.weight,0.1,1,0.5,1,0.9,0.1,0.2,0\nfc.weight,abc,1,0.5,1,0.9,0.1,0.2,0\n").write(to: stats, atomically: true, encoding: .utf8)
         assertInputError(try python([script(Self.study + "solver_movement_table.py"), dir.path]),
                          mentions: ["\(stats.path), line 3, column 'kl_from_start': 'abc' is not a number"])
+
+        // A byte-order mark before the header is not part of the first column's name.
+        try ("\u{FEFF}" + header + "\nconv1.weight,0.1,1,0.5,1,0.9,0.1,0.2,0\n").write(to: stats, atomically: true, encoding: .utf8)
+        let bom = try python([script(Self.study + "solver_movement_table.py"), dir.path])
+        XCTAssertEqual(bom.status, 0, "\(bom)")
+        XCTAssertTrue(bom.stdout.contains("| final | default | 0.1 [0.1, 0.1] |"), bom.stdout)
+        // Bytes that are not UTF-8.
+        try Data([0x74, 0x65, 0xFF, 0xFE, 0x0A]).write(to: stats)
+        assertInputError(try python([script(Self.study + "solver_movement_table.py"), dir.path]), mentions: ["\(stats.path), byte 2: not UTF-8"])
+
+        // A seed's importance.csv with a header only would silently drop that seed from the means.
+        let sweep = dir.file("lambda")
+        let importance = sweep.appendingPathComponent("runs/lambda-0/seed-0/importance.csv")
+        try FileManager.default.createDirectory(at: importance.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try "refresh,tensor,entropy,entries\n".write(to: importance, atomically: true, encoding: .utf8)
+        try "endpoint,first,second,mean_difference,ci95_low,ci95_high,verdict,n\n".write(to: sweep.appendingPathComponent("paired.csv"), atomically: true, encoding: .utf8)
+        try "arm,metric,mean,ci95_halfwidth\n".write(to: sweep.appendingPathComponent("summary.csv"), atomically: true, encoding: .utf8)
+        assertInputError(try python([script(Self.study + "lambda_report.py"), sweep.path]), mentions: ["\(importance.path): only a header"])
 
         // A paired.csv without the columns the λ report reads.
         let lambda = dir.file("sweep")

@@ -8,7 +8,7 @@ under the given directory. Unfinished runs (no summary.json) are listed as such 
 the table. The SVG is drawn by `masklab plot` (MASKLAB, default .build/release/masklab) over the
 finished runs. Standard library only.
 """
-import math, os, re, statistics, subprocess, sys
+import math, os, re, shutil, statistics, subprocess, sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import report_input  # noqa: E402  (experiments/report_input.py)
@@ -124,7 +124,7 @@ def main(root):
     finished = [r[1] for key in groups for r in groups[key]]
     if finished:
         masklab = os.environ.get("MASKLAB", ".build/release/masklab")
-        if not os.access(masklab, os.X_OK):
+        if shutil.which(masklab) is None:
             raise ReportInputError(f"{masklab}: no masklab binary to draw curves.svg (REPORT.md is written); "
                                    "build it (swift build -c release --product masklab) or set MASKLAB")
         plot = subprocess.run([masklab, "plot", *sorted(finished), "--out", os.path.join(root, "curves.svg"),

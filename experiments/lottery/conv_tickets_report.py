@@ -37,6 +37,8 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import provenance  # noqa: E402  (this folder's helper)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import report_input  # noqa: E402  (experiments/report_input.py)
 
 T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262}
 SETTINGS = ["conv2", "conv4", "conv6", "conv6-global", "conv2-dropout0.5"]
@@ -242,7 +244,11 @@ def curves(root, found, lines):
 
 
 def main(root, draw):
+    report_input.folder(root, "a folder of conv-tickets-cifar10.sh's lottery folders (conv2-s<seed>, …)")
     found = discover(root)
+    if not any(found.get(s) for s in SETTINGS):
+        raise report_input.ReportInputError(f"{root}: no lottery folder {', '.join(f'{s}-s<seed>' for s in SETTINGS)}; "
+                                            "expected the folder conv-tickets-cifar10.sh writes (results/lottery/conv-cifar10)")
     levels = {s: {seed: read_levels(folder) for seed, folder in seeds.items()} for s, seeds in found.items()}
     levels = {s: {seed: rows for seed, rows in runs.items() if rows} for s, runs in levels.items()}
     levels = {s: runs for s, runs in levels.items() if runs}
@@ -265,7 +271,11 @@ def main(root, draw):
 
 
 if __name__ == "__main__":
+    if any(a in ("-h", "--help") for a in sys.argv[1:]):
+        print(__doc__.strip())
+        sys.exit(0)
     args = [a for a in sys.argv[1:] if a != "--no-curves"]
     if len(args) > 1:
-        sys.exit(__doc__)
-    main(args[0] if args else "results/lottery/conv-cifar10", "--no-curves" not in sys.argv[1:])
+        print(__doc__.strip(), file=sys.stderr)
+        sys.exit(2)
+    report_input.call(main, args[0] if args else "results/lottery/conv-cifar10", "--no-curves" not in sys.argv[1:])

@@ -19,6 +19,9 @@ import os
 import re
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import report_input  # noqa: E402  (experiments/report_input.py)
+
 T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571}
 
 
@@ -30,8 +33,10 @@ def interval(x):
     return m, T975.get(len(x) - 1, 1.96) * sd / math.sqrt(len(x))
 
 
-def main():
-    root = sys.argv[1] if len(sys.argv) > 1 else "results/lottery/fc-long"
+def main(root):
+    report_input.folder(root, "the folder fc-long-tickets.sh writes (it<I>/…)")
+    if not any(re.match(r"^it[0-9]+$", d) for d in os.listdir(root)):
+        raise report_input.ReportInputError(f"{root}: no folder it<iterations>; expected the folder fc-long-tickets.sh writes (results/lottery/fc-long)")
     for it_dir in sorted(d for d in os.listdir(root) if re.match(r"^it[0-9]+$", d)):
         base = os.path.join(root, it_dir)
         rows = {}  # (level, arm) -> [dict per seed]
@@ -93,4 +98,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    report_input.run(main, __doc__, 1, default=["results/lottery/fc-long"])

@@ -22,6 +22,9 @@ import random
 import re
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import report_input  # noqa: E402  (experiments/report_input.py)
+
 VARIANTS = ["ticket", "reinit-end", "reinit-every"]
 FOLDER = re.compile(r"^(theta0|reinit-every)-P([0-9.]+)-n([0-9]+)-seed([0-9]+)$")
 RESAMPLES = 10000
@@ -148,12 +151,21 @@ def fmt(v, digits=3):
 
 def main():
     args = sys.argv[1:]
+    if any(a in ("-h", "--help") for a in args):
+        print(__doc__.strip())
+        return
     ratios = None
     if "--ratios" in args:
         i = args.index("--ratios")
-        ratios = sorted(float(r) for r in args[i + 1].split(","))
+        try:
+            ratios = sorted(float(r) for r in args[i + 1].split(","))
+        except (IndexError, ValueError):
+            raise report_input.ReportInputError("--ratios takes comma-separated prune ratios, e.g. --ratios 0.2,0.6,0.85") from None
         del args[i:i + 2]
+    if len(args) > 1:
+        raise report_input.ReportInputError(f"one ROOT folder expected, got {' '.join(args)}")
     root = args[0] if args else "results/lottery/grid-2x2"
+    report_input.folder(root, "the folder grid-2x2.sh writes (it<I>/…)")
     points, dense, identity = collect(root)
     suffix = ""
     if ratios is not None:
@@ -161,7 +173,7 @@ def main():
         suffix = "-P" + "-".join(f"{r:g}" for r in ratios)
         print(f"(only P in {', '.join(f'{r:g}' for r in ratios)})\n")
     if not points:
-        sys.exit(f"{root}: no finished chains (it<I>/<theta0|reinit-every>-P<P>-n<n>-seed<s>/levels.csv)")
+        raise report_input.ReportInputError(f"{root}: no finished chains (it<I>/<theta0|reinit-every>-P<P>-n<n>-seed<s>/levels.csv)")
     lengths = sorted({p["iterations"] for p in points})
     used = {I: complete_seeds(points, I) for I in lengths}
     stats = []
@@ -246,4 +258,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    report_input.call(main)

@@ -22,6 +22,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import provenance  # noqa: E402  (this folder's helper)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import report_input  # noqa: E402  (experiments/report_input.py)
 
 T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262}
 
@@ -49,13 +51,16 @@ def fmt(m, h, scale=1.0, digits=2):
     return f"{m:.{digits}f}" + ("" if math.isnan(h) else f" ± {h:.{digits}f}")
 
 
-def main():
-    root = sys.argv[1] if len(sys.argv) > 1 else "results/lottery/transfer-mnist"
+def main(root):
+    report_input.folder(root, "the folder transfer-mnist.sh or transfer-cifar10.sh writes")
     transferred = {}
     for name in os.listdir(root):
         m = re.match(r"^A-to-B-level([0-9]+)-seed([0-9]+)$", name)
         if m and os.path.exists(os.path.join(root, name, "levels.csv")):
             transferred.setdefault(int(m.group(1)), []).append(int(m.group(2)))
+    if not transferred:
+        raise report_input.ReportInputError(f"{root}: no folder A-to-B-level<L>-seed<s> with a levels.csv; "
+                                            "expected the folder transfer-mnist.sh or transfer-cifar10.sh writes")
     arms = ["A ticket on A", "dense on B", "B ticket", "A→B ticket", "random mask on B"]
     out = []
     print(f"# Ticket transfer: {os.path.basename(os.path.normpath(root))}\n")
@@ -111,4 +116,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    report_input.run(main, __doc__, 1, default=["results/lottery/transfer-mnist"])

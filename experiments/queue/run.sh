@@ -53,8 +53,9 @@ t=results/lottery/transfer-cifar10
 python3 experiments/lottery/transfer_report.py $t > $t/REPORT.md.tmp && mv $t/REPORT.md.tmp $t/REPORT.md; echo "transfer report rc $?"
 # Study F is complete (36 of 36 runs) and its report was written by a newer binary than the study's
 # own: running compare again would rewrite REPORT.md with this binary's (older) report code, so the
-# step runs only while a run folder lacks its finished summary.
-if [ "$(ls results/compare-study-cifar-final/runs/*/seed-*/summary.json 2>/dev/null | wc -l)" -lt 36 ]; then
+# step runs only while fewer than its 36 runs have completed (a stopped run has a summary.json too,
+# with another status).
+if [ "$(grep -ls '"status" : "completed"' results/compare-study-cifar-final/runs/*/seed-*/summary.json | wc -l)" -lt 36 ]; then
   "$MASKLAB" compare experiments/regularisation-study/cifar-final.json --data "$MASKLAB_DATA" --out results; echo "F rc $? $(stamp)"
 else
   echo "F complete (36 runs), report left as committed $(stamp)"

@@ -51,6 +51,8 @@ def main(root):
     # Entropy of π = w/n per tensor, normalised by log n (1 = uniform), at the first and last refresh, mean over seeds.
     def entropy(arm):
         first, last = {}, {}
+        if not os.path.isdir(os.path.join(root, "runs", arm)):   # an arm the sweep did not run: its row shows "—"
+            return {}
         for seed in sorted(os.listdir(os.path.join(root, "runs", arm))):
             path = os.path.join(root, "runs", arm, seed, "importance.csv")
             if not os.path.exists(path):
@@ -58,7 +60,7 @@ def main(root):
             rows = report_input.read_csv(path, "a run's importance.csv (one row per refresh and tensor)",
                                          ("refresh", "tensor", "entropy", "entries"))
             if not rows:
-                continue
+                raise ReportInputError(f"{path}: only a header; expected one row per refresh and tensor")
             refreshes = sorted({r.integer("refresh") for r in rows})
             for r in rows:
                 entries = r.integer("entries")

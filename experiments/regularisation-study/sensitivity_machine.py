@@ -19,7 +19,8 @@ try:
     import numpy as np
     from scipy import stats
 except ImportError as e:
-    sys.exit(f"sensitivity_machine.py: error: needs NumPy and SciPy ({e}); e.g. pip install scipy")
+    print(f"sensitivity_machine.py: error: needs NumPy and SciPy ({e}); e.g. pip install scipy", file=sys.stderr)
+    sys.exit(2)
 
 MIXED_SEED, ON_OTHER_MACHINE, MARGIN = 1, {"baseline", "dropconnect"}, 0.01
 
@@ -27,6 +28,8 @@ MIXED_SEED, ON_OTHER_MACHINE, MARGIN = 1, {"baseline", "dropconnect"}, 0.01
 def main(path):
     rows = report_input.read_csv(path, "a comparison's paired.csv (`masklab compare` with an analysis)",
                                  ("family", "first", "second", "seeds", "differences"))
+    if not rows:
+        raise report_input.ReportInputError(f"{path}: only a header; expected one row per contrast")
     out = []
     for r in rows:
         try:
@@ -46,10 +49,13 @@ def main(path):
                         mean=dd.mean(), lo=lo, hi=hi, p=stats.ttest_1samp(dd, 0).pvalue,
                         wilcoxon=stats.wilcoxon(dd).pvalue, tost=tost, holm=None))
     primary = [o for o in out if o["family"] == "primary"]
+    # Holm step-down; a row without a p-value (fewer than two pairs, or σ_d = 0) counts as p = 1,
+    # as in `masklab compare`, and keeps its nan rather than turning into 0.
     running = 0.0
-    for k, o in enumerate(sorted(primary, key=lambda o: o["p"])):
-        running = max(running, (len(primary) - k) * o["p"])
-        o["holm"] = min(1.0, running)
+    for k, o in enumerate(sorted(primary, key=lambda o: (np.isnan(o["p"]), o["p"]))):
+        p = 1.0 if np.isnan(o["p"]) else o["p"]
+        running = max(running, (len(primary) - k) * p)
+        o["holm"] = float("nan") if np.isnan(o["p"]) else min(1.0, running)
     print(f"# {path} without seed {MIXED_SEED}'s pairs that cross machines (SciPy {__import__('scipy').__version__})")
     print("| family | contrast | seeds | mean Δ (points) [95% CI] | paired t p | Wilcoxon p | Holm p | TOST p (±0.01) |")
     print("|---|---|---|---|---|---|---|---|")

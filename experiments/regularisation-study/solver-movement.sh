@@ -16,13 +16,16 @@ start=$out/start-run
 mkdir -p "$out"
 # F's checkpoints are not in git: in a fresh clone the final state is trained again by `masklab
 # reproduce` (25 epochs, ≈ 1 h on 1 thread), which checks every metric bit for bit against the
-# committed run and stops here (exit 2, its folder kept) when this CPU model or kernel set gives
-# other bits; the rows would then describe another network than F's.
+# committed run and stops the script (exit 2, final-run.partial kept for a look) when this CPU
+# model or kernel set gives other bits; the rows would then describe another network than F's.
+# The reproduction goes to final-run.partial and becomes final-run only when every value matched,
+# so an interrupted or mismatched one is never used (nor committed: .gitignore lists both).
 if [ ! -f "$final/last.safetensors" ]; then
   if [ ! -f "$out/final-run/last.safetensors" ]; then
-    echo "solver-movement: $final has no checkpoint (checkpoints are not committed); training it again into $out/final-run with masklab reproduce" >&2
-    rm -rf "$out/final-run"
-    "$bin" reproduce "$final" --data "$data" --out "$out/final-run" --quiet
+    echo "solver-movement: $final has no checkpoint (checkpoints are not committed); training it again with masklab reproduce" >&2
+    rm -rf "$out/final-run" "$out/final-run.partial"
+    "$bin" reproduce "$final" --data "$data" --out "$out/final-run.partial" --quiet
+    mv "$out/final-run.partial" "$out/final-run"
   fi
   final=$out/final-run
 fi
