@@ -2,7 +2,8 @@
 # Study F's seed 1 on one machine (experiments/regularisation-study/seed1-same-machine.md, declared
 # before its runs): trains F's `baseline` and `dropconnect` seed 1 again from their own config.json
 # (side by side, one thread each, resumable), then applies F's declared analysis to a copy of F's
-# committed runs with those two replaced, and writes results/study-f-seed1-same-machine/.
+# committed runs with those two replaced, and writes results/study-f-seed1-same-machine/: that
+# analysis whole (REPORT.md, its tables and figures) and README.md, its primary contrasts beside F's.
 # Usage (repository root): bash experiments/regularisation-study/seed1-same-machine.sh [train] [report]
 #   TRAIN_BIN: the binary that trains (default /work/study-bin/.build/release/masklab, the binary of
 #   F's EPYC runs); MASKLAB: the binary that analyses (default .build/release/masklab);
@@ -42,12 +43,12 @@ for step in "${steps[@]}"; do
         # The run's records, not its checkpoint (as committed for every run of F).
         find "$out/runs/$arm/seed-1" -maxdepth 1 -type f ! -name '*.safetensors' ! -name '.lock' -exec cp {} "$tmp/$f/runs/$arm/seed-1/" \;
       done
-      rm -f "$tmp/$f/paired.csv" "$tmp/$f/REPORT.md"
+      rm -f "$tmp/$f"/*.csv "$tmp/$f"/*.svg "$tmp/$f/REPORT.md"
       "$report_bin" compare "$tmp/$f/compare.json" --report-only --out "$tmp/results" > /dev/null
-      cp "$tmp/$f/paired.csv" "$out/paired.csv"
-      cp "$tmp/$f/paired.svg" "$out/paired.svg"
-      python3 experiments/regularisation-study/seed1_same_machine_report.py "$f" "$out" "$tmp/$f/REPORT.md" > "$out/README.md"
-      echo "wrote $out/README.md" ;;
+      # The substituted analysis whole (its REPORT.md links its figures), then the summary beside F's.
+      cp "$tmp/$f/REPORT.md" "$tmp/$f"/*.csv "$tmp/$f"/*.svg "$out/"
+      python3 experiments/regularisation-study/seed1_same_machine_report.py "$f" "$out" > "$out/README.md"
+      echo "wrote $out/README.md and the substituted analysis ($out/REPORT.md)" ;;
     *) echo "unknown step $step (expected train, report)" >&2; exit 64 ;;
   esac
 done

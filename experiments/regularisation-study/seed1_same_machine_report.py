@@ -10,10 +10,10 @@ It compares three analyses of the 3 primary contrasts:
 It then lists the exploratory contrasts, and the machine effect on one run: new final test accuracy
 minus the Xeon run's, for the same config. Prints Markdown. Standard library only.
 
-Usage: python3 experiments/regularisation-study/seed1_same_machine_report.py F OUT NEW_REPORT
-  F           results/compare-study-cifar-final
-  OUT         results/study-f-seed1-same-machine (its runs/ and paired.csv)
-  NEW_REPORT  the REPORT.md that compare --report-only wrote for the substituted copy
+Usage: python3 experiments/regularisation-study/seed1_same_machine_report.py F OUT
+  F    results/compare-study-cifar-final
+  OUT  results/study-f-seed1-same-machine (its runs/, and paired.csv and REPORT.md of the
+       substituted analysis)
 """
 import os
 import re
@@ -73,14 +73,15 @@ def machine(run):
     return (m.group(1) if m else "?"), (c.group(1)[:7] if c else "?")
 
 
-def main(f_root, out, new_report):
+def main(f_root, out):
     for path in (f_root, out):
         report_input.folder(path, "F's folder and this check's folder")
     declared = paired(os.path.join(f_root, "paired.csv"))
     again = paired(os.path.join(out, "paired.csv"))
     sens = sensitivity(os.path.join(f_root, "sensitivity-machine.md"))
+    new_report = os.path.join(out, "REPORT.md")
     if not os.path.isfile(new_report):
-        raise ReportInputError(f"{new_report}: no such file; expected the substituted copy's REPORT.md")
+        raise ReportInputError(f"{new_report}: no such file; expected the substituted analysis's REPORT.md")
     with open(new_report, encoding="utf-8") as f:
         spans = "**The runs span" in f.read()
 
@@ -90,7 +91,8 @@ def main(f_root, out, new_report):
           "`bash experiments/regularisation-study/seed1-same-machine.sh` (this README by `seed1_same_machine_report.py`).\n")
     print("F's `baseline` and `dropconnect` seed 1 were trained again from their own `config.json` on the AMD EPYC with "
           "the binary of F's other EPYC runs; `runs/` holds them (no checkpoints). A copy of F's committed runs with those "
-          "two replaced was analysed by F's declared analysis (`masklab compare --report-only`): `paired.csv`, `paired.svg`. "
+          "two replaced was analysed by F's declared analysis (`masklab compare --report-only`): [`REPORT.md`](REPORT.md) "
+          "with its tables (`paired.csv`, `summary.csv`, …) and figures. "
           + ("Its report still finds runs on more than one CPU model or kernel set." if spans else
              "Its report finds every run on one CPU model and kernel set.") + "\n")
     print("## The primary contrasts (points of final test accuracy, mean [95% CI])\n")
@@ -131,4 +133,4 @@ def main(f_root, out, new_report):
 
 
 if __name__ == "__main__":
-    report_input.run(main, __doc__, 3)
+    report_input.run(main, __doc__, 2)
