@@ -71,6 +71,30 @@ final class CommittedStudyReportsTests: XCTestCase {
         }
     }
 
+    /// Study F with `baseline` and `dropconnect` seed 1 trained again on the other machine
+    /// (`experiments/regularisation-study/seed1-same-machine.md`): F's committed runs with those two
+    /// replaced by the committed new ones give the committed substituted analysis again.
+    func testStudyFWithSeed1OnOneMachineIsAnalysedAgain() throws {
+        let dir = TemporaryDirectory("masklab-committed-seed1")
+        let (f, out) = ("results/compare-study-cifar-final", "results/study-f-seed1-same-machine")
+        try CommittedFiles.copy(f, to: dir.url, removing: Self.compareTables + ["REPORT.md"])
+        let replacements = try CommittedFiles.copy("\(out)/runs", to: dir.url)
+        for arm in ["baseline", "dropconnect"] {
+            let run = "\(out)/runs/\(arm)/seed-1"
+            XCTAssertTrue(replacements.contains("\(run)/summary.json"), "\(run) is committed")
+            let target = dir.url.appendingPathComponent("\(f)/runs/\(arm)/seed-1")
+            try FileManager.default.removeItem(at: target)
+            try FileManager.default.moveItem(at: dir.url.appendingPathComponent(run), to: target)
+        }
+        let r = try CommandRunner.run(["compare", dir.url.appendingPathComponent("\(f)/compare.json").path, "--report-only",
+                                       "--out", dir.url.appendingPathComponent("results").path], timeout: 240)
+        XCTAssertEqual(r.status, 0, "\(r)")
+        for name in Self.compareTables {
+            let again = try String(contentsOf: dir.url.appendingPathComponent("\(f)/\(name)"), encoding: .utf8)
+            XCTAssertEqual(again, try CommittedFiles.text("\(out)/\(name)"), "\(out)/\(name) is not what the substituted runs give")
+        }
+    }
+
     /// The pruning sweeps (`prune-sweep --report-only` from each folder's own `prune-sweep.json`)
     /// and the lottery grid and curve (`lottery-report`) give their committed tables and figures again.
     func testEveryCommittedPruningSweepAndLotteryGridIsAnalysedAgain() throws {

@@ -82,6 +82,17 @@ final class ReportScriptsTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("| primary | impacts − dropconnect |"), r.stdout)
     }
 
+    func testSeed1SameMachineSummaryIsTheCommittedOne() throws {
+        try requirePython()
+        let dir = TemporaryDirectory("masklab-report-seed1")
+        let (f, out) = ("results/compare-study-cifar-final", "results/study-f-seed1-same-machine")
+        try CommittedFiles.copy(f, to: dir.url)
+        try CommittedFiles.copy(out, to: dir.url, removing: ["README.md"])
+        let r = try python([script(Self.study + "seed1_same_machine_report.py"), f, out], in: dir.url)
+        XCTAssertEqual(r.status, 0, "\(r)")
+        XCTAssertEqual(r.stdout, try CommittedFiles.text("\(out)/README.md"))
+    }
+
     func testLambdaReportWritesTheCommittedMarkdownAndFigure() throws {
         let folder = "results/compare-study-mnist-lambda"
         try assertReport([script(Self.study + "lambda_report.py"), folder], folder: folder, outputs: ["LAMBDA.md", "lambda.svg"])

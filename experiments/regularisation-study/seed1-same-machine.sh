@@ -43,10 +43,17 @@ for step in "${steps[@]}"; do
         # The run's records, not its checkpoint (as committed for every run of F).
         find "$out/runs/$arm/seed-1" -maxdepth 1 -type f ! -name '*.safetensors' ! -name '.lock' -exec cp {} "$tmp/$f/runs/$arm/seed-1/" \;
       done
+      # F's findings.md describes F's own numbers: replaced by a pointer to this check's README.
       rm -f "$tmp/$f"/*.csv "$tmp/$f"/*.svg "$tmp/$f/REPORT.md"
+      echo "This analysis's primary contrasts beside F's declared ones, and the machine effect on one run: [README.md](README.md)." > "$tmp/$f/findings.md"
       "$report_bin" compare "$tmp/$f/compare.json" --report-only --out "$tmp/results" > /dev/null
       # The substituted analysis whole (its REPORT.md links its figures), then the summary beside F's.
-      cp "$tmp/$f/REPORT.md" "$tmp/$f"/*.csv "$tmp/$f"/*.svg "$out/"
+      { echo "> **Not study F's report.** Study F's declared analysis applied to F's committed runs with \`baseline\` and"
+        echo "> \`dropconnect\` seed 1 replaced by the runs in \`runs/\` (trained again on the AMD EPYC); exploratory, see"
+        echo "> [README.md](README.md) and [the plan](../../experiments/regularisation-study/seed1-same-machine.md)."
+        echo
+        cat "$tmp/$f/REPORT.md"; } > "$out/REPORT.md"
+      cp "$tmp/$f"/*.csv "$tmp/$f"/*.svg "$out/"
       python3 experiments/regularisation-study/seed1_same_machine_report.py "$f" "$out" > "$out/README.md"
       echo "wrote $out/README.md and the substituted analysis ($out/REPORT.md)" ;;
     *) echo "unknown step $step (expected train, report)" >&2; exit 64 ;;

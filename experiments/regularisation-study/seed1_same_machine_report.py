@@ -82,8 +82,15 @@ def main(f_root, out):
     new_report = os.path.join(out, "REPORT.md")
     if not os.path.isfile(new_report):
         raise ReportInputError(f"{new_report}: no such file; expected the substituted analysis's REPORT.md")
-    with open(new_report, encoding="utf-8") as f:
-        spans = "**The runs span" in f.read()
+    # The machine of every run of the substituted copy, per seed: F's runs, the new ones for seed 1.
+    per_seed = {}
+    runs = report_input.folder(os.path.join(f_root, "runs"), "F's runs/<arm>/seed-<n>")
+    for arm in sorted(os.listdir(runs)):
+        for seed in sorted(os.listdir(os.path.join(runs, arm))):
+            run = os.path.join(runs, arm, seed)
+            if arm in ARMS and seed == "seed-1":
+                run = os.path.join(out, "runs", arm, seed)
+            per_seed.setdefault(int(seed.removeprefix("seed-")), set()).add(machine(run)[0])
 
     print("# Study F, seed 1 on one machine (exploratory)\n")
     print("Plan, declared before the two runs: [`experiments/regularisation-study/seed1-same-machine.md`]"
@@ -92,9 +99,17 @@ def main(f_root, out):
     print("F's `baseline` and `dropconnect` seed 1 were trained again from their own `config.json` on the AMD EPYC with "
           "the binary of F's other EPYC runs; `runs/` holds them (no checkpoints). A copy of F's committed runs with those "
           "two replaced was analysed by F's declared analysis (`masklab compare --report-only`): [`REPORT.md`](REPORT.md) "
-          "with its tables (`paired.csv`, `summary.csv`, …) and figures. "
-          + ("Its report still finds runs on more than one CPU model or kernel set." if spans else
-             "Its report finds every run on one CPU model and kernel set.") + "\n")
+          "with its tables (`paired.csv`, `summary.csv`, …) and figures.\n")
+    crossing = [s for s, m in sorted(per_seed.items()) if len(m) > 1]
+    by_machine = {}
+    for s, m in sorted(per_seed.items()):
+        if len(m) == 1:
+            by_machine.setdefault(next(iter(m)), []).append(s)
+    print("Machines of the substituted copy's runs, per seed: "
+          + "; ".join(f"seed{'s' if len(v) > 1 else ''} {', '.join(map(str, v))} on {k}" for k, v in by_machine.items())
+          + (f"; seeds {', '.join(map(str, crossing))} still cross machines." if crossing else
+             ". Every seed's arms ran on one machine, so every paired difference compares runs of one CPU and kernel set "
+             "(the report's note that the runs span two CPU models is about different seeds).") + "\n")
     print("## The primary contrasts (points of final test accuracy, mean [95% CI])\n")
     print("| contrast | F as declared (seed 1 crosses machines) | Holm p | without the crossing pairs (sensitivity) | Holm p | **seed 1 on one machine** | Holm p | TOST p | verdict |")
     print("|---|---|---|---|---|---|---|---|---|")
