@@ -62,6 +62,11 @@ def holm(r):
     return f"{float(v):.4f}" if v else "—"
 
 
+def verdict(r):
+    """The row's verdict with its margin in points, as this README's tables are (the CSV's ±0.01)."""
+    return re.sub(r"±(0\.\d+)", lambda m: f"±{100 * float(m.group(1)):g} point" + ("" if float(m.group(1)) == 0.01 else "s"), r.text("verdict"))
+
+
 def machine(run):
     path = os.path.join(run, "command.txt")
     if not os.path.isfile(path):
@@ -111,8 +116,8 @@ def main(f_root, out):
              ". Every seed's arms ran on one machine, so every paired difference compares runs of one CPU and kernel set "
              "(the report's note that the runs span two CPU models is about different seeds).") + "\n")
     print("## The primary contrasts (points of final test accuracy, mean [95% CI])\n")
-    print("| contrast | F as declared (seed 1 crosses machines) | Holm p | without the crossing pairs (sensitivity) | Holm p | **seed 1 on one machine** | Holm p | TOST p | verdict |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| contrast | F as declared (seed 1 crosses machines) | Holm p | verdict | without the crossing pairs (sensitivity) | Holm p | **seed 1 on one machine** | Holm p | TOST p | verdict |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for key, r in again.items():
         if key[0] != "primary":
             continue
@@ -121,8 +126,8 @@ def main(f_root, out):
         if d is None:
             raise ReportInputError(f"{os.path.join(f_root, 'paired.csv')}: no primary row {contrast}")
         s = sens.get(contrast, ("", "—", "—"))
-        print(f"| {contrast} | {interval(d)} | {holm(d)} | {s[1]} (seeds {s[0]}) | {s[2]} | **{interval(r)}** | {holm(r)} | "
-              f"{r.number('p_tost'):.4f} | {r.text('verdict')} |")
+        print(f"| {contrast} | {interval(d)} | {holm(d)} | {verdict(d)} (TOST p {d.number('p_tost'):.4f}) | {s[1]} (seeds {s[0]}) | {s[2]} | "
+              f"**{interval(r)}** | {holm(r)} | {r.number('p_tost'):.4f} | {verdict(r)} |")
     print("\n## Exploratory contrasts (unadjusted)\n")
     print("| contrast | F as declared | seed 1 on one machine | verdict (one machine) |")
     print("|---|---|---|---|")
@@ -130,7 +135,7 @@ def main(f_root, out):
         if key[0] == "primary":
             continue
         d = declared.get(key)
-        print(f"| {key[1]} − {key[2]} | {interval(d) if d else '—'} | {interval(r)} | {r.text('verdict')} |")
+        print(f"| {key[1]} − {key[2]} | {interval(d) if d else '—'} | {interval(r)} | {verdict(r)} |")
     print("\n## The machine effect on one run\n")
     print("The same config (seed, subset, data order, 25 epochs, 1 thread), trained on two CPUs:\n")
     print("| arm, seed 1 | Xeon run (F) | EPYC run (this check) | EPYC − Xeon (points) |")
