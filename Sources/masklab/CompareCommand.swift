@@ -30,7 +30,10 @@ struct CompareCommand: ParsableCommand {
         ended by then), keeps the earlier one, and the report's heading says so. threads-per-job.json records the \
         threads per run the comparison started with: another --threads-per-job (or "threadsPerJob") is refused while \
         any run folder exists, as the thread count changes the numerics and the arms of a seed would no longer be \
-        bit-paired; --jobs may change freely.
+        bit-paired; --jobs may change freely. Each seed's arms stay on one machine: a local run that would train an \
+        arm of a seed whose other runs (any invocation) ran on another CPU model or OpenBLAS kernel set is refused, \
+        naming the seeds, runs and machines, as such a seed's paired differences would compare two machines; move \
+        those runs aside to train them again here, or pass --allow-mixed-machines.
 
         --executor slurm writes one sbatch array script per submission under compare-<name>/slurm/ (one task per \
         run, threadsPerJob CPUs each), submits it and follows the tasks with squeue; interrupted tasks are \
@@ -57,6 +60,9 @@ struct CompareCommand: ParsableCommand {
     @Flag(name: .long, help: "Record the config's \"analysis\" although it differs from the one declared in analysis-declared.json: appended as re-declared (date, runs ended by then), the earlier declaration kept and named in REPORT.md.")
     var redeclareAnalysis = false
 
+    @Flag(name: .long, help: "Train here although some seed's other arms ran on another CPU model or OpenBLAS kernel set, so that its paired differences compare runs of two machines (refused without it; the report names the mixed seeds).")
+    var allowMixedMachines = false
+
     @Flag(name: .long, help: "Smoke check of a full-scale config: compare-<name>-smoke, first seed (two with an analysis), 1 epoch on 256 training images, width ≤ 8, ≤ 2 solver steps.")
     var smoke = false
 
@@ -74,7 +80,8 @@ struct CompareCommand: ParsableCommand {
             let facts = [("data", dataRoot.path), cluster.fact(jobs: compare.jobs, threadsPerJob: compare.threadsPerJob)]
             let outcome = try cluster.withExecutor(for: runner.study, jobs: compare.jobs, dataRoot: dataRoot, say: say) { executor in
                 do throws(CompareError) { return try runner.execute(commandLine: CommandLine.arguments, facts: facts, on: executor,
-                                                                         redeclareAnalysis: redeclareAnalysis, say: say) } catch {
+                                                                         redeclareAnalysis: redeclareAnalysis,
+                                                                         allowMixedMachines: allowMixedMachines, say: say) } catch {
                     throw CommandFailure(error.description)
                 }
             }

@@ -26,12 +26,19 @@ final class CompareCLITests: XCTestCase {
         return try XCTUnwrap(Double(all.split(separator: ",")[4]))
     }
 
-    func testCompareRunsReportsSkipsAndResumes() throws {
-        let data = TemporaryDirectory("masklab-compare-cli-data")
-        try DatasetFixtures.writeMNIST(to: data.url, train: 240, test: 60, gzipped: true)
-        let out = TemporaryDirectory("masklab-compare-cli-out")
+    /// A generated MNIST of `train` + `test` images, an output folder and the tiny config for seed 1
+    /// in it; the folders live as long as the returned values.
+    private func tinyStudy(_ tag: String, train: Int, test: Int) throws -> (data: TemporaryDirectory, out: TemporaryDirectory, config: URL) {
+        let data = TemporaryDirectory("masklab-compare-cli-\(tag)-data")
+        try DatasetFixtures.writeMNIST(to: data.url, train: train, test: test, gzipped: true)
+        let out = TemporaryDirectory("masklab-compare-cli-\(tag)")
         let config = out.file("tiny.json")
         try writeConfig(config, seeds: [1])
+        return (data, out, config)
+    }
+
+    func testCompareRunsReportsSkipsAndResumes() throws {
+        let (data, out, config) = try tinyStudy("out", train: 240, test: 60)
 
         let first = try masklab(["compare", config.path, "--data", data.path, "--out", out.path])
         XCTAssertEqual(first.status, 0, "\(first)")
@@ -208,5 +215,41 @@ final class CompareCLITests: XCTestCase {
         XCTAssertTrue(noSlurm.stderr.contains("sbatch not found on PATH"), noSlurm.stderr)
         XCTAssertTrue(noSlurm.stderr.contains("--executor local"), noSlurm.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.file("compare-tiny").path), "nothing written")
+    }
+
+    /// A study moved to another machine part-way: the seed whose `baseline` ran elsewhere is
+    /// refused before anything trains (the missing arm is not started), naming the seed, the run,
+    /// both machines and the flag; --allow-mixed-machines trains it and the report names the seed.
+    func testASeedIsNotLeftOnTwoMachinesUnlessAllowed() throws {
+        let (data, out, config) = try tinyStudy("machines", train: 120, test: 40)
+        let args = ["compare", config.path, "--data", data.path, "--out", out.path]
+        let first = try masklab(args)
+        XCTAssertEqual(first.status, 0, "\(first)")
+        let runs = out.file("compare-tiny/runs")
+        // `baseline` seed 1 as if it had run on another machine; `impacts+reg` seed 1 not yet run.
+        let command = runs.appendingPathComponent("baseline/seed-1/command.txt")
+        var text = try String(contentsOf: command, encoding: .utf8)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            if line.hasPrefix("machine: ") { return "machine: Linux 6.18.44-fc-v595 x86_64, Intel(R) Xeon(R) Processor, 2 cores" }
+            if line.hasPrefix("blas: ") { return "blas: OpenBLAS 0.3.21 SkylakeX" }
+            return String(line)
+        }
+        text = lines.joined(separator: "\n")
+        try text.write(to: command, atomically: true, encoding: .utf8)
+        try FileManager.default.removeItem(at: runs.appendingPathComponent("impacts+reg/seed-1"))
+
+        let refused = try masklab(args)
+        XCTAssertNotEqual(refused.status, 0, "\(refused)")
+        XCTAssertTrue(refused.stderr.contains("seed 1: baseline ran on Intel(R) Xeon(R) Processor · OpenBLAS 0.3.21 SkylakeX; impacts+reg would train here on"),
+                      refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("--allow-mixed-machines") && refused.stderr.contains("Nothing was run or written"), refused.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: runs.appendingPathComponent("impacts+reg/seed-1").path), "nothing trained")
+
+        let allowed = try masklab(args + ["--allow-mixed-machines"])
+        XCTAssertEqual(allowed.status, 0, "\(allowed)")
+        let summary = try String(contentsOf: runs.appendingPathComponent("impacts+reg/seed-1/summary.json"), encoding: .utf8)
+        XCTAssertTrue(summary.contains("\"completed\""), summary)
+        let report = try String(contentsOf: out.file("compare-tiny/REPORT.md"), encoding: .utf8)
+        XCTAssertTrue(report.contains("the arms of seed 1 ran on more than one"), report)
     }
 }

@@ -23,6 +23,9 @@ public enum CompareError: Error, CustomStringConvertible {
     /// The comparison's runs train with `started` threads each and this invocation asks for
     /// `requested` (`source` says where `started` was read).
     case threadsChanged(path: String, started: Int, requested: Int, source: String)
+    /// Training here would leave `seeds` with arms on more than one CPU model or kernel set
+    /// (`CompareMachineGuard`); `message` names each seed's runs and machines and what to do.
+    case mixedMachines(path: String, seeds: [UInt64], message: String)
 
     public var description: String {
         switch self {
@@ -49,6 +52,7 @@ public enum CompareError: Error, CustomStringConvertible {
                 + "(--threads-per-job or \"threadsPerJob\"). The thread count changes the numerics, so runs with \(requested) would "
                 + "no longer be bit-paired with the arms of their seed that ran with \(started): run with --threads-per-job \(started) "
                 + "(--jobs may change freely), or give the comparison another name. Nothing was run or written."
+        case let .mixedMachines(_, _, message): return message + " Nothing was run or written."
         }
     }
 }

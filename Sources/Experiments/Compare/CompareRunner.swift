@@ -59,7 +59,8 @@ public struct CompareRunner: Sendable {
     /// `compare.json` and `command.txt` (with `facts`), runs what is left on `executor`, and on a
     /// stop or a failure writes the report from what exists.
     public func execute(commandLine: [String], facts: [(key: String, value: String)], on executor: StudyExecutor,
-                        redeclareAnalysis: Bool = false, say: (String) -> Void) throws(CompareError) -> Study.Outcome {
+                        redeclareAnalysis: Bool = false, allowMixedMachines: Bool = false,
+                        say: (String) -> Void) throws(CompareError) -> Study.Outcome {
         do throws(SweepError) { try executor.preflight() } catch { throw CompareError(error) }   // nothing is written when Slurm refuses
         let folder: RunFolder
         do {
@@ -71,6 +72,15 @@ public struct CompareRunner: Sendable {
         let declaration = try AnalysisDeclaration.check(compare, layout: layout, redeclare: redeclareAnalysis)
         let pending: [StudyJob]
         do throws(SweepError) { pending = try executor.check(study, say: say) } catch { throw CompareError(error) }
+        // Locally the pending runs train on this machine; on Slurm the nodes decide, unknown here.
+        if case .local = executor, !allowMixedMachines {
+            let hardware = RunOrigin.current.hardware
+            let conflicts = CompareMachineGuard.conflicts(compare, layout: layout, pending: pending.map(\.directory), hardware: hardware)
+            if !conflicts.isEmpty {
+                throw .mixedMachines(path: layout.directory.path, seeds: conflicts.map(\.seed),
+                                     message: CompareMachineGuard.message(conflicts, path: layout.directory.path, hardware: hardware))
+            }
+        }
         try threads?.write(layout)
         if let declaration {
             try AnalysisDeclaration.save(declaration.declarations, layout)

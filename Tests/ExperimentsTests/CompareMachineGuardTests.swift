@@ -1,0 +1,51 @@
+import XCTest
+import Foundation
+@testable import Experiments
+
+/// A seed whose runs ran on another CPU model or kernel set is named before anything trains here,
+/// with the arms that ran elsewhere and the arms that would train here; seeds that stay on one
+/// machine, and seeds with nothing left to train, are not.
+final class CompareMachineGuardTests: XCTestCase {
+    func testSeedsThatWouldMixMachinesAreNamed() throws {
+        let base: [String: Any] = ["model": "mlp", "dataset": "mnist", "budget": ["epochs": 1], "masks": ["keep": 0.5]]
+        let compare = try CompareConfig.parse(["name": "t", "seeds": [0, 1, 2, 3], "base": base,
+                                               "arms": [["name": "a", "masks": ["name": "dropconnect"]], ["name": "b", "masks": ["name": "dropconnect"]]]],
+                                              path: "c.json")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("machine-guard-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let layout = CompareLayout(directory: dir)
+        let xeon = "machine: Linux 6.18.44-fc-v595 x86_64, Intel(R) Xeon(R) Processor, 2 cores\nblas: OpenBLAS 0.3.21 SkylakeX"
+        let epycOtherVM = "machine: Linux 6.18.44-fc-v999 x86_64, AMD EPYC, 2 cores\nblas: OpenBLAS 0.3.21 Cooperlake"
+        let here = RunOrigin(commit: "x", cpu: "AMD EPYC", blas: "OpenBLAS 0.3.21 Cooperlake").hardware
+        func write(_ arm: String, _ seed: UInt64, _ blocks: [String]) throws {
+            let run = layout.run(arm: arm, seed: seed).directory
+            try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true)
+            let text = blocks.map { "command: masklab train\ncommit: 64bb8bf\n\($0)\ndate: x\n" }.joined(separator: RunFolder.earlierInvocation + "\n")
+            try text.write(to: run.appendingPathComponent("command.txt"), atomically: true, encoding: .utf8)
+        }
+        func pending(_ runs: [(String, UInt64)]) -> [URL] { runs.map { layout.run(arm: $0.0, seed: $0.1).directory } }
+
+        // Seed 0: both arms on the Xeon, nothing left to train. Seed 1: `a` on the Xeon, `b` to train.
+        // Seed 2: `a` on an EPYC VM of another kernel build (one CPU model and kernel set), `b` to train.
+        // Seed 3: `a` started on the Xeon and resumed here (an earlier invocation elsewhere), to train on.
+        try write("a", 0, [xeon]); try write("b", 0, [xeon])
+        try write("a", 1, [xeon])
+        try write("a", 2, [epycOtherVM])
+        try write("a", 3, [epycOtherVM, xeon])
+        let conflicts = CompareMachineGuard.conflicts(compare, layout: layout, pending: pending([("b", 1), ("b", 2), ("a", 3), ("b", 3)]), hardware: here)
+        XCTAssertEqual(conflicts.map(\.seed), [1, 3])
+        XCTAssertEqual(conflicts[0].here, ["b"])
+        XCTAssertEqual(conflicts[0].elsewhere.map(\.arm), ["a"])
+        XCTAssertEqual(conflicts[0].elsewhere.map(\.hardware), ["Intel(R) Xeon(R) Processor · OpenBLAS 0.3.21 SkylakeX"])
+        XCTAssertEqual(conflicts[1].here, ["a", "b"], "a partial run started elsewhere conflicts on its own")
+
+        let message = CompareMachineGuard.message(conflicts, path: dir.path, hardware: here)
+        XCTAssertTrue(message.contains("seed 1: a ran on Intel(R) Xeon(R) Processor · OpenBLAS 0.3.21 SkylakeX; b would train here on AMD EPYC · OpenBLAS 0.3.21 Cooperlake."), message)
+        XCTAssertTrue(message.contains("--allow-mixed-machines"), message)
+        // Nothing pending: nothing to refuse, whatever ran where.
+        XCTAssertEqual(CompareMachineGuard.conflicts(compare, layout: layout, pending: [], hardware: here), [])
+        // On the Xeon, seed 2 conflicts instead (its `a` ran on the EPYC) and seed 1 does not.
+        let onXeon = RunOrigin(invocation: "command: x\ncommit: y\n\(xeon)").hardware
+        XCTAssertEqual(CompareMachineGuard.conflicts(compare, layout: layout, pending: pending([("b", 1), ("b", 2)]), hardware: onXeon).map(\.seed), [2])
+    }
+}
