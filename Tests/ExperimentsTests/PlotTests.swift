@@ -135,6 +135,21 @@ final class PlotTests: XCTestCase {
         XCTAssertTrue(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"560\""), "two panels: one row, no blank columns")
     }
 
+    /// With two seeds the 95% t band (t = 12.7) reaches past what accuracy can be; it is cut at 0
+    /// and 1 and the chart says so, and a loss band that stays above 0 is left as it is.
+    func testOverlayBandsAreCutAtTheMetricsRange() throws {
+        func curve(_ seed: UInt64, _ accuracy: [Double], _ loss: [Double]) -> RunCurve {
+            RunCurve(seed: seed, testAccuracy: accuracy, testLoss: loss, trainLoss: loss, gap: loss.map { _ in 0 })
+        }
+        let wide = RunOverlay.Group(label: "a", runs: ["r0", "r1"], curves: [curve(0, [0.1, 0.80], [1.0, 1.0]), curve(1, [0.9, 0.82], [1.01, 1.0])])
+        let svg = RunOverlay.svg([wide], title: "t")
+        XCTAssertEqual(svg.components(separatedBy: "(cut at the metric&apos;s range)").count - 1
+                       + svg.components(separatedBy: "(cut at the metric's range)").count - 1, 1, "the accuracy chart only: \(svg)")
+        XCTAssertFalse(svg.contains(">-"), "no negative tick: the accuracy band stops at 0")
+        let narrow = RunOverlay.Group(label: "a", runs: ["r0", "r1"], curves: [curve(0, [0.5, 0.80], [1.0, 1.0]), curve(1, [0.5, 0.80], [1.0, 1.0])])
+        XCTAssertFalse(RunOverlay.svg([narrow], title: "t").contains("cut at"), "nothing cut, nothing said")
+    }
+
     /// Legends name what a group sets and leave out what it lacks, unless it lacks everything
     /// that varies (then "absent" is the information).
     func testOverlayLabelsLeaveOutAbsentKeysUnlessNothingElseIsSet() {
@@ -144,6 +159,8 @@ final class PlotTests: XCTestCase {
         XCTAssertEqual(RunOverlay.label(varying: ["masks"], in: [:]), "masks absent")
         XCTAssertEqual(RunOverlay.label(varying: ["masks"], in: ["masks": ["name": "dropconnect"]]), "masks dropconnect")
         XCTAssertEqual(RunOverlay.label(varying: ["masks"], in: ["masks": ["name": "dropconnect", "keep": 0.7]]), "masks dropconnect keep 0.7")
+        XCTAssertEqual(RunOverlay.label(varying: ["batchSize", "schedule.name"], in: ["batchSize": 64, "schedule": ["name": "cosine"]]),
+                       "batchSize 64, schedule \"cosine\"", "a name is labelled by the section it names")
         XCTAssertEqual(RunOverlay.compareArm("/r/compare-study/runs/impacts+reg/seed-3"), "impacts+reg")
         XCTAssertNil(RunOverlay.compareArm("/r/sweep-x/runs/mlp-mnist-1234"))
         XCTAssertNil(RunOverlay.compareArm("/r/compare-study/runs/impacts"))

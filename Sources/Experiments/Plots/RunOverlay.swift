@@ -142,9 +142,12 @@ public enum RunOverlay {
         return .config(path: path, message: "not a run folder (\(hint))")
     }
 
-    /// The figure: test accuracy and test loss against the epoch, one series per group.
+    /// The figure: test accuracy and test loss against the epoch, one series per group. A band
+    /// is cut to the values the metric can take (accuracy 0…1, loss ≥ 0): with 2 seeds the t
+    /// quantile is 12.7 and the interval can reach past them, and the subtitle then says so.
     public static func svg(_ groups: [Group], title: String) -> String {
-        func chart(_ name: String, _ values: (RunCurve) -> [Double]) -> LinePlot {
+        func chart(_ name: String, range: ClosedRange<Double>, _ values: (RunCurve) -> [Double]) -> LinePlot {
+            var clipped = false
             let series = groups.map { g -> LinePlot.Series in
                 let epochs = g.curves.map(\.epochs).max() ?? 0
                 var points: [(x: Double, y: Double)] = [], band: [(x: Double, low: Double, high: Double)] = []
@@ -156,17 +159,23 @@ public enum RunOverlay {
                     guard !v.isEmpty else { continue }
                     let s = Summary(v)
                     points.append((Double(e + 1), s.mean))
-                    if s.count > 1 { band.append((Double(e + 1), s.mean - s.halfWidth, s.mean + s.halfWidth)) }
+                    if s.count > 1 {
+                        let (low, high) = (s.mean - s.halfWidth, s.mean + s.halfWidth)
+                        if low < range.lowerBound || high > range.upperBound { clipped = true }
+                        band.append((Double(e + 1), max(low, range.lowerBound), min(high, range.upperBound)))
+                    }
                 }
                 return LinePlot.Series(label: g.label, points: points, band: band)
             }
             var plot = LinePlot(title: "\(title): \(name)", xLabel: "epoch", yLabel: name, series: series)
             plot.subtitle = "groups of runs that differ only in the seed: mean, 95% t-interval band"
+                + (clipped ? " (cut at the metric's range)" : "")
             plot.xInteger = true
             plot.width = 820
             return plot
         }
-        return LinePlot.stacked([chart("test accuracy") { $0.testAccuracy }, chart("test loss") { $0.testLoss }])
+        return LinePlot.stacked([chart("test accuracy", range: 0...1) { $0.testAccuracy },
+                                 chart("test loss", range: 0...Double.greatestFiniteMagnitude) { $0.testLoss }])
     }
 
     /// The legend text of a group: each varying key path's value, leaving out the keys the group
@@ -194,6 +203,12 @@ public enum RunOverlay {
         return ConfigDiff.json(node)
     }
 
-    /// The last component of a key path (`training.optimizer.learningRate` → `learningRate`).
-    static func short(_ key: String) -> String { String(key.split(separator: ".").last ?? Substring(key)) }
+    /// The last component of a key path (`training.optimizer.learningRate` → `learningRate`), or
+    /// for a `name` the section it names (`schedule.name` → `schedule`: "schedule cosine", not
+    /// "name cosine", which could be the schedule's, the optimiser's or the masks').
+    static func short(_ key: String) -> String {
+        let parts = key.split(separator: ".")
+        if parts.count >= 2, parts.last == "name" { return String(parts[parts.count - 2]) }
+        return String(parts.last ?? Substring(key))
+    }
 }
