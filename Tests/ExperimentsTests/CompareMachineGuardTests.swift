@@ -8,7 +8,7 @@ import Foundation
 final class CompareMachineGuardTests: XCTestCase {
     func testSeedsThatWouldMixMachinesAreNamed() throws {
         let base: [String: Any] = ["model": "mlp", "dataset": "mnist", "budget": ["epochs": 1], "masks": ["keep": 0.5]]
-        let compare = try CompareConfig.parse(["name": "t", "seeds": [0, 1, 2, 3], "base": base,
+        let compare = try CompareConfig.parse(["name": "t", "seeds": [0, 1, 2, 3, 4, 5], "base": base,
                                                "arms": [["name": "a", "masks": ["name": "dropconnect"]], ["name": "b", "masks": ["name": "dropconnect"]]]],
                                               path: "c.json")
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("machine-guard-\(UUID().uuidString)")
@@ -25,15 +25,26 @@ final class CompareMachineGuardTests: XCTestCase {
         }
         func pending(_ runs: [(String, UInt64)]) -> [URL] { runs.map { layout.run(arm: $0.0, seed: $0.1).directory } }
 
+        func checkpoint(_ arm: String, _ seed: UInt64) throws {
+            let run = layout.run(arm: arm, seed: seed)
+            try FileManager.default.createDirectory(at: run.directory, withIntermediateDirectories: true)
+            try Data([0]).write(to: run.checkpoint)
+        }
         // Seed 0: both arms on the Xeon, nothing left to train. Seed 1: `a` on the Xeon, `b` to train.
         // Seed 2: `a` on an EPYC VM of another kernel build (one CPU model and kernel set), `b` to train.
-        // Seed 3: `a` started on the Xeon and resumed here (an earlier invocation elsewhere), to train on.
+        // Seed 3: `a` started on the Xeon, resumed here from its checkpoint, to train on.
+        // Seed 4: `a` stopped on the Xeon before its first checkpoint: it trains from the start here.
+        // Seed 5: `a` holds a checkpoint but no command.txt (copied by hand), `b` to train.
         try write("a", 0, [xeon]); try write("b", 0, [xeon])
         try write("a", 1, [xeon])
         try write("a", 2, [epycOtherVM])
-        try write("a", 3, [epycOtherVM, xeon])
-        let conflicts = CompareMachineGuard.conflicts(compare, layout: layout, pending: pending([("b", 1), ("b", 2), ("a", 3), ("b", 3)]), hardware: here)
-        XCTAssertEqual(conflicts.map(\.seed), [1, 3])
+        try write("a", 3, [epycOtherVM, xeon]); try checkpoint("a", 3)
+        try write("a", 4, [xeon])
+        try checkpoint("a", 5)
+        let conflicts = CompareMachineGuard.conflicts(compare, layout: layout,
+                                                      pending: pending([("b", 1), ("b", 2), ("a", 3), ("b", 3), ("a", 4), ("b", 4), ("b", 5)]), hardware: here)
+        XCTAssertEqual(conflicts.map(\.seed), [1, 3, 5])
+        XCTAssertEqual(conflicts[2].elsewhere.map(\.hardware), ["an unknown machine (a checkpoint without command.txt)"])
         XCTAssertEqual(conflicts[0].here, ["b"])
         XCTAssertEqual(conflicts[0].elsewhere.map(\.arm), ["a"])
         XCTAssertEqual(conflicts[0].elsewhere.map(\.hardware), ["Intel(R) Xeon(R) Processor · OpenBLAS 0.3.21 SkylakeX"])

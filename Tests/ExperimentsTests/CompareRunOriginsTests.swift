@@ -34,12 +34,12 @@ final class CompareRunOriginsTests: XCTestCase {
         try (latest + RunFolder.earlierInvocation + "\n" + "command: masklab train\ncommit: 0000000\n\(xeon)\n")
             .write(to: resumed, atomically: true, encoding: .utf8)
         let origins = CompareRunOrigins(compare, layout: layout)
-        XCTAssertEqual(origins.mixedSeeds, [1])
+        XCTAssertEqual(origins.mixedSeeds, [1, 2], "seed 2's one run was resumed on another machine: mixed inside the run")
         XCTAssertEqual(origins.kinds.count, 2)
         let md = origins.markdown
         XCTAssertTrue(md.contains("- commit 7a62981 · Linux 6.18.44-fc-v857 x86_64, AMD EPYC, 2 cores · OpenBLAS 0.3.21 Cooperlake: b/1, a/2"), md)
         XCTAssertTrue(md.contains("- commit 64bb8bf · Linux 6.18.44-fc-v595 x86_64, Intel(R) Xeon(R) Processor, 2 cores · OpenBLAS 0.3.21 SkylakeX: a/0, a/1"), md)
-        XCTAssertTrue(md.contains("**The runs span 2 CPU models or BLAS kernel sets.**") && md.contains("the arms of seed 1 ran on more than one"), md)
+        XCTAssertTrue(md.contains("**The runs span 2 CPU models or BLAS kernel sets.**") && md.contains("the arms of seeds 1, 2 ran on more than one"), md)
         // All on one CPU model and kernel set: no warning.
         try write("b", 1, commit: "64bb8bf", xeon)
         try write("a", 2, commit: "64bb8bf", xeon)

@@ -13,8 +13,10 @@ import Foundation
 ///
 /// A seed conflicts when at least one of its runs would train here (it is pending: not started,
 /// or partial and resuming) and at least one invocation of any of its runs, finished or not, ran on
-/// another CPU model or kernel set (`RunOrigin.hardware`). A partial run started elsewhere conflicts
-/// on its own, since resuming it here would mix machines inside the run.
+/// another CPU model or kernel set (`RunOrigin.hardwares`). A partial run started elsewhere
+/// conflicts on its own, since resuming it here would mix machines inside the run; one stopped
+/// there before its first checkpoint trains from the start here, so its own record does not count.
+/// A run folder with a checkpoint but no `command.txt` (copied by hand) counts as another machine.
 struct CompareMachineGuard {
     /// One seed that would mix machines.
     struct Conflict: Equatable, Sendable {
@@ -39,13 +41,15 @@ struct CompareMachineGuard {
             var here: [String] = [], elsewhere: [(arm: String, hardware: String)] = []
             for arm in compare.arms {
                 let run = layout.run(arm: arm.name, seed: seed)
-                if pendingPaths.contains(run.directory.standardizedFileURL.path) { here.append(arm.name) }
-                guard let text = try? String(contentsOf: run.command, encoding: .utf8) else { continue }
-                var seen = Set<String>()
-                for block in RunOrigin.invocations(text) {
-                    let other = RunOrigin(invocation: block).hardware
-                    if other != hardware, seen.insert(other).inserted { elsewhere.append((arm.name, other)) }
+                let isPending = pendingPaths.contains(run.directory.standardizedFileURL.path)
+                if isPending { here.append(arm.name) }
+                let hasCheckpoint = FileManager.default.fileExists(atPath: run.checkpoint.path)
+                guard let text = try? String(contentsOf: run.command, encoding: .utf8) else {
+                    if hasCheckpoint { elsewhere.append((arm.name, "an unknown machine (a checkpoint without command.txt)")) }
+                    continue
                 }
+                if isPending && !hasCheckpoint { continue }   // it starts from scratch here
+                for other in RunOrigin.hardwares(text) where other != hardware { elsewhere.append((arm.name, other)) }
             }
             if !here.isEmpty && !elsewhere.isEmpty { out.append(Conflict(seed: seed, elsewhere: elsewhere, here: here)) }
         }

@@ -1,7 +1,8 @@
 import Foundation
 
 /// Where a comparison's runs ran: the commit, machine and BLAS line of each run's `command.txt`,
-/// grouped, and the seeds whose arms ran on more than one machine or kernel set.
+/// grouped by its latest invocation, and the seeds whose runs ran on more than one machine or
+/// kernel set in any invocation (a run resumed on another machine mixes them too).
 ///
 /// Results are bit-identical only for the same CPU model and OpenBLAS kernel set (README, "kernel
 /// set"), so a study whose runs span machines says so next to its numbers: a paired difference of
@@ -27,8 +28,11 @@ struct CompareRunOrigins {
                 let origin = "commit \(o.commit) · \(o.machine) · \(o.blas)"
                 if byOrigin[origin] == nil { order.append(origin) }
                 byOrigin[origin, default: []].append("\(arm.name)/\(seed)")
-                machines.insert(o.hardware)
-                kinds.insert(o.hardware)
+                // Every invocation counts for the mix: a run resumed on another machine mixes them itself.
+                for h in RunOrigin.hardwares(text) {
+                    machines.insert(h)
+                    kinds.insert(h)
+                }
             }
             if machines.count > 1 { mixedSeeds.append(seed) }
         }

@@ -74,7 +74,7 @@ public struct CompareRunner: Sendable {
         do throws(SweepError) { pending = try executor.check(study, say: say) } catch { throw CompareError(error) }
         // Locally the pending runs train on this machine; on Slurm the nodes decide, unknown here.
         if case .local = executor, !allowMixedMachines {
-            let hardware = RunOrigin.current.hardware
+            let hardware = RunOrigin.currentHardware
             let conflicts = CompareMachineGuard.conflicts(compare, layout: layout, pending: pending.map(\.directory), hardware: hardware)
             if !conflicts.isEmpty {
                 throw .mixedMachines(path: layout.directory.path, seeds: conflicts.map(\.seed),

@@ -175,7 +175,7 @@ public enum RunOverlay {
             return plot
         }
         return LinePlot.stacked([chart("test accuracy", range: 0...1) { $0.testAccuracy },
-                                 chart("test loss", range: 0...Double.greatestFiniteMagnitude) { $0.testLoss }])
+                                 chart("test loss", range: 0...Double.infinity) { $0.testLoss }])
     }
 
     /// The legend text of a group: each varying key path's value, leaving out the keys the group

@@ -44,5 +44,20 @@ public struct RunOrigin: Sendable, Equatable, CustomStringConvertible {
 
     /// The CPU model and the kernel set: bits match only where both are the same.
     public var hardware: String { "\(cpu) · \(blas)" }
+
+    /// This process's `hardware` as a `command.txt` written here would record it: parsed back from
+    /// `Provenance.text`'s lines, so that it compares equal to the recorded runs' whatever the
+    /// CPU name holds (commas, spaces).
+    public static var currentHardware: String {
+        let p = Provenance.current()
+        return RunOrigin(invocation: "command: masklab\n" + p.text).hardware
+    }
+
+    /// The distinct `hardware` of every invocation in a `command.txt` (a run resumed on another
+    /// machine has more than one), latest first.
+    public static func hardwares(_ commandText: String) -> [String] {
+        var seen = Set<String>()
+        return invocations(commandText).map { RunOrigin(invocation: $0).hardware }.filter { seen.insert($0).inserted }
+    }
     public var description: String { "commit \(commit) · \(hardware)" }
 }
