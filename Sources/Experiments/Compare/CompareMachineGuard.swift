@@ -33,7 +33,7 @@ struct CompareMachineGuard {
     }
 
     /// The seeds of `compare` in `layout` that would mix machines if the runs in `pending` (run
-    /// folders) trained on a machine of `hardware` (`RunOrigin.current.hardware`), in seed order.
+    /// folders) trained on a machine of `hardware` (`RunOrigin.currentHardware`), in seed order.
     static func conflicts(_ compare: CompareConfig, layout: CompareLayout, pending: [URL], hardware: String) -> [Conflict] {
         let pendingPaths = Set(pending.map { $0.standardizedFileURL.path })
         var out: [Conflict] = []
