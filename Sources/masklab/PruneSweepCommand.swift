@@ -44,6 +44,9 @@ struct PruneSweepCommand: ParsableCommand {
     @Flag(name: .long, help: "List every run with its folder and status; train nothing.")
     var dryRun = false
 
+    @Flag(name: .long, help: "Train here although some seed's other runs ran on another CPU model or OpenBLAS kernel set, so that its paired differences compare runs of two machines (refused without it, locally).")
+    var allowMixedMachines = false
+
     @Flag(name: .long, help: "Only rewrite the report from the runs that exist.")
     var reportOnly = false
 
@@ -72,7 +75,7 @@ struct PruneSweepCommand: ParsableCommand {
             for (k, phase) in sweep.phases.enumerated() where outcome == .finished {
                 say("phase \(k + 1) of 2: \(k == 0 ? "dense runs" + (file.atInit.isEmpty ? "" : " and at-init cells") : "pruned after training and fine-tuned")")
                 outcome = try cluster.withExecutor(for: phase, jobs: file.jobs, dataRoot: dataRoot, say: say) { executor in
-                    do throws(SweepError) { return try sweep.run(phase, on: executor, say: say) } catch {
+                    do throws(SweepError) { return try sweep.run(phase, on: executor, allowMixedMachines: allowMixedMachines, say: say) } catch {
                         try? PruningSweepReport.read(sweep).write(to: sweep.directory)
                         throw CommandFailure(error.description)
                     }

@@ -46,11 +46,11 @@ final class CompareMachineGuardTests: XCTestCase {
         XCTAssertEqual(conflicts.map(\.seed), [1, 3, 5])
         XCTAssertEqual(conflicts[2].elsewhere.map(\.hardware), ["an unknown machine (a checkpoint without command.txt)"])
         XCTAssertEqual(conflicts[0].here, ["b"])
-        XCTAssertEqual(conflicts[0].elsewhere.map(\.arm), ["a"])
+        XCTAssertEqual(conflicts[0].elsewhere.map(\.run), ["a"])
         XCTAssertEqual(conflicts[0].elsewhere.map(\.hardware), ["Intel(R) Xeon(R) Processor · OpenBLAS 0.3.21 SkylakeX"])
         XCTAssertEqual(conflicts[1].here, ["a", "b"], "a partial run started elsewhere conflicts on its own")
 
-        let message = CompareMachineGuard.message(conflicts, path: dir.path, hardware: here)
+        let message = SeedMachineGuard.message(conflicts, path: dir.path, hardware: here)
         XCTAssertTrue(message.contains("seed 1: a ran on Intel(R) Xeon(R) Processor · OpenBLAS 0.3.21 SkylakeX; b would train here on AMD EPYC · OpenBLAS 0.3.21 Cooperlake."), message)
         XCTAssertTrue(message.contains("--allow-mixed-machines"), message)
         // Nothing pending: nothing to refuse, whatever ran where.

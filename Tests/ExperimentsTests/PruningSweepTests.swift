@@ -298,4 +298,30 @@ final class PruningSweepTests: XCTestCase {
         XCTAssertEqual(r3.winners(.afterTraining).first?.untested, ["snip"])
         XCTAssertEqual(r3.winners(.afterTraining).first?.insideNoise, [])
     }
+
+    /// A seed's cells prune its dense run and are compared by seed, so a seed whose dense run ran on
+    /// another machine is named before any of its cells trains here; other seeds are not.
+    func testASeedWhoseDenseRunRanElsewhereIsNamedBeforeItsCellsTrain() throws {
+        let config = try Self.parse(Self.file())
+        let root = TemporaryDirectory("masklab-prune-sweep-machines")
+        let sweep = PruningSweep(config: config, root: root.url)
+        let seedRuns = sweep.seedRuns
+        XCTAssertEqual(seedRuns.map(\.seed), [0, 1])
+        XCTAssertEqual(seedRuns[0].runs.count, config.cells.filter { $0.seed == 0 }.count)
+        XCTAssertTrue(seedRuns[0].runs.contains { $0.layout.directory == sweep.denseLayout(seed: 0).directory }, "the dense run is one of the seed's runs")
+        let dense = sweep.denseLayout(seed: 1)
+        try FileManager.default.createDirectory(at: dense.directory, withIntermediateDirectories: true)
+        try "command: masklab train\ncommit: x\nmachine: Linux 6.18 x86_64, Intel(R) Xeon(R) Processor, 2 cores\nblas: OpenBLAS 0.3.21 SkylakeX\n"
+            .write(to: dense.command, atomically: true, encoding: .utf8)
+        let here = RunOrigin(commit: "x", cpu: "AMD EPYC", blas: "OpenBLAS 0.3.21 Cooperlake").hardware
+        let pending = sweep.phases[1].jobs.map(\.directory)   // every after-training cell of both seeds
+        let conflicts = SeedMachineGuard.conflicts(seedRuns, pending: pending, hardware: here)
+        XCTAssertEqual(conflicts.map(\.seed), [1])
+        XCTAssertEqual(conflicts[0].elsewhere.map(\.run), ["dense seed 1"])
+        XCTAssertFalse(conflicts[0].here.isEmpty)
+        XCTAssertTrue(conflicts[0].here.allSatisfy { $0.hasSuffix("seed 1") }, "\(conflicts[0].here)")
+        let message = SeedMachineGuard.message(conflicts, path: sweep.directory.path, hardware: here)
+        XCTAssertTrue(message.contains("seed 1: dense seed 1 ran on Intel(R) Xeon(R) Processor · OpenBLAS 0.3.21 SkylakeX;"), message)
+        XCTAssertTrue(SweepError.mixedMachines(path: sweep.directory.path, message: message).description.hasSuffix("Nothing was trained."))
+    }
 }

@@ -24,7 +24,7 @@ public enum CompareError: Error, CustomStringConvertible {
     /// `requested` (`source` says where `started` was read).
     case threadsChanged(path: String, started: Int, requested: Int, source: String)
     /// Training here would leave `seeds` with arms on more than one CPU model or kernel set
-    /// (`CompareMachineGuard`); `message` names each seed's runs and machines and what to do.
+    /// (`SeedMachineGuard`); `message` names each seed's runs and machines and what to do.
     case mixedMachines(path: String, seeds: [UInt64], message: String)
 
     public var description: String {
@@ -65,6 +65,7 @@ extension CompareError {
         case let .busyRun(path, holder): self = .busyRun(path: path, holder: holder)
         case let .folder(e): self = .folder(e)
         case let .output(path, message): self = .output(path: path, message: message)
+        case let .mixedMachines(path, message): self = .mixedMachines(path: path, seeds: [], message: message)
         case .config, .runsFailed, .slurm: self = .runs(error)
         }
     }

@@ -78,7 +78,7 @@ public struct CompareRunner: Sendable {
             let conflicts = CompareMachineGuard.conflicts(compare, layout: layout, pending: pending.map(\.directory), hardware: hardware)
             if !conflicts.isEmpty {
                 throw .mixedMachines(path: layout.directory.path, seeds: conflicts.map(\.seed),
-                                     message: CompareMachineGuard.message(conflicts, path: layout.directory.path, hardware: hardware))
+                                     message: SeedMachineGuard.message(conflicts, path: layout.directory.path, hardware: hardware))
             }
         }
         try threads?.write(layout)

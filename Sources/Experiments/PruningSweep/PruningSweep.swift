@@ -78,9 +78,21 @@ public struct PruningSweep: Sendable {
         return folder
     }
 
+    /// Every seed with all its runs (the dense run and every cell), for `SeedMachineGuard`: the
+    /// cells of a seed prune that seed's dense run and are compared with each other by seed.
+    public var seedRuns: [(seed: UInt64, runs: [SeedMachineGuard.Run])] {
+        let cells = config.cells
+        return config.seeds.map { seed in
+            (seed: seed, runs: cells.filter { $0.seed == seed }.map { SeedMachineGuard.Run(label: $0.label, layout: layout($0)) })
+        }
+    }
+
     /// Runs phase `study` (from `phases`) on `executor`: checks every folder first, then trains
-    /// what is left. Phase 2 refuses to start while a dense run is not completed.
-    public func run(_ study: Study, on executor: StudyExecutor, say: (String) -> Void) throws(SweepError) -> Study.Outcome {
+    /// what is left. Phase 2 refuses to start while a dense run is not completed. Locally, a seed
+    /// whose other runs ran on another machine is refused (`SeedMachineGuard`) unless
+    /// `allowMixedMachines`.
+    public func run(_ study: Study, on executor: StudyExecutor, allowMixedMachines: Bool = false,
+                    say: (String) -> Void) throws(SweepError) -> Study.Outcome {
         if study.jobs.contains(where: { $0.initFrom != nil }) {
             for seed in config.seeds where RunFolder.status(of: denseLayout(seed: seed)) != .completed {
                 throw .output(path: denseLayout(seed: seed).directory.path, message: "the dense run of seed \(seed) is not completed; "
@@ -88,6 +100,13 @@ public struct PruningSweep: Sendable {
             }
         }
         let pending = try executor.check(study, say: say)
+        if case .local = executor, !allowMixedMachines {
+            let hardware = RunOrigin.currentHardware
+            let conflicts = SeedMachineGuard.conflicts(seedRuns, pending: pending.map(\.directory), hardware: hardware)
+            if !conflicts.isEmpty {
+                throw .mixedMachines(path: directory.path, message: SeedMachineGuard.message(conflicts, path: directory.path, hardware: hardware))
+            }
+        }
         return try executor.run(study, checked: pending)
     }
 }

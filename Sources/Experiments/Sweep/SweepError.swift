@@ -15,6 +15,9 @@ public enum SweepError: Error, CustomStringConvertible {
     case slurm(String)
     case folder(RunError)
     case output(path: String, message: String)
+    /// Training here would leave seeds with runs on more than one CPU model or kernel set
+    /// (`SeedMachineGuard`); `message` names them and what to do.
+    case mixedMachines(path: String, message: String)
 
     public var description: String {
         switch self {
@@ -27,6 +30,7 @@ public enum SweepError: Error, CustomStringConvertible {
         case let .slurm(message): return message
         case let .folder(e): return e.description
         case let .output(path, message): return "\(path): \(message)"
+        case let .mixedMachines(_, message): return message + " Nothing was trained."
         }
     }
 }
