@@ -42,7 +42,7 @@ for step in "${steps[@]}"; do
       done ;;
     resnet34)
       run $out/resnet34-s0 --model resnet34 --dataset cifar10 --batch-size 128 --lr 0.1 --schedule onecycle \
-          --epochs 10 "${sgd[@]}" --seed 0 --checkpoint-every-iterations 100 ;;
+          --epochs 5 "${sgd[@]}" --seed 0 --checkpoint-every-iterations 100 ;;
     report)
       python3 experiments/ladder/ladder_report.py $out ;;
     *) echo "unknown step $step (expected mlp, lenet5, alexnet, resnet34, report)" >&2; exit 64 ;;
