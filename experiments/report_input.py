@@ -95,16 +95,22 @@ def read_json(path, expected):
 def run(main, usage, nargs, default=None):
     """Calls `main(*args)` with the command line's arguments: exactly `nargs` of them, or none when
     `default` (a list of `nargs` arguments) is given. Exits 2 with the usage or the input error."""
+    exit_on_help(usage)
     args = sys.argv[1:]
-    if any(a in ("-h", "--help") for a in args):
-        print((usage or "").strip())
-        sys.exit(0)
     if not args and default is not None:
         args = list(default)
     if len(args) != nargs:
         print((usage or "").strip(), file=sys.stderr)
         sys.exit(2)
     call(main, *args)
+
+
+def exit_on_help(usage):
+    """Prints `usage` and exits 0 when the command line holds -h or --help (for scripts that parse
+    options of their own and so call `call`, not `run`)."""
+    if any(a in ("-h", "--help") for a in sys.argv[1:]):
+        print((usage or "").strip())
+        sys.exit(0)
 
 
 def call(main, *args):

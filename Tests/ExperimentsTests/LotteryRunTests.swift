@@ -88,11 +88,14 @@ final class LotteryRunTests: XCTestCase {
         let layout = LotteryLayout(directory: out.url)
         let c = config(levels: 1)
         let first = try LotteryRun.run(c, dataRoot: data.url, layout: layout, commandLine: ["test"])
-        // Everything finished: nothing trains again.
+        // Everything finished: nothing trains again, and the rerun records no invocation.
+        let commandFile = out.url.appendingPathComponent("command.txt")
+        let command = try String(contentsOf: commandFile, encoding: .utf8)
         var trained: [String] = []
-        let again = try LotteryRun.run(c, dataRoot: data.url, layout: layout, commandLine: ["test"], onLevelStart: { l, a, _ in trained.append("\(l)/\(a)") })
+        let again = try LotteryRun.run(c, dataRoot: data.url, layout: layout, commandLine: ["again"], onLevelStart: { l, a, _ in trained.append("\(l)/\(a)") })
         XCTAssertEqual(trained, [])
         XCTAssertEqual(again.results, first.results)
+        XCTAssertEqual(try String(contentsOf: commandFile, encoding: .utf8), command, "a finished chain read back is not an invocation")
         // Level 1 lost: only it trains again, with the same metrics.
         try FileManager.default.removeItem(at: LotteryLayout.result(layout.level(1)))
         try FileManager.default.removeItem(at: layout.level(1).appendingPathComponent("last.safetensors"))

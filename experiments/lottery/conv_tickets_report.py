@@ -271,9 +271,7 @@ def main(root, draw):
 
 
 if __name__ == "__main__":
-    if any(a in ("-h", "--help") for a in sys.argv[1:]):
-        print(__doc__.strip())
-        sys.exit(0)
+    report_input.exit_on_help(__doc__)
     args = [a for a in sys.argv[1:] if a != "--no-curves"]
     if len(args) > 1:
         print(__doc__.strip(), file=sys.stderr)

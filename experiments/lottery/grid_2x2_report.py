@@ -150,10 +150,8 @@ def fmt(v, digits=3):
 
 
 def main():
+    report_input.exit_on_help(__doc__)
     args = sys.argv[1:]
-    if any(a in ("-h", "--help") for a in args):
-        print(__doc__.strip())
-        return
     ratios = None
     if "--ratios" in args:
         i = args.index("--ratios")

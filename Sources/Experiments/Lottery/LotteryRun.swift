@@ -85,7 +85,6 @@ public enum LotteryRun {
             try folder.write(configText, to: LotteryLayout.configFile)
         }
         let note = LocalExecutor.configNote(commandLine, folder: layout.directory, file: layout.config.lastPathComponent)
-        try folder.writeCommand((note.map { [("config", $0)] } ?? []) + [("data", dataRoot.path)])
         // Without a validation split the tracker watches the test set: say so, once and on every level's line.
         let stopsOn = splits.validation == nil ? "test" : "validation"
         if splits.validation == nil {
@@ -93,11 +92,14 @@ public enum LotteryRun {
         }
         // A finished chain needs no mask or weights: its results are read back (a fresh clone holds
         // the masks of unfinished chains only, and training a level again to rebuild one is for extending).
+        // It records no invocation either: command.txt lists the invocations that trained (a rerun
+        // on another machine that only reads results back would make the run look mixed).
         if let finished = finishedResults(config, layout: layout) {
             for r in finished { log(describe(r, stopsOn: stopsOn)) }
             try writeSummary(finished, layout: layout, title: "\(network.name) on \(config.run.training.dataset)", seed: config.run.training.seed)
             return Outcome(results: finished, stopped: false)
         }
+        try folder.writeCommand((note.map { [("config", $0)] } ?? []) + [("data", dataRoot.path)])
         let seed = config.run.training.seed
         let theta0 = try initialWeights(network, seed: seed, url: layout.initial, given: given)
         let level = LevelTrainer(config: config, network: network, splits: splits, augmentation: augmentation,

@@ -118,12 +118,16 @@ public enum TrainingRun {
         defer { folder.close() }
         trainer.outputCheck = folder.trainerCheck
         // A completed run resumed trains nothing: its records keep the settings it ran with (a
-        // resume may change its TensorBoard logging, which then never happened).
+        // resume may change its TensorBoard logging, which then never happened), and command.txt
+        // gets no invocation (it lists the ones that trained: a no-op resume on another machine
+        // would make the run look mixed to `compare`'s machine guard and its report).
         let finished = reuse == .resume && RunFolder.status(of: layout) == .completed
         let recordText = finished ? ((try? String(contentsOf: layout.config, encoding: .utf8)) ?? configText) : configText
         try folder.write(recordText, to: RunLayout.configFile)
-        try folder.writeCommand((LocalExecutor.configNote(commandLine, folder: layout.directory).map { [("config", $0)] } ?? [])
-                                + [("data", dataRoot.path)])
+        if !finished {
+            try folder.writeCommand((LocalExecutor.configNote(commandLine, folder: layout.directory).map { [("config", $0)] } ?? [])
+                                    + [("data", dataRoot.path)])
+        }
         let result: TrainingResult
         do { result = try trainer.run(resume: reuse == .resume, initialise: initFrom == nil) } catch {
             try folder.checkStillOurs()
