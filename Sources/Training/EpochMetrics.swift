@@ -16,7 +16,10 @@ public struct EpochMetrics: Codable, Sendable, Equatable {
     public var trainAccuracy: Double
     public var testLoss: Double
     public var testAccuracy: Double
-    /// Generalisation gap: testLoss − trainLoss.
+    /// testLoss − trainLoss (metrics.csv's `gap`). The train loss is the epoch's running mean in
+    /// training mode (augmentation, BatchNorm batch statistics and dropout on, weights moving;
+    /// weight masks, not gradient masks, also act on its forward pass), so this is not the
+    /// source's GAP between two inference-mode losses at one set of weights.
     public var gap: Double
     public var validationLoss: Double?
     public var validationAccuracy: Double?

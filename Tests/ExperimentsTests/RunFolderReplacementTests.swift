@@ -113,14 +113,50 @@ final class RunFolderReplacementTests: XCTestCase {
         for reuse in [RunFolder.Reuse.refuse, .overwrite, .resume] {
             XCTAssertThrowsError(try TrainingRun.run(RunConfig(), dataRoot: root.file("no-data"), layout: RunLayout(directory: dir),
                                                      commandLine: ["masklab", "train"], reuse: reuse)) { error in
-                guard case let RunError.foreignFolder(path, owner, evidence) = error else { return XCTFail("\(reuse): \(error)") }
+                guard case let RunError.foreignFolder(path, owner, evidence, writer) = error else { return XCTFail("\(reuse): \(error)") }
                 XCTAssertEqual(path, dir.path)
                 XCTAssertEqual(owner, "compare")
                 XCTAssertEqual(evidence, "it holds compare.json")
+                XCTAssertEqual(writer, "train")
                 XCTAssertFalse("\(error)".contains("replace it with --overwrite"), "\(error)")
             }
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["compare.json"], "nothing was changed")
+    }
+
+    /// `FolderOwner.writer(of:)` names `train` for a train run (by its command.txt, or without one
+    /// by its results), and `RunFolder.open` with a `writer` refuses any other command's folder.
+    func testWritersRefuseOtherCommandsFolders() throws {
+        let root = TemporaryDirectory("masklab-owner-writer")
+        func folder(_ name: String, _ files: [String: String]) throws -> URL {
+            let dir = root.file(name)
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            for (file, text) in files { try Data(text.utf8).write(to: dir.appendingPathComponent(file)) }
+            return dir
+        }
+        let run = try folder("run", ["command.txt": "command: masklab train --epochs 1\n", "summary.json": "{}"])
+        XCTAssertEqual(FolderOwner.writer(of: run), FolderOwner(command: "train", evidence: "its command.txt records `masklab train`"))
+        let copied = try folder("copied", ["summary.json": "{}"])
+        XCTAssertEqual(FolderOwner.writer(of: copied), FolderOwner(command: "train", evidence: "it holds a run's summary.json"))
+        XCTAssertNil(FolderOwner.writer(of: try folder("empty", [:])))
+        XCTAssertNil(FolderOwner.writer(of: root.file("missing")))
+        XCTAssertEqual(FolderOwner.writer(of: try folder("cmp", ["compare.json": "{}"]))?.command, "compare")
+        for (dir, owner) in [(run, "train"), (copied, "train")] {
+            for writer in ["lottery", "prune", "importance", "interpolate", "compare"] {
+                XCTAssertThrowsError(try RunFolder.open(dir, commandLine: ["masklab", writer], results: [], holds: "x", reuse: .overwrite,
+                                                        choices: [], writer: writer)) { error in
+                    guard case let RunError.foreignFolder(_, o, _, w) = error else { return XCTFail("\(writer): \(error)") }
+                    XCTAssertEqual(o, owner)
+                    XCTAssertEqual(w, writer)
+                    XCTAssertTrue("\(error)".contains("`\(writer)` writes only its own folders, so --overwrite does not apply"), "\(error)")
+                }
+            }
+        }
+        let own = try RunFolder.open(run, commandLine: ["masklab", "train"], results: [], holds: "a run", reuse: .resume, choices: [], writer: "train")
+        own.close()
+        let fresh = try RunFolder.open(root.file("empty"), commandLine: ["masklab", "prune"], results: [], holds: "x", reuse: .refuse,
+                                       choices: [], writer: "prune")
+        fresh.close()
     }
 
     // MARK: - Messages

@@ -127,6 +127,33 @@ final class RunFolderGuardCLITests: XCTestCase {
         XCTAssertEqual(try RunFolderCLITests.snapshot(dir.url), before, "nothing was changed")
     }
 
+    /// Found by a new user: `lottery --out RUN` on a finished train run exited 0, wrote its files
+    /// into it, and `train --resume`/`--overwrite` then refused the run as the lottery's. Every
+    /// command that writes a folder now refuses another command's, whatever its flags.
+    func testOtherCommandsRefuseAFinishedTrainRun() throws {
+        let data = try tinyMNIST()
+        let dir = TemporaryDirectory("masklab-guard-train-owned")
+        let run = dir.file("run")
+        let t = try masklab(["train", "--data", data.path, "--out", run.path, "--epochs", "1", "--hidden", "8", "--threads", "1"])
+        XCTAssertEqual(t.status, 0, "\(t)")
+        let before = try RunFolderCLITests.snapshot(dir.url)
+        let attempts: [[String]] = [
+            ["lottery", "--data", data.path, "--levels", "1", "--iterations", "8", "--batch-size", "32", "--hidden", "8", "--threads", "1", "--out", run.path],
+            ["prune", run.path, "--keep", "0.5", "--out", run.path],
+            ["prune", run.path, "--keep", "0.5", "--out", run.path, "--overwrite"],
+            ["importance", run.path, "--data", data.path, "--out", run.path, "--threads", "1"],
+        ]
+        for args in attempts {
+            let r = try masklab(args)
+            XCTAssertNotEqual(r.status, 0, "\(args): \(r)")
+            XCTAssertTrue(r.stderr.contains("\(run.path) belongs to `masklab train` (its command.txt records `masklab train`); `\(args[0])` writes only its own folders"),
+                          "\(args): \(r.stderr)")
+        }
+        XCTAssertEqual(try RunFolderCLITests.snapshot(dir.url), before, "nothing was changed")
+        let resumed = try masklab(["train", "--data", data.path, "--out", run.path, "--epochs", "1", "--hidden", "8", "--threads", "1", "--resume"])
+        XCTAssertEqual(resumed.status, 0, "the run is still train's own: \(resumed)")
+    }
+
     // MARK: - A reader that goes away
 
     func testAPipeClosedEarlyDoesNotKillTheRun() throws {

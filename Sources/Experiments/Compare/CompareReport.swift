@@ -246,7 +246,10 @@ public enum CompareReport {
         }
         let tag = compare.analysis == nil ? "" : " (exploratory)"
         s += "## Summary\(tag)\n\n" + table.markdown() + "\n"
-        s += "GAP = test loss − train loss. Epochs to target: first epoch whose test accuracy reaches \(compare.targetAccuracy), "
+        s += "GAP = test loss − train loss, where the train loss is the epoch's running mean in training mode (augmentation, "
+        s += "BatchNorm's batch statistics and dropout on, weights moving; with `target` weights the forward pass also reads the "
+        s += "masks, whose noise it then includes), not an inference-mode loss at the final weights (`masklab eval RUN --train` "
+        s += "gives that). Epochs to target: first epoch whose test accuracy reaches \(compare.targetAccuracy), "
         s += "averaged over the seeds that reached it.\n\n"
         s += "## Welch t-tests (two-sided, unpaired; secondary\(compare.analysis == nil ? "" : ", exploratory"))\n\n" + tests + "\n"
         s += "## Test accuracy per epoch\(tag)\n\n" + epochs + "\n"

@@ -64,7 +64,7 @@ public struct CompareRunner: Sendable {
         do throws(SweepError) { try executor.preflight() } catch { throw CompareError(error) }   // nothing is written when Slurm refuses
         let folder: RunFolder
         do {
-            folder = try RunFolder.open(layout.directory, commandLine: commandLine, results: [], holds: "a comparison", reuse: .resume, choices: [])
+            folder = try RunFolder.open(layout.directory, commandLine: commandLine, results: [], holds: "a comparison", reuse: .resume, choices: [], writer: "compare")
         } catch { throw .folder(error) }
         defer { folder.close() }
         let study = study

@@ -81,7 +81,8 @@ public enum ImportanceHistograms {
         let gamma = base.gamma ?? Double(config.training.optimizer.learningRate)
         let outDir = out ?? run.appendingPathComponent("importance", isDirectory: true)
         let folder = try RunFolder.open(outDir, commandLine: commandLine, results: files, holds: "importance results",
-                                        reuse: overwrite ? .overwrite : .refuse, choices: ["replace them with --overwrite", "choose another --out"])
+                                        reuse: overwrite ? .overwrite : .refuse, choices: ["replace them with --overwrite", "choose another --out"],
+                                        writer: "importance")
         defer { folder.close() }
 
         let solverBatches = SolverBatches(dataset: splits.train, capacity: base.batches, batchSize: config.training.batchSize,

@@ -138,7 +138,7 @@ public enum InterpolationRun {
                           + " (B has no config of its own, so it was read as A's model)")
         }
         let folder = try RunFolder.open(out, commandLine: commandLine, results: files, holds: "an interpolation", reuse: overwrite ? .overwrite : .refuse,
-                                        choices: ["replace it with --overwrite", "choose another --out"])
+                                        choices: ["replace it with --overwrite", "choose another --out"], writer: "interpolate")
         defer { folder.close() }
         func head(_ d: Dataset, _ n: Int?) -> Dataset {
             guard let n, n < d.count else { return d }
@@ -218,7 +218,7 @@ public enum InterpolationRun {
         let summary = Summary(a: recorded.a, b: recorded.b, model: recorded.model, dataset: dataset,
                               trainSamples: recorded.trainSamples, testSamples: recorded.testSamples, points: points)
         _ = try RunFolder.encodeJSON(summary, path: summaryFile.path)
-        let output = try RunFolder.open(folder, commandLine: commandLine, results: [], holds: "an interpolation", reuse: .resume, choices: [])
+        let output = try RunFolder.open(folder, commandLine: commandLine, results: [], holds: "an interpolation", reuse: .resume, choices: [], writer: "interpolate")
         defer { output.close() }
         try write(summary, a: foundA.map(name) ?? name(recorded.a), b: foundB.map(name) ?? name(recorded.b), to: output)
         try output.write("command: \(output.commandLine)\n"

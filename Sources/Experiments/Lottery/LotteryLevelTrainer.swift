@@ -55,7 +55,7 @@ struct LevelTrainer {
         } catch { throw .training(error) }
         if let warning = trainer.resumeWarning { TrainingRun.warn(warning) }
         // The lottery's own settings check (in `LotteryRun`) already vouches for what the level folder holds.
-        let folder = try RunFolder.open(dir, commandLine: commandLine, results: RunLayout.results, holds: "a lottery level", reuse: .resume, choices: [])
+        let folder = try RunFolder.open(dir, commandLine: commandLine, results: RunLayout.results, holds: "a lottery level", reuse: .resume, choices: [], writer: "lottery")
         defer { folder.close() }
         trainer.outputCheck = folder.trainerCheck
         try folder.write(configText, to: RunLayout.configFile)

@@ -53,7 +53,7 @@ public enum LotteryRun {
         }
         var extendedFrom: Int?
         let folder = try RunFolder.open(layout.directory, commandLine: commandLine, results: [LotteryLayout.configFile], holds: "a lottery run",
-                                        reuse: .resume, choices: []) { () throws(RunError) in
+                                        reuse: .resume, choices: [], writer: "lottery") { () throws(RunError) in
             var saved: LotteryConfig
             do { saved = try JSONDecoder().decode(LotteryConfig.self, from: Data(contentsOf: layout.config)) } catch {
                 throw .config(path: layout.config.path, message: "cannot read the saved lottery config: \(error)")

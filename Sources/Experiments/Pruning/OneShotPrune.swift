@@ -99,7 +99,8 @@ public struct OneShotPrune: Sendable {
         }
         let outDir = out ?? source.file.deletingLastPathComponent().appendingPathComponent("prune-\(criterion)", isDirectory: true)
         let folder = try RunFolder.open(outDir, commandLine: commandLine, results: Self.files, holds: "a pruning mask",
-                                        reuse: overwrite ? .overwrite : .refuse, choices: ["replace it with --overwrite", "choose another --out"])
+                                        reuse: overwrite ? .overwrite : .refuse, choices: ["replace it with --overwrite", "choose another --out"],
+                                        writer: "prune")
         defer { folder.close() }
 
         let streams = RandomStreams(seed: runSeed)

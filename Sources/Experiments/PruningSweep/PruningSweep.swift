@@ -71,7 +71,7 @@ public struct PruningSweep: Sendable {
     public func open(commandLine: [String], facts: [(key: String, value: String)]) throws(SweepError) -> RunFolder {
         let folder: RunFolder
         do {
-            folder = try RunFolder.open(directory, commandLine: commandLine, results: [], holds: "a pruning sweep", reuse: .resume, choices: [])
+            folder = try RunFolder.open(directory, commandLine: commandLine, results: [], holds: "a pruning sweep", reuse: .resume, choices: [], writer: "prune-sweep")
             try folder.write(config.sourceText + "\n", to: Self.configFile)
             try folder.writeCommand(facts)
         } catch { throw .folder(error) }

@@ -66,6 +66,25 @@ public struct FolderOwner: Sendable, Equatable {
         return FolderOwner(command: command, evidence: "its command.txt records `masklab \(command)`")
     }
 
+    /// The command that writes `directory`, `train` included: `of(_:)`, else `train` for a
+    /// folder whose `command.txt` records `masklab train` last or, without a `command.txt`, that
+    /// holds a run's `summary.json`, `metrics.csv` or checkpoint; nil for an empty or missing
+    /// folder (or one holding none of these). Every command that writes a folder refuses one whose
+    /// writer is another command (`RunFolder.open`'s `writer`).
+    public static func writer(of directory: URL) -> FolderOwner? {
+        if let owner = of(directory) { return owner }
+        let layout = RunLayout(directory: directory)
+        if let text = try? String(contentsOf: layout.command, encoding: .utf8) {
+            return subcommand(RunFolder.latestInvocation(text)) == "train"
+                ? FolderOwner(command: "train", evidence: "its command.txt records `masklab train`") : nil
+        }
+        for file in [RunLayout.summaryFile, "metrics.csv", RunLayout.checkpointFile]
+        where FileManager.default.fileExists(atPath: directory.appendingPathComponent(file).path) {
+            return FolderOwner(command: "train", evidence: "it holds a run's \(file)")
+        }
+        return nil
+    }
+
     /// The subcommand of a `command.txt` invocation ("command: /path/masklab lottery --levels 3 …"),
     /// reading arguments quoted as `RunFolder.commandText` quotes them.
     static func subcommand(_ invocation: String) -> String? {

@@ -18,9 +18,9 @@ public enum RunError: Error, CustomStringConvertible {
     /// The folder this process writes was deleted or replaced under it (its `.lock` at the path
     /// is not the file this process locked): another writer may own the path now.
     case folderReplaced(path: String)
-    /// `train` was pointed at a folder that another command (`owner`) writes; `evidence` names
-    /// the file that says so.
-    case foreignFolder(path: String, owner: String, evidence: String)
+    /// A command (`writer`, e.g. "train") was pointed at a folder that another command (`owner`)
+    /// writes; `evidence` names the file that says so.
+    case foreignFolder(path: String, owner: String, evidence: String, writer: String)
 
     public var description: String {
         switch self {
@@ -36,8 +36,9 @@ public enum RunError: Error, CustomStringConvertible {
         case let .folderReplaced(path):
             return "the run folder \(path) was deleted or replaced while this run was writing it; stopping without writing "
                 + "(the folder now at that path is left as it is)"
-        case let .foreignFolder(path, owner, evidence):
-            return "\(path) belongs to `masklab \(owner)` (\(evidence)); `train` writes only its own run folders, "
+        case let .foreignFolder(path, owner, evidence, writer):
+            let own = writer == "train" ? "run folders" : "folders"
+            return "\(path) belongs to `masklab \(owner)` (\(evidence)); `\(writer)` writes only its own \(own), "
                 + "so --overwrite does not apply: choose another --out (nothing was changed)"
         }
     }

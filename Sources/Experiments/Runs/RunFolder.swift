@@ -16,6 +16,9 @@ import Training
 ///   held for the writer's life; a second writer fails at once with the holder's pid;
 /// - **no silent overwrite**: a folder that already holds results is refused unless the
 ///   caller resumes it (the saved config must match) or was told to overwrite it;
+/// - **its own kind only**: a folder another command writes (`FolderOwner.writer(of:)`: a train
+///   run, a lottery, a comparison, a pruning mask, …) is refused whatever the flags, so e.g.
+///   `lottery --out RUN` cannot turn a finished train run into a folder `train` then refuses;
 /// - **atomic files**: every file is written to `.<name>.<pid>.tmp` and renamed; a write that
 ///   fails removes its temporary file, and those of dead writers (a killed checkpoint write) are
 ///   removed when the lock is taken;
@@ -54,10 +57,14 @@ public final class RunFolder: @unchecked Sendable {
     ///
     /// The same checks run once before anything is touched, so a refused command leaves an
     /// existing folder byte-identical (its `.lock` included); they run again under the lock.
+    ///
+    /// `writer` is the `masklab` subcommand that writes the folder ("lottery", "prune", …): a
+    /// folder that another command writes is refused with `.foreignFolder` (nil: not checked).
     public static func open(_ directory: URL, commandLine: [String], results: [String], holds: String, reuse: Reuse,
-                            choices: [String], verify: () throws(RunError) -> Void = { () throws(RunError) in }) throws(RunError) -> RunFolder {
+                            choices: [String], writer: String? = nil,
+                            verify: () throws(RunError) -> Void = { () throws(RunError) in }) throws(RunError) -> RunFolder {
         let command = commandText(commandLine)
-        try precheck(directory, results: results, holds: holds, reuse: reuse, choices: choices, verify: verify)
+        try precheck(directory, results: results, holds: holds, reuse: reuse, choices: choices, writer: writer, verify: verify)
         do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
             throw .output(path: directory.path, message: "cannot create the folder: " + creationFailure(directory, error))
         }
@@ -78,9 +85,13 @@ public final class RunFolder: @unchecked Sendable {
     /// `reuse` does not allow), on their own: a command calls it before it announces work that
     /// `open` would refuse. Changes nothing on disk.
     public static func precheck(_ directory: URL, results: [String], holds: String, reuse: Reuse, choices: [String],
+                                writer: String? = nil,
                                 verify: () throws(RunError) -> Void = { () throws(RunError) in }) throws(RunError) {
         guard FileManager.default.fileExists(atPath: directory.path) else { return }
         if let holder = FolderLock.holder(of: directory) { throw .locked(path: directory.path, holder: holder) }
+        if let writer, let owner = FolderOwner.writer(of: directory), owner.command != writer {
+            throw .foreignFolder(path: directory.path, owner: owner.command, evidence: owner.evidence, writer: writer)
+        }
         _ = try check(directory, results: results, holds: holds, reuse: reuse, choices: choices, verify: verify)
     }
 

@@ -76,7 +76,7 @@ public enum TrainingRun {
                            control: TrainingControl = TrainingControl(), note: ((String) -> Void)? = nil,
                            announce: ((String) -> Void)? = nil, initFrom: URL? = nil) throws(RunError) -> TrainingResult {
         if let owner = FolderOwner.of(layout.directory) {
-            throw .foreignFolder(path: layout.directory.path, owner: owner.command, evidence: owner.evidence)
+            throw .foreignFolder(path: layout.directory.path, owner: owner.command, evidence: owner.evidence, writer: "train")
         }
         let (network, splits, augmentation) = try materialise(config, dataRoot: dataRoot)
         if let initFrom { _ = try WeightsSource.load(initFrom, into: network) }

@@ -104,7 +104,8 @@ public struct StructuredPrune: Sendable {
         let outDir = out ?? source.file.deletingLastPathComponent().appendingPathComponent("prune-\(criterion)-\(tag)", isDirectory: true)
         let configText = try RunFolder.encodeJSON(prunedConfig, path: outDir.appendingPathComponent(RunLayout.configFile).path)
         let folder = try RunFolder.open(outDir, commandLine: commandLine, results: Self.files, holds: "a pruned model",
-                                        reuse: overwrite ? .overwrite : .refuse, choices: ["replace it with --overwrite", "choose another --out"])
+                                        reuse: overwrite ? .overwrite : .refuse, choices: ["replace it with --overwrite", "choose another --out"],
+                                        writer: "prune")
         defer { folder.close() }
         try folder.write(configText + "\n", to: RunLayout.configFile)
         do { try Self.stateDict(network).write(to: folder.file(Self.modelFile)) } catch {

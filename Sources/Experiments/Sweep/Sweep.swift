@@ -49,7 +49,7 @@ public struct Sweep: Sendable {
         try executor.preflight()   // a partition or time limit Slurm refuses: nothing is written
         let folder: RunFolder
         do {
-            folder = try RunFolder.open(layout.directory, commandLine: commandLine, results: [], holds: "a sweep", reuse: .resume, choices: [])
+            folder = try RunFolder.open(layout.directory, commandLine: commandLine, results: [], holds: "a sweep", reuse: .resume, choices: [], writer: "sweep")
         } catch { throw .folder(error) }
         defer { folder.close() }
         let study = study
