@@ -48,7 +48,7 @@ struct RunsCommand: ParsableCommand {
         let filters: [RunListing.Filter]
         do { filters = try filter.map { (text) throws(RunError) in try RunListing.Filter(parsing: text) } } catch { throw UsageFailure(error.description) }
         let found: [(entry: RunListing.Entry, config: RunConfig)]
-        do { found = try RunListing.scan(URL(fileURLWithPath: directory)) } catch { throw CommandFailure(error.description) }
+        do { found = try RunListing.scan(URL(fileURLWithPath: directory)) { StandardStreams.error("warning: \($0)\n") } } catch { throw CommandFailure(error.description) }
         // An unknown --sort or --filter key is a wrong setting (64); reading the folders above is work (1).
         do { entries = try RunListing.select(found, filters: filters, sortBy: sort, descending: descending) } catch { throw UsageFailure(error.description) }
         if json {

@@ -83,6 +83,22 @@ final class LotteryRunTests: XCTestCase {
     func testResetToInitialWeights() throws { try checkResetting(reset: .initial, k: 0) }
     func testLateResetting() throws { try checkResetting(reset: .rewind, k: 3) }
 
+    /// Without a validation split the early stop is chosen on the test set, and level.json says so;
+    /// a level's seconds are its run's summed training time (before session 22: the time since the
+    /// last start, so a resumed level under-reported).
+    func testLevelRecordsTheEarlyStopSplitAndItsWholeTime() throws {
+        let out = TemporaryDirectory("masklab-lottery-split")
+        var c = config(levels: 0)
+        c.run.validation = 0
+        let layout = LotteryLayout(directory: out.url)
+        let r = try LotteryRun.run(c, dataRoot: data.url, layout: layout, commandLine: ["test"])
+        XCTAssertEqual(r.results.map(\.earlyStopSplit), ["test"])
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: LotteryLayout.result(layout.level(0)))) as? [String: Any])
+        XCTAssertEqual(json["earlyStopSplit"] as? String, "test")
+        let summary = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: layout.level(0).appendingPathComponent("summary.json"))) as? [String: Any])
+        XCTAssertEqual(r.results.first?.seconds, summary["totalSeconds"] as? Double)
+    }
+
     func testLevelsResumeAndRepeatBitIdentically() throws {
         let out = TemporaryDirectory("masklab-lottery-resume")
         let layout = LotteryLayout(directory: out.url)
@@ -96,6 +112,7 @@ final class LotteryRunTests: XCTestCase {
         XCTAssertEqual(trained, [])
         XCTAssertEqual(again.results, first.results)
         XCTAssertEqual(try String(contentsOf: commandFile, encoding: .utf8), command, "a finished chain read back is not an invocation")
+        XCTAssertEqual(first.results.map(\.earlyStopSplit), first.results.map { _ in "validation" }, "validation: 40")
         // Level 1 lost: only it trains again, with the same metrics.
         try FileManager.default.removeItem(at: LotteryLayout.result(layout.level(1)))
         try FileManager.default.removeItem(at: layout.level(1).appendingPathComponent("last.safetensors"))
@@ -215,7 +232,7 @@ final class LotteryRunTests: XCTestCase {
             try altered.write(to: result, atomically: true, encoding: .utf8)
             XCTAssertThrowsError(try LotteryRun.run(c, dataRoot: data.url, layout: layout, commandLine: ["test"])) { e in
                 XCTAssertTrue("\(e)".contains("level 1 trained again does not reproduce its committed records"), "\(e)")
-                XCTAssertTrue("\(e)".contains("level.json: 1 row × 11 columns, DIFFERENT"), "\(e)")
+                XCTAssertTrue("\(e)".contains("level.json: 1 row × 12 columns, DIFFERENT"), "\(e)")
             }
             XCTAssertEqual(TemporaryFolders.registered, [], "\(reset): also when the records differ")
             XCTAssertFalse(fm.fileExists(atPath: LotteryLayout.mask(layout.level(2)).path), "\(reset): no level-2 mask from unverified weights")

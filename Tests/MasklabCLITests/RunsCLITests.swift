@@ -98,4 +98,41 @@ final class RunsCLITests: XCTestCase {
         XCTAssertNotEqual(missing.status, 0)
         XCTAssertTrue(missing.stderr.contains("no such folder"), missing.stderr)
     }
+
+    /// Found by a new user: a truncated summary.json listed a completed run as "interrupted 2/2",
+    /// a run folder without config.json was left out silently, and a junk metrics row was
+    /// skipped silently. Each is now named on standard error, and the listing says "unknown".
+    func testDamagedFoldersAreNamedNotHidden() throws {
+        let data = TemporaryDirectory("masklab-runs-damage-data")
+        try DatasetFixtures.writeMNIST(to: data.url, train: 240, test: 60, gzipped: true)
+        let results = TemporaryDirectory("masklab-runs-damage")
+        let t = try masklab(["train", "--data", data.path, "--batch-size", "32", "--hidden", "16", "--threads", "1", "--epochs", "2",
+                             "--out", results.file("good").path])
+        XCTAssertEqual(t.status, 0, "\(t)")
+        let fm = FileManager.default
+        try copyRun(results.file("good"), to: results.file("truncated"))
+        let summary = try Data(contentsOf: results.file("truncated/summary.json"))
+        try summary.prefix(summary.count / 2).write(to: results.file("truncated/summary.json"))
+        try copyRun(results.file("good"), to: results.file("noconfig"))
+        try fm.removeItem(at: results.file("noconfig/config.json"))
+        try copyRun(results.file("good"), to: results.file("junk"))
+        try fm.removeItem(at: results.file("junk/summary.json"))
+        let metrics = results.file("junk/metrics.csv")
+        try (try String(contentsOf: metrics, encoding: .utf8) + "3,oops\n").write(to: metrics, atomically: true, encoding: .utf8)
+        let before = try RunFolderCLITests.snapshot(results.url)
+
+        let r = try masklab(["runs", results.path])
+        XCTAssertEqual(r.status, 0, "\(r)")
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        func line(_ name: String) -> String { lines.first { $0.hasPrefix(name + " ") } ?? "" }
+        XCTAssertTrue(line("good").contains("completed"), r.stdout)
+        XCTAssertTrue(line("truncated").contains("unknown"), "not 'interrupted': \(line("truncated"))")
+        XCTAssertEqual(line("noconfig"), "", "a folder without its config is not listed: \(r.stdout)")
+        XCTAssertTrue(line("junk").contains("interrupted") && line("junk").contains("2/2"), line("junk"))
+        XCTAssertTrue(r.stderr.contains("warning: \(results.file("truncated/summary.json").path): cannot be read as JSON"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("warning: \(results.file("noconfig").path): not listed: it holds summary.json, metrics.csv, last.safetensors but it has no config.json"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("warning: \(metrics.path): line 4 cannot be read"), r.stderr)
+        XCTAssertFalse(r.stderr.contains("good"), "an intact run gets no warning: \(r.stderr)")
+        XCTAssertEqual(try RunFolderCLITests.snapshot(results.url), before, "runs changes nothing")
+    }
 }

@@ -61,7 +61,6 @@ struct LevelTrainer {
         try folder.write(configText, to: RunLayout.configFile)
         try folder.writeCommand([("level", "\(level) (\(arm))")] + (configNote.map { [("config", $0)] } ?? []) + [("data", dataRoot.path)])
 
-        let began = Date()
         let result: TrainingResult
         do { result = try trainer.run(resume: true, initialise: false) } catch {
             try folder.checkStillOurs()
@@ -77,7 +76,7 @@ struct LevelTrainer {
                                    finalTestLoss: last.testLoss, finalTestAccuracy: last.testAccuracy,
                                    earlyStopIteration: best.iteration, earlyStopValidationLoss: best.validationLoss,
                                    earlyStopTestAccuracy: best.testAccuracy, iterations: result.progress.iteration,
-                                   seconds: Date().timeIntervalSince(began))
+                                   seconds: result.summary.totalSeconds, earlyStopSplit: splits.validation == nil ? "test" : "validation")
         try folder.writeJSON(r, to: resultFile.lastPathComponent)
         return r
     }
