@@ -50,6 +50,26 @@ def commit_of(run):
     return (m.group(1)[:7] + (", dirty" if m.group(2) else "")) if m else "?"
 
 
+def machines_of(run):
+    """The CPUs and OpenBLAS kernel sets of every invocation in the run's command.txt, e.g.
+    "AMD EPYC (Cooperlake)"; several, in order of appearance, for a run resumed elsewhere."""
+    path = os.path.join(run, "command.txt")
+    if not os.path.exists(path):
+        return "?"
+    found, cpu = [], None
+    for line in open(path):
+        if line.startswith("machine: "):
+            parts = line.removeprefix("machine: ").strip().split(", ")
+            cpu = ", ".join(parts[1:-1]) if len(parts) >= 3 else line.strip()
+        elif line.startswith("blas: ") and cpu is not None:
+            words = line.split()
+            kernel = words[-2] if len(words) >= 2 and words[-1].startswith("MAX_THREADS") else "?"
+            if f"{cpu} ({kernel})" not in found:
+                found.append(f"{cpu} ({kernel})")
+            cpu = None
+    return " and ".join(found) if found else "?"
+
+
 def main(root):
     report_input.folder(root, "the ladder's folder of runs <model>-s<seed>/ (results/ladder)")
     runs = sorted(d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d)))
@@ -114,10 +134,10 @@ def main(root):
         lines.append(f"- `{key}`: " + "; ".join(
             f"s{s}: " + " ".join(f"{row.number('test_accuracy'):.3f}" for row in metrics)
             for s, _, _, metrics in sorted(groups[key])))
-    lines += ["", "## Commands (first line of each run's `command.txt`)", ""]
+    lines += ["", "## Commands (first line of each run's `command.txt`, with the CPU and OpenBLAS kernel set of its invocations)", ""]
     for key in sorted(groups):
         for s, path, _, _ in sorted(groups[key]):
-            lines.append(f"- `{os.path.basename(path)}` (commit {commit_of(path)}): `{first_command(path)}`")
+            lines.append(f"- `{os.path.basename(path)}` (commit {commit_of(path)}; {machines_of(path)}): `{first_command(path)}`")
 
     with open(os.path.join(root, "REPORT.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
