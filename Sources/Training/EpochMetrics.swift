@@ -23,6 +23,11 @@ public struct EpochMetrics: Codable, Sendable, Equatable {
     public var gap: Double
     public var validationLoss: Double?
     public var validationAccuracy: Double?
+    /// Loss and accuracy of `TrainingConfig.trainEval` training images in inference mode at the
+    /// epoch's end (nil when off), and `evalGap` = testLoss − trainEvalLoss: the source's GAP.
+    public var trainEvalLoss: Double?
+    public var trainEvalAccuracy: Double?
+    public var evalGap: Double? { trainEvalLoss.map { testLoss - $0 } }
     /// The learning rate of the epoch's last step.
     public var learningRate: Float
     /// Training images per second of training wall time (evaluation excluded).
@@ -34,6 +39,7 @@ public struct EpochMetrics: Codable, Sendable, Equatable {
 
     public init(epoch: Int, iterations: Int, samples: Int, trainLoss: Double, trainAccuracy: Double,
                 testLoss: Double, testAccuracy: Double, validationLoss: Double? = nil, validationAccuracy: Double? = nil,
+                trainEvalLoss: Double? = nil, trainEvalAccuracy: Double? = nil,
                 learningRate: Float, imagesPerSecond: Double, trainSeconds: Double, wallSeconds: Double) {
         self.epoch = epoch
         self.iterations = iterations
@@ -45,6 +51,8 @@ public struct EpochMetrics: Codable, Sendable, Equatable {
         self.gap = testLoss - trainLoss
         self.validationLoss = validationLoss
         self.validationAccuracy = validationAccuracy
+        self.trainEvalLoss = trainEvalLoss
+        self.trainEvalAccuracy = trainEvalAccuracy
         self.learningRate = learningRate
         self.imagesPerSecond = imagesPerSecond
         self.trainSeconds = trainSeconds
@@ -67,8 +75,27 @@ public struct EpochMetrics: Codable, Sendable, Equatable {
     /// 2026-11-28 counted from 0; `iterations` tells them apart where it matters).
     public static let csvHeader = "epoch,iterations,samples,train_loss,train_accuracy,test_loss,test_accuracy,gap,"
         + "validation_loss,validation_accuracy,learning_rate,images_per_second,train_seconds,wall_seconds"
+    /// The columns a run with `trainEval` on adds after `csvHeader`'s (since session 22; a run
+    /// without it writes exactly the columns it wrote before).
+    public static let trainEvalHeader = "train_eval_loss,train_eval_accuracy,eval_gap"
 
-    /// One CSV row; numbers printed so that they parse back to the same bits; absent values empty.
+    /// The whole `metrics.csv` text for `history`: `csvHeader`, plus `trainEvalHeader` when any
+    /// epoch measured it (its cells empty where an epoch did not).
+    public static func csv(_ history: [EpochMetrics]) -> String {
+        let extended = history.contains { $0.trainEvalLoss != nil }
+        var text = csvHeader + (extended ? "," + trainEvalHeader : "") + "\n"
+        for m in history {
+            text += m.csvRow
+            if extended {
+                text += "," + [m.trainEvalLoss.map { String($0) } ?? "", m.trainEvalAccuracy.map { String($0) } ?? "",
+                               m.evalGap.map { String($0) } ?? ""].joined(separator: ",")
+            }
+            text += "\n"
+        }
+        return text
+    }
+
+    /// One CSV row of `csvHeader`'s columns; numbers printed so that they parse back to the same bits; absent values empty.
     public var csvRow: String {
         let fields: [String] = [
             String(number), String(iterations), String(samples),

@@ -14,9 +14,7 @@ public struct MetricsLog: Sendable {
 
     /// Writes `metrics.csv` for `history`.
     public func write(history: [EpochMetrics]) throws(TrainingError) {
-        var text = EpochMetrics.csvHeader + "\n"
-        for m in history { text += m.csvRow + "\n" }
-        try write(Data(text.utf8), to: metricsURL)
+        try write(Data(EpochMetrics.csv(history).utf8), to: metricsURL)
     }
 
     /// Writes `summary.json`.

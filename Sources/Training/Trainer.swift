@@ -61,6 +61,8 @@ public final class Trainer {
     private let trainLoader: BatchLoader
     private let testLoader: BatchLoader
     private let validationLoader: BatchLoader?
+    /// `config.trainEval` training images in inference mode at each epoch's end (nil when off).
+    private let trainEvalLoader: BatchLoader?
     /// The built-in callbacks around the caller's: metrics files first, the checkpoint schedule last.
     private var observers: [any TrainingCallback] = []
     /// Every hook's forward weights, gathered once the hooks have started.
@@ -112,12 +114,25 @@ public final class Trainer {
         validationLoader = splits.validation.map {
             BatchLoader(dataset: $0, batchSize: config.evalBatchSize, shuffle: false, streams: streams)
         }
+        trainEvalLoader = config.trainEval > 0
+            ? BatchLoader(dataset: Self.trainEvalSubset(config.trainEval, of: splits.train), batchSize: config.evalBatchSize,
+                          shuffle: false, streams: streams)
+            : nil
         iterationsPerEpoch = trainLoader.batchesPerEpoch
         totalIterations = config.budget.totalIterations(iterationsPerEpoch: iterationsPerEpoch)
         let context = ScheduleContext(baseLearningRate: config.optimizer.learningRate,
                                       totalIterations: totalIterations, iterationsPerEpoch: iterationsPerEpoch)
         do { schedule = try ScheduleRegistry.make(config.schedule, context: context) } catch { throw .schedule(error) }
         network.prepare(batch: max(config.batchSize, config.evalBatchSize))
+    }
+
+    /// The training images `trainEval` evaluates: `count` of `train` (all when `count` ≥ its size)
+    /// picked by a fixed stream (seed 0, `.validationSplit`, 3) and kept in their order, so every
+    /// seed and arm of a study measures the same images of the same split.
+    public static func trainEvalSubset(_ count: Int, of train: Dataset) -> Dataset {
+        guard count < train.count else { return train }
+        let chosen = RandomStreams(seed: 0).stream(.validationSplit, 3).permutation(train.count).prefix(count).map { Int($0) }.sorted()
+        return train.subset(chosen, name: train.name)
     }
 
     /// One call for the CLI: prepares a trainer and runs it. A fresh run initialises the
@@ -264,6 +279,7 @@ public final class Trainer {
         for h in hooks { h.epochEnd(epoch: epoch) }
         let test = evaluator.evaluate(testLoader)
         let validation = validationLoader.map { evaluator.evaluate($0) }
+        let trainEval = trainEvalLoader.map { evaluator.evaluate($0) }
         try checkFinite()
         let samples = progress.epochSamples, trainSeconds = progress.epochTrainSeconds
         var metrics = EpochMetrics(
@@ -272,6 +288,7 @@ public final class Trainer {
             trainAccuracy: Double(progress.epochCorrect) / Double(max(samples, 1)),
             testLoss: test.loss, testAccuracy: test.accuracy,
             validationLoss: validation?.loss, validationAccuracy: validation?.accuracy,
+            trainEvalLoss: trainEval?.loss, trainEvalAccuracy: trainEval?.accuracy,
             learningRate: schedule.learningRate(at: max(progress.iteration - 1, 0)),
             imagesPerSecond: trainSeconds > 0 ? Double(samples) / trainSeconds : 0,
             trainSeconds: trainSeconds, wallSeconds: 0)

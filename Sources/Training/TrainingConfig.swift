@@ -36,6 +36,13 @@ public struct TrainingConfig: Sendable, Equatable {
     public var checkpointEveryEpochs: Int = 1
     /// Also write it every this many iterations, mid-epoch included (0 = never).
     public var checkpointEveryIterations: Int = 0
+    /// Training images evaluated in inference mode at each epoch's end (0 = none): a fixed
+    /// random subset of the training split, the same for every seed (`Trainer.trainEvalSubset`),
+    /// without augmentation, at the epoch's final weights, as the test set is. It gives
+    /// metrics.csv's `train_eval_loss`, `train_eval_accuracy` and `eval_gap` (test loss −
+    /// train_eval_loss: the source's GAP, both losses of one set of weights in one mode), where
+    /// `gap` uses the epoch's running training-mode loss. Costs one evaluation pass of that many images.
+    public var trainEval: Int = 0
 
     /// The defaults, with the given fields replaced (nil = keep the default).
     public init(model: String? = nil, modelOptions: ModelOptions? = nil, dataset: String? = nil,
@@ -85,6 +92,9 @@ public struct TrainingConfig: Sendable, Equatable {
                    help: "Checkpoint every this many epochs (0 = never)."),
             .value("checkpointEveryIterations", \.checkpointEveryIterations, flag: "checkpoint-every-iterations", .int, .atLeast(0),
                    help: "Also checkpoint every this many iterations (0 = never)."),
+            .value("trainEval", \.trainEval, flag: "train-eval", .int, .atLeast(0),
+                   help: "Evaluate this many training images (a fixed subset, no augmentation) in inference mode at each epoch's end: "
+                       + "train_eval_loss/accuracy and eval_gap = test loss − train_eval_loss in metrics.csv (0 = off)."),
         ]
         return training
             + ModelOptions.options.map { $0.under("modelOptions", \TrainingConfig.modelOptions) }
@@ -129,6 +139,7 @@ public struct TrainingConfig: Sendable, Equatable {
         }
         if checkpointEveryEpochs < 0 { return "checkpointEveryEpochs must be ≥ 0, got \(checkpointEveryEpochs)" }
         if checkpointEveryIterations < 0 { return "checkpointEveryIterations must be ≥ 0, got \(checkpointEveryIterations)" }
+        if trainEval < 0 { return "trainEval must be ≥ 0 (0 = off), got \(trainEval)" }
         return nil
     }
 }

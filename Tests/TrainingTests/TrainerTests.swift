@@ -153,6 +153,43 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(Set(recorder.allocationCounts).count, 1, "TensorStorage allocations per batch: \(recorder.allocationCounts)")
     }
 
+    /// `trainEval`: a fixed subset of the training set evaluated in inference mode at each epoch's
+    /// end equals an evaluation of the final weights on it (the source's GAP is test loss minus
+    /// that), and the run's other metrics are bit for bit those of a run without it.
+    func testTrainEvalMeasuresTheEpochsWeightsAndChangesNothingElse() throws {
+        let splits = Fixtures.splits(validation: true)
+        var config = Fixtures.config(epochs: 2)
+        let plain = try run(config, dir: nil).history
+        XCTAssertNil(plain.last?.trainEvalLoss)
+        config.trainEval = 100
+        let network = Fixtures.network()
+        let dir = TemporaryDirectory()
+        let result = try Trainer.run(config: config, splits: splits, network: network, outputDirectory: dir.url)
+        func rest(_ m: EpochMetrics) -> EpochMetrics {
+            var x = m.withoutTimings
+            (x.trainEvalLoss, x.trainEvalAccuracy) = (nil, nil)
+            return x
+        }
+        XCTAssertEqual(result.history.map(rest), plain.map(\.withoutTimings))
+        let last = try XCTUnwrap(result.history.last)
+        let subset = Trainer.trainEvalSubset(100, of: splits.train)
+        XCTAssertEqual(subset.count, 100)
+        let again = RunEvaluator(network: network, hooks: []).evaluate(subset, batchSize: config.evalBatchSize)
+        XCTAssertEqual(last.trainEvalLoss, again.loss)
+        XCTAssertEqual(last.trainEvalAccuracy, again.accuracy)
+        XCTAssertEqual(last.evalGap, last.testLoss - again.loss)
+        XCTAssertNotEqual(last.trainEvalLoss, last.trainLoss, "inference mode at the final weights, not the running mean")
+        let csv = try String(contentsOf: dir.file("metrics.csv"), encoding: .utf8).split(separator: "\n").map(String.init)
+        XCTAssertEqual(csv.first, EpochMetrics.csvHeader + "," + EpochMetrics.trainEvalHeader)
+        XCTAssertTrue(csv.last?.hasSuffix(",\(again.loss),\(again.accuracy),\(last.testLoss - again.loss)") ?? false, "\(csv)")
+        // The same images every time; a count at or above the set's size takes all of it.
+        XCTAssertEqual(Trainer.trainEvalSubset(100, of: splits.train).labels, subset.labels)
+        XCTAssertEqual(Trainer.trainEvalSubset(splits.train.count + 5, of: splits.train).count, splits.train.count)
+        var bad = config
+        bad.trainEval = -1
+        XCTAssertNotNil(bad.validationError())
+    }
+
     func testWritesMetricsAndSummary() throws {
         let dir = TemporaryDirectory()
         let result = try run(Fixtures.config(epochs: 2), dir: dir.url)

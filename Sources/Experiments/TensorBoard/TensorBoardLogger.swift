@@ -117,6 +117,9 @@ public final class TensorBoardLogger: TrainingCallback {
         ]
         if let v = m.validationLoss { scalars.append(("loss/validation", v)) }
         if let v = m.validationAccuracy { scalars.append(("accuracy/validation", v)) }
+        if let v = m.trainEvalLoss { scalars.append(("loss/train_eval", v)) }
+        if let v = m.trainEvalAccuracy { scalars.append(("accuracy/train_eval", v)) }
+        if let v = m.evalGap { scalars.append(("eval_gap", v)) }
         if withMasks, let masks = masking?.masks {
             for i in masks.parameters.indices {
                 scalars.append(("mask/kept/" + masks.parameters[i].name, Double(masks.keptCounts[i])))
