@@ -33,7 +33,10 @@ final class OptionsCLITests: XCTestCase {
             // Settings the sampled optimiser and schedule do not read are refused as flags: they
             // go in through a config file (files are not checked), the rest as flags.
             var sampled = RunConfig()
-            for o in RunConfig.table.options where o.key != skipped { try RunConfig.table.set("\(o.key)=\(OptionSamples.run[o.key]!)", in: &sampled) }
+            for o in RunConfig.table.options where o.key != skipped {
+                // XCTUnwrap, not `!`: a missing sample fails this test instead of crashing the whole test process.
+                try RunConfig.table.set("\(o.key)=\(try XCTUnwrap(OptionSamples.run[o.key], "no sample for \(o.key)"))", in: &sampled)
+            }
             // (and the sampled mask sampler's unread settings likewise)
             let unread = Set(sampled.training.optimizer.unreadKeys.map { "optimizer." + $0 } + sampled.training.schedule.unreadKeys.map { "schedule." + $0 }
                              + (sampled.masks?.unreadKeys.map { "masks." + $0 } ?? []))
@@ -55,7 +58,9 @@ final class OptionsCLITests: XCTestCase {
             XCTAssertEqual(again.stdout, first.stdout)
             let config = try RunConfig.load(from: file)
             var expected = RunConfig()
-            for o in RunConfig.table.options where o.key != skipped { try RunConfig.table.set("\(o.key)=\(OptionSamples.run[o.key]!)", in: &expected) }
+            for o in RunConfig.table.options where o.key != skipped {
+                try RunConfig.table.set("\(o.key)=\(try XCTUnwrap(OptionSamples.run[o.key], "no sample for \(o.key)"))", in: &expected)
+            }
             XCTAssertEqual(config, expected)
         }
     }

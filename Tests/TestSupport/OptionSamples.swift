@@ -5,7 +5,7 @@ public enum OptionSamples {
     public static let run: [String: String] = [
         "model": "resnet18", "dataset": "cifar10", "batchSize": "32", "evalBatchSize": "500", "budget.epochs": "3",
         "budget.iterations": "700", "seed": "18446744073709551615", "dataOrderSeed": "9", "threads": "3",
-        "checkpointEveryEpochs": "2", "checkpointEveryIterations": "50", "modelOptions.hidden": "64,32",
+        "checkpointEveryEpochs": "2", "checkpointEveryIterations": "50", "trainEval": "500", "modelOptions.hidden": "64,32",
         "modelOptions.channels": "4,8",
         "modelOptions.width": "16", "modelOptions.batchNorm": "true", "modelOptions.dropout": "0.25", "optimizer.name": "adamw", "optimizer.learningRate": "0.001",
         "optimizer.momentum": "0.5", "optimizer.dampening": "0.1", "optimizer.nesterov": "false", "optimizer.weightDecay": "null",
