@@ -66,6 +66,9 @@ public struct FolderOwner: Sendable, Equatable {
         return FolderOwner(command: command, evidence: "its command.txt records `masklab \(command)`")
     }
 
+    /// The files that mark a folder without `command.txt` as a train run's results.
+    static let runResults = [RunLayout.summaryFile, "metrics.csv", RunLayout.checkpointFile]
+
     /// The command that writes `directory`, `train` included: `of(_:)`, else `train` for a
     /// folder whose `command.txt` records `masklab train` last or, without a `command.txt`, that
     /// holds a run's `summary.json`, `metrics.csv` or checkpoint; nil for an empty or missing
@@ -78,7 +81,7 @@ public struct FolderOwner: Sendable, Equatable {
             return subcommand(RunFolder.latestInvocation(text)) == "train"
                 ? FolderOwner(command: "train", evidence: "its command.txt records `masklab train`") : nil
         }
-        for file in [RunLayout.summaryFile, "metrics.csv", RunLayout.checkpointFile]
+        for file in runResults
         where FileManager.default.fileExists(atPath: directory.appendingPathComponent(file).path) {
             return FolderOwner(command: "train", evidence: "it holds a run's \(file)")
         }

@@ -69,7 +69,7 @@ public enum RunListing {
             } catch {
                 // Only a folder that holds a run's results and is no other command's is a damaged run.
                 let fm = FileManager.default
-                let results = [RunLayout.summaryFile, "metrics.csv", RunLayout.checkpointFile].filter {
+                let results = FolderOwner.runResults.filter {
                     fm.fileExists(atPath: folder.appendingPathComponent($0).path)
                 }
                 if !results.isEmpty && FolderOwner.of(folder) == nil {
