@@ -140,7 +140,7 @@ public struct OptionTable<Root> {
             let inside = options.map(\.key).filter { $0.hasPrefix(key + ".") }
             throw OptionError("--set: \(key) is a group, not a value; set one of its keys (\(key).KEY=value): \(inside.joined(separator: ", "))")
         }
-        let near = Self.nearest(key, among: options.map(\.key))
+        let near = Self.nearest(key, among: options.map(\.key)) ?? elsewhere(key, under: "").first
         throw OptionError("--set: unknown key \(key); \(near.map { "did you mean \($0)? " } ?? "")valid keys: \(options.map(\.key).joined(separator: ", "))")
     }
 
@@ -230,7 +230,22 @@ public struct OptionTable<Root> {
         let valid = children(of: prefix)
         let leaf = prefix.isEmpty ? full : String(full.dropFirst(prefix.count + 1))
         let near = Self.nearest(leaf, among: valid)
+            ?? elsewhere(leaf, under: prefix).first.map { key in
+                let group = key.split(separator: ".").dropLast().joined(separator: ".")
+                return "\(key) (\(group.isEmpty ? "at the top level" : "in \(group)"))"
+            }
         return OptionError("unknown key \(full); \(near.map { "did you mean \($0)? " } ?? "")valid\(prefix.isEmpty ? "" : " in \(prefix)"): \(valid.joined(separator: ", "))")
+    }
+
+    /// Full keys outside `prefix` whose last component is `leaf` spelled alike (case, `_`, `-`):
+    /// a key given in the wrong group (`momentum` at the top level for `optimizer.momentum`).
+    func elsewhere(_ leaf: String, under prefix: String) -> [String] {
+        func plain(_ s: some StringProtocol) -> String { s.lowercased().filter { $0 != "_" && $0 != "-" } }
+        let wanted = plain(leaf.split(separator: ".").last ?? Substring(leaf))
+        return options.map(\.key).filter { key in
+            guard let last = key.split(separator: ".").last, plain(last) == wanted else { return false }
+            return Self.leaf(key, under: prefix) == nil
+        }
     }
 
     static func join(_ prefix: String, _ key: String) -> String { prefix.isEmpty ? key : prefix + "." + key }

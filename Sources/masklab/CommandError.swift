@@ -1,5 +1,6 @@
 import Foundation
 import ArgumentParser
+import Experiments
 
 /// A user-facing error: ArgumentParser prints "Error: <message>" and exits with status 1.
 struct CommandFailure: Error, CustomStringConvertible {
@@ -33,4 +34,12 @@ func refuseInapplicable(_ given: [(String, Bool)], to mode: String, because why:
     let stray = given.filter(\.1).map(\.0)
     guard !stray.isEmpty else { return }
     throw ValidationError("\(stray.joined(separator: ", ")) \(stray.count == 1 ? "does" : "do") not apply to \(mode) (\(why))")
+}
+
+/// The failure `error` exits with: a setting that does not fit the data or the machine
+/// (`RunError.setting`) is a `UsageFailure` (status 64), like every other wrong setting; the rest
+/// are `CommandFailure` (status 1).
+func runFailure(_ error: RunError) -> Error {
+    if case .setting = error { return UsageFailure(error.description) }
+    return CommandFailure(error.description)
 }

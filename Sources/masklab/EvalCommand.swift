@@ -60,7 +60,7 @@ struct EvalCommand: ParsableCommand {
         let result: EvaluationResult
         do {
             result = try Evaluation.evaluate(config, checkpoint: checkpoint, dataRoot: dataRoot, includeTrain: train)
-        } catch { throw CommandFailure(error.description) }
+        } catch { throw runFailure(error) }
         if result.maskIgnored == true {
             StandardStreams.error("warning: \(checkpoint.path) was trained with masks, but the config used here has none: scored without "
                                   + "any mask (its run's own config.json evaluates it with the mask its eval setting names)\n")

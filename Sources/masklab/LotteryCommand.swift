@@ -103,7 +103,7 @@ struct LotteryCommand: ParsableCommand {
         do {
             outcome = try LotteryRun.run(config, dataRoot: dataRoot, layout: layout, commandLine: CommandLine.arguments,
                                          control: control, log: { print($0); fflush(nil) })   // one line per level, seen at once in a log file
-        } catch { throw CommandFailure(error.description) }
+        } catch { throw runFailure(error) }
         if outcome.stopped {
             print("stopped; run the same command again to continue (finished levels are kept)")
             throw ExitCode(130)

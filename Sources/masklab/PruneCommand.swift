@@ -23,7 +23,8 @@ struct PruneCommand: ParsableCommand {
         (\(CriterionRegistry.entries.filter { !$0.make(PruningConfig()).needsData }.map(\.name).joined(separator: ", "))) read no data. Writes \
         mask.safetensors (train it with `masklab lottery --levels 0 --transfer`), sparsity.csv, \
         prune.json, model.json (the model's run config, for masks compare) and command.txt into --out \
-        (default: prune-<criterion> beside the weights).
+        (default: prune-<criterion>-keep<keep> beside the weights, with -global and -output<q> when \
+        --scope global and --keep-output are given).
 
         Criteria: \(CriterionRegistry.entries.map { "\($0.name) — \($0.summary)" }.joined(separator: "; ")).
 
@@ -92,7 +93,7 @@ struct PruneCommand: ParsableCommand {
     @Option(name: .long, help: "Data folder (default: $MASKLAB_DATA, ./data or ../shared/data).")
     var data: String?
 
-    @Option(name: .long, help: "Output folder (default: prune-<criterion> beside the weights).")
+    @Option(name: .long, help: "Output folder (default: prune-<criterion>-keep<keep>[-global][-output<q>] beside the weights).")
     var out: String?
 
     @Flag(name: .long, help: "Replace the results the output folder holds (refused without it).")

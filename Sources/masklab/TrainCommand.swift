@@ -64,7 +64,7 @@ struct TrainCommand: ParsableCommand {
                                          note: display.note,
                                          announce: quiet ? nil : { print($0 + (initFrom.map { " · initial weights from \($0)" } ?? "")) },
                                          initFrom: initFrom.map { URL(fileURLWithPath: $0) })
-        } catch { throw CommandFailure(error.description) }
+        } catch { throw runFailure(error) }
         display.finish(result, layout: layout)
         if result.summary.status == .stopped {
             print("stopped at iteration \(result.progress.iteration); resume with the same command plus --resume")

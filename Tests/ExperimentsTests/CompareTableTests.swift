@@ -1,6 +1,7 @@
 import XCTest
 import Stats
 import Experiments
+import Training
 
 /// Aggregation of runs into the comparison table: means, 95% CIs, epochs to target, Welch tests.
 final class CompareTableTests: XCTestCase {
@@ -50,7 +51,34 @@ final class CompareTableTests: XCTestCase {
 
     func testCSVHasOneRowPerArmAndMetric() {
         let rows = table.csv().split(separator: "\n")
-        XCTAssertEqual(rows.count, 1 + 2 * CompareMetric.allCases.count)
+        XCTAssertEqual(rows.count, 1 + 2 * (CompareMetric.allCases.count - 1), "no eval GAP row: no run measured it")
         XCTAssertEqual(rows[0], "arm,metric,n,mean,sd,ci95_halfwidth")
+        XCTAssertFalse(table.markdown().contains("eval GAP"))
+    }
+
+    /// Runs with `trainEval` on (metrics.csv's `eval_gap` column) add the "final eval GAP" metric,
+    /// read by header name from the files as the trainer writes them.
+    func testEvalGapIsReportedWhenTheRunsMeasuredIt() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("masklab-evalgap-\(ProcessInfo.processInfo.processIdentifier)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let header = EpochMetrics.csvHeader + "," + EpochMetrics.trainEvalHeader
+        var curves: [RunCurve] = []
+        for (seed, finalGap) in [(0, 0.25), (1, 0.35)] {
+            let file = dir.appendingPathComponent("m\(seed).csv")
+            try "\(header)\n1,10,100,0.9,0.7,1.0,0.6,0.1,,,0.1,1,1,1,0.8,0.75,0.2\n2,20,200,0.5,0.8,0.8,0.7,0.3,,,0.1,1,1,1,0.55,0.8,\(finalGap)\n"
+                .write(to: file, atomically: true, encoding: .utf8)
+            curves.append(try XCTUnwrap(RunCurve.read(file, seed: UInt64(seed))))
+        }
+        XCTAssertEqual(curves[0].evalGap, [0.2, 0.25])
+        XCTAssertEqual(curves[0].gap, [0.1, 0.3], "the running-loss GAP is still the gap column")
+        let measured = CompareTable([("baseline", curves), ("other", [curve(0, [0.5, 0.6])])], target: 0.9)
+        XCTAssertEqual(measured.metrics.last, .epochsToTarget)
+        XCTAssertTrue(measured.metrics.contains(.finalEvalGap))
+        XCTAssertEqual(try XCTUnwrap(measured.summary("baseline", .finalEvalGap)).mean, 0.3, accuracy: 1e-12)
+        XCTAssertNil(measured.summary("other", .finalEvalGap), "a run without trainEval has no eval GAP")
+        XCTAssertTrue(measured.markdown().contains("| final eval GAP |"), measured.markdown())
+        XCTAssertTrue(measured.csv().contains("baseline,final eval GAP,2,0.3,"), measured.csv())
+        XCTAssertTrue(measured.csv().contains("other,final eval GAP,0,,,"), measured.csv())
     }
 }

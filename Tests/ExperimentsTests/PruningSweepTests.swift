@@ -163,7 +163,8 @@ final class PruningSweepTests: XCTestCase {
         let pending = try study.pending(checkLocks: true) { said.append($0) }
         XCTAssertEqual(pending.map(\.label), study.jobs.dropFirst(2).map(\.label))
         XCTAssertTrue(said.contains("skipping 2 completed run(s)"), "\(said)")
-        XCTAssertTrue(said.contains("resume  \(study.jobs[2].label)"), "\(said)")
+        XCTAssertTrue(said.contains("1 partial run(s) resume from their checkpoints"), "\(said)")
+        XCTAssertEqual(pending.map(\.resumes), [true] + Array(repeating: false, count: pending.count - 1), "only the stopped run resumes")
 
         // Phase 2 needs every dense run completed: it says which one is missing before training anything.
         let local = LocalExecutor(executable: URL(fileURLWithPath: "/bin/false"), dataRoot: out.url, jobs: 1) { _ in }

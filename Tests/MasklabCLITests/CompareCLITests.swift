@@ -79,6 +79,8 @@ final class CompareCLITests: XCTestCase {
         XCTAssertEqual(second.status, 0, "\(second)")
         XCTAssertTrue(second.stdout.contains("skipping 3 completed run(s)"), second.stdout)
         XCTAssertTrue(second.stdout.contains("resume  dropconnect seed 1"), second.stdout)
+        XCTAssertFalse(second.stdout.contains("start   dropconnect seed 1"), "one line per launch, which says resume: \(second.stdout)")
+        XCTAssertEqual(second.stdout.components(separatedBy: "dropconnect seed 1").count - 1, 2, "resume, then done: \(second.stdout)")
         XCTAssertFalse(second.stdout.contains("start   baseline seed 1"), second.stdout)
         XCTAssertTrue(second.stdout.contains("start   baseline seed 2"), second.stdout)
         XCTAssertEqual(try String(contentsOf: baselineMetrics, encoding: .utf8), before)

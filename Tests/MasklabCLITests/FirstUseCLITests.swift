@@ -33,8 +33,9 @@ final class FirstUseCLITests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("mlp (hidden 16) · mnist · no mask · sgd lr 0.05"), r.stdout)
         // Settings that only the data can refute are checked before the run announces them.
         let tooMany = try masklab(train + ["--data", data.path, "--train-subset", "100000", "--out", out.file("b").path])
-        XCTAssertNotEqual(tooMany.status, 0)
+        XCTAssertEqual(tooMany.status, 64, "a wrong setting is a usage error (EX_USAGE), as --train-subset -5 is: \(tooMany)")
         XCTAssertTrue(tooMany.stderr.contains("trainSubset must be in [0, "), tooMany.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.file("b").path), "nothing written")
         XCTAssertFalse(tooMany.stdout.contains(" · "), "no announcement of a run that does not start: \(tooMany.stdout)")
         let rows = try String(contentsOf: out.file("a/metrics.csv"), encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
         let accuracy = rows[0].firstIndex(of: "test_accuracy")!

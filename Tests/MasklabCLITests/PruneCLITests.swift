@@ -114,6 +114,17 @@ final class PruneCLITests: XCTestCase {
         XCTAssertTrue(snip.stderr.contains("snip scores the weights on training batches (--criterion-batches 1) of mnist, which cannot be read")
                       && snip.stderr.contains(missing), snip.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.file("snip").path), "nothing written")
+        // Without --out, two sparsities (and a global scope) of one run get folders of their own
+        // beside the weights: none refuses or replaces another.
+        for extra in [["--keep", "0.3"], ["--keep", "0.1"], ["--keep", "0.1", "--scope", "global", "--keep-output", "0.5"]] {
+            let r = try masklab(["prune", run, "--criterion", "magnitude", "--threads", "1"] + extra)
+            XCTAssertEqual(r.status, 0, "\(extra): \(r)")
+        }
+        for name in ["prune-magnitude-keep0.3", "prune-magnitude-keep0.1", "prune-magnitude-keep0.1-global-output0.5"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: out.file("run/\(name)/mask.safetensors").path), name)
+        }
+        let kept = try String(contentsOf: out.file("run/prune-magnitude-keep0.1/sparsity.csv"), encoding: .utf8)
+        XCTAssertTrue(kept.contains("fc1.weight,12544,1254,"), kept)
     }
 
     func testBadSharesAndNamesAreRefusedBeforeAnyWork() throws {

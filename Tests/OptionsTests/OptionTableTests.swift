@@ -56,6 +56,11 @@ final class OptionTableTests: XCTestCase {
         XCTAssertEqual(message { _ = try decode(#"{"inner": {"Rate": 1}}"#) }, "unknown key inner.Rate; did you mean rate? valid in inner: decay, rate, steps")
         XCTAssertTrue(message { _ = try decode(#"{"sede": 1}"#) }.hasPrefix("unknown key sede; did you mean seed?"))
         XCTAssertTrue(message { _ = try decode(#"{"inner": 3}"#) }.hasPrefix("inner: expected an object"))
+        // A key of another group, given here, names the group it belongs to.
+        XCTAssertTrue(message { _ = try decode(#"{"decay": 1}"#) }.hasPrefix("unknown key decay; did you mean inner.decay (in inner)? valid: "))
+        XCTAssertTrue(message { _ = try decode(#"{"inner": {"seed": 1}}"#) }.hasPrefix("unknown key inner.seed; did you mean seed (at the top level)? valid in inner: "))
+        var o = Outer()
+        XCTAssertTrue(message { try Outer.table.set("steps=1", in: &o) }.hasPrefix("--set: unknown key steps; did you mean inner.steps? "))
     }
 
     func testTypeAndRangeMessagesNameTheKeyAndTheValue() {

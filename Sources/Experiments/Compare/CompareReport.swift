@@ -249,7 +249,12 @@ public enum CompareReport {
         s += "GAP = test loss − train loss, where the train loss is the epoch's running mean in training mode (augmentation, "
         s += "BatchNorm's batch statistics and dropout on, weights moving; with `target` weights the forward pass also reads the "
         s += "masks, whose noise it then includes), not an inference-mode loss at the final weights (the runs' `eval_gap` with "
-        s += "`trainEval` on, or `masklab eval RUN --train`, gives the source's GAP). Epochs to target: first epoch whose test accuracy reaches \(compare.targetAccuracy), "
+        s += "`trainEval` on, or `masklab eval RUN --train`, gives the source's GAP)"
+        if table.metrics.contains(.finalEvalGap) {
+            s += "; eval GAP = test loss − the inference-mode loss of the runs' fixed `trainEval` subset of training images at the "
+            s += "same weights (the source's GAP), in the runs that measured it"
+        }
+        s += ". Epochs to target: first epoch whose test accuracy reaches \(compare.targetAccuracy), "
         s += "averaged over the seeds that reached it.\n\n"
         s += "## Welch t-tests (two-sided, unpaired; secondary\(compare.analysis == nil ? "" : ", exploratory"))\n\n" + tests + "\n"
         s += "## Test accuracy per epoch\(tag)\n\n" + epochs + "\n"

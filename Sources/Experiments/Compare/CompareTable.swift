@@ -7,15 +7,19 @@ public struct RunCurve: Sendable, Equatable {
     public var testAccuracy: [Double]
     public var testLoss: [Double]
     public var trainLoss: [Double]
-    /// Test loss − train loss per epoch.
+    /// Test loss − train loss per epoch (the train loss is the epoch's running training-mode mean).
     public var gap: [Double]
+    /// Test loss − the inference-mode loss of a fixed training subset at the same weights, per
+    /// epoch (`metrics.csv`'s `eval_gap`, written when the run has `trainEval` on); nil without it.
+    public var evalGap: [Double]?
 
-    public init(seed: UInt64, testAccuracy: [Double], testLoss: [Double], trainLoss: [Double], gap: [Double]) {
+    public init(seed: UInt64, testAccuracy: [Double], testLoss: [Double], trainLoss: [Double], gap: [Double], evalGap: [Double]? = nil) {
         self.seed = seed
         self.testAccuracy = testAccuracy
         self.testLoss = testLoss
         self.trainLoss = trainLoss
         self.gap = gap
+        self.evalGap = evalGap
     }
 
     public var epochs: Int { testAccuracy.count }
@@ -31,7 +35,7 @@ public struct RunCurve: Sendable, Equatable {
         }
         guard let acc = column("test_accuracy"), let tl = column("test_loss"), let trl = column("train_loss") else { return nil }
         let gap = column("gap") ?? zip(tl, trl).map { $0 - $1 }
-        return RunCurve(seed: seed, testAccuracy: acc, testLoss: tl, trainLoss: trl, gap: gap)
+        return RunCurve(seed: seed, testAccuracy: acc, testLoss: tl, trainLoss: trl, gap: gap, evalGap: column("eval_gap"))
     }
 }
 
@@ -43,6 +47,7 @@ public enum CompareMetric: String, CaseIterable, Sendable {
     case finalTestLoss = "final test loss"
     case finalTrainLoss = "final train loss"
     case finalGap = "final GAP"
+    case finalEvalGap = "final eval GAP"
     case epochsToTarget = "epochs to target"
 
     /// The metric of `run`; `epochsToTarget` is the first epoch (1-based) whose test accuracy
@@ -56,6 +61,7 @@ public enum CompareMetric: String, CaseIterable, Sendable {
         case .finalTestLoss: return run.testLoss.last
         case .finalTrainLoss: return run.trainLoss.last
         case .finalGap: return run.gap.last
+        case .finalEvalGap: return run.evalGap?.last
         case .epochsToTarget: return run.testAccuracy.firstIndex { $0 >= target }.map { Double($0 + 1) }
         }
     }
@@ -101,6 +107,13 @@ public struct CompareTable: Sendable {
         (runs[arm] ?? []).compactMap { epoch < $0.epochs ? $0.testAccuracy[epoch] : nil }
     }
 
+    /// The metrics the table reports: every one, but "final eval GAP" only when some run measured
+    /// it (`trainEval`), so a comparison without it keeps its columns.
+    public var metrics: [CompareMetric] {
+        let measured = runs.values.contains { $0.contains { $0.evalGap != nil } }
+        return CompareMetric.allCases.filter { $0 != .finalEvalGap || measured }
+    }
+
     /// The largest number of epochs of any run.
     public var maxEpochs: Int { runs.values.flatMap { $0 }.map(\.epochs).max() ?? 0 }
 
@@ -117,11 +130,12 @@ public struct CompareTable: Sendable {
     /// The summary table in Markdown: one row per arm, one column per metric (n seeds; epochs
     /// to target also counts the seeds that reached it).
     public func markdown() -> String {
-        var out = "| arm | n | " + CompareMetric.allCases.map { $0 == .epochsToTarget ? "epochs to \(String(format: "%g", target))" : $0.rawValue }.joined(separator: " | ") + " |\n"
-        out += "|---|---|" + CompareMetric.allCases.map { _ in "---" }.joined(separator: "|") + "|\n"
+        let metrics = metrics
+        var out = "| arm | n | " + metrics.map { $0 == .epochsToTarget ? "epochs to \(String(format: "%g", target))" : $0.rawValue }.joined(separator: " | ") + " |\n"
+        out += "|---|---|" + metrics.map { _ in "---" }.joined(separator: "|") + "|\n"
         for arm in arms {
             let n = runs[arm]?.count ?? 0
-            let cells = CompareMetric.allCases.map { m -> String in
+            let cells = metrics.map { m -> String in
                 let c = Self.cell(summary(arm, m), format: m.format)
                 return m == .epochsToTarget ? "\(c) (\(values(arm, m).count)/\(n) reached)" : c
             }
@@ -136,7 +150,7 @@ public struct CompareTable: Sendable {
     public func csv() -> String {
         var out = "arm,metric,n,mean,sd,ci95_halfwidth\n"
         for arm in arms {
-            for m in CompareMetric.allCases {
+            for m in metrics {
                 guard let s = summary(arm, m) else { out += "\(arm),\(m.rawValue),0,,,\n"; continue }
                 out += "\(arm),\(m.rawValue),\(s.count),\(s.mean),\(Self.spread(s.standardDeviation, s)),\(Self.spread(s.halfWidth, s))\n"
             }

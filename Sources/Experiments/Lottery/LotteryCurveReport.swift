@@ -85,13 +85,12 @@ public enum LotteryCurveReport {
         var probes: [String: [Double]] = [:]
         for directory in folders {
             let layout = LotteryLayout(directory: directory)
-            guard let text = try? String(contentsOf: layout.levels, encoding: .utf8) else { continue }
-            for line in text.split(separator: "\n").dropFirst() {
-                let f = line.split(separator: ",").map(String.init)
-                guard f.count == 12, let remaining = Double(f[4]), let fin = Double(f[6]), let it = Double(f[7]), let es = Double(f[9]) else { continue }
-                values["\(f[1])|\(f[0])", default: []].append((remaining, es, it, fin))
-                let folder = layout.level(Int(f[0]) ?? 0, branch: LotteryBranch(rawValue: f[1]))
-                if let l = validationLoss(in: folder, at: probe) { probes["\(f[1])|\(f[0])", default: []].append(l) }
+            guard let text = try? String(contentsOf: layout.levels, encoding: .utf8),
+                  let rows = LotteryLevelResult.rows(csv: text) else { continue }
+            for r in rows {
+                values["\(r.arm)|\(r.level)", default: []].append((r.remaining, r.earlyStopTestAccuracy, Double(r.earlyStopIteration), r.finalTestAccuracy))
+                let folder = layout.level(r.level, branch: LotteryBranch(rawValue: r.arm))
+                if let l = validationLoss(in: folder, at: probe) { probes["\(r.arm)|\(r.level)", default: []].append(l) }
             }
         }
         let order = ["ticket": 0, "reinit": 1, "random": 2]

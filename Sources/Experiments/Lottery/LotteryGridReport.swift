@@ -29,13 +29,12 @@ public enum LotteryGridReport {
             let dir = root.appendingPathComponent(name, isDirectory: true)
             let layout = LotteryLayout(directory: dir)
             guard let data = try? Data(contentsOf: layout.config), let config = try? JSONDecoder().decode(LotteryConfig.self, from: data),
-                  let text = try? String(contentsOf: layout.levels, encoding: .utf8) else { continue }
-            for line in text.split(separator: "\n").dropFirst() {
-                let f = line.split(separator: ",").map(String.init)
-                guard f.count == 12, let level = Int(f[0]), level >= 1, let remaining = Double(f[4]),
-                      let finalAcc = Double(f[6]), let esAcc = Double(f[9]), f[1] == "ticket" || f[1] == "reinit" else { continue }
-                points.append(Point(selection: config.selection, reinit: f[1] == "reinit", seed: config.run.training.seed,
-                                    rounds: level, pruneRatio: 1 - remaining / 100, finalTestAccuracy: finalAcc, earlyStopTestAccuracy: esAcc))
+                  let text = try? String(contentsOf: layout.levels, encoding: .utf8),
+                  let rows = LotteryLevelResult.rows(csv: text) else { continue }
+            for r in rows where r.level >= 1 && (r.arm == "ticket" || r.arm == "reinit") {
+                points.append(Point(selection: config.selection, reinit: r.arm == "reinit", seed: config.run.training.seed,
+                                    rounds: r.level, pruneRatio: 1 - r.remaining / 100, finalTestAccuracy: r.finalTestAccuracy,
+                                    earlyStopTestAccuracy: r.earlyStopTestAccuracy))
             }
         }
         return points

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The outcome of one lottery level (or one of its branches): `level.json` in its folder and a
 /// row of the run's `levels.csv`.
 public struct LotteryLevelResult: Codable, Sendable, Equatable {
@@ -30,5 +32,36 @@ public struct LotteryLevelResult: Codable, Sendable, Equatable {
 
     public var csvRow: String {
         "\(level),\(arm),\(kept),\(entries),\(remaining),\(finalTestLoss),\(finalTestAccuracy),\(earlyStopIteration),\(earlyStopValidationLoss),\(earlyStopTestAccuracy),\(iterations),\(seconds)"
+    }
+}
+
+extension LotteryLevelResult {
+    /// The rows of a `levels.csv` text, each column found by its `csvHeader` name: a file whose
+    /// columns come in another order, or with more columns than these, reads the same. Nil when the
+    /// header lacks one of `csvHeader`'s columns; a row with a field that is missing or not a
+    /// number is left out. (`earlyStopSplit` is not a column: it is nil here.)
+    public static func rows(csv text: String) -> [LotteryLevelResult]? {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
+        guard let head = lines.first else { return nil }
+        let header = head.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        var index: [String: Int] = [:]
+        for name in csvHeader.split(separator: ",").map(String.init) {
+            guard let i = header.firstIndex(of: name) else { return nil }
+            index[name] = i
+        }
+        return lines.dropFirst().compactMap { line -> LotteryLevelResult? in
+            let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            func field(_ name: String) -> String? { index[name].flatMap { $0 < f.count ? f[$0] : nil } }
+            func int(_ name: String) -> Int? { field(name).flatMap { Int($0) } }
+            func number(_ name: String) -> Double? { field(name).flatMap { Double($0) } }
+            guard let level = int("level"), let arm = field("arm"), !arm.isEmpty, let kept = int("kept"), let entries = int("entries"),
+                  let remaining = number("remaining_percent"), let finalLoss = number("final_test_loss"),
+                  let finalAccuracy = number("final_test_accuracy"), let esIteration = int("early_stop_iteration"),
+                  let esLoss = number("early_stop_validation_loss"), let esAccuracy = number("early_stop_test_accuracy"),
+                  let iterations = int("iterations"), let seconds = number("seconds") else { return nil }
+            return LotteryLevelResult(level: level, arm: arm, kept: kept, entries: entries, remaining: remaining, finalTestLoss: finalLoss,
+                                      finalTestAccuracy: finalAccuracy, earlyStopIteration: esIteration, earlyStopValidationLoss: esLoss,
+                                      earlyStopTestAccuracy: esAccuracy, iterations: iterations, seconds: seconds, earlyStopSplit: nil)
+        }
     }
 }

@@ -49,6 +49,14 @@ public struct OneShotPrune: Sendable {
         self.keep = keep
     }
 
+    /// The output folder's name when `out` is not given, beside the weights: the criterion and
+    /// every setting that changes the mask, so that two prunings of one checkpoint at different
+    /// sparsities get two folders (e.g. `prune-magnitude-keep0.2`, `prune-snip-keep0.1-global-output0.5`).
+    public var defaultFolderName: String {
+        "prune-\(criterion)-keep\(String(format: "%g", keep))" + (scope == .global ? "-global" : "")
+            + (keepOutput.map { "-output" + String(format: "%g", $0) } ?? "")
+    }
+
     /// A message naming the first invalid setting, or nil.
     public func validationError() -> String? {
         if !CriterionRegistry.names.contains(criterion) {
@@ -97,7 +105,7 @@ public struct OneShotPrune: Sendable {
                               + "of \(config.training.dataset), which cannot be read: \(error.description)")
             }
         }
-        let outDir = out ?? source.file.deletingLastPathComponent().appendingPathComponent("prune-\(criterion)", isDirectory: true)
+        let outDir = out ?? source.file.deletingLastPathComponent().appendingPathComponent(defaultFolderName, isDirectory: true)
         let folder = try RunFolder.open(outDir, commandLine: commandLine, results: Self.files, holds: "a pruning mask",
                                         reuse: overwrite ? .overwrite : .refuse, choices: ["replace it with --overwrite", "choose another --out"],
                                         writer: "prune")

@@ -55,7 +55,8 @@ public final class LocalExecutor: @unchecked Sendable {
             + (file == RunLayout.configFile ? ", or `masklab reproduce \(RunFolder.commandText([folder.path]))`" : "")
     }
 
-    /// Runs `list` and waits for every started job (says "start", "done" and "stopped" per job).
+    /// Runs `list` and waits for every started job (says "start" or "resume" (`StudyJob.resumes`),
+    /// then "done" or "stopped", per job).
     public func run(_ list: [StudyJob]) -> Outcome {
         var pending = Array(list.indices)
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("\(Self.scratchPrefix)\(ProcessInfo.processInfo.processIdentifier)", isDirectory: true)
@@ -69,7 +70,7 @@ public final class LocalExecutor: @unchecked Sendable {
                 do {
                     running.append((i, try launch(list[i], scratch: scratch), Date()))
                     outcome.started += 1
-                    say("start   \(list[i].label)")
+                    say((list[i].resumes ? "resume  " : "start   ") + list[i].label)
                 } catch {
                     outcome.failures.append((i, nil, error.description))
                 }

@@ -69,8 +69,9 @@ public struct Study: Sendable {
     /// The runs still to do, other than those whose key is in `queued` (Slurm tasks pending or
     /// running); throws for a folder a live process writes (naming its pid) when `checkLocks`
     /// (the local executor; Slurm tasks run on other machines and are found in the queue) — before
-    /// looking at configurations, as a live writer's folder holds whatever it is writing. Says
-    /// which runs resume and how many completed ones are skipped.
+    /// looking at configurations, as a live writer's folder holds whatever it is writing. Marks
+    /// the partial runs (`StudyJob.resumes`) and says how many resume and how many completed ones
+    /// are skipped (the executor names each run as it starts or resumes it).
     public func pending(checkLocks: Bool, queued: Set<String> = [], say: (String) -> Void) throws(SweepError) -> [StudyJob] {
         if checkLocks {
             for job in jobs where !queued.contains(key(job)) {
@@ -78,18 +79,21 @@ public struct Study: Sendable {
             }
         }
         var pending: [StudyJob] = []
-        var skipped = 0, diverged = 0
+        var skipped = 0, diverged = 0, partial = 0
         for (job, state) in try states() where !queued.contains(key(job)) {
             switch state {
             case .completed: skipped += 1
             case .diverged: diverged += 1
             case .partial:
-                say("resume  \(job.label)")
-                pending.append(job)
+                var resumed = job
+                resumed.resumes = true
+                partial += 1
+                pending.append(resumed)
             case .fresh: pending.append(job)
             }
         }
         if skipped > 0 { say("skipping \(skipped) completed run(s)") }
+        if partial > 0 { say("\(partial) partial run(s) resume from their checkpoints") }
         if diverged > 0 {
             say("skipping \(diverged) diverged run(s) (a non-finite loss; they would diverge again: delete a run's folder to train it afresh)")
         }

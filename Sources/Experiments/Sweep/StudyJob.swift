@@ -12,6 +12,9 @@ public struct StudyJob: Sendable {
     /// --init-from`), e.g. the trained dense run a pruning sweep's cell prunes and fine-tunes;
     /// nil = none. (A lottery names its θ0 in its own config, `initFrom`.)
     public var initFrom: URL?
+    /// Whether the folder holds a partial run that this launch continues from its checkpoint
+    /// (set by `Study.pending`; the executor says "resume" instead of "start").
+    public var resumes = false
 
     public init(label: String, work: JobConfig, directory: URL, initFrom: URL? = nil) {
         precondition(initFrom == nil || work.subcommand == "train", "job \(label): only a training run takes --init-from; a lottery sets initFrom in its config")
