@@ -36,6 +36,12 @@ final class FirstUseCLITests: XCTestCase {
         XCTAssertEqual(tooMany.status, 64, "a wrong setting is a usage error (EX_USAGE), as --train-subset -5 is: \(tooMany)")
         XCTAssertTrue(tooMany.stderr.contains("trainSubset must be in [0, "), tooMany.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.file("b").path), "nothing written")
+        // Beyond the dataset's official size it is refused before any data is read, --print-config too.
+        let printed = try masklab(["train", "--train-subset", "60001", "--print-config"])
+        XCTAssertEqual(printed.status, 64, "\(printed)")
+        XCTAssertTrue(printed.stderr.contains("trainSubset must be in [0, 60000]"), printed.stderr)
+        XCTAssertEqual(try masklab(["train", "--train-subset", "55000", "--validation", "5000", "--print-config"]).status, 0)
+        XCTAssertEqual(try masklab(["train", "--train-subset", "55001", "--validation", "5000", "--print-config"]).status, 64)
         XCTAssertFalse(tooMany.stdout.contains(" · "), "no announcement of a run that does not start: \(tooMany.stdout)")
         let rows = try String(contentsOf: out.file("a/metrics.csv"), encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
         let accuracy = rows[0].firstIndex(of: "test_accuracy")!

@@ -1,5 +1,6 @@
 import Foundation
 import Training
+import Datasets
 import Masks
 import Options
 
@@ -92,6 +93,11 @@ public struct RunConfig: Sendable, Equatable {
         if validation < 0 { return "validation must be ≥ 0, got \(validation)" }
         if trainSubset < 0 { return "trainSubset must be ≥ 0 (0 = all), got \(trainSubset)" }
         if testSubset < 0 { return "testSubset must be ≥ 0 (0 = all), got \(testSubset)" }
+        // Subsets beyond the dataset's official sizes are refused before any data is read (and by
+        // --print-config); a selection of classes is checked again once the data is loaded.
+        if let counts = DatasetVerifier.officialCounts(training.dataset) {
+            if let m = subsetError(trainCount: max(counts.train - validation, 0), testCount: counts.test) { return m }
+        }
         if tensorboardEveryIterations < 0 { return "tensorboardEveryIterations must be ≥ 0 (0 = per epoch only), got \(tensorboardEveryIterations)" }
         if let m = masks?.validationError() { return "masks: \(m)" }
         return nil
