@@ -140,7 +140,8 @@ public struct OptionTable<Root> {
             let inside = options.map(\.key).filter { $0.hasPrefix(key + ".") }
             throw OptionError("--set: \(key) is a group, not a value; set one of its keys (\(key).KEY=value): \(inside.joined(separator: ", "))")
         }
-        let near = Self.nearest(key, among: options.map(\.key)) ?? elsewhere(key, under: "").first
+        let near = Self.nearest(key, among: options.map(\.key))
+            ?? elsewhere(key, under: key.split(separator: ".").dropLast().joined(separator: ".")).first
         throw OptionError("--set: unknown key \(key); \(near.map { "did you mean \($0)? " } ?? "")valid keys: \(options.map(\.key).joined(separator: ", "))")
     }
 

@@ -1,4 +1,8 @@
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// An owned, 64-byte aligned, zero-initialised block of `Float`s; the only way TensorCore allocates.
 ///

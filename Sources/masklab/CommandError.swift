@@ -39,7 +39,7 @@ func refuseInapplicable(_ given: [(String, Bool)], to mode: String, because why:
 /// The failure `error` exits with: a setting that does not fit the data or the machine
 /// (`RunError.setting`) is a `UsageFailure` (status 64), like every other wrong setting; the rest
 /// are `CommandFailure` (status 1).
-func runFailure(_ error: RunError) -> Error {
-    if case .setting = error { return UsageFailure(error.description) }
-    return CommandFailure(error.description)
+func runFailure(_ error: any Error) -> Error {
+    if let run = error as? RunError, case .setting = run { return UsageFailure(run.description) }
+    return CommandFailure("\(error)")
 }

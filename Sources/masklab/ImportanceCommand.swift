@@ -141,7 +141,7 @@ struct ImportanceCommand: ParsableCommand {
                                                       lambdas: lambdaList, exclude: exclude, commandLine: CommandLine.arguments,
                                                       settings: { base in (try? importanceConfig(base: base)) ?? base }) { print($0) }
             print("wrote stats.csv, histograms.csv, histograms.svg in \(folder.path)")
-        } catch { throw CommandFailure(error.description) }
+        } catch { throw runFailure(error) }
     }
 
     /// Options from the run, overridden by the solver flags.

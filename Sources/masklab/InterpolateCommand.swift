@@ -115,7 +115,7 @@ struct InterpolateCommand: ParsableCommand {
                                                overwrite: overwrite, commandLine: CommandLine.arguments, warn: { print($0) }) { p in
                 print(String(format: "α %5.2f  train loss %.4f acc %.4f  test loss %.4f acc %.4f", p.alpha, p.trainLoss, p.trainAccuracy, p.testLoss, p.testAccuracy))
             }
-        } catch { throw CommandFailure(error.description) }
+        } catch { throw runFailure(error) }
         print(summary.report)
         print("→ \(dir.path)")
     }

@@ -195,7 +195,7 @@ struct PruneCommand: ParsableCommand {
             do {
                 let folder = try structuredJob().run(commandLine: CommandLine.arguments) { print($0) }
                 print("wrote config.json, model.safetensors, model.py, structured.json in \(folder.path)")
-            } catch let e as RunError { throw CommandFailure(e.description) }
+            } catch let e as RunError { throw runFailure(e) }
             return
         }
         /// Resolved only when the criterion reads data.
@@ -205,6 +205,6 @@ struct PruneCommand: ParsableCommand {
         do {
             let folder = try job().run(dataRoot: dataRoot, commandLine: CommandLine.arguments) { print($0) }
             print("wrote mask.safetensors, sparsity.csv, prune.json, model.json in \(folder.path)")
-        } catch let e as RunError { throw CommandFailure(e.description) }
+        } catch let e as RunError { throw runFailure(e) }
     }
 }

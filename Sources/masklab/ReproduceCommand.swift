@@ -122,7 +122,7 @@ struct ReproduceCommand: ParsableCommand {
                                     control: control, note: display.note)
         } catch {
             discard(failed: true)
-            throw CommandFailure(error.description)
+            throw runFailure(error)
         }
         if interrupted.value {
             discard()

@@ -36,6 +36,14 @@ final class FirstUseCLITests: XCTestCase {
         XCTAssertEqual(tooMany.status, 64, "a wrong setting is a usage error (EX_USAGE), as --train-subset -5 is: \(tooMany)")
         XCTAssertTrue(tooMany.stderr.contains("trainSubset must be in [0, "), tooMany.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.file("b").path), "nothing written")
+        // Within the official size but beyond these files (240 training images): refused once the
+        // data is read, with the same status, by train and by lottery.
+        for command in [train, ["lottery", "--levels", "1", "--iterations", "4", "--hidden", "16", "--threads", "1"]] {
+            let beyond = try masklab(command + ["--data", data.path, "--train-subset", "241", "--out", out.file("c").path])
+            XCTAssertEqual(beyond.status, 64, "\(command[0]): \(beyond)")
+            XCTAssertTrue(beyond.stderr.contains("trainSubset must be in [0, 240]"), beyond.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out.file("c").path), "nothing written")
+        }
         // Beyond the dataset's official size it is refused before any data is read, --print-config too.
         let printed = try masklab(["train", "--train-subset", "60001", "--print-config"])
         XCTAssertEqual(printed.status, 64, "\(printed)")

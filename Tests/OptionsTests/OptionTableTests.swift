@@ -61,6 +61,7 @@ final class OptionTableTests: XCTestCase {
         XCTAssertTrue(message { _ = try decode(#"{"inner": {"seed": 1}}"#) }.hasPrefix("unknown key inner.seed; did you mean seed (at the top level)? valid in inner: "))
         var o = Outer()
         XCTAssertTrue(message { try Outer.table.set("steps=1", in: &o) }.hasPrefix("--set: unknown key steps; did you mean inner.steps? "))
+        XCTAssertTrue(message { try Outer.table.set("inner.on=1", in: &o) }.hasPrefix("--set: unknown key inner.on; did you mean on? "))
     }
 
     func testTypeAndRangeMessagesNameTheKeyAndTheValue() {

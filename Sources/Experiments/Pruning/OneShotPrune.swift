@@ -49,9 +49,11 @@ public struct OneShotPrune: Sendable {
         self.keep = keep
     }
 
-    /// The output folder's name when `out` is not given, beside the weights: the criterion and
-    /// every setting that changes the mask, so that two prunings of one checkpoint at different
-    /// sparsities get two folders (e.g. `prune-magnitude-keep0.2`, `prune-snip-keep0.1-global-output0.5`).
+    /// The output folder's name when `out` is not given, beside the weights: the criterion and the
+    /// sparsity settings (keep share, global scope, output share), so that two prunings of one
+    /// checkpoint at different sparsities get two folders (e.g. `prune-magnitude-keep0.2`,
+    /// `prune-snip-keep0.1-global-output0.5`). Prunings that differ only in another setting (seed,
+    /// exclusions, reference, batches) share the name: the second is refused without --overwrite.
     public var defaultFolderName: String {
         "prune-\(criterion)-keep\(String(format: "%g", keep))" + (scope == .global ? "-global" : "")
             + (keepOutput.map { "-output" + String(format: "%g", $0) } ?? "")
@@ -101,6 +103,7 @@ public struct OneShotPrune: Sendable {
                 dataFolder = root
                 return try TrainingRun.splits(config, dataRoot: root).train
             } catch {
+                if case .setting = error { throw error }   // a setting the data refutes stays a usage error
                 throw .config(path: "prune", message: "\(criterion) scores the weights on training batches (--criterion-batches \(pruning.batches)) "
                               + "of \(config.training.dataset), which cannot be read: \(error.description)")
             }

@@ -110,6 +110,7 @@ public final class SlurmExecutor: @unchecked Sendable {
         }
         for j in jobs { submissions[study.key(j), default: 0] += 1 }
         say("submitted job \(id): \(jobs.count) task(s), \(study.threadsPerJob) CPU(s) each (\(script.path))")
+        for j in jobs where j.resumes { say("resume  \(j.label) (from its checkpoint, in task \(id))") }
     }
 
     /// Writes what the tasks of `jobs` read: each job's config and arguments under `configs/`

@@ -8,8 +8,8 @@ public enum StudyExecutor {
     case slurm(SlurmExecutor, wait: Bool, stopRequested: () -> Bool)
 
     /// The runs `run` starts, found before the study writes anything. A folder with another
-    /// configuration throws; locally so does a folder a live process writes, and the list says
-    /// which runs resume. On Slurm the list is empty: the executor reads the queue first, as the
+    /// configuration throws; locally so does a folder a live process writes, and the list marks
+    /// the runs that resume (`StudyJob.resumes`). On Slurm the list is empty: the executor reads the queue first, as the
     /// study's own tasks write its folders.
     public func check(_ study: Study, say: (String) -> Void) throws(SweepError) -> [StudyJob] {
         switch self {
