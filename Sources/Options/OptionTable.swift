@@ -140,8 +140,10 @@ public struct OptionTable<Root> {
             let inside = options.map(\.key).filter { $0.hasPrefix(key + ".") }
             throw OptionError("--set: \(key) is a group, not a value; set one of its keys (\(key).KEY=value): \(inside.joined(separator: ", "))")
         }
-        let near = Self.nearest(key, among: options.map(\.key))
-            ?? elsewhere(key, under: key.split(separator: ".").dropLast().joined(separator: ".")).first
+        // The same spelling first, then the same name in another group, then a near spelling.
+        let keys = options.map(\.key)
+        let near = Self.sameSpelling(key, among: keys)
+            ?? elsewhere(key, under: key.split(separator: ".").dropLast().joined(separator: ".")).first ?? Self.nearest(key, among: keys)
         throw OptionError("--set: unknown key \(key); \(near.map { "did you mean \($0)? " } ?? "")valid keys: \(options.map(\.key).joined(separator: ", "))")
     }
 
@@ -230,11 +232,11 @@ public struct OptionTable<Root> {
     private func unknownKey(_ full: String, under prefix: String) -> OptionError {
         let valid = children(of: prefix)
         let leaf = prefix.isEmpty ? full : String(full.dropFirst(prefix.count + 1))
-        let near = Self.nearest(leaf, among: valid)
+        let near = Self.sameSpelling(leaf, among: valid)
             ?? elsewhere(leaf, under: prefix).first.map { key in
                 let group = key.split(separator: ".").dropLast().joined(separator: ".")
                 return "\(key) (\(group.isEmpty ? "at the top level" : "in \(group)"))"
-            }
+            } ?? Self.nearest(leaf, among: valid)
         return OptionError("unknown key \(full); \(near.map { "did you mean \($0)? " } ?? "")valid\(prefix.isEmpty ? "" : " in \(prefix)"): \(valid.joined(separator: ", "))")
     }
 
@@ -257,11 +259,16 @@ public struct OptionTable<Root> {
         return rest.isEmpty || rest.contains(".") ? nil : rest
     }
 
+    /// The candidate that is `word` spelled otherwise (case, snake_case or kebab-case:
+    /// `weight_decay` for `weightDecay`), or nil.
+    public static func sameSpelling(_ word: String, among candidates: [String]) -> String? {
+        func plain(_ s: String) -> String { s.lowercased().filter { $0 != "_" && $0 != "-" } }
+        return candidates.first { plain($0) == plain(word) }
+    }
+
     /// The candidate closest to `word` (same letters ignoring case, else edit distance ≤ 1/3 of the length), or nil.
     public static func nearest(_ word: String, among candidates: [String]) -> String? {
-        // The same words spelled otherwise: case, snake_case or kebab-case (`weight_decay`).
-        func plain(_ s: String) -> String { s.lowercased().filter { $0 != "_" && $0 != "-" } }
-        if let same = candidates.first(where: { plain($0) == plain(word) }) { return same }
+        if let same = sameSpelling(word, among: candidates) { return same }
         // Initials of the last camelCase component, under the same prefix (`optimizer.lr` →
         // `optimizer.learningRate`), when exactly one candidate has them.
         func split(_ s: String) -> (prefix: Substring, last: Substring) {

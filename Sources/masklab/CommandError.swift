@@ -43,3 +43,13 @@ func runFailure(_ error: any Error) -> Error {
     if let run = error as? RunError, case .setting = run { return UsageFailure(run.description) }
     return CommandFailure("\(error)")
 }
+
+/// Refuses `--out` (`path`, an output of `command`) when `directory` (where it would write) is
+/// another command's folder (`FolderOwner.writer`: a run, a lottery, a comparison, …): each
+/// command writes only its own folders, so a plot or a mask comparison never replaces or adds
+/// files among a run's results. A usage error (status 64); nothing is written.
+func refuseForeignFolder(_ directory: URL, out path: String, command: String) throws {
+    guard let owner = FolderOwner.writer(of: directory) else { return }
+    throw UsageFailure("--out \(path): \(directory.path) belongs to `masklab \(owner.command)` (\(owner.evidence)); `\(command)` "
+                       + "does not write into another command's folder: choose another --out (nothing was written)")
+}

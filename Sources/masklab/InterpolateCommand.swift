@@ -114,6 +114,7 @@ struct InterpolateCommand: ParsableCommand {
                                                out: dir, trainSamples: trainSamples, testSamples: testSamples, threads: threads,
                                                overwrite: overwrite, commandLine: CommandLine.arguments, warn: { print($0) }) { p in
                 print(String(format: "α %5.2f  train loss %.4f acc %.4f  test loss %.4f acc %.4f", p.alpha, p.trainLoss, p.trainAccuracy, p.testLoss, p.testAccuracy))
+                fflush(nil)   // each point as it is computed, also into a file or pipe (Ctrl-C keeps what was printed)
             }
         } catch { throw runFailure(error) }
         print(summary.report)

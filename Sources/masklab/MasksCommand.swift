@@ -56,11 +56,13 @@ struct MasksCompareCommand: ParsableCommand {
         let names = labelList
         let comparison: MaskComparison
         let files: [URL]
+        let directory = URL(fileURLWithPath: out, isDirectory: true)
+        try refuseForeignFolder(directory, out: out, command: "masks compare")
         do {
             var sources: [MaskSource] = []
             for m in masks { sources.append(try MaskSource.load(m, fallbackConfig: fallback)) }
             comparison = try MaskComparison(sources, labels: names)
-            files = try comparison.write(into: URL(fileURLWithPath: out, isDirectory: true))
+            files = try comparison.write(into: directory)
         } catch {
             if case .usage = error { throw UsageFailure(error.description) }
             throw CommandFailure(error.description)

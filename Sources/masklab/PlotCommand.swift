@@ -37,8 +37,12 @@ struct PlotCommand: ParsableCommand {
         do { groups = try RunOverlay.groups(runs, skipped: &skipped) } catch { throw CommandFailure(error.description) }
         for s in skipped { print("left out \(s.path): \(s.reason)") }
         guard !groups.isEmpty else { throw CommandFailure("nothing to plot: no run has a finished epoch") }
-        let directory = URL(fileURLWithPath: out).deletingLastPathComponent()
         var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw UsageFailure("--out \(out) is a folder; give the SVG file's name, e.g. \(URL(fileURLWithPath: out).appendingPathComponent("runs.svg").path)")
+        }
+        let directory = URL(fileURLWithPath: out).deletingLastPathComponent()
+        try refuseForeignFolder(directory, out: out, command: "plot")
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw CommandFailure("--out \(out): the folder \(directory.path) does not exist")
         }

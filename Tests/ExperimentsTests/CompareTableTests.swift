@@ -56,6 +56,24 @@ final class CompareTableTests: XCTestCase {
         XCTAssertFalse(table.markdown().contains("eval GAP"))
     }
 
+    /// A metrics.csv cut short in its last row (a crash, or by hand) or with a non-numeric
+    /// accuracy: those rows are left out and named, never read as NaN (which made a report's
+    /// mean "nan" and its Welch p 0); a diverged run's "nan" loss is kept.
+    func testDamagedRowsAreLeftOutAndNamed() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("masklab-damaged-\(ProcessInfo.processInfo.processIdentifier).csv")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let rows = ["1,10,100,0.9,0.7,1.0,0.6,0.1,,,0.1,1,1,1", "2,20,200,nan,0.1,nan,0.1,nan,,,0.1,1,1,1",
+                    "3,30,300,0.5,0.8,0.8,x,0.3,,,0.1,1,1,1", "4,40,400,0.5,0.8,0.8"]
+        try (EpochMetrics.csvHeader + "\n" + rows.joined(separator: "\n")).write(to: file, atomically: true, encoding: .utf8)
+        var damaged: [String] = []
+        let curve = try XCTUnwrap(RunCurve.read(file, seed: 0) { damaged.append($0) })
+        XCTAssertEqual(curve.testAccuracy, [0.6, 0.1])
+        XCTAssertTrue(curve.testLoss[1].isNaN, "a diverged epoch's nan loss is a value")
+        XCTAssertEqual(damaged.count, 2, "\(damaged)")
+        XCTAssertTrue(damaged[0].contains("line 4: test_accuracy 'x' is not a number"), damaged[0])
+        XCTAssertTrue(damaged[1].contains("line 5: 6 of 14 fields (cut short or damaged)"), damaged[1])
+    }
+
     /// Runs with `trainEval` on (metrics.csv's `eval_gap` column) add the "final eval GAP" metric,
     /// read by header name from the files as the trainer writes them.
     func testEvalGapIsReportedWhenTheRunsMeasuredIt() throws {

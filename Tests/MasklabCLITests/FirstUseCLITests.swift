@@ -198,6 +198,16 @@ final class FirstUseCLITests: XCTestCase {
         let noFolder = try masklab(["plot", out.file("s3").path, "--out", out.file("missing/x.svg").path])
         XCTAssertEqual(noFolder.status, 1, "a missing folder, as a missing file")
         XCTAssertTrue(noFolder.stderr.contains("the folder \(out.file("missing").path) does not exist"), noFolder.stderr)
+        // A plot never lands among another command's results (here a run's own curves.svg), and a
+        // folder given as --out is named as such; nothing is written either way.
+        let curves = try Data(contentsOf: out.file("s4/curves.svg"))
+        let intoRun = try masklab(["plot", out.file("s3").path, "--out", out.file("s4/curves.svg").path])
+        XCTAssertEqual(intoRun.status, 64, "\(intoRun)")
+        XCTAssertTrue(intoRun.stderr.contains("belongs to `masklab train`") && intoRun.stderr.contains("nothing was written"), intoRun.stderr)
+        XCTAssertEqual(try Data(contentsOf: out.file("s4/curves.svg")), curves, "the run's own plot is untouched")
+        let aFolder = try masklab(["plot", out.file("s3").path, "--out", out.path])
+        XCTAssertEqual(aFolder.status, 64, "\(aFolder)")
+        XCTAssertTrue(aFolder.stderr.contains("is a folder; give the SVG file's name"), aFolder.stderr)
         // The same runs as arms of a comparison are named by their arms.
         for (arm, run) in [("baseline", "s3"), ("dropconnect", "dc")] {
             let target = out.file("compare-t/runs/\(arm)/seed-3")

@@ -102,6 +102,11 @@ final class PruneCLITests: XCTestCase {
         let density = try String(contentsOf: out.file("cmp/density.csv"), encoding: .utf8)
         let firstRow = try XCTUnwrap(density.split(separator: "\n").dropFirst().first)
         XCTAssertFalse(firstRow.hasSuffix(",,"), "effective density filled in from model.json: \(density)")
+        // Not into a train run's folder: a mask comparison writes only its own folders.
+        let intoRun = try masklab(["masks", "compare", out.file("magnitude-data").path, out.file("random-data").path, "--out", run])
+        XCTAssertEqual(intoRun.status, 64, "\(intoRun)")
+        XCTAssertTrue(intoRun.stderr.contains("belongs to `masklab train`"), intoRun.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.file("run/density.csv").path), "nothing written")
         // A mask given where weights are expected is named as a mask.
         let maskAsWeights = try masklab(["eval", out.file("magnitude-data/mask.safetensors").path, "--config", out.file("run/config.json").path,
                                          "--data", data.path])

@@ -62,6 +62,9 @@ final class OptionTableTests: XCTestCase {
         var o = Outer()
         XCTAssertTrue(message { try Outer.table.set("steps=1", in: &o) }.hasPrefix("--set: unknown key steps; did you mean inner.steps? "))
         XCTAssertTrue(message { try Outer.table.set("inner.on=1", in: &o) }.hasPrefix("--set: unknown key inner.on; did you mean on? "))
+        // A key of another group wins over a near spelling in this one (inner.name is 2 edits from inner.rate).
+        XCTAssertTrue(message { try Outer.table.set("inner.name=b", in: &o) }.hasPrefix("--set: unknown key inner.name; did you mean name? "))
+        XCTAssertTrue(message { _ = try decode(#"{"inner": {"name": "b"}}"#) }.hasPrefix("unknown key inner.name; did you mean name (at the top level)?"))
     }
 
     func testTypeAndRangeMessagesNameTheKeyAndTheValue() {

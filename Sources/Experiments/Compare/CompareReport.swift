@@ -19,13 +19,14 @@ public enum CompareReport {
         guard FileManager.default.fileExists(atPath: layout.directory.path) else { throw .noRuns(path: layout.directory.path) }
         var curves: [(arm: String, runs: [RunCurve])] = []
         var incomplete: [String] = []
+        var damaged: [String] = []   // rows of metrics.csv files left out, each named
         var ended: Set<String> = []   // completed, or diverged (nonFinite): no more training will change them
         var open: [String] = []   // runs that have not ended (neither completed nor diverged), blind-safe descriptions
         for arm in compare.arms {
             var runs: [RunCurve] = []
             for seed in compare.seeds {
                 let run = layout.run(arm: arm.name, seed: seed)
-                let curve = RunCurve.read(run.metrics, seed: seed)
+                let curve = RunCurve.read(run.metrics, seed: seed) { damaged.append("`\(arm.name)/seed-\(seed)`: \($0)") }
                 let runStatus = RunFolder.status(of: run)
                 if runStatus == .completed || runStatus == .nonFinite { ended.insert(CompareBlindReport.key(arm.name, seed)) }
                 if runStatus != .completed {
@@ -82,7 +83,7 @@ public enum CompareReport {
             a.seedExtension.map { CompareBlindReport.extensionText(compare, analysis: a, rule: $0, curves: curves, ended: ended) }
         }
         let markdown = reportText(compare, layout: layout, table: table, paired: paired, tests: tests.markdown, epochs: epochs.markdown,
-                                  histograms: histograms, incomplete: incomplete, interim: !open.isEmpty, seedExtension: rule)
+                                  histograms: histograms, incomplete: incomplete, damaged: damaged, interim: !open.isEmpty, seedExtension: rule)
         try save(markdown, layout.report)
         return table
     }
@@ -193,7 +194,7 @@ public enum CompareReport {
     }
 
     static func reportText(_ compare: CompareConfig, layout: CompareLayout, table: CompareTable, paired: ComparePairedTable?, tests: String, epochs: String,
-                           histograms: [(arm: String, seed: UInt64, file: String)], incomplete: [String],
+                           histograms: [(arm: String, seed: UInt64, file: String)], incomplete: [String], damaged: [String] = [],
                            interim: Bool = false, seedExtension: String? = nil) -> String {
         let base = compare.arms[0].config.training
         let budget = "\(base.budget)"
@@ -210,6 +211,10 @@ public enum CompareReport {
         if interim && compare.analysis != nil && compare.shrunk == nil {
             s += "**Unblinded interim** (`--unblind`): \(incomplete.count) run(s) are not complete, so the numbers below are not the "
             s += "study's result and must not decide whether it stops, extends or changes.\n\n"
+        }
+        if !damaged.isEmpty {
+            s += "**Damaged records** (these rows are left out of every number below; repair or retrain the run):\n\n"
+            s += damaged.map { "- \($0)" }.joined(separator: "\n") + "\n\n"
         }
         if !incomplete.isEmpty {
             s += "**Runs not completed** (those with metrics are included with the epochs they have):\n\n" + incomplete.map { "- \($0)" }.joined(separator: "\n") + "\n\n"

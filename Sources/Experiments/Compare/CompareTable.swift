@@ -25,13 +25,29 @@ public struct RunCurve: Sendable, Equatable {
     public var epochs: Int { testAccuracy.count }
 
     /// Reads a run's `metrics.csv` (columns by header name); nil when it is missing or has no rows.
-    public static func read(_ url: URL, seed: UInt64) -> RunCurve? {
+    /// A damaged row — fewer or more fields than the header (a file cut short by a crash or by
+    /// hand), or a test accuracy that is not a number — is left out and described to `damaged`
+    /// ("metrics.csv line 3: 12 of 17 fields …"), never read as NaN. (A diverged run's "nan"
+    /// losses are numbers and stay.)
+    public static func read(_ url: URL, seed: UInt64, damaged: (String) -> Void = { _ in }) -> RunCurve? {
         guard let text = try? String(contentsOf: url, encoding: .utf8) else { return nil }
-        let lines = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-        guard let header = lines.first, lines.count > 1 else { return nil }
+        let all = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        guard let header = all.first else { return nil }
+        let accuracyColumn = header.firstIndex(of: "test_accuracy")
+        var lines = [header]
+        for (n, fields) in all.enumerated().dropFirst() where fields != [""] {
+            if fields.count != header.count {
+                damaged("\(url.lastPathComponent) line \(n + 1): \(fields.count) of \(header.count) fields (cut short or damaged), left out")
+            } else if let a = accuracyColumn, Double(fields[a]) == nil {
+                damaged("\(url.lastPathComponent) line \(n + 1): test_accuracy '\(fields[a])' is not a number, left out")
+            } else {
+                lines.append(fields)
+            }
+        }
+        guard lines.count > 1 else { return nil }
         func column(_ name: String) -> [Double]? {
             guard let i = header.firstIndex(of: name) else { return nil }
-            return lines.dropFirst().map { i < $0.count ? Double($0[i]) ?? .nan : .nan }
+            return lines.dropFirst().map { Double($0[i]) ?? .nan }
         }
         guard let acc = column("test_accuracy"), let tl = column("test_loss"), let trl = column("train_loss") else { return nil }
         let gap = column("gap") ?? zip(tl, trl).map { $0 - $1 }

@@ -66,7 +66,10 @@ public enum RunOverlay {
             guard FileManager.default.fileExists(atPath: layout.config.path) else { throw notARun(path, folder) }
             var config = try RunConfig.load(from: layout.config)
             let seed = config.training.seed
-            guard let curve = RunCurve.read(layout.metrics, seed: seed), curve.epochs > 0 else {
+            var damaged: [String] = []
+            let read = RunCurve.read(layout.metrics, seed: seed) { damaged.append($0) }
+            for d in damaged { skipped.append((path, d)) }   // rows left out of the plot, each named
+            guard let curve = read, curve.epochs > 0 else {
                 let status = (try? JSONSerialization.jsonObject(with: Data(contentsOf: layout.summary)) as? [String: Any])?["status"] as? String
                 skipped.append((path, "no finished epoch in metrics.csv" + (status.map { " (status \($0))" } ?? "")))
                 continue
