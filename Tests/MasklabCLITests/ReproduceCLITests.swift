@@ -63,6 +63,17 @@ final class ReproduceCLITests: XCTestCase {
         XCTAssertTrue(bad.stdout.contains("DIFFERENT over all 3 epochs"), bad.stdout)
         XCTAssertEqual(try leftovers(tmp).count, 1, "a different reproduction keeps its folder for a look")
 
+        // The record cut short in its last row: a damaged file (exit 1, naming the line), not a
+        // "DIFFERENT" verdict about the code, and nothing is trained.
+        let whole = try String(contentsOf: metrics, encoding: .utf8)
+        try String(whole.prefix(whole.count - 30)).write(to: metrics, atomically: true, encoding: .utf8)
+        let cut = try masklab(["reproduce", run.path, "--data", data.path, "--quiet"], tmp: tmp)
+        XCTAssertEqual(cut.status, 1, "\(cut)")
+        XCTAssertTrue(cut.stderr.contains("line 4 has") && cut.stderr.contains("the record is damaged"), cut.stderr)
+        XCTAssertFalse(cut.stdout.contains("DIFFERENT"), cut.stdout)
+        XCTAssertEqual(try leftovers(tmp).count, 1, "nothing trained")
+        try whole.write(to: metrics, atomically: true, encoding: .utf8)
+
         // Out of range, not a run folder, another command's folder: refused before training.
         let range = try masklab(["reproduce", run.path, "--data", data.path, "--epochs", "4"])
         XCTAssertEqual(range.status, 64, "\(range)")

@@ -89,6 +89,11 @@ public enum RunReproduction {
             throw .config(path: layout.metrics.path, message: "missing or unreadable: the run recorded no epoch, so there is nothing to compare")
         }
         let rows = CSVComparison.table(metrics)
+        // A damaged record (a row cut short by a crash or by hand) would read as a difference: refused, naming the line.
+        if let header = rows.first, let bad = rows.indices.dropFirst().first(where: { rows[$0].count != header.count }) {
+            throw .config(path: layout.metrics.path, message: "line \(bad + 1) has \(rows[bad].count) of \(header.count) fields: the record is damaged "
+                + "(cut short?), so a reproduction could not be compared with it; restore the file (e.g. from git) first")
+        }
         let numbers = rows.first?.firstIndex(of: "epoch").map { e in rows.dropFirst().compactMap { e < $0.count ? Int($0[e]) : nil } } ?? []
         // Files written before 2026-11-29 count epochs from 0 (their first row says 0).
         let shift = numbers.first == 0 ? 1 : 0
