@@ -108,6 +108,8 @@ struct LotteryCommand: ParsableCommand {
             print("stopped; run the same command again to continue (finished levels are kept)")
             throw ExitCode(130)
         }
-        print("lottery: \(counted(outcome.results.count, "training")) in \(layout.directory.path) (levels.csv, levels.svg)")
+        print(outcome.alreadyFinished
+              ? "lottery: already finished, nothing trained: \(counted(outcome.results.count, "training")) read back in \(layout.directory.path) (levels.csv, levels.svg rewritten)"
+              : "lottery: \(counted(outcome.results.count, "training")) in \(layout.directory.path) (levels.csv, levels.svg)")
     }
 }

@@ -74,6 +74,16 @@ final class CompareTableTests: XCTestCase {
         XCTAssertTrue(damaged[1].contains("line 5: 6 of 14 fields (cut short or damaged)"), damaged[1])
     }
 
+    /// A diverged run's final values are its last finite epoch's: the arm's n says so.
+    func testDivergedRunsAreNamedInTheArmsCount() {
+        var stopped = curve(1, [0.5, 0.6])
+        stopped.diverged = true
+        let t = CompareTable([("baseline", [curve(0, [0.8, 0.9, 0.95])]), ("dropconnect", [curve(0, [0.7, 0.8, 0.9]), stopped])], target: 0.9)
+        let md = t.markdown()
+        XCTAssertTrue(md.contains("| dropconnect | 2 (1 diverged: seed 1 after epoch 2, its last finite epoch counted as final) |"), md)
+        XCTAssertTrue(md.contains("| baseline | 1 |"), md)
+    }
+
     /// Runs with `trainEval` on (metrics.csv's `eval_gap` column) add the "final eval GAP" metric,
     /// read by header name from the files as the trainer writes them.
     func testEvalGapIsReportedWhenTheRunsMeasuredIt() throws {

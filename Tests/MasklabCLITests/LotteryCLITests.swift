@@ -37,6 +37,8 @@ final class LotteryCLITests: XCTestCase {
         try compact.write(to: config)
         let again = try masklab(args + ["--threads", "1"])
         XCTAssertEqual(again.status, 0, "\(again)")
+        XCTAssertTrue(again.stdout.contains("lottery: already finished, nothing trained: 7 trainings read back"), again.stdout)
+        XCTAssertTrue(r.stdout.contains("lottery: 7 trainings in "), r.stdout)
         XCTAssertEqual(try String(contentsOf: out.file("runs/s3/levels.csv"), encoding: .utf8), levels)
         XCTAssertEqual(try Data(contentsOf: config), compact, "lottery.json rewritten by a run that resumed")
         let command = try String(contentsOf: out.file("runs/s3/command.txt"), encoding: .utf8)

@@ -26,8 +26,9 @@ public enum CompareReport {
             var runs: [RunCurve] = []
             for seed in compare.seeds {
                 let run = layout.run(arm: arm.name, seed: seed)
-                let curve = RunCurve.read(run.metrics, seed: seed) { damaged.append("`\(arm.name)/seed-\(seed)`: \($0)") }
+                var curve = RunCurve.read(run.metrics, seed: seed) { damaged.append("`\(arm.name)/seed-\(seed)`: \($0)") }
                 let runStatus = RunFolder.status(of: run)
+                if runStatus == .nonFinite { curve?.diverged = true }
                 if runStatus == .completed || runStatus == .nonFinite { ended.insert(CompareBlindReport.key(arm.name, seed)) }
                 if runStatus != .completed {
                     if runStatus != .nonFinite {

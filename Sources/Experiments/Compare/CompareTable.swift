@@ -12,6 +12,9 @@ public struct RunCurve: Sendable, Equatable {
     /// Test loss − the inference-mode loss of a fixed training subset at the same weights, per
     /// epoch (`metrics.csv`'s `eval_gap`, written when the run has `trainEval` on); nil without it.
     public var evalGap: [Double]?
+    /// The run stopped on a non-finite loss: its curve ends at its last finite epoch, and its
+    /// "final" values are that epoch's (the table says so in the arm's n).
+    public var diverged = false
 
     public init(seed: UInt64, testAccuracy: [Double], testLoss: [Double], trainLoss: [Double], gap: [Double], evalGap: [Double]? = nil) {
         self.seed = seed
@@ -155,7 +158,11 @@ public struct CompareTable: Sendable {
                 let c = Self.cell(summary(arm, m), format: m.format)
                 return m == .epochsToTarget ? "\(c) (\(values(arm, m).count)/\(n) reached)" : c
             }
-            out += "| \(arm) | \(n) | " + cells.joined(separator: " | ") + " |\n"
+            // A diverged run's "final" values are its last finite epoch's: said next to n.
+            let diverged = (runs[arm] ?? []).filter(\.diverged)
+            let count = diverged.isEmpty ? "\(n)" : "\(n) (\(diverged.count) diverged: seed\(diverged.count > 1 ? "s" : "") "
+                + diverged.map { "\($0.seed) after epoch \($0.epochs)" }.joined(separator: ", ") + ", its last finite epoch counted as final)"
+            out += "| \(arm) | \(count) | " + cells.joined(separator: " | ") + " |\n"
         }
         return out
     }

@@ -28,6 +28,8 @@ public enum LotteryRun {
     public struct Outcome: Sendable {
         public var results: [LotteryLevelResult]
         public var stopped: Bool
+        /// The chain was already finished: its results were read back and nothing trained.
+        public var alreadyFinished = false
     }
 
     /// Runs (or resumes) the lottery `config` in `layout`. `callbacks` (e.g. a progress display)
@@ -97,7 +99,7 @@ public enum LotteryRun {
         if let finished = finishedResults(config, layout: layout) {
             for r in finished { log(describe(r, stopsOn: stopsOn)) }
             try writeSummary(finished, layout: layout, title: "\(network.name) on \(config.run.training.dataset)", seed: config.run.training.seed)
-            return Outcome(results: finished, stopped: false)
+            return Outcome(results: finished, stopped: false, alreadyFinished: true)
         }
         try folder.writeCommand((note.map { [("config", $0)] } ?? []) + [("data", dataRoot.path)])
         let seed = config.run.training.seed
