@@ -37,10 +37,18 @@ func refuseInapplicable(_ given: [(String, Bool)], to mode: String, because why:
 }
 
 /// The failure `error` exits with: a setting that does not fit the data or the machine
-/// (`RunError.setting`) is a `UsageFailure` (status 64), like every other wrong setting; the rest
-/// are `CommandFailure` (status 1).
+/// (`RunError.setting`), and an output folder that holds results without `--overwrite` or belongs
+/// to another command (`existingResults`, `foreignFolder`: choose another `--out`), are
+/// `UsageFailure`s (status 64), like every other wrong setting; the rest are `CommandFailure`
+/// (status 1). Only for errors about the command's own output: an *input* folder of the wrong
+/// kind stays status 1, like a missing file.
 func runFailure(_ error: any Error) -> Error {
-    if let run = error as? RunError, case .setting = run { return UsageFailure(run.description) }
+    if let run = error as? RunError {
+        switch run {
+        case .setting, .existingResults, .foreignFolder: return UsageFailure(run.description)
+        default: break
+        }
+    }
     return CommandFailure("\(error)")
 }
 
