@@ -165,6 +165,8 @@ final class RunFolderCLITests: XCTestCase {
         // A completed run offers no --resume, and --resume on it trains nothing and says so.
         let refused = try masklab(["train", "--config", config.path, "--out", run.path, "--data", data.path])
         XCTAssertEqual(refused.status, 64, "an --out that holds a finished run is a usage error, as in reproduce and plot: \(refused)")
+        let otherSeed = try masklab(["train", "--config", config.path, "--out", run.path, "--data", data.path, "--resume", "--seed", "9"])
+        XCTAssertEqual(otherSeed.status, 64, "resuming with other settings than the run's is a usage error: \(otherSeed)")
         XCTAssertFalse(refused.stderr.contains("--resume"), "a completed run has nothing to continue: \(refused.stderr)")
         XCTAssertEqual(refused.stdout, "", "a refused run is not announced first")
         // --resume into a folder with nothing to continue says that it starts a new run.

@@ -7,9 +7,10 @@ import Models
 public enum RunError: Error, CustomStringConvertible {
     /// A setting or input cannot run; `path` is the file, folder, key or flag it concerns.
     case config(path: String, message: String)
-    /// A setting valid on its own that does not fit the data or the machine (a subset larger than
-    /// its split, a run larger than memory): a usage error, found once the data is read.
-    case setting(message: String)
+    /// A setting valid on its own that does not fit the data, the machine or the folder (a subset
+    /// larger than its split, a run larger than memory, a resume with other settings than the
+    /// run's): a usage error, found once the data or the folder is read. `path` as in `config`.
+    case setting(path: String, message: String)
     case dataset(DatasetError)
     case model(ModelError)
     case training(TrainingError)
@@ -28,7 +29,7 @@ public enum RunError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .config(path, message): return "\(path): \(message)"
-        case let .setting(message): return "config: \(message)"
+        case let .setting(path, message): return "\(path): \(message)"
         case let .dataset(e): return e.description
         case let .model(e): return e.description
         case let .training(e): return e.description

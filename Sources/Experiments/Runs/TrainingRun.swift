@@ -15,7 +15,7 @@ public enum TrainingRun {
     public static func materialise(_ config: RunConfig, dataRoot: URL) throws(RunError) -> (network: Network, splits: DataSplits, augmentation: (any Augmentation)?) {
         let t = config.training
         let splits = try splits(config, dataRoot: dataRoot)
-        if let m = config.memoryError(sampleShape: splits.train.sampleShape, classes: splits.train.classes) { throw .setting(message: m) }
+        if let m = config.memoryError(sampleShape: splits.train.sampleShape, classes: splits.train.classes) { throw .setting(path: "config", message: m) }
         let network: Network
         do {
             network = try ModelRegistry.make(t.model, sampleShape: splits.train.sampleShape, classes: splits.train.classes, options: t.modelOptions)
@@ -32,7 +32,7 @@ public enum TrainingRun {
         do {
             loaded = try DatasetRegistry.load(t.dataset, root: dataRoot, classes: config.classes, validation: config.validation, streams: RandomStreams(seed: t.seed))
         } catch { throw .dataset(error) }
-        if let m = config.subsetError(trainCount: loaded.train.count, testCount: loaded.test.count) { throw .setting(message: m) }
+        if let m = config.subsetError(trainCount: loaded.train.count, testCount: loaded.test.count) { throw .setting(path: "config", message: m) }
         return TrainSubset.apply(config.trainSubset, testSubset: config.testSubset, to: loaded, seed: t.seed)
     }
 
@@ -41,7 +41,7 @@ public enum TrainingRun {
     public static func testSplit(_ config: RunConfig, dataRoot: URL) throws(RunError) -> Dataset {
         let test: Dataset
         do { test = try DatasetRegistry.loadTest(config.training.dataset, root: dataRoot, classes: config.classes) } catch { throw .dataset(error) }
-        if let m = config.subsetError(trainCount: .max, testCount: test.count) { throw .setting(message: m) }
+        if let m = config.subsetError(trainCount: .max, testCount: test.count) { throw .setting(path: "config", message: m) }
         return TrainSubset.test(config.testSubset, of: test)
     }
 
@@ -194,7 +194,7 @@ public enum TrainingRun {
         // Settings the optimiser or schedule ignores are no difference (`readSettings`).
         guard saved.resumeSettings == config.resumeSettings else {
             let what = ConfigDiff.brief(saved: saved.resumeSettings.jsonText(), requested: config.resumeSettings.jsonText())
-            throw .config(path: layout.config.path, message: "the run folder holds a different configuration"
+            throw .setting(path: layout.config.path, message: "the run folder holds a different configuration"
                 + (what.isEmpty ? "" : " (\(what))") + "; "
                 + (differsOnlyInBudget(saved, config) ? budgetChangeAdvice(layout) : "resume with the same settings or choose another --out"))
         }
