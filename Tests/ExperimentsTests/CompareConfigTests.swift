@@ -75,6 +75,11 @@ final class CompareConfigTests: XCTestCase {
         XCTAssertTrue(message(["name": "t", "seeds": [0], "base": base(), "arms": [["name": "a", "masks": ["name": "dropconnect", "kep": 1]]]]).contains("kep"))
         XCTAssertTrue(message(["name": "t", "seeds": [0], "base": base(), "arms": [["name": "a", "masks": ["keep": 2.0]]]]).contains("keep"))
         XCTAssertTrue(message(["name": "a/b", "seeds": [0], "base": base()]).contains("name"))
+        var threaded = base()
+        threaded["threads"] = 2
+        XCTAssertTrue(message(["name": "t", "seeds": [0], "base": threaded]).contains("\"base.threads\" is 2, but \"threadsPerJob\" (1)"),
+                      "a base threads that threadsPerJob would replace is refused")
+        XCTAssertEqual(message(["name": "t", "seeds": [0], "base": threaded, "threadsPerJob": 2]), "")
         // A bad key of the base is the base's, not the first arm's.
         var bad = base()
         bad["batchSise"] = 8

@@ -7,6 +7,18 @@ final class SweepConfigTests: XCTestCase {
         try SweepConfig.parse(ConfigText.json(json, path: "t.json"), path: "t.json")
     }
 
+    /// `threadsPerJob` sets every run's threads: a base that says otherwise is refused, not
+    /// silently replaced (a lottery base's run.threads too); the same number is accepted.
+    func testABaseThreadsOtherThanThreadsPerJobIsRefused() throws {
+        XCTAssertThrowsError(try parse(#"{"name": "s", "base": {"model": "mlp", "threads": 2}, "grid": {"seed": [0, 1]}}"#)) { error in
+            XCTAssertTrue("\(error)".contains("\"base.threads\" is 2, but \"threadsPerJob\" (1) sets every run's threads"), "\(error)")
+        }
+        XCTAssertThrowsError(try parse(#"{"name": "l", "command": "lottery", "base": {"run": {"threads": 2}}, "threadsPerJob": 1, "grid": {"run.seed": [0]}}"#)) { error in
+            XCTAssertTrue("\(error)".contains("\"base.run.threads\" is 2"), "\(error)")
+        }
+        XCTAssertEqual(try parse(#"{"name": "s", "base": {"model": "mlp", "threads": 2}, "threadsPerJob": 2, "grid": {"seed": [0, 1]}}"#).threadsPerJob, 2)
+    }
+
     /// An axis over a setting the optimiser or schedule ignores would train one run several
     /// times under different names: refused, naming the point and the setting. An axis the
     /// optimiser reads (and a base file that records an ignored key) are accepted.

@@ -109,6 +109,7 @@ public struct CompareConfig: Sendable {
         guard case let .object(base)? = dict["base"] else {
             throw .config(path: path, message: "\"base\" must be a run config object (the keys of a run's config.json)")
         }
+        if let m = StudyFile.baseThreadsConflict(dict["base"], threadsPerJob: threads) { throw .config(path: path, message: m) }
         var overrides: [(name: String, masks: ConfigValue?)] = []
         if let list = dict["arms"] {
             guard case let .array(items) = list, !items.isEmpty else {

@@ -34,6 +34,21 @@ enum StudyFile {
         }
         let jobs = try count("jobs"), threads = try count("threadsPerJob")
         guard threads <= TrainingConfig.maxThreads else { throw fail("\"threadsPerJob\" must be in [1, \(TrainingConfig.maxThreads)], got \(threads)") }
+        if let m = baseThreadsConflict(dict["base"], threadsPerJob: threads) { throw fail(m) }
         return (dict, name, jobs, threads)
+    }
+
+    /// The refusal when a study's `base` sets `threads` (or a lottery base's `run.threads`) to
+    /// other than `threadsPerJob`, which sets every run's threads (and so its bits): the base's
+    /// value would be replaced without a word. Nil when it agrees or is not given.
+    static func baseThreadsConflict(_ base: ConfigValue?, threadsPerJob: Int) -> String? {
+        let object = base?.object
+        for (key, value) in [("base.threads", object?["threads"]), ("base.run.threads", object?["run"]?.object?["threads"])] {
+            if case let .number(t)? = value, Int(t) != threadsPerJob {
+                return "\"\(key)\" is \(t), but \"threadsPerJob\" (\(threadsPerJob)) sets every run's threads: "
+                    + "remove threads from base, or set \"threadsPerJob\": \(t)"
+            }
+        }
+        return nil
     }
 }
