@@ -243,10 +243,9 @@ public struct OptionTable<Root> {
     /// Full keys outside `prefix` whose last component is `leaf` spelled alike (case, `_`, `-`):
     /// a key given in the wrong group (`momentum` at the top level for `optimizer.momentum`).
     func elsewhere(_ leaf: String, under prefix: String) -> [String] {
-        func plain(_ s: some StringProtocol) -> String { s.lowercased().filter { $0 != "_" && $0 != "-" } }
-        let wanted = plain(leaf.split(separator: ".").last ?? Substring(leaf))
+        let wanted = Self.plainSpelling(leaf.split(separator: ".").last ?? Substring(leaf))
         return options.map(\.key).filter { key in
-            guard let last = key.split(separator: ".").last, plain(last) == wanted else { return false }
+            guard let last = key.split(separator: ".").last, Self.plainSpelling(last) == wanted else { return false }
             return Self.leaf(key, under: prefix) == nil
         }
     }
@@ -262,9 +261,12 @@ public struct OptionTable<Root> {
     /// The candidate that is `word` spelled otherwise (case, snake_case or kebab-case:
     /// `weight_decay` for `weightDecay`), or nil.
     public static func sameSpelling(_ word: String, among candidates: [String]) -> String? {
-        func plain(_ s: String) -> String { s.lowercased().filter { $0 != "_" && $0 != "-" } }
-        return candidates.first { plain($0) == plain(word) }
+        let wanted = plainSpelling(word)
+        return candidates.first { plainSpelling($0) == wanted }
     }
+
+    /// `s` lowercased without `_` and `-`: how two spellings of one key are compared.
+    static func plainSpelling(_ s: some StringProtocol) -> String { s.lowercased().filter { $0 != "_" && $0 != "-" } }
 
     /// The candidate closest to `word` (same letters ignoring case, else edit distance ≤ 1/3 of the length), or nil.
     public static func nearest(_ word: String, among candidates: [String]) -> String? {
