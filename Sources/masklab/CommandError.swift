@@ -42,14 +42,39 @@ func refuseInapplicable(_ given: [(String, Bool)], to mode: String, because why:
 /// `UsageFailure`s (status 64), like every other wrong setting; the rest are `CommandFailure`
 /// (status 1). Only for errors about the command's own output: an *input* folder of the wrong
 /// kind stays status 1, like a missing file.
+///
+/// A study's refusals of the same kind are usage errors too: a run folder that holds a run with
+/// other settings (`conflictingRun`), a `threadsPerJob` other than the one the comparison started
+/// with, a changed pre-registered analysis, runs from several machines without
+/// `--allow-mixed-machines`; so is a study's folder error that is one of the above.
 func runFailure(_ error: any Error) -> Error {
-    if let run = error as? RunError {
+    isSettingConflict(error) ? UsageFailure("\(error)") : CommandFailure("\(error)")
+}
+
+/// Whether `error` is a setting that conflicts with the data, the machine or what a folder
+/// already holds (see `runFailure`).
+private func isSettingConflict(_ error: any Error) -> Bool {
+    switch error {
+    case let run as RunError:
         switch run {
-        case .setting, .existingResults, .foreignFolder: return UsageFailure(run.description)
-        default: break
+        case .setting, .existingResults, .foreignFolder: return true
+        default: return false
         }
+    case let sweep as SweepError:
+        switch sweep {
+        case .conflictingRun, .mixedMachines: return true
+        case let .folder(run): return isSettingConflict(run)
+        default: return false
+        }
+    case let compare as CompareError:
+        switch compare {
+        case .conflictingRun, .threadsChanged, .analysisChanged, .mixedMachines: return true
+        case let .folder(run): return isSettingConflict(run)
+        case let .runs(sweep): return isSettingConflict(sweep)
+        default: return false
+        }
+    default: return false
     }
-    return CommandFailure("\(error)")
 }
 
 /// Refuses `--out` (`path`, an output of `command`) when `directory` (where it would write) is

@@ -82,7 +82,7 @@ struct CompareCommand: ParsableCommand {
                 do throws(CompareError) { return try runner.execute(commandLine: CommandLine.arguments, facts: facts, on: executor,
                                                                          redeclareAnalysis: redeclareAnalysis,
                                                                          allowMixedMachines: allowMixedMachines, say: say) } catch {
-                    throw CommandFailure(error.description)
+                    throw runFailure(error)
                 }
             }
             switch outcome {
@@ -97,7 +97,7 @@ struct CompareCommand: ParsableCommand {
         do {
             if reportOnly, let line = try AnalysisDeclaration.record(compare, layout: layout, redeclare: redeclareAnalysis) { print(line) }
             table = try CompareReport.write(compare, layout: layout, unblind: unblind)
-        } catch { throw CommandFailure(error.description) }
+        } catch { throw runFailure(error) }
         if let table { print(table.markdown()) } else {
             print("runs are missing and the analysis is pre-registered: the report is blinded (progress only; --report-only --unblind shows the interim numbers)")
         }

@@ -35,7 +35,7 @@ struct DiffCommand: ParsableCommand {
             }
         }
         do {
-            let (x, y, n) = ConfigDiff.aligned(try ConfigDiff.load(a), try ConfigDiff.load(b))
+            let (x, y, n) = ConfigDiff.aligned(try ConfigDiff.load(a), try ConfigDiff.load(b), pathA: a, pathB: b)
             differences = ConfigDiff.differences(x, y)
             note = n
         } catch {

@@ -57,14 +57,14 @@ struct MasksCompareCommand: ParsableCommand {
         let comparison: MaskComparison
         let files: [URL]
         let directory = URL(fileURLWithPath: out, isDirectory: true)
-        try refuseForeignFolder(directory, out: out, command: "masks compare")
         do {
             var sources: [MaskSource] = []
             for m in masks { sources.append(try MaskSource.load(m, fallbackConfig: fallback)) }
             comparison = try MaskComparison(sources, labels: names)
-            files = try comparison.write(into: directory)
+            files = try comparison.write(into: directory, commandLine: CommandLine.arguments)
         } catch {
             if case .usage = error { throw UsageFailure(error.description) }
+            if case let .folder(run) = error { throw runFailure(run) }
             throw CommandFailure(error.description)
         }
         print(comparison.text(), terminator: "")

@@ -58,7 +58,7 @@ struct PruneSweepCommand: ParsableCommand {
         let sweep = PruningSweep(config: file, root: URL(fileURLWithPath: out, isDirectory: true))
         let say: @Sendable (String) -> Void = { line in StandardStreams.out(line + "\n") }
         if dryRun {
-            do { print(try sweep.dryRun()) } catch { throw CommandFailure(error.description) }
+            do { print(try sweep.dryRun()) } catch { throw runFailure(error) }
             return
         }
         if !reportOnly {
@@ -66,10 +66,10 @@ struct PruneSweepCommand: ParsableCommand {
             let facts = [("data", dataRoot.path), cluster.fact(jobs: file.jobs, threadsPerJob: file.threadsPerJob)]
             // A partition or time limit Slurm refuses: say so before the sweep's folder is written.
             try cluster.withExecutor(for: sweep.phases[0], jobs: file.jobs, dataRoot: dataRoot, say: say) { executor in
-                do throws(SweepError) { try executor.preflight() } catch { throw CommandFailure(error.description) }
+                do throws(SweepError) { try executor.preflight() } catch { throw runFailure(error) }
             }
             let folder: RunFolder
-            do { folder = try sweep.open(commandLine: CommandLine.arguments, facts: facts) } catch { throw CommandFailure(error.description) }
+            do { folder = try sweep.open(commandLine: CommandLine.arguments, facts: facts) } catch { throw runFailure(error) }
             defer { folder.close() }
             var outcome = Study.Outcome.finished
             for (k, phase) in sweep.phases.enumerated() where outcome == .finished {
@@ -77,7 +77,7 @@ struct PruneSweepCommand: ParsableCommand {
                 outcome = try cluster.withExecutor(for: phase, jobs: file.jobs, dataRoot: dataRoot, say: say) { executor in
                     do throws(SweepError) { return try sweep.run(phase, on: executor, allowMixedMachines: allowMixedMachines, say: say) } catch {
                         try? PruningSweepReport.read(sweep).write(to: sweep.directory)
-                        throw CommandFailure(error.description)
+                        throw runFailure(error)
                     }
                 }
             }

@@ -56,7 +56,7 @@ struct SweepCommand: ParsableCommand {
         let sweep = Sweep(config: file, layout: SweepLayout(root: URL(fileURLWithPath: out, isDirectory: true), name: file.name))
         let say: @Sendable (String) -> Void = { line in StandardStreams.out(line + "\n") }
         if dryRun {
-            do { print(try sweep.dryRun()) } catch { throw CommandFailure(error.description) }
+            do { print(try sweep.dryRun()) } catch { throw runFailure(error) }
             return
         }
         if !reportOnly {
@@ -64,7 +64,7 @@ struct SweepCommand: ParsableCommand {
             let facts = [("data", dataRoot.path), cluster.fact(jobs: file.jobs, threadsPerJob: file.threadsPerJob)]
             let outcome = try cluster.withExecutor(for: sweep.study, jobs: file.jobs, dataRoot: dataRoot, say: say) { executor in
                 do throws(SweepError) { return try sweep.execute(commandLine: CommandLine.arguments, facts: facts, on: executor, say: say) } catch {
-                    throw CommandFailure(error.description)
+                    throw runFailure(error)
                 }
             }
             if outcome == .stopped {
@@ -72,7 +72,7 @@ struct SweepCommand: ParsableCommand {
                 throw ExitCode(130)
             }
         } else {
-            do { try sweep.report().write(to: sweep.layout) } catch { throw CommandFailure(error.description) }
+            do { try sweep.report().write(to: sweep.layout) } catch { throw runFailure(error) }
         }
         print(sweep.report().markdown())
         print("report: \(sweep.layout.report.path)")

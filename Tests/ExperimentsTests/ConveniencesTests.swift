@@ -48,6 +48,41 @@ final class ConveniencesTests: XCTestCase {
         }
     }
 
+    /// A run against its comparison is compared with the run that comparison makes of the run's
+    /// arm at its seed (`threadsPerJob` threads, the arm's masks), not with the bare `base` block.
+    func testConfigDiffAlignsARunWithItsComparisonArm() throws {
+        var base = RunConfig()
+        base.training.optimizer.learningRate = 0.05
+        base.masks = MaskConfig(name: "none", keep: 0.5)
+        var baseObject = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(base.jsonText().utf8)) as? [String: Any])
+        baseObject["threads"] = nil   // a study's base leaves them to threadsPerJob
+        let study: [String: Any] = ["name": "t", "seeds": [0, 1], "jobs": 1, "threadsPerJob": 1, "base": baseObject,
+                                    "arms": [["name": "baseline", "masks": NSNull()], ["name": "dropconnect", "masks": ["name": "dropconnect"]]]]
+        let config = try CompareConfig.parse(study, path: "t")
+        let run = try XCTUnwrap(config.arm("dropconnect")).config
+        var made = config.runConfig(try XCTUnwrap(config.arm("dropconnect")), seed: 1)
+        let runObject = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(made.jsonText().utf8)) as? [String: Any])
+        XCTAssertEqual(run.masks?.name, "dropconnect")
+        // Named by its folder: exactly the run the comparison makes, so nothing differs.
+        let byFolder = ConfigDiff.aligned(runObject, study, pathA: "/x/compare-t/runs/dropconnect/seed-1")
+        XCTAssertEqual(ConfigDiff.differences(byFolder.a, byFolder.b).map(\.line), [])
+        XCTAssertTrue(byFolder.note?.contains("arm \"dropconnect\" at seed 1") == true, byFolder.note ?? "")
+        // Outside a comparison folder, the closest arm; a real difference still shows.
+        made.training.optimizer.learningRate = 0.1
+        let moved = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(made.jsonText().utf8)) as? [String: Any])
+        let closest = ConfigDiff.aligned(study, moved, pathB: "/tmp/elsewhere")
+        XCTAssertTrue(closest.note?.contains("arm \"dropconnect\" at seed 1") == true, closest.note ?? "")
+        XCTAssertEqual(ConfigDiff.differences(closest.a, closest.b).map(\.line), ["optimizer.learningRate: 0.05 → 0.1"])
+        // The baseline arm has no masks and the study sets one thread: neither is a difference.
+        let baseline = config.runConfig(try XCTUnwrap(config.arm("baseline")), seed: 0)
+        let baselineObject = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(baseline.jsonText().utf8)) as? [String: Any])
+        let plain = ConfigDiff.aligned(baselineObject, study, pathA: "/x/compare-t/runs/baseline/seed-0")
+        XCTAssertEqual(ConfigDiff.differences(plain.a, plain.b).map(\.line), [])
+        // Against the bare base block both would differ (the old comparison).
+        let bare = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(base.jsonText().utf8)) as? [String: Any])
+        XCTAssertFalse(ConfigDiff.differences(baselineObject, bare).isEmpty)
+    }
+
     /// `masklab bench --torch` finds the project's own bench/torch_anchor.py from a binary in .build.
     func testTorchAnchorScriptIsFoundInTheProject() throws {
         let project = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

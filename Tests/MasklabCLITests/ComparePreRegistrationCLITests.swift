@@ -69,7 +69,7 @@ final class ComparePreRegistrationCLITests: XCTestCase {
 
         // Another thread count is refused naming both; another --jobs is not.
         let threads = try masklab(run + ["--threads-per-job", "2"])
-        XCTAssertNotEqual(threads.status, 0, "\(threads)")
+        XCTAssertEqual(threads.status, 64, "another thread count than the study started with is a usage error: \(threads)")
         XCTAssertTrue(threads.stderr.contains("with 1 thread(s) each") && threads.stderr.contains("asks for 2"), threads.stderr)
         let jobs = try masklab(run + ["--jobs", "1"])
         XCTAssertEqual(jobs.status, 0, "\(jobs)")

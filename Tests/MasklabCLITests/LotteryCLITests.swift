@@ -43,6 +43,11 @@ final class LotteryCLITests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: config), compact, "lottery.json rewritten by a run that resumed")
         let command = try String(contentsOf: out.file("runs/s3/command.txt"), encoding: .utf8)
         XCTAssertEqual(command.components(separatedBy: "--- earlier invocation of this folder ---").count, 1, command)
+        // Another setting on the finished chain is refused as a usage error (64), naming it; nothing changes.
+        let otherEval = try masklab(args + ["--eval-every", "2"])
+        XCTAssertEqual(otherEval.status, 64, "\(otherEval)")
+        XCTAssertTrue(otherEval.stderr.contains("other settings") && otherEval.stderr.contains("evaluateEvery 4 in the folder, 2 here"), otherEval.stderr)
+        XCTAssertEqual(try String(contentsOf: out.file("runs/s3/levels.csv"), encoding: .utf8), levels)
 
         // Interpolation between the dense network and the 25% ticket.
         let i = try masklab(["interpolate", out.file("runs/s3/level_00").path, out.file("runs/s3/level_02").path, "--data", data.path,

@@ -61,6 +61,21 @@ final class SweepCLITests: XCTestCase {
         let dryAfter = try Self.masklab(["sweep", file.path, "--out", out.path, "--dry-run"])
         XCTAssertTrue(dryAfter.stdout.contains("5 run(s): 5 completed, 0 to run"), dryAfter.stdout)
 
+        // A summary.json cut short: the dry run and the sweep say so, and the run resumes from its
+        // checkpoint, which writes the same summary again (the sweep table is unchanged).
+        let cut = root.appendingPathComponent("runs").appendingPathComponent(runs.sorted()[0]).appendingPathComponent("summary.json")
+        let whole = try Data(contentsOf: cut)
+        try whole.prefix(60).write(to: cut)
+        let dryCut = try Self.masklab(["sweep", file.path, "--out", out.path, "--dry-run"])
+        XCTAssertTrue(dryCut.stdout.contains("4 completed, 1 to run") && dryCut.stdout.contains("summary.json cannot be read (cut short or damaged)"),
+                      dryCut.stdout)
+        let mended = try Self.masklab(["sweep", file.path, "--out", out.path, "--data", data.path])
+        XCTAssertEqual(mended.status, 0, "\(mended)")
+        XCTAssertTrue(mended.stdout.contains("summary.json cannot be read") && mended.stdout.contains("1 partial run(s) resume"), mended.stdout)
+        let rewritten = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: cut)) as? [String: Any])
+        XCTAssertEqual(rewritten["status"] as? String, "completed")
+        XCTAssertEqual(try String(contentsOf: root.appendingPathComponent("sweep.csv"), encoding: .utf8), csv)
+
         // The grid edited (lr 0.1 dropped): the report names the two run folders it no longer covers.
         try Self.writeSweep(file, grid: ["optimizer.learningRate": [0.05], "seed": [1, 2]], points: [["optimizer.learningRate": 0.2, "seed": 7]])
         let edited = try Self.masklab(["sweep", file.path, "--out", out.path, "--report-only"])

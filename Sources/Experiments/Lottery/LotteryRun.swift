@@ -72,7 +72,7 @@ public enum LotteryRun {
                 return
             }
             let what = ConfigDiff.brief(saved: (try? RunFolder.encodeJSON(saved, path: layout.config.path)) ?? "", requested: configText)
-            throw .config(path: layout.config.path, message: "the folder holds a lottery run with other settings"
+            throw .setting(path: layout.config.path, message: "the folder holds a lottery run with other settings"
                 + (what.isEmpty ? "" : " (\(what))") + "; use the same settings to resume (--levels may grow), or another --out")
         }
         defer { folder.close() }

@@ -1,7 +1,7 @@
 import Masks
 
 /// Why `masklab masks compare` cannot compare its sources.
-public enum MaskCompareError: Error, Equatable, CustomStringConvertible {
+public enum MaskCompareError: Error, CustomStringConvertible {
     /// A source that is missing, unreadable or not a mask (what was expected in `message`).
     case source(path: String, message: String)
     /// `source`'s mask does not have the tensors of `reference`'s (the first difference).
@@ -12,6 +12,8 @@ public enum MaskCompareError: Error, Equatable, CustomStringConvertible {
     case usage(String)
     /// A report file that cannot be written.
     case output(path: String, message: String)
+    /// The output folder cannot be taken or written (another command's folder, a live writer, a full disk).
+    case folder(RunError)
 
     public var description: String {
         switch self {
@@ -21,6 +23,7 @@ public enum MaskCompareError: Error, Equatable, CustomStringConvertible {
         case let .model(path, difference): return "\(path): \(difference) (hint: --config names the model the masks were made for)"
         case let .usage(message): return message
         case let .output(path, message): return "\(path): \(message)"
+        case let .folder(error): return error.description
         }
     }
 }

@@ -16,7 +16,7 @@ public struct MaskComparison: Sendable {
     /// `overlaps[i][j]` for every pair i < j (nil on and below the diagonal).
     public var overlaps: [[MaskOverlap?]]
 
-    /// The files `write(into:)` creates.
+    /// The files `write(into:commandLine:)` creates.
     public static let densityFile = "density.csv", jaccardFile = "jaccard.csv"
     public static let overlapPlot = "overlap.svg", layerOverlapPlot = "overlap-layers.svg"
 
@@ -177,18 +177,29 @@ public struct MaskComparison: Sendable {
         return plot
     }
 
-    /// Writes the CSVs and heat maps into `directory` (created if needed); returns their URLs.
-    @discardableResult
-    public func write(into directory: URL) throws(MaskCompareError) -> [URL] {
-        let files = [Self.densityFile, Self.jaccardFile, Self.overlapPlot, Self.layerOverlapPlot].map { directory.appendingPathComponent($0) }
+    /// The files a comparison writes, in the order `write` returns them.
+    public static let files = [densityFile, jaccardFile, overlapPlot, layerOverlapPlot]
+
+    /// Writes `density.csv`, `jaccard.csv`, `overlap.svg` and `overlap-layers.svg`, and
+    /// `command.txt` (`commandLine`, where the masks came from), into `directory`, taken as a
+    /// `RunFolder` (locked while it is written, each file replaced atomically). An earlier
+    /// comparison's files there are replaced; a folder that another command writes (a run, a
+    /// lottery, …) is refused (`.folder(.foreignFolder)`) before anything is written.
+    public func write(into directory: URL, commandLine: [String]) throws(MaskCompareError) -> [URL] {
+        let folder: RunFolder
         do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            try densityCSV().write(to: files[0], atomically: true, encoding: .utf8)
-            try jaccardCSV().write(to: files[1], atomically: true, encoding: .utf8)
-            try overlapPlot().write(to: files[2])
-            try layerOverlapPlot().write(to: files[3])
-        } catch { throw .output(path: directory.path, message: "cannot write the comparison: \(error.localizedDescription)") }
-        return files
+            folder = try RunFolder.open(directory, commandLine: commandLine, results: Self.files, holds: "a mask comparison",
+                                        reuse: .overwrite, choices: [], writer: "masks")
+        } catch { throw .folder(error) }
+        defer { folder.close() }
+        do {
+            try folder.writeCommand([("masks", sources.map(\.path).joined(separator: " "))])
+            try folder.write(densityCSV(), to: Self.densityFile)
+            try folder.write(jaccardCSV(), to: Self.jaccardFile)
+            try folder.write(overlapPlot().svg(), to: Self.overlapPlot)
+            try folder.write(layerOverlapPlot().svg(), to: Self.layerOverlapPlot)
+        } catch { throw .folder(error) }
+        return Self.files.map { folder.file($0) }
     }
 
     /// A CSV field, quoted when it holds a comma, quote or line break.

@@ -97,26 +97,62 @@ public enum ConfigDiff {
     }
 
     /// `a` and `b` made comparable when one is a run's config and the other a lottery's or a
-    /// comparison's file: that side stands for the training runs it makes (the lottery's `run`,
-    /// the comparison's `base`, defaults spelled out), and `note` says so. Otherwise unchanged.
-    public static func aligned(_ a: [String: Any], _ b: [String: Any]) -> (a: [String: Any], b: [String: Any], note: String?) {
-        /// The run block of a lottery or comparison file, with its key, or nil for a run config.
-        func runBlock(_ o: [String: Any]) -> (key: String, block: [String: Any])? {
-            if o["levels"] != nil, let run = o["run"] as? [String: Any] { return ("run", run) }
-            if o["arms"] != nil, let base = o["base"] as? [String: Any] { return ("base", base) }
-            return nil
-        }
-        func spelledOut(_ block: [String: Any]) -> [String: Any] {
-            guard let data = try? JSONSerialization.data(withJSONObject: block), let text = String(data: data, encoding: .utf8),
-                  let value = try? ConfigText.json(text, path: "(run block)"), let config = try? RunConfig.decode(value, path: "(run block)"),
-                  let object = try? JSONSerialization.jsonObject(with: Data(config.jsonText().utf8)) as? [String: Any] else { return block }
-            return object
-        }
+    /// comparison's file: that side stands for the training run it makes, and `note` says which.
+    /// A lottery stands for its `run` block (defaults spelled out). A comparison stands for the
+    /// run it makes of one arm at the run's seed (`CompareConfig.runConfig`: the arm's masks,
+    /// `threadsPerJob` threads): the arm the run's folder is named after (`runs/<arm>/seed-<k>`,
+    /// from `pathA`/`pathB`), else the arm closest to the run; its `base` block when the file
+    /// does not parse as a comparison. Two configs of one kind are returned unchanged.
+    public static func aligned(_ a: [String: Any], _ b: [String: Any], pathA: String? = nil,
+                               pathB: String? = nil) -> (a: [String: Any], b: [String: Any], note: String?) {
         switch (runBlock(a), runBlock(b)) {
-        case let (x?, nil): return (spelledOut(x.block), b, "A's \"\(x.key)\" block (its runs' settings) against B")
-        case let (nil, y?): return (a, spelledOut(y.block), "A against B's \"\(y.key)\" block (its runs' settings)")
+        case let (x?, nil):
+            let (block, what) = standIn(x, file: a, run: b, runPath: pathB)
+            return (block, b, "A's \(what) against B")
+        case let (nil, y?):
+            let (block, what) = standIn(y, file: b, run: a, runPath: pathA)
+            return (a, block, "A against B's \(what)")
         default: return (a, b, nil)
         }
+    }
+
+    /// The run block of a lottery or comparison file, with its key, or nil for a run config.
+    private static func runBlock(_ o: [String: Any]) -> (key: String, block: [String: Any])? {
+        if o["levels"] != nil, let run = o["run"] as? [String: Any] { return ("run", run) }
+        if o["arms"] != nil, let base = o["base"] as? [String: Any] { return ("base", base) }
+        return nil
+    }
+
+    /// What a lottery's or comparison's `file` stands for against `run`, and how to say it.
+    private static func standIn(_ found: (key: String, block: [String: Any]), file: [String: Any], run: [String: Any],
+                                runPath: String?) -> (block: [String: Any], what: String) {
+        let fallback = (spelledOut(found.block), "\"\(found.key)\" block (its runs' settings)")
+        guard found.key == "base", let study = try? CompareConfig.parse(file, path: "(comparison)"), !study.arms.isEmpty else {
+            return fallback
+        }
+        let seed = (run["seed"] as? NSNumber).map { $0.uint64Value } ?? study.seeds.first ?? 0
+        func object(_ arm: CompareArm) -> [String: Any] {
+            (try? JSONSerialization.jsonObject(with: Data(study.runConfig(arm, seed: seed).jsonText().utf8)) as? [String: Any]) ?? [:]
+        }
+        // The folder a comparison gives a run: runs/<arm>/seed-<k>.
+        let parts = runPath.map { URL(fileURLWithPath: $0).standardizedFileURL.pathComponents } ?? []
+        if parts.count >= 3, parts[parts.count - 3] == "runs", parts[parts.count - 1].hasPrefix("seed-"),
+           let arm = study.arm(parts[parts.count - 2]) {
+            return (object(arm), "arm \"\(arm.name)\" at seed \(seed) (the run it makes there; the arm the run's folder names)")
+        }
+        let ranked = study.arms.map { (arm: $0, object: object($0)) }.map { ($0.arm, $0.object, differences(run, $0.object).count) }
+        guard let best = ranked.min(by: { $0.2 < $1.2 }) else { return fallback }
+        let tie = ranked.filter { $0.2 == best.2 }.count > 1 ? ", tied with another arm" : ""
+        return (best.1, "arm \"\(best.0.name)\" at seed \(seed) (the run it makes there; of its \(study.arms.count) arms the closest to the run\(tie))")
+    }
+
+    /// A lottery's or comparison's run block as a run config with every default spelled out
+    /// (the block itself when it does not decode).
+    private static func spelledOut(_ block: [String: Any]) -> [String: Any] {
+        guard let data = try? JSONSerialization.data(withJSONObject: block), let text = String(data: data, encoding: .utf8),
+              let value = try? ConfigText.json(text, path: "(run block)"), let config = try? RunConfig.decode(value, path: "(run block)"),
+              let object = try? JSONSerialization.jsonObject(with: Data(config.jsonText().utf8)) as? [String: Any] else { return block }
+        return object
     }
 
     /// The differences between `a` and `b`, sorted by key path.

@@ -88,6 +88,7 @@ public struct Study: Sendable {
                 var resumed = job
                 resumed.resumes = true
                 partial += 1
+                if let damage = job.unreadableSummary { say("\(job.directory.path): \(damage)") }
                 pending.append(resumed)
             case .fresh: pending.append(job)
             }

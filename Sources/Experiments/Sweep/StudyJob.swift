@@ -74,6 +74,16 @@ extension StudyJob {
         return .partial
     }
 
+    /// Why a training run's folder counts as unfinished although it holds a summary: the summary
+    /// cannot be read (cut short or damaged), in words; nil otherwise. Such a run resumes from its
+    /// checkpoint, which writes the summary again.
+    public var unreadableSummary: String? {
+        guard case .train = work, FileManager.default.fileExists(atPath: layout.summary.path),
+              RunFolder.status(of: layout) == nil else { return nil }
+        return "its \(RunLayout.summaryFile) cannot be read (cut short or damaged), so the run counts as unfinished: "
+            + "it resumes from its checkpoint, which writes the summary again"
+    }
+
     /// Why the folder's run is not this job's, in words for a refusal: the settings that differ
     /// (`ConfigDiff.brief`, threads aside), or that its saved config cannot be read.
     public func conflict() -> String {
