@@ -45,7 +45,7 @@ public enum ConfigDiff {
             // (an unknown key) are reported rather than diffed as if it were something else.
             let value: ConfigValue
             do { value = try ConfigText.load(path: url.path) } catch { throw .config(path: url.path, message: "\(error)") }
-            if case let .object(o) = value, (o["levels"] != nil && o["run"] != nil) || (o["arms"] != nil && o["base"] != nil) {
+            if case let .object(o) = value, (o["levels"] != nil && o["run"] != nil) || o["base"] != nil {   // a lottery or a study
                 text = ConfigText.json(value)
             } else {
                 text = try RunConfig.load(from: url).jsonText()
@@ -119,7 +119,9 @@ public enum ConfigDiff {
     /// The run block of a lottery or comparison file, with its key, or nil for a run config.
     private static func runBlock(_ o: [String: Any]) -> (key: String, block: [String: Any])? {
         if o["levels"] != nil, let run = o["run"] as? [String: Any] { return ("run", run) }
-        if o["arms"] != nil, let base = o["base"] as? [String: Any] { return ("base", base) }
+        // A comparison (its arms may be left to the default four); a sweep's base has a grid or points.
+        if o["arms"] != nil || (o["seeds"] != nil && o["grid"] == nil && o["points"] == nil),
+           let base = o["base"] as? [String: Any] { return ("base", base) }
         return nil
     }
 
