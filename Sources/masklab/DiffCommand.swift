@@ -10,8 +10,12 @@ struct DiffCommand: ParsableCommand {
         discussion: """
         A and B are run folders (their config.json; lottery.json or compare.json where there is no \
         config.json) or config files. Defaults are spelled out before comparing, so a key omitted in \
-        one file and set to its default in the other is not a difference. A run against a lottery or \
-        a comparison is compared with its "run" or "base" block, the settings of the runs it makes. \
+        one file and set to its default in the other is not a difference. A run against a lottery is \
+        compared with the lottery's "run" block. A run against a comparison is compared with the run \
+        that comparison makes of the run's arm at its seed (the arm's masks, threadsPerJob threads): \
+        the arm its folder names (runs/ARM/seed-N), else the closest arm; a comparison folder also \
+        brings the thread count it started with and --smoke's shrinking. The third line of the \
+        output says what was compared. \
         Exit status 0 whether or not they differ; 64 for a file that cannot be a configuration (a \
         run's metrics.csv or summary.json); 1 when a path is missing or its configuration cannot be read.
         """

@@ -66,7 +66,26 @@ final class ConveniencesTests: XCTestCase {
         // Named by its folder: exactly the run the comparison makes, so nothing differs.
         let byFolder = ConfigDiff.aligned(runObject, study, pathA: "/x/compare-t/runs/dropconnect/seed-1")
         XCTAssertEqual(ConfigDiff.differences(byFolder.a, byFolder.b).map(\.line), [])
-        XCTAssertTrue(byFolder.note?.contains("arm \"dropconnect\" at seed 1") == true, byFolder.note ?? "")
+        XCTAssertTrue(byFolder.note?.contains("arm \"dropconnect\" at seed 1 (the run it makes there; the arm the run's folder names)") == true,
+                      byFolder.note ?? "")
+        // The folder wins over closeness: the dropconnect run in baseline's folder (a config.json given as a file, a trailing slash) differs by its masks.
+        for path in ["/x/compare-t/runs/baseline/seed-1/config.json", "/x/compare-t/runs/baseline/seed-1/"] {
+            let misplaced = ConfigDiff.aligned(runObject, study, pathA: path)
+            XCTAssertTrue(misplaced.note?.contains("arm \"baseline\"") == true, misplaced.note ?? "")
+            XCTAssertEqual(ConfigDiff.differences(misplaced.a, misplaced.b).map(\.key), ["masks"], path)
+        }
+        // A comparison that leaves its arms to the default four is still a comparison.
+        var defaultArms = study
+        defaultArms["arms"] = nil
+        let byDefault = ConfigDiff.aligned(runObject, defaultArms, pathA: "/x/compare-t/runs/dropconnect/seed-1")
+        XCTAssertTrue(byDefault.note?.contains("arm \"dropconnect\"") == true, byDefault.note ?? "")
+        XCTAssertEqual(ConfigDiff.differences(byDefault.a, byDefault.b).map(\.line), [])
+        // A prune-sweep file (seeds and base, with criteria and ratios) is not read as a comparison.
+        var pruneSweep = study
+        pruneSweep["arms"] = nil
+        pruneSweep["criteria"] = ["magnitude"]
+        pruneSweep["ratios"] = [0.5]
+        XCTAssertTrue(ConfigDiff.aligned(runObject, pruneSweep).note == nil)
         // Outside a comparison folder, the closest arm; a real difference still shows.
         made.training.optimizer.learningRate = 0.1
         let moved = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(made.jsonText().utf8)) as? [String: Any])

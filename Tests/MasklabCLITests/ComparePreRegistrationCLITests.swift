@@ -74,5 +74,18 @@ final class ComparePreRegistrationCLITests: XCTestCase {
         let jobs = try masklab(run + ["--jobs", "1"])
         XCTAssertEqual(jobs.status, 0, "\(jobs)")
         XCTAssertTrue(jobs.stdout.contains("skipping 4 completed run(s)"), jobs.stdout)
+
+        // `diff` of a run against its comparison folder: the run that comparison made, so nothing differs.
+        let seedRun = root.appendingPathComponent("runs/dropconnect/seed-2").path
+        let same = try masklab(["diff", seedRun, root.path])
+        XCTAssertEqual(same.status, 0, "\(same)")
+        XCTAssertTrue(same.stdout.contains("arm \"dropconnect\" at seed 2 (the run it makes there; the arm the run's folder names)")
+                      && same.stdout.hasSuffix("no differences\n"), same.stdout)
+        // The thread count comes from the comparison's record (a --threads-per-job override would be there).
+        let record = root.appendingPathComponent("threads-per-job.json")
+        let recorded = try String(contentsOf: record, encoding: .utf8)
+        try recorded.replacingOccurrences(of: "\"threadsPerJob\" : 1", with: "\"threadsPerJob\" : 2").write(to: record, atomically: true, encoding: .utf8)
+        let threaded = try masklab(["diff", seedRun, root.path])
+        XCTAssertTrue(threaded.stdout.contains("the 2 thread(s) per run it started with") && threaded.stdout.contains("threads: 1 → 2"), threaded.stdout)
     }
 }

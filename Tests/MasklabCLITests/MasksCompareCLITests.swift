@@ -66,6 +66,16 @@ final class MasksCompareCLITests: XCTestCase {
             XCTAssertTrue(svg.hasPrefix("<svg") && svg.contains("lottery/level_01") && svg.contains("lottery/level_02") && svg.contains(">magnitude<"), plot)
         }
         XCTAssertTrue(try String(contentsOf: report.appendingPathComponent("overlap-layers.svg"), encoding: .utf8).contains("fc2.weight"))
+        // The folder is taken as a run's is: command.txt names the masks; a second comparison there
+        // replaces the first; a folder holding other files is refused (64) and left as it was.
+        XCTAssertTrue(try String(contentsOf: report.appendingPathComponent("command.txt"), encoding: .utf8).contains("masks compare"))
+        let busy = out.file("busy")
+        try FileManager.default.createDirectory(at: busy, withIntermediateDirectories: true)
+        try "mine\n".write(to: busy.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
+        let intoBusy = try masklab(["masks", "compare", out.file("lottery/level_01").path, out.file("magnitude").path, "--out", busy.path])
+        XCTAssertEqual(intoBusy.status, 64, "\(intoBusy)")
+        XCTAssertTrue(intoBusy.stderr.contains("holds other files (notes.txt)"), intoBusy.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: busy.path), ["notes.txt"])
 
         // A bare mask file has no model: no effective density, unless --config names it.
         let bare = TemporaryDirectory("masklab-masks-cli-bare")

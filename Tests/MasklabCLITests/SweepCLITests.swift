@@ -67,13 +67,21 @@ final class SweepCLITests: XCTestCase {
         let whole = try Data(contentsOf: cut)
         try whole.prefix(60).write(to: cut)
         let dryCut = try Self.masklab(["sweep", file.path, "--out", out.path, "--dry-run"])
-        XCTAssertTrue(dryCut.stdout.contains("4 completed, 1 to run") && dryCut.stdout.contains("summary.json cannot be read (cut short or damaged)"),
+        XCTAssertTrue(dryCut.stdout.contains("4 completed, 1 to run") && dryCut.stdout.contains("summary.json cannot be read (cut short, damaged"),
                       dryCut.stdout)
         let mended = try Self.masklab(["sweep", file.path, "--out", out.path, "--data", data.path])
         XCTAssertEqual(mended.status, 0, "\(mended)")
         XCTAssertTrue(mended.stdout.contains("summary.json cannot be read") && mended.stdout.contains("1 partial run(s) resume"), mended.stdout)
         let rewritten = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: cut)) as? [String: Any])
         XCTAssertEqual(rewritten["status"] as? String, "completed")
+        // A run's config.json that cannot be read is a file problem (1), not another configuration (64).
+        let config = root.appendingPathComponent("runs").appendingPathComponent(runs.sorted()[1]).appendingPathComponent("config.json")
+        let saved = try Data(contentsOf: config)
+        try Data("{".utf8).write(to: config)
+        let unreadable = try Self.masklab(["sweep", file.path, "--out", out.path, "--data", data.path])
+        XCTAssertEqual(unreadable.status, 1, "\(unreadable)")
+        XCTAssertTrue(unreadable.stderr.contains("config.json: cannot be read"), unreadable.stderr)
+        try saved.write(to: config)
         XCTAssertEqual(try String(contentsOf: root.appendingPathComponent("sweep.csv"), encoding: .utf8), csv)
 
         // The grid edited (lr 0.1 dropped): the report names the two run folders it no longer covers.

@@ -185,7 +185,18 @@ public struct MaskComparison: Sendable {
     /// `RunFolder` (locked while it is written, each file replaced atomically). An earlier
     /// comparison's files there are replaced; a folder that another command writes (a run, a
     /// lottery, …) is refused (`.folder(.foreignFolder)`) before anything is written.
+    /// A folder that holds other files and no earlier comparison is refused as a usage error
+    /// (`--out .` would otherwise make the working folder a mask comparison's, which other
+    /// commands then refuse to write into).
     public func write(into directory: URL, commandLine: [String]) throws(MaskCompareError) -> [URL] {
+        if FolderOwner.writer(of: directory) == nil, let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) {
+            let ours = Set(Self.files + [RunLayout.commandFile])
+            let others = names.filter { !$0.hasPrefix(".") && !ours.contains($0) }.sorted()
+            if !others.isEmpty {
+                throw .usage("--out \(directory.path) holds other files (\(others.prefix(3).joined(separator: ", "))\(others.count > 3 ? ", …" : "")): "
+                             + "a mask comparison writes a folder of its own; choose a new or empty --out (nothing was written)")
+            }
+        }
         let folder: RunFolder
         do {
             folder = try RunFolder.open(directory, commandLine: commandLine, results: Self.files, holds: "a mask comparison",

@@ -55,7 +55,7 @@ public struct PruningSweep: Sendable {
             let states = try study.states()
             lines.append("phase \(k + 1): \(k == 0 ? "dense and at-init runs" : "pruned after training and fine-tuned (start from the dense runs)")")
             for s in states {
-                lines.append("  \(s.state.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(s.job.label)  →  \(s.job.layout.directory.path)")
+                lines.append(s.job.dryRunLine(s.state, indent: "  "))
                 if s.state == .completed { done += 1 }
                 if s.state == .diverged { diverged += 1 }
             }

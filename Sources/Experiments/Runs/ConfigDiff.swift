@@ -101,16 +101,20 @@ public enum ConfigDiff {
     /// A lottery stands for its `run` block (defaults spelled out). A comparison stands for the
     /// run it makes of one arm at the run's seed (`CompareConfig.runConfig`: the arm's masks,
     /// `threadsPerJob` threads): the arm the run's folder is named after (`runs/<arm>/seed-<k>`,
-    /// from `pathA`/`pathB`), else the arm closest to the run; its `base` block when the file
-    /// does not parse as a comparison. Two configs of one kind are returned unchanged.
+    /// the folder of a `config.json` given as a file too), else the arm closest to the run. When
+    /// the comparison is given as its folder, the thread count it started with
+    /// (`threads-per-job.json`, which records a `--threads-per-job` override) and `--smoke`'s
+    /// shrinking (a `compare-<name>-smoke` folder) are applied as its runs had them. A file that
+    /// does not read as a comparison stands for its `base` block, and the note says why.
+    /// Two configs of one kind are returned unchanged.
     public static func aligned(_ a: [String: Any], _ b: [String: Any], pathA: String? = nil,
                                pathB: String? = nil) -> (a: [String: Any], b: [String: Any], note: String?) {
         switch (runBlock(a), runBlock(b)) {
         case let (x?, nil):
-            let (block, what) = standIn(x, file: a, run: b, runPath: pathB)
+            let (block, what) = standIn(x, file: a, filePath: pathA, run: b, runPath: pathB)
             return (block, b, "A's \(what) against B")
         case let (nil, y?):
-            let (block, what) = standIn(y, file: b, run: a, runPath: pathA)
+            let (block, what) = standIn(y, file: b, filePath: pathB, run: a, runPath: pathA)
             return (a, block, "A against B's \(what)")
         default: return (a, b, nil)
         }
@@ -119,33 +123,57 @@ public enum ConfigDiff {
     /// The run block of a lottery or comparison file, with its key, or nil for a run config.
     private static func runBlock(_ o: [String: Any]) -> (key: String, block: [String: Any])? {
         if o["levels"] != nil, let run = o["run"] as? [String: Any] { return ("run", run) }
-        // A comparison (its arms may be left to the default four); a sweep's base has a grid or points.
-        if o["arms"] != nil || (o["seeds"] != nil && o["grid"] == nil && o["points"] == nil),
-           let base = o["base"] as? [String: Any] { return ("base", base) }
+        // A comparison (its arms may be left to the default four); a sweep's base has a grid or
+        // points, a prune-sweep's criteria and ratios.
+        let otherStudy = ["grid", "points", "criteria", "ratios"].contains { o[$0] != nil }
+        if o["arms"] != nil || (o["seeds"] != nil && !otherStudy), let base = o["base"] as? [String: Any] { return ("base", base) }
         return nil
     }
 
-    /// What a lottery's or comparison's `file` stands for against `run`, and how to say it.
-    private static func standIn(_ found: (key: String, block: [String: Any]), file: [String: Any], run: [String: Any],
-                                runPath: String?) -> (block: [String: Any], what: String) {
-        let fallback = (spelledOut(found.block), "\"\(found.key)\" block (its runs' settings)")
-        guard found.key == "base", let study = try? CompareConfig.parse(file, path: "(comparison)"), !study.arms.isEmpty else {
-            return fallback
+    /// What a lottery's or comparison's `file` (at `filePath`) stands for against `run` (at
+    /// `runPath`), and how to say it.
+    private static func standIn(_ found: (key: String, block: [String: Any]), file: [String: Any], filePath: String?,
+                                run: [String: Any], runPath: String?) -> (block: [String: Any], what: String) {
+        let whole = (spelledOut(found.block), "\"\(found.key)\" block (its runs' settings)")
+        guard found.key == "base" else { return whole }
+        var study: CompareConfig
+        do { study = try CompareConfig.parse(file, path: "(comparison)") } catch {
+            return (whole.0, "\"base\" block (not read as a comparison: \(error.description))")
         }
+        var applied: [String] = []
+        if let filePath, isDirectory(filePath) {
+            let layout = CompareLayout(directory: URL(fileURLWithPath: filePath, isDirectory: true))
+            if layout.directory.standardizedFileURL.lastPathComponent == "compare-\(study.name)-smoke" {
+                study = study.smoke()
+                applied.append("--smoke's shrinking")
+            }
+            if let record = try? CompareThreadRecord.read(layout), record.threadsPerJob != study.threadsPerJob {
+                study.threadsPerJob = record.threadsPerJob
+                applied.append("the \(record.threadsPerJob) thread(s) per run it started with")
+            }
+        }
+        let also = applied.isEmpty ? "" : "; with " + applied.joined(separator: " and ")
         let seed = (run["seed"] as? NSNumber).map { $0.uint64Value } ?? study.seeds.first ?? 0
         func object(_ arm: CompareArm) -> [String: Any] {
             (try? JSONSerialization.jsonObject(with: Data(study.runConfig(arm, seed: seed).jsonText().utf8)) as? [String: Any]) ?? [:]
         }
-        // The folder a comparison gives a run: runs/<arm>/seed-<k>.
-        let parts = runPath.map { URL(fileURLWithPath: $0).standardizedFileURL.pathComponents } ?? []
-        if parts.count >= 3, parts[parts.count - 3] == "runs", parts[parts.count - 1].hasPrefix("seed-"),
-           let arm = study.arm(parts[parts.count - 2]) {
-            return (object(arm), "arm \"\(arm.name)\" at seed \(seed) (the run it makes there; the arm the run's folder names)")
+        // The folder a comparison gives a run: compare-<name>/runs/<arm>/seed-<k> (a file given: its folder).
+        if let runPath {
+            let url = URL(fileURLWithPath: runPath)
+            let folder = ["json", "yaml", "yml"].contains(url.pathExtension.lowercased()) ? url.deletingLastPathComponent().path : runPath
+            if let named = RunOverlay.compareArm(folder), let arm = study.arm(named) {
+                return (object(arm), "arm \"\(arm.name)\" at seed \(seed) (the run it makes there; the arm the run's folder names\(also))")
+            }
         }
-        let ranked = study.arms.map { (arm: $0, object: object($0)) }.map { ($0.arm, $0.object, differences(run, $0.object).count) }
-        guard let best = ranked.min(by: { $0.2 < $1.2 }) else { return fallback }
+        let ranked = study.arms.map { arm in (arm: arm, object: object(arm)) }.map { ($0.arm, $0.object, differences(run, $0.object).count) }
+        guard let best = ranked.min(by: { $0.2 < $1.2 }) else { return whole }
         let tie = ranked.filter { $0.2 == best.2 }.count > 1 ? ", tied with another arm" : ""
-        return (best.1, "arm \"\(best.0.name)\" at seed \(seed) (the run it makes there; of its \(study.arms.count) arms the closest to the run\(tie))")
+        return (best.1, "arm \"\(best.0.name)\" at seed \(seed) (the run it makes there; of its \(study.arms.count) arms the closest to the run\(tie)\(also))")
+    }
+
+    private static func isDirectory(_ path: String) -> Bool {
+        var directory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &directory) && directory.boolValue
     }
 
     /// A lottery's or comparison's run block as a run config with every default spelled out

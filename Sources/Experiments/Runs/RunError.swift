@@ -43,8 +43,10 @@ public enum RunError: Error, CustomStringConvertible {
                 + "(the folder now at that path is left as it is)"
         case let .foreignFolder(path, owner, evidence, writer):
             let own = writer == "train" ? "run folders" : "folders"
-            return "\(path) belongs to `masklab \(owner)` (\(evidence)); `\(writer)` writes only its own \(own), "
-                + "so --overwrite does not apply: choose another --out (nothing was changed)"
+            // `masks compare` has no --overwrite to mention.
+            let (name, overwrite) = writer == "masks" ? ("masks compare", "") : (writer, "so --overwrite does not apply: ")
+            return "\(path) belongs to `masklab \(owner)` (\(evidence)); `\(name)` writes only its own \(own), "
+                + "\(overwrite)choose another --out (nothing was changed)"
         }
     }
 }

@@ -56,11 +56,20 @@ public struct Study: Sendable {
     /// The key of `job`'s run folder.
     public func key(_ job: StudyJob) -> String { Self.key(ofRunFolder: job.directory, in: directory) }
 
-    /// Every run with the state of its folder (a folder with another configuration throws).
+    /// Every run with the state of its folder: a folder with another configuration throws
+    /// `.conflictingRun` (a usage error), one whose saved configuration cannot be read `.folder`
+    /// (a file that cannot be read).
     public func states() throws(SweepError) -> [(job: StudyJob, state: StudyJob.State)] {
         var out: [(job: StudyJob, state: StudyJob.State)] = []
         for var j in jobs {
-            guard let s = j.folderState() else { throw .conflictingRun(path: j.directory.path, difference: j.conflict()) }
+            guard let s = j.folderState() else {
+                let file = j.work.savedFile(in: j.directory)
+                if j.work.saved(in: j.directory) == nil {
+                    throw .folder(.config(path: file.path, message: "cannot be read, so whether the folder holds this study's run is unknown; "
+                                          + "restore it (e.g. from git), or delete the run's folder to train it afresh"))
+                }
+                throw .conflictingRun(path: j.directory.path, difference: j.conflict())
+            }
             out.append((j, s))
         }
         return out

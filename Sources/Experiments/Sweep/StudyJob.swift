@@ -80,8 +80,15 @@ extension StudyJob {
     public var unreadableSummary: String? {
         guard case .train = work, FileManager.default.fileExists(atPath: layout.summary.path),
               RunFolder.status(of: layout) == nil else { return nil }
-        return "its \(RunLayout.summaryFile) cannot be read (cut short or damaged), so the run counts as unfinished: "
+        return "its \(RunLayout.summaryFile) cannot be read (cut short, damaged, or a status this binary does not know), so the run counts as unfinished: "
             + "it resumes from its checkpoint, which writes the summary again"
+    }
+
+    /// The job's line in a `--dry-run` listing: its state, label and folder, and on a second
+    /// line why a partial run counts as unfinished when its summary cannot be read.
+    public func dryRunLine(_ state: State, indent: String = "") -> String {
+        "\(indent)\(state.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(label)  →  \(directory.path)"
+            + (state == .partial ? unreadableSummary.map { "\n\(indent)          (\($0))" } ?? "" : "")
     }
 
     /// Why the folder's run is not this job's, in words for a refusal: the settings that differ

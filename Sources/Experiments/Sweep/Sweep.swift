@@ -33,8 +33,7 @@ public struct Sweep: Sendable {
     /// The `--dry-run` listing: one line per run (status, label, folder), then the counts.
     public func dryRun() throws(SweepError) -> String {
         let all = try states()
-        var out = all.map { "\($0.state.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \($0.job.label)  →  \($0.job.directory.path)"
-            + ($0.state == .partial ? $0.job.unreadableSummary.map { "\n          (\($0))" } ?? "" : "") }
+        var out = all.map { $0.job.dryRunLine($0.state) }
         let done = all.filter { $0.state == .completed }.count, diverged = all.filter { $0.state == .diverged }.count
         out.append("\(all.count) run(s): \(done) completed, " + (diverged > 0 ? "\(diverged) diverged (not run again), " : "")
                    + "\(all.count - done - diverged) to run")
