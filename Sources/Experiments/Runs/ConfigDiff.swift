@@ -165,7 +165,10 @@ public enum ConfigDiff {
                 return (object(arm), "arm \"\(arm.name)\" at seed \(seed) (the run it makes there; the arm the run's folder names\(also))")
             }
         }
-        let ranked = study.arms.map { arm in (arm: arm, object: object(arm)) }.map { ($0.arm, $0.object, differences(run, $0.object).count) }
+        let ranked = study.arms.map { arm in
+            let made = object(arm)
+            return (arm, made, differences(run, made).count)
+        }
         guard let best = ranked.min(by: { $0.2 < $1.2 }) else { return whole }
         let tie = ranked.filter { $0.2 == best.2 }.count > 1 ? ", tied with another arm" : ""
         return (best.1, "arm \"\(best.0.name)\" at seed \(seed) (the run it makes there; of its \(study.arms.count) arms the closest to the run\(tie)\(also))")
