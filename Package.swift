@@ -2,7 +2,7 @@
 // MaskLab: weight masks, importance and lottery tickets for neural networks, on the CPU.
 //
 // The targets show the architecture, each importing only what is below it:
-//   C shims (COpenBLAS, CGSL, CZlib, CVectorMath, CProcessControl), Options → TensorCore → Stats → Layers → Models → Datasets
+//   C shims (COpenBLAS, CGSL, CZlib, CVectorMath, CProcessControl) and C kernels (CFusedKernels), Options → TensorCore → Stats → Layers → Models → Datasets
 //   → Importance → Masks → Training → Experiments → masklab (the command)
 import PackageDescription
 
@@ -31,12 +31,14 @@ let package = Package(
         .systemLibrary(name: "CProcessControl"),
         // Header only: a lane-wise square root Swift's SIMD types do not vectorise.
         .systemLibrary(name: "CVectorMath"),
+        // AVX-512 kernels in C, chosen at run time (Swift's SIMD types compile to baseline SSE here).
+        .target(name: "CFusedKernels"),
 
         // MARK: - Libraries, bottom to top
         // Options: the option descriptors every config group declares its keys, flags and ranges with,
         // and the JSON/YAML reader and writer of config files (below everything that has options).
         .target(name: "Options", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: optimised),
-        .target(name: "TensorCore", dependencies: ["COpenBLAS", "CVectorMath", "CProcessControl"], swiftSettings: optimised),
+        .target(name: "TensorCore", dependencies: ["COpenBLAS", "CVectorMath", "CProcessControl", "CFusedKernels"], swiftSettings: optimised),
         .target(name: "Stats", dependencies: ["CGSL", "TensorCore"], swiftSettings: optimised),
         .target(name: "Layers", dependencies: ["TensorCore", "Stats"], swiftSettings: optimised),
         .target(name: "Models", dependencies: ["Layers", "TensorCore", "Stats", "Options"], swiftSettings: optimised),

@@ -13,7 +13,8 @@ import TensorCore
 /// and uses two GEMMs and `col2im`. (This path serves the stride-2, 5×5 and narrow 3×3 layers.)
 /// A 1×1 convolution with stride 1 and no padding needs no columns: it is one GEMM per image
 /// straight from `x` into `y`. A 3×3 convolution with stride 1 and padding 1 (and ≥ 8 input
-/// channels) uses `Winograd` F(2×2, 3×3) instead, unless the workspace turns it off; its
+/// channels) uses `Winograd` F(2×2, 3×3) instead, unless the workspace turns it off (narrow
+/// layers on a CPU with AVX-512: its forward and input gradient fused, `FusedWinograd`); its
 /// inference forward uses `WinogradF4` F(4×4, 3×3) from 64 input channels, and so does its
 /// training (forward and backward) where `WinogradF4.Plan.trainingApplies` (`lowering` says which).
 public final class Conv2d: Layer {
@@ -41,12 +42,16 @@ public final class Conv2d: Layer {
         case im2col
         /// Winograd F(2×2, 3×3) (`Winograd`).
         case winogradF2
+        /// Winograd F(2×2, 3×3) with the forward and the input gradient fused per block of 16
+        /// tiles (`FusedWinograd`: narrow layers, AVX-512).
+        case winogradF2Fused
         /// Winograd F(4×4, 3×3) (`WinogradF4`).
         case winogradF4
     }
     /// The training lowering of the last `prepare`.
     public var lowering: Lowering {
-        isPointwise ? .pointwise : trainingF4 != nil ? .winogradF4 : winogradPlan != nil ? .winogradF2 : .im2col
+        isPointwise ? .pointwise : trainingF4 != nil ? .winogradF4
+            : winogradPlan.map { $0.fused ? .winogradF2Fused : .winogradF2 } ?? .im2col
     }
     private var isPointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
 

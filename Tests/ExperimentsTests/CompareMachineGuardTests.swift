@@ -59,4 +59,35 @@ final class CompareMachineGuardTests: XCTestCase {
         let onXeon = RunOrigin(invocation: "command: x\ncommit: y\n\(xeon)").hardware
         XCTAssertEqual(CompareMachineGuard.conflicts(compare, layout: layout, pending: pending([("b", 1), ("b", 2)]), hardware: onXeon).map(\.seed), [2])
     }
+
+    /// The narrow-layer Winograd kernels count as part of the machine: a run recorded without the
+    /// `winograd:` line (before the fused kernel) or with `chunked` conflicts with one that would
+    /// train here fused, and the message says how to run the chunked kernels.
+    func testFusedWinogradCountsAsAnotherKernelSet() throws {
+        let block = "command: masklab train\ncommit: y\nmachine: Linux 6.18 x86_64, Intel(R) Xeon(R) Processor, 2 cores\nblas: OpenBLAS 0.3.21 SkylakeX"
+        let old = RunOrigin(invocation: block)
+        let chunked = RunOrigin(invocation: block + "\nwinograd: chunked (transform passes and GEMMs: MASKLAB_FUSED_WINOGRAD=0)")
+        let fused = RunOrigin(invocation: block + "\nwinograd: fused (narrow 3×3 layers per 16-tile block with AVX-512)")
+        XCTAssertEqual(old.winograd, "chunked")
+        XCTAssertEqual(old.hardware, chunked.hardware)
+        XCTAssertEqual(fused.winograd, "fused")
+        XCTAssertEqual(fused.hardware, "Intel(R) Xeon(R) Processor · OpenBLAS 0.3.21 SkylakeX · fused Winograd")
+
+        let base: [String: Any] = ["model": "mlp", "dataset": "mnist", "budget": ["epochs": 1], "masks": ["keep": 0.5]]
+        let compare = try CompareConfig.parse(["name": "t", "seeds": [0], "base": base,
+                                               "arms": [["name": "a", "masks": ["name": "dropconnect"]], ["name": "b", "masks": ["name": "dropconnect"]]]],
+                                              path: "c.json")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("machine-guard-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let layout = CompareLayout(directory: dir)
+        let run = layout.run(arm: "a", seed: 0).directory
+        try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true)
+        try (block + "\ndate: x\n").write(to: run.appendingPathComponent("command.txt"), atomically: true, encoding: .utf8)
+        let pending = [layout.run(arm: "b", seed: 0).directory]
+        XCTAssertEqual(CompareMachineGuard.conflicts(compare, layout: layout, pending: pending, hardware: chunked.hardware), [])
+        let conflicts = CompareMachineGuard.conflicts(compare, layout: layout, pending: pending, hardware: fused.hardware)
+        XCTAssertEqual(conflicts.map(\.seed), [0])
+        let message = SeedMachineGuard.message(conflicts, path: dir.path, hardware: fused.hardware)
+        XCTAssertTrue(message.contains("MASKLAB_FUSED_WINOGRAD=0 runs the chunked kernels"), message)
+    }
 }

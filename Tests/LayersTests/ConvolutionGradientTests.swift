@@ -87,6 +87,18 @@ final class ConvolutionGradientTests: XCTestCase {
         checkConv(c: 8, o: 2, k: 3, s: 1, p: 1, bias: false, n: 2, h: 1, w: 1, seed: 68)
     }
 
+    /// Narrow layers whose forward and input gradient run `FusedWinograd` on a CPU with AVX-512
+    /// (elsewhere they take `Winograd`'s chunk path, which the same checks then cover): widths 16
+    /// and 32, more output channels than input and the reverse, two lanes and one.
+    func testFusedWinogradConvolution() {
+        let expected: Conv2d.Lowering = FusedWinograd.available && FusedWinograd.enabled ? .winogradF2Fused : .winogradF2
+        if expected == .winogradF2 { print("testFusedWinogradConvolution: no AVX-512 here, the layers take the unfused F(2×2)") }
+        checkConv(c: 16, o: 32, k: 3, s: 1, p: 1, bias: true, n: 2, h: 4, w: 16, lanes: 2, maxEntries: 40, expect: expected, seed: 81)
+        checkConv(c: 32, o: 16, k: 3, s: 1, p: 1, bias: false, n: 3, h: 2, w: 32, lanes: 1, maxEntries: 40, expect: expected, seed: 82)
+        checkConv(c: 16, o: 16, k: 3, s: 1, p: 1, bias: true, n: 2, h: 6, w: 32, inputGradient: false, maxEntries: 40,
+                  expect: expected, seed: 83)
+    }
+
     /// Winograd F(4×4, 3×3) in training (both channel counts ≥ 64): the layer reports the
     /// lowering, and its forward, input, weight and bias gradients pass the finite-difference
     /// check with partial tiles (7×14, 5×13), four tiles across, one tile per image (256 channels

@@ -13,6 +13,10 @@ public struct Provenance: Codable, Sendable {
     public var cpu: String
     public var cores: Int
     public var blas: String
+    /// How narrow F(2×2, 3×3) layers ran: `fused` (`FusedWinograd`, AVX-512) or `chunked`
+    /// (transform passes and GEMMs); the bits of a run with such layers depend on it. Nil in
+    /// records from before the fused kernel existed (they ran `chunked`).
+    public var winograd: String? = nil
     public var date: String
     /// True when the clone's HEAD moved (checkout, commit, reset) after the running binary was
     /// built, so `commit` may name newer code than the binary's; nil when not known or not so.
@@ -57,6 +61,7 @@ public struct Provenance: Codable, Sendable {
         var p = Provenance(commit: commit, dirty: dirty, machine: uname, cpu: model,
                            cores: ProcessInfo.processInfo.activeProcessorCount, blas: BLASInfo.openBLASConfig,
                            date: formatter.string(from: Date()))
+        p.winograd = Self.winogradKernels
         if stamp != nil {
             p.stamped = true
             if let head, head != commit { p.cloneHead = head }
@@ -70,6 +75,15 @@ public struct Provenance: Codable, Sendable {
             if Parallel.isComputeSpeedupFixed { p.computeSpeedupFixed = true }
         }
         return p
+    }
+
+    /// This process's narrow-layer Winograd kernels: "fused" or "chunked" (`winograd`).
+    static var winogradKernels: String { FusedWinograd.available && FusedWinograd.enabled ? "fused" : "chunked" }
+
+    /// The words after the `winograd:` value in `command.txt`.
+    static func winogradExplanation(_ kernels: String) -> String {
+        kernels == "fused" ? " (narrow 3×3 layers per 16-tile block with AVX-512; MASKLAB_FUSED_WINOGRAD=0 turns it off)"
+            : FusedWinograd.available ? " (transform passes and GEMMs: MASKLAB_FUSED_WINOGRAD=0)" : " (transform passes and GEMMs: no AVX-512 here)"
     }
 
     /// The clone's HEAD, whether its code differed from it, and whether HEAD moved after the
@@ -114,6 +128,8 @@ public struct Provenance: Codable, Sendable {
         commit: \(commit)\(dirty ? " (with uncommitted changes)" : "")\(builtBeforeHead == true ? " (HEAD moved after this binary was built: rebuild to be sure it is this commit's code)" : "")\(cloneHead.map { "\nclone: HEAD is now \($0); the binary was built from the commit above" } ?? "")
         machine: \(machine), \(cpu), \(cores) cores
         blas: \(blas)
+        """ + (winograd.map { "\nwinograd: \($0)" + Self.winogradExplanation($0) } ?? "") + """
+
         date: \(date)
         """ + (roundTripNanoseconds.map { roundTripFixed == true
                 ? "\nround trip: \($0) ns, fixed (not measured) for the cost model"

@@ -11,9 +11,12 @@ public struct RunOrigin: Sendable, Equatable, CustomStringConvertible {
     public var cpu: String
     /// The OpenBLAS configuration, e.g. "OpenBLAS 0.3.21 … Cooperlake MAX_THREADS=64".
     public var blas: String
+    /// The narrow-layer Winograd kernels, "fused" or "chunked" (a block without the line ran
+    /// before the fused kernel existed: "chunked").
+    public var winograd: String
 
-    public init(commit: String, machine: String = "unknown", cpu: String, blas: String) {
-        (self.commit, self.machine, self.cpu, self.blas) = (commit, machine, cpu, blas)
+    public init(commit: String, machine: String = "unknown", cpu: String, blas: String, winograd: String = "chunked") {
+        (self.commit, self.machine, self.cpu, self.blas, self.winograd) = (commit, machine, cpu, blas, winograd)
     }
 
     /// Reads one invocation block ("command: …\ncommit: …\nmachine: uname, CPU, N cores\nblas: …");
@@ -27,14 +30,15 @@ public struct RunOrigin: Sendable, Equatable, CustomStringConvertible {
         }
         let machine = (values["machine"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         self.init(commit: values["corrected commit"] ?? values["commit"] ?? "unknown", machine: values["machine"] ?? "unknown",
-                  cpu: machine.count >= 2 ? machine[1] : "unknown", blas: values["blas"] ?? "unknown")
+                  cpu: machine.count >= 2 ? machine[1] : "unknown", blas: values["blas"] ?? "unknown",
+                  winograd: values["winograd"].flatMap { $0.split(separator: " ").first.map(String.init) } ?? "chunked")
     }
 
     /// The current process's origin.
     public static var current: RunOrigin {
         let p = Provenance.current()
         return RunOrigin(commit: p.commit + (p.dirty ? " (with uncommitted changes)" : ""), machine: "\(p.machine), \(p.cpu), \(p.cores) cores",
-                         cpu: p.cpu, blas: p.blas)
+                         cpu: p.cpu, blas: p.blas, winograd: p.winograd ?? "chunked")
     }
 
     /// The invocation blocks of a `command.txt`, latest first.
@@ -42,8 +46,9 @@ public struct RunOrigin: Sendable, Equatable, CustomStringConvertible {
         commandText.components(separatedBy: "\n" + RunFolder.earlierInvocation + "\n").filter { $0.contains("command: ") }
     }
 
-    /// The CPU model and the kernel set: bits match only where both are the same.
-    public var hardware: String { "\(cpu) · \(blas)" }
+    /// The CPU model, the kernel set and (when fused) the narrow-layer Winograd kernels: bits
+    /// match only where all are the same.
+    public var hardware: String { "\(cpu) · \(blas)" + (winograd == "fused" ? " · fused Winograd" : "") }
 
     /// This process's `hardware` as a `command.txt` written here would record it: parsed back from
     /// `Provenance.text`'s lines, so that it compares equal to the recorded runs' whatever the

@@ -22,9 +22,14 @@
 /// results are bit-identical run to run for the same thread count. The plain twin is the direct
 /// convolution `Reference.convolution…`; the two agree to float rounding (tests).
 ///
+/// Narrow layers (16 or 32 channels at widths 32 and 16) on a CPU with AVX-512 run the forward
+/// and the input gradient through `FusedWinograd` instead (`Plan.fused`): the same arithmetic
+/// per block of 16 tiles, in L1.
+///
 /// Workspace layout (floats): `U [16, O, C]`, then per lane `V [16, C, Tc]`, `M [16, O, Tc]`, a
-/// partial `dU [16, O, C]` and the transforms' plane buffers (Tc: the tiles of one chunk). The
-/// transforms themselves are in `WinogradTransforms.swift`.
+/// partial `dU [16, O, C]` and the transforms' plane buffers (Tc: the tiles of one chunk), then
+/// for a fused plan the flipped filters and their transform. The transforms themselves are in
+/// `WinogradTransforms.swift`.
 public enum Winograd {
     /// How one Winograd convolution splits its batch; made once when the layer is prepared.
     public struct Plan: Sendable, Equatable {
@@ -32,6 +37,10 @@ public enum Winograd {
         public let tilesHigh: Int, tilesWide: Int
         public let lanes: Int
         public let imagesPerChunk: Int
+        /// Whether the forward and the input gradient run `FusedWinograd` (one pass per block of
+        /// 16 tiles, AVX-512) instead of whole-chunk transforms and GEMMs; the weight gradient
+        /// always takes the chunk path.
+        public let fused: Bool
 
         /// Whether a convolution of this shape goes through Winograd: 3×3, stride 1, padding 1,
         /// and at least `minimumChannels` input channels (with fewer the 16 GEMMs are too thin).
@@ -44,7 +53,7 @@ public enum Winograd {
 
         /// Plans for batches up to `batch` with `threads` cores and `budget` scratch floats.
         public init(channels: Int, outChannels: Int, height: Int, width: Int, batch: Int, threads: Int, budget: Int,
-                    lanes: Int? = nil) {
+                    lanes: Int? = nil, fused: Bool? = nil) {
             self.channels = channels
             self.outChannels = outChannels
             self.height = height
@@ -59,6 +68,9 @@ public enum Winograd {
             let fitting = budget / l / max(perImage, 1)
             let amortising = (Self.minimumTiles + tiles - 1) / tiles
             imagesPerChunk = max(1, min(perLane, max(fitting, amortising)))
+            let fits = FusedWinograd.available && FusedWinograd.fits(channels: channels, outChannels: outChannels, height: height, width: width)
+            precondition(fused != true || fits, "Winograd plan: the fused kernel does not run \(channels)→\(outChannels) at \(height)×\(width) here")
+            self.fused = fused ?? FusedWinograd.chosen(channels: channels, outChannels: outChannels, height: height, width: width)
         }
 
         public var tilesPerImage: Int { tilesHigh * tilesWide }
@@ -71,8 +83,10 @@ public enum Winograd {
         func planeBuffers(_ workspace: UnsafeMutablePointer<Float>, lane: Int) -> PlaneBuffers {
             PlaneBuffers(partialGradient(workspace, lane: lane) + transformedWeights, plan: self)
         }
+        /// The fused input gradient's flipped filters `[C, O, 3, 3]` and their transform, after the lanes.
+        var flippedWeights: Int { fused ? 25 * outChannels * channels : 0 }
         /// Workspace floats the plan needs.
-        public var workspaceCount: Int { transformedWeights + lanes * laneScratch }
+        public var workspaceCount: Int { transformedWeights + lanes * laneScratch + flippedWeights }
     }
 
     /// Forward: `y [n, O, H, W]` from `x [n, C, H, W]`, `weight [O, C, 3, 3]`, optional `bias [O]`,
@@ -82,6 +96,13 @@ public enum Winograd {
                                workspace: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>) {
         let u = workspace
         transformWeights(weight, plan: plan, into: u)
+        if plan.fused {
+            FusedWinograd.forward(x, transformed: u, bias: bias, epilogue: epilogue, channels: plan.channels,
+                                  outChannels: plan.outChannels, height: plan.height, width: plan.width, batch: n,
+                                  lanes: plan.lanes, scratch: workspace + plan.transformedWeights,
+                                  scratchStride: plan.laneScratch, into: y)
+            return
+        }
         inLanes(plan, batch: n, products: 1) { lane, share in
             let scratch = workspace + plan.transformedWeights + lane * plan.laneScratch
             let buffers = plan.planeBuffers(workspace, lane: lane)
@@ -111,7 +132,11 @@ public enum Winograd {
         let u = workspace, o = plan.outChannels, c = plan.channels
         transformWeights(weight, plan: plan, into: u)
         let lanes = min(plan.lanes, n)
-        inLanes(plan, batch: n, products: weightGrad != nil && dx != nil ? 2 : 1) { lane, share in
+        // The fused plan takes the input gradient out of the chunk loop (see `fusedInputGradient`).
+        let chunkDX = plan.fused ? nil : dx
+        defer { if plan.fused, let dx { fusedInputGradient(dy, weight: weight, plan: plan, batch: n, workspace: workspace, into: dx) } }
+        if weightGrad == nil && chunkDX == nil { return }
+        inLanes(plan, batch: n, products: weightGrad != nil && chunkDX != nil ? 2 : 1) { lane, share in
             let scratch = workspace + plan.transformedWeights + lane * plan.laneScratch
             let du = plan.partialGradient(workspace, lane: lane), buffers = plan.planeBuffers(workspace, lane: lane)
             if weightGrad != nil { du.update(repeating: 0, count: plan.transformedWeights) }
@@ -126,7 +151,7 @@ public enum Winograd {
                                       c: du + xi * o * c)
                     }
                 }
-                guard let dx else { return }
+                guard let dx = chunkDX else { return }
                 for xi in 0..<16 {
                     GEMM.multiply(transA: true, m: c, n: tc, k: o, a: u + xi * o * c, b: dm + xi * o * tc, c: v + xi * c * tc)
                 }
@@ -140,6 +165,20 @@ public enum Winograd {
         // dU = Σ lanes (in lane order) into lane 0's partial, then dW += Gᵀ dU G.
         Convolution.sumLanePartials(plan.transformedWeights, lanes: lanes) { plan.partialGradient(workspace, lane: $0) }
         transformWeightGradient(plan.partialGradient(workspace, lane: 0), plan: plan, into: weightGrad)
+    }
+
+    /// `dx [n, C, H, W]` of a fused plan: the fused kernel on `dy` with the filters flipped and
+    /// transposed (`W′[c, o] = flip(W[o, c])`, `[C, O, 3, 3]`) and transformed, written after the
+    /// lanes' scratch, which the kernel then reuses.
+    static func fusedInputGradient(_ dy: UnsafePointer<Float>, weight: UnsafePointer<Float>, plan: Plan, batch n: Int,
+                                   workspace: UnsafeMutablePointer<Float>, into dx: UnsafeMutablePointer<Float>) {
+        let o = plan.outChannels, c = plan.channels
+        let flipped = workspace + plan.transformedWeights + plan.lanes * plan.laneScratch, transformed = flipped + 9 * o * c
+        WinogradF4.flipFilters(weight, outChannels: o, channels: c, into: flipped)
+        transformWeights(flipped, filters: o * c, into: transformed)
+        FusedWinograd.forward(dy, transformed: transformed, bias: nil, epilogue: .none, channels: o, outChannels: c,
+                              height: plan.height, width: plan.width, batch: n, lanes: plan.lanes,
+                              scratch: workspace + plan.transformedWeights, scratchStride: plan.laneScratch, into: dx)
     }
 
     // MARK: - Lanes

@@ -51,7 +51,11 @@ extension Winograd {
 
     /// `U[ξ][o][c] = (G g Gᵀ)[ξ]` for every 3×3 filter `g = weight[o, c]` (filters spread over the threads).
     static func transformWeights(_ weight: UnsafePointer<Float>, plan: Plan, into u: UnsafeMutablePointer<Float>) {
-        let oc = plan.outChannels * plan.channels
+        transformWeights(weight, filters: plan.outChannels * plan.channels, into: u)
+    }
+
+    /// `U[ξ][f] = (G g Gᵀ)[ξ]` for the `filters` 3×3 filters `g = weight[f]` (`U [16, filters]`).
+    static func transformWeights(_ weight: UnsafePointer<Float>, filters oc: Int, into u: UnsafeMutablePointer<Float>) {
         Parallel.forEachChunk(oc, costPerItem: 64) { _, filters in for f in filters {
             let g = weight + 9 * f
             // t = G g (4×3), then U = t Gᵀ (4×4).

@@ -1,0 +1,152 @@
+// Winograd F(2×2, 3×3) for narrow layers, fused per block of 16 tiles (see fused_kernels.h).
+//
+// Lane t of every vector is one tile. Width 32: a block is tile row ty of the image (tiles
+// tx = 0…15, patch rows 2ty − 1 … 2ty + 2). Width 16: lanes 0–7 are tile row 2p and lanes 8–15
+// tile row 2p + 1. With `top` the first output row of the block, patch row k of the low lanes is
+// image row top − 1 + k and of the high lanes image row top − 1 + k + shift (shift 0 for width
+// 32, 2 for width 16), read from column offset 0 and `half` (16 for width 32, 0 for width 16):
+// the two 16-float halves `lo`, `hi` hold the even and odd patch columns of both, which one
+// two-source permute per parity separates. Rows outside the image are zeros.
+//
+// Input transform (the same order of operations as `Winograd.transformInput`): down the patch
+// rows r0…r3, P0 = r0 − r2, P1 = r1 + r2, P2 = r2 − r1, P3 = r1 − r3; across, with columns
+// a = 2t − 1, b = 2t, c = 2t + 1, d = 2t + 2 of P_i, V[4i …] = a − c, b + c, c − b, b − d
+// (column 2t − 1 of the first tile and 2t + 2 of the last are padding: zeros).
+// Products: M[ξ][o] = Σ_c u[ξ][o][c] · V[ξ][c], 16 output channels at a time, c ascending.
+// Output transform (the order of `Winograd.transformOutput`): across, S_i = m0 + m1 + m2 (even
+// output column) and m1 − m2 − m3 (odd), m_j = M[4i + j]; down, output row top gets
+// S0 + S1 + S2 + bias and row top + 1 gets S1 − S2 − S3 + bias.
+#include "fused_kernels.h"
+
+long masklab_fused_winograd_scratch(long channels, long out_channels) {
+    return 256 * (channels + out_channels) + 16;
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#include <stdint.h>
+
+int masklab_fused_winograd_available(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") ? 1 : 0;
+}
+
+#define AVX512 __attribute__((target("avx512f")))
+
+AVX512 static inline void products16(const float *v, const float *u, long channels, long out_channels, float *m) {
+    const __m512 z = _mm512_setzero_ps();
+    for (long ob = 0; ob < out_channels; ob += 16) {
+        const float *uo = u + ob * channels;
+        __m512 a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z;
+        __m512 a8 = z, a9 = z, a10 = z, a11 = z, a12 = z, a13 = z, a14 = z, a15 = z;
+        for (long c = 0; c < channels; c++) {
+            const __m512 x = _mm512_load_ps(v + 16 * c);
+            const float *w = uo + c;
+            const long s = channels;
+            a0 = _mm512_fmadd_ps(_mm512_set1_ps(w[0 * s]), x, a0);
+            a1 = _mm512_fmadd_ps(_mm512_set1_ps(w[1 * s]), x, a1);
+            a2 = _mm512_fmadd_ps(_mm512_set1_ps(w[2 * s]), x, a2);
+            a3 = _mm512_fmadd_ps(_mm512_set1_ps(w[3 * s]), x, a3);
+            a4 = _mm512_fmadd_ps(_mm512_set1_ps(w[4 * s]), x, a4);
+            a5 = _mm512_fmadd_ps(_mm512_set1_ps(w[5 * s]), x, a5);
+            a6 = _mm512_fmadd_ps(_mm512_set1_ps(w[6 * s]), x, a6);
+            a7 = _mm512_fmadd_ps(_mm512_set1_ps(w[7 * s]), x, a7);
+            a8 = _mm512_fmadd_ps(_mm512_set1_ps(w[8 * s]), x, a8);
+            a9 = _mm512_fmadd_ps(_mm512_set1_ps(w[9 * s]), x, a9);
+            a10 = _mm512_fmadd_ps(_mm512_set1_ps(w[10 * s]), x, a10);
+            a11 = _mm512_fmadd_ps(_mm512_set1_ps(w[11 * s]), x, a11);
+            a12 = _mm512_fmadd_ps(_mm512_set1_ps(w[12 * s]), x, a12);
+            a13 = _mm512_fmadd_ps(_mm512_set1_ps(w[13 * s]), x, a13);
+            a14 = _mm512_fmadd_ps(_mm512_set1_ps(w[14 * s]), x, a14);
+            a15 = _mm512_fmadd_ps(_mm512_set1_ps(w[15 * s]), x, a15);
+        }
+        float *o = m + 16 * ob;
+        _mm512_store_ps(o + 0 * 16, a0);   _mm512_store_ps(o + 1 * 16, a1);   _mm512_store_ps(o + 2 * 16, a2);
+        _mm512_store_ps(o + 3 * 16, a3);   _mm512_store_ps(o + 4 * 16, a4);   _mm512_store_ps(o + 5 * 16, a5);
+        _mm512_store_ps(o + 6 * 16, a6);   _mm512_store_ps(o + 7 * 16, a7);   _mm512_store_ps(o + 8 * 16, a8);
+        _mm512_store_ps(o + 9 * 16, a9);   _mm512_store_ps(o + 10 * 16, a10); _mm512_store_ps(o + 11 * 16, a11);
+        _mm512_store_ps(o + 12 * 16, a12); _mm512_store_ps(o + 13 * 16, a13); _mm512_store_ps(o + 14 * 16, a14);
+        _mm512_store_ps(o + 15 * 16, a15);
+    }
+}
+
+AVX512 void masklab_fused_winograd_image(const float *x, const float *u, const float *bias, long channels, long out_channels,
+                                         long height, long width, float *y, float *scratch) {
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    const __m512i right = _mm512_setr_epi32(0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
+    const __m512i left = _mm512_setr_epi32(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 15);
+    const __m512i low = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const __m512i high = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    const __m512 zero = _mm512_setzero_ps();
+    const int wide = width == 32;
+    const long shift = wide ? 0 : 2, half = wide ? 16 : 0, step = wide ? 2 : 4;
+    const __mmask16 notFirst = wide ? 0xFFFE : 0xFEFE, notLast = wide ? 0x7FFF : 0x7F7F;
+    const long plane = height * width;
+    float *v = (float *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
+    float *m = v + 256 * channels;
+    const long vStride = 16 * channels, mStride = 16 * out_channels;
+
+    for (long top = 0; top < height; top += step) {
+        for (long c = 0; c < channels; c++) {
+            const float *xc = x + c * plane;
+            __m512 lo[4], hi[4];
+            for (int k = 0; k < 4; k++) {
+                const long a = top - 1 + k, b = a + shift;
+                lo[k] = a >= 0 && a < height ? _mm512_loadu_ps(xc + a * width) : zero;
+                hi[k] = b >= 0 && b < height ? _mm512_loadu_ps(xc + b * width + half) : zero;
+            }
+            __m512 pl[4], ph[4];
+            pl[0] = _mm512_sub_ps(lo[0], lo[2]); ph[0] = _mm512_sub_ps(hi[0], hi[2]);
+            pl[1] = _mm512_add_ps(lo[1], lo[2]); ph[1] = _mm512_add_ps(hi[1], hi[2]);
+            pl[2] = _mm512_sub_ps(lo[2], lo[1]); ph[2] = _mm512_sub_ps(hi[2], hi[1]);
+            pl[3] = _mm512_sub_ps(lo[1], lo[3]); ph[3] = _mm512_sub_ps(hi[1], hi[3]);
+            for (int i = 0; i < 4; i++) {
+                const __m512 b = _mm512_permutex2var_ps(pl[i], even, ph[i]);
+                const __m512 cc = _mm512_permutex2var_ps(pl[i], odd, ph[i]);
+                const __m512 a = _mm512_maskz_permutexvar_ps(notFirst, right, cc);
+                const __m512 d = _mm512_maskz_permutexvar_ps(notLast, left, b);
+                float *o = v + 4 * i * vStride + 16 * c;
+                _mm512_store_ps(o, _mm512_sub_ps(a, cc));
+                _mm512_store_ps(o + vStride, _mm512_add_ps(b, cc));
+                _mm512_store_ps(o + 2 * vStride, _mm512_sub_ps(cc, b));
+                _mm512_store_ps(o + 3 * vStride, _mm512_sub_ps(b, d));
+            }
+        }
+        for (int xi = 0; xi < 16; xi++) {
+            products16(v + xi * vStride, u + xi * out_channels * channels, channels, out_channels, m + xi * mStride);
+        }
+        for (long o = 0; o < out_channels; o++) {
+            __m512 se[4], so[4];
+            for (int i = 0; i < 4; i++) {
+                const float *mi = m + 4 * i * mStride + 16 * o;
+                const __m512 m0 = _mm512_load_ps(mi), m1 = _mm512_load_ps(mi + mStride);
+                const __m512 m2 = _mm512_load_ps(mi + 2 * mStride), m3 = _mm512_load_ps(mi + 3 * mStride);
+                se[i] = _mm512_add_ps(_mm512_add_ps(m0, m1), m2);
+                so[i] = _mm512_sub_ps(_mm512_sub_ps(m1, m2), m3);
+            }
+            const __m512 bv = _mm512_set1_ps(bias ? bias[o] : 0.0f);
+            const __m512 te = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(se[0], se[1]), se[2]), bv);
+            const __m512 to = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(so[0], so[1]), so[2]), bv);
+            const __m512 be = _mm512_add_ps(_mm512_sub_ps(_mm512_sub_ps(se[1], se[2]), se[3]), bv);
+            const __m512 bo = _mm512_add_ps(_mm512_sub_ps(_mm512_sub_ps(so[1], so[2]), so[3]), bv);
+            float *yo = y + o * plane;
+            _mm512_storeu_ps(yo + top * width, _mm512_permutex2var_ps(te, low, to));
+            _mm512_storeu_ps(yo + (top + shift) * width + half, _mm512_permutex2var_ps(te, high, to));
+            _mm512_storeu_ps(yo + (top + 1) * width, _mm512_permutex2var_ps(be, low, bo));
+            _mm512_storeu_ps(yo + (top + 1 + shift) * width + half, _mm512_permutex2var_ps(be, high, bo));
+        }
+    }
+}
+
+#else
+
+int masklab_fused_winograd_available(void) { return 0; }
+
+void masklab_fused_winograd_image(const float *x, const float *u, const float *bias, long channels, long out_channels,
+                                  long height, long width, float *y, float *scratch) {
+    (void)x; (void)u; (void)bias; (void)channels; (void)out_channels; (void)height; (void)width; (void)y; (void)scratch;
+    __builtin_trap();   // never called: masklab_fused_winograd_available() is 0 on this architecture
+}
+
+#endif

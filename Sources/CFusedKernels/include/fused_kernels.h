@@ -1,0 +1,31 @@
+// Kernels written in C with AVX-512 intrinsics, compiled for that instruction set function by
+// function and chosen at run time: Swift's SIMD types compile to the baseline x86-64 (SSE) here,
+// and a kernel that keeps its whole working set in L1 is limited by instruction width, not memory.
+#ifndef MASKLAB_FUSED_KERNELS_H
+#define MASKLAB_FUSED_KERNELS_H
+
+/// 1 when this CPU runs `masklab_fused_winograd_image` (x86-64 with AVX-512F), else 0.
+int masklab_fused_winograd_available(void);
+
+/// Floats of scratch one call of `masklab_fused_winograd_image` needs for `channels` input and
+/// `out_channels` output channels: the transformed input and products of one block of 16 tiles,
+/// `256 · (channels + out_channels)`, plus 16 for aligning it to 64 bytes.
+long masklab_fused_winograd_scratch(long channels, long out_channels);
+
+/// One image of a Winograd F(2×2, 3×3) convolution (3×3, stride 1, zero padding 1), every step
+/// of it on one block of 16 tiles at a time so that nothing leaves L1 between the input
+/// transform, the 16 products and the output transform:
+///
+///     y[o] = Σ_c conv(x[c], w[o, c]) + bias[o],   from   u[ξ][o][c] = (G w[o, c] Gᵀ)[ξ]
+///
+/// `x` is the image `[channels, height, width]`, `u` the transformed weights `[16, out_channels,
+/// channels]` (`Winograd.transformWeights`), `bias` `[out_channels]` or NULL, `y` the output
+/// image `[out_channels, height, width]` (overwritten). Shapes it takes (the caller checks):
+/// `width` 32 (a block is one tile row) or 16 (two tile rows), `height` a positive multiple of
+/// 2 (width 32) or 4 (width 16), `out_channels` a multiple of 16, `channels` ≥ 1. The result
+/// depends on the values only: not on threads or on which other images run.
+/// Only call it when `masklab_fused_winograd_available()` is 1.
+void masklab_fused_winograd_image(const float *x, const float *u, const float *bias, long channels, long out_channels,
+                                  long height, long width, float *y, float *scratch);
+
+#endif

@@ -1,0 +1,98 @@
+import CFusedKernels
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Winograd F(2×2, 3×3) for narrow layers in one pass per block of 16 tiles, in C with AVX-512
+/// (`CFusedKernels`): the input transform, the 16 products and the output transform of a block
+/// stay in L1, where the unfused `Winograd` path writes each chunk's transformed input `V` and
+/// products `M` (256 KB each at 16 channels) to L2 and reads them back, and its 16 thin GEMMs
+/// (`O × C` times `C × tiles`, O = C = 16) run far below the GEMM peak.
+///
+/// - **Forward:** `masklab_fused_winograd_image` per image, images spread over the lanes, then
+///   the epilogue on the image just written (still in L2).
+/// - **Input gradient:** for a 3×3 convolution with padding 1, `dx[c] = Σ_o conv(dy[o],
+///   flip(W[o, c]))`, i.e. the same kernel on `dy` with the filters flipped and transposed
+///   (`WinogradF4.flipFilters`) and the channel counts swapped.
+/// - **Weight gradient:** the unfused path (`Winograd.backward`): its products have the whole
+///   chunk as their inner dimension and run near the GEMM peak.
+///
+/// Each image's result depends on its values only, so results do not depend on the thread count.
+/// The kernel's own reference is the unfused path and the double-precision
+/// `Reference.convolutionForward` (tests compare all three); on a CPU without AVX-512, or with
+/// `MASKLAB_FUSED_WINOGRAD=0`, plans do not choose it.
+public enum FusedWinograd {
+    /// Whether this CPU runs the kernel (x86-64 with AVX-512F).
+    public static let available: Bool = masklab_fused_winograd_available() != 0
+
+    private static let switchedOn = Atomic<Bool>(FusedWinograd.initiallyOn())
+    private static func initiallyOn() -> Bool {
+        guard let raw = getenv("MASKLAB_FUSED_WINOGRAD") else { return true }
+        return String(cString: raw) != "0"
+    }
+
+    /// Whether new plans may choose the kernel (default: on, unless `MASKLAB_FUSED_WINOGRAD=0`);
+    /// benchmarks and tests turn it off to measure or check the unfused path. Plans keep the
+    /// choice they were made with.
+    public static var enabled: Bool {
+        get { switchedOn.load(ordering: .relaxed) }
+        set { switchedOn.store(newValue, ordering: .relaxed) }
+    }
+
+    /// The most channels (input or output) of a layer the kernel is chosen for. At 16 channels
+    /// the unfused path spends most of its time moving `V` and `M`; from 64 its GEMMs reach the
+    /// kernel's speed (32×32 images, 1 thread on the session-25 Xeon: 16 channels 2.0–2.8×
+    /// faster, 32 channels 1.5–1.8×, 64 channels 0.97×).
+    public static let maximumChannels = 32
+
+    /// Whether a Winograd F(2×2, 3×3) layer of this shape can use the kernel: widths 32 and 16
+    /// (one or two tile rows per 16-lane block), heights a multiple of 2 (width 32) or 4 (width
+    /// 16), and input and output channels multiples of 16 up to `maximumChannels` (the input
+    /// gradient runs the kernel with the two swapped).
+    public static func fits(channels c: Int, outChannels o: Int, height h: Int, width w: Int) -> Bool {
+        let rows = w == 32 ? 2 : w == 16 ? 4 : 0
+        return rows > 0 && h >= rows && h % rows == 0 && c % 16 == 0 && o % 16 == 0 && c > 0 && o > 0
+            && max(c, o) <= maximumChannels
+    }
+
+    /// Whether a plan made now for this shape chooses the kernel: it fits, the CPU has it, and it is enabled.
+    public static func chosen(channels c: Int, outChannels o: Int, height h: Int, width w: Int) -> Bool {
+        available && enabled && fits(channels: c, outChannels: o, height: h, width: w)
+    }
+
+    /// Scratch floats of one lane for `c` input and `o` output channels (64-byte alignment included).
+    static func laneScratch(channels c: Int, outChannels o: Int) -> Int {
+        masklab_fused_winograd_scratch(c, o)
+    }
+
+    /// `y [n, O, H, W]` from `x [n, C, H, W]` and the transformed weights `u [16, O, C]`, each
+    /// image then passed through `epilogue`; images spread over `lanes` threads, each with
+    /// `scratchStride` floats of `scratch`.
+    static func forward(_ x: UnsafePointer<Float>, transformed u: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                        epilogue: OutputEpilogue, channels c: Int, outChannels o: Int, height h: Int, width w: Int,
+                        batch n: Int, lanes: Int, scratch: UnsafeMutablePointer<Float>, scratchStride: Int,
+                        into y: UnsafeMutablePointer<Float>) {
+        precondition(available && fits(channels: c, outChannels: o, height: h, width: w),
+                     "fused Winograd: shape \(c)→\(o) at \(h)×\(w) not supported here")
+        precondition(scratchStride >= laneScratch(channels: c, outChannels: o), "fused Winograd: lane scratch too small")
+        let plane = h * w
+        func run(_ lane: Int, _ images: Range<Int>) {
+            let s = scratch + lane * scratchStride
+            for image in images {
+                masklab_fused_winograd_image(x + image * c * plane, u, bias, c, o, h, w, y + image * o * plane, s)
+                epilogue.apply(y, channels: o, plane: plane, images: image..<(image + 1))
+            }
+        }
+        let l = min(lanes, n)
+        if l <= 1 {
+            run(0, 0..<n)
+            return
+        }
+        // 16 products of O·C per tile: 4·O·C multiply-accumulates per output pixel.
+        let cost = RegionCost.multiplyAdds(4 * n * plane * o * c, bytes: 4 * n * plane * (c + o))
+        Convolution.inLanes(l, batch: n, cost: cost, run)
+    }
+}

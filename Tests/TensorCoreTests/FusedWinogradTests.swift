@@ -1,0 +1,204 @@
+import XCTest
+@testable import TensorCore
+import Stats
+import TestSupport
+
+/// `FusedWinograd` (F(2×2, 3×3) per block of 16 tiles, AVX-512) against its plain twins: the
+/// double-precision direct convolution and its gradients written from the definitions, and the
+/// unfused `Winograd` path on the same inputs. Skipped, saying so, on a CPU without AVX-512.
+final class FusedWinogradTests: XCTestCase {
+    override func setUp() { Parallel.setThreads(2) }
+    override func tearDown() { Parallel.setThreads(2) }
+
+    private func requireKernel() throws {
+        guard FusedWinograd.available else {
+            throw XCTSkip("FusedWinograd: this CPU has no AVX-512F, so the fused kernel is never chosen here (the unfused path is tested elsewhere)")
+        }
+    }
+
+    private struct Inputs { let x, weight, bias, dy: [Float] }
+
+    private func inputs(c: Int, o: Int, h: Int, w: Int, n: Int, seed: UInt64) -> Inputs {
+        let rng = RandomStream(seed: seed)
+        let bound = 1 / Float(9 * c).squareRoot()
+        return Inputs(x: (0..<(n * c * h * w)).map { _ in rng.uniform(-1, 1) },
+                      weight: (0..<(o * c * 9)).map { _ in rng.uniform(-bound, bound) },
+                      bias: (0..<o).map { _ in rng.uniform(-bound, bound) },
+                      dy: (0..<(n * o * h * w)).map { _ in rng.uniform(-1, 1) })
+    }
+
+    /// The forward with `plan` (workspace filled with NaN, sentinels after it and after `y`).
+    private func forward(_ t: Inputs, plan: Winograd.Plan, n: Int, bias: Bool, epilogue: OutputEpilogue = .none) -> [Float] {
+        let count = plan.outChannels * plan.height * plan.width * n
+        let guardFloats = 256, sentinel = Float(bitPattern: 0x7fc0_1234)
+        let workspace = TensorStorage(count: plan.workspaceCount + guardFloats)
+        workspace.base.update(repeating: .nan, count: plan.workspaceCount)
+        (workspace.base + plan.workspaceCount).update(repeating: sentinel, count: guardFloats)
+        let ys = TensorStorage(count: count + guardFloats)
+        ys.base.update(repeating: .nan, count: count)
+        (ys.base + count).update(repeating: sentinel, count: guardFloats)
+        t.x.withUnsafeBufferPointer { x in t.weight.withUnsafeBufferPointer { w in t.bias.withUnsafeBufferPointer { b in
+            Winograd.forward(x.baseAddress!, weight: w.baseAddress!, bias: bias ? b.baseAddress! : nil, epilogue: epilogue,
+                             plan: plan, batch: n, workspace: workspace.base, into: ys.base)
+        } } }
+        for i in 0..<guardFloats {
+            XCTAssertEqual(workspace.base[plan.workspaceCount + i].bitPattern, sentinel.bitPattern, "wrote past the workspace at +\(i)")
+            XCTAssertEqual(ys.base[count + i].bitPattern, sentinel.bitPattern, "wrote past the output at +\(i)")
+        }
+        return Array(UnsafeBufferPointer(start: ys.base, count: count))
+    }
+
+    /// The backward with `plan`: weight gradient (accumulated onto 0.25), bias gradient, input gradient.
+    private func backward(_ t: Inputs, plan: Winograd.Plan, n: Int) -> (dw: [Float], db: [Float], dx: [Float]) {
+        let c = plan.channels, o = plan.outChannels, count = n * c * plan.height * plan.width
+        let guardFloats = 256, sentinel = Float(bitPattern: 0x7fc0_1234)
+        let workspace = TensorStorage(count: plan.workspaceCount + guardFloats)
+        workspace.base.update(repeating: .nan, count: plan.workspaceCount)
+        (workspace.base + plan.workspaceCount).update(repeating: sentinel, count: guardFloats)
+        let dws = TensorStorage(count: 9 * o * c), dbs = TensorStorage(count: o), dxs = TensorStorage(count: count + guardFloats)
+        dws.base.update(repeating: 0.25, count: 9 * o * c)
+        dbs.base.update(repeating: 0.25, count: o)
+        dxs.base.update(repeating: .nan, count: count)
+        (dxs.base + count).update(repeating: sentinel, count: guardFloats)
+        t.x.withUnsafeBufferPointer { x in t.weight.withUnsafeBufferPointer { w in t.dy.withUnsafeBufferPointer { dy in
+            Winograd.backward(x.baseAddress!, gradOutput: dy.baseAddress!, weight: w.baseAddress!, weightGrad: dws.base,
+                              biasGrad: dbs.base, plan: plan, batch: n, workspace: workspace.base, gradInput: dxs.base)
+        } } }
+        for i in 0..<guardFloats {
+            XCTAssertEqual(workspace.base[plan.workspaceCount + i].bitPattern, sentinel.bitPattern, "wrote past the workspace at +\(i)")
+            XCTAssertEqual(dxs.base[count + i].bitPattern, sentinel.bitPattern, "wrote past dx at +\(i)")
+        }
+        return (Array(UnsafeBufferPointer(start: dws.base, count: 9 * o * c)).map { $0 - 0.25 },
+                Array(UnsafeBufferPointer(start: dbs.base, count: o)).map { $0 - 0.25 },
+                Array(UnsafeBufferPointer(start: dxs.base, count: count)))
+    }
+
+    /// `dx[n,c,p,q] = Σ W[o,c,kh,kw]·dy[n,o,p+1−kh,q+1−kw]` (terms outside the image are 0).
+    private func exactInputGradient(_ t: Inputs, n: Int, c: Int, o: Int, h: Int, w: Int) -> [Double] {
+        var dx = [Double](repeating: 0, count: n * c * h * w)
+        for im in 0..<n { for oc in 0..<o { for i in 0..<h { for j in 0..<w {
+            let g = Double(t.dy[((im * o + oc) * h + i) * w + j])
+            for ic in 0..<c { for kh in 0..<3 { for kw in 0..<3 {
+                let p = i - 1 + kh, q = j - 1 + kw
+                guard p >= 0, p < h, q >= 0, q < w else { continue }
+                dx[((im * c + ic) * h + p) * w + q] += g * Double(t.weight[(oc * c + ic) * 9 + kh * 3 + kw])
+            } } }
+        } } } }
+        return dx
+    }
+
+    private struct Case { let c, o, h, w, n: Int }
+    /// Both widths, one block per image (2×32, 4×16) and many, more input than output channels
+    /// and the reverse, an odd image count over two lanes.
+    private let cases = [
+        Case(c: 16, o: 16, h: 32, w: 32, n: 3), Case(c: 16, o: 16, h: 2, w: 32, n: 2), Case(c: 32, o: 16, h: 16, w: 16, n: 3),
+        Case(c: 16, o: 32, h: 16, w: 16, n: 2), Case(c: 32, o: 32, h: 4, w: 16, n: 5), Case(c: 16, o: 32, h: 6, w: 32, n: 1),
+    ]
+
+    private func plan(_ t: Case, fused: Bool, lanes: Int? = nil) -> Winograd.Plan {
+        Winograd.Plan(channels: t.c, outChannels: t.o, height: t.h, width: t.w, batch: t.n, threads: 2, budget: 1 << 20,
+                      lanes: lanes, fused: fused)
+    }
+
+    /// The forward against the direct convolution in double precision (tolerance 1e-5 of the
+    /// largest |y|, as F(2×2)'s transforms scale by at most 4) and against the unfused path (the
+    /// same tolerance: the products sum in another order).
+    func testForwardMatchesTheDirectConvolutionAndTheUnfusedPath() throws {
+        try requireKernel()
+        for (index, t) in cases.enumerated() {
+            let inputs = inputs(c: t.c, o: t.o, h: t.h, w: t.w, n: t.n, seed: UInt64(300 + index))
+            let p = plan(t, fused: true)
+            XCTAssertTrue(p.fused)
+            let fast = forward(inputs, plan: p, n: t.n, bias: true)
+            let unfused = forward(inputs, plan: plan(t, fused: false), n: t.n, bias: true)
+            let exact = ReferenceLayers.conv2d(inputs.x.map(Double.init), weight: inputs.weight.map(Double.init),
+                                               bias: inputs.bias.map(Double.init), channels: t.c, height: t.h, width: t.w,
+                                               outChannels: t.o, kernel: 3, stride: 1, padding: 1)
+            let scale = exact.map(abs).max()!
+            XCTAssertGreaterThan(scale, 0.1)
+            let worst = largestDifference(exact, fast.map(Double.init))!
+            XCTAssertLessThan(worst.absolute, 1e-5 * scale, "case \(index) \(t.c)→\(t.o) \(t.h)×\(t.w): \(worst), largest |y| \(scale)")
+            let apart = largestDifference(unfused.map(Double.init), fast.map(Double.init))!
+            XCTAssertLessThan(apart.absolute, 1e-5 * scale, "case \(index): fused and unfused differ by \(apart)")
+        }
+    }
+
+    /// The epilogue (affine map, residual with its own affine map, ReLU) applied as each image is
+    /// written gives the same bits as the plain forward followed by the separate pass.
+    func testEpilogueEqualsTheSeparatePass() throws {
+        try requireKernel()
+        let t = Case(c: 16, o: 32, h: 16, w: 16, n: 3)
+        let inputs = inputs(c: t.c, o: t.o, h: t.h, w: t.w, n: t.n, seed: 41)
+        let rng = RandomStream(seed: 42)
+        let scale = (0..<t.o).map { _ in rng.uniform(0.5, 1.5) }, shift = (0..<t.o).map { _ in rng.uniform(-0.5, 0.5) }
+        let rs = (0..<t.o).map { _ in rng.uniform(0.5, 1.5) }, rb = (0..<t.o).map { _ in rng.uniform(-0.5, 0.5) }
+        let residual = (0..<(t.n * t.o * t.h * t.w)).map { _ in rng.uniform(-1, 1) }
+        scale.withUnsafeBufferPointer { a in shift.withUnsafeBufferPointer { b in rs.withUnsafeBufferPointer { ra in
+            rb.withUnsafeBufferPointer { rbb in residual.withUnsafeBufferPointer { r in
+                let e = OutputEpilogue(scale: a.baseAddress!, shift: b.baseAddress!, residual: r.baseAddress!,
+                                       residualScale: ra.baseAddress!, residualShift: rbb.baseAddress!, relu: true)
+                let fusedEpilogue = forward(inputs, plan: plan(t, fused: true), n: t.n, bias: true, epilogue: e)
+                var separate = forward(inputs, plan: plan(t, fused: true), n: t.n, bias: true)
+                separate.withUnsafeMutableBufferPointer { e.apply($0.baseAddress!, channels: t.o, plane: t.h * t.w, images: 0..<t.n) }
+                XCTAssertEqual(fusedEpilogue.map(\.bitPattern), separate.map(\.bitPattern))
+                XCTAssertTrue(fusedEpilogue.contains(0) && fusedEpilogue.contains { $0 > 0 }, "the ReLU should cut some values")
+            } }
+        } } }
+    }
+
+    /// The fused input gradient against `dx` from the definition (tolerance 1e-5 of the largest
+    /// |dx|); the weight and bias gradients, which take the chunk path either way, have the same
+    /// bits as the unfused plan's.
+    func testBackwardMatchesTheDirectInputGradient() throws {
+        try requireKernel()
+        for (index, t) in cases.enumerated() {
+            let inputs = inputs(c: t.c, o: t.o, h: t.h, w: t.w, n: t.n, seed: UInt64(400 + index))
+            let fast = backward(inputs, plan: plan(t, fused: true), n: t.n)
+            let unfused = backward(inputs, plan: plan(t, fused: false), n: t.n)
+            let exact = exactInputGradient(inputs, n: t.n, c: t.c, o: t.o, h: t.h, w: t.w)
+            let scale = exact.map(abs).max()!
+            let worst = largestDifference(exact, fast.dx.map(Double.init))!
+            XCTAssertLessThan(worst.absolute, 1e-5 * scale, "case \(index) \(t.c)→\(t.o) \(t.h)×\(t.w): dx \(worst), largest \(scale)")
+            XCTAssertEqual(fast.dw.map(\.bitPattern), unfused.dw.map(\.bitPattern), "case \(index): weight gradient")
+            XCTAssertEqual(fast.db.map(\.bitPattern), unfused.db.map(\.bitPattern), "case \(index): bias gradient")
+            let apart = largestDifference(unfused.dx.map(Double.init), fast.dx.map(Double.init))!
+            XCTAssertLessThan(apart.absolute, 1e-5 * scale, "case \(index): fused and unfused dx differ by \(apart)")
+        }
+    }
+
+    /// One lane or two, one thread or two: the same bits (each image is computed alone).
+    func testLanesAndThreadsDoNotChangeTheBits() throws {
+        try requireKernel()
+        let t = Case(c: 16, o: 16, h: 32, w: 32, n: 5)
+        let inputs = inputs(c: t.c, o: t.o, h: t.h, w: t.w, n: t.n, seed: 77)
+        let one = forward(inputs, plan: plan(t, fused: true, lanes: 1), n: t.n, bias: true)
+        let two = forward(inputs, plan: plan(t, fused: true, lanes: 2), n: t.n, bias: true)
+        let g1 = backward(inputs, plan: plan(t, fused: true, lanes: 1), n: t.n).dx
+        let g2 = backward(inputs, plan: plan(t, fused: true, lanes: 2), n: t.n).dx
+        Parallel.setThreads(1)
+        let single = forward(inputs, plan: plan(t, fused: true, lanes: 1), n: t.n, bias: true)
+        XCTAssertEqual(one.map(\.bitPattern), two.map(\.bitPattern))
+        XCTAssertEqual(one.map(\.bitPattern), single.map(\.bitPattern))
+        XCTAssertEqual(g1.map(\.bitPattern), g2.map(\.bitPattern))
+    }
+
+    /// Which shapes the kernel takes, and that plans choose it only when it fits and is enabled.
+    func testPlansChooseTheKernelOnlyWhereItFits() {
+        XCTAssertTrue(FusedWinograd.fits(channels: 16, outChannels: 16, height: 32, width: 32))
+        XCTAssertTrue(FusedWinograd.fits(channels: 32, outChannels: 16, height: 16, width: 16))
+        XCTAssertFalse(FusedWinograd.fits(channels: 16, outChannels: 16, height: 8, width: 8), "width 8")
+        XCTAssertFalse(FusedWinograd.fits(channels: 16, outChannels: 16, height: 31, width: 32), "odd height")
+        XCTAssertFalse(FusedWinograd.fits(channels: 16, outChannels: 16, height: 6, width: 16), "width 16 needs heights in fours")
+        XCTAssertFalse(FusedWinograd.fits(channels: 8, outChannels: 16, height: 32, width: 32), "8 input channels")
+        XCTAssertFalse(FusedWinograd.fits(channels: 16, outChannels: 24, height: 32, width: 32), "24 output channels")
+        XCTAssertFalse(FusedWinograd.fits(channels: 64, outChannels: 64, height: 32, width: 32), "wider than maximumChannels")
+        let before = FusedWinograd.enabled
+        defer { FusedWinograd.enabled = before }
+        FusedWinograd.enabled = true
+        let p = Winograd.Plan(channels: 16, outChannels: 16, height: 32, width: 32, batch: 4, threads: 2, budget: 1 << 20)
+        XCTAssertEqual(p.fused, FusedWinograd.available)
+        XCTAssertFalse(Winograd.Plan(channels: 64, outChannels: 64, height: 32, width: 32, batch: 4, threads: 2, budget: 1 << 20).fused)
+        FusedWinograd.enabled = false
+        XCTAssertFalse(Winograd.Plan(channels: 16, outChannels: 16, height: 32, width: 32, batch: 4, threads: 2, budget: 1 << 20).fused)
+    }
+}
