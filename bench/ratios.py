@@ -6,7 +6,8 @@ pairs them by round, and prints per round and as medians: training img/s ratios 
 the faster of PyTorch's NCHW and channels_last), evaluation img/s ratios (against the anchor's
 eval_img/s under torch.no_grad()), and the round trips both measured. Also the 1-thread and
 --round-trip 0 rounds (masklab-1thread-round<r>.json, masklab-rt0-round<r>.json) against the
-default rounds, and the structured-pruning rounds (structured-round<r>.txt) as printed.
+default rounds, the rounds with the chunked Winograd kernels (masklab-chunked-round<r>.json,
+MASKLAB_FUSED_WINOGRAD=0) against the default, and the structured-pruning rounds (structured-round<r>.txt) as printed.
 Usage: bench/ratios.py FOLDER   (standard library only)
 """
 import json, os, re, statistics, sys
@@ -56,7 +57,8 @@ for r in rounds:
     print(f"| {r} | {pp[0]}/{pp[1]} | " + " | ".join(f"{x:.2f}" for x in tr) + " | " + " | ".join(f"{x:.2f}" for x in ev) + " |")
 print("| **median** | | " + " | ".join(f"**{statistics.median(train[w]):.2f}**" for w in names) + " | "
       + " | ".join(f"**{statistics.median(evals[w]):.2f}**" for w in names) + " |")
-for label, pat in (("1 thread", "masklab-1thread-round"), ("--round-trip 0", "masklab-rt0-round")):
+for label, pat in (("1 thread", "masklab-1thread-round"), ("--round-trip 0", "masklab-rt0-round"),
+                   ("MASKLAB_FUSED_WINOGRAD=0", "masklab-chunked-round")):
     files = sorted(f for f in os.listdir(d) if f.startswith(pat) and f.endswith(".json"))
     if not files:
         continue

@@ -14,7 +14,7 @@ import TensorCore
 /// A 1×1 convolution with stride 1 and no padding needs no columns: it is one GEMM per image
 /// straight from `x` into `y`. A 3×3 convolution with stride 1 and padding 1 (and ≥ 8 input
 /// channels) uses `Winograd` F(2×2, 3×3) instead, unless the workspace turns it off (narrow
-/// layers on a CPU with AVX-512: its forward and input gradient fused, `FusedWinograd`); its
+/// layers on a CPU with AVX-512: forward and both gradients fused, `FusedWinograd`); its
 /// inference forward uses `WinogradF4` F(4×4, 3×3) from 64 input channels, and so does its
 /// training (forward and backward) where `WinogradF4.Plan.trainingApplies` (`lowering` says which).
 public final class Conv2d: Layer {
@@ -42,7 +42,7 @@ public final class Conv2d: Layer {
         case im2col
         /// Winograd F(2×2, 3×3) (`Winograd`).
         case winogradF2
-        /// Winograd F(2×2, 3×3) with the forward and the input gradient fused per block of 16
+        /// Winograd F(2×2, 3×3) with the forward and both gradients fused per block of 16
         /// tiles (`FusedWinograd`: narrow layers, AVX-512).
         case winogradF2Fused
         /// Winograd F(4×4, 3×3) (`WinogradF4`).

@@ -3,6 +3,7 @@ import Foundation
 import Experiments
 import Training
 import Options
+import TensorCore
 
 /// `masklab bench`: training and inference throughput, GFLOP/s, share of the sgemm peak, peak
 /// memory and allocation checks for the reference workloads (see `Benchmark`).
@@ -26,6 +27,12 @@ struct BenchCommand: ParsableCommand {
         `masklab prune --structured`: its dense original, the pruned model and the masked dense model at the \
         run's batch size. A closing section gives per pruned model the FLOP reduction and the training and \
         evaluation time saved against the dense model of the same run.
+
+        Convolution kernels: --convolutions times, in this process, the narrow 3×3 layers of ResNet-18 \
+        (16→16 at 32×32, 32→32 at 16×16, and 16→32 at 16×16, 32→32 at 32×32) at batch 128, forward, \
+        weight gradient and full backward, with the fused AVX-512 Winograd kernel and with the chunked \
+        transforms and GEMMs, alternating round by round; it prints medians over --steps rounds and \
+        their ratio (--json-file writes the rows).
 
         Concurrent jobs: --jobs N runs N copies of each workload's child process at the same time, each \
         on --threads threads, as `masklab compare` or `sweep` runs N jobs × threadsPerJob. The row shows the \
@@ -73,6 +80,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("A `masklab prune --structured` folder: measure it against its dense original (repeatable).", valueName: "DIR"))
     var pruned: [String] = []
 
+    @Flag(name: .long, help: "Time the narrow 3×3 convolutions with the fused Winograd kernel and with the chunked path instead of the workloads (see the discussion).")
+    var convolutions = false
+
     @Option(name: .long, help: .hidden)
     var workload: String?
 
@@ -106,6 +116,9 @@ struct BenchCommand: ParsableCommand {
             throw ValidationError("unknown workload '\(name)'; valid: \(Benchmark.workloads.map(\.name).joined(separator: ", "))")
         }
         _ = try ratios()
+        if convolutions, workloads != nil || structured != nil || !pruned.isEmpty || torch != nil || jobs > 1 || json {
+            throw ValidationError("--convolutions times single layers; it cannot be combined with --workloads, --structured, --pruned, --torch, --jobs or --json (use --json-file)")
+        }
         for dir in pruned {
             do { _ = try StructuredWorkloads.folder(dir) } catch { throw ValidationError("--pruned \(dir): \(error)") }
         }
@@ -149,6 +162,18 @@ struct BenchCommand: ParsableCommand {
             let result = try Benchmark.run(w, steps: steps, warmup: warmup, threads: threadCount, roundTrip: roundTrip, computeSpeedup: computeSpeedup,
                                            beforeMeasuring: { meeting?.arriveAndWait() })
             print(String(decoding: try JSONEncoder().encode(result), as: UTF8.self))
+            return
+        }
+        if convolutions {
+            Parallel.setThreads(threadCount)
+            StandardStreams.error("bench: convolutions on \(threadCount) thread(s), \(steps) rounds…\n")
+            let rows = ConvolutionBenchmark.run(layers: ConvolutionBenchmark.defaultLayers, batch: 128, rounds: steps)
+            print(ConvolutionBenchmark.table(rows))
+            if let jsonFile {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                try encoder.encode(rows).write(to: URL(fileURLWithPath: jsonFile))
+            }
             return
         }
         let peak = Benchmark.sgemmPeak(threads: threadCount)

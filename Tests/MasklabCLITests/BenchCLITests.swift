@@ -24,6 +24,38 @@ final class BenchCLITests: XCTestCase {
         XCTAssertTrue(bad.stderr.contains("resnet18-w16"), "the error lists the valid workloads: \(bad.stderr)")
     }
 
+    /// `--convolutions` times the four narrow layers both ways and writes their rows; it refuses
+    /// options that belong to the workloads.
+    func testBenchConvolutionsTimesTheNarrowLayersBothWays() throws {
+        let dir = TemporaryDirectory()
+        let file = dir.file("conv.json").path
+        let r = try CommandRunner.run(["bench", "--convolutions", "--steps", "2", "--threads", "1", "--json-file", file],
+                                      directory: nil, environment: [:], timeout: 240)
+        XCTAssertEqual(r.status, 0, "\(r)")
+        for label in ["16→16 32×32", "32→32 16×16", "16→32 16×16", "32→32 32×32"] {
+            XCTAssertTrue(r.stdout.contains("\(label) (128, 1)"), "row \(label) in \(r.stdout)")
+        }
+        let rows = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [[String: Any]])
+        XCTAssertEqual(rows.count, 4)
+        for row in rows {
+            XCTAssertEqual(row["rounds"] as? Int, 2)
+            let chunked = try XCTUnwrap(row["chunked"] as? [String: Double])
+            XCTAssertTrue(["forward", "weightGradient", "backward"].allSatisfy { (chunked[$0] ?? 0) > 0 }, "\(chunked)")
+            // Where the CPU has the kernel every default layer fits it; the fused times are then positive too.
+            if let fused = row["fused"] as? [String: Double] {
+                XCTAssertTrue(["forward", "weightGradient", "backward"].allSatisfy { (fused[$0] ?? 0) > 0 }, "\(fused)")
+            } else {
+                XCTAssertTrue(r.stdout.contains("no AVX-512F"), "a row without fused times says why: \(r.stdout)")
+            }
+        }
+        let layer = try XCTUnwrap(rows[0]["layer"] as? [String: Int])
+        XCTAssertEqual(layer, ["channels": 16, "outChannels": 16, "height": 32, "width": 32])
+        XCTAssertEqual(try XCTUnwrap(rows[0]["forwardGFLOP"] as? Double), 2e-9 * Double(128 * 16 * 32 * 32 * 16 * 9), accuracy: 1e-12)
+        let bad = try CommandRunner.run(["bench", "--convolutions", "--workloads", "mlp"], directory: nil, environment: [:], timeout: 60)
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--convolutions times single layers"), bad.stderr)
+    }
+
     /// On 2 threads the report carries the measured (or fixed) compute speed-up; fixed at 1 (one
     /// core's hyperthreads) the MLP's products stay on the calling thread, so fewer regions per
     /// step reach the pool than at 2; a speed-up that is not positive is refused.

@@ -87,6 +87,20 @@ final class FusedWinogradTests: XCTestCase {
         return dx
     }
 
+    /// `dW[o,c,kh,kw] = Σ_{n,i,j} dy[n,o,i,j]·x[n,c,i−1+kh,j−1+kw]` (terms outside the image are 0).
+    private func exactWeightGradient(_ t: Inputs, n: Int, c: Int, o: Int, h: Int, w: Int) -> [Double] {
+        var dw = [Double](repeating: 0, count: o * c * 9)
+        for im in 0..<n { for oc in 0..<o { for i in 0..<h { for j in 0..<w {
+            let g = Double(t.dy[((im * o + oc) * h + i) * w + j])
+            for ic in 0..<c { for kh in 0..<3 { for kw in 0..<3 {
+                let p = i - 1 + kh, q = j - 1 + kw
+                guard p >= 0, p < h, q >= 0, q < w else { continue }
+                dw[(oc * c + ic) * 9 + kh * 3 + kw] += g * Double(t.x[((im * c + ic) * h + p) * w + q])
+            } } }
+        } } } }
+        return dw
+    }
+
     private struct Case { let c, o, h, w, n: Int }
     /// Both widths, one block per image (2×32, 4×16) and many, more input than output channels
     /// and the reverse, an odd image count over two lanes.
@@ -146,10 +160,11 @@ final class FusedWinogradTests: XCTestCase {
         } } }
     }
 
-    /// The fused input gradient against `dx` from the definition (tolerance 1e-5 of the largest
-    /// |dx|); the weight and bias gradients, which take the chunk path either way, have the same
-    /// bits as the unfused plan's.
-    func testBackwardMatchesTheDirectInputGradient() throws {
+    /// The fused input and weight gradients against `dx` and `dW` from the definitions (tolerance
+    /// 1e-5 of the largest |dx|, 2e-5 of the largest |dW|: its sums run over every pixel of the
+    /// batch) and against the unfused path (the same tolerances); the bias gradient, the same
+    /// per-channel sum either way, has the same bits as the unfused plan's.
+    func testBackwardMatchesTheDirectGradients() throws {
         try requireKernel()
         for (index, t) in cases.enumerated() {
             let inputs = inputs(c: t.c, o: t.o, h: t.h, w: t.w, n: t.n, seed: UInt64(400 + index))
@@ -159,27 +174,47 @@ final class FusedWinogradTests: XCTestCase {
             let scale = exact.map(abs).max()!
             let worst = largestDifference(exact, fast.dx.map(Double.init))!
             XCTAssertLessThan(worst.absolute, 1e-5 * scale, "case \(index) \(t.c)→\(t.o) \(t.h)×\(t.w): dx \(worst), largest \(scale)")
-            XCTAssertEqual(fast.dw.map(\.bitPattern), unfused.dw.map(\.bitPattern), "case \(index): weight gradient")
-            XCTAssertEqual(fast.db.map(\.bitPattern), unfused.db.map(\.bitPattern), "case \(index): bias gradient")
             let apart = largestDifference(unfused.dx.map(Double.init), fast.dx.map(Double.init))!
             XCTAssertLessThan(apart.absolute, 1e-5 * scale, "case \(index): fused and unfused dx differ by \(apart)")
+            let exactW = exactWeightGradient(inputs, n: t.n, c: t.c, o: t.o, h: t.h, w: t.w)
+            let scaleW = exactW.map(abs).max()!
+            XCTAssertGreaterThan(scaleW, 0.1)
+            let worstW = largestDifference(exactW, fast.dw.map(Double.init))!
+            XCTAssertLessThan(worstW.absolute, 2e-5 * scaleW, "case \(index) \(t.c)→\(t.o) \(t.h)×\(t.w): dW \(worstW), largest \(scaleW)")
+            let apartW = largestDifference(unfused.dw.map(Double.init), fast.dw.map(Double.init))!
+            XCTAssertLessThan(apartW.absolute, 2e-5 * scaleW, "case \(index): fused and unfused dW differ by \(apartW)")
+            XCTAssertEqual(fast.db.map(\.bitPattern), unfused.db.map(\.bitPattern), "case \(index): bias gradient")
         }
     }
 
-    /// One lane or two, one thread or two: the same bits (each image is computed alone).
+    /// One lane or two, one thread or two: the forward and `dx` have the same bits (each image is
+    /// computed alone); `dW`, summed per lane and then over the lanes in order, has the same bits
+    /// for the same lane count whether one thread or two runs the lanes, and run to run.
     func testLanesAndThreadsDoNotChangeTheBits() throws {
         try requireKernel()
         let t = Case(c: 16, o: 16, h: 32, w: 32, n: 5)
         let inputs = inputs(c: t.c, o: t.o, h: t.h, w: t.w, n: t.n, seed: 77)
         let one = forward(inputs, plan: plan(t, fused: true, lanes: 1), n: t.n, bias: true)
         let two = forward(inputs, plan: plan(t, fused: true, lanes: 2), n: t.n, bias: true)
-        let g1 = backward(inputs, plan: plan(t, fused: true, lanes: 1), n: t.n).dx
-        let g2 = backward(inputs, plan: plan(t, fused: true, lanes: 2), n: t.n).dx
+        let g1 = backward(inputs, plan: plan(t, fused: true, lanes: 1), n: t.n)
+        // Two lanes on the pool (the cost model told to spread every region), then in order on the calling thread.
+        defer { Parallel.fixRoundTrip(nanoseconds: nil); Parallel.fixComputeSpeedup(nil) }
+        Parallel.fixRoundTrip(nanoseconds: 0)
+        Parallel.fixComputeSpeedup(2)
+        let g2 = backward(inputs, plan: plan(t, fused: true, lanes: 2), n: t.n)
+        let g2again = backward(inputs, plan: plan(t, fused: true, lanes: 2), n: t.n)
+        Parallel.fixRoundTrip(nanoseconds: 1_000_000_000)
+        let g2single = backward(inputs, plan: plan(t, fused: true, lanes: 2), n: t.n)
+        Parallel.fixRoundTrip(nanoseconds: nil)
+        Parallel.fixComputeSpeedup(nil)
         Parallel.setThreads(1)
         let single = forward(inputs, plan: plan(t, fused: true, lanes: 1), n: t.n, bias: true)
         XCTAssertEqual(one.map(\.bitPattern), two.map(\.bitPattern))
         XCTAssertEqual(one.map(\.bitPattern), single.map(\.bitPattern))
-        XCTAssertEqual(g1.map(\.bitPattern), g2.map(\.bitPattern))
+        XCTAssertEqual(g1.dx.map(\.bitPattern), g2.dx.map(\.bitPattern))
+        XCTAssertEqual(g2.dw.map(\.bitPattern), g2again.dw.map(\.bitPattern))
+        XCTAssertEqual(g2.dw.map(\.bitPattern), g2single.dw.map(\.bitPattern))
+        XCTAssertNotEqual(g1.dw.map(\.bitPattern), g2.dw.map(\.bitPattern), "two lanes sum their images' dU in another order")
     }
 
     /// Which shapes the kernel takes, and that plans choose it only when it fits and is enabled.

@@ -28,4 +28,18 @@ long masklab_fused_winograd_scratch(long channels, long out_channels);
 void masklab_fused_winograd_image(const float *x, const float *u, const float *bias, long channels, long out_channels,
                                   long height, long width, float *y, float *scratch);
 
+/// One image's share of a Winograd F(2×2, 3×3) weight gradient, block by block as in
+/// `masklab_fused_winograd_image`:
+///
+///     du[ξ][o][c] += Σ_tiles dM[ξ][o][tile] · V[ξ][c][tile],   dM = A dy Aᵀ,  V = Bᵀ x B
+///
+/// (`Winograd.transformWeightGradient` then gives `dW = Gᵀ du G`). `x` is the forward's input
+/// image `[channels, height, width]`, `dy` the output's gradient `[out_channels, height, width]`,
+/// `du` `[16, out_channels, channels]` (accumulated, not overwritten). Shapes as for
+/// `masklab_fused_winograd_image`, with `channels` also a multiple of 16; the same scratch size.
+/// Per block, the sum over its 16 tiles runs in tile order (two partial sums, even and odd
+/// tiles, added at the end), then adds to `du`: the result depends on the values only.
+void masklab_fused_winograd_weight_gradient(const float *x, const float *dy, long channels, long out_channels,
+                                            long height, long width, float *du, float *scratch);
+
 #endif

@@ -17,10 +17,13 @@ import Darwin
 /// - **Input gradient:** for a 3×3 convolution with padding 1, `dx[c] = Σ_o conv(dy[o],
 ///   flip(W[o, c]))`, i.e. the same kernel on `dy` with the filters flipped and transposed
 ///   (`WinogradF4.flipFilters`) and the channel counts swapped.
-/// - **Weight gradient:** the unfused path (`Winograd.backward`): its products have the whole
-///   chunk as their inner dimension and run near the GEMM peak.
+/// - **Weight gradient:** `masklab_fused_winograd_weight_gradient` per image, adding into its
+///   lane's partial `dU [16, O, C]` (images in order); `Winograd.backward` then sums the partials
+///   in lane order and transforms `dU` into `dW` as on the unfused path.
 ///
-/// Each image's result depends on its values only, so results do not depend on the thread count.
+/// The forward's and the input gradient's value for an image depend on that image's values
+/// only, so they do not depend on the thread count; the weight gradient, like every lane
+/// reduction here, is bit-identical run to run for a fixed thread count.
 /// The kernel's own reference is the unfused path and the double-precision
 /// `Reference.convolutionForward` (tests compare all three); on a CPU without AVX-512, or with
 /// `MASKLAB_FUSED_WINOGRAD=0`, plans do not choose it.
@@ -86,12 +89,39 @@ public enum FusedWinograd {
                 epilogue.apply(y, channels: o, plane: plane, images: image..<(image + 1))
             }
         }
+        inLanes(lanes, batch: n, channels: c, outChannels: o, plane: plane, run)
+    }
+
+    /// Each lane's partial `dU [16, O, C]` (`partial(lane)`, overwritten) `= Σ` over its images of
+    /// `dM · Vᵀ`, from the forward's input `x [n, C, H, W]` and `dy [n, O, H, W]`; images spread
+    /// over `lanes` threads as in `forward`, each with `scratchStride` floats of `scratch`.
+    static func weightGradient(_ x: UnsafePointer<Float>, gradOutput dy: UnsafePointer<Float>, channels c: Int,
+                               outChannels o: Int, height h: Int, width w: Int, batch n: Int, lanes: Int,
+                               scratch: UnsafeMutablePointer<Float>, scratchStride: Int,
+                               partial: (Int) -> UnsafeMutablePointer<Float>) {
+        precondition(available && fits(channels: c, outChannels: o, height: h, width: w),
+                     "fused Winograd: shape \(c)→\(o) at \(h)×\(w) not supported here")
+        precondition(scratchStride >= laneScratch(channels: c, outChannels: o), "fused Winograd: lane scratch too small")
+        let plane = h * w
+        func run(_ lane: Int, _ images: Range<Int>) {
+            let s = scratch + lane * scratchStride, du = partial(lane)
+            du.update(repeating: 0, count: 16 * o * c)
+            for image in images {
+                masklab_fused_winograd_weight_gradient(x + image * c * plane, dy + image * o * plane, c, o, h, w, du, s)
+            }
+        }
+        inLanes(lanes, batch: n, channels: c, outChannels: o, plane: plane, run)
+    }
+
+    /// Runs `run(lane, images)` over `min(lanes, n)` lanes (all on the calling thread when one),
+    /// costed as 16 products of `O·C` per tile: 4·O·C multiply-accumulates per pixel of `plane`.
+    private static func inLanes(_ lanes: Int, batch n: Int, channels c: Int, outChannels o: Int, plane: Int,
+                                _ run: (Int, Range<Int>) -> Void) {
         let l = min(lanes, n)
         if l <= 1 {
             run(0, 0..<n)
             return
         }
-        // 16 products of O·C per tile: 4·O·C multiply-accumulates per output pixel.
         let cost = RegionCost.multiplyAdds(4 * n * plane * o * c, bytes: 4 * n * plane * (c + o))
         Convolution.inLanes(l, batch: n, cost: cost, run)
     }

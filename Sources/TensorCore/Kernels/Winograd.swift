@@ -23,8 +23,8 @@
 /// convolution `Reference.convolution…`; the two agree to float rounding (tests).
 ///
 /// Narrow layers (16 or 32 channels at widths 32 and 16) on a CPU with AVX-512 run the forward
-/// and the input gradient through `FusedWinograd` instead (`Plan.fused`): the same arithmetic
-/// per block of 16 tiles, in L1.
+/// and both gradients through `FusedWinograd` instead (`Plan.fused`): the same arithmetic per
+/// block of 16 tiles, in L1.
 ///
 /// Workspace layout (floats): `U [16, O, C]`, then per lane `V [16, C, Tc]`, `M [16, O, Tc]`, a
 /// partial `dU [16, O, C]` and the transforms' plane buffers (Tc: the tiles of one chunk), then
@@ -37,9 +37,8 @@ public enum Winograd {
         public let tilesHigh: Int, tilesWide: Int
         public let lanes: Int
         public let imagesPerChunk: Int
-        /// Whether the forward and the input gradient run `FusedWinograd` (one pass per block of
-        /// 16 tiles, AVX-512) instead of whole-chunk transforms and GEMMs; the weight gradient
-        /// always takes the chunk path.
+        /// Whether the forward and both gradients run `FusedWinograd` (one pass per block of 16
+        /// tiles, AVX-512) instead of whole-chunk transforms and GEMMs.
         public let fused: Bool
 
         /// Whether a convolution of this shape goes through Winograd: 3×3, stride 1, padding 1,
@@ -132,11 +131,19 @@ public enum Winograd {
         let u = workspace, o = plan.outChannels, c = plan.channels
         transformWeights(weight, plan: plan, into: u)
         let lanes = min(plan.lanes, n)
-        // The fused plan takes the input gradient out of the chunk loop (see `fusedInputGradient`).
-        let chunkDX = plan.fused ? nil : dx
-        defer { if plan.fused, let dx { fusedInputGradient(dy, weight: weight, plan: plan, batch: n, workspace: workspace, into: dx) } }
-        if weightGrad == nil && chunkDX == nil { return }
-        inLanes(plan, batch: n, products: weightGrad != nil && chunkDX != nil ? 2 : 1) { lane, share in
+        if plan.fused {
+            if let weightGrad {
+                FusedWinograd.weightGradient(x, gradOutput: dy, channels: c, outChannels: o, height: plan.height,
+                                             width: plan.width, batch: n, lanes: plan.lanes,
+                                             scratch: workspace + plan.transformedWeights, scratchStride: plan.laneScratch,
+                                             partial: { plan.partialGradient(workspace, lane: $0) })
+                finishWeightGradient(dy, plan: plan, batch: n, lanes: lanes, workspace: workspace,
+                                     weightGrad: weightGrad, biasGrad: biasGrad)
+            }
+            if let dx { fusedInputGradient(dy, weight: weight, plan: plan, batch: n, workspace: workspace, into: dx) }
+            return
+        }
+        inLanes(plan, batch: n, products: weightGrad != nil && dx != nil ? 2 : 1) { lane, share in
             let scratch = workspace + plan.transformedWeights + lane * plan.laneScratch
             let du = plan.partialGradient(workspace, lane: lane), buffers = plan.planeBuffers(workspace, lane: lane)
             if weightGrad != nil { du.update(repeating: 0, count: plan.transformedWeights) }
@@ -151,7 +158,7 @@ public enum Winograd {
                                       c: du + xi * o * c)
                     }
                 }
-                guard let dx = chunkDX else { return }
+                guard let dx else { return }
                 for xi in 0..<16 {
                     GEMM.multiply(transA: true, m: c, n: tc, k: o, a: u + xi * o * c, b: dm + xi * o * tc, c: v + xi * c * tc)
                 }
@@ -159,10 +166,18 @@ public enum Winograd {
             }
         }
         guard let weightGrad else { return }
+        finishWeightGradient(dy, plan: plan, batch: n, lanes: lanes, workspace: workspace, weightGrad: weightGrad,
+                             biasGrad: biasGrad)
+    }
+
+    /// After the lanes have their partial `dU`: `biasGrad += Σ dy` per channel, the partials
+    /// summed in lane order into lane 0's, then `weightGrad += Gᵀ dU G`.
+    static func finishWeightGradient(_ dy: UnsafePointer<Float>, plan: Plan, batch n: Int, lanes: Int,
+                                     workspace: UnsafeMutablePointer<Float>, weightGrad: UnsafeMutablePointer<Float>,
+                                     biasGrad: UnsafeMutablePointer<Float>?) {
         if let biasGrad {
-            Im2Col.sumChannels(dy, images: n, channels: o, plane: plan.height * plan.width, into: biasGrad)
+            Im2Col.sumChannels(dy, images: n, channels: plan.outChannels, plane: plan.height * plan.width, into: biasGrad)
         }
-        // dU = Σ lanes (in lane order) into lane 0's partial, then dW += Gᵀ dU G.
         Convolution.sumLanePartials(plan.transformedWeights, lanes: lanes) { plan.partialGradient(workspace, lane: $0) }
         transformWeightGradient(plan.partialGradient(workspace, lane: 0), plan: plan, into: weightGrad)
     }

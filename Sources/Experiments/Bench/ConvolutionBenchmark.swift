@@ -1,0 +1,127 @@
+import Foundation
+import Stats
+import TensorCore
+
+/// Times one 3×3 stride-1 Winograd F(2×2, 3×3) convolution's training passes two ways in the
+/// same process, round by round: with `FusedWinograd` (one AVX-512 pass per block of 16 tiles)
+/// and with the chunked path (whole-chunk transforms and 16 GEMMs), so the kernel's gain is a
+/// ratio taken minutes, not sessions, apart. `masklab bench --convolutions` runs it.
+public enum ConvolutionBenchmark {
+    /// One layer: `channels → outChannels`, `height × width` images, padding 1.
+    public struct Layer: Codable, Sendable, Equatable {
+        public let channels: Int, outChannels: Int, height: Int, width: Int
+        public init(channels: Int, outChannels: Int, height: Int, width: Int) {
+            self.channels = channels
+            self.outChannels = outChannels
+            self.height = height
+            self.width = width
+        }
+        /// "16→16 32×32".
+        public var label: String { "\(channels)→\(outChannels) \(height)×\(width)" }
+    }
+
+    /// The layers measured by default: ResNet-18 width 16's 3×3 stride-1 layers of stages 1 and 2
+    /// (16→16 at 32×32, 32→32 at 16×16), and two shapes the kernel also runs (16→32 at 16×16,
+    /// 32→32 at 32×32, as width 32 would have).
+    public static let defaultLayers = [
+        Layer(channels: 16, outChannels: 16, height: 32, width: 32),
+        Layer(channels: 32, outChannels: 32, height: 16, width: 16),
+        Layer(channels: 16, outChannels: 32, height: 16, width: 16),
+        Layer(channels: 32, outChannels: 32, height: 32, width: 32),
+    ]
+
+    /// Medians (milliseconds per batch) of one path.
+    public struct Times: Codable, Sendable, Equatable {
+        /// The forward with bias.
+        public let forward: Double
+        /// The backward computing the weight and bias gradients only (a first layer's backward).
+        public let weightGradient: Double
+        /// The backward computing the weight, bias and input gradients.
+        public let backward: Double
+    }
+
+    /// One layer's figures.
+    public struct Row: Codable, Sendable, Equatable {
+        public let layer: Layer
+        public let batch: Int, threads: Int, rounds: Int
+        /// The fused kernel's medians (nil where this CPU has no AVX-512F or the shape does not fit).
+        public let fused: Times?
+        public let chunked: Times
+        /// Direct-convolution GFLOP of one forward as PyTorch counts them: 2 · N·O·H·W·C·9.
+        public let forwardGFLOP: Double
+    }
+
+    /// Measures `layers` at `batch` images on the current `Parallel.threads`: per round, each path
+    /// runs one forward, one weight-gradient backward and one full backward, timed separately,
+    /// after one untimed warm-up round; medians over `rounds`. Inputs are seeded uniform values.
+    public static func run(layers: [Layer], batch: Int, rounds: Int, seed: UInt64 = 0) -> [Row] {
+        precondition(batch >= 1 && rounds >= 1, "convolution bench: batch \(batch), rounds \(rounds)")
+        return layers.map { measure($0, batch: batch, rounds: rounds, seed: seed) }
+    }
+
+    private static func measure(_ layer: Layer, batch n: Int, rounds: Int, seed: UInt64) -> Row {
+        let c = layer.channels, o = layer.outChannels, h = layer.height, w = layer.width
+        let rng = RandomStream(seed: seed)
+        func buffer(_ count: Int, bound: Float) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: count)
+            for i in 0..<count { p[i] = rng.uniform(-bound, bound) }
+            return p
+        }
+        let bound = 1 / Float(9 * c).squareRoot()
+        let x = buffer(n * c * h * w, bound: 1), dy = buffer(n * o * h * w, bound: 1)
+        let weight = buffer(o * c * 9, bound: bound), bias = buffer(o, bound: bound)
+        let y = buffer(n * o * h * w, bound: 0), dx = buffer(n * c * h * w, bound: 0)
+        let dw = buffer(o * c * 9, bound: 0), db = buffer(o, bound: 0)
+        defer { for p in [x, dy, weight, bias, y, dx, dw, db] { p.deallocate() } }
+        let budget = 2 << 20 / MemoryLayout<Float>.size   // `ConvolutionWorkspace`'s default
+        func plan(fused: Bool) -> Winograd.Plan {
+            Winograd.Plan(channels: c, outChannels: o, height: h, width: w, batch: n, threads: Parallel.threads,
+                          budget: budget, fused: fused)
+        }
+        let fits = FusedWinograd.available && FusedWinograd.fits(channels: c, outChannels: o, height: h, width: w)
+        let plans = (fits ? [plan(fused: true)] : []) + [plan(fused: false)]
+        let workspaces = plans.map { p -> UnsafeMutablePointer<Float> in
+            let s = UnsafeMutablePointer<Float>.allocate(capacity: p.workspaceCount)
+            s.initialize(repeating: 0, count: p.workspaceCount)
+            return s
+        }
+        defer { for s in workspaces { s.deallocate() } }
+        func milliseconds(_ body: () -> Void) -> Double {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            body()
+            return Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-6
+        }
+        var times = Array(repeating: [[Double]](repeating: [], count: 3), count: plans.count)
+        for round in 0...rounds {
+            for (i, p) in plans.enumerated() {
+                let s = workspaces[i]
+                let f = milliseconds { Winograd.forward(x, weight: weight, bias: bias, plan: p, batch: n, workspace: s, into: y) }
+                let g = milliseconds { Winograd.backward(x, gradOutput: dy, weight: weight, weightGrad: dw, biasGrad: db, plan: p,
+                                                    batch: n, workspace: s, gradInput: nil) }
+                let b = milliseconds { Winograd.backward(x, gradOutput: dy, weight: weight, weightGrad: dw, biasGrad: db, plan: p,
+                                                    batch: n, workspace: s, gradInput: dx) }
+                if round > 0 { times[i][0].append(f); times[i][1].append(g); times[i][2].append(b) }
+            }
+        }
+        let medians = times.map { Times(forward: Benchmark.median($0[0]), weightGradient: Benchmark.median($0[1]), backward: Benchmark.median($0[2])) }
+        return Row(layer: layer, batch: n, threads: Parallel.threads, rounds: rounds, fused: fits ? medians[0] : nil,
+                   chunked: medians[medians.count - 1], forwardGFLOP: 2e-9 * Double(n * o * h * w * c * 9))
+    }
+
+    /// The rows as a text table: per pass the fused and chunked milliseconds and their ratio.
+    public static func table(_ rows: [Row]) -> String {
+        func cell(_ v: Double?) -> String { v.map { String(format: "%8.2f", $0) } ?? "       –" }
+        func ratio(_ a: Double?, _ b: Double) -> String { a.map { String(format: "%6.2f×", b / $0) } ?? "      –" }
+        var lines = ["layer (batch, threads)          forward: fused  chunked  gain | dW only: fused  chunked  gain | dW+dx: fused  chunked  gain"]
+        for r in rows {
+            let head = "\(r.layer.label) (\(r.batch), \(r.threads))".padding(toLength: 30, withPad: " ", startingAt: 0)
+            let f = r.fused
+            lines.append("\(head)         \(cell(f?.forward)) \(cell(r.chunked.forward)) \(ratio(f?.forward, r.chunked.forward))"
+                         + " |          \(cell(f?.weightGradient)) \(cell(r.chunked.weightGradient)) \(ratio(f?.weightGradient, r.chunked.weightGradient))"
+                         + " |        \(cell(f?.backward)) \(cell(r.chunked.backward)) \(ratio(f?.backward, r.chunked.backward))")
+        }
+        lines.append("milliseconds per batch, medians of \(rows.first?.rounds ?? 0) rounds; gain = chunked / fused"
+                     + (FusedWinograd.available ? "" : "; this CPU has no AVX-512F, so only the chunked path is measured"))
+        return lines.joined(separator: "\n")
+    }
+}
