@@ -7,7 +7,8 @@ the faster of PyTorch's NCHW and channels_last), evaluation img/s ratios (agains
 eval_img/s under torch.no_grad()), and the round trips both measured. Also the 1-thread and
 --round-trip 0 rounds (masklab-1thread-round<r>.json, masklab-rt0-round<r>.json) against the
 default rounds, the rounds with the chunked Winograd kernels (masklab-chunked-round<r>.json,
-MASKLAB_FUSED_WINOGRAD=0) against the default, and the structured-pruning rounds (structured-round<r>.txt) as printed.
+MASKLAB_FUSED_WINOGRAD=0) against the default, the structured-pruning rounds (structured-round<r>.txt) as printed,
+and the narrow layers fused and chunked (conv-1thread-round<r>.json, conv-2threads-round<r>.json: masklab bench --convolutions).
 Usage: bench/ratios.py FOLDER   (standard library only)
 """
 import json, os, re, statistics, sys
@@ -71,3 +72,22 @@ for label, pat in (("1 thread", "masklab-1thread-round"), ("--round-trip 0", "ma
         a = statistics.median(x[w]["trainImagesPerSecond"] for x in runs); b = statistics.median(x[w]["evalImagesPerSecond"] for x in runs)
         c = statistics.median(x[w]["trainImagesPerSecond"] for x in default); e = statistics.median(x[w]["evalImagesPerSecond"] for x in default)
         print(f"  {w}: {label} {a:.1f} / {b:.1f}; default {c:.1f} / {e:.1f}; default ÷ {label} = {c / a:.2f} / {e / b:.2f}")
+for label, pat in (("1 thread", "conv-1thread-round"), ("2 threads", "conv-2threads-round")):
+    files = sorted(f for f in os.listdir(d) if f.startswith(pat) and f.endswith(".json"))
+    if not files:
+        continue
+    runs = [json.load(open(os.path.join(d, f))) for f in files]
+    print(f"\nmasklab bench --convolutions, {label}: medians over {len(runs)} rounds of each round's median ms, and of the per-round gain (chunked ÷ fused):")
+    print("| layer | forward fused / chunked ms | gain | dW fused / chunked ms | gain | dW+dx fused / chunked ms | gain |")
+    print("|---|---|---:|---|---:|---|---:|")
+    for i, row in enumerate(runs[0]):
+        rows = [r[i] for r in runs]
+        if any(r.get("fused") is None for r in rows):
+            continue                      # no fused kernel on this CPU
+        lay = row["layer"]
+        cells = []
+        for k in ("forward", "weightGradient", "backward"):
+            f = statistics.median(r["fused"][k] for r in rows); c = statistics.median(r["chunked"][k] for r in rows)
+            g = statistics.median(r["chunked"][k] / r["fused"][k] for r in rows)
+            cells += [f"{f:.2f} / {c:.2f}", f"{g:.2f}×"]
+        print(f"| {lay['channels']}→{lay['outChannels']} {lay['height']}×{lay['width']} | " + " | ".join(cells) + " |")

@@ -31,8 +31,9 @@ struct BenchCommand: ParsableCommand {
         Convolution kernels: --convolutions times, in this process, the narrow 3×3 layers of ResNet-18 \
         (16→16 at 32×32, 32→32 at 16×16, and 16→32 at 16×16, 32→32 at 32×32) at batch 128, forward, \
         weight gradient and full backward, with the fused AVX-512 Winograd kernel and with the chunked \
-        transforms and GEMMs, alternating round by round; it prints medians over --steps rounds and \
-        their ratio (--json-file writes the rows).
+        transforms and GEMMs, which one goes first alternating round by round; it prints medians over \
+        --steps rounds after --warmup rounds and their ratio (--json-file writes the rows). --threads, \
+        --round-trip and --compute-speedup apply as for the workloads.
 
         Concurrent jobs: --jobs N runs N copies of each workload's child process at the same time, each \
         on --threads threads, as `masklab compare` or `sweep` runs N jobs × threadsPerJob. The row shows the \
@@ -166,8 +167,10 @@ struct BenchCommand: ParsableCommand {
         }
         if convolutions {
             Parallel.setThreads(threadCount)
-            StandardStreams.error("bench: convolutions on \(threadCount) thread(s), \(steps) rounds…\n")
-            let rows = ConvolutionBenchmark.run(layers: ConvolutionBenchmark.defaultLayers, batch: 128, rounds: steps)
+            if let roundTrip { Parallel.fixRoundTrip(nanoseconds: roundTrip) }
+            if let computeSpeedup { Parallel.fixComputeSpeedup(computeSpeedup) }
+            StandardStreams.error("bench: convolutions on \(threadCount) thread(s), \(warmup) warm-up and \(steps) measured rounds…\n")
+            let rows = ConvolutionBenchmark.run(layers: ConvolutionBenchmark.defaultLayers, batch: 128, rounds: steps, warmup: warmup)
             print(ConvolutionBenchmark.table(rows))
             if let jsonFile {
                 let encoder = JSONEncoder()

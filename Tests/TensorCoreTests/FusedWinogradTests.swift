@@ -48,8 +48,9 @@ final class FusedWinogradTests: XCTestCase {
         return Array(UnsafeBufferPointer(start: ys.base, count: count))
     }
 
-    /// The backward with `plan`: weight gradient (accumulated onto 0.25), bias gradient, input gradient.
-    private func backward(_ t: Inputs, plan: Winograd.Plan, n: Int) -> (dw: [Float], db: [Float], dx: [Float]) {
+    /// The backward with `plan`: weight gradient (accumulated onto 0.25), bias gradient, input
+    /// gradient (empty without `inputGradient`: a first layer's backward).
+    private func backward(_ t: Inputs, plan: Winograd.Plan, n: Int, inputGradient: Bool = true) -> (dw: [Float], db: [Float], dx: [Float]) {
         let c = plan.channels, o = plan.outChannels, count = n * c * plan.height * plan.width
         let guardFloats = 256, sentinel = Float(bitPattern: 0x7fc0_1234)
         let workspace = TensorStorage(count: plan.workspaceCount + guardFloats)
@@ -62,7 +63,7 @@ final class FusedWinogradTests: XCTestCase {
         (dxs.base + count).update(repeating: sentinel, count: guardFloats)
         t.x.withUnsafeBufferPointer { x in t.weight.withUnsafeBufferPointer { w in t.dy.withUnsafeBufferPointer { dy in
             Winograd.backward(x.baseAddress!, gradOutput: dy.baseAddress!, weight: w.baseAddress!, weightGrad: dws.base,
-                              biasGrad: dbs.base, plan: plan, batch: n, workspace: workspace.base, gradInput: dxs.base)
+                              biasGrad: dbs.base, plan: plan, batch: n, workspace: workspace.base, gradInput: inputGradient ? dxs.base : nil)
         } } }
         for i in 0..<guardFloats {
             XCTAssertEqual(workspace.base[plan.workspaceCount + i].bitPattern, sentinel.bitPattern, "wrote past the workspace at +\(i)")
@@ -70,7 +71,7 @@ final class FusedWinogradTests: XCTestCase {
         }
         return (Array(UnsafeBufferPointer(start: dws.base, count: 9 * o * c)).map { $0 - 0.25 },
                 Array(UnsafeBufferPointer(start: dbs.base, count: o)).map { $0 - 0.25 },
-                Array(UnsafeBufferPointer(start: dxs.base, count: count)))
+                inputGradient ? Array(UnsafeBufferPointer(start: dxs.base, count: count)) : [])
     }
 
     /// `dx[n,c,p,q] = Σ W[o,c,kh,kw]·dy[n,o,p+1−kh,q+1−kw]` (terms outside the image are 0).
@@ -163,7 +164,8 @@ final class FusedWinogradTests: XCTestCase {
     /// The fused input and weight gradients against `dx` and `dW` from the definitions (tolerance
     /// 1e-5 of the largest |dx|, 2e-5 of the largest |dW|: its sums run over every pixel of the
     /// batch) and against the unfused path (the same tolerances); the bias gradient, the same
-    /// per-channel sum either way, has the same bits as the unfused plan's.
+    /// per-channel sum either way, has the same bits as the unfused plan's; without the input
+    /// gradient (a first layer) `dW` and `db` have the same bits as with it.
     func testBackwardMatchesTheDirectGradients() throws {
         try requireKernel()
         for (index, t) in cases.enumerated() {
@@ -184,6 +186,9 @@ final class FusedWinogradTests: XCTestCase {
             let apartW = largestDifference(unfused.dw.map(Double.init), fast.dw.map(Double.init))!
             XCTAssertLessThan(apartW.absolute, 2e-5 * scaleW, "case \(index): fused and unfused dW differ by \(apartW)")
             XCTAssertEqual(fast.db.map(\.bitPattern), unfused.db.map(\.bitPattern), "case \(index): bias gradient")
+            let weightsOnly = backward(inputs, plan: plan(t, fused: true), n: t.n, inputGradient: false)
+            XCTAssertEqual(weightsOnly.dw.map(\.bitPattern), fast.dw.map(\.bitPattern), "case \(index): dW without dx")
+            XCTAssertEqual(weightsOnly.db.map(\.bitPattern), fast.db.map(\.bitPattern), "case \(index): db without dx")
         }
     }
 

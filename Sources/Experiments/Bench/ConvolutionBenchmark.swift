@@ -4,12 +4,14 @@ import TensorCore
 
 /// Times one 3×3 stride-1 Winograd F(2×2, 3×3) convolution's training passes two ways in the
 /// same process, round by round: with `FusedWinograd` (one AVX-512 pass per block of 16 tiles)
-/// and with the chunked path (whole-chunk transforms and 16 GEMMs), so the kernel's gain is a
-/// ratio taken minutes, not sessions, apart. `masklab bench --convolutions` runs it.
+/// and with the chunked path (whole-chunk transforms and 16 GEMMs), their order alternating, so
+/// the kernel's gain is a ratio taken milliseconds, not sessions, apart. `masklab bench
+/// --convolutions` runs it.
 public enum ConvolutionBenchmark {
     /// One layer: `channels → outChannels`, `height × width` images, padding 1.
     public struct Layer: Codable, Sendable, Equatable {
         public let channels: Int, outChannels: Int, height: Int, width: Int
+        /// A layer of `channels → outChannels` on `height × width` maps.
         public init(channels: Int, outChannels: Int, height: Int, width: Int) {
             self.channels = channels
             self.outChannels = outChannels
@@ -43,6 +45,7 @@ public enum ConvolutionBenchmark {
     /// One layer's figures.
     public struct Row: Codable, Sendable, Equatable {
         public let layer: Layer
+        /// Images per pass, `Parallel.threads` while measuring, and measured rounds (the medians' sample size).
         public let batch: Int, threads: Int, rounds: Int
         /// The fused kernel's medians (nil where this CPU has no AVX-512F or the shape does not fit).
         public let fused: Times?
@@ -52,14 +55,15 @@ public enum ConvolutionBenchmark {
     }
 
     /// Measures `layers` at `batch` images on the current `Parallel.threads`: per round, each path
-    /// runs one forward, one weight-gradient backward and one full backward, timed separately,
-    /// after one untimed warm-up round; medians over `rounds`. Inputs are seeded uniform values.
-    public static func run(layers: [Layer], batch: Int, rounds: Int, seed: UInt64 = 0) -> [Row] {
-        precondition(batch >= 1 && rounds >= 1, "convolution bench: batch \(batch), rounds \(rounds)")
-        return layers.map { measure($0, batch: batch, rounds: rounds, seed: seed) }
+    /// runs one forward, one weight-gradient backward and one full backward, timed separately
+    /// (the fused path first in even rounds, second in odd ones), after `warmup` untimed rounds;
+    /// medians over `rounds`. Inputs are seeded uniform values.
+    public static func run(layers: [Layer], batch: Int, rounds: Int, warmup: Int = 1, seed: UInt64 = 0) -> [Row] {
+        precondition(batch >= 1 && rounds >= 1 && warmup >= 0, "convolution bench: batch \(batch), rounds \(rounds), warm-up \(warmup)")
+        return layers.map { measure($0, batch: batch, rounds: rounds, warmup: warmup, seed: seed) }
     }
 
-    private static func measure(_ layer: Layer, batch n: Int, rounds: Int, seed: UInt64) -> Row {
+    private static func measure(_ layer: Layer, batch n: Int, rounds: Int, warmup: Int, seed: UInt64) -> Row {
         let c = layer.channels, o = layer.outChannels, h = layer.height, w = layer.width
         let rng = RandomStream(seed: seed)
         func buffer(_ count: Int, bound: Float) -> UnsafeMutablePointer<Float> {
@@ -92,15 +96,15 @@ public enum ConvolutionBenchmark {
             return Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-6
         }
         var times = Array(repeating: [[Double]](repeating: [], count: 3), count: plans.count)
-        for round in 0...rounds {
-            for (i, p) in plans.enumerated() {
-                let s = workspaces[i]
+        for round in 0..<(warmup + rounds) {
+            for i in round % 2 == 0 ? Array(plans.indices) : plans.indices.reversed() {
+                let p = plans[i], s = workspaces[i]
                 let f = milliseconds { Winograd.forward(x, weight: weight, bias: bias, plan: p, batch: n, workspace: s, into: y) }
                 let g = milliseconds { Winograd.backward(x, gradOutput: dy, weight: weight, weightGrad: dw, biasGrad: db, plan: p,
                                                     batch: n, workspace: s, gradInput: nil) }
                 let b = milliseconds { Winograd.backward(x, gradOutput: dy, weight: weight, weightGrad: dw, biasGrad: db, plan: p,
                                                     batch: n, workspace: s, gradInput: dx) }
-                if round > 0 { times[i][0].append(f); times[i][1].append(g); times[i][2].append(b) }
+                if round >= warmup { times[i][0].append(f); times[i][1].append(g); times[i][2].append(b) }
             }
         }
         let medians = times.map { Times(forward: Benchmark.median($0[0]), weightGradient: Benchmark.median($0[1]), backward: Benchmark.median($0[2])) }
@@ -108,20 +112,30 @@ public enum ConvolutionBenchmark {
                    chunked: medians[medians.count - 1], forwardGFLOP: 2e-9 * Double(n * o * h * w * c * 9))
     }
 
-    /// The rows as a text table: per pass the fused and chunked milliseconds and their ratio.
+    /// The rows as a text table: per pass the fused and chunked milliseconds and their ratio,
+    /// and each layer's direct-convolution GFLOP per forward.
     public static func table(_ rows: [Row]) -> String {
-        func cell(_ v: Double?) -> String { v.map { String(format: "%8.2f", $0) } ?? "       –" }
-        func ratio(_ a: Double?, _ b: Double) -> String { a.map { String(format: "%6.2f×", b / $0) } ?? "      –" }
-        var lines = ["layer (batch, threads)          forward: fused  chunked  gain | dW only: fused  chunked  gain | dW+dx: fused  chunked  gain"]
+        func cell(_ v: Double?) -> String { pad(v.map { String(format: "%.2f", $0) } ?? "–", 8) }
+        func gain(_ fused: Double?, _ chunked: Double) -> String { pad(fused.map { String(format: "%.2f×", chunked / $0) } ?? "–", 7) }
+        func group(_ title: String) -> String { pad(title, 25) }
+        var lines = ["layer (batch, threads)".padding(toLength: 24, withPad: " ", startingAt: 0) + pad("GFLOP", 7) + " | " + group("forward ms") + " | " + group("dW only ms")
+                     + " | " + group("dW + dx ms"),
+                     pad("", 31) + String(repeating: " | " + pad("fused", 8) + " " + pad("chunked", 8) + " " + pad("gain", 7), count: 3)]
         for r in rows {
-            let head = "\(r.layer.label) (\(r.batch), \(r.threads))".padding(toLength: 30, withPad: " ", startingAt: 0)
-            let f = r.fused
-            lines.append("\(head)         \(cell(f?.forward)) \(cell(r.chunked.forward)) \(ratio(f?.forward, r.chunked.forward))"
-                         + " |          \(cell(f?.weightGradient)) \(cell(r.chunked.weightGradient)) \(ratio(f?.weightGradient, r.chunked.weightGradient))"
-                         + " |        \(cell(f?.backward)) \(cell(r.chunked.backward)) \(ratio(f?.backward, r.chunked.backward))")
+            var line = "\(r.layer.label) (\(r.batch), \(r.threads))".padding(toLength: 24, withPad: " ", startingAt: 0) + pad(String(format: "%.3f", r.forwardGFLOP), 7)
+            for (f, c) in [(r.fused?.forward, r.chunked.forward), (r.fused?.weightGradient, r.chunked.weightGradient),
+                           (r.fused?.backward, r.chunked.backward)] {
+                line += " | " + cell(f) + " " + cell(c) + " " + gain(f, c)
+            }
+            lines.append(line)
         }
-        lines.append("milliseconds per batch, medians of \(rows.first?.rounds ?? 0) rounds; gain = chunked / fused"
+        lines.append("milliseconds per batch, medians of \(rows.first?.rounds ?? 0) rounds; gain = chunked ÷ fused; GFLOP: one forward, direct convolution"
                      + (FusedWinograd.available ? "" : "; this CPU has no AVX-512F, so only the chunked path is measured"))
         return lines.joined(separator: "\n")
+    }
+
+    /// `text` right-aligned in `width` characters (counted as Swift characters, so "×" and "→" are one).
+    private static func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text : String(repeating: " ", count: width - text.count) + text
     }
 }

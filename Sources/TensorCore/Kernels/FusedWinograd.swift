@@ -105,6 +105,8 @@ public enum FusedWinograd {
         let plane = h * w
         func run(_ lane: Int, _ images: Range<Int>) {
             let s = scratch + lane * scratchStride, du = partial(lane)
+            precondition(du >= s + laneScratch(channels: c, outChannels: o) || du + 16 * o * c <= s,
+                         "fused Winograd: lane \(lane)'s partial dU overlaps its block scratch")
             du.update(repeating: 0, count: 16 * o * c)
             for image in images {
                 masklab_fused_winograd_weight_gradient(x + image * c * plane, dy + image * o * plane, c, o, h, w, du, s)

@@ -74,10 +74,16 @@ public enum Winograd {
 
         public var tilesPerImage: Int { tilesHigh * tilesWide }
         var transformedWeights: Int { 16 * outChannels * channels }
-        /// One lane: `V`, `M` (chunk-sized), its partial `dU`, its plane buffers.
-        var laneScratch: Int { 16 * imagesPerChunk * tilesPerImage * (channels + outChannels) + transformedWeights + PlaneBuffers.count(self) }
+        /// One lane's `V` and `M` of a chunk, or, when fused, at least the kernel's block scratch
+        /// (which with 16 tiles per chunk is 16 floats more than `V` and `M`).
+        var chunkScratch: Int {
+            let chunk = 16 * imagesPerChunk * tilesPerImage * (channels + outChannels)
+            return fused ? max(chunk, FusedWinograd.laneScratch(channels: channels, outChannels: outChannels)) : chunk
+        }
+        /// One lane: `V`, `M` (`chunkScratch`), its partial `dU`, its plane buffers.
+        var laneScratch: Int { chunkScratch + transformedWeights + PlaneBuffers.count(self) }
         func partialGradient(_ workspace: UnsafeMutablePointer<Float>, lane: Int) -> UnsafeMutablePointer<Float> {
-            workspace + transformedWeights + lane * laneScratch + 16 * imagesPerChunk * tilesPerImage * (channels + outChannels)
+            workspace + transformedWeights + lane * laneScratch + chunkScratch
         }
         func planeBuffers(_ workspace: UnsafeMutablePointer<Float>, lane: Int) -> PlaneBuffers {
             PlaneBuffers(partialGradient(workspace, lane: lane) + transformedWeights, plan: self)
@@ -129,7 +135,6 @@ public enum Winograd {
         precondition(weightGrad != nil || biasGrad == nil, "Winograd backward: a bias gradient without the weight gradient")
         if weightGrad == nil && dx == nil { return }
         let u = workspace, o = plan.outChannels, c = plan.channels
-        transformWeights(weight, plan: plan, into: u)
         let lanes = min(plan.lanes, n)
         if plan.fused {
             if let weightGrad {
@@ -143,6 +148,7 @@ public enum Winograd {
             if let dx { fusedInputGradient(dy, weight: weight, plan: plan, batch: n, workspace: workspace, into: dx) }
             return
         }
+        transformWeights(weight, plan: plan, into: u)   // the unfused dx's products read U; the fused path flips W itself
         inLanes(plan, batch: n, products: weightGrad != nil && dx != nil ? 2 : 1) { lane, share in
             let scratch = workspace + plan.transformedWeights + lane * plan.laneScratch
             let du = plan.partialGradient(workspace, lane: lane), buffers = plan.planeBuffers(workspace, lane: lane)
