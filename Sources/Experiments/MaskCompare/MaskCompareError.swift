@@ -10,8 +10,6 @@ public enum MaskCompareError: Error, CustomStringConvertible {
     case model(path: String, difference: MaskAnalyticsError)
     /// Fewer than two sources, or an unusable option.
     case usage(String)
-    /// A report file that cannot be written.
-    case output(path: String, message: String)
     /// The output folder cannot be taken or written (another command's folder, a live writer, a full disk).
     case folder(RunError)
 
@@ -22,7 +20,6 @@ public enum MaskCompareError: Error, CustomStringConvertible {
             return "\(source) does not match \(reference): " + difference.describe(first: reference, second: source)
         case let .model(path, difference): return "\(path): \(difference) (hint: --config names the model the masks were made for)"
         case let .usage(message): return message
-        case let .output(path, message): return "\(path): \(message)"
         case let .folder(error): return error.description
         }
     }
