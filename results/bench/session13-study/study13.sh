@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Issue 14 item 4 on session 13's AMD EPYC, queue paused by the caller: session 8's 1-epoch 4-arm
 # study (experiments/bench/study-throughput-w16.json; 2 jobs × 1 thread) by wall clock, then what
-# `bench --jobs 2 --threads 1` predicts for it. Usage: M=<binary> bash study13.sh
+# `bench --jobs 2 --threads 1` predicts for it. Usage: M=<binary> [OUT=<folder>] bash study13.sh
+# (OUT, added in session 26, writes the files there instead of beside this script.)
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/../../.." && pwd)
+repo=$(cd "$(dirname "$0")/../../.." && pwd)
+here=${OUT:-$(cd "$(dirname "$0")" && pwd)}
+mkdir -p "$here"; here=$(cd "$here" && pwd)
 M=${M:-$repo/.build/release/masklab}
 /tmp/pingpong > "$here/pingpong-before.txt" 2>&1
 out=$(mktemp -d)
