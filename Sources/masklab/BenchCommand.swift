@@ -117,6 +117,15 @@ struct BenchCommand: ParsableCommand {
             throw ValidationError("unknown workload '\(name)'; valid: \(Benchmark.workloads.map(\.name).joined(separator: ", "))")
         }
         _ = try ratios()
+        if let jsonFile {
+            // Refused before anything is measured, not after minutes of it.
+            let folder = URL(fileURLWithPath: jsonFile).deletingLastPathComponent().path
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue,
+                  FileManager.default.isWritableFile(atPath: folder) else {
+                throw ValidationError("--json-file \(jsonFile): its folder \(folder) does not exist or cannot be written")
+            }
+        }
         if convolutions, workloads != nil || structured != nil || !pruned.isEmpty || torch != nil || jobs > 1 || json {
             throw ValidationError("--convolutions times single layers; it cannot be combined with --workloads, --structured, --pruned, --torch, --jobs or --json (use --json-file)")
         }
@@ -172,11 +181,7 @@ struct BenchCommand: ParsableCommand {
             StandardStreams.error("bench: convolutions on \(threadCount) thread(s), \(warmup) warm-up and \(steps) measured rounds…\n")
             let rows = ConvolutionBenchmark.run(layers: ConvolutionBenchmark.defaultLayers, batch: 128, rounds: steps, warmup: warmup)
             print(ConvolutionBenchmark.table(rows))
-            if let jsonFile {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                try encoder.encode(rows).write(to: URL(fileURLWithPath: jsonFile))
-            }
+            if let jsonFile { try write(try report(rows), to: jsonFile) }
             return
         }
         let peak = Benchmark.sgemmPeak(threads: threadCount)
@@ -203,14 +208,26 @@ struct BenchCommand: ParsableCommand {
         }
         let report = BenchmarkReport(provenance: Provenance.current(), threads: threadCount, sgemmPeakGFLOPs: peak,
                                      results: results, torch: torchReport, torchProblem: torchProblem)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let data = try encoder.encode(report)
-        if let jsonFile { try data.write(to: URL(fileURLWithPath: jsonFile)) }
+        let data = try self.report(report)
+        if let jsonFile { try write(data, to: jsonFile) }
         if json {
             print(String(decoding: data, as: UTF8.self))
         } else {
             print(report.table)
+        }
+    }
+
+    /// `value` as the report's JSON (pretty-printed, keys sorted).
+    func report(_ value: some Encodable) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try encoder.encode(value)
+    }
+
+    /// Writes the JSON report to `path` (--json-file), saying which file could not be written and why.
+    func write(_ data: Data, to path: String) throws {
+        do { try data.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
+            throw CommandFailure("bench: cannot write --json-file \(path): \(error.localizedDescription) (the table above is the result)")
         }
     }
 

@@ -25,7 +25,7 @@ final class BenchCLITests: XCTestCase {
     }
 
     /// `--convolutions` times the four narrow layers both ways and writes their rows; it refuses
-    /// options that belong to the workloads.
+    /// options that belong to the workloads, and a --json-file whose folder is missing.
     func testBenchConvolutionsTimesTheNarrowLayersBothWays() throws {
         let dir = TemporaryDirectory()
         let file = dir.file("conv.json").path
@@ -54,6 +54,11 @@ final class BenchCLITests: XCTestCase {
         let bad = try CommandRunner.run(["bench", "--convolutions", "--workloads", "mlp"], directory: nil, environment: [:], timeout: 60)
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("--convolutions times single layers"), bad.stderr)
+        // A --json-file that cannot be written is refused before anything is measured.
+        let nowhere = dir.file("missing-folder/conv.json").path
+        let unwritable = try CommandRunner.run(["bench", "--convolutions", "--json-file", nowhere], directory: nil, environment: [:], timeout: 60)
+        XCTAssertNotEqual(unwritable.status, 0)
+        XCTAssertTrue(unwritable.stderr.contains("--json-file \(nowhere): its folder") && !unwritable.stdout.contains("16→16"), unwritable.stderr)
     }
 
     /// On 2 threads the report carries the measured (or fixed) compute speed-up; fixed at 1 (one

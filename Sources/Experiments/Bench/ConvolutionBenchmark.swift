@@ -66,17 +66,17 @@ public enum ConvolutionBenchmark {
     private static func measure(_ layer: Layer, batch n: Int, rounds: Int, warmup: Int, seed: UInt64) -> Row {
         let c = layer.channels, o = layer.outChannels, h = layer.height, w = layer.width
         let rng = RandomStream(seed: seed)
-        func buffer(_ count: Int, bound: Float) -> UnsafeMutablePointer<Float> {
-            let p = UnsafeMutablePointer<Float>.allocate(capacity: count)
-            for i in 0..<count { p[i] = rng.uniform(-bound, bound) }
-            return p
+        // `TensorStorage`: zeroed and 64-byte aligned, as a layer's buffers and workspace are.
+        func uniform(_ count: Int, bound: Float) -> TensorStorage {
+            let t = TensorStorage(count: count)
+            for i in 0..<count { t.base[i] = rng.uniform(-bound, bound) }
+            return t
         }
         let bound = 1 / Float(9 * c).squareRoot()
-        let x = buffer(n * c * h * w, bound: 1), dy = buffer(n * o * h * w, bound: 1)
-        let weight = buffer(o * c * 9, bound: bound), bias = buffer(o, bound: bound)
-        let y = buffer(n * o * h * w, bound: 0), dx = buffer(n * c * h * w, bound: 0)
-        let dw = buffer(o * c * 9, bound: 0), db = buffer(o, bound: 0)
-        defer { for p in [x, dy, weight, bias, y, dx, dw, db] { p.deallocate() } }
+        let x = uniform(n * c * h * w, bound: 1), dy = uniform(n * o * h * w, bound: 1)
+        let weight = uniform(o * c * 9, bound: bound), bias = uniform(o, bound: bound)
+        let y = TensorStorage(count: n * o * h * w), dx = TensorStorage(count: n * c * h * w)
+        let dw = TensorStorage(count: o * c * 9), db = TensorStorage(count: o)
         let budget = 2 << 20 / MemoryLayout<Float>.size   // `ConvolutionWorkspace`'s default
         func plan(fused: Bool) -> Winograd.Plan {
             Winograd.Plan(channels: c, outChannels: o, height: h, width: w, batch: n, threads: Parallel.threads,
@@ -84,12 +84,7 @@ public enum ConvolutionBenchmark {
         }
         let fits = FusedWinograd.available && FusedWinograd.fits(channels: c, outChannels: o, height: h, width: w)
         let plans = (fits ? [plan(fused: true)] : []) + [plan(fused: false)]
-        let workspaces = plans.map { p -> UnsafeMutablePointer<Float> in
-            let s = UnsafeMutablePointer<Float>.allocate(capacity: p.workspaceCount)
-            s.initialize(repeating: 0, count: p.workspaceCount)
-            return s
-        }
-        defer { for s in workspaces { s.deallocate() } }
+        let workspaces = plans.map { TensorStorage(count: $0.workspaceCount) }
         func milliseconds(_ body: () -> Void) -> Double {
             let t0 = DispatchTime.now().uptimeNanoseconds
             body()
@@ -98,12 +93,12 @@ public enum ConvolutionBenchmark {
         var times = Array(repeating: [[Double]](repeating: [], count: 3), count: plans.count)
         for round in 0..<(warmup + rounds) {
             for i in round % 2 == 0 ? Array(plans.indices) : plans.indices.reversed() {
-                let p = plans[i], s = workspaces[i]
-                let f = milliseconds { Winograd.forward(x, weight: weight, bias: bias, plan: p, batch: n, workspace: s, into: y) }
-                let g = milliseconds { Winograd.backward(x, gradOutput: dy, weight: weight, weightGrad: dw, biasGrad: db, plan: p,
-                                                    batch: n, workspace: s, gradInput: nil) }
-                let b = milliseconds { Winograd.backward(x, gradOutput: dy, weight: weight, weightGrad: dw, biasGrad: db, plan: p,
-                                                    batch: n, workspace: s, gradInput: dx) }
+                let p = plans[i], s = workspaces[i].base
+                let f = milliseconds { Winograd.forward(x.base, weight: weight.base, bias: bias.base, plan: p, batch: n, workspace: s, into: y.base) }
+                let g = milliseconds { Winograd.backward(x.base, gradOutput: dy.base, weight: weight.base, weightGrad: dw.base, biasGrad: db.base,
+                                                         plan: p, batch: n, workspace: s, gradInput: nil) }
+                let b = milliseconds { Winograd.backward(x.base, gradOutput: dy.base, weight: weight.base, weightGrad: dw.base, biasGrad: db.base,
+                                                         plan: p, batch: n, workspace: s, gradInput: dx.base) }
                 if round >= warmup { times[i][0].append(f); times[i][1].append(g); times[i][2].append(b) }
             }
         }

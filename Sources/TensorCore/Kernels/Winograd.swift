@@ -74,11 +74,11 @@ public enum Winograd {
 
         public var tilesPerImage: Int { tilesHigh * tilesWide }
         var transformedWeights: Int { 16 * outChannels * channels }
-        /// One lane's `V` and `M` of a chunk, or, when fused, at least the kernel's block scratch
-        /// (which with 16 tiles per chunk is 16 floats more than `V` and `M`).
+        /// One lane's `V` and `M` of a chunk, or, when fused, the kernel's block scratch (one
+        /// block's `V` and `M` plus alignment; the fused passes never hold a whole chunk).
         var chunkScratch: Int {
-            let chunk = 16 * imagesPerChunk * tilesPerImage * (channels + outChannels)
-            return fused ? max(chunk, FusedWinograd.laneScratch(channels: channels, outChannels: outChannels)) : chunk
+            fused ? FusedWinograd.laneScratch(channels: channels, outChannels: outChannels)
+                : 16 * imagesPerChunk * tilesPerImage * (channels + outChannels)
         }
         /// One lane: `V`, `M` (`chunkScratch`), its partial `dU`, its plane buffers.
         var laneScratch: Int { chunkScratch + transformedWeights + PlaneBuffers.count(self) }
