@@ -5,7 +5,9 @@ import TestSupport
 
 /// The convolution lowering (`Im2Col`) and pooling kernels against their plain twins in
 /// `Reference`, on sizes that take the parallel path, plus the adjoint identity
-/// ⟨im2col(x), c⟩ = ⟨x, col2im(c)⟩ that makes col2im the exact backward of im2col.
+/// ⟨im2col(x), c⟩ = ⟨x, col2im(c)⟩ that makes col2im the exact backward of im2col. The
+/// lowering is checked with each version of the C gathers this CPU has (`WindowOffsets`:
+/// AVX-512, AVX2, scalar): all must give the reference's bits.
 final class Im2ColTests: XCTestCase {
     override func setUp() { Parallel.setThreads(2) }
 
@@ -39,17 +41,32 @@ final class Im2ColTests: XCTestCase {
         WindowGeometry(channels: 64, height: 16, width: 16, kernel: 3, stride: 1, padding: 1),  // parallel path
         WindowGeometry(channels: 2, height: 5, width: 7, kernel: 3, stride: 1, padding: 1),   // "same" block copies, not square
         WindowGeometry(channels: 2, height: 2, width: 1, kernel: 5, stride: 1, padding: 2),   // shifts wider than the plane
-        // Stride 2 on wide rows: 16-float loads split into even entries, then a scalar tail.
+        // Stride 2 on wide rows: planes of 57 and 32 entries (gathers of 16 or 8 and a masked tail).
         WindowGeometry(channels: 2, height: 6, width: 37, kernel: 3, stride: 2, padding: 1),
         WindowGeometry(channels: 3, height: 4, width: 32, kernel: 1, stride: 2, padding: 0),
-        // ResNet-18's stride-2 layers at 16 and 8 pixels: blocks that end exactly at the row's end
-        // (and, in the last row of the last image, at the tensor's end), SIMD4 blocks, scalar tails.
+        // ResNet-18's stride-2 layers at 16 and 8 pixels: planes of 64 and 16 entries, the last
+        // ending at the tensor's end (a gather must not read past it).
         WindowGeometry(channels: 2, height: 16, width: 16, kernel: 3, stride: 2, padding: 1),
         WindowGeometry(channels: 3, height: 8, width: 8, kernel: 3, stride: 2, padding: 1),
         WindowGeometry(channels: 2, height: 16, width: 16, kernel: 1, stride: 2, padding: 0),
     ]
 
+    /// The gather widths this CPU has, widest first (each run of a check uses one).
+    private var gatherWidths: [Int] {
+        var widths: [Int] = []
+        for w in [16, 8, 1] {
+            let used = WindowOffsets.withVectorWidth(w) {}
+            if !widths.contains(used) { widths.append(used) }
+        }
+        return widths
+    }
+
     func testIm2ColMatchesReference() {
+        XCTAssertEqual(gatherWidths.last, 1, "the scalar version always runs")
+        for width in gatherWidths { WindowOffsets.withVectorWidth(width) { checkIm2Col(width) } }
+    }
+
+    private func checkIm2Col(_ width: Int) {
         for (t, g) in geometries.enumerated() {
             let batch = 3, images = 1..<3
             let x = random(batch * g.channels * g.inputPlane, seed: UInt64(10 + t))
@@ -57,24 +74,28 @@ final class Im2ColTests: XCTestCase {
             let count = g.columnRows * images.count * g.outputPlane
             let cols = TensorStorage(count: count)
             cols.tensor(Shape(count)).fill(.nan)   // every entry must be written
-            Im2Col.im2col(xs.base, g, images: images, into: cols.base)
-            XCTAssertEqual(array(cols, count), Reference.im2col(x, g, images: images), "\(g)")
+            Im2Col.im2col(xs.base, WindowOffsets(g), images: images, into: cols.base)
+            XCTAssertEqual(array(cols, count), Reference.im2col(x, g, images: images), "\(g), gathers of \(width)")
         }
     }
 
     func testCol2ImMatchesReferenceAndIsTheAdjoint() {
+        for width in gatherWidths { WindowOffsets.withVectorWidth(width) { checkCol2Im(width) } }
+    }
+
+    private func checkCol2Im(_ width: Int) {
         for (t, g) in geometries.enumerated() {
             let batch = 3, images = 0..<2
             let count = g.columnRows * images.count * g.outputPlane
             let c = random(count, seed: UInt64(30 + t))
             let x = random(batch * g.channels * g.inputPlane, seed: UInt64(50 + t))
             let dx = storage(Array(repeating: 7, count: x.count))  // images 0..<2 are overwritten, image 2 kept
-            Im2Col.col2im(storage(c).base, g, images: images, into: dx.base)
+            Im2Col.col2im(storage(c).base, WindowOffsets(g), images: images, into: dx.base)
             let got = array(dx, x.count)
             var expected = Reference.col2im(c, g, batch: batch, images: images)
             for i in (2 * g.channels * g.inputPlane)..<x.count { expected[i] = 7 }
-            let worst = largestDifference(expected, got)!
-            XCTAssertLessThan(worst.absolute, 1e-5, "\(g): \(worst)")
+            // Both add each pixel's entries in kernel-offset order onto zero: the same bits.
+            XCTAssertEqual(got, expected, "\(g), scatters of \(width)")
 
             // ⟨im2col(x), c⟩ = ⟨x, col2im(c)⟩ over the images of the chunk.
             let cols = Reference.im2col(x, g, images: images)
@@ -183,8 +204,8 @@ final class Im2ColTests: XCTestCase {
         for threads in [1, 2] {
             Parallel.setThreads(threads)
             let cols = TensorStorage(count: count), dx = TensorStorage(count: 2 * g.channels * g.inputPlane)
-            Im2Col.im2col(x.base, g, images: 0..<2, into: cols.base)
-            Im2Col.col2im(cols.base, g, images: 0..<2, into: dx.base)
+            Im2Col.im2col(x.base, WindowOffsets(g), images: 0..<2, into: cols.base)
+            Im2Col.col2im(cols.base, WindowOffsets(g), images: 0..<2, into: dx.base)
             results.append(array(cols, count) + array(dx, dx.count))
         }
         Parallel.setThreads(2)

@@ -42,4 +42,32 @@ void masklab_fused_winograd_image(const float *x, const float *u, const float *b
 void masklab_fused_winograd_weight_gradient(const float *x, const float *dy, long channels, long out_channels,
                                             long height, long width, float *du, float *scratch);
 
+/// Gathers `planes` output planes of `plane` entries through an offset table:
+///
+///     dst[j · dst_stride + q] = offsets[q] ≥ 0 ? src[j · src_stride + offsets[q]] : 0
+///
+/// for `j < planes`, `q < plane` (one row of `Im2Col`'s column matrix for a chunk of images:
+/// `src` the first image's input channel, `offsets` the table of one kernel offset). Vector
+/// gathers with AVX-512F (16 entries) or AVX2 (8), else a scalar loop, chosen at run time; the
+/// values are copies, so every version writes the same bits.
+void masklab_gather_planes(const float *src, long src_stride, long planes, const int *offsets, long plane,
+                           float *dst, long dst_stride);
+
+/// One input plane of `Im2Col`'s `col2im`: zeroes `dst[0 ..< dst_count]`, then for each kernel
+/// offset `kk < kernel_area` in order adds `cols[kk · row_stride + q]` onto `dst[offsets[kk ·
+/// plane + q]]` for every `q < plane` whose offset is ≥ 0. The non-negative offsets of one table
+/// must be distinct (they are for a convolution window: one pixel per output entry and kernel
+/// offset). Each pixel gets its additions in kernel-offset order whichever version runs
+/// (AVX-512F gather–add–scatter, else scalar), so the bits are those of the scalar loop.
+void masklab_col2im_plane(const float *cols, long row_stride, long kernel_area, const int *offsets, long plane,
+                          float *dst, long dst_count);
+
+/// Entries per gather instruction on this CPU: 16 (AVX-512F), 8 (AVX2) or 1 (scalar).
+int masklab_gather_vector_width(void);
+
+/// Makes the two functions above use the widest version this CPU has of at most `width`
+/// entries (16, 8 or 1; tests run each version this way) and returns the width now in use.
+/// Not for use while another thread gathers.
+int masklab_gather_set_vector_width(int width);
+
 #endif

@@ -25,6 +25,8 @@ public enum Convolution {
     /// How one convolution splits its batch; made once when the layer is prepared.
     public struct Plan: Sendable, Equatable {
         public let geometry: WindowGeometry
+        /// The window's offset tables, through which `Im2Col` gathers and scatters.
+        public let window: WindowOffsets
         public let outChannels: Int
         /// Independent workers (1: one shared multi-threaded GEMM per chunk).
         public let lanes: Int
@@ -35,6 +37,7 @@ public enum Convolution {
         /// `lanes: nil` picks lanes = threads when the batch has at least two images per lane.
         public init(geometry: WindowGeometry, outChannels: Int, batch: Int, threads: Int, budget: Int, lanes: Int? = nil) {
             self.geometry = geometry
+            window = WindowOffsets(geometry)
             self.outChannels = outChannels
             let l = max(1, min(lanes ?? (batch >= 2 * threads ? threads : 1), batch))
             self.lanes = l
@@ -82,7 +85,7 @@ public enum Convolution {
         if lanes <= 1 {
             forEachChunk(of: 0..<n, plan.imagesPerChunk) { images in
                 let cols = workspace, ycols = workspace + rows * images.count * plane
-                Im2Col.im2col(x, g, images: images, into: cols)
+                Im2Col.im2col(x, plan.window, images: images, into: cols)
                 if plan.perImageProducts {
                     multiplyPerImage(weight, cols, outChannels: o, rows: rows, plane: plane, images: images, into: y)
                     if let bias { Im2Col.addChannelBias(y + images.lowerBound * o * plane, images: images.count, channels: o, plane: plane, bias: bias) }
@@ -98,7 +101,7 @@ public enum Convolution {
             let scratch = workspace + lane * plan.laneScratch
             forEachChunk(of: share, plan.imagesPerChunk) { images in
                 let cols = scratch, ycols = scratch + rows * images.count * plane
-                Im2Col.im2col(x, g, images: images, rows: 0..<rows, into: cols)
+                Im2Col.im2col(x, plan.window, images: images, rows: 0..<rows, into: cols)
                 if plan.perImageProducts {
                     multiplyPerImage(weight, cols, outChannels: o, rows: rows, plane: plane, images: images, into: y)
                     if let bias { Im2Col.addChannelBias(y, channels: o, plane: plane, images: images, bias: bias) }
@@ -129,7 +132,7 @@ public enum Convolution {
         if lanes <= 1 {
             forEachChunk(of: 0..<n, plan.imagesPerChunk) { images in
                 let cols = workspace, dycols = workspace + rows * images.count * plane
-                if weightGrad != nil { Im2Col.im2col(x, g, images: images, into: cols) }
+                if weightGrad != nil { Im2Col.im2col(x, plan.window, images: images, into: cols) }
                 if plan.perImageProducts {
                     if let biasGrad { Im2Col.sumChannels(dy, channels: o, plane: plane, images: images, into: biasGrad) }
                     backwardPerImage(dy, cols, weight: weight, weightGrad: weightGrad, outChannels: o, rows: rows, plane: plane,
@@ -141,7 +144,7 @@ public enum Convolution {
                     }
                     if dx != nil { GEMM.multiply(transA: true, m: rows, n: images.count * plane, k: o, a: weight, b: dycols, c: cols) }
                 }
-                if let dx { Im2Col.col2im(cols, g, images: images, into: dx) }
+                if let dx { Im2Col.col2im(cols, plan.window, images: images, into: dx) }
             }
             return
         }
@@ -154,7 +157,7 @@ public enum Convolution {
             if lane > 0 { dw?.update(repeating: 0, count: plan.partialGradient) }
             forEachChunk(of: share, plan.imagesPerChunk) { images in
                 let cols = scratch, dycols = scratch + rows * images.count * plane
-                if dw != nil { Im2Col.im2col(x, g, images: images, rows: 0..<rows, into: cols) }
+                if dw != nil { Im2Col.im2col(x, plan.window, images: images, rows: 0..<rows, into: cols) }
                 if plan.perImageProducts {
                     if let db { Im2Col.sumChannels(dy, channels: o, plane: plane, images: images, into: db) }
                     backwardPerImage(dy, cols, weight: weight, weightGrad: dw, outChannels: o, rows: rows, plane: plane,
@@ -164,7 +167,7 @@ public enum Convolution {
                     if let dw { GEMM.multiply(transB: true, m: o, n: rows, k: images.count * plane, a: dycols, b: cols, beta: 1, c: dw) }
                     if dx != nil { GEMM.multiply(transA: true, m: rows, n: images.count * plane, k: o, a: weight, b: dycols, c: cols) }
                 }
-                if let dx { Im2Col.col2im(cols, g, images: images, planes: 0..<(images.count * g.channels), into: dx) }
+                if let dx { Im2Col.col2im(cols, plan.window, images: images, planes: 0..<(images.count * g.channels), into: dx) }
             }
         }
         // Add the partial gradients in lane order (parallel over entries, same order per entry).

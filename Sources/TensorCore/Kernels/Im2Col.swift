@@ -1,3 +1,5 @@
+import CFusedKernels
+
 /// The lowering of a 2-D convolution to one matrix product per chunk of images.
 ///
 /// For images `first..<first+nb` of `x [N, C, H, W]`, `im2col` writes the column matrix
@@ -10,23 +12,29 @@
 /// (and sums the bias gradient on the way). `col2im` is the adjoint of `im2col`: it adds every
 /// column entry back onto the pixel it was read from.
 ///
+/// Strided windows (and any other that is not "same") go through the layer's `WindowOffsets`:
+/// `im2col` gathers and `col2im` scatters with vector instructions, in C (`CFusedKernels`).
+///
 /// Parallel over rows (`im2col`), output channels (`unpack`, `pack`) or image planes (`col2im`),
 /// so every output element is written by one thread in a fixed order: results are bit-identical
 /// for any thread count. Plain twins: `Reference.im2col`, `Reference.col2im`.
 public enum Im2Col {
-    /// `cols [C·K·K, nb·S]` from images `images` of `x [N, C, H, W]` (see the type's comment).
+    /// `cols [C·K·K, nb·S]` from images `images` of `x [N, C, H, W]` (see the type's comment);
+    /// `window` is the layer's offset table (`WindowOffsets(g)`, made when it is prepared).
     @inlinable
-    public static func im2col(_ x: UnsafePointer<Float>, _ g: WindowGeometry, images: Range<Int>,
+    public static func im2col(_ x: UnsafePointer<Float>, _ window: WindowOffsets, images: Range<Int>,
                               into cols: UnsafeMutablePointer<Float>) {
+        let g = window.geometry
         Parallel.forEachChunk(g.columnRows, costPerItem: images.count * g.outputPlane) { _, rows in
-            im2col(x, g, images: images, rows: rows, into: cols)
+            im2col(x, window, images: images, rows: rows, into: cols)
         }
     }
 
     /// Rows `rows` of `im2col` on the calling thread.
     @inlinable
-    public static func im2col(_ x: UnsafePointer<Float>, _ g: WindowGeometry, images: Range<Int>, rows: Range<Int>,
+    public static func im2col(_ x: UnsafePointer<Float>, _ window: WindowOffsets, images: Range<Int>, rows: Range<Int>,
                               into cols: UnsafeMutablePointer<Float>) {
+        let g = window.geometry
         let nb = images.count, first = images.lowerBound
         let c = g.channels, h = g.height, w = g.width, k = g.kernel, s = g.stride, p = g.padding
         let oh = g.outHeight, ow = g.outWidth, plane = g.outputPlane, ld = nb * plane
@@ -51,83 +59,66 @@ public enum Im2Col {
             }
             return
         }
-        do {
+        // Any other window (strided, or not "same"): each row gathers the chunk's planes through
+        // its kernel offset's table (`WindowOffsets`, vector gathers in C).
+        window.table.withUnsafeBufferPointer { table in
+            guard let offsets = table.baseAddress else { return }
             for r in rows {
-                let ch = r / (k * k), kh = (r / k) % k, kw = r % k
-                // Output columns whose input column iw = ow·s − p + kw lies inside [0, w).
-                let lo = min(ow, max(0, (p - kw + s - 1) / s))
-                let hi = max(lo, min(ow, (w + p - kw + s - 1) / s))
-                for j in 0..<nb {
-                    let src = x + ((first + j) * c + ch) * h * w
-                    var d = cols + r * ld + j * plane
-                    for y in 0..<oh {
-                        let ih = y * s - p + kh
-                        // Rows are short (OW ≤ 32 here): plain loops beat memcpy/memset calls.
-                        if ih < 0 || ih >= h {
-                            for o in 0..<ow { d[o] = 0 }
-                        } else {
-                            let row = src + ih * w
-                            for o in 0..<lo { d[o] = 0 }
-                            if s == 1 {
-                                let shifted = row + (kw - p)
-                                for o in lo..<hi { d[o] = shifted[o] }
-                            } else if s == 2 {
-                                gatherEven(row + (kw - p), lo..<hi, readable: w - (kw - p), into: d)
-                            } else {
-                                var iw = lo * s - p + kw
-                                for o in lo..<hi { d[o] = row[iw]; iw += s }
-                            }
-                            for o in hi..<ow { d[o] = 0 }
-                        }
-                        d += ow
-                    }
-                }
+                let ch = r / (k * k), offset = r % (k * k)
+                masklab_gather_planes(x + (first * c + ch) * h * w, c * h * w, nb, offsets + offset * plane, plane,
+                                      cols + r * ld, plane)
             }
         }
     }
 
-    /// `dx[i] = col2im(dcols)` for the images `images`: each pixel gets the sum of the column
-    /// entries read from it (overwrites those images of `dx`; the adjoint of `im2col`).
+    /// `dx [N, C, H, W]` for images `images` (overwritten) from `cols [C·K·K, nb·S]`: the adjoint
+    /// of `im2col` through the same `window`.
     @inlinable
-    public static func col2im(_ cols: UnsafePointer<Float>, _ g: WindowGeometry, images: Range<Int>,
+    public static func col2im(_ cols: UnsafePointer<Float>, _ window: WindowOffsets, images: Range<Int>,
                               into dx: UnsafeMutablePointer<Float>) {
+        let g = window.geometry
         Parallel.forEachChunk(images.count * g.channels, costPerItem: g.kernel * g.kernel * g.outputPlane) { _, planes in
-            col2im(cols, g, images: images, planes: planes, into: dx)
+            col2im(cols, window, images: images, planes: planes, into: dx)
         }
     }
 
-    /// Planes `planes` (index `j·C + c` within the chunk) of `col2im` on the calling thread.
+    /// Planes `planes` (index `j·C + c` within the chunk) of `col2im` on the calling thread. Every
+    /// pixel starts at zero and gets its column entries added in kernel-offset order `(kh, kw)`,
+    /// whichever loop runs (the order of `Reference.col2im`, so the same bits).
     @inlinable
-    public static func col2im(_ cols: UnsafePointer<Float>, _ g: WindowGeometry, images: Range<Int>, planes: Range<Int>,
+    public static func col2im(_ cols: UnsafePointer<Float>, _ window: WindowOffsets, images: Range<Int>, planes: Range<Int>,
                               into dx: UnsafeMutablePointer<Float>) {
+        let g = window.geometry
         let nb = images.count, first = images.lowerBound
-        let c = g.channels, h = g.height, w = g.width, k = g.kernel, s = g.stride, p = g.padding
+        let c = g.channels, h = g.height, w = g.width, k = g.kernel, p = g.padding
         let oh = g.outHeight, ow = g.outWidth, plane = g.outputPlane, ld = nb * plane
-        do {
-            for q in planes {
-                let j = q / c, ch = q % c
-                let dst = dx + ((first + j) * c + ch) * h * w
-                dst.update(repeating: 0, count: h * w)
-                for kh in 0..<k {
-                    for kw in 0..<k {
-                        let r = (ch * k + kh) * k + kw
-                        let lo = min(ow, max(0, (p - kw + s - 1) / s))
-                        let hi = max(lo, min(ow, (w + p - kw + s - 1) / s))
-                        let src = cols + r * ld + j * plane
-                        for y in 0..<oh {
-                            let ih = y * s - p + kh
-                            if ih < 0 || ih >= h { continue }
-                            let row = dst + ih * w, srow = src + y * ow
-                            if s == 1 {
-                                let shifted = row + (kw - p)
-                                for o in lo..<hi { shifted[o] += srow[o] }
-                            } else if s == 2 {
-                                scatterAddEven(srow, lo..<hi, readable: w - (kw - p), into: row + (kw - p))
-                            } else {
-                                var iw = lo * s - p + kw
-                                for o in lo..<hi { row[iw] += srow[o]; iw += s }
-                            }
-                        }
+        guard g.stride == 1 else {
+            // Strided: one scatter-add per kernel offset through its table (vector scatters in C).
+            window.table.withUnsafeBufferPointer { table in
+                guard let offsets = table.baseAddress else { return }
+                for q in planes {
+                    let j = q / c, ch = q % c
+                    masklab_col2im_plane(cols + ch * k * k * ld + j * plane, ld, k * k, offsets, plane,
+                                         dx + ((first + j) * c + ch) * h * w, h * w)
+                }
+            }
+            return
+        }
+        // Stride 1: whole rows shifted by (kh − p, kw − p), contiguous adds.
+        for q in planes {
+            let j = q / c, ch = q % c
+            let dst = dx + ((first + j) * c + ch) * h * w
+            dst.update(repeating: 0, count: h * w)
+            for kh in 0..<k {
+                for kw in 0..<k {
+                    let r = (ch * k + kh) * k + kw
+                    let lo = min(ow, max(0, p - kw)), hi = max(lo, min(ow, w + p - kw))
+                    let src = cols + r * ld + j * plane
+                    for y in 0..<oh {
+                        let ih = y - p + kh
+                        if ih < 0 || ih >= h { continue }
+                        let shifted = dst + ih * w + (kw - p), srow = src + y * ow
+                        for o in lo..<hi { shifted[o] += srow[o] }
                     }
                 }
             }
@@ -245,61 +236,6 @@ extension Im2Col {
                 for t in 0..<plane { sum += src[t] }
             }
             biasGrad[ch] += sum
-        }
-    }
-}
-
-extension Im2Col {
-    // d[o] = base[2o] for o in range, in SIMD8 / SIMD4 blocks (even halves of 2·width loads) and a scalar tail
-    /// The stride-2 gather of `im2col`: `d[o] = base[2·o]` for `o` in `range`. A vector block
-    /// loads `base[2·o ..< 2·o + 2·width]` and keeps the even entries (`evenHalf`), so it is used
-    /// only while that stays below `readable` (the entries of `base` inside its image row); the
-    /// rest is scalar. The same values as the scalar loop. (Concrete SIMD types: through the
-    /// generic `LaneValue` these calls were left unspecialised in this inlinable code.)
-    @inlinable
-    static func gatherEven(_ base: UnsafePointer<Float>, _ range: Range<Int>, readable: Int, into d: UnsafeMutablePointer<Float>) {
-        var o = range.lowerBound
-        let end = range.upperBound
-        while o + 8 <= end && 2 * o + 16 <= readable {
-            let v = UnsafeRawPointer(base + 2 * o).loadUnaligned(as: SIMD16<Float>.self)
-            UnsafeMutableRawPointer(d + o).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
-            o += 8
-        }
-        while o + 4 <= end && 2 * o + 8 <= readable {
-            let v = UnsafeRawPointer(base + 2 * o).loadUnaligned(as: SIMD8<Float>.self)
-            UnsafeMutableRawPointer(d + o).storeBytes(of: v.evenHalf, as: SIMD4<Float>.self)
-            o += 4
-        }
-        while o < end {
-            d[o] = base[2 * o]
-            o &+= 1
-        }
-    }
-
-    // base[2o] += s[o] for o in range (the odd entries are rewritten unchanged)
-    /// The stride-2 scatter of `col2im`, the adjoint of `gatherEven`: `base[2·o] += s[o]` for `o`
-    /// in `range`, in vector blocks that load `2·width` entries of `base`, add to the even ones and
-    /// store both halves back (the odd ones unchanged) while they stay below `readable`; then
-    /// scalar. Each entry gets the same single addition as in the scalar loop.
-    @inlinable
-    static func scatterAddEven(_ s: UnsafePointer<Float>, _ range: Range<Int>, readable: Int, into base: UnsafeMutablePointer<Float>) {
-        var o = range.lowerBound
-        let end = range.upperBound
-        while o + 8 <= end && 2 * o + 16 <= readable {
-            var v = UnsafeRawPointer(base + 2 * o).loadUnaligned(as: SIMD16<Float>.self)
-            v.evenHalf += UnsafeRawPointer(s + o).loadUnaligned(as: SIMD8<Float>.self)
-            UnsafeMutableRawPointer(base + 2 * o).storeBytes(of: v, as: SIMD16<Float>.self)
-            o += 8
-        }
-        while o + 4 <= end && 2 * o + 8 <= readable {
-            var v = UnsafeRawPointer(base + 2 * o).loadUnaligned(as: SIMD8<Float>.self)
-            v.evenHalf += UnsafeRawPointer(s + o).loadUnaligned(as: SIMD4<Float>.self)
-            UnsafeMutableRawPointer(base + 2 * o).storeBytes(of: v, as: SIMD8<Float>.self)
-            o += 4
-        }
-        while o < end {
-            base[2 * o] += s[o]
-            o &+= 1
         }
     }
 }
