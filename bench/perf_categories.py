@@ -4,7 +4,8 @@ results/bench/README.md (session 19's categorise.py plus the fused C kernel's ro
 Usage: bench/perf_categories.py LABEL=FILE ...   (one column per file; standard library only)
 Shares of all samples listed; the files keep the top 60 symbols, the rest is counted as 'not listed'.
 A label may contain '=' (the file name is after the last one). Since session 26 the profile folders
-call this script instead of keeping a copy."""
+call this script instead of keeping a copy. Since session 27 the C gathers of im2col/col2im
+(gather_planes_*, col2im_plane_*) count as im2col / col2im."""
 import re, sys, os
 cats = [
     ("Fused Winograd kernel (C, AVX-512)", lambda s: re.search(r"masklab_fused_winograd|FusedWinograd|input_block|output_gradient_block|transpose16", s)),
@@ -14,7 +15,7 @@ cats = [
     ("Winograd output / gradient transforms", lambda s: re.search(r"transform(Output|InputGradient|OutputGradient)", s)),
     ("Winograd bodies (forward/backward, lane sums)", lambda s: re.search(r"Winograd.*(forward|backward|laneSum|inputGradient|weightGradient)", s) and "transform" not in s),
     ("Winograd weight transforms", lambda s: re.search(r"transformWeight", s)),
-    ("im2col / col2im", lambda s: re.search(r"Im2Col", s)),
+    ("im2col / col2im", lambda s: re.search(r"Im2Col|gather_planes|col2im_plane", s)),
     ("BatchNorm (fused kernels)", lambda s: "Normalization" in s),
     ("elementwise, pooling, loss, optimiser", lambda s: re.search(r"Elementwise|Pooling|SoftmaxCrossEntropy|SGD|Reduce|OutputEpilogue", s)),
     ("thread pool (round-trip probe, waits)", lambda s: re.search(r"WorkerPool|Parallel", s)),

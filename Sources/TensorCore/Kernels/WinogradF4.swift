@@ -174,25 +174,13 @@ public enum WinogradF4 {
         let oc = plan.outChannels * plan.channels
         Parallel.forEachChunk((oc + 7) / 8, costPerItem: 8 * 64) { _, blocks in
             for block in blocks {
-                let f = 8 * block, width = min(8, oc - f)
-                var g0 = SIMD8<Float>(), g1 = g0, g2 = g0, g3 = g0, g4 = g0, g5 = g0, g6 = g0, g7 = g0, g8 = g0
-                for l in 0..<width {
-                    let p = weight + 9 * (f + l)
-                    g0[l] = p[0]; g1[l] = p[1]; g2[l] = p[2]; g3[l] = p[3]; g4[l] = p[4]
-                    g5[l] = p[5]; g6[l] = p[6]; g7[l] = p[7]; g8[l] = p[8]
-                }
+                let filters = FilterBlock(weight, block: block, filters: oc), g = filters.taps
                 // t = G g by the columns of g (t's column k is c_k), then U's row i = G (row i of t).
-                let c0 = gTimes(g0, g3, g6), c1 = gTimes(g1, g4, g7), c2 = gTimes(g2, g5, g8)
+                let c0 = gTimes(g.0, g.3, g.6), c1 = gTimes(g.1, g.4, g.7), c2 = gTimes(g.2, g.5, g.8)
                 @inline(__always) func store(_ r: Six, row i: Int) {
-                    @inline(__always) func put(_ v: SIMD8<Float>, _ j: Int) {
-                        let dst = u + (6 * i + j) * oc + f
-                        if width == 8 {
-                            UnsafeMutableRawPointer(dst).storeBytes(of: v, as: SIMD8<Float>.self)
-                        } else {
-                            for l in 0..<width { dst[l] = v[l] }
-                        }
-                    }
-                    put(r.0, 0); put(r.1, 1); put(r.2, 2); put(r.3, 3); put(r.4, 4); put(r.5, 5)
+                    filters.store(r.0, into: u + (6 * i) * oc); filters.store(r.1, into: u + (6 * i + 1) * oc)
+                    filters.store(r.2, into: u + (6 * i + 2) * oc); filters.store(r.3, into: u + (6 * i + 3) * oc)
+                    filters.store(r.4, into: u + (6 * i + 4) * oc); filters.store(r.5, into: u + (6 * i + 5) * oc)
                 }
                 store(gTimes(c0.0, c1.0, c2.0), row: 0)
                 store(gTimes(c0.1, c1.1, c2.1), row: 1)

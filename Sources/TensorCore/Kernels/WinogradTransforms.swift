@@ -54,30 +54,33 @@ extension Winograd {
         transformWeights(weight, filters: plan.outChannels * plan.channels, into: u)
     }
 
-    /// `U[ξ][f] = (G g Gᵀ)[ξ]` for the `filters` 3×3 filters `g = weight[f]` (`U [16, filters]`).
+    /// `U[ξ][f] = (G g Gᵀ)[ξ]` for the `filters` 3×3 filters `g = weight[f]` (`U [16, filters]`):
+    /// eight filters at a time in `SIMD8` lanes (a partial block padded with zeros, only its
+    /// filters stored), spread over the threads. Each lane does the scalar transform's operations
+    /// in the same order (checked bit for bit in `WinogradWeightTransformTests`), so the bits do not depend on
+    /// where a filter falls in a block.
     static func transformWeights(_ weight: UnsafePointer<Float>, filters oc: Int, into u: UnsafeMutablePointer<Float>) {
-        Parallel.forEachChunk(oc, costPerItem: 64) { _, filters in for f in filters {
-            let g = weight + 9 * f
-            // t = G g (4×3), then U = t Gᵀ (4×4).
-            var t = (Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0))
-            withUnsafeMutableBytes(of: &t) { raw in
-                let t = raw.baseAddress!.assumingMemoryBound(to: Float.self)
-                for j in 0..<3 {
-                    let g0 = g[j], g1 = g[3 + j], g2 = g[6 + j]
-                    t[j] = g0
-                    t[3 + j] = 0.5 * (g0 + g1 + g2)
-                    t[6 + j] = 0.5 * (g0 - g1 + g2)
-                    t[9 + j] = g2
+        Parallel.forEachChunk((oc + 7) / 8, costPerItem: 8 * 64) { _, blocks in
+            for block in blocks {
+                let filters = FilterBlock(weight, block: block, filters: oc), g = filters.taps
+                // t = G g (4×3): rows g[0…2], ½(g0 + g1 + g2), ½(g0 − g1 + g2), g[6…8] down each column.
+                @inline(__always) func down(_ a: SIMD8<Float>, _ b: SIMD8<Float>, _ d: SIMD8<Float>)
+                    -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+                    (a, 0.5 * (a + b + d), 0.5 * (a - b + d), d)
                 }
-                for i in 0..<4 {
-                    let a = t[3 * i], b = t[3 * i + 1], d = t[3 * i + 2]
-                    u[(4 * i) * oc + f] = a
-                    u[(4 * i + 1) * oc + f] = 0.5 * (a + b + d)
-                    u[(4 * i + 2) * oc + f] = 0.5 * (a - b + d)
-                    u[(4 * i + 3) * oc + f] = d
+                let c0 = down(g.0, g.3, g.6), c1 = down(g.1, g.4, g.7), c2 = down(g.2, g.5, g.8)
+                // U's row i = t's row i times Gᵀ: a, ½(a + b + d), ½(a − b + d), d.
+                @inline(__always) func across(_ a: SIMD8<Float>, _ c: SIMD8<Float>, _ d: SIMD8<Float>, row i: Int) {
+                    let r = down(a, c, d)
+                    filters.store(r.0, into: u + (4 * i) * oc); filters.store(r.1, into: u + (4 * i + 1) * oc)
+                    filters.store(r.2, into: u + (4 * i + 2) * oc); filters.store(r.3, into: u + (4 * i + 3) * oc)
                 }
+                across(c0.0, c1.0, c2.0, row: 0)
+                across(c0.1, c1.1, c2.1, row: 1)
+                across(c0.2, c1.2, c2.2, row: 2)
+                across(c0.3, c1.3, c2.3, row: 3)
             }
-        } }
+        }
     }
 
     /// `weightGrad[o, c] += Gᵀ dU[·][o][c] G` (the adjoint of the weight transform; filters spread over the threads).
