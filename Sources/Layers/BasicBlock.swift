@@ -75,15 +75,33 @@ public final class BasicBlock: Layer {
         let h1 = conv1.forward(x, mode: mode)
         let a1 = bn1.forward(h1, mode: mode)
         let h2 = conv2.forward(a1, mode: mode)
-        bn2.fitStatistics(h2, mode: mode)
-        let n = h2.shape[0], c = h2.shape[1], s = h2.shape.rowSize / c
+        let n = h2.shape[0], c = h2.shape[1], s = h2.shape.rowSize / c, m = n * s
         let y = output.tensor(h2.shape)
+        // bn2's statistics and coefficients (and the projection's BatchNorm's), then y, channel by
+        // channel (h2 and hs read once from memory); with running statistics, one affine pass.
         if let (conv, bn) = shortcut {
             let hs = conv.forward(x, mode: mode)
-            bn.fitStatistics(hs, mode: mode)
-            Normalization.affine(h2.pointer, images: n, channels: c, plane: s, scale: bn2.affineScale, shift: bn2.affineShift,
-                                 residual: hs.pointer, residualScale: bn.affineScale, residualShift: bn.affineShift,
-                                 relu: true, into: y.pointer)
+            let batch = bn2.beginStatistics(h2, mode: mode)
+            precondition(batch == bn.beginStatistics(hs, mode: mode), "BasicBlock: both BatchNorms see the same mode")
+            if batch {
+                Normalization.forward(h2.pointer, images: n, channels: c, plane: s, mean: bn2.mean, variance: bn2.inverseStd,
+                                      second: hs.pointer, mean2: bn.mean, variance2: bn.inverseStd,
+                                      finish: { ch in
+                                          self.bn2.finishStatistics(channel: ch, count: m)
+                                          bn.finishStatistics(channel: ch, count: m)
+                                      },
+                                      scale: bn2.affineScale, shift: bn2.affineShift, residual: hs.pointer,
+                                      residualScale: bn.affineScale, residualShift: bn.affineShift, relu: true, into: y.pointer)
+            } else {
+                Normalization.affine(h2.pointer, images: n, channels: c, plane: s, scale: bn2.affineScale, shift: bn2.affineShift,
+                                     residual: hs.pointer, residualScale: bn.affineScale, residualShift: bn.affineShift,
+                                     relu: true, into: y.pointer)
+            }
+        } else if bn2.beginStatistics(h2, mode: mode) {
+            Normalization.forward(h2.pointer, images: n, channels: c, plane: s, mean: bn2.mean, variance: bn2.inverseStd,
+                                  finish: { self.bn2.finishStatistics(channel: $0, count: m) },
+                                  scale: bn2.affineScale, shift: bn2.affineShift, residual: x.pointer,
+                                  residualScale: nil, residualShift: nil, relu: true, into: y.pointer)
         } else {
             Normalization.affine(h2.pointer, images: n, channels: c, plane: s, scale: bn2.affineScale, shift: bn2.affineShift,
                                  residual: x.pointer, residualScale: nil, residualShift: nil, relu: true, into: y.pointer)
@@ -117,20 +135,25 @@ public final class BasicBlock: Layer {
         precondition(dy.shape == last.shape, "BasicBlock \(conv1.weight.module): gradient \(dy.shape) does not match the last output \(last.shape) (an inference forward keeps none)")
         let n = dy.shape[0], c = dy.shape[1], s = dy.shape.rowSize / c
         let y = UnsafePointer(last.pointer), h2 = bn2.lastInput
+        let dh = branchGrad.tensor(dy.shape), m = n * s
+        // bn2's sums, coefficients and input gradient channel by channel (dy and h2 read once from
+        // memory); with a projection, the same pass gives its BatchNorm's sums: they see the same g.
         if let (_, bn) = shortcut {
-            // One pass gives both BatchNorms' sums: they see the same g.
-            Normalization.gradientSums(dy.pointer, reluOutput: y, h2.pointer, mean: bn2.centre, images: n, channels: c, plane: s,
-                                       sumG: bn2.sumG, sumGX: bn2.sumGX,
-                                       second: bn.lastInput.pointer, mean2: bn.centre, sumGX2: bn.sumGX)
-            bn.sumG.update(from: bn2.sumG, count: c)
-            bn.finishSums(count: n * s)
+            Normalization.backward(dy.pointer, reluOutput: y, h2.pointer, mean: bn2.centre, images: n, channels: c, plane: s,
+                                   sumG: bn2.sumG, sumGX: bn2.sumGX,
+                                   second: bn.lastInput.pointer, mean2: bn.centre, sumGX2: bn.sumGX,
+                                   finish: { ch in
+                                       bn.sumG[ch] = self.bn2.sumG[ch]
+                                       bn.finishSums(channel: ch, count: m)
+                                       self.bn2.finishSums(channel: ch, count: m)
+                                   },
+                                   k: bn2.affineScale, p: bn2.p, q: bn2.q, into: dh.pointer)
         } else {
-            Normalization.gradientSums(dy.pointer, reluOutput: y, h2.pointer, mean: bn2.centre, images: n, channels: c, plane: s,
-                                       sumG: bn2.sumG, sumGX: bn2.sumGX)
+            Normalization.backward(dy.pointer, reluOutput: y, h2.pointer, mean: bn2.centre, images: n, channels: c, plane: s,
+                                   sumG: bn2.sumG, sumGX: bn2.sumGX,
+                                   finish: { self.bn2.finishSums(channel: $0, count: m) },
+                                   k: bn2.affineScale, p: bn2.p, q: bn2.q, into: dh.pointer)
         }
-        bn2.finishSums(count: n * s)
-        let dh = branchGrad.tensor(dy.shape)
-        bn2.inputGradient(dy, reluOutput: last, into: dh)
         var d = conv2.backward(dh)
         d = bn1.backward(d)
         let dx = conv1.backward(d)   // conv1's buffer; the shortcut's gradient is added in place

@@ -157,6 +157,132 @@ final class NormalizationTests: XCTestCase {
         }
     }
 
+    /// `Normalization.backward` (sums, coefficients and input gradient channel by channel) gives
+    /// the bits of `gradientSums`, then the coefficients for every channel, then `inputGradient`:
+    /// with a stored ReLU output, a recomputed ReLU, no ReLU with a second input and accumulation,
+    /// and with `dx` aliasing `dy`; on 1 and 2 threads.
+    func testChannelByChannelBackwardGivesTheSeparateCallsBits() {
+        for threads in [1, 2] {
+            Parallel.setThreads(threads)
+            for (n, c, s) in [(6, 5, 67), (4, 3, 1024), (9, 4, 1), (16, 8, 256)] {
+                let count = n * c * s
+                let x = random(count, seed: 41), x2 = random(count, seed: 42), dyv = random(count, seed: 43)
+                let dxStart = random(count, seed: 44)
+                let st = TensorStorage(count: 6 * count + 16 * c)
+                let xp = st.base, x2p = xp + count, y = x2p + count, dyp = y + count, dx = dyp + count, pc = dx + count + count
+                let mean = pc, mean2 = pc + c, a = pc + 2 * c, b = pc + 3 * c, k = pc + 4 * c, p = pc + 5 * c, q = pc + 6 * c
+                let sums = pc + 7 * c   // sumG, sumGX, sumGX2
+                xp.update(from: x, count: count); x2p.update(from: x2, count: count)
+                Normalization.statistics(xp, images: n, channels: c, plane: s, mean: mean, variance: pc + 10 * c)
+                Normalization.statistics(x2p, images: n, channels: c, plane: s, mean: mean2, variance: pc + 10 * c)
+                for ch in 0..<c { a[ch] = ch == 1 ? -0.75 : 1.25; b[ch] = 0.1 * Float(ch); k[ch] = 0.5 + Float(ch) }
+                Normalization.affine(xp, images: n, channels: c, plane: s, scale: a, shift: b, residual: nil,
+                                     residualScale: nil, residualShift: nil, relu: true, into: y)
+                let m = Float(n * s)
+                let coefficients = { (ch: Int) in
+                    p[ch] = -0.3 * sums[c + ch] / m
+                    q[ch] = -0.7 * sums[ch] / m
+                }
+                let mask = Normalization.ReluOfAffine(scale: a, shift: b)
+                // (stored ReLU output, recomputed ReLU, second input, accumulate, dx aliases dy)
+                let cases: [(UnsafePointer<Float>?, Normalization.ReluOfAffine?, Bool, Bool, Bool)] = [
+                    (UnsafePointer(y), nil, false, false, false), (nil, mask, false, false, false),
+                    (nil, nil, true, true, false), (nil, mask, false, false, true), (UnsafePointer(y), nil, true, false, true)]
+                for (index, (relu, recompute, second, accumulate, alias)) in cases.enumerated() {
+                    var results: [[Float]] = []
+                    for fused in [false, true] {
+                        dyp.update(from: dyv, count: count)
+                        dx.update(from: dxStart, count: count)
+                        sums.update(repeating: .nan, count: 3 * c); p.update(repeating: .nan, count: c); q.update(repeating: .nan, count: c)
+                        let out = alias ? dyp : dx
+                        if fused {
+                            Normalization.backward(dyp, reluOutput: relu, reluOf: recompute, xp, mean: mean, images: n, channels: c, plane: s,
+                                                   sumG: sums, sumGX: sums + c, second: second ? x2p : nil, mean2: second ? mean2 : nil,
+                                                   sumGX2: second ? sums + 2 * c : nil, finish: coefficients,
+                                                   k: k, p: p, q: q, accumulate: accumulate, into: out)
+                        } else {
+                            Normalization.gradientSums(dyp, reluOutput: relu, reluOf: recompute, xp, mean: mean, images: n, channels: c, plane: s,
+                                                       sumG: sums, sumGX: sums + c, second: second ? x2p : nil, mean2: second ? mean2 : nil,
+                                                       sumGX2: second ? sums + 2 * c : nil)
+                            for ch in 0..<c { coefficients(ch) }
+                            Normalization.inputGradient(dyp, reluOutput: relu, reluOf: recompute, xp, mean: mean, images: n, channels: c,
+                                                        plane: s, k: k, p: p, q: q, accumulate: accumulate, into: out)
+                        }
+                        results.append(Array(UnsafeBufferPointer(start: sums, count: second ? 3 * c : 2 * c))
+                                       + Array(UnsafeBufferPointer(start: p, count: c)) + Array(UnsafeBufferPointer(start: q, count: c))
+                                       + Array(UnsafeBufferPointer(start: out, count: count)))
+                    }
+                    XCTAssertFalse(results[0].contains { $0.isNaN }, "case \(index), \(n)×\(c)×\(s): every sum and coefficient written")
+                    XCTAssertEqual(results[0].map(\.bitPattern), results[1].map(\.bitPattern),
+                                   "case \(index), \(n)×\(c)×\(s), \(threads) thread(s)")
+                }
+            }
+        }
+        Parallel.setThreads(2)
+    }
+
+    /// `Normalization.forward` (statistics, coefficients and output channel by channel) gives the
+    /// bits of `statistics`, then the coefficients for every channel, then `affine`: plain with a
+    /// ReLU, with an identity residual, with a second input normalised as the residual, and with
+    /// `y` aliasing `x`; on 1 and 2 threads.
+    func testChannelByChannelForwardGivesTheSeparateCallsBits() {
+        for threads in [1, 2] {
+            Parallel.setThreads(threads)
+            for (n, c, s) in [(6, 5, 67), (4, 3, 1024), (9, 4, 1), (16, 8, 256)] {
+                let count = n * c * s
+                let x = random(count, seed: 51), x2 = random(count, seed: 52, -1, 3), r = random(count, seed: 53)
+                let st = TensorStorage(count: 4 * count + 12 * c)
+                let xp = st.base, x2p = xp + count, rp = x2p + count, y = rp + count, pc = y + count
+                let stats = pc   // mean, variance, mean2, variance2
+                let a = pc + 4 * c, b = pc + 5 * c, ra = pc + 6 * c, rb = pc + 7 * c
+                rp.update(from: r, count: count); x2p.update(from: x2, count: count)
+                let coefficients = { (ch: Int) in
+                    let inv = 1 / (stats[c + ch] + 1e-5).squareRoot()
+                    a[ch] = (ch == 1 ? -0.75 : 1.25) * inv; b[ch] = 0.1 * Float(ch) - a[ch] * stats[ch]
+                    let inv2 = 1 / (stats[3 * c + ch] + 1e-5).squareRoot()
+                    ra[ch] = 0.5 * inv2; rb[ch] = -ra[ch] * stats[2 * c + ch]
+                }
+                // (residual: none / identity / second input, relu, y aliases x)
+                let cases: [(Int, Bool, Bool)] = [(0, true, false), (1, true, false), (2, true, false), (0, false, true), (2, false, true)]
+                for (index, (residual, relu, alias)) in cases.enumerated() {
+                    var results: [[Float]] = []
+                    for fused in [false, true] {
+                        xp.update(from: x, count: count)
+                        y.update(repeating: .nan, count: count)
+                        stats.update(repeating: .nan, count: 8 * c)
+                        let out = alias ? xp : y
+                        let second = residual == 2
+                        if !second { (stats + 2 * c).update(repeating: 1, count: 2 * c) }   // ra, rb unused, but defined
+                        let res: UnsafePointer<Float>? = residual == 0 ? nil : residual == 1 ? UnsafePointer(rp) : UnsafePointer(x2p)
+                        if fused {
+                            Normalization.forward(xp, images: n, channels: c, plane: s, mean: stats, variance: stats + c,
+                                                  second: second ? x2p : nil, mean2: second ? stats + 2 * c : nil,
+                                                  variance2: second ? stats + 3 * c : nil, finish: coefficients,
+                                                  scale: a, shift: b, residual: res, residualScale: second ? ra : nil,
+                                                  residualShift: second ? rb : nil, relu: relu, into: out)
+                        } else {
+                            Normalization.statistics(xp, images: n, channels: c, plane: s, mean: stats, variance: stats + c)
+                            if second {
+                                Normalization.statistics(x2p, images: n, channels: c, plane: s, mean: stats + 2 * c, variance: stats + 3 * c)
+                            }
+                            for ch in 0..<c { coefficients(ch) }
+                            Normalization.affine(xp, images: n, channels: c, plane: s, scale: a, shift: b, residual: res,
+                                                 residualScale: second ? ra : nil, residualShift: second ? rb : nil,
+                                                 relu: relu, into: out)
+                        }
+                        results.append(Array(UnsafeBufferPointer(start: stats, count: (second ? 4 : 2) * c))
+                                       + Array(UnsafeBufferPointer(start: a, count: 2 * c))
+                                       + Array(UnsafeBufferPointer(start: out, count: count)))
+                    }
+                    XCTAssertFalse(results[0].contains { $0.isNaN }, "case \(index), \(n)×\(c)×\(s): every statistic and output written")
+                    XCTAssertEqual(results[0].map(\.bitPattern), results[1].map(\.bitPattern),
+                                   "case \(index), \(n)×\(c)×\(s), \(threads) thread(s)")
+                }
+            }
+        }
+        Parallel.setThreads(2)
+    }
+
     /// The fused kernels give bit-identical results run to run and on 1 and 2 threads.
     func testFusedBatchNormIsDeterministic() {
         let (n, c, s) = (16, 8, 256), count = n * c * s

@@ -21,18 +21,56 @@ public enum Normalization {
     @inlinable
     public static func statistics(_ x: UnsafePointer<Float>, images n: Int, channels c: Int, plane s: Int,
                                   mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>) {
-        let m = Double(n * s)
         Parallel.forEachChunk(c, costPerItem: 2 * n * s) { _, chans in
+            for ch in chans { channelStatistics(ch, x, images: n, channels: c, plane: s, mean: mean, variance: variance) }
+        }
+    }
+
+    /// `statistics`, then `finish`, then `affine` of the same tensors, one channel at a time:
+    /// channel `ch`'s mean and variance (and those of `second`, when given), `finish(ch)` (which
+    /// must set `a[ch]`, `b[ch]` and, with a residual, `ra[ch]`, `rb[ch]` from them and touch no
+    /// other channel), then the channel's rows of `y` while its `x` is still in the core's cache
+    /// (512 KB at ResNet-18's 32×32 maps, batch 128), instead of reading `x` again from memory.
+    /// Each value goes through the operations of the separate calls in the same order, so the
+    /// bits are theirs (`NormalizationTests` checks it). `y` may alias `x` but not `r` or `x2`.
+    @inlinable
+    public static func forward(_ x: UnsafePointer<Float>, images n: Int, channels c: Int, plane s: Int,
+                               mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>,
+                               second x2: UnsafePointer<Float>? = nil, mean2: UnsafeMutablePointer<Float>? = nil,
+                               variance2: UnsafeMutablePointer<Float>? = nil,
+                               finish: (Int) -> Void,
+                               scale a: UnsafePointer<Float>, shift b: UnsafePointer<Float>,
+                               residual r: UnsafePointer<Float>?, residualScale ra: UnsafePointer<Float>?,
+                               residualShift rb: UnsafePointer<Float>?, relu: Bool, into y: UnsafeMutablePointer<Float>) {
+        precondition((x2 == nil) == (mean2 == nil) && (x2 == nil) == (variance2 == nil), "forward: a second input needs its mean and variance")
+        Parallel.forEachChunk(c, costPerItem: (x2 == nil ? 4 : 6) * n * s) { _, chans in
             for ch in chans {
-                var sum = 0.0
-                for i in 0..<n { sum += Double(rowSum(x + (i * c + ch) * s, s)) }
-                let mu = Float(sum / m)
-                var sq = 0.0
-                for i in 0..<n { sq += Double(rowSumOfSquares(x + (i * c + ch) * s, s, centre: mu)) }
-                mean[ch] = mu
-                variance[ch] = Float(sq / m)
+                channelStatistics(ch, x, images: n, channels: c, plane: s, mean: mean, variance: variance)
+                if let x2, let mean2, let variance2 {
+                    channelStatistics(ch, x2, images: n, channels: c, plane: s, mean: mean2, variance: variance2)
+                }
+                finish(ch)
+                for i in 0..<n {
+                    affineRow(i * c + ch, x, channels: c, plane: s, scale: a, shift: b, residual: r,
+                              residualScale: ra, residualShift: rb, relu: relu, into: y)
+                }
             }
         }
+    }
+
+    /// `statistics` for channel `ch` alone: the mean from the n row sums (in Double), then the
+    /// centred squares the same way.
+    @inlinable @inline(__always)
+    static func channelStatistics(_ ch: Int, _ x: UnsafePointer<Float>, images n: Int, channels c: Int, plane s: Int,
+                                  mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>) {
+        let m = Double(n * s)
+        var sum = 0.0
+        for i in 0..<n { sum += Double(rowSum(x + (i * c + ch) * s, s)) }
+        let mu = Float(sum / m)
+        var sq = 0.0
+        for i in 0..<n { sq += Double(rowSumOfSquares(x + (i * c + ch) * s, s, centre: mu)) }
+        mean[ch] = mu
+        variance[ch] = Float(sq / m)
     }
 
     /// `y = a[c]·x + b[c] (+ ra[c]·r + rb[c])`, then `max(·, 0)` when `relu`. `y` may alias `x` or `r`.
@@ -43,38 +81,48 @@ public enum Normalization {
                               residualShift rb: UnsafePointer<Float>?, relu: Bool, into y: UnsafeMutablePointer<Float>) {
         Parallel.forEachChunk(n * c, costPerItem: s) { _, rows in
             for q in rows {
-                let ch = q % c, o = q * s
-                let av = a[ch], bv = b[ch]
-                var ar: Float = 0, br: Float = 0
-                if r != nil { ar = ra?[ch] ?? 1; br = rb?[ch] ?? 0 }
-                let xp = x + o, yp = y + o
-                var j = 0
-                if let r {
-                    let rp = r + o
-                    while j + 8 <= s {
-                        var v = load(xp + j) * av + bv + load(rp + j) * ar + br
-                        if relu { v.replace(with: 0, where: v .< 0) }
-                        store(v, yp + j)
-                        j += 8
-                    }
-                    while j < s {
-                        let v = xp[j] * av + bv + rp[j] * ar + br
-                        yp[j] = relu && v < 0 ? 0 : v
-                        j += 1
-                    }
-                } else {
-                    while j + 8 <= s {
-                        var v = load(xp + j) * av + bv
-                        if relu { v.replace(with: 0, where: v .< 0) }
-                        store(v, yp + j)
-                        j += 8
-                    }
-                    while j < s {
-                        let v = xp[j] * av + bv
-                        yp[j] = relu && v < 0 ? 0 : v
-                        j += 1
-                    }
-                }
+                affineRow(q, x, channels: c, plane: s, scale: a, shift: b, residual: r,
+                          residualScale: ra, residualShift: rb, relu: relu, into: y)
+            }
+        }
+    }
+
+    /// `affine` for one row (image `q / c`, channel `q % c`) of S values.
+    @inlinable @inline(__always)
+    static func affineRow(_ q: Int, _ x: UnsafePointer<Float>, channels c: Int, plane s: Int,
+                          scale a: UnsafePointer<Float>, shift b: UnsafePointer<Float>,
+                          residual r: UnsafePointer<Float>?, residualScale ra: UnsafePointer<Float>?,
+                          residualShift rb: UnsafePointer<Float>?, relu: Bool, into y: UnsafeMutablePointer<Float>) {
+        let ch = q % c, o = q * s
+        let av = a[ch], bv = b[ch]
+        var ar: Float = 0, br: Float = 0
+        if r != nil { ar = ra?[ch] ?? 1; br = rb?[ch] ?? 0 }
+        let xp = x + o, yp = y + o
+        var j = 0
+        if let r {
+            let rp = r + o
+            while j + 8 <= s {
+                var v = load(xp + j) * av + bv + load(rp + j) * ar + br
+                if relu { v.replace(with: 0, where: v .< 0) }
+                store(v, yp + j)
+                j += 8
+            }
+            while j < s {
+                let v = xp[j] * av + bv + rp[j] * ar + br
+                yp[j] = relu && v < 0 ? 0 : v
+                j += 1
+            }
+        } else {
+            while j + 8 <= s {
+                var v = load(xp + j) * av + bv
+                if relu { v.replace(with: 0, where: v .< 0) }
+                store(v, yp + j)
+                j += 8
+            }
+            while j < s {
+                let v = xp[j] * av + bv
+                yp[j] = relu && v < 0 ? 0 : v
+                j += 1
             }
         }
     }
@@ -95,39 +143,84 @@ public enum Normalization {
         precondition(y == nil || affine == nil, "gradientSums: a ReLU output and a ReLU to recompute")
         Parallel.forEachChunk(c, costPerItem: (x2 == nil ? 3 : 4) * n * s) { _, chans in
             for ch in chans {
-                var tg = 0.0, tgx = 0.0, tgx2 = 0.0
-                let mu = mean[ch], mu2 = mean2?[ch] ?? 0
-                let av = affine?.scale[ch] ?? 0, bv = affine?.shift[ch] ?? 0, recompute = affine != nil
-                for i in 0..<n {
-                    let o = (i * c + ch) * s
-                    let d = dy + o, yp = y.map { $0 + o }, xp = x + o, xp2 = x2.map { $0 + o }
-                    var sg = SIMD8<Float>(), sgx = SIMD8<Float>(), sgx2 = SIMD8<Float>()
-                    var j = 0
-                    while j + 8 <= s {
-                        var g = load(d + j)
-                        if let yp { g.replace(with: 0, where: load(yp + j) .<= 0) }
-                        if recompute { g.replace(with: 0, where: load(xp + j) * av + bv .<= 0) }
-                        sg += g
-                        sgx += g * (load(xp + j) - mu)
-                        if let xp2 { sgx2 += g * (load(xp2 + j) - mu2) }
-                        j += 8
-                    }
-                    var rg = sg.sum(), rgx = sgx.sum(), rgx2 = sgx2.sum()
-                    while j < s {
-                        var g = yp.map { $0[j] > 0 ? d[j] : 0 } ?? d[j]
-                        if recompute && !(xp[j] * av + bv > 0) { g = 0 }
-                        rg += g
-                        rgx += g * (xp[j] - mu)
-                        if let xp2 { rgx2 += g * (xp2[j] - mu2) }
-                        j += 1
-                    }
-                    tg += Double(rg); tgx += Double(rgx); tgx2 += Double(rgx2)
-                }
-                sumG[ch] = Float(tg)
-                sumGX[ch] = Float(tgx)
-                sumGX2?[ch] = Float(tgx2)
+                channelSums(ch, dy, reluOutput: y, reluOf: affine, x, mean: mean, images: n, channels: c, plane: s,
+                            sumG: sumG, sumGX: sumGX, second: x2, mean2: mean2, sumGX2: sumGX2)
             }
         }
+    }
+
+    /// `gradientSums`, then `finish`, then `inputGradient` of the same tensors, one channel at a
+    /// time: channel `ch`'s sums, `finish(ch)` (which must set `k[ch]`, `p[ch]`, `q[ch]` from
+    /// `sumG[ch]`, `sumGX[ch]` and touch no other channel), then the channel's rows of `dx` while
+    /// its `dy` and `x` are still in the core's cache (n·S values of each: 512 KB at ResNet-18's
+    /// 32×32 maps, batch 128), instead of reading both tensors again from memory. Each value goes
+    /// through the operations of the two separate calls in the same order, so the bits are theirs
+    /// (`NormalizationTests` checks it). `dx` may alias `dy`.
+    @inlinable
+    public static func backward(_ dy: UnsafePointer<Float>, reluOutput y: UnsafePointer<Float>?,
+                                reluOf affine: ReluOfAffine? = nil,
+                                _ x: UnsafePointer<Float>, mean: UnsafePointer<Float>,
+                                images n: Int, channels c: Int, plane s: Int,
+                                sumG: UnsafeMutablePointer<Float>, sumGX: UnsafeMutablePointer<Float>,
+                                second x2: UnsafePointer<Float>? = nil, mean2: UnsafePointer<Float>? = nil,
+                                sumGX2: UnsafeMutablePointer<Float>? = nil,
+                                finish: (Int) -> Void,
+                                k: UnsafePointer<Float>, p: UnsafePointer<Float>, q: UnsafePointer<Float>,
+                                accumulate: Bool = false, into dx: UnsafeMutablePointer<Float>) {
+        precondition(y == nil || affine == nil, "backward: a ReLU output and a ReLU to recompute")
+        Parallel.forEachChunk(c, costPerItem: (x2 == nil ? 5 : 6) * n * s) { _, chans in
+            for ch in chans {
+                channelSums(ch, dy, reluOutput: y, reluOf: affine, x, mean: mean, images: n, channels: c, plane: s,
+                            sumG: sumG, sumGX: sumGX, second: x2, mean2: mean2, sumGX2: sumGX2)
+                finish(ch)
+                for i in 0..<n {
+                    gradientRow(i * c + ch, dy, reluOutput: y, reluOf: affine, x, mean: mean, channels: c, plane: s,
+                                k: k, p: p, q: q, accumulate: accumulate, into: dx)
+                }
+            }
+        }
+    }
+
+    /// `gradientSums` for channel `ch` alone: its n rows in order, each in `SIMD8` lanes, the rows
+    /// added in Double.
+    @inlinable @inline(__always)
+    static func channelSums(_ ch: Int, _ dy: UnsafePointer<Float>, reluOutput y: UnsafePointer<Float>?,
+                            reluOf affine: ReluOfAffine?, _ x: UnsafePointer<Float>, mean: UnsafePointer<Float>,
+                            images n: Int, channels c: Int, plane s: Int,
+                            sumG: UnsafeMutablePointer<Float>, sumGX: UnsafeMutablePointer<Float>,
+                            second x2: UnsafePointer<Float>?, mean2: UnsafePointer<Float>?,
+                            sumGX2: UnsafeMutablePointer<Float>?) {
+        var tg = 0.0, tgx = 0.0, tgx2 = 0.0
+        let mu = mean[ch], mu2 = mean2?[ch] ?? 0
+        let av = affine?.scale[ch] ?? 0, bv = affine?.shift[ch] ?? 0, recompute = affine != nil
+        for i in 0..<n {
+            let o = (i * c + ch) * s
+            let d = dy + o, yp = y.map { $0 + o }, xp = x + o, xp2 = x2.map { $0 + o }
+            var sg = SIMD8<Float>(), sgx = SIMD8<Float>(), sgx2 = SIMD8<Float>()
+            var j = 0
+            while j + 8 <= s {
+                var g = load(d + j)
+                if let yp { g.replace(with: 0, where: load(yp + j) .<= 0) }
+                if recompute { g.replace(with: 0, where: load(xp + j) * av + bv .<= 0) }
+                sg += g
+                sgx += g * (load(xp + j) - mu)
+                if let xp2 { sgx2 += g * (load(xp2 + j) - mu2) }
+                j += 8
+            }
+            var rg = sg.sum(), rgx = sgx.sum(), rgx2 = sgx2.sum()
+            while j < s {
+                var g = yp.map { $0[j] > 0 ? d[j] : 0 } ?? d[j]
+                if recompute && !(xp[j] * av + bv > 0) { g = 0 }
+                rg += g
+                rgx += g * (xp[j] - mu)
+                if let xp2 { rgx2 += g * (xp2[j] - mu2) }
+                j += 1
+            }
+            tg += Double(rg); tgx += Double(rgx); tgx2 += Double(rgx2)
+        }
+        sumG[ch] = Float(tg)
+        sumGX[ch] = Float(tgx)
+        sumGX2?[ch] = Float(tgx2)
     }
 
     /// `dx = k[c]·g + p[c]·(x − mean[c]) + q[c]` with `g = dy·[y > 0]` (or `dy`); adds into `dx`
@@ -143,28 +236,39 @@ public enum Normalization {
         precondition(y == nil || affine == nil, "inputGradient: a ReLU output and a ReLU to recompute")
         Parallel.forEachChunk(n * c, costPerItem: 2 * s) { _, rows in
             for row in rows {
-                let ch = row % c, o = row * s
-                let kv = k[ch], pv = p[ch], qv = q[ch], mu = mean[ch]
-                let av = affine?.scale[ch] ?? 0, bv = affine?.shift[ch] ?? 0, recompute = affine != nil
-                let d = dy + o, yp = y.map { $0 + o }, xp = x + o, out = dx + o
-                var j = 0
-                while j + 8 <= s {
-                    var g = load(d + j)
-                    if let yp { g.replace(with: 0, where: load(yp + j) .<= 0) }
-                    if recompute { g.replace(with: 0, where: load(xp + j) * av + bv .<= 0) }
-                    var v = g * kv + (load(xp + j) - mu) * pv + qv
-                    if accumulate { v += load(out + j) }
-                    store(v, out + j)
-                    j += 8
-                }
-                while j < s {
-                    var g = yp.map { $0[j] > 0 ? d[j] : 0 } ?? d[j]
-                    if recompute && !(xp[j] * av + bv > 0) { g = 0 }
-                    let v = kv * g + pv * (xp[j] - mu) + qv
-                    out[j] = accumulate ? out[j] + v : v
-                    j += 1
-                }
+                gradientRow(row, dy, reluOutput: y, reluOf: affine, x, mean: mean, channels: c, plane: s,
+                            k: k, p: p, q: q, accumulate: accumulate, into: dx)
             }
+        }
+    }
+
+    /// `inputGradient` for one row (image `row / c`, channel `row % c`) of S values.
+    @inlinable @inline(__always)
+    static func gradientRow(_ row: Int, _ dy: UnsafePointer<Float>, reluOutput y: UnsafePointer<Float>?,
+                            reluOf affine: ReluOfAffine?, _ x: UnsafePointer<Float>, mean: UnsafePointer<Float>,
+                            channels c: Int, plane s: Int,
+                            k: UnsafePointer<Float>, p: UnsafePointer<Float>, q: UnsafePointer<Float>,
+                            accumulate: Bool, into dx: UnsafeMutablePointer<Float>) {
+        let ch = row % c, o = row * s
+        let kv = k[ch], pv = p[ch], qv = q[ch], mu = mean[ch]
+        let av = affine?.scale[ch] ?? 0, bv = affine?.shift[ch] ?? 0, recompute = affine != nil
+        let d = dy + o, yp = y.map { $0 + o }, xp = x + o, out = dx + o
+        var j = 0
+        while j + 8 <= s {
+            var g = load(d + j)
+            if let yp { g.replace(with: 0, where: load(yp + j) .<= 0) }
+            if recompute { g.replace(with: 0, where: load(xp + j) * av + bv .<= 0) }
+            var v = g * kv + (load(xp + j) - mu) * pv + qv
+            if accumulate { v += load(out + j) }
+            store(v, out + j)
+            j += 8
+        }
+        while j < s {
+            var g = yp.map { $0[j] > 0 ? d[j] : 0 } ?? d[j]
+            if recompute && !(xp[j] * av + bv > 0) { g = 0 }
+            let v = kv * g + pv * (xp[j] - mu) + qv
+            out[j] = accumulate ? out[j] + v : v
+            j += 1
         }
     }
 
