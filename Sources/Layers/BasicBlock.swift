@@ -75,33 +75,15 @@ public final class BasicBlock: Layer {
         let h1 = conv1.forward(x, mode: mode)
         let a1 = bn1.forward(h1, mode: mode)
         let h2 = conv2.forward(a1, mode: mode)
-        let n = h2.shape[0], c = h2.shape[1], s = h2.shape.rowSize / c, m = n * s
+        bn2.fitStatistics(h2, mode: mode)
+        let n = h2.shape[0], c = h2.shape[1], s = h2.shape.rowSize / c
         let y = output.tensor(h2.shape)
-        // bn2's statistics and coefficients (and the projection's BatchNorm's), then y, channel by
-        // channel (h2 and hs read once from memory); with running statistics, one affine pass.
         if let (conv, bn) = shortcut {
             let hs = conv.forward(x, mode: mode)
-            let batch = bn2.beginStatistics(h2, mode: mode)
-            precondition(batch == bn.beginStatistics(hs, mode: mode), "BasicBlock: both BatchNorms see the same mode")
-            if batch {
-                Normalization.forward(h2.pointer, images: n, channels: c, plane: s, mean: bn2.mean, variance: bn2.inverseStd,
-                                      second: hs.pointer, mean2: bn.mean, variance2: bn.inverseStd,
-                                      finish: { ch in
-                                          self.bn2.finishStatistics(channel: ch, count: m)
-                                          bn.finishStatistics(channel: ch, count: m)
-                                      },
-                                      scale: bn2.affineScale, shift: bn2.affineShift, residual: hs.pointer,
-                                      residualScale: bn.affineScale, residualShift: bn.affineShift, relu: true, into: y.pointer)
-            } else {
-                Normalization.affine(h2.pointer, images: n, channels: c, plane: s, scale: bn2.affineScale, shift: bn2.affineShift,
-                                     residual: hs.pointer, residualScale: bn.affineScale, residualShift: bn.affineShift,
-                                     relu: true, into: y.pointer)
-            }
-        } else if bn2.beginStatistics(h2, mode: mode) {
-            Normalization.forward(h2.pointer, images: n, channels: c, plane: s, mean: bn2.mean, variance: bn2.inverseStd,
-                                  finish: { self.bn2.finishStatistics(channel: $0, count: m) },
-                                  scale: bn2.affineScale, shift: bn2.affineShift, residual: x.pointer,
-                                  residualScale: nil, residualShift: nil, relu: true, into: y.pointer)
+            bn.fitStatistics(hs, mode: mode)
+            Normalization.affine(h2.pointer, images: n, channels: c, plane: s, scale: bn2.affineScale, shift: bn2.affineShift,
+                                 residual: hs.pointer, residualScale: bn.affineScale, residualShift: bn.affineShift,
+                                 relu: true, into: y.pointer)
         } else {
             Normalization.affine(h2.pointer, images: n, channels: c, plane: s, scale: bn2.affineScale, shift: bn2.affineShift,
                                  residual: x.pointer, residualScale: nil, residualShift: nil, relu: true, into: y.pointer)

@@ -77,57 +77,39 @@ public final class BatchNorm: Layer {
     /// Statistics of `x` for `mode` (batch or running), the running-statistics update in
     /// `.training`, and the affine coefficients `a`, `b` of the forward. Remembers `x` for backward.
     public func fitStatistics(_ x: Tensor, mode: ForwardMode) {
-        guard beginStatistics(x, mode: mode) else { return }
-        let n = x.shape[0], s = x.shape.rowSize / channels
-        Normalization.statistics(x.pointer, images: n, channels: channels, plane: s, mean: mean, variance: inverseStd)
-        for ch in 0..<channels { finishStatistics(channel: ch, count: n * s) }
-    }
-
-    /// The start of `fitStatistics`: remembers `x` and `mode`. With running statistics it also
-    /// fits the coefficients and returns false. With batch statistics it counts the batch (in
-    /// `.training`) and returns true: the caller then puts each channel's mean and biased variance
-    /// in `mean` and `inverseStd` and calls `finishStatistics(channel:count:)` for it (what
-    /// `Normalization.forward` does channel by channel).
-    func beginStatistics(_ x: Tensor, mode: ForwardMode) -> Bool {
         precondition(x.shape.rank >= 2 && x.shape[1] == channels,
                      "BatchNorm \(scale.name): input \(x.shape) does not have \(channels) channels")
         input = x
         lastMode = mode
+        let n = x.shape[0], c = channels, s = x.shape.rowSize / channels, m = n * s
+        let mu = mean, inv = inverseStd
+        let rm = runningMean.value.pointer, rv = runningVar.value.pointer
         if mode.usesRunningStatistics {
-            let rm = runningMean.value.pointer, rv = runningVar.value.pointer
-            for ch in 0..<channels { mean[ch] = rm[ch]; inverseStd[ch] = rv[ch] }
-            finishCoefficients()
-            return false
+            for ch in 0..<c { mu[ch] = rm[ch]; inv[ch] = rv[ch] }
+        } else {
+            Normalization.statistics(x.pointer, images: n, channels: c, plane: s, mean: mu, variance: inv)
+            if mode == .training {
+                let unbias = m > 1 ? Float(m) / Float(m - 1) : 1
+                for ch in 0..<c {
+                    rm[ch] = (1 - momentum) * rm[ch] + momentum * mu[ch]
+                    rv[ch] = (1 - momentum) * rv[ch] + momentum * (inv[ch] * unbias)
+                }
+                batchesTracked.value += 1
+            }
         }
-        if mode == .training { batchesTracked.value += 1 }
-        return true
-    }
-
-    /// For channel `ch`, once its batch mean and variance are in `mean` and `inverseStd`: the
-    /// running-statistics update (in `.training`) and the coefficients. `m`: values per channel, n·S.
-    func finishStatistics(channel ch: Int, count m: Int) {
-        if lastMode == .training {
-            let rm = runningMean.value.pointer, rv = runningVar.value.pointer
-            let unbias = m > 1 ? Float(m) / Float(m - 1) : 1
-            rm[ch] = (1 - momentum) * rm[ch] + momentum * mean[ch]
-            rv[ch] = (1 - momentum) * rv[ch] + momentum * (inverseStd[ch] * unbias)
-        }
-        finishCoefficients(channel: ch)
+        finishCoefficients()
     }
 
     /// `inv`, `a` and `b` from `mean` and the variance held in `inverseStd`.
     private func finishCoefficients() {
-        for ch in 0..<channels { finishCoefficients(channel: ch) }
-    }
-
-    /// `finishCoefficients` for channel `ch` alone.
-    private func finishCoefficients(channel ch: Int) {
         let mu = mean, inv = inverseStd, a = affineScale, b = affineShift
         let gp = scale.value.pointer, bp = shift.value.pointer
-        let i = Float(1 / (Double(inv[ch]) + Double(epsilon)).squareRoot())   // inv held σ² until here
-        inv[ch] = i
-        a[ch] = gp[ch] * i
-        b[ch] = bp[ch] - gp[ch] * mu[ch] * i
+        for ch in 0..<channels {
+            let i = Float(1 / (Double(inv[ch]) + Double(epsilon)).squareRoot())   // inv held σ² until here
+            inv[ch] = i
+            a[ch] = gp[ch] * i
+            b[ch] = bp[ch] - gp[ch] * mu[ch] * i
+        }
     }
 
     /// The inference forward fused into the product before it: fits `a`, `b` from the running
@@ -172,18 +154,11 @@ public final class BatchNorm: Layer {
     // y (N,C,S) = relu?(a·x + b), a = γ·inv, b = β − γ·μ·inv
     public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
         precondition(x.count <= output.count, "BatchNorm \(scale.name): input \(x.shape) exceeds the prepared size")
+        fitStatistics(x, mode: mode)
         let n = x.shape[0], s = x.shape.rowSize / channels
         let y = output.tensor(x.shape)
-        if beginStatistics(x, mode: mode) {
-            // Statistics, coefficients and y channel by channel, x read once from memory.
-            Normalization.forward(x.pointer, images: n, channels: channels, plane: s, mean: mean, variance: inverseStd,
-                                  finish: { self.finishStatistics(channel: $0, count: n * s) },
-                                  scale: affineScale, shift: affineShift, residual: nil, residualScale: nil,
-                                  residualShift: nil, relu: relu, into: y.pointer)
-        } else {
-            Normalization.affine(x.pointer, images: n, channels: channels, plane: s, scale: affineScale, shift: affineShift,
-                                 residual: nil, residualScale: nil, residualShift: nil, relu: relu, into: y.pointer)
-        }
+        Normalization.affine(x.pointer, images: n, channels: channels, plane: s, scale: affineScale, shift: affineShift,
+                             residual: nil, residualScale: nil, residualShift: nil, relu: relu, into: y.pointer)
         return y
     }
 

@@ -221,68 +221,6 @@ final class NormalizationTests: XCTestCase {
         Parallel.setThreads(2)
     }
 
-    /// `Normalization.forward` (statistics, coefficients and output channel by channel) gives the
-    /// bits of `statistics`, then the coefficients for every channel, then `affine`: plain with a
-    /// ReLU, with an identity residual, with a second input normalised as the residual, and with
-    /// `y` aliasing `x`; on 1 and 2 threads.
-    func testChannelByChannelForwardGivesTheSeparateCallsBits() {
-        for threads in [1, 2] {
-            Parallel.setThreads(threads)
-            for (n, c, s) in [(6, 5, 67), (4, 3, 1024), (9, 4, 1), (16, 8, 256)] {
-                let count = n * c * s
-                let x = random(count, seed: 51), x2 = random(count, seed: 52, -1, 3), r = random(count, seed: 53)
-                let st = TensorStorage(count: 4 * count + 12 * c)
-                let xp = st.base, x2p = xp + count, rp = x2p + count, y = rp + count, pc = y + count
-                let stats = pc   // mean, variance, mean2, variance2
-                let a = pc + 4 * c, b = pc + 5 * c, ra = pc + 6 * c, rb = pc + 7 * c
-                rp.update(from: r, count: count); x2p.update(from: x2, count: count)
-                let coefficients = { (ch: Int) in
-                    let inv = 1 / (stats[c + ch] + 1e-5).squareRoot()
-                    a[ch] = (ch == 1 ? -0.75 : 1.25) * inv; b[ch] = 0.1 * Float(ch) - a[ch] * stats[ch]
-                    let inv2 = 1 / (stats[3 * c + ch] + 1e-5).squareRoot()
-                    ra[ch] = 0.5 * inv2; rb[ch] = -ra[ch] * stats[2 * c + ch]
-                }
-                // (residual: none / identity / second input, relu, y aliases x)
-                let cases: [(Int, Bool, Bool)] = [(0, true, false), (1, true, false), (2, true, false), (0, false, true), (2, false, true)]
-                for (index, (residual, relu, alias)) in cases.enumerated() {
-                    var results: [[Float]] = []
-                    for fused in [false, true] {
-                        xp.update(from: x, count: count)
-                        y.update(repeating: .nan, count: count)
-                        stats.update(repeating: .nan, count: 8 * c)
-                        let out = alias ? xp : y
-                        let second = residual == 2
-                        if !second { (stats + 2 * c).update(repeating: 1, count: 2 * c) }   // ra, rb unused, but defined
-                        let res: UnsafePointer<Float>? = residual == 0 ? nil : residual == 1 ? UnsafePointer(rp) : UnsafePointer(x2p)
-                        if fused {
-                            Normalization.forward(xp, images: n, channels: c, plane: s, mean: stats, variance: stats + c,
-                                                  second: second ? x2p : nil, mean2: second ? stats + 2 * c : nil,
-                                                  variance2: second ? stats + 3 * c : nil, finish: coefficients,
-                                                  scale: a, shift: b, residual: res, residualScale: second ? ra : nil,
-                                                  residualShift: second ? rb : nil, relu: relu, into: out)
-                        } else {
-                            Normalization.statistics(xp, images: n, channels: c, plane: s, mean: stats, variance: stats + c)
-                            if second {
-                                Normalization.statistics(x2p, images: n, channels: c, plane: s, mean: stats + 2 * c, variance: stats + 3 * c)
-                            }
-                            for ch in 0..<c { coefficients(ch) }
-                            Normalization.affine(xp, images: n, channels: c, plane: s, scale: a, shift: b, residual: res,
-                                                 residualScale: second ? ra : nil, residualShift: second ? rb : nil,
-                                                 relu: relu, into: out)
-                        }
-                        results.append(Array(UnsafeBufferPointer(start: stats, count: (second ? 4 : 2) * c))
-                                       + Array(UnsafeBufferPointer(start: a, count: 2 * c))
-                                       + Array(UnsafeBufferPointer(start: out, count: count)))
-                    }
-                    XCTAssertFalse(results[0].contains { $0.isNaN }, "case \(index), \(n)×\(c)×\(s): every statistic and output written")
-                    XCTAssertEqual(results[0].map(\.bitPattern), results[1].map(\.bitPattern),
-                                   "case \(index), \(n)×\(c)×\(s), \(threads) thread(s)")
-                }
-            }
-        }
-        Parallel.setThreads(2)
-    }
-
     /// The fused kernels give bit-identical results run to run and on 1 and 2 threads.
     func testFusedBatchNormIsDeterministic() {
         let (n, c, s) = (16, 8, 256), count = n * c * s

@@ -21,56 +21,18 @@ public enum Normalization {
     @inlinable
     public static func statistics(_ x: UnsafePointer<Float>, images n: Int, channels c: Int, plane s: Int,
                                   mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>) {
+        let m = Double(n * s)
         Parallel.forEachChunk(c, costPerItem: 2 * n * s) { _, chans in
-            for ch in chans { channelStatistics(ch, x, images: n, channels: c, plane: s, mean: mean, variance: variance) }
-        }
-    }
-
-    /// `statistics`, then `finish`, then `affine` of the same tensors, one channel at a time:
-    /// channel `ch`'s mean and variance (and those of `second`, when given), `finish(ch)` (which
-    /// must set `a[ch]`, `b[ch]` and, with a residual, `ra[ch]`, `rb[ch]` from them and touch no
-    /// other channel), then the channel's rows of `y` while its `x` is still in the core's cache
-    /// (512 KB at ResNet-18's 32×32 maps, batch 128), instead of reading `x` again from memory.
-    /// Each value goes through the operations of the separate calls in the same order, so the
-    /// bits are theirs (`NormalizationTests` checks it). `y` may alias `x` but not `r` or `x2`.
-    @inlinable
-    public static func forward(_ x: UnsafePointer<Float>, images n: Int, channels c: Int, plane s: Int,
-                               mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>,
-                               second x2: UnsafePointer<Float>? = nil, mean2: UnsafeMutablePointer<Float>? = nil,
-                               variance2: UnsafeMutablePointer<Float>? = nil,
-                               finish: (Int) -> Void,
-                               scale a: UnsafePointer<Float>, shift b: UnsafePointer<Float>,
-                               residual r: UnsafePointer<Float>?, residualScale ra: UnsafePointer<Float>?,
-                               residualShift rb: UnsafePointer<Float>?, relu: Bool, into y: UnsafeMutablePointer<Float>) {
-        precondition((x2 == nil) == (mean2 == nil) && (x2 == nil) == (variance2 == nil), "forward: a second input needs its mean and variance")
-        Parallel.forEachChunk(c, costPerItem: (x2 == nil ? 4 : 6) * n * s) { _, chans in
             for ch in chans {
-                channelStatistics(ch, x, images: n, channels: c, plane: s, mean: mean, variance: variance)
-                if let x2, let mean2, let variance2 {
-                    channelStatistics(ch, x2, images: n, channels: c, plane: s, mean: mean2, variance: variance2)
-                }
-                finish(ch)
-                for i in 0..<n {
-                    affineRow(i * c + ch, x, channels: c, plane: s, scale: a, shift: b, residual: r,
-                              residualScale: ra, residualShift: rb, relu: relu, into: y)
-                }
+                var sum = 0.0
+                for i in 0..<n { sum += Double(rowSum(x + (i * c + ch) * s, s)) }
+                let mu = Float(sum / m)
+                var sq = 0.0
+                for i in 0..<n { sq += Double(rowSumOfSquares(x + (i * c + ch) * s, s, centre: mu)) }
+                mean[ch] = mu
+                variance[ch] = Float(sq / m)
             }
         }
-    }
-
-    /// `statistics` for channel `ch` alone: the mean from the n row sums (in Double), then the
-    /// centred squares the same way.
-    @inlinable @inline(__always)
-    static func channelStatistics(_ ch: Int, _ x: UnsafePointer<Float>, images n: Int, channels c: Int, plane s: Int,
-                                  mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>) {
-        let m = Double(n * s)
-        var sum = 0.0
-        for i in 0..<n { sum += Double(rowSum(x + (i * c + ch) * s, s)) }
-        let mu = Float(sum / m)
-        var sq = 0.0
-        for i in 0..<n { sq += Double(rowSumOfSquares(x + (i * c + ch) * s, s, centre: mu)) }
-        mean[ch] = mu
-        variance[ch] = Float(sq / m)
     }
 
     /// `y = a[c]·x + b[c] (+ ra[c]·r + rb[c])`, then `max(·, 0)` when `relu`. `y` may alias `x` or `r`.
@@ -81,48 +43,38 @@ public enum Normalization {
                               residualShift rb: UnsafePointer<Float>?, relu: Bool, into y: UnsafeMutablePointer<Float>) {
         Parallel.forEachChunk(n * c, costPerItem: s) { _, rows in
             for q in rows {
-                affineRow(q, x, channels: c, plane: s, scale: a, shift: b, residual: r,
-                          residualScale: ra, residualShift: rb, relu: relu, into: y)
-            }
-        }
-    }
-
-    /// `affine` for one row (image `q / c`, channel `q % c`) of S values.
-    @inlinable @inline(__always)
-    static func affineRow(_ q: Int, _ x: UnsafePointer<Float>, channels c: Int, plane s: Int,
-                          scale a: UnsafePointer<Float>, shift b: UnsafePointer<Float>,
-                          residual r: UnsafePointer<Float>?, residualScale ra: UnsafePointer<Float>?,
-                          residualShift rb: UnsafePointer<Float>?, relu: Bool, into y: UnsafeMutablePointer<Float>) {
-        let ch = q % c, o = q * s
-        let av = a[ch], bv = b[ch]
-        var ar: Float = 0, br: Float = 0
-        if r != nil { ar = ra?[ch] ?? 1; br = rb?[ch] ?? 0 }
-        let xp = x + o, yp = y + o
-        var j = 0
-        if let r {
-            let rp = r + o
-            while j + 8 <= s {
-                var v = load(xp + j) * av + bv + load(rp + j) * ar + br
-                if relu { v.replace(with: 0, where: v .< 0) }
-                store(v, yp + j)
-                j += 8
-            }
-            while j < s {
-                let v = xp[j] * av + bv + rp[j] * ar + br
-                yp[j] = relu && v < 0 ? 0 : v
-                j += 1
-            }
-        } else {
-            while j + 8 <= s {
-                var v = load(xp + j) * av + bv
-                if relu { v.replace(with: 0, where: v .< 0) }
-                store(v, yp + j)
-                j += 8
-            }
-            while j < s {
-                let v = xp[j] * av + bv
-                yp[j] = relu && v < 0 ? 0 : v
-                j += 1
+                let ch = q % c, o = q * s
+                let av = a[ch], bv = b[ch]
+                var ar: Float = 0, br: Float = 0
+                if r != nil { ar = ra?[ch] ?? 1; br = rb?[ch] ?? 0 }
+                let xp = x + o, yp = y + o
+                var j = 0
+                if let r {
+                    let rp = r + o
+                    while j + 8 <= s {
+                        var v = load(xp + j) * av + bv + load(rp + j) * ar + br
+                        if relu { v.replace(with: 0, where: v .< 0) }
+                        store(v, yp + j)
+                        j += 8
+                    }
+                    while j < s {
+                        let v = xp[j] * av + bv + rp[j] * ar + br
+                        yp[j] = relu && v < 0 ? 0 : v
+                        j += 1
+                    }
+                } else {
+                    while j + 8 <= s {
+                        var v = load(xp + j) * av + bv
+                        if relu { v.replace(with: 0, where: v .< 0) }
+                        store(v, yp + j)
+                        j += 8
+                    }
+                    while j < s {
+                        let v = xp[j] * av + bv
+                        yp[j] = relu && v < 0 ? 0 : v
+                        j += 1
+                    }
+                }
             }
         }
     }
