@@ -64,7 +64,8 @@ public final class BatchNorm: Layer {
     public var affineScale: UnsafeMutablePointer<Float> { perChannel.base + 2 * channels }
     /// `b = β − γ·μ·inv`: the forward's per-channel shift.
     public var affineShift: UnsafeMutablePointer<Float> { perChannel.base + 3 * channels }
-    /// `Σ g` and `Σ g·(x − μ)` per channel, filled by `Normalization.gradientSums` before `finishSums`.
+    /// `Σ g` and `Σ g·(x − μ)` per channel, filled by `Normalization.gradientSums` (or, channel by
+    /// channel, `Normalization.backward`) before `finishSums`.
     public var sumG: UnsafeMutablePointer<Float> { perChannel.base + 4 * channels }
     public var sumGX: UnsafeMutablePointer<Float> { perChannel.base + 5 * channels }
     var p: UnsafeMutablePointer<Float> { perChannel.base + 6 * channels }

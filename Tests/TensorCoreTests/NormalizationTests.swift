@@ -162,6 +162,8 @@ final class NormalizationTests: XCTestCase {
     /// with a stored ReLU output, a recomputed ReLU, no ReLU with a second input and accumulation,
     /// and with `dx` aliasing `dy`; on 1 and 2 threads.
     func testChannelByChannelBackwardGivesTheSeparateCallsBits() {
+        Parallel.fixRoundTrip(nanoseconds: 0)   // the cost model spreads every region large enough
+        defer { Parallel.fixRoundTrip(nanoseconds: nil); Parallel.setThreads(2) }
         for threads in [1, 2] {
             Parallel.setThreads(threads)
             for (n, c, s) in [(6, 5, 67), (4, 3, 1024), (9, 4, 1), (16, 8, 256)] {
@@ -196,10 +198,14 @@ final class NormalizationTests: XCTestCase {
                         sums.update(repeating: .nan, count: 3 * c); p.update(repeating: .nan, count: c); q.update(repeating: .nan, count: c)
                         let out = alias ? dyp : dx
                         if fused {
+                            let before = Parallel.regionCounts.spread
                             Normalization.backward(dyp, reluOutput: relu, reluOf: recompute, xp, mean: mean, images: n, channels: c, plane: s,
                                                    sumG: sums, sumGX: sums + c, second: second ? x2p : nil, mean2: second ? mean2 : nil,
                                                    sumGX2: second ? sums + 2 * c : nil, finish: coefficients,
                                                    k: k, p: p, q: q, accumulate: accumulate, into: out)
+                            if threads == 2 && c >= 2 && 5 * count >= 32_768 {
+                                XCTAssertEqual(Parallel.regionCounts.spread - before, 1, "\(n)×\(c)×\(s): the channels ran on both threads")
+                            }
                         } else {
                             Normalization.gradientSums(dyp, reluOutput: relu, reluOf: recompute, xp, mean: mean, images: n, channels: c, plane: s,
                                                        sumG: sums, sumGX: sums + c, second: second ? x2p : nil, mean2: second ? mean2 : nil,
@@ -218,7 +224,6 @@ final class NormalizationTests: XCTestCase {
                 }
             }
         }
-        Parallel.setThreads(2)
     }
 
     /// The fused kernels give bit-identical results run to run and on 1 and 2 threads.

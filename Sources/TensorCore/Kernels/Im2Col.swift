@@ -12,8 +12,9 @@ import CFusedKernels
 /// (and sums the bias gradient on the way). `col2im` is the adjoint of `im2col`: it adds every
 /// column entry back onto the pixel it was read from.
 ///
-/// Strided windows (and any other that is not "same") go through the layer's `WindowOffsets`:
-/// `im2col` gathers and `col2im` scatters with vector instructions, in C (`CFusedKernels`).
+/// Windows that are not "same" go through the layer's `WindowOffsets`: `im2col` gathers with
+/// vector instructions, in C (`CFusedKernels`), and for strided windows `col2im` scatters back
+/// the same way (stride-1 windows add back in Swift loops, row by row).
 ///
 /// Parallel over rows (`im2col`), output channels (`unpack`, `pack`) or image planes (`col2im`),
 /// so every output element is written by one thread in a fixed order: results are bit-identical

@@ -102,8 +102,8 @@ public enum Normalization {
     }
 
     /// `gradientSums`, then `finish`, then `inputGradient` of the same tensors, one channel at a
-    /// time: channel `ch`'s sums, `finish(ch)` (which must set `k[ch]`, `p[ch]`, `q[ch]` from
-    /// `sumG[ch]`, `sumGX[ch]` and touch no other channel), then the channel's rows of `dx` while
+    /// time: channel `ch`'s sums, `finish(ch)` (which must set `p[ch]`, `q[ch]` from `sumG[ch]`,
+    /// `sumGX[ch]` and touch no other channel; `k` is only read), then the channel's rows of `dx` while
     /// its `dy` and `x` are still in the core's cache (n·S values of each: 512 KB at ResNet-18's
     /// 32×32 maps, batch 128), instead of reading both tensors again from memory. Each value goes
     /// through the operations of the two separate calls in the same order, so the bits are theirs

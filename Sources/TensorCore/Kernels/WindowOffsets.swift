@@ -1,13 +1,14 @@
 import CFusedKernels
 
-/// For each kernel offset of a window, where each output entry reads its input: the tables that
-/// `Im2Col` gathers through (and `col2im` scatters back through) for the geometries its block
-/// copies do not cover (strided, or not "same").
+/// For each kernel offset of a window, where each output entry reads its input: the table that
+/// `Im2Col.im2col` gathers through for windows that are not "same" (its block copies cover those),
+/// and that `Im2Col.col2im` scatters back through for strided windows.
 ///
 /// `table[(kh·K + kw)·S + oh·OW + ow] = ih·W + iw` with `ih = oh·s − p + kh`, `iw = ow·s − p + kw`,
 /// or −1 where that pixel is padding (`S = OH·OW`): `K·K·S` 32-bit offsets, made once per layer
-/// when it is prepared (ResNet-18's stride-2 layers: 9 × 256 offsets at most). Within one kernel
-/// offset the non-negative entries are distinct pixels, which `col2im`'s vector scatter needs.
+/// when its plan is made, whether or not its geometry uses it (a 3×3 layer on a 32×32 map:
+/// 9 × 1024 offsets, 36 KB). Within one kernel offset the non-negative entries are distinct
+/// pixels, which `col2im`'s vector scatter needs.
 public struct WindowOffsets: Sendable, Equatable {
     public let geometry: WindowGeometry
     /// `[K·K, OH·OW]` input-plane offsets, −1 in the padding.
