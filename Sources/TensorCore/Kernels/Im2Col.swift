@@ -37,9 +37,9 @@ public enum Im2Col {
                               into cols: UnsafeMutablePointer<Float>) {
         let g = window.geometry
         let nb = images.count, first = images.lowerBound
-        let c = g.channels, h = g.height, w = g.width, k = g.kernel, s = g.stride, p = g.padding
-        let oh = g.outHeight, ow = g.outWidth, plane = g.outputPlane, ld = nb * plane
-        if s == 1 && oh == h && ow == w {
+        let c = g.channels, h = g.height, w = g.width, k = g.kernel, p = g.padding
+        let plane = g.outputPlane, ld = nb * plane
+        if g.isSame {
             // A "same" convolution (3×3, padding 1): each row of `cols` is the image plane shifted by
             // (kh − p, kw − p): one block copy per plane, then the wrapped-around edge column and
             // the rows outside the image set to zero. Source reads stay inside the plane.

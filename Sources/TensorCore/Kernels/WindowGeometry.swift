@@ -29,6 +29,9 @@ public struct WindowGeometry: Sendable, Equatable, CustomStringConvertible {
     @inlinable public var outputPlane: Int { outHeight * outWidth }
     /// `C·K·K`, the rows of the column matrix (the inner size of a convolution weight).
     @inlinable public var columnRows: Int { channels * kernel * kernel }
+    /// Whether the window is "same": stride 1 and an output the size of the input (3×3 with
+    /// padding 1, 1×1 with none), so `Im2Col` lowers it by shifted block copies, without a table.
+    @inlinable public var isSame: Bool { stride == 1 && outHeight == height && outWidth == width }
 
     public var description: String {
         "\(channels)×\(height)×\(width) k\(kernel) s\(stride) p\(padding) → \(outHeight)×\(outWidth)"

@@ -6,17 +6,18 @@ import CFusedKernels
 ///
 /// `table[(kh·K + kw)·S + oh·OW + ow] = ih·W + iw` with `ih = oh·s − p + kh`, `iw = ow·s − p + kw`,
 /// or −1 where that pixel is padding (`S = OH·OW`): `K·K·S` 32-bit offsets, made once per layer
-/// when its plan is made, whether or not its geometry uses it (a 3×3 layer on a 32×32 map:
-/// 9 × 1024 offsets, 36 KB). Within one kernel offset the non-negative entries are distinct
-/// pixels, which `col2im`'s vector scatter needs.
+/// when its plan is made (ResNet-18's stride-2 layers: 9 × 256 offsets at most), and empty for a
+/// "same" window (`WindowGeometry.isSame`), which needs none. Within one kernel offset the
+/// non-negative entries are distinct pixels, which `col2im`'s vector scatter needs.
 public struct WindowOffsets: Sendable, Equatable {
     public let geometry: WindowGeometry
-    /// `[K·K, OH·OW]` input-plane offsets, −1 in the padding.
+    /// `[K·K, OH·OW]` input-plane offsets, −1 in the padding; empty when `geometry.isSame`.
     public let table: [Int32]
 
     public init(_ g: WindowGeometry) {
         precondition(g.inputPlane <= Int(Int32.max), "an input plane of \(g.inputPlane) entries exceeds 32-bit offsets")
         geometry = g
+        guard !g.isSame else { table = []; return }
         var table = [Int32](repeating: -1, count: g.kernel * g.kernel * g.outputPlane)
         for kh in 0..<g.kernel { for kw in 0..<g.kernel {
             let base = (kh * g.kernel + kw) * g.outputPlane
