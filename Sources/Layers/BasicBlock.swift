@@ -22,6 +22,12 @@ public final class BasicBlock: Layer {
     private var output = TensorStorage(count: 0)     // y = relu(bn2(h2) + shortcut(x)), [N, O, OH, OW]
     private var branchGrad = TensorStorage(count: 0) // d h2, then d hs (projection), [N, O, OH, OW]
     private var last: Tensor = .none
+    /// `LayerClock` slots: conv1, bn1, conv2, the output pass (bn2, the projection's BatchNorm,
+    /// the add, the ReLU), the projection's convolution (−1 without one).
+    private var clockSlots = (conv1: -1, bn1: -1, conv2: -1, output: -1, shortcut: -1)
+
+    /// The module name of the block, e.g. "layer2.0".
+    public var module: String { String(conv1.weight.module.dropLast(".conv1".count)) }
 
     /// Declares the block's parameters under `module` (e.g. "layer2.0"), in PyTorch's order.
     /// `midChannels` is conv1's filter count (bn1's channels, conv2's inputs): nil = `outChannels`;
@@ -48,6 +54,7 @@ public final class BasicBlock: Layer {
     public func prepare(input: Shape) -> Shape {
         conv1.computesInputGradient = computesInputGradient
         var s = conv1.prepare(input: input)
+        let mid = s
         s = bn1.prepare(input: s)
         s = conv2.prepare(input: s)
         // bn2 and the shortcut's BatchNorm need no buffers of their own (see the type's comment).
@@ -60,6 +67,13 @@ public final class BasicBlock: Layer {
         }
         output = TensorStorage(count: s.count)
         branchGrad = TensorStorage(count: s.count)
+        clockSlots = (LayerClock.slot(for: conv1, input: input, previous: nil).slot,
+                      LayerClock.slot(for: bn1, input: mid, previous: nil).slot,
+                      LayerClock.slot(for: conv2, input: mid, previous: nil).slot,
+                      LayerClock.slot(module + ".bn2", kind: "BatchNorm \(s[1]) at \(s[2])×\(s[3])"
+                                      + (shortcut == nil ? " + add + ReLU" : " + shortcut BatchNorm + add + ReLU"),
+                                      group: "BatchNorm", macsPerSample: 0),
+                      shortcut.map { LayerClock.slot(for: $0.conv, input: input, previous: nil).slot } ?? -1)
         return s
     }
 
@@ -72,14 +86,20 @@ public final class BasicBlock: Layer {
     // y (N,O,OH,OW) = relu(bn2(h2) + bns(convs(x)))  or  relu(bn2(h2) + x), in one pass
     public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
         if mode == .inference { return inferenceForward(x) }
-        let h1 = conv1.forward(x, mode: mode)
-        let a1 = bn1.forward(h1, mode: mode)
-        let h2 = conv2.forward(a1, mode: mode)
+        let h1 = LayerClock.forward(clockSlots.conv1) { conv1.forward(x, mode: mode) }
+        let a1 = LayerClock.forward(clockSlots.bn1) { bn1.forward(h1, mode: mode) }
+        let h2 = LayerClock.forward(clockSlots.conv2) { conv2.forward(a1, mode: mode) }
+        let hs = shortcut.map { s in LayerClock.forward(clockSlots.shortcut) { s.conv.forward(x, mode: mode) } }
+        return LayerClock.forward(clockSlots.output) { outputPass(x, h2, hs, mode: mode) }
+    }
+
+    /// y = relu(bn2(h2) + bns(hs)) with a projection, relu(bn2(h2) + x) without: the BatchNorms'
+    /// statistics, then one pass.
+    private func outputPass(_ x: Tensor, _ h2: Tensor, _ projected: Tensor?, mode: ForwardMode) -> Tensor {
         bn2.fitStatistics(h2, mode: mode)
         let n = h2.shape[0], c = h2.shape[1], s = h2.shape.rowSize / c
         let y = output.tensor(h2.shape)
-        if let (conv, bn) = shortcut {
-            let hs = conv.forward(x, mode: mode)
+        if let (_, bn) = shortcut, let hs = projected {
             bn.fitStatistics(hs, mode: mode)
             Normalization.affine(h2.pointer, images: n, channels: c, plane: s, scale: bn2.affineScale, shift: bn2.affineShift,
                                  residual: hs.pointer, residualScale: bn.affineScale, residualShift: bn.affineShift,
@@ -118,33 +138,35 @@ public final class BasicBlock: Layer {
         let n = dy.shape[0], c = dy.shape[1], s = dy.shape.rowSize / c
         let y = UnsafePointer(last.pointer), h2 = bn2.lastInput
         let dh = branchGrad.tensor(dy.shape), m = n * s
-        // bn2's sums, coefficients and input gradient channel by channel (dy and h2 read once from
-        // memory); with a projection, the same pass gives its BatchNorm's sums: they see the same g.
-        if let (_, bn) = shortcut {
-            Normalization.backward(dy.pointer, reluOutput: y, h2.pointer, mean: bn2.centre, images: n, channels: c, plane: s,
-                                   sumG: bn2.sumG, sumGX: bn2.sumGX,
-                                   second: bn.lastInput.pointer, mean2: bn.centre, sumGX2: bn.sumGX,
-                                   finish: { ch in
-                                       bn.sumG[ch] = self.bn2.sumG[ch]
-                                       bn.finishSums(channel: ch, count: m)
-                                       self.bn2.finishSums(channel: ch, count: m)
-                                   },
-                                   k: bn2.affineScale, p: bn2.p, q: bn2.q, into: dh.pointer)
-        } else {
-            Normalization.backward(dy.pointer, reluOutput: y, h2.pointer, mean: bn2.centre, images: n, channels: c, plane: s,
-                                   sumG: bn2.sumG, sumGX: bn2.sumGX,
-                                   finish: { self.bn2.finishSums(channel: $0, count: m) },
-                                   k: bn2.affineScale, p: bn2.p, q: bn2.q, into: dh.pointer)
+        LayerClock.backward(clockSlots.output) {
+            // bn2's sums, coefficients and input gradient channel by channel (dy and h2 read once from
+            // memory); with a projection, the same pass gives its BatchNorm's sums: they see the same g.
+            if let (_, bn) = shortcut {
+                Normalization.backward(dy.pointer, reluOutput: y, h2.pointer, mean: bn2.centre, images: n, channels: c, plane: s,
+                                       sumG: bn2.sumG, sumGX: bn2.sumGX,
+                                       second: bn.lastInput.pointer, mean2: bn.centre, sumGX2: bn.sumGX,
+                                       finish: { ch in
+                                           bn.sumG[ch] = self.bn2.sumG[ch]
+                                           bn.finishSums(channel: ch, count: m)
+                                           self.bn2.finishSums(channel: ch, count: m)
+                                       },
+                                       k: bn2.affineScale, p: bn2.p, q: bn2.q, into: dh.pointer)
+            } else {
+                Normalization.backward(dy.pointer, reluOutput: y, h2.pointer, mean: bn2.centre, images: n, channels: c, plane: s,
+                                       sumG: bn2.sumG, sumGX: bn2.sumGX,
+                                       finish: { self.bn2.finishSums(channel: $0, count: m) },
+                                       k: bn2.affineScale, p: bn2.p, q: bn2.q, into: dh.pointer)
+            }
         }
-        var d = conv2.backward(dh)
-        d = bn1.backward(d)
-        let dx = conv1.backward(d)   // conv1's buffer; the shortcut's gradient is added in place
+        var d = LayerClock.backward(clockSlots.conv2) { conv2.backward(dh) }
+        d = LayerClock.backward(clockSlots.bn1) { bn1.backward(d) }
+        let dx = LayerClock.backward(clockSlots.conv1) { conv1.backward(d) }   // conv1's buffer; the shortcut's gradient is added in place
         if let (conv, bn) = shortcut {
-            bn.inputGradient(dy, reluOutput: last, into: dh)   // dh2 is consumed: reuse its buffer
-            let ds = conv.backward(dh)
-            if computesInputGradient { Elementwise.add(dx, ds, into: dx) }
+            LayerClock.backward(clockSlots.output) { bn.inputGradient(dy, reluOutput: last, into: dh) }   // dh2 is consumed: reuse its buffer
+            let ds = LayerClock.backward(clockSlots.shortcut) { conv.backward(dh) }
+            if computesInputGradient { LayerClock.backward(clockSlots.output) { Elementwise.add(dx, ds, into: dx) } }
         } else if computesInputGradient {
-            Elementwise.addMasked(dy, where: last, into: dx)
+            LayerClock.backward(clockSlots.output) { Elementwise.addMasked(dy, where: last, into: dx) }
         }
         return dx
     }

@@ -4,14 +4,22 @@ import TensorCore
 public final class Sequential: Layer {
     public private(set) var layers: [Layer]
     public var computesInputGradient = true
+    /// Each child's `LayerClock` slot (−1 for a container, which times its own parts).
+    private var clockSlots: [Int] = []
 
     public init(_ layers: [Layer]) { self.layers = layers }
 
     public func prepare(input: Shape) -> Shape {
         var shape = input
+        var previous: String?
+        clockSlots = []
         for (i, l) in layers.enumerated() {
             l.computesInputGradient = i == 0 ? computesInputGradient : true
-            shape = l.prepare(input: shape)
+            let output = l.prepare(input: shape)
+            let (slot, name) = LayerClock.slot(for: l, input: shape, previous: previous)
+            clockSlots.append(slot)
+            previous = name ?? (l as? BasicBlock)?.module ?? previous
+            shape = output
         }
         return shape
     }
@@ -34,7 +42,7 @@ public final class Sequential: Layer {
             }
             return h
         }
-        for l in layers { h = l.forward(h, mode: mode) }
+        for (i, l) in layers.enumerated() { h = LayerClock.forward(clockSlots[i]) { l.forward(h, mode: mode) } }
         return h
     }
 
@@ -59,7 +67,7 @@ public final class Sequential: Layer {
 
     public func backward(_ dy: Tensor) -> Tensor {
         var g = dy
-        for l in layers.reversed() { g = l.backward(g) }
+        for i in layers.indices.reversed() { g = LayerClock.backward(clockSlots[i]) { layers[i].backward(g) } }
         return g
     }
 }

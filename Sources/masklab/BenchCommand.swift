@@ -35,6 +35,8 @@ struct BenchCommand: ParsableCommand {
         --steps rounds after --warmup rounds and their ratio (--json-file writes the rows). --threads, \
         --round-trip and --compute-speedup apply as for the workloads.
 
+        Layers: --layers runs --steps more training steps in each workload's process after the measured         ones, timing every layer's forward and backward call (a BasicBlock's convolutions, bn1 and its         output pass — bn2, the projection's BatchNorm, the add and the ReLU — separately), and prints per         layer the milliseconds per step, the share of the step, GFLOP/s and the convolution's lowering,         then the totals by kind of work. Times are wall time on the calling thread, so they include the         pool's work; the workload's own figures above do not include these steps.
+
         Concurrent jobs: --jobs N runs N copies of each workload's child process at the same time, each \
         on --threads threads, as `masklab compare` or `sweep` runs N jobs × threadsPerJob. The row shows the \
         first copy; a closing section gives every copy's img/s and their sum, the aggregate throughput \
@@ -84,6 +86,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .long, help: "Time the narrow 3×3 convolutions with the fused Winograd kernel and with the chunked path instead of the workloads (see the discussion).")
     var convolutions = false
 
+    @Flag(name: .long, help: "Also time each layer's training forward and backward: --steps more steps after the measured ones, then a table per workload (see the discussion).")
+    var layers = false
+
     @Option(name: .long, help: .hidden)
     var workload: String?
 
@@ -126,8 +131,8 @@ struct BenchCommand: ParsableCommand {
                 throw ValidationError("--json-file \(jsonFile): its folder \(folder) does not exist or cannot be written")
             }
         }
-        if convolutions, workloads != nil || structured != nil || !pruned.isEmpty || torch != nil || jobs > 1 || json {
-            throw ValidationError("--convolutions times single layers; it cannot be combined with --workloads, --structured, --pruned, --torch, --jobs or --json (use --json-file)")
+        if convolutions, workloads != nil || structured != nil || !pruned.isEmpty || torch != nil || jobs > 1 || json || layers {
+            throw ValidationError("--convolutions times single layers; it cannot be combined with --workloads, --structured, --pruned, --torch, --jobs, --layers or --json (use --json-file)")
         }
         for dir in pruned {
             do { _ = try StructuredWorkloads.folder(dir) } catch { throw ValidationError("--pruned \(dir): \(error)") }
@@ -170,7 +175,7 @@ struct BenchCommand: ParsableCommand {
             guard let w = Benchmark.workload(named: workload) else { throw CommandFailure("bench: unknown workload \(workload)") }
             let meeting = barrier.map { BenchBarrier(folder: URL(fileURLWithPath: $0, isDirectory: true), count: barrierCount) }
             let result = try Benchmark.run(w, steps: steps, warmup: warmup, threads: threadCount, roundTrip: roundTrip, computeSpeedup: computeSpeedup,
-                                           beforeMeasuring: { meeting?.arriveAndWait() })
+                                           layers: layers, beforeMeasuring: { meeting?.arriveAndWait() })
             print(String(decoding: try JSONEncoder().encode(result), as: UTF8.self))
             return
         }
@@ -277,6 +282,7 @@ struct BenchCommand: ParsableCommand {
         if let roundTrip { arguments += ["--round-trip", String(roundTrip)] }
         if let computeSpeedup { arguments += ["--compute-speedup", String(computeSpeedup)] }
         if let barrier { arguments += ["--barrier", barrier.folder.path, "--barrier-count", String(barrier.count)] }
+        if layers { arguments.append("--layers") }
         p.arguments = arguments
         guard FileManager.default.createFile(atPath: output.path, contents: nil) else {
             throw CommandFailure("bench: cannot create \(output.path) for the result of \(name)")

@@ -24,6 +24,39 @@ final class BenchCLITests: XCTestCase {
         XCTAssertTrue(bad.stderr.contains("resnet18-w16"), "the error lists the valid workloads: \(bad.stderr)")
     }
 
+    /// `--layers` times every layer of the workload in its child process: the table, and the JSON
+    /// entries in forward order with their calls, times and multiply-accumulates.
+    func testBenchLayersTimesEveryLayerOfTheMLP() throws {
+        let dir = TemporaryDirectory()
+        let file = dir.file("layers.json").path
+        let r = try CommandRunner.run(["bench", "--workloads", "mlp", "--steps", "2", "--warmup", "1", "--threads", "1", "--layers",
+                                       "--json-file", file], directory: nil, environment: [:], timeout: 240)
+        XCTAssertEqual(r.status, 0, "\(r)")
+        XCTAssertTrue(r.stdout.contains("Layers of mlp (batch 60, 1 thread)"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("fc1            Linear 784→300"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("by kind: Linear "), r.stdout)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any])
+        let result = try XCTUnwrap((json["results"] as? [[String: Any]])?.first)
+        let layers = try XCTUnwrap(result["layers"] as? [String: Any])
+        XCTAssertEqual(layers["steps"] as? Int, 2)
+        XCTAssertGreaterThan(layers["stepSeconds"] as? Double ?? 0, 0)
+        let entries = try XCTUnwrap(layers["entries"] as? [[String: Any]])
+        XCTAssertEqual(entries.compactMap { $0["name"] as? String }, ["input+Flatten", "fc1", "fc1+ReLU", "fc2", "fc2+ReLU", "fc3"])
+        XCTAssertEqual(entries.compactMap { $0["macsPerSample"] as? Int }.reduce(0, +), result["forwardMACsPerSample"] as? Int)
+        for e in entries {
+            XCTAssertEqual(e["forwardCalls"] as? Int, 2, "\(e)")
+            XCTAssertGreaterThan(e["forwardNanoseconds"] as? Int ?? 0, 0, "\(e)")
+        }
+        // Without --layers the result has no layer times; with --convolutions the flag is refused.
+        let plain = try CommandRunner.run(["bench", "--workloads", "mlp", "--steps", "1", "--warmup", "0", "--threads", "1", "--json"],
+                                          directory: nil, environment: [:], timeout: 240)
+        XCTAssertEqual(plain.status, 0, "\(plain)")
+        XCTAssertFalse(plain.stdout.contains("\"layers\""), plain.stdout)
+        let bad = try CommandRunner.run(["bench", "--convolutions", "--layers"], directory: nil, environment: [:], timeout: 60)
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--layers"), bad.stderr)
+    }
+
     /// `--convolutions` times the four narrow layers both ways and writes their rows; it refuses
     /// options that belong to the workloads, and a --json-file whose folder is missing.
     func testBenchConvolutionsTimesTheNarrowLayersBothWays() throws {

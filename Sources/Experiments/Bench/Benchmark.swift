@@ -49,8 +49,11 @@ public enum Benchmark {
     /// steps and `steps` timed inference passes, on `threads` threads; `roundTrip` fixes the
     /// round trip of `Parallel.costModel` and `computeSpeedup` its compute speed-up (nil: measured). `beforeMeasuring` runs after the warm-up,
     /// right before the first measured step (`masklab bench --jobs` waits there for the other copies).
+    /// With `layers`, `steps` more training steps then run with the `LayerClock` on
+    /// (`BenchmarkResult.layers`); the figures above do not include them.
     public static func run(_ workload: Workload, steps: Int, warmup: Int = 3, threads: Int, seed: UInt64 = 0,
-                           roundTrip: Int? = nil, computeSpeedup: Double? = nil, beforeMeasuring: () -> Void = {}) throws -> BenchmarkResult {
+                           roundTrip: Int? = nil, computeSpeedup: Double? = nil, layers: Bool = false,
+                           beforeMeasuring: () -> Void = {}) throws -> BenchmarkResult {
         precondition(steps >= 1 && warmup >= 0 && threads >= 1, "bench: steps \(steps), warmup \(warmup), threads \(threads)")
         Parallel.setThreads(threads)
         if let roundTrip { Parallel.fixRoundTrip(nanoseconds: roundTrip) }
@@ -115,10 +118,17 @@ public enum Benchmark {
         let speedupAfter = Parallel.measureComputeSpeedup()
         let heapAfter = ProcessMemory.heapInUseBytes()
         let allocationsInSteps = TensorStorage.allocationCount - tensorAllocations
+        var layerTimes: BenchmarkResult.LayerTimes?
+        if layers {
+            LayerClock.start()
+            var total = 0.0
+            for _ in 0..<steps { total += trainStep().total }
+            layerTimes = BenchmarkResult.LayerTimes(steps: steps, stepSeconds: total / Double(steps), entries: LayerClock.stop())
+        }
 
         let macs = network.forwardMACsPerSample
         let step = median(train), evalStep = median(eval)
-        return BenchmarkResult(
+        var result = BenchmarkResult(
             workload: workload.name, model: network.name, batch: n, threads: threads, steps: steps, warmup: warmup,
             parameters: network.parameterCount, forwardMACsPerSample: macs,
             trainStepSeconds: step, forwardSeconds: median(fwd), backwardSeconds: median(bwd), optimizerSeconds: median(opt),
@@ -136,6 +146,8 @@ public enum Benchmark {
                 trainSpreadRegionsPerStep: Double(regions1.spread - regions0.spread) / Double(steps),
                 evalRegionsPerStep: Double(regions2.regions - regions1.regions) / Double(steps),
                 evalSpreadRegionsPerStep: Double(regions2.spread - regions1.spread) / Double(steps)) : nil)
+        result.layers = layerTimes
+        return result
     }
 
     /// This machine's single-precision GEMM peak in GFLOP/s: the median of `repeats` OpenBLAS

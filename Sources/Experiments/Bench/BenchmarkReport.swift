@@ -76,6 +76,7 @@ public struct BenchmarkReport: Codable, Sendable {
         }
         if !concurrent.isEmpty { lines += ["", "Concurrent copies (each workload's row above is its first copy):"] + concurrent }
         lines += structuredComparison
+        lines += layerTables
         if let torch {
             lines.append("")
             lines.append("PyTorch \(torch.torchVersion): torch_anchor.py run once after MaskLab (mean of its own steps; its RSS is the whole script's peak), sgemm peak "

@@ -1,3 +1,5 @@
+import Layers
+
 /// What `masklab bench` measures for one workload (one fresh process each), all medians over
 /// the measured steps after warm-up.
 public struct BenchmarkResult: Codable, Sendable {
@@ -51,6 +53,26 @@ public struct BenchmarkResult: Codable, Sendable {
     /// With `masklab bench --jobs N` (N > 1): every concurrent copy's throughput; this result's
     /// other fields are the first copy's.
     public var concurrentJobs: ConcurrentJobs?
+
+    /// With `masklab bench --layers`: each layer's share of a training step.
+    public var layers: LayerTimes?
+
+    /// The wall time of each layer's training forward and backward calls (`LayerClock`),
+    /// summed over `steps` more training steps run after the measured ones.
+    public struct LayerTimes: Codable, Sendable {
+        /// Steps timed layer by layer.
+        public var steps: Int
+        /// Mean wall time of those steps, seconds (the clock's own reads included).
+        public var stepSeconds: Double
+        /// The layers (and blocks' parts) in forward order, with their totals over `steps`.
+        public var entries: [LayerClock.Entry]
+
+        public init(steps: Int, stepSeconds: Double, entries: [LayerClock.Entry]) {
+            self.steps = steps
+            self.stepSeconds = stepSeconds
+            self.entries = entries
+        }
+    }
 
     /// Throughput of N copies of one workload run at the same time (img/s, in start order). The
     /// copies wait for each other after their warm-up, so their measured steps start together.
