@@ -42,7 +42,8 @@ public final class Sequential: Layer {
             }
             return h
         }
-        for (i, l) in layers.enumerated() { h = LayerClock.forward(clockSlots[i]) { l.forward(h, mode: mode) } }
+        let slots = clockSlots
+        for (i, l) in layers.enumerated() { h = LayerClock.forward(slots[i]) { l.forward(h, mode: mode) } }
         return h
     }
 
@@ -67,7 +68,8 @@ public final class Sequential: Layer {
 
     public func backward(_ dy: Tensor) -> Tensor {
         var g = dy
-        for i in layers.indices.reversed() { g = LayerClock.backward(clockSlots[i]) { layers[i].backward(g) } }
+        let slots = clockSlots, children = layers
+        for i in children.indices.reversed() { g = LayerClock.backward(slots[i]) { children[i].backward(g) } }
         return g
     }
 }

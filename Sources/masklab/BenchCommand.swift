@@ -35,7 +35,13 @@ struct BenchCommand: ParsableCommand {
         --steps rounds after --warmup rounds and their ratio (--json-file writes the rows). --threads, \
         --round-trip and --compute-speedup apply as for the workloads.
 
-        Layers: --layers runs --steps more training steps in each workload's process after the measured         ones, timing every layer's forward and backward call (a BasicBlock's convolutions, bn1 and its         output pass — bn2, the projection's BatchNorm, the add and the ReLU — separately), and prints per         layer the milliseconds per step, the share of the step, GFLOP/s and the convolution's lowering,         then the totals by kind of work. Times are wall time on the calling thread, so they include the         pool's work; the workload's own figures above do not include these steps.
+        Layers: --layers runs --steps more training steps in each workload's process after the measured \
+        ones (and one untimed step), timing every layer's forward and backward call (a BasicBlock's \
+        convolutions, bn1 and its output pass — bn2, the projection's BatchNorm, the add and the ReLU — \
+        separately), and prints per layer the milliseconds per step, the share of the step, GFLOP/s and \
+        the convolution's lowering, then the totals by kind of work. Times are wall time on the calling \
+        thread, so they include the pool's work; the workload's own figures above do not include these \
+        steps. Not with --jobs above 1.
 
         Concurrent jobs: --jobs N runs N copies of each workload's child process at the same time, each \
         on --threads threads, as `masklab compare` or `sweep` runs N jobs × threadsPerJob. The row shows the \
@@ -130,6 +136,9 @@ struct BenchCommand: ParsableCommand {
                   FileManager.default.isWritableFile(atPath: folder) else {
                 throw ValidationError("--json-file \(jsonFile): its folder \(folder) does not exist or cannot be written")
             }
+        }
+        if layers, jobs > 1 {
+            throw ValidationError("--layers times one process's layers; it cannot be combined with --jobs \(jobs)")
         }
         if convolutions, workloads != nil || structured != nil || !pruned.isEmpty || torch != nil || jobs > 1 || json || layers {
             throw ValidationError("--convolutions times single layers; it cannot be combined with --workloads, --structured, --pruned, --torch, --jobs, --layers or --json (use --json-file)")

@@ -21,6 +21,8 @@ final class LayerClockTests: XCTestCase {
     }
 
     func testResNetSlotsFollowTheForwardOrderAndTimingChangesNoBit() throws {
+        // Another network made "linear" first in this process: the report still follows the calls.
+        _ = LayerClock.slot("linear", kind: "another network's", group: "Linear", macsPerSample: 1)
         let net = try ModelRegistry.make("resnet18", sampleShape: Shape(3, 16, 16), classes: 10, options: ModelOptions(width: 4))
         net.store.initialise(streams: RandomStreams(seed: 5))
         net.prepare(batch: 3)
@@ -44,11 +46,15 @@ final class LayerClockTests: XCTestCase {
         XCTAssertEqual(plain.grads, timed.grads, "timing changed the gradients")
 
         let names = entries.map(\.name)
-        XCTAssertEqual(Set(names).count, names.count, "one slot per name: \(names)")
+        // Stem 3, 8 blocks × (conv1, bn1, conv2, output pass), 3 projections, pool, linear: a name
+        // shared by two layers would show as one entry with 4 forward calls per 2 steps.
+        XCTAssertEqual(names.count, 3 + 8 * 4 + 3 + 2, "\(names)")
         let expectedStart = ["conv1", "bn1", "bn1+ReLU", "layer1.0.conv1", "layer1.0.bn1", "layer1.0.conv2", "layer1.0.bn2"]
         XCTAssertEqual(Array(names.prefix(expectedStart.count)), expectedStart)
         XCTAssertEqual(names.last, "linear")
-        XCTAssertTrue(names.contains("layer2.0.shortcut.0"), "\(names)")
+        let projection = try XCTUnwrap(names.firstIndex(of: "layer2.0.shortcut.0"), "\(names)")
+        XCTAssertEqual(names[projection + 1], "layer2.0.bn2", "the output pass runs after the projection")
+        XCTAssertEqual(entries.last?.kind, "Linear 32→10", "prepare replaced the other network's kind")
         XCTAssertTrue(names.contains("layer4.1+GlobalAvgPool2d"), "\(names)")
         XCTAssertFalse(names.contains { $0.hasPrefix("layer1.0.shortcut") }, "identity shortcuts take no slot")
 
@@ -61,6 +67,10 @@ final class LayerClockTests: XCTestCase {
         // The block's output pass times bn2's backward, then the residual's add: two calls per step.
         let output = try XCTUnwrap(entries.first { $0.name == "layer1.0.bn2" })
         XCTAssertEqual(output.backwardCalls, 4)
+        // With a projection: bn2's backward, the projection BatchNorm's input gradient, the add.
+        XCTAssertEqual(entries.first { $0.name == "layer2.0.bn2" }?.backwardCalls, 6)
+        XCTAssertEqual(entries.first { $0.name == "conv1" }?.inputGradient, false, "the stem computes no input gradient")
+        XCTAssertEqual(entries.first { $0.name == "layer1.0.conv1" }?.inputGradient, true)
         XCTAssertEqual(output.group, "BatchNorm")
         XCTAssertTrue(output.kind.contains("add + ReLU"), output.kind)
 

@@ -55,6 +55,9 @@ final class BenchCLITests: XCTestCase {
         let bad = try CommandRunner.run(["bench", "--convolutions", "--layers"], directory: nil, environment: [:], timeout: 60)
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("--layers"), bad.stderr)
+        let jobs = try CommandRunner.run(["bench", "--layers", "--jobs", "2"], directory: nil, environment: [:], timeout: 60)
+        XCTAssertNotEqual(jobs.status, 0)
+        XCTAssertTrue(jobs.stderr.contains("--layers times one process's layers"), jobs.stderr)
     }
 
     /// `--convolutions` times the four narrow layers both ways and writes their rows; it refuses

@@ -120,6 +120,7 @@ public enum Benchmark {
         let allocationsInSteps = TensorStorage.allocationCount - tensorAllocations
         var layerTimes: BenchmarkResult.LayerTimes?
         if layers {
+            _ = trainStep()   // after the inference passes: one untimed step brings the training buffers back into cache
             LayerClock.start()
             var total = 0.0
             for _ in 0..<steps { total += trainStep().total }

@@ -4,8 +4,8 @@ import Layers
 extension BenchmarkReport {
     /// For each workload measured with `--layers`: one line per layer (or block part) with its
     /// forward and backward milliseconds per step, its share of the step and its GFLOP/s (forward
-    /// `2·MACs·batch` per forward time, backward `4·MACs·batch` per backward time, as for the
-    /// workloads: the first layer's backward, which computes no input gradient, reads low), then
+    /// `2·MACs·batch` per forward time, backward `4·MACs·batch` per backward time, or `2·MACs·batch`
+    /// for a layer whose backward computes no input gradient, such as the first), then
     /// the totals by kind of work and what the layers leave out (loss, optimiser, the gaps
     /// between calls). Empty when no workload was measured so.
     public var layerTables: [String] {
@@ -35,7 +35,7 @@ extension BenchmarkReport {
                              + String(format: step < 20 ? "  %7.3f  %7.3f  %5.1f%%" : "  %7.2f  %7.2f  %5.1f%%",
                                       ms(e.forwardNanoseconds), ms(e.backwardNanoseconds), share)
                              + "  " + right(rate(2, e.macsPerSample, e.forwardNanoseconds), 11)
-                             + "  " + right(rate(4, e.macsPerSample, e.backwardNanoseconds), 11))
+                             + "  " + right(rate(e.inputGradient ? 4 : 2, e.macsPerSample, e.backwardNanoseconds), 11))
             }
             var groups: [(String, Int, Int)] = []
             for e in t.entries {
