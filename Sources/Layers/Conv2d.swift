@@ -40,6 +40,10 @@ public final class Conv2d: Layer {
         case pointwise
         /// `im2col` + GEMM (`Convolution`).
         case im2col
+        /// Stride 2: the forward and (with a multiple of 16 input channels) the input gradient
+        /// computed directly per block of 16 output pixels (`StridedConvolution`, AVX-512), the
+        /// weight gradient by `im2col` + GEMM.
+        case stride2Direct
         /// Winograd F(2×2, 3×3) (`Winograd`).
         case winogradF2
         /// Winograd F(2×2, 3×3) with the forward and both gradients fused per block of 16
@@ -51,7 +55,7 @@ public final class Conv2d: Layer {
     /// The training lowering of the last `prepare`.
     public var lowering: Lowering {
         isPointwise ? .pointwise : trainingF4 != nil ? .winogradF4
-            : winogradPlan.map { $0.fused ? .winogradF2Fused : .winogradF2 } ?? .im2col
+            : winogradPlan.map { $0.fused ? .winogradF2Fused : .winogradF2 } ?? (plan?.direct == true ? .stride2Direct : .im2col)
     }
     private var isPointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
 

@@ -60,6 +60,39 @@ final class CompareMachineGuardTests: XCTestCase {
         XCTAssertEqual(CompareMachineGuard.conflicts(compare, layout: layout, pending: pending([("b", 1), ("b", 2)]), hardware: onXeon).map(\.seed), [2])
     }
 
+    /// The stride-2 kernels count as part of the machine too: a run recorded without the
+    /// `strided:` line ran im2col, one that would run direct here has other bits, and the
+    /// message says how to run the im2col kernels.
+    func testDirectStride2CountsAsAnotherKernelSet() throws {
+        let block = "command: masklab train\ncommit: y\nmachine: Linux 6.18 x86_64, Intel(R) Xeon(R) Processor, 2 cores\nblas: OpenBLAS 0.3.21 SkylakeX"
+            + "\nwinograd: fused (narrow 3×3 layers per 16-tile block with AVX-512)"
+        let old = RunOrigin(invocation: block)
+        let im2col = RunOrigin(invocation: block + "\nstrided: im2col (column matrices and GEMMs: MASKLAB_DIRECT_STRIDED=0)")
+        let direct = RunOrigin(invocation: block + "\nstrided: direct (stride-2 convolutions per block of 16 output pixels with AVX-512)")
+        XCTAssertEqual(old.strided, "im2col")
+        XCTAssertEqual(old.hardware, im2col.hardware)
+        XCTAssertEqual(direct.strided, "direct")
+        XCTAssertEqual(direct.hardware, "Intel(R) Xeon(R) Processor · OpenBLAS 0.3.21 SkylakeX · fused Winograd · direct stride 2")
+
+        let base: [String: Any] = ["model": "mlp", "dataset": "mnist", "budget": ["epochs": 1], "masks": ["keep": 0.5]]
+        let compare = try CompareConfig.parse(["name": "t", "seeds": [0], "base": base,
+                                               "arms": [["name": "a", "masks": ["name": "dropconnect"]], ["name": "b", "masks": ["name": "dropconnect"]]]],
+                                              path: "c.json")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("machine-guard-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let layout = CompareLayout(directory: dir)
+        let run = layout.run(arm: "a", seed: 0).directory
+        try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true)
+        try (block + "\ndate: x\n").write(to: run.appendingPathComponent("command.txt"), atomically: true, encoding: .utf8)
+        let pending = [layout.run(arm: "b", seed: 0).directory]
+        XCTAssertEqual(CompareMachineGuard.conflicts(compare, layout: layout, pending: pending, hardware: im2col.hardware), [])
+        let conflicts = CompareMachineGuard.conflicts(compare, layout: layout, pending: pending, hardware: direct.hardware)
+        XCTAssertEqual(conflicts.map(\.seed), [0])
+        let message = SeedMachineGuard.message(conflicts, path: dir.path, hardware: direct.hardware)
+        XCTAssertTrue(message.contains("MASKLAB_DIRECT_STRIDED=0 runs the im2col kernels"), message)
+        XCTAssertFalse(message.contains("narrow-layer Winograd kernels differ"), "both ran fused: \(message)")
+    }
+
     /// The narrow-layer Winograd kernels count as part of the machine: a run recorded without the
     /// `winograd:` line (before the fused kernel) or with `chunked` conflicts with one that would
     /// train here fused, and the message says how to run the chunked kernels.

@@ -50,6 +50,16 @@ final class ConvolutionGradientTests: XCTestCase {
     func testConv1x1Stride2NoBias() { checkConv(c: 4, o: 6, k: 1, s: 2, p: 0, bias: false, seed: 16) }
     func testConvWithoutInputGradient() { checkConv(c: 3, o: 4, k: 3, s: 1, p: 1, bias: true, inputGradient: false, seed: 17) }
 
+    /// Stride-2 layers that `StridedConvolution` computes directly where the CPU has AVX-512 (a
+    /// 4-wide output, 16 channels in and out, so the input gradient is direct too), 3×3 with bias
+    /// and 1×1 without, and one on two lanes.
+    func testConvStride2Direct() {
+        let direct: Conv2d.Lowering = FusedWinograd.available ? .stride2Direct : .im2col
+        checkConv(c: 16, o: 16, k: 3, s: 2, p: 1, bias: true, n: 2, h: 8, w: 8, maxEntries: 40, expect: direct, seed: 21)
+        checkConv(c: 16, o: 16, k: 1, s: 2, p: 0, bias: false, n: 2, h: 8, w: 8, maxEntries: 40, expect: direct, seed: 22)
+        checkConv(c: 16, o: 32, k: 3, s: 2, p: 1, bias: false, n: 4, h: 16, w: 16, lanes: 2, maxEntries: 40, expect: direct, seed: 23)
+    }
+
     /// A 1-KiB workspace holds one image's columns at most: the batch runs in chunks of one.
     func testConvInChunksOfOneImage() { checkConv(c: 2, o: 3, k: 3, s: 1, p: 1, bias: true, n: 3, h: 5, w: 5, budgetBytes: 1024, seed: 18) }
 

@@ -70,4 +70,41 @@ int masklab_gather_vector_width(void);
 /// Not for use while another thread gathers.
 int masklab_gather_set_vector_width(int width);
 
+/// Whether `masklab_strided_conv_image` takes this shape (1 or 0): `kernel` 3 or 1, output width
+/// (`width / 2`) 16, 8 or 4 with even `width`, even `height` whose half is a multiple of
+/// `16 / output width` (a block of 16 output pixels is whole output rows), `out_channels` a
+/// positive multiple of 16, `channels` ≥ 1.
+int masklab_strided_conv_fits(long channels, long out_channels, long height, long width, long kernel);
+
+/// Floats of scratch one call of `masklab_strided_conv_image` needs: one block's columns and
+/// products, `16 · (channels · kernel² + out_channels)`, plus 16 for aligning them to 64 bytes.
+long masklab_strided_conv_scratch(long channels, long kernel, long out_channels);
+
+/// One image of a stride-2 convolution, 3×3 with zero padding 1 or 1×1 without, computed
+/// directly per block of 16 output pixels (no column matrix in memory):
+///
+///     y[o][i][j] = Σ_c Σ_ky Σ_kx weight[o][c][ky][kx] · x[c][2i + ky − p][2j + kx − p] + bias[o]
+///
+/// (p = kernel / 2, x zero outside the image), the sum over c·k·k ascending, one fused
+/// multiply-add each. `x` `[channels, height, width]`, `weight` `[out_channels, channels, kernel,
+/// kernel]`, `bias` `[out_channels]` or NULL, `y` `[out_channels, height / 2, width / 2]`
+/// (overwritten). Shapes as `masklab_strided_conv_fits` says (the caller checks). The result
+/// depends on the values only. Only call it when `masklab_fused_winograd_available()` is 1.
+void masklab_strided_conv_image(const float *x, const float *weight, const float *bias, long channels,
+                                long out_channels, long height, long width, long kernel, float *y, float *scratch);
+
+/// One image's input gradient of the stride-2 convolution of `masklab_strided_conv_image`, per
+/// block of 16 output pixels: the block's column gradients `g[c·k·k + t][·] = Σ_o weight[o][c·k·k
+/// + t] · dy[o][·]` (in L1), added back into the input rows they came from:
+///
+///     dx[c][2i + ky − p][2j + kx − p] += Σ_o weight[o][c][ky][kx] · dy[o][i][j]
+///
+/// `dy` `[out_channels, height / 2, width / 2]`, `weight_t` the weight transposed, `[channels ·
+/// kernel², out_channels]`, `dx` `[channels, height, width]` (overwritten: zeroed first, then the
+/// blocks add in order, a pixel's taps in a fixed order). Shapes as for
+/// `masklab_strided_conv_image`, with `channels` a multiple of 16 too; the same scratch size.
+/// The result depends on the values only. Only call it when `masklab_fused_winograd_available()` is 1.
+void masklab_strided_conv_input_gradient_image(const float *dy, const float *weight_t, long channels, long out_channels,
+                                               long height, long width, long kernel, float *dx, float *scratch);
+
 #endif

@@ -17,6 +17,10 @@ public struct Provenance: Codable, Sendable {
     /// (transform passes and GEMMs); the bits of a run with such layers depend on it. Nil in
     /// records from before the fused kernel existed (they ran `chunked`).
     public var winograd: String? = nil
+    /// How stride-2 convolutions ran: `direct` (`StridedConvolution`, AVX-512) or `im2col`; the
+    /// bits of a run with such layers depend on it. Nil in records from before the direct kernel
+    /// existed (they ran `im2col`).
+    public var strided: String? = nil
     public var date: String
     /// True when the clone's HEAD moved (checkout, commit, reset) after the running binary was
     /// built, so `commit` may name newer code than the binary's; nil when not known or not so.
@@ -62,6 +66,7 @@ public struct Provenance: Codable, Sendable {
                            cores: ProcessInfo.processInfo.activeProcessorCount, blas: BLASInfo.openBLASConfig,
                            date: formatter.string(from: Date()))
         p.winograd = Self.winogradKernels
+        p.strided = Self.stridedKernels
         if stamp != nil {
             p.stamped = true
             if let head, head != commit { p.cloneHead = head }
@@ -79,6 +84,15 @@ public struct Provenance: Codable, Sendable {
 
     /// This process's narrow-layer Winograd kernels: "fused" or "chunked" (`winograd`).
     static var winogradKernels: String { FusedWinograd.available && FusedWinograd.enabled ? "fused" : "chunked" }
+
+    /// This process's stride-2 convolution kernels: "direct" or "im2col" (`strided`).
+    static var stridedKernels: String { FusedWinograd.available && StridedConvolution.enabled ? "direct" : "im2col" }
+
+    /// The words after the `strided:` value in `command.txt`.
+    static func stridedExplanation(_ kernels: String) -> String {
+        kernels == "direct" ? " (stride-2 convolutions per block of 16 output pixels with AVX-512; MASKLAB_DIRECT_STRIDED=0 turns it off)"
+            : FusedWinograd.available ? " (column matrices and GEMMs: MASKLAB_DIRECT_STRIDED=0)" : " (column matrices and GEMMs: no AVX-512 here)"
+    }
 
     /// The words after the `winograd:` value in `command.txt`.
     static func winogradExplanation(_ kernels: String) -> String {
@@ -128,7 +142,8 @@ public struct Provenance: Codable, Sendable {
         commit: \(commit)\(dirty ? " (with uncommitted changes)" : "")\(builtBeforeHead == true ? " (HEAD moved after this binary was built: rebuild to be sure it is this commit's code)" : "")\(cloneHead.map { "\nclone: HEAD is now \($0); the binary was built from the commit above" } ?? "")
         machine: \(machine), \(cpu), \(cores) cores
         blas: \(blas)
-        """ + (winograd.map { "\nwinograd: \($0)" + Self.winogradExplanation($0) } ?? "") + """
+        """ + (winograd.map { "\nwinograd: \($0)" + Self.winogradExplanation($0) } ?? "")
+            + (strided.map { "\nstrided: \($0)" + Self.stridedExplanation($0) } ?? "") + """
 
         date: \(date)
         """ + (roundTripNanoseconds.map { roundTripFixed == true

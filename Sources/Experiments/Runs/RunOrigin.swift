@@ -14,9 +14,13 @@ public struct RunOrigin: Sendable, Equatable, CustomStringConvertible {
     /// The narrow-layer Winograd kernels, "fused" or "chunked" (a block without the line ran
     /// before the fused kernel existed: "chunked").
     public var winograd: String
+    /// The stride-2 convolution kernels, "direct" or "im2col" (a block without the line ran before
+    /// the direct kernel existed: "im2col").
+    public var strided: String
 
-    public init(commit: String, machine: String = "unknown", cpu: String, blas: String, winograd: String = "chunked") {
-        (self.commit, self.machine, self.cpu, self.blas, self.winograd) = (commit, machine, cpu, blas, winograd)
+    public init(commit: String, machine: String = "unknown", cpu: String, blas: String, winograd: String = "chunked",
+                strided: String = "im2col") {
+        (self.commit, self.machine, self.cpu, self.blas, self.winograd, self.strided) = (commit, machine, cpu, blas, winograd, strided)
     }
 
     /// Reads one invocation block ("command: …\ncommit: …\nmachine: uname, CPU, N cores\nblas: …");
@@ -31,14 +35,15 @@ public struct RunOrigin: Sendable, Equatable, CustomStringConvertible {
         let machine = (values["machine"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         self.init(commit: values["corrected commit"] ?? values["commit"] ?? "unknown", machine: values["machine"] ?? "unknown",
                   cpu: machine.count >= 2 ? machine[1] : "unknown", blas: values["blas"] ?? "unknown",
-                  winograd: values["winograd"].flatMap { $0.split(separator: " ").first.map(String.init) } ?? "chunked")
+                  winograd: values["winograd"].flatMap { $0.split(separator: " ").first.map(String.init) } ?? "chunked",
+                  strided: values["strided"].flatMap { $0.split(separator: " ").first.map(String.init) } ?? "im2col")
     }
 
     /// The current process's origin.
     public static var current: RunOrigin {
         let p = Provenance.current()
         return RunOrigin(commit: p.commit + (p.dirty ? " (with uncommitted changes)" : ""), machine: "\(p.machine), \(p.cpu), \(p.cores) cores",
-                         cpu: p.cpu, blas: p.blas, winograd: p.winograd ?? "chunked")
+                         cpu: p.cpu, blas: p.blas, winograd: p.winograd ?? "chunked", strided: p.strided ?? "im2col")
     }
 
     /// The invocation blocks of a `command.txt`, latest first.
@@ -46,9 +51,11 @@ public struct RunOrigin: Sendable, Equatable, CustomStringConvertible {
         commandText.components(separatedBy: "\n" + RunFolder.earlierInvocation + "\n").filter { $0.contains("command: ") }
     }
 
-    /// The CPU model, the kernel set and (when fused) the narrow-layer Winograd kernels: bits
-    /// match only where all are the same.
-    public var hardware: String { "\(cpu) · \(blas)" + (winograd == "fused" ? " · fused Winograd" : "") }
+    /// The CPU model, the kernel set, (when fused) the narrow-layer Winograd kernels and (when
+    /// direct) the stride-2 kernels: bits match only where all are the same.
+    public var hardware: String {
+        "\(cpu) · \(blas)" + (winograd == "fused" ? " · fused Winograd" : "") + (strided == "direct" ? " · direct stride 2" : "")
+    }
 
     /// This process's `hardware` as a `command.txt` written here would record it: parsed back from
     /// `Provenance.text`'s lines, so that it compares equal to the recorded runs' whatever the

@@ -75,10 +75,15 @@ public enum SeedMachineGuard {
         s += "Bits match only on one CPU model and OpenBLAS kernel set, and one run's final accuracy moved by 0.1–0.4 points between two machines "
         s += "in study F (results/study-f-seed1-same-machine). To keep each seed on one machine, move the runs that ran elsewhere out of runs/ "
         s += "(they will train again here), or finish the study on that machine. --allow-mixed-machines goes on anyway; the report then names the mixed seeds."
-        let fusedHere = hardware.hasSuffix(" · fused Winograd")
-        if fusedHere != conflicts.contains(where: { $0.elsewhere.contains { $0.hardware.hasSuffix(" · fused Winograd") } }) {
+        let fusedHere = hardware.contains(" · fused Winograd")
+        if fusedHere != conflicts.contains(where: { $0.elsewhere.contains { $0.hardware.contains(" · fused Winograd") } }) {
             s += "\nThe narrow-layer Winograd kernels differ (\"fused Winograd\" above): "
             s += fusedHere ? "MASKLAB_FUSED_WINOGRAD=0 runs the chunked kernels the other runs used." : "the other runs used the fused AVX-512 kernels, which this machine or setting does not run."
+        }
+        let directHere = hardware.contains(" · direct stride 2")
+        if directHere != conflicts.contains(where: { $0.elsewhere.contains { $0.hardware.contains(" · direct stride 2") } }) {
+            s += "\nThe stride-2 convolution kernels differ (\"direct stride 2\" above): "
+            s += directHere ? "MASKLAB_DIRECT_STRIDED=0 runs the im2col kernels the other runs used." : "the other runs used the direct AVX-512 kernels, which this machine or setting does not run."
         }
         return s
     }

@@ -20,7 +20,8 @@ import COpenBLAS
 /// writes `y` in NCHW directly; backward likewise reads `dy` in place.
 ///
 /// Workspace layout (floats): `L` lane scratches of `imagesPerChunk·(C·K·K + O)·S`, then
-/// `L − 1` partial gradients of `O·C·K·K + O`.
+/// `L − 1` partial gradients of `O·C·K·K + O`, then (with `StridedConvolution`'s direct input
+/// gradient) the transposed weight `[C·K·K, O]`.
 public enum Convolution {
     /// How one convolution splits its batch; made once when the layer is prepared.
     public struct Plan: Sendable, Equatable {
@@ -32,6 +33,11 @@ public enum Convolution {
         public let lanes: Int
         /// Images lowered at once by one lane.
         public let imagesPerChunk: Int
+        /// Whether the forward runs `StridedConvolution`'s direct kernel.
+        public let direct: Bool
+        /// Whether the input gradient runs `StridedConvolution`'s direct kernel too (the weight
+        /// gradient stays on the im2col path).
+        public let directInputGradient: Bool
 
         /// Plans for batches up to `batch` with `threads` cores and `budget` scratch floats in all.
         /// `lanes: nil` picks lanes = threads when the batch has at least two images per lane.
@@ -48,6 +54,8 @@ public enum Convolution {
             let fitting = budget / l / max(perImage, 1)
             let amortising = (Self.minimumColumns + geometry.outputPlane - 1) / geometry.outputPlane
             imagesPerChunk = max(1, min(perLane, max(fitting, amortising)))
+            direct = StridedConvolution.chosen(geometry, outChannels: outChannels)
+            directInputGradient = direct && StridedConvolution.fitsInputGradient(geometry, outChannels: outChannels)
         }
 
         /// The fewest GEMM columns (`nb·OH·OW`) a chunk should have, budget permitting or not.
@@ -58,11 +66,18 @@ public enum Convolution {
         public var perImageProducts: Bool { geometry.outputPlane >= Self.minimumColumns }
 
         /// Scratch floats of one lane.
-        public var laneScratch: Int { imagesPerChunk * (geometry.columnRows + outChannels) * geometry.outputPlane }
+        public var laneScratch: Int {
+            max(imagesPerChunk * (geometry.columnRows + outChannels) * geometry.outputPlane,
+                direct ? StridedConvolution.laneScratch(geometry, outChannels: outChannels) : 0)
+        }
         /// Floats of one partial gradient (weight then bias).
         public var partialGradient: Int { outChannels * geometry.columnRows + outChannels }
+        /// Where the direct input gradient keeps the transposed weight `[C·K·K, O]` in the workspace.
+        public var transposedWeightOffset: Int { lanes * laneScratch + (lanes - 1) * partialGradient }
         /// Workspace floats the plan needs.
-        public var workspaceCount: Int { lanes * laneScratch + (lanes - 1) * partialGradient }
+        public var workspaceCount: Int {
+            transposedWeightOffset + (directInputGradient ? outChannels * geometry.columnRows : 0)
+        }
 
         /// What `products` products per image (forward 1; backward 2 with both gradients) of `n`
         /// images cost: multiply-accumulates, and the bytes of input and output images.
@@ -80,6 +95,11 @@ public enum Convolution {
     public static func forward(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                                epilogue: OutputEpilogue = .none, plan: Plan, batch n: Int,
                                workspace: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>) {
+        if plan.direct {
+            StridedConvolution.forward(x, weight: weight, bias: bias, epilogue: epilogue, plan: plan, batch: n,
+                                       workspace: workspace, into: y)
+            return
+        }
         let g = plan.geometry, o = plan.outChannels, rows = g.columnRows, plane = g.outputPlane
         let lanes = min(plan.lanes, n)
         if lanes <= 1 {
@@ -127,6 +147,12 @@ public enum Convolution {
                                 gradInput dx: UnsafeMutablePointer<Float>?) {
         precondition(weightGrad != nil || biasGrad == nil, "convolution backward: a bias gradient without the weight gradient")
         if weightGrad == nil && dx == nil { return }
+        if plan.directInputGradient, let dx {
+            backward(x, gradOutput: dy, weight: weight, weightGrad: weightGrad, biasGrad: biasGrad, plan: plan, batch: n,
+                     workspace: workspace, gradInput: nil)
+            StridedConvolution.inputGradient(dy, weight: weight, plan: plan, batch: n, workspace: workspace, into: dx)
+            return
+        }
         let g = plan.geometry, o = plan.outChannels, rows = g.columnRows, plane = g.outputPlane
         let lanes = min(plan.lanes, n)
         if lanes <= 1 {
