@@ -54,7 +54,7 @@ final class ConvolutionGradientTests: XCTestCase {
     /// 4-wide output, 16 channels in and out, so the input gradient is direct too), 3×3 with bias
     /// and 1×1 without, and one on two lanes.
     func testConvStride2Direct() {
-        let direct: Conv2d.Lowering = FusedWinograd.available ? .stride2Direct : .im2col
+        let direct: Conv2d.Lowering = FusedWinograd.available && StridedConvolution.enabled ? .stride2Direct : .im2col
         checkConv(c: 16, o: 16, k: 3, s: 2, p: 1, bias: true, n: 2, h: 8, w: 8, maxEntries: 40, expect: direct, seed: 21)
         checkConv(c: 16, o: 16, k: 1, s: 2, p: 0, bias: false, n: 2, h: 8, w: 8, maxEntries: 40, expect: direct, seed: 22)
         checkConv(c: 16, o: 32, k: 3, s: 2, p: 1, bias: false, n: 4, h: 16, w: 16, lanes: 2, maxEntries: 40, expect: direct, seed: 23)

@@ -7,10 +7,14 @@ import TestSupport
 /// double-precision direct convolution written from the definition, and the `im2col` lowering on
 /// the same inputs. Skipped, saying so, on a CPU without AVX-512.
 final class StridedConvolutionTests: XCTestCase {
-    override func setUp() { Parallel.setThreads(2) }
+    private var wasEnabled = true
+    override func setUp() {
+        Parallel.setThreads(2)
+        wasEnabled = StridedConvolution.enabled
+    }
     override func tearDown() {
         Parallel.setThreads(2)
-        StridedConvolution.enabled = true
+        StridedConvolution.enabled = wasEnabled
     }
 
     private func requireKernel() throws {
@@ -21,13 +25,15 @@ final class StridedConvolutionTests: XCTestCase {
 
     private struct Case { let c, o, h, w, k, n: Int }
     /// Every output width (16, 8, 4) at 3×3 and 1×1, one block per image and many, channel
-    /// counts that are and are not multiples of 16, an odd image count over two lanes.
+    /// counts that are and are not multiples of 16, odd image counts over two lanes (the direct
+    /// input gradient too, at widths 8 and 4 with several blocks).
     private let cases = [
         Case(c: 16, o: 32, h: 32, w: 32, k: 3, n: 3), Case(c: 3, o: 16, h: 2, w: 32, k: 3, n: 2),
         Case(c: 32, o: 64, h: 16, w: 16, k: 3, n: 3), Case(c: 5, o: 16, h: 4, w: 16, k: 3, n: 1),
         Case(c: 64, o: 128, h: 8, w: 8, k: 3, n: 2), Case(c: 7, o: 32, h: 16, w: 8, k: 3, n: 5),
         Case(c: 16, o: 32, h: 32, w: 32, k: 1, n: 3), Case(c: 32, o: 64, h: 16, w: 16, k: 1, n: 2),
-        Case(c: 64, o: 16, h: 8, w: 8, k: 1, n: 3),
+        Case(c: 64, o: 16, h: 8, w: 8, k: 1, n: 3), Case(c: 16, o: 32, h: 16, w: 16, k: 3, n: 3),
+        Case(c: 16, o: 16, h: 16, w: 8, k: 3, n: 3),
     ]
 
     private struct Inputs { let x, weight, bias: [Float] }
@@ -40,9 +46,11 @@ final class StridedConvolutionTests: XCTestCase {
                       bias: (0..<t.o).map { _ in rng.uniform(-bound, bound) })
     }
 
-    private func plan(_ t: Case, direct: Bool, lanes: Int? = nil) -> Convolution.Plan {
+    /// The plan for `t` with the direct kernel on or off, on `lanes` lanes (clamped to the batch).
+    private func plan(_ t: Case, direct: Bool, lanes: Int? = 2) -> Convolution.Plan {
+        let before = StridedConvolution.enabled
         StridedConvolution.enabled = direct
-        defer { StridedConvolution.enabled = true }
+        defer { StridedConvolution.enabled = before }
         let g = WindowGeometry(channels: t.c, height: t.h, width: t.w, kernel: t.k, stride: 2, padding: t.k / 2)
         return Convolution.Plan(geometry: g, outChannels: t.o, batch: t.n, threads: 2, budget: 1 << 20, lanes: lanes)
     }
@@ -120,6 +128,7 @@ final class StridedConvolutionTests: XCTestCase {
             let dy = (0..<(t.n * t.o * (t.h / 2) * (t.w / 2))).map { _ in rng.uniform(-1, 1) }
             let p = plan(t, direct: true)
             XCTAssertEqual(p.directInputGradient, t.c % 16 == 0, "case \(index) \(t)")
+            XCTAssertEqual(p.lanes, min(2, t.n), "case \(index): two lanes where the batch allows")
             let fast = backward(x, dy: dy, plan: p, n: t.n)
             let lowered = backward(x, dy: dy, plan: plan(t, direct: false), n: t.n)
             XCTAssertEqual(fast.dw.map(\.bitPattern), lowered.dw.map(\.bitPattern), "case \(index): weight gradient")
