@@ -1,9 +1,4 @@
 import TensorCore
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Opt-in wall-clock totals of the training passes, layer by layer (`masklab bench --layers`).
 ///
@@ -112,9 +107,9 @@ public enum LayerClock {
             firstCall[slot] = calls
             calls += 1
         }
-        let t0 = now()
+        let t0 = Parallel.nanoseconds()
         let result = body()
-        record(now() - t0)
+        record(Parallel.nanoseconds() - t0)
         return result
     }
 
@@ -150,11 +145,5 @@ public enum LayerClock {
         default:
             return "\(type) \(input)"
         }
-    }
-
-    private static func now() -> Int {
-        var t = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t)
-        return t.tv_sec * 1_000_000_000 + t.tv_nsec
     }
 }

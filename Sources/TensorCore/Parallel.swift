@@ -56,6 +56,9 @@ public enum Parallel {
     /// When the next measurement is due (same clock).
     static var nextMeasurementNanoseconds: Int { lastMeasurement.load(ordering: .relaxed) + nextInterval.load(ordering: .relaxed) }
 
+    /// The monotonic clock the placement measurements use, nanoseconds (`CLOCK_MONOTONIC`).
+    public static func nanoseconds() -> Int { WorkerPool.nanoseconds() }
+
     /// Sets the thread count for MaskLab's loops and products (≥ 1); pins OpenBLAS to one thread.
     /// With more than one thread it measures the round trip between the pool's threads and the
     /// compute speed-up.

@@ -29,49 +29,35 @@ final class FusedWinogradTests: XCTestCase {
 
     /// The forward with `plan` (workspace filled with NaN, sentinels after it and after `y`).
     private func forward(_ t: Inputs, plan: Winograd.Plan, n: Int, bias: Bool, epilogue: OutputEpilogue = .none) -> [Float] {
-        let count = plan.outChannels * plan.height * plan.width * n
-        let guardFloats = 256, sentinel = Float(bitPattern: 0x7fc0_1234)
-        let workspace = TensorStorage(count: plan.workspaceCount + guardFloats)
-        workspace.base.update(repeating: .nan, count: plan.workspaceCount)
-        (workspace.base + plan.workspaceCount).update(repeating: sentinel, count: guardFloats)
-        let ys = TensorStorage(count: count + guardFloats)
-        ys.base.update(repeating: .nan, count: count)
-        (ys.base + count).update(repeating: sentinel, count: guardFloats)
+        let workspace = GuardedStorage(count: plan.workspaceCount, filling: .nan)
+        let ys = GuardedStorage(count: plan.outChannels * plan.height * plan.width * n, filling: .nan)
         t.x.withUnsafeBufferPointer { x in t.weight.withUnsafeBufferPointer { w in t.bias.withUnsafeBufferPointer { b in
             Winograd.forward(x.baseAddress!, weight: w.baseAddress!, bias: bias ? b.baseAddress! : nil, epilogue: epilogue,
                              plan: plan, batch: n, workspace: workspace.base, into: ys.base)
         } } }
-        for i in 0..<guardFloats {
-            XCTAssertEqual(workspace.base[plan.workspaceCount + i].bitPattern, sentinel.bitPattern, "wrote past the workspace at +\(i)")
-            XCTAssertEqual(ys.base[count + i].bitPattern, sentinel.bitPattern, "wrote past the output at +\(i)")
-        }
-        return Array(UnsafeBufferPointer(start: ys.base, count: count))
+        workspace.assertIntact("the workspace")
+        ys.assertIntact("the output")
+        return ys.values
     }
 
     /// The backward with `plan`: weight gradient (accumulated onto 0.25), bias gradient, input
     /// gradient (empty without `inputGradient`: a first layer's backward).
     private func backward(_ t: Inputs, plan: Winograd.Plan, n: Int, inputGradient: Bool = true) -> (dw: [Float], db: [Float], dx: [Float]) {
-        let c = plan.channels, o = plan.outChannels, count = n * c * plan.height * plan.width
-        let guardFloats = 256, sentinel = Float(bitPattern: 0x7fc0_1234)
-        let workspace = TensorStorage(count: plan.workspaceCount + guardFloats)
-        workspace.base.update(repeating: .nan, count: plan.workspaceCount)
-        (workspace.base + plan.workspaceCount).update(repeating: sentinel, count: guardFloats)
-        let dws = TensorStorage(count: 9 * o * c), dbs = TensorStorage(count: o), dxs = TensorStorage(count: count + guardFloats)
+        let c = plan.channels, o = plan.outChannels
+        let workspace = GuardedStorage(count: plan.workspaceCount, filling: .nan)
+        let dws = TensorStorage(count: 9 * o * c), dbs = TensorStorage(count: o)
+        let dxs = GuardedStorage(count: n * c * plan.height * plan.width, filling: .nan)
         dws.base.update(repeating: 0.25, count: 9 * o * c)
         dbs.base.update(repeating: 0.25, count: o)
-        dxs.base.update(repeating: .nan, count: count)
-        (dxs.base + count).update(repeating: sentinel, count: guardFloats)
         t.x.withUnsafeBufferPointer { x in t.weight.withUnsafeBufferPointer { w in t.dy.withUnsafeBufferPointer { dy in
             Winograd.backward(x.baseAddress!, gradOutput: dy.baseAddress!, weight: w.baseAddress!, weightGrad: dws.base,
                               biasGrad: dbs.base, plan: plan, batch: n, workspace: workspace.base, gradInput: inputGradient ? dxs.base : nil)
         } } }
-        for i in 0..<guardFloats {
-            XCTAssertEqual(workspace.base[plan.workspaceCount + i].bitPattern, sentinel.bitPattern, "wrote past the workspace at +\(i)")
-            XCTAssertEqual(dxs.base[count + i].bitPattern, sentinel.bitPattern, "wrote past dx at +\(i)")
-        }
+        workspace.assertIntact("the workspace")
+        dxs.assertIntact("dx")
         return (Array(UnsafeBufferPointer(start: dws.base, count: 9 * o * c)).map { $0 - 0.25 },
                 Array(UnsafeBufferPointer(start: dbs.base, count: o)).map { $0 - 0.25 },
-                inputGradient ? Array(UnsafeBufferPointer(start: dxs.base, count: count)) : [])
+                inputGradient ? dxs.values : [])
     }
 
     /// `dx[n,c,p,q] = Σ W[o,c,kh,kw]·dy[n,o,p+1−kh,q+1−kw]` (terms outside the image are 0).

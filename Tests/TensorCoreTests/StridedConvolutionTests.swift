@@ -57,48 +57,34 @@ final class StridedConvolutionTests: XCTestCase {
 
     /// The forward with `plan` (workspace filled with NaN, sentinels after it and after `y`).
     private func forward(_ t: Inputs, plan: Convolution.Plan, n: Int, bias: Bool, epilogue: OutputEpilogue = .none) -> [Float] {
-        let count = plan.outChannels * plan.geometry.outputPlane * n
-        let guardFloats = 256, sentinel = Float(bitPattern: 0x7fc0_1234)
-        let workspace = TensorStorage(count: plan.workspaceCount + guardFloats)
-        workspace.base.update(repeating: .nan, count: plan.workspaceCount)
-        (workspace.base + plan.workspaceCount).update(repeating: sentinel, count: guardFloats)
-        let ys = TensorStorage(count: count + guardFloats)
-        ys.base.update(repeating: .nan, count: count)
-        (ys.base + count).update(repeating: sentinel, count: guardFloats)
+        let workspace = GuardedStorage(count: plan.workspaceCount, filling: .nan)
+        let ys = GuardedStorage(count: plan.outChannels * plan.geometry.outputPlane * n, filling: .nan)
         t.x.withUnsafeBufferPointer { x in t.weight.withUnsafeBufferPointer { w in t.bias.withUnsafeBufferPointer { b in
             Convolution.forward(x.baseAddress!, weight: w.baseAddress!, bias: bias ? b.baseAddress! : nil, epilogue: epilogue,
                                 plan: plan, batch: n, workspace: workspace.base, into: ys.base)
         } } }
-        for i in 0..<guardFloats {
-            XCTAssertEqual(workspace.base[plan.workspaceCount + i].bitPattern, sentinel.bitPattern, "wrote past the workspace at +\(i)")
-            XCTAssertEqual(ys.base[count + i].bitPattern, sentinel.bitPattern, "wrote past the output at +\(i)")
-        }
-        return Array(UnsafeBufferPointer(start: ys.base, count: count))
+        workspace.assertIntact("the workspace")
+        ys.assertIntact("the output")
+        return ys.values
     }
 
     /// The backward with `plan`: weight gradient (accumulated onto 0.25), bias gradient, input
     /// gradient (workspace NaN-filled, sentinels after it and after `dx`).
     private func backward(_ t: Inputs, dy: [Float], plan: Convolution.Plan, n: Int) -> (dw: [Float], db: [Float], dx: [Float]) {
-        let g = plan.geometry, o = plan.outChannels, count = n * g.channels * g.inputPlane
-        let guardFloats = 256, sentinel = Float(bitPattern: 0x7fc0_1234)
-        let workspace = TensorStorage(count: plan.workspaceCount + guardFloats)
-        workspace.base.update(repeating: .nan, count: plan.workspaceCount)
-        (workspace.base + plan.workspaceCount).update(repeating: sentinel, count: guardFloats)
-        let dws = TensorStorage(count: o * g.columnRows), dbs = TensorStorage(count: o), dxs = TensorStorage(count: count + guardFloats)
+        let g = plan.geometry, o = plan.outChannels
+        let workspace = GuardedStorage(count: plan.workspaceCount, filling: .nan)
+        let dws = TensorStorage(count: o * g.columnRows), dbs = TensorStorage(count: o)
+        let dxs = GuardedStorage(count: n * g.channels * g.inputPlane, filling: .nan)
         dws.base.update(repeating: 0.25, count: o * g.columnRows)
         dbs.base.update(repeating: 0.25, count: o)
-        dxs.base.update(repeating: .nan, count: count)
-        (dxs.base + count).update(repeating: sentinel, count: guardFloats)
         t.x.withUnsafeBufferPointer { x in t.weight.withUnsafeBufferPointer { w in dy.withUnsafeBufferPointer { d in
             Convolution.backward(x.baseAddress!, gradOutput: d.baseAddress!, weight: w.baseAddress!, weightGrad: dws.base,
                                  biasGrad: dbs.base, plan: plan, batch: n, workspace: workspace.base, gradInput: dxs.base)
         } } }
-        for i in 0..<guardFloats {
-            XCTAssertEqual(workspace.base[plan.workspaceCount + i].bitPattern, sentinel.bitPattern, "wrote past the workspace at +\(i)")
-            XCTAssertEqual(dxs.base[count + i].bitPattern, sentinel.bitPattern, "wrote past dx at +\(i)")
-        }
+        workspace.assertIntact("the workspace")
+        dxs.assertIntact("dx")
         return (Array(UnsafeBufferPointer(start: dws.base, count: o * g.columnRows)), Array(UnsafeBufferPointer(start: dbs.base, count: o)),
-                Array(UnsafeBufferPointer(start: dxs.base, count: count)))
+                dxs.values)
     }
 
     /// `dx[c][2i + ky − p][2j + kx − p] += Σ_o w[o][c][ky][kx] · dy[o][i][j]`, in double.

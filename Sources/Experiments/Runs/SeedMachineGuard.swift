@@ -75,15 +75,16 @@ public enum SeedMachineGuard {
         s += "Bits match only on one CPU model and OpenBLAS kernel set, and one run's final accuracy moved by 0.1–0.4 points between two machines "
         s += "in study F (results/study-f-seed1-same-machine). To keep each seed on one machine, move the runs that ran elsewhere out of runs/ "
         s += "(they will train again here), or finish the study on that machine. --allow-mixed-machines goes on anyway; the report then names the mixed seeds."
-        let fusedHere = hardware.contains(" · fused Winograd")
-        if fusedHere != conflicts.contains(where: { $0.elsewhere.contains { $0.hardware.contains(" · fused Winograd") } }) {
-            s += "\nThe narrow-layer Winograd kernels differ (\"fused Winograd\" above): "
-            s += fusedHere ? "MASKLAB_FUSED_WINOGRAD=0 runs the chunked kernels the other runs used." : "the other runs used the fused AVX-512 kernels, which this machine or setting does not run."
-        }
-        let directHere = hardware.contains(" · direct stride 2")
-        if directHere != conflicts.contains(where: { $0.elsewhere.contains { $0.hardware.contains(" · direct stride 2") } }) {
-            s += "\nThe stride-2 convolution kernels differ (\"direct stride 2\" above): "
-            s += directHere ? "MASKLAB_DIRECT_STRIDED=0 runs the im2col kernels the other runs used." : "the other runs used the direct AVX-512 kernels, which this machine or setting does not run."
+        // The AVX-512 kernel choices `RunOrigin.hardware` names: how to match the other runs when only they differ.
+        let switches = [(mark: "fused Winograd", what: "narrow-layer Winograd", variable: "MASKLAB_FUSED_WINOGRAD", other: "chunked", kind: "fused"),
+                        (mark: "direct stride 2", what: "stride-2 convolution", variable: "MASKLAB_DIRECT_STRIDED", other: "im2col", kind: "direct")]
+        for k in switches {
+            let here = hardware.contains(" · " + k.mark)
+            if here != conflicts.contains(where: { $0.elsewhere.contains { $0.hardware.contains(" · " + k.mark) } }) {
+                s += "\nThe \(k.what) kernels differ (\"\(k.mark)\" above): "
+                s += here ? "\(k.variable)=0 runs the \(k.other) kernels the other runs used."
+                    : "the other runs used the \(k.kind) AVX-512 kernels, which this machine or setting does not run."
+            }
         }
         return s
     }

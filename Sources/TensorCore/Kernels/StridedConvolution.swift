@@ -94,12 +94,7 @@ public enum StridedConvolution {
                 epilogue.apply(y, channels: o, plane: plane, images: image..<(image + 1))
             }
         }
-        let lanes = min(plan.lanes, n)
-        if lanes <= 1 {
-            run(0, 0..<n)
-            return
-        }
-        Convolution.inLanes(lanes, batch: n, cost: plan.laneCost(batch: n, products: 1), run)
+        Convolution.inLanes(min(plan.lanes, n), batch: n, cost: plan.laneCost(batch: n, products: 1), run)
     }
 
     /// `dx [n, C, H, W]` (overwritten) from `dy [n, O, OH, OW]` and `weight [O, C·k·k]`; the
@@ -121,11 +116,6 @@ public enum StridedConvolution {
                                                           g.kernel, dx + image * g.channels * g.inputPlane, scratch)
             }
         }
-        let lanes = min(plan.lanes, n)
-        if lanes <= 1 {
-            run(0, 0..<n)
-            return
-        }
-        Convolution.inLanes(lanes, batch: n, cost: plan.laneCost(batch: n, products: 1), run)
+        Convolution.inLanes(min(plan.lanes, n), batch: n, cost: plan.laneCost(batch: n, products: 1), run)
     }
 }
