@@ -37,6 +37,7 @@ int masklab_fused_winograd_available(void) {
 
 #define AVX512 __attribute__((target("avx512f")))
 #include "products16.h"
+#include "outer16.h"
 
 // The constants the block functions share: permutes that split a block's two 16-float halves
 // into even and odd patch columns, shift them by one tile, and interleave them back.
@@ -158,32 +159,6 @@ AVX512 static inline void output_gradient_block(const float *dy, long out_channe
     }
 }
 
-/// Transposes the 16×16 block whose rows are `r[0…15]` in place (row i becomes column i).
-AVX512 static inline void transpose16(__m512 r[16]) {
-    __m512 t[16], s[16];
-    for (int i = 0; i < 8; i++) {
-        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-    }
-    // Per group g of four rows, s[4g + j] holds columns j, j + 4, j + 8, j + 12 of those rows.
-    for (int g = 0; g < 4; g++) {
-        const __m512d a = _mm512_castps_pd(t[4 * g]), b = _mm512_castps_pd(t[4 * g + 1]);
-        const __m512d c = _mm512_castps_pd(t[4 * g + 2]), d = _mm512_castps_pd(t[4 * g + 3]);
-        s[4 * g] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
-        s[4 * g + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
-        s[4 * g + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
-        s[4 * g + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
-    }
-    for (int j = 0; j < 4; j++) {
-        const __m512 u = _mm512_shuffle_f32x4(s[j], s[4 + j], 0x88), u2 = _mm512_shuffle_f32x4(s[j], s[4 + j], 0xdd);
-        const __m512 w = _mm512_shuffle_f32x4(s[8 + j], s[12 + j], 0x88), w2 = _mm512_shuffle_f32x4(s[8 + j], s[12 + j], 0xdd);
-        r[j] = _mm512_shuffle_f32x4(u, w, 0x88);
-        r[j + 8] = _mm512_shuffle_f32x4(u, w, 0xdd);
-        r[j + 4] = _mm512_shuffle_f32x4(u2, w2, 0x88);
-        r[j + 12] = _mm512_shuffle_f32x4(u2, w2, 0xdd);
-    }
-}
-
 AVX512 void masklab_fused_winograd_weight_gradient(const float *x, const float *dy, long channels, long out_channels,
                                                    long height, long width, float *du, float *scratch) {
     const block_layout l = layout_for(width);
@@ -202,27 +177,7 @@ AVX512 void masklab_fused_winograd_weight_gradient(const float *x, const float *
                 __m512 vt[16];
                 for (int i = 0; i < 16; i++) vt[i] = _mm512_load_ps(vx + 16 * (cb + i));
                 transpose16(vt);
-                // Four output channels at a time, each with two partial sums (even and odd tiles):
-                // eight independent chains of eight FMAs.
-                for (long o = 0; o < out_channels; o += 4) {
-                    const float *g = mx + 16 * o;
-                    float *dst = ux + o * channels + cb;
-                    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-                    for (int k = 0; k < 16; k += 2) {
-                        a0 = _mm512_fmadd_ps(_mm512_set1_ps(g[k]), vt[k], a0);
-                        a1 = _mm512_fmadd_ps(_mm512_set1_ps(g[16 + k]), vt[k], a1);
-                        a2 = _mm512_fmadd_ps(_mm512_set1_ps(g[32 + k]), vt[k], a2);
-                        a3 = _mm512_fmadd_ps(_mm512_set1_ps(g[48 + k]), vt[k], a3);
-                        b0 = _mm512_fmadd_ps(_mm512_set1_ps(g[k + 1]), vt[k + 1], b0);
-                        b1 = _mm512_fmadd_ps(_mm512_set1_ps(g[16 + k + 1]), vt[k + 1], b1);
-                        b2 = _mm512_fmadd_ps(_mm512_set1_ps(g[32 + k + 1]), vt[k + 1], b2);
-                        b3 = _mm512_fmadd_ps(_mm512_set1_ps(g[48 + k + 1]), vt[k + 1], b3);
-                    }
-                    _mm512_storeu_ps(dst, _mm512_add_ps(_mm512_loadu_ps(dst), _mm512_add_ps(a0, b0)));
-                    _mm512_storeu_ps(dst + channels, _mm512_add_ps(_mm512_loadu_ps(dst + channels), _mm512_add_ps(a1, b1)));
-                    _mm512_storeu_ps(dst + 2 * channels, _mm512_add_ps(_mm512_loadu_ps(dst + 2 * channels), _mm512_add_ps(a2, b2)));
-                    _mm512_storeu_ps(dst + 3 * channels, _mm512_add_ps(_mm512_loadu_ps(dst + 3 * channels), _mm512_add_ps(a3, b3)));
-                }
+                for (long o = 0; o < out_channels; o += 4) outer16x4(mx + 16 * o, 16, vt, ux + o * channels + cb, channels);
             }
         }
     }

@@ -1,5 +1,5 @@
-// Direct stride-2 convolution forward (3×3 padding 1, or 1×1 padding 0), per block of 16 output
-// pixels (see fused_kernels.h).
+// Direct stride-2 convolution (3×3 padding 1, or 1×1 padding 0): forward, weight gradient and
+// input gradient, per block of 16 output pixels (see fused_kernels.h).
 //
 // Lane t of a block is output pixel b·16 + t of the image: with Wo the output width and R = 16/Wo
 // rows per block, lane t is output row i0 + t / Wo, column t % Wo, where i0 = b·R. For a kernel
@@ -13,7 +13,10 @@
 //
 // The block's columns V[c·k·k + ky·k + kx][t] (im2col's, for these 16 pixels) stay in L1; the
 // products are `products16` over K = C·k·k with the weight `[O, C·k·k]` as stored, and each
-// output channel's 16 values are 16 consecutive floats of its output plane.
+// output channel's 16 values are 16 consecutive floats of its output plane. The weight gradient
+// transposes V 16 rows at a time in registers and adds the block's outer products with dy's
+// rows into the gradient four output channels at a time (`outer16x4`, as the fused Winograd
+// weight gradient does).
 #include "fused_kernels.h"
 
 long masklab_strided_conv_scratch(long channels, long kernel, long out_channels) {
@@ -35,6 +38,7 @@ int masklab_strided_conv_fits(long channels, long out_channels, long height, lon
 
 #define AVX512 __attribute__((target("avx512f")))
 #include "products16.h"
+#include "outer16.h"
 
 /// `[a, b]` (AVX-512F has no 8-float insert; the 4-double one moves the same bits).
 AVX512 static inline __m512 join8(__m256 a, __m256 b) {
@@ -61,42 +65,67 @@ AVX512 static inline void block_rows(const float *xc, long width, long i0, long 
     }
 }
 
-AVX512 void masklab_strided_conv_image(const float *x, const float *weight, const float *bias, long channels,
-                                       long out_channels, long height, long width, long kernel, float *y,
-                                       float *scratch) {
-    const long ow = width / 2, oh = height / 2, outPlane = oh * ow, plane = height * width;
-    const long rows = 16 / ow, pad = kernel / 2, taps = kernel * kernel, k = channels * taps;
-    float *v = (float *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
-    float *m = v + 16 * k;
+/// The block's columns `v[c·k·k + ky·k + kx][t]` (im2col's rows for output pixels b·16 + t,
+/// whose first output row is `i0`): 16 floats per row, 64-byte aligned.
+AVX512 static inline void block_columns(const float *x, long channels, long height, long width, long kernel, long i0,
+                                        float *v) {
+    const long ow = width / 2, plane = height * width, pad = kernel / 2, taps = kernel * kernel;
     const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
     const __m512i right = _mm512_setr_epi32(0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
     const __mmask16 notFirst = ow == 16 ? 0xFFFE : ow == 8 ? 0xFEFE : 0xEEEE;
-    for (long b = 0; b < outPlane / 16; b++) {
-        const long i0 = b * rows;
-        for (long c = 0; c < channels; c++) {
-            const float *xc = x + c * plane;
-            float *vc = v + 16 * taps * c;
-            for (long ky = 0; ky < kernel; ky++) {
-                __m512 p, q;
-                block_rows(xc, width, i0, ky, pad, &p, &q);
-                const __m512 e = _mm512_permutex2var_ps(p, even, q);
-                if (kernel == 1) {
-                    _mm512_store_ps(vc, e);
-                } else {
-                    const __m512 o = _mm512_permutex2var_ps(p, odd, q);
-                    float *vr = vc + 16 * 3 * ky;
-                    _mm512_store_ps(vr, _mm512_maskz_permutexvar_ps(notFirst, right, o));
-                    _mm512_store_ps(vr + 16, e);
-                    _mm512_store_ps(vr + 32, o);
-                }
+    for (long c = 0; c < channels; c++) {
+        const float *xc = x + c * plane;
+        float *vc = v + 16 * taps * c;
+        for (long ky = 0; ky < kernel; ky++) {
+            __m512 p, q;
+            block_rows(xc, width, i0, ky, pad, &p, &q);
+            const __m512 e = _mm512_permutex2var_ps(p, even, q);
+            if (kernel == 1) {
+                _mm512_store_ps(vc, e);
+            } else {
+                const __m512 o = _mm512_permutex2var_ps(p, odd, q);
+                float *vr = vc + 16 * 3 * ky;
+                _mm512_store_ps(vr, _mm512_maskz_permutexvar_ps(notFirst, right, o));
+                _mm512_store_ps(vr + 16, e);
+                _mm512_store_ps(vr + 32, o);
             }
         }
+    }
+}
+
+AVX512 void masklab_strided_conv_image(const float *x, const float *weight, const float *bias, long channels,
+                                       long out_channels, long height, long width, long kernel, float *y,
+                                       float *scratch) {
+    const long ow = width / 2, oh = height / 2, outPlane = oh * ow;
+    const long rows = 16 / ow, k = channels * kernel * kernel;
+    float *v = (float *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
+    float *m = v + 16 * k;
+    for (long b = 0; b < outPlane / 16; b++) {
+        block_columns(x, channels, height, width, kernel, b * rows, v);
         products16(v, weight, k, out_channels, m);
         for (long o = 0; o < out_channels; o++) {
             __m512 r = _mm512_load_ps(m + 16 * o);
             if (bias) r = _mm512_add_ps(r, _mm512_set1_ps(bias[o]));
             _mm512_storeu_ps(y + o * outPlane + 16 * b, r);
+        }
+    }
+}
+
+AVX512 void masklab_strided_conv_weight_gradient_image(const float *x, const float *dy, long channels, long out_channels,
+                                                       long height, long width, long kernel, float *dw, float *scratch) {
+    const long ow = width / 2, oh = height / 2, outPlane = oh * ow;
+    const long rows = 16 / ow, k = channels * kernel * kernel;
+    float *v = (float *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
+    for (long b = 0; b < outPlane / 16; b++) {
+        block_columns(x, channels, height, width, kernel, b * rows, v);
+        const float *g = dy + 16 * b;   // row o of the block's output gradient: g + o · outPlane
+        for (long kb = 0; kb < k; kb += 16) {
+            // vt[t]: pixel t of column rows kb … kb + 15.
+            __m512 vt[16];
+            for (int i = 0; i < 16; i++) vt[i] = _mm512_load_ps(v + 16 * (kb + i));
+            transpose16(vt);
+            for (long o = 0; o < out_channels; o += 4) outer16x4(g + o * outPlane, outPlane, vt, dw + o * k + kb, k);
         }
     }
 }
@@ -164,6 +193,11 @@ AVX512 void masklab_strided_conv_input_gradient_image(const float *dy, const flo
 }
 
 #else
+
+void masklab_strided_conv_weight_gradient_image(const float *x, const float *dy, long channels, long out_channels,
+                                                long height, long width, long kernel, float *dw, float *scratch) {
+    (void)x; (void)dy; (void)channels; (void)out_channels; (void)height; (void)width; (void)kernel; (void)dw; (void)scratch;
+}
 
 void masklab_strided_conv_input_gradient_image(const float *dy, const float *weight_t, long channels, long out_channels,
                                                long height, long width, long kernel, float *dx, float *scratch) {

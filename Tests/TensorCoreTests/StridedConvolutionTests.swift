@@ -3,9 +3,9 @@ import XCTest
 import Stats
 import TestSupport
 
-/// `StridedConvolution` (the direct stride-2 forward, AVX-512) against its plain twins: the
-/// double-precision direct convolution written from the definition, and the `im2col` lowering on
-/// the same inputs. Skipped, saying so, on a CPU without AVX-512.
+/// `StridedConvolution` (the direct stride-2 forward and backward, AVX-512) against its plain
+/// twins: the double-precision direct convolution and its gradients written from the definition,
+/// and the `im2col` lowering on the same inputs. Skipped, saying so, on a CPU without AVX-512.
 final class StridedConvolutionTests: XCTestCase {
     private var wasEnabled = true
     override func setUp() {
@@ -102,11 +102,48 @@ final class StridedConvolutionTests: XCTestCase {
         return dx
     }
 
-    /// The direct input gradient against the definition in double precision and the im2col path
-    /// (tolerance 1e-5 of the largest |dx|), the same bits on one lane and two; the weight and
-    /// bias gradients, which stay on the im2col path, the same bits as that path's. Where the
-    /// input has fewer than a multiple of 16 channels, only the forward is direct.
-    func testInputGradientMatchesTheDefinitionAndTheIm2ColPath() throws {
+    /// `dw[o][c][ky][kx] = Σ_n Σ_ij dy[n][o][i][j] · x[n][c][2i + ky − p][2j + kx − p]` and
+    /// `db[o] = Σ dy[n][o]` in double, each with the sum of its terms' magnitudes (the scale of
+    /// its rounding error).
+    private func referenceParameterGradients(_ t: Case, x: [Float], dy: [Float])
+        -> (dw: [Double], dwScale: [Double], db: [Double], dbScale: [Double]) {
+        let oh = t.h / 2, ow = t.w / 2, p = t.k / 2, rows = t.c * t.k * t.k
+        var dw = [Double](repeating: 0, count: t.o * rows), dwScale = dw
+        var db = [Double](repeating: 0, count: t.o), dbScale = db
+        for n in 0..<t.n { for o in 0..<t.o { for i in 0..<oh { for j in 0..<ow {
+            let g = Double(dy[((n * t.o + o) * oh + i) * ow + j])
+            db[o] += g
+            dbScale[o] += abs(g)
+            for c in 0..<t.c { for ky in 0..<t.k { for kx in 0..<t.k {
+                let r = 2 * i + ky - p, s = 2 * j + kx - p
+                guard r >= 0, r < t.h, s >= 0, s < t.w else { continue }
+                let term = g * Double(x[((n * t.c + c) * t.h + r) * t.w + s])
+                dw[o * rows + (c * t.k + ky) * t.k + kx] += term
+                dwScale[o * rows + (c * t.k + ky) * t.k + kx] += abs(term)
+            } } }
+        } } } }
+        return (dw, dwScale, db, dbScale)
+    }
+
+    /// Asserts `got` is within `1e-6 · (the sum of |terms| + 1)` of `exact` (+ the 0.25 every
+    /// gradient started from) at every entry: float sums of at most 768 products per block order.
+    private func assertGradient(_ got: [Float], _ exact: [Double], scale: [Double], _ what: String) {
+        XCTAssertEqual(got.count, exact.count, what)
+        var worst = (index: -1, excess: 0.0)
+        for i in got.indices {
+            let excess = abs(Double(got[i]) - (exact[i] + 0.25)) / (1e-6 * (scale[i] + 1))
+            if excess > worst.excess { worst = (i, excess) }
+        }
+        XCTAssertLessThan(worst.excess, 1, "\(what): entry \(worst.index) off by \(worst.excess)× the tolerance")
+    }
+
+    /// The direct backward against the definition in double precision and the im2col path:
+    /// dx to 1e-5 of the largest |dx|, dw and db to 1e-6 of the sum of their terms' magnitudes;
+    /// dx the same bits on one lane and two, dw and db the same bits from run to run. Where the
+    /// input has fewer than a multiple of 16 channels, only the forward is direct; where the
+    /// weight gradient is larger than `maximumWeightGradient` (64→128 at 3×3), it runs on the
+    /// im2col path: the gradients are that path's bits then.
+    func testBackwardMatchesTheDefinitionAndTheIm2ColPath() throws {
         try requireKernel()
         for (index, t) in cases.enumerated() {
             let x = inputs(t, seed: UInt64(700 + index))
@@ -114,11 +151,11 @@ final class StridedConvolutionTests: XCTestCase {
             let dy = (0..<(t.n * t.o * (t.h / 2) * (t.w / 2))).map { _ in rng.uniform(-1, 1) }
             let p = plan(t, direct: true)
             XCTAssertEqual(p.directInputGradient, t.c % 16 == 0, "case \(index) \(t)")
+            XCTAssertEqual(p.directWeightGradient, t.c % 16 == 0 && t.o * t.c * t.k * t.k <= StridedConvolution.maximumWeightGradient,
+                           "case \(index) \(t)")
             XCTAssertEqual(p.lanes, min(2, t.n), "case \(index): two lanes where the batch allows")
             let fast = backward(x, dy: dy, plan: p, n: t.n)
             let lowered = backward(x, dy: dy, plan: plan(t, direct: false), n: t.n)
-            XCTAssertEqual(fast.dw.map(\.bitPattern), lowered.dw.map(\.bitPattern), "case \(index): weight gradient")
-            XCTAssertEqual(fast.db.map(\.bitPattern), lowered.db.map(\.bitPattern), "case \(index): bias gradient")
             let exact = referenceInputGradient(t, weight: x.weight, dy: dy)
             let scale = exact.map(abs).max()!
             XCTAssertGreaterThan(scale, 0.1)
@@ -126,8 +163,54 @@ final class StridedConvolutionTests: XCTestCase {
             XCTAssertLessThan(worst.absolute, 1e-5 * scale, "case \(index) \(t): \(worst), largest |dx| \(scale)")
             let apart = largestDifference(lowered.dx.map(Double.init), fast.dx.map(Double.init))!
             XCTAssertLessThan(apart.absolute, 1e-5 * scale, "case \(index): direct and im2col differ by \(apart)")
+            let parameters = referenceParameterGradients(t, x: x.x, dy: dy)
+            for (name, result) in [("direct", fast), ("im2col", lowered)] {
+                assertGradient(result.dw, parameters.dw, scale: parameters.dwScale, "case \(index) \(t), \(name) dw")
+                assertGradient(result.db, parameters.db, scale: parameters.dbScale, "case \(index) \(t), \(name) db")
+            }
+            if !p.directWeightGradient {
+                XCTAssertEqual(fast.dw.map(\.bitPattern), lowered.dw.map(\.bitPattern), "case \(index): weight gradient")
+                XCTAssertEqual(fast.db.map(\.bitPattern), lowered.db.map(\.bitPattern), "case \(index): bias gradient")
+            }
             let oneLane = backward(x, dy: dy, plan: plan(t, direct: true, lanes: 1), n: t.n)
             XCTAssertEqual(oneLane.dx.map(\.bitPattern), fast.dx.map(\.bitPattern), "case \(index): lanes changed the bits")
+            assertGradient(oneLane.dw, parameters.dw, scale: parameters.dwScale, "case \(index) \(t), one lane's dw")
+            let again = backward(x, dy: dy, plan: p, n: t.n)
+            XCTAssertEqual(again.dw.map(\.bitPattern), fast.dw.map(\.bitPattern), "case \(index): dw changed between runs")
+            XCTAssertEqual(again.db.map(\.bitPattern), fast.db.map(\.bitPattern), "case \(index): db changed between runs")
+        }
+    }
+
+    /// Without `dx`, the backward computes the same weight and bias gradients, bit for bit;
+    /// without the weight gradient, the same `dx`: with the weight gradient direct (32→64) and
+    /// on the im2col path beside a direct input gradient (64→128).
+    func testBackwardComputesOnlyWhatIsAskedFor() throws {
+        try requireKernel()
+        for (t, directWeights) in [(Case(c: 32, o: 64, h: 16, w: 16, k: 3, n: 5), true), (Case(c: 64, o: 128, h: 8, w: 8, k: 3, n: 3), false)] {
+            let x = inputs(t, seed: 91)
+            let rng = RandomStream(seed: 92)
+            let dy = (0..<(t.n * t.o * (t.h / 2) * (t.w / 2))).map { _ in rng.uniform(-1, 1) }
+            let p = plan(t, direct: true)
+            XCTAssertTrue(p.directInputGradient, "\(t)")
+            XCTAssertEqual(p.directWeightGradient, directWeights, "\(t)")
+            let both = backward(x, dy: dy, plan: p, n: t.n)
+            let g = p.geometry
+            let workspace = GuardedStorage(count: p.workspaceCount, filling: .nan)
+            let dws = TensorStorage(count: t.o * g.columnRows), dbs = TensorStorage(count: t.o)
+            dws.base.update(repeating: 0.25, count: t.o * g.columnRows)
+            dbs.base.update(repeating: 0.25, count: t.o)
+            let dxs = GuardedStorage(count: t.n * t.c * g.inputPlane, filling: .nan)
+            x.x.withUnsafeBufferPointer { xp in x.weight.withUnsafeBufferPointer { w in dy.withUnsafeBufferPointer { d in
+                Convolution.backward(xp.baseAddress!, gradOutput: d.baseAddress!, weight: w.baseAddress!, weightGrad: dws.base,
+                                     biasGrad: dbs.base, plan: p, batch: t.n, workspace: workspace.base, gradInput: nil)
+                Convolution.backward(xp.baseAddress!, gradOutput: d.baseAddress!, weight: w.baseAddress!, weightGrad: nil,
+                                     biasGrad: nil, plan: p, batch: t.n, workspace: workspace.base, gradInput: dxs.base)
+            } } }
+            workspace.assertIntact("the workspace")
+            dxs.assertIntact("dx")
+            XCTAssertEqual(Array(UnsafeBufferPointer(start: dws.base, count: t.o * g.columnRows)).map(\.bitPattern), both.dw.map(\.bitPattern), "\(t)")
+            XCTAssertEqual(Array(UnsafeBufferPointer(start: dbs.base, count: t.o)).map(\.bitPattern), both.db.map(\.bitPattern), "\(t)")
+            XCTAssertEqual(dxs.values.map(\.bitPattern), both.dx.map(\.bitPattern), "\(t)")
         }
     }
 

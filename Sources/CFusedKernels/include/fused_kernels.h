@@ -93,6 +93,21 @@ long masklab_strided_conv_scratch(long channels, long kernel, long out_channels)
 void masklab_strided_conv_image(const float *x, const float *weight, const float *bias, long channels,
                                 long out_channels, long height, long width, long kernel, float *y, float *scratch);
 
+/// One image's share of the weight gradient of the stride-2 convolution of
+/// `masklab_strided_conv_image`, per block of 16 output pixels: the block's columns `V` (as the
+/// forward builds them, in L1) and its output gradient give
+///
+///     dw[o][c·k·k + t] += Σ_pixels dy[o][i][j] · x[c][2i + ky − p][2j + kx − p]   (t = ky·k + kx)
+///
+/// `x` `[channels, height, width]` (the forward's input), `dy` `[out_channels, height / 2,
+/// width / 2]`, `dw` `[out_channels, channels · kernel²]` (accumulated, not overwritten). Per
+/// block, each entry's 16 products sum in two chains (even and odd pixels, added at the end) and
+/// then add to `dw`, block after block: the result depends on the values only. Shapes as for
+/// `masklab_strided_conv_image`, with `channels` a multiple of 16 too; the same scratch size.
+/// Only call it when `masklab_fused_winograd_available()` is 1.
+void masklab_strided_conv_weight_gradient_image(const float *x, const float *dy, long channels, long out_channels,
+                                                long height, long width, long kernel, float *dw, float *scratch);
+
 /// One image's input gradient of the stride-2 convolution of `masklab_strided_conv_image`, per
 /// block of 16 output pixels: the block's column gradients `g[c·k·k + t][·] = Σ_o weight[o][c·k·k
 /// + t] · dy[o][·]` (in L1), added back into the input rows they came from:

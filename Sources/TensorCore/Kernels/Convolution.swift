@@ -35,9 +35,11 @@ public enum Convolution {
         public let imagesPerChunk: Int
         /// Whether the forward runs `StridedConvolution`'s direct kernel.
         public let direct: Bool
-        /// Whether the input gradient runs `StridedConvolution`'s direct kernel too (the weight
-        /// gradient stays on the im2col path).
+        /// Whether the input gradient runs `StridedConvolution`'s direct kernel too.
         public let directInputGradient: Bool
+        /// Whether the weight and bias gradients run `StridedConvolution`'s direct kernel too
+        /// (only where the input gradient does, and the gradient is small enough to stay in cache).
+        public let directWeightGradient: Bool
 
         /// Plans for batches up to `batch` with `threads` cores and `budget` scratch floats in all.
         /// `lanes: nil` picks lanes = threads when the batch has at least two images per lane.
@@ -55,7 +57,8 @@ public enum Convolution {
             let amortising = (Self.minimumColumns + geometry.outputPlane - 1) / geometry.outputPlane
             imagesPerChunk = max(1, min(perLane, max(fitting, amortising)))
             direct = StridedConvolution.chosen(geometry, outChannels: outChannels)
-            directInputGradient = direct && StridedConvolution.fitsInputGradient(geometry, outChannels: outChannels)
+            directInputGradient = direct && StridedConvolution.fitsBackward(geometry, outChannels: outChannels)
+            directWeightGradient = directInputGradient && StridedConvolution.directWeightGradient(geometry, outChannels: outChannels)
         }
 
         /// The fewest GEMM columns (`nb·OH·OW`) a chunk should have, budget permitting or not.
@@ -147,10 +150,16 @@ public enum Convolution {
                                 gradInput dx: UnsafeMutablePointer<Float>?) {
         precondition(weightGrad != nil || biasGrad == nil, "convolution backward: a bias gradient without the weight gradient")
         if weightGrad == nil && dx == nil { return }
-        if plan.directInputGradient, let dx {
-            backward(x, gradOutput: dy, weight: weight, weightGrad: weightGrad, biasGrad: biasGrad, plan: plan, batch: n,
-                     workspace: workspace, gradInput: nil)
-            StridedConvolution.inputGradient(dy, weight: weight, plan: plan, batch: n, workspace: workspace, into: dx)
+        if plan.directInputGradient, dx != nil || plan.directWeightGradient {
+            // A weight gradient the direct kernel does not take runs on the im2col path first (this
+            // call without dx: it cannot come back here).
+            let direct = plan.directWeightGradient
+            if !direct && weightGrad != nil {
+                backward(x, gradOutput: dy, weight: weight, weightGrad: weightGrad, biasGrad: biasGrad, plan: plan, batch: n,
+                         workspace: workspace, gradInput: nil)
+            }
+            StridedConvolution.backward(x, gradOutput: dy, weight: weight, weightGrad: direct ? weightGrad : nil,
+                                        biasGrad: direct ? biasGrad : nil, plan: plan, batch: n, workspace: workspace, gradInput: dx)
             return
         }
         let g = plan.geometry, o = plan.outChannels, rows = g.columnRows, plane = g.outputPlane
@@ -174,13 +183,10 @@ public enum Convolution {
             }
             return
         }
-        let partials = workspace + lanes * plan.laneScratch
         inLanes(lanes, batch: n, cost: plan.laneCost(batch: n, products: weightGrad != nil && dx != nil ? 2 : 1)) { lane, share in
             let scratch = workspace + lane * plan.laneScratch
-            // Lane 0 accumulates into the gradient itself, the others into zeroed partials.
-            let dw = weightGrad == nil ? nil : lane == 0 ? weightGrad : partials + (lane - 1) * plan.partialGradient
-            let db = biasGrad == nil ? nil : lane == 0 ? biasGrad : dw.map { $0 + o * rows }
-            if lane > 0 { dw?.update(repeating: 0, count: plan.partialGradient) }
+            let gradients = laneGradients(plan, lane: lane, lanes: lanes, workspace: workspace, weightGrad: weightGrad, biasGrad: biasGrad)
+            let dw = gradients?.dw, db = gradients?.db
             forEachChunk(of: share, plan.imagesPerChunk) { images in
                 let cols = scratch, dycols = scratch + rows * images.count * plane
                 if dw != nil { Im2Col.im2col(x, plan.window, images: images, rows: 0..<rows, into: cols) }
@@ -196,9 +202,31 @@ public enum Convolution {
                 if let dx { Im2Col.col2im(cols, plan.window, images: images, planes: 0..<(images.count * g.channels), into: dx) }
             }
         }
-        // Add the partial gradients in lane order (parallel over entries, same order per entry).
-        guard let weightGrad else { return }
-        let count = o * rows
+        addLanePartials(plan, lanes: lanes, workspace: workspace, weightGrad: weightGrad, biasGrad: biasGrad)
+    }
+
+    /// Lane `lane`'s weight and bias gradient accumulators in a backward on `lanes` lanes: lane 0
+    /// accumulates into the gradients themselves, the others into the plan's partials (weight
+    /// then bias), which this zeroes. Nil without `weightGrad`.
+    @inlinable
+    static func laneGradients(_ plan: Plan, lane: Int, lanes: Int, workspace: UnsafeMutablePointer<Float>,
+                              weightGrad: UnsafeMutablePointer<Float>?, biasGrad: UnsafeMutablePointer<Float>?)
+        -> (dw: UnsafeMutablePointer<Float>, db: UnsafeMutablePointer<Float>?)? {
+        guard let weightGrad else { return nil }
+        if lane == 0 { return (weightGrad, biasGrad) }
+        let dw = workspace + lanes * plan.laneScratch + (lane - 1) * plan.partialGradient
+        dw.update(repeating: 0, count: plan.partialGradient)
+        return (dw, biasGrad == nil ? nil : dw + plan.outChannels * plan.geometry.columnRows)
+    }
+
+    /// Adds lanes `1 ..< lanes`' partial gradients (`laneGradients`) into the weight and bias
+    /// gradients in lane order, parallel over entries with the same order per entry.
+    @inlinable
+    static func addLanePartials(_ plan: Plan, lanes: Int, workspace: UnsafeMutablePointer<Float>,
+                                weightGrad: UnsafeMutablePointer<Float>?, biasGrad: UnsafeMutablePointer<Float>?) {
+        guard let weightGrad, lanes > 1 else { return }
+        let partials = workspace + lanes * plan.laneScratch
+        let o = plan.outChannels, count = o * plan.geometry.columnRows
         Parallel.forEachChunk(count + o, costPerItem: lanes) { _, r in
             for lane in 1..<lanes {
                 let part = partials + (lane - 1) * plan.partialGradient

@@ -15,10 +15,13 @@ import Darwin
 /// copies the product into NCHW; at ResNet-18 width 16 those layers ran at 27–63 GFLOP/s against
 /// 133–144 for the stride-1 layers (`results/bench/session29-layers`).
 ///
-/// The input gradient runs the same way backwards (`masklab_strided_conv_input_gradient_image`,
-/// where the input has a multiple of 16 channels): per block, the column gradients `Wᵀ · dy` in
-/// L1, added straight into the input rows instead of a column matrix and `col2im`. The weight
-/// gradient stays on the `im2col` path.
+/// The backward runs the same way where the input has a multiple of 16 channels: per block, the
+/// column gradients `Wᵀ · dy` in L1, added straight into the input rows instead of a column
+/// matrix and `col2im` (`masklab_strided_conv_input_gradient_image`), and, where the weight
+/// gradient is small enough to stay in cache (`maximumWeightGradient`), the weight gradient from
+/// the block's columns and `dy` (`masklab_strided_conv_weight_gradient_image`: the columns
+/// transposed 16 rows at a time in registers, outer products added four output channels at a
+/// time). Larger weight gradients stay on the `im2col` path.
 ///
 /// Images spread over the plan's lanes; each image's output depends on its values only (the sum
 /// over `c·k·k` ascending), so it does not depend on the thread count. The kernel's reference is that path and the double-precision
@@ -65,10 +68,24 @@ public enum StridedConvolution {
     /// 4–5% faster.
     public static let maximumOutChannels = 256
 
-    /// Whether the input gradient of a convolution that `fits` runs directly too: the input has
-    /// a multiple of 16 channels (the column gradients are computed 16 rows at a time).
-    public static func fitsInputGradient(_ g: WindowGeometry, outChannels: Int) -> Bool {
+    /// Whether the backward of a convolution that `fits` runs directly too: the input has a
+    /// multiple of 16 channels (the column gradients are computed, and the columns transposed
+    /// for the weight gradient, 16 rows at a time).
+    public static func fitsBackward(_ g: WindowGeometry, outChannels: Int) -> Bool {
         fits(g, outChannels: outChannels) && g.channels % 16 == 0
+    }
+
+    /// The most weight-gradient floats (`O·C·k·k`) for which the weight gradient runs directly:
+    /// every block of 16 pixels adds into the whole gradient, which must stay in L1/L2 for that
+    /// to pay. Measured (`bench --layers`, 1 thread, session 30): width 16's stride-2 layers with
+    /// 512–18 432 floats ran their backward 1.10–1.41× faster than with the im2col weight gradient,
+    /// the 64→128 3×3 one (73 728) as fast, and width 64's 64→128 3×3 one (73 728) about 8% slower.
+    public static let maximumWeightGradient = 32768
+
+    /// Whether the weight gradient of a layer whose backward `fits` runs directly (its gradient
+    /// has at most `maximumWeightGradient` floats).
+    public static func directWeightGradient(_ g: WindowGeometry, outChannels: Int) -> Bool {
+        outChannels * g.columnRows <= maximumWeightGradient
     }
 
     /// Scratch floats one lane needs (64-byte alignment included).
@@ -97,25 +114,45 @@ public enum StridedConvolution {
         Convolution.inLanes(min(plan.lanes, n), batch: n, cost: plan.laneCost(batch: n, products: 1), run)
     }
 
-    /// `dx [n, C, H, W]` (overwritten) from `dy [n, O, OH, OW]` and `weight [O, C·k·k]`; the
-    /// transposed weight goes to `plan.transposedWeightOffset` of `workspace`, images spread over
-    /// the lanes as in `forward`.
+    /// The backward: accumulates `weightGrad [O, C·k·k]` (and `biasGrad [O]`) when given (only
+    /// where `plan.directWeightGradient`), and writes `dx [n, C, H, W]` when given, from `x`, `dy [n, O, OH, OW]` and `weight [O, C·k·k]`.
+    /// Images spread over the lanes as in `forward`, each image's weight gradient (then its input
+    /// gradient, while its `dy` is in cache) in one pass of its lane: lane 0 accumulates into the
+    /// gradients, the others into partials added in lane order at the end (`Convolution`'s
+    /// scheme, so the bits depend on the lane count, as the `im2col` path's do). The transposed
+    /// weight goes to `plan.transposedWeightOffset` of `workspace`.
     @usableFromInline
-    static func inputGradient(_ dy: UnsafePointer<Float>, weight: UnsafePointer<Float>, plan: Convolution.Plan, batch n: Int,
-                              workspace: UnsafeMutablePointer<Float>, into dx: UnsafeMutablePointer<Float>) {
+    static func backward(_ x: UnsafePointer<Float>, gradOutput dy: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                         weightGrad: UnsafeMutablePointer<Float>?, biasGrad: UnsafeMutablePointer<Float>?,
+                         plan: Convolution.Plan, batch n: Int, workspace: UnsafeMutablePointer<Float>,
+                         gradInput dx: UnsafeMutablePointer<Float>?) {
         let g = plan.geometry, o = plan.outChannels, rows = g.columnRows, plane = g.outputPlane
-        precondition(FusedWinograd.available && plan.directInputGradient, "strided convolution: no direct input gradient for \(g) → \(o)")
+        precondition(FusedWinograd.available && plan.directInputGradient && (weightGrad == nil || plan.directWeightGradient),
+                     "strided convolution: no direct backward for \(g) → \(o)")
         let transposed = workspace + plan.transposedWeightOffset
-        Parallel.forEachChunk(rows, costPerItem: o) { _, ks in
-            for k in ks { for j in 0..<o { transposed[k * o + j] = weight[j * rows + k] } }
-        }
-        func run(_ lane: Int, _ images: Range<Int>) {
-            let scratch = workspace + lane * plan.laneScratch
-            for image in images {
-                masklab_strided_conv_input_gradient_image(dy + image * o * plane, transposed, g.channels, o, g.height, g.width,
-                                                          g.kernel, dx + image * g.channels * g.inputPlane, scratch)
+        if dx != nil {
+            Parallel.forEachChunk(rows, costPerItem: o) { _, ks in
+                for k in ks { for j in 0..<o { transposed[k * o + j] = weight[j * rows + k] } }
             }
         }
-        Convolution.inLanes(min(plan.lanes, n), batch: n, cost: plan.laneCost(batch: n, products: 1), run)
+        let lanes = min(plan.lanes, n)
+        let products = weightGrad != nil && dx != nil ? 2 : 1
+        Convolution.inLanes(lanes, batch: n, cost: plan.laneCost(batch: n, products: products)) { lane, images in
+            let scratch = workspace + lane * plan.laneScratch
+            let gradients = Convolution.laneGradients(plan, lane: lane, lanes: lanes, workspace: workspace,
+                                                      weightGrad: weightGrad, biasGrad: biasGrad)
+            for image in images {
+                let dyi = dy + image * o * plane, xi = x + image * g.channels * g.inputPlane
+                if let (dw, db) = gradients {
+                    masklab_strided_conv_weight_gradient_image(xi, dyi, g.channels, o, g.height, g.width, g.kernel, dw, scratch)
+                    if let db { Im2Col.sumChannels(dy, channels: o, plane: plane, images: image..<(image + 1), into: db) }
+                }
+                if let dx {
+                    masklab_strided_conv_input_gradient_image(dyi, transposed, g.channels, o, g.height, g.width, g.kernel,
+                                                              dx + image * g.channels * g.inputPlane, scratch)
+                }
+            }
+        }
+        Convolution.addLanePartials(plan, lanes: lanes, workspace: workspace, weightGrad: weightGrad, biasGrad: biasGrad)
     }
 }
