@@ -1,4 +1,5 @@
 import Foundation
+import TensorCore
 
 /// What a run's checkpoints record about the conditions the run trains under, so that a resumed
 /// run continues only under the same ones: the run's whole configuration (metadata `run_config`,
@@ -7,6 +8,10 @@ import Foundation
 ///
 /// On resume (`check`) any difference is refused, naming the key and both values; a checkpoint
 /// written before these records existed resumes, with a warning that they could not be checked.
+///
+/// They also record the kernels the process computed with (`kernel_set`, `KernelSet.text`). A
+/// resume under other kernels is not refused (the run is as valid), but warned about: from then
+/// on its bits differ from an uninterrupted run's.
 public struct RunConditions: Sendable {
     /// A run's configuration as its checkpoints record it, and how to tell another one from it.
     public struct Config: Sendable {
@@ -24,6 +29,8 @@ public struct RunConditions: Sendable {
 
     /// Metadata key of the configuration.
     public static let configKey = "run_config"
+    /// Metadata key of the kernel set.
+    public static let kernelsKey = "kernel_set"
     /// Metadata key prefix of the data fingerprints (then the split's name).
     public static let dataKeyPrefix = "data_fingerprint_"
     /// The splits fingerprinted, in the order they are checked.
@@ -33,10 +40,13 @@ public struct RunConditions: Sendable {
     public var config: Config?
     /// Split name ("train", "test", "validation") → fingerprint.
     public var data: [String: String]
+    /// The kernels this process computes with (nil: not recorded or checked).
+    public var kernels: KernelSet?
 
-    public init(config: Config?, data: [String: String]) {
+    public init(config: Config?, data: [String: String], kernels: KernelSet? = nil) {
         self.config = config
         self.data = data
+        self.kernels = kernels
     }
 
     /// The metadata entries a checkpoint of this run carries.
@@ -44,13 +54,15 @@ public struct RunConditions: Sendable {
         var out: [String: String] = [:]
         if let config { out[Self.configKey] = config.text }
         for (split, fingerprint) in data { out[Self.dataKeyPrefix + split] = fingerprint }
+        if let kernels { out[Self.kernelsKey] = kernels.text }
         return out
     }
 
     /// Checks the `metadata` of the checkpoint at `path` against this run: a recorded
-    /// configuration or data fingerprint that differs is refused. Returns the warning for a
-    /// checkpoint that records neither or only one of them (written before they were recorded).
-    public func check(_ metadata: [String: String], path: String) throws(CheckpointError) -> String? {
+    /// configuration or data fingerprint that differs is refused. Returns the warnings: for a
+    /// checkpoint that records neither or only one of them (written before they were recorded),
+    /// and for one written under other kernels (naming each and the variable that chooses it).
+    public func check(_ metadata: [String: String], path: String) throws(CheckpointError) -> [String] {
         var unchecked: [String] = []
         if let config {
             if let saved = metadata[Self.configKey] {
@@ -74,9 +86,24 @@ public struct RunConditions: Sendable {
         } else {
             unchecked.append("data")
         }
-        guard !unchecked.isEmpty else { return nil }
-        let what = unchecked.joined(separator: " and ")
-        return "\(path) does not record the run's \(what) (written by an earlier MaskLab): "
-            + "resuming without checking that \(unchecked.count > 1 ? "they are" : "it is") the same"
+        var warnings: [String] = []
+        if !unchecked.isEmpty {
+            let what = unchecked.joined(separator: " and ")
+            warnings.append("\(path) does not record the run's \(what) (written by an earlier MaskLab): "
+                            + "resuming without checking that \(unchecked.count > 1 ? "they are" : "it is") the same")
+        }
+        if let kernels, let saved = metadata[Self.kernelsKey] {
+            if let recorded = KernelSet(text: saved) {
+                let differences = kernels.differences(from: recorded)
+                if !differences.isEmpty {
+                    warnings.append("\(path) was written with other kernels (\(differences.joined(separator: "; "))): the run goes on, "
+                                    + "but from here its bits differ from an uninterrupted run's; resume with the kernels it started "
+                                    + "with to keep them")
+                }
+            } else {
+                warnings.append("\(path) records kernels this MaskLab cannot read (\"\(saved)\"): resuming without checking them")
+            }
+        }
+        return warnings
     }
 }

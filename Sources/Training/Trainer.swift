@@ -53,10 +53,11 @@ public final class Trainer {
     public var outputCheck: (() throws(TrainingError) -> Void)?
     /// What this run's checkpoints record and a resume checks (`RunConditions`): the caller's
     /// configuration, if given, and the data splits' fingerprints (computed at the first use).
-    public private(set) lazy var conditions = RunConditions(config: recordedConfig, data: Self.fingerprints(splits))
-    /// The warning of the last checkpoint loaded, when it could not be checked against this run's
-    /// conditions (written before checkpoints recorded them); nil when it was checked.
-    public private(set) var resumeWarning: String?
+    public private(set) lazy var conditions = RunConditions(config: recordedConfig, data: Self.fingerprints(splits), kernels: .current)
+    /// The warnings of the last checkpoint loaded (`RunConditions.check`): conditions it could not
+    /// be checked against (written before checkpoints recorded them), or other kernels than this
+    /// process's; empty when it matched in every respect.
+    public private(set) var resumeWarnings: [String] = []
 
     private let trainLoader: BatchLoader
     private let testLoader: BatchLoader
@@ -231,7 +232,7 @@ public final class Trainer {
         guard contents.seed == config.seed else {
             throw .invalidConfig("checkpoint \(url.path) was written with seed \(contents.seed), the config has \(config.seed)")
         }
-        do { resumeWarning = try conditions.check(contents.metadata, path: url.path) } catch { throw .checkpoint(error) }
+        do { resumeWarnings = try conditions.check(contents.metadata, path: url.path) } catch { throw .checkpoint(error) }
         for h in hooks {
             do { try h.restore(from: contents.hookState) } catch {
                 throw .checkpoint(.hookState(path: url.path, message: error.message))

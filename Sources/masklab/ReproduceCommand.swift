@@ -148,8 +148,10 @@ struct ReproduceCommand: ParsableCommand {
     /// by several binaries), or nil when the code and hardware match.
     static func expectation(origins: [RunOrigin], here: RunOrigin) -> String? {
         var reasons: [String] = []
-        if origins.contains(where: { $0.hardware != here.hardware }) {
-            reasons.append("the run ran on another CPU model or OpenBLAS kernel set, and bits match only on the same ones")
+        var differences: [String] = []
+        for origin in origins { for d in here.hardwareDifferences(from: origin) where !differences.contains(d) { differences.append(d) } }
+        if !differences.isEmpty {
+            reasons.append("the run ran on other hardware or kernels (\(differences.joined(separator: "; "))), and bits match only on the same ones")
         }
         if origins.contains(where: { $0.commit != here.commit }) {
             reasons.append("the run was made by another commit: a kernel changed since then gives other last bits")

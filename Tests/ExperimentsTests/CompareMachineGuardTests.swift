@@ -93,6 +93,24 @@ final class CompareMachineGuardTests: XCTestCase {
         XCTAssertFalse(message.contains("narrow-layer Winograd kernels differ"), "both ran fused: \(message)")
     }
 
+    /// `reproduce` says which part of the hardware differs and which variable chooses a kernel
+    /// switch (review item: its message named neither).
+    func testHardwareDifferencesNameThePartAndTheVariable() {
+        let xeon = RunOrigin(commit: "x", cpu: "Intel(R) Xeon(R) Processor", blas: "OpenBLAS 0.3.21 SkylakeX", winograd: "fused", strided: "direct")
+        XCTAssertEqual(xeon.hardwareDifferences(from: xeon), [])
+        var im2col = xeon
+        im2col.strided = "im2col"
+        XCTAssertEqual(xeon.hardwareDifferences(from: im2col), ["the stride-2 convolutions: im2col there, direct here (MASKLAB_DIRECT_STRIDED)"])
+        let epyc = RunOrigin(commit: "x", cpu: "AMD EPYC", blas: "OpenBLAS 0.3.21 Cooperlake", winograd: "chunked", strided: "im2col")
+        XCTAssertEqual(xeon.hardwareDifferences(from: epyc), [
+            "the CPU: AMD EPYC there, Intel(R) Xeon(R) Processor here",
+            "OpenBLAS: OpenBLAS 0.3.21 Cooperlake there, OpenBLAS 0.3.21 SkylakeX here (OPENBLAS_CORETYPE chooses its kernel set)",
+            "the narrow Winograd layers: chunked there, fused here (MASKLAB_FUSED_WINOGRAD)",
+            "the stride-2 convolutions: im2col there, direct here (MASKLAB_DIRECT_STRIDED)",
+        ])
+        XCTAssertEqual(xeon.hardwareDifferences(from: epyc).isEmpty, xeon.hardware == epyc.hardware)
+    }
+
     /// The narrow-layer Winograd kernels count as part of the machine: a run recorded without the
     /// `winograd:` line (before the fused kernel) or with `chunked` conflicts with one that would
     /// train here fused, and the message says how to run the chunked kernels.

@@ -62,7 +62,7 @@ final class RunConditionsTests: XCTestCase {
         // The same data, generated again (another "folder"): resumes.
         let resumed = try trainer(dir.url)
         XCTAssertEqual(try resumed.run(resume: true).summary.status, .completed)
-        XCTAssertNil(resumed.resumeWarning)
+        XCTAssertEqual(resumed.resumeWarnings, [])
     }
 
     func testResumingWithAnotherRecordedConfigurationIsRefused() throws {
@@ -86,12 +86,53 @@ final class RunConditionsTests: XCTestCase {
         let resumer = try trainer(old.url, config: record("A"))
         let result = try resumer.run(resume: true)
         XCTAssertEqual(result.history.map(\.withoutTimings), full.history.map(\.withoutTimings))
-        XCTAssertEqual(resumer.resumeWarning, "\(url.path) does not record the run's configuration and data (written by an earlier MaskLab): "
-                       + "resuming without checking that they are the same")
+        XCTAssertEqual(resumer.resumeWarnings, ["\(url.path) does not record the run's configuration and data (written by an earlier MaskLab): "
+                       + "resuming without checking that they are the same"])
         // Its next checkpoint records them.
         let metadata = try SafetensorsFile.read(from: url).metadata
         XCTAssertEqual(metadata[RunConditions.configKey], "A")
         XCTAssertEqual(metadata[RunConditions.dataKeyPrefix + "train"], Fixtures.splits().train.fingerprint)
+    }
+
+    /// Review item (session 29): a run resumed under another kernel setting went on without a
+    /// word. Checkpoints now record the kernel set; a resume under another one is warned about,
+    /// naming each part and its variable, and still trains (the run is as valid, its bits differ).
+    func testAResumeUnderOtherKernelsIsWarnedAboutNamingTheVariable() throws {
+        let here = KernelSet(blas: "SkylakeX", winograd: "fused", strided: "direct")
+        XCTAssertEqual(here.text, "blas SkylakeX, winograd fused, strided direct")
+        XCTAssertEqual(KernelSet(text: here.text), here)
+        for damaged in ["", "blas SkylakeX", "blas SkylakeX, winograd fused, strided", "blas A, blas B, strided direct",
+                        "blas SkylakeX, winograd fused, strided direct, extra x"] {
+            XCTAssertNil(KernelSet(text: damaged), damaged)
+        }
+        let conditions = RunConditions(config: nil, data: ["train": "f"], kernels: here)
+        XCTAssertEqual(conditions.metadata[RunConditions.kernelsKey], here.text)
+        XCTAssertEqual(try conditions.check([RunConditions.kernelsKey: here.text, RunConditions.dataKeyPrefix + "train": "f"], path: "c"), [])
+        let saved = KernelSet(blas: "Haswell", winograd: "fused", strided: "im2col")
+        let warnings = try conditions.check([RunConditions.kernelsKey: saved.text, RunConditions.dataKeyPrefix + "train": "f"], path: "c")
+        XCTAssertEqual(warnings, ["c was written with other kernels (blas Haswell in the checkpoint, SkylakeX here (OPENBLAS_CORETYPE); "
+                                  + "strided im2col in the checkpoint, direct here (MASKLAB_DIRECT_STRIDED)): the run goes on, but from "
+                                  + "here its bits differ from an uninterrupted run's; resume with the kernels it started with to keep them"])
+        XCTAssertEqual(try conditions.check([RunConditions.kernelsKey: "blas ?", RunConditions.dataKeyPrefix + "train": "f"], path: "c"),
+                       ["c records kernels this MaskLab cannot read (\"blas ?\"): resuming without checking them"])
+
+        // End to end, with the stride-2 switch (what MASKLAB_DIRECT_STRIDED=0 sets): the checkpoint
+        // records this process's set, and a resume with the switch turned warns and completes.
+        let dir = TemporaryDirectory()
+        try interrupted(dir.url)
+        XCTAssertEqual(try SafetensorsFile.read(from: dir.file("last.safetensors")).metadata[RunConditions.kernelsKey], KernelSet.current.text)
+        guard FusedWinograd.available else {
+            throw XCTSkip("no AVX-512 here: the kernel switches choose nothing, so the end-to-end half cannot turn one")
+        }
+        let wasOn = StridedConvolution.enabled
+        defer { StridedConvolution.enabled = wasOn }
+        StridedConvolution.enabled = !wasOn
+        let resumer = try trainer(dir.url)
+        XCTAssertEqual(try resumer.run(resume: true).summary.status, .completed)
+        XCTAssertEqual(resumer.resumeWarnings.count, 1)
+        XCTAssertTrue(resumer.resumeWarnings.first?.contains("strided \(wasOn ? "direct" : "im2col") in the checkpoint, "
+                                                              + "\(wasOn ? "im2col" : "direct") here (MASKLAB_DIRECT_STRIDED)") == true,
+                      "\(resumer.resumeWarnings)")
     }
 
     func testFingerprintsDependOnContentOnly() {

@@ -53,7 +53,7 @@ struct LevelTrainer {
             // The checkpoint of an interrupted level is checked (and its warning shown) before the folder is taken.
             try trainer.checkResume()
         } catch { throw .training(error) }
-        if let warning = trainer.resumeWarning { TrainingRun.warn(warning) }
+        for warning in trainer.resumeWarnings { TrainingRun.warn(warning) }
         // The lottery's own settings check (in `LotteryRun`) already vouches for what the level folder holds.
         let folder = try RunFolder.open(dir, commandLine: commandLine, results: RunLayout.results, holds: "a lottery level", reuse: .resume, choices: [], writer: "lottery")
         defer { folder.close() }

@@ -83,10 +83,10 @@ public struct Provenance: Codable, Sendable {
     }
 
     /// This process's narrow-layer Winograd kernels: "fused" or "chunked" (`winograd`).
-    static var winogradKernels: String { FusedWinograd.available && FusedWinograd.enabled ? "fused" : "chunked" }
+    static var winogradKernels: String { KernelSet.current.winograd }
 
     /// This process's stride-2 convolution kernels: "direct" or "im2col" (`strided`).
-    static var stridedKernels: String { FusedWinograd.available && StridedConvolution.enabled ? "direct" : "im2col" }
+    static var stridedKernels: String { KernelSet.current.strided }
 
     /// The words after the `strided:` value in `command.txt`.
     static func stridedExplanation(_ kernels: String) -> String {

@@ -57,6 +57,22 @@ public struct RunOrigin: Sendable, Equatable, CustomStringConvertible {
         "\(cpu) · \(blas)" + (winograd == "fused" ? " · fused Winograd" : "") + (strided == "direct" ? " · direct stride 2" : "")
     }
 
+    /// How `other`'s hardware differs from this one's, part by part, with what chooses each
+    /// kernel switch: e.g. ["the stride-2 convolutions: direct there, im2col here (MASKLAB_DIRECT_STRIDED)"].
+    /// Empty when `hardware` is the same.
+    public func hardwareDifferences(from other: RunOrigin) -> [String] {
+        var out: [String] = []
+        if other.cpu != cpu { out.append("the CPU: \(other.cpu) there, \(cpu) here") }
+        if other.blas != blas { out.append("OpenBLAS: \(other.blas) there, \(blas) here (OPENBLAS_CORETYPE chooses its kernel set)") }
+        if other.winograd != winograd {
+            out.append("the narrow Winograd layers: \(other.winograd) there, \(winograd) here (MASKLAB_FUSED_WINOGRAD)")
+        }
+        if other.strided != strided {
+            out.append("the stride-2 convolutions: \(other.strided) there, \(strided) here (MASKLAB_DIRECT_STRIDED)")
+        }
+        return out
+    }
+
     /// This process's `hardware` as a `command.txt` written here would record it: parsed back from
     /// `Provenance.text`'s lines, so that it compares equal to the recorded runs' whatever the
     /// CPU name holds (commas, spaces).

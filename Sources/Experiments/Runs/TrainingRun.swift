@@ -112,7 +112,7 @@ public enum TrainingRun {
                                   recordedConfig: config.checkpointRecord)
             if checkResume { try trainer.checkResume() }
         } catch { throw .training(error) }
-        if let warning = trainer.resumeWarning { warn(warning) }
+        for warning in trainer.resumeWarnings { warn(warning) }
 
         let folder = try open(layout, config: config, commandLine: commandLine, reuse: reuse)
         defer { folder.close() }
