@@ -41,8 +41,9 @@ public final class Conv2d: Layer {
         /// `im2col` + GEMM (`Convolution`).
         case im2col
         /// Stride 2: the forward and (with a multiple of 16 input channels) the input gradient
-        /// computed directly per block of 16 output pixels (`StridedConvolution`, AVX-512), the
-        /// weight gradient by `im2col` + GEMM.
+        /// computed directly per block of 16 output pixels (`StridedConvolution`, AVX-512), and
+        /// the weight gradient too where it has at most `StridedConvolution.maximumWeightGradient`
+        /// floats (else by `im2col` + GEMM).
         case stride2Direct
         /// Winograd F(2×2, 3×3) (`Winograd`).
         case winogradF2

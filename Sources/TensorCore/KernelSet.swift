@@ -6,9 +6,10 @@ import Darwin
 
 /// The kernels this process computes with where the choice changes the bits: OpenBLAS's kernel
 /// set (`BLASKernelChoice`), the narrow-layer Winograd kernel (`FusedWinograd`) and the stride-2
-/// convolution kernel (`StridedConvolution`). Two processes with the same command, seed, thread
-/// count and kernel set give the same bits; a run resumed under another set goes on correctly,
-/// but from then on its bits differ from an uninterrupted run's.
+/// convolution kernel (`StridedConvolution`). The bits of a run depend on it as on the code, the
+/// CPU model, the command, the seed and the thread count (`command.txt` records all of them);
+/// a run resumed under another set goes on correctly, but from then on its bits differ from an
+/// uninterrupted run's.
 ///
 /// Checkpoints record it (`text`, e.g. "blas SkylakeX, winograd fused, strided direct") and a
 /// resume compares it with the resuming process's (`differences`).

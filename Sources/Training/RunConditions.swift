@@ -98,7 +98,7 @@ public struct RunConditions: Sendable {
                 if !differences.isEmpty {
                     warnings.append("\(path) was written with other kernels (\(differences.joined(separator: "; "))): the run goes on, "
                                     + "but from here its bits differ from an uninterrupted run's; resume with the kernels it started "
-                                    + "with to keep them")
+                                    + "with (on a machine that has them) to keep them")
                 }
             } else {
                 warnings.append("\(path) records kernels this MaskLab cannot read (\"\(saved)\"): resuming without checking them")

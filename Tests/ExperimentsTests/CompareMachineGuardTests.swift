@@ -104,7 +104,8 @@ final class CompareMachineGuardTests: XCTestCase {
         let epyc = RunOrigin(commit: "x", cpu: "AMD EPYC", blas: "OpenBLAS 0.3.21 Cooperlake", winograd: "chunked", strided: "im2col")
         XCTAssertEqual(xeon.hardwareDifferences(from: epyc), [
             "the CPU: AMD EPYC there, Intel(R) Xeon(R) Processor here",
-            "OpenBLAS: OpenBLAS 0.3.21 Cooperlake there, OpenBLAS 0.3.21 SkylakeX here (OPENBLAS_CORETYPE chooses its kernel set)",
+            "OpenBLAS: OpenBLAS 0.3.21 Cooperlake there, OpenBLAS 0.3.21 SkylakeX here (OPENBLAS_CORETYPE chooses the kernel set; "
+                + "a version differs otherwise)",
             "the narrow Winograd layers: chunked there, fused here (MASKLAB_FUSED_WINOGRAD)",
             "the stride-2 convolutions: im2col there, direct here (MASKLAB_DIRECT_STRIDED)",
         ])

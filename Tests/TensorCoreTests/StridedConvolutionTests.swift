@@ -73,18 +73,17 @@ final class StridedConvolutionTests: XCTestCase {
     private func backward(_ t: Inputs, dy: [Float], plan: Convolution.Plan, n: Int) -> (dw: [Float], db: [Float], dx: [Float]) {
         let g = plan.geometry, o = plan.outChannels
         let workspace = GuardedStorage(count: plan.workspaceCount, filling: .nan)
-        let dws = TensorStorage(count: o * g.columnRows), dbs = TensorStorage(count: o)
+        let dws = GuardedStorage(count: o * g.columnRows, filling: 0.25), dbs = GuardedStorage(count: o, filling: 0.25)
         let dxs = GuardedStorage(count: n * g.channels * g.inputPlane, filling: .nan)
-        dws.base.update(repeating: 0.25, count: o * g.columnRows)
-        dbs.base.update(repeating: 0.25, count: o)
         t.x.withUnsafeBufferPointer { x in t.weight.withUnsafeBufferPointer { w in dy.withUnsafeBufferPointer { d in
             Convolution.backward(x.baseAddress!, gradOutput: d.baseAddress!, weight: w.baseAddress!, weightGrad: dws.base,
                                  biasGrad: dbs.base, plan: plan, batch: n, workspace: workspace.base, gradInput: dxs.base)
         } } }
         workspace.assertIntact("the workspace")
         dxs.assertIntact("dx")
-        return (Array(UnsafeBufferPointer(start: dws.base, count: o * g.columnRows)), Array(UnsafeBufferPointer(start: dbs.base, count: o)),
-                dxs.values)
+        dws.assertIntact("dw")
+        dbs.assertIntact("db")
+        return (dws.values, dbs.values, dxs.values)
     }
 
     /// `dx[c][2i + ky − p][2j + kx − p] += Σ_o w[o][c][ky][kx] · dy[o][i][j]`, in double.
@@ -139,7 +138,8 @@ final class StridedConvolutionTests: XCTestCase {
 
     /// The direct backward against the definition in double precision and the im2col path:
     /// dx to 1e-5 of the largest |dx|, dw and db to 1e-6 of the sum of their terms' magnitudes;
-    /// dx the same bits on one lane and two, dw and db the same bits from run to run. Where the
+    /// dx the same bits on one lane and two, dw and db the same bits from run to run; a two-lane
+    /// plan called with one image; sentinels after every output. Where the
     /// input has fewer than a multiple of 16 channels, only the forward is direct; where the
     /// weight gradient is larger than `maximumWeightGradient` (64→128 at 3×3), it runs on the
     /// im2col path: the gradients are that path's bits then.
@@ -178,6 +178,14 @@ final class StridedConvolutionTests: XCTestCase {
             let again = backward(x, dy: dy, plan: p, n: t.n)
             XCTAssertEqual(again.dw.map(\.bitPattern), fast.dw.map(\.bitPattern), "case \(index): dw changed between runs")
             XCTAssertEqual(again.db.map(\.bitPattern), fast.db.map(\.bitPattern), "case \(index): db changed between runs")
+            // A two-lane plan given a smaller batch (one image: the lanes are clamped when called).
+            let first = Case(c: t.c, o: t.o, h: t.h, w: t.w, k: t.k, n: 1)
+            let firstDy = Array(dy.prefix(t.o * (t.h / 2) * (t.w / 2)))
+            let single = backward(x, dy: firstDy, plan: p, n: 1)
+            let singleExact = referenceParameterGradients(first, x: Array(x.x.prefix(t.c * t.h * t.w)), dy: firstDy)
+            assertGradient(single.dw, singleExact.dw, scale: singleExact.dwScale, "case \(index) \(t), one image on a two-lane plan: dw")
+            XCTAssertEqual(single.dx.map(\.bitPattern), Array(fast.dx.prefix(t.c * t.h * t.w)).map(\.bitPattern),
+                           "case \(index): one image on a two-lane plan, dx")
         }
     }
 
@@ -196,9 +204,7 @@ final class StridedConvolutionTests: XCTestCase {
             let both = backward(x, dy: dy, plan: p, n: t.n)
             let g = p.geometry
             let workspace = GuardedStorage(count: p.workspaceCount, filling: .nan)
-            let dws = TensorStorage(count: t.o * g.columnRows), dbs = TensorStorage(count: t.o)
-            dws.base.update(repeating: 0.25, count: t.o * g.columnRows)
-            dbs.base.update(repeating: 0.25, count: t.o)
+            let dws = GuardedStorage(count: t.o * g.columnRows, filling: 0.25), dbs = GuardedStorage(count: t.o, filling: 0.25)
             let dxs = GuardedStorage(count: t.n * t.c * g.inputPlane, filling: .nan)
             x.x.withUnsafeBufferPointer { xp in x.weight.withUnsafeBufferPointer { w in dy.withUnsafeBufferPointer { d in
                 Convolution.backward(xp.baseAddress!, gradOutput: d.baseAddress!, weight: w.baseAddress!, weightGrad: dws.base,
@@ -208,8 +214,10 @@ final class StridedConvolutionTests: XCTestCase {
             } } }
             workspace.assertIntact("the workspace")
             dxs.assertIntact("dx")
-            XCTAssertEqual(Array(UnsafeBufferPointer(start: dws.base, count: t.o * g.columnRows)).map(\.bitPattern), both.dw.map(\.bitPattern), "\(t)")
-            XCTAssertEqual(Array(UnsafeBufferPointer(start: dbs.base, count: t.o)).map(\.bitPattern), both.db.map(\.bitPattern), "\(t)")
+            dws.assertIntact("dw")
+            dbs.assertIntact("db")
+            XCTAssertEqual(dws.values.map(\.bitPattern), both.dw.map(\.bitPattern), "\(t)")
+            XCTAssertEqual(dbs.values.map(\.bitPattern), both.db.map(\.bitPattern), "\(t)")
             XCTAssertEqual(dxs.values.map(\.bitPattern), both.dx.map(\.bitPattern), "\(t)")
         }
     }

@@ -112,7 +112,8 @@ final class RunConditionsTests: XCTestCase {
         let warnings = try conditions.check([RunConditions.kernelsKey: saved.text, RunConditions.dataKeyPrefix + "train": "f"], path: "c")
         XCTAssertEqual(warnings, ["c was written with other kernels (blas Haswell in the checkpoint, SkylakeX here (OPENBLAS_CORETYPE); "
                                   + "strided im2col in the checkpoint, direct here (MASKLAB_DIRECT_STRIDED)): the run goes on, but from "
-                                  + "here its bits differ from an uninterrupted run's; resume with the kernels it started with to keep them"])
+                                  + "here its bits differ from an uninterrupted run's; resume with the kernels it started with (on a machine "
+                                  + "that has them) to keep them"])
         XCTAssertEqual(try conditions.check([RunConditions.kernelsKey: "blas ?", RunConditions.dataKeyPrefix + "train": "f"], path: "c"),
                        ["c records kernels this MaskLab cannot read (\"blas ?\"): resuming without checking them"])
 

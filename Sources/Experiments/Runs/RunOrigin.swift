@@ -39,11 +39,14 @@ public struct RunOrigin: Sendable, Equatable, CustomStringConvertible {
                   strided: values["strided"].flatMap { $0.split(separator: " ").first.map(String.init) } ?? "im2col")
     }
 
-    /// The current process's origin.
+    /// The current process's origin, its machine, CPU and kernels parsed back from
+    /// `Provenance.text`'s lines as a `command.txt` written here would record them (so that they
+    /// compare equal to recorded runs' whatever the CPU name holds: commas, spaces).
     public static var current: RunOrigin {
         let p = Provenance.current()
-        return RunOrigin(commit: p.commit + (p.dirty ? " (with uncommitted changes)" : ""), machine: "\(p.machine), \(p.cpu), \(p.cores) cores",
-                         cpu: p.cpu, blas: p.blas, winograd: p.winograd ?? "chunked", strided: p.strided ?? "im2col")
+        var origin = RunOrigin(invocation: "command: masklab\n" + p.text)
+        origin.commit = p.commit + (p.dirty ? " (with uncommitted changes)" : "")
+        return origin
     }
 
     /// The invocation blocks of a `command.txt`, latest first.
@@ -63,7 +66,9 @@ public struct RunOrigin: Sendable, Equatable, CustomStringConvertible {
     public func hardwareDifferences(from other: RunOrigin) -> [String] {
         var out: [String] = []
         if other.cpu != cpu { out.append("the CPU: \(other.cpu) there, \(cpu) here") }
-        if other.blas != blas { out.append("OpenBLAS: \(other.blas) there, \(blas) here (OPENBLAS_CORETYPE chooses its kernel set)") }
+        if other.blas != blas {
+            out.append("OpenBLAS: \(other.blas) there, \(blas) here (OPENBLAS_CORETYPE chooses the kernel set; a version differs otherwise)")
+        }
         if other.winograd != winograd {
             out.append("the narrow Winograd layers: \(other.winograd) there, \(winograd) here (MASKLAB_FUSED_WINOGRAD)")
         }
@@ -73,13 +78,8 @@ public struct RunOrigin: Sendable, Equatable, CustomStringConvertible {
         return out
     }
 
-    /// This process's `hardware` as a `command.txt` written here would record it: parsed back from
-    /// `Provenance.text`'s lines, so that it compares equal to the recorded runs' whatever the
-    /// CPU name holds (commas, spaces).
-    public static var currentHardware: String {
-        let p = Provenance.current()
-        return RunOrigin(invocation: "command: masklab\n" + p.text).hardware
-    }
+    /// This process's `hardware` as a `command.txt` written here would record it (`current`).
+    public static var currentHardware: String { current.hardware }
 
     /// The distinct `hardware` of every invocation in a `command.txt` (a run resumed on another
     /// machine has more than one), latest first.

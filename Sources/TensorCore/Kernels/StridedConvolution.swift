@@ -23,9 +23,11 @@ import Darwin
 /// transposed 16 rows at a time in registers, outer products added four output channels at a
 /// time). Larger weight gradients stay on the `im2col` path.
 ///
-/// Images spread over the plan's lanes; each image's output depends on its values only (the sum
-/// over `c·k·k` ascending), so it does not depend on the thread count. The kernel's reference is that path and the double-precision
-/// `Reference.convolutionForward` (tests compare all three). On a CPU without AVX-512, or with
+/// Images spread over the plan's lanes. Each image's output and input gradient depend on its
+/// values only (the sums in a fixed order), so they do not depend on the thread count; the weight
+/// and bias gradients sum each lane's images into its own partial, added in lane order, so they
+/// are bit-identical run to run for a fixed lane count. The kernels' references are the `im2col`
+/// path and the double-precision definition (tests compare all three). On a CPU without AVX-512, or with
 /// `MASKLAB_DIRECT_STRIDED=0`, plans do not choose it.
 public enum StridedConvolution {
     private static let switchedOn = Atomic<Bool>(StridedConvolution.initiallyOn())
