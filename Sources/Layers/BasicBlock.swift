@@ -132,7 +132,7 @@ public final class BasicBlock: Layer {
     }
 
     // g = dy·[y > 0];  dh2 = bn2.backward(g) → conv2 → bn1 (ReLU inside, in place) → conv1 = dx;
-    // projection: dhs = bns.backward(g) → convs, dx += that;  identity: dx += g
+    // projection: dhs = bns.backward(g) → convs, dx += that;  identity: dx += g (conv1's dx epilogue)
     public func backward(_ dy: Tensor) -> Tensor {
         precondition(dy.shape == last.shape, "BasicBlock \(conv1.weight.module): gradient \(dy.shape) does not match the last output \(last.shape) (an inference forward keeps none)")
         let n = dy.shape[0], c = dy.shape[1], s = dy.shape.rowSize / c
@@ -160,13 +160,18 @@ public final class BasicBlock: Layer {
         }
         var d = LayerClock.backward(clockSlots.conv2) { conv2.backward(dh) }
         d = LayerClock.backward(clockSlots.bn1) { bn1.backward(d) }
-        let dx = LayerClock.backward(clockSlots.conv1) { conv1.backward(d) }   // conv1's buffer; the shortcut's gradient is added in place
+        // conv1's buffer; the shortcut's gradient is added in place: the identity's dy·[y > 0] by
+        // conv1's input-gradient epilogue (as each image is written, with the Winograd lowerings),
+        // the projection's after its own backward.
+        let identity = shortcut == nil && computesInputGradient
+        let dx = LayerClock.backward(clockSlots.conv1) {
+            conv1.backward(d, inputGradientEpilogue: identity ? OutputEpilogue(residual: UnsafePointer(dy.pointer),
+                                                                             residualMask: UnsafePointer(last.pointer)) : .none)
+        }
         if let (conv, bn) = shortcut {
             LayerClock.backward(clockSlots.output) { bn.inputGradient(dy, reluOutput: last, into: dh) }   // dh2 is consumed: reuse its buffer
             let ds = LayerClock.backward(clockSlots.shortcut) { conv.backward(dh) }
             if computesInputGradient { LayerClock.backward(clockSlots.output) { Elementwise.add(dx, ds, into: dx) } }
-        } else if computesInputGradient {
-            LayerClock.backward(clockSlots.output) { Elementwise.addMasked(dy, where: last, into: dx) }
         }
         return dx
     }

@@ -184,7 +184,21 @@ public final class Conv2d: Layer {
 
     // per chunk: dycols (O, nb·S) = pack(dy);  db += Σ dy;  cols = im2col(x);
     // dW (O, I·K·K) += dycols · colsᵀ;  dcols (I·K·K, nb·S) = Wᵀ · dycols;  dx = col2im(dcols)
-    public func backward(_ dy: Tensor) -> Tensor {
+    public func backward(_ dy: Tensor) -> Tensor { backward(dy, inputGradientEpilogue: .none) }
+
+    /// The backward with `inputGradientEpilogue` applied to the input gradient: by the Winograd
+    /// lowerings as each image or chunk is written (in cache), by the others in a pass after.
+    /// `BasicBlock` adds its identity shortcut's gradient this way.
+    public func backward(_ dy: Tensor, inputGradientEpilogue: OutputEpilogue) -> Tensor {
+        let dx = gradients(dy, inputGradientEpilogue: inputGradientEpilogue)
+        if computesInputGradient && !inputGradientEpilogue.isNone && lowering != .winogradF2 && lowering != .winogradF2Fused {
+            inputGradientEpilogue.apply(dx.pointer, channels: geometry.channels, plane: geometry.inputPlane,
+                                        images: 0..<dy.shape[0], spread: true)
+        }
+        return dx
+    }
+
+    private func gradients(_ dy: Tensor, inputGradientEpilogue: OutputEpilogue) -> Tensor {
         let n = dy.shape[0], o = outChannels, rows = geometry.columnRows, plane = geometry.outputPlane
         precondition(n == input.shape[0] && dy.count == n * o * plane, "Conv2d \(weight.name): gradient \(dy.shape) does not match the last output")
         // Weight and bias gradients are skipped together, only when neither is wanted.
@@ -211,7 +225,8 @@ public final class Conv2d: Layer {
         }
         if let wp = winogradPlan {
             Winograd.backward(input.pointer, gradOutput: dy.pointer, weight: w, weightGrad: dw, biasGrad: db,
-                              plan: wp, batch: n, workspace: workspace.base, gradInput: computesInputGradient ? dx.pointer : nil)
+                              plan: wp, batch: n, workspace: workspace.base, gradInput: computesInputGradient ? dx.pointer : nil,
+                              inputGradientEpilogue: inputGradientEpilogue)
             return dx
         }
         Convolution.backward(input.pointer, gradOutput: dy.pointer, weight: w, weightGrad: dw, biasGrad: db,

@@ -175,6 +175,56 @@ final class ConvolutionGradientTests: XCTestCase {
         }
     }
 
+    /// The identity shortcut's gradient added by the input-gradient epilogue (`BasicBlock`) gives
+    /// the same bits as the separate `Elementwise.addMasked` pass after the backward, for every
+    /// training lowering: fused F(2×2) (16 channels, 32×32), unfused F(2×2) (64 channels, 8×8,
+    /// and 16 channels with the fused kernel off), F(4×4) (64 channels, 16×16) and im2col
+    /// (F(2×2) off), each on 2 threads (lanes) and 1.
+    func testInputGradientEpilogueEqualsTheSeparateMaskedAdd() {
+        struct Case { let c: Int, h: Int, winograd: Bool, f4: Bool, fused: Bool, expected: Conv2d.Lowering? }
+        let cases = [Case(c: 16, h: 32, winograd: true, f4: true, fused: true, expected: FusedWinograd.available ? .winogradF2Fused : .winogradF2),
+                     Case(c: 64, h: 8, winograd: true, f4: false, fused: true, expected: .winogradF2),
+                     Case(c: 16, h: 16, winograd: true, f4: true, fused: false, expected: .winogradF2),
+                     Case(c: 64, h: 16, winograd: true, f4: true, fused: true, expected: .winogradF4),
+                     Case(c: 16, h: 8, winograd: false, f4: false, fused: true, expected: .im2col)]
+        let wasFused = FusedWinograd.enabled
+        defer { FusedWinograd.enabled = wasFused; Parallel.setThreads(2) }
+        for threads in [2, 1] {
+            Parallel.setThreads(threads)
+            for t in cases {
+                FusedWinograd.enabled = t.fused
+                let b = ParameterBuilder()
+                let workspace = ConvolutionWorkspace()
+                workspace.winograd = t.winograd
+                workspace.winogradF4Training = t.f4
+                let conv = Conv2d("conv", t.c, t.c, kernel: 3, padding: 1, bias: false, workspace: workspace, builder: b)
+                let store = b.finish()
+                store.initialise(streams: RandomStreams(seed: 21))
+                let shape = Shape(4, t.c, t.h, t.h)
+                _ = conv.prepare(input: shape)
+                XCTAssertEqual(conv.lowering, t.expected, "\(t.c) channels at \(t.h)×\(t.h)")
+                let xs = TensorStorage(count: shape.count), gs = TensorStorage(count: shape.count)
+                let ys = TensorStorage(count: shape.count), shortcut = TensorStorage(count: shape.count)
+                let rng = RandomStream(seed: 22)
+                for i in 0..<xs.count {
+                    xs.base[i] = rng.uniform(-1, 1); gs.base[i] = rng.uniform(-1, 1)
+                    ys.base[i] = rng.uniform(-1, 1) < 0 ? 0 : rng.uniform(0, 1); shortcut.base[i] = rng.uniform(-1, 1)
+                }
+                _ = conv.forward(xs.tensor(shape), mode: .training)
+                store.zeroGradients()
+                let plain = conv.backward(gs.tensor(shape))
+                Elementwise.addMasked(shortcut.tensor(shape), where: ys.tensor(shape), into: plain)
+                let expected = plain.toArray(), expectedDW = conv.weight.grad.toArray()
+                store.zeroGradients()
+                let epilogue = OutputEpilogue(residual: UnsafePointer(shortcut.base), residualMask: UnsafePointer(ys.base))
+                let fused = conv.backward(gs.tensor(shape), inputGradientEpilogue: epilogue).toArray()
+                XCTAssertEqual(fused.map(\.bitPattern), expected.map(\.bitPattern), "\(conv.lowering), \(threads) threads: dx")
+                XCTAssertEqual(conv.weight.grad.toArray().map(\.bitPattern), expectedDW.map(\.bitPattern), "\(conv.lowering): dw")
+                XCTAssertGreaterThan(ys.tensor(shape).toArray().filter { $0 <= 0 }.count, shape.count / 4, "a quarter or more of the positions are masked out")
+            }
+        }
+    }
+
     /// Two runs of the same Winograd layer on 2 threads (two lanes of four one-image chunks — a
     /// 32×32 map fills a chunk — with the weight transforms and the lane sum spread over the threads) give bit-identical outputs and
     /// gradients: the split depends only on the sizes, never on timing.

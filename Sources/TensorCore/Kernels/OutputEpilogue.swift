@@ -10,6 +10,11 @@
 ///     v = v + ra[o]·r + rb[o]            (when `residual` is given; ra = 1, rb = 0 when absent)
 ///     v = v < 0 ? 0 : v                  (when `relu`)
 ///
+/// With `residualMask` (a tensor of the output's layout, no residual scale or shift), the
+/// residual is added only where the mask is positive, `v = v + (m > 0 ? r : 0)`: the identity
+/// shortcut's gradient `dx += dy·[y > 0]` (`Elementwise.addMasked`, the same operations) added to
+/// a convolution's input gradient as it is written.
+///
 /// with `r` the residual tensor at the output's own position (same layout as the output). The
 /// operations and their order are those of `Normalization.affine`, so the fused forward writes
 /// the same bits as the product followed by that separate pass (tests check it bit for bit).
@@ -21,11 +26,17 @@ public struct OutputEpilogue {
     /// affine map (`residualScale`, `residualShift`, identity when nil).
     public var residual: UnsafePointer<Float>?
     public var residualScale: UnsafePointer<Float>?, residualShift: UnsafePointer<Float>?
+    /// Where given, the residual is added only where this tensor (the output's layout) is > 0.
+    public var residualMask: UnsafePointer<Float>?
     public var relu: Bool
 
     public init(scale: UnsafePointer<Float>? = nil, shift: UnsafePointer<Float>? = nil, residual: UnsafePointer<Float>? = nil,
-                residualScale: UnsafePointer<Float>? = nil, residualShift: UnsafePointer<Float>? = nil, relu: Bool = false) {
+                residualScale: UnsafePointer<Float>? = nil, residualShift: UnsafePointer<Float>? = nil,
+                residualMask: UnsafePointer<Float>? = nil, relu: Bool = false) {
         precondition((scale == nil) == (shift == nil), "output epilogue: scale and shift go together")
+        precondition(residualMask == nil || (residual != nil && residualScale == nil && residualShift == nil),
+                     "output epilogue: a residual mask needs a residual without scale or shift")
+        self.residualMask = residualMask
         self.scale = scale
         self.shift = shift
         self.residual = residual
@@ -42,7 +53,7 @@ public struct OutputEpilogue {
 
     /// The coefficients of output channel `o`.
     func channel(_ o: Int) -> Channel {
-        Channel(affine: scale != nil, a: scale?[o] ?? 1, b: shift?[o] ?? 0, residual: residual,
+        Channel(affine: scale != nil, a: scale?[o] ?? 1, b: shift?[o] ?? 0, residual: residual, mask: residualMask,
                 ra: residualScale?[o] ?? 1, rb: residualShift?[o] ?? 0, relu: relu)
     }
 
@@ -51,11 +62,13 @@ public struct OutputEpilogue {
         let affine: Bool
         let a: Float, b: Float
         let residual: UnsafePointer<Float>?
+        let mask: UnsafePointer<Float>?
         let ra: Float, rb: Float
         let relu: Bool
 
-        init(affine: Bool, a: Float, b: Float, residual: UnsafePointer<Float>?, ra: Float, rb: Float, relu: Bool) {
-            (self.affine, self.a, self.b, self.residual, self.ra, self.rb, self.relu) = (affine, a, b, residual, ra, rb, relu)
+        init(affine: Bool, a: Float, b: Float, residual: UnsafePointer<Float>?, mask: UnsafePointer<Float>?, ra: Float, rb: Float,
+             relu: Bool) {
+            (self.affine, self.a, self.b, self.residual, self.mask, self.ra, self.rb, self.relu) = (affine, a, b, residual, mask, ra, rb, relu)
         }
 
         /// Applies the epilogue in place to `count` output values starting at element `at` of
@@ -63,12 +76,18 @@ public struct OutputEpilogue {
         /// the operations of `Normalization.affine` in its order.
         @inline(__always)
         func apply(_ y: UnsafeMutablePointer<Float>, count: Int, at: Int) {
-            let r = residual.map { $0 + at }
+            let r = residual.map { $0 + at }, m = mask.map { $0 + at }
             var j = 0
             while j + 8 <= count {
                 var v = Normalization.load(y + j)
                 if affine { v = v * a + b }
-                if let r { v = v + Normalization.load(r + j) * ra + rb }
+                if let r, let m {
+                    var g = Normalization.load(r + j)
+                    g.replace(with: 0, where: .!(Normalization.load(m + j) .> 0))
+                    v = v + g
+                } else if let r {
+                    v = v + Normalization.load(r + j) * ra + rb
+                }
                 if relu { v.replace(with: 0, where: v .< 0) }
                 Normalization.store(v, y + j)
                 j += 8
@@ -76,7 +95,7 @@ public struct OutputEpilogue {
             while j < count {
                 var v = y[j]
                 if affine { v = v * a + b }
-                if let r { v = v + r[j] * ra + rb }
+                if let r, let m { v = v + (m[j] > 0 ? r[j] : 0) } else if let r { v = v + r[j] * ra + rb }
                 y[j] = relu && v < 0 ? 0 : v
                 j += 1
             }
@@ -103,6 +122,7 @@ extension OutputEpilogue {
     /// For a linear layer's output `y [rows, O]` (channels along the row): `y[i, j] += bias[j]`
     /// when a bias is given, then the epilogue, on rows `rows`, spread over the threads.
     public func applyRows(_ y: UnsafeMutablePointer<Float>, rows: Range<Int>, columns o: Int, bias: UnsafePointer<Float>?) {
+        precondition(residualMask == nil, "output epilogue: a residual mask on a linear layer's rows is not supported")
         let a = scale, b = shift, relu = relu
         let r = residual, ra = residualScale, rb = residualShift
         Parallel.forEachChunk(rows.count, costPerItem: o) { _, part in

@@ -127,11 +127,12 @@ public enum Winograd {
     /// Backward: accumulates `weightGrad [O, C, 3, 3]` (and `biasGrad [O]`) and writes `dx
     /// [n, C, H, W]` when given. `x` is the forward's input (its transform is recomputed).
     /// Without `weightGrad` (then no `biasGrad` either) only `dx` is computed: no input
-    /// transform, no `dU` products.
+    /// transform, no `dU` products. `inputGradientEpilogue` is applied to `dx` as each image
+    /// (fused) or chunk (unfused) is written, while it is in cache.
     public static func backward(_ x: UnsafePointer<Float>, gradOutput dy: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                 weightGrad: UnsafeMutablePointer<Float>?, biasGrad: UnsafeMutablePointer<Float>?,
                                 plan: Plan, batch n: Int, workspace: UnsafeMutablePointer<Float>,
-                                gradInput dx: UnsafeMutablePointer<Float>?) {
+                                gradInput dx: UnsafeMutablePointer<Float>?, inputGradientEpilogue: OutputEpilogue = .none) {
         precondition(weightGrad != nil || biasGrad == nil, "Winograd backward: a bias gradient without the weight gradient")
         if weightGrad == nil && dx == nil { return }
         let u = workspace, o = plan.outChannels, c = plan.channels
@@ -145,7 +146,9 @@ public enum Winograd {
                 finishWeightGradient(dy, plan: plan, batch: n, lanes: lanes, workspace: workspace,
                                      weightGrad: weightGrad, biasGrad: biasGrad)
             }
-            if let dx { fusedInputGradient(dy, weight: weight, plan: plan, batch: n, workspace: workspace, into: dx) }
+            if let dx {
+                fusedInputGradient(dy, weight: weight, plan: plan, batch: n, workspace: workspace, epilogue: inputGradientEpilogue, into: dx)
+            }
             return
         }
         transformWeights(weight, plan: plan, into: u)   // the unfused dx's products read U; the fused path flips W itself
@@ -169,6 +172,7 @@ public enum Winograd {
                     GEMM.multiply(transA: true, m: c, n: tc, k: o, a: u + xi * o * c, b: dm + xi * o * tc, c: v + xi * c * tc)
                 }
                 transformInputGradient(v, plan: plan, images: images, buffers: buffers, into: dx)
+                inputGradientEpilogue.apply(dx, channels: c, plane: plan.height * plan.width, images: images)
             }
         }
         guard let weightGrad else { return }
@@ -190,14 +194,15 @@ public enum Winograd {
 
     /// `dx [n, C, H, W]` of a fused plan: the fused kernel on `dy` with the filters flipped and
     /// transposed (`W′[c, o] = flip(W[o, c])`, `[C, O, 3, 3]`) and transformed, written after the
-    /// lanes' scratch, which the kernel then reuses.
+    /// lanes' scratch, which the kernel then reuses; `epilogue` on each image of `dx` as it is written.
     static func fusedInputGradient(_ dy: UnsafePointer<Float>, weight: UnsafePointer<Float>, plan: Plan, batch n: Int,
-                                   workspace: UnsafeMutablePointer<Float>, into dx: UnsafeMutablePointer<Float>) {
+                                   workspace: UnsafeMutablePointer<Float>, epilogue: OutputEpilogue,
+                                   into dx: UnsafeMutablePointer<Float>) {
         let o = plan.outChannels, c = plan.channels
         let flipped = workspace + plan.transformedWeights + plan.lanes * plan.laneScratch, transformed = flipped + 9 * o * c
         WinogradF4.flipFilters(weight, outChannels: o, channels: c, into: flipped)
         transformWeights(flipped, filters: o * c, into: transformed)
-        FusedWinograd.forward(dy, transformed: transformed, bias: nil, epilogue: .none, channels: o, outChannels: c,
+        FusedWinograd.forward(dy, transformed: transformed, bias: nil, epilogue: epilogue, channels: o, outChannels: c,
                               height: plan.height, width: plan.width, batch: n, lanes: plan.lanes,
                               scratch: workspace + plan.transformedWeights, scratchStride: plan.laneScratch, into: dx)
     }
