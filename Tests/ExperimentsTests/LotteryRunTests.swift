@@ -234,6 +234,7 @@ final class LotteryRunTests: XCTestCase {
             XCTAssertThrowsError(try LotteryRun.run(c, dataRoot: data.url, layout: layout, commandLine: ["test"])) { e in
                 XCTAssertTrue("\(e)".contains("level 1 trained again does not reproduce its committed records"), "\(e)")
                 XCTAssertTrue("\(e)".contains("level.json: 1 row × 12 columns, DIFFERENT"), "\(e)")
+                XCTAssertTrue("\(e)".contains("records this machine's CPU and kernels"), "the same machine: the difference lies elsewhere: \(e)")
             }
             XCTAssertEqual(TemporaryFolders.registered, [], "\(reset): also when the records differ")
             XCTAssertFalse(fm.fileExists(atPath: LotteryLayout.mask(layout.level(2)).path), "\(reset): no level-2 mask from unverified weights")
@@ -326,5 +327,22 @@ final class LotteryRunTests: XCTestCase {
         XCTAssertThrowsError(try LotteryRun.run(wrong, dataRoot: data.url, layout: LotteryLayout(directory: c.url), commandLine: ["test"])) { e in
             XCTAssertTrue("\(e)".contains("does not fit") && "\(e)".contains("fc1.weight: mask [16, 784], model [8, 784]"), "\(e)")
         }
+    }
+
+    /// The retraining's refusal names what differs from the level's recorded hardware and the
+    /// variable that chooses it, for every invocation of its `command.txt`, each once.
+    func testTheRetrainingRefusalNamesTheHardwareDifferenceAndItsVariable() {
+        let here = RunOrigin(commit: "abc", cpu: "Intel Xeon", blas: "OpenBLAS 0.3.21 SkylakeX", winograd: "fused", strided: "im2col")
+        let block = "command: masklab lottery\ncommit: def\nmachine: Linux 6.1 x86_64, Intel Xeon, 2 cores\nblas: OpenBLAS 0.3.21 SkylakeX\n"
+            + "winograd: fused\nstrided: direct (MASKLAB_DIRECT_STRIDED)\n"
+        let twice = block + "\n" + RunFolder.earlierInvocation + "\n" + block
+        XCTAssertEqual(LotteryRun.hardwareHint(recorded: twice, here: here),
+                       "the stride-2 convolutions: direct there, im2col here (MASKLAB_DIRECT_STRIDED)")
+        var same = here
+        same.strided = "direct"
+        let hint = LotteryRun.hardwareHint(recorded: block, here: same)
+        XCTAssertTrue(hint.hasPrefix("its command.txt records this machine's CPU and kernels"), hint)
+        XCTAssertTrue(hint.contains("commit abc here"), hint)
+        XCTAssertEqual(LotteryRun.hardwareHint(recorded: nil, here: here), "its command.txt is missing, so they are unknown")
     }
 }

@@ -324,12 +324,30 @@ public enum LotteryRun {
         guard comparisons.allSatisfy(\.identical), missing.isEmpty else {
             TemporaryFolders.remove(temporary)
             let first = comparisons.first { !$0.identical }?.line ?? "\(missing.joined(separator: " and ")) not compared"
+            let recorded = [dir.appendingPathComponent(RunLayout.commandFile), layout.command]
+                .lazy.compactMap { try? String(contentsOf: $0, encoding: .utf8) }.first
             throw .config(path: dir.path, message: "level \(l) trained again does not reproduce its committed records (\(first)); level \(l + 1)'s "
-                + "mask would differ from the one the chain's machine prunes. Extend the chain where level \(l)'s checkpoint is, or on the CPU "
-                + "model and OpenBLAS kernel set its command.txt names (set OPENBLAS_CORETYPE)")
+                + "mask would differ from the one the chain's machine prunes. Extend the chain where level \(l)'s checkpoint is, or where "
+                + "its hardware and kernels are: " + hardwareHint(recorded: recorded, here: RunOrigin.current))
         }
         log("level \(l) trained again: \(comparisons.reduce(0) { $0 + $1.values }) values identical to its committed records")
         return .weights(temporary.appendingPathComponent(RunLayout.checkpointFile))
+    }
+
+    /// What differs between the hardware and kernels a level's `command.txt` records (every
+    /// invocation) and `here`, naming the variable that chooses each kernel; when nothing does,
+    /// that the difference lies elsewhere (the code, the data).
+    static func hardwareHint(recorded commandText: String?, here: RunOrigin) -> String {
+        guard let commandText else { return "its command.txt is missing, so they are unknown" }
+        var differences: [String] = []
+        for block in RunOrigin.invocations(commandText) {
+            for d in here.hardwareDifferences(from: RunOrigin(invocation: block)) where !differences.contains(d) { differences.append(d) }
+        }
+        if differences.isEmpty {
+            return "its command.txt records this machine's CPU and kernels (\(here.hardware)), so the difference lies elsewhere "
+                + "(the code: commit \(here.commit) here; the data)"
+        }
+        return differences.joined(separator: "; ")
     }
 
     /// Saves a level's mask and sparsity report (once).
