@@ -22,8 +22,9 @@ public final class BasicBlock: Layer {
     private var output = TensorStorage(count: 0)     // y = relu(bn2(h2) + shortcut(x)), [N, O, OH, OW]
     private var branchGrad = TensorStorage(count: 0) // d h2, then d hs (projection), [N, O, OH, OW]
     private var last: Tensor = .none
-    /// `LayerClock` slots: conv1, bn1, conv2, the output pass (bn2, the projection's BatchNorm,
-    /// the add, the ReLU), the projection's convolution (−1 without one).
+    /// `LayerClock` slots: conv1 (with an identity shortcut, the backward's add of its gradient
+    /// too), bn1, conv2, the output pass (bn2, the projection's BatchNorm, the projection's add in
+    /// the backward, the ReLU), the projection's convolution (−1 without one).
     private var clockSlots = (conv1: -1, bn1: -1, conv2: -1, output: -1, shortcut: -1)
 
     /// The module name of the block, e.g. "layer2.0".
@@ -161,8 +162,8 @@ public final class BasicBlock: Layer {
         var d = LayerClock.backward(clockSlots.conv2) { conv2.backward(dh) }
         d = LayerClock.backward(clockSlots.bn1) { bn1.backward(d) }
         // conv1's buffer; the shortcut's gradient is added in place: the identity's dy·[y > 0] by
-        // conv1's input-gradient epilogue (as each image is written, with the Winograd lowerings),
-        // the projection's after its own backward.
+        // conv1's input-gradient epilogue (as each image or chunk is written with the Winograd
+        // F(2×2) lowerings, in a pass after with the others), the projection's after its own backward.
         let identity = shortcut == nil && computesInputGradient
         let dx = LayerClock.backward(clockSlots.conv1) {
             conv1.backward(d, inputGradientEpilogue: identity ? OutputEpilogue(residual: UnsafePointer(dy.pointer),

@@ -187,7 +187,8 @@ public final class Conv2d: Layer {
     public func backward(_ dy: Tensor) -> Tensor { backward(dy, inputGradientEpilogue: .none) }
 
     /// The backward with `inputGradientEpilogue` applied to the input gradient: by the Winograd
-    /// lowerings as each image or chunk is written (in cache), by the others in a pass after.
+    /// F(2×2) lowerings as each image or chunk is written (in cache), by the others (F(4×4),
+    /// im2col, stride-2 direct, pointwise) in a pass after. Nothing when no input gradient is computed.
     /// `BasicBlock` adds its identity shortcut's gradient this way.
     public func backward(_ dy: Tensor, inputGradientEpilogue: OutputEpilogue) -> Tensor {
         let dx = gradients(dy, inputGradientEpilogue: inputGradientEpilogue)

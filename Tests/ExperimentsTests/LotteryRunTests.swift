@@ -234,7 +234,8 @@ final class LotteryRunTests: XCTestCase {
             XCTAssertThrowsError(try LotteryRun.run(c, dataRoot: data.url, layout: layout, commandLine: ["test"])) { e in
                 XCTAssertTrue("\(e)".contains("level 1 trained again does not reproduce its committed records"), "\(e)")
                 XCTAssertTrue("\(e)".contains("level.json: 1 row × 12 columns, DIFFERENT"), "\(e)")
-                XCTAssertTrue("\(e)".contains("records this machine's CPU and kernels"), "the same machine: the difference lies elsewhere: \(e)")
+                XCTAssertTrue("\(e)".contains("level's command.txt records this machine's CPU and kernels"),
+                              "the same machine: the difference lies elsewhere: \(e)")
             }
             XCTAssertEqual(TemporaryFolders.registered, [], "\(reset): also when the records differ")
             XCTAssertFalse(fm.fileExists(atPath: LotteryLayout.mask(layout.level(2)).path), "\(reset): no level-2 mask from unverified weights")
@@ -341,8 +342,12 @@ final class LotteryRunTests: XCTestCase {
         var same = here
         same.strided = "direct"
         let hint = LotteryRun.hardwareHint(recorded: block, here: same)
-        XCTAssertTrue(hint.hasPrefix("its command.txt records this machine's CPU and kernels"), hint)
-        XCTAssertTrue(hint.contains("commit abc here"), hint)
-        XCTAssertEqual(LotteryRun.hardwareHint(recorded: nil, here: here), "its command.txt is missing, so they are unknown")
+        XCTAssertTrue(hint.hasPrefix("the level's command.txt records this machine's CPU and kernels"), hint)
+        XCTAssertTrue(hint.contains("commit def there, abc here"), hint)
+        same.commit = "def"
+        XCTAssertTrue(LotteryRun.hardwareHint(recorded: block, here: same).contains("the same commit, def"))
+        let unknown = "the level's command.txt is missing or records no invocation, so they are unknown"
+        XCTAssertEqual(LotteryRun.hardwareHint(recorded: nil, here: here), unknown)
+        XCTAssertEqual(LotteryRun.hardwareHint(recorded: "", here: here), unknown)
     }
 }

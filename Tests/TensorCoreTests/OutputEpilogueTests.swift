@@ -18,9 +18,11 @@ final class OutputEpilogueTests: XCTestCase {
             let count = 2 * o * plane   // two images
             let y = TensorStorage(count: count), r = TensorStorage(count: count), m = TensorStorage(count: count)
             for i in 0..<count {
-                y.base[i] = i % 11 == 0 ? 0 : rng.uniform(-1, 1)
+                // Zeros of both signs in y (a masked-out position must still add +0: −0 + 0 = +0),
+                // and masks of +0, −0 and NaN (none of them > 0).
+                y.base[i] = i % 11 == 0 ? (i % 22 == 0 ? 0 : -0.0) : rng.uniform(-1, 1)
                 r.base[i] = rng.uniform(-1, 1)
-                m.base[i] = i % 3 == 0 ? 0 : rng.uniform(-1, 1)
+                m.base[i] = i % 3 == 0 ? [0, -0.0, .nan][i / 3 % 3] : rng.uniform(-1, 1)
             }
             let forms: [(String, OutputEpilogue, (Float, Int) -> Float)] = [
                 ("affine", OutputEpilogue(scale: a, shift: b), { v, i in v * a[i / plane % o] + b[i / plane % o] }),

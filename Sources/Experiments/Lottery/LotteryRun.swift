@@ -324,8 +324,8 @@ public enum LotteryRun {
         guard comparisons.allSatisfy(\.identical), missing.isEmpty else {
             TemporaryFolders.remove(temporary)
             let first = comparisons.first { !$0.identical }?.line ?? "\(missing.joined(separator: " and ")) not compared"
-            let recorded = [dir.appendingPathComponent(RunLayout.commandFile), layout.command]
-                .lazy.compactMap { try? String(contentsOf: $0, encoding: .utf8) }.first
+            // The level's own command.txt: the chain's already holds this invocation.
+            let recorded = try? String(contentsOf: dir.appendingPathComponent(RunLayout.commandFile), encoding: .utf8)
             throw .config(path: dir.path, message: "level \(l) trained again does not reproduce its committed records (\(first)); level \(l + 1)'s "
                 + "mask would differ from the one the chain's machine prunes. Extend the chain where level \(l)'s checkpoint is, or where "
                 + "its hardware and kernels are: " + hardwareHint(recorded: recorded, here: RunOrigin.current))
@@ -338,14 +338,18 @@ public enum LotteryRun {
     /// invocation) and `here`, naming the variable that chooses each kernel; when nothing does,
     /// that the difference lies elsewhere (the code, the data).
     static func hardwareHint(recorded commandText: String?, here: RunOrigin) -> String {
-        guard let commandText else { return "its command.txt is missing, so they are unknown" }
+        let origins = commandText.map { RunOrigin.invocations($0).map(RunOrigin.init(invocation:)) } ?? []
+        guard !origins.isEmpty else { return "the level's command.txt is missing or records no invocation, so they are unknown" }
         var differences: [String] = []
-        for block in RunOrigin.invocations(commandText) {
-            for d in here.hardwareDifferences(from: RunOrigin(invocation: block)) where !differences.contains(d) { differences.append(d) }
+        for origin in origins {
+            for d in here.hardwareDifferences(from: origin) where !differences.contains(d) { differences.append(d) }
         }
         if differences.isEmpty {
-            return "its command.txt records this machine's CPU and kernels (\(here.hardware)), so the difference lies elsewhere "
-                + "(the code: commit \(here.commit) here; the data)"
+            var commits: [String] = []
+            for origin in origins where origin.commit != here.commit && !commits.contains(origin.commit) { commits.append(origin.commit) }
+            let code = commits.isEmpty ? "the same commit, \(here.commit)" : "commit \(commits.joined(separator: ", ")) there, \(here.commit) here"
+            return "the level's command.txt records this machine's CPU and kernels (\(here.hardware)), so the difference lies elsewhere "
+                + "(the code: \(code); the data)"
         }
         return differences.joined(separator: "; ")
     }

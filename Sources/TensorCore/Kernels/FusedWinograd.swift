@@ -16,7 +16,8 @@ import Darwin
 ///   the epilogue on the image just written (still in L2).
 /// - **Input gradient:** for a 3×3 convolution with padding 1, `dx[c] = Σ_o conv(dy[o],
 ///   flip(W[o, c]))`, i.e. the same kernel on `dy` with the filters flipped and transposed
-///   (`WinogradF4.flipFilters`) and the channel counts swapped.
+///   (`WinogradF4.flipFilters`) and the channel counts swapped, with the forward's epilogue
+///   slot applying an input-gradient epilogue (`BasicBlock`'s identity shortcut gradient).
 /// - **Weight gradient:** `masklab_fused_winograd_weight_gradient` per image, adding into its
 ///   lane's partial `dU [16, O, C]` (images in order); `Winograd.backward` then sums the partials
 ///   in lane order and transforms `dU` into `dW` as on the unfused path.

@@ -1,6 +1,7 @@
-/// What a product does to its output values right after writing them, in inference: BatchNorm's
+/// What a product does to its output values right after writing them: in inference, BatchNorm's
 /// affine map with running statistics, a residual and a ReLU, so that `relu(bn(conv(x)) +
-/// shortcut)` needs no memory pass of its own. Winograd applies it to each pair of output rows
+/// shortcut)` needs no memory pass of its own; in training, the identity shortcut's gradient added
+/// to a convolution's input gradient (`residualMask`, below). Winograd applies it to each pair of output rows
 /// as soon as the output transform has stored them (still in L1); the im2col lowerings to each
 /// chunk's output (in cache); linear layers together with the bias (`applyRows`).
 ///
@@ -10,14 +11,13 @@
 ///     v = v + ra[o]·r + rb[o]            (when `residual` is given; ra = 1, rb = 0 when absent)
 ///     v = v < 0 ? 0 : v                  (when `relu`)
 ///
-/// With `residualMask` (a tensor of the output's layout, no residual scale or shift), the
-/// residual is added only where the mask is positive, `v = v + (m > 0 ? r : 0)`: the identity
-/// shortcut's gradient `dx += dy·[y > 0]` (`Elementwise.addMasked`, the same operations) added to
-/// a convolution's input gradient as it is written.
-///
 /// with `r` the residual tensor at the output's own position (same layout as the output). The
 /// operations and their order are those of `Normalization.affine`, so the fused forward writes
 /// the same bits as the product followed by that separate pass (tests check it bit for bit).
+///
+/// With `residualMask` (a tensor of the output's layout; no residual scale or shift), the
+/// residual is added only where the mask is positive, `v = v + (m > 0 ? r : 0)` (+0 elsewhere):
+/// the identity shortcut's gradient `dx += dy·[y > 0]`, the operations of `Elementwise.addMasked`.
 /// Its plain twin is that separate pass; `Reference.batchNormForward` is the double-precision one.
 public struct OutputEpilogue {
     /// `a`, `b` per output channel (BatchNorm's `affineScale`, `affineShift`), or nil.
@@ -27,7 +27,8 @@ public struct OutputEpilogue {
     public var residual: UnsafePointer<Float>?
     public var residualScale: UnsafePointer<Float>?, residualShift: UnsafePointer<Float>?
     /// Where given, the residual is added only where this tensor (the output's layout) is > 0.
-    public var residualMask: UnsafePointer<Float>?
+    /// Set only by `init`, which checks that it comes with a residual and no residual map.
+    public private(set) var residualMask: UnsafePointer<Float>?
     public var relu: Bool
 
     public init(scale: UnsafePointer<Float>? = nil, shift: UnsafePointer<Float>? = nil, residual: UnsafePointer<Float>? = nil,
@@ -73,7 +74,8 @@ public struct OutputEpilogue {
 
         /// Applies the epilogue in place to `count` output values starting at element `at` of
         /// the output (`y` points at that element). Concrete `SIMD8` blocks and a scalar tail,
-        /// the operations of `Normalization.affine` in its order.
+        /// the operations of `Normalization.affine` in its order (of `Elementwise.addMasked`
+        /// with a mask).
         @inline(__always)
         func apply(_ y: UnsafeMutablePointer<Float>, count: Int, at: Int) {
             let r = residual.map { $0 + at }, m = mask.map { $0 + at }
