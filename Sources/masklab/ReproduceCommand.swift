@@ -148,8 +148,7 @@ struct ReproduceCommand: ParsableCommand {
     /// by several binaries), or nil when the code and hardware match.
     static func expectation(origins: [RunOrigin], here: RunOrigin) -> String? {
         var reasons: [String] = []
-        var differences: [String] = []
-        for origin in origins { for d in here.hardwareDifferences(from: origin) where !differences.contains(d) { differences.append(d) } }
+        let differences = here.hardwareDifferences(fromAny: origins)
         if !differences.isEmpty {
             reasons.append("the run ran on other hardware or kernels (\(differences.joined(separator: "; "))), and bits match only on the same ones")
         }

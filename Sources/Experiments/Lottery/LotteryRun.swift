@@ -340,10 +340,7 @@ public enum LotteryRun {
     static func hardwareHint(recorded commandText: String?, here: RunOrigin) -> String {
         let origins = commandText.map { RunOrigin.invocations($0).map(RunOrigin.init(invocation:)) } ?? []
         guard !origins.isEmpty else { return "the level's command.txt is missing or records no invocation, so they are unknown" }
-        var differences: [String] = []
-        for origin in origins {
-            for d in here.hardwareDifferences(from: origin) where !differences.contains(d) { differences.append(d) }
-        }
+        let differences = here.hardwareDifferences(fromAny: origins)
         if differences.isEmpty {
             var commits: [String] = []
             for origin in origins where origin.commit != here.commit && !commits.contains(origin.commit) { commits.append(origin.commit) }

@@ -78,6 +78,14 @@ public struct RunOrigin: Sendable, Equatable, CustomStringConvertible {
         return out
     }
 
+    /// `hardwareDifferences` from each of `others` (a run's invocations), each difference once,
+    /// in order of first appearance.
+    public func hardwareDifferences(fromAny others: [RunOrigin]) -> [String] {
+        var out: [String] = []
+        for other in others { for d in hardwareDifferences(from: other) where !out.contains(d) { out.append(d) } }
+        return out
+    }
+
     /// This process's `hardware` as a `command.txt` written here would record it (`current`).
     public static var currentHardware: String { current.hardware }
 
