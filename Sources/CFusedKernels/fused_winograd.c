@@ -1,12 +1,11 @@
 // Winograd F(2×2, 3×3) for narrow layers, fused per block of 16 tiles (see fused_kernels.h).
 //
-// Lane t of every vector is one tile. Width 32: a block is tile row ty of the image (tiles
-// tx = 0…15, patch rows 2ty − 1 … 2ty + 2). Width 16: lanes 0–7 are tile row 2p and lanes 8–15
-// tile row 2p + 1. With `top` the first output row of the block, patch row k of the low lanes is
-// image row top − 1 + k and of the high lanes image row top − 1 + k + shift (shift 0 for width
-// 32, 2 for width 16), read from column offset 0 and `half` (16 for width 32, 0 for width 16):
-// the two 16-float halves `lo`, `hi` hold the even and odd patch columns of both, which one
-// two-source permute per parity separates. Rows outside the image are zeros.
+// Lane t of every vector is one tile; how a block's 16 tiles map to image rows is described at
+// `block_layout` below (one tile row at width 32, two at 16, the whole 8×8 image at width 8,
+// four 4×4 images at width 4). Each block's patch rows are loaded as two 16-float halves `lo`,
+// `hi` (tiles 0–7 and 8–15, each one or more row segments) that hold the even and odd patch
+// columns of their tiles, which one two-source permute per parity separates. Rows outside the
+// image are zeros.
 //
 // Input transform (the same order of operations as `Winograd.transformInput`): down the patch
 // rows r0…r3, P0 = r0 − r2, P1 = r1 + r2, P2 = r2 − r1, P3 = r1 − r3; across, with columns
@@ -14,8 +13,8 @@
 // (column 2t − 1 of the first tile and 2t + 2 of the last are padding: zeros).
 // Products: M[ξ][o] = Σ_c u[ξ][o][c] · V[ξ][c], 16 output channels at a time, c ascending.
 // Output transform (the order of `Winograd.transformOutput`): across, S_i = m0 + m1 + m2 (even
-// output column) and m1 − m2 − m3 (odd), m_j = M[4i + j]; down, output row top gets
-// S0 + S1 + S2 + bias and row top + 1 gets S1 − S2 − S3 + bias.
+// output column) and m1 − m2 − m3 (odd), m_j = M[4i + j]; down, a tile's first output row gets
+// S0 + S1 + S2 + bias and its second S1 − S2 − S3 + bias.
 //
 // Weight gradient: per block, V as above and dM = A dy Aᵀ (`output_gradient_block`), then per ξ
 // and 16 input channels the block's V rows are transposed in registers (tile k of 16 channels
@@ -24,6 +23,14 @@
 
 long masklab_fused_winograd_scratch(long channels, long out_channels) {
     return 256 * (channels + out_channels) + 16;
+}
+
+int masklab_fused_winograd_fits(long channels, long out_channels, long height, long width) {
+    if (channels < 1 || out_channels < 16 || out_channels % 16 != 0 || height < 2 || height % 2 != 0) return 0;
+    if (width == 32) return 1;
+    if (width != 16 && width != 8 && width != 4) return 0;
+    const long perBlock = 16 / (width / 2), tileRows = height / 2;
+    return tileRows % perBlock == 0 || perBlock % tileRows == 0;
 }
 
 #if defined(__x86_64__)
@@ -39,16 +46,26 @@ int masklab_fused_winograd_available(void) {
 #include "products16.h"
 #include "outer16.h"
 
+// A block is 16 tiles, lane t one tile, in two halves of 8 lanes (0–7, 8–15). With T = width / 2
+// tiles per tile row: at width 32 each half is half a tile row (one segment of 16 floats of an
+// image row, columns 0–15 or 16–31); at widths 16, 8 and 4 each half is 8 / T whole tile rows
+// (segments of `width` floats, one per tile row), taken from the call's images' tile rows
+// counted on across images (`rows = height / 2` per image), so that at width 4 a block holds
+// the four 2×2-tile images of a group. Lanes of tile rows past the call's last image are zeros
+// on load and not stored. Patch row k of tile row ty is image row 2ty − 1 + k (rows outside the
+// image are zeros); output row e of it is 2ty + e.
+
 // The constants the block functions share: permutes that split a block's two 16-float halves
 // into even and odd patch columns, shift them by one tile, and interleave them back.
 typedef struct {
     __m512i even, odd, right, left, low, high;
     __mmask16 notFirst, notLast;
-    long shift, half, step;
+    long segments;      // per half: 1 (widths 32, 16), 2 (width 8), 4 (width 4)
+    long length;        // floats per segment: 16, 16, 8, 4
+    long rowsPerBlock;  // tile rows per block: 1 (width 32), 2, 4, 8
 } block_layout;
 
 AVX512 static inline block_layout layout_for(long width) {
-    const int wide = width == 32;
     block_layout l;
     l.even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     l.odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
@@ -56,26 +73,117 @@ AVX512 static inline block_layout layout_for(long width) {
     l.left = _mm512_setr_epi32(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 15);
     l.low = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
     l.high = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-    l.notFirst = wide ? 0xFFFE : 0xFEFE;
-    l.notLast = wide ? 0x7FFF : 0x7F7F;
-    l.shift = wide ? 0 : 2;
-    l.half = wide ? 16 : 0;
-    l.step = wide ? 2 : 4;
+    // Lanes whose tile has a left (notFirst) or right (notLast) neighbour in its tile row.
+    switch (width) {
+    case 32: l.notFirst = 0xFFFE; l.notLast = 0x7FFF; break;
+    case 16: l.notFirst = 0xFEFE; l.notLast = 0x7F7F; break;
+    case 8: l.notFirst = 0xEEEE; l.notLast = 0x7777; break;
+    default: l.notFirst = 0xAAAA; l.notLast = 0x5555; break;
+    }
+    l.segments = width >= 16 ? 1 : 16 / width;
+    l.length = width >= 16 ? 16 : width;
+    l.rowsPerBlock = width == 32 ? 1 : 16 / (width / 2);
     return l;
 }
 
-/// The input transform of the block whose first output row is `top`: `v [16, channels, 16]`.
-AVX512 static inline void input_block(const float *x, long channels, long height, long width, long top,
+// Where one half of a block reads or writes one of its rows (patch row or output row): per
+// segment the offset of the row's first float from the channel's base pointer, minus the
+// segment's first lane (so that a masked load or store at it puts the row in its lanes), and
+// the segment's lanes. Segments of rows outside the image or of absent images are left out.
+// `whole`: one segment of all 16 lanes (widths 32 and 16), read and written without masks.
+typedef struct {
+    long count;
+    int whole;
+    long offset[4];
+    __mmask16 mask[4];
+} half_rows;
+
+// The segments of one block: per half and segment, its tile row's first image row and the
+// offset of that row's first float (minus the segment's first lane) in arrays whose images are
+// `imageStride` floats apart; -1 rows for absent images.
+typedef struct {
+    long row[2][4];
+    long offset[2][4];
+} block_segments;
+
+AVX512 static inline block_segments segments_of(const block_layout *l, long block, long images, long height, long width,
+                                               long imageStride) {
+    block_segments b;
+    const long tileRows = height / 2;
+    long g = width == 32 ? block : block * l->rowsPerBlock;
+    long image = g / tileRows, ty = g % tileRows;
+    for (int h = 0; h < 2; h++) {
+        for (long j = 0; j < l->segments; j++) {
+            const long col = width == 32 ? 16 * h : 0, lane = j * l->length;
+            b.row[h][j] = image < images ? 2 * ty : -1;
+            b.offset[h][j] = image * imageStride + 2 * ty * width + col - lane;
+            if (width != 32 && ++ty == tileRows) { ty = 0; image++; }
+        }
+    }
+    return b;
+}
+
+// Row `2ty + rel` of every segment of half `h` of `b`.
+AVX512 static inline half_rows rows_of(const block_layout *l, const block_segments *b, int h, long rel, long height,
+                                       long width) {
+    half_rows r;
+    r.count = 0;
+    r.whole = l->segments == 1;
+    for (long j = 0; j < l->segments; j++) {
+        const long row = b->row[h][j] + rel;
+        if (b->row[h][j] < 0 || row < 0 || row >= height) continue;
+        r.offset[r.count] = b->offset[h][j] + rel * width;
+        r.mask[r.count] = (__mmask16)(((1u << l->length) - 1) << (j * l->length));
+        r.count++;
+    }
+    return r;
+}
+
+// The 16 floats of one half's row from channel base `p` (zeros where `r` has no segment).
+AVX512 static inline __m512 load_row(const float *p, const half_rows *r) {
+    if (r->whole) return r->count ? _mm512_loadu_ps(p + r->offset[0]) : _mm512_setzero_ps();
+    __m512 v = _mm512_setzero_ps();
+    for (long i = 0; i < r->count; i++) v = _mm512_mask_loadu_ps(v, r->mask[i], p + r->offset[i]);
+    return v;
+}
+
+AVX512 static inline void store_row(float *p, const half_rows *r, __m512 v) {
+    if (r->whole) {
+        if (r->count) _mm512_storeu_ps(p + r->offset[0], v);
+        return;
+    }
+    for (long i = 0; i < r->count; i++) _mm512_mask_storeu_ps(p + r->offset[i], r->mask[i], v);
+}
+
+// Where block `block`'s patch rows (`patch[k][h]`, from images `inStride` apart) and output
+// rows (`out[e][h]`, images `outStride` apart) are.
+AVX512 static inline void block_rows(const block_layout *l, long block, long images, long height, long width,
+                                     long inStride, long outStride, half_rows patch[4][2], half_rows out[2][2]) {
+    const block_segments in = segments_of(l, block, images, height, width, inStride);
+    const block_segments ou = segments_of(l, block, images, height, width, outStride);
+    for (int h = 0; h < 2; h++) {
+        for (int k = 0; k < 4; k++) patch[k][h] = rows_of(l, &in, h, k - 1, height, width);
+        for (int e = 0; e < 2; e++) out[e][h] = rows_of(l, &ou, h, e, height, width);
+    }
+}
+
+// Blocks of a call over `images` images.
+static inline long block_count(const block_layout *l, long images, long height) {
+    const long rows = images * (height / 2);
+    return (rows + l->rowsPerBlock - 1) / l->rowsPerBlock;
+}
+
+/// The input transform of block `block`: `v [16, channels, 16]`; `patch[k][h]` say where patch
+/// row k of half h is.
+AVX512 static inline void input_block(const float *x, long channels, long plane, const half_rows patch[4][2],
                                       const block_layout *l, float *v) {
-    const __m512 zero = _mm512_setzero_ps();
-    const long plane = height * width, vStride = 16 * channels;
+    const long vStride = 16 * channels;
     for (long c = 0; c < channels; c++) {
         const float *xc = x + c * plane;
         __m512 lo[4], hi[4];
         for (int k = 0; k < 4; k++) {
-            const long a = top - 1 + k, b = a + l->shift;
-            lo[k] = a >= 0 && a < height ? _mm512_loadu_ps(xc + a * width) : zero;
-            hi[k] = b >= 0 && b < height ? _mm512_loadu_ps(xc + b * width + l->half) : zero;
+            lo[k] = load_row(xc, &patch[k][0]);
+            hi[k] = load_row(xc, &patch[k][1]);
         }
         __m512 pl[4], ph[4];
         pl[0] = _mm512_sub_ps(lo[0], lo[2]); ph[0] = _mm512_sub_ps(hi[0], hi[2]);
@@ -96,16 +204,19 @@ AVX512 static inline void input_block(const float *x, long channels, long height
     }
 }
 
-AVX512 void masklab_fused_winograd_image(const float *x, const float *u, const float *bias, long channels, long out_channels,
-                                         long height, long width, float *y, float *scratch) {
+AVX512 void masklab_fused_winograd_images(const float *x, long images, const float *u, const float *bias, long channels,
+                                          long out_channels, long height, long width, float *y, float *scratch) {
     const block_layout l = layout_for(width);
-    const long plane = height * width, shift = l.shift, half = l.half;
+    const long plane = height * width;
     float *v = (float *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
     float *m = v + 256 * channels;
     const long vStride = 16 * channels, mStride = 16 * out_channels;
+    const long blocks = block_count(&l, images, height);
 
-    for (long top = 0; top < height; top += l.step) {
-        input_block(x, channels, height, width, top, &l, v);
+    for (long block = 0; block < blocks; block++) {
+        half_rows patch[4][2], out[2][2];
+        block_rows(&l, block, images, height, width, channels * plane, out_channels * plane, patch, out);
+        input_block(x, channels, plane, patch, &l, v);
         for (int xi = 0; xi < 16; xi++) {
             products16(v + xi * vStride, u + xi * out_channels * channels, channels, out_channels, m + xi * mStride);
         }
@@ -124,26 +235,25 @@ AVX512 void masklab_fused_winograd_image(const float *x, const float *u, const f
             const __m512 be = _mm512_add_ps(_mm512_sub_ps(_mm512_sub_ps(se[1], se[2]), se[3]), bv);
             const __m512 bo = _mm512_add_ps(_mm512_sub_ps(_mm512_sub_ps(so[1], so[2]), so[3]), bv);
             float *yo = y + o * plane;
-            _mm512_storeu_ps(yo + top * width, _mm512_permutex2var_ps(te, l.low, to));
-            _mm512_storeu_ps(yo + (top + shift) * width + half, _mm512_permutex2var_ps(te, l.high, to));
-            _mm512_storeu_ps(yo + (top + 1) * width, _mm512_permutex2var_ps(be, l.low, bo));
-            _mm512_storeu_ps(yo + (top + 1 + shift) * width + half, _mm512_permutex2var_ps(be, l.high, bo));
+            store_row(yo, &out[0][0], _mm512_permutex2var_ps(te, l.low, to));
+            store_row(yo, &out[0][1], _mm512_permutex2var_ps(te, l.high, to));
+            store_row(yo, &out[1][0], _mm512_permutex2var_ps(be, l.low, bo));
+            store_row(yo, &out[1][1], _mm512_permutex2var_ps(be, l.high, bo));
         }
     }
 }
 
-/// The output gradient's transform of the block whose first output row is `top`:
+/// The output gradient's transform of a block whose output rows `rows[e][h]` locate:
 /// `dm [16, out_channels, 16]`, `dM = A dy Aᵀ` per tile. Down, from the tile's dy rows g0, g1:
 /// `P0 = g0, P1 = g0 + g1, P2 = g0 − g1, P3 = −g1`; across, with `p`, `q` the tile's even and odd
 /// column of `P_i`: `dM[4i …] = p, p + q, p − q, −q` (the order of `Winograd.transformOutputGradient`).
-AVX512 static inline void output_gradient_block(const float *dy, long out_channels, long height, long width, long top,
+AVX512 static inline void output_gradient_block(const float *dy, long out_channels, long plane, const half_rows rows[2][2],
                                                 const block_layout *l, float *dm) {
-    const long plane = height * width, mStride = 16 * out_channels;
+    const long mStride = 16 * out_channels;
     for (long o = 0; o < out_channels; o++) {
         const float *g = dy + o * plane;
-        const __m512 lo0 = _mm512_loadu_ps(g + top * width), hi0 = _mm512_loadu_ps(g + (top + l->shift) * width + l->half);
-        const __m512 lo1 = _mm512_loadu_ps(g + (top + 1) * width);
-        const __m512 hi1 = _mm512_loadu_ps(g + (top + 1 + l->shift) * width + l->half);
+        const __m512 lo0 = load_row(g, &rows[0][0]), hi0 = load_row(g, &rows[0][1]);
+        const __m512 lo1 = load_row(g, &rows[1][0]), hi1 = load_row(g, &rows[1][1]);
         const __m512 e0 = _mm512_permutex2var_ps(lo0, l->even, hi0), q0 = _mm512_permutex2var_ps(lo0, l->odd, hi0);
         const __m512 e1 = _mm512_permutex2var_ps(lo1, l->even, hi1), q1 = _mm512_permutex2var_ps(lo1, l->odd, hi1);
         const __m512 zero = _mm512_setzero_ps();
@@ -159,16 +269,20 @@ AVX512 static inline void output_gradient_block(const float *dy, long out_channe
     }
 }
 
-AVX512 void masklab_fused_winograd_weight_gradient(const float *x, const float *dy, long channels, long out_channels,
-                                                   long height, long width, float *du, float *scratch) {
+AVX512 void masklab_fused_winograd_weight_gradient(const float *x, const float *dy, long images, long channels,
+                                                   long out_channels, long height, long width, float *du, float *scratch) {
     const block_layout l = layout_for(width);
+    const long plane = height * width;
     float *v = (float *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
     float *dm = v + 256 * channels;
     const long vStride = 16 * channels, mStride = 16 * out_channels;
+    const long blocks = block_count(&l, images, height);
 
-    for (long top = 0; top < height; top += l.step) {
-        input_block(x, channels, height, width, top, &l, v);
-        output_gradient_block(dy, out_channels, height, width, top, &l, dm);
+    for (long block = 0; block < blocks; block++) {
+        half_rows patch[4][2], out[2][2];
+        block_rows(&l, block, images, height, width, channels * plane, out_channels * plane, patch, out);
+        input_block(x, channels, plane, patch, &l, v);
+        output_gradient_block(dy, out_channels, plane, out, &l, dm);
         for (int xi = 0; xi < 16; xi++) {
             const float *vx = v + xi * vStride, *mx = dm + xi * mStride;
             float *ux = du + xi * out_channels * channels;
@@ -187,15 +301,15 @@ AVX512 void masklab_fused_winograd_weight_gradient(const float *x, const float *
 
 int masklab_fused_winograd_available(void) { return 0; }
 
-void masklab_fused_winograd_image(const float *x, const float *u, const float *bias, long channels, long out_channels,
-                                  long height, long width, float *y, float *scratch) {
-    (void)x; (void)u; (void)bias; (void)channels; (void)out_channels; (void)height; (void)width; (void)y; (void)scratch;
+void masklab_fused_winograd_images(const float *x, long images, const float *u, const float *bias, long channels,
+                                   long out_channels, long height, long width, float *y, float *scratch) {
+    (void)x; (void)images; (void)u; (void)bias; (void)channels; (void)out_channels; (void)height; (void)width; (void)y; (void)scratch;
     __builtin_trap();   // never called: masklab_fused_winograd_available() is 0 on this architecture
 }
 
-void masklab_fused_winograd_weight_gradient(const float *x, const float *dy, long channels, long out_channels,
-                                            long height, long width, float *du, float *scratch) {
-    (void)x; (void)dy; (void)channels; (void)out_channels; (void)height; (void)width; (void)du; (void)scratch;
+void masklab_fused_winograd_weight_gradient(const float *x, const float *dy, long images, long channels,
+                                            long out_channels, long height, long width, float *du, float *scratch) {
+    (void)x; (void)dy; (void)images; (void)channels; (void)out_channels; (void)height; (void)width; (void)du; (void)scratch;
     __builtin_trap();   // never called, as above
 }
 

@@ -28,8 +28,9 @@ struct BenchCommand: ParsableCommand {
         run's batch size. A closing section gives per pruned model the FLOP reduction and the training and \
         evaluation time saved against the dense model of the same run.
 
-        Convolution kernels: --convolutions times, in this process, the narrow 3×3 layers of ResNet-18 \
-        (16→16 at 32×32, 32→32 at 16×16, and 16→32 at 16×16, 32→32 at 32×32) at batch 128, forward, \
+        Convolution kernels: --convolutions times, in this process, the 3×3 stride-1 layers of ResNet-18 \
+        width 16 (16→16 at 32×32, 32→32 at 16×16, 64→64 at 8×8, 128→128 at 4×4, and 16→32 at 16×16, \
+        32→32 at 32×32) at batch 128, forward, \
         weight gradient and full backward, with the fused AVX-512 Winograd kernel and with the chunked \
         transforms and GEMMs, which one goes first alternating round by round; it prints medians over \
         --steps rounds after --warmup rounds and their ratio (--json-file writes the rows). --threads, \
@@ -89,7 +90,7 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("A `masklab prune --structured` folder: measure it against its dense original (repeatable).", valueName: "DIR"))
     var pruned: [String] = []
 
-    @Flag(name: .long, help: "Time the narrow 3×3 convolutions with the fused Winograd kernel and with the chunked path instead of the workloads (see the discussion).")
+    @Flag(name: .long, help: "Time ResNet-18 width 16's 3×3 stride-1 convolutions with the fused Winograd kernel and with the chunked path instead of the workloads (see the discussion).")
     var convolutions = false
 
     @Flag(name: .long, help: "Also time each layer's training forward and backward: --steps more steps after the measured ones, then a table per workload (see the discussion).")

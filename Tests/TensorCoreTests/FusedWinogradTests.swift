@@ -89,11 +89,15 @@ final class FusedWinogradTests: XCTestCase {
     }
 
     private struct Case { let c, o, h, w, n: Int }
-    /// Both widths, one block per image (2×32, 4×16) and many, more input than output channels
-    /// and the reverse, an odd image count over two lanes.
+    /// Every width, one block per image (2×32, 4×16, 8×8) and many, blocks holding several
+    /// images (2×16, 4×8, 4×4, 2×4) with a last block short of images, more input than output
+    /// channels and the reverse, the widest channels the small maps take, odd image counts over two lanes.
     private let cases = [
         Case(c: 16, o: 16, h: 32, w: 32, n: 3), Case(c: 16, o: 16, h: 2, w: 32, n: 2), Case(c: 32, o: 16, h: 16, w: 16, n: 3),
         Case(c: 16, o: 32, h: 16, w: 16, n: 2), Case(c: 32, o: 32, h: 4, w: 16, n: 5), Case(c: 16, o: 32, h: 6, w: 32, n: 1),
+        Case(c: 16, o: 16, h: 2, w: 16, n: 3), Case(c: 64, o: 64, h: 8, w: 8, n: 3), Case(c: 16, o: 32, h: 16, w: 8, n: 2),
+        Case(c: 32, o: 16, h: 4, w: 8, n: 3), Case(c: 128, o: 128, h: 4, w: 4, n: 6), Case(c: 32, o: 16, h: 4, w: 4, n: 5),
+        Case(c: 16, o: 48, h: 2, w: 4, n: 9),
     ]
 
     private func plan(_ t: Case, fused: Bool, lanes: Int? = nil) -> Winograd.Plan {
@@ -183,36 +187,49 @@ final class FusedWinogradTests: XCTestCase {
     /// for the same lane count whether one thread or two runs the lanes, and run to run.
     func testLanesAndThreadsDoNotChangeTheBits() throws {
         try requireKernel()
-        let t = Case(c: 16, o: 16, h: 32, w: 32, n: 5)
-        let inputs = inputs(c: t.c, o: t.o, h: t.h, w: t.w, n: t.n, seed: 77)
-        let one = forward(inputs, plan: plan(t, fused: true, lanes: 1), n: t.n, bias: true)
-        let two = forward(inputs, plan: plan(t, fused: true, lanes: 2), n: t.n, bias: true)
-        let g1 = backward(inputs, plan: plan(t, fused: true, lanes: 1), n: t.n)
-        // Two lanes on the pool (the cost model told to spread every region), then in order on the calling thread.
         defer { Parallel.fixRoundTrip(nanoseconds: nil); Parallel.fixComputeSpeedup(nil) }
-        Parallel.fixRoundTrip(nanoseconds: 0)
-        Parallel.fixComputeSpeedup(2)
-        let g2 = backward(inputs, plan: plan(t, fused: true, lanes: 2), n: t.n)
-        let g2again = backward(inputs, plan: plan(t, fused: true, lanes: 2), n: t.n)
-        Parallel.fixRoundTrip(nanoseconds: 1_000_000_000)
-        let g2single = backward(inputs, plan: plan(t, fused: true, lanes: 2), n: t.n)
-        Parallel.fixRoundTrip(nanoseconds: nil)
-        Parallel.fixComputeSpeedup(nil)
-        Parallel.setThreads(1)
-        let single = forward(inputs, plan: plan(t, fused: true, lanes: 1), n: t.n, bias: true)
-        XCTAssertEqual(one.map(\.bitPattern), two.map(\.bitPattern))
-        XCTAssertEqual(one.map(\.bitPattern), single.map(\.bitPattern))
-        XCTAssertEqual(g1.dx.map(\.bitPattern), g2.dx.map(\.bitPattern))
-        XCTAssertEqual(g2.dw.map(\.bitPattern), g2again.dw.map(\.bitPattern))
-        XCTAssertEqual(g2.dw.map(\.bitPattern), g2single.dw.map(\.bitPattern))
-        XCTAssertNotEqual(g1.dw.map(\.bitPattern), g2.dw.map(\.bitPattern), "two lanes sum their images' dU in another order")
+        // At 4×4 a call takes four images per block, so one lane (blocks of images 0–3, 4) and
+        // two (0–2 and 3–4) put other images beside each other.
+        for t in [Case(c: 16, o: 16, h: 32, w: 32, n: 5), Case(c: 32, o: 16, h: 4, w: 4, n: 5)] {
+            let inputs = inputs(c: t.c, o: t.o, h: t.h, w: t.w, n: t.n, seed: 77)
+            let one = forward(inputs, plan: plan(t, fused: true, lanes: 1), n: t.n, bias: true)
+            let two = forward(inputs, plan: plan(t, fused: true, lanes: 2), n: t.n, bias: true)
+            let g1 = backward(inputs, plan: plan(t, fused: true, lanes: 1), n: t.n)
+            // Two lanes on the pool (the cost model told to spread every region), then in order on the calling thread.
+            Parallel.fixRoundTrip(nanoseconds: 0)
+            Parallel.fixComputeSpeedup(2)
+            let g2 = backward(inputs, plan: plan(t, fused: true, lanes: 2), n: t.n)
+            let g2again = backward(inputs, plan: plan(t, fused: true, lanes: 2), n: t.n)
+            Parallel.fixRoundTrip(nanoseconds: 1_000_000_000)
+            let g2single = backward(inputs, plan: plan(t, fused: true, lanes: 2), n: t.n)
+            Parallel.fixRoundTrip(nanoseconds: nil)
+            Parallel.fixComputeSpeedup(nil)
+            Parallel.setThreads(1)
+            let single = forward(inputs, plan: plan(t, fused: true, lanes: 1), n: t.n, bias: true)
+            Parallel.setThreads(2)
+            let label = "\(t.c)→\(t.o) \(t.h)×\(t.w)"
+            XCTAssertEqual(one.map(\.bitPattern), two.map(\.bitPattern), label)
+            XCTAssertEqual(one.map(\.bitPattern), single.map(\.bitPattern), label)
+            XCTAssertEqual(g1.dx.map(\.bitPattern), g2.dx.map(\.bitPattern), label)
+            XCTAssertEqual(g2.dw.map(\.bitPattern), g2again.dw.map(\.bitPattern), label)
+            XCTAssertEqual(g2.dw.map(\.bitPattern), g2single.dw.map(\.bitPattern), label)
+            XCTAssertNotEqual(g1.dw.map(\.bitPattern), g2.dw.map(\.bitPattern), "\(label): two lanes sum their images' dU in another order")
+        }
     }
 
     /// Which shapes the kernel takes, and that plans choose it only when it fits and is enabled.
     func testPlansChooseTheKernelOnlyWhereItFits() {
         XCTAssertTrue(FusedWinograd.fits(channels: 16, outChannels: 16, height: 32, width: 32))
         XCTAssertTrue(FusedWinograd.fits(channels: 32, outChannels: 16, height: 16, width: 16))
-        XCTAssertFalse(FusedWinograd.fits(channels: 16, outChannels: 16, height: 8, width: 8), "width 8")
+        XCTAssertTrue(FusedWinograd.fits(channels: 64, outChannels: 64, height: 8, width: 8))
+        XCTAssertTrue(FusedWinograd.fits(channels: 16, outChannels: 16, height: 4, width: 8), "two 4×8 images per block")
+        XCTAssertTrue(FusedWinograd.fits(channels: 128, outChannels: 128, height: 4, width: 4))
+        XCTAssertTrue(FusedWinograd.fits(channels: 16, outChannels: 16, height: 2, width: 16), "two 2×16 images per block")
+        XCTAssertFalse(FusedWinograd.fits(channels: 16, outChannels: 16, height: 6, width: 8), "3 tile rows against a block's 4")
+        XCTAssertFalse(FusedWinograd.fits(channels: 16, outChannels: 16, height: 6, width: 4), "3 tile rows against a block's 8")
+        XCTAssertFalse(FusedWinograd.fits(channels: 16, outChannels: 16, height: 8, width: 12), "width 12")
+        XCTAssertFalse(FusedWinograd.fits(channels: 256, outChannels: 128, height: 4, width: 4), "wider than maximumChannelsOnSmallMaps")
+        XCTAssertFalse(FusedWinograd.fits(channels: 64, outChannels: 64, height: 16, width: 16), "wider than maximumChannels at width 16")
         XCTAssertFalse(FusedWinograd.fits(channels: 16, outChannels: 16, height: 31, width: 32), "odd height")
         XCTAssertFalse(FusedWinograd.fits(channels: 16, outChannels: 16, height: 6, width: 16), "width 16 needs heights in fours")
         XCTAssertFalse(FusedWinograd.fits(channels: 8, outChannels: 16, height: 32, width: 32), "8 input channels")
@@ -224,6 +241,8 @@ final class FusedWinogradTests: XCTestCase {
         let p = Winograd.Plan(channels: 16, outChannels: 16, height: 32, width: 32, batch: 4, threads: 2, budget: 1 << 20)
         XCTAssertEqual(p.fused, FusedWinograd.available)
         XCTAssertFalse(Winograd.Plan(channels: 64, outChannels: 64, height: 32, width: 32, batch: 4, threads: 2, budget: 1 << 20).fused)
+        XCTAssertEqual(Winograd.Plan(channels: 128, outChannels: 128, height: 4, width: 4, batch: 4, threads: 2, budget: 1 << 20).fused,
+                       FusedWinograd.available)
         FusedWinograd.enabled = false
         XCTAssertFalse(Winograd.Plan(channels: 16, outChannels: 16, height: 32, width: 32, batch: 4, threads: 2, budget: 1 << 20).fused)
     }

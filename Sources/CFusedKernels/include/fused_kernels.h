@@ -4,43 +4,53 @@
 #ifndef MASKLAB_FUSED_KERNELS_H
 #define MASKLAB_FUSED_KERNELS_H
 
-/// 1 when this CPU runs `masklab_fused_winograd_image` (x86-64 with AVX-512F), else 0.
+/// 1 when this CPU runs `masklab_fused_winograd_images` (x86-64 with AVX-512F), else 0.
 int masklab_fused_winograd_available(void);
 
-/// Floats of scratch one call of `masklab_fused_winograd_image` needs for `channels` input and
+/// Floats of scratch one call of `masklab_fused_winograd_images` needs for `channels` input and
 /// `out_channels` output channels: the transformed input and products of one block of 16 tiles,
 /// `256 · (channels + out_channels)`, plus 16 for aligning it to 64 bytes.
 long masklab_fused_winograd_scratch(long channels, long out_channels);
 
-/// One image of a Winograd F(2×2, 3×3) convolution (3×3, stride 1, zero padding 1), every step
-/// of it on one block of 16 tiles at a time so that nothing leaves L1 between the input
-/// transform, the 16 products and the output transform:
+/// Whether `masklab_fused_winograd_images` takes this shape (1 or 0): `width` 32 with even
+/// `height`; or `width` 16, 8 or 4, whose blocks of 16 tiles are 2, 4 or 8 tile rows, with
+/// `height / 2` tile rows per image a multiple or a divisor of that (a block is whole tile rows
+/// of one image, or whole images); `out_channels` a positive multiple of 16, `channels` ≥ 1.
+/// (Which channel counts a plan chooses the kernel for is `FusedWinograd`'s decision.)
+int masklab_fused_winograd_fits(long channels, long out_channels, long height, long width);
+
+/// `images` consecutive images of a Winograd F(2×2, 3×3) convolution (3×3, stride 1, zero
+/// padding 1), every step of it on one block of 16 tiles at a time so that nothing leaves the
+/// core's caches between the input transform, the 16 products and the output transform:
 ///
 ///     y[o] = Σ_c conv(x[c], w[o, c]) + bias[o],   from   u[ξ][o][c] = (G w[o, c] Gᵀ)[ξ]
 ///
-/// `x` is the image `[channels, height, width]`, `u` the transformed weights `[16, out_channels,
-/// channels]` (`Winograd.transformWeights`), `bias` `[out_channels]` or NULL, `y` the output
-/// image `[out_channels, height, width]` (overwritten). Shapes it takes (the caller checks):
-/// `width` 32 (a block is one tile row) or 16 (two tile rows), `height` a positive multiple of
-/// 2 (width 32) or 4 (width 16), `out_channels` a multiple of 16, `channels` ≥ 1. The result
-/// depends on the values only: not on threads or on which other images run.
+/// `x` the images `[images, channels, height, width]`, `u` the transformed weights `[16,
+/// out_channels, channels]` (`Winograd.transformWeights`), `bias` `[out_channels]` or NULL, `y`
+/// `[images, out_channels, height, width]` (overwritten). A block of 16 tiles is one tile row
+/// (width 32), two (width 16), four (width 8: a whole 8×8 image) or eight (width 4: four 4×4
+/// images); at width 4 a call whose image count is not a multiple of the images per block runs
+/// its last block with the missing images' lanes empty. Shapes as
+/// `masklab_fused_winograd_fits` says (the caller checks). An output value depends on its own
+/// image's values only: not on threads, nor on which other images share its block.
 /// Only call it when `masklab_fused_winograd_available()` is 1.
-void masklab_fused_winograd_image(const float *x, const float *u, const float *bias, long channels, long out_channels,
-                                  long height, long width, float *y, float *scratch);
+void masklab_fused_winograd_images(const float *x, long images, const float *u, const float *bias, long channels,
+                                   long out_channels, long height, long width, float *y, float *scratch);
 
-/// One image's share of a Winograd F(2×2, 3×3) weight gradient, block by block as in
-/// `masklab_fused_winograd_image`:
+/// `images` consecutive images' share of a Winograd F(2×2, 3×3) weight gradient, block by block
+/// as in `masklab_fused_winograd_images`:
 ///
 ///     du[ξ][o][c] += Σ_tiles dM[ξ][o][tile] · V[ξ][c][tile],   dM = A dy Aᵀ,  V = Bᵀ x B
 ///
 /// (`Winograd.transformWeightGradient` then gives `dW = Gᵀ du G`). `x` is the forward's input
-/// image `[channels, height, width]`, `dy` the output's gradient `[out_channels, height, width]`,
-/// `du` `[16, out_channels, channels]` (accumulated, not overwritten). Shapes as for
-/// `masklab_fused_winograd_image`, with `channels` also a multiple of 16; the same scratch size.
-/// Per block, the sum over its 16 tiles runs in tile order (two partial sums, even and odd
-/// tiles, added at the end), then adds to `du`: the result depends on the values only.
-void masklab_fused_winograd_weight_gradient(const float *x, const float *dy, long channels, long out_channels,
-                                            long height, long width, float *du, float *scratch);
+/// `[images, channels, height, width]`, `dy` the output's gradient `[images, out_channels,
+/// height, width]`, `du` `[16, out_channels, channels]` (accumulated, not overwritten). Shapes as
+/// for `masklab_fused_winograd_images`, with `channels` also a multiple of 16; the same scratch
+/// size. Per block, the sum over its 16 tiles runs in tile order (two partial sums, even and odd
+/// tiles, added at the end), then adds to `du`, block after block: the result depends on the
+/// values and on how the images are grouped into calls (the caller fixes that per batch).
+void masklab_fused_winograd_weight_gradient(const float *x, const float *dy, long images, long channels,
+                                            long out_channels, long height, long width, float *du, float *scratch);
 
 /// Gathers `planes` output planes of `plane` entries through an offset table:
 ///

@@ -22,14 +22,16 @@ public enum ConvolutionBenchmark {
         public var label: String { "\(channels)→\(outChannels) \(height)×\(width)" }
     }
 
-    /// The layers measured by default: ResNet-18 width 16's 3×3 stride-1 layers of stages 1 and 2
-    /// (16→16 at 32×32, 32→32 at 16×16), and two shapes the kernel also runs (16→32 at 16×16,
-    /// 32→32 at 32×32, as width 32 would have).
+    /// The layers measured by default: ResNet-18 width 16's 3×3 stride-1 layers of every stage
+    /// (16→16 at 32×32, 32→32 at 16×16, 64→64 at 8×8, 128→128 at 4×4), and two shapes the kernel
+    /// also runs (16→32 at 16×16, 32→32 at 32×32, as width 32 would have).
     public static let defaultLayers = [
         Layer(channels: 16, outChannels: 16, height: 32, width: 32),
         Layer(channels: 32, outChannels: 32, height: 16, width: 16),
         Layer(channels: 16, outChannels: 32, height: 16, width: 16),
         Layer(channels: 32, outChannels: 32, height: 32, width: 32),
+        Layer(channels: 64, outChannels: 64, height: 8, width: 8),
+        Layer(channels: 128, outChannels: 128, height: 4, width: 4),
     ]
 
     /// Medians (milliseconds per batch) of one path.

@@ -82,7 +82,7 @@ public struct Provenance: Codable, Sendable {
         return p
     }
 
-    /// This process's narrow-layer Winograd kernels: "fused" or "chunked" (`winograd`).
+    /// This process's fused-Winograd choice: "fused" or "chunked" (`winograd`).
     static var winogradKernels: String { KernelSet.current.winograd }
 
     /// This process's stride-2 convolution kernels: "direct" or "im2col" (`strided`).
@@ -96,7 +96,7 @@ public struct Provenance: Codable, Sendable {
 
     /// The words after the `winograd:` value in `command.txt`.
     static func winogradExplanation(_ kernels: String) -> String {
-        kernels == "fused" ? " (narrow 3×3 layers per 16-tile block with AVX-512; MASKLAB_FUSED_WINOGRAD=0 turns it off)"
+        kernels == "fused" ? " (3×3 layers up to 32 channels, and up to 128 on 8×8 and 4×4 maps, per 16-tile block with AVX-512; MASKLAB_FUSED_WINOGRAD=0 turns it off)"
             : FusedWinograd.available ? " (transform passes and GEMMs: MASKLAB_FUSED_WINOGRAD=0)" : " (transform passes and GEMMs: no AVX-512 here)"
     }
 

@@ -6,19 +6,20 @@ import Glibc
 import Darwin
 #endif
 
-/// Winograd F(2×2, 3×3) for narrow layers in one pass per block of 16 tiles, in C with AVX-512
-/// (`CFusedKernels`): the input transform, the 16 products and the output transform of a block
-/// stay in L1, where the unfused `Winograd` path writes each chunk's transformed input `V` and
+/// Winograd F(2×2, 3×3) for narrow layers and small maps in one pass per block of 16 tiles, in
+/// C with AVX-512 (`CFusedKernels`): the input transform, the 16 products and the output
+/// transform of a block stay in the core's caches (L1 at 16–32 channels), where the unfused `Winograd` path writes each chunk's transformed input `V` and
 /// products `M` (256 KB each at 16 channels) to L2 and reads them back, and its 16 thin GEMMs
 /// (`O × C` times `C × tiles`, O = C = 16) run far below the GEMM peak.
 ///
-/// - **Forward:** `masklab_fused_winograd_image` per image, images spread over the lanes, then
-///   the epilogue on the image just written (still in L2).
+/// - **Forward:** `masklab_fused_winograd_images` per image (per four images on 4×4 maps, one
+///   block of 16 tiles), images spread over the lanes, then the epilogue on the images just
+///   written (still in L2).
 /// - **Input gradient:** for a 3×3 convolution with padding 1, `dx[c] = Σ_o conv(dy[o],
 ///   flip(W[o, c]))`, i.e. the same kernel on `dy` with the filters flipped and transposed
 ///   (`WinogradF4.flipFilters`) and the channel counts swapped, with the forward's epilogue
 ///   slot applying an input-gradient epilogue (`BasicBlock`'s identity shortcut gradient).
-/// - **Weight gradient:** `masklab_fused_winograd_weight_gradient` per image, adding into its
+/// - **Weight gradient:** `masklab_fused_winograd_weight_gradient` per call as in the forward, adding into its
 ///   lane's partial `dU [16, O, C]` (images in order); `Winograd.backward` then sums the partials
 ///   in lane order and transforms `dU` into `dW` as on the unfused path.
 ///
@@ -46,20 +47,37 @@ public enum FusedWinograd {
         set { switchedOn.store(newValue, ordering: .relaxed) }
     }
 
-    /// The most channels (input or output) of a layer the kernel is chosen for. At 16 channels
-    /// the unfused path spends most of its time moving `V` and `M`; from 64 its GEMMs reach the
-    /// kernel's speed (32×32 images, 1 thread on the session-25 Xeon: 16 channels 2.0–2.8×
-    /// faster, 32 channels 1.5–1.8×, 64 channels 0.97×).
+    /// The most channels (input or output) of a layer on 32×32 or 16×16 maps the kernel is
+    /// chosen for. At 16 channels the unfused path spends most of its time moving `V` and `M`;
+    /// from 64 its GEMMs reach the kernel's speed on 32×32 maps (1 thread on the session-25
+    /// Xeon: 16 channels 2.0–2.8× faster, 32 channels 1.5–1.8×, 64 channels 0.97×).
     public static let maximumChannels = 32
 
-    /// Whether a Winograd F(2×2, 3×3) layer of this shape can use the kernel: widths 32 and 16
-    /// (one or two tile rows per 16-lane block), heights a multiple of 2 (width 32) or 4 (width
-    /// 16), and input and output channels multiples of 16 up to `maximumChannels` (the input
-    /// gradient runs the kernel with the two swapped).
+    /// The most channels of a layer on maps 8 or 4 wide the kernel is chosen for. There a chunk
+    /// of the unfused path has few tiles per image and its 16 GEMMs stay thin at any width
+    /// (ResNet-18 width 16's 64-channel 8×8 and 128-channel 4×4 layers ran at ≈ 100 GFLOP/s
+    /// counted as direct convolution, session 31, against the kernel's ≈ 185 at 64 and 128
+    /// channels on 16×16 maps, session 32); wider layers go to F(4×4) (`WinogradF4.Plan.trainingApplies`).
+    public static let maximumChannelsOnSmallMaps = 128
+
+    /// Whether a Winograd F(2×2, 3×3) layer of this shape can use the kernel: a block of 16
+    /// tiles is one tile row at width 32, two at 16, four at 8 and eight at 4, and each image's
+    /// tile rows (`height / 2`) must be whole blocks or a whole share of one (at width 4 a block
+    /// is four 4×4 images), as `masklab_fused_winograd_fits` says; input and output channels
+    /// multiples of 16 (the input gradient runs the kernel with the two swapped), up to
+    /// `maximumChannels` at widths 32 and 16 and `maximumChannelsOnSmallMaps` at 8 and 4.
     public static func fits(channels c: Int, outChannels o: Int, height h: Int, width w: Int) -> Bool {
-        let rows = w == 32 ? 2 : w == 16 ? 4 : 0
-        return rows > 0 && h >= rows && h % rows == 0 && c % 16 == 0 && o % 16 == 0 && c > 0 && o > 0
-            && max(c, o) <= maximumChannels
+        let limit = w >= 16 ? maximumChannels : maximumChannelsOnSmallMaps
+        return c % 16 == 0 && o % 16 == 0 && c > 0 && o > 0 && max(c, o) <= limit
+            && masklab_fused_winograd_fits(c, o, h, w) != 0 && masklab_fused_winograd_fits(o, c, h, w) != 0
+    }
+
+    /// Images per kernel call at `height × width`: 1, or at width 4 (and 16 or 8 on maps of fewer
+    /// tile rows than a block) as many as one block holds, so that no block spans two calls.
+    static func imagesPerCall(height h: Int, width w: Int) -> Int {
+        guard w < 32 else { return 1 }
+        let perBlock = 16 / (w / 2), tileRows = h / 2
+        return tileRows >= perBlock ? 1 : perBlock / tileRows
     }
 
     /// Whether a plan made now for this shape chooses the kernel: it fits, the CPU has it, and it is enabled.
@@ -82,12 +100,13 @@ public enum FusedWinograd {
         precondition(available && fits(channels: c, outChannels: o, height: h, width: w),
                      "fused Winograd: shape \(c)→\(o) at \(h)×\(w) not supported here")
         precondition(scratchStride >= laneScratch(channels: c, outChannels: o), "fused Winograd: lane scratch too small")
-        let plane = h * w
+        let plane = h * w, group = imagesPerCall(height: h, width: w)
         func run(_ lane: Int, _ images: Range<Int>) {
             let s = scratch + lane * scratchStride
-            for image in images {
-                masklab_fused_winograd_image(x + image * c * plane, u, bias, c, o, h, w, y + image * o * plane, s)
-                epilogue.apply(y, channels: o, plane: plane, images: image..<(image + 1))
+            for first in stride(from: images.lowerBound, to: images.upperBound, by: group) {
+                let call = first..<min(first + group, images.upperBound)
+                masklab_fused_winograd_images(x + first * c * plane, call.count, u, bias, c, o, h, w, y + first * o * plane, s)
+                epilogue.apply(y, channels: o, plane: plane, images: call)
             }
         }
         inLanes(lanes, batch: n, channels: c, outChannels: o, plane: plane, run)
@@ -103,14 +122,15 @@ public enum FusedWinograd {
         precondition(available && fits(channels: c, outChannels: o, height: h, width: w),
                      "fused Winograd: shape \(c)→\(o) at \(h)×\(w) not supported here")
         precondition(scratchStride >= laneScratch(channels: c, outChannels: o), "fused Winograd: lane scratch too small")
-        let plane = h * w
+        let plane = h * w, group = imagesPerCall(height: h, width: w)
         func run(_ lane: Int, _ images: Range<Int>) {
             let s = scratch + lane * scratchStride, du = partial(lane)
             precondition(du >= s + laneScratch(channels: c, outChannels: o) || du + 16 * o * c <= s,
                          "fused Winograd: lane \(lane)'s partial dU overlaps its block scratch")
             du.update(repeating: 0, count: 16 * o * c)
-            for image in images {
-                masklab_fused_winograd_weight_gradient(x + image * c * plane, dy + image * o * plane, c, o, h, w, du, s)
+            for first in stride(from: images.lowerBound, to: images.upperBound, by: group) {
+                let count = min(group, images.upperBound - first)
+                masklab_fused_winograd_weight_gradient(x + first * c * plane, dy + first * o * plane, count, c, o, h, w, du, s)
             }
         }
         inLanes(lanes, batch: n, channels: c, outChannels: o, plane: plane, run)
