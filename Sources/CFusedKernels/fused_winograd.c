@@ -89,14 +89,15 @@ AVX512 static inline block_layout layout_for(long width) {
 // Where one half of a block reads or writes one of its rows (patch row or output row): per
 // segment the offset of the row's first float from the channel's base pointer, minus the
 // segment's first lane (so that a masked load or store at it puts the row in its lanes), and
-// the segment's lanes. Segments of rows outside the image or of absent images are left out.
-// `whole`: one segment of all 16 lanes (widths 32 and 16), read and written without masks.
+// the segment's lanes; mask 0 (nothing read, zeros; nothing written) for a row outside the
+// image or an absent image. The block functions take the segment count `n` as a constant
+// (`INLINE`, called with 1, 2 or 4), so that each layout's loads unroll.
 typedef struct {
-    long count;
-    int whole;
     long offset[4];
     __mmask16 mask[4];
 } half_rows;
+
+#define INLINE static inline __attribute__((always_inline))
 
 // The segments of one block: per half and segment, its tile row's first image row and the
 // offset of that row's first float (minus the segment's first lane) in arrays whose images are
@@ -106,14 +107,15 @@ typedef struct {
     long offset[2][4];
 } block_segments;
 
-AVX512 static inline block_segments segments_of(const block_layout *l, long block, long images, long height, long width,
-                                               long imageStride) {
+// The segments of the block whose first tile row is tile row `ty` of image `image` (widths 16,
+// 8, 4: the halves' segments take the following tile rows, on into the next images; width 32:
+// both halves are that tile row).
+AVX512 INLINE block_segments segments_of(const block_layout *l, long image, long ty, long images, long height, long width,
+                                        long imageStride, const long n) {
     block_segments b;
     const long tileRows = height / 2;
-    long g = width == 32 ? block : block * l->rowsPerBlock;
-    long image = g / tileRows, ty = g % tileRows;
     for (int h = 0; h < 2; h++) {
-        for (long j = 0; j < l->segments; j++) {
+        for (long j = 0; j < n; j++) {
             const long col = width == 32 ? 16 * h : 0, lane = j * l->length;
             b.row[h][j] = image < images ? 2 * ty : -1;
             b.offset[h][j] = image * imageStride + 2 * ty * width + col - lane;
@@ -124,47 +126,51 @@ AVX512 static inline block_segments segments_of(const block_layout *l, long bloc
 }
 
 // Row `2ty + rel` of every segment of half `h` of `b`.
-AVX512 static inline half_rows rows_of(const block_layout *l, const block_segments *b, int h, long rel, long height,
-                                       long width) {
+AVX512 INLINE half_rows rows_of(const block_layout *l, const block_segments *b, int h, long rel, long height, long width,
+                                const long n) {
     half_rows r;
-    r.count = 0;
-    r.whole = l->segments == 1;
-    for (long j = 0; j < l->segments; j++) {
+    for (long j = 0; j < n; j++) {
         const long row = b->row[h][j] + rel;
-        if (b->row[h][j] < 0 || row < 0 || row >= height) continue;
-        r.offset[r.count] = b->offset[h][j] + rel * width;
-        r.mask[r.count] = (__mmask16)(((1u << l->length) - 1) << (j * l->length));
-        r.count++;
+        const int present = b->row[h][j] >= 0 && row >= 0 && row < height;
+        r.offset[j] = present ? b->offset[h][j] + rel * width : 0;
+        r.mask[j] = present ? (__mmask16)(((1u << l->length) - 1) << (j * l->length)) : 0;
     }
     return r;
 }
 
 // The 16 floats of one half's row from channel base `p` (zeros where `r` has no segment).
-AVX512 static inline __m512 load_row(const float *p, const half_rows *r) {
-    if (r->whole) return r->count ? _mm512_loadu_ps(p + r->offset[0]) : _mm512_setzero_ps();
-    __m512 v = _mm512_setzero_ps();
-    for (long i = 0; i < r->count; i++) v = _mm512_mask_loadu_ps(v, r->mask[i], p + r->offset[i]);
+// Masked loads, not branches: rows outside the image come and go block by block (a branch per
+// load made widths 32 and 16 up to 10% slower than the unmasked loads of session 25's kernel).
+AVX512 INLINE __m512 load_row(const float *p, const half_rows *r, const long n) {
+    __m512 v = _mm512_maskz_loadu_ps(r->mask[0], p + r->offset[0]);
+    for (long i = 1; i < n; i++) v = _mm512_mask_loadu_ps(v, r->mask[i], p + r->offset[i]);
     return v;
 }
 
-AVX512 static inline void store_row(float *p, const half_rows *r, __m512 v) {
-    if (r->whole) {
-        if (r->count) _mm512_storeu_ps(p + r->offset[0], v);
+AVX512 INLINE void store_row(float *p, const half_rows *r, __m512 v, const long n) {
+    if (n == 1) {
+        if (r->mask[0]) _mm512_storeu_ps(p + r->offset[0], v);
         return;
     }
-    for (long i = 0; i < r->count; i++) _mm512_mask_storeu_ps(p + r->offset[i], r->mask[i], v);
+    for (long i = 0; i < n; i++) _mm512_mask_storeu_ps(p + r->offset[i], r->mask[i], v);
 }
 
-// Where block `block`'s patch rows (`patch[k][h]`, from images `inStride` apart) and output
-// rows (`out[e][h]`, images `outStride` apart) are.
-AVX512 static inline void block_rows(const block_layout *l, long block, long images, long height, long width,
-                                     long inStride, long outStride, half_rows patch[4][2], half_rows out[2][2]) {
-    const block_segments in = segments_of(l, block, images, height, width, inStride);
-    const block_segments ou = segments_of(l, block, images, height, width, outStride);
+// Where the patch rows (`patch[k][h]`, from images `inStride` apart) and output rows
+// (`out[e][h]`, images `outStride` apart) of the block starting at tile row `ty` of `image` are.
+AVX512 INLINE void block_rows(const block_layout *l, long image, long ty, long images, long height, long width,
+                              long inStride, long outStride, half_rows patch[4][2], half_rows out[2][2], const long n) {
+    const block_segments in = segments_of(l, image, ty, images, height, width, inStride, n);
+    const block_segments ou = segments_of(l, image, ty, images, height, width, outStride, n);
     for (int h = 0; h < 2; h++) {
-        for (int k = 0; k < 4; k++) patch[k][h] = rows_of(l, &in, h, k - 1, height, width);
-        for (int e = 0; e < 2; e++) out[e][h] = rows_of(l, &ou, h, e, height, width);
+        for (int k = 0; k < 4; k++) patch[k][h] = rows_of(l, &in, h, k - 1, height, width, n);
+        for (int e = 0; e < 2; e++) out[e][h] = rows_of(l, &ou, h, e, height, width, n);
     }
+}
+
+// Moves the block cursor (`image`, tile row `ty`) to the next block.
+static inline void next_block(const block_layout *l, long height, long *image, long *ty) {
+    *ty += l->rowsPerBlock;
+    while (*ty >= height / 2) { *ty -= height / 2; (*image)++; }
 }
 
 // Blocks of a call over `images` images.
@@ -175,15 +181,15 @@ static inline long block_count(const block_layout *l, long images, long height) 
 
 /// The input transform of block `block`: `v [16, channels, 16]`; `patch[k][h]` say where patch
 /// row k of half h is.
-AVX512 static inline void input_block(const float *x, long channels, long plane, const half_rows patch[4][2],
-                                      const block_layout *l, float *v) {
+AVX512 INLINE void input_block(const float *x, long channels, long plane, const half_rows patch[4][2],
+                               const block_layout *l, float *v, const long n) {
     const long vStride = 16 * channels;
     for (long c = 0; c < channels; c++) {
         const float *xc = x + c * plane;
         __m512 lo[4], hi[4];
         for (int k = 0; k < 4; k++) {
-            lo[k] = load_row(xc, &patch[k][0]);
-            hi[k] = load_row(xc, &patch[k][1]);
+            lo[k] = load_row(xc, &patch[k][0], n);
+            hi[k] = load_row(xc, &patch[k][1], n);
         }
         __m512 pl[4], ph[4];
         pl[0] = _mm512_sub_ps(lo[0], lo[2]); ph[0] = _mm512_sub_ps(hi[0], hi[2]);
@@ -204,8 +210,9 @@ AVX512 static inline void input_block(const float *x, long channels, long plane,
     }
 }
 
-AVX512 void masklab_fused_winograd_images(const float *x, long images, const float *u, const float *bias, long channels,
-                                          long out_channels, long height, long width, float *y, float *scratch) {
+// The forward's blocks with `n` segments per half (see `masklab_fused_winograd_images`).
+AVX512 INLINE void forward_blocks(const float *x, long images, const float *u, const float *bias, long channels,
+                                  long out_channels, long height, long width, float *y, float *scratch, const long n) {
     const block_layout l = layout_for(width);
     const long plane = height * width;
     float *v = (float *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
@@ -213,10 +220,11 @@ AVX512 void masklab_fused_winograd_images(const float *x, long images, const flo
     const long vStride = 16 * channels, mStride = 16 * out_channels;
     const long blocks = block_count(&l, images, height);
 
-    for (long block = 0; block < blocks; block++) {
+    long image = 0, ty = 0;
+    for (long block = 0; block < blocks; block++, next_block(&l, height, &image, &ty)) {
         half_rows patch[4][2], out[2][2];
-        block_rows(&l, block, images, height, width, channels * plane, out_channels * plane, patch, out);
-        input_block(x, channels, plane, patch, &l, v);
+        block_rows(&l, image, ty, images, height, width, channels * plane, out_channels * plane, patch, out, n);
+        input_block(x, channels, plane, patch, &l, v, n);
         for (int xi = 0; xi < 16; xi++) {
             products16(v + xi * vStride, u + xi * out_channels * channels, channels, out_channels, m + xi * mStride);
         }
@@ -235,11 +243,20 @@ AVX512 void masklab_fused_winograd_images(const float *x, long images, const flo
             const __m512 be = _mm512_add_ps(_mm512_sub_ps(_mm512_sub_ps(se[1], se[2]), se[3]), bv);
             const __m512 bo = _mm512_add_ps(_mm512_sub_ps(_mm512_sub_ps(so[1], so[2]), so[3]), bv);
             float *yo = y + o * plane;
-            store_row(yo, &out[0][0], _mm512_permutex2var_ps(te, l.low, to));
-            store_row(yo, &out[0][1], _mm512_permutex2var_ps(te, l.high, to));
-            store_row(yo, &out[1][0], _mm512_permutex2var_ps(be, l.low, bo));
-            store_row(yo, &out[1][1], _mm512_permutex2var_ps(be, l.high, bo));
+            store_row(yo, &out[0][0], _mm512_permutex2var_ps(te, l.low, to), n);
+            store_row(yo, &out[0][1], _mm512_permutex2var_ps(te, l.high, to), n);
+            store_row(yo, &out[1][0], _mm512_permutex2var_ps(be, l.low, bo), n);
+            store_row(yo, &out[1][1], _mm512_permutex2var_ps(be, l.high, bo), n);
         }
+    }
+}
+
+AVX512 void masklab_fused_winograd_images(const float *x, long images, const float *u, const float *bias, long channels,
+                                          long out_channels, long height, long width, float *y, float *scratch) {
+    switch (layout_for(width).segments) {
+    case 1: forward_blocks(x, images, u, bias, channels, out_channels, height, width, y, scratch, 1); break;
+    case 2: forward_blocks(x, images, u, bias, channels, out_channels, height, width, y, scratch, 2); break;
+    default: forward_blocks(x, images, u, bias, channels, out_channels, height, width, y, scratch, 4); break;
     }
 }
 
@@ -247,13 +264,13 @@ AVX512 void masklab_fused_winograd_images(const float *x, long images, const flo
 /// `dm [16, out_channels, 16]`, `dM = A dy Aᵀ` per tile. Down, from the tile's dy rows g0, g1:
 /// `P0 = g0, P1 = g0 + g1, P2 = g0 − g1, P3 = −g1`; across, with `p`, `q` the tile's even and odd
 /// column of `P_i`: `dM[4i …] = p, p + q, p − q, −q` (the order of `Winograd.transformOutputGradient`).
-AVX512 static inline void output_gradient_block(const float *dy, long out_channels, long plane, const half_rows rows[2][2],
-                                                const block_layout *l, float *dm) {
+AVX512 INLINE void output_gradient_block(const float *dy, long out_channels, long plane, const half_rows rows[2][2],
+                                         const block_layout *l, float *dm, const long n) {
     const long mStride = 16 * out_channels;
     for (long o = 0; o < out_channels; o++) {
         const float *g = dy + o * plane;
-        const __m512 lo0 = load_row(g, &rows[0][0]), hi0 = load_row(g, &rows[0][1]);
-        const __m512 lo1 = load_row(g, &rows[1][0]), hi1 = load_row(g, &rows[1][1]);
+        const __m512 lo0 = load_row(g, &rows[0][0], n), hi0 = load_row(g, &rows[0][1], n);
+        const __m512 lo1 = load_row(g, &rows[1][0], n), hi1 = load_row(g, &rows[1][1], n);
         const __m512 e0 = _mm512_permutex2var_ps(lo0, l->even, hi0), q0 = _mm512_permutex2var_ps(lo0, l->odd, hi0);
         const __m512 e1 = _mm512_permutex2var_ps(lo1, l->even, hi1), q1 = _mm512_permutex2var_ps(lo1, l->odd, hi1);
         const __m512 zero = _mm512_setzero_ps();
@@ -269,8 +286,9 @@ AVX512 static inline void output_gradient_block(const float *dy, long out_channe
     }
 }
 
-AVX512 void masklab_fused_winograd_weight_gradient(const float *x, const float *dy, long images, long channels,
-                                                   long out_channels, long height, long width, float *du, float *scratch) {
+// The weight gradient's blocks with `n` segments per half.
+AVX512 INLINE void weight_gradient_blocks(const float *x, const float *dy, long images, long channels, long out_channels,
+                                          long height, long width, float *du, float *scratch, const long n) {
     const block_layout l = layout_for(width);
     const long plane = height * width;
     float *v = (float *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
@@ -278,11 +296,12 @@ AVX512 void masklab_fused_winograd_weight_gradient(const float *x, const float *
     const long vStride = 16 * channels, mStride = 16 * out_channels;
     const long blocks = block_count(&l, images, height);
 
-    for (long block = 0; block < blocks; block++) {
+    long image = 0, ty = 0;
+    for (long block = 0; block < blocks; block++, next_block(&l, height, &image, &ty)) {
         half_rows patch[4][2], out[2][2];
-        block_rows(&l, block, images, height, width, channels * plane, out_channels * plane, patch, out);
-        input_block(x, channels, plane, patch, &l, v);
-        output_gradient_block(dy, out_channels, plane, out, &l, dm);
+        block_rows(&l, image, ty, images, height, width, channels * plane, out_channels * plane, patch, out, n);
+        input_block(x, channels, plane, patch, &l, v, n);
+        output_gradient_block(dy, out_channels, plane, out, &l, dm, n);
         for (int xi = 0; xi < 16; xi++) {
             const float *vx = v + xi * vStride, *mx = dm + xi * mStride;
             float *ux = du + xi * out_channels * channels;
@@ -294,6 +313,15 @@ AVX512 void masklab_fused_winograd_weight_gradient(const float *x, const float *
                 for (long o = 0; o < out_channels; o += 4) outer16x4(mx + 16 * o, 16, vt, ux + o * channels + cb, channels);
             }
         }
+    }
+}
+
+AVX512 void masklab_fused_winograd_weight_gradient(const float *x, const float *dy, long images, long channels,
+                                                   long out_channels, long height, long width, float *du, float *scratch) {
+    switch (layout_for(width).segments) {
+    case 1: weight_gradient_blocks(x, dy, images, channels, out_channels, height, width, du, scratch, 1); break;
+    case 2: weight_gradient_blocks(x, dy, images, channels, out_channels, height, width, du, scratch, 2); break;
+    default: weight_gradient_blocks(x, dy, images, channels, out_channels, height, width, du, scratch, 4); break;
     }
 }
 

@@ -14,9 +14,10 @@ import TensorCore
 /// A 1×1 convolution with stride 1 and no padding needs no columns: it is one GEMM per image
 /// straight from `x` into `y`. A 3×3 convolution with stride 1 and padding 1 (and ≥ 8 input
 /// channels) uses `Winograd` F(2×2, 3×3) instead, unless the workspace turns it off (narrow
-/// layers on a CPU with AVX-512: forward and both gradients fused, `FusedWinograd`); its
-/// inference forward uses `WinogradF4` F(4×4, 3×3) from 64 input channels, and so does its
-/// training (forward and backward) where `WinogradF4.Plan.trainingApplies` (`lowering` says which).
+/// layers and small maps on a CPU with AVX-512: forward and both gradients fused,
+/// `FusedWinograd`); its inference forward uses `WinogradF4` F(4×4, 3×3) from 64 input channels
+/// where the fused kernel does not run, and so does its training (forward and backward) where
+/// `WinogradF4.Plan.trainingApplies` (`lowering` says which).
 public final class Conv2d: Layer {
     public let weight: Parameter
     public let bias: Parameter?
@@ -104,18 +105,20 @@ public final class Conv2d: Layer {
             if workspace.winogradF4 { inferencePlan = p }
             return Shape(n, outChannels, geometry.outHeight, geometry.outWidth)
         }
-        if workspace.winogradF4 && WinogradF4.Plan.applies(kernel: kernel, stride: stride, padding: padding, inChannels: inChannels) {
-            let p = WinogradF4.Plan(channels: inChannels, outChannels: outChannels, height: input[2], width: input[3], batch: n,
-                                    threads: Parallel.threads, budget: workspace.budget, lanes: workspace.lanes)
-            workspace.reserve(p.workspaceCount)
-            inferencePlan = p
-        }
         if workspace.winograd && Winograd.Plan.applies(kernel: kernel, stride: stride, padding: padding, inChannels: inChannels) {
             let p = Winograd.Plan(channels: inChannels, outChannels: outChannels, height: input[2], width: input[3], batch: n,
                                   threads: Parallel.threads, budget: workspace.budget, lanes: workspace.lanes)
             workspace.reserve(p.workspaceCount)
             winogradPlan = p
-        } else if !isPointwise {
+        }
+        if workspace.winogradF4 && winogradPlan?.fused != true
+            && WinogradF4.Plan.applies(kernel: kernel, stride: stride, padding: padding, inChannels: inChannels) {
+            let p = WinogradF4.Plan(channels: inChannels, outChannels: outChannels, height: input[2], width: input[3], batch: n,
+                                    threads: Parallel.threads, budget: workspace.budget, lanes: workspace.lanes)
+            workspace.reserve(p.workspaceCount)
+            inferencePlan = p
+        }
+        if winogradPlan == nil && !isPointwise {
             let p = Convolution.Plan(geometry: geometry, outChannels: outChannels, batch: n, threads: Parallel.threads,
                                      budget: workspace.budget, lanes: workspace.lanes)
             workspace.reserve(p.workspaceCount)
@@ -129,8 +132,9 @@ public final class Conv2d: Layer {
 
     // x (N,I,H,W), W (O,I·K·K), per chunk of nb images:
     // cols (I·K·K, nb·S) = im2col(x);  ycols (O, nb·S) = W · cols;  y (N,O,OH,OW) = unpack(ycols) + b
-    // In `.inference` a 3×3 stride-1 layer with ≥ 64 input channels uses `WinogradF4` (see
-    // `forward(_:epilogue:)`); in training the wide layers `WinogradF4.Plan.trainingApplies` names do.
+    // In `.inference` a 3×3 stride-1 layer with ≥ 64 input channels and no fused F(2×2) plan uses
+    // `WinogradF4` (see `forward(_:epilogue:)`); in training the wide layers
+    // `WinogradF4.Plan.trainingApplies` names do.
     public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
         mode == .inference ? forward(x, epilogue: .none) : product(x, epilogue: .none, inference: false)
     }
@@ -140,7 +144,10 @@ public final class Conv2d: Layer {
     /// stride-1 layer with ≥ 64 input channels uses Winograd F(4×4, 3×3) here (`WinogradF4`, 1.8×
     /// fewer multiplications than F(2×2, 3×3); where training uses F(2×2) the two agree to float
     /// rounding of the larger transforms, where it uses F(4×4) too they give the same bits) unless
-    /// the workspace turns it off. The output is a view of the layer's buffer;
+    /// the workspace turns it off or the layer trains with the fused F(2×2) kernel (64–128
+    /// channels on 8×8 and 4×4 maps): its forward there evaluated ResNet-18 width 16 1.23× faster
+    /// than F(4×4)'s transforms on maps one or two tiles wide (1 thread, 6 pairs, session 32), and
+    /// gives the training forward's bits. The output is a view of the layer's buffer;
     /// only the forward's input is kept, so a backward after it would differentiate the wrong
     /// function: only inference passes use it.
     public func forward(_ x: Tensor, epilogue: OutputEpilogue) -> Tensor { product(x, epilogue: epilogue, inference: true) }

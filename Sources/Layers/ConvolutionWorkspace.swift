@@ -25,7 +25,8 @@ public final class ConvolutionWorkspace {
     public var winograd = true
     /// Whether 3×3 stride-1 convolutions prepared after this is set use `WinogradF4` F(4×4, 3×3)
     /// in inference passes (default; ≈ 1.8× fewer multiplications, outputs within float rounding
-    /// of the larger transforms) or the training forward's lowering (the same bits as training).
+    /// of the larger transforms; not where the layer trains with the fused F(2×2) kernel, which is
+    /// faster there) or the training forward's lowering (the same bits as training).
     public var winogradF4 = true
     /// Whether 3×3 stride-1 convolutions of the shapes `WinogradF4.Plan.trainingApplies` names
     /// (wide layers), prepared after this is set, train with `WinogradF4` F(4×4, 3×3)

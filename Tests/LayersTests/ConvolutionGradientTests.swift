@@ -99,7 +99,8 @@ final class ConvolutionGradientTests: XCTestCase {
 
     /// Narrow layers whose forward and input gradient run `FusedWinograd` on a CPU with AVX-512
     /// (elsewhere they take `Winograd`'s chunk path, which the same checks then cover): widths 16
-    /// and 32, more output channels than input and the reverse, two lanes and one.
+    /// and 32, more output channels than input and the reverse, two lanes and one; and small maps
+    /// (8×8 with 64 channels, 4×4 with four images per block and a last block short of images).
     func testFusedWinogradConvolution() {
         let expected: Conv2d.Lowering = FusedWinograd.available && FusedWinograd.enabled ? .winogradF2Fused : .winogradF2
         if expected == .winogradF2 { print("testFusedWinogradConvolution: no AVX-512 here, the layers take the unfused F(2×2)") }
@@ -107,6 +108,8 @@ final class ConvolutionGradientTests: XCTestCase {
         checkConv(c: 32, o: 16, k: 3, s: 1, p: 1, bias: false, n: 3, h: 2, w: 32, lanes: 1, maxEntries: 40, expect: expected, seed: 82)
         checkConv(c: 16, o: 16, k: 3, s: 1, p: 1, bias: true, n: 2, h: 6, w: 32, inputGradient: false, maxEntries: 40,
                   expect: expected, seed: 83)
+        checkConv(c: 64, o: 64, k: 3, s: 1, p: 1, bias: true, n: 3, h: 8, w: 8, lanes: 2, maxEntries: 40, expect: expected, seed: 84)
+        checkConv(c: 16, o: 32, k: 3, s: 1, p: 1, bias: false, n: 5, h: 4, w: 4, lanes: 2, maxEntries: 40, expect: expected, seed: 85)
     }
 
     /// Winograd F(4×4, 3×3) in training (both channel counts ≥ 64): the layer reports the
@@ -177,13 +180,14 @@ final class ConvolutionGradientTests: XCTestCase {
 
     /// The identity shortcut's gradient added by the input-gradient epilogue (`BasicBlock`) gives
     /// the same bits as the separate `Elementwise.addMasked` pass after the backward, for every
-    /// training lowering: fused F(2×2) (16 channels, 32×32), unfused F(2×2) (64 channels, 8×8,
-    /// and 16 channels with the fused kernel off), F(4×4) (64 channels, 16×16) and im2col
+    /// training lowering: fused F(2×2) (16 channels, 32×32; 64 channels, 8×8), unfused F(2×2)
+    /// (the same two with the fused kernel off), F(4×4) (64 channels, 16×16) and im2col
     /// (F(2×2) off), each on 2 threads (lanes) and 1.
     func testInputGradientEpilogueEqualsTheSeparateMaskedAdd() {
         struct Case { let c: Int, h: Int, winograd: Bool, f4: Bool, fused: Bool, expected: Conv2d.Lowering? }
         let cases = [Case(c: 16, h: 32, winograd: true, f4: true, fused: true, expected: FusedWinograd.available ? .winogradF2Fused : .winogradF2),
-                     Case(c: 64, h: 8, winograd: true, f4: false, fused: true, expected: .winogradF2),
+                     Case(c: 64, h: 8, winograd: true, f4: false, fused: true, expected: FusedWinograd.available ? .winogradF2Fused : .winogradF2),
+                     Case(c: 64, h: 8, winograd: true, f4: false, fused: false, expected: .winogradF2),
                      Case(c: 16, h: 16, winograd: true, f4: true, fused: false, expected: .winogradF2),
                      Case(c: 64, h: 16, winograd: true, f4: true, fused: true, expected: .winogradF4),
                      Case(c: 16, h: 8, winograd: false, f4: false, fused: true, expected: .im2col)]

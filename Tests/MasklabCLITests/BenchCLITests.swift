@@ -60,19 +60,19 @@ final class BenchCLITests: XCTestCase {
         XCTAssertTrue(jobs.stderr.contains("--layers times one process's layers"), jobs.stderr)
     }
 
-    /// `--convolutions` times the four narrow layers both ways and writes their rows; it refuses
+    /// `--convolutions` times the six default layers both ways and writes their rows; it refuses
     /// options that belong to the workloads, and a --json-file whose folder is missing.
-    func testBenchConvolutionsTimesTheNarrowLayersBothWays() throws {
+    func testBenchConvolutionsTimesTheDefaultLayersBothWays() throws {
         let dir = TemporaryDirectory()
         let file = dir.file("conv.json").path
         let r = try CommandRunner.run(["bench", "--convolutions", "--steps", "2", "--warmup", "1", "--threads", "1", "--json-file", file],
                                       directory: nil, environment: [:], timeout: 240)
         XCTAssertEqual(r.status, 0, "\(r)")
-        for label in ["16→16 32×32", "32→32 16×16", "16→32 16×16", "32→32 32×32"] {
+        for label in ["16→16 32×32", "32→32 16×16", "16→32 16×16", "32→32 32×32", "64→64 8×8", "128→128 4×4"] {
             XCTAssertTrue(r.stdout.contains("\(label) (128, 1)"), "row \(label) in \(r.stdout)")
         }
         let rows = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [[String: Any]])
-        XCTAssertEqual(rows.count, 4)
+        XCTAssertEqual(rows.count, 6)
         for row in rows {
             XCTAssertEqual(row["rounds"] as? Int, 2)
             let chunked = try XCTUnwrap(row["chunked"] as? [String: Double])
