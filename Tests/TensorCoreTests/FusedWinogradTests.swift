@@ -189,7 +189,7 @@ final class FusedWinogradTests: XCTestCase {
         try requireKernel()
         defer { Parallel.fixRoundTrip(nanoseconds: nil); Parallel.fixComputeSpeedup(nil) }
         // At 4×4 a call takes four images per block, so one lane (blocks of images 0–3, 4) and
-        // two (0–2 and 3–4) put other images beside each other.
+        // two (0–1 and 2–4) put other images beside each other.
         for t in [Case(c: 16, o: 16, h: 32, w: 32, n: 5), Case(c: 32, o: 16, h: 4, w: 4, n: 5)] {
             let inputs = inputs(c: t.c, o: t.o, h: t.h, w: t.w, n: t.n, seed: 77)
             let one = forward(inputs, plan: plan(t, fused: true, lanes: 1), n: t.n, bias: true)

@@ -29,8 +29,9 @@ int masklab_fused_winograd_fits(long channels, long out_channels, long height, l
 /// out_channels, channels]` (`Winograd.transformWeights`), `bias` `[out_channels]` or NULL, `y`
 /// `[images, out_channels, height, width]` (overwritten). A block of 16 tiles is one tile row
 /// (width 32), two (width 16), four (width 8: a whole 8×8 image) or eight (width 4: four 4×4
-/// images); at width 4 a call whose image count is not a multiple of the images per block runs
-/// its last block with the missing images' lanes empty. Shapes as
+/// images); where a block holds several images (width 4, or widths 16 and 8 on maps of fewer
+/// tile rows than a block) a call whose image count is not a multiple of that runs its last
+/// block with the missing images' lanes empty. Shapes as
 /// `masklab_fused_winograd_fits` says (the caller checks). An output value depends on its own
 /// image's values only: not on threads, nor on which other images share its block.
 /// Only call it when `masklab_fused_winograd_available()` is 1.

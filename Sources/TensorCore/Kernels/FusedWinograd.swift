@@ -12,8 +12,8 @@ import Darwin
 /// products `M` (256 KB each at 16 channels) to L2 and reads them back, and its 16 thin GEMMs
 /// (`O × C` times `C × tiles`, O = C = 16) run far below the GEMM peak.
 ///
-/// - **Forward:** `masklab_fused_winograd_images` per image (per four images on 4×4 maps, one
-///   block of 16 tiles), images spread over the lanes, then the epilogue on the images just
+/// - **Forward:** `masklab_fused_winograd_images` per image (per block of 16 tiles where one
+///   holds several images, as four 4×4 images: `imagesPerCall`), images spread over the lanes, then the epilogue on the images just
 ///   written (still in L2).
 /// - **Input gradient:** for a 3×3 convolution with padding 1, `dx[c] = Σ_o conv(dy[o],
 ///   flip(W[o, c]))`, i.e. the same kernel on `dy` with the filters flipped and transposed
@@ -72,8 +72,9 @@ public enum FusedWinograd {
             && masklab_fused_winograd_fits(c, o, h, w) != 0 && masklab_fused_winograd_fits(o, c, h, w) != 0
     }
 
-    /// Images per kernel call at `height × width`: 1, or at width 4 (and 16 or 8 on maps of fewer
-    /// tile rows than a block) as many as one block holds, so that no block spans two calls.
+    /// Images per kernel call at `height × width`: 1 where an image is whole blocks (width 32, or
+    /// at least a block's tile rows), else as many as one block holds (four 4×4 images, two 4×8,
+    /// two 2×16, …), so that no block spans two calls.
     static func imagesPerCall(height h: Int, width w: Int) -> Int {
         guard w < 32 else { return 1 }
         let perBlock = 16 / (w / 2), tileRows = h / 2

@@ -22,9 +22,9 @@
 /// results are bit-identical run to run for the same thread count. The plain twin is the direct
 /// convolution `Reference.convolution…`; the two agree to float rounding (tests).
 ///
-/// Narrow layers (16 or 32 channels at widths 32 and 16) on a CPU with AVX-512 run the forward
-/// and both gradients through `FusedWinograd` instead (`Plan.fused`): the same arithmetic per
-/// block of 16 tiles, in L1.
+/// Narrow layers (16 or 32 channels at widths 32 and 16) and small maps (up to 128 channels at
+/// widths 8 and 4) on a CPU with AVX-512 run the forward and both gradients through
+/// `FusedWinograd` instead (`Plan.fused`): the same arithmetic per block of 16 tiles, in cache.
 ///
 /// Workspace layout (floats): `U [16, O, C]`, then per lane `V [16, C, Tc]`, `M [16, O, Tc]`, a
 /// partial `dU [16, O, C]` and the transforms' plane buffers (Tc: the tiles of one chunk), then
@@ -127,8 +127,9 @@ public enum Winograd {
     /// Backward: accumulates `weightGrad [O, C, 3, 3]` (and `biasGrad [O]`) and writes `dx
     /// [n, C, H, W]` when given. `x` is the forward's input (its transform is recomputed).
     /// Without `weightGrad` (then no `biasGrad` either) only `dx` is computed: no input
-    /// transform, no `dU` products. `inputGradientEpilogue` is applied to `dx` as each image
-    /// (fused) or chunk (unfused) is written, while it is in cache.
+    /// transform, no `dU` products. `inputGradientEpilogue` is applied to `dx` as each kernel
+    /// call's images (fused: one image, or the images one block holds) or chunk (unfused) are
+    /// written, while they are in cache.
     public static func backward(_ x: UnsafePointer<Float>, gradOutput dy: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                 weightGrad: UnsafeMutablePointer<Float>?, biasGrad: UnsafeMutablePointer<Float>?,
                                 plan: Plan, batch n: Int, workspace: UnsafeMutablePointer<Float>,
