@@ -33,6 +33,12 @@ int masklab_fused_winograd_fits(long channels, long out_channels, long height, l
     return tileRows % perBlock == 0 || perBlock % tileRows == 0;
 }
 
+long masklab_fused_winograd_images_per_call(long height, long width) {
+    if (width == 32) return 1;
+    const long perBlock = 16 / (width / 2), tileRows = height / 2;
+    return tileRows >= perBlock ? 1 : perBlock / tileRows;
+}
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 #include <stdint.h>
@@ -99,10 +105,12 @@ typedef struct {
 
 #define INLINE static inline __attribute__((always_inline))
 
-// The segments of one block: per half and segment, its tile row's first image row and the
-// offset of that row's first float (minus the segment's first lane) in arrays whose images are
-// `imageStride` floats apart; -1 rows for absent images.
+// The segments of one block: per half and segment, its image, its tile row's first image row
+// (-1 for absent images) and the offset of that row's first float within the image (minus the
+// segment's first lane); the same for the input and the output arrays, whose images differ only
+// in their stride.
 typedef struct {
+    long image[2][4];
     long row[2][4];
     long offset[2][4];
 } block_segments;
@@ -111,28 +119,29 @@ typedef struct {
 // 8, 4: the halves' segments take the following tile rows, on into the next images; width 32:
 // both halves are that tile row).
 AVX512 INLINE block_segments segments_of(const block_layout *l, long image, long ty, long images, long height, long width,
-                                        long imageStride, const long n) {
+                                        const long n) {
     block_segments b;
     const long tileRows = height / 2;
     for (int h = 0; h < 2; h++) {
         for (long j = 0; j < n; j++) {
             const long col = width == 32 ? 16 * h : 0, lane = j * l->length;
+            b.image[h][j] = image;
             b.row[h][j] = image < images ? 2 * ty : -1;
-            b.offset[h][j] = image * imageStride + 2 * ty * width + col - lane;
+            b.offset[h][j] = 2 * ty * width + col - lane;
             if (width != 32 && ++ty == tileRows) { ty = 0; image++; }
         }
     }
     return b;
 }
 
-// Row `2ty + rel` of every segment of half `h` of `b`.
+// Row `2ty + rel` of every segment of half `h` of `b`, in arrays whose images are `imageStride` floats apart.
 AVX512 INLINE half_rows rows_of(const block_layout *l, const block_segments *b, int h, long rel, long height, long width,
-                                const long n) {
+                                long imageStride, const long n) {
     half_rows r;
     for (long j = 0; j < n; j++) {
         const long row = b->row[h][j] + rel;
         const int present = b->row[h][j] >= 0 && row >= 0 && row < height;
-        r.offset[j] = present ? b->offset[h][j] + rel * width : 0;
+        r.offset[j] = present ? b->image[h][j] * imageStride + b->offset[h][j] + rel * width : 0;
         r.mask[j] = present ? (__mmask16)(((1u << l->length) - 1) << (j * l->length)) : 0;
     }
     return r;
@@ -159,11 +168,10 @@ AVX512 INLINE void store_row(float *p, const half_rows *r, __m512 v, const long 
 // (`out[e][h]`, images `outStride` apart) of the block starting at tile row `ty` of `image` are.
 AVX512 INLINE void block_rows(const block_layout *l, long image, long ty, long images, long height, long width,
                               long inStride, long outStride, half_rows patch[4][2], half_rows out[2][2], const long n) {
-    const block_segments in = segments_of(l, image, ty, images, height, width, inStride, n);
-    const block_segments ou = segments_of(l, image, ty, images, height, width, outStride, n);
+    const block_segments b = segments_of(l, image, ty, images, height, width, n);
     for (int h = 0; h < 2; h++) {
-        for (int k = 0; k < 4; k++) patch[k][h] = rows_of(l, &in, h, k - 1, height, width, n);
-        for (int e = 0; e < 2; e++) out[e][h] = rows_of(l, &ou, h, e, height, width, n);
+        for (int k = 0; k < 4; k++) patch[k][h] = rows_of(l, &b, h, k - 1, height, width, inStride, n);
+        for (int e = 0; e < 2; e++) out[e][h] = rows_of(l, &b, h, e, height, width, outStride, n);
     }
 }
 

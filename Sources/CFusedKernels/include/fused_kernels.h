@@ -19,6 +19,12 @@ long masklab_fused_winograd_scratch(long channels, long out_channels);
 /// (Which channel counts a plan chooses the kernel for is `FusedWinograd`'s decision.)
 int masklab_fused_winograd_fits(long channels, long out_channels, long height, long width);
 
+/// Images per call of the two functions below that keeps every block of 16 tiles inside one
+/// call, for a shape `masklab_fused_winograd_fits` takes: 1 where an image is whole blocks
+/// (width 32, or at least a block's tile rows), else as many images as one block holds (four
+/// 4×4 images, two 4×8, two 2×16, …).
+long masklab_fused_winograd_images_per_call(long height, long width);
+
 /// `images` consecutive images of a Winograd F(2×2, 3×3) convolution (3×3, stride 1, zero
 /// padding 1), every step of it on one block of 16 tiles at a time so that nothing leaves the
 /// core's caches between the input transform, the 16 products and the output transform:

@@ -72,13 +72,10 @@ public enum FusedWinograd {
             && masklab_fused_winograd_fits(c, o, h, w) != 0 && masklab_fused_winograd_fits(o, c, h, w) != 0
     }
 
-    /// Images per kernel call at `height × width`: 1 where an image is whole blocks (width 32, or
-    /// at least a block's tile rows), else as many as one block holds (four 4×4 images, two 4×8,
-    /// two 2×16, …), so that no block spans two calls.
+    /// Images per kernel call at `height × width` (`masklab_fused_winograd_images_per_call`):
+    /// 1, or as many as one block holds, so that no block spans two calls.
     static func imagesPerCall(height h: Int, width w: Int) -> Int {
-        guard w < 32 else { return 1 }
-        let perBlock = 16 / (w / 2), tileRows = h / 2
-        return tileRows >= perBlock ? 1 : perBlock / tileRows
+        masklab_fused_winograd_images_per_call(h, w)
     }
 
     /// Whether a plan made now for this shape chooses the kernel: it fits, the CPU has it, and it is enabled.
