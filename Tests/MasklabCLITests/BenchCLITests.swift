@@ -24,6 +24,26 @@ final class BenchCLITests: XCTestCase {
         XCTAssertTrue(bad.stderr.contains("resnet18-w16"), "the error lists the valid workloads: \(bad.stderr)")
     }
 
+    /// A window of a few hundred MLP steps is long enough for /proc/stat's ticks: the JSON has the
+    /// host's steal and other processes' shares, and the text report says them.
+    func testBenchReportsTheMachinesLoadDuringTheMeasuredSteps() throws {
+        guard FileManager.default.fileExists(atPath: "/proc/stat") else { throw XCTSkip("no /proc/stat on this machine") }
+        let dir = TemporaryDirectory()
+        let file = dir.file("host.json").path
+        let r = try CommandRunner.run(["bench", "--workloads", "mlp", "--steps", "600", "--warmup", "1", "--threads", "1",
+                                       "--json-file", file], directory: nil, environment: [:], timeout: 240)
+        XCTAssertEqual(r.status, 0, "\(r)")
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any])
+        let mlp = try XCTUnwrap((json["results"] as? [[String: Any]])?.first)
+        let load = try XCTUnwrap(mlp["hostLoad"] as? [String: Any], "600 steps and 600 passes last well over 40 ticks: \(mlp.keys)")
+        let steal = try XCTUnwrap(load["stealShare"] as? Double), others = try XCTUnwrap(load["otherProcessesShare"] as? Double)
+        XCTAssertTrue((0...1).contains(steal) && (0...1).contains(others), "\(load)")
+        XCTAssertGreaterThan(load["cpuSeconds"] as? Double ?? 0, 0.39)
+        XCTAssertTrue(r.stdout.contains("mlp: during the measured steps ("), r.stdout)
+        XCTAssertEqual(mlp["tensorAllocationsInSteps"] as? Int, 0)
+        XCTAssertEqual(mlp["heapBytesGrowthInSteps"] as? Int, 0, "reading /proc/stat stays outside the heap snapshot")
+    }
+
     /// `--layers` times every layer of the workload in its child process: the table, and the JSON
     /// entries in forward order with their calls, times and multiply-accumulates.
     func testBenchLayersTimesEveryLayerOfTheMLP() throws {

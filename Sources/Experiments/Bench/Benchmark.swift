@@ -105,6 +105,9 @@ public enum Benchmark {
         func samples() -> [Double] { [Double](repeating: 0, count: steps) }
         var train = samples(), fwd = samples(), bwd = samples(), opt = samples(), eval = samples()
         beforeMeasuring()   // before the heap snapshot: waiting may allocate
+        // The machine's CPU counters around the measured steps, read outside the heap snapshot
+        // (reading /proc/stat allocates).
+        let hostBefore = HostCPUTimes.now(), ownBefore = HostCPUTimes.processCPUSeconds()
         let tensorAllocations = TensorStorage.allocationCount
         let heap = ProcessMemory.heapInUseBytes()
         let roundTripBefore = Parallel.measureRoundTrip(), speedupBefore = Parallel.measureComputeSpeedup()
@@ -118,6 +121,10 @@ public enum Benchmark {
         let speedupAfter = Parallel.measureComputeSpeedup()
         let heapAfter = ProcessMemory.heapInUseBytes()
         let allocationsInSteps = TensorStorage.allocationCount - tensorAllocations
+        let ownAfter = HostCPUTimes.processCPUSeconds()
+        let hostLoad = hostBefore.flatMap { start in
+            HostCPUTimes.now().flatMap { HostLoad.between(start, $0, ownCPUSeconds: ownAfter - ownBefore) }
+        }
         var layerTimes: BenchmarkResult.LayerTimes?
         if layers {
             _ = trainStep()   // after the inference passes: one untimed step brings the training buffers back into cache
@@ -148,6 +155,7 @@ public enum Benchmark {
                 evalRegionsPerStep: Double(regions2.regions - regions1.regions) / Double(steps),
                 evalSpreadRegionsPerStep: Double(regions2.spread - regions1.spread) / Double(steps)) : nil)
         result.layers = layerTimes
+        result.hostLoad = hostLoad
         return result
     }
 

@@ -63,6 +63,8 @@ public struct BenchmarkReport: Codable, Sendable {
             }
         }
         if !threading.isEmpty { lines += [""] + threading }
+        let host = results.map { r in Self.hostLoadLine(r.workload, r.hostLoad) }
+        if results.contains(where: { $0.hostLoad != nil }) { lines += [""] + host }
         let concurrent = results.compactMap { r in
             r.concurrentJobs.map { c in
                 String(format: "%@: %d jobs × %d threads at once, train img/s %@ (Σ %.1f), eval img/s %@ (Σ %.1f), measured training overlapped %@",
@@ -88,6 +90,20 @@ public struct BenchmarkReport: Codable, Sendable {
             lines.append("PyTorch skipped: \(torchProblem)")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// One workload's `HostLoad` in words: the host's steal and other processes' share of the
+    /// CPUs during its measured steps, flagged when either passed `HostLoad.disturbedShare`.
+    static func hostLoadLine(_ workload: String, _ load: HostLoad?) -> String {
+        guard let load else {
+            return "\(workload): the machine's load during the measured steps was not read (window under \(HostLoad.minimumTicks) ticks of /proc/stat, or no /proc/stat)"
+        }
+        var line = String(format: "%@: during the measured steps (%.1f CPU-seconds of the machine) the host stole %.1f%%, other processes used %.1f%%",
+                          workload as NSString, load.cpuSeconds, 100 * load.stealShare, 100 * load.otherProcessesShare)
+        if load.disturbed {
+            line += String(format: " — over %.0f%%: these figures are not representative of MaskLab", 100 * HostLoad.disturbedShare)
+        }
+        return line
     }
 
     static func bytes(_ b: Int?) -> String {

@@ -50,6 +50,11 @@ public struct BenchmarkResult: Codable, Sendable {
     /// How the work was spread over the threads (with more than one thread).
     public var threading: Threading?
 
+    /// The host's steal and other processes' CPU time during the measured training steps and
+    /// evaluation passes (`HostLoad`); nil where `/proc/stat` is missing or the window was shorter
+    /// than `HostLoad.minimumTicks` ticks (the MLP's few milliseconds); nil in earlier reports.
+    public var hostLoad: HostLoad?
+
     /// With `masklab bench --jobs N` (N > 1): every concurrent copy's throughput; this result's
     /// other fields are the first copy's.
     public var concurrentJobs: ConcurrentJobs?
