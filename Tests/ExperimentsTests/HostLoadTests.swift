@@ -20,6 +20,14 @@ final class HostLoadTests: XCTestCase {
         XCTAssertEqual(t.total, t.busy + t.idle + 20263)
     }
 
+    /// Distinct powers of two per column: any column taken for another shows in the sums.
+    func testParseTakesEachColumnForItsKind() throws {
+        let t = try XCTUnwrap(HostCPUTimes.parse("cpu  1 2 4 8 16 32 64 128 256 512\n"))
+        XCTAssertEqual(t.busy, 1 + 2 + 4 + 32 + 64, "user nice system irq softirq; guest and guest_nice are inside user and nice")
+        XCTAssertEqual(t.idle, 8 + 16, "idle iowait")
+        XCTAssertEqual(t.steal, 128)
+    }
+
     func testParseRefusesLinesWithoutStealOrWithGarbage() {
         XCTAssertNil(HostCPUTimes.parse("cpu0 1 2 3 4 5 6 7 8\n"), "no aggregate line")
         XCTAssertNil(HostCPUTimes.parse("cpu  1 2 3 4 5 6 7\n"), "seven fields: no steal column")
@@ -30,10 +38,10 @@ final class HostLoadTests: XCTestCase {
 
     func testSharesOfTheWindow() throws {
         let start = HostCPUTimes(busy: 1000, idle: 1000, steal: 5)
-        // 200 ticks in the window: 150 busy (1.5 s at 100 ticks/s, 1.0 s of it this process), 30 idle, 20 stolen.
+        // 200 ticks in the window: 150 busy (0.6 s at 250 ticks/s, 0.4 s of it this process), 30 idle, 20 stolen.
         let end = HostCPUTimes(busy: 1150, idle: 1030, steal: 25)
-        let load = try XCTUnwrap(HostLoad.between(start, end, ownCPUSeconds: 1.0, ticksPerSecond: 100))
-        XCTAssertEqual(load.cpuSeconds, 2.0, accuracy: 1e-12)
+        let load = try XCTUnwrap(HostLoad.between(start, end, ownCPUSeconds: 0.4, ticksPerSecond: 250))
+        XCTAssertEqual(load.cpuSeconds, 0.8, accuracy: 1e-12)
         XCTAssertEqual(load.stealShare, 0.1, accuracy: 1e-12)
         XCTAssertEqual(load.otherProcessesShare, 0.25, accuracy: 1e-12)
         XCTAssertTrue(load.disturbed)
@@ -51,6 +59,8 @@ final class HostLoadTests: XCTestCase {
                      "39 ticks: under HostLoad.minimumTicks")
         XCTAssertNotNil(HostLoad.between(start, HostCPUTimes(busy: 120, idle: 120, steal: 0), ownCPUSeconds: 0.1, ticksPerSecond: 100))
         XCTAssertNil(HostLoad.between(start, HostCPUTimes(busy: 90, idle: 200, steal: 0), ownCPUSeconds: 0, ticksPerSecond: 100))
+        XCTAssertNil(HostLoad.between(HostCPUTimes(busy: 100, idle: 100, steal: 9), HostCPUTimes(busy: 200, idle: 200, steal: 3),
+                                      ownCPUSeconds: 0, ticksPerSecond: 100), "steal went backwards")
     }
 
     func testTheReportSaysWhenTheFiguresAreNotRepresentative() {
@@ -59,6 +69,11 @@ final class HostLoadTests: XCTestCase {
         let busy = BenchmarkReport.hostLoadLine("mlp", HostLoad(cpuSeconds: 1, stealShare: 0.3, otherProcessesShare: 0))
         XCTAssertTrue(busy.hasSuffix("the host stole 30.0%, other processes used 0.0% — over 5%: these figures are not representative of MaskLab"), busy)
         XCTAssertTrue(BenchmarkReport.hostLoadLine("mlp", nil).contains("was not read"))
+        // With --jobs the other copies are other processes: only steal flags the figures.
+        let jobs = BenchmarkReport.hostLoadLine("resnet18-w16", HostLoad(cpuSeconds: 4, stealShare: 0.01, otherProcessesShare: 0.48), copies: 2)
+        XCTAssertTrue(jobs.hasSuffix("other processes used 48.0% (the other 1 copy included)"), jobs)
+        let stolen = BenchmarkReport.hostLoadLine("resnet18-w16", HostLoad(cpuSeconds: 4, stealShare: 0.2, otherProcessesShare: 0.48), copies: 3)
+        XCTAssertTrue(stolen.contains("(the other 2 copies included) — over 5%"), stolen)
     }
 
     /// The machine running the tests has a /proc/stat with a steal column (Linux ≥ 2.6.11).
@@ -67,6 +82,6 @@ final class HostLoadTests: XCTestCase {
         let a = try XCTUnwrap(HostCPUTimes.now())
         XCTAssertGreaterThan(a.total, 0)
         XCTAssertGreaterThan(HostCPUTimes.ticksPerSecond, 0)
-        XCTAssertGreaterThanOrEqual(HostCPUTimes.processCPUSeconds(), 0)
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(HostCPUTimes.processCPUSeconds()), 0)
     }
 }

@@ -105,8 +105,8 @@ public enum Benchmark {
         func samples() -> [Double] { [Double](repeating: 0, count: steps) }
         var train = samples(), fwd = samples(), bwd = samples(), opt = samples(), eval = samples()
         beforeMeasuring()   // before the heap snapshot: waiting may allocate
-        // The machine's CPU counters around the measured steps, read outside the heap snapshot
-        // (reading /proc/stat allocates).
+        // The machine's CPU counters around the measured steps (and the placement probes just
+        // before and after them), read outside the heap snapshot (reading /proc/stat allocates).
         let hostBefore = HostCPUTimes.now(), ownBefore = HostCPUTimes.processCPUSeconds()
         let tensorAllocations = TensorStorage.allocationCount
         let heap = ProcessMemory.heapInUseBytes()
@@ -122,8 +122,9 @@ public enum Benchmark {
         let heapAfter = ProcessMemory.heapInUseBytes()
         let allocationsInSteps = TensorStorage.allocationCount - tensorAllocations
         let ownAfter = HostCPUTimes.processCPUSeconds()
-        let hostLoad = hostBefore.flatMap { start in
-            HostCPUTimes.now().flatMap { HostLoad.between(start, $0, ownCPUSeconds: ownAfter - ownBefore) }
+        var hostLoad: HostLoad?
+        if let hostBefore, let ownBefore, let ownAfter, let hostAfter = HostCPUTimes.now() {
+            hostLoad = HostLoad.between(hostBefore, hostAfter, ownCPUSeconds: ownAfter - ownBefore)
         }
         var layerTimes: BenchmarkResult.LayerTimes?
         if layers {

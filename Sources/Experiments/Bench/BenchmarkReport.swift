@@ -63,7 +63,7 @@ public struct BenchmarkReport: Codable, Sendable {
             }
         }
         if !threading.isEmpty { lines += [""] + threading }
-        let host = results.map { r in Self.hostLoadLine(r.workload, r.hostLoad) }
+        let host = results.map { r in Self.hostLoadLine(r.workload, r.hostLoad, copies: r.concurrentJobs?.trainImagesPerSecond.count ?? 1) }
         if results.contains(where: { $0.hostLoad != nil }) { lines += [""] + host }
         let concurrent = results.compactMap { r in
             r.concurrentJobs.map { c in
@@ -93,14 +93,16 @@ public struct BenchmarkReport: Codable, Sendable {
     }
 
     /// One workload's `HostLoad` in words: the host's steal and other processes' share of the
-    /// CPUs during its measured steps, flagged when either passed `HostLoad.disturbedShare`.
-    static func hostLoadLine(_ workload: String, _ load: HostLoad?) -> String {
+    /// CPUs during its measured steps, flagged when either passed `HostLoad.disturbedShare`. With
+    /// `copies` > 1 (`--jobs`) the other copies are among the other processes, so only steal flags.
+    static func hostLoadLine(_ workload: String, _ load: HostLoad?, copies: Int = 1) -> String {
         guard let load else {
-            return "\(workload): the machine's load during the measured steps was not read (window under \(HostLoad.minimumTicks) ticks of /proc/stat, or no /proc/stat)"
+            return "\(workload): the machine's load during the measured steps was not read (window under \(HostLoad.minimumTicks) ticks of /proc/stat, counters that went backwards, or no /proc/stat)"
         }
         var line = String(format: "%@: during the measured steps (%.1f CPU-seconds of the machine) the host stole %.1f%%, other processes used %.1f%%",
                           workload as NSString, load.cpuSeconds, 100 * load.stealShare, 100 * load.otherProcessesShare)
-        if load.disturbed {
+        if copies > 1 { line += " (the other \(copies - 1) cop\(copies == 2 ? "y" : "ies") included)" }
+        if load.stealShare > HostLoad.disturbedShare || (copies == 1 && load.otherProcessesShare > HostLoad.disturbedShare) {
             line += String(format: " — over %.0f%%: these figures are not representative of MaskLab", 100 * HostLoad.disturbedShare)
         }
         return line

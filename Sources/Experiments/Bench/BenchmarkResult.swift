@@ -51,8 +51,9 @@ public struct BenchmarkResult: Codable, Sendable {
     public var threading: Threading?
 
     /// The host's steal and other processes' CPU time during the measured training steps and
-    /// evaluation passes (`HostLoad`); nil where `/proc/stat` is missing or the window was shorter
-    /// than `HostLoad.minimumTicks` ticks (the MLP's few milliseconds); nil in earlier reports.
+    /// evaluation passes, the placement probes around them included (`HostLoad`; with `--jobs`,
+    /// the other copies count as other processes); nil where `/proc/stat` is missing or the window
+    /// was shorter than `HostLoad.minimumTicks` ticks (the MLP's few milliseconds); nil in earlier reports.
     public var hostLoad: HostLoad?
 
     /// With `masklab bench --jobs N` (N > 1): every concurrent copy's throughput; this result's

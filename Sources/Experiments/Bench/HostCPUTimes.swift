@@ -33,9 +33,8 @@ public struct HostCPUTimes: Sendable, Equatable {
     /// the eight numeric fields up to `steal` (kernels before 2.6.11).
     public static func parse(_ text: String) -> HostCPUTimes? {
         guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("cpu ") }) else { return nil }
-        let fields = line.split(separator: " ").dropFirst().map { Int($0) }
-        guard fields.count >= 8, fields.prefix(8).allSatisfy({ $0 != nil && $0! >= 0 }) else { return nil }
-        let f = fields.prefix(8).map { $0! }
+        let f = line.split(separator: " ").dropFirst().prefix(8).compactMap { Int($0) }
+        guard f.count == 8, f.allSatisfy({ $0 >= 0 }) else { return nil }
         return HostCPUTimes(busy: f[0] + f[1] + f[2] + f[5] + f[6], idle: f[3] + f[4], steal: f[7])
     }
 
@@ -51,10 +50,11 @@ public struct HostCPUTimes: Sendable, Equatable {
         return t > 0 ? Double(t) : 100
     }
 
-    /// This process's CPU time so far (user + system of all its threads), seconds.
-    public static func processCPUSeconds() -> Double {
+    /// This process's CPU time so far (user + system of all its threads), seconds; nil if
+    /// `getrusage` fails.
+    public static func processCPUSeconds() -> Double? {
         var usage = rusage()
-        guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return 0 }
+        guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return nil }
         func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) * 1e-6 }
         return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
@@ -67,8 +67,9 @@ public struct HostLoad: Codable, Sendable, Equatable {
     public var cpuSeconds: Double
     /// Stolen ticks over all ticks (0 … 1).
     public var stealShare: Double
-    /// Busy time that was not this process's, over all ticks (0 … 1; tick rounding can put a
-    /// quiet machine at ±1–2 ticks, so small values are clamped at 0).
+    /// Busy time that was not this process's, over all ticks (0 … 1): other processes, and
+    /// interrupt time charged to no process. Tick rounding can make it come out below 0 on a
+    /// quiet machine; that is clamped to 0.
     public var otherProcessesShare: Double
 
     /// Fewest ticks (summed over the CPUs) a window needs to be read: /proc/stat counts whole ticks.
@@ -83,8 +84,8 @@ public struct HostLoad: Codable, Sendable, Equatable {
     }
 
     /// The load between two readings, given the CPU seconds this process used in between; nil
-    /// when the window holds fewer than `minimumTicks` ticks (too short to read) or the counters
-    /// went backwards.
+    /// when the window holds fewer than `minimumTicks` ticks (too short to read) or the steal or
+    /// busy counters went backwards.
     public static func between(_ start: HostCPUTimes, _ end: HostCPUTimes, ownCPUSeconds: Double,
                                ticksPerSecond: Double = HostCPUTimes.ticksPerSecond) -> HostLoad? {
         let total = end.total - start.total, steal = end.steal - start.steal, busy = end.busy - start.busy
