@@ -102,7 +102,7 @@ public struct BenchmarkReport: Codable, Sendable {
         var line = String(format: "%@: during the measured steps (%.1f CPU-seconds of the machine) the host stole %.1f%%, other processes used %.1f%%",
                           workload as NSString, load.cpuSeconds, 100 * load.stealShare, 100 * load.otherProcessesShare)
         if copies > 1 { line += " (the other \(copies - 1) cop\(copies == 2 ? "y" : "ies") included)" }
-        if load.stealShare > HostLoad.disturbedShare || (copies == 1 && load.otherProcessesShare > HostLoad.disturbedShare) {
+        if load.disturbed(countingOtherProcesses: copies == 1) {
             line += String(format: " — over %.0f%%: these figures are not representative of MaskLab", 100 * HostLoad.disturbedShare)
         }
         return line

@@ -96,5 +96,12 @@ public struct HostLoad: Codable, Sendable, Equatable {
     }
 
     /// Whether steal or other processes took more than `disturbedShare` of the machine.
-    public var disturbed: Bool { stealShare > Self.disturbedShare || otherProcessesShare > Self.disturbedShare }
+    public var disturbed: Bool { disturbed(countingOtherProcesses: true) }
+
+    /// Whether steal, or (when `countingOtherProcesses`) other processes, took more than
+    /// `disturbedShare` of the machine; `bench --jobs` leaves the other processes out, since its
+    /// other copies are among them.
+    public func disturbed(countingOtherProcesses: Bool) -> Bool {
+        stealShare > Self.disturbedShare || (countingOtherProcesses && otherProcessesShare > Self.disturbedShare)
+    }
 }
