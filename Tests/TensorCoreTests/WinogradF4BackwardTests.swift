@@ -147,4 +147,31 @@ final class WinogradF4BackwardTests: XCTestCase {
             XCTAssertEqual(flipped[((ci * o + oi) * 3 + a) * 3 + b], weight[((oi * c + ci) * 3 + (2 - a)) * 3 + (2 - b)])
         } } } }
     }
+
+    /// The AVX-512 output-gradient transform (`masklab_f4_output_gradient_transform`, what
+    /// `transformOutputGradient` runs on this CPU) gives exactly the bits of its Swift twin
+    /// `transformOutputGradientPortable` on `F4TransformCheck.cases`; `dM` and the row buffers
+    /// start as NaN.
+    func testVectorOutputGradientTransformGivesThePortableBits() throws {
+        guard WinogradF4.vectorTransforms else {
+            throw XCTSkip("transformOutputGradient runs the portable version only here (no AVX-512, or MASKLAB_F4_VECTOR_TRANSFORMS=0)")
+        }
+        for (index, k) in F4TransformCheck.cases.enumerated() {
+            let rng = RandomStream(seed: 70 + UInt64(index))
+            let dy = (0..<(k.n * k.channels * k.h * k.w)).map { _ in rng.uniform(-1, 1) }
+            let plan = WinogradF4.Plan(channels: 1, outChannels: k.channels, height: k.h, width: k.w, batch: k.n, threads: 1,
+                                       budget: 1 << 20, lanes: 1)
+            let count = 36 * k.channels * k.images.count * plan.tilesPerImage
+            func transform(_ f: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void) -> [Float] {
+                F4TransformCheck.run("case \(index)", scratchCount: plan.inputBuffers, outputCount: count) { rows, dm in
+                    dy.withUnsafeBufferPointer { f($0.baseAddress!, rows, dm) }
+                }
+            }
+            let vector = transform { WinogradF4.transformOutputGradient($0, plan: plan, images: k.images, rows: $1, into: $2) }
+            let portable = transform { WinogradF4.transformOutputGradientPortable($0, plan: plan, images: k.images, rows: $1, into: $2) }
+            XCTAssertFalse(portable.contains { $0.isNaN }, "case \(index): the portable transform left dM entries unwritten")
+            let differing = F4TransformCheck.differing(vector, portable)
+            XCTAssertEqual(differing, 0, "case \(index) (\(k.channels) channels, \(k.h)×\(k.w), images \(k.images)): \(differing) of \(count) dM entries differ")
+        }
+    }
 }

@@ -100,6 +100,78 @@ final class WinogradF4Tests: XCTestCase {
         }
     }
 
+    /// The AVX-512 input transform (`masklab_f4_input_transform`, what `transformInput` runs on
+    /// this CPU) gives exactly the bits of its Swift twin `transformInputPortable` on
+    /// `F4TransformCheck.cases`. Scratch and `V` start as NaN, so a lane that read padding it did
+    /// not zero, or an entry left unwritten, would show.
+    func testVectorInputTransformGivesThePortableBits() throws {
+        guard WinogradF4.vectorTransforms else {
+            throw XCTSkip("transformInput runs the portable version only here (no AVX-512, or MASKLAB_F4_VECTOR_TRANSFORMS=0)")
+        }
+        for (index, k) in F4TransformCheck.cases.enumerated() {
+            let rng = RandomStream(seed: 40 + UInt64(index))
+            let x = (0..<(k.n * k.channels * k.h * k.w)).map { _ in rng.uniform(-1, 1) }
+            let plan = WinogradF4.Plan(channels: k.channels, outChannels: 1, height: k.h, width: k.w, batch: k.n, threads: 1,
+                                       budget: 1 << 20, lanes: 1)
+            let count = 36 * k.channels * k.images.count * plan.tilesPerImage
+            func transform(_ f: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void) -> [Float] {
+                F4TransformCheck.run("case \(index)", scratchCount: plan.inputBuffers, outputCount: count) { rows, v in
+                    x.withUnsafeBufferPointer { f($0.baseAddress!, rows, v) }
+                }
+            }
+            let vector = transform { WinogradF4.transformInput($0, plan: plan, images: k.images, rows: $1, into: $2) }
+            let portable = transform { WinogradF4.transformInputPortable($0, plan: plan, images: k.images, rows: $1, into: $2) }
+            XCTAssertFalse(portable.contains { $0.isNaN }, "case \(index): the portable transform left V entries unwritten")
+            let differing = F4TransformCheck.differing(vector, portable)
+            XCTAssertEqual(differing, 0, "case \(index) (\(k.channels) channels, \(k.h)×\(k.w), images \(k.images)): \(differing) of \(count) V entries differ")
+        }
+    }
+
+    /// The AVX-512 output transform (`masklab_f4_output_transform_channel` per channel, then the
+    /// epilogue on the channel's planes: what `transformOutput` runs on this CPU) gives exactly the
+    /// bits of its Swift twin `transformOutputPortable` on `F4TransformCheck.cases`, with a bias
+    /// and an epilogue (affine map, residual, ReLU) and without. Outside the call's images `y` must
+    /// keep its NaN.
+    func testVectorOutputTransformGivesThePortableBits() throws {
+        guard WinogradF4.vectorTransforms else {
+            throw XCTSkip("transformOutput runs the portable version only here (no AVX-512, or MASKLAB_F4_VECTOR_TRANSFORMS=0)")
+        }
+        for (index, k) in F4TransformCheck.cases.enumerated() {
+            let rng = RandomStream(seed: 90 + UInt64(index)), o = k.channels
+            let plan = WinogradF4.Plan(channels: 1, outChannels: o, height: k.h, width: k.w, batch: k.n, threads: 1,
+                                       budget: 1 << 20, lanes: 1)
+            let yCount = k.n * o * k.h * k.w
+            let m = (0..<(36 * o * k.images.count * plan.tilesPerImage)).map { _ in rng.uniform(-1, 1) }
+            let bias = (0..<o).map { _ in rng.uniform(-0.5, 0.5) }
+            let coefficients = TensorStorage(count: 4 * o), residual = TensorStorage(count: yCount)
+            for i in 0..<(4 * o) { coefficients.base[i] = rng.uniform(-1.5, 1.5) }
+            for i in 0..<yCount { residual.base[i] = rng.uniform(-1, 1) }
+            let epilogue = OutputEpilogue(scale: coefficients.base, shift: coefficients.base + o, residual: residual.base,
+                                          residualScale: coefficients.base + 2 * o, residualShift: coefficients.base + 3 * o, relu: true)
+            for (withBias, withEpilogue) in [(true, true), (false, false)] {
+                let e: OutputEpilogue = withEpilogue ? epilogue : .none
+                func transform(_ f: (UnsafePointer<Float>, UnsafePointer<Float>?, UnsafeMutablePointer<Float>,
+                                     UnsafeMutablePointer<Float>) -> Void) -> [Float] {
+                    F4TransformCheck.run("case \(index)", scratchCount: plan.outputBuffers, outputCount: yCount) { rows, y in
+                        m.withUnsafeBufferPointer { mp in
+                            bias.withUnsafeBufferPointer { bp in f(mp.baseAddress!, withBias ? bp.baseAddress! : nil, rows, y) }
+                        }
+                    }
+                }
+                let vector = transform { WinogradF4.transformOutput($0, plan: plan, images: k.images, bias: $1, epilogue: e, rows: $2, into: $3) }
+                let portable = transform {
+                    WinogradF4.transformOutputPortable($0, plan: plan, images: k.images, bias: $1, epilogue: e, rows: $2, into: $3)
+                }
+                let plane = o * k.h * k.w, inside = (k.images.lowerBound * plane)..<(k.images.upperBound * plane)
+                XCTAssertFalse(portable[inside].contains { $0.isNaN }, "case \(index): the portable transform left outputs unwritten")
+                XCTAssertTrue(portable.indices.filter { !inside.contains($0) }.allSatisfy { portable[$0].isNaN && vector[$0].isNaN },
+                              "case \(index): an image outside the call was written")
+                let differing = F4TransformCheck.differing(vector[inside], portable[inside])
+                XCTAssertEqual(differing, 0, "case \(index) (\(o) channels, \(k.h)×\(k.w), bias \(withBias), epilogue \(withEpilogue)): \(differing) outputs differ")
+            }
+        }
+    }
+
     /// Two runs on two lanes give the same bits (the split depends only on the sizes).
     func testBitIdenticalRunToRun() {
         let a = run(c: 16, o: 8, h: 32, w: 32, n: 4, bias: true, lanes: 2, budget: 256, seed: 3).fast

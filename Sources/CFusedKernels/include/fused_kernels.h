@@ -139,4 +139,42 @@ void masklab_strided_conv_weight_gradient_image(const float *x, const float *dy,
 void masklab_strided_conv_input_gradient_image(const float *dy, const float *weight_t, long channels, long out_channels,
                                                long height, long width, long kernel, float *dx, float *scratch);
 
+/// Floats of scratch `masklab_f4_input_transform`, `masklab_f4_output_transform_channel` and
+/// `masklab_f4_output_gradient_transform` need
+/// for a call of `tiles` tiles: six flat rows of `4 · tiles` floats with their margins, plus 16
+/// for aligning them to 64 bytes.
+long masklab_f4_transform_scratch(long tiles);
+
+/// Winograd F(4×4, 3×3)'s input transform of images `first_image …< first_image + images` of
+/// `x` `[n, channels, height, width]` (`f4_transforms.c`): `v[ξ][c][t] = (Bᵀ d B)[ξ]` for the
+/// 6×6 patch `d` of every tile `t` of those images (tiles counted across images, tile rows of
+/// `⌈width / 4⌉` tiles; patch rows and columns outside the image are zeros), `v` `[36, channels,
+/// tiles]` with `tiles = images · ⌈height / 4⌉ · ⌈width / 4⌉`. The same bits as the portable
+/// Swift version (`WinogradF4.transformInputPortable`). `scratch`: at least
+/// `masklab_f4_transform_scratch(tiles)` floats. Only call it when
+/// `masklab_fused_winograd_available()` is 1.
+void masklab_f4_input_transform(const float *x, long channels, long height, long width, long first_image,
+                                long images, float *scratch, float *v);
+
+/// Winograd F(4×4, 3×3)'s output transform of one output channel (`f4_transforms.c`): the 4×4
+/// tiles `Aᵀ M A + bias` of channel `channel` of `m` `[36, out_channels, tiles]` (tiles of
+/// images `first_image …< first_image + images` as in `masklab_f4_input_transform`) written into
+/// `y` `[n, out_channels, height, width]`, rows and columns outside the image dropped. The same
+/// bits as `WinogradF4.transformOutputPortable` without an epilogue (the caller applies it).
+/// `scratch`: at least `masklab_f4_transform_scratch(tiles)` floats. Only call it when
+/// `masklab_fused_winograd_available()` is 1.
+void masklab_f4_output_transform_channel(const float *m, long out_channels, long height, long width,
+                                         long first_image, long images, long channel, float bias, float *scratch,
+                                         float *y);
+
+/// The F(4×4, 3×3) weight gradient's output-gradient transform of images `first_image …<
+/// first_image + images` of `dy` `[n, out_channels, height, width]` (`f4_transforms.c`):
+/// `dm[ξ][o][t] = (A dy Aᵀ)[ξ]` for the 4×4 tile `t` of `dy` (tiles as in
+/// `masklab_f4_input_transform`; rows and columns outside the image are zeros), `dm` `[36,
+/// out_channels, tiles]`. The same bits as `WinogradF4.transformOutputGradientPortable`.
+/// `scratch`: at least `masklab_f4_transform_scratch(tiles)` floats. Only call it when
+/// `masklab_fused_winograd_available()` is 1.
+void masklab_f4_output_gradient_transform(const float *dy, long out_channels, long height, long width,
+                                          long first_image, long images, float *scratch, float *dm);
+
 #endif

@@ -1,3 +1,8 @@
+import CFusedKernels
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The forward of 3×3 convolutions with stride 1 and padding 1 by Winograd's
 /// F(4×4, 3×3): 36 products per 4×4 output tile, 2.25 multiply-accumulates per output pixel and
 /// input channel against 4 for `Winograd` F(2×2, 3×3) and 9 for the direct convolution.
@@ -94,13 +99,18 @@ public enum WinogradF4 {
         var transformedWeights: Int { 36 * outChannels * channels }
         /// Floats of one tile row's input row buffer: columns −1 … 4·tilesWide + 2 and a vector's overhang.
         var rowBuffer: Int { 4 * tilesWide + 4 + 16 }
-        /// Floats of the six input row buffers of a chunk (one `rowBuffer` per tile row each) and the zero row.
-        var inputBuffers: Int { 6 * imagesPerChunk * tilesHigh * rowBuffer + width }
+        /// Floats of the six input row buffers of a chunk (one `rowBuffer` per tile row each) and the
+        /// zero row, or of the vector transform's flat rows (`masklab_f4_transform_scratch`), whichever is more.
+        var inputBuffers: Int {
+            max(6 * imagesPerChunk * tilesHigh * rowBuffer + width, masklab_f4_transform_scratch(imagesPerChunk * tilesPerImage))
+        }
         /// Floats of one output row buffer: 4 columns for every tile of a chunk.
         var outputBuffer: Int { 4 * imagesPerChunk * tilesPerImage + 16 }
+        /// Floats of the six output row buffers, or of the vector transform's flat rows, whichever is more.
+        var outputBuffers: Int { max(6 * outputBuffer, masklab_f4_transform_scratch(imagesPerChunk * tilesPerImage)) }
         /// One lane: `V`, `M` (chunk-sized), the input row buffers and zero row, six output row buffers.
         var laneScratch: Int {
-            36 * imagesPerChunk * tilesPerImage * (channels + outChannels) + inputBuffers + 6 * outputBuffer
+            36 * imagesPerChunk * tilesPerImage * (channels + outChannels) + inputBuffers + outputBuffers
         }
         /// Workspace floats the plan needs.
         public var workspaceCount: Int { transformedWeights + lanes * laneScratch }
@@ -193,7 +203,33 @@ public enum WinogradF4 {
     }
 
     /// `V[ξ][c][t] = (Bᵀ d B)[ξ]` for the 6×6 patch `d` of every tile `t` of `images` (row stride
-    /// of `V`: `Tc`, the chunk's tiles). `rows`: the lane's row buffers and zero row.
+    /// of `V`: `Tc`, the chunk's tiles). `rows`: the lane's row buffers (`Plan.inputBuffers` floats).
+    ///
+    /// With AVX-512 (`vectorTransforms`) the C kernel `masklab_f4_input_transform` (16 tiles per
+    /// vector, on maps of any width, the planes prefetched); elsewhere `transformInputPortable`. Both give the
+    /// same bits (`WinogradF4Tests`).
+    @inline(__always)
+    static func transformInput(_ x: UnsafePointer<Float>, plan: Plan, images: Range<Int>, rows: UnsafeMutablePointer<Float>,
+                               into v: UnsafeMutablePointer<Float>) {
+        if vectorTransforms {
+            masklab_f4_input_transform(x, plan.channels, plan.height, plan.width, images.lowerBound, images.count, rows, v)
+        } else {
+            transformInputPortable(x, plan: plan, images: images, rows: rows, into: v)
+        }
+    }
+
+    /// Whether the transforms run the C kernels of `f4_transforms.c` (`transformInput`,
+    /// `transformOutput`, `transformOutputGradient`): on CPUs with AVX-512, unless
+    /// `MASKLAB_F4_VECTOR_TRANSFORMS=0`. Either way the bits are the same; the switch is there to
+    /// measure the kernels against their Swift twins in one binary
+    /// (`results/bench/session34-f4-input/`).
+    static let vectorTransforms: Bool = FusedWinograd.available && {
+        guard let raw = getenv("MASKLAB_F4_VECTOR_TRANSFORMS") else { return true }
+        return String(cString: raw) != "0"
+    }()
+
+    /// `transformInput` in Swift SIMD, the C kernel's reference twin: the same values, the same bits.
+    /// `rows`: the lane's row buffers and zero row.
     ///
     /// Per channel, first **down** the patch rows `r_k` (image row `4ty − 1 + k`, zero outside) of
     /// every tile row of the chunk, contiguous along the image row, into six row buffers
@@ -203,8 +239,8 @@ public enum WinogradF4 {
     /// writes `V[6i + j] = Σ_l Bᵀ[j][l] P_i[4tx + l]`. (Finishing the down pass of the whole chunk
     /// first matters: reading a row buffer right after writing it, one float off the stores'
     /// alignment, stalled on store forwarding and made this transform twice as slow.)
-    static func transformInput(_ x: UnsafePointer<Float>, plan: Plan, images: Range<Int>, rows: UnsafeMutablePointer<Float>,
-                               into v: UnsafeMutablePointer<Float>) {
+    static func transformInputPortable(_ x: UnsafePointer<Float>, plan: Plan, images: Range<Int>, rows: UnsafeMutablePointer<Float>,
+                                       into v: UnsafeMutablePointer<Float>) {
         let c = plan.channels, h = plan.height, w = plan.width, th = plan.tilesHigh, tw = plan.tilesWide
         let tc = images.count * plan.tilesPerImage, ld = c * tc, tileRows = images.count * th
         let stride = plan.rowBuffer, bufferStride = stride * plan.imagesPerChunk * th
@@ -266,8 +302,35 @@ public enum WinogradF4 {
     /// columns), so a tile row of an image is a run of `4·tilesWide` output columns; **down**,
     /// along the image rows: output row `4ty + r` is `Σ_i Aᵀ[r][i] Q_i` (+ bias), then the epilogue
     /// on the row while it is in L1.
+    ///
+    /// With AVX-512 (`vectorTransforms`) the C kernel `masklab_f4_output_transform_channel`
+    /// (16 tiles per vector) per output channel, then the epilogue on that channel's planes (still
+    /// in cache); elsewhere `transformOutputPortable`. Both give the same bits (`WinogradF4Tests`).
+    @inline(__always)
     static func transformOutput(_ m: UnsafePointer<Float>, plan: Plan, images: Range<Int>, bias: UnsafePointer<Float>?,
                                 epilogue: OutputEpilogue, rows: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>) {
+        guard vectorTransforms else {
+            transformOutputPortable(m, plan: plan, images: images, bias: bias, epilogue: epilogue, rows: rows, into: y)
+            return
+        }
+        let o = plan.outChannels, plane = plan.height * plan.width, plain = epilogue.isNone
+        for ch in 0..<o {
+            masklab_f4_output_transform_channel(m, o, plan.height, plan.width, images.lowerBound, images.count, ch, bias?[ch] ?? 0,
+                                                rows, y)
+            if !plain {
+                let e = epilogue.channel(ch)
+                for image in images {
+                    let at = (image * o + ch) * plane
+                    e.apply(y + at, count: plane, at: at)
+                }
+            }
+        }
+    }
+
+    /// `transformOutput` in Swift SIMD, the C kernel's reference twin: the same values, the same bits.
+    static func transformOutputPortable(_ m: UnsafePointer<Float>, plan: Plan, images: Range<Int>, bias: UnsafePointer<Float>?,
+                                        epilogue: OutputEpilogue, rows: UnsafeMutablePointer<Float>,
+                                        into y: UnsafeMutablePointer<Float>) {
         let o = plan.outChannels, h = plan.height, w = plan.width, th = plan.tilesHigh, tw = plan.tilesWide
         let tc = images.count * plan.tilesPerImage, ld = o * tc, stride = plan.outputBuffer
         let q0 = rows, q1 = q0 + stride, q2 = q1 + stride, q3 = q2 + stride, q4 = q3 + stride, q5 = q4 + stride

@@ -1,3 +1,5 @@
+import CFusedKernels
+
 /// The training backward of `WinogradF4` F(4×4, 3×3): the weight gradient by Winograd's
 /// transposed algorithm and the input gradient as the F(4×4) forward of `dy` with the filters
 /// flipped and transposed.
@@ -99,8 +101,24 @@ extension WinogradF4 {
     /// (columns ≥ W stay zero), so tile `t` of the chunk owns entries `4t … 4t + 3`; then **across**,
     /// flat over the chunk's tiles: `dM[6i + j][t] = Σ_s A[j][s] Q_i[4t + s]` (`loadQuarters` splits
     /// a run of tiles into their four columns). `rows`: the lane's row buffers (the forward's).
+    ///
+    /// With AVX-512 (`vectorTransforms`) the C kernel `masklab_f4_output_gradient_transform`
+    /// (16 tiles per vector, the planes prefetched); elsewhere `transformOutputGradientPortable`.
+    /// Both give the same bits (`WinogradF4BackwardTests`).
+    @inline(__always)
     static func transformOutputGradient(_ dy: UnsafePointer<Float>, plan: Plan, images: Range<Int>,
                                         rows: UnsafeMutablePointer<Float>, into dm: UnsafeMutablePointer<Float>) {
+        if vectorTransforms {
+            masklab_f4_output_gradient_transform(dy, plan.outChannels, plan.height, plan.width, images.lowerBound, images.count,
+                                                 rows, dm)
+        } else {
+            transformOutputGradientPortable(dy, plan: plan, images: images, rows: rows, into: dm)
+        }
+    }
+
+    /// `transformOutputGradient` in Swift SIMD, the C kernel's reference twin: the same values, the same bits.
+    static func transformOutputGradientPortable(_ dy: UnsafePointer<Float>, plan: Plan, images: Range<Int>,
+                                                rows: UnsafeMutablePointer<Float>, into dm: UnsafeMutablePointer<Float>) {
         let o = plan.outChannels, h = plan.height, w = plan.width, th = plan.tilesHigh, tw = plan.tilesWide
         let tc = images.count * plan.tilesPerImage, ld = o * tc, span = 4 * tc
         let zeroRow = rows + 6 * span
