@@ -17,9 +17,10 @@
 //   tile is the first of its tile row d0 is the left padding, where it is the last d5 is the
 //   right padding: zeros (masks). Then V[6i + j] = the same six combinations of d0…d5.
 //
-// The flat rows are what make every size use whole vectors: the portable version sweeps each
-// tile row on its own, so maps 8 and 4 wide (two tiles and one across) run it one float at a
-// time.
+// The flat rows let the across pass use whole vectors on maps of any width: the portable
+// version's across pass sweeps each tile row on its own, so on maps 8 and 4 wide (two tiles and
+// one across) it runs one float at a time. (The down passes here use `width` lanes of 16 on maps
+// narrower than 16, as the portable ones use 8 or 4.)
 //
 // Output-gradient transform (`WinogradF4.transformOutputGradientPortable`'s order): down the
 // rows dy(4ty … 4ty + 3) of every tile row (zeros below the image) into the same flat rows with
@@ -30,13 +31,22 @@
 // 16 tiles per vector, Q_i[4t + s] = Σ_j Aᵀ[s][j] M[6i + j][t] interleaved into the flat rows;
 // down, output row 4ty + r = Σ_i Aᵀ[r][i] Q_i + bias, 16 columns per vector.
 //
-// The input and output-gradient transforms read their planes in the order (channel, image): each plane is a jump of `channels ·
-// plane` floats or more from the last, which the hardware prefetchers do not follow, so the plane
-// ≈ 8 KiB ahead is prefetched line by line, spread over the tile rows. That, more than the vector
-// width, is what these kernels gain: on ResNet-18 width 64 the input transform waited on its
-// loads of `x` for most of its time.
+// The input and output-gradient transforms read their planes in the order (channel, image): each
+// plane is a jump of `channels · plane` floats or more from the last, which the hardware
+// prefetchers do not follow, so the plane ≈ 8 KiB ahead (2 planes of 32×32, 128 of 4×4) is
+// prefetched line by line, spread over the tile rows. Why: on ResNet-18 width 64 the input
+// transform spent most of its samples on its loads of `x` (perf annotate, session 34); in a probe
+// of one 64-channel 32×32 layer the prefetch took the C input transform from 7.4–8.0 to 6.1 ms
+// (two runs each; `results/bench/session34-f4-input/`).
 #include "fused_kernels.h"
 #include <stdint.h>
+
+// The bits equal the Swift twins' only if every multiply and add rounds on its own: no fused
+// multiply-add, whatever the compiler's default (GCC's GNU mode contracts; AVX-512F implies FMA).
+#pragma STDC FP_CONTRACT OFF
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#endif
 
 // Floats of one flat P row: 4 per tile, entry −1 before it and a vector's overhang after it,
 // rounded to whole 64-byte lines.
@@ -136,6 +146,7 @@ static inline __mmask16 present_lanes(long b, long tiles) {
 
 AVX512 void masklab_f4_input_transform(const float *x, long channels, long height, long width, long first_image,
                                        long images, float *scratch, float *v) {
+    if (channels <= 0 || height <= 0 || width <= 0 || images <= 0) return;
     const long th = (height + 3) / 4, tw = (width + 3) / 4, tiles = images * th * tw, ld = channels * tiles;
     const long plane = height * width, rowLength = 4 * tw, blocks = (tiles + 15) / 16;
     float *p[6];
@@ -211,6 +222,7 @@ AVX512 void masklab_f4_input_transform(const float *x, long channels, long heigh
 
 AVX512 void masklab_f4_output_gradient_transform(const float *dy, long out_channels, long height, long width,
                                                  long first_image, long images, float *scratch, float *dm) {
+    if (out_channels <= 0 || height <= 0 || width <= 0 || images <= 0) return;
     const long th = (height + 3) / 4, tw = (width + 3) / 4, tiles = images * th * tw, ld = out_channels * tiles;
     const long plane = height * width, rowLength = 4 * tw, blocks = (tiles + 15) / 16;
     float *p[6];
@@ -262,6 +274,7 @@ AVX512 static inline void at_times(const __m512 a[6], __m512 q[4]) {
 AVX512 void masklab_f4_output_transform_channel(const float *m, long out_channels, long height, long width,
                                                 long first_image, long images, long channel, float bias, float *scratch,
                                                 float *y) {
+    if (height <= 0 || width <= 0 || images <= 0) return;
     const long th = (height + 3) / 4, tw = (width + 3) / 4, tiles = images * th * tw, ld = out_channels * tiles;
     const long plane = height * width, rowLength = 4 * tw, blocks = (tiles + 15) / 16;
     float *p[6];

@@ -161,14 +161,19 @@ final class WinogradF4BackwardTests: XCTestCase {
             let dy = (0..<(k.n * k.channels * k.h * k.w)).map { _ in rng.uniform(-1, 1) }
             let plan = WinogradF4.Plan(channels: 1, outChannels: k.channels, height: k.h, width: k.w, batch: k.n, threads: 1,
                                        budget: 1 << 20, lanes: 1)
-            let count = 36 * k.channels * k.images.count * plan.tilesPerImage
-            func transform(_ f: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void) -> [Float] {
-                F4TransformCheck.run("case \(index)", scratchCount: plan.inputBuffers, outputCount: count) { rows, dm in
+            let tiles = k.images.count * plan.tilesPerImage, count = 36 * k.channels * tiles
+            func transform(scratch: Int, offset: Int,
+                           _ f: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void) -> [Float] {
+                F4TransformCheck.run("case \(index)", scratchCount: scratch, offset: offset, outputCount: count) { rows, dm in
                     dy.withUnsafeBufferPointer { f($0.baseAddress!, rows, dm) }
                 }
             }
-            let vector = transform { WinogradF4.transformOutputGradient($0, plan: plan, images: k.images, rows: $1, into: $2) }
-            let portable = transform { WinogradF4.transformOutputGradientPortable($0, plan: plan, images: k.images, rows: $1, into: $2) }
+            let vector = transform(scratch: F4TransformCheck.vectorScratch(tiles: tiles), offset: index % 16) {
+                WinogradF4.transformOutputGradient($0, plan: plan, images: k.images, rows: $1, into: $2)
+            }
+            let portable = transform(scratch: plan.inputBuffers, offset: 0) {
+                WinogradF4.transformOutputGradientPortable($0, plan: plan, images: k.images, rows: $1, into: $2)
+            }
             XCTAssertFalse(portable.contains { $0.isNaN }, "case \(index): the portable transform left dM entries unwritten")
             let differing = F4TransformCheck.differing(vector, portable)
             XCTAssertEqual(differing, 0, "case \(index) (\(k.channels) channels, \(k.h)×\(k.w), images \(k.images)): \(differing) of \(count) dM entries differ")

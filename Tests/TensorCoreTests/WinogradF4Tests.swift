@@ -113,14 +113,19 @@ final class WinogradF4Tests: XCTestCase {
             let x = (0..<(k.n * k.channels * k.h * k.w)).map { _ in rng.uniform(-1, 1) }
             let plan = WinogradF4.Plan(channels: k.channels, outChannels: 1, height: k.h, width: k.w, batch: k.n, threads: 1,
                                        budget: 1 << 20, lanes: 1)
-            let count = 36 * k.channels * k.images.count * plan.tilesPerImage
-            func transform(_ f: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void) -> [Float] {
-                F4TransformCheck.run("case \(index)", scratchCount: plan.inputBuffers, outputCount: count) { rows, v in
+            let tiles = k.images.count * plan.tilesPerImage, count = 36 * k.channels * tiles
+            func transform(scratch: Int, offset: Int,
+                           _ f: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void) -> [Float] {
+                F4TransformCheck.run("case \(index)", scratchCount: scratch, offset: offset, outputCount: count) { rows, v in
                     x.withUnsafeBufferPointer { f($0.baseAddress!, rows, v) }
                 }
             }
-            let vector = transform { WinogradF4.transformInput($0, plan: plan, images: k.images, rows: $1, into: $2) }
-            let portable = transform { WinogradF4.transformInputPortable($0, plan: plan, images: k.images, rows: $1, into: $2) }
+            let vector = transform(scratch: F4TransformCheck.vectorScratch(tiles: tiles), offset: index % 16) {
+                WinogradF4.transformInput($0, plan: plan, images: k.images, rows: $1, into: $2)
+            }
+            let portable = transform(scratch: plan.inputBuffers, offset: 0) {
+                WinogradF4.transformInputPortable($0, plan: plan, images: k.images, rows: $1, into: $2)
+            }
             XCTAssertFalse(portable.contains { $0.isNaN }, "case \(index): the portable transform left V entries unwritten")
             let differing = F4TransformCheck.differing(vector, portable)
             XCTAssertEqual(differing, 0, "case \(index) (\(k.channels) channels, \(k.h)×\(k.w), images \(k.images)): \(differing) of \(count) V entries differ")
@@ -140,8 +145,8 @@ final class WinogradF4Tests: XCTestCase {
             let rng = RandomStream(seed: 90 + UInt64(index)), o = k.channels
             let plan = WinogradF4.Plan(channels: 1, outChannels: o, height: k.h, width: k.w, batch: k.n, threads: 1,
                                        budget: 1 << 20, lanes: 1)
-            let yCount = k.n * o * k.h * k.w
-            let m = (0..<(36 * o * k.images.count * plan.tilesPerImage)).map { _ in rng.uniform(-1, 1) }
+            let yCount = k.n * o * k.h * k.w, tiles = k.images.count * plan.tilesPerImage
+            let m = (0..<(36 * o * tiles)).map { _ in rng.uniform(-1, 1) }
             let bias = (0..<o).map { _ in rng.uniform(-0.5, 0.5) }
             let coefficients = TensorStorage(count: 4 * o), residual = TensorStorage(count: yCount)
             for i in 0..<(4 * o) { coefficients.base[i] = rng.uniform(-1.5, 1.5) }
@@ -150,16 +155,18 @@ final class WinogradF4Tests: XCTestCase {
                                           residualScale: coefficients.base + 2 * o, residualShift: coefficients.base + 3 * o, relu: true)
             for (withBias, withEpilogue) in [(true, true), (false, false)] {
                 let e: OutputEpilogue = withEpilogue ? epilogue : .none
-                func transform(_ f: (UnsafePointer<Float>, UnsafePointer<Float>?, UnsafeMutablePointer<Float>,
-                                     UnsafeMutablePointer<Float>) -> Void) -> [Float] {
-                    F4TransformCheck.run("case \(index)", scratchCount: plan.outputBuffers, outputCount: yCount) { rows, y in
+                func transform(scratch: Int, offset: Int, _ f: (UnsafePointer<Float>, UnsafePointer<Float>?, UnsafeMutablePointer<Float>,
+                                                                  UnsafeMutablePointer<Float>) -> Void) -> [Float] {
+                    F4TransformCheck.run("case \(index)", scratchCount: scratch, offset: offset, outputCount: yCount) { rows, y in
                         m.withUnsafeBufferPointer { mp in
                             bias.withUnsafeBufferPointer { bp in f(mp.baseAddress!, withBias ? bp.baseAddress! : nil, rows, y) }
                         }
                     }
                 }
-                let vector = transform { WinogradF4.transformOutput($0, plan: plan, images: k.images, bias: $1, epilogue: e, rows: $2, into: $3) }
-                let portable = transform {
+                let vector = transform(scratch: F4TransformCheck.vectorScratch(tiles: tiles), offset: index % 16) {
+                    WinogradF4.transformOutput($0, plan: plan, images: k.images, bias: $1, epilogue: e, rows: $2, into: $3)
+                }
+                let portable = transform(scratch: plan.outputBuffers, offset: 0) {
                     WinogradF4.transformOutputPortable($0, plan: plan, images: k.images, bias: $1, epilogue: e, rows: $2, into: $3)
                 }
                 let plane = o * k.h * k.w, inside = (k.images.lowerBound * plane)..<(k.images.upperBound * plane)

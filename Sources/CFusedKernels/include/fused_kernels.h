@@ -141,8 +141,8 @@ void masklab_strided_conv_input_gradient_image(const float *dy, const float *wei
 
 /// Floats of scratch `masklab_f4_input_transform`, `masklab_f4_output_transform_channel` and
 /// `masklab_f4_output_gradient_transform` need
-/// for a call of `tiles` tiles: six flat rows of `4 · tiles` floats with their margins, plus 16
-/// for aligning them to 64 bytes.
+/// for a call of `tiles` tiles: six flat rows of `4 · tiles` floats with their margins, plus 32
+/// (up to 15 for aligning them to 64 bytes, then 16 before the first row, whose entry −1 is read).
 long masklab_f4_transform_scratch(long tiles);
 
 /// Winograd F(4×4, 3×3)'s input transform of images `first_image …< first_image + images` of

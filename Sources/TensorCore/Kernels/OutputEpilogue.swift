@@ -1,8 +1,9 @@
 /// What a product does to its output values right after writing them: in inference, BatchNorm's
 /// affine map with running statistics, a residual and a ReLU, so that `relu(bn(conv(x)) +
 /// shortcut)` needs no memory pass of its own; in training, the identity shortcut's gradient added
-/// to a convolution's input gradient (`residualMask`, below). Winograd applies it to each pair of output rows
-/// as soon as the output transform has stored them (still in L1); the im2col lowerings to each
+/// to a convolution's input gradient (`residualMask`, below). Winograd applies it to output rows
+/// as soon as the output transform has stored them (still in L1; F(4×4)'s C output transform, to
+/// each output channel's planes of a chunk as soon as it has written them); the im2col lowerings to each
 /// chunk's output (in cache); linear layers together with the bias (`applyRows`).
 ///
 /// For output channel `o` and a value `t` as the product would write it (bias included):

@@ -1,6 +1,8 @@
 import CFusedKernels
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// The forward of 3×3 convolutions with stride 1 and padding 1 by Winograd's
@@ -108,7 +110,7 @@ public enum WinogradF4 {
         var outputBuffer: Int { 4 * imagesPerChunk * tilesPerImage + 16 }
         /// Floats of the six output row buffers, or of the vector transform's flat rows, whichever is more.
         var outputBuffers: Int { max(6 * outputBuffer, masklab_f4_transform_scratch(imagesPerChunk * tilesPerImage)) }
-        /// One lane: `V`, `M` (chunk-sized), the input row buffers and zero row, six output row buffers.
+        /// One lane: `V`, `M` (chunk-sized), the input row buffers and zero row, the output row buffers.
         var laneScratch: Int {
             36 * imagesPerChunk * tilesPerImage * (channels + outChannels) + inputBuffers + outputBuffers
         }
@@ -295,7 +297,7 @@ public enum WinogradF4 {
 
     /// `y` tiles `= Aᵀ M A + bias` from `M [36, O, Tc]`, written into NCHW (rows and columns
     /// outside the image dropped), each value passed through `epilogue` as it is stored.
-    /// `rows`: six output row buffers of the lane.
+    /// `rows`: the lane's output row buffers (`Plan.outputBuffers` floats).
     ///
     /// Per output channel: **across**, for each `i`, flat over all tiles of the chunk (contiguous
     /// in `M`): `Q_i[4t + s] = Σ_j Aᵀ[s][j] M[6i + j][t]` (`storeQuarters` interleaves the four
