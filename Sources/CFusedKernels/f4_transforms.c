@@ -90,13 +90,17 @@ static inline void flat_rows(float *scratch, long tiles, float *p[6]) {
     for (int i = 0; i < 6; i++) p[i] = base + i * p_stride(tiles);
 }
 
+// The first `n` lanes of a vector (none for n ≤ 0, all for n ≥ 16).
+static inline __mmask16 first_lanes(long n) {
+    return n >= 16 ? 0xFFFF : n > 0 ? (__mmask16)((1u << n) - 1) : 0;
+}
+
 // Stores the six down-pass vectors at entry `at` of the flat rows, the first `stored` lanes (all 16 when ≥ 16).
 AVX512 static inline void store_flat(float *const p[6], long at, long stored, const __m512 o[6]) {
     if (stored >= 16) {
         for (int i = 0; i < 6; i++) _mm512_storeu_ps(p[i] + at, o[i]);
     } else {
-        const __mmask16 store = (__mmask16)((1u << stored) - 1);
-        for (int i = 0; i < 6; i++) _mm512_mask_storeu_ps(p[i] + at, store, o[i]);
+        for (int i = 0; i < 6; i++) _mm512_mask_storeu_ps(p[i] + at, first_lanes(stored), o[i]);
     }
 }
 
@@ -127,10 +131,7 @@ AVX512 static inline void store_six(float *d, long ld, __mmask16 present, const 
 }
 
 // The lanes of block `b` (tiles 16b …) that are tiles of a call of `tiles` tiles.
-static inline __mmask16 present_lanes(long b, long tiles) {
-    const long left = tiles - 16 * b;
-    return left >= 16 ? 0xFFFF : (__mmask16)((1u << left) - 1);
-}
+static inline __mmask16 present_lanes(long b, long tiles) { return first_lanes(tiles - 16 * b); }
 
 // The six combinations of the transform, in the portable version's order of operations.
 #define F4_COMBINE(a0, a1, a2, a3, a4, a5, out0, out1, out2, out3, out4, out5)                        \
@@ -181,8 +182,7 @@ AVX512 void masklab_f4_input_transform(const float *x, long channels, long heigh
                 }
                 const long at = (j * th + ty) * rowLength;
                 for (long col = 0; col < rowLength; col += 16) {
-                    const long inside = width - col;
-                    const __mmask16 load = inside >= 16 ? 0xFFFF : inside > 0 ? (__mmask16)((1u << inside) - 1) : 0;
+                    const __mmask16 load = first_lanes(width - col);
                     __m512 a[6], o[6];
                     for (int k = 0; k < 6; k++) a[k] = rows[k] ? _mm512_maskz_loadu_ps(load, rows[k] + col) : zero;
                     F4_COMBINE(a[0], a[1], a[2], a[3], a[4], a[5], o[0], o[1], o[2], o[3], o[4], o[5]);
@@ -240,8 +240,7 @@ AVX512 void masklab_f4_output_gradient_transform(const float *dy, long out_chann
                 for (int k = 0; k < 4; k++) rows[k] = 4 * ty + k < height ? in + (4 * ty + k) * width : 0;
                 const long at = (j * th + ty) * rowLength;
                 for (long col = 0; col < rowLength; col += 16) {
-                    const long inside = width - col;
-                    const __mmask16 load = inside >= 16 ? 0xFFFF : inside > 0 ? (__mmask16)((1u << inside) - 1) : 0;
+                    const __mmask16 load = first_lanes(width - col);
                     __m512 a[4], o[6];
                     for (int k = 0; k < 4; k++) a[k] = rows[k] ? _mm512_maskz_loadu_ps(load, rows[k] + col) : zero;
                     F4_A_TIMES(a[0], a[1], a[2], a[3], o[0], o[1], o[2], o[3], o[4], o[5]);
@@ -309,8 +308,7 @@ AVX512 void masklab_f4_output_transform_channel(const float *m, long out_channel
             const long at = (j * th + ty) * rowLength, outRows = height - 4 * ty < 4 ? height - 4 * ty : 4;
             float *top = out + 4 * ty * width;
             for (long col = 0; col < width; col += 16) {
-                const long inside = width - col;
-                const __mmask16 store = inside >= 16 ? 0xFFFF : (__mmask16)((1u << inside) - 1);
+                const __mmask16 store = first_lanes(width - col);
                 __m512 a[6], r[4];
                 for (int i = 0; i < 6; i++) a[i] = _mm512_loadu_ps(p[i] + at + col);
                 at_times(a, r);

@@ -19,10 +19,7 @@ import Glibc
 /// run (`Parallel`). `MASKLAB_PIN_WORKERS=0` leaves the workers unpinned (for measurements).
 public enum ThreadPlacement {
     /// Whether workers are pinned: true unless the environment sets `MASKLAB_PIN_WORKERS=0`.
-    public static let pinsWorkers: Bool = {
-        guard let value = getenv("MASKLAB_PIN_WORKERS") else { return true }
-        return String(cString: value) != "0"
-    }()
+    public static let pinsWorkers: Bool = EnvironmentSwitch.isOn("MASKLAB_PIN_WORKERS")
 
     /// The CPUs this process may run on, ascending ([] when the kernel does not say).
     public static func allowedCPUs() -> [Int] {

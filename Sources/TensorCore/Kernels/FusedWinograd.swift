@@ -33,11 +33,7 @@ public enum FusedWinograd {
     /// Whether this CPU runs the kernel (x86-64 with AVX-512F).
     public static let available: Bool = masklab_fused_winograd_available() != 0
 
-    private static let switchedOn = Atomic<Bool>(FusedWinograd.initiallyOn())
-    private static func initiallyOn() -> Bool {
-        guard let raw = getenv("MASKLAB_FUSED_WINOGRAD") else { return true }
-        return String(cString: raw) != "0"
-    }
+    private static let switchedOn = Atomic<Bool>(EnvironmentSwitch.isOn("MASKLAB_FUSED_WINOGRAD"))
 
     /// Whether new plans may choose the kernel (default: on, unless `MASKLAB_FUSED_WINOGRAD=0`);
     /// benchmarks and tests turn it off to measure or check the unfused path. Plans keep the

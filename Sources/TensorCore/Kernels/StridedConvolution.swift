@@ -30,11 +30,7 @@ import Darwin
 /// path and the double-precision definition (tests compare all three). On a CPU without AVX-512, or with
 /// `MASKLAB_DIRECT_STRIDED=0`, plans do not choose it.
 public enum StridedConvolution {
-    private static let switchedOn = Atomic<Bool>(StridedConvolution.initiallyOn())
-    private static func initiallyOn() -> Bool {
-        guard let raw = getenv("MASKLAB_DIRECT_STRIDED") else { return true }
-        return String(cString: raw) != "0"
-    }
+    private static let switchedOn = Atomic<Bool>(EnvironmentSwitch.isOn("MASKLAB_DIRECT_STRIDED"))
 
     /// Whether new plans may choose the kernel (default: on, unless `MASKLAB_DIRECT_STRIDED=0`);
     /// tests and benchmarks turn it off to check or time the `im2col` path. Plans keep the choice

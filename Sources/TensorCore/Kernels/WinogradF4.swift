@@ -1,9 +1,4 @@
 import CFusedKernels
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The forward of 3×3 convolutions with stride 1 and padding 1 by Winograd's
 /// F(4×4, 3×3): 36 products per 4×4 output tile, 2.25 multiply-accumulates per output pixel and
@@ -225,10 +220,7 @@ public enum WinogradF4 {
     /// `MASKLAB_F4_VECTOR_TRANSFORMS=0`. Either way the bits are the same; the switch is there to
     /// measure the kernels against their Swift twins in one binary
     /// (`results/bench/session34-f4-input/`).
-    static let vectorTransforms: Bool = FusedWinograd.available && {
-        guard let raw = getenv("MASKLAB_F4_VECTOR_TRANSFORMS") else { return true }
-        return String(cString: raw) != "0"
-    }()
+    static let vectorTransforms: Bool = FusedWinograd.available && EnvironmentSwitch.isOn("MASKLAB_F4_VECTOR_TRANSFORMS")
 
     /// `transformInput` in Swift SIMD, the C kernel's reference twin: the same values, the same bits.
     /// `rows`: the lane's row buffers and zero row.
