@@ -177,4 +177,25 @@ void masklab_f4_output_transform_channel(const float *m, long out_channels, long
 void masklab_f4_output_gradient_transform(const float *dy, long out_channels, long height, long width,
                                           long first_image, long images, float *scratch, float *dm);
 
+/// Winograd F(4×4, 3×3)'s weight transform of filters `first …< first + count` of `weight`
+/// `[filters, 3, 3]` (`f4_weight_transforms.c`): `u[ξ][f] = (G g Gᵀ)[ξ]` for filter `f`, `u`
+/// `[36, filters]`. The same bits as `WinogradF4.transformWeightsPortable`. Only call it when
+/// `masklab_fused_winograd_available()` is 1.
+void masklab_f4_weight_transform(const float *weight, long filters, long first, long count, float *u);
+
+/// The same transform of the input gradient's filters `W′[c, o] = flip(W[o, c])` (`[channels,
+/// out_channels, 3, 3]`), read straight from `weight` `[out_channels, channels, 3, 3]`: filters
+/// `f = c · out_channels + o` in `first …< first + count`, `u` `[36, out_channels · channels]`.
+/// The same bits as flipping the filters and then `masklab_f4_weight_transform`. Only call it when
+/// `masklab_fused_winograd_available()` is 1.
+void masklab_f4_flipped_weight_transform(const float *weight, long out_channels, long channels, long first,
+                                         long count, float *u);
+
+/// The F(4×4, 3×3) weight gradient's last transform (`f4_weight_transforms.c`): `weight_grad[f]
+/// += Gᵀ dU[·][f] G` for filters `f` in `first …< first + count`, from `du` `[36, filters]`
+/// (ξ = 6i + j), `weight_grad` `[filters, 3, 3]`. The same bits as
+/// `WinogradF4.transformWeightGradientPortable`. Only call it when
+/// `masklab_fused_winograd_available()` is 1.
+void masklab_f4_weight_gradient_transform(const float *du, long filters, long first, long count, float *weight_grad);
+
 #endif

@@ -21,6 +21,10 @@ public struct Provenance: Codable, Sendable {
     /// bits of a run with such layers depend on it. Nil in records from before the direct kernel
     /// existed (they ran `im2col`).
     public var strided: String? = nil
+    /// How F(4×4, 3×3)'s transforms ran: `vector` (the C kernels with AVX-512) or `portable` (their
+    /// Swift twins, `MASKLAB_F4_VECTOR_TRANSFORMS=0`). The bits do not depend on it; it is recorded
+    /// for speed comparisons. Nil in records from before session 35.
+    public var f4Transforms: String? = nil
     public var date: String
     /// True when the clone's HEAD moved (checkout, commit, reset) after the running binary was
     /// built, so `commit` may name newer code than the binary's; nil when not known or not so.
@@ -67,6 +71,7 @@ public struct Provenance: Codable, Sendable {
                            date: formatter.string(from: Date()))
         p.winograd = Self.winogradKernels
         p.strided = Self.stridedKernels
+        p.f4Transforms = WinogradF4.transformKernels
         if stamp != nil {
             p.stamped = true
             if let head, head != commit { p.cloneHead = head }
@@ -98,6 +103,12 @@ public struct Provenance: Codable, Sendable {
     static func winogradExplanation(_ kernels: String) -> String {
         kernels == "fused" ? " (3×3 layers up to 32 channels, and up to 128 on 8×8 and 4×4 maps, per 16-tile block with AVX-512; MASKLAB_FUSED_WINOGRAD=0 turns it off)"
             : FusedWinograd.available ? " (transform passes and GEMMs: MASKLAB_FUSED_WINOGRAD=0)" : " (transform passes and GEMMs: no AVX-512 here)"
+    }
+
+    /// The words after the `f4 transforms:` value in `command.txt`.
+    static func f4TransformsExplanation(_ kernels: String) -> String {
+        kernels == "vector" ? " (F(4×4) transforms in C with AVX-512; MASKLAB_F4_VECTOR_TRANSFORMS=0 runs the Swift twins, the same bits)"
+            : FusedWinograd.available ? " (the Swift twins: MASKLAB_F4_VECTOR_TRANSFORMS=0; the same bits)" : " (the Swift twins: no AVX-512 here)"
     }
 
     /// The clone's HEAD, whether its code differed from it, and whether HEAD moved after the
@@ -143,7 +154,8 @@ public struct Provenance: Codable, Sendable {
         machine: \(machine), \(cpu), \(cores) cores
         blas: \(blas)
         """ + (winograd.map { "\nwinograd: \($0)" + Self.winogradExplanation($0) } ?? "")
-            + (strided.map { "\nstrided: \($0)" + Self.stridedExplanation($0) } ?? "") + """
+            + (strided.map { "\nstrided: \($0)" + Self.stridedExplanation($0) } ?? "")
+            + (f4Transforms.map { "\nf4 transforms: \($0)" + Self.f4TransformsExplanation($0) } ?? "") + """
 
         date: \(date)
         """ + (roundTripNanoseconds.map { roundTripFixed == true

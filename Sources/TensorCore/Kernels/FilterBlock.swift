@@ -1,5 +1,5 @@
 /// Eight 3×3 filters side by side in `SIMD8` lanes, for the Winograd weight transforms
-/// (`Winograd.transformWeights`, `WinogradF4.transformWeights`).
+/// (`Winograd.transformWeights`, `WinogradF4.transformWeightsPortable`).
 ///
 /// Lane `l` of `taps.k` is tap `k` (row-major, `k = 3·row + column`) of filter `first + l`; a
 /// partial last block (`width < 8`) has zeros in its unused lanes and `store` writes only its

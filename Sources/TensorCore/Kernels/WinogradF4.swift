@@ -141,8 +141,16 @@ public enum WinogradF4 {
     public static func forward(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                                epilogue: OutputEpilogue = .none, plan: Plan, batch n: Int,
                                workspace: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>) {
+        transformWeights(weight, plan: plan, into: workspace)
+        forwardTransformed(x, bias: bias, epilogue: epilogue, plan: plan, batch: n, workspace: workspace, into: y)
+    }
+
+    /// `forward` with the transformed filters `U [36, O, C]` already at the start of `workspace`
+    /// (the input gradient's, transformed from the unflipped filters, `WinogradF4Backward`).
+    static func forwardTransformed(_ x: UnsafePointer<Float>, bias: UnsafePointer<Float>?, epilogue: OutputEpilogue,
+                                   plan: Plan, batch n: Int, workspace: UnsafeMutablePointer<Float>,
+                                   into y: UnsafeMutablePointer<Float>) {
         let u = workspace, o = plan.outChannels, c = plan.channels
-        transformWeights(weight, plan: plan, into: u)
         let lanes = min(plan.lanes, n)
         let cost = RegionCost.multiplyAdds(plan.productMACs(batch: n), bytes: 4 * n * plan.height * plan.width * (c + o))
         let run = { (lane: Int, share: Range<Int>) in
@@ -175,9 +183,34 @@ public enum WinogradF4 {
         return (a * 0.25, -(s + b) * sixth, -(s - b) * sixth, e + f, e - f, d)
     }
 
-    /// `U[ξ][o][c] = (G g Gᵀ)[ξ]` for every 3×3 filter `g = weight[o, c]`: eight filters at a
-    /// time in `SIMD8` lanes (a partial block padded with zeros), spread over the threads.
+    /// `U[ξ][o][c] = (G g Gᵀ)[ξ]` for every 3×3 filter `g = weight[o, c]`, spread over the threads.
+    ///
+    /// With AVX-512 (`vectorTransforms`) the C kernel `masklab_f4_weight_transform` (16 filters
+    /// per vector); elsewhere `transformWeightsPortable`. Both give the same bits (`WinogradF4Tests`).
     static func transformWeights(_ weight: UnsafePointer<Float>, plan: Plan, into u: UnsafeMutablePointer<Float>) {
+        let oc = plan.outChannels * plan.channels
+        guard vectorTransforms else { return transformWeightsPortable(weight, plan: plan, into: u) }
+        Parallel.forEachChunk((oc + 15) / 16, costPerItem: 16 * 64) { _, blocks in
+            let first = 16 * blocks.lowerBound
+            masklab_f4_weight_transform(weight, oc, first, min(oc, 16 * blocks.upperBound) - first, u)
+        }
+    }
+
+    /// The input gradient's transformed filters `U′[ξ][c][o] = (G flip(W[o, c]) Gᵀ)[ξ]` (`[36, C, O]`)
+    /// straight from `weight [O, C, 3, 3]`, spread over the threads: the C kernel
+    /// `masklab_f4_flipped_weight_transform`, the same bits as `flipFilters` followed by
+    /// `transformWeightsPortable`. Only with `vectorTransforms`.
+    static func transformFlippedWeights(_ weight: UnsafePointer<Float>, outChannels o: Int, channels c: Int,
+                                        into u: UnsafeMutablePointer<Float>) {
+        Parallel.forEachChunk((o * c + 15) / 16, costPerItem: 16 * 64) { _, blocks in
+            let first = 16 * blocks.lowerBound
+            masklab_f4_flipped_weight_transform(weight, o, c, first, min(o * c, 16 * blocks.upperBound) - first, u)
+        }
+    }
+
+    /// `transformWeights` in Swift SIMD, the C kernel's reference twin: eight filters at a time in
+    /// `SIMD8` lanes (a partial block padded with zeros), spread over the threads.
+    static func transformWeightsPortable(_ weight: UnsafePointer<Float>, plan: Plan, into u: UnsafeMutablePointer<Float>) {
         let oc = plan.outChannels * plan.channels
         Parallel.forEachChunk((oc + 7) / 8, costPerItem: 8 * 64) { _, blocks in
             for block in blocks {
@@ -216,11 +249,15 @@ public enum WinogradF4 {
     }
 
     /// Whether the transforms run the C kernels of `f4_transforms.c` (`transformInput`,
-    /// `transformOutput`, `transformOutputGradient`): on CPUs with AVX-512, unless
+    /// `transformOutput`, `transformOutputGradient`) and `f4_weight_transforms.c`
+    /// (`transformWeights`, `transformFlippedWeights`, `transformWeightGradient`): on CPUs with AVX-512, unless
     /// `MASKLAB_F4_VECTOR_TRANSFORMS=0`. Either way the bits are the same; the switch is there to
     /// measure the kernels against their Swift twins in one binary
     /// (`results/bench/session34-f4-input/`).
     static let vectorTransforms: Bool = FusedWinograd.available && EnvironmentSwitch.isOn("MASKLAB_F4_VECTOR_TRANSFORMS")
+
+    /// "vector" (`vectorTransforms`) or "portable", for the record of a run or benchmark.
+    public static var transformKernels: String { vectorTransforms ? "vector" : "portable" }
 
     /// `transformInput` in Swift SIMD, the C kernel's reference twin: the same values, the same bits.
     /// `rows`: the lane's row buffers and zero row.

@@ -71,9 +71,15 @@ extension WinogradF4 {
             }
         }
         if let dx {
-            let flipped = workspace
-            flipFilters(weight, outChannels: o, channels: c, into: flipped)
-            forward(dy, weight: flipped, bias: nil, plan: inputGradientPlan, batch: n, workspace: workspace + 9 * o * c, into: dx)
+            if vectorTransforms {
+                let u = workspace + 9 * o * c
+                transformFlippedWeights(weight, outChannels: o, channels: c, into: u)
+                forwardTransformed(dy, bias: nil, epilogue: .none, plan: inputGradientPlan, batch: n, workspace: u, into: dx)
+            } else {
+                let flipped = workspace
+                flipFilters(weight, outChannels: o, channels: c, into: flipped)
+                forward(dy, weight: flipped, bias: nil, plan: inputGradientPlan, batch: n, workspace: workspace + 9 * o * c, into: dx)
+            }
         }
     }
 
@@ -184,10 +190,25 @@ extension WinogradF4 {
                 (s34 - s12) * sixth + d5)
     }
 
-    /// `weightGrad[o, c] += Gᵀ dU[·][o][c] G` for every filter, from `dU [36, O, C]` (ξ = 6i + j):
-    /// eight filters at a time in `SIMD8` lanes (a partial block padded with zeros), spread over
-    /// the threads; every filter is written by one block, so the sums do not depend on the split.
+    /// `weightGrad[o, c] += Gᵀ dU[·][o][c] G` for every filter, from `dU [36, O, C]` (ξ = 6i + j),
+    /// spread over the threads; every filter is written by one block, so the sums do not depend on
+    /// the split.
+    ///
+    /// With AVX-512 (`vectorTransforms`) the C kernel `masklab_f4_weight_gradient_transform` (16
+    /// filters per vector); elsewhere `transformWeightGradientPortable`. Both give the same bits
+    /// (`WinogradF4BackwardTests`).
     static func transformWeightGradient(_ du: UnsafePointer<Float>, plan: Plan, into weightGrad: UnsafeMutablePointer<Float>) {
+        let oc = plan.outChannels * plan.channels
+        guard vectorTransforms else { return transformWeightGradientPortable(du, plan: plan, into: weightGrad) }
+        Parallel.forEachChunk((oc + 15) / 16, costPerItem: 16 * 64) { _, blocks in
+            let first = 16 * blocks.lowerBound
+            masklab_f4_weight_gradient_transform(du, oc, first, min(oc, 16 * blocks.upperBound) - first, weightGrad)
+        }
+    }
+
+    /// `transformWeightGradient` in Swift SIMD, the C kernel's reference twin: eight filters at a
+    /// time in `SIMD8` lanes (a partial block padded with zeros).
+    static func transformWeightGradientPortable(_ du: UnsafePointer<Float>, plan: Plan, into weightGrad: UnsafeMutablePointer<Float>) {
         let oc = plan.outChannels * plan.channels
         Parallel.forEachChunk((oc + 7) / 8, costPerItem: 8 * 64) { _, blocks in
             for block in blocks {
