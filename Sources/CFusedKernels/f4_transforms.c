@@ -58,6 +58,7 @@ long masklab_f4_transform_scratch(long tiles) { return 6 * p_stride(tiles) + 32;
 #include <immintrin.h>
 
 #define AVX512 __attribute__((target("avx512f")))
+#include "lanes16.h"
 
 // Software prefetch of the plane `ahead` planes on in the (channel, image) order, `lines` cache
 // lines spread over the `tileRows` tile rows of the current plane.
@@ -90,10 +91,6 @@ static inline void flat_rows(float *scratch, long tiles, float *p[6]) {
     for (int i = 0; i < 6; i++) p[i] = base + i * p_stride(tiles);
 }
 
-// The first `n` lanes of a vector (none for n ≤ 0, all for n ≥ 16).
-static inline __mmask16 first_lanes(long n) {
-    return n >= 16 ? 0xFFFF : n > 0 ? (__mmask16)((1u << n) - 1) : 0;
-}
 
 // Stores the six down-pass vectors at entry `at` of the flat rows, the first `stored` lanes (all 16 when ≥ 16).
 AVX512 static inline void store_flat(float *const p[6], long at, long stored, const __m512 o[6]) {

@@ -39,9 +39,8 @@
 #include <immintrin.h>
 
 #define AVX512 __attribute__((target("avx512f")))
+#include "lanes16.h"
 
-// The first `n` lanes of a vector (none for n ≤ 0, all for n ≥ 16).
-static inline __mmask16 weight_lanes(long n) { return n >= 16 ? 0xFFFF : n > 0 ? (__mmask16)((1u << n) - 1) : 0; }
 
 // `0 − v`, Swift's SIMD negation.
 AVX512 static inline __m512 swift_negate(__m512 v) { return _mm512_sub_ps(_mm512_setzero_ps(), v); }
@@ -73,11 +72,13 @@ AVX512 static inline void g_transposed_times(const __m512 d[6], __m512 r[3]) {
     r[2] = _mm512_add_ps(_mm512_mul_ps(_mm512_sub_ps(s34, s12), sixth), d[5]);
 }
 
-// Whether U's rows go to memory by streaming stores: U larger than `stream_floats` (past L2,
-// and the GEMMs read it chunk after chunk anyway) with every row 64-byte aligned.
+// Whether a call's stores into U (`[36, filters]`, its first filter at `at`) go to memory by
+// streaming stores: U larger than `stream_floats` (past L2, and the GEMMs read it chunk after
+// chunk anyway) and every whole block's place in every row 64-byte aligned (`at` aligned and
+// `filters` a multiple of 16); otherwise ordinary stores.
 static const long stream_floats = 1L << 20;
-static inline int streams(const float *u, long filters) {
-    return 36 * filters > stream_floats && filters % 16 == 0 && ((uintptr_t)u & 63) == 0;
+static inline int streams(const float *at, long filters) {
+    return 36 * filters > stream_floats && filters % 16 == 0 && ((uintptr_t)at & 63) == 0;
 }
 
 // U's 36 rows for 16 filters from their taps g[0…8]: the columns of g through G, then each row of
@@ -115,14 +116,14 @@ AVX512 void masklab_f4_weight_transform(const float *weight, long filters, long 
         index[k] = _mm512_loadu_si512(lanes);
         for (int a = 0; a < 5; a++) pair[k][a] = (__mmask16)masks[a];
     }
-    const int stream = streams(u, filters);
+    const int stream = streams(u + first, filters);
     for (long f = first; f < first + count; f += 16) {
         const long here = first + count - f;
-        const __mmask16 present = weight_lanes(here);
+        const __mmask16 present = first_lanes(here);
         const float *base = weight + 9 * f;
         __m512 v[9], g[9];
         for (int m = 0; m < 9; m++)
-            v[m] = here >= 16 ? _mm512_loadu_ps(base + 16 * m) : _mm512_maskz_loadu_ps(weight_lanes(9 * here - 16 * m), base + 16 * m);
+            v[m] = here >= 16 ? _mm512_loadu_ps(base + 16 * m) : _mm512_maskz_loadu_ps(first_lanes(9 * here - 16 * m), base + 16 * m);
         for (int k = 0; k < 9; k++) {
             __m512 t = _mm512_permutex2var_ps(v[0], index[k], v[1]);
             t = _mm512_mask_mov_ps(t, pair[k][1], _mm512_permutex2var_ps(v[2], index[k], v[3]));
@@ -138,9 +139,9 @@ AVX512 void masklab_f4_weight_transform(const float *weight, long filters, long 
 AVX512 void masklab_f4_flipped_weight_transform(const float *weight, long out_channels, long channels, long first,
                                                 long count, float *u) {
     const long filters = out_channels * channels;
-    const int stream = streams(u, filters);
+    const int stream = streams(u + first, filters);
     for (long f = first; f < first + count; f += 16) {
-        const __mmask16 present = weight_lanes(first + count - f);
+        const __mmask16 present = first_lanes(first + count - f);
         // Filter f + l of the flipped set is W′[c][o] with c·O + o = f + l: its taps are W[o][c] reversed.
         int start[16];
         for (int l = 0; l < 16; l++) {
@@ -170,7 +171,7 @@ AVX512 void masklab_f4_weight_gradient_transform(const float *du, long filters, 
     float taps[9 * 16] __attribute__((aligned(64)));
     for (long f = first; f < first + count; f += 16) {
         const long here = first + count - f;
-        const __mmask16 present = weight_lanes(here);
+        const __mmask16 present = first_lanes(here);
         // t = Gᵀ D down each column j of D (rows i = 0…5); then row a of the filter gradient is Gᵀ
         // applied to row a of t (its six columns).
         __m512 t[6][3];
@@ -192,7 +193,7 @@ AVX512 void masklab_f4_weight_gradient_transform(const float *du, long filters, 
             if (here >= 16) {
                 _mm512_storeu_ps(base + 16 * m, _mm512_add_ps(_mm512_loadu_ps(base + 16 * m), add));
             } else {
-                const __mmask16 lanes = weight_lanes(9 * here - 16 * m);
+                const __mmask16 lanes = first_lanes(9 * here - 16 * m);
                 _mm512_mask_storeu_ps(base + 16 * m, lanes, _mm512_add_ps(_mm512_maskz_loadu_ps(lanes, base + 16 * m), add));
             }
         }

@@ -9,7 +9,7 @@ import Stats
 /// `transformWeightsPortable`) and `dW += Gᵀ dU G` (`transformWeightGradient` /
 /// `transformWeightGradientPortable`), bit for bit.
 ///
-/// Filter counts 1–30 720 (partial blocks of 1, 9 and 15 filters, one whole block, output channels
+/// Filter counts 1–30 720 (partial blocks of 1, 3, 9 and 15 filters, one whole block, output channels
 /// that are not multiples of 16 so flipped blocks straddle input channels); weights with all-zero
 /// filters and ±0 taps, whose transforms' signs of zero the C kernels must reproduce (Swift's
 /// SIMD negation is `0 − v`); calls on a part of the filters, which must leave the rest alone.
@@ -19,7 +19,7 @@ final class WinogradF4WeightTransformTests: XCTestCase {
 
     /// (output channels, input channels). 128 × 240 filters make `U` larger than the C kernels'
     /// limit for streaming stores (2²⁰ floats), so that path is checked too.
-    private let shapes = [(1, 1), (3, 5), (4, 4), (17, 1), (7, 9), (16, 16), (33, 3), (5, 48), (64, 64), (128, 240)]
+    private let shapes = [(1, 1), (3, 5), (4, 4), (17, 1), (7, 9), (16, 16), (33, 3), (5, 48), (64, 64), (5, 5), (128, 240)]
 
     /// `count` random taps in [−1, 1], every fifth filter all zeros and every seventh tap ±0.
     private func weights(_ count: Int, seed: UInt64) -> [Float] {
@@ -107,12 +107,21 @@ final class WinogradF4WeightTransformTests: XCTestCase {
     }
 
     /// A call on filters `first ..< first + count` writes exactly those filters' entries, in all three
-    /// kernels (the threads' chunks rely on it), with the values of the whole call.
+    /// kernels (the threads' chunks rely on it), with the values of the whole call: on 63 filters,
+    /// and on 30 720, where `U` passes the streaming stores' limit, with calls that start on a
+    /// block boundary (streaming) and off one (ordinary stores: a streaming store there would fault).
     func testKernelsWriteOnlyTheirFilters() throws {
         try skipWithoutKernels()
-        let o = 7, c = 9, filters = o * c
+        for (o, c, ranges) in [(7, 9, [(0, 5), (16, 16), (16, 31), (32, 31), (48, 1)]),
+                               (128, 240, [(16, 30_000), (8, 30_000), (30_701, 19)])] {
+            checkPartialCalls(outChannels: o, channels: c, ranges: ranges)
+        }
+    }
+
+    private func checkPartialCalls(outChannels o: Int, channels c: Int, ranges: [(Int, Int)]) {
+        let filters = o * c
         let weight = weights(9 * filters, seed: 700), du = weights(36 * filters, seed: 701)
-        for (first, count) in [(0, 5), (16, 16), (16, 31), (32, 31), (48, 1)] {
+        for (first, count) in ranges {
             let part = first..<(first + count)
             func check(_ what: String, entries: Int, perRow: Int, rows: Int,
                        _ call: (UnsafeMutablePointer<Float>, Int, Int) -> Void) {

@@ -186,7 +186,8 @@ void masklab_f4_weight_transform(const float *weight, long filters, long first, 
 /// The same transform of the input gradient's filters `W′[c, o] = flip(W[o, c])` (`[channels,
 /// out_channels, 3, 3]`), read straight from `weight` `[out_channels, channels, 3, 3]`: filters
 /// `f = c · out_channels + o` in `first …< first + count`, `u` `[36, out_channels · channels]`.
-/// The same bits as flipping the filters and then `masklab_f4_weight_transform`. Only call it when
+/// The same bits as flipping the filters and then `masklab_f4_weight_transform`. The taps are
+/// gathered by 32-bit indices: `9 · out_channels · channels` must be below 2³¹. Only call it when
 /// `masklab_fused_winograd_available()` is 1.
 void masklab_f4_flipped_weight_transform(const float *weight, long out_channels, long channels, long first,
                                          long count, float *u);

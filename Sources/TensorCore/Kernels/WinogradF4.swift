@@ -122,7 +122,8 @@ public enum WinogradF4 {
         }
         /// Workspace floats `backward` needs with `inputGradientPlan`: the larger of the weight
         /// gradient's (a partial `dU` and the forward's scratch per lane) and the input gradient's
-        /// (the flipped filters and the input-gradient plan's workspace).
+        /// (the flipped filters, or the unused room for them with the C weight transforms, and the
+        /// input-gradient plan's workspace).
         public func backwardWorkspaceCount(inputGradientPlan: Plan) -> Int {
             max(lanes * (transformedWeights + laneScratch), 9 * outChannels * channels + inputGradientPlan.workspaceCount)
         }
@@ -186,7 +187,8 @@ public enum WinogradF4 {
     /// `U[ξ][o][c] = (G g Gᵀ)[ξ]` for every 3×3 filter `g = weight[o, c]`, spread over the threads.
     ///
     /// With AVX-512 (`vectorTransforms`) the C kernel `masklab_f4_weight_transform` (16 filters
-    /// per vector); elsewhere `transformWeightsPortable`. Both give the same bits (`WinogradF4Tests`).
+    /// per vector); elsewhere `transformWeightsPortable`. Both give the same bits
+    /// (`WinogradF4WeightTransformTests`).
     static func transformWeights(_ weight: UnsafePointer<Float>, plan: Plan, into u: UnsafeMutablePointer<Float>) {
         let oc = plan.outChannels * plan.channels
         guard vectorTransforms else { return transformWeightsPortable(weight, plan: plan, into: u) }
@@ -202,6 +204,8 @@ public enum WinogradF4 {
     /// `transformWeightsPortable`. Only with `vectorTransforms`.
     static func transformFlippedWeights(_ weight: UnsafePointer<Float>, outChannels o: Int, channels c: Int,
                                         into u: UnsafeMutablePointer<Float>) {
+        precondition(vectorTransforms, "WinogradF4.transformFlippedWeights: the C kernels are off (no AVX-512, or MASKLAB_F4_VECTOR_TRANSFORMS=0)")
+        precondition(9 * o * c < Int(Int32.max), "WinogradF4.transformFlippedWeights: \(o)×\(c) filters are too many for 32-bit gather indices")
         Parallel.forEachChunk((o * c + 15) / 16, costPerItem: 16 * 64) { _, blocks in
             let first = 16 * blocks.lowerBound
             masklab_f4_flipped_weight_transform(weight, o, c, first, min(o * c, 16 * blocks.upperBound) - first, u)
@@ -253,7 +257,7 @@ public enum WinogradF4 {
     /// (`transformWeights`, `transformFlippedWeights`, `transformWeightGradient`): on CPUs with AVX-512, unless
     /// `MASKLAB_F4_VECTOR_TRANSFORMS=0`. Either way the bits are the same; the switch is there to
     /// measure the kernels against their Swift twins in one binary
-    /// (`results/bench/session34-f4-input/`).
+    /// (`results/bench/session34-f4-input/`, `results/bench/session35-weight-transforms/`).
     static let vectorTransforms: Bool = FusedWinograd.available && EnvironmentSwitch.isOn("MASKLAB_F4_VECTOR_TRANSFORMS")
 
     /// "vector" (`vectorTransforms`) or "portable", for the record of a run or benchmark.

@@ -24,7 +24,10 @@ import CFusedKernels
 /// Workspace (floats, `Plan.backwardWorkspaceCount`): for the weight gradient lane 0's partial
 /// `dU [36, O, C]`, then per lane the forward's scratch (`V`, `dM` in the place of `M`, row
 /// buffers), then the partial `dU` of lanes 1…; for the input gradient (afterwards, reusing the
-/// memory) the flipped filters `[C, O, 3, 3]` followed by the input-gradient plan's workspace.
+/// memory) the flipped filters `[C, O, 3, 3]` followed by the input-gradient plan's workspace
+/// (with the C weight transforms the flipped filters are not written: `transformFlippedWeights`
+/// puts their transform straight at the start of the input-gradient plan's workspace, and the
+/// first `9·O·C` floats stay unused).
 extension WinogradF4 {
     /// Backward: accumulates `weightGrad [O, C, 3, 3]` (and `biasGrad [O]`) and writes `dx [n, C,
     /// H, W]` when given. `x` is the forward's input; `inputGradientPlan` is
@@ -196,7 +199,7 @@ extension WinogradF4 {
     ///
     /// With AVX-512 (`vectorTransforms`) the C kernel `masklab_f4_weight_gradient_transform` (16
     /// filters per vector); elsewhere `transformWeightGradientPortable`. Both give the same bits
-    /// (`WinogradF4BackwardTests`).
+    /// (`WinogradF4WeightTransformTests`).
     static func transformWeightGradient(_ du: UnsafePointer<Float>, plan: Plan, into weightGrad: UnsafeMutablePointer<Float>) {
         let oc = plan.outChannels * plan.channels
         guard vectorTransforms else { return transformWeightGradientPortable(du, plan: plan, into: weightGrad) }
