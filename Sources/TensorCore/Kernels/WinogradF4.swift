@@ -192,9 +192,15 @@ public enum WinogradF4 {
     static func transformWeights(_ weight: UnsafePointer<Float>, plan: Plan, into u: UnsafeMutablePointer<Float>) {
         let oc = plan.outChannels * plan.channels
         guard vectorTransforms else { return transformWeightsPortable(weight, plan: plan, into: u) }
-        Parallel.forEachChunk((oc + 15) / 16, costPerItem: 16 * 64) { _, blocks in
+        forEachFilterBlock(oc) { first, count in masklab_f4_weight_transform(weight, oc, first, count, u) }
+    }
+
+    /// Runs `body(first, count)` on the threads' shares of `filters` filters, cut at multiples of
+    /// 16 (the C weight kernels' vector), so that no two calls write the same block.
+    static func forEachFilterBlock(_ filters: Int, _ body: (_ first: Int, _ count: Int) -> Void) {
+        Parallel.forEachChunk((filters + 15) / 16, costPerItem: 16 * 64) { _, blocks in
             let first = 16 * blocks.lowerBound
-            masklab_f4_weight_transform(weight, oc, first, min(oc, 16 * blocks.upperBound) - first, u)
+            body(first, min(filters, 16 * blocks.upperBound) - first)
         }
     }
 
@@ -206,10 +212,7 @@ public enum WinogradF4 {
                                         into u: UnsafeMutablePointer<Float>) {
         precondition(vectorTransforms, "WinogradF4.transformFlippedWeights: the C kernels are off (no AVX-512, or MASKLAB_F4_VECTOR_TRANSFORMS=0)")
         precondition(9 * o * c < Int(Int32.max), "WinogradF4.transformFlippedWeights: \(o)×\(c) filters are too many for 32-bit gather indices")
-        Parallel.forEachChunk((o * c + 15) / 16, costPerItem: 16 * 64) { _, blocks in
-            let first = 16 * blocks.lowerBound
-            masklab_f4_flipped_weight_transform(weight, o, c, first, min(o * c, 16 * blocks.upperBound) - first, u)
-        }
+        forEachFilterBlock(o * c) { first, count in masklab_f4_flipped_weight_transform(weight, o, c, first, count, u) }
     }
 
     /// `transformWeights` in Swift SIMD, the C kernel's reference twin: eight filters at a time in

@@ -203,10 +203,7 @@ extension WinogradF4 {
     static func transformWeightGradient(_ du: UnsafePointer<Float>, plan: Plan, into weightGrad: UnsafeMutablePointer<Float>) {
         let oc = plan.outChannels * plan.channels
         guard vectorTransforms else { return transformWeightGradientPortable(du, plan: plan, into: weightGrad) }
-        Parallel.forEachChunk((oc + 15) / 16, costPerItem: 16 * 64) { _, blocks in
-            let first = 16 * blocks.lowerBound
-            masklab_f4_weight_gradient_transform(du, oc, first, min(oc, 16 * blocks.upperBound) - first, weightGrad)
-        }
+        forEachFilterBlock(oc) { first, count in masklab_f4_weight_gradient_transform(du, oc, first, count, weightGrad) }
     }
 
     /// `transformWeightGradient` in Swift SIMD, the C kernel's reference twin: eight filters at a
